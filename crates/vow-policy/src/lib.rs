@@ -1,0 +1,1 @@
+//! The vow policy file.
