@@ -1,11 +1,54 @@
-use clap::Parser;
+//! `vow`: a privacy policy that runs.
+//!
+//! The binary is a thin layer over the library crates: each subcommand lives in its own module, parses its
+//! arguments with clap, calls into a library, and turns typed errors into messages with a hint.
 
-/// vow: a privacy policy that runs.
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+const ABOUT: &str = "vow: a privacy policy that runs.";
+
+const LONG_ABOUT: &str = "\
+vow: a privacy policy that runs.
+
+A service writes its privacy policy (개인정보 처리방침) as a TOML file. vow checks that file against
+what the law requires a policy to say, renders the published document from it, and finds and removes
+personal data in chat logs and AI training sets.";
+
+const AFTER_LONG_HELP: &str = "\
+Getting started:
+  vow init                                   write a commented starter policy to vow-policy.toml
+  vow policy check vow-policy.toml           is anything the law requires missing?
+  vow policy render vow-policy.toml -o policy.html --lang ko
+                                             the document to publish
+  vow policy diff old.toml new.toml          what changed, and was it announced early enough?
+
+Exit codes: 0 success, 1 findings (lint findings, personal data found, notice too short),
+2 the input could not be read or is invalid.
+
+Run `vow help COMMAND` for the details of a command.";
+
 #[derive(Parser)]
-#[command(name = "vow", version)]
-struct Cli {}
+#[command(name = "vow", version, about = ABOUT, long_about = LONG_ABOUT, after_long_help = AFTER_LONG_HELP)]
+#[command(propagate_version = true, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() -> anyhow::Result<()> {
-    let _cli = Cli::parse();
-    Ok(())
+// Each subcommand is a module with `Args` and `run(args) -> anyhow::Result<ExitCode>`; add new ones here.
+#[derive(Subcommand)]
+enum Command {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result: anyhow::Result<ExitCode> = match cli.command {};
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
 }
