@@ -1,12 +1,40 @@
 //! The vow policy file: a privacy policy (개인정보 처리방침) stated as data.
 //!
-//! [`model`] is the file's structure. A policy file is TOML; see `vow init` for a commented starter.
+//! [`model`] is the file's structure. A policy file is TOML; `vow init` writes a commented starter
+//! ([`STARTER_POLICY`]).
+//!
+//! The path of a policy file through this crate:
+//!
+//! 1. [`parse`] / [`load`]: bytes in; size, encoding, TOML syntax and the model's structure checked, every
+//!    error placed at `file:line:col` with the offending line and a caret ([`LoadError`]).
+//! 2. [`validate`]: every key a section refers to is declared ([`Diagnostic`]s).
+//! 3. [`lint`]: everything the law requires a policy to say is said ([`LintReport`], rules in [`RULES`]).
+//! 4. [`check`] ties the three together for `vow policy check` ([`CheckOutcome`], exit codes 0/1/2).
+//! 5. [`diff`] compares two versions and checks the notice period ([`PolicyDiff`]).
 
+pub mod check;
+pub mod diagnostic;
+pub mod diff;
+pub mod lint;
+pub mod load;
 pub mod model;
+pub mod validate;
 
+pub use check::{check, CheckOutcome, CheckStatus, LocatedFinding, Summary};
+pub use diagnostic::{Diagnostic, DocPath, Location, PathSegment, Severity};
+pub use diff::{diff, Change, ChangeKind, NoticeCheck, PolicyDiff};
+pub use lint::{lint, rule_by_id, Finding, LintReport, Rule, RULES};
+pub use load::{load, parse, LoadError, MAX_POLICY_BYTES};
 pub use model::*;
+pub use validate::validate;
+
+/// The commented starter policy that `vow init` writes. It passes `vow policy check` without findings.
+pub const STARTER_POLICY: &str = include_str!("starter.toml");
 
 /// Reads a policy from TOML text, checking only its structure.
+///
+/// Prefer [`parse`], whose errors carry positions and suggestions; this stays for callers that already hold
+/// a `&str` and want the `toml` error.
 pub fn from_toml_str(source: &str) -> Result<Policy, toml::de::Error> {
     toml::from_str(source)
 }
