@@ -24,7 +24,7 @@ pub use check::{check, CheckOutcome, CheckStatus, LocatedFinding, Summary};
 pub use diagnostic::{Diagnostic, DocPath, Location, PathSegment, Severity};
 pub use diff::{diff, Change, ChangeKind, NoticeCheck, PolicyDiff};
 pub use lint::{lint, rule_by_id, Finding, LintReport, Rule, RULES};
-pub use load::{load, parse, LoadError, MAX_POLICY_BYTES};
+pub use load::{load, parse, read_limited, LoadError, MAX_POLICY_BYTES};
 pub use model::*;
 pub use validate::validate;
 

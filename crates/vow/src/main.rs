@@ -5,6 +5,9 @@
 
 use std::process::ExitCode;
 
+mod init;
+mod policy_cli;
+
 use clap::{Parser, Subcommand};
 
 const ABOUT: &str = "vow: a privacy policy that runs.";
@@ -39,11 +42,19 @@ struct Cli {
 
 // Each subcommand is a module with `Args` and `run(args) -> anyhow::Result<ExitCode>`; add new ones here.
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Write a commented starter policy file.
+    Init(init::InitArgs),
+    /// Check, render and compare policy files.
+    Policy(policy_cli::PolicyArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result: anyhow::Result<ExitCode> = match cli.command {
+        Command::Init(args) => init::run(args),
+        Command::Policy(args) => policy_cli::run(args),
+    };
     match result {
         Ok(code) => code,
         Err(err) => {

@@ -1,0 +1,79 @@
+//! `vow init`: write a commented starter policy.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use vow_policy::STARTER_POLICY;
+
+const INIT_LONG_ABOUT: &str = "\
+Write a commented starter policy file.
+
+The starter describes a small service (e-mail sign-up, access logs, a login cookie) and passes
+`vow policy check` as written. Its comments explain each section; replace the example values with
+your service's, then check again.";
+
+const INIT_AFTER_LONG_HELP: &str = "\
+Examples:
+  vow init                        write vow-policy.toml in the current directory
+  vow init policies/shop.toml     write it elsewhere (the directory must exist)
+  vow init --force                replace an existing file
+
+Then:
+  vow policy check vow-policy.toml";
+
+/// Arguments of `vow init`.
+#[derive(Args)]
+#[command(long_about = INIT_LONG_ABOUT, after_long_help = INIT_AFTER_LONG_HELP)]
+pub struct InitArgs {
+    /// Where to write the policy file. Default: `vow-policy.toml` in the current directory.
+    #[arg(default_value = "vow-policy.toml")]
+    pub path: PathBuf,
+    /// Replace the file if it exists. Without it, an existing file is never touched.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Runs `vow init`.
+pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
+    let path = &args.path;
+    if args.force {
+        // Write beside the target and rename, so an interrupted write never leaves half a policy behind.
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut temp = tempfile::NamedTempFile::new_in(&dir)
+            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+        temp.write_all(STARTER_POLICY.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        temp.persist(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    } else {
+        let mut file = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(file) => file,
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                anyhow::bail!(
+                    "{} already exists; nothing was written (use --force to replace it)",
+                    path.display()
+                );
+            }
+            Err(err) => {
+                return Err(err).with_context(|| format!("cannot create {}", path.display()))
+            }
+        };
+        file.write_all(STARTER_POLICY.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    println!(
+        "wrote {path}\nnext: edit it to describe your service, then run `vow policy check {path}`",
+        path = path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
