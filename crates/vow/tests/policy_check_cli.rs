@@ -1,0 +1,140 @@
+//! `vow policy check` run as a user runs it: the real binary on real files.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use vow_policy::STARTER_POLICY;
+
+fn vow(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vow"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn clean_policy_exits_zero_and_says_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.toml"), STARTER_POLICY).unwrap();
+    let out = vow(&["policy", "check", "p.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(
+        stdout(&out),
+        "p.toml: ok: 0 error(s), 0 finding(s), 0 waived\n"
+    );
+}
+
+#[test]
+fn lint_findings_exit_one_and_name_the_rule_and_the_law() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = STARTER_POLICY.replace("deadline_days = 10", "deadline_days = 30");
+    std::fs::write(dir.path().join("p.toml"), text).unwrap();
+    let out = vow(&["policy", "check", "p.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout(&out);
+    assert!(report.contains("error[rights-deadline]: requests must be answered within 10 days; the policy says 30 days"), "{report}");
+    assert!(report.contains("law: PIPA 시행령 제41조④"), "{report}");
+    assert!(report.contains("p.toml:"), "{report}");
+}
+
+#[test]
+fn syntax_error_exits_two_with_position_and_caret() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = STARTER_POLICY.replace("title = \"CPO\"", "titel = \"CPO\"");
+    let line = text.lines().position(|l| l.starts_with("titel")).unwrap() + 1;
+    std::fs::write(dir.path().join("p.toml"), &text).unwrap();
+    let out = vow(&["policy", "check", "p.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let report = stdout(&out);
+    assert!(report.contains(&format!("--> p.toml:{line}:1")), "{report}");
+    assert!(report.contains("did you mean `title`?"), "{report}");
+    assert!(report.contains("^^^^^"), "{report}");
+}
+
+#[test]
+fn missing_file_exits_two_and_says_it_cannot_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = vow(&["policy", "check", "nope.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out).contains("cannot read the file"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn fifty_megabyte_file_exits_two_with_the_size_and_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = std::fs::File::create(dir.path().join("huge.toml")).unwrap();
+    file.set_len(50_000_000).unwrap();
+    let out = vow(&["policy", "check", "huge.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out).contains("policy file is 50.0 MB; the limit is 5.0 MB"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn json_format_prints_one_document_with_stable_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = STARTER_POLICY.replace("deadline_days = 10", "deadline_days = 30");
+    std::fs::write(dir.path().join("p.toml"), text).unwrap();
+    let out = vow(
+        &["policy", "check", "p.toml", "--format", "json"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["file"], "p.toml");
+    assert_eq!(json["findings"][0]["rule"], "rights-deadline");
+    assert_eq!(json["findings"][0]["severity"], "error");
+    assert!(json["findings"][0]["waived"].is_null());
+    assert!(json["findings"][0]["reference"]
+        .as_str()
+        .unwrap()
+        .starts_with("PIPA"));
+    assert_eq!(json["summary"]["findings"], 1);
+    assert_eq!(json["summary"]["status"], "findings");
+}
+
+#[test]
+fn json_format_reports_invalid_files_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.toml"), [0xff, 0xfe, b'\n']).unwrap();
+    let out = vow(
+        &["policy", "check", "p.toml", "--format", "json"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not UTF-8"));
+    assert_eq!(json["errors"][0]["location"]["line"], 1);
+}
+
+#[test]
+fn check_help_lists_examples_exit_codes_and_every_rule_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = vow(&["policy", "check", "--help"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let help = stdout(&out);
+    assert!(help.contains("Examples:"), "{help}");
+    assert!(help.contains("Exit codes:"), "{help}");
+    assert!(help.contains("[[waiver]]"), "{help}");
+    for rule in vow_policy::RULES {
+        assert!(help.contains(rule.id), "help lacks {}", rule.id);
+    }
+    assert!(help.contains("--format"), "{help}");
+    assert!(help.contains("[default: text]"), "{help}");
+}
