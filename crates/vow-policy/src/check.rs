@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, Location, Severity, SourceMap};
+use crate::diagnostic::{Diagnostic, Excerpt, Location, Severity, SourceMap};
 use crate::lint::{lint, Finding};
 use crate::load::{decode, from_text, LoadError};
 use crate::model::Policy;
@@ -38,6 +38,9 @@ pub struct LocatedFinding {
     pub finding: Finding,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// The source line the finding points at, for the text report.
+    #[serde(skip)]
+    pub excerpt: Option<Excerpt>,
 }
 
 /// Counts for the summary line.
@@ -116,6 +119,9 @@ impl CheckOutcome {
                 )),
                 None => out.push_str(&format!("  --> {}\n", self.file)),
             }
+            if let Some(excerpt) = &f.excerpt {
+                out.push_str(&excerpt.render());
+            }
             out.push_str(&format!("  = law: {}\n\n", f.finding.reference));
         }
         for f in &self.findings {
@@ -185,12 +191,14 @@ pub fn check(source: &[u8], origin: &str) -> CheckOutcome {
         .findings
         .into_iter()
         .map(|finding| {
-            let location = finding
-                .path
-                .as_ref()
-                .and_then(|path| map.span_of(path))
-                .map(|span| map.location(span.start));
-            LocatedFinding { finding, location }
+            let mut located = Diagnostic::error(String::new());
+            located.path = finding.path.clone();
+            map.locate(&mut located);
+            LocatedFinding {
+                finding,
+                location: located.location,
+                excerpt: located.excerpt,
+            }
         })
         .collect();
     debug_assert!(errors.iter().all(|e| e.severity == Severity::Error));

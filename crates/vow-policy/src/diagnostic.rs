@@ -168,14 +168,7 @@ impl Diagnostic {
             None => out.push_str(&format!("  --> {origin}\n")),
         }
         if let Some(excerpt) = &self.excerpt {
-            let gutter = excerpt.line.to_string();
-            let pad = " ".repeat(gutter.len());
-            out.push_str(&format!("{pad} |\n{gutter} | {}\n", excerpt.text));
-            out.push_str(&format!(
-                "{pad} | {}{}\n",
-                " ".repeat(excerpt.caret_offset),
-                "^".repeat(excerpt.caret_len.max(1))
-            ));
+            out.push_str(&excerpt.render());
         }
         if let Some(help) = &self.help {
             out.push_str(&format!("  = help: {help}\n"));
@@ -194,6 +187,20 @@ pub struct Excerpt {
     pub caret_offset: usize,
     /// Width of the caret in characters.
     pub caret_len: usize,
+}
+
+impl Excerpt {
+    /// The line with its number in a gutter and a caret line below it.
+    pub fn render(&self) -> String {
+        let gutter = self.line.to_string();
+        let pad = " ".repeat(gutter.len());
+        format!(
+            "{pad} |\n{gutter} | {}\n{pad} | {}{}\n",
+            self.text,
+            " ".repeat(self.caret_offset),
+            "^".repeat(self.caret_len.max(1))
+        )
+    }
 }
 
 /// The longest source excerpt shown, in characters; longer lines are cut around the caret.

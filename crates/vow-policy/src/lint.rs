@@ -233,7 +233,7 @@ impl<'p> Linter<'p> {
                 self.find(
                     "purposes",
                     format!("[[collection]] key = {:?} names no purpose", c.key),
-                    Some(DocPath::root("collection").index(i)),
+                    Some(DocPath::root("collection").index(i).key("key")),
                 );
             }
         }
@@ -257,7 +257,7 @@ impl<'p> Linter<'p> {
                         "category `{}` is declared but no [[collection]] collects it",
                         c.key
                     ),
-                    Some(DocPath::root("category").index(i)),
+                    Some(DocPath::root("category").index(i).key("key")),
                 );
             }
         }
@@ -280,7 +280,7 @@ impl<'p> Linter<'p> {
             }
         }
         for (i, r) in p.retention.iter().enumerate() {
-            let path = Some(DocPath::root("retention").index(i));
+            let path = Some(DocPath::root("retention").index(i).key("key"));
             match r.basis {
                 RetentionBasis::Law if blank(&r.law) => self.find(
                     "retention-law",
@@ -349,7 +349,7 @@ impl<'p> Linter<'p> {
                         t.key,
                         missing.join(", ")
                     ),
-                    Some(DocPath::root("third_party").index(i)),
+                    Some(DocPath::root("third_party").index(i).key("key")),
                 );
             }
         }
@@ -369,7 +369,7 @@ impl<'p> Linter<'p> {
                         proc.key,
                         missing.join(", ")
                     ),
-                    Some(DocPath::root("processor").index(i)),
+                    Some(DocPath::root("processor").index(i).key("key")),
                 );
             }
         }
@@ -431,7 +431,7 @@ impl<'p> Linter<'p> {
                         "[[overseas_transfer]] recipient = {key:?} does not state: {}",
                         missing.join(", ")
                     ),
-                    Some(DocPath::root("overseas_transfer").index(i)),
+                    Some(DocPath::root("overseas_transfer").index(i).key("recipient")),
                 );
             }
         }
@@ -469,7 +469,7 @@ impl<'p> Linter<'p> {
             }
         }
         for (i, c) in p.categories.iter().enumerate() {
-            let path = Some(DocPath::root("category").index(i));
+            let path = Some(DocPath::root("category").index(i).key("key"));
             match c.class {
                 DataClass::Sensitive
                     if !self.purposes_for(&c.key).iter().any(|x| x.separate_consent) =>
@@ -844,7 +844,7 @@ impl<'p> Linter<'p> {
                 self.find(
                     "gdpr-legal-basis",
                     format!("purpose `{}` relies on legitimate interests but does not state them (details = [...])", x.key),
-                    Some(DocPath::root("purpose").index(i)),
+                    Some(DocPath::root("purpose").index(i).key("key")),
                 );
             }
         }
@@ -908,7 +908,7 @@ impl<'p> Linter<'p> {
                         "[[overseas_transfer]] recipient = {:?} states no ground",
                         t.recipient
                     ),
-                    Some(DocPath::root("overseas_transfer").index(i)),
+                    Some(DocPath::root("overseas_transfer").index(i).key("recipient")),
                 );
             }
         }
