@@ -728,3 +728,23 @@ fn every_finding_carries_its_rules_legal_reference() {
         assert!(!finding.message.is_empty());
     }
 }
+
+#[test]
+fn a_finding_about_one_entry_points_at_its_line_in_the_text_report() {
+    let text = STARTER_POLICY.replace("deadline_days = 10", "deadline_days = 12");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("deadline_days"))
+        .unwrap()
+        + 1;
+    let outcome = vow_policy::check(text.as_bytes(), "p.toml");
+    let finding = &outcome.findings[0];
+    assert_eq!(finding.finding.rule, "rights-deadline");
+    assert_eq!(finding.location.unwrap().line, line);
+    let report = outcome.to_text();
+    assert!(
+        report.contains(&format!("--> p.toml:{line}:17")),
+        "{report}"
+    );
+    assert!(report.contains("deadline_days = 12"), "{report}");
+}
