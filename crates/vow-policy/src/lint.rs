@@ -61,38 +61,166 @@ const fn gdpr(id: &'static str, requires: &'static str, reference: &'static str)
 
 /// Every lint rule, in the order of a policy document.
 pub const RULES: &[Rule] = &[
-    rule("purposes", "at least one purpose; every collection names a purpose", "PIPA 제30조①1"),
-    rule("items", "at least one collection point with items; every declared category is collected somewhere", "PIPA 시행령 제31조①1"),
-    rule("retention", "every collected category is governed by a retention rule", "PIPA 제30조①2"),
-    rule("retention-law", "a rule kept under a law names the law; one kept by internal policy gives a reason", "PIPA 제21조①, 제30조①3의2"),
-    rule("destruction", "[destruction] states the procedure and the method for electronic files", "PIPA 제30조①3의2, 시행령 제16조"),
-    rule("separate-storage", "data kept under a law after its purpose ends is stored separately", "PIPA 제21조③"),
-    rule("third-parties", "each third party names its purpose, the items it receives and how long it keeps them", "PIPA 제17조②, 제30조①3"),
-    rule("processors", "each processor names its task and the items it handles", "PIPA 제26조②, 제30조①4"),
-    rule("overseas-transfer", "every recipient abroad has an [[overseas_transfer]] with all fields", "PIPA 제28조의8②"),
-    rule("sensitive", "sensitive categories need [sensitive] processed = true with a statement, and a separately consented purpose", "PIPA 제23조, 제30조①3의3"),
-    rule("unique-identifiers", "unique identifiers need a legal obligation or a separately consented purpose", "PIPA 제24조"),
-    rule("pseudonymised", "processing pseudonymised data states its purpose, retention and safeguards", "PIPA 제28조의2–7, 제30조①4의2"),
-    rule("rights", "[rights] lists access, correction, deletion, suspension (and withdrawal of consent) and how to exercise them", "PIPA 제35–37조, 제30조①5"),
-    rule("rights-deadline", "requests are answered within 10 days", "PIPA 시행령 제41조④, 제43조③, 제44조②"),
-    rule("officer", "the privacy officer has a name and a phone number or e-mail", "PIPA 제30조①6, 제31조"),
-    guideline("department", "a department that receives requests is named", "PIPC 작성지침, PIPA 제35조"),
-    rule("automatic-collection", "automatic collection is described with how to refuse it", "PIPA 제30조①7"),
-    rule("safety-measures", "[safety] lists administrative, technical and physical measures", "PIPA 시행령 제31조①3, 제30조"),
-    rule("access-log", "access logs are kept ≥ 1 year (≥ 2 years with unique identifiers or sensitive data)", "개인정보의 안전성 확보조치 기준 제8조"),
-    rule("children", "[children] states how children under 14 are treated; guardian consent is verified", "PIPA 제22조의2, 시행령 제17조의2"),
-    guideline("remedies", "[remedies] lists where to turn for remedies (권익침해 구제방법)", "PIPC 작성지침"),
-    guideline("changes", "[changes] gives notice periods, material ≥ ordinary ≥ 7 days", "PIPC 작성지침 (처리방침의 변경)"),
-    rule("advertising", "advertising needs a separately consented purpose, a free opt-out and the \"(광고)\" label", "정보통신망법 제50조, 시행령 제61조–제62조의3"),
-    rule("ai-providers", "an AI service declares its model providers as processors and its upload, chat-log and training categories", "PIPA 제26조 (정책 일관성)"),
-    rule("dates", "the policy is announced on or before the day it takes effect", "PIPA 시행령 제31조②"),
-    gdpr("gdpr-controller", "the controller's name and contact, and the EU representative", "GDPR Art. 13(1)(a), Art. 27"),
-    gdpr("gdpr-legal-basis", "a purpose based on legitimate interests states those interests", "GDPR Art. 13(1)(c)(d)"),
-    gdpr("gdpr-rights", "access, rectification, erasure, restriction, objection, portability and withdrawal of consent", "GDPR Art. 13(2)(b)(c)"),
-    gdpr("gdpr-complaint", "the right to complain to a supervisory authority, named in [remedies] others", "GDPR Art. 13(2)(d)"),
-    gdpr("gdpr-automated-decision", "the right concerning automated decisions is listed", "GDPR Art. 13(2)(f)"),
-    gdpr("gdpr-transfers", "each overseas transfer states its ground", "GDPR Art. 13(1)(f)"),
-    gdpr("gdpr-deadline", "requests are answered within one month (30 days)", "GDPR Art. 12(3)"),
+    rule(
+        "purposes",
+        "at least one purpose; every collection names a purpose",
+        "PIPA 제30조①1",
+    ),
+    rule(
+        "items",
+        "items are collected somewhere; every declared category is collected",
+        "PIPA 시행령 제31조①1",
+    ),
+    rule(
+        "retention",
+        "every collected category is governed by a retention rule",
+        "PIPA 제30조①2",
+    ),
+    rule(
+        "retention-law",
+        "a rule kept under a law names the law; one kept by internal policy gives a reason",
+        "PIPA 제21조①, 제30조①3의2",
+    ),
+    rule(
+        "destruction",
+        "[destruction] states the procedure and the method for electronic files",
+        "PIPA 제30조①3의2, 시행령 제16조",
+    ),
+    rule(
+        "separate-storage",
+        "data kept under a law after its purpose ends is stored separately",
+        "PIPA 제21조③",
+    ),
+    rule(
+        "third-parties",
+        "each third party names its purpose, the items it receives and how long it keeps them",
+        "PIPA 제17조②, 제30조①3",
+    ),
+    rule(
+        "processors",
+        "each processor names its task and the items it handles",
+        "PIPA 제26조②, 제30조①4",
+    ),
+    rule(
+        "overseas-transfer",
+        "every recipient abroad has an [[overseas_transfer]] with all fields",
+        "PIPA 제28조의8②",
+    ),
+    rule(
+        "sensitive",
+        "sensitive data: a [sensitive] statement and a separately consented purpose",
+        "PIPA 제23조, 제30조①3의3",
+    ),
+    rule(
+        "unique-identifiers",
+        "unique identifiers need a legal obligation or a separately consented purpose",
+        "PIPA 제24조",
+    ),
+    rule(
+        "pseudonymised",
+        "processing pseudonymised data states its purpose, retention and safeguards",
+        "PIPA 제28조의2–7, 제30조①4의2",
+    ),
+    rule(
+        "rights",
+        "[rights] lists access, correction, deletion, suspension, withdrawal, and how",
+        "PIPA 제35–37조, 제30조①5",
+    ),
+    rule(
+        "rights-deadline",
+        "requests are answered within 10 days",
+        "PIPA 시행령 제41조④, 제43조③, 제44조②",
+    ),
+    rule(
+        "officer",
+        "the privacy officer has a name and a phone number or e-mail",
+        "PIPA 제30조①6, 제31조",
+    ),
+    guideline(
+        "department",
+        "a department that receives requests is named",
+        "PIPC 작성지침, PIPA 제35조",
+    ),
+    rule(
+        "automatic-collection",
+        "automatic collection is described with how to refuse it",
+        "PIPA 제30조①7",
+    ),
+    rule(
+        "safety-measures",
+        "[safety] lists administrative, technical and physical measures",
+        "PIPA 시행령 제31조①3, 제30조",
+    ),
+    rule(
+        "access-log",
+        "access logs are kept ≥ 1 year (≥ 2 years with unique identifiers or sensitive data)",
+        "개인정보의 안전성 확보조치 기준 제8조",
+    ),
+    rule(
+        "children",
+        "[children] states how children under 14 are treated; guardian consent is verified",
+        "PIPA 제22조의2, 시행령 제17조의2",
+    ),
+    guideline(
+        "remedies",
+        "[remedies] lists where to turn for remedies (권익침해 구제방법)",
+        "PIPC 작성지침",
+    ),
+    guideline(
+        "changes",
+        "[changes] gives notice periods, material ≥ ordinary ≥ 7 days",
+        "PIPC 작성지침 (처리방침의 변경)",
+    ),
+    rule(
+        "advertising",
+        "advertising: separately consented purpose, free opt-out, \"(광고)\" label",
+        "정보통신망법 제50조, 시행령 제61조–제62조의3",
+    ),
+    rule(
+        "ai-providers",
+        "AI model providers are declared processors; AI categories are declared",
+        "PIPA 제26조 (정책 일관성)",
+    ),
+    rule(
+        "dates",
+        "the policy is announced on or before the day it takes effect",
+        "PIPA 시행령 제31조②",
+    ),
+    gdpr(
+        "gdpr-controller",
+        "the controller's name and contact, and the EU representative",
+        "GDPR Art. 13(1)(a), Art. 27",
+    ),
+    gdpr(
+        "gdpr-legal-basis",
+        "a purpose based on legitimate interests states those interests",
+        "GDPR Art. 13(1)(c)(d)",
+    ),
+    gdpr(
+        "gdpr-rights",
+        "access, rectification, erasure, restriction, objection, portability, withdrawal",
+        "GDPR Art. 13(2)(b)(c)",
+    ),
+    gdpr(
+        "gdpr-complaint",
+        "the right to complain to a supervisory authority, named in [remedies] others",
+        "GDPR Art. 13(2)(d)",
+    ),
+    gdpr(
+        "gdpr-automated-decision",
+        "the right concerning automated decisions is listed",
+        "GDPR Art. 13(2)(f)",
+    ),
+    gdpr(
+        "gdpr-transfers",
+        "each overseas transfer states its ground",
+        "GDPR Art. 13(1)(f)",
+    ),
+    gdpr(
+        "gdpr-deadline",
+        "requests are answered within one month (30 days)",
+        "GDPR Art. 12(3)",
+    ),
 ];
 
 /// The rule with this id.

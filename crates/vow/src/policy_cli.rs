@@ -97,8 +97,8 @@ Lint rules (waive by id):
     for rule in RULES {
         let scope = if rule.gdpr { " [EU]" } else { "" };
         help.push_str(&format!(
-            "  {:<24} {}{scope}\n  {:<24} ({})\n",
-            rule.id, rule.requires, "", rule.reference
+            "  {}{scope}\n      {}\n      {}\n",
+            rule.id, rule.requires, rule.reference
         ));
     }
     help
