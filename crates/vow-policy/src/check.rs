@@ -8,6 +8,9 @@ use crate::load::{decode, from_text, LoadError};
 use crate::model::Policy;
 use crate::validate::validate;
 
+/// How many errors a report lists with positions; the rest are counted.
+const MAX_REPORTED: usize = 200;
+
 /// What `vow policy check` exits with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -184,16 +187,29 @@ pub fn check(source: &[u8], origin: &str) -> CheckOutcome {
     };
     let map = SourceMap::new(text);
     let mut errors = validate(&policy);
+    let total_errors = errors.len();
+    // A hostile file can produce a million errors; a person reads the first few, and locating each costs a
+    // scan of its line.
+    errors.truncate(MAX_REPORTED);
     for error in &mut errors {
         map.locate(error);
+    }
+    if total_errors > MAX_REPORTED {
+        errors.push(Diagnostic::error(format!(
+            "{} more errors are not shown; fix these first",
+            total_errors - MAX_REPORTED
+        )));
     }
     let findings = lint(&policy)
         .findings
         .into_iter()
-        .map(|finding| {
+        .enumerate()
+        .map(|(i, finding)| {
             let mut located = Diagnostic::error(String::new());
-            located.path = finding.path.clone();
-            map.locate(&mut located);
+            if i < MAX_REPORTED {
+                located.path = finding.path.clone();
+                map.locate(&mut located);
+            }
             LocatedFinding {
                 finding,
                 location: located.location,

@@ -203,12 +203,20 @@ impl Excerpt {
     }
 }
 
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
 /// The longest source excerpt shown, in characters; longer lines are cut around the caret.
 const EXCERPT_WIDTH: usize = 100;
 
 /// Resolves byte offsets and document paths to lines, columns and excerpts.
 pub struct SourceMap<'s> {
     text: &'s str,
+    /// Byte offset of the start of each line, so a location costs a binary search, not a scan of the file.
+    line_starts: Vec<usize>,
     document: Option<Spanned<DeTable<'s>>>,
 }
 
@@ -217,6 +225,7 @@ impl<'s> SourceMap<'s> {
     pub fn new(text: &'s str) -> Self {
         SourceMap {
             text,
+            line_starts: line_starts(text),
             document: DeTable::parse(text).ok(),
         }
     }
@@ -225,6 +234,7 @@ impl<'s> SourceMap<'s> {
     pub fn offsets_only(text: &'s str) -> Self {
         SourceMap {
             text,
+            line_starts: line_starts(text),
             document: None,
         }
     }
@@ -235,9 +245,9 @@ impl<'s> SourceMap<'s> {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        // `line_starts` begins with 0, so the partition point is at least 1.
+        let line = self.line_starts.partition_point(|start| *start <= offset);
+        let line_start = self.line_starts[line.saturating_sub(1)];
         let column = self.text[line_start..offset].chars().count() + 1;
         Location { line, column }
     }
@@ -281,7 +291,10 @@ impl<'s> SourceMap<'s> {
     fn excerpt(&self, span: Range<usize>) -> Excerpt {
         let start = self.clamp(span.start);
         let end = self.clamp(span.end.max(span.start));
-        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_start = self.line_starts[self
+            .line_starts
+            .partition_point(|s| *s <= start)
+            .saturating_sub(1)];
         let line_end = self.text[start..]
             .find('\n')
             .map_or(self.text.len(), |i| start + i);

@@ -574,10 +574,11 @@ impl Differ {
                     format!("new third party: {}", text_en(&t.name)),
                 ),
                 Some(o) => {
+                    let before: BTreeSet<&String> = o.categories.iter().collect();
                     let added: Vec<&String> = t
                         .categories
                         .iter()
-                        .filter(|c| !o.categories.contains(c))
+                        .filter(|c| !before.contains(c))
                         .collect();
                     if !added.is_empty() {
                         let list = added
@@ -681,7 +682,8 @@ impl Differ {
                     format!("new overseas transfer: `{}` ({})", t.recipient, t.country),
                 ),
                 Some(o) => {
-                    let more_items = t.categories.iter().any(|c| !o.categories.contains(c));
+                    let before: BTreeSet<&String> = o.categories.iter().collect();
+                    let more_items = t.categories.iter().any(|c| !before.contains(c));
                     if json(o) != json(t) {
                         self.push(
                             "overseas_transfer",

@@ -4,7 +4,7 @@
 //! the finding prints, and a check over the parsed [`Policy`]. The rules and their references are kept in
 //! one table, [`RULES`], so that the law lives in data rather than scattered through code.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -269,17 +269,17 @@ impl LintReport {
 
 /// Runs every rule over the policy. Findings of waived rules are kept, marked with the waiver's reason.
 pub fn lint(policy: &Policy) -> LintReport {
-    let mut l = Linter {
-        p: policy,
-        findings: Vec::new(),
-    };
+    let mut l = Linter::new(policy);
     l.run();
+    let mut reasons: HashMap<&str, &str> = HashMap::new();
+    for waiver in &policy.waivers {
+        let reason = waiver.reason.trim();
+        if !reason.is_empty() {
+            reasons.entry(waiver.rule.as_str()).or_insert(reason);
+        }
+    }
     for finding in &mut l.findings {
-        finding.waived = policy
-            .waivers
-            .iter()
-            .find(|w| w.rule == finding.rule && !w.reason.trim().is_empty())
-            .map(|w| w.reason.trim().to_string());
+        finding.waived = reasons.get(finding.rule).map(|r| (*r).to_string());
     }
     LintReport {
         findings: l.findings,
@@ -289,6 +289,8 @@ pub fn lint(policy: &Policy) -> LintReport {
 struct Linter<'p> {
     p: &'p Policy,
     findings: Vec<Finding>,
+    /// For each category, the collections that collect it (indices into `p.collections`).
+    collected_by: HashMap<&'p str, Vec<usize>>,
 }
 
 fn blank(text: &Option<Text>) -> bool {
@@ -311,6 +313,20 @@ fn min_days(period: Period) -> u64 {
 }
 
 impl<'p> Linter<'p> {
+    fn new(p: &'p Policy) -> Self {
+        let mut collected_by: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, c) in p.collections.iter().enumerate() {
+            for key in c.required.iter().chain(&c.optional) {
+                collected_by.entry(key.as_str()).or_default().push(i);
+            }
+        }
+        Linter {
+            p,
+            findings: Vec::new(),
+            collected_by,
+        }
+    }
+
     fn find(&mut self, id: &'static str, message: impl Into<String>, path: Option<DocPath>) {
         let Some(rule) = rule_by_id(id) else { return };
         self.findings.push(Finding {
@@ -516,12 +532,12 @@ impl<'p> Linter<'p> {
                     .then_some((key, country, table))
             })
             .collect::<Vec<_>>();
+        let mut transfers: HashMap<&str, usize> = HashMap::new();
+        for (i, t) in p.overseas_transfers.iter().enumerate() {
+            transfers.entry(t.recipient.as_str()).or_insert(i);
+        }
         for (key, country, table) in abroad {
-            let transfer = p
-                .overseas_transfers
-                .iter()
-                .enumerate()
-                .find(|(_, t)| t.recipient == key);
+            let transfer = transfers.get(key).map(|i| (*i, &p.overseas_transfers[*i]));
             let Some((i, t)) = transfer else {
                 self.find(
                     "overseas-transfer",
@@ -565,22 +581,40 @@ impl<'p> Linter<'p> {
         }
     }
 
-    /// Purposes served by the collections that collect `category`; every purpose when none collects it.
-    fn purposes_for(&self, category: &str) -> Vec<&'p crate::model::Purpose> {
-        let keys: BTreeSet<&str> = self
-            .p
-            .collections
-            .iter()
-            .filter(|c| c.required.iter().chain(&c.optional).any(|k| k == category))
-            .flat_map(|c| c.purposes.iter().map(String::as_str))
-            .collect();
-        if keys.is_empty() {
-            return self.p.purposes.iter().collect();
+    /// Whether some purpose served by the collections that collect `category` satisfies `test`; when no
+    /// collection collects it, whether any purpose does. Each collection is judged once, so the cost stays
+    /// linear in the size of the file.
+    fn some_purpose_for(
+        &self,
+        category: &str,
+        judged: &HashMap<usize, bool>,
+        any_purpose: bool,
+    ) -> bool {
+        match self.collected_by.get(category) {
+            Some(collections) => collections
+                .iter()
+                .any(|i| judged.get(i).copied().unwrap_or(false)),
+            None => any_purpose,
         }
-        self.p
+    }
+
+    /// For each collection, whether one of its purposes satisfies `test`.
+    fn judge_collections(
+        &self,
+        test: impl Fn(&crate::model::Purpose) -> bool,
+    ) -> HashMap<usize, bool> {
+        let passing: BTreeSet<&str> = self
+            .p
             .purposes
             .iter()
-            .filter(|x| keys.contains(x.key.as_str()))
+            .filter(|x| test(x))
+            .map(|x| x.key.as_str())
+            .collect();
+        self.p
+            .collections
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i, c.purposes.iter().any(|k| passing.contains(k.as_str()))))
             .collect()
     }
 
@@ -596,33 +630,38 @@ impl<'p> Linter<'p> {
                 ),
             }
         }
+        let separate = |x: &crate::model::Purpose| x.separate_consent;
+        let uid_ok = |x: &crate::model::Purpose| {
+            x.basis == LegalBasis::LegalObligation
+                || (x.basis == LegalBasis::Consent && x.separate_consent)
+        };
+        let separate_by_collection = self.judge_collections(separate);
+        let uid_by_collection = self.judge_collections(uid_ok);
+        let any_separate = p.purposes.iter().any(separate);
+        let any_uid = p.purposes.iter().any(uid_ok);
         for (i, c) in p.categories.iter().enumerate() {
             let path = Some(DocPath::root("category").index(i).key("key"));
             match c.class {
                 DataClass::Sensitive
-                    if !self.purposes_for(&c.key).iter().any(|x| x.separate_consent) =>
+                    if !self.some_purpose_for(&c.key, &separate_by_collection, any_separate) =>
                 {
                     self.find(
-                            "sensitive",
-                            format!("sensitive category `{}` is not collected for a purpose with separate_consent = true", c.key),
-                            path,
-                        );
+                        "sensitive",
+                        format!("sensitive category `{}` is not collected for a purpose with separate_consent = true", c.key),
+                        path,
+                    );
                 }
-                DataClass::UniqueIdentifier => {
-                    let allowed = self.purposes_for(&c.key).iter().any(|x| {
-                        x.basis == LegalBasis::LegalObligation
-                            || (x.basis == LegalBasis::Consent && x.separate_consent)
-                    });
-                    if !allowed {
-                        self.find(
-                            "unique-identifiers",
-                            format!(
-                                "unique identifier `{}` needs a purpose with basis = \"legal_obligation\" or a separately consented one",
-                                c.key
-                            ),
-                            path,
-                        );
-                    }
+                DataClass::UniqueIdentifier
+                    if !self.some_purpose_for(&c.key, &uid_by_collection, any_uid) =>
+                {
+                    self.find(
+                        "unique-identifiers",
+                        format!(
+                            "unique identifier `{}` needs a purpose with basis = \"legal_obligation\" or a separately consented one",
+                            c.key
+                        ),
+                        path,
+                    );
                 }
                 _ => {}
             }

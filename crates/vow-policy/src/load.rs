@@ -171,7 +171,65 @@ pub(crate) fn from_text(text: &str) -> Result<Policy, Box<Diagnostic>> {
         SourceMap::offsets_only(text).locate(&mut d);
         return Err(Box::new(d));
     }
-    toml::from_str::<Policy>(text).map_err(|err| Box::new(toml_diagnostic(text, &err)))
+    let policy =
+        toml::from_str::<Policy>(text).map_err(|err| Box::new(toml_diagnostic(text, &err)))?;
+    if let Some(mut d) = oversized_list(&policy) {
+        crate::diagnostic::SourceMap::new(text).locate(&mut d);
+        return Err(Box::new(d));
+    }
+    Ok(policy)
+}
+
+/// The most entries any one list in a policy may have. Real policies have tens of categories; the limit keeps
+/// checks that compare entries with each other fast on hostile input.
+pub const MAX_LIST_ENTRIES: usize = 2_000;
+
+/// The first list (a section such as `[[category]]`, or a list of keys inside one) longer than
+/// [`MAX_LIST_ENTRIES`].
+fn oversized_list(policy: &Policy) -> Option<Diagnostic> {
+    fn walk(
+        value: &serde_json::Value,
+        path: &mut Vec<crate::diagnostic::PathSegment>,
+    ) -> Option<Diagnostic> {
+        use crate::diagnostic::{DocPath, PathSegment};
+        match value {
+            serde_json::Value::Array(items) => {
+                if items.len() > MAX_LIST_ENTRIES {
+                    let doc_path = DocPath(path.clone());
+                    return Some(
+                        Diagnostic::error(format!(
+                            "`{doc_path}` has {} entries; the limit is {MAX_LIST_ENTRIES}",
+                            items.len()
+                        ))
+                        .at(doc_path),
+                    );
+                }
+                for (i, item) in items.iter().enumerate() {
+                    path.push(PathSegment::Index(i));
+                    let found = walk(item, path);
+                    path.pop();
+                    if found.is_some() {
+                        return found;
+                    }
+                }
+                None
+            }
+            serde_json::Value::Object(map) => {
+                for (key, item) in map {
+                    path.push(PathSegment::Key(key.clone()));
+                    let found = walk(item, path);
+                    path.pop();
+                    if found.is_some() {
+                        return found;
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+    let value = serde_json::to_value(policy).ok()?;
+    walk(&value, &mut Vec::new())
 }
 
 /// Turns a `toml` error into a diagnostic with position, excerpt and, for misspelt names, a suggestion.

@@ -13,10 +13,13 @@ use crate::model::{Policy, FORMAT_VERSION};
 
 /// Checks the references and keys of a parsed policy. An empty list means the policy is valid.
 pub fn validate(policy: &Policy) -> Vec<Diagnostic> {
+    let categories: BTreeSet<&str> = policy.categories.iter().map(|c| c.key.as_str()).collect();
     let mut v = Validator {
         policy,
         out: Vec::new(),
-        categories: policy.categories.iter().map(|c| c.key.as_str()).collect(),
+        declared: categories.iter().copied().collect(),
+        categories,
+        suggestions_left: MAX_SUGGESTIONS,
     };
     v.run();
     v.out
@@ -62,7 +65,15 @@ struct Validator<'p> {
     policy: &'p Policy,
     out: Vec<Diagnostic>,
     categories: BTreeSet<&'p str>,
+    /// The declared categories in order, for suggestions and help lists.
+    declared: Vec<&'p str>,
+    /// How many "did you mean" searches remain: each costs a string distance per declared key, so a hostile
+    /// file with thousands of bad references must not cost thousands of searches.
+    suggestions_left: usize,
 }
+
+/// How many misspelt references get a "did you mean" suggestion.
+const MAX_SUGGESTIONS: usize = 50;
 
 impl<'p> Validator<'p> {
     fn run(&mut self) {
@@ -173,34 +184,47 @@ impl<'p> Validator<'p> {
         if self.categories.contains(key) {
             return;
         }
-        let declared: Vec<&str> = self.categories.iter().copied().collect();
+        let suggestion = if self.suggestions_left > 0 {
+            self.suggestions_left -= 1;
+            closest(key, &self.declared)
+        } else {
+            None
+        };
+        let declared = &self.declared;
         let mut d = Diagnostic::error(format!("category `{key}` is not declared"))
             .in_section(section)
             .at(path);
-        d.help = Some(match closest(key, &declared) {
+        d.help = Some(match suggestion {
             Some(best) => format!(
                 "did you mean `{best}`? declared categories: {}",
-                list(&declared)
+                list(declared)
             ),
             None if declared.is_empty() => {
                 format!("declare it in a [[category]] table: key = \"{key}\", label = \"...\"")
             }
             None => format!(
                 "declare it in a [[category]] table, or use one of: {}",
-                list(&declared)
+                list(declared)
             ),
         });
         self.out.push(d);
     }
 
+    /// Reports `key` unless it is in `declared`, which must be sorted.
     fn key_ref(&mut self, kind: &str, declared: &[&str], section: &str, path: DocPath, key: &str) {
-        if declared.contains(&key) {
+        if declared.binary_search(&key).is_ok() {
             return;
         }
         let mut d = Diagnostic::error(format!("{kind} `{key}` is not declared"))
             .in_section(section)
             .at(path);
-        d.help = Some(match closest(key, declared) {
+        let suggestion = if self.suggestions_left > 0 {
+            self.suggestions_left -= 1;
+            closest(key, declared)
+        } else {
+            None
+        };
+        d.help = Some(match suggestion {
             Some(best) => format!("did you mean `{best}`?"),
             None if declared.is_empty() => {
                 format!("there is no [[{kind}]] table; declare one with key = \"{key}\"")
@@ -212,8 +236,8 @@ impl<'p> Validator<'p> {
 
     fn collections(&mut self) {
         let p = self.policy;
-        let purposes: Vec<&str> = p.purposes.iter().map(|x| x.key.as_str()).collect();
-        let subjects: Vec<&str> = p.subjects.iter().map(|x| x.key.as_str()).collect();
+        let purposes = sorted_keys(p.purposes.iter().map(|x| x.key.as_str()));
+        let subjects = sorted_keys(p.subjects.iter().map(|x| x.key.as_str()));
         for (i, c) in p.collections.iter().enumerate() {
             let section = format!("[[collection]] key = {:?}", c.key);
             let base = DocPath::root("collection").index(i);
@@ -275,12 +299,12 @@ impl<'p> Validator<'p> {
                 );
             }
         }
-        let recipients: Vec<&str> = p
-            .processors
-            .iter()
-            .map(|x| x.key.as_str())
-            .chain(p.third_parties.iter().map(|x| x.key.as_str()))
-            .collect();
+        let recipients = sorted_keys(
+            p.processors
+                .iter()
+                .map(|x| x.key.as_str())
+                .chain(p.third_parties.iter().map(|x| x.key.as_str())),
+        );
         for (i, t) in p.overseas_transfers.iter().enumerate() {
             let section = format!("[[overseas_transfer]] recipient = {:?}", t.recipient);
             let base = DocPath::root("overseas_transfer").index(i);
@@ -326,7 +350,7 @@ impl<'p> Validator<'p> {
         let Some(purpose) = p.advertising.as_ref().and_then(|a| a.purpose.as_deref()) else {
             return;
         };
-        let purposes: Vec<&str> = p.purposes.iter().map(|x| x.key.as_str()).collect();
+        let purposes = sorted_keys(p.purposes.iter().map(|x| x.key.as_str()));
         self.key_ref(
             "purpose",
             &purposes,
@@ -350,7 +374,7 @@ impl<'p> Validator<'p> {
                     let is_pattern = pattern == "*" || pattern.ends_with(".*");
                     if !is_pattern {
                         self.category_ref(&section, path, pattern);
-                    } else if !self.categories.iter().any(|c| pattern_matches(pattern, c)) {
+                    } else if !self.pattern_matches_any(pattern) {
                         self.out.push(
                             Diagnostic::error(format!("pattern `{pattern}` matches no declared category"))
                                 .in_section(&section)
@@ -361,6 +385,25 @@ impl<'p> Validator<'p> {
                 }
             }
         }
+    }
+
+    /// Whether a role pattern matches some declared category, without scanning them all: the keys under
+    /// `prefix.` are contiguous in sorted order, starting at the first key not less than `prefix.`.
+    fn pattern_matches_any(&self, pattern: &str) -> bool {
+        if pattern == "*" {
+            return !self.categories.is_empty();
+        }
+        let Some(prefix) = pattern.strip_suffix(".*") else {
+            return self.categories.contains(pattern);
+        };
+        let start = format!("{prefix}.");
+        self.categories
+            .range::<str, _>((
+                std::ops::Bound::Included(start.as_str()),
+                std::ops::Bound::Unbounded,
+            ))
+            .next()
+            .is_some_and(|first| pattern_matches(pattern, first))
     }
 
     fn waivers(&mut self) {
@@ -395,6 +438,13 @@ impl<'p> Validator<'p> {
             }
         }
     }
+}
+
+fn sorted_keys<'k>(keys: impl Iterator<Item = &'k str>) -> Vec<&'k str> {
+    let mut keys: Vec<&str> = keys.collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 fn list(keys: &[&str]) -> String {

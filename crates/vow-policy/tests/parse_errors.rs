@@ -269,3 +269,33 @@ fn a_date_with_a_time_of_day_is_refused() {
     let (_, message, _, _) = invalid(&text);
     assert!(message.contains("has a time of day"), "{message}");
 }
+
+#[test]
+fn a_section_with_more_entries_than_the_limit_is_refused_at_its_first_entry() {
+    let mut text = STARTER_POLICY.to_string();
+    // The starter already has one subject.
+    for i in 0..vow_policy::load::MAX_LIST_ENTRIES {
+        text.push_str(&format!("\n[[subject]]\nkey = \"s{i}\"\nlabel = \"s\"\n"));
+    }
+    let (loc, message, _, _) = invalid(&text);
+    assert_eq!(message, "`subject` has 2001 entries; the limit is 2000");
+    assert_eq!(loc.line, line_of(&text, "[[subject]]"));
+}
+
+#[test]
+fn thousands_of_bad_references_are_counted_not_all_listed() {
+    let mut text = STARTER_POLICY.to_string();
+    for i in 0..1_000 {
+        text.push_str(&format!(
+            "\n[[collection]]\nkey = \"c{i}\"\nlabel = \"x\"\nrequired = [\"user.nope{i}\"]\npurposes = [\"service\"]\n"
+        ));
+    }
+    let outcome = vow_policy::check(text.as_bytes(), "many.toml");
+    assert_eq!(outcome.status(), CheckStatus::Invalid);
+    assert_eq!(outcome.errors.len(), 201);
+    assert_eq!(
+        outcome.errors[200].message,
+        "800 more errors are not shown; fix these first"
+    );
+    assert!(outcome.errors[..200].iter().all(|e| e.location.is_some()));
+}
