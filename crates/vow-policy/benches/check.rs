@@ -1,6 +1,7 @@
 //! How long `check` (parse, validate, lint) takes on the largest example policy.
 //!
-//! Reads the largest file in `examples/policies/`; falls back to the starter policy when there is none.
+//! Reads the largest file in `examples/policies/`; falls back to the test fixture that uses every section
+//! when there is none.
 
 use std::path::Path;
 
@@ -19,8 +20,8 @@ fn largest_example() -> (String, Vec<u8>) {
     match largest {
         Some((path, bytes)) => (path.display().to_string(), bytes),
         None => (
-            "starter".to_string(),
-            vow_policy::STARTER_POLICY.as_bytes().to_vec(),
+            "tests/fixtures/full.toml".to_string(),
+            include_bytes!("../tests/fixtures/full.toml").to_vec(),
         ),
     }
 }
