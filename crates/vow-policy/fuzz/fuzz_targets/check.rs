@@ -10,6 +10,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = outcome.to_json();
     if let Some(policy) = &outcome.policy {
         let d = vow_policy::diff(policy, policy);
-        assert!(d.changes.is_empty(), "a policy differs from itself: {:?}", d.changes);
+        assert!(
+            d.changes.is_empty(),
+            "a policy differs from itself: {:?}",
+            d.changes
+        );
     }
 });
