@@ -414,12 +414,20 @@ impl<'p> Linter<'p> {
             .iter()
             .flat_map(|r| r.categories.iter().map(String::as_str))
             .collect();
+        let declared_at: HashMap<&str, usize> = p
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.key.as_str(), i))
+            .collect();
         for key in collected_categories(p) {
             if !governed.contains(key) {
                 self.find(
                     "retention",
                     format!("category `{key}` is collected but no [[retention]] rule says how long it is kept"),
-                    None,
+                    declared_at
+                        .get(key)
+                        .map(|i| DocPath::root("category").index(*i).key("key")),
                 );
             }
         }
@@ -520,29 +528,31 @@ impl<'p> Linter<'p> {
         let abroad = p
             .processors
             .iter()
-            .map(|x| (x.key.as_str(), x.country.as_deref(), "processor"))
+            .enumerate()
+            .map(|(i, x)| (i, x.key.as_str(), x.country.as_deref(), "processor"))
             .chain(
                 p.third_parties
                     .iter()
-                    .map(|x| (x.key.as_str(), x.country.as_deref(), "third_party")),
+                    .enumerate()
+                    .map(|(i, x)| (i, x.key.as_str(), x.country.as_deref(), "third_party")),
             )
-            .filter_map(|(key, country, table)| {
+            .filter_map(|(i, key, country, table)| {
                 let country = country?.trim();
                 (!country.is_empty() && !country.eq_ignore_ascii_case("KR"))
-                    .then_some((key, country, table))
+                    .then_some((i, key, country, table))
             })
             .collect::<Vec<_>>();
         let mut transfers: HashMap<&str, usize> = HashMap::new();
         for (i, t) in p.overseas_transfers.iter().enumerate() {
             transfers.entry(t.recipient.as_str()).or_insert(i);
         }
-        for (key, country, table) in abroad {
+        for (index, key, country, table) in abroad {
             let transfer = transfers.get(key).map(|i| (*i, &p.overseas_transfers[*i]));
             let Some((i, t)) = transfer else {
                 self.find(
                     "overseas-transfer",
                     format!("[[{table}]] key = {key:?} is in {country} but no [[overseas_transfer]] describes the transfer"),
-                    None,
+                    Some(DocPath::root(table).index(index).key("country")),
                 );
                 continue;
             };
