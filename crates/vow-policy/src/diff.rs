@@ -228,6 +228,20 @@ fn text_en(t: &Text) -> String {
     t.get(Lang::En).to_string()
 }
 
+/// The `label` of a serialized entry in `lang` followed by a space, or nothing when it has none.
+fn label_of(value: &serde_json::Value, lang: Lang) -> String {
+    let label = &value["label"];
+    let (first, second) = match lang {
+        Lang::Ko => ("ko", "en"),
+        Lang::En => ("en", "ko"),
+    };
+    label[first]
+        .as_str()
+        .or_else(|| label[second].as_str())
+        .map(|s| format!("{s} "))
+        .unwrap_or_default()
+}
+
 fn json<T: Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
@@ -435,29 +449,29 @@ impl Differ {
                     Some(key),
                     ChangeKind::Added,
                     added_is_material,
-                    format!("{ko_name} 추가: `{key}`"),
-                    format!("{section} added: `{key}`"),
+                    format!("{ko_name} 추가: {}(`{key}`)", label_of(value, Lang::Ko)),
+                    format!("{section} added: {}(`{key}`)", label_of(value, Lang::En)),
                 ),
                 Some(old_value) if old_value != value => self.push(
                     section,
                     Some(key),
                     ChangeKind::Changed,
                     false,
-                    format!("{ko_name} 변경: `{key}`"),
-                    format!("{section} changed: `{key}`"),
+                    format!("{ko_name} 변경: {}(`{key}`)", label_of(value, Lang::Ko)),
+                    format!("{section} changed: {}(`{key}`)", label_of(value, Lang::En)),
                 ),
                 Some(_) => {}
             }
         }
-        for key in old_map.keys() {
+        for (key, value) in &old_map {
             if !new_map.contains_key(key) {
                 self.push(
                     section,
                     Some(key),
                     ChangeKind::Removed,
                     false,
-                    format!("{ko_name} 삭제: `{key}`"),
-                    format!("{section} removed: `{key}`"),
+                    format!("{ko_name} 삭제: {}(`{key}`)", label_of(value, Lang::Ko)),
+                    format!("{section} removed: {}(`{key}`)", label_of(value, Lang::En)),
                 );
             }
         }
@@ -795,13 +809,18 @@ impl Differ {
                     (false, true) => ChangeKind::Removed,
                     _ => ChangeKind::Changed,
                 };
+                let (ko_verb, en_verb) = match kind {
+                    ChangeKind::Added => ("추가", "added"),
+                    ChangeKind::Removed => ("삭제", "removed"),
+                    ChangeKind::Changed => ("변경", "changed"),
+                };
                 self.push(
                     section,
                     None,
                     kind,
                     false,
-                    format!("{ko_name} 변경"),
-                    format!("[{section}] changed"),
+                    format!("{ko_name} {ko_verb}"),
+                    format!("[{section}] {en_verb}"),
                 );
             }
         }

@@ -195,9 +195,10 @@ fn run_diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
 fn diff_text(result: &PolicyDiff, args: &DiffArgs) -> String {
     let lang = Lang::from(args.lang);
     let mut out = String::new();
-    let (material_word, ordinary_word) = match lang {
-        Lang::Ko => ("중요", "일반"),
-        Lang::En => ("material", "ordinary"),
+    // Hangul takes two columns in a terminal, so the Korean words need less padding to line up.
+    let (material_word, ordinary_word, width) = match lang {
+        Lang::Ko => ("중요", "일반", 2),
+        Lang::En => ("material", "ordinary", 8),
     };
     if result.changes.is_empty() {
         out.push_str(match lang {
@@ -218,7 +219,10 @@ fn diff_text(result: &PolicyDiff, args: &DiffArgs) -> String {
             } else {
                 ordinary_word
             };
-            out.push_str(&format!("  {sign} {weight:<8} {}\n", change.describe(lang)));
+            out.push_str(&format!(
+                "  {sign} {weight:<width$} {}\n",
+                change.describe(lang)
+            ));
         }
         out.push('\n');
     }
