@@ -11,6 +11,7 @@
 //! 3. [`lint`]: everything the law requires a policy to say is said ([`LintReport`], rules in [`RULES`]).
 //! 4. [`check`] ties the three together for `vow policy check` ([`CheckOutcome`], exit codes 0/1/2).
 //! 5. [`diff`] compares two versions and checks the notice period ([`PolicyDiff`]).
+//! 6. [`render`] writes the document a service publishes (Markdown, HTML, JSON; Korean or English).
 
 pub mod check;
 pub mod diagnostic;
@@ -18,6 +19,7 @@ pub mod diff;
 pub mod lint;
 pub mod load;
 pub mod model;
+pub mod render;
 pub mod validate;
 
 pub use check::{check, CheckOutcome, CheckStatus, LocatedFinding, Summary};
@@ -26,6 +28,7 @@ pub use diff::{diff, Change, ChangeKind, NoticeCheck, PolicyDiff};
 pub use lint::{lint, rule_by_id, Finding, LintReport, Rule, RULES};
 pub use load::{load, parse, read_limited, LoadError, MAX_POLICY_BYTES};
 pub use model::*;
+pub use render::{document, Document, RenderError, Renderer};
 pub use validate::validate;
 
 /// The commented starter policy that `vow init` writes. It passes `vow policy check` without findings.

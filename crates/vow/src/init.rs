@@ -40,17 +40,7 @@ pub struct InitArgs {
 pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
     let path = &args.path;
     if args.force {
-        // Write beside the target and rename, so an interrupted write never leaves half a policy behind.
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let mut temp = tempfile::NamedTempFile::new_in(&dir)
-            .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-        temp.write_all(STARTER_POLICY.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        temp.persist(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        crate::atomic::write_atomically(path, STARTER_POLICY.as_bytes())?;
     } else {
         let mut file = match std::fs::OpenOptions::new()
             .write(true)

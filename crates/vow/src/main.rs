@@ -5,8 +5,10 @@
 
 use std::process::ExitCode;
 
+mod atomic;
 mod init;
 mod policy_cli;
+mod policy_render;
 
 use clap::{Parser, Subcommand};
 

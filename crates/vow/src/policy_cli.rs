@@ -31,7 +31,12 @@ pub enum PolicyCommand {
     /// Compare two versions of a policy: what changed, is it material, was it announced early enough?
     #[command(long_about = DIFF_LONG_ABOUT, after_long_help = DIFF_AFTER_LONG_HELP)]
     Diff(DiffArgs),
-    // RENDER: the render helper adds `Render(crate::policy_render::RenderArgs)` here, and its arm in `run`.
+    /// Render the privacy policy a service publishes (Markdown, HTML or JSON; Korean or English).
+    #[command(
+        long_about = crate::policy_render::RENDER_LONG_ABOUT,
+        after_long_help = crate::policy_render::RENDER_AFTER_LONG_HELP
+    )]
+    Render(crate::policy_render::RenderArgs),
 }
 
 /// How a report is printed.
@@ -156,6 +161,7 @@ pub fn run(args: PolicyArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         PolicyCommand::Check(args) => run_check(&args),
         PolicyCommand::Diff(args) => run_diff(&args),
+        PolicyCommand::Render(args) => crate::policy_render::run(args),
     }
 }
 

@@ -1,0 +1,232 @@
+//! Rendering: golden documents for every example policy in both languages and both page formats, and the
+//! properties every rendered document must have.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use vow_policy::render::{Block, Format, Renderer};
+use vow_policy::{check, document, Lang, Policy};
+
+fn examples() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/policies");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn load(path: &Path) -> Policy {
+    check(&std::fs::read(path).unwrap(), &path.display().to_string())
+        .policy
+        .unwrap()
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem().unwrap().to_str().unwrap().to_string()
+}
+
+#[test]
+fn every_example_renders_to_its_golden_document_in_both_languages() {
+    let renderer = Renderer::new();
+    let files = examples();
+    assert_eq!(files.len(), 5);
+    for path in files {
+        let policy = load(&path);
+        for (lang, tag) in [(Lang::Ko, "ko"), (Lang::En, "en")] {
+            for (format, ext) in [(Format::Markdown, "md"), (Format::Html, "html")] {
+                let out = renderer.render(&policy, lang, format).unwrap();
+                insta::assert_snapshot!(format!("{}.{tag}.{ext}", stem(&path)), out);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_document_has_the_mandatory_sections_in_guideline_order() {
+    let mandatory = [
+        "purposes",
+        "items",
+        "retention",
+        "destruction",
+        "third-parties",
+        "processors",
+        "rights",
+        "children",
+        "safety",
+        "automatic",
+        "officer",
+        "remedies",
+        "changes",
+    ];
+    for path in examples() {
+        let doc = document(&load(&path), Lang::Ko);
+        let ids: Vec<&str> = doc.sections.iter().map(|s| s.id).collect();
+        let positions: Vec<usize> = mandatory
+            .iter()
+            .map(|m| {
+                ids.iter()
+                    .position(|id| id == m)
+                    .unwrap_or_else(|| panic!("{}: no section {m}", path.display()))
+            })
+            .collect();
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "{}: sections out of order: {ids:?}",
+            path.display()
+        );
+        assert!(doc.labels.len() >= 8, "summary labels at the top");
+        for (i, s) in doc.sections.iter().enumerate() {
+            assert_eq!(s.number, i + 1);
+            assert!(
+                !s.blocks.is_empty(),
+                "{}: section {} is empty",
+                path.display(),
+                s.id
+            );
+        }
+    }
+}
+
+#[test]
+fn retention_table_states_each_period_with_its_law() {
+    let doc = document(&load(&examples_dir().join("imagesfactory.toml")), Lang::Ko);
+    let section = doc.sections.iter().find(|s| s.id == "retention").unwrap();
+    let rows = section
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            Block::Table { rows, .. } => Some(rows.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let payment = rows
+        .iter()
+        .find(|r| r[0] == "대금결제 및 재화 등의 공급에 관한 기록")
+        .unwrap();
+    assert!(payment[2].contains("5년"), "{payment:?}");
+    assert_eq!(payment[3], "전자상거래 등에서의 소비자보호에 관한 법률");
+    assert_eq!(payment[4], "예", "kept in separated storage");
+    let visits = rows.iter().find(|r| r[0] == "웹사이트 방문 기록").unwrap();
+    assert!(visits[2].contains("3개월") && visits[3] == "통신비밀보호법");
+}
+
+fn examples_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/policies")
+}
+
+#[test]
+fn html_escapes_policy_text() {
+    let mut policy = load(&examples_dir().join("talk-with-me.toml"));
+    policy.officer.name = vow_policy::Text::ko("<script>alert(1)</script>");
+    let html = Renderer::new()
+        .render(&policy, Lang::Ko, Format::Html)
+        .unwrap();
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;"),
+        "the name is shown, escaped"
+    );
+}
+
+#[test]
+fn html_page_is_self_contained_and_accessible() {
+    let html = Renderer::new()
+        .render(
+            &load(&examples_dir().join("aimex.toml")),
+            Lang::En,
+            Format::Html,
+        )
+        .unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains(r#"<html lang="en">"#));
+    assert!(html.contains(r##"<a class="skip" href="#content">"##));
+    assert!(html.contains("@media print"));
+    assert!(
+        html.contains("<caption>")
+            && html.contains(r#"<th scope="col">"#)
+            && html.contains(r#"<th scope="row">"#)
+    );
+    for external in ["<script", "<link", "src=\"http", "@import", "url("] {
+        assert!(
+            !html.contains(external),
+            "the page must not load {external}"
+        );
+    }
+}
+
+#[test]
+fn markdown_table_cells_escape_pipes() {
+    let mut policy = load(&examples_dir().join("aimos.toml"));
+    policy.purposes[0].label = vow_policy::Text::ko("A | B");
+    let md = Renderer::new()
+        .render(&policy, Lang::Ko, Format::Markdown)
+        .unwrap();
+    assert!(md.contains(r"A \| B"));
+}
+
+#[test]
+fn json_is_the_document_with_stable_fields() {
+    let json = Renderer::new()
+        .render(
+            &load(&examples_dir().join("ai-character-generator.toml")),
+            Lang::En,
+            Format::Json,
+        )
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["lang"], "en");
+    assert_eq!(value["title"], "Privacy Policy");
+    let ai = value["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "ai")
+        .unwrap();
+    let text = ai["blocks"].to_string();
+    assert!(text.contains("within 24 hours after processing"), "{text}");
+}
+
+#[test]
+fn template_override_replaces_the_builtin_and_a_broken_one_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("policy.md.j2"),
+        "{{ doc.service }} / {{ doc.sections | length }}\n",
+    )
+    .unwrap();
+    let policy = load(&examples_dir().join("aimos.toml"));
+    let renderer = Renderer::with_overrides(dir.path()).unwrap();
+    let out = renderer
+        .render(&policy, Lang::En, Format::Markdown)
+        .unwrap();
+    assert!(out.starts_with("Aimos / "), "{out}");
+    // The HTML template was not overridden.
+    assert!(renderer
+        .render(&policy, Lang::En, Format::Html)
+        .unwrap()
+        .starts_with("<!DOCTYPE html>"));
+
+    std::fs::write(
+        dir.path().join("policy.md.j2"),
+        "line one\n{% for x in %}\n",
+    )
+    .unwrap();
+    let err = Renderer::with_overrides(dir.path())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("policy.md.j2") && err.contains("line 2"),
+        "{err}"
+    );
+
+    std::fs::write(dir.path().join("policy.md.j2"), "{{ doc.no_such_field }}").unwrap();
+    let err = Renderer::with_overrides(dir.path())
+        .unwrap()
+        .render(&policy, Lang::En, Format::Markdown)
+        .unwrap_err();
+    assert!(err.to_string().contains("policy.md.j2"), "{err}");
+}
