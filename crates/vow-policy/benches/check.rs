@@ -1,4 +1,5 @@
-//! How long `check` (parse, validate, lint) takes on the largest example policy.
+//! How long `check` (parse, validate, lint) and `render` take on the largest example policy: the work of
+//! `vow policy check` and `vow policy render` without process start-up. Goal: under 20 ms together.
 //!
 //! Reads the largest file in `examples/policies/`; falls back to the test fixture that uses every section
 //! when there is none.
@@ -37,6 +38,21 @@ fn bench_check(c: &mut Criterion) {
     group.bench_function("parse", |b| {
         b.iter(|| vow_policy::parse(std::hint::black_box(&bytes), &name))
     });
+    let renderer = vow_policy::Renderer::new();
+    for (label, format) in [
+        ("check+render md", vow_policy::render::Format::Markdown),
+        ("check+render html", vow_policy::render::Format::Html),
+    ] {
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                let outcome = vow_policy::check(std::hint::black_box(&bytes), &name);
+                let policy = outcome.policy.as_ref().expect("the example checks");
+                renderer
+                    .render(policy, vow_policy::Lang::Ko, format)
+                    .expect("the example renders")
+            })
+        });
+    }
     group.finish();
 }
 

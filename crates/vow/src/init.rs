@@ -11,9 +11,9 @@ use vow_policy::STARTER_POLICY;
 const INIT_LONG_ABOUT: &str = "\
 Write a commented starter policy file.
 
-The starter describes a small service (e-mail sign-up, access logs, a login cookie) and passes
-`vow policy check` as written. Its comments explain each section; replace the example values with
-your service's, then check again.";
+The starter describes a small service (e-mail sign-up, access logs, a login cookie) and
+passes `vow policy check` as written. Its comments explain each section; replace the example
+values with your service's, then check again.";
 
 const INIT_AFTER_LONG_HELP: &str = "\
 Examples:

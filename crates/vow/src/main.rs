@@ -17,9 +17,9 @@ const ABOUT: &str = "vow: a privacy policy that runs.";
 const LONG_ABOUT: &str = "\
 vow: a privacy policy that runs.
 
-A service writes its privacy policy (개인정보 처리방침) as a TOML file. vow checks that file against
-what the law requires a policy to say, renders the published document from it, and finds and removes
-personal data in chat logs and AI training sets.";
+A service writes its privacy policy (개인정보 처리방침) as a TOML file. vow checks that file
+against what the law requires a policy to say, renders the published document from it, and
+finds and removes personal data in chat logs and AI training sets.";
 
 const AFTER_LONG_HELP: &str = "\
 Getting started:

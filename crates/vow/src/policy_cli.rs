@@ -11,8 +11,8 @@ const POLICY_ABOUT: &str = "Check, render and compare policy files.";
 const POLICY_LONG_ABOUT: &str = "\
 Check, render and compare policy files.
 
-A policy file is the privacy policy (개인정보 처리방침) of a service written as TOML. `vow init` writes a
-commented starter.";
+A policy file is the privacy policy (개인정보 처리방침) of a service written as TOML. `vow
+init` writes a commented starter.";
 
 /// Arguments of `vow policy`.
 #[derive(Args)]
@@ -77,8 +77,8 @@ Three passes, in order:
   3. lint      everything PIPA, 정보통신망법 and (with jurisdictions = [\"EU\"]) the GDPR require a
                policy to state is stated; each finding names its rule and the law behind it
 
-A rule that does not apply to a service can be waived in the policy file itself, with a reason that
-every check prints:
+A rule that does not apply to a service can be waived in the policy file itself, with a
+reason that every check prints:
 
   [[waiver]]
   rule = \"department\"
@@ -121,13 +121,15 @@ pub struct CheckArgs {
 }
 
 const DIFF_LONG_ABOUT: &str = "\
-Compare two versions of a policy: what changed, is it material, was it announced early enough?
+Compare two versions of a policy: what changed, is it material, was it announced early
+enough?
 
-Changes are listed by section. A change is material when it takes more from the data subject: a new
-item collected, a new purpose, a new third party or processor, a new overseas transfer, a longer
-retention period, or a category left without any retention rule. Material changes must be announced
-[changes] material_days before they take effect; other changes ordinary_days (7 and 30 days when the
-new policy has no [changes] table). The notice is NEW's [policy] announced to its effective date.";
+Changes are listed by section. A change is material when it takes more from the data
+subject: a new item collected, a new purpose, a new third party or processor, a new overseas
+transfer, a longer retention period, or a category left without any retention rule. Material
+changes must be announced [changes] material_days before they take effect; other changes
+ordinary_days (7 and 30 days when the new policy has no [changes] table). The notice is
+NEW's [policy] announced to its effective date.";
 
 const DIFF_AFTER_LONG_HELP: &str = "\
 Examples:

@@ -12,13 +12,14 @@ use vow_policy::{check, read_limited, CheckOutcome, CheckStatus, Lang};
 pub const RENDER_LONG_ABOUT: &str = "\
 Render the privacy policy a service publishes, from its policy file.
 
-The document follows the order of the PIPC 작성지침: summary labels (라벨링) first, a table of contents,
-then every section the law requires, with tables for items, retention (with legal grounds), processors,
-recipients and transfers abroad. HTML is one self-contained, printable page; Markdown suits a docs site;
-JSON is the same content as data, for other tools.
+The document follows the order of the PIPC 작성지침: summary labels (라벨링) first, a table
+of contents, then every section the law requires, with tables for items, retention (with
+legal grounds), processors, recipients and transfers abroad. HTML is one self-contained,
+printable page; Markdown suits a docs site; JSON is the same content as data, for other
+tools.
 
-The file is checked first: an invalid file is refused (exit 2). Lint findings do not stop rendering, but
-are counted on standard error so a gap is never published unnoticed.";
+The file is checked first: an invalid file is refused (exit 2). Lint findings do not stop
+rendering, but are counted on standard error so a gap is never published unnoticed.";
 
 pub const RENDER_AFTER_LONG_HELP: &str = "\
 Examples:
@@ -27,11 +28,12 @@ Examples:
   vow policy render policy.toml --format json           the document as JSON
   vow policy render policy.toml --templates my-templates -o policy.html
 
-Templates: a directory given with --templates may hold policy.md.j2 and/or policy.html.j2 (minijinja).
-Each receives one variable, `doc`: lang, title, service, controller, version, effective, announced,
-preamble, labels_title, labels[{id, name, value}], contents_title, sections[{id, number, title,
-blocks[]}], closing. A block has `type`: paragraph {text}, heading {text}, list {items},
-table {caption, headers, rows}. Run with --format json to see a document.";
+Templates: a directory given with --templates may hold policy.md.j2 and/or policy.html.j2
+(minijinja). Each receives one variable, `doc`: lang, title, service, controller, version,
+effective, announced, preamble, labels_title, labels[{id, name, value}], contents_title,
+sections[{id, number, title, blocks[]}], closing. A block has `type`: paragraph {text},
+heading {text}, list {items}, table {caption, headers, rows}. Run with --format json to see
+a document.";
 
 /// Document language.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
