@@ -1,0 +1,211 @@
+//! Signed checkpoints, kept outside the database.
+//!
+//! A checkpoint says "entry `seq` had hash `hash`", signed with the key ring's ed25519 key. The chain
+//! alone shows edits inside the log; the checkpoints, stored apart from it, show what the chain
+//! cannot: the log cut short (truncation) or replaced by an older copy with new entries (rollback).
+//!
+//! Signed message: `"vow.audit.checkpoint.v1" || u64be(seq) || hash || i64be(at_ms)`.
+//!
+//! File: JSON Lines, one checkpoint per line, appended with `O_APPEND` and fsynced:
+//! `{"seq":1000,"hash":"<64 hex>","at_ms":1764000000000,"signature":"<128 hex>"}`.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use vow_crypto::{AuditSigner, AuditVerifier};
+
+use crate::entry::{hex32, hexvec};
+use crate::{AuditError, Entry};
+
+const CHECKPOINT_DOMAIN: &[u8] = b"vow.audit.checkpoint.v1";
+
+/// A signed statement of the log's head at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub seq: u64,
+    #[serde(with = "hex32")]
+    pub hash: [u8; 32],
+    /// The checkpointed entry's time (Unix milliseconds, UTC).
+    pub at_ms: i64,
+    /// ed25519 signature, 64 bytes (hex in JSON).
+    #[serde(with = "hexvec")]
+    pub signature: Vec<u8>,
+}
+
+impl Checkpoint {
+    /// The bytes that are signed.
+    pub fn message(seq: u64, hash: &[u8; 32], at_ms: i64) -> Vec<u8> {
+        let mut m = Vec::with_capacity(CHECKPOINT_DOMAIN.len() + 48);
+        m.extend_from_slice(CHECKPOINT_DOMAIN);
+        m.extend_from_slice(&seq.to_be_bytes());
+        m.extend_from_slice(hash);
+        m.extend_from_slice(&at_ms.to_be_bytes());
+        m
+    }
+
+    /// True iff the signature is 64 bytes and valid for `(seq, hash, at_ms)` under `verifier`.
+    pub fn verify(&self, verifier: &AuditVerifier) -> bool {
+        let Ok(sig) = <[u8; 64]>::try_from(self.signature.as_slice()) else {
+            return false;
+        };
+        verifier.verify(&Checkpoint::message(self.seq, &self.hash, self.at_ms), &sig)
+    }
+}
+
+/// Signs the head of the log (`entry` is normally the newest entry).
+pub fn checkpoint(entry: &Entry, signer: &AuditSigner) -> Checkpoint {
+    let sig = signer.sign(&Checkpoint::message(entry.seq, &entry.hash, entry.at_ms));
+    Checkpoint {
+        seq: entry.seq,
+        hash: entry.hash,
+        at_ms: entry.at_ms,
+        signature: sig.to_vec(),
+    }
+}
+
+/// The checkpoint file: JSON Lines, append-only.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckpointFile;
+
+/// A checkpoint line is a few hundred bytes; anything far longer is not ours.
+const MAX_LINE: usize = 4096;
+
+impl CheckpointFile {
+    /// Appends one checkpoint as a single `write` on an `O_APPEND` descriptor, then fsyncs (and, when
+    /// the file is new, fsyncs its directory so the file itself survives a crash).
+    ///
+    /// Refuses to append after a torn last line (a crash mid-write): the new line would be glued to
+    /// the fragment. [`CheckpointFile::repair_torn_tail`] removes the fragment.
+    pub fn append(path: &Path, cp: &Checkpoint) -> Result<(), AuditError> {
+        let existed = path.exists();
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .read(true)
+            .open(path)
+            .map_err(|e| io(path, e))?;
+        let len = f.metadata().map_err(|e| io(path, e))?.len();
+        if len > 0 {
+            let mut last = [0u8; 1];
+            f.seek(SeekFrom::End(-1)).map_err(|e| io(path, e))?;
+            f.read_exact(&mut last).map_err(|e| io(path, e))?;
+            if last[0] != b'\n' {
+                let line = count_lines(path)?;
+                return Err(AuditError::TornCheckpoint {
+                    path: path.to_path_buf(),
+                    line,
+                });
+            }
+        }
+        let mut line = serde_json::to_vec(cp).map_err(|e| AuditError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e),
+        })?;
+        line.push(b'\n');
+        f.write_all(&line).map_err(|e| io(path, e))?;
+        f.sync_all().map_err(|e| io(path, e))?;
+        if !existed {
+            sync_dir(path).map_err(|e| io(path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Reads every checkpoint. A missing file is an empty list (no checkpoint written yet). A last
+    /// line without its newline is reported as [`AuditError::TornCheckpoint`]; any other bad line as
+    /// [`AuditError::CheckpointLine`] with its number.
+    pub fn read_all(path: &Path) -> Result<Vec<Checkpoint>, AuditError> {
+        let text = match std::fs::read(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(path, e)),
+        };
+        parse_lines(path, &text)
+    }
+
+    /// Removes an incomplete last line left by a crash mid-append; returns whether one was removed.
+    /// Safe: a line without its newline was never completely written, so no verifier relied on it.
+    pub fn repair_torn_tail(path: &Path) -> Result<bool, AuditError> {
+        let text = std::fs::read(path).map_err(|e| io(path, e))?;
+        if text.is_empty() || text.ends_with(b"\n") {
+            return Ok(false);
+        }
+        let keep = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| io(path, e))?;
+        f.set_len(keep as u64).map_err(|e| io(path, e))?;
+        f.sync_all().map_err(|e| io(path, e))?;
+        Ok(true)
+    }
+}
+
+fn parse_lines(path: &Path, text: &[u8]) -> Result<Vec<Checkpoint>, AuditError> {
+    let torn = !text.is_empty() && !text.ends_with(b"\n");
+    let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').collect();
+    let n = lines.len();
+    let mut out = Vec::new();
+    for (i, raw) in lines.into_iter().enumerate() {
+        let line_no = i + 1;
+        let is_last = i + 1 == n;
+        if is_last && !torn {
+            break; // the empty remainder after the final newline
+        }
+        if is_last && torn {
+            return Err(AuditError::TornCheckpoint {
+                path: path.to_path_buf(),
+                line: line_no,
+            });
+        }
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if raw.len() > MAX_LINE {
+            return Err(line_err(
+                path,
+                line_no,
+                "line too long for a checkpoint".into(),
+            ));
+        }
+        let cp: Checkpoint =
+            serde_json::from_slice(raw).map_err(|e| line_err(path, line_no, e.to_string()))?;
+        out.push(cp);
+    }
+    Ok(out)
+}
+
+fn count_lines(path: &Path) -> Result<usize, AuditError> {
+    let text = std::fs::read(path).map_err(|e| io(path, e))?;
+    Ok(text.iter().filter(|b| **b == b'\n').count() + 1)
+}
+
+fn line_err(path: &Path, line: usize, reason: String) -> AuditError {
+    AuditError::CheckpointLine {
+        path: path.to_path_buf(),
+        line,
+        reason,
+    }
+}
+
+fn io(path: &Path, source: std::io::Error) -> AuditError {
+    AuditError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn sync_dir(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let parent: PathBuf = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::File::open(parent)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}

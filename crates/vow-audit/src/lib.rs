@@ -1,0 +1,51 @@
+//! The tamper-evident access log (접속기록) of vow, as pure logic: storage lives in `vow-store`.
+//!
+//! - [`chain`] turns a [`NewEntry`] into the next [`Entry`] of a SHA-256 hash chain (canonical,
+//!   length-prefixed encoding documented in [`entry`]).
+//! - [`checkpoint`] signs the head of the chain with the key ring's ed25519 key; [`CheckpointFile`]
+//!   keeps those signatures as JSON Lines outside the database, so truncating or rolling back the
+//!   database is detected, not just editing it.
+//! - [`verify`] streams the log and the checkpoints and names the first broken entry ([`Break`]).
+//! - [`Review`] is the monthly review the law asks for (안전성 확보조치 기준 제8조): exports, bulk
+//!   reads, reads outside working hours, activity per key; text for the privacy officer, JSON for tools.
+//!
+//! ## Invariant
+//!
+//! Pure: no clock (times come in the entries), no database, no I/O except the checkpoint file whose
+//! path it is handed. Nothing here panics on any entry or checkpoint content. An entry's encoding, the
+//! action names and the signed checkpoint message never change once published: old logs must verify.
+
+pub mod checkpoint;
+pub mod entry;
+pub mod review;
+pub mod verify;
+
+use std::path::PathBuf;
+
+pub use checkpoint::{checkpoint, Checkpoint, CheckpointFile};
+pub use entry::{chain, Action, Entry, NewEntry, UnknownAction, GENESIS};
+pub use review::{BulkRead, Flagged, KeyActivity, Review, ReviewOptions};
+pub use verify::{verify, Break, Verification};
+
+/// Errors of the checkpoint file (the only I/O in this crate).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuditError {
+    #[error("checkpoint file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("checkpoint file {path}, line {line}: {reason}")]
+    CheckpointLine {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error(
+        "checkpoint file {path}, line {line}: the last line is incomplete (a write was interrupted); \
+         no checkpoint was lost that any verification relied on; remove that incomplete line \
+         and checkpoints resume"
+    )]
+    TornCheckpoint { path: PathBuf, line: usize },
+}

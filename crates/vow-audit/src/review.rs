@@ -1,0 +1,387 @@
+//! The monthly access-log review (안전성 확보조치 기준 제8조: review the access log at least monthly).
+//!
+//! What a privacy officer is asked to look at: every export and download, bulk reads (one key
+//! reading more than N subjects on one local day), reads outside working hours (weekends count as
+//! outside; public holidays are not known here), and how much each key did.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use time::{OffsetDateTime, UtcOffset, Weekday};
+
+use crate::{Action, Entry};
+
+/// What to review and what counts as unusual.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewOptions {
+    /// (year, month 1–12), in local time.
+    pub month: (i32, u8),
+    /// A key reading more than this many distinct subjects on one local day is flagged.
+    pub bulk_threshold: usize,
+    /// Working hours are `[work_start_hour, work_end_hour)`, Monday to Friday, local time.
+    pub work_start_hour: u8,
+    pub work_end_hour: u8,
+    /// Local time zone as an offset from UTC (KST = +9).
+    pub utc_offset_hours: i8,
+}
+
+impl ReviewOptions {
+    /// Defaults for Korea: more than 100 subjects a day is bulk; 08:00–20:00 KST, Monday–Friday.
+    pub fn for_month(year: i32, month: u8) -> Self {
+        ReviewOptions {
+            month: (year, month),
+            bulk_threshold: 100,
+            work_start_hour: 8,
+            work_end_hour: 20,
+            utc_offset_hours: 9,
+        }
+    }
+}
+
+/// One entry as the review shows it, with local time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flagged {
+    pub seq: u64,
+    /// Local time, `YYYY-MM-DD HH:MM (Ddd)`.
+    pub local_time: String,
+    pub key_id: String,
+    pub role: String,
+    pub source: String,
+    pub subject_id: Option<String>,
+    pub action: Action,
+    pub categories: Vec<String>,
+    pub reason: Option<String>,
+    /// Why it is listed: `export`, `night`, `weekend`.
+    pub why: &'static str,
+}
+
+/// A key that read more subjects in one day than the threshold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BulkRead {
+    pub key_id: String,
+    pub role: String,
+    /// Local date, `YYYY-MM-DD`.
+    pub date: String,
+    pub subjects: usize,
+}
+
+/// What one key did in the month.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct KeyActivity {
+    pub key_id: String,
+    pub roles: Vec<String>,
+    pub total: u64,
+    pub reads: u64,
+    pub writes: u64,
+    pub deletions: u64,
+    pub exports: u64,
+    pub other: u64,
+    pub distinct_subjects: usize,
+    pub off_hours: u64,
+}
+
+/// The review of one month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Review {
+    pub options: ReviewOptions,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Entries in the month.
+    pub entries: u64,
+    /// Entries whose time could not be represented (outside ±9999 years) and so were skipped.
+    pub skipped: u64,
+    pub exports: Vec<Flagged>,
+    pub bulk_reads: Vec<BulkRead>,
+    pub off_hours_reads: Vec<Flagged>,
+    pub per_key: Vec<KeyActivity>,
+}
+
+#[derive(Default)]
+struct KeyAcc {
+    activity: KeyActivity,
+    roles: BTreeSet<String>,
+    subjects: BTreeSet<String>,
+}
+
+impl Review {
+    /// One pass over the entries; only entries whose local time falls in `opts.month` count.
+    pub fn build(entries: impl Iterator<Item = Entry>, opts: &ReviewOptions) -> Review {
+        let offset = UtcOffset::from_hms(opts.utc_offset_hours.clamp(-23, 23), 0, 0)
+            .unwrap_or(UtcOffset::UTC);
+        let mut count = 0u64;
+        let mut skipped = 0u64;
+        let mut exports = Vec::new();
+        let mut off_hours = Vec::new();
+        let mut keys: BTreeMap<String, KeyAcc> = BTreeMap::new();
+        // (key, date) → (role, subjects)
+        let mut daily: BTreeMap<(String, String), (String, BTreeSet<String>)> = BTreeMap::new();
+
+        for e in entries {
+            let Some(t) = local_time(e.at_ms, offset) else {
+                skipped += 1;
+                continue;
+            };
+            if (t.year(), u8::from(t.month())) != opts.month {
+                continue;
+            }
+            count += 1;
+            let weekend = matches!(t.weekday(), Weekday::Saturday | Weekday::Sunday);
+            let in_hours = (opts.work_start_hour..opts.work_end_hour).contains(&t.hour());
+            let outside = weekend || !in_hours;
+
+            let acc = keys.entry(e.key_id.clone()).or_default();
+            acc.activity.total += 1;
+            match e.action {
+                Action::Read | Action::Lookup => acc.activity.reads += 1,
+                Action::Create | Action::Update => acc.activity.writes += 1,
+                Action::Delete | Action::Erase => acc.activity.deletions += 1,
+                Action::Export | Action::Download => acc.activity.exports += 1,
+                Action::KeyCreate | Action::KeyRevoke | Action::RoleChange => {
+                    acc.activity.other += 1
+                }
+            }
+            acc.roles.insert(e.role.clone());
+            if let Some(s) = &e.subject_id {
+                acc.subjects.insert(s.clone());
+            }
+            if e.action.is_read() && outside {
+                acc.activity.off_hours += 1;
+            }
+
+            if e.action.is_read() {
+                if let Some(s) = &e.subject_id {
+                    let day = daily
+                        .entry((e.key_id.clone(), date_string(&t)))
+                        .or_insert_with(|| (e.role.clone(), BTreeSet::new()));
+                    day.1.insert(s.clone());
+                }
+            }
+            if e.action.is_export() {
+                exports.push(flag(&e, &t, "export"));
+            }
+            if e.action.is_read() && outside {
+                off_hours.push(flag(&e, &t, if weekend { "weekend" } else { "night" }));
+            }
+        }
+
+        let bulk_reads = daily
+            .into_iter()
+            .filter(|(_, (_, subjects))| subjects.len() > opts.bulk_threshold)
+            .map(|((key_id, date), (role, subjects))| BulkRead {
+                key_id,
+                role,
+                date,
+                subjects: subjects.len(),
+            })
+            .collect();
+        let per_key = keys
+            .into_iter()
+            .map(|(key_id, acc)| KeyActivity {
+                key_id,
+                roles: acc.roles.into_iter().collect(),
+                distinct_subjects: acc.subjects.len(),
+                ..acc.activity
+            })
+            .collect();
+        exports.sort_by_key(|f: &Flagged| f.seq);
+        off_hours.sort_by_key(|f: &Flagged| f.seq);
+
+        Review {
+            options: opts.clone(),
+            month: format!("{:04}-{:02}", opts.month.0, opts.month.1),
+            entries: count,
+            skipped,
+            exports,
+            bulk_reads,
+            off_hours_reads: off_hours,
+            per_key,
+        }
+    }
+
+    /// Nothing the officer needs to look into.
+    pub fn is_quiet(&self) -> bool {
+        self.exports.is_empty() && self.bulk_reads.is_empty() && self.off_hours_reads.is_empty()
+    }
+
+    /// The report a privacy officer reads: Korean and English headings, plain text.
+    pub fn to_text(&self) -> String {
+        let o = &self.options;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "접속기록 월간 점검 / Monthly access-log review — {}",
+            self.month
+        );
+        let _ = writeln!(
+            s,
+            "기준 / Criteria: 근무시간 working hours {:02}:00–{:02}:00 월–금 Mon–Fri (UTC{:+}), 대량 조회 bulk > {} subjects/key/day",
+            o.work_start_hour, o.work_end_hour, o.utc_offset_hours, o.bulk_threshold
+        );
+        let _ = writeln!(
+            s,
+            "기록 수 / Entries: {}   반출 exports: {}   대량 조회 bulk: {}   근무시간 외 off-hours: {}",
+            self.entries,
+            self.exports.len(),
+            self.bulk_reads.len(),
+            self.off_hours_reads.len()
+        );
+        if self.skipped > 0 {
+            let _ = writeln!(
+                s,
+                "시각 오류로 제외 / Skipped (time out of range): {}",
+                self.skipped
+            );
+        }
+        if self.is_quiet() {
+            let _ = writeln!(s, "\n특이사항 없음 / Nothing to look into.");
+        }
+
+        let _ = writeln!(
+            s,
+            "\n## 1. 개인정보 다운로드·반출 / Exports and downloads ({})",
+            self.exports.len()
+        );
+        write_flagged(&mut s, &self.exports);
+
+        let _ = writeln!(
+            s,
+            "\n## 2. 대량 조회 / Bulk reads ({})",
+            self.bulk_reads.len()
+        );
+        if self.bulk_reads.is_empty() {
+            let _ = writeln!(s, "  (없음 / none)");
+        }
+        for b in &self.bulk_reads {
+            let _ = writeln!(
+                s,
+                "  {}  key {} ({})  {} subjects",
+                b.date, b.key_id, b.role, b.subjects
+            );
+        }
+
+        let _ = writeln!(
+            s,
+            "\n## 3. 근무시간 외 조회 / Reads outside working hours ({})",
+            self.off_hours_reads.len()
+        );
+        write_flagged(&mut s, &self.off_hours_reads);
+
+        let _ = writeln!(
+            s,
+            "\n## 4. 접근키별 처리 현황 / Activity per key ({})",
+            self.per_key.len()
+        );
+        if self.per_key.is_empty() {
+            let _ = writeln!(s, "  (없음 / none)");
+        } else {
+            let _ = writeln!(
+                s,
+                "  {:<16} {:<12} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>9}",
+                "key",
+                "roles",
+                "total",
+                "read",
+                "write",
+                "delete",
+                "export",
+                "other",
+                "subjects",
+                "off-hours"
+            );
+            for k in &self.per_key {
+                let _ = writeln!(
+                    s,
+                    "  {:<16} {:<12} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>9}",
+                    k.key_id,
+                    k.roles.join(","),
+                    k.total,
+                    k.reads,
+                    k.writes,
+                    k.deletions,
+                    k.exports,
+                    k.other,
+                    k.distinct_subjects,
+                    k.off_hours
+                );
+            }
+        }
+        let _ = writeln!(
+            s,
+            "\n점검자 / Reviewed by: ____________   일자 / Date: ____________   조치 / Action taken: ____________"
+        );
+        s
+    }
+}
+
+fn write_flagged(s: &mut String, list: &[Flagged]) {
+    if list.is_empty() {
+        let _ = writeln!(s, "  (없음 / none)");
+    }
+    for f in list {
+        let _ = write!(
+            s,
+            "  #{:<6} {}  {:<8} key {} ({}) from {}",
+            f.seq, f.local_time, f.action, f.key_id, f.role, f.source
+        );
+        if let Some(subject) = &f.subject_id {
+            let _ = write!(s, "  subject {subject}");
+        }
+        if !f.categories.is_empty() {
+            let _ = write!(s, "  [{}]", f.categories.join(", "));
+        }
+        match &f.reason {
+            Some(r) => {
+                let _ = write!(s, "  reason: {r}");
+            }
+            None => {
+                if f.action.is_export() {
+                    let _ = write!(s, "  reason: (none given / 사유 없음)");
+                }
+            }
+        }
+        if f.why != "export" {
+            let _ = write!(s, "  <{}>", f.why);
+        }
+        s.push('\n');
+    }
+}
+
+fn local_time(at_ms: i64, offset: UtcOffset) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000)
+        .ok()
+        .map(|t| t.to_offset(offset))
+}
+
+fn date_string(t: &OffsetDateTime) -> String {
+    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+}
+
+fn flag(e: &Entry, t: &OffsetDateTime, why: &'static str) -> Flagged {
+    let wd = match t.weekday() {
+        Weekday::Monday => "Mon",
+        Weekday::Tuesday => "Tue",
+        Weekday::Wednesday => "Wed",
+        Weekday::Thursday => "Thu",
+        Weekday::Friday => "Fri",
+        Weekday::Saturday => "Sat",
+        Weekday::Sunday => "Sun",
+    };
+    Flagged {
+        seq: e.seq,
+        local_time: format!(
+            "{} {:02}:{:02} ({wd})",
+            date_string(t),
+            t.hour(),
+            t.minute()
+        ),
+        key_id: e.key_id.clone(),
+        role: e.role.clone(),
+        source: e.source.clone(),
+        subject_id: e.subject_id.clone(),
+        action: e.action,
+        categories: e.categories.clone(),
+        reason: e.reason.clone(),
+        why,
+    }
+}

@@ -1,0 +1,337 @@
+#![allow(clippy::unwrap_used)]
+
+use time::macros::datetime;
+use time::OffsetDateTime;
+use vow_audit::{chain, Action, Entry, NewEntry, Review, ReviewOptions};
+
+fn ms(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn e(
+    at: OffsetDateTime,
+    key: &str,
+    role: &str,
+    action: Action,
+    subject: Option<&str>,
+    reason: Option<&str>,
+) -> NewEntry {
+    NewEntry {
+        at_ms: ms(at),
+        key_id: key.into(),
+        role: role.into(),
+        source: "203.0.113.7".into(),
+        subject_id: subject.map(str::to_string),
+        action,
+        categories: if subject.is_some() {
+            vec!["user.contact.email".into()]
+        } else {
+            vec![]
+        },
+        reason: reason.map(str::to_string),
+    }
+}
+
+/// November 2026 in KST: the 2nd is a Monday, the 7th/8th a weekend.
+fn month() -> Vec<Entry> {
+    let list = vec![
+        e(
+            datetime!(2026-10-31 23:59 +9),
+            "key_support",
+            "support",
+            Action::Read,
+            Some("sub_0"),
+            None,
+        ), // October: not counted
+        e(
+            datetime!(2026-11-01 00:30 +9),
+            "key_support",
+            "support",
+            Action::Read,
+            Some("sub_9"),
+            None,
+        ), // Sunday (Oct 31 in UTC)
+        e(
+            datetime!(2026-11-02 10:00 +9),
+            "key_support",
+            "support",
+            Action::Read,
+            Some("sub_1"),
+            Some("ticket 12"),
+        ),
+        e(
+            datetime!(2026-11-02 23:30 +9),
+            "key_support",
+            "support",
+            Action::Read,
+            Some("sub_2"),
+            None,
+        ), // night
+        e(
+            datetime!(2026-11-03 14:00 +9),
+            "key_admin",
+            "admin",
+            Action::Export,
+            Some("sub_1"),
+            Some("열람 요청 #12"),
+        ),
+        e(
+            datetime!(2026-11-03 15:00 +9),
+            "key_admin",
+            "admin",
+            Action::Download,
+            None,
+            None,
+        ),
+        e(
+            datetime!(2026-11-04 09:00 +9),
+            "key_batch",
+            "batch",
+            Action::Read,
+            Some("sub_1"),
+            None,
+        ),
+        e(
+            datetime!(2026-11-04 09:01 +9),
+            "key_batch",
+            "batch",
+            Action::Read,
+            Some("sub_2"),
+            None,
+        ),
+        e(
+            datetime!(2026-11-04 09:02 +9),
+            "key_batch",
+            "batch",
+            Action::Lookup,
+            Some("sub_3"),
+            None,
+        ),
+        e(
+            datetime!(2026-11-04 09:03 +9),
+            "key_batch",
+            "batch",
+            Action::Read,
+            Some("sub_4"),
+            None,
+        ),
+        e(
+            datetime!(2026-11-04 09:04 +9),
+            "key_batch",
+            "batch",
+            Action::Read,
+            Some("sub_4"),
+            None,
+        ), // same subject again
+        e(
+            datetime!(2026-11-05 10:00 +9),
+            "key_admin",
+            "admin",
+            Action::RoleChange,
+            None,
+            Some("new hire"),
+        ),
+        e(
+            datetime!(2026-11-05 11:00 +9),
+            "key_support",
+            "support",
+            Action::Update,
+            Some("sub_1"),
+            None,
+        ),
+        e(
+            datetime!(2026-11-06 08:00 +9),
+            "key_support",
+            "support",
+            Action::Read,
+            Some("sub_5"),
+            None,
+        ), // start of hours
+        e(
+            datetime!(2026-11-06 20:00 +9),
+            "key_support",
+            "support",
+            Action::Read,
+            Some("sub_6"),
+            None,
+        ), // end of hours: outside
+        e(
+            datetime!(2026-11-07 11:00 +9),
+            "key_support",
+            "support",
+            Action::Read,
+            Some("sub_3"),
+            None,
+        ), // Saturday
+        e(
+            datetime!(2026-11-07 12:00 +9),
+            "key_support",
+            "support",
+            Action::Update,
+            Some("sub_3"),
+            None,
+        ), // weekend write: not a read
+        e(
+            datetime!(2026-11-09 10:00 +9),
+            "key_admin",
+            "admin",
+            Action::Erase,
+            Some("sub_7"),
+            Some("deletion request"),
+        ),
+        e(
+            datetime!(2026-12-01 00:30 +9),
+            "key_support",
+            "support",
+            Action::Read,
+            Some("sub_8"),
+            None,
+        ), // December locally
+    ];
+    let mut out: Vec<Entry> = vec![];
+    for n in list {
+        let next = chain(out.last(), n);
+        out.push(next);
+    }
+    out
+}
+
+fn opts() -> ReviewOptions {
+    ReviewOptions {
+        bulk_threshold: 3,
+        ..ReviewOptions::for_month(2026, 11)
+    }
+}
+
+fn review() -> Review {
+    Review::build(month().into_iter(), &opts())
+}
+
+#[test]
+fn only_entries_in_the_local_month_are_counted() {
+    assert_eq!(review().entries, 17);
+}
+
+#[test]
+fn exports_and_downloads_are_listed_one_by_one() {
+    let r = review();
+    let seqs: Vec<u64> = r.exports.iter().map(|f| f.seq).collect();
+    assert_eq!(seqs, vec![5, 6]);
+    assert_eq!(r.exports[0].reason.as_deref(), Some("열람 요청 #12"));
+}
+
+#[test]
+fn night_read_is_flagged() {
+    let r = review();
+    let night: Vec<u64> = r
+        .off_hours_reads
+        .iter()
+        .filter(|f| f.why == "night")
+        .map(|f| f.seq)
+        .collect();
+    assert_eq!(night, vec![4, 15]);
+}
+
+#[test]
+fn weekend_read_is_flagged_even_in_daytime() {
+    let r = review();
+    let weekend: Vec<u64> = r
+        .off_hours_reads
+        .iter()
+        .filter(|f| f.why == "weekend")
+        .map(|f| f.seq)
+        .collect();
+    assert_eq!(weekend, vec![2, 16]);
+}
+
+#[test]
+fn reads_inside_working_hours_and_weekend_writes_are_not_flagged() {
+    let r = review();
+    for seq in [3, 7, 14, 17] {
+        assert!(
+            !r.off_hours_reads.iter().any(|f| f.seq == seq),
+            "seq {seq} flagged"
+        );
+    }
+}
+
+#[test]
+fn bulk_read_is_flagged_when_one_key_reads_more_than_the_threshold_of_distinct_subjects_in_a_day() {
+    let r = review();
+    assert_eq!(r.bulk_reads.len(), 1);
+    assert_eq!(
+        (
+            r.bulk_reads[0].key_id.as_str(),
+            r.bulk_reads[0].date.as_str(),
+            r.bulk_reads[0].subjects
+        ),
+        ("key_batch", "2026-11-04", 4)
+    );
+    let r4 = Review::build(
+        month().into_iter(),
+        &ReviewOptions {
+            bulk_threshold: 4,
+            ..opts()
+        },
+    );
+    assert!(r4.bulk_reads.is_empty(), "4 subjects is not more than 4");
+}
+
+#[test]
+fn per_key_counts_add_up() {
+    let r = review();
+    let keys: Vec<&str> = r.per_key.iter().map(|k| k.key_id.as_str()).collect();
+    assert_eq!(keys, vec!["key_admin", "key_batch", "key_support"]);
+    let admin = &r.per_key[0];
+    assert_eq!(
+        (admin.total, admin.exports, admin.deletions, admin.other),
+        (4, 2, 1, 1)
+    );
+    let batch = &r.per_key[1];
+    assert_eq!(
+        (batch.total, batch.reads, batch.distinct_subjects),
+        (5, 5, 4)
+    );
+    let support = &r.per_key[2];
+    assert_eq!(
+        (
+            support.total,
+            support.reads,
+            support.writes,
+            support.off_hours
+        ),
+        (8, 6, 2, 4)
+    );
+    assert_eq!(r.per_key.iter().map(|k| k.total).sum::<u64>(), r.entries);
+}
+
+#[test]
+fn utc_offset_moves_entries_between_days_and_months() {
+    let utc = Review::build(
+        month().into_iter(),
+        &ReviewOptions {
+            utc_offset_hours: 0,
+            ..opts()
+        },
+    );
+    // In UTC the Nov 1 00:30 KST read is in October and the Dec 1 00:30 KST read is in November.
+    assert!(!utc.off_hours_reads.iter().any(|f| f.seq == 2));
+    assert_eq!(utc.entries, 17);
+}
+
+#[test]
+fn review_text_report_snapshot() {
+    insta::assert_snapshot!(review().to_text());
+}
+
+#[test]
+fn review_json_snapshot() {
+    insta::assert_json_snapshot!(serde_json::to_value(review()).unwrap()["bulk_reads"]);
+}
+
+#[test]
+fn quiet_month_says_there_is_nothing_to_look_into() {
+    let r = Review::build(std::iter::empty(), &ReviewOptions::for_month(2026, 11));
+    assert!(r.is_quiet());
+    assert!(r.to_text().contains("Nothing to look into"));
+}
