@@ -1,0 +1,163 @@
+//! What an operation means, once for both backends: each backend supplies the SQL primitives ([`Tx`]),
+//! this module composes them into operations and chains their access-log entries.
+
+use vow_audit::Entry;
+
+use crate::{ApiKeyRecord, ItemRecord, Op, Outcome, Request, StoreError, SubjectRecord};
+
+/// The SQL primitives of one open transaction.
+pub(crate) trait Tx {
+    fn savepoint(&mut self) -> Result<(), StoreError>;
+    fn release_savepoint(&mut self) -> Result<(), StoreError>;
+    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
+    /// The last log entry, locked against other writers until the transaction ends.
+    fn audit_head(&mut self) -> Result<Option<Entry>, StoreError>;
+    fn append_audit(&mut self, entry: &Entry) -> Result<(), StoreError>;
+    /// The live subject holding `external_id`, if any.
+    fn subject_by_external_id(&mut self, external_id: &str) -> Result<Option<String>, StoreError>;
+    fn insert_subject(&mut self, subject: &SubjectRecord) -> Result<(), StoreError>;
+    /// A live (not erased) subject.
+    fn subject(&mut self, id: &str) -> Result<Option<SubjectRecord>, StoreError>;
+    /// Inserts or replaces; returns whether an item was replaced.
+    fn upsert_item(&mut self, subject_id: &str, item: &ItemRecord) -> Result<bool, StoreError>;
+    fn item(&mut self, subject_id: &str, category: &str) -> Result<Option<ItemRecord>, StoreError>;
+    fn items(&mut self, subject_id: &str) -> Result<Vec<ItemRecord>, StoreError>;
+    fn lookup(&mut self, category: &str, blind_index: &[u8]) -> Result<Vec<String>, StoreError>;
+    /// Deletes the items, the external id and the wrapped key; keeps a tombstone with the time.
+    fn erase_subject(&mut self, id: &str, at_ms: i64) -> Result<(), StoreError>;
+    fn insert_api_key(&mut self, key: &ApiKeyRecord) -> Result<(), StoreError>;
+    /// Returns false when no unrevoked key has that id.
+    fn revoke_api_key(&mut self, id: &str, at_ms: i64) -> Result<bool, StoreError>;
+    fn api_keys(&mut self) -> Result<Vec<ApiKeyRecord>, StoreError>;
+    /// Returns false when the subject is not live.
+    fn set_wrapped_key(&mut self, id: &str, wrapped_key: &[u8]) -> Result<bool, StoreError>;
+    fn subject_ids(&mut self, after: &str, limit: usize) -> Result<Vec<String>, StoreError>;
+}
+
+/// Applies a batch inside an open transaction. Each request runs in its own savepoint together with its
+/// log entries, so a failing request leaves no trace and does not undo its neighbours.
+pub(crate) fn apply(
+    tx: &mut impl Tx,
+    batch: &[Request],
+) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+    let mut head = tx.audit_head()?;
+    let mut results = Vec::with_capacity(batch.len());
+    for request in batch {
+        tx.savepoint()?;
+        let before = head.clone();
+        let result = apply_one(tx, request, &mut head);
+        match result {
+            Ok(outcome) => {
+                tx.release_savepoint()?;
+                results.push(Ok(outcome));
+            }
+            Err(error) => {
+                tx.rollback_to_savepoint()?;
+                tx.release_savepoint()?;
+                head = before;
+                results.push(Err(error));
+            }
+        }
+    }
+    Ok(results)
+}
+
+fn apply_one(
+    tx: &mut impl Tx,
+    request: &Request,
+    head: &mut Option<Entry>,
+) -> Result<Outcome, StoreError> {
+    let outcome = run(tx, &request.op)?;
+    if let (Some(new_entry), true) = (&request.audit, outcome.is_access()) {
+        // A lookup is an access to every subject it finds: one entry each, so the monthly review and
+        // a subject's own access history see it.
+        let subjects: Vec<Option<String>> = match &outcome {
+            Outcome::Subjects(ids) if !ids.is_empty() => ids.iter().cloned().map(Some).collect(),
+            _ => vec![new_entry.subject_id.clone()],
+        };
+        for subject_id in subjects {
+            let mut new_entry = new_entry.clone();
+            new_entry.subject_id = subject_id;
+            let entry = vow_audit::chain(head.as_ref(), new_entry);
+            tx.append_audit(&entry)?;
+            *head = Some(entry);
+        }
+    }
+    Ok(outcome)
+}
+
+fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
+    Ok(match op {
+        Op::CreateSubject(subject) => match tx.subject_by_external_id(&subject.external_id)? {
+            Some(id) => Outcome::AlreadyExists { id },
+            None => {
+                tx.insert_subject(subject)?;
+                Outcome::Created
+            }
+        },
+        Op::GetSubject { subject_id } => match tx.subject(subject_id)? {
+            Some(subject) => Outcome::Subject(subject),
+            None => Outcome::NotFound,
+        },
+        Op::PutItem { subject_id, item } => match tx.subject(subject_id)? {
+            Some(_) => Outcome::Stored {
+                replaced: tx.upsert_item(subject_id, item)?,
+            },
+            None => Outcome::NotFound,
+        },
+        Op::GetItem {
+            subject_id,
+            category,
+        } => match tx.subject(subject_id)? {
+            Some(subject) => match tx.item(subject_id, category)? {
+                Some(item) => Outcome::Item {
+                    wrapped_key: subject.wrapped_key,
+                    item,
+                },
+                None => Outcome::NotFound,
+            },
+            None => Outcome::NotFound,
+        },
+        Op::Lookup {
+            category,
+            blind_index,
+        } => Outcome::Subjects(tx.lookup(category, blind_index)?),
+        Op::Export { subject_id } => match tx.subject(subject_id)? {
+            Some(subject) => Outcome::Export {
+                items: tx.items(subject_id)?,
+                subject,
+            },
+            None => Outcome::NotFound,
+        },
+        Op::Erase { subject_id, at_ms } => match tx.subject(subject_id)? {
+            Some(_) => {
+                tx.erase_subject(subject_id, *at_ms)?;
+                Outcome::Done
+            }
+            None => Outcome::NotFound,
+        },
+        Op::CreateApiKey(key) => {
+            tx.insert_api_key(key)?;
+            Outcome::Created
+        }
+        Op::RevokeApiKey { id, at_ms } => {
+            if tx.revoke_api_key(id, *at_ms)? {
+                Outcome::Done
+            } else {
+                Outcome::NotFound
+            }
+        }
+        Op::ListApiKeys => Outcome::ApiKeys(tx.api_keys()?),
+        Op::Rewrap {
+            subject_id,
+            wrapped_key,
+        } => {
+            if tx.set_wrapped_key(subject_id, wrapped_key)? {
+                Outcome::Done
+            } else {
+                Outcome::NotFound
+            }
+        }
+        Op::SubjectIds { after, limit } => Outcome::Subjects(tx.subject_ids(after, *limit)?),
+    })
+}

@@ -1,0 +1,350 @@
+//! PostgreSQL, for when one machine is not enough: several `vow serve` processes share one database.
+//! The access log stays one chain because every writing transaction takes the log's table lock before
+//! reading its head.
+
+use std::collections::HashMap;
+
+use postgres::{Client, NoTls, Statement, Transaction};
+use vow_audit::Entry;
+
+use crate::batch::{self, Tx};
+use crate::schema;
+use crate::{ApiKeyRecord, ItemRecord, Outcome, Request, StoreError, SubjectRecord};
+
+/// Any fixed number: only vow's migrations take this advisory lock.
+const MIGRATION_LOCK: i64 = 0x0076_6f77_5f6d_6967;
+
+pub(crate) struct PostgresBackend {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+/// The schema that holds the wrapped data keys, apart from the data (see `schema.rs`).
+fn key_schema(schema: Option<&str>) -> String {
+    format!("{}_keys", schema.unwrap_or("vow"))
+}
+
+/// Schema names are interpolated into SQL, so only plain identifiers are accepted.
+fn valid_schema(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+}
+
+impl PostgresBackend {
+    pub(crate) fn connect(url: &str, schema: Option<&str>) -> Result<PostgresBackend, StoreError> {
+        let mut client = Client::connect(url, NoTls)?;
+        let keys = key_schema(schema);
+        if let Some(bad) = schema
+            .iter()
+            .copied()
+            .chain([keys.as_str()])
+            .find(|name| !valid_schema(name))
+        {
+            return Err(StoreError::InvalidSchema(bad.to_string()));
+        }
+        let search_path = match schema {
+            Some(schema) => format!("{schema}, {keys}"),
+            None => format!("public, {keys}"),
+        };
+        client.batch_execute(&format!("SET search_path TO {search_path}"))?;
+        migrate(&mut client, schema, &keys)?;
+        Ok(PostgresBackend {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    pub(crate) fn apply(
+        &mut self,
+        batch: &[Request],
+    ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+        let mut tx = PgTx {
+            tx: self.client.transaction()?,
+            statements: &mut self.statements,
+        };
+        let results = batch::apply(&mut tx, batch)?;
+        tx.tx.commit()?;
+        Ok(results)
+    }
+
+    pub(crate) fn audit_page(
+        &mut self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let rows = self.client.query(
+            "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash
+             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&(after as i64), &(limit as i64)],
+        )?;
+        rows.iter().map(entry_from_row).collect()
+    }
+}
+
+fn migrate(client: &mut Client, schema: Option<&str>, keys: &str) -> Result<(), StoreError> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    if let Some(schema) = schema {
+        tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))?;
+    }
+    tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {keys}"))?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS vow_schema (version BIGINT NOT NULL)")?;
+    let found: i64 = tx
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM vow_schema", &[])?
+        .get(0);
+    let supported = schema::POSTGRES.len() as i64;
+    if found > supported {
+        return Err(StoreError::SchemaTooNew { found, supported });
+    }
+    for (index, sql) in schema::POSTGRES.iter().enumerate().skip(found as usize) {
+        tx.batch_execute(&sql.replace("{keys}", keys))?;
+        tx.execute(
+            "INSERT INTO vow_schema (version) VALUES ($1)",
+            &[&(index as i64 + 1)],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn entry_from_row(row: &postgres::Row) -> Result<Entry, StoreError> {
+    crate::sqlite::entry_from_raw((
+        row.try_get(0)?,
+        row.try_get(1)?,
+        row.try_get(2)?,
+        row.try_get(3)?,
+        row.try_get(4)?,
+        row.try_get(5)?,
+        row.try_get(6)?,
+        row.try_get(7)?,
+        row.try_get(8)?,
+        row.try_get(9)?,
+        row.try_get(10)?,
+    ))
+}
+
+fn subject_from_row(row: &postgres::Row) -> Result<SubjectRecord, StoreError> {
+    Ok(SubjectRecord {
+        id: row.try_get(0)?,
+        external_id: row.try_get::<_, Option<String>>(1)?.unwrap_or_default(),
+        kind: row.try_get(2)?,
+        wrapped_key: row.try_get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default(),
+        created_ms: row.try_get(4)?,
+    })
+}
+
+fn item_from_row(row: &postgres::Row) -> Result<ItemRecord, StoreError> {
+    Ok(ItemRecord {
+        category: row.try_get(0)?,
+        sealed: row.try_get(1)?,
+        blind_index: row.try_get(2)?,
+        updated_ms: row.try_get(3)?,
+    })
+}
+
+struct PgTx<'c, 's> {
+    tx: Transaction<'c>,
+    statements: &'s mut HashMap<&'static str, Statement>,
+}
+
+impl PgTx<'_, '_> {
+    /// Prepared once per connection: a statement prepared per call would cost a round trip each time.
+    fn statement(&mut self, sql: &'static str) -> Result<Statement, StoreError> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.tx.prepare(sql)?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+
+    fn query(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>, StoreError> {
+        let statement = self.statement(sql)?;
+        Ok(self.tx.query(&statement, params)?)
+    }
+
+    fn execute(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<u64, StoreError> {
+        let statement = self.statement(sql)?;
+        Ok(self.tx.execute(&statement, params)?)
+    }
+}
+
+impl Tx for PgTx<'_, '_> {
+    fn savepoint(&mut self) -> Result<(), StoreError> {
+        Ok(self.tx.batch_execute("SAVEPOINT op")?)
+    }
+    fn release_savepoint(&mut self) -> Result<(), StoreError> {
+        Ok(self.tx.batch_execute("RELEASE SAVEPOINT op")?)
+    }
+    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        Ok(self.tx.batch_execute("ROLLBACK TO SAVEPOINT op")?)
+    }
+    fn audit_head(&mut self) -> Result<Option<Entry>, StoreError> {
+        // EXCLUSIVE lets plain reads of the log go on but serialises writers across all processes.
+        self.tx
+            .batch_execute("LOCK TABLE audit_log IN EXCLUSIVE MODE")?;
+        let rows = self.query(
+            "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash
+             FROM audit_log ORDER BY seq DESC LIMIT 1",
+            &[],
+        )?;
+        rows.first().map(entry_from_row).transpose()
+    }
+    fn append_audit(&mut self, e: &Entry) -> Result<(), StoreError> {
+        let action = schema::encode_action(&e.action);
+        let categories = schema::encode_categories(&e.categories);
+        self.execute(
+            "INSERT INTO audit_log (seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            &[
+                &(e.seq as i64),
+                &e.at_ms,
+                &e.key_id,
+                &e.role,
+                &e.source,
+                &e.subject_id,
+                &action,
+                &categories,
+                &e.reason,
+                &&e.prev_hash[..],
+                &&e.hash[..],
+            ],
+        )?;
+        Ok(())
+    }
+    fn subject_by_external_id(&mut self, external_id: &str) -> Result<Option<String>, StoreError> {
+        let rows = self.query(
+            "SELECT id FROM subjects WHERE external_id = $1",
+            &[&external_id],
+        )?;
+        Ok(match rows.first() {
+            Some(row) => Some(row.try_get(0)?),
+            None => None,
+        })
+    }
+    fn insert_subject(&mut self, s: &SubjectRecord) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO subjects (id, external_id, kind, created_ms) VALUES ($1, $2, $3, $4)",
+            &[&s.id, &s.external_id, &s.kind, &s.created_ms],
+        )?;
+        self.execute(
+            "INSERT INTO subject_keys (subject_id, wrapped_key) VALUES ($1, $2)",
+            &[&s.id, &s.wrapped_key],
+        )?;
+        Ok(())
+    }
+    fn subject(&mut self, id: &str) -> Result<Option<SubjectRecord>, StoreError> {
+        let rows = self.query(
+            "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms
+             FROM subjects s LEFT JOIN subject_keys k ON k.subject_id = s.id
+             WHERE s.id = $1 AND s.erased_ms IS NULL",
+            &[&id],
+        )?;
+        rows.first().map(subject_from_row).transpose()
+    }
+    fn upsert_item(&mut self, subject_id: &str, item: &ItemRecord) -> Result<bool, StoreError> {
+        // xmax is 0 for a freshly inserted row and non-zero for one the upsert updated.
+        let rows = self.query(
+            "INSERT INTO items (subject_id, category, sealed, blind_index, updated_ms) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (subject_id, category) DO UPDATE
+               SET sealed = EXCLUDED.sealed, blind_index = EXCLUDED.blind_index, updated_ms = EXCLUDED.updated_ms
+             RETURNING (xmax <> 0)",
+            &[&subject_id, &item.category, &item.sealed, &item.blind_index, &item.updated_ms],
+        )?;
+        Ok(match rows.first() {
+            Some(row) => row.try_get(0)?,
+            None => false,
+        })
+    }
+    fn item(&mut self, subject_id: &str, category: &str) -> Result<Option<ItemRecord>, StoreError> {
+        let rows = self.query(
+            "SELECT category, sealed, blind_index, updated_ms FROM items WHERE subject_id = $1 AND category = $2",
+            &[&subject_id, &category],
+        )?;
+        rows.first().map(item_from_row).transpose()
+    }
+    fn items(&mut self, subject_id: &str) -> Result<Vec<ItemRecord>, StoreError> {
+        let rows = self.query(
+            "SELECT category, sealed, blind_index, updated_ms FROM items WHERE subject_id = $1 ORDER BY category",
+            &[&subject_id],
+        )?;
+        rows.iter().map(item_from_row).collect()
+    }
+    fn lookup(&mut self, category: &str, blind_index: &[u8]) -> Result<Vec<String>, StoreError> {
+        let rows = self.query(
+            "SELECT subject_id FROM items WHERE category = $1 AND blind_index = $2 ORDER BY subject_id LIMIT 100",
+            &[&category, &blind_index],
+        )?;
+        rows.iter()
+            .map(|row| row.try_get(0).map_err(StoreError::from))
+            .collect()
+    }
+    fn erase_subject(&mut self, id: &str, at_ms: i64) -> Result<(), StoreError> {
+        self.execute("DELETE FROM items WHERE subject_id = $1", &[&id])?;
+        self.execute("DELETE FROM subject_keys WHERE subject_id = $1", &[&id])?;
+        self.execute(
+            "UPDATE subjects SET external_id = NULL, erased_ms = $2 WHERE id = $1",
+            &[&id, &at_ms],
+        )?;
+        Ok(())
+    }
+    fn insert_api_key(&mut self, k: &ApiKeyRecord) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO api_keys (id, digest, role, label, created_ms, revoked_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&k.id, &k.digest, &k.role, &k.label, &k.created_ms, &k.revoked_ms],
+        )?;
+        Ok(())
+    }
+    fn revoke_api_key(&mut self, id: &str, at_ms: i64) -> Result<bool, StoreError> {
+        Ok(self.execute(
+            "UPDATE api_keys SET revoked_ms = $2 WHERE id = $1 AND revoked_ms IS NULL",
+            &[&id, &at_ms],
+        )? > 0)
+    }
+    fn api_keys(&mut self) -> Result<Vec<ApiKeyRecord>, StoreError> {
+        let rows = self.query(
+            "SELECT id, digest, role, label, created_ms, revoked_ms FROM api_keys ORDER BY created_ms, id",
+            &[],
+        )?;
+        rows.iter()
+            .map(|row| {
+                Ok(ApiKeyRecord {
+                    id: row.try_get(0)?,
+                    digest: row.try_get(1)?,
+                    role: row.try_get(2)?,
+                    label: row.try_get(3)?,
+                    created_ms: row.try_get(4)?,
+                    revoked_ms: row.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+    fn set_wrapped_key(&mut self, id: &str, wrapped_key: &[u8]) -> Result<bool, StoreError> {
+        Ok(self.execute(
+            "UPDATE subject_keys SET wrapped_key = $2 WHERE subject_id = $1
+               AND EXISTS (SELECT 1 FROM subjects WHERE id = $1 AND erased_ms IS NULL)",
+            &[&id, &wrapped_key],
+        )? > 0)
+    }
+    fn subject_ids(&mut self, after: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        let rows = self.query(
+            "SELECT id FROM subjects WHERE id > $1 AND erased_ms IS NULL ORDER BY id LIMIT $2",
+            &[&after, &(limit as i64)],
+        )?;
+        rows.iter()
+            .map(|row| row.try_get(0).map_err(StoreError::from))
+            .collect()
+    }
+}

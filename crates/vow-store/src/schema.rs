@@ -1,0 +1,132 @@
+//! The schema, as numbered migrations per backend, applied in order at start inside one transaction.
+//! A migration once released never changes: add a new one.
+//!
+//! The subjects' wrapped data keys live apart from everything else — in SQLite a second file
+//! (`keys.db`), in PostgreSQL a second schema — so that erasing a subject deletes its key from a place a
+//! copy of the main database does not contain: a backup of the data taken before an erasure cannot be
+//! read after it. Back the key store up separately, and keep those backups no longer than the erasure
+//! promise allows.
+
+pub(crate) const SQLITE: &[&str] = &[
+    // 1: subjects, sealed items, API keys, the access log; the subjects' wrapped data keys in the
+    // separate key database (attached as `keys`).
+    "CREATE TABLE keys.subject_keys (
+        subject_id TEXT PRIMARY KEY,
+        wrapped_key BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE subjects (
+        id TEXT PRIMARY KEY,
+        external_id TEXT UNIQUE,
+        kind TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        erased_ms INTEGER
+    );
+    CREATE TABLE items (
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        category TEXT NOT NULL,
+        sealed BLOB NOT NULL,
+        blind_index BLOB,
+        updated_ms INTEGER NOT NULL,
+        PRIMARY KEY (subject_id, category)
+    ) WITHOUT ROWID;
+    CREATE INDEX items_lookup ON items (category, blind_index) WHERE blind_index IS NOT NULL;
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        digest BLOB NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        label TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        revoked_ms INTEGER
+    );
+    CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        key_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        source TEXT NOT NULL,
+        subject_id TEXT,
+        action TEXT NOT NULL,
+        categories TEXT NOT NULL,
+        reason TEXT,
+        prev_hash BLOB NOT NULL,
+        hash BLOB NOT NULL
+    );",
+];
+
+/// `{keys}` is replaced by the key schema's name.
+pub(crate) const POSTGRES: &[&str] = &["CREATE TABLE {keys}.subject_keys (
+        subject_id TEXT PRIMARY KEY,
+        wrapped_key BYTEA NOT NULL
+    );
+    CREATE TABLE subjects (
+        id TEXT PRIMARY KEY,
+        external_id TEXT UNIQUE,
+        kind TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        erased_ms BIGINT
+    );
+    CREATE TABLE items (
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        category TEXT NOT NULL,
+        sealed BYTEA NOT NULL,
+        blind_index BYTEA,
+        updated_ms BIGINT NOT NULL,
+        PRIMARY KEY (subject_id, category)
+    );
+    CREATE INDEX items_lookup ON items (category, blind_index) WHERE blind_index IS NOT NULL;
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        digest BYTEA NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        label TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        revoked_ms BIGINT
+    );
+    CREATE TABLE audit_log (
+        seq BIGINT PRIMARY KEY,
+        at_ms BIGINT NOT NULL,
+        key_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        source TEXT NOT NULL,
+        subject_id TEXT,
+        action TEXT NOT NULL,
+        categories TEXT NOT NULL,
+        reason TEXT,
+        prev_hash BYTEA NOT NULL,
+        hash BYTEA NOT NULL
+    );"];
+
+/// Encodes the categories of a log entry for its column (JSON, so any category text survives).
+pub(crate) fn encode_categories(categories: &[String]) -> String {
+    serde_json::to_string(categories).unwrap_or_else(|_| "[]".to_string())
+}
+
+pub(crate) fn decode_categories(text: &str) -> Result<Vec<String>, crate::StoreError> {
+    serde_json::from_str(text).map_err(|e| crate::StoreError::Corrupt {
+        table: "audit_log",
+        reason: format!("categories: {e}"),
+    })
+}
+
+pub(crate) fn encode_action(action: &vow_audit::Action) -> String {
+    match serde_json::to_value(action) {
+        Ok(serde_json::Value::String(text)) => text,
+        _ => format!("{action:?}"),
+    }
+}
+
+pub(crate) fn decode_action(text: &str) -> Result<vow_audit::Action, crate::StoreError> {
+    serde_json::from_value(serde_json::Value::String(text.to_string())).map_err(|e| {
+        crate::StoreError::Corrupt {
+            table: "audit_log",
+            reason: format!("action {text:?}: {e}"),
+        }
+    })
+}
+
+pub(crate) fn hash32(bytes: &[u8], column: &str) -> Result<[u8; 32], crate::StoreError> {
+    bytes.try_into().map_err(|_| crate::StoreError::Corrupt {
+        table: "audit_log",
+        reason: format!("{column} is {} bytes, not 32", bytes.len()),
+    })
+}

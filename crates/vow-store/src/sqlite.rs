@@ -1,0 +1,396 @@
+//! The embedded default: one SQLite file in a data directory, in WAL mode, written by one process (the
+//! directory is locked) and synced on every commit so that an acknowledged write survives a crash.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use vow_audit::Entry;
+
+use crate::batch::{self, Tx};
+use crate::schema;
+use crate::{ApiKeyRecord, ItemRecord, Outcome, Request, StoreError, SubjectRecord};
+
+pub(crate) const DATABASE_FILE: &str = "vow.db";
+pub(crate) const KEY_DATABASE_FILE: &str = "keys.db";
+const LOCK_FILE: &str = "vow.lock";
+
+pub(crate) struct SqliteBackend {
+    conn: Connection,
+    // Held for the life of the backend: a second process on the same directory would fork the log chain.
+    _lock: File,
+}
+
+impl SqliteBackend {
+    pub(crate) fn open(dir: &Path) -> Result<SqliteBackend, StoreError> {
+        let dir_error = |reason: String| StoreError::Directory {
+            path: dir.to_path_buf(),
+            reason,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| dir_error(e.to_string()))?;
+        let lock_path: PathBuf = dir.join(LOCK_FILE);
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| dir_error(format!("{}: {e}", lock_path.display())))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked {
+                    path: dir.to_path_buf(),
+                    lock: lock_path,
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(dir_error(format!("{}: {e}", lock_path.display())))
+            }
+        }
+        let mut conn = Connection::open(dir.join(DATABASE_FILE))?;
+        conn.execute(
+            "ATTACH DATABASE ?1 AS keys",
+            [dir.join(KEY_DATABASE_FILE).to_string_lossy().as_ref()],
+        )?;
+        // WAL lets readers proceed during a write; FULL syncs the WAL at every commit, the price of
+        // "acknowledged means durable" that group commit spreads over a whole batch. secure_delete
+        // overwrites freed pages, so even sealed bytes of an erased subject do not linger in the file.
+        // The key database keeps a rollback journal instead of a WAL: a WAL would hold old copies of
+        // pages, and so of destroyed keys, until its next checkpoint.
+        conn.execute_batch(
+            "PRAGMA main.journal_mode = WAL;
+             PRAGMA keys.journal_mode = DELETE;
+             PRAGMA main.synchronous = FULL;
+             PRAGMA keys.synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA main.secure_delete = ON;
+             PRAGMA keys.secure_delete = ON;
+             PRAGMA busy_timeout = 5000;",
+        )?;
+        migrate(&mut conn)?;
+        repair_key_store(&mut conn)?;
+        Ok(SqliteBackend { conn, _lock: lock })
+    }
+
+    pub(crate) fn apply(
+        &mut self,
+        batch: &[Request],
+    ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+        let mut tx = SqliteTx {
+            tx: self.conn.transaction()?,
+        };
+        let results = batch::apply(&mut tx, batch)?;
+        tx.tx.commit()?;
+        Ok(results)
+    }
+
+    pub(crate) fn audit_page(
+        &mut self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash
+             FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after as i64, limit as i64], raw_entry)?;
+        rows.map(|row| row.map_err(StoreError::from).and_then(entry_from_raw))
+            .collect()
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS vow_schema (version INTEGER NOT NULL)")?;
+    let found: i64 = tx
+        .query_row("SELECT MAX(version) FROM vow_schema", [], |r| {
+            r.get::<_, Option<i64>>(0)
+        })?
+        .unwrap_or(0);
+    let supported = schema::SQLITE.len() as i64;
+    if found > supported {
+        return Err(StoreError::SchemaTooNew { found, supported });
+    }
+    for (index, sql) in schema::SQLITE.iter().enumerate().skip(found as usize) {
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO vow_schema (version) VALUES (?1)",
+            [index as i64 + 1],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// A transaction over two SQLite files commits each file atomically but not both as a set, so a crash
+/// in between can leave a key without a live subject, or a live subject without its key. Both halves
+/// were on their way out or never acknowledged: finish the erasure.
+fn repair_key_store(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "DELETE FROM keys.subject_keys
+           WHERE subject_id NOT IN (SELECT id FROM subjects WHERE erased_ms IS NULL);
+         DELETE FROM items WHERE subject_id IN (
+           SELECT id FROM subjects WHERE erased_ms IS NULL
+             AND id NOT IN (SELECT subject_id FROM keys.subject_keys));
+         UPDATE subjects SET external_id = NULL, erased_ms = created_ms
+           WHERE erased_ms IS NULL AND id NOT IN (SELECT subject_id FROM keys.subject_keys);",
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+type RawEntry = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Vec<u8>,
+    Vec<u8>,
+);
+
+fn raw_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawEntry> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+        row.get(8)?,
+        row.get(9)?,
+        row.get(10)?,
+    ))
+}
+
+pub(crate) fn entry_from_raw(raw: RawEntry) -> Result<Entry, StoreError> {
+    let (seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev, hash) =
+        raw;
+    Ok(Entry {
+        seq: u64::try_from(seq).map_err(|_| StoreError::Corrupt {
+            table: "audit_log",
+            reason: format!("negative seq {seq}"),
+        })?,
+        at_ms,
+        key_id,
+        role,
+        source,
+        subject_id,
+        action: schema::decode_action(&action)?,
+        categories: schema::decode_categories(&categories)?,
+        reason,
+        prev_hash: schema::hash32(&prev, "prev_hash")?,
+        hash: schema::hash32(&hash, "hash")?,
+    })
+}
+
+struct SqliteTx<'c> {
+    tx: Transaction<'c>,
+}
+
+fn subject_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SubjectRecord> {
+    Ok(SubjectRecord {
+        id: row.get(0)?,
+        external_id: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+        kind: row.get(2)?,
+        wrapped_key: row.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default(),
+        created_ms: row.get(4)?,
+    })
+}
+
+fn item_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRecord> {
+    Ok(ItemRecord {
+        category: row.get(0)?,
+        sealed: row.get(1)?,
+        blind_index: row.get(2)?,
+        updated_ms: row.get(3)?,
+    })
+}
+
+fn api_key_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
+    Ok(ApiKeyRecord {
+        id: row.get(0)?,
+        digest: row.get(1)?,
+        role: row.get(2)?,
+        label: row.get(3)?,
+        created_ms: row.get(4)?,
+        revoked_ms: row.get(5)?,
+    })
+}
+
+impl Tx for SqliteTx<'_> {
+    fn savepoint(&mut self) -> Result<(), StoreError> {
+        Ok(self.tx.execute_batch("SAVEPOINT op")?)
+    }
+    fn release_savepoint(&mut self) -> Result<(), StoreError> {
+        Ok(self.tx.execute_batch("RELEASE op")?)
+    }
+    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        Ok(self.tx.execute_batch("ROLLBACK TO op")?)
+    }
+    fn audit_head(&mut self) -> Result<Option<Entry>, StoreError> {
+        let raw = self
+            .tx
+            .prepare_cached(
+                "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash
+                 FROM audit_log ORDER BY seq DESC LIMIT 1",
+            )?
+            .query_row([], raw_entry)
+            .optional()?;
+        raw.map(entry_from_raw).transpose()
+    }
+    fn append_audit(&mut self, e: &Entry) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO audit_log (seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                e.seq as i64,
+                e.at_ms,
+                e.key_id,
+                e.role,
+                e.source,
+                e.subject_id,
+                schema::encode_action(&e.action),
+                schema::encode_categories(&e.categories),
+                e.reason,
+                &e.prev_hash[..],
+                &e.hash[..],
+            ])?;
+        Ok(())
+    }
+    fn subject_by_external_id(&mut self, external_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT id FROM subjects WHERE external_id = ?1")?
+            .query_row([external_id], |r| r.get(0))
+            .optional()?)
+    }
+    fn insert_subject(&mut self, s: &SubjectRecord) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO subjects (id, external_id, kind, created_ms) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![s.id, s.external_id, s.kind, s.created_ms])?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO keys.subject_keys (subject_id, wrapped_key) VALUES (?1, ?2)",
+            )?
+            .execute(params![s.id, s.wrapped_key])?;
+        Ok(())
+    }
+    fn subject(&mut self, id: &str) -> Result<Option<SubjectRecord>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms
+                 FROM subjects s LEFT JOIN keys.subject_keys k ON k.subject_id = s.id
+                 WHERE s.id = ?1 AND s.erased_ms IS NULL",
+            )?
+            .query_row([id], subject_row)
+            .optional()?)
+    }
+    fn upsert_item(&mut self, subject_id: &str, item: &ItemRecord) -> Result<bool, StoreError> {
+        let existed = self
+            .tx
+            .prepare_cached("SELECT 1 FROM items WHERE subject_id = ?1 AND category = ?2")?
+            .exists(params![subject_id, item.category])?;
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO items (subject_id, category, sealed, blind_index, updated_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                subject_id,
+                item.category,
+                item.sealed,
+                item.blind_index,
+                item.updated_ms
+            ])?;
+        Ok(existed)
+    }
+    fn item(&mut self, subject_id: &str, category: &str) -> Result<Option<ItemRecord>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT category, sealed, blind_index, updated_ms FROM items WHERE subject_id = ?1 AND category = ?2",
+            )?
+            .query_row(params![subject_id, category], item_row)
+            .optional()?)
+    }
+    fn items(&mut self, subject_id: &str) -> Result<Vec<ItemRecord>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT category, sealed, blind_index, updated_ms FROM items WHERE subject_id = ?1 ORDER BY category",
+        )?;
+        let rows = stmt.query_map([subject_id], item_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    fn lookup(&mut self, category: &str, blind_index: &[u8]) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT subject_id FROM items WHERE category = ?1 AND blind_index = ?2 ORDER BY subject_id LIMIT 100",
+        )?;
+        let rows = stmt.query_map(params![category, blind_index], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    fn erase_subject(&mut self, id: &str, at_ms: i64) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("DELETE FROM items WHERE subject_id = ?1")?
+            .execute([id])?;
+        self.tx
+            .prepare_cached("DELETE FROM keys.subject_keys WHERE subject_id = ?1")?
+            .execute([id])?;
+        self.tx
+            .prepare_cached("UPDATE subjects SET external_id = NULL, erased_ms = ?2 WHERE id = ?1")?
+            .execute(params![id, at_ms])?;
+        Ok(())
+    }
+    fn insert_api_key(&mut self, k: &ApiKeyRecord) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO api_keys (id, digest, role, label, created_ms, revoked_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![k.id, k.digest, k.role, k.label, k.created_ms, k.revoked_ms])?;
+        Ok(())
+    }
+    fn revoke_api_key(&mut self, id: &str, at_ms: i64) -> Result<bool, StoreError> {
+        let changed = self
+            .tx
+            .prepare_cached(
+                "UPDATE api_keys SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL",
+            )?
+            .execute(params![id, at_ms])?;
+        Ok(changed > 0)
+    }
+    fn api_keys(&mut self) -> Result<Vec<ApiKeyRecord>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id, digest, role, label, created_ms, revoked_ms FROM api_keys ORDER BY created_ms, id",
+        )?;
+        let rows = stmt.query_map([], api_key_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    fn set_wrapped_key(&mut self, id: &str, wrapped_key: &[u8]) -> Result<bool, StoreError> {
+        let changed = self
+            .tx
+            .prepare_cached(
+                "UPDATE keys.subject_keys SET wrapped_key = ?2 WHERE subject_id = ?1
+                   AND EXISTS (SELECT 1 FROM subjects WHERE id = ?1 AND erased_ms IS NULL)",
+            )?
+            .execute(params![id, wrapped_key])?;
+        Ok(changed > 0)
+    }
+    fn subject_ids(&mut self, after: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id FROM subjects WHERE id > ?1 AND erased_ms IS NULL ORDER BY id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after, limit as i64], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

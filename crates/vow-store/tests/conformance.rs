@@ -1,0 +1,629 @@
+//! One conformance suite, run against both backends: SQLite in a temporary directory, and PostgreSQL in a
+//! schema of its own per test on the server named by `VOW_TEST_DATABASE_URL`. Without that variable the
+//! PostgreSQL half is skipped, unless `VOW_REQUIRE_POSTGRES=1` (as in CI), where a skip is a failure.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use vow_audit::{Action, NewEntry};
+use vow_store::{
+    ApiKeyRecord, ItemRecord, Location, Op, Outcome, Request, Store, StoreError, StoreOptions,
+    SubjectRecord,
+};
+
+/// A store under test and what keeps its place alive.
+struct Harness {
+    store: Store,
+    location: Location,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn sqlite() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::Directory(dir.path().join("data"));
+    Harness {
+        store: Store::open(&location, StoreOptions::default()).unwrap(),
+        location,
+        _dir: Some(dir),
+    }
+}
+
+fn postgres() -> Option<Harness> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let Ok(url) = std::env::var("VOW_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var("VOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "VOW_REQUIRE_POSTGRES=1 but VOW_TEST_DATABASE_URL is not set"
+        );
+        eprintln!("skipped: set VOW_TEST_DATABASE_URL to run the PostgreSQL half");
+        return None;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let schema = format!(
+        "vow_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos
+    );
+    let location = Location::Postgres {
+        url,
+        schema: Some(schema),
+    };
+    let store = Store::open(&location, StoreOptions::default())
+        .unwrap_or_else(|e| panic!("PostgreSQL at VOW_TEST_DATABASE_URL: {e}"));
+    Some(Harness {
+        store,
+        location,
+        _dir: None,
+    })
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Location::Postgres {
+            url,
+            schema: Some(schema),
+        } = &self.location
+        {
+            let (url, schema) = (url.clone(), schema.clone());
+            // The blocking client must not run inside the test's runtime.
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut client) = postgres::Client::connect(&url, postgres::NoTls) {
+                    let _ = client.batch_execute(&format!(
+                        "DROP SCHEMA IF EXISTS {schema} CASCADE; DROP SCHEMA IF EXISTS {schema}_keys CASCADE"
+                    ));
+                }
+            })
+            .join();
+        }
+    }
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::sqlite()).await
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(harness) = super::postgres() {
+                        super::$name(harness).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    created_subject_is_read_back_with_its_wrapped_key,
+    a_taken_external_id_answers_with_the_subject_that_holds_it,
+    putting_an_item_twice_replaces_it_and_says_so,
+    items_of_an_unknown_subject_are_not_found,
+    lookup_finds_by_blind_index_within_its_category_only,
+    export_returns_every_item_of_the_subject,
+    erasure_removes_items_and_key_and_frees_the_external_id,
+    every_access_appends_one_entry_chained_to_the_one_before,
+    a_miss_is_not_logged,
+    a_lookup_logs_one_entry_per_subject_found,
+    a_failing_request_leaves_no_trace_and_spares_its_batch,
+    concurrent_writers_keep_one_gapless_chain,
+    api_keys_are_created_listed_and_revoked_once,
+    rewrap_replaces_the_key_of_live_subjects_only,
+    subject_ids_page_through_live_subjects,
+    a_reopened_store_keeps_everything,
+);
+
+fn audit(action: Action, subject: Option<&str>, categories: &[&str]) -> NewEntry {
+    NewEntry {
+        at_ms: 1_764_000_000_000,
+        key_id: "key_test".into(),
+        role: "support".into(),
+        source: "127.0.0.1".into(),
+        subject_id: subject.map(str::to_string),
+        action,
+        categories: categories.iter().map(|c| c.to_string()).collect(),
+        reason: Some("ticket 42".into()),
+    }
+}
+
+fn subject(id: &str, external_id: &str) -> SubjectRecord {
+    SubjectRecord {
+        id: id.into(),
+        external_id: external_id.into(),
+        kind: "member".into(),
+        wrapped_key: format!("wrapped-{id}").into_bytes(),
+        created_ms: 1,
+    }
+}
+
+fn item(category: &str, sealed: &str, blind: Option<&str>) -> ItemRecord {
+    ItemRecord {
+        category: category.into(),
+        sealed: sealed.as_bytes().to_vec(),
+        blind_index: blind.map(|b| b.as_bytes().to_vec()),
+        updated_ms: 2,
+    }
+}
+
+async fn create(store: &Store, id: &str, external_id: &str) -> Outcome {
+    store
+        .apply(Request::logged(
+            Op::CreateSubject(subject(id, external_id)),
+            audit(Action::Create, Some(id), &[]),
+        ))
+        .await
+        .unwrap()
+}
+
+async fn put(store: &Store, id: &str, item: ItemRecord) -> Outcome {
+    let categories = [item.category.clone()];
+    store
+        .apply(Request::logged(
+            Op::PutItem {
+                subject_id: id.into(),
+                item,
+            },
+            audit(
+                Action::Update,
+                Some(id),
+                &categories.iter().map(String::as_str).collect::<Vec<_>>(),
+            ),
+        ))
+        .await
+        .unwrap()
+}
+
+async fn get(store: &Store, id: &str, category: &str) -> Outcome {
+    store
+        .apply(Request::logged(
+            Op::GetItem {
+                subject_id: id.into(),
+                category: category.into(),
+            },
+            audit(Action::Read, Some(id), &[category]),
+        ))
+        .await
+        .unwrap()
+}
+
+async fn log(store: &Store) -> Vec<vow_audit::Entry> {
+    store.audit_page(0, 100_000).await.unwrap()
+}
+
+async fn created_subject_is_read_back_with_its_wrapped_key(h: Harness) {
+    assert_eq!(create(&h.store, "s1", "user-1").await, Outcome::Created);
+    let got = h
+        .store
+        .apply(Request::unlogged(Op::GetSubject {
+            subject_id: "s1".into(),
+        }))
+        .await
+        .unwrap();
+    assert_eq!(got, Outcome::Subject(subject("s1", "user-1")));
+}
+
+async fn a_taken_external_id_answers_with_the_subject_that_holds_it(h: Harness) {
+    create(&h.store, "s1", "user-1").await;
+    assert_eq!(
+        create(&h.store, "s2", "user-1").await,
+        Outcome::AlreadyExists { id: "s1".into() }
+    );
+}
+
+async fn putting_an_item_twice_replaces_it_and_says_so(h: Harness) {
+    create(&h.store, "s1", "user-1").await;
+    let first = put(&h.store, "s1", item("user.contact.email", "sealed-1", None)).await;
+    assert_eq!(first, Outcome::Stored { replaced: false });
+    let second = put(&h.store, "s1", item("user.contact.email", "sealed-2", None)).await;
+    assert_eq!(second, Outcome::Stored { replaced: true });
+    match get(&h.store, "s1", "user.contact.email").await {
+        Outcome::Item { wrapped_key, item } => {
+            assert_eq!(wrapped_key, b"wrapped-s1");
+            assert_eq!(item.sealed, b"sealed-2");
+        }
+        other => panic!("expected the item, got {other:?}"),
+    }
+}
+
+async fn items_of_an_unknown_subject_are_not_found(h: Harness) {
+    assert_eq!(
+        put(&h.store, "nobody", item("user.contact.email", "x", None)).await,
+        Outcome::NotFound
+    );
+    assert_eq!(
+        get(&h.store, "nobody", "user.contact.email").await,
+        Outcome::NotFound
+    );
+    create(&h.store, "s1", "user-1").await;
+    assert_eq!(
+        get(&h.store, "s1", "user.contact.phone").await,
+        Outcome::NotFound
+    );
+}
+
+async fn lookup_finds_by_blind_index_within_its_category_only(h: Harness) {
+    for (id, ext) in [("s1", "u1"), ("s2", "u2")] {
+        create(&h.store, id, ext).await;
+    }
+    put(
+        &h.store,
+        "s1",
+        item("user.contact.email", "a", Some("idx-a")),
+    )
+    .await;
+    put(
+        &h.store,
+        "s2",
+        item("user.contact.email", "b", Some("idx-b")),
+    )
+    .await;
+    put(
+        &h.store,
+        "s2",
+        item("user.contact.phone", "c", Some("idx-a")),
+    )
+    .await;
+    let found = h
+        .store
+        .apply(Request::logged(
+            Op::Lookup {
+                category: "user.contact.email".into(),
+                blind_index: b"idx-a".to_vec(),
+            },
+            audit(Action::Lookup, None, &["user.contact.email"]),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(found, Outcome::Subjects(vec!["s1".into()]));
+}
+
+async fn export_returns_every_item_of_the_subject(h: Harness) {
+    create(&h.store, "s1", "u1").await;
+    put(&h.store, "s1", item("user.contact.phone", "p", None)).await;
+    put(&h.store, "s1", item("user.contact.email", "e", None)).await;
+    let exported = h
+        .store
+        .apply(Request::logged(
+            Op::Export {
+                subject_id: "s1".into(),
+            },
+            audit(Action::Export, Some("s1"), &[]),
+        ))
+        .await
+        .unwrap();
+    let Outcome::Export { subject: s, items } = exported else {
+        panic!("expected an export, got {exported:?}")
+    };
+    assert_eq!(s.id, "s1");
+    let categories: Vec<_> = items.iter().map(|i| i.category.as_str()).collect();
+    assert_eq!(categories, ["user.contact.email", "user.contact.phone"]);
+}
+
+async fn erasure_removes_items_and_key_and_frees_the_external_id(h: Harness) {
+    create(&h.store, "s1", "u1").await;
+    put(&h.store, "s1", item("user.contact.email", "e", Some("idx"))).await;
+    let erased = h
+        .store
+        .apply(Request::logged(
+            Op::Erase {
+                subject_id: "s1".into(),
+                at_ms: 5,
+            },
+            audit(Action::Erase, Some("s1"), &["user.contact.email"]),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(erased, Outcome::Done);
+    assert_eq!(
+        get(&h.store, "s1", "user.contact.email").await,
+        Outcome::NotFound
+    );
+    let lookup = h
+        .store
+        .apply(Request::unlogged(Op::Lookup {
+            category: "user.contact.email".into(),
+            blind_index: b"idx".to_vec(),
+        }))
+        .await
+        .unwrap();
+    assert_eq!(lookup, Outcome::Subjects(vec![]));
+    // The service may sign the same person up again later: a new subject with a new key.
+    assert_eq!(create(&h.store, "s2", "u1").await, Outcome::Created);
+    let again = h
+        .store
+        .apply(Request::unlogged(Op::Erase {
+            subject_id: "s1".into(),
+            at_ms: 6,
+        }))
+        .await
+        .unwrap();
+    assert_eq!(again, Outcome::NotFound, "erasing twice finds nothing");
+}
+
+async fn every_access_appends_one_entry_chained_to_the_one_before(h: Harness) {
+    create(&h.store, "s1", "u1").await;
+    put(&h.store, "s1", item("user.contact.email", "e", None)).await;
+    get(&h.store, "s1", "user.contact.email").await;
+    let entries = log(&h.store).await;
+    let actions: Vec<_> = entries.iter().map(|e| e.action).collect();
+    assert_eq!(actions, [Action::Create, Action::Update, Action::Read]);
+    assert_eq!(entries[0].prev_hash, vow_audit::GENESIS);
+    for pair in entries.windows(2) {
+        assert_eq!(pair[1].seq, pair[0].seq + 1);
+        assert_eq!(pair[1].prev_hash, pair[0].hash);
+    }
+    assert_eq!(entries[2].categories, ["user.contact.email"]);
+    assert_eq!(entries[2].reason.as_deref(), Some("ticket 42"));
+    assert_eq!(entries[2].subject_id.as_deref(), Some("s1"));
+}
+
+async fn a_miss_is_not_logged(h: Harness) {
+    get(&h.store, "nobody", "user.contact.email").await;
+    create(&h.store, "s1", "u1").await;
+    create(&h.store, "s2", "u1").await;
+    assert_eq!(log(&h.store).await.len(), 1);
+}
+
+async fn a_lookup_logs_one_entry_per_subject_found(h: Harness) {
+    for (id, ext) in [("s1", "u1"), ("s2", "u2")] {
+        create(&h.store, id, ext).await;
+        put(&h.store, id, item("user.contact.phone", id, Some("same"))).await;
+    }
+    h.store
+        .apply(Request::logged(
+            Op::Lookup {
+                category: "user.contact.phone".into(),
+                blind_index: b"same".to_vec(),
+            },
+            audit(Action::Lookup, None, &["user.contact.phone"]),
+        ))
+        .await
+        .unwrap();
+    let lookups: Vec<_> = log(&h.store)
+        .await
+        .into_iter()
+        .filter(|e| e.action == Action::Lookup)
+        .map(|e| e.subject_id)
+        .collect();
+    assert_eq!(lookups, [Some("s1".to_string()), Some("s2".to_string())]);
+}
+
+async fn a_failing_request_leaves_no_trace_and_spares_its_batch(h: Harness) {
+    let key = |id: &str, digest: &str| ApiKeyRecord {
+        id: id.into(),
+        digest: digest.as_bytes().to_vec(),
+        role: "admin".into(),
+        label: String::new(),
+        created_ms: 1,
+        revoked_ms: None,
+    };
+    let request = |k: ApiKeyRecord| {
+        let id = k.id.clone();
+        Request::logged(
+            Op::CreateApiKey(k),
+            NewEntry {
+                key_id: id,
+                ..audit(Action::KeyCreate, None, &[])
+            },
+        )
+    };
+    // Sent together so that they can share a transaction; the second reuses the first's digest.
+    let (a, b, c) = tokio::join!(
+        h.store.apply(request(key("k1", "d1"))),
+        h.store.apply(request(key("k2", "d1"))),
+        h.store.apply(request(key("k3", "d3"))),
+    );
+    assert_eq!(a.unwrap(), Outcome::Created);
+    assert!(b.is_err(), "a duplicate digest is refused");
+    assert_eq!(c.unwrap(), Outcome::Created);
+    let logged: Vec<_> = log(&h.store).await.into_iter().map(|e| e.key_id).collect();
+    assert_eq!(logged, ["k1", "k3"]);
+    let Outcome::ApiKeys(keys) = h
+        .store
+        .apply(Request::unlogged(Op::ListApiKeys))
+        .await
+        .unwrap()
+    else {
+        panic!("expected keys")
+    };
+    assert_eq!(keys.len(), 2);
+}
+
+async fn concurrent_writers_keep_one_gapless_chain(h: Harness) {
+    let mut tasks = Vec::new();
+    for writer in 0..8 {
+        let store = h.store.clone();
+        tasks.push(tokio::spawn(async move {
+            for n in 0..40 {
+                let id = format!("s{writer}-{n}");
+                assert_eq!(create(&store, &id, &id).await, Outcome::Created);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let entries = log(&h.store).await;
+    assert_eq!(entries.len(), 320);
+    for (n, pair) in entries.windows(2).enumerate() {
+        assert_eq!(pair[0].seq, n as u64 + 1);
+        assert_eq!(pair[1].prev_hash, pair[0].hash, "link {}", n + 1);
+    }
+}
+
+async fn api_keys_are_created_listed_and_revoked_once(h: Harness) {
+    let record = ApiKeyRecord {
+        id: "k1".into(),
+        digest: vec![1; 32],
+        role: "support".into(),
+        label: "help desk".into(),
+        created_ms: 10,
+        revoked_ms: None,
+    };
+    let created = h
+        .store
+        .apply(Request::unlogged(Op::CreateApiKey(record.clone())))
+        .await
+        .unwrap();
+    assert_eq!(created, Outcome::Created);
+    let revoke = || {
+        Request::unlogged(Op::RevokeApiKey {
+            id: "k1".into(),
+            at_ms: 20,
+        })
+    };
+    assert_eq!(h.store.apply(revoke()).await.unwrap(), Outcome::Done);
+    assert_eq!(h.store.apply(revoke()).await.unwrap(), Outcome::NotFound);
+    let listed = h
+        .store
+        .apply(Request::unlogged(Op::ListApiKeys))
+        .await
+        .unwrap();
+    assert_eq!(
+        listed,
+        Outcome::ApiKeys(vec![ApiKeyRecord {
+            revoked_ms: Some(20),
+            ..record
+        }])
+    );
+}
+
+async fn rewrap_replaces_the_key_of_live_subjects_only(h: Harness) {
+    create(&h.store, "s1", "u1").await;
+    create(&h.store, "s2", "u2").await;
+    h.store
+        .apply(Request::unlogged(Op::Erase {
+            subject_id: "s2".into(),
+            at_ms: 3,
+        }))
+        .await
+        .unwrap();
+    let rewrap = |id: &str| {
+        Request::unlogged(Op::Rewrap {
+            subject_id: id.into(),
+            wrapped_key: b"new".to_vec(),
+        })
+    };
+    assert_eq!(h.store.apply(rewrap("s1")).await.unwrap(), Outcome::Done);
+    assert_eq!(
+        h.store.apply(rewrap("s2")).await.unwrap(),
+        Outcome::NotFound
+    );
+    let got = h
+        .store
+        .apply(Request::unlogged(Op::GetSubject {
+            subject_id: "s1".into(),
+        }))
+        .await
+        .unwrap();
+    let Outcome::Subject(s) = got else {
+        panic!("expected s1")
+    };
+    assert_eq!(s.wrapped_key, b"new");
+}
+
+async fn subject_ids_page_through_live_subjects(h: Harness) {
+    for n in 0..5 {
+        create(&h.store, &format!("s{n}"), &format!("u{n}")).await;
+    }
+    h.store
+        .apply(Request::unlogged(Op::Erase {
+            subject_id: "s2".into(),
+            at_ms: 3,
+        }))
+        .await
+        .unwrap();
+    let page = |after: &str| {
+        Request::unlogged(Op::SubjectIds {
+            after: after.into(),
+            limit: 2,
+        })
+    };
+    assert_eq!(
+        h.store.apply(page("")).await.unwrap(),
+        Outcome::Subjects(vec!["s0".into(), "s1".into()])
+    );
+    assert_eq!(
+        h.store.apply(page("s1")).await.unwrap(),
+        Outcome::Subjects(vec!["s3".into(), "s4".into()])
+    );
+}
+
+async fn a_reopened_store_keeps_everything(h: Harness) {
+    create(&h.store, "s1", "u1").await;
+    put(&h.store, "s1", item("user.contact.email", "e", None)).await;
+    let before = log(&h.store).await;
+    let Harness {
+        store,
+        location,
+        _dir,
+    } = &h;
+    store.clone().close().await;
+    let reopened = Store::open(location, StoreOptions::default()).unwrap();
+    assert!(matches!(
+        get(&reopened, "s1", "user.contact.email").await,
+        Outcome::Item { .. }
+    ));
+    let after = log(&reopened).await;
+    assert_eq!(&after[..before.len()], &before[..]);
+    assert_eq!(after.len(), before.len() + 1, "the read was logged too");
+}
+
+#[test]
+fn a_second_process_on_the_same_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = Location::Directory(dir.path().to_path_buf());
+    let _first = Store::open(&location, StoreOptions::default()).unwrap();
+    match Store::open(&location, StoreOptions::default()) {
+        Err(StoreError::Locked { .. }) => {}
+        other => panic!("expected the directory to be locked, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_unwritable_data_directory_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-directory");
+    std::fs::write(&file, b"x").unwrap();
+    let error = Store::open(&Location::Directory(file.clone()), StoreOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("not-a-directory"), "{error}");
+}
+
+/// Scale-out: two processes' stores on one PostgreSQL database still write one gapless chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_one_postgres_database_keep_one_chain() {
+    let Some(h) = postgres() else { return };
+    let second = Store::open(&h.location, StoreOptions::default()).unwrap();
+    let mut tasks = Vec::new();
+    for (writer, store) in [h.store.clone(), second.clone()].into_iter().enumerate() {
+        tasks.push(tokio::spawn(async move {
+            for n in 0..60 {
+                let id = format!("w{writer}-{n}");
+                assert_eq!(create(&store, &id, &id).await, Outcome::Created);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let entries = log(&second).await;
+    assert_eq!(entries.len(), 120);
+    for pair in entries.windows(2) {
+        assert_eq!(pair[1].seq, pair[0].seq + 1);
+        assert_eq!(pair[1].prev_hash, pair[0].hash);
+    }
+    second.close().await;
+}
