@@ -41,6 +41,12 @@ impl Backend {
             Backend::Postgres(b) => b.apply(batch),
         }
     }
+    fn audit_last(&mut self) -> Result<Option<Entry>, StoreError> {
+        match self {
+            Backend::Sqlite(b) => b.audit_last(),
+            Backend::Postgres(b) => b.audit_last(),
+        }
+    }
     fn audit_page(&mut self, after: u64, limit: usize) -> Result<Vec<Entry>, StoreError> {
         match self {
             Backend::Sqlite(b) => b.audit_page(after, limit),
@@ -58,6 +64,7 @@ enum Job {
         limit: usize,
         reply: Reply<Vec<Entry>>,
     },
+    AuditLast(Reply<Option<Entry>>),
     Close(oneshot::Sender<()>),
 }
 
@@ -170,6 +177,24 @@ impl Store {
         answer.blocking_recv().map_err(|_| StoreError::Closed)?
     }
 
+    /// The newest log entry, once everything queued before the call is committed (for checkpoints).
+    pub async fn audit_last(&self) -> Result<Option<Entry>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::AuditLast(reply))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    pub fn audit_last_blocking(&self) -> Result<Option<Entry>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .blocking_send(Job::AuditLast(reply))
+            .map_err(|_| StoreError::Closed)?;
+        answer.blocking_recv().map_err(|_| StoreError::Closed)?
+    }
+
     /// Commits what is queued, closes the database (releasing the data directory) and stops the
     /// committer. Requests sent afterwards through other handles fail with `Closed`.
     pub async fn close(self) {
@@ -246,6 +271,10 @@ fn commit_until_closed(
                     // Answered in queue order, after everything queued before it is committed.
                     flush(backend, &mut requests, &mut replies);
                     let _ = reply.send(backend.audit_page(after, limit));
+                }
+                Job::AuditLast(reply) => {
+                    flush(backend, &mut requests, &mut replies);
+                    let _ = reply.send(backend.audit_last());
                 }
                 Job::Close(reply) => {
                     flush(backend, &mut requests, &mut replies);

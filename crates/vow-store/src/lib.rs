@@ -190,8 +190,6 @@ pub enum Location {
 pub enum StoreError {
     #[error("cannot use the data directory {path}: {reason}")]
     Directory { path: PathBuf, reason: String },
-    #[error("the data directory {path} is in use by another vow process (lock file {lock})")]
-    Locked { path: PathBuf, lock: PathBuf },
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("PostgreSQL: {0}")]

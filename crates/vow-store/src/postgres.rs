@@ -71,6 +71,15 @@ impl PostgresBackend {
         Ok(results)
     }
 
+    pub(crate) fn audit_last(&mut self) -> Result<Option<Entry>, StoreError> {
+        let rows = self.client.query(
+            "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash
+             FROM audit_log ORDER BY seq DESC LIMIT 1",
+            &[],
+        )?;
+        rows.first().map(entry_from_row).transpose()
+    }
+
     pub(crate) fn audit_page(
         &mut self,
         after: u64,

@@ -1,8 +1,8 @@
-//! The embedded default: one SQLite file in a data directory, in WAL mode, written by one process (the
-//! directory is locked) and synced on every commit so that an acknowledged write survives a crash.
+//! The embedded default: one SQLite file in a data directory, in WAL mode, synced on every commit so
+//! that an acknowledged write survives a crash. Several processes may share the directory: writers
+//! take SQLite's write lock before reading the log's head.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use vow_audit::Entry;
@@ -13,12 +13,8 @@ use crate::{ApiKeyRecord, ItemRecord, Outcome, Request, StoreError, SubjectRecor
 
 pub(crate) const DATABASE_FILE: &str = "vow.db";
 pub(crate) const KEY_DATABASE_FILE: &str = "keys.db";
-const LOCK_FILE: &str = "vow.lock";
-
 pub(crate) struct SqliteBackend {
     conn: Connection,
-    // Held for the life of the backend: a second process on the same directory would fork the log chain.
-    _lock: File,
 }
 
 impl SqliteBackend {
@@ -28,24 +24,8 @@ impl SqliteBackend {
             reason,
         };
         std::fs::create_dir_all(dir).map_err(|e| dir_error(e.to_string()))?;
-        let lock_path: PathBuf = dir.join(LOCK_FILE);
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| dir_error(format!("{}: {e}", lock_path.display())))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(StoreError::Locked {
-                    path: dir.to_path_buf(),
-                    lock: lock_path,
-                })
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(dir_error(format!("{}: {e}", lock_path.display())))
-            }
+        if !dir.is_dir() {
+            return Err(dir_error("not a directory".to_string()));
         }
         let mut conn = Connection::open(dir.join(DATABASE_FILE))?;
         conn.execute(
@@ -65,23 +45,39 @@ impl SqliteBackend {
              PRAGMA foreign_keys = ON;
              PRAGMA main.secure_delete = ON;
              PRAGMA keys.secure_delete = ON;
-             PRAGMA busy_timeout = 5000;",
+             PRAGMA busy_timeout = 10000;",
         )?;
         migrate(&mut conn)?;
         repair_key_store(&mut conn)?;
-        Ok(SqliteBackend { conn, _lock: lock })
+        Ok(SqliteBackend { conn })
     }
 
     pub(crate) fn apply(
         &mut self,
         batch: &[Request],
     ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+        // IMMEDIATE takes the write lock before the log's head is read, so a second process on the same
+        // directory (`vow keys create` beside `vow serve`) waits its turn instead of forking the chain.
         let mut tx = SqliteTx {
-            tx: self.conn.transaction()?,
+            tx: self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
         };
         let results = batch::apply(&mut tx, batch)?;
         tx.tx.commit()?;
         Ok(results)
+    }
+
+    pub(crate) fn audit_last(&mut self) -> Result<Option<Entry>, StoreError> {
+        let raw = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash
+                 FROM audit_log ORDER BY seq DESC LIMIT 1",
+            )?
+            .query_row([], raw_entry)
+            .optional()?;
+        raw.map(entry_from_raw).transpose()
     }
 
     pub(crate) fn audit_page(
