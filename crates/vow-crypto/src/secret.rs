@@ -20,6 +20,9 @@ pub const ARGON2_T: u32 = 2;
 /// Argon2id lanes.
 pub const ARGON2_P: u32 = 1;
 
+/// Largest memory cost [`verify_secret`] will spend on one stored hash (256 MiB).
+const MAX_VERIFY_M_KIB: u32 = 256 * 1024;
+
 fn argon2() -> Result<Argon2<'static>, CryptoError> {
     let params = Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, None)
         .map_err(|e| CryptoError::Hash(e.to_string()))?;
@@ -43,6 +46,12 @@ pub fn verify_secret(phc: &str, candidate: &str) -> bool {
     };
     if hash.algorithm.as_str() != "argon2id" {
         return false;
+    }
+    // A stored hash with absurd costs (a corrupted or planted row) must not make one login allocate
+    // gigabytes; these bounds are far above anything vow writes.
+    match Params::try_from(&hash) {
+        Ok(p) if p.m_cost() <= MAX_VERIFY_M_KIB && p.t_cost() <= 16 && p.p_cost() <= 8 => {}
+        _ => return false,
     }
     // Parameters come from the PHC string, so hashes made with older settings still verify.
     Argon2::default()

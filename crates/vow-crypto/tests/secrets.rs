@@ -89,3 +89,11 @@ fn other_values_are_trimmed_and_nfc_normalised_but_keep_case() {
         "KimA"
     );
 }
+
+#[test]
+fn stored_hash_with_absurd_memory_cost_is_refused_without_computing_it() {
+    let phc = hash_secret("pw")
+        .unwrap()
+        .replacen("m=19456", "m=4194304", 1);
+    assert!(!verify_secret(&phc, "pw"));
+}
