@@ -82,7 +82,7 @@ pub fn new_api_secret() -> String {
 
 /// Normalises a value before blind indexing, so that lookups match what a person means:
 ///
-/// - a category whose last segment contains `email`: trimmed, Unicode NFC, lowercased;
+/// - a category whose last segment contains `email`: trimmed, lowercased, Unicode NFC;
 /// - a category whose last segment contains `phone`: digits only; a leading country code `82`
 ///   (from `+82` or `82`) becomes the domestic `0` (`+82 10-1234-5678` → `01012345678`);
 /// - anything else: trimmed and Unicode NFC (case is kept: names and identifiers may be
@@ -94,7 +94,8 @@ pub fn normalise_for_lookup(category: &str, value: &str) -> String {
         .unwrap_or(category)
         .to_ascii_lowercase();
     if last.contains("email") {
-        value.trim().nfc().collect::<String>().to_lowercase()
+        // Lowercasing can decompose (İ → i + U+0307), so NFC comes last to keep this idempotent.
+        value.trim().to_lowercase().nfc().collect()
     } else if last.contains("phone") {
         let digits: String = value.chars().filter(char::is_ascii_digit).collect();
         match digits.strip_prefix("82") {

@@ -97,3 +97,16 @@ fn stored_hash_with_absurd_memory_cost_is_refused_without_computing_it() {
         .replacen("m=19456", "m=4194304", 1);
     assert!(!verify_secret(&phc, "pw"));
 }
+
+mod properties {
+    use proptest::prelude::*;
+    use vow_crypto::normalise_for_lookup;
+
+    proptest! {
+        #[test]
+        fn normalising_twice_changes_nothing(cat in prop::sample::select(vec!["user.contact.email", "user.contact.phone", "user.name"]), v in ".{0,40}") {
+            let once = normalise_for_lookup(cat, &v);
+            prop_assert_eq!(normalise_for_lookup(cat, &once), once);
+        }
+    }
+}
