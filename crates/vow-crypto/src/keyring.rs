@@ -550,7 +550,13 @@ fn write_atomic(path: &Path, data: &[u8], replace: bool) -> std::io::Result<bool
             match std::fs::hard_link(&tmp, path) {
                 Ok(()) => true,
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
-                Err(e) => return Err(e),
+                // Some filesystems (FAT, some FUSE mounts) have no hard links: fall back to rename,
+                // which leaves only a tiny window for a concurrent creator.
+                Err(_) if !path.exists() => {
+                    std::fs::rename(&tmp, path)?;
+                    true
+                }
+                Err(_) => false,
             }
         };
         sync_parent(path)?;
