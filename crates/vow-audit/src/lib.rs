@@ -2,10 +2,10 @@
 //!
 //! - [`chain`] turns a [`NewEntry`] into the next [`Entry`] of a SHA-256 hash chain (canonical,
 //!   length-prefixed encoding documented in [`entry`]).
-//! - [`checkpoint`] signs the head of the chain with the key ring's ed25519 key; [`CheckpointFile`]
+//! - [`checkpoint()`] signs the head of the chain with the key ring's ed25519 key; [`CheckpointFile`]
 //!   keeps those signatures as JSON Lines outside the database, so truncating or rolling back the
 //!   database is detected, not just editing it.
-//! - [`verify`] streams the log and the checkpoints and names the first broken entry ([`Break`]).
+//! - [`verify()`] streams the log and the checkpoints and names the first broken entry ([`Break`]).
 //! - [`Review`] is the monthly review the law asks for (안전성 확보조치 기준 제8조): exports, bulk
 //!   reads, reads outside working hours, activity per key; text for the privacy officer, JSON for tools.
 //!

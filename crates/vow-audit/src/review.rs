@@ -19,7 +19,8 @@ pub struct ReviewOptions {
     pub month: (i32, u8),
     /// A key reading more than this many distinct subjects on one local day is flagged.
     pub bulk_threshold: usize,
-    /// Working hours are `[work_start_hour, work_end_hour)`, Monday to Friday, local time.
+    /// Working hours are `[work_start_hour, work_end_hour)`, Monday to Friday, local time; a start
+    /// after the end means a shift across midnight (22 → 6).
     pub work_start_hour: u8,
     pub work_end_hour: u8,
     /// Local time zone as an offset from UTC (KST = +9).
@@ -127,7 +128,12 @@ impl Review {
             }
             count += 1;
             let weekend = matches!(t.weekday(), Weekday::Saturday | Weekday::Sunday);
-            let in_hours = (opts.work_start_hour..opts.work_end_hour).contains(&t.hour());
+            let in_hours = if opts.work_start_hour <= opts.work_end_hour {
+                (opts.work_start_hour..opts.work_end_hour).contains(&t.hour())
+            } else {
+                // A shift across midnight, e.g. 22–06.
+                t.hour() >= opts.work_start_hour || t.hour() < opts.work_end_hour
+            };
             let outside = weekend || !in_hours;
 
             let acc = keys.entry(e.key_id.clone()).or_default();

@@ -82,6 +82,25 @@ impl Verification {
     }
 }
 
+impl std::fmt::Display for Verification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.first_break {
+            None => write!(
+                f,
+                "intact: {} entries, {} signed checkpoints hold",
+                self.entries, self.checkpoints
+            ),
+            Some(b) => write!(
+                f,
+                "BROKEN at entry {}: {b} ({} entries read, {} checkpoints held before the break)",
+                b.seq(),
+                self.entries,
+                self.checkpoints
+            ),
+        }
+    }
+}
+
 /// Streams entries in seq order and checks every link and every checkpoint; names the FIRST broken
 /// entry. Memory is constant in the number of entries (checkpoints are held in a map).
 ///

@@ -340,3 +340,18 @@ fn break_messages_say_what_happened() {
     .to_string()
     .contains("deleted or reordered"));
 }
+
+#[test]
+fn verification_summary_names_the_broken_entry() {
+    let s = signer();
+    let mut log = build(10);
+    assert!(run(&log, &[], &s.verifying_key())
+        .to_string()
+        .starts_with("intact: 10 entries"));
+    log[6].reason = Some("edited".into());
+    let text = run(&log, &[], &s.verifying_key()).to_string();
+    assert!(
+        text.starts_with("BROKEN at entry 7: entry 7 was edited"),
+        "{text}"
+    );
+}

@@ -335,3 +335,34 @@ fn quiet_month_says_there_is_nothing_to_look_into() {
     assert!(r.is_quiet());
     assert!(r.to_text().contains("Nothing to look into"));
 }
+
+#[test]
+fn entries_with_unrepresentable_times_are_skipped_and_counted_not_panicked_on() {
+    let mut list = month();
+    let mut bad = list[3].clone();
+    bad.at_ms = i64::MAX;
+    list.push(bad.clone());
+    bad.at_ms = i64::MIN;
+    list.push(bad);
+    let r = Review::build(list.into_iter(), &opts());
+    assert_eq!((r.entries, r.skipped), (17, 2));
+    assert!(r.to_text().contains("Skipped"));
+}
+
+#[test]
+fn working_hours_across_midnight_flag_daytime_reads() {
+    let night_shift = ReviewOptions {
+        work_start_hour: 22,
+        work_end_hour: 6,
+        ..opts()
+    };
+    let r = Review::build(month().into_iter(), &night_shift);
+    assert!(
+        !r.off_hours_reads.iter().any(|f| f.seq == 4),
+        "23:30 is inside a 22–06 shift"
+    );
+    assert!(
+        r.off_hours_reads.iter().any(|f| f.seq == 3),
+        "10:00 is outside a 22–06 shift"
+    );
+}

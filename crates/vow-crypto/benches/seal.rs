@@ -35,6 +35,16 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
+    let mut slow = c.benchmark_group("argon2id");
+    slow.sample_size(10);
+    let phc = vow_crypto::hash_secret("correct horse battery staple").expect("hash");
+    slow.bench_function("hash_secret (m=19456,t=2,p=1)", |b| {
+        b.iter(|| vow_crypto::hash_secret("pw").expect("hash"))
+    });
+    slow.bench_function("verify_secret", |b| {
+        b.iter(|| vow_crypto::verify_secret(&phc, "correct horse battery staple"))
+    });
+    slow.finish();
 }
 
 criterion_group!(benches, bench);

@@ -348,6 +348,31 @@ impl KeyRing {
         Ok(next)
     }
 
+    /// Removes an old KEK version for good (refuses the current one) and, with a path, saves atomically.
+    ///
+    /// This is what makes erasure reach backups: a database backup still holds the wrapped key of a
+    /// subject erased after it was taken. After erasing, `rotate`, `rewrap` every remaining subject,
+    /// then retire the old versions: the wrapped keys in old backups name a KEK that no longer exists
+    /// anywhere (keep the key file out of database backups). If saving fails the ring is unchanged.
+    pub fn retire_kek(&mut self, version: u32, path: Option<&Path>) -> Result<(), CryptoError> {
+        if version == self.current {
+            return Err(CryptoError::Malformed(
+                "the current KEK cannot be retired; rotate first",
+            ));
+        }
+        let removed = self
+            .keks
+            .remove(&version)
+            .ok_or(CryptoError::UnknownKeyVersion(version))?;
+        if let Some(path) = path {
+            if let Err(e) = write_atomic(path, self.to_text_zeroizing().as_bytes(), true) {
+                self.keks.insert(version, removed);
+                return Err(io_err(path, "save the key ring to", &e));
+            }
+        }
+        Ok(())
+    }
+
     fn kek(&self, version: u32) -> Result<&Key, CryptoError> {
         self.keks
             .get(&version)
@@ -525,7 +550,13 @@ fn write_atomic(path: &Path, data: &[u8], replace: bool) -> std::io::Result<bool
             match std::fs::hard_link(&tmp, path) {
                 Ok(()) => true,
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
-                Err(e) => return Err(e),
+                // Some filesystems (FAT, some FUSE mounts) have no hard links: fall back to rename,
+                // which leaves only a tiny window for a concurrent creator.
+                Err(_) if !path.exists() => {
+                    std::fs::rename(&tmp, path)?;
+                    true
+                }
+                Err(_) => false,
             }
         };
         sync_parent(path)?;

@@ -5,7 +5,9 @@
 //!
 //! - [`KeyRing`]: the key file. Versioned key-encryption keys (KEKs) wrap per-subject [`DataKey`]s
 //!   (envelope encryption); destroying a subject's [`WrappedKey`] makes everything sealed for that
-//!   subject unreadable, in every backup (crypto-shredding). It also holds the blind-index root key
+//!   subject unreadable (crypto-shredding), and rotating, rewrapping the others and
+//!   [`KeyRing::retire_kek`] extends that to database backups taken earlier. It also holds the
+//!   blind-index root key
 //!   ([`KeyRing::blind_index`], [`KeyRing::api_key_digest`]) and the ed25519 [`AuditSigner`].
 //! - [`DataKey::seal`] / [`DataKey::open`]: one envelope format, `0x01 || nonce || ciphertext+tag`,
 //!   AES-256-GCM, bound by associated data to a [`Binding`] (subject and category), so a ciphertext

@@ -20,6 +20,9 @@ pub const ARGON2_T: u32 = 2;
 /// Argon2id lanes.
 pub const ARGON2_P: u32 = 1;
 
+/// Largest memory cost [`verify_secret`] will spend on one stored hash (256 MiB).
+const MAX_VERIFY_M_KIB: u32 = 256 * 1024;
+
 fn argon2() -> Result<Argon2<'static>, CryptoError> {
     let params = Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, None)
         .map_err(|e| CryptoError::Hash(e.to_string()))?;
@@ -43,6 +46,12 @@ pub fn verify_secret(phc: &str, candidate: &str) -> bool {
     };
     if hash.algorithm.as_str() != "argon2id" {
         return false;
+    }
+    // A stored hash with absurd costs (a corrupted or planted row) must not make one login allocate
+    // gigabytes; these bounds are far above anything vow writes.
+    match Params::try_from(&hash) {
+        Ok(p) if p.m_cost() <= MAX_VERIFY_M_KIB && p.t_cost() <= 16 && p.p_cost() <= 8 => {}
+        _ => return false,
     }
     // Parameters come from the PHC string, so hashes made with older settings still verify.
     Argon2::default()
@@ -73,7 +82,7 @@ pub fn new_api_secret() -> String {
 
 /// Normalises a value before blind indexing, so that lookups match what a person means:
 ///
-/// - a category whose last segment contains `email`: trimmed, Unicode NFC, lowercased;
+/// - a category whose last segment contains `email`: trimmed, lowercased, Unicode NFC;
 /// - a category whose last segment contains `phone`: digits only; a leading country code `82`
 ///   (from `+82` or `82`) becomes the domestic `0` (`+82 10-1234-5678` → `01012345678`);
 /// - anything else: trimmed and Unicode NFC (case is kept: names and identifiers may be
@@ -85,7 +94,8 @@ pub fn normalise_for_lookup(category: &str, value: &str) -> String {
         .unwrap_or(category)
         .to_ascii_lowercase();
     if last.contains("email") {
-        value.trim().nfc().collect::<String>().to_lowercase()
+        // Lowercasing can decompose (İ → i + U+0307), so NFC comes last to keep this idempotent.
+        value.trim().to_lowercase().nfc().collect()
     } else if last.contains("phone") {
         let digits: String = value.chars().filter(char::is_ascii_digit).collect();
         match digits.strip_prefix("82") {

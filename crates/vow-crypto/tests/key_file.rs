@@ -169,3 +169,31 @@ fn key_text_from_a_future_format_is_refused() {
         .to_string()
         .contains("format 2"));
 }
+
+#[test]
+fn processes_creating_the_key_file_at_once_all_end_up_with_the_same_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vow.keys");
+    let texts: Vec<(String, bool)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    let (ring, created) = KeyRing::load_or_create(&path).unwrap();
+                    (ring.to_text(), created)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(
+        texts.iter().all(|(t, _)| *t == texts[0].0),
+        "two different key rings were handed out"
+    );
+    assert_eq!(texts.iter().filter(|(_, created)| *created).count(), 1);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), texts[0].0);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "temp files left behind"
+    );
+}

@@ -89,3 +89,24 @@ fn other_values_are_trimmed_and_nfc_normalised_but_keep_case() {
         "KimA"
     );
 }
+
+#[test]
+fn stored_hash_with_absurd_memory_cost_is_refused_without_computing_it() {
+    let phc = hash_secret("pw")
+        .unwrap()
+        .replacen("m=19456", "m=4194304", 1);
+    assert!(!verify_secret(&phc, "pw"));
+}
+
+mod properties {
+    use proptest::prelude::*;
+    use vow_crypto::normalise_for_lookup;
+
+    proptest! {
+        #[test]
+        fn normalising_twice_changes_nothing(cat in prop::sample::select(vec!["user.contact.email", "user.contact.phone", "user.name"]), v in ".{0,40}") {
+            let once = normalise_for_lookup(cat, &v);
+            prop_assert_eq!(normalise_for_lookup(cat, &once), once);
+        }
+    }
+}

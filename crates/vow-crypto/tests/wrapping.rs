@@ -140,3 +140,46 @@ fn api_key_digest_is_keyed_and_deterministic() {
     );
     assert_ne!(ring.api_key_digest(&s), ring.blind_index("api", &s));
 }
+
+#[test]
+fn retiring_the_old_kek_makes_a_wrapped_key_from_an_old_backup_unrecoverable() {
+    let mut ring = KeyRing::generate();
+    let (key_a, wrapped_a) = ring.new_data_key("alice").unwrap();
+    let (_, wrapped_b) = ring.new_data_key("bob").unwrap();
+    let sealed_a = key_a
+        .seal(
+            b"alice@example.com",
+            &Binding {
+                subject_id: "alice",
+                category: "e",
+            },
+        )
+        .unwrap();
+    drop(key_a);
+    let backup = wrapped_a.to_bytes(); // the database backup holds alice's wrapped key
+
+    // Alice is erased: her wrapped key is deleted; everyone else moves to a new KEK; the old one goes.
+    ring.rotate(None).unwrap();
+    let wrapped_b = ring.rewrap(&wrapped_b, "bob").unwrap();
+    ring.retire_kek(1, None).unwrap();
+
+    let restored = WrappedKey::from_bytes(&backup).unwrap();
+    assert!(matches!(
+        ring.unwrap_key(&restored, "alice"),
+        Err(CryptoError::UnknownKeyVersion(1))
+    ));
+    assert!(ring.unwrap_key(&wrapped_b, "bob").is_ok());
+    assert!(!ring.to_text().contains("\"version\": 1,"));
+    let _ = sealed_a; // stays ciphertext forever
+}
+
+#[test]
+fn the_current_kek_cannot_be_retired() {
+    let mut ring = KeyRing::generate();
+    assert!(ring.retire_kek(1, None).is_err());
+    assert!(matches!(
+        ring.retire_kek(7, None),
+        Err(CryptoError::UnknownKeyVersion(7))
+    ));
+    assert_eq!(ring.kek_versions(), vec![1]);
+}
