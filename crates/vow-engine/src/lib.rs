@@ -1,0 +1,26 @@
+//! The vault: a data subject's personal data, kept as the policy file says.
+//!
+//! A [`Vault`] joins the policy (what may be kept and who may see it), the key ring (how it is sealed),
+//! the store (where it is kept, with the access log) and a clock. Every method takes the [`Caller`] —
+//! the API key's id and role, the source address and the reason given — and checks the role's grants in
+//! the policy before anything else: deny by default.
+//!
+//! **Invariants.** Never reads the system clock itself: time comes from the injected [`Clock`], so
+//! every rule can be exercised "as of" any time. Plaintext leaves this crate only in the answer to a
+//! caller whose role may see it in full; everyone else receives it masked. Errors never contain a
+//! value.
+
+mod access;
+mod clock;
+mod keys;
+mod mask;
+mod vault;
+
+pub use access::Grants;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use keys::{ApiKeyInfo, NewApiKey};
+pub use mask::mask;
+pub use vault::{
+    Caller, Exported, ExportedItem, ItemValue, Principal, Vault, VaultConfig, VaultError,
+    MAX_ID_BYTES, MAX_REASON_BYTES, MAX_VALUE_BYTES,
+};

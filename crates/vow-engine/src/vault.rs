@@ -1,0 +1,935 @@
+//! The vault's operations. Each one: check the policy (is the category, kind or role declared?), check
+//! the caller's grants, then seal or open, and hand the store one request carrying its log entry.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde::Serialize;
+use vow_audit::{Action, Checkpoint, CheckpointFile, NewEntry};
+use vow_crypto::{Binding, CryptoError, DataKey, KeyRing, WrappedKey};
+use vow_policy::model::{Category, DataClass, Policy};
+use vow_store::{ApiKeyRecord, ItemRecord, Op, Outcome, Request, Store, StoreError, SubjectRecord};
+
+use crate::access::Grants;
+use crate::clock::Clock;
+use crate::keys::{ApiKeyInfo, NewApiKey};
+use crate::mask::mask;
+
+/// Longest value accepted for one item. Personal data items are short; a document is an upload.
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+/// Longest external id and reason accepted.
+pub const MAX_ID_BYTES: usize = 200;
+pub const MAX_REASON_BYTES: usize = 500;
+
+/// The first byte of a sealed item's plaintext says what follows: a value, or the Argon2id hash of a
+/// credential (which is never readable, only verifiable).
+const SEALED_VALUE: u8 = 1;
+const SEALED_CREDENTIAL_HASH: u8 = 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("category {category:?} is not declared in the policy; it declares: {allowed}")]
+    UnknownCategory { category: String, allowed: String },
+    #[error("subject kind {kind:?} is not declared in the policy; it declares: {allowed}")]
+    UnknownKind { kind: String, allowed: String },
+    #[error("role {role:?} is not declared in the policy (roles: {allowed})")]
+    UnknownRole { role: String, allowed: String },
+    #[error(
+        "role {role:?} may not {action} (the policy's [[role]] table grants it no such right)"
+    )]
+    Forbidden { role: String, action: String },
+    #[error("category {category:?} is not a lookup key; the policy allows lookup by: {allowed}")]
+    NotALookupKey { category: String, allowed: String },
+    #[error("no subject {0:?}")]
+    NoSubject(String),
+    #[error("subject {subject:?} holds no {category:?}")]
+    NoItem { subject: String, category: String },
+    #[error("the external id already belongs to subject {id:?}")]
+    Conflict { id: String },
+    #[error("invalid {what}: {why}")]
+    Invalid { what: &'static str, why: String },
+    #[error("the API key is missing, unknown or revoked")]
+    Unauthenticated,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("crypto: {0}")]
+    Crypto(#[from] CryptoError),
+    #[error("access-log checkpoint: {0}")]
+    Checkpoint(#[from] vow_audit::AuditError),
+}
+
+/// Who is asking: the key and its role, from where, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub key_id: String,
+    pub role: String,
+    pub source: String,
+    pub reason: Option<String>,
+}
+
+impl Caller {
+    /// The person at the machine running the command line (who holds the key file anyway).
+    pub fn operator(reason: Option<String>) -> Caller {
+        Caller {
+            key_id: "operator".to_string(),
+            role: "operator".to_string(),
+            source: "local".to_string(),
+            reason,
+        }
+    }
+    fn is_operator(&self) -> bool {
+        self.key_id == "operator" && self.role == "operator" && self.source == "local"
+    }
+}
+
+/// An authenticated key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub key_id: String,
+    pub role: String,
+}
+
+/// An item as a caller may receive it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "shown", content = "value", rename_all = "snake_case")]
+pub enum ItemValue {
+    /// The whole value: the role may see this category in full.
+    Full(String),
+    /// Masked: the role may read this category but not see it in full.
+    Masked(String),
+    /// A credential, kept only as a one-way hash: it can be verified, never read.
+    Credential,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExportedItem {
+    pub category: String,
+    pub label_ko: String,
+    pub label_en: String,
+    pub updated_ms: i64,
+    #[serde(flatten)]
+    pub value: ItemValue,
+}
+
+/// Everything held about one subject.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Exported {
+    pub id: String,
+    pub external_id: String,
+    pub kind: String,
+    pub created_ms: i64,
+    pub items: Vec<ExportedItem>,
+}
+
+pub struct VaultConfig {
+    pub policy: Policy,
+    pub keys: KeyRing,
+    /// Where the key ring lives, so that a rotation by another process can be picked up.
+    pub key_file: Option<PathBuf>,
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    /// Where signed checkpoints of the log are appended (outside the database).
+    pub checkpoints: Option<PathBuf>,
+}
+
+struct KeyCache {
+    by_digest: HashMap<[u8; 32], ApiKeyRecord>,
+    loaded_ms: Option<i64>,
+}
+
+/// How long a cached list of API keys is trusted: a revocation by another process takes effect
+/// within this time.
+const KEY_CACHE_MS: i64 = 2_000;
+/// An unknown key reloads the list at most this often, so guessing keys cannot hammer the database.
+const KEY_MISS_RELOAD_MS: i64 = 250;
+
+pub struct Vault {
+    policy: Arc<Policy>,
+    keys: RwLock<Arc<KeyRing>>,
+    key_file: Option<PathBuf>,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    checkpoints: Option<PathBuf>,
+    last_checkpoint: Mutex<u64>,
+    api_keys: Mutex<KeyCache>,
+}
+
+impl Vault {
+    pub fn new(config: VaultConfig) -> Vault {
+        Vault {
+            policy: Arc::new(config.policy),
+            keys: RwLock::new(Arc::new(config.keys)),
+            key_file: config.key_file,
+            store: config.store,
+            clock: config.clock,
+            checkpoints: config.checkpoints,
+            last_checkpoint: Mutex::new(0),
+            api_keys: Mutex::new(KeyCache {
+                by_digest: HashMap::new(),
+                loaded_ms: None,
+            }),
+        }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    fn keys(&self) -> Arc<KeyRing> {
+        match self.keys.read() {
+            Ok(keys) => Arc::clone(&keys),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    fn replace_keys(&self, ring: KeyRing) {
+        let ring = Arc::new(ring);
+        match self.keys.write() {
+            Ok(mut keys) => *keys = ring,
+            Err(poisoned) => *poisoned.into_inner() = ring,
+        }
+    }
+
+    // ---- the policy as the source of truth
+
+    fn category(&self, key: &str) -> Result<&Category, VaultError> {
+        self.policy
+            .categories
+            .iter()
+            .find(|c| c.key == key)
+            .ok_or_else(|| VaultError::UnknownCategory {
+                category: clip(key),
+                allowed: list(self.policy.categories.iter().map(|c| c.key.as_str())),
+            })
+    }
+
+    fn grants(&self, caller: &Caller) -> Result<Grants<'_>, VaultError> {
+        self.policy
+            .roles
+            .iter()
+            .find(|r| r.key == caller.role)
+            .map(Grants::new)
+            .ok_or_else(|| VaultError::UnknownRole {
+                role: clip(&caller.role),
+                allowed: list(self.policy.roles.iter().map(|r| r.key.as_str())),
+            })
+    }
+
+    fn forbidden(caller: &Caller, action: impl Into<String>) -> VaultError {
+        VaultError::Forbidden {
+            role: caller.role.clone(),
+            action: action.into(),
+        }
+    }
+
+    fn entry(
+        &self,
+        caller: &Caller,
+        action: Action,
+        subject: Option<&str>,
+        categories: &[&str],
+    ) -> NewEntry {
+        NewEntry {
+            at_ms: self.clock.now_ms(),
+            key_id: caller.key_id.clone(),
+            role: caller.role.clone(),
+            source: caller.source.clone(),
+            subject_id: subject.map(str::to_string),
+            action,
+            categories: categories.iter().map(|c| c.to_string()).collect(),
+            reason: caller.reason.clone(),
+        }
+    }
+
+    fn unwrap(&self, wrapped: &[u8], subject_id: &str) -> Result<DataKey, VaultError> {
+        let wrapped = WrappedKey::from_bytes(wrapped)?;
+        match self.keys().unwrap_key(&wrapped, subject_id) {
+            Err(CryptoError::UnknownKeyVersion(version)) => {
+                // `vow keys rotate` in another process added a version: read the key file again.
+                if let Some(path) = &self.key_file {
+                    let (ring, _) = KeyRing::load_or_create(path)?;
+                    self.replace_keys(ring);
+                    return Ok(self.keys().unwrap_key(&wrapped, subject_id)?);
+                }
+                Err(CryptoError::UnknownKeyVersion(version).into())
+            }
+            other => Ok(other?),
+        }
+    }
+
+    // ---- subjects and their items
+
+    /// Registers a subject; the id returned is what the service stores instead of personal data.
+    pub async fn create_subject(
+        &self,
+        caller: &Caller,
+        external_id: &str,
+        kind: &str,
+    ) -> Result<String, VaultError> {
+        let grants = self.grants(caller)?;
+        if !grants.may_create_subjects() {
+            return Err(Self::forbidden(caller, "create subjects"));
+        }
+        validate_text("external_id", external_id, MAX_ID_BYTES)?;
+        if !self.policy.subjects.iter().any(|s| s.key == kind) {
+            return Err(VaultError::UnknownKind {
+                kind: clip(kind),
+                allowed: list(self.policy.subjects.iter().map(|s| s.key.as_str())),
+            });
+        }
+        let id = new_id("sub");
+        let (_, wrapped) = self.keys().new_data_key(&id)?;
+        let record = SubjectRecord {
+            id: id.clone(),
+            external_id: external_id.to_string(),
+            kind: kind.to_string(),
+            wrapped_key: wrapped.to_bytes(),
+            created_ms: self.clock.now_ms(),
+        };
+        let entry = self.entry(caller, Action::Create, Some(&id), &[]);
+        match self
+            .store
+            .apply(Request::logged(Op::CreateSubject(record), entry))
+            .await?
+        {
+            Outcome::Created => Ok(id),
+            Outcome::AlreadyExists { id } => Err(VaultError::Conflict { id }),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Stores one item, replacing what was there. Returns whether a value was replaced.
+    pub async fn put_item(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+        category: &str,
+        value: &str,
+    ) -> Result<bool, VaultError> {
+        let declared = self.category(category)?;
+        if !self.grants(caller)?.may_write(category) {
+            return Err(Self::forbidden(caller, format!("write {category}")));
+        }
+        validate_text("value", value, MAX_VALUE_BYTES)?;
+        let subject = self.subject(subject_id).await?;
+        let data_key = self.unwrap(&subject.wrapped_key, subject_id)?;
+        let binding = Binding {
+            subject_id,
+            category,
+        };
+        let mut plaintext = vow_crypto::Zeroizing::new(Vec::with_capacity(value.len() + 1));
+        let blind_index = if declared.class == DataClass::Credential {
+            plaintext.push(SEALED_CREDENTIAL_HASH);
+            plaintext.extend_from_slice(vow_crypto::hash_secret(value)?.as_bytes());
+            None
+        } else {
+            plaintext.push(SEALED_VALUE);
+            plaintext.extend_from_slice(value.as_bytes());
+            declared.lookup.then(|| {
+                let normalised = vow_crypto::normalise_for_lookup(category, value);
+                self.keys().blind_index(category, &normalised).to_vec()
+            })
+        };
+        let item = ItemRecord {
+            category: category.to_string(),
+            sealed: data_key.seal(&plaintext, &binding)?,
+            blind_index,
+            updated_ms: self.clock.now_ms(),
+        };
+        let entry = self.entry(caller, Action::Update, Some(subject_id), &[category]);
+        match self
+            .store
+            .apply(Request::logged(
+                Op::PutItem {
+                    subject_id: subject_id.to_string(),
+                    item,
+                },
+                entry,
+            ))
+            .await?
+        {
+            Outcome::Stored { replaced } => Ok(replaced),
+            Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// One item, in full or masked as the caller's role allows.
+    pub async fn get_item(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+        category: &str,
+    ) -> Result<ItemValue, VaultError> {
+        self.category(category)?;
+        let grants = self.grants(caller)?;
+        if !grants.may_read(category) {
+            return Err(Self::forbidden(caller, format!("read {category}")));
+        }
+        let entry = self.entry(caller, Action::Read, Some(subject_id), &[category]);
+        let (wrapped_key, item) = match self
+            .store
+            .apply(Request::logged(
+                Op::GetItem {
+                    subject_id: subject_id.to_string(),
+                    category: category.to_string(),
+                },
+                entry,
+            ))
+            .await?
+        {
+            Outcome::Item { wrapped_key, item } => (wrapped_key, item),
+            Outcome::NotFound => return Err(self.missing(subject_id, category).await),
+            other => return Err(unexpected(other)),
+        };
+        let data_key = self.unwrap(&wrapped_key, subject_id)?;
+        self.shown(&grants, &data_key, subject_id, &item)
+    }
+
+    /// Checks a candidate against a stored credential (a password): true when it matches.
+    pub async fn verify_credential(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+        category: &str,
+        candidate: &str,
+    ) -> Result<bool, VaultError> {
+        let declared = self.category(category)?;
+        if declared.class != DataClass::Credential {
+            return Err(VaultError::Invalid {
+                what: "category",
+                why: format!("{category} is not a credential; read it instead"),
+            });
+        }
+        if !self.grants(caller)?.may_read(category) {
+            return Err(Self::forbidden(caller, format!("verify {category}")));
+        }
+        validate_text("value", candidate, MAX_VALUE_BYTES)?;
+        let entry = self.entry(caller, Action::Read, Some(subject_id), &[category]);
+        let (wrapped_key, item) = match self
+            .store
+            .apply(Request::logged(
+                Op::GetItem {
+                    subject_id: subject_id.to_string(),
+                    category: category.to_string(),
+                },
+                entry,
+            ))
+            .await?
+        {
+            Outcome::Item { wrapped_key, item } => (wrapped_key, item),
+            Outcome::NotFound => return Err(self.missing(subject_id, category).await),
+            other => return Err(unexpected(other)),
+        };
+        let data_key = self.unwrap(&wrapped_key, subject_id)?;
+        let plaintext = data_key.open(
+            &item.sealed,
+            &Binding {
+                subject_id,
+                category,
+            },
+        )?;
+        match plaintext.split_first() {
+            Some((&SEALED_CREDENTIAL_HASH, phc)) => Ok(std::str::from_utf8(phc)
+                .map(|phc| vow_crypto::verify_secret(phc, candidate))
+                .unwrap_or(false)),
+            _ => Err(VaultError::Invalid {
+                what: "stored credential",
+                why: "it was stored before the policy marked the category as a credential; store it again".into(),
+            }),
+        }
+    }
+
+    /// Subjects whose `category` equals `value`, found through the blind index without decrypting.
+    pub async fn lookup(
+        &self,
+        caller: &Caller,
+        category: &str,
+        value: &str,
+    ) -> Result<Vec<String>, VaultError> {
+        let declared = self.category(category)?;
+        if !declared.lookup || declared.class == DataClass::Credential {
+            return Err(VaultError::NotALookupKey {
+                category: clip(category),
+                allowed: list(
+                    self.policy
+                        .categories
+                        .iter()
+                        .filter(|c| c.lookup && c.class != DataClass::Credential)
+                        .map(|c| c.key.as_str()),
+                ),
+            });
+        }
+        if !self.grants(caller)?.may_read(category) {
+            return Err(Self::forbidden(caller, format!("look up by {category}")));
+        }
+        validate_text("value", value, MAX_VALUE_BYTES)?;
+        let normalised = vow_crypto::normalise_for_lookup(category, value);
+        let blind_index = self.keys().blind_index(category, &normalised).to_vec();
+        let entry = self.entry(caller, Action::Lookup, None, &[category]);
+        match self
+            .store
+            .apply(Request::logged(
+                Op::Lookup {
+                    category: category.to_string(),
+                    blind_index,
+                },
+                entry,
+            ))
+            .await?
+        {
+            Outcome::Subjects(ids) => Ok(ids),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Erases a subject: items deleted and the data key destroyed, so every copy of their sealed
+    /// data, backups included, becomes unreadable.
+    pub async fn erase(&self, caller: &Caller, subject_id: &str) -> Result<(), VaultError> {
+        if !self.grants(caller)?.may_erase() {
+            return Err(Self::forbidden(caller, "erase subjects"));
+        }
+        let entry = self.entry(caller, Action::Erase, Some(subject_id), &["*"]);
+        match self
+            .store
+            .apply(Request::logged(
+                Op::Erase {
+                    subject_id: subject_id.to_string(),
+                    at_ms: self.clock.now_ms(),
+                },
+                entry,
+            ))
+            .await?
+        {
+            Outcome::Done => Ok(()),
+            Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Everything held about a subject (the right of access and to portability), each item in full
+    /// or masked as the caller's role allows.
+    pub async fn export(&self, caller: &Caller, subject_id: &str) -> Result<Exported, VaultError> {
+        let grants = self.grants(caller)?;
+        if !grants.may_export() {
+            return Err(Self::forbidden(caller, "export subjects' data"));
+        }
+        let entry = self.entry(caller, Action::Export, Some(subject_id), &["*"]);
+        let (subject, items) = match self
+            .store
+            .apply(Request::logged(
+                Op::Export {
+                    subject_id: subject_id.to_string(),
+                },
+                entry,
+            ))
+            .await?
+        {
+            Outcome::Export { subject, items } => (subject, items),
+            Outcome::NotFound => return Err(VaultError::NoSubject(clip(subject_id))),
+            other => return Err(unexpected(other)),
+        };
+        let data_key = self.unwrap(&subject.wrapped_key, subject_id)?;
+        let mut exported = Vec::with_capacity(items.len());
+        for item in &items {
+            let (label_ko, label_en) = self
+                .policy
+                .categories
+                .iter()
+                .find(|c| c.key == item.category)
+                .map(|c| {
+                    let ko = c.label.ko.clone().unwrap_or_default();
+                    let en = c.label.en.clone().unwrap_or_else(|| ko.clone());
+                    (ko, en)
+                })
+                .unwrap_or_default();
+            exported.push(ExportedItem {
+                category: item.category.clone(),
+                label_ko,
+                label_en,
+                updated_ms: item.updated_ms,
+                value: self.shown(&grants, &data_key, subject_id, item)?,
+            });
+        }
+        Ok(Exported {
+            id: subject.id,
+            external_id: subject.external_id,
+            kind: subject.kind,
+            created_ms: subject.created_ms,
+            items: exported,
+        })
+    }
+
+    fn shown(
+        &self,
+        grants: &Grants<'_>,
+        data_key: &DataKey,
+        subject_id: &str,
+        item: &ItemRecord,
+    ) -> Result<ItemValue, VaultError> {
+        let plaintext = data_key.open(
+            &item.sealed,
+            &Binding {
+                subject_id,
+                category: &item.category,
+            },
+        )?;
+        match plaintext.split_first() {
+            Some((&SEALED_VALUE, value)) => {
+                let value = String::from_utf8_lossy(value);
+                Ok(if grants.may_see_in_full(&item.category) {
+                    ItemValue::Full(value.into_owned())
+                } else {
+                    ItemValue::Masked(mask(&value))
+                })
+            }
+            Some((&SEALED_CREDENTIAL_HASH, _)) => Ok(ItemValue::Credential),
+            _ => Err(VaultError::Crypto(CryptoError::Malformed(
+                "sealed item of unknown kind",
+            ))),
+        }
+    }
+
+    async fn subject(&self, subject_id: &str) -> Result<SubjectRecord, VaultError> {
+        match self
+            .store
+            .apply(Request::unlogged(Op::GetSubject {
+                subject_id: subject_id.to_string(),
+            }))
+            .await?
+        {
+            Outcome::Subject(subject) => Ok(subject),
+            Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Tells a missing subject from a missing item, for the error message.
+    async fn missing(&self, subject_id: &str, category: &str) -> VaultError {
+        match self.subject(subject_id).await {
+            Ok(_) => VaultError::NoItem {
+                subject: clip(subject_id),
+                category: category.to_string(),
+            },
+            Err(error) => error,
+        }
+    }
+
+    // ---- API keys
+
+    /// Checks a presented secret. Unknown, malformed and revoked keys all get the same answer.
+    pub async fn authenticate(&self, secret: &str) -> Result<Principal, VaultError> {
+        if !secret.starts_with(vow_crypto::API_SECRET_PREFIX) || secret.len() > 200 {
+            return Err(VaultError::Unauthenticated);
+        }
+        let digest = self.keys().api_key_digest(secret);
+        let now = self.clock.now_ms();
+        let (found, stale) = {
+            let cache = self.lock_cache();
+            let found = cache.by_digest.get(&digest).cloned();
+            let age = cache.loaded_ms.map(|at| now - at);
+            let stale = match (&found, age) {
+                (_, None) => true,
+                (Some(_), Some(age)) => age > KEY_CACHE_MS,
+                (None, Some(age)) => age > KEY_MISS_RELOAD_MS,
+            };
+            (found, stale)
+        };
+        let found = if stale {
+            self.reload_api_keys().await?;
+            self.lock_cache().by_digest.get(&digest).cloned()
+        } else {
+            found
+        };
+        match found {
+            Some(record)
+                if record.revoked_ms.is_none() && vow_crypto::ct_eq(&record.digest, &digest) =>
+            {
+                Ok(Principal {
+                    key_id: record.id,
+                    role: record.role,
+                })
+            }
+            _ => Err(VaultError::Unauthenticated),
+        }
+    }
+
+    fn lock_cache(&self) -> std::sync::MutexGuard<'_, KeyCache> {
+        match self.api_keys.lock() {
+            Ok(cache) => cache,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    async fn reload_api_keys(&self) -> Result<(), VaultError> {
+        let records = self.all_api_keys().await?;
+        let mut cache = self.lock_cache();
+        cache.by_digest = records
+            .into_iter()
+            .filter_map(|r| {
+                <[u8; 32]>::try_from(r.digest.as_slice())
+                    .ok()
+                    .map(|d| (d, r))
+            })
+            .collect();
+        cache.loaded_ms = Some(self.clock.now_ms());
+        Ok(())
+    }
+
+    async fn all_api_keys(&self) -> Result<Vec<ApiKeyRecord>, VaultError> {
+        match self.store.apply(Request::unlogged(Op::ListApiKeys)).await? {
+            Outcome::ApiKeys(keys) => Ok(keys),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn require_admin(&self, caller: &Caller) -> Result<(), VaultError> {
+        if caller.is_operator() || self.grants(caller)?.is_admin() {
+            Ok(())
+        } else {
+            Err(Self::forbidden(caller, "administer API keys"))
+        }
+    }
+
+    /// Creates a key for a role the policy declares. The record of it is kept in the access log.
+    pub async fn create_api_key(
+        &self,
+        caller: &Caller,
+        role: &str,
+        label: &str,
+    ) -> Result<NewApiKey, VaultError> {
+        self.require_admin(caller)?;
+        if !self.policy.roles.iter().any(|r| r.key == role) {
+            return Err(VaultError::UnknownRole {
+                role: clip(role),
+                allowed: list(self.policy.roles.iter().map(|r| r.key.as_str())),
+            });
+        }
+        if label.len() > MAX_ID_BYTES || label.chars().any(char::is_control) {
+            return Err(VaultError::Invalid {
+                what: "label",
+                why: format!("at most {MAX_ID_BYTES} bytes, no control characters"),
+            });
+        }
+        let secret = vow_crypto::Zeroizing::new(vow_crypto::new_api_secret());
+        let id = new_id("key");
+        let record = ApiKeyRecord {
+            id: id.clone(),
+            digest: self.keys().api_key_digest(&secret).to_vec(),
+            role: role.to_string(),
+            label: label.to_string(),
+            created_ms: self.clock.now_ms(),
+            revoked_ms: None,
+        };
+        let mut entry = self.entry(caller, Action::KeyCreate, None, &[]);
+        entry.reason = Some(with_reason(
+            format!("created key {id} for role {role}"),
+            &caller.reason,
+        ));
+        match self
+            .store
+            .apply(Request::logged(Op::CreateApiKey(record), entry))
+            .await?
+        {
+            Outcome::Created => Ok(NewApiKey {
+                id,
+                role: role.to_string(),
+                secret,
+            }),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn revoke_api_key(&self, caller: &Caller, id: &str) -> Result<(), VaultError> {
+        self.require_admin(caller)?;
+        let mut entry = self.entry(caller, Action::KeyRevoke, None, &[]);
+        entry.reason = Some(with_reason(
+            format!("revoked key {}", clip(id)),
+            &caller.reason,
+        ));
+        match self
+            .store
+            .apply(Request::logged(
+                Op::RevokeApiKey {
+                    id: id.to_string(),
+                    at_ms: self.clock.now_ms(),
+                },
+                entry,
+            ))
+            .await?
+        {
+            Outcome::Done => {
+                self.lock_cache().loaded_ms = None;
+                Ok(())
+            }
+            Outcome::NotFound => Err(VaultError::Invalid {
+                what: "key id",
+                why: format!("no unrevoked key {}", clip(id)),
+            }),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    pub async fn list_api_keys(&self, caller: &Caller) -> Result<Vec<ApiKeyInfo>, VaultError> {
+        self.require_admin(caller)?;
+        Ok(self
+            .all_api_keys()
+            .await?
+            .iter()
+            .map(ApiKeyInfo::from)
+            .collect())
+    }
+
+    // ---- keys and the log
+
+    /// Adds a key-encryption-key version and re-wraps every live subject's data key under it, page
+    /// by page, while the vault keeps serving. `progress` hears the running count.
+    pub async fn rotate_keys(&self, progress: impl Fn(u64)) -> Result<(u32, u64), VaultError> {
+        let Some(path) = &self.key_file else {
+            return Err(VaultError::Invalid {
+                what: "key ring",
+                why:
+                    "keys from VOW_KEYS cannot be rotated in place; rotate the file they came from"
+                        .into(),
+            });
+        };
+        let (mut ring, _) = KeyRing::load_or_create(path)?;
+        let version = ring.rotate(Some(path))?;
+        self.replace_keys(ring);
+        let mut after = String::new();
+        let mut done = 0u64;
+        loop {
+            let ids = match self
+                .store
+                .apply(Request::unlogged(Op::SubjectIds {
+                    after: after.clone(),
+                    limit: 500,
+                }))
+                .await?
+            {
+                Outcome::Subjects(ids) => ids,
+                other => return Err(unexpected(other)),
+            };
+            let Some(last) = ids.last().cloned() else {
+                break;
+            };
+            for id in ids {
+                let subject = match self.subject(&id).await {
+                    Ok(subject) => subject,
+                    Err(VaultError::NoSubject(_)) => continue,
+                    Err(error) => return Err(error),
+                };
+                let wrapped = WrappedKey::from_bytes(&subject.wrapped_key)?;
+                let rewrapped = self.keys().rewrap(&wrapped, &id)?;
+                self.store
+                    .apply(Request::unlogged(Op::Rewrap {
+                        subject_id: id,
+                        wrapped_key: rewrapped.to_bytes(),
+                    }))
+                    .await?;
+                done += 1;
+                progress(done);
+            }
+            after = last;
+        }
+        Ok((version, done))
+    }
+
+    /// Signs the log's newest entry into the checkpoint file, if it moved since the last time.
+    pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, VaultError> {
+        let Some(path) = &self.checkpoints else {
+            return Ok(None);
+        };
+        let Some(head) = self.store.audit_last().await? else {
+            return Ok(None);
+        };
+        let mut last = match self.last_checkpoint.lock() {
+            Ok(last) => last,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if head.seq <= *last {
+            return Ok(None);
+        }
+        let checkpoint = vow_audit::checkpoint(&head, self.keys().signing_key());
+        CheckpointFile::append(path, &checkpoint)?;
+        *last = head.seq;
+        Ok(Some(checkpoint))
+    }
+}
+
+fn unexpected(outcome: Outcome) -> VaultError {
+    VaultError::Store(StoreError::Corrupt {
+        table: "answer",
+        reason: format!("unexpected store answer {outcome:?}"),
+    })
+}
+
+fn with_reason(what: String, reason: &Option<String>) -> String {
+    match reason {
+        Some(reason) => format!("{what}: {reason}"),
+        None => what,
+    }
+}
+
+fn validate_text(what: &'static str, text: &str, max: usize) -> Result<(), VaultError> {
+    if text.is_empty() {
+        return Err(VaultError::Invalid {
+            what,
+            why: "empty".into(),
+        });
+    }
+    if text.len() > max {
+        return Err(VaultError::Invalid {
+            what,
+            why: format!("{} bytes, more than the {max} allowed", text.len()),
+        });
+    }
+    if text.contains('\0') {
+        return Err(VaultError::Invalid {
+            what,
+            why: "contains a NUL character".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Names echoed in errors are cut short: an error must not become a way to reflect large input.
+fn clip(text: &str) -> String {
+    const MAX: usize = 80;
+    if text.len() <= MAX {
+        return text.to_string();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let items: Vec<&str> = items.collect();
+    if items.is_empty() {
+        "(none)".to_string()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// A random identifier with a readable prefix: `sub_…` for subjects, `key_…` for API keys.
+fn new_id(prefix: &str) -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // Without the operating system's randomness no key could be made either.
+        std::process::abort();
+    }
+    format!("{prefix}_{}", hex::encode(bytes))
+}
