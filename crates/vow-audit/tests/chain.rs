@@ -8,20 +8,20 @@ fn new_entry(i: u64) -> NewEntry {
     NewEntry {
         at_ms: 1_764_000_000_000 + i as i64 * 60_000,
         key_id: format!("key_{}", i % 3),
-        role: if i % 2 == 0 {
+        role: if i.is_multiple_of(2) {
             "support".into()
         } else {
             "admin".into()
         },
         source: format!("10.0.0.{}", i % 250),
-        subject_id: if i % 5 == 0 {
+        subject_id: if i.is_multiple_of(5) {
             None
         } else {
             Some(format!("sub_{i}"))
         },
         action: Action::ALL[(i % 11) as usize],
         categories: (0..(i % 3)).map(|c| format!("user.cat{c}")).collect(),
-        reason: if i % 4 == 0 {
+        reason: if i.is_multiple_of(4) {
             Some(format!("ticket {i}"))
         } else {
             None

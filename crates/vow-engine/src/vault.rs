@@ -142,7 +142,7 @@ struct KeyCache {
 /// within this time.
 const KEY_CACHE_MS: i64 = 2_000;
 /// An unknown key reloads the list at most this often, so guessing keys cannot hammer the database.
-const KEY_MISS_RELOAD_MS: i64 = 250;
+const KEY_MISS_RELOAD_MS: i64 = 50;
 
 pub struct Vault {
     policy: Arc<Policy>,
@@ -740,11 +740,14 @@ impl Vault {
             .apply(Request::logged(Op::CreateApiKey(record), entry))
             .await?
         {
-            Outcome::Created => Ok(NewApiKey {
-                id,
-                role: role.to_string(),
-                secret,
-            }),
+            Outcome::Created => {
+                self.lock_cache().loaded_ms = None;
+                Ok(NewApiKey {
+                    id,
+                    role: role.to_string(),
+                    secret,
+                })
+            }
             other => Err(unexpected(other)),
         }
     }

@@ -9,6 +9,7 @@ mod atomic;
 mod init;
 mod policy_cli;
 mod policy_render;
+mod vault_cli;
 
 use clap::{Parser, Subcommand};
 
@@ -28,6 +29,8 @@ Getting started:
   vow policy render vow-policy.toml -o policy.html --lang ko
                                              the document to publish
   vow policy diff old.toml new.toml          what changed, and was it announced early enough?
+  vow serve --policy vow-policy.toml         run the vault: personal data kept as the policy says
+  vow audit verify                           is the access log intact?
 
 Exit codes: 0 success, 1 findings (lint findings, personal data found, notice too short),
 2 the input could not be read or is invalid.
@@ -49,6 +52,12 @@ enum Command {
     Init(init::InitArgs),
     /// Check, render and compare policy files.
     Policy(policy_cli::PolicyArgs),
+    /// Run the personal-data vault (HTTP API) that enforces a policy file.
+    Serve(vault_cli::ServeArgs),
+    /// Create, list and revoke API keys; rotate the key-encryption key.
+    Keys(vault_cli::KeysArgs),
+    /// Verify the access log's chain and checkpoints; the monthly access review.
+    Audit(vault_cli::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +65,9 @@ fn main() -> ExitCode {
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Init(args) => init::run(args),
         Command::Policy(args) => policy_cli::run(args),
+        Command::Serve(args) => vault_cli::serve(args),
+        Command::Keys(args) => vault_cli::keys(args),
+        Command::Audit(args) => vault_cli::audit(args),
     };
     match result {
         Ok(code) => code,

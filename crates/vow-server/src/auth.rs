@@ -1,0 +1,241 @@
+//! The authentication layer: `Authorization: Bearer KEY` becomes a [`Caller`] in the request's
+//! extensions, or the request ends here. Repeated failures from one address are slowed, then locked
+//! out for a while (안전성 확보조치 기준 제5조: limit repeated failed access).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use vow_engine::{Caller, MAX_REASON_BYTES};
+
+use crate::error::ApiError;
+use crate::AppState;
+
+/// The header in which a caller says why it accesses personal data; it goes into the access log.
+pub const REASON_HEADER: &str = "x-vow-reason";
+
+/// Failures from one address before each further attempt is delayed.
+const SLOW_AFTER: u32 = 3;
+/// Failures from one address before it is locked out.
+const LOCK_AFTER: u32 = 10;
+const WINDOW: Duration = Duration::from_secs(10 * 60);
+const LOCKOUT: Duration = Duration::from_secs(15 * 60);
+const MAX_DELAY: Duration = Duration::from_secs(2);
+/// Addresses remembered at most; beyond this the oldest quiet ones are forgotten first.
+const MAX_TRACKED: usize = 100_000;
+
+#[derive(Clone, Copy, Debug)]
+struct Failures {
+    count: u32,
+    first: Instant,
+    locked_until: Option<Instant>,
+}
+
+/// Failed authentications per source address.
+#[derive(Debug, Default)]
+pub struct Lockout {
+    by_address: Mutex<HashMap<IpAddr, Failures>>,
+}
+
+enum Verdict {
+    Proceed { delay: Duration },
+    Locked { retry_after: Duration },
+}
+
+impl Lockout {
+    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Failures>> {
+        match self.by_address.lock() {
+            Ok(table) => table,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    fn verdict(&self, address: IpAddr, now: Instant) -> Verdict {
+        let table = self.table();
+        let Some(failures) = table.get(&address) else {
+            return Verdict::Proceed {
+                delay: Duration::ZERO,
+            };
+        };
+        if let Some(until) = failures.locked_until {
+            if until > now {
+                return Verdict::Locked {
+                    retry_after: until - now,
+                };
+            }
+        }
+        if now.duration_since(failures.first) > WINDOW || failures.count < SLOW_AFTER {
+            return Verdict::Proceed {
+                delay: Duration::ZERO,
+            };
+        }
+        let doublings = (failures.count - SLOW_AFTER).min(10);
+        Verdict::Proceed {
+            delay: (Duration::from_millis(100) * 2u32.pow(doublings)).min(MAX_DELAY),
+        }
+    }
+
+    fn failed(&self, address: IpAddr, now: Instant) {
+        let mut table = self.table();
+        if table.len() >= MAX_TRACKED {
+            table.retain(|_, f| {
+                now.duration_since(f.first) <= WINDOW || f.locked_until.is_some_and(|u| u > now)
+            });
+        }
+        let entry = table.entry(address).or_insert(Failures {
+            count: 0,
+            first: now,
+            locked_until: None,
+        });
+        if now.duration_since(entry.first) > WINDOW && entry.locked_until.is_none_or(|u| u <= now) {
+            *entry = Failures {
+                count: 0,
+                first: now,
+                locked_until: None,
+            };
+        }
+        entry.count += 1;
+        if entry.count >= LOCK_AFTER {
+            entry.locked_until = Some(now + LOCKOUT);
+            tracing::warn!(%address, "locked out after repeated failed authentication");
+        }
+    }
+
+    fn succeeded(&self, address: IpAddr) {
+        self.table().remove(&address);
+    }
+}
+
+/// The layer's function: authenticate, or answer 401 / 429 / 400.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let address = peer.ip();
+    match state.lockout.verdict(address, Instant::now()) {
+        Verdict::Locked { retry_after } => {
+            let mut response = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "locked_out",
+                "too many failed authentications from this address",
+            )
+            .hint("wait, then retry with a valid key")
+            .into_response();
+            if let Ok(value) = HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return response;
+        }
+        Verdict::Proceed { delay } if !delay.is_zero() => tokio::time::sleep(delay).await,
+        Verdict::Proceed { .. } => {}
+    }
+    let secret = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    let Some(secret) = secret else {
+        state.lockout.failed(address, Instant::now());
+        return ApiError::unauthenticated().into_response();
+    };
+    let principal = match state.vault.authenticate(secret).await {
+        Ok(principal) => principal,
+        Err(vow_engine::VaultError::Unauthenticated) => {
+            state.lockout.failed(address, Instant::now());
+            return ApiError::unauthenticated().into_response();
+        }
+        Err(other) => return ApiError::from(other).into_response(),
+    };
+    state.lockout.succeeded(address);
+    let reason = match reason(&request) {
+        Ok(reason) => reason,
+        Err(error) => return error.into_response(),
+    };
+    request.extensions_mut().insert(Caller {
+        key_id: principal.key_id,
+        role: principal.role,
+        source: address.to_string(),
+        reason,
+    });
+    next.run(request).await
+}
+
+fn reason(request: &Request) -> Result<Option<String>, ApiError> {
+    let Some(value) = request.headers().get(REASON_HEADER) else {
+        return Ok(None);
+    };
+    let invalid = || {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_reason",
+            format!(
+                "the {REASON_HEADER} header must be UTF-8 text without control characters, at most {MAX_REASON_BYTES} bytes"
+            ),
+        )
+    };
+    let text = std::str::from_utf8(value.as_bytes()).map_err(|_| invalid())?;
+    if text.len() > MAX_REASON_BYTES || text.chars().any(char::is_control) {
+        return Err(invalid());
+    }
+    let text = text.trim();
+    Ok((!text.is_empty()).then(|| text.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_slow_down_then_lock_out_and_success_forgives() {
+        let lockout = Lockout::default();
+        let address: IpAddr = [192, 0, 2, 1].into();
+        let now = Instant::now();
+        for _ in 0..SLOW_AFTER {
+            lockout.failed(address, now);
+        }
+        assert!(matches!(
+            lockout.verdict(address, now),
+            Verdict::Proceed { delay } if delay == Duration::from_millis(100)
+        ));
+        for _ in SLOW_AFTER..LOCK_AFTER {
+            lockout.failed(address, now);
+        }
+        assert!(matches!(
+            lockout.verdict(address, now),
+            Verdict::Locked { .. }
+        ));
+        assert!(matches!(
+            lockout.verdict(address, now + LOCKOUT + Duration::from_secs(1)),
+            Verdict::Proceed { .. }
+        ));
+        lockout.succeeded(address);
+        assert!(matches!(
+            lockout.verdict(address, now),
+            Verdict::Proceed { delay } if delay.is_zero()
+        ));
+    }
+
+    #[test]
+    fn another_address_is_not_punished() {
+        let lockout = Lockout::default();
+        let now = Instant::now();
+        for _ in 0..LOCK_AFTER {
+            lockout.failed([192, 0, 2, 1].into(), now);
+        }
+        assert!(matches!(
+            lockout.verdict([192, 0, 2, 2].into(), now),
+            Verdict::Proceed { delay } if delay.is_zero()
+        ));
+    }
+}

@@ -1,0 +1,133 @@
+//! Every failure becomes one JSON shape: `{"error": code, "message": ..., "hint": ...}`. Messages name
+//! the problem and never quote a submitted value.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+use vow_engine::VaultError;
+
+/// The body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable, machine-readable code (`unknown_category`, `forbidden`, ...).
+    pub error: &'static str,
+    /// What went wrong, for a person.
+    pub message: String,
+    /// What to do about it, when there is something to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            body: ErrorBody {
+                error,
+                message: message.into(),
+                hint: None,
+            },
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> ApiError {
+        self.body.hint = Some(hint.into());
+        self
+    }
+
+    pub fn unauthenticated() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "this route needs an API key",
+        )
+        .hint("send `Authorization: Bearer vow_…`; an administrator creates keys with `vow keys create --role ROLE`")
+    }
+
+    pub fn bad_json(error: &serde_json::Error) -> ApiError {
+        use serde_json::error::Category;
+        // serde_json's own message can quote the offending value, which may be personal data: only
+        // the kind of error and its position are passed on.
+        let (code, what) = match error.classify() {
+            Category::Syntax | Category::Eof => ("malformed_json", "malformed JSON"),
+            Category::Data => (
+                "invalid_body",
+                "a field is missing, unknown or of the wrong type",
+            ),
+            Category::Io => ("malformed_json", "unreadable body"),
+        };
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            code,
+            format!("{what} at line {} column {}", error.line(), error.column()),
+        )
+        .hint("see /openapi.json for the body each route expects")
+    }
+}
+
+impl From<VaultError> for ApiError {
+    fn from(error: VaultError) -> ApiError {
+        let message = error.to_string();
+        let (status, code) = match &error {
+            VaultError::UnknownCategory { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "unknown_category")
+            }
+            VaultError::UnknownKind { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_kind"),
+            VaultError::NotALookupKey { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "not_a_lookup_key")
+            }
+            VaultError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            VaultError::UnknownRole { .. } => (StatusCode::FORBIDDEN, "unknown_role"),
+            VaultError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
+            VaultError::NoSubject(_) => (StatusCode::NOT_FOUND, "no_subject"),
+            VaultError::NoItem { .. } => (StatusCode::NOT_FOUND, "no_item"),
+            VaultError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            VaultError::Unauthenticated => return ApiError::unauthenticated(),
+            VaultError::Crypto(_) => {
+                tracing::error!(error = %message, "stored data failed to open");
+                return ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "integrity",
+                    "stored data failed its integrity check; nothing was returned",
+                )
+                .hint(
+                    "run `vow audit verify` and tell the privacy officer: this can mean tampering",
+                );
+            }
+            VaultError::Store(_) | VaultError::Checkpoint(_) => {
+                tracing::error!(error = %message, "storage failed");
+                return ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage",
+                    "the store could not complete the request; nothing was changed",
+                )
+                .hint("retry; if it persists, see the server's log");
+            }
+        };
+        let mut api = ApiError::new(status, code, message);
+        if let VaultError::Forbidden { .. } | VaultError::UnknownRole { .. } = error {
+            api = api.hint("grants come from the policy file's [[role]] table");
+        }
+        api
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, axum::Json(self.body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"vow\""),
+            );
+        }
+        response
+    }
+}

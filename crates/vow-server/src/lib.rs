@@ -1,0 +1,242 @@
+//! vow's HTTP API: the vault as JSON over HTTP(S).
+//!
+//! [`router`] builds the routes and their layers — authentication (API keys, lockout), metrics, body
+//! limit, timeout — around a [`Vault`]; [`serve`] runs them on a listener, with TLS (rustls) when given
+//! a certificate, and writes a signed checkpoint of the access log every second and on shutdown.
+//!
+//! **Invariant.** Handlers only translate between HTTP and the vault: every decision about personal
+//! data (what the policy allows, who may see what, what is logged) is the vault's, so HTTP cannot
+//! bypass it. Error bodies never quote submitted values.
+
+mod auth;
+mod error;
+mod metrics;
+mod routes;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{middleware, Json, Router};
+use tower_http::timeout::TimeoutLayer;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use vow_engine::Vault;
+
+pub use auth::REASON_HEADER;
+pub use error::{ApiError, ErrorBody};
+
+/// What every handler and layer shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub vault: Arc<Vault>,
+    metrics: Arc<metrics::Metrics>,
+    lockout: Arc<auth::Lockout>,
+}
+
+impl AppState {
+    pub fn new(vault: Arc<Vault>) -> AppState {
+        AppState {
+            vault,
+            metrics: Arc::default(),
+            lockout: Arc::default(),
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "vow", description = "The personal-data vault: subjects' data kept as the privacy policy says, every access logged."),
+    paths(
+        routes::create_subject, routes::lookup, routes::put_item, routes::get_item, routes::verify,
+        routes::erase, routes::export, routes::create_key, routes::list_keys, routes::revoke_key,
+        routes::healthz,
+    ),
+    modifiers(&BearerKeys),
+)]
+struct ApiDoc;
+
+struct BearerKeys;
+
+impl Modify for BearerKeys {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The OpenAPI document, generated from the handlers' annotations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// Limits that protect the server from its clients.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub body_bytes: usize,
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_bytes: 256 * 1024,
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+pub fn router(state: AppState, limits: Limits) -> Router {
+    let protected = Router::new()
+        .route(
+            "/v1/subjects",
+            post(routes::create_subject).get(routes::lookup),
+        )
+        .route("/v1/subjects/{id}", axum::routing::delete(routes::erase))
+        .route("/v1/subjects/{id}/export", get(routes::export))
+        .route(
+            "/v1/subjects/{id}/items/{category}",
+            put(routes::put_item).get(routes::get_item),
+        )
+        .route(
+            "/v1/subjects/{id}/items/{category}/verify",
+            post(routes::verify),
+        )
+        .route("/v1/keys", post(routes::create_key).get(routes::list_keys))
+        .route("/v1/keys/{id}", axum::routing::delete(routes::revoke_key))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ));
+    let document = openapi();
+    Router::new()
+        .route("/healthz", get(routes::healthz))
+        .route("/metrics", get(routes::metrics))
+        .route(
+            "/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { Json(document) }
+            }),
+        )
+        .merge(protected)
+        .fallback(routes::not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(DefaultBodyLimit::max(limits.body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .with_state(state)
+}
+
+/// TLS settings: a PEM certificate chain and private key; `tls13_only` refuses TLS 1.2.
+#[derive(Clone, Debug)]
+pub struct Tls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub tls13_only: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("listener: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn rustls_config(tls: &Tls) -> Result<axum_server::tls_rustls::RustlsConfig, ServeError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(&tls.cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| ServeError::Tls(format!("certificate {}: {e}", tls.cert.display())))?;
+    if certs.is_empty() {
+        return Err(ServeError::Tls(format!(
+            "certificate {}: no certificate in the file",
+            tls.cert.display()
+        )));
+    }
+    let key = PrivateKeyDer::from_pem_file(&tls.key)
+        .map_err(|e| ServeError::Tls(format!("private key {}: {e}", tls.key.display())))?;
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let versions: &[&rustls::SupportedProtocolVersion] = if tls.tls13_only {
+        &[&rustls::version::TLS13]
+    } else {
+        rustls::DEFAULT_VERSIONS
+    };
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
+        .map_err(|e| ServeError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| ServeError::Tls(e.to_string()))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(axum_server::tls_rustls::RustlsConfig::from_config(
+        Arc::new(config),
+    ))
+}
+
+/// Serves until `shutdown` resolves, then drains connections (up to 10 s) and writes a last
+/// checkpoint of the access log.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    tls: Option<Tls>,
+    limits: Limits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    listener.set_nonblocking(true)?;
+    let app = router(state.clone(), limits).into_make_service_with_connect_info::<SocketAddr>();
+    let handle = axum_server::Handle::new();
+    let checkpoints = {
+        let vault = Arc::clone(&state.vault);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if let Err(error) = vault.checkpoint().await {
+                    tracing::error!(%error, "could not write an access-log checkpoint");
+                }
+            }
+        })
+    };
+    {
+        let handle = handle.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            handle.graceful_shutdown(Some(Duration::from_secs(10)));
+        });
+    }
+    let served = match tls {
+        Some(tls) => {
+            let config = rustls_config(&tls)?;
+            axum_server::from_tcp_rustls(listener, config)?
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+        None => {
+            axum_server::from_tcp(listener)?
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+    };
+    checkpoints.abort();
+    if let Err(error) = state.vault.checkpoint().await {
+        tracing::error!(%error, "could not write the final access-log checkpoint");
+    }
+    Ok(served?)
+}

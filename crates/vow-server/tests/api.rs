@@ -1,0 +1,756 @@
+//! The API over real HTTP on loopback, against a real SQLite data directory and the real PostgreSQL
+//! (`VOW_TEST_DATABASE_URL`; required when `VOW_REQUIRE_POSTGRES=1`).
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use vow_engine::{Caller, SystemClock, Vault, VaultConfig};
+use vow_store::{Location, Store, StoreOptions};
+
+const POLICY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/policies/imagesfactory.toml"
+);
+const PHONE: &str = "user.contact.phone";
+
+struct Server {
+    base: String,
+    http: reqwest::Client,
+    vault: Arc<Vault>,
+    keys: Keys,
+    data: Option<std::path::PathBuf>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    cleanup: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+struct Keys {
+    service: String,
+    support: String,
+    officer: String,
+    admin: String,
+}
+
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+fn postgres_url() -> Option<String> {
+    match std::env::var("VOW_TEST_DATABASE_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(
+                std::env::var("VOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "VOW_REQUIRE_POSTGRES=1 but VOW_TEST_DATABASE_URL is not set"
+            );
+            eprintln!("skipped: set VOW_TEST_DATABASE_URL to run the PostgreSQL half");
+            None
+        }
+    }
+}
+
+async fn start(backend: Backend, tls: Option<vow_server::Tls>) -> Option<Server> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let dir = tempfile::tempdir().unwrap();
+    let (location, data, cleanup) = match backend {
+        Backend::Sqlite => {
+            let data = dir.path().join("data");
+            (Location::Directory(data.clone()), Some(data), None)
+        }
+        Backend::Postgres => {
+            let url = postgres_url()?;
+            let schema = format!(
+                "vow_api_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed)
+            );
+            (
+                Location::Postgres {
+                    url: url.clone(),
+                    schema: Some(schema.clone()),
+                },
+                None,
+                Some((url, schema)),
+            )
+        }
+    };
+    let key_file = dir.path().join("vow.keys");
+    let (keys, _) = vow_crypto::KeyRing::load_or_create(&key_file).unwrap();
+    let store = Store::open(&location, StoreOptions::default()).unwrap();
+    let vault = Arc::new(Vault::new(VaultConfig {
+        policy: vow_policy::load(Path::new(POLICY)).unwrap(),
+        keys,
+        key_file: Some(key_file),
+        store,
+        clock: Arc::new(SystemClock),
+        checkpoints: Some(dir.path().join("checkpoints.jsonl")),
+    }));
+    let operator = Caller::operator(None);
+    let secret = |role: &'static str| {
+        let vault = Arc::clone(&vault);
+        let operator = operator.clone();
+        async move {
+            vault
+                .create_api_key(&operator, role, role)
+                .await
+                .unwrap()
+                .secret
+                .to_string()
+        }
+    };
+    let keys = Keys {
+        service: secret("service").await,
+        support: secret("support").await,
+        officer: secret("privacy_officer").await,
+        admin: secret("admin").await,
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let state = vow_server::AppState::new(Arc::clone(&vault));
+    let task = tokio::spawn(async move {
+        vow_server::serve(
+            state,
+            listener,
+            tls,
+            vow_server::Limits::default(),
+            async move {
+                let _ = stopped.await;
+            },
+        )
+        .await
+        .unwrap();
+    });
+    Some(Server {
+        base: format!("{scheme}://localhost:{port}"),
+        http: reqwest::Client::new(),
+        vault,
+        keys,
+        data,
+        stop: Some(stop),
+        task: Some(task),
+        cleanup,
+        _dir: dir,
+    })
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> (StatusCode, String) {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        (status, response.text().await.unwrap())
+    }
+
+    async fn json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let (status, text) = self
+            .call(
+                method,
+                path,
+                Some(key),
+                body.map(|b| serde_json::to_vec(&b).unwrap()),
+            )
+            .await;
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+        };
+        (status, value)
+    }
+
+    async fn subject(&self, external_id: &str) -> String {
+        let (status, body) = self
+            .json(
+                reqwest::Method::POST,
+                "/v1/subjects",
+                &self.keys.service,
+                Some(json!({"external_id": external_id, "kind": "member"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    async fn log_len(&self) -> usize {
+        self.vault
+            .store()
+            .audit_page(0, 1_000_000)
+            .await
+            .unwrap()
+            .len()
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+        self.vault.store().clone().close().await;
+        if let Some((url, schema)) = self.cleanup.take() {
+            std::thread::spawn(move || {
+                if let Ok(mut client) = postgres::Client::connect(&url, postgres::NoTls) {
+                    let _ = client.batch_execute(&format!(
+                        "DROP SCHEMA IF EXISTS {schema} CASCADE; DROP SCHEMA IF EXISTS {schema}_keys CASCADE"
+                    ));
+                }
+            })
+            .join()
+            .unwrap();
+        }
+    }
+}
+
+use reqwest::Method;
+
+async fn a_subject_lives_and_is_erased(server: &Server) {
+    let id = server.subject("user-1").await;
+    let item = format!("/v1/subjects/{id}/items/{PHONE}");
+    let (status, body) = server
+        .json(
+            Method::PUT,
+            &item,
+            &server.keys.service,
+            Some(json!({"value": "010-1234-5678"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body, json!({"replaced": false}));
+    let (status, body) = server
+        .json(Method::GET, &item, &server.keys.officer, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"value": "010-1234-5678", "shown": "full"}));
+    let (_, body) = server
+        .json(Method::GET, &item, &server.keys.support, None)
+        .await;
+    assert_eq!(body, json!({"value": "010-****-5678", "shown": "masked"}));
+    let (status, body) = server
+        .json(
+            Method::GET,
+            "/v1/subjects?lookup=user.contact.phone:%2B82%2010-1234-5678",
+            &server.keys.service,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"subjects": [id]}));
+    let (status, body) = server
+        .json(
+            Method::GET,
+            &format!("/v1/subjects/{id}/export"),
+            &server.keys.officer,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["items"][0]["category"], PHONE);
+    assert_eq!(body["items"][0]["value"], "010-1234-5678");
+    let (status, _) = server
+        .json(
+            Method::DELETE,
+            &format!("/v1/subjects/{id}"),
+            &server.keys.service,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = server
+        .json(Method::GET, &item, &server.keys.officer, None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"], "no_subject");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subject_lives_and_is_erased_over_http_on_sqlite() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    a_subject_lives_and_is_erased(&server).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subject_lives_and_is_erased_over_http_on_postgres() {
+    let Some(server) = start(Backend::Postgres, None).await else {
+        return;
+    };
+    a_subject_lives_and_is_erased(&server).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_key_is_401_and_a_role_without_the_grant_is_403_with_no_data() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    let id = server.subject("u1").await;
+    let item = format!("/v1/subjects/{id}/items/{PHONE}");
+    server
+        .json(
+            Method::PUT,
+            &item,
+            &server.keys.service,
+            Some(json!({"value": "010-9999-0001"})),
+        )
+        .await;
+    let (status, body) = server.call(Method::GET, &item, None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(!body.contains("9999"));
+    let (status, body) = server
+        .call(Method::GET, &item, Some("vow_wrong"), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(!body.contains("9999"));
+    let (status, body) = server
+        .call(Method::GET, &item, Some(&server.keys.admin), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!body.contains("9999"), "{body}");
+    let (status, _) = server
+        .call(
+            Method::GET,
+            &format!("/v1/subjects/{id}/export"),
+            Some(&server.keys.support),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_masked_role_never_receives_a_full_value_in_any_response() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    let id = server.subject("u1").await;
+    let values = [
+        (PHONE, "010-8765-4321", "8765"),
+        (
+            "user.contact.email",
+            "masked.only@example.com",
+            "masked.only",
+        ),
+        ("user.name", "홍길동", "길동"),
+    ];
+    for (category, value, _) in values {
+        server
+            .json(
+                Method::PUT,
+                &format!("/v1/subjects/{id}/items/{category}"),
+                &server.keys.service,
+                Some(json!({ "value": value })),
+            )
+            .await;
+    }
+    let support = Some(server.keys.support.as_str());
+    let mut answers = Vec::new();
+    for (category, value, _) in values {
+        let item = format!("/v1/subjects/{id}/items/{category}");
+        answers.push(server.call(Method::GET, &item, support, None).await.1);
+        answers.push(
+            server
+                .call(
+                    Method::PUT,
+                    &item,
+                    support,
+                    Some(json!({ "value": value }).to_string().into_bytes()),
+                )
+                .await
+                .1,
+        );
+        answers.push(
+            server
+                .call(
+                    Method::GET,
+                    &format!("/v1/subjects?lookup={category}:{value}"),
+                    support,
+                    None,
+                )
+                .await
+                .1,
+        );
+    }
+    answers.push(
+        server
+            .call(
+                Method::GET,
+                &format!("/v1/subjects/{id}/export"),
+                support,
+                None,
+            )
+            .await
+            .1,
+    );
+    for answer in &answers {
+        for (_, value, secret_part) in values {
+            assert!(
+                !answer.contains(value) && !answer.contains(secret_part),
+                "{value} leaked: {answer}"
+            );
+        }
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_on_every_route_is_a_clear_4xx_and_changes_nothing() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    let id = server.subject("u1").await;
+    let item = format!("/v1/subjects/{id}/items/{PHONE}");
+    server
+        .json(
+            Method::PUT,
+            &item,
+            &server.keys.service,
+            Some(json!({"value": "010-1111-2222"})),
+        )
+        .await;
+    let before = server.log_len().await;
+    let key = Some(server.keys.service.as_str());
+    let huge = format!("{{\"value\": \"{}\"}}", "9".repeat(1024 * 1024)).into_bytes();
+    // (method, path, body, expected status, expected error code)
+    type Case = (Method, String, Option<Vec<u8>>, StatusCode, &'static str);
+    let cases: Vec<Case> = vec![
+        (
+            Method::PUT,
+            item.clone(),
+            Some(b"{\"value\":".to_vec()),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            Method::PUT,
+            item.clone(),
+            Some(b"".to_vec()),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            Method::PUT,
+            item.clone(),
+            Some(b"{\"value\": 5}".to_vec()),
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+        ),
+        (
+            Method::PUT,
+            item.clone(),
+            Some(b"{\"value\": \"x\", \"extra\": 1}".to_vec()),
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+        ),
+        (
+            Method::PUT,
+            item.clone(),
+            Some(b"{\"value\": \"\xff\xfe\"}".to_vec()),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            Method::PUT,
+            item.clone(),
+            Some(huge),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+        ),
+        (
+            Method::PUT,
+            item.clone(),
+            Some(b"{\"value\": \"\"}".to_vec()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        ),
+        (
+            Method::PUT,
+            format!("/v1/subjects/{id}/items/user.bio"),
+            Some(b"{\"value\": \"x\"}".to_vec()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_category",
+        ),
+        (
+            Method::PUT,
+            "/v1/subjects/sub_nope/items/user.contact.phone".into(),
+            Some(b"{\"value\": \"x\"}".to_vec()),
+            StatusCode::NOT_FOUND,
+            "no_subject",
+        ),
+        (
+            Method::PUT,
+            format!("/v1/subjects/{id}'%20OR%201=1--/items/{PHONE}"),
+            Some(b"{\"value\": \"x\"}".to_vec()),
+            StatusCode::NOT_FOUND,
+            "no_subject",
+        ),
+        (
+            Method::GET,
+            format!("/v1/subjects/{id}/items/user.contact.phone';DROP%20TABLE%20items;--"),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_category",
+        ),
+        (
+            Method::GET,
+            format!("/v1/subjects/{id}/items/%FF%FE"),
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_path",
+        ),
+        (
+            Method::GET,
+            "/v1/subjects/sub_nope/items/user.contact.phone".into(),
+            None,
+            StatusCode::NOT_FOUND,
+            "no_subject",
+        ),
+        (
+            Method::DELETE,
+            "/v1/subjects/sub_nope".into(),
+            None,
+            StatusCode::NOT_FOUND,
+            "no_subject",
+        ),
+        (
+            Method::GET,
+            "/v1/subjects/sub_nope/export".into(),
+            None,
+            StatusCode::NOT_FOUND,
+            "no_subject",
+        ),
+        (
+            Method::POST,
+            "/v1/subjects".into(),
+            Some(b"{\"external_id\": \"u2\", \"kind\": \"robot\"}".to_vec()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_kind",
+        ),
+        (
+            Method::POST,
+            "/v1/subjects".into(),
+            Some(b"{\"external_id\": \"u1\", \"kind\": \"member\"}".to_vec()),
+            StatusCode::CONFLICT,
+            "conflict",
+        ),
+        (
+            Method::POST,
+            "/v1/subjects".into(),
+            Some(b"[]".to_vec()),
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+        ),
+        (
+            Method::GET,
+            "/v1/subjects?lookup=nocolon".into(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            Method::GET,
+            "/v1/subjects".into(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            Method::GET,
+            "/v1/subjects?lookup=user.name:x".into(),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_a_lookup_key",
+        ),
+        (
+            Method::POST,
+            "/v1/keys".into(),
+            Some(b"{\"role\": \"admin\"}".to_vec()),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        (
+            Method::GET,
+            "/v1/nothing".into(),
+            None,
+            StatusCode::NOT_FOUND,
+            "no_route",
+        ),
+    ];
+    for (method, path, body, status, code) in cases {
+        let (got, text) = server.call(method.clone(), &path, key, body).await;
+        assert_eq!(got, status, "{method} {path}: {text}");
+        let body: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{method} {path}: not JSON: {text}"));
+        assert_eq!(body["error"], code, "{method} {path}: {text}");
+        assert!(!text.contains("1111-2222"), "{text}");
+    }
+    assert_eq!(
+        server.log_len().await,
+        before,
+        "bad requests wrote to the log"
+    );
+    let (_, body) = server
+        .json(Method::GET, &item, &server.keys.officer, None)
+        .await;
+    assert_eq!(body["value"], "010-1111-2222", "the item is unchanged");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planted_values_are_not_in_the_raw_database_files_or_wal() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    let planted = ["planted-7g3k@example.org", "010-4477-1290"];
+    let id = server.subject("planted").await;
+    for (category, value) in ["user.contact.email", PHONE].into_iter().zip(planted) {
+        server
+            .json(
+                Method::PUT,
+                &format!("/v1/subjects/{id}/items/{category}"),
+                &server.keys.service,
+                Some(json!({ "value": value })),
+            )
+            .await;
+        server
+            .json(
+                Method::GET,
+                &format!("/v1/subjects/{id}/items/{category}"),
+                &server.keys.officer,
+                None,
+            )
+            .await;
+    }
+    let data = server.data.clone().unwrap();
+    let mut raw = Vec::new();
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            raw.extend(std::fs::read(path).unwrap());
+        }
+    }
+    assert!(!raw.is_empty());
+    for value in planted {
+        assert!(
+            !raw.windows(value.len()).any(|w| w == value.as_bytes()),
+            "{value} is on disk in plaintext"
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_health_and_metrics_are_served_without_a_key() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    let (status, text) = server.call(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let document: Value = serde_json::from_str(&text).unwrap();
+    for path in [
+        "/v1/subjects",
+        "/v1/subjects/{id}/items/{category}",
+        "/v1/subjects/{id}/export",
+        "/v1/keys",
+    ] {
+        assert!(document["paths"][path].is_object(), "{path} missing");
+    }
+    let (status, _) = server.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, metrics) = server.call(Method::GET, "/metrics", None, None).await;
+    assert!(
+        metrics.contains(
+            "vow_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+        ),
+        "{metrics}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failed_authentication_locks_the_address_out() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    let mut last = StatusCode::OK;
+    for _ in 0..12 {
+        last = server
+            .call(Method::GET, "/v1/keys", Some("vow_guess"), None)
+            .await
+            .0;
+        if last == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    // Locked out even with a valid key, until the lockout ends.
+    let (status, _) = server
+        .call(Method::GET, "/v1/keys", Some(&server.keys.admin), None)
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_13_only_serves_tls_13_and_refuses_tls_12() {
+    let dir = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let server = start(
+        Backend::Sqlite,
+        Some(vow_server::Tls {
+            cert,
+            key,
+            tls13_only: true,
+        }),
+    )
+    .await
+    .unwrap();
+    let trusting = |max: Option<reqwest::tls::Version>| {
+        let mut builder =
+            reqwest::Client::builder()
+                .tls_certs_only([
+                    reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap(),
+                ]);
+        if let Some(max) = max {
+            builder = builder.tls_version_max(max);
+        }
+        builder.build().unwrap()
+    };
+    let ok = trusting(None)
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let refused = trusting(Some(reqwest::tls::Version::TLS_1_2))
+        .get(server.url("/healthz"))
+        .send()
+        .await;
+    assert!(refused.is_err(), "a TLS 1.2 client was served");
+    server.stop().await;
+}

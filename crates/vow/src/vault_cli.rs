@@ -1,0 +1,557 @@
+//! `vow serve`, `vow keys` and `vow audit`: the vault, its API keys and its access log.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand, ValueEnum};
+use vow_crypto::KeyRing;
+use vow_engine::{Caller, SystemClock, Vault, VaultConfig};
+use vow_store::{Location, Store, StoreOptions};
+
+/// Where the vault's data, keys and log checkpoints are.
+#[derive(Args, Clone, Debug)]
+pub struct VaultArgs {
+    /// The policy file the vault enforces: its categories, subject kinds and roles.
+    #[arg(
+        long,
+        env = "VOW_POLICY",
+        value_name = "FILE",
+        default_value = "vow-policy.toml"
+    )]
+    pub policy: PathBuf,
+    /// Data directory for the embedded SQLite store (created on first start). Holds vow.db, the
+    /// separate key store keys.db, the key file vow.keys and audit-checkpoints.jsonl.
+    #[arg(
+        long,
+        env = "VOW_DATA",
+        value_name = "DIR",
+        conflicts_with = "database_url"
+    )]
+    pub data: Option<PathBuf>,
+    /// PostgreSQL instead of SQLite, e.g. postgres://vow@db.internal/vow. Several vow serve
+    /// processes may share one database. Needs --key-file (or VOW_KEYS).
+    #[arg(long, env = "VOW_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// PostgreSQL schema to use (created when missing); the key store goes into SCHEMA_keys.
+    #[arg(long, value_name = "SCHEMA", requires = "database_url")]
+    pub schema: Option<String>,
+    /// The key file (created with mode 0600 on first start). Default: DIR/vow.keys with --data.
+    /// The environment variable VOW_KEYS may hold the key file's text instead.
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Where signed checkpoints of the access log are appended. Keep it outside the database's
+    /// backups. Default: DIR/audit-checkpoints.jsonl with --data, else ./vow-audit-checkpoints.jsonl.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoints: Option<PathBuf>,
+}
+
+const DEFAULT_DATA: &str = "vow-data";
+
+impl VaultArgs {
+    fn data_dir(&self) -> Option<PathBuf> {
+        match (&self.data, &self.database_url) {
+            (Some(dir), _) => Some(dir.clone()),
+            (None, None) => Some(PathBuf::from(DEFAULT_DATA)),
+            (None, Some(_)) => None,
+        }
+    }
+
+    fn location(&self) -> Location {
+        match (&self.database_url, self.data_dir()) {
+            (Some(url), _) => Location::Postgres {
+                url: url.clone(),
+                schema: self.schema.clone(),
+            },
+            (None, Some(dir)) => Location::Directory(dir),
+            (None, None) => Location::Directory(PathBuf::from(DEFAULT_DATA)),
+        }
+    }
+
+    fn key_file(&self) -> Option<PathBuf> {
+        self.key_file
+            .clone()
+            .or_else(|| self.data_dir().map(|d| d.join("vow.keys")))
+    }
+
+    pub fn checkpoint_file(&self) -> PathBuf {
+        self.checkpoints
+            .clone()
+            .unwrap_or_else(|| match self.data_dir() {
+                Some(dir) => dir.join("audit-checkpoints.jsonl"),
+                None => PathBuf::from("vow-audit-checkpoints.jsonl"),
+            })
+    }
+
+    /// The key ring, from VOW_KEYS or the key file (created when missing). Returns whether it was
+    /// created now.
+    fn keys(&self) -> anyhow::Result<(KeyRing, Option<PathBuf>, bool)> {
+        if let Ok(text) = std::env::var("VOW_KEYS") {
+            let ring = KeyRing::from_text(&text).context("VOW_KEYS")?;
+            return Ok((ring, None, false));
+        }
+        let Some(path) = self.key_file() else {
+            bail!("with --database-url, give --key-file FILE (or the key text in VOW_KEYS): the key file is not kept in the database");
+        };
+        if let Some(dir) = self.data_dir() {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+        }
+        let (ring, created) = KeyRing::load_or_create(&path)?;
+        Ok((ring, Some(path), created))
+    }
+
+    /// Opens the policy, keys and store as one vault. Returns whether the key file was created now.
+    pub fn open(&self) -> anyhow::Result<(Vault, bool)> {
+        let outcome = vow_policy::check(
+            &vow_policy::read_limited(&self.policy)
+                .with_context(|| format!("cannot read the policy {}", self.policy.display()))?,
+            &self.policy.display().to_string(),
+        );
+        let policy = match outcome.policy {
+            Some(policy) if outcome.errors.is_empty() => policy,
+            _ => bail!(
+                "the policy {} is invalid; run `vow policy check {}` to see why",
+                self.policy.display(),
+                self.policy.display()
+            ),
+        };
+        let (keys, key_file, created) = self.keys()?;
+        let location = self.location();
+        let store =
+            Store::open(&location, StoreOptions::default()).with_context(|| match &location {
+                Location::Directory(dir) => {
+                    format!("cannot open the data directory {}", dir.display())
+                }
+                Location::Postgres { .. } => "cannot open the PostgreSQL database".to_string(),
+            })?;
+        let checkpoints = self.checkpoint_file();
+        if vow_audit::CheckpointFile::repair_torn_tail(&checkpoints).unwrap_or(false) {
+            eprintln!(
+                "note: the last line of {} was torn by a crash and has been removed",
+                checkpoints.display()
+            );
+        }
+        let vault = Vault::new(VaultConfig {
+            policy,
+            keys,
+            key_file,
+            store,
+            clock: Arc::new(SystemClock),
+            checkpoints: Some(checkpoints),
+        });
+        Ok((vault, created))
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+// ---- vow serve
+
+pub const SERVE_LONG_ABOUT: &str = "\
+Run the personal-data vault: an HTTP API that keeps your users' personal data as your policy
+file says.
+
+Your application stores an opaque subject id; vow stores the data, encrypted with a key per
+subject, and refuses any category, subject kind or role the policy does not declare. Every
+read, write, export and erasure is written to a hash-chained access log in the same
+transaction, with signed checkpoints outside the database.
+
+On first start vow creates the data directory and the key file (mode 0600) and prints an
+admin API key once. Keep the key file out of the database's backups: erasing a subject
+destroys its data key, and only then is every copy of their data unreadable.";
+
+pub const SERVE_AFTER_LONG_HELP: &str = "\
+Examples:
+  vow serve --policy examples/policies/imagesfactory.toml
+  vow serve --policy policy.toml --data /var/lib/vow --listen 0.0.0.0:8443 \\
+            --tls-cert cert.pem --tls-key key.pem --tls13-only
+  vow serve --policy policy.toml --database-url postgres://vow@db/vow --key-file /etc/vow/keys
+
+Then, with the admin key:
+  curl -H 'Authorization: Bearer vow_…' -X POST localhost:8080/v1/keys \\
+       -d '{\"role\": \"service\"}'
+  curl localhost:8080/openapi.json";
+
+#[derive(Args, Debug)]
+#[command(long_about = SERVE_LONG_ABOUT, after_long_help = SERVE_AFTER_LONG_HELP)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub vault: VaultArgs,
+    /// Address to listen on.
+    #[arg(long, env = "VOW_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// PEM certificate chain: serve HTTPS (rustls) instead of HTTP.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Refuse TLS 1.2: TLS 1.3 only.
+    #[arg(long, requires = "tls_cert")]
+    pub tls13_only: bool,
+}
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logging();
+    let runtime = runtime()?;
+    runtime.block_on(async move {
+        let (vault, created) = args.vault.open()?;
+        let vault = Arc::new(vault);
+        let listener = std::net::TcpListener::bind(&args.listen)
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let address = listener.local_addr()?;
+        if created {
+            let admin_role = vault
+                .policy()
+                .roles
+                .iter()
+                .find(|r| r.admin)
+                .map(|r| r.key.clone());
+            match admin_role {
+                Some(role) => {
+                    let key = vault
+                        .create_api_key(&Caller::operator(Some("first start".into())), &role, "first admin")
+                        .await?;
+                    println!("Created the key file and an admin key (role {role}). It is shown only this once:");
+                    println!();
+                    println!("    {}", key.secret.as_str());
+                    println!();
+                    println!("Create keys for your service with it: POST /v1/keys {{\"role\": \"...\"}}, or `vow keys create --role ROLE`.");
+                }
+                None => eprintln!(
+                    "note: the policy declares no [[role]] with admin = true, so no admin key was made; use `vow keys create --role ROLE`"
+                ),
+            }
+        }
+        let scheme = if args.tls_cert.is_some() { "https" } else { "http" };
+        println!(
+            "vow is serving {} on {scheme}://{address} ({}); OpenAPI at /openapi.json",
+            args.vault.policy.display(),
+            vault.store().description()
+        );
+        let _ = std::io::stdout().flush();
+        let tls = match (args.tls_cert, args.tls_key) {
+            (Some(cert), Some(key)) => Some(vow_server::Tls {
+                cert,
+                key,
+                tls13_only: args.tls13_only,
+            }),
+            _ => None,
+        };
+        vow_server::serve(
+            vow_server::AppState::new(Arc::clone(&vault)),
+            listener,
+            tls,
+            vow_server::Limits::default(),
+            shutdown_signal(),
+        )
+        .await?;
+        vault.store().clone().close().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VOW_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+}
+
+// ---- vow keys
+
+pub const KEYS_LONG_ABOUT: &str = "\
+Manage API keys and the key-encryption key.
+
+API keys are stored only as keyed digests: a key's secret is shown once, when it is made.
+Each key has one role from the policy file's [[role]] table; the role decides which
+categories it may read, write and see in full. Creating and revoking keys is recorded in the
+access log, which is kept like the rest of it (at least 3 years for access-right changes).";
+
+#[derive(Args, Debug)]
+#[command(long_about = KEYS_LONG_ABOUT)]
+pub struct KeysArgs {
+    #[command(subcommand)]
+    pub command: KeysCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Create an API key for a role; prints its secret once.
+    Create {
+        #[command(flatten)]
+        vault: VaultArgs,
+        /// A role the policy declares.
+        #[arg(long)]
+        role: String,
+        /// A note to tell keys apart (who or what uses it).
+        #[arg(long, default_value = "")]
+        label: String,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// List keys (never their secrets).
+    List {
+        #[command(flatten)]
+        vault: VaultArgs,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Revoke a key: it stops working within two seconds on every server.
+    Revoke {
+        #[command(flatten)]
+        vault: VaultArgs,
+        /// The key's id (key_…), as `vow keys list` shows it.
+        id: String,
+    },
+    /// Add a key-encryption-key version and re-wrap every subject's data key under it. Safe
+    /// while vow serve runs: servers pick up the new version from the key file.
+    Rotate {
+        #[command(flatten)]
+        vault: VaultArgs,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+pub fn keys(args: KeysArgs) -> anyhow::Result<ExitCode> {
+    let runtime = runtime()?;
+    runtime.block_on(async move {
+        let operator = Caller::operator(None);
+        match args.command {
+            KeysCommand::Create {
+                vault,
+                role,
+                label,
+                format,
+            } => {
+                let (vault, _) = vault.open()?;
+                let key = vault.create_api_key(&operator, &role, &label).await?;
+                match format {
+                    OutputFormat::Json => println!(
+                        "{}",
+                        serde_json::json!({"id": key.id, "role": key.role, "secret": key.secret.as_str()})
+                    ),
+                    OutputFormat::Text => {
+                        println!("Created {} (role {}). Its secret, shown only now:", key.id, key.role);
+                        println!();
+                        println!("    {}", key.secret.as_str());
+                    }
+                }
+                vault.checkpoint().await?;
+                vault.store().clone().close().await;
+            }
+            KeysCommand::List { vault, format } => {
+                let (vault, _) = vault.open()?;
+                let keys = vault.list_api_keys(&operator).await?;
+                match format {
+                    OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&keys)?),
+                    OutputFormat::Text => {
+                        println!("{:<38} {:<18} {:<8} label", "id", "role", "state");
+                        for key in keys {
+                            let state = if key.revoked_ms.is_some() { "revoked" } else { "active" };
+                            println!("{:<38} {:<18} {:<8} {}", key.id, key.role, state, key.label);
+                        }
+                    }
+                }
+                vault.store().clone().close().await;
+            }
+            KeysCommand::Revoke { vault, id } => {
+                let (vault, _) = vault.open()?;
+                vault.revoke_api_key(&operator, &id).await?;
+                println!("Revoked {id}.");
+                vault.checkpoint().await?;
+                vault.store().clone().close().await;
+            }
+            KeysCommand::Rotate { vault } => {
+                let (vault, _) = vault.open()?;
+                let bar = indicatif::ProgressBar::new_spinner();
+                bar.set_message("re-wrapping data keys");
+                let (version, count) = vault
+                    .rotate_keys(|done| {
+                        if done % 100 == 0 {
+                            bar.set_position(done);
+                            bar.tick();
+                        }
+                    })
+                    .await?;
+                bar.finish_and_clear();
+                println!("Key-encryption key version {version} is current; {count} data keys re-wrapped.");
+                vault.store().clone().close().await;
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+// ---- vow audit
+
+pub const AUDIT_LONG_ABOUT: &str = "\
+Check and review the access log.
+
+`verify` walks the hash chain of every entry and checks it against the signed checkpoints
+written outside the database: an edited, deleted, reordered or truncated entry is found and
+named. `review` is the monthly review of access records the law requires (안전성 확보조치
+기준 제8조): exports and downloads, bulk reads, reads outside working hours, counts per key.";
+
+#[derive(Args, Debug)]
+#[command(long_about = AUDIT_LONG_ABOUT)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Verify the chain and the checkpoints; exit 1 and name the first broken entry if any.
+    Verify {
+        #[command(flatten)]
+        vault: VaultArgs,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// The monthly review of the access log, for the privacy officer.
+    Review {
+        #[command(flatten)]
+        vault: VaultArgs,
+        /// The month to review, YYYY-MM (in Korea time).
+        #[arg(long, value_parser = parse_month)]
+        month: (i32, u8),
+        /// Distinct subjects read by one key in one day above which it is a bulk read.
+        #[arg(long, default_value_t = 100)]
+        bulk_threshold: usize,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+}
+
+fn parse_month(text: &str) -> Result<(i32, u8), String> {
+    let error = || format!("{text:?} is not a month; write YYYY-MM, e.g. 2026-11");
+    let (year, month) = text.split_once('-').ok_or_else(error)?;
+    let year: i32 = year.parse().map_err(|_| error())?;
+    let month: u8 = month.parse().map_err(|_| error())?;
+    if !(1..=12).contains(&month) || !(1970..=9999).contains(&year) {
+        return Err(error());
+    }
+    Ok((year, month))
+}
+
+pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        AuditCommand::Verify { vault, format } => verify(&vault, format),
+        AuditCommand::Review {
+            vault,
+            month,
+            bulk_threshold,
+            format,
+        } => review(&vault, month, bulk_threshold, format),
+    }
+}
+
+/// Opens only the store and keys: verifying and reviewing need no policy.
+fn open_log(args: &VaultArgs) -> anyhow::Result<(Store, KeyRing)> {
+    let (keys, _, created) = args.keys()?;
+    if created {
+        bail!("there was no key file, so there is no log to check (a new one was just created); point --data or --key-file at the vault's");
+    }
+    let store =
+        Store::open(&args.location(), StoreOptions::default()).context("cannot open the store")?;
+    Ok((store, keys))
+}
+
+fn verify(args: &VaultArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
+    let (store, keys) = open_log(args)?;
+    let path = args.checkpoint_file();
+    let checkpoints = if path.exists() {
+        vow_audit::CheckpointFile::read_all(&path)
+            .with_context(|| format!("cannot read the checkpoints {}", path.display()))?
+    } else {
+        eprintln!("warning: no checkpoint file at {}; only the chain itself is checked, so a truncated log would pass", path.display());
+        Vec::new()
+    };
+    let verifier = keys.signing_key().verifying_key();
+    let verification = vow_audit::verify(store.audit_entries_blocking(), &checkpoints, &verifier)
+        .context("cannot read the access log")?;
+    store.close_blocking();
+    match format {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::json!({
+                "intact": verification.is_intact(),
+                "entries": verification.entries,
+                "checkpoints": verification.checkpoints,
+                "first_break": verification.first_break.as_ref().map(|b| serde_json::json!({
+                    "seq": b.seq(),
+                    "what": b.to_string(),
+                })),
+            })
+        ),
+        OutputFormat::Text => println!("{verification}"),
+    }
+    Ok(if verification.is_intact() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn review(
+    args: &VaultArgs,
+    month: (i32, u8),
+    bulk_threshold: usize,
+    format: OutputFormat,
+) -> anyhow::Result<ExitCode> {
+    let (store, _) = open_log(args)?;
+    let mut options = vow_audit::ReviewOptions::for_month(month.0, month.1);
+    options.bulk_threshold = bulk_threshold;
+    let mut failure = None;
+    let entries = store
+        .audit_entries_blocking()
+        .map_while(|entry| entry.map_err(|e| failure = Some(e)).ok());
+    let review = vow_audit::Review::build(entries, &options);
+    if let Some(error) = failure {
+        return Err(error).context("cannot read the access log");
+    }
+    store.close_blocking();
+    match format {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&review)?),
+        OutputFormat::Text => print!("{}", review.to_text()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
