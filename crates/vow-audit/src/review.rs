@@ -96,6 +96,9 @@ pub struct Review {
     pub bulk_reads: Vec<BulkRead>,
     pub off_hours_reads: Vec<Flagged>,
     pub per_key: Vec<KeyActivity>,
+    /// Keys created and revoked, roles changed: the access-right changes to be kept 3 years
+    /// (안전성 확보조치 기준 제5조).
+    pub access_changes: Vec<Flagged>,
 }
 
 #[derive(Default)]
@@ -114,6 +117,7 @@ impl Review {
         let mut skipped = 0u64;
         let mut exports = Vec::new();
         let mut off_hours = Vec::new();
+        let mut access_changes = Vec::new();
         let mut keys: BTreeMap<String, KeyAcc> = BTreeMap::new();
         // (key, date) → (role, subjects)
         let mut daily: BTreeMap<(String, String), (String, BTreeSet<String>)> = BTreeMap::new();
@@ -166,6 +170,12 @@ impl Review {
             if e.action.is_export() {
                 exports.push(flag(&e, &t, "export"));
             }
+            if matches!(
+                e.action,
+                Action::KeyCreate | Action::KeyRevoke | Action::RoleChange
+            ) {
+                access_changes.push(flag(&e, &t, "access_change"));
+            }
             if e.action.is_read() && outside {
                 off_hours.push(flag(&e, &t, if weekend { "weekend" } else { "night" }));
             }
@@ -202,6 +212,7 @@ impl Review {
             bulk_reads,
             off_hours_reads: off_hours,
             per_key,
+            access_changes,
         }
     }
 
@@ -312,6 +323,13 @@ impl Review {
                 );
             }
         }
+        let _ = writeln!(
+            s,
+            "\n## 5. 접근권한 변경 / Access-right changes ({})",
+            self.access_changes.len()
+        );
+        write_flagged(&mut s, &self.access_changes);
+
         let _ = writeln!(
             s,
             "\n점검자 / Reviewed by: ____________   일자 / Date: ____________   조치 / Action taken: ____________"

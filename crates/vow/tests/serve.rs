@@ -1,0 +1,417 @@
+//! `vow serve`, `vow keys` and `vow audit` as a user runs them: the real binary, a real data
+//! directory, real HTTP on loopback, and a real SIGKILL.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const VOW: &str = env!("CARGO_BIN_EXE_vow");
+const POLICY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/policies/imagesfactory.toml"
+);
+
+struct Running {
+    child: Child,
+    address: String,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+fn collect(stream: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 0 {
+            into.lock().unwrap().push_str(&line);
+            line.clear();
+        }
+    });
+}
+
+fn serve(data: &Path) -> Running {
+    let mut child = Command::new(VOW)
+        .args([
+            "serve",
+            "--policy",
+            POLICY,
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+        ])
+        .arg(data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = Arc::new(Mutex::new(String::new()));
+    let stderr = Arc::new(Mutex::new(String::new()));
+    collect(child.stdout.take().unwrap(), Arc::clone(&stdout));
+    collect(child.stderr.take().unwrap(), Arc::clone(&stderr));
+    let started = Instant::now();
+    loop {
+        let text = stdout.lock().unwrap().clone();
+        if let Some(rest) = text.split("on http://").nth(1) {
+            let address = rest.split_whitespace().next().unwrap().to_string();
+            return Running {
+                child,
+                address,
+                stdout,
+                stderr,
+            };
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "vow serve did not start: {text} {}",
+            stderr.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+impl Running {
+    /// A minimal HTTP/1.1 exchange; returns the status and body.
+    fn call(&self, method: &str, path: &str, key: &str, body: Option<&str>) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let body = body.unwrap_or("");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.address,
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        let _ = stream.read_to_string(&mut response);
+        let status = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    fn terminate(mut self) -> (String, String) {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "vow serve exited with {status}");
+        std::thread::sleep(Duration::from_millis(100));
+        (
+            self.stdout.lock().unwrap().clone(),
+            self.stderr.lock().unwrap().clone(),
+        )
+    }
+}
+
+fn vow(args: &[&str], data: &Path) -> std::process::Output {
+    Command::new(VOW)
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .args(["--policy", POLICY])
+        .output()
+        .unwrap()
+}
+
+fn new_key(data: &Path, role: &str) -> String {
+    let out = vow(
+        &["keys", "create", "--role", role, "--format", "json"],
+        data,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["secret"].as_str().unwrap().to_string()
+}
+
+fn id_of(body: &str) -> String {
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    json["id"].as_str().unwrap().to_string()
+}
+
+fn data_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    (dir, data)
+}
+
+#[test]
+fn first_start_creates_the_vault_and_prints_an_admin_key_once() {
+    let (_dir, data) = data_dir();
+    let server = serve(&data);
+    let first = server.stdout.lock().unwrap().clone();
+    let admin = first
+        .split_whitespace()
+        .find(|w| w.starts_with("vow_"))
+        .unwrap()
+        .to_string();
+    let (status, body) = server.call(
+        "POST",
+        "/v1/keys",
+        &admin,
+        Some(r#"{"role": "service", "label": "backend"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    server.terminate();
+
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(data.join("vow.keys"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "the key file is private");
+
+    let again = serve(&data);
+    let (stdout, _) = again.terminate();
+    assert!(
+        !stdout.contains("vow_"),
+        "a second start printed a key: {stdout}"
+    );
+}
+
+#[test]
+fn acknowledged_writes_survive_sigkill_under_load_and_the_log_verifies() {
+    let (_dir, data) = data_dir();
+    let mut server = serve(&data);
+    let service = new_key(&data, "service");
+    let officer = new_key(&data, "privacy_officer");
+    let (status, body) = server.call(
+        "POST",
+        "/v1/subjects",
+        &service,
+        Some(r#"{"external_id": "crash", "kind": "member"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let subject = id_of(&body);
+
+    // Writers record every write the server acknowledged; the server is killed mid-stream.
+    let acknowledged: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let address = server.address.clone();
+    let mut writers = Vec::new();
+    for writer in 0..4 {
+        let (acknowledged, stop, service, address) = (
+            Arc::clone(&acknowledged),
+            Arc::clone(&stop),
+            service.clone(),
+            address.clone(),
+        );
+        writers.push(std::thread::spawn(move || {
+            let client = Running {
+                child: Command::new("true").spawn().unwrap(),
+                address,
+                stdout: Arc::default(),
+                stderr: Arc::default(),
+            };
+            let mut n = 0;
+            while !stop.load(Ordering::SeqCst) {
+                let external = format!("w{writer}-{n}");
+                let (status, body) = client.call(
+                    "POST",
+                    "/v1/subjects",
+                    &service,
+                    Some(&format!(
+                        r#"{{"external_id": "{external}", "kind": "member"}}"#
+                    )),
+                );
+                if status == 201 {
+                    let id = id_of(&body);
+                    let phone = format!("010-{writer:04}-{n:04}");
+                    let (status, _) = client.call(
+                        "PUT",
+                        &format!("/v1/subjects/{id}/items/user.contact.phone"),
+                        &service,
+                        Some(&format!(r#"{{"value": "{phone}"}}"#)),
+                    );
+                    if status == 201 {
+                        acknowledged.lock().unwrap().push((id, phone));
+                    }
+                } else if status == 0 {
+                    break;
+                }
+                n += 1;
+            }
+        }));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    stop.store(true, Ordering::SeqCst);
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() > 20,
+        "too few writes before the kill: {}",
+        acknowledged.len()
+    );
+
+    let server = serve(&data);
+    for (id, phone) in &acknowledged {
+        let (status, body) = server.call(
+            "GET",
+            &format!("/v1/subjects/{id}/items/user.contact.phone"),
+            &officer,
+            None,
+        );
+        assert_eq!(status, 200, "acknowledged write of {id} lost: {body}");
+        assert!(body.contains(phone.as_str()), "{body}");
+    }
+    let (status, _) = server.call(
+        "GET",
+        &format!("/v1/subjects/{subject}/export"),
+        &officer,
+        None,
+    );
+    assert_eq!(status, 200);
+    let (stdout, stderr) = server.terminate();
+
+    let verify = vow(&["audit", "verify"], &data);
+    let report = String::from_utf8_lossy(&verify.stdout);
+    assert!(
+        verify.status.success(),
+        "{report} {}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(report.starts_with("intact"), "{report}");
+
+    // Nothing the server printed carries a value it stored.
+    for (_, phone) in acknowledged.iter().take(50) {
+        assert!(!stdout.contains(phone.as_str()) && !stderr.contains(phone.as_str()));
+    }
+}
+
+#[test]
+fn an_edited_or_truncated_access_log_is_detected_and_located() {
+    let (_dir, data) = data_dir();
+    let server = serve(&data);
+    let service = new_key(&data, "service");
+    for n in 0..10 {
+        let (status, _) = server.call(
+            "POST",
+            "/v1/subjects",
+            &service,
+            Some(&format!(r#"{{"external_id": "t{n}", "kind": "member"}}"#)),
+        );
+        assert_eq!(status, 201);
+    }
+    server.terminate();
+    let intact = vow(&["audit", "verify", "--format", "json"], &data);
+    assert!(intact.status.success());
+    let copy = |name: &str| {
+        let target = data.parent().unwrap().join(name);
+        std::fs::create_dir_all(&target).unwrap();
+        for entry in std::fs::read_dir(&data).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, target.join(path.file_name().unwrap())).unwrap();
+        }
+        target
+    };
+
+    let edited = copy("edited");
+    rusqlite::Connection::open(edited.join("vow.db"))
+        .unwrap()
+        .execute("UPDATE audit_log SET role = 'auditor' WHERE seq = 4", [])
+        .unwrap();
+    let out = vow(&["audit", "verify", "--format", "json"], &edited);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["first_break"]["seq"], 4, "{report}");
+
+    let truncated = copy("truncated");
+    rusqlite::Connection::open(truncated.join("vow.db"))
+        .unwrap()
+        .execute("DELETE FROM audit_log WHERE seq > 9", [])
+        .unwrap();
+    let out = vow(&["audit", "verify", "--format", "json"], &truncated);
+    assert_eq!(out.status.code(), Some(1), "a truncated log passed");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        report["first_break"]["seq"].as_u64().unwrap() >= 10,
+        "{report}"
+    );
+}
+
+#[test]
+fn keys_are_listed_without_secrets_and_revoked() {
+    let (_dir, data) = data_dir();
+    let secret = new_key(&data, "support");
+    let list = vow(&["keys", "list", "--format", "json"], &data);
+    let text = String::from_utf8_lossy(&list.stdout).to_string();
+    assert!(!text.contains(&secret));
+    let keys: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let id = keys[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(keys[0]["role"], "support");
+    let revoke = vow(&["keys", "revoke", &id], &data);
+    assert!(revoke.status.success());
+    let again = vow(&["keys", "revoke", &id], &data);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains(&id));
+    let unknown_role = vow(&["keys", "create", "--role", "root"], &data);
+    assert_eq!(unknown_role.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown_role.stderr).contains("privacy_officer"));
+}
+
+#[test]
+fn the_monthly_review_reads_the_log() {
+    let (_dir, data) = data_dir();
+    new_key(&data, "support");
+    let out = vow(
+        &["audit", "review", "--month", "2026-13", "--format", "json"],
+        &data,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + 9 * 3600;
+    let days = now.div_euclid(86_400);
+    // Civil date from days since the epoch (Howard Hinnant's algorithm), for the current KST month.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let out = vow(
+        &[
+            "audit",
+            "review",
+            "--month",
+            &format!("{year}-{month:02}"),
+            "--format",
+            "json",
+        ],
+        &data,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("key_create"), "{text}");
+}
