@@ -23,6 +23,12 @@ struct Running {
     stderr: Arc<Mutex<String>>,
 }
 
+/// A minimal HTTP/1.1 client, enough for JSON over loopback.
+#[derive(Clone)]
+struct Client {
+    address: String,
+}
+
 fn collect(stream: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
     std::thread::spawn(move || {
         let mut reader = BufReader::new(stream);
@@ -65,17 +71,29 @@ fn serve(data: &Path) -> Running {
                 stderr,
             };
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "vow serve did not start: {text} {}",
-            stderr.lock().unwrap()
-        );
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("vow serve did not start: {text} {}", stderr.lock().unwrap());
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
 
 impl Running {
-    /// A minimal HTTP/1.1 exchange; returns the status and body.
+    fn client(&self) -> Client {
+        Client {
+            address: self.address.clone(),
+        }
+    }
+
+    fn call(&self, method: &str, path: &str, key: &str, body: Option<&str>) -> (u16, String) {
+        self.client().call(method, path, key, body)
+    }
+}
+
+impl Client {
+    /// One exchange; returns the status (0 when the server is gone) and body.
     fn call(&self, method: &str, path: &str, key: &str, body: Option<&str>) -> (u16, String) {
         let mut stream = TcpStream::connect(&self.address).unwrap();
         stream
@@ -102,7 +120,9 @@ impl Running {
             .unwrap_or_default();
         (status, body)
     }
+}
 
+impl Running {
     fn terminate(mut self) -> (String, String) {
         Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
@@ -205,22 +225,16 @@ fn acknowledged_writes_survive_sigkill_under_load_and_the_log_verifies() {
     // Writers record every write the server acknowledged; the server is killed mid-stream.
     let acknowledged: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
-    let address = server.address.clone();
+    let client = server.client();
     let mut writers = Vec::new();
     for writer in 0..4 {
-        let (acknowledged, stop, service, address) = (
+        let (acknowledged, stop, service, client) = (
             Arc::clone(&acknowledged),
             Arc::clone(&stop),
             service.clone(),
-            address.clone(),
+            client.clone(),
         );
         writers.push(std::thread::spawn(move || {
-            let client = Running {
-                child: Command::new("true").spawn().unwrap(),
-                address,
-                stdout: Arc::default(),
-                stderr: Arc::default(),
-            };
             let mut n = 0;
             while !stop.load(Ordering::SeqCst) {
                 let external = format!("w{writer}-{n}");
