@@ -153,7 +153,13 @@ pub struct Vault {
     checkpoints: Option<PathBuf>,
     last_checkpoint: Mutex<u64>,
     api_keys: Mutex<KeyCache>,
+    data_keys: Mutex<HashMap<String, Arc<DataKey>>>,
 }
+
+/// Unwrapped data keys kept in memory (zeroized when dropped), so a write needs no extra round trip
+/// to fetch the wrapped key and a read no unwrapping. Erasure removes the subject's; a subject erased
+/// by another process is refused by the store, which checks that the subject is live.
+const DATA_KEY_CACHE: usize = 100_000;
 
 impl Vault {
     pub fn new(config: VaultConfig) -> Vault {
@@ -169,6 +175,7 @@ impl Vault {
                 by_digest: HashMap::new(),
                 loaded_ms: None,
             }),
+            data_keys: Mutex::new(HashMap::new()),
         }
     }
 
@@ -250,6 +257,37 @@ impl Vault {
         }
     }
 
+    fn lock_data_keys(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<DataKey>>> {
+        match self.data_keys.lock() {
+            Ok(keys) => keys,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    fn cached_key(&self, subject_id: &str) -> Option<Arc<DataKey>> {
+        self.lock_data_keys().get(subject_id).cloned()
+    }
+
+    fn remember_key(&self, subject_id: &str, key: DataKey) -> Arc<DataKey> {
+        let key = Arc::new(key);
+        let mut keys = self.lock_data_keys();
+        if keys.len() >= DATA_KEY_CACHE {
+            // Dropping them all is crude but bounded, and a miss costs only one unwrap.
+            keys.clear();
+        }
+        keys.insert(subject_id.to_string(), Arc::clone(&key));
+        key
+    }
+
+    /// The subject's data key, from memory or by unwrapping `wrapped`.
+    fn data_key(&self, wrapped: &[u8], subject_id: &str) -> Result<Arc<DataKey>, VaultError> {
+        if let Some(key) = self.cached_key(subject_id) {
+            return Ok(key);
+        }
+        let key = self.unwrap(wrapped, subject_id)?;
+        Ok(self.remember_key(subject_id, key))
+    }
+
     fn unwrap(&self, wrapped: &[u8], subject_id: &str) -> Result<DataKey, VaultError> {
         let wrapped = WrappedKey::from_bytes(wrapped)?;
         match self.keys().unwrap_key(&wrapped, subject_id) {
@@ -287,7 +325,7 @@ impl Vault {
             });
         }
         let id = new_id("sub");
-        let (_, wrapped) = self.keys().new_data_key(&id)?;
+        let (data_key, wrapped) = self.keys().new_data_key(&id)?;
         let record = SubjectRecord {
             id: id.clone(),
             external_id: external_id.to_string(),
@@ -301,7 +339,10 @@ impl Vault {
             .apply(Request::logged(Op::CreateSubject(record), entry))
             .await?
         {
-            Outcome::Created => Ok(id),
+            Outcome::Created => {
+                self.remember_key(&id, data_key);
+                Ok(id)
+            }
             Outcome::AlreadyExists { id } => Err(VaultError::Conflict { id }),
             other => Err(unexpected(other)),
         }
@@ -320,8 +361,13 @@ impl Vault {
             return Err(Self::forbidden(caller, format!("write {category}")));
         }
         validate_text("value", value, MAX_VALUE_BYTES)?;
-        let subject = self.subject(subject_id).await?;
-        let data_key = self.unwrap(&subject.wrapped_key, subject_id)?;
+        let data_key = match self.cached_key(subject_id) {
+            Some(key) => key,
+            None => {
+                let subject = self.subject(subject_id).await?;
+                self.data_key(&subject.wrapped_key, subject_id)?
+            }
+        };
         let binding = Binding {
             subject_id,
             category,
@@ -391,7 +437,7 @@ impl Vault {
             Outcome::NotFound => return Err(self.missing(subject_id, category).await),
             other => return Err(unexpected(other)),
         };
-        let data_key = self.unwrap(&wrapped_key, subject_id)?;
+        let data_key = self.data_key(&wrapped_key, subject_id)?;
         self.shown(&grants, &data_key, subject_id, &item)
     }
 
@@ -430,7 +476,7 @@ impl Vault {
             Outcome::NotFound => return Err(self.missing(subject_id, category).await),
             other => return Err(unexpected(other)),
         };
-        let data_key = self.unwrap(&wrapped_key, subject_id)?;
+        let data_key = self.data_key(&wrapped_key, subject_id)?;
         let plaintext = data_key.open(
             &item.sealed,
             &Binding {
@@ -510,8 +556,14 @@ impl Vault {
             ))
             .await?
         {
-            Outcome::Done => Ok(()),
-            Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
+            Outcome::Done => {
+                self.lock_data_keys().remove(subject_id);
+                Ok(())
+            }
+            Outcome::NotFound => {
+                self.lock_data_keys().remove(subject_id);
+                Err(VaultError::NoSubject(clip(subject_id)))
+            }
             other => Err(unexpected(other)),
         }
     }
@@ -538,7 +590,7 @@ impl Vault {
             Outcome::NotFound => return Err(VaultError::NoSubject(clip(subject_id))),
             other => return Err(unexpected(other)),
         };
-        let data_key = self.unwrap(&subject.wrapped_key, subject_id)?;
+        let data_key = self.data_key(&subject.wrapped_key, subject_id)?;
         let mut exported = Vec::with_capacity(items.len());
         for item in &items {
             let (label_ko, label_en) = self

@@ -162,9 +162,23 @@ impl Server {
                 .header("content-type", "application/json")
                 .body(body);
         }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        (status, response.text().await.unwrap())
+        // A server may answer 413 before a huge body is sent and close the connection under the
+        // client's feet; the client then sees a broken pipe instead of the answer. Try again: the
+        // point is the answer the server gives.
+        for _ in 0..10 {
+            let Some(attempt) = request.try_clone() else {
+                break;
+            };
+            match attempt.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    return (status, response.text().await.unwrap());
+                }
+                Err(error) if error.is_request() => continue,
+                Err(error) => panic!("{error}"),
+            }
+        }
+        panic!("no answer from {path}");
     }
 
     async fn json(

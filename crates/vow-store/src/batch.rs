@@ -7,12 +7,10 @@ use crate::{ApiKeyRecord, ItemRecord, Op, Outcome, Request, StoreError, SubjectR
 
 /// The SQL primitives of one open transaction.
 pub(crate) trait Tx {
-    fn savepoint(&mut self) -> Result<(), StoreError>;
-    fn release_savepoint(&mut self) -> Result<(), StoreError>;
-    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
     /// The last log entry, locked against other writers until the transaction ends.
     fn audit_head(&mut self) -> Result<Option<Entry>, StoreError>;
-    fn append_audit(&mut self, entry: &Entry) -> Result<(), StoreError>;
+    /// Appends entries in order (several rows per statement: the log is most of what a batch writes).
+    fn append_audit(&mut self, entries: &[Entry]) -> Result<(), StoreError>;
     /// The live subject holding `external_id`, if any.
     fn subject_by_external_id(&mut self, external_id: &str) -> Result<Option<String>, StoreError>;
     fn insert_subject(&mut self, subject: &SubjectRecord) -> Result<(), StoreError>;
@@ -20,7 +18,12 @@ pub(crate) trait Tx {
     fn subject(&mut self, id: &str) -> Result<Option<SubjectRecord>, StoreError>;
     /// Inserts or replaces; returns whether an item was replaced.
     fn upsert_item(&mut self, subject_id: &str, item: &ItemRecord) -> Result<bool, StoreError>;
-    fn item(&mut self, subject_id: &str, category: &str) -> Result<Option<ItemRecord>, StoreError>;
+    /// The item of a live subject, with the subject's wrapped key, in one query.
+    fn item_with_key(
+        &mut self,
+        subject_id: &str,
+        category: &str,
+    ) -> Result<Option<(Vec<u8>, ItemRecord)>, StoreError>;
     fn items(&mut self, subject_id: &str) -> Result<Vec<ItemRecord>, StoreError>;
     fn lookup(&mut self, category: &str, blind_index: &[u8]) -> Result<Vec<String>, StoreError>;
     /// Deletes the items, the external id and the wrapped key; keeps a tombstone with the time.
@@ -34,41 +37,67 @@ pub(crate) trait Tx {
     fn subject_ids(&mut self, after: &str, limit: usize) -> Result<Vec<String>, StoreError>;
 }
 
-/// Applies a batch inside an open transaction. Each request runs in its own savepoint together with its
-/// log entries, so a failing request leaves no trace and does not undo its neighbours.
-pub(crate) fn apply(
+/// Applies every request of a batch inside one open transaction, without savepoints (each would
+/// cost a round trip on PostgreSQL). On the first failure it stops and says which request failed;
+/// the caller then rolls the transaction back and applies the requests one transaction each (see
+/// [`apply_each`]), so a failing request leaves no trace and does not undo its neighbours.
+pub(crate) fn apply_all(
     tx: &mut impl Tx,
     batch: &[Request],
-) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
-    let mut head = tx.audit_head()?;
-    let mut results = Vec::with_capacity(batch.len());
-    for request in batch {
-        tx.savepoint()?;
-        let before = head.clone();
-        let result = apply_one(tx, request, &mut head);
-        match result {
-            Ok(outcome) => {
-                tx.release_savepoint()?;
-                results.push(Ok(outcome));
-            }
-            Err(error) => {
-                tx.rollback_to_savepoint()?;
-                tx.release_savepoint()?;
-                head = before;
-                results.push(Err(error));
-            }
-        }
+) -> Result<Vec<Outcome>, (usize, StoreError)> {
+    // The log's head is read (and on PostgreSQL locked) only when the batch writes to the log.
+    let mut head: Option<Option<Entry>> = None;
+    let mut entries = Vec::new();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for (index, request) in batch.iter().enumerate() {
+        let outcome = apply_one(tx, request, &mut head, &mut entries).map_err(|e| (index, e))?;
+        outcomes.push(outcome);
     }
-    Ok(results)
+    // Nothing in a batch reads the log, so its entries are written together at the end.
+    if !entries.is_empty() {
+        tx.append_audit(&entries)
+            .map_err(|e| (batch.len().saturating_sub(1), e))?;
+    }
+    Ok(outcomes)
+}
+
+/// The result of applying requests in one transaction: committed outcomes, or the first request that
+/// failed (the transaction is then rolled back).
+pub(crate) type Attempt = Result<Vec<Outcome>, (usize, StoreError)>;
+
+/// Applies a batch with `in_one_transaction`; when a request fails, the batch is rolled back and
+/// each request is applied again in a transaction of its own, so only the failing one fails.
+pub(crate) fn apply_with_fallback(
+    batch: &[Request],
+    mut in_one_transaction: impl FnMut(&[Request]) -> Result<Attempt, StoreError>,
+) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+    match in_one_transaction(batch)? {
+        Ok(outcomes) => Ok(outcomes.into_iter().map(Ok).collect()),
+        Err((_, error)) if batch.len() == 1 => Ok(vec![Err(error)]),
+        Err(_) => Ok(batch
+            .iter()
+            .map(
+                |request| match in_one_transaction(std::slice::from_ref(request)) {
+                    Ok(Ok(mut outcomes)) => outcomes.pop().ok_or(StoreError::Closed),
+                    Ok(Err((_, error))) | Err(error) => Err(error),
+                },
+            )
+            .collect()),
+    }
 }
 
 fn apply_one(
     tx: &mut impl Tx,
     request: &Request,
-    head: &mut Option<Entry>,
+    head: &mut Option<Option<Entry>>,
+    entries: &mut Vec<Entry>,
 ) -> Result<Outcome, StoreError> {
     let outcome = run(tx, &request.op)?;
     if let (Some(new_entry), true) = (&request.audit, outcome.is_access()) {
+        if head.is_none() {
+            *head = Some(tx.audit_head()?);
+        }
+        let head = head.get_or_insert(None);
         // A lookup is an access to every subject it finds: one entry each, so the monthly review and
         // a subject's own access history see it.
         let subjects: Vec<Option<String>> = match &outcome {
@@ -79,8 +108,8 @@ fn apply_one(
             let mut new_entry = new_entry.clone();
             new_entry.subject_id = subject_id;
             let entry = vow_audit::chain(head.as_ref(), new_entry);
-            tx.append_audit(&entry)?;
-            *head = Some(entry);
+            *head = Some(entry.clone());
+            entries.push(entry);
         }
     }
     Ok(outcome)
@@ -108,14 +137,8 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
         Op::GetItem {
             subject_id,
             category,
-        } => match tx.subject(subject_id)? {
-            Some(subject) => match tx.item(subject_id, category)? {
-                Some(item) => Outcome::Item {
-                    wrapped_key: subject.wrapped_key,
-                    item,
-                },
-                None => Outcome::NotFound,
-            },
+        } => match tx.item_with_key(subject_id, category)? {
+            Some((wrapped_key, item)) => Outcome::Item { wrapped_key, item },
             None => Outcome::NotFound,
         },
         Op::Lookup {

@@ -9,7 +9,7 @@ use vow_audit::Entry;
 
 use crate::postgres::PostgresBackend;
 use crate::sqlite::SqliteBackend;
-use crate::{Location, Outcome, Request, StoreError};
+use crate::{Durability, Location, Outcome, Request, StoreError};
 
 /// How the committer batches.
 #[derive(Clone, Copy, Debug)]
@@ -18,6 +18,7 @@ pub struct StoreOptions {
     pub max_batch: usize,
     /// Requests that may wait in the queue before callers wait to enqueue (back-pressure).
     pub queue: usize,
+    pub durability: Durability,
 }
 
 impl Default for StoreOptions {
@@ -25,6 +26,7 @@ impl Default for StoreOptions {
         StoreOptions {
             max_batch: 1024,
             queue: 16 * 1024,
+            durability: Durability::Full,
         }
     }
 }
@@ -98,6 +100,7 @@ impl Store {
         };
         let (jobs, queue) = mpsc::channel(options.queue.max(1));
         let max_batch = options.max_batch.max(1);
+        let durability = options.durability;
         let (opened, outcome) = std::sync::mpsc::sync_channel(1);
         let location = location.clone();
         // The connection is made on the committer thread itself: the PostgreSQL client runs its own
@@ -106,9 +109,11 @@ impl Store {
             .name("vow-store-committer".to_string())
             .spawn(move || {
                 let backend = match &location {
-                    Location::Directory(dir) => SqliteBackend::open(dir).map(Backend::Sqlite),
+                    Location::Directory(dir) => {
+                        SqliteBackend::open(dir, durability).map(Backend::Sqlite)
+                    }
                     Location::Postgres { url, schema } => {
-                        PostgresBackend::connect(url, schema.as_deref())
+                        PostgresBackend::connect(url, schema.as_deref(), durability)
                             .map(|b| Backend::Postgres(Box::new(b)))
                     }
                 };

@@ -8,7 +8,8 @@
 //!
 //! **Invariants.** Only this crate knows SQL. It never sees plaintext personal data: values arrive sealed
 //! (`vow-crypto`) and lookups arrive as blind indexes. An operation and its log entry commit together or
-//! not at all; one failing operation in a batch does not undo the others (each runs in a savepoint).
+//! not at all; one failing operation in a batch does not undo the others (the batch is rolled back and
+//! replayed one transaction per operation).
 
 mod batch;
 mod committer;
@@ -19,6 +20,7 @@ mod sqlite;
 use std::path::PathBuf;
 
 pub use committer::{Store, StoreOptions};
+
 pub use vow_audit::{Entry, NewEntry};
 
 /// A data subject as stored: an opaque id, the service's own id for them, their kind (from the policy),
@@ -175,6 +177,20 @@ impl Request {
     pub fn unlogged(op: Op) -> Request {
         Request { op, audit: None }
     }
+}
+
+/// When a commit counts as done.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// After the commit is on disk (fsync): an acknowledged write survives a power cut. One flush
+    /// per batch, which group commit shares among the batch's requests.
+    #[default]
+    Full,
+    /// After the commit is in the operating system (SQLite WAL with synchronous=NORMAL,
+    /// PostgreSQL synchronous_commit=off): survives the process being killed, not a power cut,
+    /// which may lose the last moments' writes and log entries. Reads, which write log entries,
+    /// get about twice as fast.
+    Normal,
 }
 
 /// Where the data lives.

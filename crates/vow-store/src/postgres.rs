@@ -9,7 +9,7 @@ use vow_audit::Entry;
 
 use crate::batch::{self, Tx};
 use crate::schema;
-use crate::{ApiKeyRecord, ItemRecord, Outcome, Request, StoreError, SubjectRecord};
+use crate::{ApiKeyRecord, Durability, ItemRecord, Outcome, Request, StoreError, SubjectRecord};
 
 /// Any fixed number: only vow's migrations take this advisory lock.
 const MIGRATION_LOCK: i64 = 0x0076_6f77_5f6d_6967;
@@ -17,6 +17,7 @@ const MIGRATION_LOCK: i64 = 0x0076_6f77_5f6d_6967;
 pub(crate) struct PostgresBackend {
     client: Client,
     statements: HashMap<&'static str, Statement>,
+    audit_statements: HashMap<usize, Statement>,
 }
 
 /// The schema that holds the wrapped data keys, apart from the data (see `schema.rs`).
@@ -35,8 +36,17 @@ fn valid_schema(name: &str) -> bool {
 }
 
 impl PostgresBackend {
-    pub(crate) fn connect(url: &str, schema: Option<&str>) -> Result<PostgresBackend, StoreError> {
+    pub(crate) fn connect(
+        url: &str,
+        schema: Option<&str>,
+        durability: Durability,
+    ) -> Result<PostgresBackend, StoreError> {
         let mut client = Client::connect(url, NoTls)?;
+        if durability == Durability::Normal {
+            // The PostgreSQL equivalent: commit without waiting for the WAL flush (a crash of the
+            // server machine can lose the last moments; the database stays consistent).
+            client.batch_execute("SET synchronous_commit = off")?;
+        }
         let keys = key_schema(schema);
         if let Some(bad) = schema
             .iter()
@@ -55,6 +65,7 @@ impl PostgresBackend {
         Ok(PostgresBackend {
             client,
             statements: HashMap::new(),
+            audit_statements: HashMap::new(),
         })
     }
 
@@ -62,13 +73,19 @@ impl PostgresBackend {
         &mut self,
         batch: &[Request],
     ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
-        let mut tx = PgTx {
-            tx: self.client.transaction()?,
-            statements: &mut self.statements,
-        };
-        let results = batch::apply(&mut tx, batch)?;
-        tx.tx.commit()?;
-        Ok(results)
+        batch::apply_with_fallback(batch, |requests| {
+            let mut tx = PgTx {
+                tx: self.client.transaction()?,
+                statements: &mut self.statements,
+                audit_statements: &mut self.audit_statements,
+            };
+            let attempt = batch::apply_all(&mut tx, requests);
+            if attempt.is_ok() {
+                tx.tx.commit()?;
+            }
+            // Dropping an uncommitted transaction rolls it back.
+            Ok(attempt)
+        })
     }
 
     pub(crate) fn audit_last(&mut self) -> Result<Option<Entry>, StoreError> {
@@ -158,6 +175,7 @@ fn item_from_row(row: &postgres::Row) -> Result<ItemRecord, StoreError> {
 struct PgTx<'c, 's> {
     tx: Transaction<'c>,
     statements: &'s mut HashMap<&'static str, Statement>,
+    audit_statements: &'s mut HashMap<usize, Statement>,
 }
 
 impl PgTx<'_, '_> {
@@ -191,15 +209,6 @@ impl PgTx<'_, '_> {
 }
 
 impl Tx for PgTx<'_, '_> {
-    fn savepoint(&mut self) -> Result<(), StoreError> {
-        Ok(self.tx.batch_execute("SAVEPOINT op")?)
-    }
-    fn release_savepoint(&mut self) -> Result<(), StoreError> {
-        Ok(self.tx.batch_execute("RELEASE SAVEPOINT op")?)
-    }
-    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-        Ok(self.tx.batch_execute("ROLLBACK TO SAVEPOINT op")?)
-    }
     fn audit_head(&mut self) -> Result<Option<Entry>, StoreError> {
         // EXCLUSIVE lets plain reads of the log go on but serialises writers across all processes.
         self.tx
@@ -211,26 +220,50 @@ impl Tx for PgTx<'_, '_> {
         )?;
         rows.first().map(entry_from_row).transpose()
     }
-    fn append_audit(&mut self, e: &Entry) -> Result<(), StoreError> {
-        let action = schema::encode_action(&e.action);
-        let categories = schema::encode_categories(&e.categories);
-        self.execute(
-            "INSERT INTO audit_log (seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            &[
-                &(e.seq as i64),
-                &e.at_ms,
-                &e.key_id,
-                &e.role,
-                &e.source,
-                &e.subject_id,
-                &action,
-                &categories,
-                &e.reason,
-                &&e.prev_hash[..],
-                &&e.hash[..],
-            ],
-        )?;
+    fn append_audit(&mut self, entries: &[Entry]) -> Result<(), StoreError> {
+        for chunk in entries.chunks(schema::AUDIT_ROWS_PER_STATEMENT) {
+            let sql = schema::audit_insert_sql(chunk.len(), |n| format!("${n}"));
+            let statement = match self.audit_statements.get(&chunk.len()) {
+                Some(statement) => statement.clone(),
+                None => {
+                    let statement = self.tx.prepare(&sql)?;
+                    self.audit_statements.insert(chunk.len(), statement.clone());
+                    statement
+                }
+            };
+            // seq, action and categories as their columns store them; the hashes as slices.
+            type Encoded<'e> = (i64, String, String, &'e [u8], &'e [u8]);
+            let encoded: Vec<Encoded<'_>> = chunk
+                .iter()
+                .map(|e| {
+                    (
+                        e.seq as i64,
+                        schema::encode_action(&e.action),
+                        schema::encode_categories(&e.categories),
+                        &e.prev_hash[..],
+                        &e.hash[..],
+                    )
+                })
+                .collect();
+            let mut values: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                Vec::with_capacity(chunk.len() * 11);
+            for (e, (seq, action, categories, prev, hash)) in chunk.iter().zip(&encoded) {
+                values.extend_from_slice(&[
+                    seq,
+                    &e.at_ms,
+                    &e.key_id,
+                    &e.role,
+                    &e.source,
+                    &e.subject_id,
+                    action,
+                    categories,
+                    &e.reason,
+                    prev,
+                    hash,
+                ]);
+            }
+            self.tx.execute(&statement, &values)?;
+        }
         Ok(())
     }
     fn subject_by_external_id(&mut self, external_id: &str) -> Result<Option<String>, StoreError> {
@@ -277,12 +310,23 @@ impl Tx for PgTx<'_, '_> {
             None => false,
         })
     }
-    fn item(&mut self, subject_id: &str, category: &str) -> Result<Option<ItemRecord>, StoreError> {
+    fn item_with_key(
+        &mut self,
+        subject_id: &str,
+        category: &str,
+    ) -> Result<Option<(Vec<u8>, ItemRecord)>, StoreError> {
         let rows = self.query(
-            "SELECT category, sealed, blind_index, updated_ms FROM items WHERE subject_id = $1 AND category = $2",
+            "SELECT i.category, i.sealed, i.blind_index, i.updated_ms, k.wrapped_key
+             FROM items i
+             JOIN subjects s ON s.id = i.subject_id AND s.erased_ms IS NULL
+             JOIN subject_keys k ON k.subject_id = i.subject_id
+             WHERE i.subject_id = $1 AND i.category = $2",
             &[&subject_id, &category],
         )?;
-        rows.first().map(item_from_row).transpose()
+        match rows.first() {
+            Some(row) => Ok(Some((row.try_get(4)?, item_from_row(row)?))),
+            None => Ok(None),
+        }
     }
     fn items(&mut self, subject_id: &str) -> Result<Vec<ItemRecord>, StoreError> {
         let rows = self.query(

@@ -130,3 +130,27 @@ pub(crate) fn hash32(bytes: &[u8], column: &str) -> Result<[u8; 32], crate::Stor
         reason: format!("{column} is {} bytes, not 32", bytes.len()),
     })
 }
+
+/// Rows per multi-row INSERT into the log (11 parameters each, far under SQLite's limit).
+pub(crate) const AUDIT_ROWS_PER_STATEMENT: usize = 64;
+
+/// `INSERT INTO audit_log (...) VALUES (..), (..)` for `rows` rows, placeholders from `placeholder(n)`.
+pub(crate) fn audit_insert_sql(rows: usize, placeholder: impl Fn(usize) -> String) -> String {
+    let mut sql = String::from(
+        "INSERT INTO audit_log (seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash) VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..11 {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&placeholder(row * 11 + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}

@@ -9,7 +9,7 @@ use vow_audit::Entry;
 
 use crate::batch::{self, Tx};
 use crate::schema;
-use crate::{ApiKeyRecord, ItemRecord, Outcome, Request, StoreError, SubjectRecord};
+use crate::{ApiKeyRecord, Durability, ItemRecord, Outcome, Request, StoreError, SubjectRecord};
 
 pub(crate) const DATABASE_FILE: &str = "vow.db";
 pub(crate) const KEY_DATABASE_FILE: &str = "keys.db";
@@ -18,7 +18,7 @@ pub(crate) struct SqliteBackend {
 }
 
 impl SqliteBackend {
-    pub(crate) fn open(dir: &Path) -> Result<SqliteBackend, StoreError> {
+    pub(crate) fn open(dir: &Path, durability: Durability) -> Result<SqliteBackend, StoreError> {
         let dir_error = |reason: String| StoreError::Directory {
             path: dir.to_path_buf(),
             reason,
@@ -37,18 +37,24 @@ impl SqliteBackend {
         // overwrites freed pages, so even sealed bytes of an erased subject do not linger in the file.
         // The key database keeps a rollback journal instead of a WAL: a WAL would hold old copies of
         // pages, and so of destroyed keys, until its next checkpoint.
-        conn.execute_batch(
+        let main_sync = match durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        conn.execute_batch(&format!(
             "PRAGMA main.journal_mode = WAL;
              PRAGMA keys.journal_mode = DELETE;
-             PRAGMA main.synchronous = FULL;
+             PRAGMA main.synchronous = {main_sync};
              PRAGMA keys.synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA main.secure_delete = ON;
              PRAGMA keys.secure_delete = ON;
-             PRAGMA busy_timeout = 10000;",
-        )?;
+             PRAGMA busy_timeout = 10000;"
+        ))?;
         migrate(&mut conn)?;
         repair_key_store(&mut conn)?;
+        // One cached statement per multi-row INSERT size, plus the others.
+        conn.set_prepared_statement_cache_capacity(schema::AUDIT_ROWS_PER_STATEMENT + 32);
         Ok(SqliteBackend { conn })
     }
 
@@ -58,14 +64,19 @@ impl SqliteBackend {
     ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
         // IMMEDIATE takes the write lock before the log's head is read, so a second process on the same
         // directory (`vow keys create` beside `vow serve`) waits its turn instead of forking the chain.
-        let mut tx = SqliteTx {
-            tx: self
-                .conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
-        };
-        let results = batch::apply(&mut tx, batch)?;
-        tx.tx.commit()?;
-        Ok(results)
+        batch::apply_with_fallback(batch, |requests| {
+            let mut tx = SqliteTx {
+                tx: self
+                    .conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
+            };
+            let attempt = batch::apply_all(&mut tx, requests);
+            if attempt.is_ok() {
+                tx.tx.commit()?;
+            }
+            // Dropping an uncommitted transaction rolls it back.
+            Ok(attempt)
+        })
     }
 
     pub(crate) fn audit_last(&mut self) -> Result<Option<Entry>, StoreError> {
@@ -222,15 +233,6 @@ fn api_key_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
 }
 
 impl Tx for SqliteTx<'_> {
-    fn savepoint(&mut self) -> Result<(), StoreError> {
-        Ok(self.tx.execute_batch("SAVEPOINT op")?)
-    }
-    fn release_savepoint(&mut self) -> Result<(), StoreError> {
-        Ok(self.tx.execute_batch("RELEASE op")?)
-    }
-    fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-        Ok(self.tx.execute_batch("ROLLBACK TO op")?)
-    }
     fn audit_head(&mut self) -> Result<Option<Entry>, StoreError> {
         let raw = self
             .tx
@@ -242,25 +244,38 @@ impl Tx for SqliteTx<'_> {
             .optional()?;
         raw.map(entry_from_raw).transpose()
     }
-    fn append_audit(&mut self, e: &Entry) -> Result<(), StoreError> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO audit_log (seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(params![
-                e.seq as i64,
-                e.at_ms,
-                e.key_id,
-                e.role,
-                e.source,
-                e.subject_id,
-                schema::encode_action(&e.action),
-                schema::encode_categories(&e.categories),
-                e.reason,
-                &e.prev_hash[..],
-                &e.hash[..],
-            ])?;
+    fn append_audit(&mut self, entries: &[Entry]) -> Result<(), StoreError> {
+        for chunk in entries.chunks(schema::AUDIT_ROWS_PER_STATEMENT) {
+            let sql = schema::audit_insert_sql(chunk.len(), |n| format!("?{n}"));
+            let mut statement = self.tx.prepare_cached(&sql)?;
+            let encoded: Vec<(String, String)> = chunk
+                .iter()
+                .map(|e| {
+                    (
+                        schema::encode_action(&e.action),
+                        schema::encode_categories(&e.categories),
+                    )
+                })
+                .collect();
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 11);
+            let seqs: Vec<i64> = chunk.iter().map(|e| e.seq as i64).collect();
+            for ((e, (action, categories)), seq) in chunk.iter().zip(&encoded).zip(&seqs) {
+                values.extend_from_slice(&[
+                    seq,
+                    &e.at_ms,
+                    &e.key_id,
+                    &e.role,
+                    &e.source,
+                    &e.subject_id,
+                    action,
+                    categories,
+                    &e.reason,
+                    &e.prev_hash,
+                    &e.hash,
+                ]);
+            }
+            statement.execute(values.as_slice())?;
+        }
         Ok(())
     }
     fn subject_by_external_id(&mut self, external_id: &str) -> Result<Option<String>, StoreError> {
@@ -313,13 +328,23 @@ impl Tx for SqliteTx<'_> {
             ])?;
         Ok(existed)
     }
-    fn item(&mut self, subject_id: &str, category: &str) -> Result<Option<ItemRecord>, StoreError> {
+    fn item_with_key(
+        &mut self,
+        subject_id: &str,
+        category: &str,
+    ) -> Result<Option<(Vec<u8>, ItemRecord)>, StoreError> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT category, sealed, blind_index, updated_ms FROM items WHERE subject_id = ?1 AND category = ?2",
+                "SELECT i.category, i.sealed, i.blind_index, i.updated_ms, k.wrapped_key
+                 FROM items i
+                 JOIN subjects s ON s.id = i.subject_id AND s.erased_ms IS NULL
+                 JOIN keys.subject_keys k ON k.subject_id = i.subject_id
+                 WHERE i.subject_id = ?1 AND i.category = ?2",
             )?
-            .query_row(params![subject_id, category], item_row)
+            .query_row(params![subject_id, category], |row| {
+                Ok((row.get(4)?, item_row(row)?))
+            })
             .optional()?)
     }
     fn items(&mut self, subject_id: &str) -> Result<Vec<ItemRecord>, StoreError> {

@@ -46,6 +46,29 @@ pub struct VaultArgs {
     /// backups. Default: DIR/audit-checkpoints.jsonl with --data, else ./vow-audit-checkpoints.jsonl.
     #[arg(long, value_name = "FILE")]
     pub checkpoints: Option<PathBuf>,
+    /// When a write counts as done. full: on disk (survives a power cut). normal: handed to the
+    /// operating system (survives vow being killed, not a power cut; reads, which are logged,
+    /// get about twice as fast).
+    #[arg(long, value_enum, default_value_t = SyncArg::Full)]
+    pub sync: SyncArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SyncArg {
+    Full,
+    Normal,
+}
+
+impl SyncArg {
+    fn options(self) -> StoreOptions {
+        StoreOptions {
+            durability: match self {
+                SyncArg::Full => vow_store::Durability::Full,
+                SyncArg::Normal => vow_store::Durability::Normal,
+            },
+            ..StoreOptions::default()
+        }
+    }
 }
 
 const DEFAULT_DATA: &str = "vow-data";
@@ -121,7 +144,7 @@ impl VaultArgs {
         let (keys, key_file, created) = self.keys()?;
         let location = self.location();
         let store =
-            Store::open(&location, StoreOptions::default()).with_context(|| match &location {
+            Store::open(&location, self.sync.options()).with_context(|| match &location {
                 Location::Directory(dir) => {
                     format!("cannot open the data directory {}", dir.display())
                 }
@@ -491,7 +514,7 @@ fn open_log(args: &VaultArgs) -> anyhow::Result<(Store, KeyRing)> {
         bail!("there was no key file, so there is no log to check (a new one was just created); point --data or --key-file at the vault's");
     }
     let store =
-        Store::open(&args.location(), StoreOptions::default()).context("cannot open the store")?;
+        Store::open(&args.location(), args.sync.options()).context("cannot open the store")?;
     Ok((store, keys))
 }
 
