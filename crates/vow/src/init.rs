@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::Args;
 use vow_policy::STARTER_POLICY;
 
-const INIT_LONG_ABOUT: &str = "\
+pub const INIT_LONG_ABOUT: &str = "\
 Write a commented starter policy file.
 
 The starter describes a small service (e-mail sign-up, access logs, a login cookie) and

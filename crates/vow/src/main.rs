@@ -19,8 +19,9 @@ const LONG_ABOUT: &str = "\
 vow: a privacy policy that runs.
 
 A service writes its privacy policy (개인정보 처리방침) as a TOML file. vow checks that file
-against what the law requires a policy to say, renders the published document from it, and
-finds and removes personal data in chat logs and AI training sets.";
+against what the law requires a policy to say, renders the published document from it, keeps
+the users' personal data in a vault that enforces it (encrypted, role-checked, every access
+logged), and finds and removes personal data in chat logs and AI training sets.";
 
 const AFTER_LONG_HELP: &str = "\
 Getting started:
@@ -48,15 +49,26 @@ struct Cli {
 // Each subcommand is a module with `Args` and `run(args) -> anyhow::Result<ExitCode>`; add new ones here.
 #[derive(Subcommand)]
 enum Command {
-    /// Write a commented starter policy file.
+    // `about` and `long_about` are set here: a doc comment on a variant would replace the long help
+    // of its arguments' struct.
+    #[command(about = "Write a commented starter policy file", long_about = init::INIT_LONG_ABOUT)]
     Init(init::InitArgs),
-    /// Check, render and compare policy files.
+    #[command(about = "Check, render and compare policy files", long_about = policy_cli::POLICY_LONG_ABOUT)]
     Policy(policy_cli::PolicyArgs),
-    /// Run the personal-data vault (HTTP API) that enforces a policy file.
+    #[command(
+        about = "Run the personal-data vault (HTTP API) that enforces a policy file",
+        long_about = vault_cli::SERVE_LONG_ABOUT
+    )]
     Serve(vault_cli::ServeArgs),
-    /// Create, list and revoke API keys; rotate the key-encryption key.
+    #[command(
+        about = "Create, list and revoke API keys; rotate the key-encryption key",
+        long_about = vault_cli::KEYS_LONG_ABOUT
+    )]
     Keys(vault_cli::KeysArgs),
-    /// Verify the access log's chain and checkpoints; the monthly access review.
+    #[command(
+        about = "Verify the access log; the monthly access review",
+        long_about = vault_cli::AUDIT_LONG_ABOUT
+    )]
     Audit(vault_cli::AuditArgs),
 }
 

@@ -8,7 +8,7 @@ use vow_policy::{check, diff, load, read_limited, CheckOutcome, Lang, PolicyDiff
 
 const POLICY_ABOUT: &str = "Check, render and compare policy files.";
 
-const POLICY_LONG_ABOUT: &str = "\
+pub const POLICY_LONG_ABOUT: &str = "\
 Check, render and compare policy files.
 
 A policy file is the privacy policy (개인정보 처리방침) of a service written as TOML. `vow

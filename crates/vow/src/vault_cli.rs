@@ -23,7 +23,8 @@ pub struct VaultArgs {
     )]
     pub policy: PathBuf,
     /// Data directory for the embedded SQLite store (created on first start). Holds vow.db, the
-    /// separate key store keys.db, the key file vow.keys and audit-checkpoints.jsonl.
+    /// separate key store keys.db, the key file vow.keys and audit-checkpoints.jsonl. Default:
+    /// ./vow-data, unless --database-url is given.
     #[arg(
         long,
         env = "VOW_DATA",
