@@ -421,6 +421,17 @@ impl Vault {
         if !grants.may_read(category) {
             return Err(Self::forbidden(caller, format!("read {category}")));
         }
+        let (data_key, item) = self.read_item(caller, subject_id, category).await?;
+        self.shown(&grants, &data_key, subject_id, &item)
+    }
+
+    /// Fetches one sealed item (logging the read) and the subject's data key.
+    async fn read_item(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+        category: &str,
+    ) -> Result<(Arc<DataKey>, ItemRecord), VaultError> {
         let entry = self.entry(caller, Action::Read, Some(subject_id), &[category]);
         let (wrapped_key, item) = match self
             .store
@@ -437,8 +448,7 @@ impl Vault {
             Outcome::NotFound => return Err(self.missing(subject_id, category).await),
             other => return Err(unexpected(other)),
         };
-        let data_key = self.data_key(&wrapped_key, subject_id)?;
-        self.shown(&grants, &data_key, subject_id, &item)
+        Ok((self.data_key(&wrapped_key, subject_id)?, item))
     }
 
     /// Checks a candidate against a stored credential (a password): true when it matches.
@@ -460,23 +470,7 @@ impl Vault {
             return Err(Self::forbidden(caller, format!("verify {category}")));
         }
         validate_text("value", candidate, MAX_VALUE_BYTES)?;
-        let entry = self.entry(caller, Action::Read, Some(subject_id), &[category]);
-        let (wrapped_key, item) = match self
-            .store
-            .apply(Request::logged(
-                Op::GetItem {
-                    subject_id: subject_id.to_string(),
-                    category: category.to_string(),
-                },
-                entry,
-            ))
-            .await?
-        {
-            Outcome::Item { wrapped_key, item } => (wrapped_key, item),
-            Outcome::NotFound => return Err(self.missing(subject_id, category).await),
-            other => return Err(unexpected(other)),
-        };
-        let data_key = self.data_key(&wrapped_key, subject_id)?;
+        let (data_key, item) = self.read_item(caller, subject_id, category).await?;
         let plaintext = data_key.open(
             &item.sealed,
             &Binding {
