@@ -321,13 +321,13 @@ fn main() {
         println!("Encryption + access logging against the same store without them ({CONCURRENCY} concurrent callers):\n");
         println!("| backend | operation | protected ops/s | plain ops/s | cost |\n| --- | --- | --- | --- | --- |");
         for (name, location) in &backends {
-            for (sync, durability) in [
-                ("sync full", vow_store::Durability::Full),
-                ("sync normal", vow_store::Durability::Normal),
+            for (sync, tag, durability) in [
+                ("sync full", "cost_full", vow_store::Durability::Full),
+                ("sync normal", "cost_normal", vow_store::Durability::Normal),
             ] {
                 let dir = tempfile::tempdir().unwrap();
                 let label = format!("{name}, {sync}");
-                cost_of_protection(&label, location(dir.path(), "cost"), dir.path(), durability)
+                cost_of_protection(&label, location(dir.path(), tag), dir.path(), durability)
                     .await;
             }
         }
