@@ -435,3 +435,58 @@ fn the_monthly_review_reads_the_log() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("key_create"), "{text}");
 }
+
+#[test]
+fn keys_rotate_while_serving_and_every_value_stays_readable() {
+    let (_dir, data) = data_dir();
+    let server = serve(&data);
+    let service = new_key(&data, "service");
+    let mut stored = Vec::new();
+    for n in 0..20 {
+        let (_, body) = server.call(
+            "POST",
+            "/v1/subjects",
+            &service,
+            Some(&format!(r#"{{"external_id": "r{n}", "kind": "member"}}"#)),
+        );
+        let id = id_of(&body);
+        let phone = format!("010-3000-{n:04}");
+        let (status, _) = server.call(
+            "PUT",
+            &format!("/v1/subjects/{id}/items/user.contact.phone"),
+            &service,
+            Some(&format!(r#"{{"value": "{phone}"}}"#)),
+        );
+        assert_eq!(status, 201);
+        stored.push((id, phone));
+    }
+    let rotate = vow(&["keys", "rotate"], &data);
+    assert!(
+        rotate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotate.stderr)
+    );
+    let said = String::from_utf8_lossy(&rotate.stdout).to_string();
+    assert!(
+        said.contains("version 2") && said.contains("20 data keys"),
+        "{said}"
+    );
+    let read_all = |server: &Running| {
+        for (id, phone) in &stored {
+            let (status, body) = server.call(
+                "GET",
+                &format!("/v1/subjects/{id}/items/user.contact.phone"),
+                &service,
+                None,
+            );
+            assert_eq!(status, 200, "{body}");
+            assert!(body.contains(phone.as_str()), "{body}");
+        }
+    };
+    read_all(&server);
+    server.terminate();
+    // A fresh server has no key in memory: every data key is unwrapped under the new version.
+    let server = serve(&data);
+    read_all(&server);
+    server.terminate();
+}
