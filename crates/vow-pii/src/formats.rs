@@ -158,7 +158,7 @@ struct Done {
 }
 
 /// Processes `reader` as `format`, writing the redacted copy to `writer` when the job redacts.
-pub fn process<R: BufRead, W: Write>(
+pub fn process<R: BufRead, W: Write + ?Sized>(
     format: Format,
     job: &Job<'_>,
     reader: R,
@@ -175,7 +175,7 @@ pub fn process<R: BufRead, W: Write>(
 }
 
 /// Plain text and Markdown.
-pub fn redact_text<R: BufRead, W: Write>(
+pub fn redact_text<R: BufRead, W: Write + ?Sized>(
     job: &Job<'_>,
     reader: R,
     writer: Option<&mut W>,
@@ -199,7 +199,7 @@ pub fn redact_text<R: BufRead, W: Write>(
 }
 
 /// JSON Lines: every line is one JSON value (blank lines pass through).
-pub fn redact_jsonl<R: BufRead, W: Write>(
+pub fn redact_jsonl<R: BufRead, W: Write + ?Sized>(
     job: &Job<'_>,
     reader: R,
     writer: Option<&mut W>,
@@ -230,7 +230,7 @@ pub fn redact_jsonl<R: BufRead, W: Write>(
 }
 
 /// One JSON document, read whole (up to the limit).
-pub fn redact_json<R: BufRead, W: Write>(
+pub fn redact_json<R: BufRead, W: Write + ?Sized>(
     job: &Job<'_>,
     mut reader: R,
     writer: Option<&mut W>,
@@ -326,7 +326,7 @@ fn account_span(
 
 /// Runs `f` over the chunks on `job.threads` threads, writing results in input order. At most
 /// `2 × threads` chunks are in memory at once.
-fn pipeline<R: BufRead, W: Write, F>(
+fn pipeline<R: BufRead, W: Write + ?Sized, F>(
     job: &Job<'_>,
     chunker: &mut Chunker<R>,
     mut writer: Option<&mut W>,
@@ -544,13 +544,26 @@ fn csv_record_end(b: &[u8]) -> Option<usize> {
     last
 }
 
+/// The end of the first CSV record in `b` (after its newline).
+fn csv_first_record_end(b: &[u8]) -> Option<usize> {
+    let mut open = false;
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'"' {
+            open = !open;
+        } else if c == b'\n' && !open {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
 fn quotes_open(b: &[u8]) -> bool {
     memchr::memchr_iter(b'"', b).count() % 2 == 1
 }
 
 /// CSV and TSV: every field scanned with its column's header as context; a quoted field is unquoted first
 /// and re-quoted only when it changed.
-pub fn redact_csv<R: BufRead, W: Write>(
+pub fn redact_csv<R: BufRead, W: Write + ?Sized>(
     job: &Job<'_>,
     mut reader: R,
     mut writer: Option<&mut W>,
@@ -730,7 +743,7 @@ fn csv_chunk(job: &Job<'_>, c: &Chunk, delim: u8, names: &[String]) -> Result<Do
     let mut at = 0;
     let mut columns: Vec<ColumnReport> = Vec::new();
     while at < b.len() {
-        let end = csv_record_end(&b[at..]).map_or(b.len(), |p| at + p);
+        let end = csv_first_record_end(&b[at..]).map_or(b.len(), |p| at + p);
         let rec = &b[at..end];
         let mut last = 0;
         for (ci, (s, e, quoted)) in split_record(rec, delim).into_iter().enumerate() {

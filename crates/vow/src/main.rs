@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 mod atomic;
 mod init;
+mod pii_cli;
 mod policy_cli;
 mod policy_render;
 
@@ -28,6 +29,8 @@ Getting started:
   vow policy render vow-policy.toml -o policy.html --lang ko
                                              the document to publish
   vow policy diff old.toml new.toml          what changed, and was it announced early enough?
+  vow scan chat-logs/                        personal data in files, by kind and file
+  vow redact chat.log -o chat.safe.log       a copy with personal data masked
 
 Exit codes: 0 success, 1 findings (lint findings, personal data found, notice too short),
 2 the input could not be read or is invalid.
@@ -49,6 +52,12 @@ enum Command {
     Init(init::InitArgs),
     /// Check, render and compare policy files.
     Policy(policy_cli::PolicyArgs),
+    /// Find personal data in files: a table by kind and file, or JSON with byte offsets.
+    #[command(long_about = pii_cli::SCAN_LONG_ABOUT, after_long_help = pii_cli::scan_after_long_help())]
+    Scan(pii_cli::ScanArgs),
+    /// Copy a file with its personal data masked, replaced, hashed, pseudonymised or encrypted.
+    #[command(long_about = pii_cli::REDACT_LONG_ABOUT, after_long_help = pii_cli::REDACT_AFTER_LONG_HELP)]
+    Redact(pii_cli::RedactArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +65,8 @@ fn main() -> ExitCode {
     let result: anyhow::Result<ExitCode> = match cli.command {
         Command::Init(args) => init::run(args),
         Command::Policy(args) => policy_cli::run(args),
+        Command::Scan(args) => pii_cli::run_scan(args),
+        Command::Redact(args) => pii_cli::run_redact(args),
     };
     match result {
         Ok(code) => code,
