@@ -8,6 +8,8 @@ use crate::Entity;
 
 /// How many bytes before a candidate are read as its context (about a dozen Korean syllables).
 pub(crate) const WINDOW_BEFORE: usize = 60;
+/// How many bytes after a candidate are read as context.
+pub(crate) const WINDOW_AFTER: usize = 18;
 
 const NEG: u32 = 1 << 31;
 
@@ -19,17 +21,22 @@ fn table() -> Vec<(&'static str, u32)> {
             t.push((w, bits));
         }
     };
+    let rrn = KrRrn.bit() | KrFrn.bit();
     add(
         &[
             "주민등록",
             "주민번호",
             "주민 번호",
             "resident registration",
+            "resident number",
             "rrn",
             "jumin",
-            "생년월일",
         ],
-        KrRrn.bit() | KrFrn.bit(),
+        rrn,
+    );
+    add(
+        &["생년월일", "id number", "신분증", "본인확인", "실명확인"],
+        rrn,
     );
     add(
         &[
@@ -39,7 +46,7 @@ fn table() -> Vec<(&'static str, u32)> {
             "alien registration",
             "arc",
         ],
-        KrFrn.bit() | KrRrn.bit(),
+        rrn,
     );
     add(&["여권", "passport"], KrPassport.bit());
     add(
@@ -57,6 +64,7 @@ fn table() -> Vec<(&'static str, u32)> {
         &["사업자", "business registration", "brn", "tax id"],
         KrBrn.bit(),
     );
+    let phone = KrPhone.bit() | Phone.bit();
     add(
         &[
             "전화",
@@ -69,12 +77,25 @@ fn table() -> Vec<(&'static str, u32)> {
             "mobile",
             "cell",
             "contact",
+        ],
+        phone,
+    );
+    add(
+        &[
             "call",
             "문자",
             "번호로",
+            "제 번호",
+            "번호는",
+            "my number",
+            "number is",
+            "reach",
+            "fax",
+            "팩스",
         ],
-        KrPhone.bit() | Phone.bit(),
+        phone,
     );
+    let bank = KrBankAccount.bit();
     add(
         &[
             "계좌",
@@ -83,9 +104,26 @@ fn table() -> Vec<(&'static str, u32)> {
             "송금",
             "이체",
             "예금주",
-            "account",
             "bank",
             "acct",
+            "wire",
+            "deposit",
+        ],
+        bank,
+    );
+    add(
+        &[
+            "account no",
+            "account number",
+            "account:",
+            "account #",
+            "to account",
+            "account to",
+        ],
+        bank,
+    );
+    add(
+        &[
             "국민",
             "신한",
             "우리",
@@ -97,9 +135,8 @@ fn table() -> Vec<(&'static str, u32)> {
             "새마을",
             "우체국",
             "수협",
-            "wire",
         ],
-        KrBankAccount.bit(),
+        bank,
     );
     add(
         &[
@@ -114,12 +151,21 @@ fn table() -> Vec<(&'static str, u32)> {
         KrHealthInsurance.bit(),
     );
     add(
-        &["카드", "card", "visa", "master", "결제"],
+        &["카드", "card", "visa", "master", "amex", "결제"],
         CreditCard.bit(),
     );
     add(&["ssn", "social security"], UsSsn.bit());
     add(
-        &["ip", "address", "host", "접속", "server", "서버"],
+        &[
+            "ip",
+            "address",
+            "host",
+            "접속",
+            "server",
+            "서버",
+            "login",
+            "로그인",
+        ],
         IpAddress.bit(),
     );
     add(&["iban"], Iban.bit());
@@ -154,8 +200,6 @@ fn table() -> Vec<(&'static str, u32)> {
             "product",
             "상품코드",
             "품번",
-            "모델",
-            "model",
             "isbn",
             "결제금액",
             "금액",
@@ -173,7 +217,8 @@ fn table() -> Vec<(&'static str, u32)> {
             "ref",
             "코드",
             "code",
-            "id:",
+            "build",
+            "빌드",
         ],
         NEG,
     );
@@ -194,6 +239,15 @@ pub(crate) struct Said {
 }
 
 impl Said {
+    /// Context after a value only ever supports it ("…로 전화 주세요"); look-alike words there describe
+    /// whatever follows.
+    pub(crate) fn positive_only(self) -> Said {
+        Said {
+            positive: self.positive,
+            negative: false,
+        }
+    }
+
     pub(crate) fn merge(self, other: Said) -> Said {
         Said {
             positive: self.positive | other.positive,
@@ -222,23 +276,27 @@ impl Context {
         let mut said = Said::default();
         for m in self.ac.find_overlapping_iter(window) {
             let bits = self.bits[m.pattern().as_usize()];
-            // Short English words count only as whole words: "tel" in "hotel" or "ip" in "ship" says nothing.
-            let word_like = window[m.start()..m.end()]
-                .iter()
-                .all(u8::is_ascii_alphabetic);
-            if word_like {
-                let before = m.start().checked_sub(1).map(|i| window[i]);
-                let after = window.get(m.end()).copied();
-                if before.is_some_and(|b| b.is_ascii_alphabetic())
-                    || after.is_some_and(|b| b.is_ascii_alphabetic() && m.end() - m.start() <= 4)
-                {
-                    continue;
-                }
+            // English words count only as whole words: "tel" in "hotel", "ip" in "ship" and "ver." in
+            // "naver.com" say nothing.
+            let word = &window[m.start()..m.end()];
+            let before = m.start().checked_sub(1).map(|i| window[i]);
+            let after = window.get(m.end()).copied();
+            if word[0].is_ascii_alphabetic() && before.is_some_and(|b| b.is_ascii_alphanumeric()) {
+                continue;
             }
+            if word[word.len() - 1].is_ascii_alphabetic()
+                && word.len() <= 4
+                && after.is_some_and(|b| b.is_ascii_alphabetic())
+            {
+                continue;
+            }
+            // The word nearest the value decides: "운송장번호 … 계좌" is an account, "account. tracking" is not.
             if bits & NEG != 0 {
                 said.negative = true;
+                said.positive = 0;
             } else {
                 said.positive |= bits;
+                said.negative = false;
             }
         }
         said

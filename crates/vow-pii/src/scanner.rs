@@ -5,7 +5,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use crate::context::{Context, Said, WINDOW_BEFORE};
+use crate::context::{Context, Said, WINDOW_AFTER, WINDOW_BEFORE};
 use crate::validate::*;
 use crate::{Entity, Finding, Validation};
 
@@ -301,12 +301,30 @@ impl Scanner {
         self.context.read(header).positive != 0
     }
 
+    /// Context before a value: up to the line start, or the previous number, whose context it is.
     fn said_before(&self, text: &[u8], start: usize, extra: Said) -> Said {
         let mut from = start.saturating_sub(WINDOW_BEFORE);
-        if let Some(nl) = memchr::memrchr(b'\n', &text[from..start]) {
-            from += nl + 1;
+        if let Some(k) = text[from..start]
+            .iter()
+            .rposition(|&b| b == b'\n' || b.is_ascii_digit())
+        {
+            from += k + 1;
         }
         self.context.read(&text[from..start]).merge(extra)
+    }
+
+    /// Context after a value: only a Korean particle attached to it and the words right after
+    /// ("…로 전화 주세요", "…으로 입금"), up to a sentence end or the next number.
+    fn said_after(&self, text: &[u8], end: usize) -> Said {
+        if end >= text.len() || text[end] < 0x80 {
+            return Said::default();
+        }
+        let to = (end + WINDOW_AFTER).min(text.len());
+        let to = text[end..to]
+            .iter()
+            .position(|&b| matches!(b, b'\n' | b'.' | b'!' | b'?' | b',') || b.is_ascii_digit())
+            .map_or(to, |k| end + k);
+        self.context.read(&text[end..to]).positive_only()
     }
 
     fn digits(&self, t: &[u8], s: usize, extra: Said, out: &mut Vec<Finding>) -> usize {
@@ -347,7 +365,8 @@ impl Scanner {
         let e = j;
         let left = s.checked_sub(1).map(|k| t[k]);
         if left.is_some_and(|b| b.is_ascii_alphabetic() || b == b'_') {
-            return self.letter_prefixed(t, s, &groups[..g], out).max(e);
+            // Whatever follows a code like `1Z999AA1…` is scanned on its own.
+            return self.letter_prefixed(t, s, &groups[..g], out);
         }
         let end_ok_last = !(g == MAX_GROUPS || e < n && (is_word(t[e]) || t[e] == b'@'));
         let plus = left == Some(b'+');
@@ -408,13 +427,18 @@ impl Scanner {
                     region,
                     &mut cands,
                 );
+                let mut after: Option<Said> = None;
                 for c in cands.into_iter().flatten() {
+                    let before = *said.get_or_insert_with(|| {
+                        self.said_before(t, groups[gi].start - c.lead, extra)
+                    });
                     let sd =
-                        *said.get_or_insert_with(|| self.said_before(t, groups[gi].start, extra));
+                        before.merge(*after.get_or_insert_with(|| self.said_after(t, grp.end)));
                     let score = c.score(sd);
                     let better = match best {
                         None => true,
-                        Some((_, bs, _)) => score >= bs,
+                        // On a tie the shorter reading wins: `+1 415 555 0132 85` is a phone and a number.
+                        Some((_, bs, _)) => score > bs,
                     };
                     if better {
                         best = Some((c, score, gj));
@@ -513,7 +537,7 @@ impl Scanner {
                 return k + 5;
             }
         }
-        groups.last().map_or(s, |g| g.end)
+        g0.end
     }
 
     fn passport(&self, t: &[u8], start: usize, end: usize, base: f32) -> Finding {
@@ -766,13 +790,13 @@ fn classify(
     let d = w.d();
     let l = w.lens();
     let nd = d.len();
-    if w.sep.is_none() && !(w.first_sep == b')' && w.ng == 3) {
-        return;
-    }
 
     if plus {
         // International form: +82 ... is Korean, anything else an E.164 number.
-        if d.starts_with(b"82") && nd >= 10 {
+        if d.starts_with(b"82") {
+            if nd < 10 {
+                return;
+            }
             let mut nat = [0u8; MAX_DIGITS];
             let rest = &d[2..];
             let nl = if rest.first() == Some(&b'0') {
@@ -786,9 +810,15 @@ fn classify(
             if kr_phone_total_ok(&nat[..nl]) {
                 push(cands, Cand::new(KrPhone, 0.9, Structure).lead(1));
             }
-        } else if (8..=15).contains(&nd) && d[0] != b'0' {
-            push(cands, Cand::new(Phone, 0.75, Structure).lead(1));
+        } else if (10..=13).contains(&nd) && d[0] != b'0' && (d[0] != b'1' || nd == 11) {
+            // Country code and national number: 10 to 13 digits for nearly every country; the longest
+            // reading wins, so `+44 20 7946 0958` is not cut after `7946`.
+            let base = 0.7 + 0.02 * (nd - 10) as f32;
+            push(cands, Cand::new(Phone, base, Structure).lead(1));
         }
+        return;
+    }
+    if w.sep.is_none() && !(w.first_sep == b')' && w.ng == 3) {
         return;
     }
 
@@ -805,7 +835,7 @@ fn classify(
                 (false, true) => 0.95,
                 (false, false) => 0.6,
                 (true, true) => 0.85,
-                (true, false) => 0.3,
+                (true, false) => 0.5,
             };
             let e = if foreign { KrFrn } else { KrRrn };
             push(
@@ -859,7 +889,7 @@ fn classify(
                             0.7
                         }
                     }
-                    (false, false, true) => 0.45,
+                    (false, false, true) => 0.5,
                 };
                 push(
                     cands,
@@ -957,7 +987,8 @@ fn classify(
     if (10..=14).contains(&nd) {
         if w.contiguous() {
             push(cands, Cand::new(KrBankAccount, 0.15, Context).boost(0.5));
-        } else if w.sep_in(b"-") && (2..=6).contains(&l[0]) && l.len() <= 5 {
+        } else if w.sep_in(b"-") && (2..=6).contains(&l[0]) && l.len() <= 5 && l != [6, 7] {
+            // 6-7 is the resident-number shape, which no Korean bank uses.
             push(cands, Cand::new(KrBankAccount, 0.35, Context).boost(0.5));
         }
     }
