@@ -687,9 +687,9 @@ fn line(r: &mut Rng, out: &mut String, planted: &mut Vec<Planted>, base: usize) 
             }
             _ => {
                 let filler: &str = if korean {
-                    *r.pick::<&str>(FILLER_KO)
+                    FILLER_KO[r.below(FILLER_KO.len() as u64) as usize]
                 } else {
-                    *r.pick::<&str>(FILLER_EN)
+                    FILLER_EN[r.below(FILLER_EN.len() as u64) as usize]
                 };
                 out.push_str(filler);
             }
