@@ -2,7 +2,7 @@
 //! it. Positive words raise one kind's score; negative words (order numbers, versions, tracking numbers)
 //! lower every kind that has no checksum to vouch for it.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::Entity;
 
@@ -263,6 +263,8 @@ impl Context {
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            // A DFA: the table is small, and it is read once or twice per candidate.
+            .kind(Some(AhoCorasickKind::DFA))
             .build(t.iter().map(|(w, _)| *w))
             .expect("the fixed table of short context words always compiles");
         Context {

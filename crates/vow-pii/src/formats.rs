@@ -6,9 +6,9 @@
 //! between non-digits), or, failing that, anywhere, and the cut is counted in [`Report::hard_cuts`].
 //! A single JSON document is read whole, up to [`Limits::json_max_bytes`].
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
 
 use serde::Serialize;
 
@@ -191,7 +191,7 @@ pub fn redact_text<R: BufRead, W: Write + ?Sized>(
         let found = job.scanner.scan(&c.bytes);
         account(job, c, &c.bytes, &found, 0, None, &mut d);
         if let Some(r) = job.redactor {
-            d.out.reserve(c.bytes.len() + 64);
+            d.out.reserve(c.bytes.len() + c.bytes.len() / 8 + 64);
             r.apply(&c.bytes, &found, &mut d.out);
         }
         Ok(d)
@@ -324,8 +324,9 @@ fn account_span(
     }
 }
 
-/// Runs `f` over the chunks on `job.threads` threads, writing results in input order. At most
-/// `2 × threads` chunks are in memory at once.
+/// Runs `f` over the chunks on `job.threads` worker threads while this thread reads the next chunks and
+/// writes finished ones in input order, so reading, scanning and writing overlap. At most `2 × threads`
+/// chunks are in flight, which bounds memory whatever the input size.
 fn pipeline<R: BufRead, W: Write + ?Sized, F>(
     job: &Job<'_>,
     chunker: &mut Chunker<R>,
@@ -338,54 +339,79 @@ where
 {
     let threads = job.threads.max(1);
     let mut outcome = Outcome::default();
-    loop {
-        let mut batch = Vec::with_capacity(threads * 2);
-        while batch.len() < threads * 2 {
-            match chunker.next()? {
-                Some(c) => batch.push(c),
-                None => break,
-            }
-        }
-        if batch.is_empty() {
-            break;
-        }
-        let results: Vec<Mutex<Option<Result<Done, FormatError>>>> =
-            batch.iter().map(|_| Mutex::new(None)).collect();
-        let next = AtomicUsize::new(0);
-        let work = || loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(c) = batch.get(i) else { break };
-            let r = f(c);
-            progress(c.bytes.len() as u64);
-            if let Ok(mut slot) = results[i].lock() {
-                *slot = Some(r);
-            }
-        };
-        if threads == 1 || batch.len() == 1 {
-            work();
-        } else {
-            std::thread::scope(|s| {
-                for _ in 1..threads.min(batch.len()) {
-                    s.spawn(work);
-                }
-                work();
-            });
-        }
-        for (c, slot) in batch.iter().zip(results) {
-            let r = slot
-                .into_inner()
-                .ok()
-                .flatten()
-                .ok_or_else(|| std::io::Error::other("a worker thread failed"))?;
-            let mut d = r?;
-            d.report.bytes = c.bytes.len() as u64;
-            d.report.hard_cuts = u64::from(c.hard_cut);
+    let mut absorb =
+        |c_len: usize, hard_cut: bool, d: Result<Done, FormatError>| -> Result<(), FormatError> {
+            let mut d = d?;
+            d.report.bytes = c_len as u64;
+            d.report.hard_cuts = u64::from(hard_cut);
             if let Some(w) = writer.as_deref_mut() {
                 w.write_all(&d.out)?;
             }
             outcome.report.merge(d.report);
             outcome.findings.append(&mut d.findings);
+            Ok(())
+        };
+    if threads == 1 {
+        while let Some(c) = chunker.next()? {
+            let d = f(&c);
+            progress(c.bytes.len() as u64);
+            absorb(c.bytes.len(), c.hard_cut, d)?;
         }
+    } else {
+        let (job_tx, job_rx) = mpsc::sync_channel::<(u64, Chunk)>(threads * 2);
+        let job_rx = Mutex::new(job_rx);
+        let (done_tx, done_rx) = mpsc::channel::<(u64, usize, bool, Result<Done, FormatError>)>();
+        let f = &f;
+        let result = std::thread::scope(|s| -> Result<(), FormatError> {
+            for _ in 0..threads {
+                let done_tx = done_tx.clone();
+                let job_rx = &job_rx;
+                s.spawn(move || loop {
+                    let msg = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok((i, c)) = msg else { break };
+                    let d = f(&c);
+                    progress(c.bytes.len() as u64);
+                    if done_tx.send((i, c.bytes.len(), c.hard_cut, d)).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(done_tx);
+            // Dropping `job_tx` (on success or on an error below) lets the workers finish.
+            let job_tx = job_tx;
+            let mut pending: BTreeMap<u64, (usize, bool, Result<Done, FormatError>)> =
+                BTreeMap::new();
+            let (mut sent, mut written, mut eof) = (0u64, 0u64, false);
+            loop {
+                while !eof && sent - written < (threads * 2) as u64 {
+                    match chunker.next()? {
+                        Some(c) => {
+                            if job_tx.send((sent, c)).is_err() {
+                                return Err(std::io::Error::other("a worker thread stopped").into());
+                            }
+                            sent += 1;
+                        }
+                        None => eof = true,
+                    }
+                }
+                if written == sent {
+                    break;
+                }
+                let Ok((i, len, hard, d)) = done_rx.recv() else {
+                    return Err(std::io::Error::other("a worker thread stopped").into());
+                };
+                pending.insert(i, (len, hard, d));
+                while let Some((len, hard, d)) = pending.remove(&written) {
+                    absorb(len, hard, d)?;
+                    written += 1;
+                }
+            }
+            Ok(())
+        });
+        result?;
     }
     if let Some(w) = writer {
         w.flush()?;

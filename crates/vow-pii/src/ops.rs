@@ -196,13 +196,18 @@ fn mask(entity: Entity, value: &[u8], out: &mut Vec<u8>) {
     let start = out.len();
     out.extend_from_slice(value);
     let v = &mut out[start..];
-    let alnum: Vec<usize> = (0..v.len())
-        .filter(|&i| v[i].is_ascii_alphanumeric())
-        .collect();
-    let n = alnum.len();
+    let count = |v: &[u8]| v.iter().filter(|b| b.is_ascii_alphanumeric()).count();
+    let n = count(v);
+    // Hides the letters and digits whose rank among the value's letters and digits is in `range`.
     let hide = |v: &mut [u8], range: std::ops::Range<usize>| {
-        for &i in &alnum[range] {
-            v[i] = b'*';
+        let mut k = 0;
+        for b in v.iter_mut() {
+            if b.is_ascii_alphanumeric() {
+                if range.contains(&k) {
+                    *b = b'*';
+                }
+                k += 1;
+            }
         }
     };
     match entity {
@@ -215,7 +220,7 @@ fn mask(entity: Entity, value: &[u8], out: &mut Vec<u8>) {
                 .position(|b| !b.is_ascii_alphanumeric())
                 .map(|p| p + 1);
             let keep_head = match first_sep {
-                Some(p) if p < v.len() / 2 + 2 => alnum.iter().take_while(|&&i| i < p).count(),
+                Some(p) if p < v.len() / 2 + 2 => count(&v[..p]),
                 _ => 3.min(n),
             };
             let keep_head = if value.first() == Some(&b'+') {
@@ -224,9 +229,7 @@ fn mask(entity: Entity, value: &[u8], out: &mut Vec<u8>) {
                     .iter()
                     .skip(keep_head + 2)
                     .position(|b| !b.is_ascii_alphanumeric());
-                second.map_or(keep_head, |p| {
-                    alnum.iter().take_while(|&&i| i < p + keep_head + 2).count()
-                })
+                second.map_or(keep_head, |p| count(&v[..(p + keep_head + 2).min(v.len())]))
             } else {
                 keep_head
             };

@@ -58,7 +58,7 @@ impl Report {
     pub fn add(&mut self, f: &Finding, value: &[u8]) {
         *self.counts.entry(f.entity).or_default() += 1;
         let ex = self.examples.entry(f.entity).or_default();
-        if ex.len() < EXAMPLES {
+        if ex.len() < EXAMPLES && value.len() <= 256 {
             let mut masked = Vec::new();
             Redactor::new(Operator::Mask).replace(f.entity, value, &mut masked);
             let masked = String::from_utf8_lossy(&masked).into_owned();
