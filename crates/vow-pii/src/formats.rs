@@ -502,8 +502,12 @@ impl<R: BufRead> Chunker<R> {
                         Some(p) if !self.eof || p == self.buf.len() => break p,
                         _ if self.eof => {
                             if csv.is_some() && quotes_open(&self.buf) {
+                                // The unclosed field is in the record after the last complete one.
+                                let done = csv_record_end(&self.buf).unwrap_or(0);
+                                let line = self.line
+                                    + memchr::memchr_iter(b'\n', &self.buf[..done]).count() as u64;
                                 return Err(FormatError::CsvQuote {
-                                    line: self.line,
+                                    line,
                                     limit: self.limits.max_record_bytes,
                                 });
                             }
@@ -735,26 +739,26 @@ fn split_record(rec: &[u8], delim: u8) -> Vec<(usize, usize, bool)> {
     fields
 }
 
-/// The value of a field: quotes removed and `""` turned into `"`.
+/// The value of a field: quotes removed and `""` turned into `"`. Text after the closing quote of a
+/// malformed field (`"a"b`) is kept, as most readers do.
 fn unquote(field: &[u8], quoted: bool) -> Vec<u8> {
-    if !quoted || field.len() < 2 {
+    if !quoted || field.is_empty() {
         return field.to_vec();
     }
-    let inner_end = field
-        .iter()
-        .rposition(|&b| b == b'"')
-        .unwrap_or(field.len())
-        .max(1);
-    let inner = &field[1..inner_end];
-    let mut v = Vec::with_capacity(inner.len());
-    let mut i = 0;
-    while i < inner.len() {
-        v.push(inner[i]);
-        i += if inner[i] == b'"' && inner.get(i + 1) == Some(&b'"') {
-            2
-        } else {
-            1
-        };
+    let mut v = Vec::with_capacity(field.len());
+    let mut i = 1;
+    while i < field.len() {
+        if field[i] == b'"' {
+            if field.get(i + 1) == Some(&b'"') {
+                v.push(b'"');
+                i += 2;
+                continue;
+            }
+            v.extend_from_slice(&field[i + 1..]);
+            break;
+        }
+        v.push(field[i]);
+        i += 1;
     }
     v
 }
@@ -800,9 +804,13 @@ fn csv_chunk(job: &Job<'_>, c: &Chunk, delim: u8, names: &[String]) -> Result<Do
             };
             account(job, &sub, &value, &found, 0, Some(name), &mut d);
             if let Some(r) = job.redactor {
-                d.out.extend_from_slice(&rec[last..s]);
                 let mut red = Vec::with_capacity(value.len());
                 r.apply(&value, &found, &mut red);
+                if red == value {
+                    // Unchanged (the `keep` operator): the field's bytes stay exactly as they were.
+                    continue;
+                }
+                d.out.extend_from_slice(&rec[last..s]);
                 let needs_quotes = quoted
                     || red
                         .iter()
@@ -948,11 +956,13 @@ fn json_value(
                 }
                 if redacting {
                     if let Some(r) = job.redactor {
-                        d.out.extend_from_slice(&t[copied..s]);
                         let mut red = Vec::with_capacity(value.len());
                         r.apply(&value, &found, &mut red);
-                        push_json_string(&red, &mut d.out);
-                        copied = i;
+                        if red != value {
+                            d.out.extend_from_slice(&t[copied..s]);
+                            push_json_string(&red, &mut d.out);
+                            copied = i;
+                        }
                     }
                 }
             }
@@ -981,11 +991,13 @@ fn json_value(
                 account(job, &c, &t[s..i], &found, s as u64, None, d);
                 if let Some(r) = job.redactor {
                     // A number becomes a string: the JSON stays valid, the value's type changes.
-                    d.out.extend_from_slice(&t[copied..s]);
                     let mut red = Vec::new();
                     r.apply(&t[s..i], &found, &mut red);
-                    push_json_string(&red, &mut d.out);
-                    copied = i;
+                    if red != t[s..i] {
+                        d.out.extend_from_slice(&t[copied..s]);
+                        push_json_string(&red, &mut d.out);
+                        copied = i;
+                    }
                 }
             }
             b't' | b'f' | b'n' => {
