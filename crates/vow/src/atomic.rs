@@ -49,6 +49,14 @@ impl AtomicFile {
         };
         let temp = tempfile::NamedTempFile::new_in(dir)
             .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+        // Like any file the user creates (tempfile's default is owner-only).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            temp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
         Ok(AtomicFile {
             path: path.to_path_buf(),
             temp: std::io::BufWriter::with_capacity(1 << 20, temp),

@@ -416,7 +416,7 @@ fn file_line(name: &str, r: &Report) -> String {
     }
     if r.hard_cuts > 0 {
         s.push_str(&format!(
-            "  note: {} line(s) longer than 1 MiB were cut with no safe boundary; a value spanning a cut may be missed\n",
+            "  note: lines longer than 1 MiB were cut {} time(s) where no safe boundary was near; a value spanning a cut may be missed\n",
             r.hard_cuts
         ));
     }
