@@ -638,8 +638,8 @@ impl Scanner {
                 }
             }
         }
-        // Skip the rest of a `12:30:45` or `a::b` run in one step.
-        j.max(p + 1)
+        // Not an address: go on right after the colon, so `Tel:010-1234-5678` is still read as a phone.
+        p + 1
     }
 
     fn secrets(&self, t: &[u8], out: &mut Vec<Finding>) {
@@ -979,7 +979,19 @@ fn classify(
             k += x;
         }
         if ok {
-            push(cands, Cand::new(IpAddress, 0.7, Structure));
+            // All four parts small (`1.2.3.4`, `2.10.0.1`) reads more like a version than a host.
+            let mut k = 0;
+            let small = l.iter().all(|&x| {
+                let v: u32 = d[k..k + x]
+                    .iter()
+                    .fold(0, |a, &b| a * 10 + u32::from(b - b'0'));
+                k += x;
+                v < 32
+            });
+            push(
+                cands,
+                Cand::new(IpAddress, if small { 0.4 } else { 0.7 }, Structure),
+            );
         }
     }
 
@@ -1002,7 +1014,7 @@ fn kr_phone_total_ok(d: &[u8]) -> bool {
     let n = d.len();
     match kr_phone_prefix(d) {
         Some(2) => (9..=10).contains(&n),
-        Some(3) if d.starts_with(b"010") || d.starts_with(b"070") => n == 11,
+        Some(3) if d.starts_with(b"070") => n == 11,
         Some(3) => (10..=11).contains(&n),
         Some(4) => (11..=12).contains(&n),
         _ => false,

@@ -300,3 +300,21 @@ fn tracking_and_order_numbers_are_not_personal_data() {
     none("주문번호 ORD-20231125-123456");
     none("order 2023112512345678");
 }
+
+#[test]
+fn a_colon_before_a_phone_does_not_hide_it() {
+    one("Tel:010-1234-5678", Entity::KrPhone, "010-1234-5678");
+    one("phone:01012345678", Entity::KrPhone, "01012345678");
+}
+
+#[test]
+fn an_address_of_small_numbers_needs_context_to_count_as_ip() {
+    none("see 1.2.3.4 for details");
+    one("server ip 10.0.0.5 down", Entity::IpAddress, "10.0.0.5");
+}
+
+#[test]
+fn old_ten_digit_mobile_numbers_with_separators_are_found() {
+    one("011-123-4567", Entity::KrPhone, "011-123-4567");
+    one("010-123-4567", Entity::KrPhone, "010-123-4567");
+}
