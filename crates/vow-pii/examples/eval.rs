@@ -475,6 +475,97 @@ fn templates(e: Entity) -> (&'static [&'static str], &'static [&'static str]) {
     }
 }
 
+/// A second set of templates, written after the recognizers were tuned on the first and never tuned on:
+/// `--alt` gives an out-of-sample figure.
+fn templates_alt(e: Entity) -> (&'static [&'static str], &'static [&'static str]) {
+    use Entity::*;
+    match e {
+        KrRrn => (
+            &[
+                "고객님의 주민번호({})를 확인했습니다",
+                "신청서에 {} 라고 적었어요",
+                "주민등록 번호가 {} 맞나요?",
+                "{}입니다",
+            ],
+            &[
+                "resident reg. no: {}",
+                "the applicant ({}) was verified",
+                "Korean national ID {}",
+            ],
+        ),
+        KrFrn => (
+            &["외국인 {} 체류 연장", "등록번호: {} (외국인)"],
+            &["ARC: {}", "foreign resident {}"],
+        ),
+        KrPhone => (
+            &[
+                "고객 연락처:{}",
+                "{} 으로 회신 바랍니다",
+                "핸드폰 번호 {} 입니다",
+                "긴급 연락: {}",
+                "사무실 {}, 내선 3",
+            ],
+            &[
+                "mobile {}",
+                "tel. {}",
+                "text {} when you arrive",
+                "({}) office",
+            ],
+        ),
+        Phone => (
+            &["해외 지사 {}"],
+            &["US office: {}", "dial {} for support", "fax {}"],
+        ),
+        Email => (
+            &["회신은 {} 로", "담당자 메일({})", "아이디가 {} 인데요"],
+            &["mailto:{}", "<{}>", "cc {} please", "reply to {}."],
+        ),
+        CreditCard => (
+            &["결제수단: {}", "카드 {} 승인 거절", "{} 로 할부 결제"],
+            &["payment card {} declined", "CC# {}", "billing {}"],
+        ),
+        KrBrn => (
+            &["사업자번호 {} 로 등록", "(주)예시 사업자 {}"],
+            &["company reg {} (business)", "tax id {}"],
+        ),
+        KrPassport => (
+            &["여권 {} 만료 예정", "여권번호:{}"],
+            &["passport {} expires soon", "PASSPORT NO {}"],
+        ),
+        KrDriverLicense => (
+            &["면허 번호 {} 로 본인확인", "운전면허증({})"],
+            &["license no {}", "DL {} (driver)"],
+        ),
+        KrBankAccount => (
+            &[
+                "입금 계좌는 {} 입니다",
+                "하나은행 {}",
+                "농협 {} (예금주 김철수)",
+                "{} 계좌로 환불",
+            ],
+            &[
+                "deposit to bank acct {}",
+                "wire: account number {}",
+                "bank {} KB",
+            ],
+        ),
+        KrHealthInsurance => (
+            &["건강보험 번호 {}", "요양기관 제출용 보험증 {}"],
+            &["insurance card {}", "national health insurance {}"],
+        ),
+        IpAddress => (
+            &["IP주소 {} 차단", "접속지 {}"],
+            &["remote_addr={}", "blocked {} (ip)", "server at {}"],
+        ),
+        Iban => (&["송금 계좌(IBAN) {}"], &["IBAN:{}", "pay to {} (IBAN)"]),
+        UsSsn => (&["SSN {} 제출"], &["social security no. {}", "SSN#{}"]),
+        Secret => (
+            &["키 유출: {}", "설정파일에 {} 가 들어있어요"],
+            &["OPENAI_API_KEY=\"{}\"", "token: {}", "GITHUB_TOKEN={}"],
+        ),
+    }
+}
+
 fn value(r: &mut Rng, e: Entity) -> String {
     use Entity::*;
     match e {
@@ -648,7 +739,7 @@ struct Planted {
 }
 
 /// One line of the corpus with its planted values and look-alikes.
-fn line(r: &mut Rng, out: &mut String, planted: &mut Vec<Planted>, base: usize) {
+fn line(r: &mut Rng, out: &mut String, planted: &mut Vec<Planted>, base: usize, alt: bool) {
     let parts = r.range(1, 3);
     for k in 0..parts {
         if k > 0 {
@@ -658,7 +749,7 @@ fn line(r: &mut Rng, out: &mut String, planted: &mut Vec<Planted>, base: usize) 
         match r.below(10) {
             0..=3 => {
                 let e = *r.pick(&Entity::ALL);
-                let (ko, en) = templates(e);
+                let (ko, en) = if alt { templates_alt(e) } else { templates(e) };
                 let t = if korean { *r.pick(ko) } else { *r.pick(en) };
                 let v = value(r, e);
                 let (pre, post) = t.split_once("{}").unwrap();
@@ -731,6 +822,7 @@ fn main() {
     let lines: usize = arg("--lines").map_or(20_000, |s| s.parse().unwrap());
     let mut r = Rng(seed);
     let show = args.iter().any(|a| a == "--show");
+    let alt = args.iter().any(|a| a == "--alt");
 
     if let Some(path) = arg("--write") {
         let mb: f64 = arg("--mb").map_or(200.0, |s| s.parse().unwrap());
@@ -744,7 +836,7 @@ fn main() {
         while written < target {
             buf.clear();
             planted.clear();
-            line(&mut r, &mut buf, &mut planted, written);
+            line(&mut r, &mut buf, &mut planted, written, alt);
             f.write_all(buf.as_bytes()).unwrap();
             if let Some(t) = truth.as_mut() {
                 for p in &planted {
@@ -771,7 +863,7 @@ fn main() {
     for _ in 0..lines {
         let base = text.len();
         let mut l = String::new();
-        line(&mut r, &mut l, &mut planted, base);
+        line(&mut r, &mut l, &mut planted, base, alt);
         text.push_str(&l);
     }
     let scanner = Scanner::new();
@@ -837,6 +929,10 @@ fn main() {
         row.found += 1;
         row.found_true += u64::from(*h);
     }
+    println!(
+        "{} templates",
+        if alt { "alternative (--alt)" } else { "tuning" }
+    );
     println!(
         "seed {seed}, {lines} lines, {} bytes, scanned in {:.1} ms ({:.0} MB/s, one thread)\n",
         bytes.len(),

@@ -207,6 +207,9 @@ struct Win {
     sep: Option<u8>,
     /// The first gap's separator (`)` in `(02) 123-4567`).
     first_sep: u8,
+    /// The gaps after the first do not all share one separator (`+81 3-1234-5678 06`).
+    rest_mixed: bool,
+    rest_sep: u8,
 }
 
 impl Win {
@@ -313,10 +316,11 @@ impl Scanner {
         self.context.read(&text[from..start]).merge(extra)
     }
 
-    /// Context after a value: only a Korean particle attached to it and the words right after
-    /// ("…로 전화 주세요", "…으로 입금"), up to a sentence end or the next number.
+    /// Context after a value: only Korean words right after it ("…로 전화 주세요", "… 계좌로 환불"),
+    /// up to a sentence end or the next number.
     fn said_after(&self, text: &[u8], end: usize) -> Said {
-        if end >= text.len() || text[end] < 0x80 {
+        let attached = |k: usize| k < text.len() && text[k] >= 0x80;
+        if !(attached(end) || text.get(end) == Some(&b' ') && attached(end + 1)) {
             return Said::default();
         }
         let to = (end + WINDOW_AFTER).min(text.len());
@@ -348,10 +352,13 @@ impl Scanner {
                 break;
             }
             let c = t[j];
-            if matches!(c, b'-' | b' ' | b'.' | b')') && t[j + 1].is_ascii_digit() {
+            // `)` separates only an area code: `(02)123-4567`, `02) 123-4567`.
+            if (matches!(c, b'-' | b' ' | b'.') || c == b')' && g == 1) && t[j + 1].is_ascii_digit()
+            {
                 sep_before = c;
                 j += 1;
             } else if c == b')'
+                && g == 1
                 && matches!(t[j + 1], b' ' | b'-')
                 && j + 2 < n
                 && t[j + 2].is_ascii_digit()
@@ -387,6 +394,8 @@ impl Scanner {
                 ng: 0,
                 sep: Some(0),
                 first_sep: 0,
+                rest_mixed: false,
+                rest_sep: 0,
             };
             for (gj, grp) in groups.iter().enumerate().take(g).skip(gi) {
                 let len = grp.end - grp.start;
@@ -397,8 +406,17 @@ impl Scanner {
                     if win.ng == 1 {
                         win.first_sep = grp.sep_before;
                         win.sep = Some(grp.sep_before);
-                    } else if win.sep != Some(grp.sep_before) {
-                        win.sep = None;
+                    } else {
+                        if win.sep != Some(grp.sep_before) {
+                            win.sep = None;
+                        }
+                        if win.ng >= 2 {
+                            if win.rest_sep == 0 {
+                                win.rest_sep = grp.sep_before;
+                            } else if win.rest_sep != grp.sep_before {
+                                win.rest_mixed = true;
+                            }
+                        }
                     }
                 }
                 win.digits[win.nd..win.nd + len].copy_from_slice(&t[grp.start..grp.end]);
@@ -432,8 +450,12 @@ impl Scanner {
                     let before = *said.get_or_insert_with(|| {
                         self.said_before(t, groups[gi].start - c.lead, extra)
                     });
-                    let sd =
-                        before.merge(*after.get_or_insert_with(|| self.said_after(t, grp.end)));
+                    // A look-alike word right before the value outweighs anything after it.
+                    let sd = if before.negative {
+                        before
+                    } else {
+                        before.merge(*after.get_or_insert_with(|| self.said_after(t, grp.end)))
+                    };
                     let score = c.score(sd);
                     let better = match best {
                         None => true,
@@ -810,9 +832,9 @@ fn classify(
             if kr_phone_total_ok(&nat[..nl]) {
                 push(cands, Cand::new(KrPhone, 0.9, Structure).lead(1));
             }
-        } else if (10..=13).contains(&nd) && d[0] != b'0' && (d[0] != b'1' || nd == 11) {
-            // Country code and national number: 10 to 13 digits for nearly every country; the longest
-            // reading wins, so `+44 20 7946 0958` is not cut after `7946`.
+        } else if e164_length_ok(d) && d[0] != b'0' && !w.rest_mixed {
+            // The longest reading a country's numbering allows wins, so `+44 20 7946 0958` is not cut
+            // after `7946`, and `+81 3-1234-5678 06:50` stops before the time.
             let base = 0.7 + 0.02 * (nd - 10) as f32;
             push(cands, Cand::new(Phone, base, Structure).lead(1));
         }
@@ -1006,6 +1028,24 @@ fn classify(
     }
     if (10..=12).contains(&nd) && (w.contiguous() || w.sep_in(b"-")) {
         push(cands, Cand::new(KrHealthInsurance, 0.1, Context).boost(0.7));
+    }
+}
+
+/// Whether an international number (country code first, no `+`) has a length its country allows: exact
+/// for the countries most seen in Korean services' data, 10 to 13 digits otherwise.
+fn e164_length_ok(d: &[u8]) -> bool {
+    let n = d.len();
+    let two = |p: &[u8]| d.starts_with(p);
+    match () {
+        _ if two(b"1") => n == 11,
+        _ if two(b"44") => n == 12,
+        _ if two(b"81") => (11..=12).contains(&n),
+        _ if two(b"86") => n == 13,
+        _ if two(b"33") || two(b"61") || two(b"7") => n == 11,
+        _ if two(b"49") => (11..=13).contains(&n),
+        _ if two(b"852") || two(b"65") => n == 11 || n == 10,
+        _ if two(b"886") || two(b"91") || two(b"84") => n == 12 || n == 11,
+        _ => (10..=13).contains(&n),
     }
 }
 

@@ -318,3 +318,38 @@ fn old_ten_digit_mobile_numbers_with_separators_are_found() {
     one("011-123-4567", Entity::KrPhone, "011-123-4567");
     one("010-123-4567", Entity::KrPhone, "010-123-4567");
 }
+
+#[test]
+fn a_closing_parenthesis_ends_a_value_that_is_not_an_area_code() {
+    one(
+        "운전면허증(11-19-123456-01) 확인",
+        Entity::KrDriverLicense,
+        "11-19-123456-01",
+    );
+    let f = found("면허(11-19-123456-01) 901231-1234563 제출");
+    assert_eq!(f.len(), 2, "{f:?}");
+}
+
+#[test]
+fn korean_words_right_after_a_value_are_context() {
+    one(
+        "123456-01-234567 계좌로 환불해 주세요",
+        Entity::KrBankAccount,
+        "123456-01-234567",
+    );
+    none("운송장번호 6123-4567-8901 해외 송금 문의");
+}
+
+#[test]
+fn an_international_number_stops_where_its_country_says() {
+    one(
+        "office +81 3-1234-5678 06:50:19 접속",
+        Entity::Phone,
+        "+81 3-1234-5678",
+    );
+    one(
+        "+44 20 7946 0958 2,500원",
+        Entity::Phone,
+        "+44 20 7946 0958",
+    );
+}
