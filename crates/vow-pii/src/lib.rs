@@ -24,6 +24,9 @@ pub use entity::Entity;
 pub use finding::{Finding, Validation};
 pub use formats::{process, Format, FormatError, Job, Limits, Located, Outcome};
 pub use key::{Key, KeyError};
-pub use ops::{decrypt_tokens, DecryptError, Operator, Redactor, RedactorError};
+pub use ops::{
+    decrypt_stream, decrypt_tokens, DecryptError, DecryptStreamError, Operator, Redactor,
+    RedactorError,
+};
 pub use report::{ColumnReport, Report, ReportEntry};
 pub use scanner::{Scanner, DEFAULT_MIN_SCORE};

@@ -533,3 +533,65 @@ pub fn decrypt_tokens(
     out.extend_from_slice(&text[at..]);
     Ok(count)
 }
+
+/// Why a stream could not be decrypted.
+#[derive(Debug, thiserror::Error)]
+pub enum DecryptStreamError {
+    /// Reading or writing failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// A token did not decrypt.
+    #[error("{0}")]
+    Token(#[from] DecryptError),
+}
+
+/// Streams `reader` to `writer` with every `<ENC:…>` token decrypted, in bounded memory: the input is read
+/// in blocks, and only an unfinished token at a block's end is carried over to the next. Returns how many
+/// values were decrypted.
+pub fn decrypt_stream<R: std::io::Read, W: std::io::Write + ?Sized>(
+    key: &Key,
+    mut reader: R,
+    writer: &mut W,
+) -> Result<usize, DecryptStreamError> {
+    const BLOCK: usize = 1 << 20;
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * BLOCK);
+    let mut out = Vec::with_capacity(2 * BLOCK);
+    let mut offset = 0usize;
+    let mut count = 0;
+    let mut eof = false;
+    while !eof || !buf.is_empty() {
+        while !eof && buf.len() < BLOCK {
+            let start = buf.len();
+            buf.resize(start + BLOCK, 0);
+            match reader.read(&mut buf[start..]) {
+                Ok(0) => {
+                    buf.truncate(start);
+                    eof = true;
+                }
+                Ok(n) => buf.truncate(start + n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(start),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let cut = if eof {
+            buf.len()
+        } else {
+            // Keep back a tail that may be the start of `<ENC:`, and any token the cut would split.
+            let tail = buf.len() - (ENC_PREFIX.len() - 1);
+            match memchr::memmem::rfind(&buf[..tail], ENC_PREFIX) {
+                Some(p) if memchr::memchr(b'>', &buf[p..tail]).is_none() && tail - p < BLOCK => p,
+                _ => tail,
+            }
+        };
+        out.clear();
+        count += decrypt_tokens(key, &buf[..cut], offset, &mut out)?;
+        writer.write_all(&out)?;
+        buf.drain(..cut);
+        offset += cut;
+        if eof && cut == 0 {
+            break;
+        }
+    }
+    writer.flush()?;
+    Ok(count)
+}

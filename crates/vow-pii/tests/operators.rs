@@ -242,3 +242,23 @@ fn per_kind_operator_overrides_the_default() {
         "010-****-5678 kim@example.com"
     );
 }
+
+#[test]
+fn decrypting_a_stream_restores_tokens_across_block_boundaries() {
+    // Long enough that tokens straddle the 1 MiB blocks the stream is read in.
+    let mut text = String::new();
+    let mut i = 0;
+    while text.len() < 3 << 20 {
+        text.push_str(&format!(
+            "row {i} 010-{:04}-5678 kim{i}@example.com\n",
+            i % 10000
+        ));
+        i += 1;
+    }
+    let text = text.replace('\n', " ");
+    let enc = redact(Operator::Encrypt, &text);
+    let mut out = Vec::new();
+    let n = vow_pii::decrypt_stream(&key(), enc.as_bytes(), &mut out).unwrap();
+    assert_eq!(n, 2 * i);
+    assert!(out == text.as_bytes());
+}

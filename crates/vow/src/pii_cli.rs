@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use vow_pii::{
-    decrypt_tokens, process, Entity, Format as PiiFormat, Job, Key, Limits, Operator, Outcome,
+    decrypt_stream, process, Entity, Format as PiiFormat, Job, Key, Limits, Operator, Outcome,
     Redactor, Report, Scanner,
 };
 
@@ -530,7 +530,8 @@ pub fn run_redact(args: RedactArgs) -> anyhow::Result<ExitCode> {
             bail!("--decrypt needs the key the file was encrypted with (--key-file)");
         };
         return write_output(&args.output, |w| {
-            let count = decrypt_stream(&key, reader, w)?;
+            let count = decrypt_stream(&key, reader, w)
+                .with_context(|| format!("{name}: nothing was written"))?;
             if args.summary != SummaryFormat::None {
                 eprintln!("{name}: {count} value(s) decrypted");
             }
@@ -575,30 +576,6 @@ pub fn run_redact(args: RedactArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Streams `reader` through `decrypt_tokens` line by line (tokens never span lines).
-fn decrypt_stream(
-    key: &Key,
-    mut reader: Box<dyn BufRead>,
-    w: &mut dyn Write,
-) -> anyhow::Result<usize> {
-    let mut line = Vec::new();
-    let mut out = Vec::new();
-    let mut offset = 0usize;
-    let mut count = 0;
-    loop {
-        line.clear();
-        let n = reader.read_until(b'\n', &mut line)?;
-        if n == 0 {
-            break;
-        }
-        out.clear();
-        count += decrypt_tokens(key, &line, offset, &mut out)?;
-        w.write_all(&out)?;
-        offset += n;
-    }
-    Ok(count)
 }
 
 /// Writes through `f` to standard output, or to a temporary file renamed over `path` on success.
