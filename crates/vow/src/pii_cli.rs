@@ -67,17 +67,19 @@ fn format_name(f: PiiFormat) -> &'static str {
 }
 
 pub const SCAN_LONG_ABOUT: &str = "\
-Find personal data in files: resident and foreigner registration numbers, phone numbers, card numbers,
-e-mail addresses, and the other kinds listed below, in Korean and English text, CSV, JSON and JSON Lines.
+Find personal data in files: resident and foreigner registration numbers, phone numbers, card
+numbers, e-mail addresses, and the other kinds listed below, in Korean and English text, CSV,
+JSON and JSON Lines.
 
-Each candidate is validated as far as its format allows (the date and check digit of a resident number,
-Luhn for cards, the region code of a driver licence) and scored from 0 to 1; context words around it
-(\"주민번호\", \"phone\", \"계좌\") raise the score, words that name look-alikes (\"주문번호\", \"tracking\",
-\"version\") lower it. Findings scored below --min-score are not reported.
+Each candidate is validated as far as its format allows (the date and check digit of a
+resident number, Luhn for cards, the region code of a driver licence) and scored from 0 to 1;
+context words around it (\"주민번호\", \"phone\", \"계좌\") raise the score, words that name
+look-alikes (\"주문번호\", \"tracking\", \"version\") lower it. Findings scored below
+--min-score are not reported.
 
-The report shows counts per kind and per file (per column for CSV) with examples masked, never in clear.
-Directories are searched recursively; hidden directories (.git) are skipped, and binary files (a NUL byte
-in the first 8 KiB) are listed as skipped.";
+The report shows counts per kind and per file (per column for CSV) with examples masked, never
+in clear. Directories are searched recursively; hidden directories (.git) are skipped, and
+binary files (a NUL byte in the first 8 KiB) are listed as skipped.";
 
 pub fn scan_after_long_help() -> String {
     let mut help = String::from(
@@ -130,17 +132,18 @@ Copy a file with its personal data removed, keeping every other byte as it was.
 What replaces each finding is chosen per kind with --operator:
   mask          keep what people recognise their own data by: 010-****-5678, 901231-1******
   replace       the kind in angle brackets: <KR_RRN>
-  hash          a keyed HMAC-SHA256 tag, the same for the same value in every file and run: <EMAIL:1f0c…>
-  pseudonymize  a consistent fake in the same format (valid date and check digit, Luhn-valid card): the
-                same person stays the same fake person across a whole training set
-  encrypt       reversible, AES-256-GCM-SIV: <ENC:KR_RRN:…>; `vow redact --decrypt` restores the values
+  hash          a keyed HMAC-SHA256 tag, equal for equal values in every file and run
+  pseudonymize  a consistent fake in the same format (real date, valid check digit, Luhn):
+                the same person stays the same fake person across a whole training set
+  encrypt       reversible AES-256-GCM-SIV token <ENC:KR_RRN:…>; --decrypt restores it
   keep          leave this kind as it is
-hash, pseudonymize and encrypt need --key-file: at least 32 bytes, for example `openssl rand -hex 32`.
-Keep the key secret and keep it: without it tags cannot be matched and encrypted values are lost.
+hash, pseudonymize and encrypt need --key-file: 32 bytes or more, e.g. `openssl rand -hex 32`.
+Keep the key secret and keep it: without it tags cannot be matched nor values decrypted.
 
-Text and Markdown, CSV, TSV and JSON Lines are streamed in constant memory on every core; a single JSON
-document is read whole (up to 256 MB). The output is written to a temporary file beside OUTPUT and renamed
-when complete, so a failed run never leaves a truncated file under OUTPUT's name.";
+Text and Markdown, CSV, TSV and JSON Lines are streamed in constant memory on every core; a
+single JSON document is read whole (up to 256 MB). The output is written to a temporary file
+beside OUTPUT and renamed when complete, so a failed run never leaves a truncated file under
+OUTPUT's name.";
 
 pub const REDACT_AFTER_LONG_HELP: &str = "\
 Examples:
