@@ -375,13 +375,15 @@ impl Scanner {
             // Whatever follows a code like `1Z999AA1…` is scanned on its own.
             return self.letter_prefixed(t, s, &groups[..g], out);
         }
+        // `$1,234.56 901231-…`: the amount is not a value, what follows it may be.
+        let amount_first = amount_before(t, s);
         let end_ok_last = !(g == MAX_GROUPS || e < n && (is_word(t[e]) || t[e] == b'@'));
         let plus = left == Some(b'+');
         let paren = left == Some(b'(');
 
         let mut gi = 0;
         while gi < g {
-            if gi > 0 && groups[gi].sep_before != b' ' {
+            if gi > 0 && groups[gi].sep_before != b' ' || gi == 0 && amount_first {
                 gi += 1;
                 continue;
             }
@@ -423,6 +425,9 @@ impl Scanner {
                 win.nd += len;
                 win.lens[win.ng] = len;
                 win.ng += 1;
+                if amount_after(t, grp.end) {
+                    continue;
+                }
                 let end_ok = if gj + 1 < g {
                     groups[gj + 1].sep_before == b' '
                 } else {
@@ -774,6 +779,34 @@ impl Scanner {
             }
         }
     }
+}
+
+/// Whether a currency sign or code precedes the number starting at `s` (`₩5,000`, `$1,234.56`,
+/// `KRW 30000`); a comma ends a digit group, so `1,234,567` starts here at its last group.
+fn amount_before(t: &[u8], s: usize) -> bool {
+    let mut k = s;
+    while k >= 2 && t[k - 1] == b',' && t[k - 2].is_ascii_digit() {
+        k -= 1;
+        while k > 0 && t[k - 1].is_ascii_digit() {
+            k -= 1;
+        }
+    }
+    let lead = &t[..k];
+    lead.ends_with("₩".as_bytes())
+        || lead.ends_with(b"$")
+        || lead.ends_with(b"KRW ")
+        || lead.ends_with(b"USD ")
+}
+
+/// Whether a currency word follows the number ending at `e` (`12,000원`, `3만원`, `30000 KRW`).
+fn amount_after(t: &[u8], e: usize) -> bool {
+    let after = &t[e..];
+    after.starts_with("원".as_bytes())
+        || after.starts_with("만원".as_bytes())
+        || after.starts_with(" 원".as_bytes())
+        || after.starts_with(b" KRW")
+        || after.starts_with(b" USD")
+        || after.starts_with("달러".as_bytes())
 }
 
 /// A whole value that can be a password or key: one word, 4 to 512 bytes.

@@ -51,14 +51,14 @@ pub fn card_issuer_known(digits: &[u8]) -> bool {
     }
 }
 
-/// The birth date and century a resident-number gender digit implies: `Some(true)` when YYMMDD with that
-/// century is a real date.
+/// Whether YYMMDD, in the century the seventh (gender) digit implies, is a real date.
 pub fn rrn_date_valid(digits: &[u8]) -> bool {
     if digits.len() < 7 {
         return false;
     }
+    // 9 and 0 mark births in the 1800s: nobody holding such a number is alive, so a number with them is a
+    // look-alike.
     let century = match digits[6] {
-        b'9' | b'0' => 1800,
         b'1' | b'2' | b'5' | b'6' => 1900,
         b'3' | b'4' | b'7' | b'8' => 2000,
         _ => return false,

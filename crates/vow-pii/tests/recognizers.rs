@@ -353,3 +353,27 @@ fn an_international_number_stops_where_its_country_says() {
         "+44 20 7946 0958",
     );
 }
+
+#[test]
+fn amounts_of_money_are_never_personal_data() {
+    none("12345678901원 입금 확인");
+    none("계좌 입금액 ₩1,234,567,890,123");
+    none("$4111111111111111 wire");
+    none("30000000000 KRW deposit");
+}
+
+#[test]
+fn resident_number_of_someone_born_in_the_1800s_is_a_look_alike() {
+    none("901231-9234567");
+    none("901231-0234567");
+}
+
+#[test]
+fn a_value_right_after_an_amount_is_still_found() {
+    one(
+        "refund of $1,234.56 901231-1234563 확인",
+        Entity::KrRrn,
+        "901231-1234563",
+    );
+    one("010-1234-5678 12000원", Entity::KrPhone, "010-1234-5678");
+}
