@@ -275,11 +275,13 @@ impl Scanner {
         let mut out = Vec::new();
         let mut i = 0;
         while let Some(p) = next_trigger(text, i) {
-            i = match text[p] {
+            let next = match text[p] {
                 b'@' => self.email(text, p, &mut out),
                 b':' => self.ipv6(text, p, &mut out),
                 _ => self.digits(text, p, extra_said, &mut out),
             };
+            // Every step moves forward, whatever a recognizer returns.
+            i = next.max(p + 1);
         }
         self.secrets(text, &mut out);
         if extra_said.positive & Entity::Secret.bit() != 0
@@ -661,7 +663,7 @@ impl Scanner {
                         score: 0.8,
                         validation: Validation::Structure,
                     });
-                    return j;
+                    return j.max(p + 1);
                 }
             }
         }

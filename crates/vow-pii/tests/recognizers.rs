@@ -377,3 +377,14 @@ fn a_value_right_after_an_amount_is_still_found() {
     );
     one("010-1234-5678 12000원", Entity::KrPhone, "010-1234-5678");
 }
+
+#[test]
+fn an_address_ending_before_a_trailing_colon_does_not_stall_the_scan() {
+    // Found by cargo-fuzz: the address's span ended before the colon that triggered it.
+    let f = Scanner::new()
+        .with_min_score(0.0)
+        .scan(b"\"::d:\xc8z\x00:\x00:\"");
+    assert!(f.len() <= 2);
+    let f = Scanner::new().scan(b"fe80::1: fe80::2:");
+    assert_eq!(f.len(), 2, "{f:?}");
+}
