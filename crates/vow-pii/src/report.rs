@@ -23,6 +23,8 @@ pub struct Report {
     /// Places where a line longer than the chunk size had to be cut with no safe boundary nearby; a value
     /// spanning such a cut may have been missed.
     pub hard_cuts: u64,
+    /// The highest score of any finding (0 when there is none).
+    pub max_score: f32,
 }
 
 /// What one CSV column holds.
@@ -57,6 +59,7 @@ impl Report {
     /// Counts a finding and keeps a masked example while there are fewer than three.
     pub fn add(&mut self, f: &Finding, value: &[u8]) {
         *self.counts.entry(f.entity).or_default() += 1;
+        self.max_score = self.max_score.max(f.score);
         let ex = self.examples.entry(f.entity).or_default();
         if ex.len() < EXAMPLES && value.len() <= 256 {
             let mut masked = Vec::new();
@@ -72,6 +75,7 @@ impl Report {
     pub fn merge(&mut self, other: Report) {
         self.bytes += other.bytes;
         self.hard_cuts += other.hard_cuts;
+        self.max_score = self.max_score.max(other.max_score);
         for (e, c) in other.counts {
             *self.counts.entry(e).or_default() += c;
         }

@@ -244,7 +244,9 @@ pub fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let job = Job {
         scanner: &scanner,
         redactor: None,
-        collect: true,
+        // Every finding is kept only for the JSON report (or to sort findings between --fail-at and
+        // --min-score); the text report needs counts alone, so memory stays flat on huge files.
+        collect: args.format == OutFormat::Json || args.fail_at < args.min_score,
         threads: threads(args.threads),
         limits: Limits::default(),
     };
@@ -290,7 +292,7 @@ pub fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             }
         };
         // Scored between fail-at and min-score: they decide the exit code but are not listed.
-        let fails = outcome.findings.iter().any(|f| f.score >= args.fail_at);
+        let fails = outcome.report.max_score >= args.fail_at;
         failed |= fails;
         if args.fail_at < args.min_score {
             outcome.findings.retain(|f| f.score >= args.min_score);
