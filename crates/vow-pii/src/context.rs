@@ -35,7 +35,14 @@ fn table() -> Vec<(&'static str, u32)> {
         rrn,
     );
     add(
-        &["생년월일", "id number", "신분증", "본인확인", "실명확인"],
+        &[
+            "생년월일",
+            "id number",
+            "신분증",
+            "본인확인",
+            "실명확인",
+            "birth",
+        ],
         rrn,
     );
     add(
@@ -219,6 +226,17 @@ fn table() -> Vec<(&'static str, u32)> {
             "code",
             "build",
             "빌드",
+            "timestamp",
+            "time",
+            "created",
+            "updated",
+            "date",
+            "epoch",
+            "ts",
+            "시간",
+            "일시",
+            "날짜",
+            "시각",
         ],
         NEG,
     );

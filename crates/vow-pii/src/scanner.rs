@@ -655,16 +655,14 @@ impl Scanner {
                 && hexy
                 && std::str::from_utf8(span).is_ok_and(|s| s.parse::<std::net::Ipv6Addr>().is_ok())
             {
-                {
-                    out.push(Finding {
-                        entity: Entity::IpAddress,
-                        start: k,
-                        end: j,
-                        score: 0.8,
-                        validation: Validation::Structure,
-                    });
-                    return j.max(p + 1);
-                }
+                out.push(Finding {
+                    entity: Entity::IpAddress,
+                    start: k,
+                    end: j,
+                    score: 0.8,
+                    validation: Validation::Structure,
+                });
+                return j.max(p + 1);
             }
         }
         // Not an address: go on right after the colon, so `Tel:010-1234-5678` is still read as a phone.
@@ -811,9 +809,14 @@ fn amount_after(t: &[u8], e: usize) -> bool {
         || after.starts_with("달러".as_bytes())
 }
 
-/// A whole value that can be a password or key: one word, 4 to 512 bytes.
+/// A whole value that can be a password or key: one word of 6 to 512 bytes, not only digits
+/// (`"total_tokens": 1234` is a count, not a token).
 fn is_secret_value(text: &[u8]) -> bool {
-    (4..=512).contains(&text.len()) && !text.iter().any(|b| b.is_ascii_whitespace())
+    (6..=512).contains(&text.len())
+        && !text.iter().any(|b| b.is_ascii_whitespace())
+        && !text
+            .iter()
+            .all(|b| b.is_ascii_digit() || b == &b'.' || b == &b'-')
 }
 
 /// The start of a driver-licence region name (`서울 `) right before `start`, if any.
@@ -881,25 +884,23 @@ fn classify(
 
     // Resident and foreigner registration numbers.
     if ((l == [6, 7] && w.sep_in(b"- ")) || l == [13]) && rrn_date_valid(d) {
-        {
-            let foreign = (b'5'..=b'8').contains(&d[6]);
-            let ok = if foreign {
-                frn_checksum(d)
-            } else {
-                rrn_checksum(d)
-            };
-            let base = match (w.contiguous(), ok) {
-                (false, true) => 0.95,
-                (false, false) => 0.6,
-                (true, true) => 0.85,
-                (true, false) => 0.5,
-            };
-            let e = if foreign { KrFrn } else { KrRrn };
-            push(
-                cands,
-                Cand::new(e, base, if ok { Checksum } else { Structure }),
-            );
-        }
+        let foreign = (b'5'..=b'8').contains(&d[6]);
+        let ok = if foreign {
+            frn_checksum(d)
+        } else {
+            rrn_checksum(d)
+        };
+        let base = match (w.contiguous(), ok) {
+            (false, true) => 0.95,
+            (false, false) => 0.6,
+            (true, true) => 0.85,
+            (true, false) => 0.5,
+        };
+        let e = if foreign { KrFrn } else { KrRrn };
+        push(
+            cands,
+            Cand::new(e, base, if ok { Checksum } else { Structure }),
+        );
     }
 
     // Payment cards.

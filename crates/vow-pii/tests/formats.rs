@@ -234,3 +234,22 @@ fn json_lines_are_redacted_line_by_line_and_bad_lines_are_named() {
     let err = run(Format::Jsonl, b"{\"a\": 1}\n{\"a\": \n").unwrap_err();
     assert!(matches!(err, FormatError::Json { line: 2, .. }), "{err}");
 }
+
+#[test]
+fn token_counts_in_ai_api_logs_are_not_secrets() {
+    let input = r#"{"usage": {"prompt_tokens": 1234, "completion_tokens": "5678", "total_tokens": 6912}, "api_key": "sk_abc_defghij"}"#;
+    let (out, _) = run(Format::Json, input.as_bytes()).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["usage"]["prompt_tokens"], 1234);
+    assert_eq!(v["usage"]["completion_tokens"], "5678");
+    assert_eq!(v["api_key"], "<SECRET>");
+}
+
+#[test]
+fn millisecond_timestamps_are_not_resident_numbers() {
+    // 1704067200000 is 2024-01-01T00:00:00Z; read as YYMMDD-G it would be a valid 2017 birth date.
+    let input = r#"{"created": 1704067200000, "meta": {"timestamp": "1704067200000"}}"#;
+    let (out, o) = run(Format::Json, input.as_bytes()).unwrap();
+    assert_eq!(text(&out), input);
+    assert_eq!(o.report.total(), 0);
+}
