@@ -280,7 +280,7 @@ impl Context {
         // Infallible for this fixed table of short literal words; fall back to an empty matcher regardless.
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostLongest)
             // A DFA: the table is small, and it is read once or twice per candidate.
             .kind(Some(AhoCorasickKind::DFA))
             .build(t.iter().map(|(w, _)| *w))
@@ -294,7 +294,7 @@ impl Context {
     /// Reads a window of text.
     pub(crate) fn read(&self, window: &[u8]) -> Said {
         let mut said = Said::default();
-        for m in self.ac.find_overlapping_iter(window) {
+        for m in self.ac.find_iter(window) {
             let bits = self.bits[m.pattern().as_usize()];
             // English words count only as whole words: "tel" in "hotel", "ip" in "ship" and "ver." in
             // "naver.com" say nothing.

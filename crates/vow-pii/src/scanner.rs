@@ -335,6 +335,22 @@ impl Scanner {
 
     fn digits(&self, t: &[u8], s: usize, extra: Said, out: &mut Vec<Finding>) -> usize {
         let n = t.len();
+        // Most numbers in text are short and alone (`3개`, `2023년`, `10시`): no kind is shorter than
+        // nine digits unless letters come first, so they are skipped before any work.
+        let mut j0 = s;
+        while j0 < n && t[j0].is_ascii_digit() {
+            j0 += 1;
+        }
+        let joined = j0 + 1 < n
+            && (matches!(t[j0], b'-' | b' ' | b'.' | b')') && t[j0 + 1].is_ascii_digit()
+                || t[j0] == b')'
+                    && j0 + 2 < n
+                    && matches!(t[j0 + 1], b' ' | b'-')
+                    && t[j0 + 2].is_ascii_digit());
+        let lettered = s > 0 && (t[s - 1].is_ascii_alphabetic() || t[s - 1] == b'_');
+        if j0 - s < 9 && !joined && !lettered {
+            return j0;
+        }
         let mut groups = [Group::default(); MAX_GROUPS];
         let mut g = 0;
         let mut j = s;
