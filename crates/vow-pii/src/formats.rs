@@ -7,7 +7,7 @@
 //! A single JSON document is read whole, up to [`Limits::json_max_bytes`].
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 use std::sync::{mpsc, Mutex};
 
 use serde::Serialize;
@@ -260,8 +260,6 @@ pub fn redact_json<R: BufRead, W: Write + ?Sized>(
         findings: d.findings,
     })
 }
-
-use std::io::Read;
 
 /// Counts findings of `scanned` (which sits at `base` within the chunk's input, or is a decoded value at
 /// that place when `decoded`), and keeps them located when the job collects.

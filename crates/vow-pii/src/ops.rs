@@ -369,12 +369,20 @@ fn pseudonymize(key: &Key, entity: Entity, value: &[u8], out: &mut Vec<u8>) {
             .position(|&b| b == b'-' || b == b'_')
             .map_or(4, |p| p + 1)
             .min(value.len()),
-        Entity::KrRrn | Entity::KrFrn => 0,
+        // The region code (a place, not a person) keeps a fake licence valid.
+        Entity::KrDriverLicense => value
+            .iter()
+            .position(u8::is_ascii_digit)
+            .map_or(0, |p| p + 2),
         _ => 0,
     };
+    let hex = entity == Entity::IpAddress;
     for (i, &b) in value.iter().enumerate() {
         let c = if i < keep {
             b
+        } else if hex && b.is_ascii_hexdigit() {
+            // IPv6 groups stay hexadecimal.
+            b"0123456789abcdef"[s.below(16) as usize]
         } else if b.is_ascii_digit() {
             s.digit()
         } else if b.is_ascii_lowercase() {
@@ -419,6 +427,27 @@ fn pseudonymize(key: &Key, entity: Entity, value: &[u8], out: &mut Vec<u8>) {
             });
             if let Some(c) = check {
                 v[pos[12]] = b'0' + c;
+            }
+        }
+        Entity::Iban => {
+            // Fresh check digits for the fake account, so it passes mod-97 like the real one.
+            let compact: Vec<usize> = (0..v.len())
+                .filter(|&i| v[i].is_ascii_alphanumeric())
+                .collect();
+            if compact.len() >= 5 {
+                let mut rem: u32 = 0;
+                for &i in compact[4..].iter().chain(&compact[..2]) {
+                    let b = v[i];
+                    rem = if b.is_ascii_digit() {
+                        (rem * 10 + u32::from(b - b'0')) % 97
+                    } else {
+                        (rem * 100 + u32::from(b.to_ascii_uppercase() - b'A') + 10) % 97
+                    };
+                }
+                rem = (rem * 100) % 97;
+                let check = 98 - rem;
+                v[compact[2]] = b'0' + (check / 10) as u8;
+                v[compact[3]] = b'0' + (check % 10) as u8;
             }
         }
         Entity::CreditCard | Entity::KrBrn if !pos.is_empty() => {

@@ -262,3 +262,29 @@ fn decrypting_a_stream_restores_tokens_across_block_boundaries() {
     assert_eq!(n, 2 * i);
     assert!(out == text.as_bytes());
 }
+
+#[test]
+fn pseudonymous_iban_ipv6_and_licence_stay_valid() {
+    let iban = one(
+        Operator::Pseudonymize,
+        Entity::Iban,
+        "DE89 3704 0044 0532 0130 00",
+    );
+    let compact: Vec<u8> = iban.bytes().filter(u8::is_ascii_alphanumeric).collect();
+    assert!(
+        iban.starts_with("DE") && vow_pii::validate::iban_valid(&compact),
+        "{iban}"
+    );
+    let ip = one(
+        Operator::Pseudonymize,
+        Entity::IpAddress,
+        "2001:db8::8a2e:370:7334",
+    );
+    assert!(ip.parse::<std::net::Ipv6Addr>().is_ok(), "{ip}");
+    let dl = one(
+        Operator::Pseudonymize,
+        Entity::KrDriverLicense,
+        "11-19-123456-01",
+    );
+    assert!(dl.starts_with("11-") && dl != "11-19-123456-01", "{dl}");
+}
