@@ -854,7 +854,7 @@ fn json_value(
         Arr,
     }
     let mut stack: Vec<Ctx> = Vec::new();
-    let mut key: Vec<u8> = Vec::new();
+    let mut key: std::borrow::Cow<'_, [u8]> = std::borrow::Cow::Borrowed(&[]);
     let mut expect_key = false;
     let mut seen_top = false;
     let mut i = 0;
@@ -924,19 +924,24 @@ fn json_value(
                 seen_top = true;
                 if expect_key {
                     key = if escapes {
-                        decode_json_string(raw).ok_or_else(|| err(s, "bad escape"))?
+                        std::borrow::Cow::Owned(
+                            decode_json_string(raw).ok_or_else(|| err(s, "bad escape"))?,
+                        )
                     } else {
-                        raw.to_vec()
+                        std::borrow::Cow::Borrowed(raw)
                     };
                     expect_key = false;
                     continue;
                 }
-                let value = if escapes {
-                    decode_json_string(raw).ok_or_else(|| err(s, "bad escape"))?
+                // Only a string with escapes is copied (decoded); the others are scanned in place.
+                let decoded;
+                let value: &[u8] = if escapes {
+                    decoded = decode_json_string(raw).ok_or_else(|| err(s, "bad escape"))?;
+                    &decoded
                 } else {
-                    raw.to_vec()
+                    raw
                 };
-                let found = job.scanner.scan_with_context(&value, &key);
+                let found = job.scanner.scan_with_context(value, &key);
                 if found.is_empty() {
                     continue;
                 }
@@ -948,19 +953,17 @@ fn json_value(
                 };
                 if escapes {
                     let span = Some((offset + s as u64, offset + i as u64));
-                    account_span(job, &c, &value, &found, 0, span, None, d);
+                    account_span(job, &c, value, &found, 0, span, None, d);
                 } else {
-                    account(job, &c, &value, &found, (s + 1) as u64, None, d);
+                    account(job, &c, value, &found, (s + 1) as u64, None, d);
                 }
-                if redacting {
-                    if let Some(r) = job.redactor {
-                        let mut red = Vec::with_capacity(value.len());
-                        r.apply(&value, &found, &mut red);
-                        if red != value {
-                            d.out.extend_from_slice(&t[copied..s]);
-                            push_json_string(&red, &mut d.out);
-                            copied = i;
-                        }
+                if let Some(r) = job.redactor {
+                    let mut red = Vec::with_capacity(value.len());
+                    r.apply(value, &found, &mut red);
+                    if red != value {
+                        d.out.extend_from_slice(&t[copied..s]);
+                        push_json_string(&red, &mut d.out);
+                        copied = i;
                     }
                 }
             }
