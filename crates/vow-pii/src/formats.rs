@@ -770,6 +770,7 @@ fn csv_chunk(job: &Job<'_>, c: &Chunk, delim: u8, names: &[String]) -> Result<Do
     let b = &c.bytes;
     let mut at = 0;
     let mut columns: Vec<ColumnReport> = Vec::new();
+    let mut rec_line = c.line;
     while at < b.len() {
         let end = csv_first_record_end(&b[at..]).map_or(b.len(), |p| at + p);
         let rec = &b[at..end];
@@ -796,7 +797,7 @@ fn csv_chunk(job: &Job<'_>, c: &Chunk, delim: u8, names: &[String]) -> Result<Do
             }
             let sub = Chunk {
                 offset: c.offset + (at + s + usize::from(quoted)) as u64,
-                line: c.line + memchr::memchr_iter(b'\n', &b[..at]).count() as u64,
+                line: rec_line,
                 bytes: Vec::new(),
                 hard_cut: false,
             };
@@ -831,6 +832,7 @@ fn csv_chunk(job: &Job<'_>, c: &Chunk, delim: u8, names: &[String]) -> Result<Do
         if job.redactor.is_some() {
             d.out.extend_from_slice(&rec[last..]);
         }
+        rec_line += memchr::memchr_iter(b'\n', rec).count() as u64;
         at = end;
     }
     d.report.columns = columns;
@@ -859,6 +861,13 @@ fn json_value(
     let mut seen_top = false;
     let mut i = 0;
     let mut copied = 0;
+    // Line numbers of findings inside a multi-line document, counted forward as the scan goes.
+    let (mut cur_line, mut line_pos) = (line, 0usize);
+    let mut line_at = |pos: usize| {
+        cur_line += memchr::memchr_iter(b'\n', &t[line_pos..pos.max(line_pos)]).count() as u64;
+        line_pos = line_pos.max(pos);
+        cur_line
+    };
     let n = t.len();
     let err = |i: usize, what: &'static str| {
         let l = if whole {
@@ -947,7 +956,7 @@ fn json_value(
                 }
                 let c = Chunk {
                     offset,
-                    line,
+                    line: line_at(s),
                     bytes: Vec::new(),
                     hard_cut: false,
                 };
@@ -985,7 +994,7 @@ fn json_value(
                 }
                 let c = Chunk {
                     offset,
-                    line,
+                    line: line_at(s),
                     bytes: Vec::new(),
                     hard_cut: false,
                 };

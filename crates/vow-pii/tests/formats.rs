@@ -253,3 +253,20 @@ fn millisecond_timestamps_are_not_resident_numbers() {
     assert_eq!(text(&out), input);
     assert_eq!(o.report.total(), 0);
 }
+
+#[test]
+fn findings_in_a_multi_line_json_document_carry_their_line() {
+    let input = "{\n  \"a\": 1,\n  \"phone\": \"010-1234-5678\"\n}\n";
+    let (_, o) = run(Format::Json, input.as_bytes()).unwrap();
+    assert_eq!(o.findings[0].line, 3);
+    let f = &o.findings[0];
+    assert_eq!(&input[f.start as usize..f.end as usize], "010-1234-5678");
+}
+
+#[test]
+fn findings_in_csv_carry_the_line_of_their_record() {
+    let input = "memo,phone\n\"two\nlines\",010-1234-5678\nx,010-9999-8888\n";
+    let (_, o) = run(Format::Csv, input.as_bytes()).unwrap();
+    let lines: Vec<u64> = o.findings.iter().map(|f| f.line).collect();
+    assert_eq!(lines, vec![2, 4]);
+}
