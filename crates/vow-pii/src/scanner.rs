@@ -967,7 +967,8 @@ fn classify(
                 };
                 push(
                     cands,
-                    Cand::new(KrPhone, base, Structure).lead(usize::from(paren)),
+                    Cand::new(KrPhone, base, Structure)
+                        .lead(usize::from(paren && w.first_sep == b')')),
                 );
             }
         }

@@ -388,3 +388,13 @@ fn an_address_ending_before_a_trailing_colon_does_not_stall_the_scan() {
     let f = Scanner::new().scan(b"fe80::1: fe80::2:");
     assert_eq!(f.len(), 2, "{f:?}");
 }
+
+#[test]
+fn a_phone_in_parentheses_leaves_them_balanced() {
+    one(
+        "phone number(010-1234-5678) 입니다",
+        Entity::KrPhone,
+        "010-1234-5678",
+    );
+    one("(02) 123-4567", Entity::KrPhone, "(02) 123-4567");
+}
