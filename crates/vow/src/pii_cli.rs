@@ -109,6 +109,7 @@ pub struct ScanArgs {
     pub paths: Vec<PathBuf>,
     /// `text` prints a table for people; `json` prints {files[{path, format, bytes, counts, examples,
     /// columns, findings[{entity, start, end, line, score, validation, masked}]}], totals, failed}.
+    /// The JSON report holds every finding in memory; the text report only counts.
     #[arg(long, value_enum, default_value_t = OutFormat::Text)]
     pub format: OutFormat,
     /// Exit with status 1 when any finding scores at least this (0 to 1).
