@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 mod atomic;
 mod init;
+mod pii_cli;
 mod policy_cli;
 mod policy_render;
 mod vault_cli;
@@ -32,6 +33,8 @@ Getting started:
   vow policy diff old.toml new.toml          what changed, and was it announced early enough?
   vow serve --policy vow-policy.toml         run the vault: personal data kept as the policy says
   vow audit verify                           is the access log intact?
+  vow scan chat-logs/                        personal data in files, by kind and file
+  vow redact chat.log -o chat.safe.log       a copy with personal data masked
 
 Exit codes: 0 success, 1 findings (lint findings, personal data found, notice too short),
 2 the input could not be read or is invalid.
@@ -55,6 +58,18 @@ enum Command {
     Init(init::InitArgs),
     #[command(about = "Check, render and compare policy files", long_about = policy_cli::POLICY_LONG_ABOUT)]
     Policy(policy_cli::PolicyArgs),
+    #[command(
+        about = "Find personal data in files: a table by kind and file, or JSON with byte offsets",
+        long_about = pii_cli::SCAN_LONG_ABOUT,
+        after_long_help = pii_cli::scan_after_long_help()
+    )]
+    Scan(pii_cli::ScanArgs),
+    #[command(
+        about = "Copy a file with its personal data masked, replaced, hashed, pseudonymised or encrypted",
+        long_about = pii_cli::REDACT_LONG_ABOUT,
+        after_long_help = pii_cli::REDACT_AFTER_LONG_HELP
+    )]
+    Redact(pii_cli::RedactArgs),
     #[command(
         about = "Run the personal-data vault (HTTP API) that enforces a policy file",
         long_about = vault_cli::SERVE_LONG_ABOUT
@@ -80,6 +95,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => vault_cli::serve(args),
         Command::Keys(args) => vault_cli::keys(args),
         Command::Audit(args) => vault_cli::audit(args),
+        Command::Scan(args) => pii_cli::run_scan(args),
+        Command::Redact(args) => pii_cli::run_redact(args),
     };
     match result {
         Ok(code) => code,

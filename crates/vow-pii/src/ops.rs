@@ -1,0 +1,626 @@
+//! Operators: what replaces a finding. Each keeps the text around it byte for byte.
+
+use aes_gcm_siv::aead::{Aead, KeyInit, Payload};
+use aes_gcm_siv::{Aes256GcmSiv, Nonce};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use crate::key::{hex, Key};
+use crate::validate::{brn_checksum, days_in_month, luhn, rrn_checksum};
+use crate::{Entity, Finding};
+
+/// What to put in place of a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operator {
+    /// Hide all but the parts people use to recognise their own data: `010-****-5678`, `901231-1******`.
+    Mask,
+    /// The kind in angle brackets: `<KR_RRN>`.
+    Replace,
+    /// A keyed HMAC-SHA256 of the value: the same value gives the same tag in every file and run with the
+    /// same key, so records can still be joined. `<KR_PHONE:3f0c…>`.
+    Hash,
+    /// A consistent, format-preserving fake: the same real value always becomes the same fake (with the
+    /// same key), and fakes keep separators, length and validity (dates, check digits, Luhn).
+    Pseudonymize,
+    /// Reversible: AES-256-GCM-SIV, deterministic, as `<ENC:KR_RRN:base64url>`; `decrypt_tokens` restores it.
+    Encrypt,
+    /// Leave the value as it is (for kinds a dataset may keep).
+    Keep,
+}
+
+impl Operator {
+    /// Parses an operator name: mask, replace, hash, pseudonymize (or pseudonymise), encrypt, keep.
+    pub fn parse(name: &str) -> Option<Operator> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "mask" => Operator::Mask,
+            "replace" | "tag" => Operator::Replace,
+            "hash" => Operator::Hash,
+            "pseudonymize" | "pseudonymise" | "fake" => Operator::Pseudonymize,
+            "encrypt" => Operator::Encrypt,
+            "keep" => Operator::Keep,
+            _ => return None,
+        })
+    }
+
+    /// Whether the operator needs a key.
+    pub fn needs_key(self) -> bool {
+        matches!(
+            self,
+            Operator::Hash | Operator::Pseudonymize | Operator::Encrypt
+        )
+    }
+}
+
+/// Applies operators to findings: a default, and a choice per kind.
+#[derive(Clone, Debug)]
+pub struct Redactor {
+    default: Operator,
+    per_entity: [Option<Operator>; Entity::ALL.len()],
+    key: Option<Key>,
+}
+
+/// Why a redactor could not be built.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RedactorError {
+    /// A keyed operator was chosen without a key.
+    #[error("the {0:?} operator needs a key (--key-file); make one with `openssl rand -hex 32 > vow.key`")]
+    NeedsKey(Operator),
+}
+
+impl Redactor {
+    /// A redactor using `default` for every kind.
+    pub fn new(default: Operator) -> Redactor {
+        Redactor {
+            default,
+            per_entity: [None; Entity::ALL.len()],
+            key: None,
+        }
+    }
+
+    /// Uses `op` for `entity` instead of the default.
+    pub fn with_operator(mut self, entity: Entity, op: Operator) -> Redactor {
+        self.per_entity[entity as usize] = Some(op);
+        self
+    }
+
+    /// Gives the keyed operators their key.
+    pub fn with_key(mut self, key: Key) -> Redactor {
+        self.key = Some(key);
+        self
+    }
+
+    /// The operator used for `entity`.
+    pub fn operator(&self, entity: Entity) -> Operator {
+        self.per_entity[entity as usize].unwrap_or(self.default)
+    }
+
+    /// Checks that every keyed operator in use has a key.
+    pub fn validate(&self) -> Result<(), RedactorError> {
+        if self.key.is_some() {
+            return Ok(());
+        }
+        match Entity::ALL
+            .into_iter()
+            .map(|e| self.operator(e))
+            .find(|op| op.needs_key())
+        {
+            Some(op) => Err(RedactorError::NeedsKey(op)),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes `text` to `out` with every finding replaced. Findings must be sorted and not overlap, as
+    /// [`crate::Scanner::scan`] returns them.
+    pub fn apply(&self, text: &[u8], findings: &[Finding], out: &mut Vec<u8>) {
+        let mut at = 0;
+        for f in findings {
+            if f.start < at || f.end > text.len() {
+                continue;
+            }
+            out.extend_from_slice(&text[at..f.start]);
+            self.replace(f.entity, &text[f.start..f.end], out);
+            at = f.end;
+        }
+        out.extend_from_slice(&text[at..]);
+    }
+
+    /// Writes the replacement of one value of kind `entity`.
+    pub fn replace(&self, entity: Entity, value: &[u8], out: &mut Vec<u8>) {
+        // `validate` refuses a keyed operator without a key; used without it anyway, a redactor degrades to
+        // the type tag, never to clear text.
+        let key = self.key.as_ref();
+        match self.operator(entity) {
+            Operator::Keep => out.extend_from_slice(value),
+            Operator::Mask => mask(entity, value, out),
+            Operator::Replace => tag(entity, out),
+            Operator::Hash => match key {
+                Some(k) => {
+                    let mac = Key::mac(
+                        k.hash_key(),
+                        &[entity.as_str().as_bytes(), &normalize(entity, value)],
+                    );
+                    out.push(b'<');
+                    out.extend_from_slice(entity.as_str().as_bytes());
+                    out.push(b':');
+                    out.extend_from_slice(hex(&mac[..16]).as_bytes());
+                    out.push(b'>');
+                }
+                None => tag(entity, out),
+            },
+            Operator::Pseudonymize => match key {
+                Some(k) => pseudonymize(k, entity, value, out),
+                None => tag(entity, out),
+            },
+            Operator::Encrypt => match key {
+                Some(k) => encrypt(k, entity, value, out),
+                None => tag(entity, out),
+            },
+        }
+    }
+}
+
+fn tag(entity: Entity, out: &mut Vec<u8>) {
+    out.push(b'<');
+    out.extend_from_slice(entity.as_str().as_bytes());
+    out.push(b'>');
+}
+
+/// The form two spellings of one value share: digits only for numbers, lower case for e-mail.
+fn normalize(entity: Entity, value: &[u8]) -> Vec<u8> {
+    match entity {
+        Entity::Email | Entity::Secret | Entity::IpAddress => value.to_ascii_lowercase(),
+        Entity::KrPassport | Entity::Iban => value
+            .iter()
+            .filter(|b| b.is_ascii_alphanumeric())
+            .map(u8::to_ascii_uppercase)
+            .collect(),
+        _ => {
+            let mut d: Vec<u8> = value.iter().copied().filter(u8::is_ascii_digit).collect();
+            // +82 10-… and 010-… are one number.
+            if matches!(entity, Entity::KrPhone)
+                && value.first() == Some(&b'+')
+                && d.starts_with(b"82")
+            {
+                d.drain(..2);
+                if d.first() != Some(&b'0') {
+                    d.insert(0, b'0');
+                }
+            }
+            d
+        }
+    }
+}
+
+/// Masking keeps length and separators and hides the characters that identify.
+fn mask(entity: Entity, value: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    out.extend_from_slice(value);
+    let v = &mut out[start..];
+    let count = |v: &[u8]| v.iter().filter(|b| b.is_ascii_alphanumeric()).count();
+    let n = count(v);
+    // Hides the letters and digits whose rank among the value's letters and digits is in `range`.
+    let hide = |v: &mut [u8], range: std::ops::Range<usize>| {
+        let mut k = 0;
+        for b in v.iter_mut() {
+            if b.is_ascii_alphanumeric() {
+                if range.contains(&k) {
+                    *b = b'*';
+                }
+                k += 1;
+            }
+        }
+    };
+    match entity {
+        Entity::KrRrn | Entity::KrFrn => hide(v, 7.min(n)..n),
+        Entity::KrPhone | Entity::Phone => {
+            // Keep the first group (010, 02, +82 10) and the last four digits.
+            let first_sep = v
+                .iter()
+                .skip(1)
+                .position(|b| !b.is_ascii_alphanumeric())
+                .map(|p| p + 1);
+            let keep_head = match first_sep {
+                Some(p) if p < v.len() / 2 + 2 => count(&v[..p]),
+                _ => 3.min(n),
+            };
+            let keep_head = if value.first() == Some(&b'+') {
+                // +82 10-1234-5678: keep the country code and the next group.
+                let second = v
+                    .iter()
+                    .skip(keep_head + 2)
+                    .position(|b| !b.is_ascii_alphanumeric());
+                second.map_or(keep_head, |p| count(&v[..(p + keep_head + 2).min(v.len())]))
+            } else {
+                keep_head
+            };
+            hide(v, keep_head.min(n.saturating_sub(4))..n.saturating_sub(4));
+        }
+        Entity::Email => {
+            let at = v.iter().position(|&b| b == b'@').unwrap_or(v.len());
+            for b in v.iter_mut().take(at).skip(1) {
+                *b = b'*';
+            }
+        }
+        Entity::IpAddress => {
+            // 192.168.*.* and 2001:db8:*:…: the network stays, the host goes.
+            let sep = if v.contains(&b':') { b':' } else { b'.' };
+            let mut seps = 0;
+            for b in v.iter_mut() {
+                if *b == sep {
+                    seps += 1;
+                } else if seps >= 2 && b.is_ascii_alphanumeric() {
+                    *b = b'*';
+                }
+            }
+        }
+        Entity::Secret => hide(v, 4.min(n)..n),
+        _ => hide(v, 0..n.saturating_sub(4)),
+    }
+}
+
+/// A stream of pseudo-random bytes from a keyed HMAC of the value: the same value always yields the same
+/// stream, so the same person stays the same fake person across files and runs.
+struct Stream<'k> {
+    key: &'k [u8; 32],
+    seed: [u8; 32],
+    block: [u8; 32],
+    pos: usize,
+    counter: u64,
+}
+
+impl<'k> Stream<'k> {
+    fn new(key: &'k Key, entity: Entity, value: &[u8]) -> Stream<'k> {
+        let seed = Key::mac(
+            key.pseudo_key(),
+            &[entity.as_str().as_bytes(), &normalize(entity, value)],
+        );
+        Stream {
+            key: key.pseudo_key(),
+            seed,
+            block: seed,
+            pos: 0,
+            counter: 0,
+        }
+    }
+    fn byte(&mut self) -> u8 {
+        if self.pos == 32 {
+            self.counter += 1;
+            self.block = Key::mac(self.key, &[&self.seed, &self.counter.to_be_bytes()]);
+            self.pos = 0;
+        }
+        let b = self.block[self.pos];
+        self.pos += 1;
+        b
+    }
+    fn below(&mut self, n: u32) -> u32 {
+        // Two bytes keep the bias below 1/250 for every n used here.
+        (u32::from(self.byte()) << 8 | u32::from(self.byte())) % n
+    }
+    fn digit(&mut self) -> u8 {
+        b'0' + self.below(10) as u8
+    }
+}
+
+/// Replaces characters in the value, keeping its separators, then fixes the check digit where the kind has
+/// one, so a fake resident number has a real date and a valid checksum and a fake card passes Luhn.
+fn pseudonymize(key: &Key, entity: Entity, value: &[u8], out: &mut Vec<u8>) {
+    let mut s = Stream::new(key, entity, value);
+    let start = out.len();
+    match entity {
+        Entity::Email => {
+            let at = value
+                .iter()
+                .rposition(|&b| b == b'@')
+                .unwrap_or(value.len());
+            let domain = value.get(at + 1..).unwrap_or_default().to_ascii_lowercase();
+            const FREE: [&[u8]; 11] = [
+                b"gmail.com",
+                b"naver.com",
+                b"daum.net",
+                b"hanmail.net",
+                b"kakao.com",
+                b"nate.com",
+                b"outlook.com",
+                b"hotmail.com",
+                b"yahoo.com",
+                b"icloud.com",
+                b"example.com",
+            ];
+            out.extend_from_slice(b"user");
+            for _ in 0..8 {
+                out.push(b'a' + s.below(26) as u8);
+            }
+            out.push(b'@');
+            out.extend_from_slice(if FREE.contains(&domain.as_slice()) {
+                &domain
+            } else {
+                b"example.com"
+            });
+            return;
+        }
+        Entity::IpAddress if !value.contains(&b':') => {
+            out.extend_from_slice(
+                format!("10.{}.{}.{}", s.below(256), s.below(256), 1 + s.below(254)).as_bytes(),
+            );
+            return;
+        }
+        _ => {}
+    }
+    // Characters that stay: separators always; the leading prefix that says what the value is (010, +82,
+    // sk-, the passport letter, the IBAN country).
+    let keep = match entity {
+        Entity::KrPhone | Entity::Phone => {
+            let p = value
+                .iter()
+                .skip(1)
+                .position(|b| !b.is_ascii_alphanumeric())
+                .map_or(3, |p| p + 1);
+            if value.first() == Some(&b'+') {
+                p
+            } else {
+                p.min(4)
+            }
+        }
+        Entity::CreditCard => 1,
+        Entity::KrPassport => 1,
+        Entity::Iban => 2,
+        Entity::Secret => value
+            .iter()
+            .position(|&b| b == b'-' || b == b'_')
+            .map_or(4, |p| p + 1)
+            .min(value.len()),
+        // The region code (a place, not a person) keeps a fake licence valid.
+        Entity::KrDriverLicense => value
+            .iter()
+            .position(u8::is_ascii_digit)
+            .map_or(0, |p| p + 2),
+        _ => 0,
+    };
+    let hex = entity == Entity::IpAddress;
+    for (i, &b) in value.iter().enumerate() {
+        let c = if i < keep {
+            b
+        } else if hex && b.is_ascii_hexdigit() {
+            // IPv6 groups stay hexadecimal.
+            b"0123456789abcdef"[s.below(16) as usize]
+        } else if b.is_ascii_digit() {
+            s.digit()
+        } else if b.is_ascii_lowercase() {
+            b'a' + s.below(26) as u8
+        } else if b.is_ascii_uppercase() {
+            b'A' + s.below(26) as u8
+        } else {
+            b
+        };
+        out.push(c);
+    }
+    let v = &mut out[start..];
+    let pos: Vec<usize> = (0..v.len()).filter(|&i| v[i].is_ascii_digit()).collect();
+    match entity {
+        Entity::KrRrn | Entity::KrFrn if pos.len() == 13 => {
+            // A real date, the original gender digit (the dataset keeps its shape), a valid check digit.
+            let gender = value
+                .iter()
+                .filter(|b| b.is_ascii_digit())
+                .nth(6)
+                .copied()
+                .unwrap_or(b'1');
+            let year = 1950 + s.below(60);
+            let month = 1 + s.below(12);
+            let day = 1 + s.below(days_in_month(year, month));
+            let gender = match (gender, year >= 2000) {
+                (g, _) if !g.is_ascii_digit() => b'1',
+                (g, true) if matches!(g, b'1' | b'2' | b'5' | b'6') => g + 2,
+                (g, false) if matches!(g, b'3' | b'4' | b'7' | b'8') => g - 2,
+                (g, _) => g,
+            };
+            let ymd = format!("{:02}{:02}{:02}", year % 100, month, day);
+            for (k, c) in ymd.bytes().enumerate() {
+                v[pos[k]] = c;
+            }
+            v[pos[6]] = gender;
+            let digits: Vec<u8> = pos.iter().map(|&i| v[i]).collect();
+            let check = (0..10u8).find(|c| {
+                let mut d = digits.clone();
+                d[12] = b'0' + c;
+                rrn_checksum(&d) || entity == Entity::KrFrn && crate::validate::frn_checksum(&d)
+            });
+            if let Some(c) = check {
+                v[pos[12]] = b'0' + c;
+            }
+        }
+        Entity::Iban => {
+            // Fresh check digits for the fake account, so it passes mod-97 like the real one.
+            let compact: Vec<usize> = (0..v.len())
+                .filter(|&i| v[i].is_ascii_alphanumeric())
+                .collect();
+            if compact.len() >= 5 {
+                let mut rem: u32 = 0;
+                for &i in compact[4..].iter().chain(&compact[..2]) {
+                    let b = v[i];
+                    rem = if b.is_ascii_digit() {
+                        (rem * 10 + u32::from(b - b'0')) % 97
+                    } else {
+                        (rem * 100 + u32::from(b.to_ascii_uppercase() - b'A') + 10) % 97
+                    };
+                }
+                rem = (rem * 100) % 97;
+                let check = 98 - rem;
+                v[compact[2]] = b'0' + (check / 10) as u8;
+                v[compact[3]] = b'0' + (check % 10) as u8;
+            }
+        }
+        Entity::CreditCard | Entity::KrBrn if !pos.is_empty() => {
+            let last = pos[pos.len() - 1];
+            let digits: Vec<u8> = pos.iter().map(|&i| v[i]).collect();
+            let fixed = (0..10u8).find(|c| {
+                let mut d = digits.clone();
+                let l = d.len() - 1;
+                d[l] = b'0' + c;
+                if entity == Entity::CreditCard {
+                    luhn(&d)
+                } else {
+                    brn_checksum(&d)
+                }
+            });
+            if let Some(c) = fixed {
+                v[last] = b'0' + c;
+            }
+        }
+        _ => {}
+    }
+}
+
+const ENC_PREFIX: &[u8] = b"<ENC:";
+
+fn encrypt(key: &Key, entity: Entity, value: &[u8], out: &mut Vec<u8>) {
+    let cipher =
+        Aes256GcmSiv::new_from_slice(key.cipher_key()).expect("a 32-byte key fits AES-256");
+    // Deterministic: the nonce is a keyed MAC of the value, so equal values give equal tokens (records stay
+    // joinable) and GCM-SIV stays safe when a nonce repeats with the same plaintext.
+    let mac = Key::mac(key.nonce_key(), &[entity.as_str().as_bytes(), value]);
+    let mut nonce_bytes = [0u8; 12];
+    nonce_bytes.copy_from_slice(&mac[..12]);
+    let nonce = Nonce::from(nonce_bytes);
+    let aad = entity.as_str().as_bytes();
+    let ct = cipher
+        .encrypt(&nonce, Payload { msg: value, aad })
+        .expect("AES-GCM-SIV encrypts any message shorter than 64 GiB");
+    let mut blob = nonce_bytes.to_vec();
+    blob.extend_from_slice(&ct);
+    out.extend_from_slice(ENC_PREFIX);
+    out.extend_from_slice(aad);
+    out.push(b':');
+    out.extend_from_slice(URL_SAFE_NO_PAD.encode(blob).as_bytes());
+    out.push(b'>');
+}
+
+/// Why a token could not be decrypted.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DecryptError {
+    /// The token is not `<ENC:KIND:base64url>`.
+    #[error("malformed encrypted token at byte {0}")]
+    Malformed(usize),
+    /// The key is not the one the token was made with, or the token was altered.
+    #[error("the token at byte {0} does not decrypt with this key (wrong key, or the token was altered)")]
+    WrongKey(usize),
+}
+
+/// Replaces every `<ENC:KIND:…>` token in `text` by the value it encrypts. Text without tokens is copied as
+/// is. `offset` is added to the byte positions in errors (the position of `text` in its file).
+pub fn decrypt_tokens(
+    key: &Key,
+    text: &[u8],
+    offset: usize,
+    out: &mut Vec<u8>,
+) -> Result<usize, DecryptError> {
+    let cipher =
+        Aes256GcmSiv::new_from_slice(key.cipher_key()).expect("a 32-byte key fits AES-256");
+    let mut at = 0;
+    let mut count = 0;
+    while let Some(p) = memchr::memmem::find(&text[at..], ENC_PREFIX).map(|p| p + at) {
+        out.extend_from_slice(&text[at..p]);
+        let body = p + ENC_PREFIX.len();
+        let bad = || DecryptError::Malformed(offset + p);
+        let colon = text[body..]
+            .iter()
+            .take(32)
+            .position(|&b| b == b':')
+            .ok_or_else(bad)?
+            + body;
+        let entity = std::str::from_utf8(&text[body..colon])
+            .ok()
+            .and_then(Entity::parse)
+            .ok_or_else(bad)?;
+        let close = text[colon..]
+            .iter()
+            .take(1 << 20)
+            .position(|&b| b == b'>')
+            .ok_or_else(bad)?
+            + colon;
+        let blob = URL_SAFE_NO_PAD
+            .decode(&text[colon + 1..close])
+            .map_err(|_| bad())?;
+        if blob.len() < 12 + 16 {
+            return Err(bad());
+        }
+        let mut nonce_bytes = [0u8; 12];
+        nonce_bytes.copy_from_slice(&blob[..12]);
+        let plain = cipher
+            .decrypt(
+                &Nonce::from(nonce_bytes),
+                Payload {
+                    msg: &blob[12..],
+                    aad: entity.as_str().as_bytes(),
+                },
+            )
+            .map_err(|_| DecryptError::WrongKey(offset + p))?;
+        out.extend_from_slice(&plain);
+        count += 1;
+        at = close + 1;
+    }
+    out.extend_from_slice(&text[at..]);
+    Ok(count)
+}
+
+/// Why a stream could not be decrypted.
+#[derive(Debug, thiserror::Error)]
+pub enum DecryptStreamError {
+    /// Reading or writing failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// A token did not decrypt.
+    #[error("{0}")]
+    Token(#[from] DecryptError),
+}
+
+/// Streams `reader` to `writer` with every `<ENC:…>` token decrypted, in bounded memory: the input is read
+/// in blocks, and only an unfinished token at a block's end is carried over to the next. Returns how many
+/// values were decrypted.
+pub fn decrypt_stream<R: std::io::Read, W: std::io::Write + ?Sized>(
+    key: &Key,
+    mut reader: R,
+    writer: &mut W,
+) -> Result<usize, DecryptStreamError> {
+    const BLOCK: usize = 1 << 20;
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * BLOCK);
+    let mut out = Vec::with_capacity(2 * BLOCK);
+    let mut offset = 0usize;
+    let mut count = 0;
+    let mut eof = false;
+    while !eof || !buf.is_empty() {
+        while !eof && buf.len() < BLOCK {
+            let start = buf.len();
+            buf.resize(start + BLOCK, 0);
+            match reader.read(&mut buf[start..]) {
+                Ok(0) => {
+                    buf.truncate(start);
+                    eof = true;
+                }
+                Ok(n) => buf.truncate(start + n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(start),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let cut = if eof {
+            buf.len()
+        } else {
+            // Keep back a tail that may be the start of `<ENC:`, and any token the cut would split.
+            let tail = buf.len() - (ENC_PREFIX.len() - 1);
+            match memchr::memmem::rfind(&buf[..tail], ENC_PREFIX) {
+                Some(p) if memchr::memchr(b'>', &buf[p..tail]).is_none() && tail - p < BLOCK => p,
+                _ => tail,
+            }
+        };
+        out.clear();
+        count += decrypt_tokens(key, &buf[..cut], offset, &mut out)?;
+        writer.write_all(&out)?;
+        buf.drain(..cut);
+        offset += cut;
+        if eof && cut == 0 {
+            break;
+        }
+    }
+    writer.flush()?;
+    Ok(count)
+}

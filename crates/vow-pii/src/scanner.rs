@@ -1,0 +1,1166 @@
+//! The single pass over a text. A cheap search for the bytes every kind is anchored on (digits, `@`, `:`)
+//! finds candidates; each candidate is cut into digit groups and handed to the validators; a second, SIMD
+//! accelerated pass (aho-corasick) looks for the prefixes of secrets. Works on bytes, so invalid UTF-8 is
+//! scanned (and later passed through) as it is.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::context::{Context, Said, WINDOW_AFTER, WINDOW_BEFORE};
+use crate::validate::*;
+use crate::{Entity, Finding, Validation};
+
+/// The default threshold: findings scored below it are not reported.
+pub const DEFAULT_MIN_SCORE: f32 = 0.5;
+
+/// Default score added by a context word naming the kind, and removed by one naming a look-alike.
+const BOOST: f32 = 0.35;
+const PENALTY: f32 = 0.35;
+
+/// Digit groups one candidate may have before the rest is treated as a new candidate.
+const MAX_GROUPS: usize = 16;
+/// The longest digit string any recognizer validates.
+const MAX_DIGITS: usize = 24;
+
+/// Finds personal data in bytes. Build once (it compiles its word tables) and share across threads.
+pub struct Scanner {
+    context: Context,
+    secrets: AhoCorasick,
+    secret_kinds: Vec<SecretKind>,
+    min_score: f32,
+}
+
+impl std::fmt::Debug for Scanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scanner")
+            .field("min_score", &self.min_score)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Scanner::new()
+    }
+}
+
+#[derive(Clone, Copy)]
+enum SecretKind {
+    /// A vendor prefix followed by at least `min` token characters (exactly `min` when `exact`).
+    Prefix {
+        min: usize,
+        exact: bool,
+        upper_only: bool,
+    },
+    /// A JSON Web Token: three base64url segments.
+    Jwt,
+    /// `Bearer <token>`: only the token is reported.
+    Bearer,
+    /// `password = value`, `api_key: value`: only the value is reported.
+    KeyValue,
+}
+
+fn secret_table() -> Vec<(&'static str, SecretKind)> {
+    use SecretKind::*;
+    let p = |min| Prefix {
+        min,
+        exact: false,
+        upper_only: false,
+    };
+    let mut t = vec![
+        ("sk-", p(20)),
+        ("sk_live_", p(16)),
+        ("sk_test_", p(16)),
+        ("rk_live_", p(16)),
+        ("ghp_", p(30)),
+        ("gho_", p(30)),
+        ("ghu_", p(30)),
+        ("ghs_", p(30)),
+        ("ghr_", p(30)),
+        ("github_pat_", p(30)),
+        ("glpat-", p(20)),
+        ("xoxb-", p(10)),
+        ("xoxp-", p(10)),
+        ("xoxa-", p(10)),
+        ("xoxr-", p(10)),
+        ("xoxs-", p(10)),
+        (
+            "AKIA",
+            Prefix {
+                min: 16,
+                exact: true,
+                upper_only: true,
+            },
+        ),
+        (
+            "ASIA",
+            Prefix {
+                min: 16,
+                exact: true,
+                upper_only: true,
+            },
+        ),
+        (
+            "AIza",
+            Prefix {
+                min: 35,
+                exact: true,
+                upper_only: false,
+            },
+        ),
+        ("hf_", p(30)),
+        ("ya29.", p(20)),
+        ("eyJ", Jwt),
+        ("Bearer ", Bearer),
+        ("bearer ", Bearer),
+        ("BEARER ", Bearer),
+    ];
+    for w in [
+        "password",
+        "Password",
+        "PASSWORD",
+        "passwd",
+        "pwd",
+        "api_key",
+        "apikey",
+        "apiKey",
+        "API_KEY",
+        "api-key",
+        "secret",
+        "Secret",
+        "SECRET",
+        "access_token",
+        "auth_token",
+        "client_secret",
+        "비밀번호",
+    ] {
+        t.push((w, KeyValue));
+    }
+    t
+}
+
+fn is_alnum(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+fn is_token(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// A digit group: byte range and the separator byte before it (0 for the first group).
+#[derive(Clone, Copy, Default)]
+struct Group {
+    start: usize,
+    end: usize,
+    sep_before: u8,
+}
+
+/// One way to read a candidate, before context.
+#[derive(Clone, Copy)]
+struct Cand {
+    entity: Entity,
+    base: f32,
+    validation: Validation,
+    boost: f32,
+    /// Bytes before the first group that belong to the value (`+`, `(`, a region name).
+    lead: usize,
+}
+
+impl Cand {
+    fn new(entity: Entity, base: f32, validation: Validation) -> Cand {
+        Cand {
+            entity,
+            base,
+            validation,
+            boost: BOOST,
+            lead: 0,
+        }
+    }
+    fn boost(mut self, b: f32) -> Cand {
+        self.boost = b;
+        self
+    }
+    fn lead(mut self, lead: usize) -> Cand {
+        self.lead = lead;
+        self
+    }
+    fn score(&self, said: Said) -> f32 {
+        let mut s = self.base;
+        if said.positive & self.entity.bit() != 0 {
+            s += self.boost;
+        }
+        if said.negative && self.validation != Validation::Checksum {
+            s -= PENALTY;
+        }
+        s.clamp(0.0, 1.0)
+    }
+}
+
+/// The digits and shape of a window of consecutive groups.
+struct Win {
+    digits: [u8; MAX_DIGITS],
+    nd: usize,
+    lens: [usize; MAX_GROUPS],
+    ng: usize,
+    /// The separator shared by every gap, or 0 for one group; `None` when gaps differ.
+    sep: Option<u8>,
+    /// The first gap's separator (`)` in `(02) 123-4567`).
+    first_sep: u8,
+    /// The gaps after the first do not all share one separator (`+81 3-1234-5678 06`).
+    rest_mixed: bool,
+    rest_sep: u8,
+}
+
+impl Win {
+    fn d(&self) -> &[u8] {
+        &self.digits[..self.nd]
+    }
+    fn lens(&self) -> &[usize] {
+        &self.lens[..self.ng]
+    }
+    fn contiguous(&self) -> bool {
+        self.ng == 1
+    }
+    fn sep_in(&self, set: &[u8]) -> bool {
+        matches!(self.sep, Some(s) if set.contains(&s))
+    }
+}
+
+const REGIONS: [&str; 17] = [
+    "서울", "부산", "경기", "강원", "충북", "충남", "전북", "전남", "경북", "경남", "제주", "대구",
+    "인천", "광주", "대전", "울산", "세종",
+];
+
+impl Scanner {
+    /// A scanner reporting findings scored at least [`DEFAULT_MIN_SCORE`].
+    pub fn new() -> Scanner {
+        let table = secret_table();
+        let secrets = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(table.iter().map(|(w, _)| *w))
+            .expect("the fixed table of secret prefixes always compiles");
+        Scanner {
+            context: Context::new(),
+            secrets,
+            secret_kinds: table.into_iter().map(|(_, k)| k).collect(),
+            min_score: DEFAULT_MIN_SCORE,
+        }
+    }
+
+    /// Reports only findings scored at least `min_score` (0.0 reports every candidate).
+    pub fn with_min_score(mut self, min_score: f32) -> Scanner {
+        self.min_score = min_score;
+        self
+    }
+
+    /// The threshold in use.
+    pub fn min_score(&self) -> f32 {
+        self.min_score
+    }
+
+    /// Finds personal data in `text`. Findings are sorted, do not overlap, and their offsets index `text`.
+    pub fn scan(&self, text: &[u8]) -> Vec<Finding> {
+        self.scan_with_context(text, &[])
+    }
+
+    /// Like [`Scanner::scan`], with extra context that applies to the whole text: a JSON key, a CSV column
+    /// header. A key that names a secret (`password`, `api_key`) makes a whole one-word value a secret.
+    pub fn scan_with_context(&self, text: &[u8], extra: &[u8]) -> Vec<Finding> {
+        let extra_said = if extra.is_empty() {
+            Said::default()
+        } else {
+            self.context.read(extra)
+        };
+        let mut out = Vec::new();
+        let mut i = 0;
+        while let Some(p) = next_trigger(text, i) {
+            let next = match text[p] {
+                b'@' => self.email(text, p, &mut out),
+                b':' => self.ipv6(text, p, &mut out),
+                _ => self.digits(text, p, extra_said, &mut out),
+            };
+            // Every step moves forward, whatever a recognizer returns.
+            i = next.max(p + 1);
+        }
+        self.secrets(text, &mut out);
+        if extra_said.positive & Entity::Secret.bit() != 0
+            && is_secret_value(text)
+            && out.is_empty()
+        {
+            out.push(Finding {
+                entity: Entity::Secret,
+                start: 0,
+                end: text.len(),
+                score: 0.8,
+                validation: Validation::Context,
+            });
+        }
+        out.retain(|f| f.score >= self.min_score);
+        resolve_overlaps(&mut out);
+        out
+    }
+
+    /// Whether a column header or key names a kind of personal data (`전화번호`, `email`, `card_no`).
+    pub fn header_names_pii(&self, header: &[u8]) -> bool {
+        self.context.read(header).positive != 0
+    }
+
+    /// Context before a value: up to the line start, or the previous number, whose context it is.
+    fn said_before(&self, text: &[u8], start: usize, extra: Said) -> Said {
+        let mut from = start.saturating_sub(WINDOW_BEFORE);
+        if let Some(k) = text[from..start]
+            .iter()
+            .rposition(|&b| b == b'\n' || b.is_ascii_digit())
+        {
+            from += k + 1;
+        }
+        self.context.read(&text[from..start]).merge(extra)
+    }
+
+    /// Context after a value: only Korean words right after it ("…로 전화 주세요", "… 계좌로 환불"),
+    /// up to a sentence end or the next number.
+    fn said_after(&self, text: &[u8], end: usize) -> Said {
+        let attached = |k: usize| k < text.len() && text[k] >= 0x80;
+        if !(attached(end) || text.get(end) == Some(&b' ') && attached(end + 1)) {
+            return Said::default();
+        }
+        let to = (end + WINDOW_AFTER).min(text.len());
+        let to = text[end..to]
+            .iter()
+            .position(|&b| matches!(b, b'\n' | b'.' | b'!' | b'?' | b',') || b.is_ascii_digit())
+            .map_or(to, |k| end + k);
+        self.context.read(&text[end..to]).positive_only()
+    }
+
+    fn digits(&self, t: &[u8], s: usize, extra: Said, out: &mut Vec<Finding>) -> usize {
+        let n = t.len();
+        // Most numbers in text are short and alone (`3개`, `2023년`, `10시`): no kind is shorter than
+        // nine digits unless letters come first, so they are skipped before any work.
+        let mut j0 = s;
+        while j0 < n && t[j0].is_ascii_digit() {
+            j0 += 1;
+        }
+        let joined = j0 + 1 < n
+            && (matches!(t[j0], b'-' | b' ' | b'.' | b')') && t[j0 + 1].is_ascii_digit()
+                || t[j0] == b')'
+                    && j0 + 2 < n
+                    && matches!(t[j0 + 1], b' ' | b'-')
+                    && t[j0 + 2].is_ascii_digit());
+        let lettered = s > 0 && (t[s - 1].is_ascii_alphabetic() || t[s - 1] == b'_');
+        if j0 - s < 9 && !joined && !lettered {
+            return j0;
+        }
+        let mut groups = [Group::default(); MAX_GROUPS];
+        let mut g = 0;
+        let mut j = s;
+        let mut sep_before = 0u8;
+        loop {
+            let gs = j;
+            while j < n && t[j].is_ascii_digit() {
+                j += 1;
+            }
+            groups[g] = Group {
+                start: gs,
+                end: j,
+                sep_before,
+            };
+            g += 1;
+            if g == MAX_GROUPS || j + 1 >= n {
+                break;
+            }
+            let c = t[j];
+            // `)` separates only an area code: `(02)123-4567`, `02) 123-4567`.
+            if (matches!(c, b'-' | b' ' | b'.') || c == b')' && g == 1) && t[j + 1].is_ascii_digit()
+            {
+                sep_before = c;
+                j += 1;
+            } else if c == b')'
+                && g == 1
+                && matches!(t[j + 1], b' ' | b'-')
+                && j + 2 < n
+                && t[j + 2].is_ascii_digit()
+            {
+                sep_before = c;
+                j += 2;
+            } else {
+                break;
+            }
+        }
+        let e = j;
+        let left = s.checked_sub(1).map(|k| t[k]);
+        if left.is_some_and(|b| b.is_ascii_alphabetic() || b == b'_') {
+            // Whatever follows a code like `1Z999AA1…` is scanned on its own.
+            return self.letter_prefixed(t, s, &groups[..g], out);
+        }
+        // `$1,234.56 901231-…`: the amount is not a value, what follows it may be.
+        let amount_first = amount_before(t, s);
+        let end_ok_last = !(g == MAX_GROUPS || e < n && (is_word(t[e]) || t[e] == b'@'));
+        let plus = left == Some(b'+');
+        let paren = left == Some(b'(');
+
+        let mut gi = 0;
+        while gi < g {
+            if gi > 0 && groups[gi].sep_before != b' ' || gi == 0 && amount_first {
+                gi += 1;
+                continue;
+            }
+            let mut said: Option<Said> = None;
+            let mut best: Option<(Cand, f32, usize)> = None;
+            let mut win = Win {
+                digits: [0; MAX_DIGITS],
+                nd: 0,
+                lens: [0; MAX_GROUPS],
+                ng: 0,
+                sep: Some(0),
+                first_sep: 0,
+                rest_mixed: false,
+                rest_sep: 0,
+            };
+            for (gj, grp) in groups.iter().enumerate().take(g).skip(gi) {
+                let len = grp.end - grp.start;
+                if win.nd + len > MAX_DIGITS {
+                    break;
+                }
+                if win.ng > 0 {
+                    if win.ng == 1 {
+                        win.first_sep = grp.sep_before;
+                        win.sep = Some(grp.sep_before);
+                    } else {
+                        if win.sep != Some(grp.sep_before) {
+                            win.sep = None;
+                        }
+                        if win.ng >= 2 {
+                            if win.rest_sep == 0 {
+                                win.rest_sep = grp.sep_before;
+                            } else if win.rest_sep != grp.sep_before {
+                                win.rest_mixed = true;
+                            }
+                        }
+                    }
+                }
+                win.digits[win.nd..win.nd + len].copy_from_slice(&t[grp.start..grp.end]);
+                win.nd += len;
+                win.lens[win.ng] = len;
+                win.ng += 1;
+                if amount_after(t, grp.end) {
+                    continue;
+                }
+                let end_ok = if gj + 1 < g {
+                    groups[gj + 1].sep_before == b' '
+                } else {
+                    end_ok_last
+                };
+                if !end_ok {
+                    continue;
+                }
+                let at_start = gi == 0;
+                let mut cands: [Option<Cand>; 4] = [None; 4];
+                let region = if win.lens() == [2, 6, 2] {
+                    region_before(t, groups[gi].start)
+                } else {
+                    None
+                };
+                classify(
+                    &win,
+                    at_start && plus,
+                    at_start && paren,
+                    region,
+                    &mut cands,
+                );
+                let mut after: Option<Said> = None;
+                for c in cands.into_iter().flatten() {
+                    let before = *said.get_or_insert_with(|| {
+                        self.said_before(t, groups[gi].start - c.lead, extra)
+                    });
+                    // A look-alike word right before the value outweighs anything after it.
+                    let sd = if before.negative {
+                        before
+                    } else {
+                        before.merge(*after.get_or_insert_with(|| self.said_after(t, grp.end)))
+                    };
+                    let score = c.score(sd);
+                    let better = match best {
+                        None => true,
+                        // On a tie the shorter reading wins: `+1 415 555 0132 85` is a phone and a number.
+                        Some((_, bs, _)) => score > bs,
+                    };
+                    if better {
+                        best = Some((c, score, gj));
+                    }
+                }
+            }
+            match best {
+                Some((c, score, gj)) => {
+                    out.push(Finding {
+                        entity: c.entity,
+                        start: groups[gi].start - c.lead,
+                        end: groups[gj].end,
+                        score,
+                        validation: c.validation,
+                    });
+                    gi = gj + 1;
+                }
+                None => gi += 1,
+            }
+        }
+        e
+    }
+
+    /// Digits right after letters: passports (`M12345678`, `M123A4567`) and IBANs (`DE89 3704 ...`).
+    fn letter_prefixed(
+        &self,
+        t: &[u8],
+        s: usize,
+        groups: &[Group],
+        out: &mut Vec<Finding>,
+    ) -> usize {
+        let n = t.len();
+        let g0 = groups[0];
+        let before = |k: usize| k == 0 || !is_alnum(t[k - 1]);
+        // IBAN: two capital letters, two check digits.
+        if s >= 2
+            && t[s - 1].is_ascii_uppercase()
+            && t[s - 2].is_ascii_uppercase()
+            && before(s - 2)
+            && g0.end - g0.start >= 2
+        {
+            let mut compact = [0u8; 34];
+            let mut ends = [0usize; 34];
+            let mut k = 0;
+            let mut j = s - 2;
+            while j < n && k < 34 {
+                let b = t[j];
+                if b.is_ascii_uppercase() || b.is_ascii_digit() {
+                    compact[k] = b;
+                    ends[k] = j + 1;
+                    k += 1;
+                    j += 1;
+                } else if b == b' '
+                    && j + 1 < n
+                    && (t[j + 1].is_ascii_uppercase() || t[j + 1].is_ascii_digit())
+                {
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            for len in (15..=k).rev() {
+                let end = ends[len - 1];
+                if (end >= n || !is_alnum(t[end])) && iban_valid(&compact[..len]) {
+                    out.push(Finding {
+                        entity: Entity::Iban,
+                        start: s - 2,
+                        end,
+                        score: 0.95,
+                        validation: Validation::Checksum,
+                    });
+                    return end;
+                }
+            }
+        }
+        // Passports: M, S, R, O, D, G and eight digits (old), or a letter, three digits, a letter, four digits
+        // (2021 format).
+        if s >= 1 && b"MSRODG".contains(&t[s - 1]) && before(s - 1) {
+            let glen = g0.end - g0.start;
+            let free = |k: usize| {
+                k >= n
+                    || !(is_alnum(t[k]) || t[k] == b'-' && k + 1 < n && t[k + 1].is_ascii_digit())
+            };
+            if glen == 8 && free(g0.end) {
+                out.push(self.passport(t, s - 1, g0.end, 0.55));
+                return g0.end;
+            }
+            let k = g0.end;
+            if glen == 3
+                && k + 5 <= n
+                && t[k].is_ascii_uppercase()
+                && t[k + 1..k + 5].iter().all(u8::is_ascii_digit)
+                && free(k + 5)
+            {
+                out.push(self.passport(t, s - 1, k + 5, 0.75));
+                return k + 5;
+            }
+        }
+        g0.end
+    }
+
+    fn passport(&self, t: &[u8], start: usize, end: usize, base: f32) -> Finding {
+        let c = Cand::new(Entity::KrPassport, base, Validation::Structure);
+        let score = c.score(self.said_before(t, start, Said::default()));
+        Finding {
+            entity: Entity::KrPassport,
+            start,
+            end,
+            score,
+            validation: Validation::Structure,
+        }
+    }
+
+    fn email(&self, t: &[u8], p: usize, out: &mut Vec<Finding>) -> usize {
+        let n = t.len();
+        let local_char = |b: u8| b.is_ascii_alphanumeric() || b"._%+-".contains(&b);
+        let mut k = p;
+        while k > 0 && local_char(t[k - 1]) && p - k < 64 {
+            k -= 1;
+        }
+        while k < p && !t[k].is_ascii_alphanumeric() {
+            k += 1;
+        }
+        if k == p {
+            return p + 1;
+        }
+        let mut j = p + 1;
+        let mut labels = 0;
+        let mut last = (j, j);
+        loop {
+            let ls = j;
+            while j < n && (is_alnum(t[j]) || t[j] == b'-') && j - ls < 63 {
+                j += 1;
+            }
+            if j == ls {
+                break;
+            }
+            labels += 1;
+            last = (ls, j);
+            if j + 1 < n && t[j] == b'.' && is_alnum(t[j + 1]) {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let tld = &t[last.0..last.1];
+        if labels >= 2 && tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic) {
+            out.push(Finding {
+                entity: Entity::Email,
+                start: k,
+                end: last.1,
+                score: 0.95,
+                validation: Validation::Structure,
+            });
+            return last.1;
+        }
+        p + 1
+    }
+
+    fn ipv6(&self, t: &[u8], p: usize, out: &mut Vec<Finding>) -> usize {
+        let n = t.len();
+        let v6 = |b: u8| b.is_ascii_hexdigit() || b == b':';
+        let mut k = p;
+        while k > 0 && v6(t[k - 1]) && p - k < 40 {
+            k -= 1;
+        }
+        let mut j = p;
+        while j < n && (v6(t[j]) || t[j] == b'.') && j - k < 45 {
+            j += 1;
+        }
+        while j > p + 1 && matches!(t[j - 1], b'.') {
+            j -= 1;
+        }
+        if j > k + 2 && t[j - 1] == b':' && t[j - 2] != b':' {
+            j -= 1;
+        }
+        let span = &t[k..j];
+        let colons = span.iter().filter(|&&b| b == b':').count();
+        let left_ok = k == 0 || !is_word(t[k - 1]);
+        let right_ok = j >= n || !is_word(t[j]);
+        if colons >= 2 && left_ok && right_ok && span.iter().any(|b| b.is_ascii_hexdigit()) {
+            let compressed = memchr::memmem::find(span, b"::").is_some();
+            let hexy = span.iter().any(|b| b.is_ascii_alphabetic()) || colons >= 4;
+            if (compressed || colons == 7)
+                && hexy
+                && std::str::from_utf8(span).is_ok_and(|s| s.parse::<std::net::Ipv6Addr>().is_ok())
+            {
+                out.push(Finding {
+                    entity: Entity::IpAddress,
+                    start: k,
+                    end: j,
+                    score: 0.8,
+                    validation: Validation::Structure,
+                });
+                return j.max(p + 1);
+            }
+        }
+        // Not an address: go on right after the colon, so `Tel:010-1234-5678` is still read as a phone.
+        p + 1
+    }
+
+    fn secrets(&self, t: &[u8], out: &mut Vec<Finding>) {
+        let n = t.len();
+        for m in self.secrets.find_iter(t) {
+            let (ms, me) = (m.start(), m.end());
+            if ms > 0
+                && is_word(t[ms - 1])
+                && !matches!(
+                    self.secret_kinds[m.pattern().as_usize()],
+                    SecretKind::KeyValue
+                )
+            {
+                continue;
+            }
+            match self.secret_kinds[m.pattern().as_usize()] {
+                SecretKind::Prefix {
+                    min,
+                    exact,
+                    upper_only,
+                } => {
+                    let mut j = me;
+                    while j < n
+                        && (if upper_only {
+                            t[j].is_ascii_uppercase() || t[j].is_ascii_digit()
+                        } else {
+                            is_token(t[j]) || t[j] == b'.' && j + 1 < n && is_token(t[j + 1])
+                        })
+                    {
+                        j += 1;
+                    }
+                    let len = j - me;
+                    if (exact && len == min) || (!exact && len >= min) {
+                        out.push(Finding {
+                            entity: Entity::Secret,
+                            start: ms,
+                            end: j,
+                            score: 0.95,
+                            validation: Validation::Structure,
+                        });
+                    }
+                }
+                SecretKind::Jwt => {
+                    let mut j = ms;
+                    let mut dots = 0;
+                    while j < n && (is_token(t[j]) || t[j] == b'.') {
+                        dots += usize::from(t[j] == b'.');
+                        j += 1;
+                    }
+                    if dots == 2 && j - ms >= 30 {
+                        out.push(Finding {
+                            entity: Entity::Secret,
+                            start: ms,
+                            end: j,
+                            score: 0.9,
+                            validation: Validation::Structure,
+                        });
+                    }
+                }
+                SecretKind::Bearer => {
+                    let mut j = me;
+                    while j < n && (is_token(t[j]) || b"._~+/=".contains(&t[j])) {
+                        j += 1;
+                    }
+                    if j - me >= 16 {
+                        out.push(Finding {
+                            entity: Entity::Secret,
+                            start: me,
+                            end: j,
+                            score: 0.85,
+                            validation: Validation::Structure,
+                        });
+                    }
+                }
+                SecretKind::KeyValue => {
+                    if ms > 0 && t[ms - 1].is_ascii_alphabetic() {
+                        continue;
+                    }
+                    let mut j = me;
+                    while j < n && (is_word(t[j]) || t[j] == b'-') && j - me < 24 {
+                        j += 1;
+                    }
+                    while j < n && matches!(t[j], b'"' | b'\'') {
+                        j += 1;
+                    }
+                    while j < n && t[j] == b' ' {
+                        j += 1;
+                    }
+                    if j >= n || !matches!(t[j], b':' | b'=') {
+                        continue;
+                    }
+                    j += 1;
+                    while j < n && matches!(t[j], b' ' | b'"' | b'\'') {
+                        j += 1;
+                    }
+                    let vs = j;
+                    while j < n && !t[j].is_ascii_whitespace() && !b"\"',;&<>".contains(&t[j]) {
+                        j += 1;
+                    }
+                    if j - vs >= 6 {
+                        out.push(Finding {
+                            entity: Entity::Secret,
+                            start: vs,
+                            end: j,
+                            score: 0.75,
+                            validation: Validation::Context,
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether a currency sign or code precedes the number starting at `s` (`₩5,000`, `$1,234.56`,
+/// `KRW 30000`); a comma ends a digit group, so `1,234,567` starts here at its last group.
+fn amount_before(t: &[u8], s: usize) -> bool {
+    let mut k = s;
+    while k >= 2 && t[k - 1] == b',' && t[k - 2].is_ascii_digit() {
+        k -= 1;
+        while k > 0 && t[k - 1].is_ascii_digit() {
+            k -= 1;
+        }
+    }
+    let lead = &t[..k];
+    lead.ends_with("₩".as_bytes())
+        || lead.ends_with(b"$")
+        || lead.ends_with(b"KRW ")
+        || lead.ends_with(b"USD ")
+}
+
+/// Whether a currency word follows the number ending at `e` (`12,000원`, `3만원`, `30000 KRW`).
+fn amount_after(t: &[u8], e: usize) -> bool {
+    let after = &t[e..];
+    after.starts_with("원".as_bytes())
+        || after.starts_with("만원".as_bytes())
+        || after.starts_with(" 원".as_bytes())
+        || after.starts_with(b" KRW")
+        || after.starts_with(b" USD")
+        || after.starts_with("달러".as_bytes())
+}
+
+/// A whole value that can be a password or key: one word of 6 to 512 bytes, not only digits
+/// (`"total_tokens": 1234` is a count, not a token).
+fn is_secret_value(text: &[u8]) -> bool {
+    (6..=512).contains(&text.len())
+        && !text.iter().any(|b| b.is_ascii_whitespace())
+        && !text
+            .iter()
+            .all(|b| b.is_ascii_digit() || b == &b'.' || b == &b'-')
+}
+
+/// The start of a driver-licence region name (`서울 `) right before `start`, if any.
+fn region_before(t: &[u8], start: usize) -> Option<usize> {
+    let mut k = start;
+    while k > 0 && t[k - 1] == b' ' {
+        k -= 1;
+    }
+    REGIONS
+        .iter()
+        .find(|r| k >= r.len() && &t[k - r.len()..k] == r.as_bytes())
+        .map(|r| start - (k - r.len()))
+}
+
+fn push(cands: &mut [Option<Cand>; 4], c: Cand) {
+    if let Some(slot) = cands.iter_mut().find(|c| c.is_none()) {
+        *slot = Some(c);
+    }
+}
+
+/// Every reading of a window of digit groups that its shape and validators allow.
+fn classify(
+    w: &Win,
+    plus: bool,
+    paren: bool,
+    region: Option<usize>,
+    cands: &mut [Option<Cand>; 4],
+) {
+    use Entity::*;
+    use Validation::*;
+    let d = w.d();
+    let l = w.lens();
+    let nd = d.len();
+
+    if plus {
+        // International form: +82 ... is Korean, anything else an E.164 number.
+        if d.starts_with(b"82") {
+            if nd < 10 {
+                return;
+            }
+            let mut nat = [0u8; MAX_DIGITS];
+            let rest = &d[2..];
+            let nl = if rest.first() == Some(&b'0') {
+                nat[..rest.len()].copy_from_slice(rest);
+                rest.len()
+            } else {
+                nat[0] = b'0';
+                nat[1..=rest.len()].copy_from_slice(rest);
+                rest.len() + 1
+            };
+            if kr_phone_total_ok(&nat[..nl]) {
+                push(cands, Cand::new(KrPhone, 0.9, Structure).lead(1));
+            }
+        } else if e164_length_ok(d) && d[0] != b'0' && !w.rest_mixed {
+            // The longest reading a country's numbering allows wins, so `+44 20 7946 0958` is not cut
+            // after `7946`, and `+81 3-1234-5678 06:50` stops before the time.
+            let base = 0.7 + 0.02 * (nd - 10) as f32;
+            push(cands, Cand::new(Phone, base, Structure).lead(1));
+        }
+        return;
+    }
+    if w.sep.is_none() && !(w.first_sep == b')' && w.ng == 3) {
+        return;
+    }
+
+    // Resident and foreigner registration numbers.
+    if ((l == [6, 7] && w.sep_in(b"- ")) || l == [13]) && rrn_date_valid(d) {
+        let foreign = (b'5'..=b'8').contains(&d[6]);
+        let ok = if foreign {
+            frn_checksum(d)
+        } else {
+            rrn_checksum(d)
+        };
+        let base = match (w.contiguous(), ok) {
+            (false, true) => 0.95,
+            (false, false) => 0.6,
+            (true, true) => 0.85,
+            (true, false) => 0.5,
+        };
+        let e = if foreign { KrFrn } else { KrRrn };
+        push(
+            cands,
+            Cand::new(e, base, if ok { Checksum } else { Structure }),
+        );
+    }
+
+    // Payment cards.
+    if (13..=19).contains(&nd) {
+        let grouped = w.sep_in(b"- ")
+            && (l[..l.len() - 1].iter().all(|&x| x == 4)
+                && (1..=4).contains(&l[l.len() - 1])
+                && l.len() >= 4
+                || l == [4, 6, 5]
+                || l == [4, 6, 4]);
+        if (w.contiguous() || grouped) && luhn(d) && card_issuer_known(d) {
+            push(
+                cands,
+                Cand::new(CreditCard, if grouped { 0.95 } else { 0.9 }, Checksum),
+            );
+        }
+    }
+
+    // Korean phones.
+    if d[0] == b'0' && kr_phone_total_ok(d) {
+        if let Some(pl) = kr_phone_prefix(d) {
+            let shaped = w.contiguous()
+                || (l[0] == pl
+                    && (l.len() == 3 && (3..=4).contains(&l[1]) && l[2] == 4
+                        || l.len() == 2 && (7..=8).contains(&l[1])))
+                    && (w.sep_in(b"-. ") || w.first_sep == b')');
+            if shaped {
+                let mobile = d[1] == b'1';
+                let base = match (mobile, d.starts_with(b"070"), w.contiguous()) {
+                    (true, _, false) => 0.85,
+                    (true, _, true) => {
+                        if nd == 11 {
+                            0.75
+                        } else {
+                            0.55
+                        }
+                    }
+                    (false, true, false) => 0.8,
+                    (false, true, true) => 0.55,
+                    (false, false, false) => {
+                        if paren || w.first_sep == b')' {
+                            0.8
+                        } else {
+                            0.7
+                        }
+                    }
+                    (false, false, true) => 0.5,
+                };
+                push(
+                    cands,
+                    Cand::new(KrPhone, base, Structure)
+                        .lead(usize::from(paren && w.first_sep == b')')),
+                );
+            }
+        }
+    }
+    // Korean representative numbers (1588-1234): a company's, rarely a person's.
+    if l == [4, 4] && w.sep_in(b"-") && matches!(&d[..2], b"15" | b"16" | b"18") {
+        push(cands, Cand::new(KrPhone, 0.3, Structure));
+    }
+
+    // North American numbers.
+    if l == [3, 3, 4] && (b'2'..=b'9').contains(&d[0]) && (b'2'..=b'9').contains(&d[3]) {
+        let base = if paren && w.first_sep == b')' {
+            0.8
+        } else {
+            match w.sep {
+                Some(b'-') => 0.6,
+                Some(b'.') => 0.5,
+                Some(b' ') => 0.35,
+                _ => 0.0,
+            }
+        };
+        if base > 0.0 {
+            push(
+                cands,
+                Cand::new(Phone, base, Structure).lead(usize::from(paren && w.first_sep == b')')),
+            );
+        }
+    }
+
+    // US social security numbers.
+    if ssn_valid(d) {
+        if l == [3, 2, 4] && w.sep_in(b"- ") {
+            push(
+                cands,
+                Cand::new(
+                    UsSsn,
+                    if w.sep == Some(b'-') { 0.65 } else { 0.4 },
+                    Structure,
+                ),
+            );
+        } else if w.contiguous() {
+            push(cands, Cand::new(UsSsn, 0.1, Context).boost(0.6));
+        }
+    }
+
+    // Business registration numbers.
+    if (l == [3, 2, 5] && w.sep_in(b"-") || l == [10]) && brn_checksum(d) {
+        push(
+            cands,
+            Cand::new(KrBrn, if w.contiguous() { 0.3 } else { 0.9 }, Checksum),
+        );
+    }
+
+    // Driver licences: region, year, serial, check.
+    if l == [2, 2, 6, 2] && w.sep_in(b"- ") || l == [12] {
+        let region = u32::from(d[0] - b'0') * 10 + u32::from(d[1] - b'0');
+        if driver_region_valid(region) {
+            push(
+                cands,
+                Cand::new(
+                    KrDriverLicense,
+                    if w.contiguous() { 0.2 } else { 0.85 },
+                    Structure,
+                )
+                .boost(0.5),
+            );
+        }
+    }
+    if let Some(lead) = region {
+        if w.sep_in(b"- ") {
+            push(cands, Cand::new(KrDriverLicense, 0.9, Structure).lead(lead));
+        }
+    }
+
+    // IPv4.
+    if l.len() == 4 && w.sep == Some(b'.') && l.iter().all(|&x| x <= 3) {
+        let mut ok = true;
+        let mut k = 0;
+        for &x in l {
+            let part = &d[k..k + x];
+            let v: u32 = part.iter().fold(0, |a, &b| a * 10 + u32::from(b - b'0'));
+            ok &= v <= 255 && (x == 1 || part[0] != b'0');
+            k += x;
+        }
+        if ok {
+            // All four parts small (`1.2.3.4`, `2.10.0.1`) reads more like a version than a host.
+            let mut k = 0;
+            let small = l.iter().all(|&x| {
+                let v: u32 = d[k..k + x]
+                    .iter()
+                    .fold(0, |a, &b| a * 10 + u32::from(b - b'0'));
+                k += x;
+                v < 32
+            });
+            push(
+                cands,
+                Cand::new(IpAddress, if small { 0.4 } else { 0.7 }, Structure),
+            );
+        }
+    }
+
+    // Anchored on context words: bank accounts and health-insurance numbers.
+    if (10..=14).contains(&nd) {
+        if w.contiguous() {
+            push(cands, Cand::new(KrBankAccount, 0.15, Context).boost(0.5));
+        } else if w.sep_in(b"-") && (2..=6).contains(&l[0]) && l.len() <= 5 && l != [6, 7] {
+            // 6-7 is the resident-number shape, which no Korean bank uses.
+            push(cands, Cand::new(KrBankAccount, 0.35, Context).boost(0.5));
+        }
+    }
+    if (10..=12).contains(&nd) && (w.contiguous() || w.sep_in(b"-")) {
+        push(cands, Cand::new(KrHealthInsurance, 0.1, Context).boost(0.7));
+    }
+}
+
+/// Whether an international number (country code first, no `+`) has a length its country allows: exact
+/// for the countries most seen in Korean services' data, 10 to 13 digits otherwise.
+fn e164_length_ok(d: &[u8]) -> bool {
+    let n = d.len();
+    let two = |p: &[u8]| d.starts_with(p);
+    match () {
+        _ if two(b"1") => n == 11,
+        _ if two(b"44") => n == 12,
+        _ if two(b"81") => (11..=12).contains(&n),
+        _ if two(b"86") => n == 13,
+        _ if two(b"33") || two(b"61") || two(b"7") => n == 11,
+        _ if two(b"49") => (11..=13).contains(&n),
+        _ if two(b"852") || two(b"65") => n == 11 || n == 10,
+        _ if two(b"886") || two(b"91") || two(b"84") => n == 12 || n == 11,
+        _ => (10..=13).contains(&n),
+    }
+}
+
+/// Whether a national Korean number (leading 0) has a length its prefix allows.
+fn kr_phone_total_ok(d: &[u8]) -> bool {
+    let n = d.len();
+    match kr_phone_prefix(d) {
+        Some(2) => (9..=10).contains(&n),
+        Some(3) if d.starts_with(b"070") => n == 11,
+        Some(3) => (10..=11).contains(&n),
+        Some(4) => (11..=12).contains(&n),
+        _ => false,
+    }
+}
+
+/// The next byte a recognizer is anchored on (digit, `:`, `@`) at or after `i`. Eight bytes at a time: most
+/// text has none of them, and this is the loop every byte goes through.
+fn next_trigger(t: &[u8], mut i: usize) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while i + 8 <= t.len() {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&t[i..i + 8]);
+        let x = u64::from_le_bytes(a);
+        // Bytes strictly between 0x2F and 0x3B: the digits and ':'.
+        let m = 0x2Fu64;
+        let nn = 0x3Bu64;
+        let low7 = x & (LO * 127);
+        let between =
+            (LO * (127 + nn)).wrapping_sub(low7) & !x & low7.wrapping_add(LO * (127 - m)) & HI;
+        let at = x ^ (LO * 0x40);
+        let has_at = at.wrapping_sub(LO) & !at & HI;
+        if between | has_at != 0 {
+            break;
+        }
+        i += 8;
+    }
+    t[i.min(t.len())..]
+        .iter()
+        .position(|&b| b.is_ascii_digit() || b == b':' || b == b'@')
+        .map(|k| k + i)
+}
+
+/// Keeps, of overlapping findings, the one scored highest (then the longest). Sorts by start.
+pub(crate) fn resolve_overlaps(f: &mut Vec<Finding>) {
+    if f.len() < 2 {
+        f.sort_by_key(|x| x.start);
+        return;
+    }
+    f.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    let mut kept: Vec<Finding> = Vec::with_capacity(f.len());
+    for x in f.drain(..) {
+        match kept.last_mut() {
+            Some(last) if x.start < last.end => {
+                let better = x.score > last.score
+                    || (x.score == last.score && x.end - x.start > last.end - last.start);
+                if better {
+                    *last = x;
+                }
+            }
+            _ => kept.push(x),
+        }
+    }
+    *f = kept;
+}

@@ -1,0 +1,400 @@
+//! Each recognizer's rules and boundary cases, stated as the tests' names.
+#![allow(clippy::unwrap_used)]
+
+use vow_pii::{Entity, Scanner, Validation};
+
+fn found(text: &str) -> Vec<(Entity, String)> {
+    Scanner::new()
+        .scan(text.as_bytes())
+        .into_iter()
+        .map(|f| (f.entity, text[f.range()].to_owned()))
+        .collect()
+}
+
+fn one(text: &str, entity: Entity, value: &str) {
+    assert_eq!(found(text), vec![(entity, value.to_owned())], "in {text:?}");
+}
+
+fn none(text: &str) {
+    assert_eq!(found(text), vec![], "in {text:?}");
+}
+
+// Resident registration numbers.
+
+#[test]
+fn rrn_with_valid_checksum_is_found_next_to_hangul() {
+    one(
+        "주민번호는 901231-1234563이에요",
+        Entity::KrRrn,
+        "901231-1234563",
+    );
+}
+
+#[test]
+fn rrn_checksum_pass_is_validated_by_checksum() {
+    let f = Scanner::new().scan(b"901231-1234563");
+    assert_eq!(f[0].validation, Validation::Checksum);
+    assert!(f[0].score >= 0.9);
+}
+
+#[test]
+fn rrn_issued_after_2020_with_random_digits_gets_a_lower_score_not_a_miss() {
+    let f = Scanner::new().scan(b"901231-1234567");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].entity, Entity::KrRrn);
+    assert_eq!(f[0].validation, Validation::Structure);
+    assert!(f[0].score < 0.9 && f[0].score >= 0.5);
+}
+
+#[test]
+fn rrn_with_impossible_date_is_not_reported() {
+    none("번호 991332-1234567 입니다");
+    none("번호 990230-1234567 입니다");
+}
+
+#[test]
+fn thirteen_digits_inside_a_longer_digit_run_are_not_a_resident_number() {
+    none("주문번호 20239012311234563 확인");
+    none("order 99012311234563");
+}
+
+#[test]
+fn rrn_inside_a_hyphenated_code_is_not_reported() {
+    none("SKU 12-901231-1234563-77");
+}
+
+#[test]
+fn contiguous_rrn_with_checksum_is_found() {
+    one("주민번호 9012311234563", Entity::KrRrn, "9012311234563");
+}
+
+#[test]
+fn foreigner_number_is_found_with_either_check_formula() {
+    // 5th-8th gender digits are foreigners.
+    let text = "외국인등록번호 900101-5000007";
+    let f = found(text);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, Entity::KrFrn);
+}
+
+// Phones.
+
+#[test]
+fn mobile_phone_with_hyphens_is_found_next_to_hangul() {
+    one(
+        "010-1234-5678로 연락주세요",
+        Entity::KrPhone,
+        "010-1234-5678",
+    );
+}
+
+#[test]
+fn mobile_phone_without_separators_dots_and_spaces_is_found() {
+    one("01012345678", Entity::KrPhone, "01012345678");
+    one("010.1234.5678", Entity::KrPhone, "010.1234.5678");
+    one("010 1234 5678", Entity::KrPhone, "010 1234 5678");
+}
+
+#[test]
+fn seoul_and_area_code_and_internet_phones_are_found() {
+    one("02-123-4567", Entity::KrPhone, "02-123-4567");
+    one("031-987-6543", Entity::KrPhone, "031-987-6543");
+    one("064-712-3456", Entity::KrPhone, "064-712-3456");
+    one("070-1234-5678", Entity::KrPhone, "070-1234-5678");
+    one("(02) 1234-5678", Entity::KrPhone, "(02) 1234-5678");
+}
+
+#[test]
+fn plus_82_forms_are_korean_phones() {
+    one("+82-10-1234-5678", Entity::KrPhone, "+82-10-1234-5678");
+    one("+82 10 1234 5678", Entity::KrPhone, "+82 10 1234 5678");
+    one("+821012345678", Entity::KrPhone, "+821012345678");
+    one("+82 2 123 4567", Entity::KrPhone, "+82 2 123 4567");
+}
+
+#[test]
+fn unknown_area_code_is_not_a_korean_phone() {
+    none("099-123-4567");
+}
+
+#[test]
+fn foreign_numbers_are_phone() {
+    one("call +1 415 555 0132 now", Entity::Phone, "+1 415 555 0132");
+    one("(415) 555-0132", Entity::Phone, "(415) 555-0132");
+    one("+44 20 7946 0958", Entity::Phone, "+44 20 7946 0958");
+}
+
+// Cards.
+
+#[test]
+fn luhn_valid_visa_is_found_in_groups_and_contiguous() {
+    one(
+        "카드 4111-1111-1111-1111 결제",
+        Entity::CreditCard,
+        "4111-1111-1111-1111",
+    );
+    one("4111111111111111", Entity::CreditCard, "4111111111111111");
+    one(
+        "4111 1111 1111 1111",
+        Entity::CreditCard,
+        "4111 1111 1111 1111",
+    );
+}
+
+#[test]
+fn amex_and_korean_domestic_cards_are_found() {
+    one("3782 822463 10005", Entity::CreditCard, "3782 822463 10005");
+    // A Korean domestic-only card (BIN 9410), Luhn-valid.
+    let mut d = *b"9410123456789010";
+    for c in b'0'..=b'9' {
+        d[15] = c;
+        if vow_pii::validate::luhn(&d) {
+            break;
+        }
+    }
+    let s = std::str::from_utf8(&d).unwrap();
+    one(s, Entity::CreditCard, s);
+}
+
+#[test]
+fn luhn_failing_card_is_not_reported() {
+    none("product 4111-1111-1111-1112");
+}
+
+// Business numbers, SSN, passports, licences.
+
+#[test]
+fn business_number_with_checksum_is_found_and_failing_one_is_not() {
+    one("사업자등록번호 220-81-62517", Entity::KrBrn, "220-81-62517");
+    assert!(!found("220-81-62518")
+        .iter()
+        .any(|(e, _)| *e == Entity::KrBrn));
+}
+
+#[test]
+fn us_ssn_with_valid_areas_is_found() {
+    one("SSN 123-45-6789", Entity::UsSsn, "123-45-6789");
+    none("SSN 666-45-6789");
+    none("000-12-3456");
+}
+
+#[test]
+fn old_and_2021_passports_are_found() {
+    one("여권번호 M12345678", Entity::KrPassport, "M12345678");
+    one("passport M123A4567.", Entity::KrPassport, "M123A4567");
+}
+
+#[test]
+fn driver_licence_needs_a_region_code() {
+    one(
+        "면허 11-19-123456-01",
+        Entity::KrDriverLicense,
+        "11-19-123456-01",
+    );
+    one(
+        "서울 19-123456-01",
+        Entity::KrDriverLicense,
+        "서울 19-123456-01",
+    );
+    assert!(!found("99-19-123456-01")
+        .iter()
+        .any(|(e, _)| *e == Entity::KrDriverLicense));
+}
+
+#[test]
+fn bank_account_is_found_only_with_context_words() {
+    one(
+        "국민은행 계좌 123456-01-234567로 입금",
+        Entity::KrBankAccount,
+        "123456-01-234567",
+    );
+    none("tracking 123456-01-234567");
+}
+
+#[test]
+fn health_insurance_number_is_anchored_on_its_context() {
+    one(
+        "건강보험증 번호 12345678901",
+        Entity::KrHealthInsurance,
+        "12345678901",
+    );
+    none("12345678901");
+}
+
+// E-mail, IP, IBAN, secrets.
+
+#[test]
+fn email_is_found_next_to_hangul() {
+    one(
+        "메일은hong.gildong@example.co.kr로",
+        Entity::Email,
+        "hong.gildong@example.co.kr",
+    );
+}
+
+#[test]
+fn ipv4_and_ipv6_are_found_and_times_are_not() {
+    one("접속 IP 192.168.0.1 에서", Entity::IpAddress, "192.168.0.1");
+    one(
+        "from 2001:db8::8a2e:370:7334 today",
+        Entity::IpAddress,
+        "2001:db8::8a2e:370:7334",
+    );
+    none("12:30:45");
+    none("256.1.1.1");
+}
+
+#[test]
+fn version_strings_are_not_ip_addresses() {
+    none("v1.2.3.4");
+    none("version 1.2.3");
+}
+
+#[test]
+fn iban_with_mod97_is_found() {
+    one(
+        "IBAN DE89 3704 0044 0532 0130 00 please",
+        Entity::Iban,
+        "DE89 3704 0044 0532 0130 00",
+    );
+    one(
+        "GB82WEST12345698765432",
+        Entity::Iban,
+        "GB82WEST12345698765432",
+    );
+    none("GB82WEST12345698765433");
+}
+
+#[test]
+fn api_keys_and_bearer_tokens_are_secrets() {
+    one(
+        "key sk-proj-abcdefghijklmnopqrstuvwx1234",
+        Entity::Secret,
+        "sk-proj-abcdefghijklmnopqrstuvwx1234",
+    );
+    one(
+        "Authorization: Bearer abcdef1234567890ABCDEF",
+        Entity::Secret,
+        "abcdef1234567890ABCDEF",
+    );
+    one(
+        "AKIAIOSFODNN7EXAMPLE",
+        Entity::Secret,
+        "AKIAIOSFODNN7EXAMPLE",
+    );
+    one("password=hunter2hunter2", Entity::Secret, "hunter2hunter2");
+    none("task-force meeting");
+}
+
+// Look-alikes.
+
+#[test]
+fn dates_times_amounts_and_versions_are_not_personal_data() {
+    none("2023-11-25 12:30:45에 1,234,567원 결제, 버전 1.2.3, 2023.11.25");
+    none("총 금액 ₩12,345,678 / $1,234.56");
+}
+
+#[test]
+fn tracking_and_order_numbers_are_not_personal_data() {
+    none("운송장번호 6123-4567-8901");
+    none("주문번호 ORD-20231125-123456");
+    none("order 2023112512345678");
+}
+
+#[test]
+fn a_colon_before_a_phone_does_not_hide_it() {
+    one("Tel:010-1234-5678", Entity::KrPhone, "010-1234-5678");
+    one("phone:01012345678", Entity::KrPhone, "01012345678");
+}
+
+#[test]
+fn an_address_of_small_numbers_needs_context_to_count_as_ip() {
+    none("see 1.2.3.4 for details");
+    one("server ip 10.0.0.5 down", Entity::IpAddress, "10.0.0.5");
+}
+
+#[test]
+fn old_ten_digit_mobile_numbers_with_separators_are_found() {
+    one("011-123-4567", Entity::KrPhone, "011-123-4567");
+    one("010-123-4567", Entity::KrPhone, "010-123-4567");
+}
+
+#[test]
+fn a_closing_parenthesis_ends_a_value_that_is_not_an_area_code() {
+    one(
+        "운전면허증(11-19-123456-01) 확인",
+        Entity::KrDriverLicense,
+        "11-19-123456-01",
+    );
+    let f = found("면허(11-19-123456-01) 901231-1234563 제출");
+    assert_eq!(f.len(), 2, "{f:?}");
+}
+
+#[test]
+fn korean_words_right_after_a_value_are_context() {
+    one(
+        "123456-01-234567 계좌로 환불해 주세요",
+        Entity::KrBankAccount,
+        "123456-01-234567",
+    );
+    none("운송장번호 6123-4567-8901 해외 송금 문의");
+}
+
+#[test]
+fn an_international_number_stops_where_its_country_says() {
+    one(
+        "office +81 3-1234-5678 06:50:19 접속",
+        Entity::Phone,
+        "+81 3-1234-5678",
+    );
+    one(
+        "+44 20 7946 0958 2,500원",
+        Entity::Phone,
+        "+44 20 7946 0958",
+    );
+}
+
+#[test]
+fn amounts_of_money_are_never_personal_data() {
+    none("12345678901원 입금 확인");
+    none("계좌 입금액 ₩1,234,567,890,123");
+    none("$4111111111111111 wire");
+    none("30000000000 KRW deposit");
+}
+
+#[test]
+fn resident_number_of_someone_born_in_the_1800s_is_a_look_alike() {
+    none("901231-9234567");
+    none("901231-0234567");
+}
+
+#[test]
+fn a_value_right_after_an_amount_is_still_found() {
+    one(
+        "refund of $1,234.56 901231-1234563 확인",
+        Entity::KrRrn,
+        "901231-1234563",
+    );
+    one("010-1234-5678 12000원", Entity::KrPhone, "010-1234-5678");
+}
+
+#[test]
+fn an_address_ending_before_a_trailing_colon_does_not_stall_the_scan() {
+    // Found by cargo-fuzz: the address's span ended before the colon that triggered it.
+    let f = Scanner::new()
+        .with_min_score(0.0)
+        .scan(b"\"::d:\xc8z\x00:\x00:\"");
+    assert!(f.len() <= 2);
+    let f = Scanner::new().scan(b"fe80::1: fe80::2:");
+    assert_eq!(f.len(), 2, "{f:?}");
+}
+
+#[test]
+fn a_phone_in_parentheses_leaves_them_balanced() {
+    one(
+        "phone number(010-1234-5678) 입니다",
+        Entity::KrPhone,
+        "010-1234-5678",
+    );
+    one("(02) 123-4567", Entity::KrPhone, "(02) 123-4567");
+}
