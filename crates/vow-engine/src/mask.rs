@@ -1,5 +1,10 @@
 //! Masking for roles that may read a category but not see it in full: enough remains for a person to
 //! recognise their own data (the end of a phone number, the domain of an e-mail), not enough to use it.
+//!
+//! This is not `vow-pii`'s mask operator, on purpose: redaction keeps the shape of a text (one `*` per
+//! character, so a training set keeps its lengths), while the vault shows one stored value to a person
+//! and hides how long it is (`k***@example.com` whatever the local part). The digit conventions are the
+//! same (`010-****-5678`, `901231-1******`).
 
 /// Masks a value. E-mail: the first character of the local part and the domain
 /// (`k***@example.com`). Values that are mostly digits (phones, card and account numbers, resident
