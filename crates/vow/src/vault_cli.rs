@@ -510,10 +510,16 @@ pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
 
 /// Opens only the store and keys: verifying and reviewing need no policy.
 fn open_log(args: &VaultArgs) -> anyhow::Result<(Store, KeyRing)> {
-    let (keys, _, created) = args.keys()?;
-    if created {
-        bail!("there was no key file, so there is no log to check (a new one was just created); point --data or --key-file at the vault's");
+    if std::env::var_os("VOW_KEYS").is_none() {
+        match args.key_file() {
+            Some(path) if !path.exists() => bail!(
+                "no key file at {}, so this is not a vault's data; point --data (or --key-file) at the vault's",
+                path.display()
+            ),
+            _ => {}
+        }
     }
+    let (keys, _, _) = args.keys()?;
     let store =
         Store::open(&args.location(), args.sync.options()).context("cannot open the store")?;
     Ok((store, keys))

@@ -490,3 +490,12 @@ fn keys_rotate_while_serving_and_every_value_stays_readable() {
     read_all(&server);
     server.terminate();
 }
+
+#[test]
+fn verifying_a_directory_that_is_not_a_vault_says_so_and_creates_nothing() {
+    let (_dir, data) = data_dir();
+    let out = vow(&["audit", "verify"], &data);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no key file"));
+    assert!(!data.exists(), "verify created {}", data.display());
+}
