@@ -89,11 +89,7 @@ impl PostgresBackend {
     }
 
     pub(crate) fn audit_last(&mut self) -> Result<Option<Entry>, StoreError> {
-        let rows = self.client.query(
-            "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash
-             FROM audit_log ORDER BY seq DESC LIMIT 1",
-            &[],
-        )?;
+        let rows = self.client.query(schema::LOG_LAST, &[])?;
         rows.first().map(entry_from_row).transpose()
     }
 
@@ -103,8 +99,7 @@ impl PostgresBackend {
         limit: usize,
     ) -> Result<Vec<Entry>, StoreError> {
         let rows = self.client.query(
-            "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash
-             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+            schema::LOG_PAGE_POSTGRES,
             &[&(after as i64), &(limit as i64)],
         )?;
         rows.iter().map(entry_from_row).collect()
@@ -213,11 +208,7 @@ impl Tx for PgTx<'_, '_> {
         // EXCLUSIVE lets plain reads of the log go on but serialises writers across all processes.
         self.tx
             .batch_execute("LOCK TABLE audit_log IN EXCLUSIVE MODE")?;
-        let rows = self.query(
-            "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash
-             FROM audit_log ORDER BY seq DESC LIMIT 1",
-            &[],
-        )?;
+        let rows = self.query(schema::LOG_LAST, &[])?;
         rows.first().map(entry_from_row).transpose()
     }
     fn append_audit(&mut self, entries: &[Entry]) -> Result<(), StoreError> {

@@ -154,3 +154,18 @@ pub(crate) fn audit_insert_sql(rows: usize, placeholder: impl Fn(usize) -> Strin
     }
     sql
 }
+
+/// The log's columns in the order `entry_from_raw` reads them.
+macro_rules! log_select {
+    () => {
+        "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash FROM audit_log "
+    };
+}
+
+/// The newest log entry (the same text for both backends).
+pub(crate) const LOG_LAST: &str = concat!(log_select!(), "ORDER BY seq DESC LIMIT 1");
+/// A page of the log after a seq, in each backend's placeholders.
+pub(crate) const LOG_PAGE_SQLITE: &str =
+    concat!(log_select!(), "WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+pub(crate) const LOG_PAGE_POSTGRES: &str =
+    concat!(log_select!(), "WHERE seq > $1 ORDER BY seq LIMIT $2");

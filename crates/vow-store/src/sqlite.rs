@@ -82,10 +82,7 @@ impl SqliteBackend {
     pub(crate) fn audit_last(&mut self) -> Result<Option<Entry>, StoreError> {
         let raw = self
             .conn
-            .prepare_cached(
-                "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash
-                 FROM audit_log ORDER BY seq DESC LIMIT 1",
-            )?
+            .prepare_cached(schema::LOG_LAST)?
             .query_row([], raw_entry)
             .optional()?;
         raw.map(entry_from_raw).transpose()
@@ -96,10 +93,7 @@ impl SqliteBackend {
         after: u64,
         limit: usize,
     ) -> Result<Vec<Entry>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash
-             FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        )?;
+        let mut stmt = self.conn.prepare_cached(schema::LOG_PAGE_SQLITE)?;
         let rows = stmt.query_map(params![after as i64, limit as i64], raw_entry)?;
         rows.map(|row| row.map_err(StoreError::from).and_then(entry_from_raw))
             .collect()
@@ -236,10 +230,7 @@ impl Tx for SqliteTx<'_> {
     fn audit_head(&mut self) -> Result<Option<Entry>, StoreError> {
         let raw = self
             .tx
-            .prepare_cached(
-                "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash
-                 FROM audit_log ORDER BY seq DESC LIMIT 1",
-            )?
+            .prepare_cached(schema::LOG_LAST)?
             .query_row([], raw_entry)
             .optional()?;
         raw.map(entry_from_raw).transpose()
