@@ -24,7 +24,7 @@ use std::path::PathBuf;
 
 pub use checkpoint::{checkpoint, Checkpoint, CheckpointFile};
 pub use entry::{chain, Action, Entry, NewEntry, UnknownAction, GENESIS};
-pub use review::{BulkRead, Flagged, KeyActivity, Review, ReviewOptions};
+pub use review::{BulkLookup, BulkRead, Flagged, KeyActivity, Review, ReviewOptions};
 pub use verify::{verify, Break, Verification};
 
 /// Errors of the checkpoint file (the only I/O in this crate).

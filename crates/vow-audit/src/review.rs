@@ -19,6 +19,11 @@ pub struct ReviewOptions {
     pub month: (i32, u8),
     /// A key reading more than this many distinct subjects on one local day is flagged.
     pub bulk_threshold: usize,
+    /// A key making more than this many lookups by value on one local day is flagged.
+    pub lookup_threshold: usize,
+    /// A key whose lookups found nobody more than this many times on one local day is flagged:
+    /// the sign of someone guessing values.
+    pub unmatched_lookup_threshold: usize,
     /// Working hours are `[work_start_hour, work_end_hour)`, Monday to Friday, local time; a start
     /// after the end means a shift across midnight (22 → 6).
     pub work_start_hour: u8,
@@ -33,6 +38,8 @@ impl ReviewOptions {
         ReviewOptions {
             month: (year, month),
             bulk_threshold: 100,
+            lookup_threshold: 100,
+            unmatched_lookup_threshold: 20,
             work_start_hour: 8,
             work_end_hour: 20,
             utc_offset_hours: 9,
@@ -67,6 +74,20 @@ pub struct BulkRead {
     pub subjects: usize,
 }
 
+/// A key that looked subjects up by value more often, or failed more often, than the thresholds
+/// on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BulkLookup {
+    pub key_id: String,
+    pub role: String,
+    /// Local date, `YYYY-MM-DD`.
+    pub date: String,
+    /// Lookup entries (a lookup finding several subjects is one entry each).
+    pub lookups: usize,
+    /// Lookups that found nobody.
+    pub unmatched: usize,
+}
+
 /// What one key did in the month.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct KeyActivity {
@@ -94,6 +115,7 @@ pub struct Review {
     pub skipped: u64,
     pub exports: Vec<Flagged>,
     pub bulk_reads: Vec<BulkRead>,
+    pub bulk_lookups: Vec<BulkLookup>,
     pub off_hours_reads: Vec<Flagged>,
     pub per_key: Vec<KeyActivity>,
     /// Keys created and revoked, roles changed: the access-right changes to be kept 3 years
@@ -121,6 +143,8 @@ impl Review {
         let mut keys: BTreeMap<String, KeyAcc> = BTreeMap::new();
         // (key, date) → (role, subjects)
         let mut daily: BTreeMap<(String, String), (String, BTreeSet<String>)> = BTreeMap::new();
+        // (key, date) → (role, lookups, unmatched)
+        let mut lookups: BTreeMap<(String, String), (String, usize, usize)> = BTreeMap::new();
 
         for e in entries {
             let Some(t) = local_time(e.at_ms, offset) else {
@@ -167,6 +191,15 @@ impl Review {
                     day.1.insert(s.clone());
                 }
             }
+            if e.action == Action::Lookup {
+                let day = lookups
+                    .entry((e.key_id.clone(), date_string(&t)))
+                    .or_insert_with(|| (e.role.clone(), 0, 0));
+                day.1 += 1;
+                if e.subject_id.is_none() {
+                    day.2 += 1;
+                }
+            }
             if e.action.is_export() {
                 exports.push(flag(&e, &t, "export"));
             }
@@ -191,6 +224,19 @@ impl Review {
                 subjects: subjects.len(),
             })
             .collect();
+        let bulk_lookups = lookups
+            .into_iter()
+            .filter(|(_, (_, count, unmatched))| {
+                *count > opts.lookup_threshold || *unmatched > opts.unmatched_lookup_threshold
+            })
+            .map(|((key_id, date), (role, lookups, unmatched))| BulkLookup {
+                key_id,
+                role,
+                date,
+                lookups,
+                unmatched,
+            })
+            .collect();
         let per_key = keys
             .into_iter()
             .map(|(key_id, acc)| KeyActivity {
@@ -210,6 +256,7 @@ impl Review {
             skipped,
             exports,
             bulk_reads,
+            bulk_lookups,
             off_hours_reads: off_hours,
             per_key,
             access_changes,
@@ -218,7 +265,10 @@ impl Review {
 
     /// Nothing the officer needs to look into.
     pub fn is_quiet(&self) -> bool {
-        self.exports.is_empty() && self.bulk_reads.is_empty() && self.off_hours_reads.is_empty()
+        self.exports.is_empty()
+            && self.bulk_reads.is_empty()
+            && self.bulk_lookups.is_empty()
+            && self.off_hours_reads.is_empty()
     }
 
     /// The report a privacy officer reads: Korean and English headings, plain text.
@@ -237,10 +287,11 @@ impl Review {
         );
         let _ = writeln!(
             s,
-            "기록 수 / Entries: {}   반출 exports: {}   대량 조회 bulk: {}   근무시간 외 off-hours: {}",
+            "기록 수 / Entries: {}   반출 exports: {}   대량 조회 bulk: {}   대량 검색 lookups: {}   근무시간 외 off-hours: {}",
             self.entries,
             self.exports.len(),
             self.bulk_reads.len(),
+            self.bulk_lookups.len(),
             self.off_hours_reads.len()
         );
         if self.skipped > 0 {
@@ -274,6 +325,24 @@ impl Review {
                 s,
                 "  {}  key {} ({})  {} subjects",
                 b.date, b.key_id, b.role, b.subjects
+            );
+        }
+
+        let _ = writeln!(
+            s,
+            "\n## 2a. 값으로 대량 검색 / Bulk lookups by value (> {} a day, or > {} finding nobody) ({})",
+            o.lookup_threshold,
+            o.unmatched_lookup_threshold,
+            self.bulk_lookups.len()
+        );
+        if self.bulk_lookups.is_empty() {
+            let _ = writeln!(s, "  (없음 / none)");
+        }
+        for b in &self.bulk_lookups {
+            let _ = writeln!(
+                s,
+                "  {}  key {} ({})  {} lookups, {} found nobody",
+                b.date, b.key_id, b.role, b.lookups, b.unmatched
             );
         }
 

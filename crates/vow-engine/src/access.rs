@@ -3,6 +3,9 @@
 use vow_policy::model::Role;
 use vow_policy::validate::pattern_matches;
 
+/// Lookups per minute per key when the role does not say.
+pub const DEFAULT_LOOKUPS_PER_MINUTE: u32 = 60;
+
 /// One role's grants.
 #[derive(Clone, Copy, Debug)]
 pub struct Grants<'p> {
@@ -21,6 +24,21 @@ impl<'p> Grants<'p> {
     }
     pub fn may_see_in_full(&self, category: &str) -> bool {
         any_match(&self.role.full_view, category)
+    }
+    /// Finding subjects by a value is a grant of its own: a role that may only see a value masked
+    /// could otherwise guess it through lookups. Without a `lookup` list, the categories the role sees
+    /// in full.
+    pub fn may_lookup(&self, category: &str) -> bool {
+        match &self.role.lookup {
+            Some(patterns) => any_match(patterns, category),
+            None => self.may_see_in_full(category),
+        }
+    }
+    /// Lookups one key may make per minute.
+    pub fn lookups_per_minute(&self) -> u32 {
+        self.role
+            .lookups_per_minute
+            .unwrap_or(DEFAULT_LOOKUPS_PER_MINUTE)
     }
     pub fn may_write(&self, category: &str) -> bool {
         any_match(&self.role.write, category)

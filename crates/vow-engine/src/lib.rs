@@ -13,13 +13,14 @@
 mod access;
 mod clock;
 mod keys;
+mod limit;
 mod mask;
 mod vault;
 
-pub use access::Grants;
+pub use access::{Grants, DEFAULT_LOOKUPS_PER_MINUTE};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use keys::{ApiKeyInfo, NewApiKey};
-pub use mask::mask;
+pub use mask::{style_for, Masker, HIDDEN};
 pub use vault::{
     Caller, Exported, ExportedItem, ItemValue, Principal, Vault, VaultConfig, VaultError,
     MAX_ID_BYTES, MAX_REASON_BYTES, MAX_VALUE_BYTES,

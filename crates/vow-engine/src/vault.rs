@@ -14,7 +14,8 @@ use vow_store::{ApiKeyRecord, ItemRecord, Op, Outcome, Request, Store, StoreErro
 use crate::access::Grants;
 use crate::clock::Clock;
 use crate::keys::{ApiKeyInfo, NewApiKey};
-use crate::mask::mask;
+use crate::limit::RateLimiter;
+use crate::mask::{style_for, Masker};
 
 /// Longest value accepted for one item. Personal data items are short; a document is an upload.
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
@@ -45,8 +46,12 @@ pub enum VaultError {
     NoSubject(String),
     #[error("subject {subject:?} holds no {category:?}")]
     NoItem { subject: String, category: String },
-    #[error("the external id already belongs to subject {id:?}")]
-    Conflict { id: String },
+    /// The existing subject's id is not told: a writer that may create subjects need not learn
+    /// whom an external id belongs to.
+    #[error("the external id already belongs to a live subject")]
+    Conflict,
+    #[error("too many lookups by this key; retry in {retry_after_ms} ms")]
+    RateLimited { retry_after_ms: i64 },
     #[error("invalid {what}: {why}")]
     Invalid { what: &'static str, why: String },
     #[error("the API key is missing, unknown or revoked")]
@@ -154,6 +159,9 @@ pub struct Vault {
     last_checkpoint: Mutex<u64>,
     api_keys: Mutex<KeyCache>,
     data_keys: Mutex<HashMap<String, Arc<DataKey>>>,
+    masker: Masker,
+    lookups: RateLimiter,
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 /// Unwrapped data keys kept in memory (zeroized when dropped), so a write needs no extra round trip
@@ -176,7 +184,29 @@ impl Vault {
                 loaded_ms: None,
             }),
             data_keys: Mutex::new(HashMap::new()),
+            masker: Masker::new(),
+            lookups: RateLimiter::default(),
+            hashing: Arc::new(tokio::sync::Semaphore::new(hashing_threads())),
         }
+    }
+
+    /// Runs a password hash or check (Argon2id: tens of milliseconds of one core, by design) on
+    /// tokio's blocking pool, at most [`hashing_threads`] at a time, so a burst of logins cannot take
+    /// every async worker from the other requests.
+    async fn hash_work<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, VaultError> {
+        let permit = Arc::clone(&self.hashing)
+            .acquire_owned()
+            .await
+            .map_err(|_| VaultError::Store(StoreError::Closed))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|_| VaultError::Store(StoreError::Closed))
     }
 
     pub fn policy(&self) -> &Policy {
@@ -318,6 +348,12 @@ impl Vault {
             return Err(Self::forbidden(caller, "create subjects"));
         }
         validate_text("external_id", external_id, MAX_ID_BYTES)?;
+        if external_id.trim().is_empty() || external_id.chars().any(char::is_control) {
+            return Err(VaultError::Invalid {
+                what: "external_id",
+                why: "blank, or holds control characters".into(),
+            });
+        }
         if !self.policy.subjects.iter().any(|s| s.key == kind) {
             return Err(VaultError::UnknownKind {
                 kind: clip(kind),
@@ -343,7 +379,7 @@ impl Vault {
                 self.remember_key(&id, data_key);
                 Ok(id)
             }
-            Outcome::AlreadyExists { id } => Err(VaultError::Conflict { id }),
+            Outcome::AlreadyExists { .. } => Err(VaultError::Conflict),
             other => Err(unexpected(other)),
         }
     }
@@ -374,8 +410,12 @@ impl Vault {
         };
         let mut plaintext = vow_crypto::Zeroizing::new(Vec::with_capacity(value.len() + 1));
         let blind_index = if declared.class == DataClass::Credential {
+            let secret = vow_crypto::Zeroizing::new(value.to_string());
+            let hash = self
+                .hash_work(move || vow_crypto::hash_secret(&secret))
+                .await??;
             plaintext.push(SEALED_CREDENTIAL_HASH);
-            plaintext.extend_from_slice(vow_crypto::hash_secret(value)?.as_bytes());
+            plaintext.extend_from_slice(hash.as_bytes());
             None
         } else {
             plaintext.push(SEALED_VALUE);
@@ -479,9 +519,14 @@ impl Vault {
             },
         )?;
         match plaintext.split_first() {
-            Some((&SEALED_CREDENTIAL_HASH, phc)) => Ok(std::str::from_utf8(phc)
-                .map(|phc| vow_crypto::verify_secret(phc, candidate))
-                .unwrap_or(false)),
+            Some((&SEALED_CREDENTIAL_HASH, phc)) => {
+                let Ok(phc) = std::str::from_utf8(phc).map(str::to_string) else {
+                    return Ok(false);
+                };
+                let candidate = vow_crypto::Zeroizing::new(candidate.to_string());
+                self.hash_work(move || vow_crypto::verify_secret(&phc, &candidate))
+                    .await
+            }
             _ => Err(VaultError::Invalid {
                 what: "stored credential",
                 why: "it was stored before the policy marked the category as a credential; store it again".into(),
@@ -509,10 +554,21 @@ impl Vault {
                 ),
             });
         }
-        if !self.grants(caller)?.may_read(category) {
-            return Err(Self::forbidden(caller, format!("look up by {category}")));
+        let grants = self.grants(caller)?;
+        if !grants.may_lookup(category) {
+            return Err(Self::forbidden(
+                caller,
+                format!("look up subjects by {category}"),
+            ));
         }
         validate_text("value", value, MAX_VALUE_BYTES)?;
+        self.lookups
+            .take(
+                &caller.key_id,
+                grants.lookups_per_minute(),
+                self.clock.now_ms(),
+            )
+            .map_err(|retry_after_ms| VaultError::RateLimited { retry_after_ms })?;
         let normalised = vow_crypto::normalise_for_lookup(category, value);
         let blind_index = self.keys().blind_index(category, &normalised).to_vec();
         let entry = self.entry(caller, Action::Lookup, None, &[category]);
@@ -569,7 +625,15 @@ impl Vault {
         if !grants.may_export() {
             return Err(Self::forbidden(caller, "export subjects' data"));
         }
-        let entry = self.entry(caller, Action::Export, Some(subject_id), &["*"]);
+        // The export holds exactly what the role may read, and the log says which categories.
+        let readable: Vec<&str> = self
+            .policy
+            .categories
+            .iter()
+            .map(|c| c.key.as_str())
+            .filter(|c| grants.may_read(c))
+            .collect();
+        let entry = self.entry(caller, Action::Export, Some(subject_id), &readable);
         let (subject, items) = match self
             .store
             .apply(Request::logged(
@@ -586,7 +650,7 @@ impl Vault {
         };
         let data_key = self.data_key(&subject.wrapped_key, subject_id)?;
         let mut exported = Vec::with_capacity(items.len());
-        for item in &items {
+        for item in items.iter().filter(|i| grants.may_read(&i.category)) {
             let (label_ko, label_en) = self
                 .policy
                 .categories
@@ -632,11 +696,15 @@ impl Vault {
         match plaintext.split_first() {
             Some((&SEALED_VALUE, value)) => {
                 let value = String::from_utf8_lossy(value);
-                Ok(if grants.may_see_in_full(&item.category) {
-                    ItemValue::Full(value.into_owned())
-                } else {
-                    ItemValue::Masked(mask(&value))
-                })
+                if grants.may_see_in_full(&item.category) {
+                    return Ok(ItemValue::Full(value.into_owned()));
+                }
+                // A category no longer in the policy is shown hidden, never in full.
+                let style = self
+                    .category(&item.category)
+                    .map(style_for)
+                    .unwrap_or(vow_policy::model::MaskStyle::Hidden);
+                Ok(ItemValue::Masked(self.masker.mask(style, &value)))
             }
             Some((&SEALED_CREDENTIAL_HASH, _)) => Ok(ItemValue::Credential),
             _ => Err(VaultError::Crypto(CryptoError::Malformed(
@@ -913,6 +981,14 @@ impl Vault {
         *last = head.seq;
         Ok(Some(checkpoint))
     }
+}
+
+/// Password hashes run at once at most on half the cores (at least one), so the other half keeps
+/// answering other requests.
+fn hashing_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| (n.get() / 2).max(1))
+        .unwrap_or(1)
 }
 
 fn unexpected(outcome: Outcome) -> VaultError {

@@ -456,3 +456,81 @@ async fn every_access_is_logged_and_the_log_verifies_against_its_checkpoints() {
     .unwrap();
     assert!(verification.is_intact(), "{verification}");
 }
+
+/// Argon2id takes tens of milliseconds of a core on purpose. Run on the async thread, a burst of
+/// logins would stop every other request for that long; run on the bounded blocking pool, the
+/// async thread goes on serving. Measured as the longest pause a task on the same single-threaded
+/// runtime sees while four password checks run, against the time of one hash.
+#[tokio::test(flavor = "current_thread")]
+async fn password_checks_leave_the_async_thread_free_for_other_requests() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+
+    let f = fixture();
+    let id = member(&f.vault, "m1").await;
+    f.vault
+        .put_item(&caller("service"), &id, PASSWORD, "correct horse battery")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let _ = vow_crypto::hash_secret("one hash, timed").unwrap();
+    let one_hash = started.elapsed();
+
+    let running = Arc::new(AtomicBool::new(true));
+    let longest_pause = Arc::new(Mutex::new(Duration::ZERO));
+    let ticker = {
+        let (running, longest_pause) = (Arc::clone(&running), Arc::clone(&longest_pause));
+        tokio::spawn(async move {
+            let mut last = Instant::now();
+            while running.load(Ordering::Relaxed) {
+                tokio::task::yield_now().await;
+                let now = Instant::now();
+                let mut longest = longest_pause.lock().unwrap();
+                *longest = (*longest).max(now - last);
+                last = now;
+            }
+        })
+    };
+    tokio::task::yield_now().await;
+    let service = caller("service");
+    let checks = (0..4).map(|_| {
+        f.vault
+            .verify_credential(&service, &id, PASSWORD, "correct horse battery")
+    });
+    let results = futures_join_all(checks).await;
+    running.store(false, Ordering::Relaxed);
+    ticker.await.unwrap();
+    assert!(results.into_iter().all(|r| r.unwrap()));
+    let longest = *longest_pause.lock().unwrap();
+    assert!(
+        longest < one_hash,
+        "the async thread stopped for {longest:?}; one hash takes {one_hash:?}"
+    );
+}
+
+/// Polls every future to completion on the current task (a small `join_all`).
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let mut handles: Vec<_> = futures.map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = handles.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (handle, output) in handles.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match handle.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => *output = Some(value),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().map(|o| o.unwrap()).collect()
+}

@@ -516,6 +516,36 @@ pub struct Category {
     /// A note shown beside the item (e.g. `카드사명, 결제 승인번호 등`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<Text>,
+    /// How the vault masks this category for roles that may read it but not see it in full. When
+    /// absent, the vault picks from the key's last part (`email`, `phone`, `name`) and otherwise
+    /// hides the value entirely.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask: Option<MaskStyle>,
+}
+
+/// How a masked value is shown. Each style reveals a fixed, small part of a value of the right shape
+/// and hides everything of a value that does not have that shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaskStyle {
+    /// Nothing of the value: `****`.
+    Hidden,
+    /// The domain and, for a local part of four or more characters, its first character:
+    /// `k***@example.com`.
+    Email,
+    /// The first digit group and the last four digits: `010-****-5678`.
+    Phone,
+    /// A payment card's first four and last four digits: `4111-****-****-1111`.
+    Card,
+    /// A resident registration number's birth date and gender digit: `901231-1******`.
+    ResidentNumber,
+    /// The last four digits of an account or other number of ten or more digits: `******7890`.
+    Digits,
+    /// The first character of a name: `김**`.
+    Name,
+    /// Free text: every piece of personal data found in it (every kind vow-pii knows, every run of
+    /// five or more digits, every `x@y`) is masked; the rest of the text is shown.
+    Text,
 }
 
 /// The legal class of a category, which decides its protection.
@@ -1052,6 +1082,13 @@ pub struct Role {
     /// Whether this role administers keys and roles.
     #[serde(default)]
     pub admin: bool,
+    /// Categories this role may find subjects by, by exact value. Absent: the categories it may
+    /// see in full — a role that sees a value masked must not be able to guess it through lookups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<Vec<String>>,
+    /// Lookups one key of this role may make per minute (default 60).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookups_per_minute: Option<u32>,
 }
 
 /// `[[waiver]]`: a lint rule this policy waives.

@@ -364,10 +364,12 @@ impl<'p> Validator<'p> {
         let p = self.policy;
         for (i, role) in p.roles.iter().enumerate() {
             let section = format!("[[role]] key = {:?}", role.key);
+            let no_lookup = Vec::new();
             for (field, patterns) in [
                 ("read", &role.read),
                 ("write", &role.write),
                 ("full_view", &role.full_view),
+                ("lookup", role.lookup.as_ref().unwrap_or(&no_lookup)),
             ] {
                 for (j, pattern) in patterns.iter().enumerate() {
                     let path = DocPath::root("role").index(i).key(field).index(j);

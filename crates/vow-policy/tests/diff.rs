@@ -48,6 +48,7 @@ fn a_newly_collected_category_is_material() {
         class: DataClass::Ordinary,
         lookup: false,
         note: None,
+        mask: None,
     });
     new.collections[0]
         .optional

@@ -55,6 +55,7 @@ fn category(key: &str, class: DataClass) -> Category {
         class,
         lookup: false,
         note: None,
+        mask: None,
     }
 }
 

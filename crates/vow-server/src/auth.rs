@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use vow_engine::{Caller, MAX_REASON_BYTES};
@@ -105,13 +105,13 @@ impl Lockout {
             tracing::warn!(%address, "locked out after repeated failed authentication");
         }
     }
-
-    fn succeeded(&self, address: IpAddr) {
-        self.table().remove(&address);
-    }
 }
 
 /// The layer's function: authenticate, or answer 401 / 429 / 400.
+///
+/// The key is checked first: a valid key is never refused because others failed from the same
+/// address (behind a proxy or NAT that address is everyone's). Only a missing or wrong key meets the
+/// lockout: slowed after a few failures, then refused outright while the address is locked.
 pub async fn authenticate(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -119,23 +119,6 @@ pub async fn authenticate(
     next: Next,
 ) -> Response {
     let address = peer.ip();
-    match state.lockout.verdict(address, Instant::now()) {
-        Verdict::Locked { retry_after } => {
-            let mut response = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "locked_out",
-                "too many failed authentications from this address",
-            )
-            .hint("wait, then retry with a valid key")
-            .into_response();
-            if let Ok(value) = HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            return response;
-        }
-        Verdict::Proceed { delay } if !delay.is_zero() => tokio::time::sleep(delay).await,
-        Verdict::Proceed { .. } => {}
-    }
     let secret = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -145,19 +128,17 @@ pub async fn authenticate(
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(str::trim);
-    let Some(secret) = secret else {
-        state.lockout.failed(address, Instant::now());
-        return ApiError::unauthenticated().into_response();
+    let authenticated = match secret {
+        Some(secret) => match state.vault.authenticate(secret).await {
+            Ok(principal) => Some(principal),
+            Err(vow_engine::VaultError::Unauthenticated) => None,
+            Err(other) => return ApiError::from(other).into_response(),
+        },
+        None => None,
     };
-    let principal = match state.vault.authenticate(secret).await {
-        Ok(principal) => principal,
-        Err(vow_engine::VaultError::Unauthenticated) => {
-            state.lockout.failed(address, Instant::now());
-            return ApiError::unauthenticated().into_response();
-        }
-        Err(other) => return ApiError::from(other).into_response(),
+    let Some(principal) = authenticated else {
+        return refuse(&state, address).await;
     };
-    state.lockout.succeeded(address);
     let reason = match reason(&request) {
         Ok(reason) => reason,
         Err(error) => return error.into_response(),
@@ -169,6 +150,27 @@ pub async fn authenticate(
         reason,
     });
     next.run(request).await
+}
+
+/// A failed authentication: counted against the address, answered 429 while it is locked out and
+/// 401 (after the slow-down) otherwise.
+async fn refuse(state: &AppState, address: IpAddr) -> Response {
+    match state.lockout.verdict(address, Instant::now()) {
+        Verdict::Locked { retry_after } => {
+            return ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "locked_out",
+                "too many failed authentications from this address",
+            )
+            .hint("wait, then retry with a valid key")
+            .retry_after(retry_after.as_secs())
+            .into_response();
+        }
+        Verdict::Proceed { delay } if !delay.is_zero() => tokio::time::sleep(delay).await,
+        Verdict::Proceed { .. } => {}
+    }
+    state.lockout.failed(address, Instant::now());
+    ApiError::unauthenticated().into_response()
 }
 
 fn reason(request: &Request) -> Result<Option<String>, ApiError> {
@@ -197,7 +199,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn failures_slow_down_then_lock_out_and_success_forgives() {
+    fn failures_slow_down_then_lock_out_then_expire() {
         let lockout = Lockout::default();
         let address: IpAddr = [192, 0, 2, 1].into();
         let now = Instant::now();
@@ -218,11 +220,6 @@ mod tests {
         assert!(matches!(
             lockout.verdict(address, now + LOCKOUT + Duration::from_secs(1)),
             Verdict::Proceed { .. }
-        ));
-        lockout.succeeded(address);
-        assert!(matches!(
-            lockout.verdict(address, now),
-            Verdict::Proceed { delay } if delay.is_zero()
         ));
     }
 

@@ -23,6 +23,8 @@ pub struct ErrorBody {
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// Seconds, for a `Retry-After` header (429, 503).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -34,7 +36,13 @@ impl ApiError {
                 message: message.into(),
                 hint: None,
             },
+            retry_after: None,
         }
+    }
+
+    pub fn retry_after(mut self, seconds: u64) -> ApiError {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> ApiError {
@@ -48,7 +56,7 @@ impl ApiError {
             "unauthenticated",
             "this route needs an API key",
         )
-        .hint("send `Authorization: Bearer vow_…`; an administrator creates keys with `vow keys create --role ROLE`")
+        .hint("send `Authorization: Bearer vow_…`; an administrator creates keys with `vow keys create --role ROLE --policy FILE`")
     }
 
     pub fn bad_json(error: &serde_json::Error) -> ApiError {
@@ -88,7 +96,15 @@ impl From<VaultError> for ApiError {
             VaultError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
             VaultError::NoSubject(_) => (StatusCode::NOT_FOUND, "no_subject"),
             VaultError::NoItem { .. } => (StatusCode::NOT_FOUND, "no_item"),
-            VaultError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            VaultError::Conflict => (StatusCode::CONFLICT, "conflict"),
+            VaultError::RateLimited { retry_after_ms } => {
+                let seconds = u64::try_from((retry_after_ms + 999) / 1000).unwrap_or(1);
+                return ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
+                    .hint(
+                        "lookups are limited per key (the role's lookups_per_minute in the policy)",
+                    )
+                    .retry_after(seconds);
+            }
             VaultError::Unauthenticated => return ApiError::unauthenticated(),
             VaultError::Crypto(_) => {
                 tracing::error!(error = %message, "stored data failed to open");
@@ -127,6 +143,11 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"vow\""),
             );
+        }
+        if let Some(seconds) = self.retry_after {
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
         }
         response
     }

@@ -9,7 +9,9 @@
 //! bypass it. Error bodies never quote submitted values.
 
 mod auth;
+mod conn;
 mod error;
+mod layers;
 mod metrics;
 mod routes;
 
@@ -19,10 +21,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{middleware, Json, Router};
-use tower_http::timeout::TimeoutLayer;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use vow_engine::Vault;
@@ -56,9 +56,62 @@ impl AppState {
         routes::erase, routes::export, routes::create_key, routes::list_keys, routes::revoke_key,
         routes::healthz,
     ),
-    modifiers(&BearerKeys),
+    modifiers(&BearerKeys, &CommonErrors),
 )]
 struct ApiDoc;
+
+/// The answers every authenticated route can give, whatever it does: documented once, here, rather
+/// than on each handler.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        const COMMON: [(&str, &str); 8] = [
+            ("400", "Malformed body, path, query or x-vow-reason header"),
+            ("401", "No API key, or an unknown or revoked one"),
+            ("403", "The key's role has no grant for this (the policy's [[role]] table)"),
+            ("405", "The route does not take this method"),
+            ("408", "The request was not completed in time"),
+            ("413", "The body is too large"),
+            ("429", "Too many failed authentications from this address, or too many lookups by this key; see Retry-After"),
+            ("503", "The store could not complete the request; nothing was changed"),
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with("/v1/") {
+                continue;
+            }
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                for (code, description) in COMMON {
+                    operation
+                        .responses
+                        .responses
+                        .entry(code.to_string())
+                        .or_insert_with(|| {
+                            ResponseBuilder::new()
+                                .description(description)
+                                .content(
+                                    "application/json",
+                                    ContentBuilder::new()
+                                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                                        .build(),
+                                )
+                                .build()
+                                .into()
+                        });
+                }
+            }
+        }
+    }
+}
 
 struct BearerKeys;
 
@@ -81,7 +134,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub body_bytes: usize,
+    /// From a request's headers to its answer, body included.
     pub request_timeout: Duration,
+    /// A connection must deliver its first request's headers (and each later request's, once it
+    /// starts one) within this time, or it is closed: slow senders cannot hold connections.
+    pub header_timeout: Duration,
+    /// Open connections at most; a connection beyond it is closed at once.
+    pub max_connections: usize,
+    /// Longest path and query accepted.
+    pub uri_bytes: usize,
 }
 
 impl Default for Limits {
@@ -89,6 +150,9 @@ impl Default for Limits {
         Limits {
             body_bytes: 256 * 1024,
             request_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(5),
+            max_connections: 4096,
+            uri_bytes: 8 * 1024,
         }
     }
 }
@@ -128,15 +192,21 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         )
         .merge(protected)
         .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
         ))
         .layer(DefaultBodyLimit::max(limits.body_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
+        .layer(middleware::from_fn_with_state(
             limits.request_timeout,
+            layers::timeout,
         ))
+        .layer(middleware::from_fn_with_state(
+            limits.uri_bytes,
+            layers::uri_limit,
+        ))
+        .layer(middleware::from_fn(layers::no_store))
         .with_state(state)
 }
 
@@ -222,16 +292,29 @@ pub async fn serve(
     let served = match tls {
         Some(tls) => {
             let config = rustls_config(&tls)?;
-            axum_server::from_tcp_rustls(listener, config)?
+            let mut server = axum_server::from_tcp_rustls(listener, config)?
+                .map(|tls| conn::Capped::new(tls, limits.max_connections))
                 .handle(handle)
-                .serve(app)
-                .await
+                .first_request_timeout(limits.header_timeout);
+            server
+                .http_builder()
+                .http1()
+                .header_read_timeout(limits.header_timeout);
+            server.serve(app).await
         }
         None => {
-            axum_server::from_tcp(listener)?
+            let mut server = axum_server::from_tcp(listener)?
+                .acceptor(conn::Capped::new(
+                    axum_server::accept::DefaultAcceptor,
+                    limits.max_connections,
+                ))
                 .handle(handle)
-                .serve(app)
-                .await
+                .first_request_timeout(limits.header_timeout);
+            server
+                .http_builder()
+                .http1()
+                .header_read_timeout(limits.header_timeout);
+            server.serve(app).await
         }
     };
     checkpoints.abort();

@@ -81,6 +81,7 @@ pub async fn create_subject(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LookupQuery {
     /// `CATEGORY:VALUE`, e.g. `user.contact.email:minji@example.com` (a category the policy marks
     /// `lookup = true`).
@@ -95,7 +96,9 @@ pub struct Found {
 #[utoipa::path(get, path = "/v1/subjects", params(LookupQuery),
     responses(
         (status = 200, description = "Subjects holding that value", body = Found),
+        (status = 403, description = "The role may not look up by this category (the `lookup` grant)", body = ErrorBody),
         (status = 422, description = "Not a lookup category", body = ErrorBody),
+        (status = 429, description = "Too many lookups by this key; see Retry-After", body = ErrorBody),
     ),
     security(("api_key" = [])))]
 pub async fn lookup(
@@ -438,6 +441,15 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method",
+    )
+    .hint("see /openapi.json for the methods of each route")
 }
 
 pub async fn not_found() -> ApiError {

@@ -71,18 +71,37 @@ pub(crate) fn apply_with_fallback(
     batch: &[Request],
     mut in_one_transaction: impl FnMut(&[Request]) -> Result<Attempt, StoreError>,
 ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
-    match in_one_transaction(batch)? {
+    let first = in_one_transaction(batch)?;
+    let mut alone = |request: &Request| match in_one_transaction(std::slice::from_ref(request)) {
+        Ok(Ok(mut outcomes)) => outcomes.pop().ok_or(StoreError::Closed),
+        Ok(Err((_, error))) | Err(error) => Err(error),
+    };
+    match first {
         Ok(outcomes) => Ok(outcomes.into_iter().map(Ok).collect()),
-        Err((_, error)) if batch.len() == 1 => Ok(vec![Err(error)]),
+        Err((_, error)) if batch.len() == 1 => {
+            Ok(vec![after_lost_race(error, || alone(&batch[0]))])
+        }
         Err(_) => Ok(batch
             .iter()
-            .map(
-                |request| match in_one_transaction(std::slice::from_ref(request)) {
-                    Ok(Ok(mut outcomes)) => outcomes.pop().ok_or(StoreError::Closed),
-                    Ok(Err((_, error))) | Err(error) => Err(error),
-                },
-            )
+            .map(|request| match alone(request) {
+                Err(error) => after_lost_race(error, || alone(request)),
+                done => done,
+            })
             .collect()),
+    }
+}
+
+/// Another process committed the same unique value (one external id) between this transaction's
+/// check and its insert. Once more, the check sees the winner and answers as for any existing
+/// value, instead of failing as a storage error.
+fn after_lost_race(
+    error: StoreError,
+    again: impl FnOnce() -> Result<Outcome, StoreError>,
+) -> Result<Outcome, StoreError> {
+    if error.is_unique_violation() {
+        again()
+    } else {
+        Err(error)
     }
 }
 

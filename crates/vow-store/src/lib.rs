@@ -223,3 +223,18 @@ pub enum StoreError {
     #[error("the store has shut down")]
     Closed,
 }
+
+impl StoreError {
+    /// A unique constraint refused a row: another writer stored the same value first.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Postgres(error) => {
+                error.code() == Some(&::postgres::error::SqlState::UNIQUE_VIOLATION)
+            }
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(error, _)) => {
+                error.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            }
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! Small layers around every route: a request deadline and a URI limit that answer in the API's JSON
+//! error shape, and headers that keep answers holding personal data out of caches.
+
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+
+/// Answers 408 in JSON when the route takes longer than the deadline (a slow body, a stalled store).
+pub async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            format!(
+                "the request was not completed within {} seconds",
+                limit.as_secs()
+            ),
+        )
+        .hint("send the body promptly; if the server is overloaded, retry later")
+        .into_response(),
+    }
+}
+
+/// Answers 414 in JSON for a path and query longer than the limit.
+pub async fn uri_limit(State(limit): State<usize>, request: Request, next: Next) -> Response {
+    let length = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if length > limit {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the path and query are {length} bytes; at most {limit} are accepted"),
+        )
+        .hint("values belong in the request body, not the URL")
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// Every answer may hold personal data or a key's secret: no cache keeps it, no browser guesses its
+/// type.
+pub async fn no_store(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}

@@ -1,0 +1,301 @@
+//! A real `vow` server for tests: a real SQLite data directory or the real PostgreSQL
+//! (`VOW_TEST_DATABASE_URL`; required when `VOW_REQUIRE_POSTGRES=1`), served over loopback HTTP.
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use vow_engine::{Caller, SystemClock, Vault, VaultConfig};
+use vow_store::{Location, Store, StoreOptions};
+
+pub const POLICY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/policies/imagesfactory.toml"
+);
+pub const PHONE: &str = "user.contact.phone";
+
+pub struct Server {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub vault: Arc<Vault>,
+    pub keys: Keys,
+    pub data: Option<std::path::PathBuf>,
+    pub key_file: std::path::PathBuf,
+    pub stop: Option<tokio::sync::oneshot::Sender<()>>,
+    pub task: Option<tokio::task::JoinHandle<()>>,
+    pub cleanup: Option<(String, String)>,
+    pub _dir: tempfile::TempDir,
+}
+
+pub struct Keys {
+    pub service: String,
+    pub support: String,
+    pub officer: String,
+    pub admin: String,
+}
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("VOW_TEST_DATABASE_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(
+                std::env::var("VOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "VOW_REQUIRE_POSTGRES=1 but VOW_TEST_DATABASE_URL is not set"
+            );
+            eprintln!("skipped: set VOW_TEST_DATABASE_URL to run the PostgreSQL half");
+            None
+        }
+    }
+}
+
+/// What a test may change about the server it starts.
+#[derive(Default)]
+pub struct Setup {
+    /// Policy text instead of the imagesfactory example.
+    pub policy: Option<String>,
+    pub limits: Option<vow_server::Limits>,
+    /// A PostgreSQL schema another server of the test already uses (and drops at its end).
+    pub postgres_schema: Option<String>,
+    /// Another server's key file, for a second server on the same database.
+    pub key_file: Option<std::path::PathBuf>,
+}
+
+/// The imagesfactory policy with more roles appended (TOML text of `[[role]]` tables).
+pub fn policy_with(extra_roles: &str) -> String {
+    format!(
+        "{}\n{extra_roles}",
+        std::fs::read_to_string(POLICY).unwrap()
+    )
+}
+
+pub async fn start(backend: Backend, tls: Option<vow_server::Tls>) -> Option<Server> {
+    start_with(backend, tls, Setup::default()).await
+}
+
+pub async fn start_with(
+    backend: Backend,
+    tls: Option<vow_server::Tls>,
+    setup: Setup,
+) -> Option<Server> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let dir = tempfile::tempdir().unwrap();
+    let (location, data, cleanup) = match backend {
+        Backend::Sqlite => {
+            let data = dir.path().join("data");
+            (Location::Directory(data.clone()), Some(data), None)
+        }
+        Backend::Postgres => {
+            let url = postgres_url()?;
+            let (schema, owned) = match &setup.postgres_schema {
+                Some(schema) => (schema.clone(), false),
+                None => (
+                    format!(
+                        "vow_api_{}_{}",
+                        std::process::id(),
+                        COUNTER.fetch_add(1, Ordering::Relaxed)
+                    ),
+                    true,
+                ),
+            };
+            (
+                Location::Postgres {
+                    url: url.clone(),
+                    schema: Some(schema.clone()),
+                },
+                None,
+                owned.then_some((url, schema)),
+            )
+        }
+    };
+    let key_file = setup
+        .key_file
+        .clone()
+        .unwrap_or_else(|| dir.path().join("vow.keys"));
+    let (keys, _) = vow_crypto::KeyRing::load_or_create(&key_file).unwrap();
+    let store = Store::open(&location, StoreOptions::default()).unwrap();
+    let vault = Arc::new(Vault::new(VaultConfig {
+        policy: match &setup.policy {
+            Some(text) => vow_policy::parse(text.as_bytes(), "test policy").unwrap(),
+            None => vow_policy::load(Path::new(POLICY)).unwrap(),
+        },
+        keys,
+        key_file: Some(key_file.clone()),
+        store,
+        clock: Arc::new(SystemClock),
+        checkpoints: Some(dir.path().join("checkpoints.jsonl")),
+    }));
+    let operator = Caller::operator(None);
+    let secret = |role: &'static str| {
+        let vault = Arc::clone(&vault);
+        let operator = operator.clone();
+        async move {
+            vault
+                .create_api_key(&operator, role, role)
+                .await
+                .unwrap()
+                .secret
+                .to_string()
+        }
+    };
+    let keys = Keys {
+        service: secret("service").await,
+        support: secret("support").await,
+        officer: secret("privacy_officer").await,
+        admin: secret("admin").await,
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let state = vow_server::AppState::new(Arc::clone(&vault));
+    let task = tokio::spawn(async move {
+        vow_server::serve(
+            state,
+            listener,
+            tls,
+            setup.limits.unwrap_or_default(),
+            async move {
+                let _ = stopped.await;
+            },
+        )
+        .await
+        .unwrap();
+    });
+    Some(Server {
+        base: format!("{scheme}://localhost:{port}"),
+        http: reqwest::Client::new(),
+        vault,
+        keys,
+        data,
+        key_file,
+        stop: Some(stop),
+        task: Some(task),
+        cleanup,
+        _dir: dir,
+    })
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> (StatusCode, String) {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body);
+        }
+        // A server may answer 413 before a huge body is sent and close the connection under the
+        // client's feet; the client then sees a broken pipe instead of the answer. Try again: the
+        // point is the answer the server gives.
+        for _ in 0..10 {
+            let Some(attempt) = request.try_clone() else {
+                break;
+            };
+            match attempt.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    return (status, response.text().await.unwrap());
+                }
+                Err(error) if error.is_request() => continue,
+                Err(error) => panic!("{error}"),
+            }
+        }
+        panic!("no answer from {path}");
+    }
+
+    pub async fn json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let (status, text) = self
+            .call(
+                method,
+                path,
+                Some(key),
+                body.map(|b| serde_json::to_vec(&b).unwrap()),
+            )
+            .await;
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+        };
+        (status, value)
+    }
+
+    pub async fn subject(&self, external_id: &str) -> String {
+        let (status, body) = self
+            .json(
+                reqwest::Method::POST,
+                "/v1/subjects",
+                &self.keys.service,
+                Some(json!({"external_id": external_id, "kind": "member"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    /// A new key for `role`, made by the operator.
+    pub async fn key_for(&self, role: &str) -> String {
+        self.vault
+            .create_api_key(&Caller::operator(None), role, role)
+            .await
+            .unwrap()
+            .secret
+            .to_string()
+    }
+
+    pub async fn log_len(&self) -> usize {
+        self.vault
+            .store()
+            .audit_page(0, 1_000_000)
+            .await
+            .unwrap()
+            .len()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+        self.vault.store().clone().close().await;
+        if let Some((url, schema)) = self.cleanup.take() {
+            std::thread::spawn(move || {
+                if let Ok(mut client) = postgres::Client::connect(&url, postgres::NoTls) {
+                    let _ = client.batch_execute(&format!(
+                        "DROP SCHEMA IF EXISTS {schema} CASCADE; DROP SCHEMA IF EXISTS {schema}_keys CASCADE"
+                    ));
+                }
+            })
+            .join()
+            .unwrap();
+        }
+    }
+}
