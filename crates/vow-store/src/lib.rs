@@ -14,12 +14,14 @@
 mod batch;
 mod committer;
 mod postgres;
+mod remembered;
 mod schema;
 mod sqlite;
 
 use std::path::PathBuf;
 
 pub use committer::{Store, StoreOptions};
+pub use remembered::{inspect, Inspection, Remembered};
 
 pub use vow_audit::{Entry, NewEntry};
 
