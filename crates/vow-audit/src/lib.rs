@@ -25,7 +25,7 @@ use std::path::PathBuf;
 pub use checkpoint::{checkpoint, Checkpoint, CheckpointFile};
 pub use entry::{chain, Action, Entry, NewEntry, UnknownAction, GENESIS};
 pub use review::{BulkRead, Flagged, KeyActivity, Review, ReviewOptions};
-pub use verify::{verify, Break, Verification};
+pub use verify::{verify, verify_anchored, Anchors, Break, Verification};
 
 /// Errors of the checkpoint file (the only I/O in this crate).
 #[derive(Debug, thiserror::Error)]
