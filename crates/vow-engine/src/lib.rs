@@ -21,6 +21,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use keys::{ApiKeyInfo, NewApiKey};
 pub use mask::mask;
 pub use vault::{
-    Caller, Exported, ExportedItem, ItemValue, Principal, Vault, VaultConfig, VaultError,
+    Caller, CheckpointSink, Exported, ExportedItem, ItemValue, Principal, Vault, VaultConfig,
+    VaultError,
     MAX_ID_BYTES, MAX_REASON_BYTES, MAX_VALUE_BYTES,
 };
