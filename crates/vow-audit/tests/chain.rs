@@ -234,7 +234,10 @@ fn checkpoints_all_signed_by_another_key_over_an_intact_log_mean_the_key_file_is
     let cps = vec![checkpoint(&log[49], &theirs), checkpoint(&log[99], &theirs)];
     let v = run(&log, &cps, &ours.verifying_key());
     assert_eq!(v.first_break, Some(Break::ForeignKey { seq: 50 }));
-    assert!(v.to_string().contains("does not belong to this vault"), "{v}");
+    assert!(
+        v.to_string().contains("does not belong to this vault"),
+        "{v}"
+    );
     assert!(!v.to_string().contains("forged"), "{v}");
 }
 
@@ -299,7 +302,10 @@ fn a_log_cut_together_with_its_checkpoint_file_is_caught_by_the_remembered_head(
     // Entries 21..30 and the checkpoints covering them are gone; the key store still remembers 30.
     let cps = vec![checkpoint(&log[9], &s), checkpoint(&log[19], &s)];
     let v = run_anchored(&log[..20], &cps, Some(&head), &s.verifying_key());
-    assert_eq!(v.first_break, Some(Break::CheckpointMissingEntry { seq: 30 }));
+    assert_eq!(
+        v.first_break,
+        Some(Break::CheckpointMissingEntry { seq: 30 })
+    );
 }
 
 #[test]
@@ -335,14 +341,19 @@ fn a_rolled_back_log_is_caught_by_the_remembered_head_alone() {
     let head = checkpoint(&log[29], &s);
     let mut forked = build(25);
     forked.extend(
-        (100..110).map(|i| new_entry(i)).scan(forked.last().cloned(), |prev, n| {
-            let e = chain(prev.as_ref(), n);
-            *prev = Some(e.clone());
-            Some(e)
-        }),
+        (100..110)
+            .map(|i| new_entry(i))
+            .scan(forked.last().cloned(), |prev, n| {
+                let e = chain(prev.as_ref(), n);
+                *prev = Some(e.clone());
+                Some(e)
+            }),
     );
     let v = run_anchored(&forked, &[head.clone()], Some(&head), &s.verifying_key());
-    assert_eq!(v.first_break, Some(Break::CheckpointHashMismatch { seq: 30 }));
+    assert_eq!(
+        v.first_break,
+        Some(Break::CheckpointHashMismatch { seq: 30 })
+    );
 }
 
 #[test]

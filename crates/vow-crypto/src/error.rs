@@ -12,7 +12,11 @@ pub enum CryptoError {
     KeyFile { path: PathBuf, reason: String },
     /// A file or directory holding vow's secrets or data that group or others may access.
     #[error("{path}: mode {mode:04o} lets group or others access it; restrict it with `{fix}` (vow refuses to start until then)")]
-    NotPrivate { path: PathBuf, mode: u32, fix: String },
+    NotPrivate {
+        path: PathBuf,
+        mode: u32,
+        fix: String,
+    },
     /// A file's mode could not be read.
     #[error("{path}: cannot inspect it: {reason}")]
     Inspect { path: PathBuf, reason: String },

@@ -22,6 +22,5 @@ pub use keys::{ApiKeyInfo, NewApiKey};
 pub use mask::mask;
 pub use vault::{
     Caller, CheckpointSink, Exported, ExportedItem, ItemValue, Principal, Vault, VaultConfig,
-    VaultError,
-    MAX_ID_BYTES, MAX_REASON_BYTES, MAX_VALUE_BYTES,
+    VaultError, MAX_ID_BYTES, MAX_REASON_BYTES, MAX_VALUE_BYTES,
 };

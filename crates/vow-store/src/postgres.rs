@@ -106,7 +106,6 @@ impl PostgresBackend {
         rows.iter().map(entry_from_row).collect()
     }
 
-
     pub(crate) fn remember(&mut self, what: &Remember) -> Result<Remembered, StoreError> {
         match what {
             Remember::Read => {}

@@ -104,7 +104,6 @@ impl SqliteBackend {
             .collect()
     }
 
-
     pub(crate) fn remember(&mut self, what: &Remember) -> Result<Remembered, StoreError> {
         match what {
             Remember::Read => {}

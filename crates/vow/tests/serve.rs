@@ -173,6 +173,12 @@ fn id_of(body: &str) -> String {
     json["id"].as_str().unwrap().to_string()
 }
 
+/// Mode 0700, as vow makes its data directory (`cp -a` would keep it; `create_dir_all` does not).
+fn private(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+}
+
 fn data_dir() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -340,6 +346,7 @@ fn an_edited_or_truncated_access_log_is_detected_and_located() {
     let copy = |name: &str| {
         let target = data.parent().unwrap().join(name);
         std::fs::create_dir_all(&target).unwrap();
+        private(&target);
         for entry in std::fs::read_dir(&data).unwrap() {
             let path = entry.unwrap().path();
             std::fs::copy(&path, target.join(path.file_name().unwrap())).unwrap();
