@@ -40,9 +40,13 @@ fn collect(stream: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
     });
 }
 
+fn serve(data: &Path) -> Running {
+    serve_with(data, &[])
+}
+
 // The child is waited for in `Running::terminate`, or killed and waited for by the test that owns it.
 #[allow(clippy::zombie_processes)]
-fn serve(data: &Path) -> Running {
+fn serve_with(data: &Path, extra: &[&str]) -> Running {
     let mut child = Command::new(VOW)
         .args([
             "serve",
@@ -53,6 +57,7 @@ fn serve(data: &Path) -> Running {
             "--data",
         ])
         .arg(data)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -505,4 +510,237 @@ fn verifying_a_directory_that_is_not_a_vault_says_so_and_creates_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no key file"));
     assert!(!data.exists(), "verify created {}", data.display());
+}
+
+/// Runs `vow serve` expecting it to refuse to start; a server that starts anyway is killed and the
+/// test fails.
+fn serve_refused(args: &[&str]) -> (i32, String) {
+    let mut child = Command::new(VOW)
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
+            return (status.code().unwrap_or(-1), stderr);
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            let mut stdout = String::new();
+            let _ = child.stdout.take().unwrap().read_to_string(&mut stdout);
+            panic!("vow serve started instead of refusing: {stdout}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn serve_refused_on(data: &Path, extra: &[&str]) -> (i32, String) {
+    let data = data.to_str().unwrap();
+    let mut args = vec![
+        "--policy",
+        POLICY,
+        "--listen",
+        "127.0.0.1:0",
+        "--data",
+        data,
+    ];
+    args.extend_from_slice(extra);
+    serve_refused(&args)
+}
+
+/// Names and contents of every file in a directory, to show that nothing changed.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&path).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// A vault with an admin key, `n` subjects and their checkpoints, stopped.
+fn vault_with_subjects(data: &Path, n: usize, extra: &[&str]) -> String {
+    let server = serve_with(data, extra);
+    let service = new_key(data, "service");
+    for i in 0..n {
+        let (status, body) = server.call(
+            "POST",
+            "/v1/subjects",
+            &service,
+            Some(&format!(r#"{{"external_id": "s{i}", "kind": "member"}}"#)),
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+    server.terminate();
+    service
+}
+
+fn checkpoint_seqs(path: &Path) -> Vec<u64> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let cp: serde_json::Value = serde_json::from_str(line).unwrap();
+            cp["seq"].as_u64().unwrap()
+        })
+        .collect()
+}
+
+fn log_head(data: &Path) -> u64 {
+    rusqlite::Connection::open(data.join("vow.db"))
+        .unwrap()
+        .query_row("SELECT MAX(seq) FROM audit_log", [], |r| r.get::<_, i64>(0))
+        .unwrap() as u64
+}
+
+// ---- item 4: the key file
+
+#[test]
+fn a_vault_whose_key_file_is_missing_refuses_to_start_and_creates_nothing() {
+    let (_dir, data) = data_dir();
+    vault_with_subjects(&data, 3, &[]);
+    let key_file = data.join("vow.keys");
+    std::fs::remove_file(&key_file).unwrap();
+    let before = snapshot(&data);
+
+    let (code, stderr) = serve_refused_on(&data, &[]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains(&key_file.display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains("Restore the key file from its backup"),
+        "{stderr}"
+    );
+    assert!(!key_file.exists(), "a new key file was made");
+    assert_eq!(
+        snapshot(&data),
+        before,
+        "the refused start changed the data directory"
+    );
+
+    let create = vow(&["keys", "create", "--role", "service"], &data);
+    assert_eq!(create.status.code(), Some(2));
+    assert!(!key_file.exists(), "keys create made a new key file");
+    assert_eq!(snapshot(&data), before);
+}
+
+#[test]
+fn another_vaults_key_file_is_refused_and_verify_says_it_does_not_belong() {
+    let (_dir, data) = data_dir();
+    vault_with_subjects(&data, 3, &[]);
+    let (_other_dir, other) = data_dir();
+    new_key(&other, "service");
+    std::fs::copy(other.join("vow.keys"), data.join("vow.keys")).unwrap();
+    let before = snapshot(&data);
+
+    let (code, stderr) = serve_refused_on(&data, &[]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("does not belong to this vault"), "{stderr}");
+    assert_eq!(snapshot(&data), before);
+
+    let verify = vow(&["audit", "verify"], &data);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert_ne!(verify.status.code(), Some(0));
+    assert!(said.contains("does not belong to this vault"), "{said}");
+    assert!(!said.contains("forged"), "{said}");
+}
+
+fn postgres_url(test: &str) -> Option<String> {
+    match std::env::var("VOW_TEST_DATABASE_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(
+                std::env::var("VOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "VOW_REQUIRE_POSTGRES=1 but VOW_TEST_DATABASE_URL is not set"
+            );
+            skipped(
+                test,
+                "set VOW_TEST_DATABASE_URL to run it against PostgreSQL",
+            );
+            None
+        }
+    }
+}
+
+/// Says so where `cargo test` shows it even for a passing test (libtest captures only `eprintln!`).
+fn skipped(test: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {test} — {why}");
+}
+
+#[test]
+fn with_postgresql_a_vault_whose_key_file_is_missing_refuses_to_start() {
+    let Some(url) =
+        postgres_url("with_postgresql_a_vault_whose_key_file_is_missing_refuses_to_start")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let schema = format!(
+        "vow_cli_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let key_file = dir.path().join("vow.keys");
+    let checkpoints = dir.path().join("checkpoints.jsonl");
+    let (key_file_arg, checkpoints_arg) = (
+        key_file.to_str().unwrap().to_string(),
+        checkpoints.to_str().unwrap().to_string(),
+    );
+    let pg: Vec<&str> = vec![
+        "--policy",
+        POLICY,
+        "--database-url",
+        &url,
+        "--schema",
+        &schema,
+        "--key-file",
+        &key_file_arg,
+        "--checkpoints",
+        &checkpoints_arg,
+    ];
+    let create = Command::new(VOW)
+        .args(["keys", "create", "--role", "service"])
+        .args(&pg)
+        .output()
+        .unwrap();
+    assert!(
+        create.status.success(),
+        "{}",
+        String::from_utf8_lossy(&create.stderr)
+    );
+    std::fs::remove_file(&key_file).unwrap();
+
+    let mut args = pg.clone();
+    args.extend_from_slice(&["--listen", "127.0.0.1:0"]);
+    let (code, stderr) = serve_refused(&args);
+    assert_ne!(code, 0);
+    assert!(stderr.contains(&key_file_arg), "{stderr}");
+    assert!(
+        stderr.contains("Restore the key file from its backup"),
+        "{stderr}"
+    );
+    assert!(!key_file.exists(), "a new key file was made");
 }
