@@ -744,3 +744,180 @@ fn with_postgresql_a_vault_whose_key_file_is_missing_refuses_to_start() {
     );
     assert!(!key_file.exists(), "a new key file was made");
 }
+
+// ---- item 5: the log's anchor
+
+/// A vault with a longer log and several checkpoints: subjects made across more than one second
+/// of serving, so the server checkpoints more than once.
+fn vault_with_history(data: &Path, extra: &[&str]) {
+    let server = serve_with(data, extra);
+    let service = new_key(data, "service");
+    for round in 0..2 {
+        for i in 0..8 {
+            let (status, body) = server.call(
+                "POST",
+                "/v1/subjects",
+                &service,
+                Some(&format!(
+                    r#"{{"external_id": "h{round}-{i}", "kind": "member"}}"#
+                )),
+            );
+            assert_eq!(status, 201, "{body}");
+        }
+        std::thread::sleep(Duration::from_millis(1300));
+    }
+    server.terminate();
+}
+
+fn verify_json(data: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let mut args = vec!["audit", "verify", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = vow(&args, data);
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "{} {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code(), report)
+}
+
+#[test]
+fn verify_fails_when_the_checkpoint_file_is_removed_unless_told_there_are_none() {
+    let (_dir, data) = data_dir();
+    vault_with_history(&data, &[]);
+    let (code, report) = verify_json(&data, &[]);
+    assert_eq!(code, Some(0), "{report}");
+
+    std::fs::remove_file(data.join("audit-checkpoints.jsonl")).unwrap();
+    let (code, report) = verify_json(&data, &[]);
+    assert_eq!(
+        code,
+        Some(1),
+        "a log without its checkpoints passed: {report}"
+    );
+    assert_eq!(report["intact"], false);
+
+    let (code, report) = verify_json(&data, &["--no-checkpoints"]);
+    assert_eq!(code, Some(0), "{report}");
+    let help = Command::new(VOW)
+        .args(["audit", "verify", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("--no-checkpoints") && help.contains("gives up"),
+        "{help}"
+    );
+}
+
+#[test]
+fn cutting_the_log_tail_together_with_the_checkpoint_tail_is_caught() {
+    let (_dir, data) = data_dir();
+    vault_with_history(&data, &[]);
+    let file = data.join("audit-checkpoints.jsonl");
+    let seqs = checkpoint_seqs(&file);
+    assert!(seqs.len() >= 3, "too few checkpoints to cut: {seqs:?}");
+    let head = log_head(&data);
+    assert_eq!(seqs.last(), Some(&head));
+
+    // Whoever owns the files keeps the first checkpoints and the entries they cover, nothing after.
+    let keep = seqs[seqs.len() - 2];
+    rusqlite::Connection::open(data.join("vow.db"))
+        .unwrap()
+        .execute("DELETE FROM audit_log WHERE seq > ?1", [keep as i64])
+        .unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let kept: String = text
+        .lines()
+        .filter(|line| checkpoint_seqs_of(line) <= keep)
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(&file, kept).unwrap();
+
+    let (code, report) = verify_json(&data, &[]);
+    assert_eq!(
+        code,
+        Some(1),
+        "a log cut with its checkpoints passed: {report}"
+    );
+    assert_eq!(report["first_break"]["seq"], head, "{report}");
+    assert_eq!(
+        report["first_break"]["kind"], "checkpoint_missing_entry",
+        "{report}"
+    );
+}
+
+fn checkpoint_seqs_of(line: &str) -> u64 {
+    let cp: serde_json::Value = serde_json::from_str(line).unwrap();
+    cp["seq"].as_u64().unwrap()
+}
+
+#[test]
+fn vow_serve_refuses_a_database_restored_from_an_older_copy() {
+    let (dir, data) = data_dir();
+    vault_with_subjects(&data, 3, &[]);
+    let backup = dir.path().join("vow.db.backup");
+    std::fs::copy(data.join("vow.db"), &backup).unwrap();
+    vault_with_subjects(&data, 0, &[]); // another service key: the log moves on
+    assert!(!data.join("vow.db-wal").exists());
+
+    std::fs::copy(&backup, data.join("vow.db")).unwrap();
+    let (code, stderr) = serve_refused_on(&data, &[]);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("older than its access log's last signed checkpoint"),
+        "{stderr}"
+    );
+
+    // The key store remembers the head even when the checkpoint file is gone too.
+    std::fs::remove_file(data.join("audit-checkpoints.jsonl")).unwrap();
+    let (code, stderr) = serve_refused_on(&data, &[]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("recorded in the key store"), "{stderr}");
+}
+
+#[test]
+fn a_checkpoint_copy_elsewhere_catches_a_log_cut_with_its_checkpoint_file_and_key_store() {
+    let (dir, data) = data_dir();
+    let copy = dir.path().join("elsewhere.jsonl");
+    let copy_arg = ["--checkpoint-copy", copy.to_str().unwrap()];
+    vault_with_history(&data, &copy_arg);
+    let file = data.join("audit-checkpoints.jsonl");
+    // The server wrote every checkpoint of its own to the copy (`vow keys create` was not given it).
+    let primary = std::fs::read_to_string(&file).unwrap();
+    let copied = std::fs::read_to_string(&copy).unwrap();
+    assert!(copied.lines().all(|line| primary.contains(line)));
+    let seqs = checkpoint_seqs(&file);
+    assert_eq!(checkpoint_seqs(&copy).last(), seqs.last());
+    let keep = seqs[0];
+    // The database's owner rewrites everything they own: log tail, checkpoint file, key store.
+    let conn = rusqlite::Connection::open(data.join("vow.db")).unwrap();
+    conn.execute("DELETE FROM audit_log WHERE seq > ?1", [keep as i64])
+        .unwrap();
+    conn.execute(
+        "ATTACH DATABASE ?1 AS keys",
+        [data.join("keys.db").to_str().unwrap()],
+    )
+    .unwrap();
+    conn.execute("DELETE FROM keys.signed_head", []).unwrap();
+    drop(conn);
+    let first_line = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(&file, format!("{first_line}\n")).unwrap();
+
+    let (code, report) = verify_json(&data, &[]);
+    assert_eq!(
+        code,
+        Some(0),
+        "without the copy the cut is invisible: {report}"
+    );
+    let (code, report) = verify_json(&data, &copy_arg);
+    assert_eq!(code, Some(1), "the copy did not catch the cut: {report}");
+    assert_eq!(report["first_break"]["kind"], "checkpoint_missing_entry");
+}
