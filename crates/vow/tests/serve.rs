@@ -921,3 +921,122 @@ fn a_checkpoint_copy_elsewhere_catches_a_log_cut_with_its_checkpoint_file_and_ke
     assert_eq!(code, Some(1), "the copy did not catch the cut: {report}");
     assert_eq!(report["first_break"]["kind"], "checkpoint_missing_entry");
 }
+
+// ---- item 6: files at rest
+
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn every_file_of_a_vault_is_private_and_a_loosened_one_is_refused() {
+    let (_dir, data) = data_dir();
+    let server = serve(&data);
+    let service = new_key(&data, "service");
+    let (status, body) = server.call(
+        "POST",
+        "/v1/subjects",
+        &service,
+        Some(r#"{"external_id": "m1", "kind": "member"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    std::thread::sleep(Duration::from_millis(1200)); // a checkpoint from the server too
+                                                     // While serving: the WAL and shared-memory files exist as well.
+    assert_eq!(mode_of(&data), 0o700, "the data directory");
+    let mut seen = Vec::new();
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        seen.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        assert_eq!(mode_of(&path), 0o600, "{}", path.display());
+    }
+    for name in [
+        "vow.db",
+        "vow.db-wal",
+        "vow.db-shm",
+        "keys.db",
+        "vow.keys",
+        "audit-checkpoints.jsonl",
+    ] {
+        assert!(seen.iter().any(|s| s == name), "{name} not among {seen:?}");
+    }
+    server.terminate();
+
+    use std::os::unix::fs::PermissionsExt;
+    let database = data.join("vow.db");
+    std::fs::set_permissions(&database, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, stderr) = serve_refused_on(&data, &[]);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains(&format!("chmod 600 {}", database.display())),
+        "{stderr}"
+    );
+    std::fs::set_permissions(&database, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (code, stderr) = serve_refused_on(&data, &[]);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains(&format!("chmod 700 {}", data.display())),
+        "{stderr}"
+    );
+    private(&data);
+    serve(&data).terminate();
+}
+
+// ---- item 9: the first start
+
+#[test]
+fn a_busy_port_on_first_start_creates_nothing_and_the_next_start_prints_the_admin_key() {
+    let (_dir, data) = data_dir();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = busy.local_addr().unwrap().to_string();
+    let (code, stderr) = serve_refused(&[
+        "--policy",
+        POLICY,
+        "--listen",
+        &address,
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains(&address), "{stderr}");
+    assert!(!data.exists(), "the vault was created on a busy port");
+    drop(busy);
+
+    let server = serve(&data);
+    let stdout = server.stdout.lock().unwrap().clone();
+    assert!(
+        stdout.split_whitespace().any(|w| w.starts_with("vow_")),
+        "{stdout}"
+    );
+    server.terminate();
+}
+
+#[test]
+fn a_vault_without_an_admin_key_says_how_to_make_one_and_that_command_works() {
+    let (_dir, data) = data_dir();
+    new_key(&data, "service"); // the vault is created by a command that makes no admin key
+    let server = serve(&data);
+    std::thread::sleep(Duration::from_millis(200));
+    let (_, stderr) = server.terminate();
+    assert!(stderr.contains("no admin API key"), "{stderr}");
+    let command = stderr
+        .split('`')
+        .find(|part| part.starts_with("vow keys create"))
+        .unwrap_or_else(|| panic!("no command in {stderr}"));
+    assert!(command.contains("--role admin"), "{command}");
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let made = Command::new(VOW).args(&words[1..]).output().unwrap();
+    assert!(
+        made.status.success(),
+        "`{command}` failed: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(String::from_utf8_lossy(&made.stdout).contains("vow_"));
+
+    let server = serve(&data);
+    std::thread::sleep(Duration::from_millis(200));
+    let (_, stderr) = server.terminate();
+    assert!(!stderr.contains("no admin API key"), "{stderr}");
+}
