@@ -743,6 +743,13 @@ fn with_postgresql_a_vault_whose_key_file_is_missing_refuses_to_start() {
         "{stderr}"
     );
     assert!(!key_file.exists(), "a new key file was made");
+
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!(
+            "DROP SCHEMA {schema} CASCADE; DROP SCHEMA {schema}_keys CASCADE"
+        ))
+        .unwrap();
 }
 
 // ---- item 5: the log's anchor
