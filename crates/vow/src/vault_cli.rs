@@ -54,6 +54,12 @@ pub struct VaultArgs {
     /// found. `vow audit verify` reads every copy given.
     #[arg(long, value_name = "FILE")]
     pub checkpoint_copy: Vec<PathBuf>,
+    /// Also POST every signed checkpoint as JSON to URL (repeatable; http:// only, so a collector
+    /// on loopback or the local network, or a TLS proxy in front of one). The body is one line of
+    /// the checkpoint file: {"seq", "hash", "at_ms", "signature"}. A failed delivery is logged;
+    /// the next checkpoint covers everything before it.
+    #[arg(long, value_name = "URL", value_parser = crate::witness::Witness::parse)]
+    pub checkpoint_witness: Vec<crate::witness::Witness>,
     /// When a write counts as done. full: on disk (survives a power cut). normal: handed to the
     /// operating system (survives vow being killed, not a power cut; reads, which are logged,
     /// get about twice as fast).
@@ -320,6 +326,12 @@ impl VaultArgs {
         for copy in self.checkpoint_copy.clone() {
             vault = vault.with_checkpoint_sink(Box::new(move |checkpoint| {
                 CheckpointFile::append(&copy, checkpoint).map_err(VaultError::from)
+            }));
+        }
+        for witness in self.checkpoint_witness.clone() {
+            vault = vault.with_checkpoint_sink(Box::new(move |checkpoint| {
+                // Blocking network I/O: let the runtime move its other tasks off this thread.
+                tokio::task::block_in_place(|| witness.send(checkpoint)).map_err(VaultError::from)
             }));
         }
         Ok((vault, created))

@@ -1047,3 +1047,64 @@ fn a_vault_without_an_admin_key_says_how_to_make_one_and_that_command_works() {
     let (_, stderr) = server.terminate();
     assert!(!stderr.contains("no admin API key"), "{stderr}");
 }
+
+/// A witness: a real HTTP server on loopback that keeps the bodies it is sent.
+fn witness() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/checkpoints", listener.local_addr().unwrap());
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let keep = Arc::clone(&received);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let mut reader = BufReader::new(stream);
+            let mut length = 0usize;
+            let mut line = String::new();
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            loop {
+                line.clear();
+                reader.read_line(&mut line).unwrap();
+                if line == "\r\n" || line.is_empty() {
+                    break;
+                }
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0u8; length];
+            reader.read_exact(&mut body).unwrap();
+            assert!(
+                request_line.starts_with("POST /checkpoints "),
+                "{request_line}"
+            );
+            keep.lock().unwrap().push(String::from_utf8(body).unwrap());
+            let _ = reader
+                .get_mut()
+                .write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (url, received)
+}
+
+#[test]
+fn a_checkpoint_witness_receives_each_signed_checkpoint_over_http() {
+    let (_dir, data) = data_dir();
+    let (url, received) = witness();
+    vault_with_history(&data, &["--checkpoint-witness", &url]);
+    let received = received.lock().unwrap().clone();
+    assert!(received.len() >= 2, "{received:?}");
+    let file = std::fs::read_to_string(data.join("audit-checkpoints.jsonl")).unwrap();
+    for body in &received {
+        assert!(
+            file.lines().any(|line| line == body),
+            "{body} is not in the checkpoint file"
+        );
+    }
+    let last: serde_json::Value = serde_json::from_str(received.last().unwrap()).unwrap();
+    assert_eq!(last["seq"].as_u64(), Some(log_head(&data)));
+
+    let refused = serve_refused_on(&data, &["--checkpoint-witness", "https://w.example/"]);
+    assert_ne!(refused.0, 0);
+    assert!(refused.1.contains("http://"), "{}", refused.1);
+}
