@@ -330,7 +330,12 @@ fn a_checkpoint_file_ending_before_the_remembered_head_is_broken() {
             last: 0
         })
     );
-    let whole = run_anchored(&log, &[head.clone()], Some(&head), &s.verifying_key());
+    let whole = run_anchored(
+        &log,
+        std::slice::from_ref(&head),
+        Some(&head),
+        &s.verifying_key(),
+    );
     assert!(whole.is_intact(), "{whole}");
 }
 
@@ -342,14 +347,19 @@ fn a_rolled_back_log_is_caught_by_the_remembered_head_alone() {
     let mut forked = build(25);
     forked.extend(
         (100..110)
-            .map(|i| new_entry(i))
+            .map(new_entry)
             .scan(forked.last().cloned(), |prev, n| {
                 let e = chain(prev.as_ref(), n);
                 *prev = Some(e.clone());
                 Some(e)
             }),
     );
-    let v = run_anchored(&forked, &[head.clone()], Some(&head), &s.verifying_key());
+    let v = run_anchored(
+        &forked,
+        std::slice::from_ref(&head),
+        Some(&head),
+        &s.verifying_key(),
+    );
     assert_eq!(
         v.first_break,
         Some(Break::CheckpointHashMismatch { seq: 30 })
