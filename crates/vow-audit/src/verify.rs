@@ -89,7 +89,8 @@ impl std::fmt::Display for Break {
             Break::CheckpointsBehind { remembered, last } => write!(
                 f,
                 "the key store remembers a signed checkpoint of entry {remembered}, but the checkpoint files \
-                 end at entry {last}: checkpoints were removed from their end"
+                 end at entry {last}: checkpoints were removed from their end (or, with several servers, \
+                 another server's checkpoint file was not given)"
             ),
         }
     }

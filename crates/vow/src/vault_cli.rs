@@ -201,9 +201,9 @@ impl VaultArgs {
         };
         if found.is_in_use() && std::fs::symlink_metadata(&path).is_err() {
             bail!(
-                "the key file {} is missing, but {} already holds a vault (subjects, API keys or \
-                 access-log entries made with that key file). Without it that data cannot be read, and \
-                 vow will not make new keys over it. Restore the key file from its backup to {} (or \
+                "the key file {} is missing, but {} is already a vault's (it holds subjects, API keys \
+                 or access-log entries, or recorded that key file's audit key). Without the key file \
+                 its data cannot be read, and vow will not make new keys over it. Restore the key file from its backup to {} (or \
                  point --key-file at it), then start again. Nothing was changed.",
                 path.display(),
                 self.describe_location(),
