@@ -431,9 +431,15 @@ subject, and refuses any category, subject kind or role the policy does not decl
 read, write, export and erasure is written to a hash-chained access log in the same
 transaction, with signed checkpoints outside the database.
 
-On first start vow creates the data directory and the key file (mode 0600) and prints an
-admin API key once. Keep the key file out of the database's backups: erasing a subject
-destroys its data key, and only then is every copy of their data unreadable.";
+On first start vow binds its address, then creates the data directory (mode 0700) and the
+key file (mode 0600) and prints an admin API key once. Keep the key file out of the
+database's backups: erasing a subject destroys its data key, and only then is every copy of
+their data unreadable. Back the key file up on its own: a vault that holds data refuses to
+start without its key file (or with another vault's), and changes nothing.
+
+vow refuses to start when a file it keeps at rest is open to group or others (it names the
+`chmod` that fixes it), and when the database is older than the access log's newest signed
+checkpoint (restored from an older copy): new entries would fork the log.";
 
 pub const SERVE_AFTER_LONG_HELP: &str = "\
 Examples:
@@ -719,8 +725,9 @@ pub const AUDIT_LONG_ABOUT: &str = "\
 Check and review the access log.
 
 `verify` walks the hash chain of every entry and checks it against the signed checkpoints
-written outside the database: an edited, deleted, reordered or truncated entry is found and
-named. `review` is the monthly review of access records the law requires (안전성 확보조치
+written outside the database (the checkpoint file and every --checkpoint-copy) and the newest
+signed head the key store remembers: an edited, deleted, reordered or truncated entry is found
+and named, and so are missing checkpoints and a key file that belongs to another vault. `review` is the monthly review of access records the law requires (안전성 확보조치
 기준 제8조): exports and downloads, bulk reads, reads outside working hours, counts per key.";
 
 #[derive(Args, Debug)]
