@@ -145,8 +145,8 @@ const KEY_CACHE_MS: i64 = 2_000;
 const KEY_MISS_RELOAD_MS: i64 = 50;
 
 /// Somewhere else each new checkpoint goes, after the checkpoint file and the key store: a copy of
-/// the file the database's owner cannot rewrite, a witness service. Its errors are reported, and the
-/// next checkpoint (which covers everything before it) is offered again.
+/// the file the database's owner cannot rewrite, a witness service. A failure is returned from
+/// [`Vault::checkpoint`] (the server logs it); the next checkpoint covers everything before it.
 pub type CheckpointSink = Box<dyn Fn(&Checkpoint) -> Result<(), VaultError> + Send + Sync>;
 
 pub struct Vault {
@@ -928,12 +928,23 @@ impl Vault {
             *last = head.seq;
             checkpoint
         };
-        // Only ever moves forward, so two processes checkpointing at once cannot move it back.
-        self.store.remember_signed_head(&checkpoint).await?;
+        // Only ever moves forward, so two processes checkpointing at once cannot move it back. Every
+        // place is tried even when one fails; the first failure is returned.
+        let mut failure = self
+            .store
+            .remember_signed_head(&checkpoint)
+            .await
+            .map_err(VaultError::from)
+            .err();
         for sink in &self.checkpoint_sinks {
-            sink(&checkpoint)?;
+            if let Err(error) = sink(&checkpoint) {
+                failure.get_or_insert(error);
+            }
         }
-        Ok(Some(checkpoint))
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(Some(checkpoint)),
+        }
     }
 }
 
