@@ -1108,3 +1108,26 @@ fn a_checkpoint_witness_receives_each_signed_checkpoint_over_http() {
     assert_ne!(refused.0, 0);
     assert!(refused.1.contains("http://"), "{}", refused.1);
 }
+
+#[test]
+fn an_unreachable_witness_is_logged_and_the_vault_keeps_serving_and_checkpointing() {
+    let (_dir, data) = data_dir();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/checkpoints", closed.local_addr().unwrap());
+    drop(closed);
+    let server = serve_with(&data, &["--checkpoint-witness", &url]);
+    let service = new_key(&data, "service");
+    let (status, body) = server.call(
+        "POST",
+        "/v1/subjects",
+        &service,
+        Some(r#"{"external_id": "w1", "kind": "member"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (_, stderr) = server.terminate();
+    assert!(stderr.contains("checkpoint witness"), "{stderr}");
+    let seqs = checkpoint_seqs(&data.join("audit-checkpoints.jsonl"));
+    assert_eq!(seqs.last(), Some(&log_head(&data)));
+    let (code, report) = verify_json(&data, &[]);
+    assert_eq!(code, Some(0), "{report}");
+}
