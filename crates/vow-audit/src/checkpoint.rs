@@ -73,18 +73,22 @@ const MAX_LINE: usize = 4096;
 
 impl CheckpointFile {
     /// Appends one checkpoint as a single `write` on an `O_APPEND` descriptor, then fsyncs (and, when
-    /// the file is new, fsyncs its directory so the file itself survives a crash).
+    /// the file is new, fsyncs its directory so the file itself survives a crash). A new file is
+    /// created with mode 0600.
     ///
     /// Refuses to append after a torn last line (a crash mid-write): the new line would be glued to
     /// the fragment. [`CheckpointFile::repair_torn_tail`] removes the fragment.
     pub fn append(path: &Path, cp: &Checkpoint) -> Result<(), AuditError> {
         let existed = path.exists();
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .read(true)
-            .open(path)
-            .map_err(|e| io(path, e))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).append(true).read(true);
+        #[cfg(unix)]
+        {
+            // Private, like everything vow keeps at rest.
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut f = options.open(path).map_err(|e| io(path, e))?;
         let len = f.metadata().map_err(|e| io(path, e))?.len();
         if len > 0 {
             let mut last = [0u8; 1];

@@ -25,9 +25,10 @@ use std::path::PathBuf;
 pub use checkpoint::{checkpoint, Checkpoint, CheckpointFile};
 pub use entry::{chain, Action, Entry, NewEntry, UnknownAction, GENESIS};
 pub use review::{BulkLookup, BulkRead, Flagged, KeyActivity, Review, ReviewOptions};
-pub use verify::{verify, Break, Verification};
+pub use verify::{verify, verify_anchored, Anchors, Break, Verification};
 
-/// Errors of the checkpoint file (the only I/O in this crate).
+/// Errors of the checkpoint file (the only I/O in this crate), and of witnesses that receive
+/// checkpoints elsewhere (sent by the caller).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuditError {
@@ -48,4 +49,7 @@ pub enum AuditError {
          and checkpoints resume"
     )]
     TornCheckpoint { path: PathBuf, line: usize },
+    /// A checkpoint could not be handed to a witness (a service keeping copies elsewhere).
+    #[error("checkpoint witness {url}: {reason}")]
+    Witness { url: String, reason: String },
 }

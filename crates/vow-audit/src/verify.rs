@@ -26,6 +26,16 @@ pub enum Break {
     /// A checkpoint's signature does not verify under the key ring's public key: it is forged or
     /// came from another key.
     BadSignature { seq: u64 },
+    /// No checkpoint verifies under the key ring's public key, yet every one is well formed and names
+    /// an entry of this log with its hash, and the chain holds: the log is intact, and the key file is
+    /// another vault's. `seq` is the first checkpoint's.
+    ForeignKey { seq: u64 },
+    /// The log has entries but there is no checkpoint at all, while checkpoints are required: the
+    /// checkpoint file was removed or emptied, so nothing outside the log vouches for its length.
+    NoCheckpoints { entries: u64 },
+    /// The key store remembers a signed head later than the last checkpoint in the checkpoint files:
+    /// checkpoints were cut off the end of the file.
+    CheckpointsBehind { remembered: u64, last: u64 },
 }
 
 impl Break {
@@ -38,6 +48,9 @@ impl Break {
             | Break::CheckpointHashMismatch { seq }
             | Break::BadSignature { seq } => seq,
             Break::SeqGap { expected, .. } => expected,
+            Break::ForeignKey { seq } => seq,
+            Break::NoCheckpoints { .. } => 1,
+            Break::CheckpointsBehind { last, .. } => last.saturating_add(1),
         }
     }
 }
@@ -62,6 +75,23 @@ impl std::fmt::Display for Break {
             Break::BadSignature { seq } => {
                 write!(f, "the checkpoint for entry {seq} has an invalid signature: forged or signed by another key")
             }
+            Break::ForeignKey { .. } => write!(
+                f,
+                "no checkpoint is signed by this key file's audit key, though every one matches the log and \
+                 the chain holds: the key file does not belong to this vault; restore the vault's own key file \
+                 from its backup"
+            ),
+            Break::NoCheckpoints { entries } => write!(
+                f,
+                "the log has {entries} entries but no signed checkpoint: the checkpoint file was removed or \
+                 emptied, so nothing vouches that the log was not cut short or rolled back"
+            ),
+            Break::CheckpointsBehind { remembered, last } => write!(
+                f,
+                "the key store remembers a signed checkpoint of entry {remembered}, but the checkpoint files \
+                 end at entry {last}: checkpoints were removed from their end (or, with several servers, \
+                 another server's checkpoint file was not given)"
+            ),
         }
     }
 }
@@ -101,20 +131,58 @@ impl std::fmt::Display for Verification {
     }
 }
 
-/// Streams entries in seq order and checks every link and every checkpoint; names the FIRST broken
-/// entry. Memory is constant in the number of entries (checkpoints are held in a map).
-///
-/// Checks at each entry, in order: sequence number, link to the previous hash, own hash, then any
-/// checkpoints for that sequence number (signature, then hash). After the last entry, a checkpoint
-/// beyond it means truncation. After the first break the remaining entries are only counted.
-/// Errors from the entry source are returned as they are.
+/// What a log is verified against, besides its own chain.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Anchors<'a> {
+    /// The checkpoints from the checkpoint file(s), in any order; duplicates are fine.
+    pub checkpoints: &'a [Checkpoint],
+    /// The newest signed head remembered apart from the log and its checkpoint file (the key store).
+    pub remembered: Option<&'a Checkpoint>,
+    /// Whether checkpoints must exist: a log with entries and no checkpoint, or checkpoints ending
+    /// before the remembered head, is then broken. Without it, only what is there is checked.
+    pub required: bool,
+}
+
+/// [`verify_anchored`] with checkpoints only, none required.
 pub fn verify<E>(
     entries: impl Iterator<Item = Result<Entry, E>>,
     checkpoints: &[Checkpoint],
     verifier: &AuditVerifier,
 ) -> Result<Verification, E> {
+    verify_anchored(
+        entries,
+        Anchors {
+            checkpoints,
+            ..Anchors::default()
+        },
+        verifier,
+    )
+}
+
+/// Streams entries in seq order and checks every link and every anchor; names the FIRST broken
+/// entry. Memory is constant in the number of entries (checkpoints are held in a map).
+///
+/// Checks at each entry, in order: sequence number, link to the previous hash, own hash, then any
+/// checkpoints for that sequence number, the remembered head among them (signature, then hash). After
+/// the last entry, a checkpoint beyond it means truncation. After the first break the remaining
+/// entries are only counted. When no checkpoint verifies but all are well formed and match the log,
+/// the key is another vault's ([`Break::ForeignKey`]). Then, if required, checkpoints must exist and
+/// reach the remembered head. Errors from the entry source are returned as they are.
+pub fn verify_anchored<E>(
+    entries: impl Iterator<Item = Result<Entry, E>>,
+    anchors: Anchors<'_>,
+    verifier: &AuditVerifier,
+) -> Result<Verification, E> {
+    let all: Vec<&Checkpoint> = anchors
+        .checkpoints
+        .iter()
+        .chain(anchors.remembered)
+        .collect();
+    // Signed by another key throughout (none verifies): decided at the end, if the log bears it out.
+    let foreign = !all.is_empty() && !all.iter().any(|cp| cp.verify(verifier));
+    let mut matches_log = true;
     let mut by_seq: BTreeMap<u64, Vec<&Checkpoint>> = BTreeMap::new();
-    for cp in checkpoints {
+    for cp in &all {
         by_seq.entry(cp.seq).or_default().push(cp);
     }
     let mut count = 0u64;
@@ -146,6 +214,10 @@ pub fn verify<E>(
         }
         if let Some(cps) = by_seq.remove(&entry.seq) {
             for cp in cps {
+                if foreign {
+                    matches_log &= cp.signature.len() == 64 && cp.hash == entry.hash;
+                    continue;
+                }
                 if !cp.verify(verifier) {
                     first_break = Some(Break::BadSignature { seq: cp.seq });
                     break;
@@ -169,6 +241,28 @@ pub fn verify<E>(
             } else {
                 Break::CheckpointMissingEntry { seq }
             });
+        } else if foreign && matches_log {
+            let seq = all.iter().map(|cp| cp.seq).min().unwrap_or(0);
+            first_break = Some(Break::ForeignKey { seq });
+        } else if foreign {
+            let seq = all.iter().map(|cp| cp.seq).min().unwrap_or(0);
+            first_break = Some(Break::BadSignature { seq });
+        }
+    }
+
+    if first_break.is_none() && anchors.required {
+        let last = anchors.checkpoints.iter().map(|cp| cp.seq).max();
+        match (last, anchors.remembered) {
+            (None, None) if count > 0 => {
+                first_break = Some(Break::NoCheckpoints { entries: count })
+            }
+            (last, Some(head)) if last.unwrap_or(0) < head.seq => {
+                first_break = Some(Break::CheckpointsBehind {
+                    remembered: head.seq,
+                    last: last.unwrap_or(0),
+                })
+            }
+            _ => {}
         }
     }
 

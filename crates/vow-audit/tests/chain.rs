@@ -227,13 +227,143 @@ fn rolling_back_and_appending_different_entries_is_reported_as_checkpoint_hash_m
 }
 
 #[test]
-fn checkpoint_signed_with_another_key_is_a_bad_signature() {
+fn checkpoints_all_signed_by_another_key_over_an_intact_log_mean_the_key_file_is_another_vaults() {
     let ours = signer();
     let theirs = signer();
     let log = build(100);
-    let cps = vec![checkpoint(&log[49], &theirs)];
+    let cps = vec![checkpoint(&log[49], &theirs), checkpoint(&log[99], &theirs)];
+    let v = run(&log, &cps, &ours.verifying_key());
+    assert_eq!(v.first_break, Some(Break::ForeignKey { seq: 50 }));
+    assert!(
+        v.to_string().contains("does not belong to this vault"),
+        "{v}"
+    );
+    assert!(!v.to_string().contains("forged"), "{v}");
+}
+
+#[test]
+fn one_checkpoint_signed_by_another_key_among_ours_is_a_bad_signature() {
+    let ours = signer();
+    let theirs = signer();
+    let log = build(100);
+    let cps = vec![checkpoint(&log[49], &theirs), checkpoint(&log[99], &ours)];
     let v = run(&log, &cps, &ours.verifying_key());
     assert_eq!(v.first_break, Some(Break::BadSignature { seq: 50 }));
+}
+
+#[test]
+fn checkpoints_by_another_key_that_do_not_match_the_log_are_not_excused_as_a_foreign_key() {
+    let ours = signer();
+    let theirs = signer();
+    let log = build(100);
+    let other_log = build(101);
+    let cps = vec![checkpoint(&other_log[100], &theirs)];
+    let v = run(&log, &cps, &ours.verifying_key());
+    assert_eq!(v.first_break, Some(Break::BadSignature { seq: 101 }));
+}
+
+fn run_anchored(
+    entries: &[Entry],
+    checkpoints: &[Checkpoint],
+    remembered: Option<&Checkpoint>,
+    v: &AuditVerifier,
+) -> vow_audit::Verification {
+    vow_audit::verify_anchored(
+        entries
+            .iter()
+            .cloned()
+            .map(Ok::<_, std::convert::Infallible>),
+        vow_audit::Anchors {
+            checkpoints,
+            remembered,
+            required: true,
+        },
+        v,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_log_with_entries_and_no_checkpoint_fails_when_checkpoints_are_required() {
+    let s = signer();
+    let log = build(20);
+    let v = run_anchored(&log, &[], None, &s.verifying_key());
+    assert_eq!(v.first_break, Some(Break::NoCheckpoints { entries: 20 }));
+    assert!(!v.is_intact());
+    let empty = run_anchored(&[], &[], None, &s.verifying_key());
+    assert!(empty.is_intact(), "{empty}");
+}
+
+#[test]
+fn a_log_cut_together_with_its_checkpoint_file_is_caught_by_the_remembered_head() {
+    let s = signer();
+    let log = build(30);
+    let head = checkpoint(&log[29], &s);
+    // Entries 21..30 and the checkpoints covering them are gone; the key store still remembers 30.
+    let cps = vec![checkpoint(&log[9], &s), checkpoint(&log[19], &s)];
+    let v = run_anchored(&log[..20], &cps, Some(&head), &s.verifying_key());
+    assert_eq!(
+        v.first_break,
+        Some(Break::CheckpointMissingEntry { seq: 30 })
+    );
+}
+
+#[test]
+fn a_checkpoint_file_ending_before_the_remembered_head_is_broken() {
+    let s = signer();
+    let log = build(30);
+    let head = checkpoint(&log[29], &s);
+    let cps = vec![checkpoint(&log[9], &s)];
+    let v = run_anchored(&log, &cps, Some(&head), &s.verifying_key());
+    assert_eq!(
+        v.first_break,
+        Some(Break::CheckpointsBehind {
+            remembered: 30,
+            last: 10
+        })
+    );
+    let none = run_anchored(&log, &[], Some(&head), &s.verifying_key());
+    assert_eq!(
+        none.first_break,
+        Some(Break::CheckpointsBehind {
+            remembered: 30,
+            last: 0
+        })
+    );
+    let whole = run_anchored(
+        &log,
+        std::slice::from_ref(&head),
+        Some(&head),
+        &s.verifying_key(),
+    );
+    assert!(whole.is_intact(), "{whole}");
+}
+
+#[test]
+fn a_rolled_back_log_is_caught_by_the_remembered_head_alone() {
+    let s = signer();
+    let log = build(30);
+    let head = checkpoint(&log[29], &s);
+    let mut forked = build(25);
+    forked.extend(
+        (100..110)
+            .map(new_entry)
+            .scan(forked.last().cloned(), |prev, n| {
+                let e = chain(prev.as_ref(), n);
+                *prev = Some(e.clone());
+                Some(e)
+            }),
+    );
+    let v = run_anchored(
+        &forked,
+        std::slice::from_ref(&head),
+        Some(&head),
+        &s.verifying_key(),
+    );
+    assert_eq!(
+        v.first_break,
+        Some(Break::CheckpointHashMismatch { seq: 30 })
+    );
 }
 
 #[test]

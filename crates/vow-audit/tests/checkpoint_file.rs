@@ -129,3 +129,14 @@ mod arbitrary {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_new_checkpoint_file_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("checkpoints.jsonl");
+    CheckpointFile::append(&path, &cps(1)[0]).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}

@@ -10,6 +10,16 @@ pub enum CryptoError {
     /// The key file could not be read, written, parsed or trusted.
     #[error("key file {path}: {reason}")]
     KeyFile { path: PathBuf, reason: String },
+    /// A file or directory holding vow's secrets or data that group or others may access.
+    #[error("{path}: mode {mode:04o} lets group or others access it; restrict it with `{fix}` (vow refuses to start until then)")]
+    NotPrivate {
+        path: PathBuf,
+        mode: u32,
+        fix: String,
+    },
+    /// A file's mode could not be read.
+    #[error("{path}: cannot inspect it: {reason}")]
+    Inspect { path: PathBuf, reason: String },
     /// Key text (from `VOW_KEYS` or a key file's contents) is not a valid vow key ring.
     #[error("key text: {0}")]
     KeyText(String),

@@ -485,25 +485,18 @@ fn io_err(path: &Path, doing: &str, e: &std::io::Error) -> CryptoError {
     key_file_err(path, &format!("could not {doing} it: {e}"))
 }
 
-#[cfg(unix)]
 fn check_private(path: &Path, meta: &std::fs::Metadata) -> Result<(), CryptoError> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(key_file_err(
+    match crate::private::loose_mode(meta) {
+        Some(mode) => Err(key_file_err(
             path,
             &format!(
                 "mode {mode:04o} lets group or others access it; treat these keys as exposed, then \
-                 restrict it with `chmod 600` (vow refuses to use it until then)"
+                 restrict it with `{}` (vow refuses to use it until then)",
+                crate::private::fix(path, meta)
             ),
-        ));
+        )),
+        None => Ok(()),
     }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_path: &Path, _meta: &std::fs::Metadata) -> Result<(), CryptoError> {
-    Ok(())
 }
 
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {

@@ -22,6 +22,6 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use keys::{ApiKeyInfo, NewApiKey};
 pub use mask::{style_for, Masker, HIDDEN};
 pub use vault::{
-    Caller, Exported, ExportedItem, ItemValue, Principal, Vault, VaultConfig, VaultError,
-    MAX_ID_BYTES, MAX_REASON_BYTES, MAX_VALUE_BYTES,
+    Caller, CheckpointSink, Exported, ExportedItem, ItemValue, Principal, Vault, VaultConfig,
+    VaultError, MAX_ID_BYTES, MAX_REASON_BYTES, MAX_VALUE_BYTES,
 };

@@ -149,6 +149,11 @@ const KEY_CACHE_MS: i64 = 2_000;
 /// An unknown key reloads the list at most this often, so guessing keys cannot hammer the database.
 const KEY_MISS_RELOAD_MS: i64 = 50;
 
+/// Somewhere else each new checkpoint goes, after the checkpoint file and the key store: a copy of
+/// the file the database's owner cannot rewrite, a witness service. A failure is returned from
+/// [`Vault::checkpoint`] (the server logs it); the next checkpoint covers everything before it.
+pub type CheckpointSink = Box<dyn Fn(&Checkpoint) -> Result<(), VaultError> + Send + Sync>;
+
 pub struct Vault {
     policy: Arc<Policy>,
     keys: RwLock<Arc<KeyRing>>,
@@ -157,6 +162,7 @@ pub struct Vault {
     clock: Arc<dyn Clock>,
     checkpoints: Option<PathBuf>,
     last_checkpoint: Mutex<u64>,
+    checkpoint_sinks: Vec<CheckpointSink>,
     api_keys: Mutex<KeyCache>,
     data_keys: Mutex<HashMap<String, Arc<DataKey>>>,
     masker: Masker,
@@ -179,6 +185,7 @@ impl Vault {
             clock: config.clock,
             checkpoints: config.checkpoints,
             last_checkpoint: Mutex::new(0),
+            checkpoint_sinks: Vec::new(),
             api_keys: Mutex::new(KeyCache {
                 by_digest: HashMap::new(),
                 loaded_ms: None,
@@ -207,6 +214,12 @@ impl Vault {
         })
         .await
         .map_err(|_| VaultError::Store(StoreError::Closed))
+    }
+
+    /// Adds a place every new checkpoint is also handed to (see [`CheckpointSink`]).
+    pub fn with_checkpoint_sink(mut self, sink: CheckpointSink) -> Vault {
+        self.checkpoint_sinks.push(sink);
+        self
     }
 
     pub fn policy(&self) -> &Policy {
@@ -961,7 +974,8 @@ impl Vault {
         Ok((version, done))
     }
 
-    /// Signs the log's newest entry into the checkpoint file, if it moved since the last time.
+    /// Signs the log's newest entry into the checkpoint file, if it moved since the last time; the key
+    /// store remembers it too, and each checkpoint sink receives it.
     pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, VaultError> {
         let Some(path) = &self.checkpoints else {
             return Ok(None);
@@ -969,17 +983,36 @@ impl Vault {
         let Some(head) = self.store.audit_last().await? else {
             return Ok(None);
         };
-        let mut last = match self.last_checkpoint.lock() {
-            Ok(last) => last,
-            Err(poisoned) => poisoned.into_inner(),
+        let checkpoint = {
+            let mut last = match self.last_checkpoint.lock() {
+                Ok(last) => last,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if head.seq <= *last {
+                return Ok(None);
+            }
+            let checkpoint = vow_audit::checkpoint(&head, self.keys().signing_key());
+            CheckpointFile::append(path, &checkpoint)?;
+            *last = head.seq;
+            checkpoint
         };
-        if head.seq <= *last {
-            return Ok(None);
+        // Only ever moves forward, so two processes checkpointing at once cannot move it back. Every
+        // place is tried even when one fails; the first failure is returned.
+        let mut failure = self
+            .store
+            .remember_signed_head(&checkpoint)
+            .await
+            .map_err(VaultError::from)
+            .err();
+        for sink in &self.checkpoint_sinks {
+            if let Err(error) = sink(&checkpoint) {
+                failure.get_or_insert(error);
+            }
         }
-        let checkpoint = vow_audit::checkpoint(&head, self.keys().signing_key());
-        CheckpointFile::append(path, &checkpoint)?;
-        *last = head.seq;
-        Ok(Some(checkpoint))
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(Some(checkpoint)),
+        }
     }
 }
 

@@ -56,7 +56,7 @@ impl ApiError {
             "unauthenticated",
             "this route needs an API key",
         )
-        .hint("send `Authorization: Bearer vow_…`; an administrator creates keys with `vow keys create --role ROLE --policy FILE`")
+        .hint("send `Authorization: Bearer vow_…`; an administrator creates keys with POST /v1/keys, or on the server with `vow keys create --role ROLE` plus the --policy and --data (or --database-url and --key-file) options vow serve runs with")
     }
 
     pub fn bad_json(error: &serde_json::Error) -> ApiError {

@@ -5,9 +5,10 @@
 use std::thread;
 
 use tokio::sync::{mpsc, oneshot};
-use vow_audit::Entry;
+use vow_audit::{Checkpoint, Entry};
 
 use crate::postgres::PostgresBackend;
+use crate::remembered::{Remember, Remembered};
 use crate::sqlite::SqliteBackend;
 use crate::{Durability, Location, Outcome, Request, StoreError};
 
@@ -55,6 +56,12 @@ impl Backend {
             Backend::Postgres(b) => b.audit_page(after, limit),
         }
     }
+    fn remember(&mut self, what: &Remember) -> Result<Remembered, StoreError> {
+        match self {
+            Backend::Sqlite(b) => b.remember(what),
+            Backend::Postgres(b) => b.remember(what),
+        }
+    }
 }
 
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
@@ -67,6 +74,7 @@ enum Job {
         reply: Reply<Vec<Entry>>,
     },
     AuditLast(Reply<Option<Entry>>),
+    Remember(Remember, Reply<Remembered>),
     Close(oneshot::Sender<()>),
 }
 
@@ -200,6 +208,41 @@ impl Store {
         answer.blocking_recv().map_err(|_| StoreError::Closed)?
     }
 
+    async fn remember(&self, what: Remember) -> Result<Remembered, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Remember(what, reply))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    fn remember_blocking(&self, what: Remember) -> Result<Remembered, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .blocking_send(Job::Remember(what, reply))
+            .map_err(|_| StoreError::Closed)?;
+        answer.blocking_recv().map_err(|_| StoreError::Closed)?
+    }
+
+    /// What the key store remembers: the vault's audit key and the newest signed head of the log.
+    pub fn remembered_blocking(&self) -> Result<Remembered, StoreError> {
+        self.remember_blocking(Remember::Read)
+    }
+
+    /// Records the public half of the key file's audit key, unless one is recorded already; returns
+    /// what is remembered afterwards, so the caller can compare.
+    pub fn record_audit_key_blocking(&self, key: [u8; 32]) -> Result<Remembered, StoreError> {
+        self.remember_blocking(Remember::AuditKey(key))
+    }
+
+    /// Records a signed head of the log in the key store, unless a later one is recorded already.
+    pub async fn remember_signed_head(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        self.remember(Remember::Head(checkpoint.clone()))
+            .await
+            .map(|_| ())
+    }
+
     /// Commits what is queued, closes the database (releasing the data directory) and stops the
     /// committer. Requests sent afterwards through other handles fail with `Closed`.
     pub async fn close(self) {
@@ -280,6 +323,10 @@ fn commit_until_closed(
                 Job::AuditLast(reply) => {
                     flush(backend, &mut requests, &mut replies);
                     let _ = reply.send(backend.audit_last());
+                }
+                Job::Remember(what, reply) => {
+                    flush(backend, &mut requests, &mut replies);
+                    let _ = reply.send(backend.remember(&what));
                 }
                 Job::Close(reply) => {
                     flush(backend, &mut requests, &mut replies);

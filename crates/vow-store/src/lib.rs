@@ -6,6 +6,10 @@
 //! one before, in the same transaction. Operations from many callers are applied together by one committer
 //! thread per process (group commit), so one disk flush covers many requests.
 //!
+//! The key store, kept apart from the data, also remembers ([`Remembered`]) the public half of the key
+//! file's audit key and the newest signed head of the access log; [`inspect`] reads what a store holds
+//! without creating or writing anything.
+//!
 //! **Invariants.** Only this crate knows SQL. It never sees plaintext personal data: values arrive sealed
 //! (`vow-crypto`) and lookups arrive as blind indexes. An operation and its log entry commit together or
 //! not at all; one failing operation in a batch does not undo the others (the batch is rolled back and
@@ -14,12 +18,14 @@
 mod batch;
 mod committer;
 mod postgres;
+mod remembered;
 mod schema;
 mod sqlite;
 
 use std::path::PathBuf;
 
 pub use committer::{Store, StoreOptions};
+pub use remembered::{inspect, Inspection, Remembered};
 
 pub use vow_audit::{Entry, NewEntry};
 

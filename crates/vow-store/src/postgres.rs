@@ -8,6 +8,7 @@ use postgres::{Client, NoTls, Statement, Transaction};
 use vow_audit::Entry;
 
 use crate::batch::{self, Tx};
+use crate::remembered::{self, Inspection, Remember, Remembered};
 use crate::schema;
 use crate::{ApiKeyRecord, Durability, ItemRecord, Outcome, Request, StoreError, SubjectRecord};
 
@@ -104,6 +105,95 @@ impl PostgresBackend {
         )?;
         rows.iter().map(entry_from_row).collect()
     }
+
+    pub(crate) fn remember(&mut self, what: &Remember) -> Result<Remembered, StoreError> {
+        match what {
+            Remember::Read => {}
+            Remember::AuditKey(key) => {
+                self.client.execute(
+                    "INSERT INTO vault_meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                    &[&remembered::AUDIT_KEY, &&key[..]],
+                )?;
+            }
+            Remember::Head(cp) => {
+                self.client.execute(
+                    "INSERT INTO signed_head (id, seq, hash, at_ms, signature) VALUES (1, $1, $2, $3, $4)
+                     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+                       at_ms = excluded.at_ms, signature = excluded.signature
+                     WHERE excluded.seq > signed_head.seq",
+                    &[&(cp.seq as i64), &&cp.hash[..], &cp.at_ms, &cp.signature],
+                )?;
+            }
+        }
+        let audit_key: Option<Vec<u8>> = self
+            .client
+            .query_opt(
+                "SELECT value FROM vault_meta WHERE name = $1",
+                &[&remembered::AUDIT_KEY],
+            )?
+            .map(|row| row.try_get(0))
+            .transpose()?;
+        let head = match self.client.query_opt(
+            "SELECT seq, hash, at_ms, signature FROM signed_head WHERE id = 1",
+            &[],
+        )? {
+            Some(row) => Some(remembered::signed_head(
+                row.try_get(0)?,
+                &row.try_get::<_, Vec<u8>>(1)?,
+                row.try_get(2)?,
+                row.try_get(3)?,
+            )?),
+            None => None,
+        };
+        Ok(Remembered {
+            audit_key: remembered::audit_key(audit_key)?,
+            signed_head: head,
+        })
+    }
+}
+
+/// What the schema holds, read without creating or changing anything.
+pub(crate) fn inspect(url: &str, schema: Option<&str>) -> Result<Inspection, StoreError> {
+    let keys = key_schema(schema);
+    let data = schema.unwrap_or("public");
+    if let Some(bad) = [data, keys.as_str()]
+        .into_iter()
+        .find(|name| !valid_schema(name))
+    {
+        return Err(StoreError::InvalidSchema(bad.to_string()));
+    }
+    let mut client = Client::connect(url, NoTls)?;
+    let exists = |client: &mut Client, table: String| -> Result<bool, StoreError> {
+        let found: Option<String> = client
+            .query_one("SELECT to_regclass($1)::text", &[&table])?
+            .try_get(0)?;
+        Ok(found.is_some())
+    };
+    let holds_data = exists(&mut client, format!("{data}.audit_log"))?
+        && client
+            .query_one(
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM {data}.subjects) OR EXISTS (SELECT 1 FROM {data}.api_keys)
+                       OR EXISTS (SELECT 1 FROM {data}.audit_log)"
+                ),
+                &[],
+            )?
+            .try_get(0)?;
+    let audit_key: Option<Vec<u8>> = if exists(&mut client, format!("{keys}.vault_meta"))? {
+        client
+            .query_opt(
+                &format!("SELECT value FROM {keys}.vault_meta WHERE name = $1"),
+                &[&remembered::AUDIT_KEY],
+            )?
+            .map(|row| row.try_get(0))
+            .transpose()?
+    } else {
+        None
+    };
+    Ok(Inspection {
+        holds_data,
+        audit_key: remembered::audit_key(audit_key)?,
+    })
 }
 
 fn migrate(client: &mut Client, schema: Option<&str>, keys: &str) -> Result<(), StoreError> {

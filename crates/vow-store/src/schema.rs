@@ -51,10 +51,26 @@ pub(crate) const SQLITE: &[&str] = &[
         prev_hash BLOB NOT NULL,
         hash BLOB NOT NULL
     );",
+    // 2: what the key store remembers apart from the data: the public half of the key file's audit
+    // key (so a vault refuses a key file that is not its own) and the newest signed head of the log
+    // (so a database rolled back, or cut short together with its checkpoint file, is caught).
+    "CREATE TABLE keys.vault_meta (
+        name TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE keys.signed_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        seq INTEGER NOT NULL,
+        hash BLOB NOT NULL,
+        at_ms INTEGER NOT NULL,
+        signature BLOB NOT NULL
+    );",
 ];
 
 /// `{keys}` is replaced by the key schema's name.
-pub(crate) const POSTGRES: &[&str] = &["CREATE TABLE {keys}.subject_keys (
+pub(crate) const POSTGRES: &[&str] = &[
+    // 1: as SQLite's 1.
+    "CREATE TABLE {keys}.subject_keys (
         subject_id TEXT PRIMARY KEY,
         wrapped_key BYTEA NOT NULL
     );
@@ -94,7 +110,20 @@ pub(crate) const POSTGRES: &[&str] = &["CREATE TABLE {keys}.subject_keys (
         reason TEXT,
         prev_hash BYTEA NOT NULL,
         hash BYTEA NOT NULL
-    );"];
+    );",
+    // 2: as SQLite's 2.
+    "CREATE TABLE {keys}.vault_meta (
+        name TEXT PRIMARY KEY,
+        value BYTEA NOT NULL
+    );
+    CREATE TABLE {keys}.signed_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        seq BIGINT NOT NULL,
+        hash BYTEA NOT NULL,
+        at_ms BIGINT NOT NULL,
+        signature BYTEA NOT NULL
+    );",
+];
 
 /// Encodes the categories of a log entry for its column (JSON, so any category text survives).
 pub(crate) fn encode_categories(categories: &[String]) -> String {

@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use vow_audit::Entry;
 
 use crate::batch::{self, Tx};
+use crate::remembered::{self, Inspection, Remember, Remembered};
 use crate::schema;
 use crate::{ApiKeyRecord, Durability, ItemRecord, Outcome, Request, StoreError, SubjectRecord};
 
@@ -23,9 +24,13 @@ impl SqliteBackend {
             path: dir.to_path_buf(),
             reason,
         };
-        std::fs::create_dir_all(dir).map_err(|e| dir_error(e.to_string()))?;
+        remembered::create_private_dir(dir).map_err(|e| dir_error(e.to_string()))?;
         if !dir.is_dir() {
             return Err(dir_error("not a directory".to_string()));
+        }
+        for file in [DATABASE_FILE, KEY_DATABASE_FILE] {
+            remembered::create_private_file(&dir.join(file))
+                .map_err(|e| dir_error(format!("cannot create {file}: {e}")))?;
         }
         let mut conn = Connection::open(dir.join(DATABASE_FILE))?;
         conn.execute(
@@ -98,6 +103,107 @@ impl SqliteBackend {
         rows.map(|row| row.map_err(StoreError::from).and_then(entry_from_raw))
             .collect()
     }
+
+    pub(crate) fn remember(&mut self, what: &Remember) -> Result<Remembered, StoreError> {
+        match what {
+            Remember::Read => {}
+            Remember::AuditKey(key) => {
+                self.conn.execute(
+                    "INSERT INTO keys.vault_meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+                    params![remembered::AUDIT_KEY, &key[..]],
+                )?;
+            }
+            Remember::Head(cp) => {
+                // Unqualified columns in DO UPDATE name the row already there.
+                self.conn.execute(
+                    "INSERT INTO keys.signed_head (id, seq, hash, at_ms, signature) VALUES (1, ?1, ?2, ?3, ?4)
+                     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+                       at_ms = excluded.at_ms, signature = excluded.signature
+                     WHERE excluded.seq > seq",
+                    params![cp.seq as i64, &cp.hash[..], cp.at_ms, cp.signature],
+                )?;
+            }
+        }
+        let audit_key: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT value FROM keys.vault_meta WHERE name = ?1",
+                [remembered::AUDIT_KEY],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let head = self
+            .conn
+            .query_row(
+                "SELECT seq, hash, at_ms, signature FROM keys.signed_head WHERE id = 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, Vec<u8>>(3)?,
+                    ))
+                },
+            )
+            .optional()?;
+        Ok(Remembered {
+            audit_key: remembered::audit_key(audit_key)?,
+            signed_head: head
+                .map(|(seq, hash, at_ms, sig)| remembered::signed_head(seq, &hash, at_ms, sig))
+                .transpose()?,
+        })
+    }
+}
+
+/// What the data directory holds, read without creating or changing anything in it.
+pub(crate) fn inspect(dir: &Path) -> Result<Inspection, StoreError> {
+    let database = dir.join(DATABASE_FILE);
+    if !database.is_file() {
+        return Ok(Inspection::default());
+    }
+    // Opened for writing only so that SQLite can share the WAL with a running server; nothing is
+    // written, and the file is never created (no CREATE flag).
+    let conn = Connection::open_with_flags(
+        &database,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let has_table = |schema: &str, table: &str| -> Result<bool, StoreError> {
+        Ok(conn
+            .prepare(&format!(
+                "SELECT 1 FROM {schema}.sqlite_master WHERE type = 'table' AND name = ?1"
+            ))?
+            .exists([table])?)
+    };
+    let holds_data = has_table("main", "audit_log")?
+        && conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM subjects) OR EXISTS (SELECT 1 FROM api_keys)
+               OR EXISTS (SELECT 1 FROM audit_log)",
+            [],
+            |r| r.get::<_, bool>(0),
+        )?;
+    let keys = dir.join(KEY_DATABASE_FILE);
+    let mut audit_key = None;
+    if keys.is_file() {
+        conn.execute(
+            "ATTACH DATABASE ?1 AS keys",
+            [keys.to_string_lossy().as_ref()],
+        )?;
+        if has_table("keys", "vault_meta")? {
+            audit_key = conn
+                .query_row(
+                    "SELECT value FROM keys.vault_meta WHERE name = ?1",
+                    [remembered::AUDIT_KEY],
+                    |r| r.get(0),
+                )
+                .optional()?;
+        }
+    }
+    Ok(Inspection {
+        holds_data,
+        audit_key: remembered::audit_key(audit_key)?,
+    })
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

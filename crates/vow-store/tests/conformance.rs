@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use vow_audit::{Action, NewEntry};
+use vow_audit::{Action, Checkpoint, NewEntry};
 use vow_store::{
     ApiKeyRecord, ItemRecord, Location, Op, Outcome, Request, Store, StoreOptions, SubjectRecord,
 };
@@ -34,7 +34,16 @@ fn postgres() -> Option<Harness> {
             std::env::var("VOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
             "VOW_REQUIRE_POSTGRES=1 but VOW_TEST_DATABASE_URL is not set"
         );
-        eprintln!("skipped: set VOW_TEST_DATABASE_URL to run the PostgreSQL half");
+        // Written past libtest's capture, so `cargo test` shows it even though the test passes.
+        use std::io::Write as _;
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("a test")
+            .to_string();
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: {test} — set VOW_TEST_DATABASE_URL to run the PostgreSQL half"
+        );
         return None;
     };
     let nanos = std::time::SystemTime::now()
@@ -121,6 +130,8 @@ conformance!(
     rewrap_replaces_the_key_of_live_subjects_only,
     subject_ids_page_through_live_subjects,
     a_reopened_store_keeps_everything,
+    the_key_store_keeps_the_first_audit_key_and_the_newest_signed_head,
+    inspect_sees_data_and_the_recorded_key,
 );
 
 fn audit(action: Action, subject: Option<&str>, categories: &[&str]) -> NewEntry {
@@ -627,4 +638,88 @@ async fn two_stores_keep_one_chain(h: Harness) {
         assert_eq!(pair[1].prev_hash, pair[0].hash);
     }
     second.close().await;
+}
+
+fn signed_head(seq: u64) -> Checkpoint {
+    Checkpoint {
+        seq,
+        hash: [seq as u8; 32],
+        at_ms: 1_764_000_000_000 + seq as i64,
+        signature: vec![7; 64],
+    }
+}
+
+async fn the_key_store_keeps_the_first_audit_key_and_the_newest_signed_head(h: Harness) {
+    let store = h.store.clone();
+    let remembered = tokio::task::spawn_blocking(move || store.remembered_blocking())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(remembered, vow_store::Remembered::default());
+
+    for seq in [5, 9, 7] {
+        h.store
+            .remember_signed_head(&signed_head(seq))
+            .await
+            .unwrap();
+    }
+    let store = h.store.clone();
+    let (first, second) = tokio::task::spawn_blocking(move || {
+        (
+            store.record_audit_key_blocking([1; 32]).unwrap(),
+            store.record_audit_key_blocking([2; 32]).unwrap(),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(first.audit_key, Some([1; 32]));
+    assert_eq!(
+        second.audit_key,
+        Some([1; 32]),
+        "the first key recorded stays"
+    );
+    assert_eq!(
+        second.signed_head,
+        Some(signed_head(9)),
+        "an older head does not replace a newer one"
+    );
+}
+
+async fn inspect_sees_data_and_the_recorded_key(h: Harness) {
+    let inspect = || vow_store::inspect(&h.location).unwrap();
+    assert_eq!(inspect(), vow_store::Inspection::default());
+    create(&h.store, "s1", "u1").await;
+    let found = inspect();
+    assert!(found.holds_data && found.is_in_use());
+    assert_eq!(found.audit_key, None);
+    let store = h.store.clone();
+    tokio::task::spawn_blocking(move || store.record_audit_key_blocking([3; 32]).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(inspect().audit_key, Some([3; 32]));
+}
+
+#[test]
+fn inspecting_a_directory_without_a_store_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let found = vow_store::inspect(&Location::Directory(data.clone())).unwrap();
+    assert!(!found.is_in_use());
+    assert!(!data.exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_data_directory_is_0700_and_its_databases_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let store = Store::open(&Location::Directory(data.clone()), StoreOptions::default()).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+    store.close_blocking();
 }

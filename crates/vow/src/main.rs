@@ -11,6 +11,7 @@ mod pii_cli;
 mod policy_cli;
 mod policy_render;
 mod vault_cli;
+mod witness;
 
 use clap::{Parser, Subcommand};
 

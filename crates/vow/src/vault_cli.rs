@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
+use vow_audit::{Checkpoint, CheckpointFile};
 use vow_crypto::KeyRing;
-use vow_engine::{Caller, SystemClock, Vault, VaultConfig};
-use vow_store::{Location, Store, StoreOptions};
+use vow_engine::{Caller, SystemClock, Vault, VaultConfig, VaultError};
+use vow_store::{Inspection, Location, Remembered, Store, StoreOptions};
 
 /// Where the vault's data, keys and log checkpoints are.
 #[derive(Args, Clone, Debug)]
@@ -47,6 +48,18 @@ pub struct VaultArgs {
     /// backups. Default: DIR/audit-checkpoints.jsonl with --data, else ./vow-audit-checkpoints.jsonl.
     #[arg(long, value_name = "FILE")]
     pub checkpoints: Option<PathBuf>,
+    /// Also append every signed checkpoint to FILE (repeatable). Put it where whoever owns the
+    /// database cannot rewrite it (another machine's mount, a directory of another user, an
+    /// append-only file): then cutting the log short together with the checkpoint file is still
+    /// found. `vow audit verify` reads every copy given.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint_copy: Vec<PathBuf>,
+    /// Also POST every signed checkpoint as JSON to URL (repeatable; http:// only, so a collector
+    /// on loopback or the local network, or a TLS proxy in front of one). The body is one line of
+    /// the checkpoint file: {"seq", "hash", "at_ms", "signature"}. A failed delivery is logged;
+    /// the next checkpoint covers everything before it.
+    #[arg(long, value_name = "URL", value_parser = crate::witness::Witness::parse)]
+    pub checkpoint_witness: Vec<crate::witness::Witness>,
     /// When a write counts as done. full: on disk (survives a power cut). normal: handed to the
     /// operating system (survives vow being killed, not a power cut; reads, which are logged,
     /// get about twice as fast).
@@ -109,9 +122,76 @@ impl VaultArgs {
             })
     }
 
-    /// The key ring, from VOW_KEYS or the key file (created when missing). Returns whether it was
-    /// created now.
-    fn keys(&self) -> anyhow::Result<(KeyRing, Option<PathBuf>, bool)> {
+    /// The checkpoint file and its copies.
+    fn checkpoint_files(&self) -> Vec<PathBuf> {
+        std::iter::once(self.checkpoint_file())
+            .chain(self.checkpoint_copy.iter().cloned())
+            .collect()
+    }
+
+    /// How a person names this vault on the command line (never a database password).
+    fn vault_options(&self) -> String {
+        let mut text = format!(
+            "--policy {}",
+            shell_word(&self.policy.display().to_string())
+        );
+        match (&self.database_url, self.data_dir()) {
+            (Some(_), _) => {
+                text.push_str(" --database-url URL");
+                if let Some(schema) = &self.schema {
+                    text.push_str(&format!(" --schema {}", shell_word(schema)));
+                }
+            }
+            (None, Some(dir)) => text.push_str(&format!(
+                " --data {}",
+                shell_word(&dir.display().to_string())
+            )),
+            (None, None) => {}
+        }
+        if let Some(file) = &self.key_file {
+            text.push_str(&format!(
+                " --key-file {}",
+                shell_word(&file.display().to_string())
+            ));
+        }
+        text
+    }
+
+    /// The command that makes an API key for `role` in this vault, as it can be typed.
+    pub fn keys_create_command(&self, role: &str) -> String {
+        format!(
+            "vow keys create --role {} {}",
+            shell_word(role),
+            self.vault_options()
+        )
+    }
+
+    /// Refuses to go on when a file or directory vow keeps at rest is open to group or others.
+    fn check_private_files(&self) -> anyhow::Result<()> {
+        let mut paths = Vec::new();
+        if let Some(dir) = self.data_dir() {
+            paths.push(dir.clone());
+            for file in [
+                "vow.db",
+                "vow.db-wal",
+                "vow.db-shm",
+                "keys.db",
+                "keys.db-journal",
+            ] {
+                paths.push(dir.join(file));
+            }
+        }
+        paths.extend(self.checkpoint_files());
+        for path in paths {
+            vow_crypto::require_private(&path)?;
+        }
+        Ok(())
+    }
+
+    /// The key ring, from VOW_KEYS or the key file. The key file is created only for a store that
+    /// holds nothing yet: a vault's data without its key file is refused, never given new keys.
+    /// Returns whether it was created now.
+    fn keys(&self, found: &Inspection) -> anyhow::Result<(KeyRing, Option<PathBuf>, bool)> {
         if let Ok(text) = std::env::var("VOW_KEYS") {
             let ring = KeyRing::from_text(&text).context("VOW_KEYS")?;
             return Ok((ring, None, false));
@@ -119,15 +199,94 @@ impl VaultArgs {
         let Some(path) = self.key_file() else {
             bail!("with --database-url, give --key-file FILE (or the key text in VOW_KEYS): the key file is not kept in the database");
         };
+        if found.is_in_use() && std::fs::symlink_metadata(&path).is_err() {
+            bail!(
+                "the key file {} is missing, but {} is already a vault's (it holds subjects, API keys \
+                 or access-log entries, or recorded that key file's audit key). Without the key file \
+                 its data cannot be read, and vow will not make new keys over it. Restore the key file from its backup to {} (or \
+                 point --key-file at it), then start again. Nothing was changed.",
+                path.display(),
+                self.describe_location(),
+                path.display()
+            );
+        }
         if let Some(dir) = self.data_dir() {
-            std::fs::create_dir_all(&dir)
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                builder.mode(0o700);
+            }
+            builder
+                .create(&dir)
                 .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
         }
         let (ring, created) = KeyRing::load_or_create(&path)?;
         Ok((ring, Some(path), created))
     }
 
+    fn describe_location(&self) -> String {
+        match self.location() {
+            Location::Directory(dir) => format!("the data directory {}", dir.display()),
+            Location::Postgres { schema, .. } => format!(
+                "the PostgreSQL database{}",
+                schema.map(|s| format!(" (schema {s})")).unwrap_or_default()
+            ),
+        }
+    }
+
+    fn key_source(&self, key_file: Option<&PathBuf>) -> String {
+        match key_file {
+            Some(path) => format!("the key file {}", path.display()),
+            None => "the keys in VOW_KEYS".to_string(),
+        }
+    }
+
+    /// Refuses keys whose audit key is not the one the store recorded at first start.
+    fn check_own_keys(
+        &self,
+        keys: &KeyRing,
+        key_file: Option<&PathBuf>,
+        recorded: Option<[u8; 32]>,
+    ) -> anyhow::Result<()> {
+        match recorded {
+            Some(recorded) if recorded != keys.signing_key().verifying_key().to_bytes() => bail!(
+                "{} does not belong to this vault: its audit key is not the one {} recorded at \
+                 first start. Its data and log were made with another key file; restore the vault's \
+                 own key file from its backup. Nothing was changed.",
+                self.key_source(key_file),
+                self.describe_location()
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// Inspects the store, then opens the keys and the store, refusing loose file modes, a missing
+    /// or foreign key file. Returns the keys, the key file, whether it was created now, and the store.
+    fn open_keys_and_store(&self) -> anyhow::Result<(KeyRing, Option<PathBuf>, bool, Store)> {
+        self.check_private_files()?;
+        let location = self.location();
+        let found = vow_store::inspect(&location).with_context(|| match &location {
+            Location::Directory(dir) => format!("cannot read the data directory {}", dir.display()),
+            Location::Postgres { .. } => "cannot read the PostgreSQL database".to_string(),
+        })?;
+        let (keys, key_file, created) = self.keys(&found)?;
+        self.check_own_keys(&keys, key_file.as_ref(), found.audit_key)?;
+        let store =
+            Store::open(&location, self.sync.options()).with_context(|| match &location {
+                Location::Directory(dir) => {
+                    format!("cannot open the data directory {}", dir.display())
+                }
+                Location::Postgres { .. } => "cannot open the PostgreSQL database".to_string(),
+            })?;
+        Ok((keys, key_file, created, store))
+    }
+
     /// Opens the policy, keys and store as one vault. Returns whether the key file was created now.
+    ///
+    /// Refuses a store older than its log's last signed checkpoint (a rollback): new entries would
+    /// fork the log. Call outside an async runtime.
     pub fn open(&self) -> anyhow::Result<(Vault, bool)> {
         let outcome = vow_policy::check(
             &vow_policy::read_limited(&self.policy)
@@ -142,31 +301,115 @@ impl VaultArgs {
                 self.policy.display()
             ),
         };
-        let (keys, key_file, created) = self.keys()?;
-        let location = self.location();
-        let store =
-            Store::open(&location, self.sync.options()).with_context(|| match &location {
-                Location::Directory(dir) => {
-                    format!("cannot open the data directory {}", dir.display())
-                }
-                Location::Postgres { .. } => "cannot open the PostgreSQL database".to_string(),
-            })?;
-        let checkpoints = self.checkpoint_file();
-        if vow_audit::CheckpointFile::repair_torn_tail(&checkpoints).unwrap_or(false) {
-            eprintln!(
-                "note: the last line of {} was torn by a crash and has been removed",
-                checkpoints.display()
-            );
+        let (keys, key_file, created, store) = self.open_keys_and_store()?;
+        let remembered = store
+            .record_audit_key_blocking(keys.signing_key().verifying_key().to_bytes())
+            .context("cannot read the key store")?;
+        self.check_own_keys(&keys, key_file.as_ref(), remembered.audit_key)?;
+        for checkpoints in self.checkpoint_files() {
+            if CheckpointFile::repair_torn_tail(&checkpoints).unwrap_or(false) {
+                eprintln!(
+                    "note: the last line of {} was torn by a crash and has been removed",
+                    checkpoints.display()
+                );
+            }
         }
-        let vault = Vault::new(VaultConfig {
+        self.refuse_rollback(&store, &keys, &remembered)?;
+        let mut vault = Vault::new(VaultConfig {
             policy,
             keys,
             key_file,
             store,
             clock: Arc::new(SystemClock),
-            checkpoints: Some(checkpoints),
+            checkpoints: Some(self.checkpoint_file()),
         });
+        for copy in self.checkpoint_copy.clone() {
+            vault = vault.with_checkpoint_sink(Box::new(move |checkpoint| {
+                CheckpointFile::append(&copy, checkpoint).map_err(VaultError::from)
+            }));
+        }
+        for witness in self.checkpoint_witness.clone() {
+            vault = vault.with_checkpoint_sink(Box::new(move |checkpoint| {
+                // Blocking network I/O: let the runtime move its other tasks off this thread.
+                tokio::task::block_in_place(|| witness.send(checkpoint)).map_err(VaultError::from)
+            }));
+        }
         Ok((vault, created))
+    }
+
+    /// The newest checkpoint signed by this vault's key, from the key store or a checkpoint file,
+    /// must name an entry the log still has, with the same hash.
+    fn refuse_rollback(
+        &self,
+        store: &Store,
+        keys: &KeyRing,
+        remembered: &Remembered,
+    ) -> anyhow::Result<()> {
+        let verifier = keys.signing_key().verifying_key();
+        let mut newest: Option<(Checkpoint, String)> = None;
+        let mut consider = |checkpoint: Checkpoint, place: String| {
+            if checkpoint.verify(&verifier)
+                && newest.as_ref().is_none_or(|(n, _)| checkpoint.seq > n.seq)
+            {
+                newest = Some((checkpoint, place));
+            }
+        };
+        if let Some(head) = &remembered.signed_head {
+            consider(head.clone(), "the key store".to_string());
+        }
+        for path in self.checkpoint_files() {
+            let checkpoints = CheckpointFile::read_all(&path)
+                .with_context(|| format!("cannot read the checkpoints {}", path.display()))?;
+            for checkpoint in checkpoints {
+                consider(checkpoint, path.display().to_string());
+            }
+        }
+        let Some((signed, place)) = newest else {
+            return Ok(());
+        };
+        let head = store
+            .audit_last_blocking()
+            .context("cannot read the access log")?
+            .map_or(0, |entry| entry.seq);
+        if head < signed.seq {
+            bail!(
+                "the database is older than its access log's last signed checkpoint: the log ends at \
+                 entry {head}, but entry {} was signed (recorded in {place}). It was restored from an \
+                 older copy or cut short. vow will not use it, since new entries would fork the log: \
+                 restore the newest copy of the database; `vow audit verify {}` shows what is missing.",
+                signed.seq,
+                self.vault_options()
+            );
+        }
+        let entry = store
+            .audit_page_blocking(signed.seq.saturating_sub(1), 1)
+            .context("cannot read the access log")?
+            .into_iter()
+            .next();
+        if entry.map(|entry| entry.hash) != Some(signed.hash) {
+            bail!(
+                "the database's access log differs from its last signed checkpoint at entry {} \
+                 (recorded in {place}): it was restored from an older copy and written to since, or \
+                 rewritten. vow will not use it: restore the newest copy of the database; `vow audit \
+                 verify {}` shows where the log breaks.",
+                signed.seq,
+                self.vault_options()
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A word as a POSIX shell reads it: as is when plain, else single-quoted.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:=@%+-,".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 
@@ -188,9 +431,15 @@ subject, and refuses any category, subject kind or role the policy does not decl
 read, write, export and erasure is written to a hash-chained access log in the same
 transaction, with signed checkpoints outside the database.
 
-On first start vow creates the data directory and the key file (mode 0600) and prints an
-admin API key once. Keep the key file out of the database's backups: erasing a subject
-destroys its data key, and only then is every copy of their data unreadable.";
+On first start vow binds its address, then creates the data directory (mode 0700) and the
+key file (mode 0600) and prints an admin API key once. Keep the key file out of the
+database's backups: erasing a subject destroys its data key, and only then is every copy of
+their data unreadable. Back the key file up on its own: a vault that holds data refuses to
+start without its key file (or with another vault's), and changes nothing.
+
+vow refuses to start when a file it keeps at rest is open to group or others (it names the
+`chmod` that fixes it), and when the database is older than the access log's newest signed
+checkpoint (restored from an older copy): new entries would fork the log.";
 
 pub const SERVE_AFTER_LONG_HELP: &str = "\
 Examples:
@@ -225,34 +474,57 @@ pub struct ServeArgs {
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     init_logging();
+    // The listener first: when the port is taken, nothing is created, and the first start (which
+    // prints the admin key) is still to come.
+    let listener = std::net::TcpListener::bind(&args.listen).with_context(|| {
+        format!(
+            "cannot listen on {}; nothing was created or changed",
+            args.listen
+        )
+    })?;
+    let address = listener.local_addr()?;
+    let (vault, created) = args.vault.open()?;
     let runtime = runtime()?;
     runtime.block_on(async move {
-        let (vault, created) = args.vault.open()?;
         let vault = Arc::new(vault);
-        let listener = std::net::TcpListener::bind(&args.listen)
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
-        let address = listener.local_addr()?;
+        let admin_roles: Vec<String> = vault
+            .policy()
+            .roles
+            .iter()
+            .filter(|r| r.admin)
+            .map(|r| r.key.clone())
+            .collect();
         if created {
-            let admin_role = vault
-                .policy()
-                .roles
-                .iter()
-                .find(|r| r.admin)
-                .map(|r| r.key.clone());
-            match admin_role {
+            match admin_roles.first() {
                 Some(role) => {
                     let key = vault
-                        .create_api_key(&Caller::operator(Some("first start".into())), &role, "first admin")
+                        .create_api_key(&Caller::operator(Some("first start".into())), role, "first admin")
                         .await?;
                     println!("Created the key file and an admin key (role {role}). It is shown only this once:");
                     println!();
                     println!("    {}", key.secret.as_str());
                     println!();
-                    println!("Create keys for your service with it: POST /v1/keys {{\"role\": \"...\"}}, or `vow keys create --role ROLE`.");
+                    println!(
+                        "Create keys for your service with it: POST /v1/keys {{\"role\": \"...\"}}, or `{}`.",
+                        args.vault.keys_create_command("ROLE")
+                    );
                 }
                 None => eprintln!(
-                    "note: the policy declares no [[role]] with admin = true, so no admin key was made; use `vow keys create --role ROLE`"
+                    "note: the policy declares no [[role]] with admin = true, so no admin key was made; \
+                     make keys with `{}`",
+                    args.vault.keys_create_command("ROLE")
                 ),
+            }
+        } else if let Some(role) = admin_roles.first() {
+            let keys = vault.list_api_keys(&Caller::operator(None)).await?;
+            let has_admin = keys
+                .iter()
+                .any(|k| k.revoked_ms.is_none() && admin_roles.contains(&k.role));
+            if !has_admin {
+                eprintln!(
+                    "note: this vault has no admin API key (none made yet, or all revoked); make one with `{}`",
+                    args.vault.keys_create_command(role)
+                );
             }
         }
         let scheme = if args.tls_cert.is_some() { "https" } else { "http" };
@@ -375,17 +647,23 @@ pub enum OutputFormat {
 }
 
 pub fn keys(args: KeysArgs) -> anyhow::Result<ExitCode> {
+    // Opened before the runtime starts: opening reads the store with blocking calls.
+    let (vault, _) = match &args.command {
+        KeysCommand::Create { vault, .. }
+        | KeysCommand::List { vault, .. }
+        | KeysCommand::Revoke { vault, .. }
+        | KeysCommand::Rotate { vault } => vault.open()?,
+    };
     let runtime = runtime()?;
     runtime.block_on(async move {
         let operator = Caller::operator(None);
         match args.command {
             KeysCommand::Create {
-                vault,
                 role,
                 label,
                 format,
+                ..
             } => {
-                let (vault, _) = vault.open()?;
                 let key = vault.create_api_key(&operator, &role, &label).await?;
                 match format {
                     OutputFormat::Json => println!(
@@ -401,8 +679,7 @@ pub fn keys(args: KeysArgs) -> anyhow::Result<ExitCode> {
                 vault.checkpoint().await?;
                 vault.store().clone().close().await;
             }
-            KeysCommand::List { vault, format } => {
-                let (vault, _) = vault.open()?;
+            KeysCommand::List { format, .. } => {
                 let keys = vault.list_api_keys(&operator).await?;
                 match format {
                     OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&keys)?),
@@ -416,15 +693,13 @@ pub fn keys(args: KeysArgs) -> anyhow::Result<ExitCode> {
                 }
                 vault.store().clone().close().await;
             }
-            KeysCommand::Revoke { vault, id } => {
-                let (vault, _) = vault.open()?;
+            KeysCommand::Revoke { id, .. } => {
                 vault.revoke_api_key(&operator, &id).await?;
                 println!("Revoked {id}.");
                 vault.checkpoint().await?;
                 vault.store().clone().close().await;
             }
-            KeysCommand::Rotate { vault } => {
-                let (vault, _) = vault.open()?;
+            KeysCommand::Rotate { .. } => {
                 let bar = indicatif::ProgressBar::new_spinner();
                 bar.set_message("re-wrapping data keys");
                 let (version, count) = vault
@@ -450,8 +725,9 @@ pub const AUDIT_LONG_ABOUT: &str = "\
 Check and review the access log.
 
 `verify` walks the hash chain of every entry and checks it against the signed checkpoints
-written outside the database: an edited, deleted, reordered or truncated entry is found and
-named. `review` is the monthly review of access records the law requires (안전성 확보조치
+written outside the database (the checkpoint file and every --checkpoint-copy) and the newest
+signed head the key store remembers: an edited, deleted, reordered or truncated entry is found
+and named, and so are missing checkpoints and a key file that belongs to another vault. `review` is the monthly review of access records the law requires (안전성 확보조치
 기준 제8조): exports and downloads, bulk reads, reads outside working hours, counts per key.";
 
 #[derive(Args, Debug)]
@@ -469,6 +745,12 @@ pub enum AuditCommand {
         vault: VaultArgs,
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+        /// Verify without checkpoint files, for a vault that never kept any: only the chain and the
+        /// signed head remembered in the key store are checked. This gives up finding a log that
+        /// was cut short or rolled back together with its key store. Without this flag a log with
+        /// entries but no checkpoints, or with fewer than the key store remembers, is broken.
+        #[arg(long)]
+        no_checkpoints: bool,
     },
     /// The monthly review of the access log, for the privacy officer.
     Review {
@@ -498,7 +780,11 @@ fn parse_month(text: &str) -> Result<(i32, u8), String> {
 
 pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
     match args.command {
-        AuditCommand::Verify { vault, format } => verify(&vault, format),
+        AuditCommand::Verify {
+            vault,
+            format,
+            no_checkpoints,
+        } => verify(&vault, format, no_checkpoints),
         AuditCommand::Review {
             vault,
             month,
@@ -511,33 +797,53 @@ pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
 /// Opens only the store and keys: verifying and reviewing need no policy.
 fn open_log(args: &VaultArgs) -> anyhow::Result<(Store, KeyRing)> {
     if std::env::var_os("VOW_KEYS").is_none() {
+        let location = args.location();
+        let in_use = vow_store::inspect(&location)
+            .map(|found| found.is_in_use())
+            .unwrap_or(true);
         match args.key_file() {
-            Some(path) if !path.exists() => bail!(
+            Some(path) if !path.exists() && !in_use => bail!(
                 "no key file at {}, so this is not a vault's data; point --data (or --key-file) at the vault's",
                 path.display()
             ),
             _ => {}
         }
     }
-    let (keys, _, _) = args.keys()?;
-    let store =
-        Store::open(&args.location(), args.sync.options()).context("cannot open the store")?;
+    let (keys, _, _, store) = args.open_keys_and_store()?;
     Ok((store, keys))
 }
 
-fn verify(args: &VaultArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
+fn verify(
+    args: &VaultArgs,
+    format: OutputFormat,
+    no_checkpoints: bool,
+) -> anyhow::Result<ExitCode> {
     let (store, keys) = open_log(args)?;
-    let path = args.checkpoint_file();
-    let checkpoints = if path.exists() {
-        vow_audit::CheckpointFile::read_all(&path)
-            .with_context(|| format!("cannot read the checkpoints {}", path.display()))?
-    } else {
-        eprintln!("warning: no checkpoint file at {}; only the chain itself is checked, so a truncated log would pass", path.display());
-        Vec::new()
-    };
+    let remembered = store
+        .remembered_blocking()
+        .context("cannot read the key store")?;
+    let mut checkpoints = Vec::new();
+    if !no_checkpoints {
+        for path in args.checkpoint_files() {
+            if !path.exists() {
+                eprintln!("note: no checkpoint file at {}", path.display());
+                continue;
+            }
+            checkpoints.extend(
+                vow_audit::CheckpointFile::read_all(&path)
+                    .with_context(|| format!("cannot read the checkpoints {}", path.display()))?,
+            );
+        }
+    }
     let verifier = keys.signing_key().verifying_key();
-    let verification = vow_audit::verify(store.audit_entries_blocking(), &checkpoints, &verifier)
-        .context("cannot read the access log")?;
+    let anchors = vow_audit::Anchors {
+        checkpoints: &checkpoints,
+        remembered: remembered.signed_head.as_ref(),
+        required: !no_checkpoints,
+    };
+    let verification =
+        vow_audit::verify_anchored(store.audit_entries_blocking(), anchors, &verifier)
+            .context("cannot read the access log")?;
     store.close_blocking();
     match format {
         OutputFormat::Json => println!(
@@ -548,11 +854,17 @@ fn verify(args: &VaultArgs, format: OutputFormat) -> anyhow::Result<ExitCode> {
                 "checkpoints": verification.checkpoints,
                 "first_break": verification.first_break.as_ref().map(|b| serde_json::json!({
                     "seq": b.seq(),
+                    "kind": serde_json::to_value(b).ok().and_then(|v| v.get("kind").cloned()),
                     "what": b.to_string(),
                 })),
             })
         ),
-        OutputFormat::Text => println!("{verification}"),
+        OutputFormat::Text => {
+            println!("{verification}");
+            if let Some(vow_audit::Break::NoCheckpoints { .. }) = verification.first_break {
+                println!("If this vault never kept checkpoints, `vow audit verify --no-checkpoints` checks the chain alone.");
+            }
+        }
     }
     Ok(if verification.is_intact() {
         ExitCode::SUCCESS

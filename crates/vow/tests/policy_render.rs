@@ -111,7 +111,16 @@ fn rendered_page_opens_in_a_real_browser() {
             std::env::var_os("VOW_REQUIRE_BROWSER").is_none(),
             "VOW_REQUIRE_BROWSER is set but chromium is not installed (apt-get install chromium)"
         );
-        eprintln!("skipping: chromium is not installed (apt-get install chromium)");
+        // Written past libtest's capture, so `cargo test` shows it even though the test passes.
+        use std::io::Write as _;
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("a test")
+            .to_string();
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: {test} — chromium is not installed (apt-get install chromium)"
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();

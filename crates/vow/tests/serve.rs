@@ -40,9 +40,13 @@ fn collect(stream: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
     });
 }
 
+fn serve(data: &Path) -> Running {
+    serve_with(data, &[])
+}
+
 // The child is waited for in `Running::terminate`, or killed and waited for by the test that owns it.
 #[allow(clippy::zombie_processes)]
-fn serve(data: &Path) -> Running {
+fn serve_with(data: &Path, extra: &[&str]) -> Running {
     let mut child = Command::new(VOW)
         .args([
             "serve",
@@ -53,6 +57,7 @@ fn serve(data: &Path) -> Running {
             "--data",
         ])
         .arg(data)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -171,6 +176,12 @@ fn new_key(data: &Path, role: &str) -> String {
 fn id_of(body: &str) -> String {
     let json: serde_json::Value = serde_json::from_str(body).unwrap();
     json["id"].as_str().unwrap().to_string()
+}
+
+/// Mode 0700, as vow makes its data directory (`cp -a` would keep it; `create_dir_all` does not).
+fn private(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
 }
 
 fn data_dir() -> (tempfile::TempDir, PathBuf) {
@@ -340,6 +351,7 @@ fn an_edited_or_truncated_access_log_is_detected_and_located() {
     let copy = |name: &str| {
         let target = data.parent().unwrap().join(name);
         std::fs::create_dir_all(&target).unwrap();
+        private(&target);
         for entry in std::fs::read_dir(&data).unwrap() {
             let path = entry.unwrap().path();
             std::fs::copy(&path, target.join(path.file_name().unwrap())).unwrap();
@@ -498,4 +510,624 @@ fn verifying_a_directory_that_is_not_a_vault_says_so_and_creates_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no key file"));
     assert!(!data.exists(), "verify created {}", data.display());
+}
+
+/// Runs `vow serve` expecting it to refuse to start; a server that starts anyway is killed and the
+/// test fails.
+fn serve_refused(args: &[&str]) -> (i32, String) {
+    let mut child = Command::new(VOW)
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
+            return (status.code().unwrap_or(-1), stderr);
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            let mut stdout = String::new();
+            let _ = child.stdout.take().unwrap().read_to_string(&mut stdout);
+            panic!("vow serve started instead of refusing: {stdout}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn serve_refused_on(data: &Path, extra: &[&str]) -> (i32, String) {
+    let data = data.to_str().unwrap();
+    let mut args = vec![
+        "--policy",
+        POLICY,
+        "--listen",
+        "127.0.0.1:0",
+        "--data",
+        data,
+    ];
+    args.extend_from_slice(extra);
+    serve_refused(&args)
+}
+
+/// Names and contents of every file in a directory, to show that nothing changed.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&path).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// A vault with an admin key, `n` subjects and their checkpoints, stopped.
+fn vault_with_subjects(data: &Path, n: usize, extra: &[&str]) -> String {
+    let server = serve_with(data, extra);
+    let service = new_key(data, "service");
+    for i in 0..n {
+        let (status, body) = server.call(
+            "POST",
+            "/v1/subjects",
+            &service,
+            Some(&format!(r#"{{"external_id": "s{i}", "kind": "member"}}"#)),
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+    server.terminate();
+    service
+}
+
+fn checkpoint_seqs(path: &Path) -> Vec<u64> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let cp: serde_json::Value = serde_json::from_str(line).unwrap();
+            cp["seq"].as_u64().unwrap()
+        })
+        .collect()
+}
+
+fn log_head(data: &Path) -> u64 {
+    rusqlite::Connection::open(data.join("vow.db"))
+        .unwrap()
+        .query_row("SELECT MAX(seq) FROM audit_log", [], |r| r.get::<_, i64>(0))
+        .unwrap() as u64
+}
+
+// ---- item 4: the key file
+
+#[test]
+fn a_vault_whose_key_file_is_missing_refuses_to_start_and_creates_nothing() {
+    let (_dir, data) = data_dir();
+    vault_with_subjects(&data, 3, &[]);
+    let key_file = data.join("vow.keys");
+    std::fs::remove_file(&key_file).unwrap();
+    let before = snapshot(&data);
+
+    let (code, stderr) = serve_refused_on(&data, &[]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains(&key_file.display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains("Restore the key file from its backup"),
+        "{stderr}"
+    );
+    assert!(!key_file.exists(), "a new key file was made");
+    assert_eq!(
+        snapshot(&data),
+        before,
+        "the refused start changed the data directory"
+    );
+
+    let create = vow(&["keys", "create", "--role", "service"], &data);
+    assert_eq!(create.status.code(), Some(2));
+    assert!(!key_file.exists(), "keys create made a new key file");
+    assert_eq!(snapshot(&data), before);
+}
+
+#[test]
+fn another_vaults_key_file_is_refused_and_verify_says_it_does_not_belong() {
+    let (_dir, data) = data_dir();
+    vault_with_subjects(&data, 3, &[]);
+    let (_other_dir, other) = data_dir();
+    new_key(&other, "service");
+    std::fs::copy(other.join("vow.keys"), data.join("vow.keys")).unwrap();
+    let before = snapshot(&data);
+
+    let (code, stderr) = serve_refused_on(&data, &[]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("does not belong to this vault"), "{stderr}");
+    assert_eq!(snapshot(&data), before);
+
+    let verify = vow(&["audit", "verify"], &data);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert_ne!(verify.status.code(), Some(0));
+    assert!(said.contains("does not belong to this vault"), "{said}");
+    assert!(!said.contains("forged"), "{said}");
+}
+
+fn postgres_url(test: &str) -> Option<String> {
+    match std::env::var("VOW_TEST_DATABASE_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(
+                std::env::var("VOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "VOW_REQUIRE_POSTGRES=1 but VOW_TEST_DATABASE_URL is not set"
+            );
+            skipped(
+                test,
+                "set VOW_TEST_DATABASE_URL to run it against PostgreSQL",
+            );
+            None
+        }
+    }
+}
+
+/// Says so where `cargo test` shows it even for a passing test (libtest captures only `eprintln!`).
+fn skipped(test: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {test} — {why}");
+}
+
+#[test]
+fn with_postgresql_a_vault_whose_key_file_is_missing_refuses_to_start() {
+    let Some(url) =
+        postgres_url("with_postgresql_a_vault_whose_key_file_is_missing_refuses_to_start")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let schema = format!(
+        "vow_cli_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let key_file = dir.path().join("vow.keys");
+    let checkpoints = dir.path().join("checkpoints.jsonl");
+    let (key_file_arg, checkpoints_arg) = (
+        key_file.to_str().unwrap().to_string(),
+        checkpoints.to_str().unwrap().to_string(),
+    );
+    let pg: Vec<&str> = vec![
+        "--policy",
+        POLICY,
+        "--database-url",
+        &url,
+        "--schema",
+        &schema,
+        "--key-file",
+        &key_file_arg,
+        "--checkpoints",
+        &checkpoints_arg,
+    ];
+    let create = Command::new(VOW)
+        .args(["keys", "create", "--role", "service"])
+        .args(&pg)
+        .output()
+        .unwrap();
+    assert!(
+        create.status.success(),
+        "{}",
+        String::from_utf8_lossy(&create.stderr)
+    );
+    std::fs::remove_file(&key_file).unwrap();
+
+    let mut args = pg.clone();
+    args.extend_from_slice(&["--listen", "127.0.0.1:0"]);
+    let (code, stderr) = serve_refused(&args);
+    assert_ne!(code, 0);
+    assert!(stderr.contains(&key_file_arg), "{stderr}");
+    assert!(
+        stderr.contains("Restore the key file from its backup"),
+        "{stderr}"
+    );
+    assert!(!key_file.exists(), "a new key file was made");
+
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!(
+            "DROP SCHEMA {schema} CASCADE; DROP SCHEMA {schema}_keys CASCADE"
+        ))
+        .unwrap();
+}
+
+// ---- item 5: the log's anchor
+
+/// A vault with a longer log and several checkpoints: subjects made across more than one second
+/// of serving, so the server checkpoints more than once.
+fn vault_with_history(data: &Path, extra: &[&str]) {
+    let server = serve_with(data, extra);
+    let service = new_key(data, "service");
+    for round in 0..2 {
+        for i in 0..8 {
+            let (status, body) = server.call(
+                "POST",
+                "/v1/subjects",
+                &service,
+                Some(&format!(
+                    r#"{{"external_id": "h{round}-{i}", "kind": "member"}}"#
+                )),
+            );
+            assert_eq!(status, 201, "{body}");
+        }
+        std::thread::sleep(Duration::from_millis(1300));
+    }
+    server.terminate();
+}
+
+fn verify_json(data: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let mut args = vec!["audit", "verify", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = vow(&args, data);
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "{} {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code(), report)
+}
+
+#[test]
+fn verify_fails_when_the_checkpoint_file_is_removed_unless_told_there_are_none() {
+    let (_dir, data) = data_dir();
+    vault_with_history(&data, &[]);
+    let (code, report) = verify_json(&data, &[]);
+    assert_eq!(code, Some(0), "{report}");
+
+    std::fs::remove_file(data.join("audit-checkpoints.jsonl")).unwrap();
+    let (code, report) = verify_json(&data, &[]);
+    assert_eq!(
+        code,
+        Some(1),
+        "a log without its checkpoints passed: {report}"
+    );
+    assert_eq!(report["intact"], false);
+
+    let (code, report) = verify_json(&data, &["--no-checkpoints"]);
+    assert_eq!(code, Some(0), "{report}");
+    let help = Command::new(VOW)
+        .args(["audit", "verify", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("--no-checkpoints") && help.contains("gives up"),
+        "{help}"
+    );
+}
+
+#[test]
+fn cutting_the_log_tail_together_with_the_checkpoint_tail_is_caught() {
+    let (_dir, data) = data_dir();
+    vault_with_history(&data, &[]);
+    let file = data.join("audit-checkpoints.jsonl");
+    let seqs = checkpoint_seqs(&file);
+    assert!(seqs.len() >= 3, "too few checkpoints to cut: {seqs:?}");
+    let head = log_head(&data);
+    assert_eq!(seqs.last(), Some(&head));
+
+    // Whoever owns the files keeps the first checkpoints and the entries they cover, nothing after.
+    let keep = seqs[seqs.len() - 2];
+    rusqlite::Connection::open(data.join("vow.db"))
+        .unwrap()
+        .execute("DELETE FROM audit_log WHERE seq > ?1", [keep as i64])
+        .unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let kept: String = text
+        .lines()
+        .filter(|line| checkpoint_seqs_of(line) <= keep)
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(&file, kept).unwrap();
+
+    let (code, report) = verify_json(&data, &[]);
+    assert_eq!(
+        code,
+        Some(1),
+        "a log cut with its checkpoints passed: {report}"
+    );
+    assert_eq!(report["first_break"]["seq"], head, "{report}");
+    assert_eq!(
+        report["first_break"]["kind"], "checkpoint_missing_entry",
+        "{report}"
+    );
+}
+
+fn checkpoint_seqs_of(line: &str) -> u64 {
+    let cp: serde_json::Value = serde_json::from_str(line).unwrap();
+    cp["seq"].as_u64().unwrap()
+}
+
+#[test]
+fn vow_serve_refuses_a_database_restored_from_an_older_copy() {
+    let (dir, data) = data_dir();
+    vault_with_subjects(&data, 3, &[]);
+    let backup = dir.path().join("vow.db.backup");
+    std::fs::copy(data.join("vow.db"), &backup).unwrap();
+    vault_with_subjects(&data, 0, &[]); // another service key: the log moves on
+    assert!(!data.join("vow.db-wal").exists());
+
+    std::fs::copy(&backup, data.join("vow.db")).unwrap();
+    let (code, stderr) = serve_refused_on(&data, &[]);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("older than its access log's last signed checkpoint"),
+        "{stderr}"
+    );
+
+    // The key store remembers the head even when the checkpoint file is gone too.
+    std::fs::remove_file(data.join("audit-checkpoints.jsonl")).unwrap();
+    let (code, stderr) = serve_refused_on(&data, &[]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("recorded in the key store"), "{stderr}");
+}
+
+#[test]
+fn a_checkpoint_copy_elsewhere_catches_a_log_cut_with_its_checkpoint_file_and_key_store() {
+    let (dir, data) = data_dir();
+    let copy = dir.path().join("elsewhere.jsonl");
+    let copy_arg = ["--checkpoint-copy", copy.to_str().unwrap()];
+    vault_with_history(&data, &copy_arg);
+    let file = data.join("audit-checkpoints.jsonl");
+    // The server wrote every checkpoint of its own to the copy (`vow keys create` was not given it).
+    let primary = std::fs::read_to_string(&file).unwrap();
+    let copied = std::fs::read_to_string(&copy).unwrap();
+    assert!(copied.lines().all(|line| primary.contains(line)));
+    let seqs = checkpoint_seqs(&file);
+    assert_eq!(checkpoint_seqs(&copy).last(), seqs.last());
+    let keep = seqs[0];
+    // The database's owner rewrites everything they own: log tail, checkpoint file, key store.
+    let conn = rusqlite::Connection::open(data.join("vow.db")).unwrap();
+    conn.execute("DELETE FROM audit_log WHERE seq > ?1", [keep as i64])
+        .unwrap();
+    conn.execute(
+        "ATTACH DATABASE ?1 AS keys",
+        [data.join("keys.db").to_str().unwrap()],
+    )
+    .unwrap();
+    conn.execute("DELETE FROM keys.signed_head", []).unwrap();
+    drop(conn);
+    let first_line = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(&file, format!("{first_line}\n")).unwrap();
+
+    let (code, report) = verify_json(&data, &[]);
+    assert_eq!(
+        code,
+        Some(0),
+        "without the copy the cut is invisible: {report}"
+    );
+    let (code, report) = verify_json(&data, &copy_arg);
+    assert_eq!(code, Some(1), "the copy did not catch the cut: {report}");
+    assert_eq!(report["first_break"]["kind"], "checkpoint_missing_entry");
+}
+
+// ---- item 6: files at rest
+
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn every_file_of_a_vault_is_private_and_a_loosened_one_is_refused() {
+    let (_dir, data) = data_dir();
+    let server = serve(&data);
+    let service = new_key(&data, "service");
+    let (status, body) = server.call(
+        "POST",
+        "/v1/subjects",
+        &service,
+        Some(r#"{"external_id": "m1", "kind": "member"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    std::thread::sleep(Duration::from_millis(1200)); // a checkpoint from the server too
+                                                     // While serving: the WAL and shared-memory files exist as well.
+    assert_eq!(mode_of(&data), 0o700, "the data directory");
+    let mut seen = Vec::new();
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        seen.push(path.file_name().unwrap().to_string_lossy().into_owned());
+        assert_eq!(mode_of(&path), 0o600, "{}", path.display());
+    }
+    for name in [
+        "vow.db",
+        "vow.db-wal",
+        "vow.db-shm",
+        "keys.db",
+        "vow.keys",
+        "audit-checkpoints.jsonl",
+    ] {
+        assert!(seen.iter().any(|s| s == name), "{name} not among {seen:?}");
+    }
+    server.terminate();
+
+    use std::os::unix::fs::PermissionsExt;
+    let database = data.join("vow.db");
+    std::fs::set_permissions(&database, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, stderr) = serve_refused_on(&data, &[]);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains(&format!("chmod 600 {}", database.display())),
+        "{stderr}"
+    );
+    std::fs::set_permissions(&database, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (code, stderr) = serve_refused_on(&data, &[]);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains(&format!("chmod 700 {}", data.display())),
+        "{stderr}"
+    );
+    private(&data);
+    serve(&data).terminate();
+}
+
+// ---- item 9: the first start
+
+#[test]
+fn a_busy_port_on_first_start_creates_nothing_and_the_next_start_prints_the_admin_key() {
+    let (_dir, data) = data_dir();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = busy.local_addr().unwrap().to_string();
+    let (code, stderr) = serve_refused(&[
+        "--policy",
+        POLICY,
+        "--listen",
+        &address,
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains(&address), "{stderr}");
+    assert!(!data.exists(), "the vault was created on a busy port");
+    drop(busy);
+
+    let server = serve(&data);
+    let stdout = server.stdout.lock().unwrap().clone();
+    assert!(
+        stdout.split_whitespace().any(|w| w.starts_with("vow_")),
+        "{stdout}"
+    );
+    server.terminate();
+}
+
+#[test]
+fn a_vault_without_an_admin_key_says_how_to_make_one_and_that_command_works() {
+    let (_dir, data) = data_dir();
+    new_key(&data, "service"); // the vault is created by a command that makes no admin key
+    let server = serve(&data);
+    std::thread::sleep(Duration::from_millis(200));
+    let (_, stderr) = server.terminate();
+    assert!(stderr.contains("no admin API key"), "{stderr}");
+    let command = stderr
+        .split('`')
+        .find(|part| part.starts_with("vow keys create"))
+        .unwrap_or_else(|| panic!("no command in {stderr}"));
+    assert!(command.contains("--role admin"), "{command}");
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let made = Command::new(VOW).args(&words[1..]).output().unwrap();
+    assert!(
+        made.status.success(),
+        "`{command}` failed: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(String::from_utf8_lossy(&made.stdout).contains("vow_"));
+
+    let server = serve(&data);
+    std::thread::sleep(Duration::from_millis(200));
+    let (_, stderr) = server.terminate();
+    assert!(!stderr.contains("no admin API key"), "{stderr}");
+}
+
+/// A witness: a real HTTP server on loopback that keeps the bodies it is sent.
+fn witness() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/checkpoints", listener.local_addr().unwrap());
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let keep = Arc::clone(&received);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let mut reader = BufReader::new(stream);
+            let mut length = 0usize;
+            let mut line = String::new();
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            loop {
+                line.clear();
+                reader.read_line(&mut line).unwrap();
+                if line == "\r\n" || line.is_empty() {
+                    break;
+                }
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0u8; length];
+            reader.read_exact(&mut body).unwrap();
+            assert!(
+                request_line.starts_with("POST /checkpoints "),
+                "{request_line}"
+            );
+            keep.lock().unwrap().push(String::from_utf8(body).unwrap());
+            let _ = reader
+                .get_mut()
+                .write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (url, received)
+}
+
+#[test]
+fn a_checkpoint_witness_receives_each_signed_checkpoint_over_http() {
+    let (_dir, data) = data_dir();
+    let (url, received) = witness();
+    vault_with_history(&data, &["--checkpoint-witness", &url]);
+    let received = received.lock().unwrap().clone();
+    assert!(received.len() >= 2, "{received:?}");
+    let file = std::fs::read_to_string(data.join("audit-checkpoints.jsonl")).unwrap();
+    for body in &received {
+        assert!(
+            file.lines().any(|line| line == body),
+            "{body} is not in the checkpoint file"
+        );
+    }
+    let last: serde_json::Value = serde_json::from_str(received.last().unwrap()).unwrap();
+    assert_eq!(last["seq"].as_u64(), Some(log_head(&data)));
+
+    let refused = serve_refused_on(&data, &["--checkpoint-witness", "https://w.example/"]);
+    assert_ne!(refused.0, 0);
+    assert!(refused.1.contains("http://"), "{}", refused.1);
+}
+
+#[test]
+fn an_unreachable_witness_is_logged_and_the_vault_keeps_serving_and_checkpointing() {
+    let (_dir, data) = data_dir();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/checkpoints", closed.local_addr().unwrap());
+    drop(closed);
+    let server = serve_with(&data, &["--checkpoint-witness", &url]);
+    let service = new_key(&data, "service");
+    let (status, body) = server.call(
+        "POST",
+        "/v1/subjects",
+        &service,
+        Some(r#"{"external_id": "w1", "kind": "member"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (_, stderr) = server.terminate();
+    assert!(stderr.contains("checkpoint witness"), "{stderr}");
+    let seqs = checkpoint_seqs(&data.join("audit-checkpoints.jsonl"));
+    assert_eq!(seqs.last(), Some(&log_head(&data)));
+    let (code, report) = verify_json(&data, &[]);
+    assert_eq!(code, Some(0), "{report}");
 }

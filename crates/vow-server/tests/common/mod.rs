@@ -50,7 +50,16 @@ pub fn postgres_url() -> Option<String> {
                 std::env::var("VOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
                 "VOW_REQUIRE_POSTGRES=1 but VOW_TEST_DATABASE_URL is not set"
             );
-            eprintln!("skipped: set VOW_TEST_DATABASE_URL to run the PostgreSQL half");
+            // Written past libtest's capture, so `cargo test` shows it even though the test passes.
+            use std::io::Write as _;
+            let test = std::thread::current()
+                .name()
+                .unwrap_or("a test")
+                .to_string();
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: {test} — set VOW_TEST_DATABASE_URL to run the PostgreSQL half"
+            );
             None
         }
     }

@@ -1,0 +1,130 @@
+//! What the key store remembers apart from the data, and what a store holds before it is opened.
+//!
+//! The key store (`keys.db`, or the `<schema>_keys` schema) keeps, besides the wrapped data keys, the
+//! public half of the key file's audit key, recorded at first start, and the newest signed head of the
+//! access log. The first lets a vault refuse a key file that is not its own; the second is an anchor of
+//! the log kept away from both the log and its checkpoint file, so a database restored from an older
+//! copy, or a log cut short together with its checkpoint file, is still caught.
+
+use std::path::Path;
+
+use vow_audit::Checkpoint;
+
+use crate::{Location, StoreError};
+
+/// `vault_meta` name of the audit key's public half.
+pub(crate) const AUDIT_KEY: &str = "audit_public_key";
+
+/// What the key store remembers (see the module documentation).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Remembered {
+    /// The public half of the audit key of the key file the vault was first opened with.
+    pub audit_key: Option<[u8; 32]>,
+    /// The newest checkpoint of the log ever signed for this vault.
+    pub signed_head: Option<Checkpoint>,
+}
+
+/// What is asked of the key store's memory; every kind answers with what it remembers afterwards.
+#[derive(Clone, Debug)]
+pub(crate) enum Remember {
+    Read,
+    /// Records the audit key's public half unless one is recorded already (the first one stays).
+    AuditKey([u8; 32]),
+    /// Records a signed head unless a later one is recorded already.
+    Head(Checkpoint),
+}
+
+/// What a store holds, read without creating or writing anything.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Inspection {
+    /// Any subject, API key or access-log entry.
+    pub holds_data: bool,
+    /// The audit key's public half recorded at first start.
+    pub audit_key: Option<[u8; 32]>,
+}
+
+impl Inspection {
+    /// Whether this store was ever set up with a key file: it holds data, or remembers a key.
+    pub fn is_in_use(&self) -> bool {
+        self.holds_data || self.audit_key.is_some()
+    }
+}
+
+/// Reads what a store holds without creating, migrating or writing anything: a data directory without
+/// `vow.db`, or a PostgreSQL schema without vow's tables, is an empty [`Inspection`].
+pub fn inspect(location: &Location) -> Result<Inspection, StoreError> {
+    match location {
+        Location::Directory(dir) => crate::sqlite::inspect(dir),
+        Location::Postgres { url, schema } => {
+            // The PostgreSQL client runs a runtime of its own, which must not start inside the
+            // caller's: it runs on a thread of its own, as the committer does.
+            let (url, schema) = (url.clone(), schema.clone());
+            std::thread::Builder::new()
+                .name("vow-store-inspect".to_string())
+                .spawn(move || crate::postgres::inspect(&url, schema.as_deref()))
+                .map_err(|e| StoreError::Thread(e.to_string()))?
+                .join()
+                .map_err(|_| StoreError::Thread("the inspection thread panicked".to_string()))?
+        }
+    }
+}
+
+pub(crate) fn audit_key(bytes: Option<Vec<u8>>) -> Result<Option<[u8; 32]>, StoreError> {
+    bytes
+        .map(|bytes| {
+            <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| StoreError::Corrupt {
+                table: "vault_meta",
+                reason: format!("{AUDIT_KEY} is {} bytes, not 32", bytes.len()),
+            })
+        })
+        .transpose()
+}
+
+pub(crate) fn signed_head(
+    seq: i64,
+    hash: &[u8],
+    at_ms: i64,
+    signature: Vec<u8>,
+) -> Result<Checkpoint, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt {
+        table: "signed_head",
+        reason,
+    };
+    Ok(Checkpoint {
+        seq: u64::try_from(seq).map_err(|_| corrupt(format!("negative seq {seq}")))?,
+        hash: hash
+            .try_into()
+            .map_err(|_| corrupt(format!("hash is {} bytes, not 32", hash.len())))?,
+        at_ms,
+        signature,
+    })
+}
+
+/// Creates a database file empty with mode 0600 when it does not exist yet, so SQLite, which gives
+/// its journal, WAL and shared-memory files the database file's mode, keeps all of them private.
+pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates a directory (and its missing parents) with mode 0700.
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
