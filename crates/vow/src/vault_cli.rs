@@ -486,6 +486,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let (vault, created) = args.vault.open()?;
     let runtime = runtime()?;
     runtime.block_on(async move {
+        let shutdown = shutdown_signal();
         let vault = Arc::new(vault);
         let admin_roles: Vec<String> = vault
             .policy()
@@ -547,7 +548,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             listener,
             tls,
             vow_server::Limits::default(),
-            shutdown_signal(),
+            shutdown,
         )
         .await?;
         vault.store().clone().close().await;
@@ -555,24 +556,33 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled, so a signal that arrives while the server is still starting (after it
+/// said it is serving) shuts it down cleanly instead of killing it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            let wait = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = wait(interrupt) => {},
+                _ = wait(terminate) => {},
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
