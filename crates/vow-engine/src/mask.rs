@@ -119,7 +119,7 @@ fn mask_loose_text(text: &str) -> String {
     let mut rest = text;
     while !rest.is_empty() {
         let (word, tail) = rest.split_at(rest.find(char::is_whitespace).unwrap_or(rest.len()));
-        if word.contains('@') {
+        if word.contains(['@', '＠', '﹫']) {
             let address = word.trim_end_matches(|c: char| ".,;:!?)]}>\"'".contains(c));
             out.push_str(&email(address).unwrap_or_else(|| HIDDEN.to_string()));
             out.push_str(&word[address.len()..]);
@@ -136,14 +136,19 @@ fn mask_loose_text(text: &str) -> String {
     mask_digit_runs(&out)
 }
 
-/// Every digit of a run of at least five digits joined by single separators becomes `*`.
+/// Every digit of a run of at least five digits joined by single separators becomes `*`. Digits of
+/// any script count (full-width `０１０`, Arabic-Indic, …), and so do full-width and typographic
+/// separators: a number typed on a Korean or Japanese keyboard is still a number.
 fn mask_digit_runs(text: &str) -> String {
-    const SEPARATORS: &[char] = &['-', '.', ' ', '/', '(', ')', '+'];
+    const SEPARATORS: &[char] = &[
+        '-', '.', ' ', '/', '(', ')', '+', '－', '．', '／', '（', '）', '＋', '　', '‐', '‑', '‒',
+        '–', '—',
+    ];
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < chars.len() {
-        if !chars[i].is_ascii_digit() {
+        if !chars[i].is_numeric() {
             out.push(chars[i]);
             i += 1;
             continue;
@@ -153,12 +158,12 @@ fn mask_digit_runs(text: &str) -> String {
         let mut count = 0;
         let mut j = i;
         while j < chars.len() {
-            if chars[j].is_ascii_digit() {
+            if chars[j].is_numeric() {
                 count += 1;
                 j += 1;
                 end = j;
             } else if SEPARATORS.contains(&chars[j])
-                && chars.get(j + 1).is_some_and(char::is_ascii_digit)
+                && chars.get(j + 1).is_some_and(|c| c.is_numeric())
             {
                 j += 1;
             } else {
@@ -166,11 +171,7 @@ fn mask_digit_runs(text: &str) -> String {
             }
         }
         for &c in &chars[i..end] {
-            out.push(if count >= 5 && c.is_ascii_digit() {
-                '*'
-            } else {
-                c
-            });
+            out.push(if count >= 5 && c.is_numeric() { '*' } else { c });
         }
         i = end;
     }
@@ -382,6 +383,17 @@ mod tests {
         let masked = m(MaskStyle::Text, "member no. 55512-998 and order 12 items");
         assert!(!masked.contains("55512"), "{masked}");
         assert!(masked.contains("order 12 items"), "{masked}");
+    }
+
+    #[test]
+    fn free_text_masks_full_width_numbers_and_addresses() {
+        let masked = m(
+            MaskStyle::Text,
+            "전화 ０１０－２２２２－３３３３ 메일 ｍｉｎｊｉ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+        );
+        assert!(!masked.contains("２２２２"), "{masked}");
+        assert!(!masked.contains("ｍｉｎｊｉ"), "{masked}");
+        assert!(masked.starts_with("전화 "), "{masked}");
     }
 
     #[test]
