@@ -5,7 +5,9 @@
 #   writes  PUT  the same items
 #   reads while 16 password checks run: the GET load again, beside a second wrk that keeps 16
 #           POST …/items/user.credential.password/verify in flight (Argon2id each)
-# Needs wrk (Debian: apt-get install wrk) and curl. SECONDS_PER_RUN (default 10), PORT (default 18480).
+# Needs wrk (Debian: apt-get install wrk) and curl. SECONDS_PER_RUN (default 10), PORT (default 18480);
+# VOW_BIN=path/to/vow measures another build (an older release, for a side-by-side run), with
+# POLICY=its own copy of the imagesfactory example when the file format has grown since.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
@@ -13,13 +15,16 @@ SECONDS_PER_RUN="${SECONDS_PER_RUN:-10}"
 PORT="${PORT:-18480}"
 BASE="http://127.0.0.1:$PORT"
 
-cargo build --release -q -p vow
+if [ -z "${VOW_BIN:-}" ]; then
+  cargo build --release -q -p vow
+  VOW_BIN=target/release/vow
+fi
 WORK="$(mktemp -d)"
 PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-target/release/vow serve --policy examples/policies/imagesfactory.toml --data "$WORK/data" \
+"$VOW_BIN" serve --policy "${POLICY:-examples/policies/imagesfactory.toml}" --data "$WORK/data" \
   --listen "127.0.0.1:$PORT" >"$WORK/out" 2>"$WORK/err" &
 PID=$!
 for _ in $(seq 1 100); do grep -q "vow is serving" "$WORK/out" 2>/dev/null && break; sleep 0.1; done

@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::diagnostic::{Diagnostic, DocPath};
 use crate::lint::RULES;
 use crate::load::closest;
-use crate::model::{Policy, FORMAT_VERSION};
+use crate::model::{DataClass, Policy, FORMAT_VERSION};
 
 /// Checks the references and keys of a parsed policy. An empty list means the policy is valid.
 pub fn validate(policy: &Policy) -> Vec<Diagnostic> {
@@ -375,6 +375,9 @@ impl<'p> Validator<'p> {
                     let path = DocPath::root("role").index(i).key(field).index(j);
                     let is_pattern = pattern == "*" || pattern.ends_with(".*");
                     if !is_pattern {
+                        if field == "lookup" {
+                            self.lookup_ref(&section, path.clone(), pattern);
+                        }
                         self.category_ref(&section, path, pattern);
                     } else if !self.pattern_matches_any(pattern) {
                         self.out.push(
@@ -385,6 +388,21 @@ impl<'p> Validator<'p> {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    /// A role's `lookup` grant names a category that keeps no blind index: no lookup could answer.
+    fn lookup_ref(&mut self, section: &str, path: DocPath, key: &str) {
+        let declared = self.policy.categories.iter().find(|c| c.key == key);
+        if let Some(category) = declared {
+            if !category.lookup || category.class == DataClass::Credential {
+                self.out.push(
+                    Diagnostic::error(format!("category `{key}` cannot be looked up"))
+                        .in_section(section)
+                        .at(path)
+                        .with_help("set `lookup = true` in its [[category]] table (credentials never can be)"),
+                );
             }
         }
     }

@@ -189,6 +189,20 @@ fn role_pattern_matching_no_category_is_an_error() {
 }
 
 #[test]
+fn a_lookup_grant_must_name_a_category_that_keeps_a_blind_index() {
+    let text = starter_with(
+        "read = [\"user.contact.*\"]",
+        "read = [\"user.contact.*\"]\nlookup = [\"user.contact.email\", \"user.account.password\"]",
+    );
+    let e = only_error(&text);
+    assert_eq!(
+        e.message,
+        "category `user.account.password` cannot be looked up"
+    );
+    assert_eq!(e.location.unwrap().line, line_of(&text, "lookup = [\""));
+}
+
+#[test]
 fn ai_promises_must_name_declared_categories() {
     let text =
         starter_plus("[ai.uploads]\ncategory = \"user.content.upload\"\ndelete_after = \"24h\"\n");
