@@ -6,14 +6,15 @@
 //! of a value of any other shape: an "e-mail" holding a sentence, a "phone" holding a card number and
 //! its expiry date, a name holding digits are all shown as `****`. Values too short to mask safely are
 //! hidden whole. Free text ([`MaskStyle::Text`]) is masked by finding the personal data inside it with
-//! vow-pii and masking each finding, plus every run of five or more digits and every `x@y` word, so a
-//! kind the scanner misses is still not shown.
+//! vow-pii and hiding each finding whole, plus every number however it is written (five or more
+//! digits close together, in any script) and everything before the `@` of a word, so a kind the
+//! scanner misses, or a number written to slip past it, is still not shown.
 //!
 //! This is not `vow-pii`'s mask operator, on purpose: redaction keeps the shape of a text (one `*` per
 //! character, so a training set keeps its lengths), while the vault shows one stored value to a person
 //! and hides how long it is. The digit conventions are the same (`010-****-5678`, `901231-1******`).
 
-use vow_pii::{Entity, Scanner};
+use vow_pii::Scanner;
 use vow_policy::model::{Category, MaskStyle};
 
 /// What a hidden value is shown as, whatever its length.
@@ -77,105 +78,166 @@ impl Masker {
         masked.unwrap_or_else(|| HIDDEN.to_string())
     }
 
+    /// Free text: which characters to hide is decided on the original text, then each hidden letter
+    /// or digit becomes `*` (separators and everything else stay). Hidden are every digit of a
+    /// number (see [`number_runs`]), every letter and digit of a scanner finding, and everything
+    /// before the `@` of a word that holds one — so nothing a finding's own mask would show, and no
+    /// digits next to a finding, escape.
     fn text(&self, value: &str) -> String {
-        let mut findings = self.scanner.scan(value.as_bytes());
-        findings.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
-        let mut out = String::with_capacity(value.len());
-        let mut at = 0;
-        for finding in findings {
-            let (start, end) = (finding.start, finding.end);
-            if start < at || end > value.len() || start >= end {
-                continue;
+        let chars: Vec<(usize, char)> = value.char_indices().collect();
+        let mut hide = vec![false; chars.len()];
+        let index_of = |byte: usize| chars.partition_point(|&(at, _)| at < byte);
+        for run in number_runs(&chars) {
+            for h in &mut hide[run] {
+                *h = true;
             }
-            let (Some(before), Some(found)) = (value.get(at..start), value.get(start..end)) else {
-                continue;
-            };
-            out.push_str(&mask_loose_text(before));
-            out.push_str(&mask_finding(finding.entity, found));
-            at = end;
         }
-        out.push_str(&mask_loose_text(value.get(at..).unwrap_or_default()));
-        out
+        for finding in self.scanner.scan(value.as_bytes()) {
+            let (start, end) = (index_of(finding.start), index_of(finding.end));
+            for h in hide.get_mut(start..end).into_iter().flatten() {
+                *h = true;
+            }
+        }
+        for local in local_parts(&chars) {
+            for h in &mut hide[local] {
+                *h = true;
+            }
+        }
+        chars
+            .iter()
+            .zip(&hide)
+            .map(|(&(_, c), &hidden)| {
+                if hidden && c.is_alphanumeric() {
+                    '*'
+                } else {
+                    c
+                }
+            })
+            .collect()
     }
 }
 
-/// A finding inside free text, masked by the style of its kind.
-fn mask_finding(entity: Entity, found: &str) -> String {
-    let style = match entity {
-        Entity::Email => email(found),
-        Entity::KrPhone | Entity::Phone => phone(found),
-        Entity::CreditCard => card(found),
-        Entity::KrRrn | Entity::KrFrn => resident_number(found),
-        _ => None,
-    };
-    style.unwrap_or_else(|| HIDDEN.to_string())
+/// Digits of every script, and the CJK numerals.
+fn is_digit_like(c: char) -> bool {
+    c.is_numeric() || "〇一二三四五六七八九零".contains(c)
 }
 
-/// Text between findings: what the scanner did not report is still not shown when it looks like a
-/// number or an address — every digit of a run of five or more digits (separators between them kept)
-/// becomes `*`, and every word holding `@` is masked as an e-mail or hidden.
-fn mask_loose_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while !rest.is_empty() {
-        let (word, tail) = rest.split_at(rest.find(char::is_whitespace).unwrap_or(rest.len()));
-        if word.contains(['@', '＠', '﹫']) {
-            let address = word.trim_end_matches(|c: char| ".,;:!?)]}>\"'".contains(c));
-            out.push_str(&email(address).unwrap_or_else(|| HIDDEN.to_string()));
-            out.push_str(&word[address.len()..]);
-        } else {
-            out.push_str(word);
-        }
-        let (space, next) = tail.split_at(
-            tail.find(|c: char| !c.is_whitespace())
-                .unwrap_or(tail.len()),
-        );
-        out.push_str(space);
-        rest = next;
-    }
-    mask_digit_runs(&out)
+/// The Hangul syllables that read as digits (공일공 일이삼사 …).
+fn is_hangul_digit(c: char) -> bool {
+    "공영일이삼사오육륙칠팔구".contains(c)
 }
 
-/// Every digit of a run of at least five digits joined by single separators becomes `*`. Digits of
-/// any script count (full-width `０１０`, Arabic-Indic, …), and so do full-width and typographic
-/// separators: a number typed on a Korean or Japanese keyboard is still a number.
-fn mask_digit_runs(text: &str) -> String {
-    const SEPARATORS: &[char] = &[
-        '-', '.', ' ', '/', '(', ')', '+', '－', '．', '／', '（', '）', '＋', '　', '‐', '‑', '‒',
-        '–', '—',
-    ];
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
+/// Character ranges of numbers in free text, however they are written: at least five digits where
+/// each is at most three characters from the next, and no word of two or more letters lies between
+/// them (`010 - 1234 - 5678`, `010\n1234`, `[010][1234]`, `0a1b0c1d2`, digits between zero-width
+/// spaces or emoji, `&#45;` and `%2D` escapes); and runs of seven or more Hangul digit syllables
+/// (`공일공-일이삼사-오육칠팔`). Every character of a range is hidden; only letters and digits show it.
+fn number_runs(chars: &[(usize, char)]) -> Vec<std::ops::Range<usize>> {
+    const MAX_GAP: usize = 3;
+    let mut runs = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        if !chars[i].is_numeric() {
-            out.push(chars[i]);
+        if !is_digit_like(chars[i].1) {
             i += 1;
             continue;
         }
-        // The run: digits, with single separators between digits.
-        let mut end = i;
-        let mut count = 0;
-        let mut j = i;
+        let start = i;
+        let mut end = i + 1;
+        let mut digits = 1;
+        let mut j = i + 1;
+        let mut gap = 0;
+        let mut letters = 0;
         while j < chars.len() {
-            if chars[j].is_numeric() {
-                count += 1;
-                j += 1;
-                end = j;
-            } else if SEPARATORS.contains(&chars[j])
-                && chars.get(j + 1).is_some_and(|c| c.is_numeric())
-            {
-                j += 1;
+            let c = chars[j].1;
+            if is_digit_like(c) {
+                digits += 1;
+                end = j + 1;
+                gap = 0;
+                letters = 0;
             } else {
-                break;
+                gap += 1;
+                letters += usize::from(c.is_alphabetic());
+                // A gap is up to three marks, spaces or invisible characters, or one lone letter
+                // (`0a1b0c`); a word between two numbers keeps them apart (`3건, 2024년`).
+                if gap > MAX_GAP || (letters > 0 && gap > 1) {
+                    break;
+                }
             }
+            j += 1;
         }
-        for &c in &chars[i..end] {
-            out.push(if count >= 5 && c.is_numeric() { '*' } else { c });
+        if digits >= 5 && !is_amount(&chars[start..end]) {
+            runs.push(start..end);
         }
         i = end;
     }
-    out
+    let mut i = 0;
+    while i < chars.len() {
+        if !is_hangul_digit(chars[i].1) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut end = i + 1;
+        let mut count = 1;
+        let mut j = i + 1;
+        while j < chars.len() {
+            let c = chars[j].1;
+            if is_hangul_digit(c) {
+                count += 1;
+                end = j + 1;
+            } else if !(matches!(c, '-' | ' ' | '.')
+                && chars.get(j + 1).is_some_and(|&(_, n)| is_hangul_digit(n)))
+            {
+                break;
+            }
+            j += 1;
+        }
+        if count >= 7 {
+            runs.push(start..end);
+        }
+        i = end;
+    }
+    runs
+}
+
+/// An amount written with thousands separators (`50,000`, `1,250,000`): digit groups of three after
+/// the first, joined by commas only. Amounts are not personal data, and support needs to read them.
+fn is_amount(run: &[(usize, char)]) -> bool {
+    let text: String = run.iter().map(|&(_, c)| c).collect();
+    let mut groups = text.split(',');
+    let first_ok = groups
+        .next()
+        .is_some_and(|g| (1..=3).contains(&g.len()) && g.chars().all(|c| c.is_ascii_digit()));
+    text.contains(',')
+        && first_ok
+        && groups.all(|g| g.len() == 3 && g.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// In every whitespace-separated word that holds an `@` (or a written-out one: `＠`, `(at)`,
+/// `[at]`, `&#64;`, `%40`), everything from the word's start to the marker: the local part of an
+/// address, whatever characters it is made of, and the user and password of a URL.
+fn local_parts(chars: &[(usize, char)]) -> Vec<std::ops::Range<usize>> {
+    const MARKERS: [&str; 7] = ["@", "＠", "﹫", "(at)", "[at]", "&#64;", "%40"];
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].1.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && !chars[i].1.is_whitespace() {
+            i += 1;
+        }
+        let word: String = chars[start..i].iter().map(|&(_, c)| c).collect();
+        let lower = word.to_ascii_lowercase();
+        let marker = MARKERS.iter().filter_map(|m| lower.find(m)).min();
+        if let Some(byte) = marker {
+            let local = word[..byte.min(word.len())].chars().count();
+            parts.push(start..start + local);
+        }
+    }
+    parts
 }
 
 fn digit_count(value: &str) -> usize {
@@ -396,16 +458,57 @@ mod tests {
         assert!(masked.starts_with("전화 "), "{masked}");
     }
 
+    /// Layouts an attacker tried against the first version of this mask (each leaked then).
+    #[test]
+    fn free_text_hides_numbers_and_addresses_however_they_are_written() {
+        let cases: &[(&str, &str)] = &[
+            ("연락처 010 - 1234 - 5678 입니다", "5678"),
+            ("010  1234  5678", "1234"),
+            ("핸드폰 010,1234,5678", "1234"),
+            ("010_1234_5678 or 010:1234:5678 or 010#1234#5678", "1234"),
+            ("[010][1234][5678]", "1234"),
+            ("010\t1234\t5678", "1234"),
+            ("card\n4111\n1111\n1111\n1111", "4111"),
+            ("010\u{200b}1234\u{200b}5678", "1234"),
+            ("010\u{1f600}1234\u{1f600}5678", "1234"),
+            ("0a1b0c1d2e3f4g5h6i7j8", "2e3f4g5"),
+            ("010x1234x5678", "1234"),
+            ("공일공-일이삼사-오육칠팔", "일이삼사"),
+            ("〇一〇一二三四五六七八", "一二三四"),
+            ("minji(at)example(dot)com", "minji"),
+            ("minji&#64;example.com and minji%40example.com", "minji"),
+            ("010&#45;1234&#45;5678", "1234"),
+            ("minjisecret!kim@example.com", "minjisecret"),
+            ("josé.secret@example.com", "secret"),
+            ("민지비밀kim@example.com", "민지비밀"),
+            ("https://minjisecret:pass@example.com/", "minjisecret"),
+            ("card 6250 3982 5979 1905 745", "1905"),
+            ("4111 1111 1111 1111 1227", "1227"),
+            ("+14155552671 1234", "2671"),
+            ("mail abcd@9001011234568.kr", "9001011234568"),
+        ];
+        for (text, secret) in cases {
+            let masked = m(MaskStyle::Text, text);
+            assert!(!masked.contains(secret), "{text:?} → {masked:?}");
+        }
+    }
+
+    #[test]
+    fn free_text_keeps_ordinary_words_and_small_numbers() {
+        let text = "주문 3건, 2024년 환불 요청 — order 12 items for 50,000원";
+        assert_eq!(m(MaskStyle::Text, text), text);
+    }
+
     #[test]
     fn free_text_keeps_its_whitespace() {
         assert_eq!(m(MaskStyle::Text, "a  b\n\tc"), "a  b\n\tc");
         assert_eq!(
             m(MaskStyle::Text, "  write x@y, \n ok"),
-            "  write ****, \n ok"
+            "  write *@y, \n ok"
         );
         assert_eq!(
             m(MaskStyle::Text, "to: somebody@mail.example.org."),
-            "to: s***@mail.example.org."
+            "to: ********@****.*******.***."
         );
     }
 

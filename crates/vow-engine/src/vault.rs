@@ -519,10 +519,19 @@ impl Vault {
                 why: format!("{category} is not a credential; read it instead"),
             });
         }
-        if !self.grants(caller)?.may_read(category) {
+        let grants = self.grants(caller)?;
+        if !grants.may_read(category) {
             return Err(Self::forbidden(caller, format!("verify {category}")));
         }
         validate_text("value", candidate, MAX_VALUE_BYTES)?;
+        // Each check is a guess at a secret: it draws on the same per-key budget as lookups.
+        self.lookups
+            .take(
+                &caller.key_id,
+                grants.lookups_per_minute(),
+                self.clock.now_ms(),
+            )
+            .map_err(|retry_after_ms| VaultError::RateLimited { retry_after_ms })?;
         let (data_key, item) = self.read_item(caller, subject_id, category).await?;
         let plaintext = data_key.open(
             &item.sealed,
@@ -683,9 +692,17 @@ impl Vault {
                 value: self.shown(&grants, &data_key, subject_id, item)?,
             });
         }
+        // The service's own id for the person can be personal data too (an e-mail, a phone number):
+        // a role that sees any of its categories masked sees it masked as free text.
+        let external_id = if readable.iter().all(|c| grants.may_see_in_full(c)) {
+            subject.external_id
+        } else {
+            self.masker
+                .mask(vow_policy::model::MaskStyle::Text, &subject.external_id)
+        };
         Ok(Exported {
             id: subject.id,
-            external_id: subject.external_id,
+            external_id,
             kind: subject.kind,
             created_ms: subject.created_ms,
             items: exported,

@@ -1086,7 +1086,8 @@ pub struct Role {
     /// see in full — a role that sees a value masked must not be able to guess it through lookups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lookup: Option<Vec<String>>,
-    /// Lookups one key of this role may make per minute (default 60).
+    /// Lookups by value and credential checks (each a guess at a value) one key of this role may
+    /// make per minute, together (default 60).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lookups_per_minute: Option<u32>,
 }

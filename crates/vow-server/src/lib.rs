@@ -252,7 +252,9 @@ fn rustls_config(tls: &Tls) -> Result<axum_server::tls_rustls::RustlsConfig, Ser
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .map_err(|e| ServeError::Tls(e.to_string()))?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // HTTP/1.1 only: hyper's HTTP/2 has no deadline for a connection that goes quiet after its first
+    // request, so idle HTTP/2 connections could hold the connection cap for ever.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(axum_server::tls_rustls::RustlsConfig::from_config(
         Arc::new(config),
     ))
@@ -295,6 +297,7 @@ pub async fn serve(
             let mut server = axum_server::from_tcp_rustls(listener, config)?
                 .map(|tls| conn::Capped::new(tls, limits.max_connections))
                 .handle(handle)
+                .http1_only()
                 .first_request_timeout(limits.header_timeout);
             server
                 .http_builder()
@@ -309,6 +312,7 @@ pub async fn serve(
                     limits.max_connections,
                 ))
                 .handle(handle)
+                .http1_only()
                 .first_request_timeout(limits.header_timeout);
             server
                 .http_builder()

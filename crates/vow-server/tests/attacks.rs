@@ -239,6 +239,57 @@ async fn guessing_a_masked_phone_through_lookup_fails_on_postgres() {
     server.stop().await;
 }
 
+/// A role that may check a PIN but not see it: each check is a guess, and draws on the same budget.
+const HELPDESK: &str = r#"
+[[role]]
+key = "helpdesk"
+label = { ko = "헬프데스크", en = "Helpdesk" }
+read = ["user.credential.password"]
+lookups_per_minute = 5
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_a_password_through_verify_meets_the_same_limit() {
+    let setup = Setup {
+        policy: Some(policy_with(HELPDESK)),
+        ..Setup::default()
+    };
+    let server = start_with(Backend::Sqlite, None, setup).await.unwrap();
+    let id = server.subject("member-1").await;
+    put(
+        &server,
+        &server.keys.service,
+        &id,
+        "user.credential.password",
+        "0031",
+    )
+    .await;
+    let helpdesk = server.key_for("helpdesk").await;
+    let path = format!("/v1/subjects/{id}/items/user.credential.password/verify");
+    let (mut answered, mut limited, mut matched) = (0, 0, false);
+    for pin in 0..40 {
+        let (status, body) = server
+            .json(
+                Method::POST,
+                &path,
+                &helpdesk,
+                Some(json!({"value": format!("{pin:04}")})),
+            )
+            .await;
+        match status {
+            StatusCode::OK => {
+                answered += 1;
+                matched |= body["match"] == true;
+            }
+            StatusCode::TOO_MANY_REQUESTS => limited += 1,
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert_eq!((answered, limited), (5, 35));
+    assert!(!matched, "the guessing found the PIN");
+    server.stop().await;
+}
+
 // ---- 3. Export
 
 const NAME_EXPORTER: &str = r#"
@@ -250,7 +301,8 @@ export = true
 "#;
 
 async fn an_export_holds_exactly_what_the_role_may_read(server: &Server) {
-    let id = server.subject("member-1").await;
+    // Services do use e-mail addresses as their own ids: that too is masked for a masked role.
+    let id = server.subject("gildong.hong@example.com").await;
     for (category, value) in [
         ("user.name", "홍길동"),
         (PHONE, "010-8765-4321"),
@@ -300,6 +352,7 @@ async fn an_export_holds_exactly_what_the_role_may_read(server: &Server) {
         )
         .await;
     assert_eq!(full["items"].as_array().unwrap().len(), 5, "{full}");
+    assert_eq!(full["external_id"], "gildong.hong@example.com");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -347,22 +400,35 @@ async fn failed_guesses_lock_out_wrong_keys_but_never_a_valid_one() {
         .call(Method::GET, "/v1/keys", Some("vow_another_guess"), None)
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    // ...while a person behind the same address with a valid key is served.
+    // ...while a person behind the same address with a valid key is served, however the client
+    // spells the scheme.
     let (status, body) = server
         .call(Method::GET, "/v1/keys", Some(&server.keys.admin), None)
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    let response = server
+        .http
+        .get(server.url("/v1/keys"))
+        .header("authorization", format!("BEARER {}", server.keys.admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
     server.stop().await;
 }
 
 /// Opens a connection that sends the start of a request and then nothing more.
 fn slow_connection(server: &Server) -> std::net::TcpStream {
+    slow_connection_with(server, b"GET /healthz HTTP/1.1\r\nHost: vow\r\nX-Slow: ")
+}
+
+fn slow_connection_with(server: &Server, first_bytes: &[u8]) -> std::net::TcpStream {
     let address = server
         .base
         .trim_start_matches("http://")
         .replace("localhost", "127.0.0.1");
     let mut stream = std::net::TcpStream::connect(address).unwrap();
-    let _ = stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: vow\r\nX-Slow: ");
+    let _ = stream.write_all(first_bytes);
     stream
 }
 
@@ -420,6 +486,14 @@ async fn slow_senders_are_cut_off_and_connections_are_capped() {
     // And the server still serves.
     let (status, body) = server.call(Method::GET, "/healthz", None, None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_is_not_spoken_so_a_quiet_connection_cannot_outlive_the_deadlines() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    let mut stream = slow_connection_with(&server, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    assert!(closed_by_server(&mut stream, Duration::from_secs(3)));
     server.stop().await;
 }
 
