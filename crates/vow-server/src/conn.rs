@@ -1,36 +1,98 @@
-//! A cap on open connections: an acceptor that holds a permit for as long as its connection lives
-//! and closes a connection at once when none is left, so a flood of idle or slow connections runs
-//! into a limit instead of exhausting the process's file descriptors and memory.
+//! Caps on open connections: an acceptor that holds a permit for as long as its connection lives,
+//! one from the global cap and one from its source address's, and closes a connection at once when
+//! either is used up. A flood of idle or slow connections runs into a limit instead of exhausting
+//! the process's file descriptors, and one address cannot take the whole cap from everyone else.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
+use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use axum_server::accept::Accept;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Wraps another acceptor (plain TCP or TLS) with the cap.
+/// Wraps another acceptor (plain TCP or TLS) with the caps.
 #[derive(Clone)]
 pub struct Capped<A> {
     inner: A,
     permits: Arc<Semaphore>,
+    per_address: Arc<PerAddress>,
 }
 
 impl<A> Capped<A> {
-    pub fn new(inner: A, max_connections: usize) -> Capped<A> {
+    pub fn new(inner: A, max_connections: usize, max_per_address: usize) -> Capped<A> {
         Capped {
             inner,
             permits: Arc::new(Semaphore::new(max_connections.max(1))),
+            per_address: Arc::new(PerAddress {
+                max: max_per_address.max(1),
+                open: Mutex::default(),
+            }),
         }
     }
 }
 
-impl<A, I, S> Accept<I, S> for Capped<A>
+/// Open connections per source address.
+struct PerAddress {
+    max: usize,
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl PerAddress {
+    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, usize>> {
+        match self.open.lock() {
+            Ok(table) => table,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    fn take(self: &Arc<Self>, address: IpAddr) -> Option<AddressSlot> {
+        let mut table = self.table();
+        let open = table.entry(address).or_insert(0);
+        if *open >= self.max {
+            return None;
+        }
+        *open += 1;
+        Some(AddressSlot {
+            table: Arc::clone(self),
+            address,
+        })
+    }
+}
+
+/// One connection's place in its address's count, given back when the connection ends.
+struct AddressSlot {
+    table: Arc<PerAddress>,
+    address: IpAddr,
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut table = self.table.table();
+        if let Some(open) = table.get_mut(&self.address) {
+            *open = open.saturating_sub(1);
+            if *open == 0 {
+                table.remove(&self.address);
+            }
+        }
+    }
+}
+
+fn refuse<T: Send + 'static>(
+    why: &'static str,
+) -> Pin<Box<dyn Future<Output = io::Result<T>> + Send>> {
+    tracing::warn!("connection refused: {why}");
+    Box::pin(std::future::ready(Err(io::Error::other(why))))
+}
+
+impl<A, S> Accept<TcpStream, S> for Capped<A>
 where
-    A: Accept<I, S>,
+    A: Accept<TcpStream, S>,
     A::Future: Send + 'static,
     A::Stream: Send + 'static,
     A::Service: Send + 'static,
@@ -39,37 +101,38 @@ where
     type Service = A::Service;
     type Future = Pin<Box<dyn Future<Output = io::Result<(Self::Stream, Self::Service)>> + Send>>;
 
-    fn accept(&self, stream: I, service: S) -> Self::Future {
-        match Arc::clone(&self.permits).try_acquire_owned() {
-            Ok(permit) => {
-                let accepted = self.inner.accept(stream, service);
-                Box::pin(async move {
-                    let (stream, service) = accepted.await?;
-                    Ok((
-                        Counted {
-                            stream,
-                            _permit: permit,
-                        },
-                        service,
-                    ))
-                })
-            }
-            Err(_) => {
-                // Dropping the stream closes the connection.
-                drop(stream);
-                tracing::warn!("connection refused: the connection limit is reached");
-                Box::pin(std::future::ready(Err(io::Error::other(
-                    "connection limit reached",
-                ))))
-            }
-        }
+    fn accept(&self, stream: TcpStream, service: S) -> Self::Future {
+        // Dropping the stream on a refusal closes the connection.
+        let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
+            return refuse("the connection limit is reached");
+        };
+        let slot = match stream.peer_addr() {
+            Ok(peer) => match self.per_address.take(peer.ip()) {
+                Some(slot) => Some(slot),
+                None => return refuse("the connection limit of one address is reached"),
+            },
+            Err(_) => None,
+        };
+        let accepted = self.inner.accept(stream, service);
+        Box::pin(async move {
+            let (stream, service) = accepted.await?;
+            Ok((
+                Counted {
+                    stream,
+                    _permit: permit,
+                    _slot: slot,
+                },
+                service,
+            ))
+        })
     }
 }
 
-/// A connection's stream with the permit that counts it.
+/// A connection's stream with the permits that count it.
 pub struct Counted<S> {
     stream: S,
     _permit: OwnedSemaphorePermit,
+    _slot: Option<AddressSlot>,
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {

@@ -141,6 +141,8 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// Open connections at most; a connection beyond it is closed at once.
     pub max_connections: usize,
+    /// Open connections from one source address at most (a NAT or proxy is one address).
+    pub max_connections_per_address: usize,
     /// Longest path and query accepted.
     pub uri_bytes: usize,
 }
@@ -152,6 +154,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(10),
             header_timeout: Duration::from_secs(5),
             max_connections: 4096,
+            max_connections_per_address: 512,
             uri_bytes: 8 * 1024,
         }
     }
@@ -295,7 +298,13 @@ pub async fn serve(
         Some(tls) => {
             let config = rustls_config(&tls)?;
             let mut server = axum_server::from_tcp_rustls(listener, config)?
-                .map(|tls| conn::Capped::new(tls, limits.max_connections))
+                .map(|tls| {
+                    conn::Capped::new(
+                        tls,
+                        limits.max_connections,
+                        limits.max_connections_per_address,
+                    )
+                })
                 .handle(handle)
                 .http1_only()
                 .first_request_timeout(limits.header_timeout);
@@ -310,6 +319,7 @@ pub async fn serve(
                 .acceptor(conn::Capped::new(
                     axum_server::accept::DefaultAcceptor,
                     limits.max_connections,
+                    limits.max_connections_per_address,
                 ))
                 .handle(handle)
                 .http1_only()

@@ -490,6 +490,47 @@ async fn slow_senders_are_cut_off_and_connections_are_capped() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_take_every_connection_from_the_others() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let limits = vow_server::Limits {
+        max_connections: 100,
+        max_connections_per_address: 10,
+        ..vow_server::Limits::default()
+    };
+    let setup = Setup {
+        limits: Some(limits),
+        ..Setup::default()
+    };
+    let server = start_with(Backend::Sqlite, None, setup).await.unwrap();
+    let mut flood: Vec<_> = (0..30).map(|_| slow_connection(&server)).collect();
+    let mut refused = 0;
+    for stream in flood.iter_mut() {
+        if closed_by_server(stream, Duration::from_millis(50)) {
+            refused += 1;
+        }
+    }
+    assert!(
+        refused >= 20,
+        "only {refused} of 30 over a cap of 10 per address were closed"
+    );
+
+    // Another address is served while the first holds all it may.
+    let port: u16 = server.base.rsplit(':').next().unwrap().parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let mut other = socket.connect(([127, 0, 0, 1], port).into()).await.unwrap();
+    other
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: vow\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    other.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    drop(flood);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http2_is_not_spoken_so_a_quiet_connection_cannot_outlive_the_deadlines() {
     let server = start(Backend::Sqlite, None).await.unwrap();
     let mut stream = slow_connection_with(&server, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
