@@ -158,6 +158,10 @@ pub async fn authenticate(
 async fn refuse(state: &AppState, address: IpAddr) -> Response {
     match state.lockout.verdict(address, Instant::now()) {
         Verdict::Locked { retry_after } => {
+            // The key was checked (a valid one must pass), so guessing goes on; each wrong guess
+            // from a locked address waits the longest delay, which with the cap on one address's
+            // connections bounds how fast it can go.
+            tokio::time::sleep(MAX_DELAY).await;
             return ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "locked_out",

@@ -395,11 +395,13 @@ async fn failed_guesses_lock_out_wrong_keys_but_never_a_valid_one() {
         }
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
-    // Guessing from the address goes on being refused...
+    // Guessing from the address goes on being refused, slowly...
+    let started = Instant::now();
     let (status, _) = server
         .call(Method::GET, "/v1/keys", Some("vow_another_guess"), None)
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(started.elapsed() >= Duration::from_millis(1_900));
     // ...while a person behind the same address with a valid key is served, however the client
     // spells the scheme.
     let (status, body) = server
