@@ -42,9 +42,10 @@ pub enum VaultError {
     Forbidden { role: String, action: String },
     #[error("category {category:?} is not a lookup key; the policy allows lookup by: {allowed}")]
     NotALookupKey { category: String, allowed: String },
-    #[error("no subject {0:?}")]
+    /// The id is kept for the caller's code but not echoed: an error never reflects what was sent.
+    #[error("no such subject (or it was erased)")]
     NoSubject(String),
-    #[error("subject {subject:?} holds no {category:?}")]
+    #[error("the subject holds no {category}")]
     NoItem { subject: String, category: String },
     /// The existing subject's id is not told: a writer that may create subjects need not learn
     /// whom an external id belongs to.

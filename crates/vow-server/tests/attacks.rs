@@ -575,6 +575,18 @@ async fn every_error_is_json_and_no_answer_is_cached() {
         "uri_too_long"
     );
 
+    // A 404 does not reflect the id it was asked for.
+    let (status, body) = server
+        .call(
+            Method::GET,
+            &format!("/v1/subjects/sub_PLANTED7731/items/{PHONE}"),
+            Some(&server.keys.service),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!body.contains("PLANTED7731"), "{body}");
+
     // 408 when the body does not come.
     let address = server
         .base
