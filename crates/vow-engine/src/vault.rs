@@ -198,6 +198,18 @@ impl Vault {
         }
     }
 
+    /// Lookups by value and credential checks are guesses at a value: each takes one from the key's
+    /// budget (`lookups_per_minute`).
+    fn take_guess(&self, caller: &Caller, grants: &Grants<'_>) -> Result<(), VaultError> {
+        self.lookups
+            .take(
+                &caller.key_id,
+                grants.lookups_per_minute(),
+                self.clock.now_ms(),
+            )
+            .map_err(|retry_after_ms| VaultError::RateLimited { retry_after_ms })
+    }
+
     /// Runs a password hash or check (Argon2id: tens of milliseconds of one core, by design) on
     /// tokio's blocking pool, at most [`hashing_threads`] at a time, so a burst of logins cannot take
     /// every async worker from the other requests.
@@ -526,13 +538,7 @@ impl Vault {
         }
         validate_text("value", candidate, MAX_VALUE_BYTES)?;
         // Each check is a guess at a secret: it draws on the same per-key budget as lookups.
-        self.lookups
-            .take(
-                &caller.key_id,
-                grants.lookups_per_minute(),
-                self.clock.now_ms(),
-            )
-            .map_err(|retry_after_ms| VaultError::RateLimited { retry_after_ms })?;
+        self.take_guess(caller, &grants)?;
         let (data_key, item) = self.read_item(caller, subject_id, category).await?;
         let plaintext = data_key.open(
             &item.sealed,
@@ -585,13 +591,7 @@ impl Vault {
             ));
         }
         validate_text("value", value, MAX_VALUE_BYTES)?;
-        self.lookups
-            .take(
-                &caller.key_id,
-                grants.lookups_per_minute(),
-                self.clock.now_ms(),
-            )
-            .map_err(|retry_after_ms| VaultError::RateLimited { retry_after_ms })?;
+        self.take_guess(caller, &grants)?;
         let normalised = vow_crypto::normalise_for_lookup(category, value);
         let blind_index = self.keys().blind_index(category, &normalised).to_vec();
         let entry = self.entry(caller, Action::Lookup, None, &[category]);

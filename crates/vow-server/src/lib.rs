@@ -263,6 +263,30 @@ fn rustls_config(tls: &Tls) -> Result<axum_server::tls_rustls::RustlsConfig, Ser
     ))
 }
 
+/// The server with every limit on its connections: the caps around `acceptor` (plain or TLS),
+/// HTTP/1.1 only, and the header deadlines.
+fn guarded<Acc>(
+    server: axum_server::Server<SocketAddr>,
+    acceptor: Acc,
+    handle: axum_server::Handle<SocketAddr>,
+    limits: Limits,
+) -> axum_server::Server<SocketAddr, conn::Capped<Acc>> {
+    let mut server = server
+        .acceptor(conn::Capped::new(
+            acceptor,
+            limits.max_connections,
+            limits.max_connections_per_address,
+        ))
+        .handle(handle)
+        .http1_only()
+        .first_request_timeout(limits.header_timeout);
+    server
+        .http_builder()
+        .http1()
+        .header_read_timeout(limits.header_timeout);
+    server
+}
+
 /// Serves until `shutdown` resolves, then drains connections (up to 10 s) and writes a last
 /// checkpoint of the access log.
 pub async fn serve(
@@ -296,39 +320,16 @@ pub async fn serve(
     }
     let served = match tls {
         Some(tls) => {
-            let config = rustls_config(&tls)?;
-            let mut server = axum_server::from_tcp_rustls(listener, config)?
-                .map(|tls| {
-                    conn::Capped::new(
-                        tls,
-                        limits.max_connections,
-                        limits.max_connections_per_address,
-                    )
-                })
-                .handle(handle)
-                .http1_only()
-                .first_request_timeout(limits.header_timeout);
-            server
-                .http_builder()
-                .http1()
-                .header_read_timeout(limits.header_timeout);
-            server.serve(app).await
+            let tls = axum_server::tls_rustls::RustlsAcceptor::new(rustls_config(&tls)?);
+            guarded(axum_server::from_tcp(listener)?, tls, handle, limits)
+                .serve(app)
+                .await
         }
         None => {
-            let mut server = axum_server::from_tcp(listener)?
-                .acceptor(conn::Capped::new(
-                    axum_server::accept::DefaultAcceptor,
-                    limits.max_connections,
-                    limits.max_connections_per_address,
-                ))
-                .handle(handle)
-                .http1_only()
-                .first_request_timeout(limits.header_timeout);
-            server
-                .http_builder()
-                .http1()
-                .header_read_timeout(limits.header_timeout);
-            server.serve(app).await
+            let plain = axum_server::accept::DefaultAcceptor;
+            guarded(axum_server::from_tcp(listener)?, plain, handle, limits)
+                .serve(app)
+                .await
         }
     };
     checkpoints.abort();
