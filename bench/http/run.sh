@@ -3,6 +3,8 @@
 # loopback, loaded by wrk at concurrency 16. Prints a Markdown table for docs/benchmarks.md:
 #   reads   GET  /v1/subjects/{id}/items/user.contact.phone  (200 subjects, round robin)
 #   writes  PUT  the same items
+#   masked reads  GET …/items/user.content.inquiry with a support key: the `text` mask runs vow-pii's
+#           scanner over a 160-byte inquiry holding a phone number and an e-mail address
 #   reads while 16 password checks run: the GET load again, beside a second wrk that keeps 16
 #           POST …/items/user.credential.password/verify in flight (Argon2id each)
 # Needs wrk (Debian: apt-get install wrk) and curl. SECONDS_PER_RUN (default 10), PORT (default 18480);
@@ -33,6 +35,8 @@ ADMIN="$(grep -o 'vow_[A-Za-z0-9_-]*' "$WORK/out" | head -n1)"
 json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
 SERVICE="$(curl -sf -H "Authorization: Bearer $ADMIN" -H 'content-type: application/json' \
   -X POST "$BASE/v1/keys" -d '{"role": "service"}' | json_field secret)"
+SUPPORT="$(curl -sf -H "Authorization: Bearer $ADMIN" -H 'content-type: application/json' \
+  -X POST "$BASE/v1/keys" -d '{"role": "support"}' | json_field secret)"
 auth=(-H "Authorization: Bearer $SERVICE" -H 'content-type: application/json')
 : >"$WORK/ids"
 for n in $(seq 1 200); do
@@ -40,6 +44,8 @@ for n in $(seq 1 200); do
     -d "{\"external_id\": \"bench-$n\", \"kind\": \"member\"}" | json_field id)"
   curl -sf "${auth[@]}" -X PUT "$BASE/v1/subjects/$id/items/user.contact.phone" \
     -d "{\"value\": \"010-1234-$(printf %04d "$n")\"}" >/dev/null
+  curl -sf "${auth[@]}" -X PUT "$BASE/v1/subjects/$id/items/user.content.inquiry" \
+    -d "{\"value\": \"안녕하세요, 환불 문의드립니다. 연락처 010-5555-$(printf %04d "$n"), 메일 minji.kim$n@example.com 으로 답장 부탁드립니다. 주문 3건입니다.\"}" >/dev/null
   echo "$id" >>"$WORK/ids"
 done
 FIRST="$(head -n1 "$WORK/ids")"
@@ -50,11 +56,12 @@ cat >"$WORK/items.lua" <<LUA
 local ids = {}
 for line in io.lines("$WORK/ids") do ids[#ids + 1] = line end
 local n = 0
-wrk.headers["Authorization"] = "Bearer $SERVICE"
+wrk.headers["Authorization"] = "Bearer " .. (os.getenv("VOW_KEY") or "$SERVICE")
 wrk.headers["Content-Type"] = "application/json"
+local category = os.getenv("VOW_CATEGORY") or "user.contact.phone"
 request = function()
   n = n + 1
-  local path = "/v1/subjects/" .. ids[(n % #ids) + 1] .. "/items/user.contact.phone"
+  local path = "/v1/subjects/" .. ids[(n % #ids) + 1] .. "/items/" .. category
   if os.getenv("VOW_WRITE") then
     return wrk.format("PUT", path, nil, '{"value": "010-9876-5432"}')
   end
@@ -83,6 +90,7 @@ echo "| load (SQLite, concurrency 16, wrk) | requests/s | p50 ms | p99 ms |"
 echo "| --- | --- | --- | --- |"
 echo "| reads | $(load) |"
 echo "| writes | $(VOW_WRITE=1 load) |"
+echo "| masked reads (support, text mask) | $(VOW_KEY="$SUPPORT" VOW_CATEGORY=user.content.inquiry load) |"
 wrk -t1 -c16 -d"$((SECONDS_PER_RUN + 2))s" --latency -s "$WORK/verify.lua" \
   "$BASE/v1/subjects/$FIRST/items/user.credential.password/verify" >"$WORK/verify.out" &
 VERIFY=$!
