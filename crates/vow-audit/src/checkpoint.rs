@@ -129,19 +129,129 @@ impl CheckpointFile {
 
     /// Removes an incomplete last line left by a crash mid-append; returns whether one was removed.
     /// Safe: a line without its newline was never completely written, so no verifier relied on it.
+    /// Reads only the end of the file: it runs at every start, and the file grows for ever.
     pub fn repair_torn_tail(path: &Path) -> Result<bool, AuditError> {
-        let text = std::fs::read(path).map_err(|e| io(path, e))?;
-        if text.is_empty() || text.ends_with(b"\n") {
-            return Ok(false);
-        }
-        let keep = text.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-        let f = std::fs::OpenOptions::new()
+        let mut f = std::fs::OpenOptions::new()
+            .read(true)
             .write(true)
             .open(path)
             .map_err(|e| io(path, e))?;
-        f.set_len(keep as u64).map_err(|e| io(path, e))?;
+        let mut lines = BackwardLines::new(&mut f).map_err(|e| io(path, e))?;
+        if lines.ends_with_newline().map_err(|e| io(path, e))? {
+            return Ok(false);
+        }
+        let keep = lines.end_of_last_complete_line().map_err(|e| io(path, e))?;
+        f.set_len(keep).map_err(|e| io(path, e))?;
         f.sync_all().map_err(|e| io(path, e))?;
         Ok(true)
+    }
+
+    /// The newest checkpoint that `accept` takes (a valid signature, say), read line by line from the
+    /// end of the file, so that finding it costs the same however long the file has grown. Lines that
+    /// are not checkpoints are passed over here; [`CheckpointFile::read_all`] names them. A missing
+    /// file holds none.
+    pub fn newest(
+        path: &Path,
+        accept: impl Fn(&Checkpoint) -> bool,
+    ) -> Result<Option<Checkpoint>, AuditError> {
+        let mut f = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(path, e)),
+        };
+        let mut lines = BackwardLines::new(&mut f).map_err(|e| io(path, e))?;
+        while let Some(line) = lines.previous().map_err(|e| io(path, e))? {
+            let line = line.strip_suffix(b"\r").unwrap_or(&line);
+            if line.len() > MAX_LINE {
+                continue;
+            }
+            if let Ok(cp) = serde_json::from_slice::<Checkpoint>(line) {
+                if accept(&cp) {
+                    return Ok(Some(cp));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Lines of a file from its end towards its start, read in blocks.
+struct BackwardLines<'f> {
+    file: &'f mut std::fs::File,
+    /// The file's bytes `[pos, pos + buf.len())`, not yet handed out.
+    buf: Vec<u8>,
+    pos: u64,
+}
+
+impl<'f> BackwardLines<'f> {
+    const BLOCK: u64 = 64 * 1024;
+
+    fn new(file: &'f mut std::fs::File) -> std::io::Result<BackwardLines<'f>> {
+        let pos = file.metadata()?.len();
+        Ok(BackwardLines {
+            file,
+            buf: Vec::new(),
+            pos,
+        })
+    }
+
+    /// Reads the block before what is held; false at the start of the file.
+    fn read_more(&mut self) -> std::io::Result<bool> {
+        use std::io::{Read, Seek, SeekFrom};
+        if self.pos == 0 {
+            return Ok(false);
+        }
+        let start = self.pos.saturating_sub(Self::BLOCK);
+        let mut block = vec![0u8; usize::try_from(self.pos - start).unwrap_or(0)];
+        self.file.seek(SeekFrom::Start(start))?;
+        self.file.read_exact(&mut block)?;
+        block.extend_from_slice(&self.buf);
+        self.buf = block;
+        self.pos = start;
+        Ok(true)
+    }
+
+    fn ends_with_newline(&mut self) -> std::io::Result<bool> {
+        if self.buf.is_empty() && !self.read_more()? {
+            return Ok(true); // an empty file has nothing torn
+        }
+        Ok(self.buf.ends_with(b"\n"))
+    }
+
+    /// The length the file keeps when its last, unfinished line is cut off.
+    fn end_of_last_complete_line(&mut self) -> std::io::Result<u64> {
+        loop {
+            if let Some(i) = self.buf.iter().rposition(|b| *b == b'\n') {
+                return Ok(self.pos + i as u64 + 1);
+            }
+            if !self.read_more()? {
+                return Ok(0);
+            }
+        }
+    }
+
+    /// The line before those already handed out, without its newline; `None` at the start.
+    fn previous(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+        loop {
+            let body_end = self.buf.len() - usize::from(self.buf.ends_with(b"\n"));
+            if let Some(i) = self.buf[..body_end].iter().rposition(|b| *b == b'\n') {
+                let line = self.buf[i + 1..body_end].to_vec();
+                self.buf.truncate(i + 1);
+                return Ok(Some(line));
+            }
+            if body_end > MAX_LINE {
+                // Far too long for a checkpoint: drop what is held of it and go on before it.
+                self.buf.clear();
+            }
+            if !self.read_more()? {
+                if self.buf.is_empty() {
+                    return Ok(None);
+                }
+                let line = self.buf[..body_end.min(self.buf.len())].to_vec();
+                self.buf.clear();
+                return Ok(Some(line));
+            }
+        }
     }
 }
 

@@ -140,3 +140,65 @@ fn a_new_checkpoint_file_is_private_to_its_owner() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
+
+/// At start-up only the newest valid checkpoint matters, and the file grows by a line a second: it
+/// is found from the end, past a torn line, garbage and a checkpoint signed by someone else.
+#[test]
+fn the_newest_accepted_checkpoint_is_found_from_the_end_of_a_long_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("checkpoints.jsonl");
+    let signer = AuditSigner::generate();
+    let verifier = signer.verifying_key();
+    let mut text = String::new();
+    let mut prev = None;
+    let mut newest_signed = None;
+    // About 3,000 lines, several read blocks' worth.
+    for i in 0..3_000u64 {
+        let e = chain(
+            prev.as_ref(),
+            NewEntry {
+                at_ms: 1_764_000_000_000 + i as i64,
+                key_id: "k".into(),
+                role: "r".into(),
+                source: "127.0.0.1".into(),
+                subject_id: None,
+                action: Action::Read,
+                categories: vec![],
+                reason: None,
+            },
+        );
+        let cp = checkpoint(&e, &signer);
+        text.push_str(&serde_json::to_string(&cp).unwrap());
+        text.push('\n');
+        newest_signed = Some(cp);
+        prev = Some(e);
+    }
+    let foreign = cps(3_001).pop().unwrap();
+    text.push_str(&serde_json::to_string(&foreign).unwrap());
+    text.push('\n');
+    text.push_str("not a checkpoint\n");
+    text.push_str(&"x".repeat(100_000));
+    text.push('\n');
+    text.push_str("{\"seq\": 3002, \"ha");
+    std::fs::write(&path, &text).unwrap();
+
+    let found = CheckpointFile::newest(&path, |cp| cp.verify(&verifier)).unwrap();
+    assert_eq!(found, newest_signed);
+    assert_eq!(
+        CheckpointFile::newest(&path, |_| true)
+            .unwrap()
+            .map(|cp| cp.seq),
+        Some(3_001)
+    );
+    assert_eq!(CheckpointFile::newest(&path, |_| false).unwrap(), None);
+    assert_eq!(
+        CheckpointFile::newest(&dir.path().join("none.jsonl"), |_| true).unwrap(),
+        None
+    );
+
+    // The torn tail is cut off reading only the end, and the file keeps every whole line.
+    assert!(CheckpointFile::repair_torn_tail(&path).unwrap());
+    let repaired = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(repaired.len(), text.rfind('\n').unwrap() + 1);
+    assert!(!CheckpointFile::repair_torn_tail(&path).unwrap());
+}

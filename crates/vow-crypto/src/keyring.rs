@@ -284,7 +284,7 @@ impl KeyRing {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let ring = KeyRing::generate();
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    create_private_dir(parent)
+                    crate::private::create_private_dir(parent)
                         .map_err(|e| io_err(path, "create its directory", &e))?;
                 }
                 match write_atomic(path, ring.to_text_zeroizing().as_bytes(), false) {
@@ -497,17 +497,6 @@ fn check_private(path: &Path, meta: &std::fs::Metadata) -> Result<(), CryptoErro
         )),
         None => Ok(()),
     }
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
 }
 
 fn temp_path(path: &Path) -> PathBuf {

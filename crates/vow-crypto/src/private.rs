@@ -1,5 +1,6 @@
 //! Private files: what vow keeps at rest (the key file, the databases, the checkpoint file and the
-//! data directory holding them) is for the user running vow alone. One check, used for all of them:
+//! data directory holding them) is for the user running vow alone: created so here, and one check for
+//! all of them:
 //! group or others having any access is refused, with the `chmod` that fixes it; the mode is never
 //! tightened silently, because whoever could read the file may already have.
 
@@ -49,4 +50,33 @@ pub fn require_private(path: &Path) -> Result<(), CryptoError> {
         }),
         None => Ok(()),
     }
+}
+
+/// Creates a file empty with mode 0600 when it does not exist yet. For a database: SQLite, which gives
+/// its journal, WAL and shared-memory files the database file's mode, keeps all of them private.
+pub fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates a directory (and its missing parents) with mode 0700.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
 }

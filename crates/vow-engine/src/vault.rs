@@ -51,7 +51,7 @@ pub enum VaultError {
     /// whom an external id belongs to.
     #[error("the external id already belongs to a live subject")]
     Conflict,
-    #[error("too many lookups by this key; retry in {retry_after_ms} ms")]
+    #[error("too many lookups or credential checks by this key; retry in {retry_after_ms} ms")]
     RateLimited { retry_after_ms: i64 },
     #[error("invalid {what}: {why}")]
     Invalid { what: &'static str, why: String },
@@ -167,7 +167,8 @@ pub struct Vault {
     api_keys: Mutex<KeyCache>,
     data_keys: Mutex<HashMap<String, Arc<DataKey>>>,
     masker: Masker,
-    lookups: RateLimiter,
+    /// Per-key budget of guesses at values: lookups and credential checks.
+    guesses: RateLimiter,
     hashing: Arc<tokio::sync::Semaphore>,
 }
 
@@ -193,7 +194,7 @@ impl Vault {
             }),
             data_keys: Mutex::new(HashMap::new()),
             masker: Masker::new(),
-            lookups: RateLimiter::default(),
+            guesses: RateLimiter::default(),
             hashing: Arc::new(tokio::sync::Semaphore::new(hashing_threads())),
         }
     }
@@ -201,7 +202,7 @@ impl Vault {
     /// Lookups by value and credential checks are guesses at a value: each takes one from the key's
     /// budget (`lookups_per_minute`).
     fn take_guess(&self, caller: &Caller, grants: &Grants<'_>) -> Result<(), VaultError> {
-        self.lookups
+        self.guesses
             .take(
                 &caller.key_id,
                 grants.lookups_per_minute(),

@@ -101,7 +101,7 @@ impl From<VaultError> for ApiError {
                 let seconds = u64::try_from((retry_after_ms + 999) / 1000).unwrap_or(1);
                 return ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
                     .hint(
-                        "lookups are limited per key (the role's lookups_per_minute in the policy)",
+                        "lookups and credential checks are limited per key (the role's lookups_per_minute in the policy)",
                     )
                     .retry_after(seconds);
             }

@@ -6,8 +6,6 @@
 //! the log kept away from both the log and its checkpoint file, so a database restored from an older
 //! copy, or a log cut short together with its checkpoint file, is still caught.
 
-use std::path::Path;
-
 use vow_audit::Checkpoint;
 
 use crate::{Location, StoreError};
@@ -98,33 +96,4 @@ pub(crate) fn signed_head(
         at_ms,
         signature,
     })
-}
-
-/// Creates a database file empty with mode 0600 when it does not exist yet, so SQLite, which gives
-/// its journal, WAL and shared-memory files the database file's mode, keeps all of them private.
-pub(crate) fn create_private_file(path: &Path) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-/// Creates a directory (and its missing parents) with mode 0700.
-pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
 }

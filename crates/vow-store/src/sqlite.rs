@@ -24,12 +24,12 @@ impl SqliteBackend {
             path: dir.to_path_buf(),
             reason,
         };
-        remembered::create_private_dir(dir).map_err(|e| dir_error(e.to_string()))?;
+        vow_crypto::create_private_dir(dir).map_err(|e| dir_error(e.to_string()))?;
         if !dir.is_dir() {
             return Err(dir_error("not a directory".to_string()));
         }
         for file in [DATABASE_FILE, KEY_DATABASE_FILE] {
-            remembered::create_private_file(&dir.join(file))
+            vow_crypto::create_private_file(&dir.join(file))
                 .map_err(|e| dir_error(format!("cannot create {file}: {e}")))?;
         }
         let mut conn = Connection::open(dir.join(DATABASE_FILE))?;

@@ -211,15 +211,7 @@ impl VaultArgs {
             );
         }
         if let Some(dir) = self.data_dir() {
-            let mut builder = std::fs::DirBuilder::new();
-            builder.recursive(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::DirBuilderExt;
-                builder.mode(0o700);
-            }
-            builder
-                .create(&dir)
+            vow_crypto::create_private_dir(&dir)
                 .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
         }
         let (ring, created) = KeyRing::load_or_create(&path)?;
@@ -358,9 +350,11 @@ impl VaultArgs {
             consider(head.clone(), "the key store".to_string());
         }
         for path in self.checkpoint_files() {
-            let checkpoints = CheckpointFile::read_all(&path)
+            // Only each file's newest valid checkpoint, read from its end: start-up must not grow
+            // with the file, which gains a line every second the log moves.
+            let newest_in_file = CheckpointFile::newest(&path, |cp| cp.verify(&verifier))
                 .with_context(|| format!("cannot read the checkpoints {}", path.display()))?;
-            for checkpoint in checkpoints {
+            if let Some(checkpoint) = newest_in_file {
                 consider(checkpoint, path.display().to_string());
             }
         }
