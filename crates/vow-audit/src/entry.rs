@@ -43,10 +43,14 @@ pub enum Action {
     RoleChange,
     Erase,
     Lookup,
+    /// A consent given or re-confirmed (the categories name the purpose and channel).
+    ConsentGrant,
+    /// A consent withdrawn.
+    ConsentWithdraw,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 13] = [
         Action::Create,
         Action::Read,
         Action::Update,
@@ -58,6 +62,8 @@ impl Action {
         Action::RoleChange,
         Action::Erase,
         Action::Lookup,
+        Action::ConsentGrant,
+        Action::ConsentWithdraw,
     ];
 
     /// The snake_case name; part of the hashed encoding, so it never changes.
@@ -74,6 +80,8 @@ impl Action {
             Action::RoleChange => "role_change",
             Action::Erase => "erase",
             Action::Lookup => "lookup",
+            Action::ConsentGrant => "consent_grant",
+            Action::ConsentWithdraw => "consent_withdraw",
         }
     }
 

@@ -168,7 +168,10 @@ impl Review {
             acc.activity.total += 1;
             match e.action {
                 Action::Read | Action::Lookup => acc.activity.reads += 1,
-                Action::Create | Action::Update => acc.activity.writes += 1,
+                Action::Create
+                | Action::Update
+                | Action::ConsentGrant
+                | Action::ConsentWithdraw => acc.activity.writes += 1,
                 Action::Delete | Action::Erase => acc.activity.deletions += 1,
                 Action::Export | Action::Download => acc.activity.exports += 1,
                 Action::KeyCreate | Action::KeyRevoke | Action::RoleChange => {

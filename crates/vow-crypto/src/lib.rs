@@ -36,8 +36,8 @@ pub use error::CryptoError;
 pub use keyring::{KeyRing, KEY_FILE_FORMAT};
 pub use private::{create_private_dir, create_private_file, require_private};
 pub use secret::{
-    ct_eq, hash_secret, new_api_secret, normalise_for_lookup, verify_secret, API_SECRET_PREFIX,
-    ARGON2_M_KIB, ARGON2_P, ARGON2_T,
+    ct_eq, hash_secret, hmac_sha256, new_api_secret, normalise_for_lookup, verify_secret,
+    API_SECRET_PREFIX, ARGON2_M_KIB, ARGON2_P, ARGON2_T,
 };
 pub use sign::{AuditSigner, AuditVerifier};
 pub use zeroize::Zeroizing;

@@ -113,3 +113,28 @@ pub fn normalise_for_lookup(category: &str, value: &str) -> String {
         value.trim().nfc().collect()
     }
 }
+
+/// HMAC-SHA-256 of `message` under `key`: the signature on webhook deliveries, which a receiver
+/// recomputes with the shared secret (and compares with [`ct_eq`]).
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use hmac::{KeyInit, Mac};
+    // HMAC takes keys of any length, so this cannot fail.
+    let mut mac = match hmac::Hmac::<sha2::Sha256>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => return [0; 32],
+    };
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
+#[cfg(test)]
+mod hmac_tests {
+    #[test]
+    fn hmac_matches_rfc_4231_test_case_2() {
+        let mac = super::hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(
+            hex::encode(mac),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+}

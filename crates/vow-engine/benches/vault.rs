@@ -35,6 +35,7 @@ fn caller() -> Caller {
         role: "service".into(),
         source: "127.0.0.1".into(),
         reason: None,
+        purpose: None,
     }
 }
 
@@ -244,6 +245,7 @@ async fn erase_among_many(name: &str, location: Location, dir: &Path) {
                         kind: "member".into(),
                         wrapped_key: vec![7; 65],
                         created_ms: 0,
+                        minor: false,
                     })))
                     .await
                     .unwrap();

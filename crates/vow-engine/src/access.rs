@@ -53,6 +53,10 @@ impl<'p> Grants<'p> {
     pub fn may_export(&self) -> bool {
         self.role.export
     }
+    /// Recording and reading consents, the advertising gate and the operator lists.
+    pub fn may_handle_consents(&self) -> bool {
+        self.role.consents
+    }
     pub fn is_admin(&self) -> bool {
         self.role.admin
     }

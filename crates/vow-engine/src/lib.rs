@@ -12,14 +12,21 @@
 
 mod access;
 mod clock;
+pub mod consent;
 mod keys;
 mod limit;
+pub mod marketing;
 mod mask;
 mod vault;
 
 pub use access::{Grants, DEFAULT_LOOKUPS_PER_MINUTE};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use consent::{
+    AgeEvidence, AppEvent, ConsentChange, ConsentRecorded, DueConsent, Evidence, LedgerEntry,
+    SubjectConsents,
+};
 pub use keys::{ApiKeyInfo, NewApiKey};
+pub use marketing::{Rule, Verdict};
 pub use mask::{style_for, Masker, HIDDEN};
 pub use vault::{
     Caller, CheckpointSink, Exported, ExportedItem, ItemValue, Principal, Vault, VaultConfig,

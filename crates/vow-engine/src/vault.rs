@@ -55,6 +55,36 @@ pub enum VaultError {
     RateLimited { retry_after_ms: i64 },
     #[error("invalid {what}: {why}")]
     Invalid { what: &'static str, why: String },
+    #[error("purpose {purpose:?} {why}; the policy's purposes that rest on consent: {allowed}")]
+    NotAConsentPurpose {
+        purpose: String,
+        why: &'static str,
+        allowed: String,
+    },
+    #[error("channel {channel:?} {why}; the policy's advertising channels: {allowed}")]
+    UnknownChannel {
+        channel: String,
+        why: &'static str,
+        allowed: String,
+    },
+    #[error("{what} {method:?} is not one the policy names; it names: {allowed}")]
+    UnknownMethod {
+        what: &'static str,
+        method: String,
+        allowed: String,
+    },
+    #[error("there is no given consent to {purpose} to withdraw")]
+    NothingToWithdraw { purpose: String },
+    /// Processing that rests on consent, after the consent was withdrawn or without it.
+    #[error("the subject {state} consent to {purpose}, on which this processing rests")]
+    NoConsent {
+        purpose: String,
+        state: &'static str,
+    },
+    #[error("the policy does not accept this subject: {rule}")]
+    ChildRefused { rule: String },
+    #[error("the subject is a child under {age}: their data waits for a legal guardian's verified consent")]
+    GuardianConsentMissing { age: u8 },
     #[error("the API key is missing, unknown or revoked")]
     Unauthenticated,
     #[error(transparent)]
@@ -72,6 +102,9 @@ pub struct Caller {
     pub role: String,
     pub source: String,
     pub reason: Option<String>,
+    /// The purpose the caller processes the data for (a `[[purpose]]` key): checked against the
+    /// subject's consent when the purpose rests on consent, and written into the access log.
+    pub purpose: Option<String>,
 }
 
 impl Caller {
@@ -82,9 +115,10 @@ impl Caller {
             role: "operator".to_string(),
             source: "local".to_string(),
             reason,
+            purpose: None,
         }
     }
-    fn is_operator(&self) -> bool {
+    pub(crate) fn is_operator(&self) -> bool {
         self.key_id == "operator" && self.role == "operator" && self.source == "local"
     }
 }
@@ -156,11 +190,11 @@ const KEY_MISS_RELOAD_MS: i64 = 50;
 pub type CheckpointSink = Box<dyn Fn(&Checkpoint) -> Result<(), VaultError> + Send + Sync>;
 
 pub struct Vault {
-    policy: Arc<Policy>,
+    pub(crate) policy: Arc<Policy>,
     keys: RwLock<Arc<KeyRing>>,
     key_file: Option<PathBuf>,
-    store: Store,
-    clock: Arc<dyn Clock>,
+    pub(crate) store: Store,
+    pub(crate) clock: Arc<dyn Clock>,
     checkpoints: Option<PathBuf>,
     last_checkpoint: Mutex<u64>,
     checkpoint_sinks: Vec<CheckpointSink>,
@@ -276,7 +310,7 @@ impl Vault {
             })
     }
 
-    fn grants(&self, caller: &Caller) -> Result<Grants<'_>, VaultError> {
+    pub(crate) fn grants(&self, caller: &Caller) -> Result<Grants<'_>, VaultError> {
         self.policy
             .roles
             .iter()
@@ -288,14 +322,14 @@ impl Vault {
             })
     }
 
-    fn forbidden(caller: &Caller, action: impl Into<String>) -> VaultError {
+    pub(crate) fn forbidden(caller: &Caller, action: impl Into<String>) -> VaultError {
         VaultError::Forbidden {
             role: caller.role.clone(),
             action: action.into(),
         }
     }
 
-    fn entry(
+    pub(crate) fn entry(
         &self,
         caller: &Caller,
         action: Action,
@@ -310,7 +344,12 @@ impl Vault {
             subject_id: subject.map(str::to_string),
             action,
             categories: categories.iter().map(|c| c.to_string()).collect(),
-            reason: caller.reason.clone(),
+            // The purpose a caller states goes into the log beside its reason.
+            reason: match (&caller.purpose, &caller.reason) {
+                (Some(purpose), Some(reason)) => Some(format!("purpose {purpose}: {reason}")),
+                (Some(purpose), None) => Some(format!("purpose {purpose}")),
+                (None, reason) => reason.clone(),
+            },
         }
     }
 
@@ -337,7 +376,11 @@ impl Vault {
     }
 
     /// The subject's data key, from memory or by unwrapping `wrapped`.
-    fn data_key(&self, wrapped: &[u8], subject_id: &str) -> Result<Arc<DataKey>, VaultError> {
+    pub(crate) fn data_key(
+        &self,
+        wrapped: &[u8],
+        subject_id: &str,
+    ) -> Result<Arc<DataKey>, VaultError> {
         if let Some(key) = self.cached_key(subject_id) {
             return Ok(key);
         }
@@ -370,6 +413,20 @@ impl Vault {
         external_id: &str,
         kind: &str,
     ) -> Result<String, VaultError> {
+        self.create_subject_aged(caller, external_id, kind, None)
+            .await
+    }
+
+    /// Registers a subject whose age at collection is known. Under `[children] policy = "refuse"`
+    /// a child is refused; under `guardian_consent` the child is registered, and their data waits
+    /// for a guardian's verified consent. Only that fact is kept, never the date of birth.
+    pub async fn create_subject_aged(
+        &self,
+        caller: &Caller,
+        external_id: &str,
+        kind: &str,
+        age: Option<crate::consent::AgeEvidence>,
+    ) -> Result<String, VaultError> {
         let grants = self.grants(caller)?;
         if !grants.may_create_subjects() {
             return Err(Self::forbidden(caller, "create subjects"));
@@ -387,6 +444,7 @@ impl Vault {
                 allowed: list(self.policy.subjects.iter().map(|s| s.key.as_str())),
             });
         }
+        let minor = self.is_minor(kind, age)?;
         let id = new_id("sub");
         let (data_key, wrapped) = self.keys().new_data_key(&id)?;
         let record = SubjectRecord {
@@ -395,6 +453,7 @@ impl Vault {
             kind: kind.to_string(),
             wrapped_key: wrapped.to_bytes(),
             created_ms: self.clock.now_ms(),
+            minor,
         };
         let entry = self.entry(caller, Action::Create, Some(&id), &[]);
         match self
@@ -471,6 +530,9 @@ impl Vault {
             .await?
         {
             Outcome::Stored { replaced } => Ok(replaced),
+            Outcome::NeedsGuardian => Err(VaultError::GuardianConsentMissing {
+                age: self.policy.children.as_ref().map_or(14, |c| c.age),
+            }),
             Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
             other => Err(unexpected(other)),
         }
@@ -488,6 +550,7 @@ impl Vault {
         if !grants.may_read(category) {
             return Err(Self::forbidden(caller, format!("read {category}")));
         }
+        self.check_purpose(caller, subject_id).await?;
         let (data_key, item) = self.read_item(caller, subject_id, category).await?;
         self.shown(&grants, &data_key, subject_id, &item)
     }
@@ -649,6 +712,7 @@ impl Vault {
         if !grants.may_export() {
             return Err(Self::forbidden(caller, "export subjects' data"));
         }
+        self.check_purpose(caller, subject_id).await?;
         // The export holds exactly what the role may read, and the log says which categories.
         let readable: Vec<&str> = self
             .policy
@@ -745,7 +809,7 @@ impl Vault {
         }
     }
 
-    async fn subject(&self, subject_id: &str) -> Result<SubjectRecord, VaultError> {
+    pub(crate) async fn subject(&self, subject_id: &str) -> Result<SubjectRecord, VaultError> {
         match self
             .store
             .apply(Request::unlogged(Op::GetSubject {
@@ -1043,7 +1107,7 @@ fn hashing_threads() -> usize {
         .unwrap_or(1)
 }
 
-fn unexpected(outcome: Outcome) -> VaultError {
+pub(crate) fn unexpected(outcome: Outcome) -> VaultError {
     VaultError::Store(StoreError::Corrupt {
         table: "answer",
         reason: format!("unexpected store answer {outcome:?}"),
@@ -1057,7 +1121,7 @@ fn with_reason(what: String, reason: &Option<String>) -> String {
     }
 }
 
-fn validate_text(what: &'static str, text: &str, max: usize) -> Result<(), VaultError> {
+pub(crate) fn validate_text(what: &'static str, text: &str, max: usize) -> Result<(), VaultError> {
     if text.is_empty() {
         return Err(VaultError::Invalid {
             what,
@@ -1080,7 +1144,7 @@ fn validate_text(what: &'static str, text: &str, max: usize) -> Result<(), Vault
 }
 
 /// Names echoed in errors are cut short: an error must not become a way to reflect large input.
-fn clip(text: &str) -> String {
+pub(crate) fn clip(text: &str) -> String {
     const MAX: usize = 80;
     if text.len() <= MAX {
         return text.to_string();
@@ -1092,7 +1156,7 @@ fn clip(text: &str) -> String {
     format!("{}…", &text[..end])
 }
 
-fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+pub(crate) fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
     let items: Vec<&str> = items.collect();
     if items.is_empty() {
         "(none)".to_string()
@@ -1102,7 +1166,7 @@ fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// A random identifier with a readable prefix: `sub_…` for subjects, `key_…` for API keys.
-fn new_id(prefix: &str) -> String {
+pub(crate) fn new_id(prefix: &str) -> String {
     let mut bytes = [0u8; 16];
     if getrandom::fill(&mut bytes).is_err() {
         // Without the operating system's randomness no key could be made either.

@@ -59,6 +59,7 @@ fn caller(role: &str) -> Caller {
         role: role.into(),
         source: "127.0.0.1".into(),
         reason: Some("test".into()),
+        purpose: None,
     }
 }
 

@@ -875,11 +875,17 @@ impl<'p> Linter<'p> {
                 "[children] is missing: say whether data of children under 14 is refused or collected with a guardian's consent",
                 None,
             ),
-            Some(c) if c.policy == ChildPolicy::GuardianConsent && blank(&c.verification) => self.find(
+            Some(c)
+                if c.policy == ChildPolicy::GuardianConsent
+                    && blank(&c.verification)
+                    && c.methods.is_empty() =>
+            {
+                self.find(
                 "children",
-                "[children] collects with a guardian's consent but does not say how the consent is verified",
+                "[children] collects with a guardian's consent but does not say how the consent is verified (methods = [\"mobile_identity\", ...])",
                 Some(DocPath::root("children")),
-            ),
+            )
+            }
             Some(_) => {}
         }
         if p.remedies.is_none() {

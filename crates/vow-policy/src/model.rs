@@ -875,6 +875,51 @@ pub struct Children {
     /// What happens when a child's data is found (with `refuse`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statement: Option<Text>,
+    /// The ways a guardian's consent is verified (시행령 제17조의2①). The vault records a guardian's
+    /// consent only by one of these, so a policy that names none accepts no child's data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub methods: Vec<GuardianVerification>,
+}
+
+/// A way of verifying a legal guardian's consent, as 개인정보 보호법 시행령 제17조의2① lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardianVerification {
+    /// A text message to the guardian's mobile phone, answered with consent (1호).
+    Sms,
+    /// The guardian's credit or debit card details (2호).
+    Card,
+    /// Identity verification of the guardian's own mobile phone (3호).
+    MobileIdentity,
+    /// A signed consent form by post, fax or in person (4호).
+    Document,
+    /// An e-mail to the guardian, answered with consent (5호).
+    Email,
+    /// A phone call in which the guardian consents (6호).
+    PhoneCall,
+}
+
+impl GuardianVerification {
+    pub const ALL: [GuardianVerification; 6] = [
+        GuardianVerification::Sms,
+        GuardianVerification::Card,
+        GuardianVerification::MobileIdentity,
+        GuardianVerification::Document,
+        GuardianVerification::Email,
+        GuardianVerification::PhoneCall,
+    ];
+
+    /// The name the policy file and the API use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GuardianVerification::Sms => "sms",
+            GuardianVerification::Card => "card",
+            GuardianVerification::MobileIdentity => "mobile_identity",
+            GuardianVerification::Document => "document",
+            GuardianVerification::Email => "email",
+            GuardianVerification::PhoneCall => "phone_call",
+        }
+    }
 }
 
 fn default_child_age() -> u8 {
@@ -1090,6 +1135,10 @@ pub struct Role {
     /// make per minute, together (default 60).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lookups_per_minute: Option<u32>,
+    /// Whether this role records and reads consents (grants, withdrawals, guardians' consents), asks
+    /// the advertising gate and reads the operator lists (re-confirmations due, notices owed).
+    #[serde(default)]
+    pub consents: bool,
 }
 
 /// `[[waiver]]`: a lint rule this policy waives.

@@ -1055,6 +1055,45 @@ fn children(policy: &Policy, p: &Phrases) -> Vec<Block> {
             ),
         ),
     })];
+    if !c.methods.is_empty() {
+        let methods: Vec<String> = c
+            .methods
+            .iter()
+            .map(|m| match m {
+                GuardianVerification::Sms => p.pick(
+                    "법정대리인의 휴대전화 문자메시지로 동의 확인",
+                    "a text message to the guardian's mobile phone",
+                ),
+                GuardianVerification::Card => p.pick(
+                    "법정대리인의 신용카드·직불카드 정보 확인",
+                    "the guardian's credit or debit card",
+                ),
+                GuardianVerification::MobileIdentity => p.pick(
+                    "법정대리인의 휴대전화 본인인증",
+                    "identity verification of the guardian's mobile phone",
+                ),
+                GuardianVerification::Document => p.pick(
+                    "동의서면의 우편·팩스·직접 제출",
+                    "a signed form by post, fax or in person",
+                ),
+                GuardianVerification::Email => p.pick(
+                    "법정대리인의 전자우편 회신",
+                    "an e-mail answered by the guardian",
+                ),
+                GuardianVerification::PhoneCall => {
+                    p.pick("전화 통화로 동의 확인", "a phone call with the guardian")
+                }
+            })
+            .collect();
+        blocks.push(para(format!(
+            "{}: {}",
+            p.pick(
+                "법정대리인 동의 확인 방법 (시행령 제17조의2)",
+                "How the guardian's consent is verified"
+            ),
+            methods.join(", ")
+        )));
+    }
     if let Some(v) = &c.verification {
         blocks.push(para(format!(
             "{}: {}",

@@ -501,9 +501,15 @@ fn children_fires_for_guardian_consent_without_verification() {
         age: 14,
         verification: None,
         statement: None,
+        methods: Vec::new(),
     });
     assert_fires_only(&p, "children");
     p.children.as_mut().unwrap().verification = Some(t("법정대리인 휴대전화 본인인증"));
+    assert_clean(&p);
+    // Naming a method of 시행령 제17조의2 is enough too.
+    let children = p.children.as_mut().unwrap();
+    children.verification = None;
+    children.methods = vec![vow_policy::model::GuardianVerification::MobileIdentity];
     assert_clean(&p);
 }
 

@@ -56,6 +56,7 @@ fn start(location: Location, dir: &Path, server_runtime: &tokio::runtime::Runtim
             role: "service".into(),
             source: "127.0.0.1".into(),
             reason: None,
+            purpose: None,
         };
         let mut subjects = Vec::with_capacity(SUBJECTS);
         for n in 0..SUBJECTS {

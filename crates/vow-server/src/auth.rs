@@ -18,6 +18,9 @@ use crate::AppState;
 
 /// The header in which a caller says why it accesses personal data; it goes into the access log.
 pub const REASON_HEADER: &str = "x-vow-reason";
+/// The header in which a caller names the purpose (a `[[purpose]]` key) it processes data for. A
+/// purpose that rests on consent is checked against the subject's consent.
+pub const PURPOSE_HEADER: &str = "x-vow-purpose";
 
 /// Failures from one address before each further attempt is delayed.
 const SLOW_AFTER: u32 = 3;
@@ -144,11 +147,16 @@ pub async fn authenticate(
         Ok(reason) => reason,
         Err(error) => return error.into_response(),
     };
+    let purpose = match purpose(&request) {
+        Ok(purpose) => purpose,
+        Err(error) => return error.into_response(),
+    };
     request.extensions_mut().insert(Caller {
         key_id: principal.key_id,
         role: principal.role,
         source: address.to_string(),
         reason,
+        purpose,
     });
     next.run(request).await
 }
@@ -197,6 +205,24 @@ fn reason(request: &Request) -> Result<Option<String>, ApiError> {
     }
     let text = text.trim();
     Ok((!text.is_empty()).then(|| text.to_string()))
+}
+
+fn purpose(request: &Request) -> Result<Option<String>, ApiError> {
+    let Some(value) = request.headers().get(PURPOSE_HEADER) else {
+        return Ok(None);
+    };
+    let text = std::str::from_utf8(value.as_bytes())
+        .ok()
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 100 && !t.chars().any(char::is_control))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_purpose",
+                format!("the {PURPOSE_HEADER} header must name a purpose of the policy (a [[purpose]] key, at most 100 bytes)"),
+            )
+        })?;
+    Ok(Some(text.to_string()))
 }
 
 #[cfg(test)]

@@ -92,6 +92,28 @@ impl From<VaultError> for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "not_a_lookup_key")
             }
             VaultError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            VaultError::NotAConsentPurpose { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "not_a_consent_purpose")
+            }
+            VaultError::UnknownChannel { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "unknown_channel")
+            }
+            VaultError::UnknownMethod { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "unknown_method")
+            }
+            VaultError::NothingToWithdraw { .. } => (StatusCode::CONFLICT, "nothing_to_withdraw"),
+            VaultError::NoConsent { state, .. } => (
+                StatusCode::FORBIDDEN,
+                if *state == "has withdrawn" {
+                    "consent_withdrawn"
+                } else {
+                    "no_consent"
+                },
+            ),
+            VaultError::ChildRefused { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "child_refused"),
+            VaultError::GuardianConsentMissing { .. } => {
+                (StatusCode::FORBIDDEN, "guardian_consent_missing")
+            }
             VaultError::UnknownRole { .. } => (StatusCode::FORBIDDEN, "unknown_role"),
             VaultError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
             VaultError::NoSubject(_) => (StatusCode::NOT_FOUND, "no_subject"),

@@ -10,10 +10,12 @@
 
 mod auth;
 mod conn;
+mod consents;
 mod error;
 mod layers;
 mod metrics;
 mod routes;
+mod webhooks;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -27,8 +29,9 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use vow_engine::Vault;
 
-pub use auth::REASON_HEADER;
+pub use auth::{PURPOSE_HEADER, REASON_HEADER};
 pub use error::{ApiError, ErrorBody};
+pub use webhooks::{deliver_events, sign, WebhookConfig, WebhookError};
 
 /// What every handler and layer shares.
 #[derive(Clone)]
@@ -54,7 +57,9 @@ impl AppState {
     paths(
         routes::create_subject, routes::lookup, routes::put_item, routes::get_item, routes::verify,
         routes::erase, routes::export, routes::create_key, routes::list_keys, routes::revoke_key,
-        routes::healthz,
+        routes::healthz, consents::record_consent, consents::consents, consents::guardian,
+        consents::marketing_check, consents::marketing_format, consents::consents_due,
+        consents::owed_notices, consents::notice_sent, consents::events,
     ),
     modifiers(&BearerKeys, &CommonErrors),
 )]
@@ -130,6 +135,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
+/// The largest campaign body accepted by `POST /v1/marketing/check` (two million ids of about 40
+/// bytes each in JSON).
+pub const CAMPAIGN_BODY_BYTES: usize = 96 * 1024 * 1024;
+
 /// Limits that protect the server from its clients.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -176,6 +185,24 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             "/v1/subjects/{id}/items/{category}/verify",
             post(routes::verify),
         )
+        .route(
+            "/v1/subjects/{id}/consents",
+            post(consents::record_consent).get(consents::consents),
+        )
+        .route("/v1/subjects/{id}/guardian", post(consents::guardian))
+        .route(
+            "/v1/marketing/check",
+            // A campaign's recipients come in one body: up to two million ids.
+            post(consents::marketing_check).layer(DefaultBodyLimit::max(CAMPAIGN_BODY_BYTES)),
+        )
+        .route("/v1/marketing/format", post(consents::marketing_format))
+        .route("/v1/consents/due", get(consents::consents_due))
+        .route("/v1/consents/notices", get(consents::owed_notices))
+        .route(
+            "/v1/consents/notices/{id}/sent",
+            post(consents::notice_sent),
+        )
+        .route("/v1/events", get(consents::events))
         .route("/v1/keys", post(routes::create_key).get(routes::list_keys))
         .route("/v1/keys/{id}", axum::routing::delete(routes::revoke_key))
         .route_layer(middleware::from_fn_with_state(

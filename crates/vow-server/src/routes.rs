@@ -15,9 +15,9 @@ use vow_engine::{ApiKeyInfo, Caller, Exported, ItemValue};
 use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
-fn body<T: DeserializeOwned>(bytes: Result<Bytes, BytesRejection>) -> ApiResult<T> {
+pub(crate) fn body<T: DeserializeOwned>(bytes: Result<Bytes, BytesRejection>) -> ApiResult<T> {
     let bytes = bytes.map_err(|rejection| {
         let status = rejection.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -34,7 +34,7 @@ fn body<T: DeserializeOwned>(bytes: Result<Bytes, BytesRejection>) -> ApiResult<
     serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_json(&e))
 }
 
-fn path<T>(path: Result<Path<T>, PathRejection>) -> ApiResult<T> {
+pub(crate) fn path<T>(path: Result<Path<T>, PathRejection>) -> ApiResult<T> {
     path.map(|Path(p)| p).map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -52,6 +52,13 @@ pub struct CreateSubject {
     pub external_id: String,
     /// A subject kind the policy declares (`[[subject]] key`), e.g. `member`.
     pub kind: String,
+    /// The date of birth (`YYYY-MM-DD`) as collected, to apply the policy's `[children]` rule.
+    /// vow keeps only whether the person was a child, never the date.
+    #[serde(default)]
+    pub birth_date: Option<String>,
+    /// Or the age in full years, as attested.
+    #[serde(default)]
+    pub age: Option<u8>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,7 +71,7 @@ pub struct Created {
     responses(
         (status = 201, description = "Created", body = Created),
         (status = 409, description = "The external id belongs to a subject already", body = ErrorBody),
-        (status = 422, description = "The kind is not in the policy", body = ErrorBody),
+        (status = 422, description = "The kind is not in the policy, or the policy refuses a child", body = ErrorBody),
     ),
     security(("api_key" = [])))]
 pub async fn create_subject(
@@ -73,9 +80,31 @@ pub async fn create_subject(
     bytes: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
     let request: CreateSubject = body(bytes)?;
+    let age = match (request.birth_date.as_deref(), request.age) {
+        (None, None) => None,
+        (Some(text), None) => {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            let born = time::Date::parse(text, &format).map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_birth_date",
+                    "birth_date must be a date like 2012-05-31",
+                )
+            })?;
+            Some(vow_engine::AgeEvidence::BirthDate(born))
+        }
+        (None, Some(years)) => Some(vow_engine::AgeEvidence::Age(years)),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                "give birth_date or age, not both",
+            ))
+        }
+    };
     let id = state
         .vault
-        .create_subject(&caller, &request.external_id, &request.kind)
+        .create_subject_aged(&caller, &request.external_id, &request.kind, age)
         .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }

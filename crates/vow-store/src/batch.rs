@@ -3,7 +3,10 @@
 
 use vow_audit::Entry;
 
-use crate::{ApiKeyRecord, ItemRecord, Op, Outcome, Request, StoreError, SubjectRecord};
+use crate::{
+    ApiKeyRecord, ConsentEvent, ConsentState, ItemRecord, Op, OutboxRecord, Outcome, Request,
+    StoreError, SubjectRecord, GUARDIAN_PURPOSE,
+};
 
 /// The SQL primitives of one open transaction.
 pub(crate) trait Tx {
@@ -35,6 +38,64 @@ pub(crate) trait Tx {
     /// Returns false when the subject is not live.
     fn set_wrapped_key(&mut self, id: &str, wrapped_key: &[u8]) -> Result<bool, StoreError>;
     fn subject_ids(&mut self, after: &str, limit: usize) -> Result<Vec<String>, StoreError>;
+
+    // ---- consent and the outbox
+    /// Every current consent state of the subject.
+    fn consent_states(&mut self, subject_id: &str) -> Result<Vec<ConsentState>, StoreError>;
+    /// Whether the guardian's consent is currently given for the child.
+    fn guardian_consented(&mut self, subject_id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .consent_states(subject_id)?
+            .iter()
+            .any(|s| s.purpose == GUARDIAN_PURPOSE && s.granted))
+    }
+    /// Appends to the ledger with the next sequence number (the caller holds the log's lock).
+    fn insert_consent_event(&mut self, event: &ConsentEvent) -> Result<(), StoreError>;
+    fn upsert_consent_state(&mut self, state: &ConsentState) -> Result<(), StoreError>;
+    fn consent_events(
+        &mut self,
+        subject_id: Option<&str>,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<ConsentEvent>, StoreError>;
+    fn campaign_states(
+        &mut self,
+        subject_ids: &[String],
+        purpose: &str,
+        channel: &str,
+    ) -> Result<Vec<(String, Vec<ConsentState>)>, StoreError>;
+    fn consents_due(
+        &mut self,
+        purpose: &str,
+        since_before_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<ConsentState>, StoreError>;
+    fn owed_notices(&mut self, limit: usize) -> Result<Vec<ConsentEvent>, StoreError>;
+    /// `None` when no change has that id; otherwise whether it needs a notice and whether one was sent.
+    fn notice_status(&mut self, event_id: &str) -> Result<Option<(bool, bool)>, StoreError>;
+    fn insert_notice(&mut self, event_id: &str, at_ms: i64, key_id: &str)
+        -> Result<(), StoreError>;
+    /// Appends with the next sequence number (the caller holds the log's lock); false when an event
+    /// with this id is there already.
+    fn insert_outbox(&mut self, record: &OutboxRecord) -> Result<bool, StoreError>;
+    fn claim_outbox(
+        &mut self,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxRecord>, StoreError>;
+    fn finish_delivery(
+        &mut self,
+        seq: i64,
+        delivered_ms: Option<i64>,
+        next_attempt_ms: i64,
+        error: Option<&str>,
+    ) -> Result<(), StoreError>;
+    fn outbox_page(
+        &mut self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxRecord>, StoreError>;
 }
 
 /// Applies every request of a batch inside one open transaction, without savepoints (each would
@@ -111,6 +172,12 @@ fn apply_one(
     head: &mut Option<Option<Entry>>,
     entries: &mut Vec<Entry>,
 ) -> Result<Outcome, StoreError> {
+    // Operations that number rows (the consent ledger, the outbox) take the log's lock first, so rows
+    // are numbered in commit order even across processes, and every transaction takes the locks in
+    // the same order.
+    if head.is_none() && matches!(request.op, Op::RecordConsent { .. } | Op::Enqueue(_)) {
+        *head = Some(tx.audit_head()?);
+    }
     let outcome = run(tx, &request.op)?;
     if let (Some(new_entry), true) = (&request.audit, outcome.is_access()) {
         if head.is_none() {
@@ -148,6 +215,9 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
             None => Outcome::NotFound,
         },
         Op::PutItem { subject_id, item } => match tx.subject(subject_id)? {
+            Some(subject) if subject.minor && !tx.guardian_consented(subject_id)? => {
+                Outcome::NeedsGuardian
+            }
             Some(_) => Outcome::Stored {
                 replaced: tx.upsert_item(subject_id, item)?,
             },
@@ -201,5 +271,116 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
             }
         }
         Op::SubjectIds { after, limit } => Outcome::Subjects(tx.subject_ids(after, *limit)?),
+        Op::RecordConsent {
+            event,
+            expected,
+            outbox,
+        } => record_consent(tx, event, *expected, outbox)?,
+        Op::Consents {
+            subject_id,
+            history,
+        } => match tx.subject(subject_id)? {
+            Some(_) => Outcome::Consents {
+                states: tx.consent_states(subject_id)?,
+                history: if *history {
+                    tx.consent_events(Some(subject_id), 0, usize::MAX)?
+                } else {
+                    Vec::new()
+                },
+            },
+            None => Outcome::NotFound,
+        },
+        Op::CampaignStates {
+            subject_ids,
+            purpose,
+            channel,
+        } => Outcome::CampaignStates(tx.campaign_states(subject_ids, purpose, channel)?),
+        Op::ConsentsDue {
+            purpose,
+            since_before_ms,
+            limit,
+        } => Outcome::ConsentStates(tx.consents_due(purpose, *since_before_ms, *limit)?),
+        Op::OwedNotices { limit } => Outcome::ConsentEvents(tx.owed_notices(*limit)?),
+        Op::MarkNoticeSent {
+            event_id,
+            at_ms,
+            key_id,
+        } => match tx.notice_status(event_id)? {
+            None | Some((false, _)) => Outcome::NotFound,
+            Some((true, true)) => Outcome::AlreadyExists {
+                id: event_id.clone(),
+            },
+            Some((true, false)) => {
+                tx.insert_notice(event_id, *at_ms, key_id)?;
+                Outcome::Done
+            }
+        },
+        Op::ConsentLedger {
+            subject_id,
+            after_seq,
+            limit,
+        } => {
+            Outcome::ConsentEvents(tx.consent_events(subject_id.as_deref(), *after_seq, *limit)?)
+        }
+        Op::Enqueue(record) => {
+            if tx.insert_outbox(record)? {
+                Outcome::Created
+            } else {
+                Outcome::AlreadyExists {
+                    id: record.id.clone(),
+                }
+            }
+        }
+        Op::ClaimOutbox {
+            now_ms,
+            lease_until_ms,
+            limit,
+        } => Outcome::Outbox(tx.claim_outbox(*now_ms, *lease_until_ms, *limit)?),
+        Op::FinishDelivery {
+            seq,
+            delivered_ms,
+            next_attempt_ms,
+            error,
+        } => {
+            tx.finish_delivery(*seq, *delivered_ms, *next_attempt_ms, error.as_deref())?;
+            Outcome::Done
+        }
+        Op::OutboxPage { after_seq, limit } => Outcome::Outbox(tx.outbox_page(*after_seq, *limit)?),
     })
+}
+
+/// A consent change: checked against the state the caller decided on, then the ledger row, the new
+/// state and the outbox event, together.
+fn record_consent(
+    tx: &mut impl Tx,
+    event: &ConsentEvent,
+    expected: Option<bool>,
+    outbox: &OutboxRecord,
+) -> Result<Outcome, StoreError> {
+    if tx.subject(&event.subject_id)?.is_none() {
+        return Ok(Outcome::NotFound);
+    }
+    let current = tx.consent_states(&event.subject_id)?.into_iter().find(|s| {
+        s.purpose == event.purpose && s.channel == event.channel && s.night == event.night
+    });
+    if current.as_ref().map(|s| s.granted) != expected {
+        return Ok(Outcome::Stale);
+    }
+    let granted = event.change != "withdraw";
+    let since_ms = match (&current, granted) {
+        (Some(state), false) => state.since_ms,
+        _ => event.at_ms,
+    };
+    tx.insert_consent_event(event)?;
+    tx.upsert_consent_state(&ConsentState {
+        subject_id: event.subject_id.clone(),
+        purpose: event.purpose.clone(),
+        channel: event.channel.clone(),
+        night: event.night,
+        granted,
+        since_ms,
+        changed_ms: event.at_ms,
+    })?;
+    tx.insert_outbox(outbox)?;
+    Ok(Outcome::Done)
 }

@@ -38,7 +38,14 @@ pub struct SubjectRecord {
     pub kind: String,
     pub wrapped_key: Vec<u8>,
     pub created_ms: i64,
+    /// A child under the policy's age of consent when collected: their data waits for a guardian's
+    /// verified consent (a consent under [`GUARDIAN_PURPOSE`]).
+    pub minor: bool,
 }
+
+/// The purpose under which a guardian's consent for a child is kept in the consent ledger. Policy
+/// keys cannot start with `@`, so it never clashes with a purpose of the policy.
+pub const GUARDIAN_PURPOSE: &str = "@guardian";
 
 impl std::fmt::Debug for SubjectRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -46,8 +53,86 @@ impl std::fmt::Debug for SubjectRecord {
             .field("id", &self.id)
             .field("kind", &self.kind)
             .field("created_ms", &self.created_ms)
+            .field("minor", &self.minor)
             .finish_non_exhaustive()
     }
+}
+
+/// One change in the consent ledger: a grant, a re-confirmation or a withdrawal, as the subject (or
+/// their guardian) made it. Rows are only ever appended. `evidence` is sealed with the subject's data
+/// key, so erasing the subject makes it unreadable while the ledger's shape stays as proof.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConsentEvent {
+    /// Order in the ledger; assigned by the store.
+    pub seq: i64,
+    pub id: String,
+    pub subject_id: String,
+    pub purpose: String,
+    /// The advertising channel, or empty for a purpose without channels.
+    pub channel: String,
+    /// Consent to advertising between 21:00 and 08:00, kept apart from daytime consent.
+    pub night: bool,
+    /// `grant`, `reconfirm` or `withdraw`.
+    pub change: String,
+    /// When the subject gave or withdrew it.
+    pub at_ms: i64,
+    /// When vow recorded it.
+    pub recorded_ms: i64,
+    pub policy_version: String,
+    /// Given by the child's legal guardian rather than the subject.
+    pub by_guardian: bool,
+    pub evidence: Vec<u8>,
+    /// The API key that recorded it.
+    pub key_id: String,
+    /// For advertising consents: the result must be told to the person by this time (14 days).
+    pub notice_due_ms: Option<i64>,
+    /// When that notice was marked sent (read back only).
+    pub notice_sent_ms: Option<i64>,
+}
+
+impl std::fmt::Debug for ConsentEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsentEvent")
+            .field("seq", &self.seq)
+            .field("id", &self.id)
+            .field("subject_id", &self.subject_id)
+            .field("purpose", &self.purpose)
+            .field("channel", &self.channel)
+            .field("night", &self.night)
+            .field("change", &self.change)
+            .field("at_ms", &self.at_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a subject's consent for one purpose (and channel, and time of day) stands now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsentState {
+    pub subject_id: String,
+    pub purpose: String,
+    pub channel: String,
+    pub night: bool,
+    pub granted: bool,
+    /// The last grant or re-confirmation: the two-year re-confirmation clock runs from here.
+    pub since_ms: i64,
+    /// The last change of any kind.
+    pub changed_ms: i64,
+}
+
+/// An event for the application, written in the same transaction as the change it reports and
+/// delivered from there (the transactional outbox). `body` is JSON that names ids, never values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxRecord {
+    /// Order of the outbox; assigned by the store.
+    pub seq: i64,
+    /// The idempotency key the receiver deduplicates by.
+    pub id: String,
+    pub subject_id: Option<String>,
+    pub kind: String,
+    pub body: String,
+    pub created_ms: i64,
+    pub attempts: i64,
+    pub delivered_ms: Option<i64>,
 }
 
 /// One personal-data item of a subject, sealed. `blind_index` is set for categories the policy marks as
@@ -130,6 +215,72 @@ pub enum Op {
         after: String,
         limit: usize,
     },
+    /// Appends a consent change and its outbox event, and moves the current state. `expected` is the
+    /// state the caller decided on (`None`: no consent recorded before); when another writer changed
+    /// it meanwhile the answer is `Stale` and nothing is written. `NotFound` when the subject is not
+    /// live.
+    RecordConsent {
+        event: Box<ConsentEvent>,
+        expected: Option<bool>,
+        outbox: Box<OutboxRecord>,
+    },
+    /// The subject's current consents and, with `history`, every change: `Consents`, or `NotFound`.
+    Consents {
+        subject_id: String,
+        history: bool,
+    },
+    /// For an advertising campaign: the states of `purpose` on `channel` (day and night) of those
+    /// subjects that are live: `CampaignStates`.
+    CampaignStates {
+        subject_ids: Vec<String>,
+        purpose: String,
+        channel: String,
+    },
+    /// Granted consents to `purpose` whose clock started before `since_before_ms`, oldest first.
+    ConsentsDue {
+        purpose: String,
+        since_before_ms: i64,
+        limit: usize,
+    },
+    /// Consent changes whose result notice is owed, earliest deadline first.
+    OwedNotices {
+        limit: usize,
+    },
+    /// Marks a change's result notice as sent: `Done`, `NotFound` (no such change, or none that needs a
+    /// notice) or `AlreadyExists`.
+    MarkNoticeSent {
+        event_id: String,
+        at_ms: i64,
+        key_id: String,
+    },
+    /// The ledger in order, after `after_seq`, of one subject or all.
+    ConsentLedger {
+        subject_id: Option<String>,
+        after_seq: i64,
+        limit: usize,
+    },
+    /// Adds an event to the outbox unless one with its id is there already (`Created` or
+    /// `AlreadyExists`).
+    Enqueue(OutboxRecord),
+    /// Claims undelivered events for delivery until `lease_until_ms`: only each subject's oldest
+    /// undelivered event, so a subject's events are delivered in order.
+    ClaimOutbox {
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: usize,
+    },
+    /// Records a delivery (`delivered_ms`) or a failure to retry at `next_attempt_ms`.
+    FinishDelivery {
+        seq: i64,
+        delivered_ms: Option<i64>,
+        next_attempt_ms: i64,
+        error: Option<String>,
+    },
+    /// The outbox in order after `after_seq` (for clients that poll).
+    OutboxPage {
+        after_seq: i64,
+        limit: usize,
+    },
 }
 
 /// What the store answers.
@@ -155,13 +306,32 @@ pub enum Outcome {
     },
     ApiKeys(Vec<ApiKeyRecord>),
     NotFound,
+    /// The state changed since the caller read it; nothing was written.
+    Stale,
+    /// The subject is a child whose guardian has not consented; nothing was written.
+    NeedsGuardian,
+    Consents {
+        states: Vec<ConsentState>,
+        history: Vec<ConsentEvent>,
+    },
+    /// Per live subject, its states (none, day, night or both).
+    CampaignStates(Vec<(String, Vec<ConsentState>)>),
+    ConsentStates(Vec<ConsentState>),
+    ConsentEvents(Vec<ConsentEvent>),
+    Outbox(Vec<OutboxRecord>),
 }
 
 impl Outcome {
     /// Whether the operation touched data, so its access-log entry is written. A miss (`NotFound`,
     /// `AlreadyExists`) changes and reveals nothing and is not logged as an access.
     fn is_access(&self) -> bool {
-        !matches!(self, Outcome::NotFound | Outcome::AlreadyExists { .. })
+        !matches!(
+            self,
+            Outcome::NotFound
+                | Outcome::AlreadyExists { .. }
+                | Outcome::Stale
+                | Outcome::NeedsGuardian
+        )
     }
 }
 

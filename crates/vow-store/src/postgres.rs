@@ -10,7 +10,10 @@ use vow_audit::Entry;
 use crate::batch::{self, Tx};
 use crate::remembered::{self, Inspection, Remember, Remembered};
 use crate::schema;
-use crate::{ApiKeyRecord, Durability, ItemRecord, Outcome, Request, StoreError, SubjectRecord};
+use crate::{
+    ApiKeyRecord, ConsentEvent, ConsentState, Durability, ItemRecord, OutboxRecord, Outcome,
+    Request, StoreError, SubjectRecord,
+};
 
 /// Any fixed number: only vow's migrations take this advisory lock.
 const MIGRATION_LOCK: i64 = 0x0076_6f77_5f6d_6967;
@@ -245,7 +248,77 @@ fn subject_from_row(row: &postgres::Row) -> Result<SubjectRecord, StoreError> {
         kind: row.try_get(2)?,
         wrapped_key: row.try_get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default(),
         created_ms: row.try_get(4)?,
+        minor: row.try_get(5)?,
     })
+}
+
+macro_rules! consent_event_columns {
+    () => {
+        "e.seq, e.id, e.subject_id, e.purpose, e.channel, e.night, e.change, e.at_ms, e.recorded_ms, \
+         e.policy_version, e.by_guardian, e.evidence, e.key_id, e.notice_due_ms, n.sent_ms"
+    };
+}
+
+fn consent_event_from_row(row: &postgres::Row) -> Result<ConsentEvent, StoreError> {
+    Ok(ConsentEvent {
+        seq: row.try_get(0)?,
+        id: row.try_get(1)?,
+        subject_id: row.try_get(2)?,
+        purpose: row.try_get(3)?,
+        channel: row.try_get(4)?,
+        night: row.try_get(5)?,
+        change: row.try_get(6)?,
+        at_ms: row.try_get(7)?,
+        recorded_ms: row.try_get(8)?,
+        policy_version: row.try_get(9)?,
+        by_guardian: row.try_get(10)?,
+        evidence: row.try_get(11)?,
+        key_id: row.try_get(12)?,
+        notice_due_ms: row.try_get(13)?,
+        notice_sent_ms: row.try_get(14)?,
+    })
+}
+
+macro_rules! consent_state_columns {
+    () => {
+        "c.subject_id, c.purpose, c.channel, c.night, c.granted, c.since_ms, c.changed_ms"
+    };
+}
+
+/// A consent state from the row's columns starting at `at`.
+fn consent_state_from_row(row: &postgres::Row, at: usize) -> Result<ConsentState, StoreError> {
+    Ok(ConsentState {
+        subject_id: row.try_get(at)?,
+        purpose: row.try_get(at + 1)?,
+        channel: row.try_get(at + 2)?,
+        night: row.try_get(at + 3)?,
+        granted: row.try_get(at + 4)?,
+        since_ms: row.try_get(at + 5)?,
+        changed_ms: row.try_get(at + 6)?,
+    })
+}
+
+macro_rules! outbox_columns {
+    () => {
+        "seq, id, subject_id, kind, body, created_ms, attempts, delivered_ms"
+    };
+}
+
+fn outbox_from_row(row: &postgres::Row) -> Result<OutboxRecord, StoreError> {
+    Ok(OutboxRecord {
+        seq: row.try_get(0)?,
+        id: row.try_get(1)?,
+        subject_id: row.try_get(2)?,
+        kind: row.try_get(3)?,
+        body: row.try_get(4)?,
+        created_ms: row.try_get(5)?,
+        attempts: row.try_get(6)?,
+        delivered_ms: row.try_get(7)?,
+    })
+}
+
+fn limit_i64(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
 fn item_from_row(row: &postgres::Row) -> Result<ItemRecord, StoreError> {
@@ -359,8 +432,8 @@ impl Tx for PgTx<'_, '_> {
     }
     fn insert_subject(&mut self, s: &SubjectRecord) -> Result<(), StoreError> {
         self.execute(
-            "INSERT INTO subjects (id, external_id, kind, created_ms) VALUES ($1, $2, $3, $4)",
-            &[&s.id, &s.external_id, &s.kind, &s.created_ms],
+            "INSERT INTO subjects (id, external_id, kind, created_ms, minor) VALUES ($1, $2, $3, $4, $5)",
+            &[&s.id, &s.external_id, &s.kind, &s.created_ms, &s.minor],
         )?;
         self.execute(
             "INSERT INTO subject_keys (subject_id, wrapped_key) VALUES ($1, $2)",
@@ -370,7 +443,7 @@ impl Tx for PgTx<'_, '_> {
     }
     fn subject(&mut self, id: &str) -> Result<Option<SubjectRecord>, StoreError> {
         let rows = self.query(
-            "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms
+            "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms, s.minor
              FROM subjects s LEFT JOIN subject_keys k ON k.subject_id = s.id
              WHERE s.id = $1 AND s.erased_ms IS NULL",
             &[&id],
@@ -428,6 +501,7 @@ impl Tx for PgTx<'_, '_> {
     fn erase_subject(&mut self, id: &str, at_ms: i64) -> Result<(), StoreError> {
         self.execute("DELETE FROM items WHERE subject_id = $1", &[&id])?;
         self.execute("DELETE FROM subject_keys WHERE subject_id = $1", &[&id])?;
+        self.execute("DELETE FROM consent_state WHERE subject_id = $1", &[&id])?;
         self.execute(
             "UPDATE subjects SET external_id = NULL, erased_ms = $2 WHERE id = $1",
             &[&id, &at_ms],
@@ -480,5 +554,233 @@ impl Tx for PgTx<'_, '_> {
         rows.iter()
             .map(|row| row.try_get(0).map_err(StoreError::from))
             .collect()
+    }
+    fn consent_states(&mut self, subject_id: &str) -> Result<Vec<ConsentState>, StoreError> {
+        let rows = self.query(
+            concat!(
+                "SELECT ",
+                consent_state_columns!(),
+                " FROM consent_state c WHERE c.subject_id = $1 ORDER BY c.purpose, c.channel, c.night"
+            ),
+            &[&subject_id],
+        )?;
+        rows.iter().map(|r| consent_state_from_row(r, 0)).collect()
+    }
+    fn insert_consent_event(&mut self, e: &ConsentEvent) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO consent_events (seq, id, subject_id, purpose, channel, night, change, at_ms,
+               recorded_ms, policy_version, by_guardian, evidence, key_id, notice_due_ms)
+             VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM consent_events),
+               $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            &[
+                &e.id,
+                &e.subject_id,
+                &e.purpose,
+                &e.channel,
+                &e.night,
+                &e.change,
+                &e.at_ms,
+                &e.recorded_ms,
+                &e.policy_version,
+                &e.by_guardian,
+                &e.evidence,
+                &e.key_id,
+                &e.notice_due_ms,
+            ],
+        )?;
+        Ok(())
+    }
+    fn upsert_consent_state(&mut self, c: &ConsentState) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO consent_state (subject_id, purpose, channel, night, granted, since_ms, changed_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (subject_id, purpose, channel, night) DO UPDATE
+               SET granted = EXCLUDED.granted, since_ms = EXCLUDED.since_ms, changed_ms = EXCLUDED.changed_ms",
+            &[
+                &c.subject_id,
+                &c.purpose,
+                &c.channel,
+                &c.night,
+                &c.granted,
+                &c.since_ms,
+                &c.changed_ms,
+            ],
+        )?;
+        Ok(())
+    }
+    fn consent_events(
+        &mut self,
+        subject_id: Option<&str>,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<ConsentEvent>, StoreError> {
+        let rows = self.query(
+            concat!(
+                "SELECT ",
+                consent_event_columns!(),
+                " FROM consent_events e LEFT JOIN consent_notices n ON n.event_id = e.id
+                 WHERE e.seq > $1 AND ($2::TEXT IS NULL OR e.subject_id = $2) ORDER BY e.seq LIMIT $3"
+            ),
+            &[&after_seq, &subject_id, &limit_i64(limit)],
+        )?;
+        rows.iter().map(consent_event_from_row).collect()
+    }
+    fn campaign_states(
+        &mut self,
+        subject_ids: &[String],
+        purpose: &str,
+        channel: &str,
+    ) -> Result<Vec<(String, Vec<ConsentState>)>, StoreError> {
+        let rows = self.query(
+            concat!(
+                "SELECT s.id, ",
+                consent_state_columns!(),
+                " FROM subjects s
+                 LEFT JOIN consent_state c ON c.subject_id = s.id AND c.purpose = $2 AND c.channel = $3
+                 WHERE s.id = ANY($1) AND s.erased_ms IS NULL ORDER BY s.id"
+            ),
+            &[&subject_ids, &purpose, &channel],
+        )?;
+        let mut found: Vec<(String, Vec<ConsentState>)> = Vec::new();
+        for row in &rows {
+            let id: String = row.try_get(0)?;
+            let state = match row.try_get::<_, Option<String>>(1)? {
+                Some(_) => Some(consent_state_from_row(row, 1)?),
+                None => None,
+            };
+            match found.last_mut() {
+                Some((last, states)) if *last == id => states.extend(state),
+                _ => found.push((id, state.into_iter().collect())),
+            }
+        }
+        Ok(found)
+    }
+    fn consents_due(
+        &mut self,
+        purpose: &str,
+        since_before_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<ConsentState>, StoreError> {
+        let rows = self.query(
+            concat!(
+                "SELECT ",
+                consent_state_columns!(),
+                " FROM consent_state c WHERE c.purpose = $1 AND c.granted AND c.since_ms < $2
+                 ORDER BY c.since_ms, c.subject_id LIMIT $3"
+            ),
+            &[&purpose, &since_before_ms, &limit_i64(limit)],
+        )?;
+        rows.iter().map(|r| consent_state_from_row(r, 0)).collect()
+    }
+    fn owed_notices(&mut self, limit: usize) -> Result<Vec<ConsentEvent>, StoreError> {
+        let rows = self.query(
+            concat!(
+                "SELECT ",
+                consent_event_columns!(),
+                " FROM consent_events e LEFT JOIN consent_notices n ON n.event_id = e.id
+                 WHERE e.notice_due_ms IS NOT NULL AND n.event_id IS NULL
+                 ORDER BY e.notice_due_ms, e.seq LIMIT $1"
+            ),
+            &[&limit_i64(limit)],
+        )?;
+        rows.iter().map(consent_event_from_row).collect()
+    }
+    fn notice_status(&mut self, event_id: &str) -> Result<Option<(bool, bool)>, StoreError> {
+        let rows = self.query(
+            "SELECT e.notice_due_ms IS NOT NULL, n.event_id IS NOT NULL FROM consent_events e
+             LEFT JOIN consent_notices n ON n.event_id = e.id WHERE e.id = $1",
+            &[&event_id],
+        )?;
+        match rows.first() {
+            Some(row) => Ok(Some((row.try_get(0)?, row.try_get(1)?))),
+            None => Ok(None),
+        }
+    }
+    fn insert_notice(
+        &mut self,
+        event_id: &str,
+        at_ms: i64,
+        key_id: &str,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO consent_notices (event_id, sent_ms, key_id) VALUES ($1, $2, $3)",
+            &[&event_id, &at_ms, &key_id],
+        )?;
+        Ok(())
+    }
+    fn insert_outbox(&mut self, o: &OutboxRecord) -> Result<bool, StoreError> {
+        Ok(self.execute(
+            "INSERT INTO outbox (seq, id, subject_id, kind, body, created_ms, next_attempt_ms)
+             VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), $1, $2, $3, $4, $5, $5)
+             ON CONFLICT (id) DO NOTHING",
+            &[&o.id, &o.subject_id, &o.kind, &o.body, &o.created_ms],
+        )? > 0)
+    }
+    fn claim_outbox(
+        &mut self,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxRecord>, StoreError> {
+        let rows = self.query(
+            concat!(
+                "SELECT ",
+                outbox_columns!(),
+                " FROM outbox o
+                 WHERE o.delivered_ms IS NULL AND o.next_attempt_ms <= $1
+                   AND (o.lease_ms IS NULL OR o.lease_ms <= $1)
+                   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.delivered_ms IS NULL
+                     AND p.subject_id = o.subject_id AND p.seq < o.seq)
+                 ORDER BY o.seq LIMIT $2"
+            ),
+            &[&now_ms, &limit_i64(limit)],
+        )?;
+        let candidates = rows
+            .iter()
+            .map(outbox_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut claimed = Vec::with_capacity(candidates.len());
+        for record in candidates {
+            // Read committed re-checks the condition on the newest row version: of two servers
+            // claiming the same event, one updates it and the other finds it leased.
+            let changed = self.execute(
+                "UPDATE outbox SET lease_ms = $2 WHERE seq = $1 AND delivered_ms IS NULL
+                   AND (lease_ms IS NULL OR lease_ms <= $3)",
+                &[&record.seq, &lease_until_ms, &now_ms],
+            )?;
+            if changed > 0 {
+                claimed.push(record);
+            }
+        }
+        Ok(claimed)
+    }
+    fn finish_delivery(
+        &mut self,
+        seq: i64,
+        delivered_ms: Option<i64>,
+        next_attempt_ms: i64,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE outbox SET delivered_ms = $2, next_attempt_ms = $3, last_error = $4,
+               attempts = attempts + 1, lease_ms = NULL WHERE seq = $1",
+            &[&seq, &delivered_ms, &next_attempt_ms, &error],
+        )?;
+        Ok(())
+    }
+    fn outbox_page(
+        &mut self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxRecord>, StoreError> {
+        let rows = self.query(
+            concat!(
+                "SELECT ",
+                outbox_columns!(),
+                " FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2"
+            ),
+            &[&after_seq, &limit_i64(limit)],
+        )?;
+        rows.iter().map(outbox_from_row).collect()
     }
 }

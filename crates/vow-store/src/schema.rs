@@ -65,6 +65,58 @@ pub(crate) const SQLITE: &[&str] = &[
         at_ms INTEGER NOT NULL,
         signature BLOB NOT NULL
     );",
+    // 3: consent. The ledger of changes (append-only; evidence sealed under the subject's key), the
+    // current state it leads to, the result notices sent, children waiting for a guardian, and the
+    // outbox of events for the application (written in the same transaction as the change).
+    "ALTER TABLE subjects ADD COLUMN minor INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE consent_events (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        purpose TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        night INTEGER NOT NULL,
+        change TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        recorded_ms INTEGER NOT NULL,
+        policy_version TEXT NOT NULL,
+        by_guardian INTEGER NOT NULL,
+        evidence BLOB NOT NULL,
+        key_id TEXT NOT NULL,
+        notice_due_ms INTEGER
+    );
+    CREATE INDEX consent_events_subject ON consent_events (subject_id, seq);
+    CREATE INDEX consent_events_notice ON consent_events (notice_due_ms) WHERE notice_due_ms IS NOT NULL;
+    CREATE TABLE consent_notices (
+        event_id TEXT PRIMARY KEY REFERENCES consent_events(id),
+        sent_ms INTEGER NOT NULL,
+        key_id TEXT NOT NULL
+    );
+    CREATE TABLE consent_state (
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        purpose TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        night INTEGER NOT NULL,
+        granted INTEGER NOT NULL,
+        since_ms INTEGER NOT NULL,
+        changed_ms INTEGER NOT NULL,
+        PRIMARY KEY (subject_id, purpose, channel, night)
+    ) WITHOUT ROWID;
+    CREATE INDEX consent_state_due ON consent_state (purpose, since_ms) WHERE granted = 1;
+    CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        subject_id TEXT,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        lease_ms INTEGER,
+        delivered_ms INTEGER,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox (subject_id, seq) WHERE delivered_ms IS NULL;",
 ];
 
 /// `{keys}` is replaced by the key schema's name.
@@ -123,6 +175,56 @@ pub(crate) const POSTGRES: &[&str] = &[
         at_ms BIGINT NOT NULL,
         signature BYTEA NOT NULL
     );",
+    // 3: as SQLite's 3.
+    "ALTER TABLE subjects ADD COLUMN minor BOOLEAN NOT NULL DEFAULT false;
+    CREATE TABLE consent_events (
+        seq BIGINT PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        purpose TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        night BOOLEAN NOT NULL,
+        change TEXT NOT NULL,
+        at_ms BIGINT NOT NULL,
+        recorded_ms BIGINT NOT NULL,
+        policy_version TEXT NOT NULL,
+        by_guardian BOOLEAN NOT NULL,
+        evidence BYTEA NOT NULL,
+        key_id TEXT NOT NULL,
+        notice_due_ms BIGINT
+    );
+    CREATE INDEX consent_events_subject ON consent_events (subject_id, seq);
+    CREATE INDEX consent_events_notice ON consent_events (notice_due_ms) WHERE notice_due_ms IS NOT NULL;
+    CREATE TABLE consent_notices (
+        event_id TEXT PRIMARY KEY REFERENCES consent_events(id),
+        sent_ms BIGINT NOT NULL,
+        key_id TEXT NOT NULL
+    );
+    CREATE TABLE consent_state (
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        purpose TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        night BOOLEAN NOT NULL,
+        granted BOOLEAN NOT NULL,
+        since_ms BIGINT NOT NULL,
+        changed_ms BIGINT NOT NULL,
+        PRIMARY KEY (subject_id, purpose, channel, night)
+    );
+    CREATE INDEX consent_state_due ON consent_state (purpose, since_ms) WHERE granted;
+    CREATE TABLE outbox (
+        seq BIGINT PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        subject_id TEXT,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        next_attempt_ms BIGINT NOT NULL,
+        lease_ms BIGINT,
+        delivered_ms BIGINT,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox (subject_id, seq) WHERE delivered_ms IS NULL;",
 ];
 
 /// Encodes the categories of a log entry for its column (JSON, so any category text survives).

@@ -10,7 +10,10 @@ use vow_audit::Entry;
 use crate::batch::{self, Tx};
 use crate::remembered::{self, Inspection, Remember, Remembered};
 use crate::schema;
-use crate::{ApiKeyRecord, Durability, ItemRecord, Outcome, Request, StoreError, SubjectRecord};
+use crate::{
+    ApiKeyRecord, ConsentEvent, ConsentState, Durability, ItemRecord, OutboxRecord, Outcome,
+    Request, StoreError, SubjectRecord,
+};
 
 pub(crate) const DATABASE_FILE: &str = "vow.db";
 pub(crate) const KEY_DATABASE_FILE: &str = "keys.db";
@@ -309,6 +312,63 @@ fn subject_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SubjectRecord> {
         kind: row.get(2)?,
         wrapped_key: row.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default(),
         created_ms: row.get(4)?,
+        minor: row.get(5)?,
+    })
+}
+
+/// The columns [`consent_event_row`] reads, in its order.
+pub(crate) const CONSENT_EVENT_COLUMNS: &str = "e.seq, e.id, e.subject_id, e.purpose, e.channel, e.night, e.change, e.at_ms, \
+     e.recorded_ms, e.policy_version, e.by_guardian, e.evidence, e.key_id, e.notice_due_ms, n.sent_ms";
+
+fn consent_event_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConsentEvent> {
+    Ok(ConsentEvent {
+        seq: row.get(0)?,
+        id: row.get(1)?,
+        subject_id: row.get(2)?,
+        purpose: row.get(3)?,
+        channel: row.get(4)?,
+        night: row.get(5)?,
+        change: row.get(6)?,
+        at_ms: row.get(7)?,
+        recorded_ms: row.get(8)?,
+        policy_version: row.get(9)?,
+        by_guardian: row.get(10)?,
+        evidence: row.get(11)?,
+        key_id: row.get(12)?,
+        notice_due_ms: row.get(13)?,
+        notice_sent_ms: row.get(14)?,
+    })
+}
+
+/// The columns [`consent_state_row`] reads, in its order.
+pub(crate) const CONSENT_STATE_COLUMNS: &str =
+    "c.subject_id, c.purpose, c.channel, c.night, c.granted, c.since_ms, c.changed_ms";
+
+fn consent_state_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConsentState> {
+    Ok(ConsentState {
+        subject_id: row.get(0)?,
+        purpose: row.get(1)?,
+        channel: row.get(2)?,
+        night: row.get(3)?,
+        granted: row.get(4)?,
+        since_ms: row.get(5)?,
+        changed_ms: row.get(6)?,
+    })
+}
+
+pub(crate) const OUTBOX_COLUMNS: &str =
+    "seq, id, subject_id, kind, body, created_ms, attempts, delivered_ms";
+
+fn outbox_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRecord> {
+    Ok(OutboxRecord {
+        seq: row.get(0)?,
+        id: row.get(1)?,
+        subject_id: row.get(2)?,
+        kind: row.get(3)?,
+        body: row.get(4)?,
+        created_ms: row.get(5)?,
+        attempts: row.get(6)?,
+        delivered_ms: row.get(7)?,
     })
 }
 
@@ -385,9 +445,9 @@ impl Tx for SqliteTx<'_> {
     fn insert_subject(&mut self, s: &SubjectRecord) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
-                "INSERT INTO subjects (id, external_id, kind, created_ms) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO subjects (id, external_id, kind, created_ms, minor) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![s.id, s.external_id, s.kind, s.created_ms])?;
+            .execute(params![s.id, s.external_id, s.kind, s.created_ms, s.minor])?;
         self.tx
             .prepare_cached(
                 "INSERT INTO keys.subject_keys (subject_id, wrapped_key) VALUES (?1, ?2)",
@@ -399,7 +459,7 @@ impl Tx for SqliteTx<'_> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms
+                "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms, s.minor
                  FROM subjects s LEFT JOIN keys.subject_keys k ON k.subject_id = s.id
                  WHERE s.id = ?1 AND s.erased_ms IS NULL",
             )?
@@ -466,6 +526,9 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached("DELETE FROM keys.subject_keys WHERE subject_id = ?1")?
             .execute([id])?;
         self.tx
+            .prepare_cached("DELETE FROM consent_state WHERE subject_id = ?1")?
+            .execute([id])?;
+        self.tx
             .prepare_cached("UPDATE subjects SET external_id = NULL, erased_ms = ?2 WHERE id = ?1")?
             .execute(params![id, at_ms])?;
         Ok(())
@@ -509,6 +572,232 @@ impl Tx for SqliteTx<'_> {
             "SELECT id FROM subjects WHERE id > ?1 AND erased_ms IS NULL ORDER BY id LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![after, limit as i64], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    fn consent_states(&mut self, subject_id: &str) -> Result<Vec<ConsentState>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {CONSENT_STATE_COLUMNS} FROM consent_state c WHERE c.subject_id = ?1
+             ORDER BY c.purpose, c.channel, c.night"
+        ))?;
+        let rows = stmt.query_map([subject_id], consent_state_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    fn insert_consent_event(&mut self, e: &ConsentEvent) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO consent_events (seq, id, subject_id, purpose, channel, night, change, at_ms,
+                   recorded_ms, policy_version, by_guardian, evidence, key_id, notice_due_ms)
+                 VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM consent_events),
+                   ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?
+            .execute(params![
+                e.id,
+                e.subject_id,
+                e.purpose,
+                e.channel,
+                e.night,
+                e.change,
+                e.at_ms,
+                e.recorded_ms,
+                e.policy_version,
+                e.by_guardian,
+                e.evidence,
+                e.key_id,
+                e.notice_due_ms
+            ])?;
+        Ok(())
+    }
+    fn upsert_consent_state(&mut self, c: &ConsentState) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO consent_state
+                   (subject_id, purpose, channel, night, granted, since_ms, changed_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                c.subject_id,
+                c.purpose,
+                c.channel,
+                c.night,
+                c.granted,
+                c.since_ms,
+                c.changed_ms
+            ])?;
+        Ok(())
+    }
+    fn consent_events(
+        &mut self,
+        subject_id: Option<&str>,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<ConsentEvent>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {CONSENT_EVENT_COLUMNS} FROM consent_events e
+             LEFT JOIN consent_notices n ON n.event_id = e.id
+             WHERE e.seq > ?1 AND (?2 IS NULL OR e.subject_id = ?2) ORDER BY e.seq LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(params![after_seq, subject_id, limit], consent_event_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    fn campaign_states(
+        &mut self,
+        subject_ids: &[String],
+        purpose: &str,
+        channel: &str,
+    ) -> Result<Vec<(String, Vec<ConsentState>)>, StoreError> {
+        // One statement per call: the ids travel as one JSON array.
+        let ids = serde_json::to_string(subject_ids).map_err(|e| StoreError::Corrupt {
+            table: "consent_state",
+            reason: e.to_string(),
+        })?;
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT s.id, {CONSENT_STATE_COLUMNS} FROM subjects s
+             LEFT JOIN consent_state c ON c.subject_id = s.id AND c.purpose = ?2 AND c.channel = ?3
+             WHERE s.id IN (SELECT value FROM json_each(?1)) AND s.erased_ms IS NULL"
+        ))?;
+        let mut rows = stmt.query(params![ids, purpose, channel])?;
+        let mut found: Vec<(String, Vec<ConsentState>)> = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let state = match row.get::<_, Option<String>>(1)? {
+                Some(_) => Some(ConsentState {
+                    subject_id: row.get(1)?,
+                    purpose: row.get(2)?,
+                    channel: row.get(3)?,
+                    night: row.get(4)?,
+                    granted: row.get(5)?,
+                    since_ms: row.get(6)?,
+                    changed_ms: row.get(7)?,
+                }),
+                None => None,
+            };
+            match found.last_mut() {
+                Some((last, states)) if *last == id => states.extend(state),
+                _ => found.push((id, state.into_iter().collect())),
+            }
+        }
+        Ok(found)
+    }
+    fn consents_due(
+        &mut self,
+        purpose: &str,
+        since_before_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<ConsentState>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {CONSENT_STATE_COLUMNS} FROM consent_state c
+             WHERE c.purpose = ?1 AND c.granted = 1 AND c.since_ms < ?2
+             ORDER BY c.since_ms, c.subject_id LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(params![purpose, since_before_ms, limit], consent_state_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    fn owed_notices(&mut self, limit: usize) -> Result<Vec<ConsentEvent>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {CONSENT_EVENT_COLUMNS} FROM consent_events e
+             LEFT JOIN consent_notices n ON n.event_id = e.id
+             WHERE e.notice_due_ms IS NOT NULL AND n.event_id IS NULL
+             ORDER BY e.notice_due_ms, e.seq LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit], consent_event_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    fn notice_status(&mut self, event_id: &str) -> Result<Option<(bool, bool)>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT e.notice_due_ms IS NOT NULL, n.event_id IS NOT NULL FROM consent_events e
+                 LEFT JOIN consent_notices n ON n.event_id = e.id WHERE e.id = ?1",
+            )?
+            .query_row([event_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+    fn insert_notice(
+        &mut self,
+        event_id: &str,
+        at_ms: i64,
+        key_id: &str,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO consent_notices (event_id, sent_ms, key_id) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![event_id, at_ms, key_id])?;
+        Ok(())
+    }
+    fn insert_outbox(&mut self, o: &OutboxRecord) -> Result<bool, StoreError> {
+        let inserted = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO outbox (seq, id, subject_id, kind, body, created_ms, next_attempt_ms)
+                 VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), ?1, ?2, ?3, ?4, ?5, ?5)
+                 ON CONFLICT (id) DO NOTHING",
+            )?
+            .execute(params![o.id, o.subject_id, o.kind, o.body, o.created_ms])?;
+        Ok(inserted > 0)
+    }
+    fn claim_outbox(
+        &mut self,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let candidates: Vec<OutboxRecord> = {
+            let mut stmt = self.tx.prepare_cached(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox o
+                 WHERE o.delivered_ms IS NULL AND o.next_attempt_ms <= ?1
+                   AND (o.lease_ms IS NULL OR o.lease_ms <= ?1)
+                   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.delivered_ms IS NULL
+                     AND p.subject_id = o.subject_id AND p.seq < o.seq)
+                 ORDER BY o.seq LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![now_ms, limit], outbox_row)?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut claimed = Vec::with_capacity(candidates.len());
+        for record in candidates {
+            let changed = self
+                .tx
+                .prepare_cached(
+                    "UPDATE outbox SET lease_ms = ?2 WHERE seq = ?1 AND delivered_ms IS NULL
+                       AND (lease_ms IS NULL OR lease_ms <= ?3)",
+                )?
+                .execute(params![record.seq, lease_until_ms, now_ms])?;
+            if changed > 0 {
+                claimed.push(record);
+            }
+        }
+        Ok(claimed)
+    }
+    fn finish_delivery(
+        &mut self,
+        seq: i64,
+        delivered_ms: Option<i64>,
+        next_attempt_ms: i64,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "UPDATE outbox SET delivered_ms = ?2, next_attempt_ms = ?3, last_error = ?4,
+                   attempts = attempts + 1, lease_ms = NULL WHERE seq = ?1",
+            )?
+            .execute(params![seq, delivered_ms, next_attempt_ms, error])?;
+        Ok(())
+    }
+    fn outbox_page(
+        &mut self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![after_seq, limit], outbox_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use vow_audit::{Action, Checkpoint, NewEntry};
 use vow_store::{
-    ApiKeyRecord, ItemRecord, Location, Op, Outcome, Request, Store, StoreOptions, SubjectRecord,
+    ApiKeyRecord, ConsentEvent, ItemRecord, Location, Op, OutboxRecord, Outcome, Request, Store,
+    StoreOptions, SubjectRecord, GUARDIAN_PURPOSE,
 };
 
 /// A store under test and what keeps its place alive.
@@ -132,6 +133,11 @@ conformance!(
     a_reopened_store_keeps_everything,
     the_key_store_keeps_the_first_audit_key_and_the_newest_signed_head,
     inspect_sees_data_and_the_recorded_key,
+    a_consent_change_moves_the_state_and_refuses_a_stale_decision,
+    a_childs_items_wait_for_the_guardians_consent,
+    campaign_states_answer_for_live_subjects_only,
+    due_consents_and_owed_notices_are_listed_and_notices_marked_once,
+    the_outbox_hands_out_each_subjects_oldest_event_once,
 );
 
 fn audit(action: Action, subject: Option<&str>, categories: &[&str]) -> NewEntry {
@@ -154,6 +160,7 @@ fn subject(id: &str, external_id: &str) -> SubjectRecord {
         kind: "member".into(),
         wrapped_key: format!("wrapped-{id}").into_bytes(),
         created_ms: 1,
+        minor: false,
     }
 }
 
@@ -722,4 +729,295 @@ fn a_new_data_directory_is_0700_and_its_databases_0600() {
         assert_eq!(mode(&path), 0o600, "{}", path.display());
     }
     store.close_blocking();
+}
+
+// ---- consent and the outbox
+
+fn consent(subject: &str, id: &str, channel: &str, change: &str, at_ms: i64) -> ConsentEvent {
+    ConsentEvent {
+        seq: 0,
+        id: id.into(),
+        subject_id: subject.into(),
+        purpose: "marketing".into(),
+        channel: channel.into(),
+        night: false,
+        change: change.into(),
+        at_ms,
+        recorded_ms: at_ms,
+        policy_version: "1.0".into(),
+        by_guardian: false,
+        evidence: b"sealed".to_vec(),
+        key_id: "key_test".into(),
+        notice_due_ms: Some(at_ms + 14 * 86_400_000),
+        notice_sent_ms: None,
+    }
+}
+
+fn event(id: &str, subject: Option<&str>) -> OutboxRecord {
+    OutboxRecord {
+        seq: 0,
+        id: id.into(),
+        subject_id: subject.map(str::to_string),
+        kind: "consent.changed".into(),
+        body: "{}".into(),
+        created_ms: 1_000,
+        attempts: 0,
+        delivered_ms: None,
+    }
+}
+
+async fn record(h: &Harness, event_: ConsentEvent, expected: Option<bool>) -> Outcome {
+    let outbox = event(&format!("evt_{}", event_.id), Some(&event_.subject_id));
+    h.store
+        .apply(Request::logged(
+            Op::RecordConsent {
+                event: Box::new(event_),
+                expected,
+                outbox: Box::new(outbox),
+            },
+            audit(Action::ConsentGrant, Some("sub_a"), &["marketing/email"]),
+        ))
+        .await
+        .unwrap()
+}
+
+async fn states(h: &Harness, subject: &str) -> (Vec<vow_store::ConsentState>, Vec<ConsentEvent>) {
+    match h
+        .store
+        .apply(Request::unlogged(Op::Consents {
+            subject_id: subject.into(),
+            history: true,
+        }))
+        .await
+        .unwrap()
+    {
+        Outcome::Consents { states, history } => (states, history),
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn a_consent_change_moves_the_state_and_refuses_a_stale_decision(h: Harness) {
+    create(&h.store, "sub_a", "a@example.com").await;
+    assert_eq!(
+        record(&h, consent("sub_a", "c1", "email", "grant", 1_000), None).await,
+        Outcome::Done
+    );
+    // Decided on "no consent yet", but there is one now: nothing is written.
+    assert_eq!(
+        record(&h, consent("sub_a", "c2", "email", "grant", 2_000), None).await,
+        Outcome::Stale
+    );
+    assert_eq!(
+        record(
+            &h,
+            consent("sub_a", "c3", "email", "reconfirm", 3_000),
+            Some(true)
+        )
+        .await,
+        Outcome::Done
+    );
+    assert_eq!(
+        record(
+            &h,
+            consent("sub_a", "c4", "email", "withdraw", 4_000),
+            Some(true)
+        )
+        .await,
+        Outcome::Done
+    );
+    let (now, history) = states(&h, "sub_a").await;
+    assert_eq!(now.len(), 1);
+    assert!(!now[0].granted);
+    // The re-confirmation restarted the clock; the withdrawal did not move it.
+    assert_eq!((now[0].since_ms, now[0].changed_ms), (3_000, 4_000));
+    let ids: Vec<&str> = history.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["c1", "c3", "c4"]);
+    assert!(history.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(
+        record(
+            &h,
+            consent("sub_nobody", "c5", "email", "grant", 1_000),
+            None
+        )
+        .await,
+        Outcome::NotFound
+    );
+}
+
+async fn a_childs_items_wait_for_the_guardians_consent(h: Harness) {
+    let mut child = subject("sub_child", "child@example.com");
+    child.minor = true;
+    h.store
+        .apply(Request::unlogged(Op::CreateSubject(child)))
+        .await
+        .unwrap();
+    let put = || {
+        Request::logged(
+            Op::PutItem {
+                subject_id: "sub_child".into(),
+                item: item("user.name", "sealed-name", None),
+            },
+            audit(Action::Update, Some("sub_child"), &["user.name"]),
+        )
+    };
+    assert_eq!(h.store.apply(put()).await.unwrap(), Outcome::NeedsGuardian);
+    let mut guardian = consent("sub_child", "g1", "", "grant", 1_000);
+    guardian.purpose = GUARDIAN_PURPOSE.into();
+    guardian.notice_due_ms = None;
+    assert_eq!(record(&h, guardian, None).await, Outcome::Done);
+    assert_eq!(
+        h.store.apply(put()).await.unwrap(),
+        Outcome::Stored { replaced: false }
+    );
+}
+
+async fn campaign_states_answer_for_live_subjects_only(h: Harness) {
+    for (id, ext) in [("sub_a", "a"), ("sub_b", "b"), ("sub_c", "c")] {
+        create(&h.store, id, ext).await;
+    }
+    record(&h, consent("sub_a", "c1", "email", "grant", 1_000), None).await;
+    let mut night = consent("sub_a", "c2", "email", "grant", 1_000);
+    night.night = true;
+    record(&h, night, None).await;
+    record(&h, consent("sub_b", "c3", "sms", "grant", 1_000), None).await;
+    h.store
+        .apply(Request::unlogged(Op::Erase {
+            subject_id: "sub_c".into(),
+            at_ms: 2_000,
+        }))
+        .await
+        .unwrap();
+    let ids: Vec<String> = ["sub_a", "sub_b", "sub_c", "sub_missing"]
+        .map(String::from)
+        .to_vec();
+    let Outcome::CampaignStates(mut found) = h
+        .store
+        .apply(Request::unlogged(Op::CampaignStates {
+            subject_ids: ids,
+            purpose: "marketing".into(),
+            channel: "email".into(),
+        }))
+        .await
+        .unwrap()
+    else {
+        panic!("expected campaign states")
+    };
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    let summary: Vec<(&str, usize)> = found.iter().map(|(id, s)| (id.as_str(), s.len())).collect();
+    assert_eq!(summary, [("sub_a", 2), ("sub_b", 0)]);
+}
+
+async fn due_consents_and_owed_notices_are_listed_and_notices_marked_once(h: Harness) {
+    create(&h.store, "sub_a", "a").await;
+    create(&h.store, "sub_b", "b").await;
+    record(&h, consent("sub_a", "c1", "email", "grant", 1_000), None).await;
+    record(&h, consent("sub_b", "c2", "email", "grant", 5_000), None).await;
+    let Outcome::ConsentStates(due) = h
+        .store
+        .apply(Request::unlogged(Op::ConsentsDue {
+            purpose: "marketing".into(),
+            since_before_ms: 2_000,
+            limit: 10,
+        }))
+        .await
+        .unwrap()
+    else {
+        panic!("expected states")
+    };
+    assert_eq!(
+        due.iter()
+            .map(|s| s.subject_id.as_str())
+            .collect::<Vec<_>>(),
+        ["sub_a"]
+    );
+    let owed = || async {
+        match h
+            .store
+            .apply(Request::unlogged(Op::OwedNotices { limit: 10 }))
+            .await
+            .unwrap()
+        {
+            Outcome::ConsentEvents(events) => events.into_iter().map(|e| e.id).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(owed().await, ["c1", "c2"]);
+    let mark = |id: &str| {
+        Request::unlogged(Op::MarkNoticeSent {
+            event_id: id.into(),
+            at_ms: 9_000,
+            key_id: "key_test".into(),
+        })
+    };
+    assert_eq!(h.store.apply(mark("c1")).await.unwrap(), Outcome::Done);
+    assert!(matches!(
+        h.store.apply(mark("c1")).await.unwrap(),
+        Outcome::AlreadyExists { .. }
+    ));
+    assert_eq!(
+        h.store.apply(mark("nope")).await.unwrap(),
+        Outcome::NotFound
+    );
+    assert_eq!(owed().await, ["c2"]);
+}
+
+async fn the_outbox_hands_out_each_subjects_oldest_event_once(h: Harness) {
+    for (id, subject_) in [("e1", "sub_a"), ("e2", "sub_a"), ("e3", "sub_b")] {
+        let created = h
+            .store
+            .apply(Request::unlogged(Op::Enqueue(event(id, Some(subject_)))))
+            .await
+            .unwrap();
+        assert_eq!(created, Outcome::Created);
+    }
+    assert!(matches!(
+        h.store
+            .apply(Request::unlogged(Op::Enqueue(event("e1", Some("sub_a")))))
+            .await
+            .unwrap(),
+        Outcome::AlreadyExists { .. }
+    ));
+    let claim = |now_ms: i64| {
+        Request::unlogged(Op::ClaimOutbox {
+            now_ms,
+            lease_until_ms: now_ms + 30_000,
+            limit: 10,
+        })
+    };
+    let ids = |outcome: Outcome| match outcome {
+        Outcome::Outbox(records) => records
+            .into_iter()
+            .map(|r| (r.id, r.seq))
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    let first = ids(h.store.apply(claim(2_000)).await.unwrap());
+    // e2 waits behind e1 of the same subject.
+    assert_eq!(
+        first.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+        ["e1", "e3"]
+    );
+    // Leased: a second claimer gets nothing until the lease ends.
+    assert!(ids(h.store.apply(claim(3_000)).await.unwrap()).is_empty());
+    let e1 = first[0].1;
+    h.store
+        .apply(Request::unlogged(Op::FinishDelivery {
+            seq: e1,
+            delivered_ms: Some(3_000),
+            next_attempt_ms: 3_000,
+            error: None,
+        }))
+        .await
+        .unwrap();
+    let next = ids(h.store.apply(claim(4_000)).await.unwrap());
+    assert_eq!(
+        next.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+        ["e2"]
+    );
+    // e3's lease ended without a result: it is handed out again.
+    let later = ids(h.store.apply(claim(40_000)).await.unwrap());
+    assert_eq!(
+        later.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+        ["e2", "e3"]
+    );
 }

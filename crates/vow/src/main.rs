@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 mod atomic;
+mod consent_cli;
 mod init;
 mod pii_cli;
 mod policy_cli;
@@ -86,6 +87,12 @@ enum Command {
         long_about = vault_cli::AUDIT_LONG_ABOUT
     )]
     Audit(vault_cli::AuditArgs),
+    #[command(
+        about = "Consent: re-confirmations due, result notices owed, the ledger as proof (CSV/JSON)",
+        long_about = consent_cli::CONSENT_LONG_ABOUT,
+        after_long_help = consent_cli::CONSENT_AFTER_LONG_HELP
+    )]
+    Consent(consent_cli::ConsentArgs),
 }
 
 fn main() -> ExitCode {
@@ -96,6 +103,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => vault_cli::serve(args),
         Command::Keys(args) => vault_cli::keys(args),
         Command::Audit(args) => vault_cli::audit(args),
+        Command::Consent(args) => consent_cli::run(args),
         Command::Scan(args) => pii_cli::run_scan(args),
         Command::Redact(args) => pii_cli::run_redact(args),
     };

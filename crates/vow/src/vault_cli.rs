@@ -407,7 +407,7 @@ fn shell_word(text: &str) -> String {
     }
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -464,6 +464,14 @@ pub struct ServeArgs {
     /// Refuse TLS 1.2: TLS 1.3 only.
     #[arg(long, requires = "tls_cert")]
     pub tls13_only: bool,
+    /// Deliver events (consent changes, re-confirmations due) to this URL: signed POSTs, retried
+    /// until answered 2xx, in order per subject. https, or http to this machine only.
+    #[arg(long, env = "VOW_WEBHOOK_URL", value_name = "URL")]
+    pub webhook_url: Option<String>,
+    /// The environment variable holding the webhook signing secret (at least 16 bytes). Never put
+    /// the secret itself on the command line, where `ps` shows it.
+    #[arg(long, value_name = "NAME", default_value = "VOW_WEBHOOK_SECRET")]
+    pub webhook_secret_env: String,
 }
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -477,6 +485,21 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )
     })?;
     let address = listener.local_addr()?;
+    let webhooks = match &args.webhook_url {
+        Some(url) => {
+            let secret = std::env::var(&args.webhook_secret_env).map_err(|_| {
+                anyhow::anyhow!(
+                    "--webhook-url needs the signing secret in the environment variable {}; nothing was created or changed",
+                    args.webhook_secret_env
+                )
+            })?;
+            Some(
+                vow_server::WebhookConfig::new(url, secret.into_bytes())
+                    .context("--webhook-url; nothing was created or changed")?,
+            )
+        }
+        None => None,
+    };
     let (vault, created) = args.vault.open()?;
     let runtime = runtime()?;
     runtime.block_on(async move {
@@ -537,14 +560,23 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             }),
             _ => None,
         };
-        vow_server::serve(
+        let deliveries = webhooks.map(|config| {
+            println!("delivering events to {}", config.url);
+            tokio::spawn(vow_server::deliver_events(Arc::clone(&vault), config))
+        });
+        let served = vow_server::serve(
             vow_server::AppState::new(Arc::clone(&vault)),
             listener,
             tls,
             vow_server::Limits::default(),
             shutdown,
         )
-        .await?;
+        .await;
+        // A delivery cut short here is leased, not lost: it goes again after the lease.
+        if let Some(task) = deliveries {
+            task.abort();
+        }
+        served?;
         vault.store().clone().close().await;
         Ok(ExitCode::SUCCESS)
     })

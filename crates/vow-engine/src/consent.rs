@@ -1,0 +1,1098 @@
+//! The consent ledger: grants, re-confirmations and withdrawals per subject and purpose — for
+//! advertising per channel, night-time apart — checked against the policy, each one appended with its
+//! evidence, logged, and announced through the outbox in the same transaction. Also children: their
+//! age at collection, and the guardian whose verified consent their data waits for.
+//!
+//! Withdrawing takes exactly what granting takes: the same route, the same fields, the same role.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+use vow_audit::Action;
+use vow_policy::model::{ChildPolicy, LegalBasis, Purpose};
+use vow_store::{ConsentEvent, ConsentState, Op, OutboxRecord, Outcome, Request, GUARDIAN_PURPOSE};
+
+use crate::marketing::{self, korean_date, Verdict};
+use crate::vault::{clip, list, new_id, unexpected, Caller, Vault, VaultError};
+
+/// A reported time may run ahead of vow's clock by this much (clocks drift); further is refused.
+pub const CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
+/// Times before this are refused as mistakes (2000-01-01).
+const EARLIEST_MS: i64 = 946_684_800_000;
+/// How many subjects one store request of a campaign check carries.
+const CAMPAIGN_CHUNK: usize = 2_000;
+/// Longest campaign one call checks.
+pub const MAX_CAMPAIGN: usize = 2_000_000;
+
+/// How and where a consent was collected: the proof an audit asks for. Sealed with the subject's data
+/// key, so it goes with the subject.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    /// How: `web_form`, `app_checkbox`, `paper_form`, `phone_call`, `email_reply`, …
+    pub method: String,
+    /// Where: the page, screen or form (`https://example.com/signup`, `app/settings/marketing`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// The wording the person agreed to, or its version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wording: Option<String>,
+}
+
+impl Evidence {
+    fn validate(&self) -> Result<(), VaultError> {
+        let invalid = |why: &str| VaultError::Invalid {
+            what: "evidence",
+            why: why.to_string(),
+        };
+        let method = self.method.trim();
+        if method.is_empty() || method.len() > 100 || method.chars().any(char::is_control) {
+            return Err(invalid(
+                "method must say how consent was collected (1 to 100 bytes, no control characters)",
+            ));
+        }
+        if let Some(location) = &self.location {
+            if location.len() > 500 || location.chars().any(char::is_control) {
+                return Err(invalid(
+                    "location must be at most 500 bytes without control characters",
+                ));
+            }
+        }
+        if let Some(wording) = &self.wording {
+            if wording.len() > 4000
+                || wording
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\t')
+            {
+                return Err(invalid(
+                    "wording must be at most 4000 bytes without control characters",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A consent given or withdrawn.
+#[derive(Clone, Debug, Default)]
+pub struct ConsentChange {
+    /// A `[[purpose]]` key whose basis is consent.
+    pub purpose: String,
+    /// For the advertising purpose: a channel the policy lists.
+    pub channel: Option<String>,
+    /// For the advertising purpose: consent to messages between 21:00 and 08:00.
+    pub night: bool,
+    pub granted: bool,
+    pub evidence: Evidence,
+    /// When the person gave or withdrew it; now when absent.
+    pub at_ms: Option<i64>,
+    /// Given by the child's legal guardian.
+    pub by_guardian: bool,
+}
+
+/// What was recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConsentRecorded {
+    /// The ledger entry's id (also the idempotency key of its event).
+    pub id: String,
+    /// `grant`, `reconfirm` (a grant of a consent already given restarts its re-confirmation
+    /// clock) or `withdraw`.
+    pub change: &'static str,
+    pub at_ms: i64,
+    /// For advertising: the result must be told to the person by this time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice_due_ms: Option<i64>,
+}
+
+/// One current consent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CurrentConsent {
+    pub purpose: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    pub night: bool,
+    pub granted: bool,
+    /// The last grant or re-confirmation.
+    pub since_ms: i64,
+    pub changed_ms: i64,
+    /// For advertising consents that stand: the last day (Korea time) before re-confirmation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconfirm_by: Option<String>,
+}
+
+/// One change in the ledger, as the API and the audit export show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LedgerEntry {
+    pub id: String,
+    pub seq: i64,
+    pub subject: String,
+    pub purpose: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    pub night: bool,
+    pub change: String,
+    pub at_ms: i64,
+    pub recorded_ms: i64,
+    pub policy_version: String,
+    pub by_guardian: bool,
+    pub recorded_by: String,
+    /// `None` once the subject is erased: the evidence went with their key.
+    pub evidence: Option<Evidence>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice_due_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice_sent_ms: Option<i64>,
+}
+
+/// A subject's consents now, and how they came to be.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SubjectConsents {
+    pub subject: String,
+    /// A child under the policy's age when collected.
+    pub minor: bool,
+    pub current: Vec<CurrentConsent>,
+    pub history: Vec<LedgerEntry>,
+}
+
+/// A consent whose re-confirmation falls due.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DueConsent {
+    pub subject: String,
+    pub purpose: String,
+    pub channel: Option<String>,
+    pub night: bool,
+    pub since_ms: i64,
+    /// The last day (Korea time) the consent stands without re-confirmation.
+    pub reconfirm_by: String,
+    pub overdue: bool,
+}
+
+/// An event for the application, as the API lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AppEvent {
+    pub seq: i64,
+    /// The idempotency key.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    pub created_ms: i64,
+    pub data: serde_json::Value,
+    pub delivered: bool,
+}
+
+impl From<OutboxRecord> for AppEvent {
+    fn from(record: OutboxRecord) -> AppEvent {
+        AppEvent {
+            seq: record.seq,
+            data: serde_json::from_str(&record.body).unwrap_or(serde_json::Value::Null),
+            id: record.id,
+            kind: record.kind,
+            subject: record.subject_id,
+            created_ms: record.created_ms,
+            delivered: record.delivered_ms.is_some(),
+        }
+    }
+}
+
+/// How old a person is said to be when their data is collected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgeEvidence {
+    BirthDate(Date),
+    /// Full years, as the person or the service attests.
+    Age(u8),
+}
+
+const EVIDENCE_CATEGORY: &str = "consent.evidence";
+
+impl Vault {
+    fn require_consent_grant(&self, caller: &Caller, what: &str) -> Result<(), VaultError> {
+        if self.grants(caller)?.may_handle_consents() {
+            Ok(())
+        } else {
+            Err(Self::forbidden(caller, what))
+        }
+    }
+
+    fn consent_purposes(&self) -> String {
+        list(
+            self.policy
+                .purposes
+                .iter()
+                .filter(|p| p.basis == LegalBasis::Consent)
+                .map(|p| p.key.as_str()),
+        )
+    }
+
+    /// The purpose, if the policy declares it and it rests on consent.
+    fn consent_purpose(&self, purpose: &str) -> Result<&Purpose, VaultError> {
+        let refuse = |why| VaultError::NotAConsentPurpose {
+            purpose: clip(purpose),
+            why,
+            allowed: self.consent_purposes(),
+        };
+        let declared = self
+            .policy
+            .purposes
+            .iter()
+            .find(|p| p.key == purpose)
+            .ok_or_else(|| refuse("is not declared in the policy"))?;
+        if declared.basis != LegalBasis::Consent {
+            return Err(refuse("does not rest on consent (its basis is another)"));
+        }
+        Ok(declared)
+    }
+
+    fn advertising_purpose(&self) -> Option<&str> {
+        self.policy
+            .advertising
+            .as_ref()
+            .filter(|ad| ad.sends)
+            .and_then(|ad| ad.purpose.as_deref())
+    }
+
+    fn advertising_channels(&self) -> String {
+        list(
+            self.policy
+                .advertising
+                .iter()
+                .flat_map(|ad| ad.channels.iter())
+                .map(|c| marketing::channel_name(*c)),
+        )
+    }
+
+    /// A reported time: not in the future beyond clock skew, not absurdly old.
+    fn reported_time(&self, at_ms: Option<i64>) -> Result<i64, VaultError> {
+        let now = self.clock.now_ms();
+        let at = at_ms.unwrap_or(now);
+        if at > now.saturating_add(CLOCK_SKEW_MS) {
+            return Err(VaultError::Invalid {
+                what: "at",
+                why: "is in the future, more than 5 minutes ahead of the server's clock".into(),
+            });
+        }
+        if at < EARLIEST_MS {
+            return Err(VaultError::Invalid {
+                what: "at",
+                why: "is before the year 2000".into(),
+            });
+        }
+        Ok(at)
+    }
+
+    async fn states_of(
+        &self,
+        subject_id: &str,
+        history: bool,
+    ) -> Result<(Vec<ConsentState>, Vec<ConsentEvent>), VaultError> {
+        match self
+            .store
+            .apply(Request::unlogged(Op::Consents {
+                subject_id: subject_id.to_string(),
+                history,
+            }))
+            .await?
+        {
+            Outcome::Consents { states, history } => Ok((states, history)),
+            Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Records a consent given, re-confirmed or withdrawn.
+    pub async fn record_consent(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+        change: ConsentChange,
+    ) -> Result<ConsentRecorded, VaultError> {
+        self.require_consent_grant(caller, "record consents")?;
+        let purpose = self.consent_purpose(&change.purpose)?.key.clone();
+        let advertising = self.advertising_purpose() == Some(purpose.as_str());
+        let channel = match (&change.channel, advertising) {
+            (Some(name), true) => {
+                let listed = marketing::channel(name).filter(|c| {
+                    self.policy
+                        .advertising
+                        .as_ref()
+                        .is_some_and(|ad| ad.channels.contains(c))
+                });
+                match listed {
+                    Some(channel) => marketing::channel_name(channel).to_string(),
+                    None => {
+                        return Err(VaultError::UnknownChannel {
+                            channel: clip(name),
+                            why: "is not one the policy sends advertising through",
+                            allowed: self.advertising_channels(),
+                        })
+                    }
+                }
+            }
+            (None, true) => {
+                return Err(VaultError::UnknownChannel {
+                    channel: String::new(),
+                    why: "is missing: advertising consent is given per channel",
+                    allowed: self.advertising_channels(),
+                })
+            }
+            (Some(name), false) => {
+                return Err(VaultError::UnknownChannel {
+                    channel: clip(name),
+                    why: "applies only to the advertising purpose",
+                    allowed: self.advertising_channels(),
+                })
+            }
+            (None, false) => String::new(),
+        };
+        if change.night {
+            let night_allowed = advertising
+                && self
+                    .policy
+                    .advertising
+                    .as_ref()
+                    .is_some_and(|ad| ad.night_time);
+            if !night_allowed && change.granted {
+                return Err(VaultError::Invalid {
+                    what: "night",
+                    why: "the policy sends no advertising between 21:00 and 08:00 ([advertising] night_time), so there is no night-time consent to give".into(),
+                });
+            }
+        }
+        self.record(caller, subject_id, purpose, channel, change, advertising)
+            .await
+    }
+
+    /// Records a legal guardian's consent for a child, verified by one of the methods the policy
+    /// names (시행령 제17조의2), or its withdrawal.
+    pub async fn record_guardian_consent(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+        granted: bool,
+        evidence: Evidence,
+        at_ms: Option<i64>,
+    ) -> Result<ConsentRecorded, VaultError> {
+        self.require_consent_grant(caller, "record consents")?;
+        let methods: Vec<&str> = self
+            .policy
+            .children
+            .iter()
+            .filter(|c| c.policy == ChildPolicy::GuardianConsent)
+            .flat_map(|c| c.methods.iter().map(|m| m.as_str()))
+            .collect();
+        if !methods.contains(&evidence.method.as_str()) {
+            return Err(VaultError::UnknownMethod {
+                what: "guardian verification method",
+                method: clip(&evidence.method),
+                allowed: list(methods.into_iter()),
+            });
+        }
+        let change = ConsentChange {
+            purpose: GUARDIAN_PURPOSE.to_string(),
+            channel: None,
+            night: false,
+            granted,
+            evidence,
+            at_ms,
+            by_guardian: true,
+        };
+        self.record(
+            caller,
+            subject_id,
+            GUARDIAN_PURPOSE.to_string(),
+            String::new(),
+            change,
+            false,
+        )
+        .await
+    }
+
+    async fn record(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+        purpose: String,
+        channel: String,
+        change: ConsentChange,
+        advertising: bool,
+    ) -> Result<ConsentRecorded, VaultError> {
+        change.evidence.validate()?;
+        let at_ms = self.reported_time(change.at_ms)?;
+        let subject = self.subject(subject_id).await?;
+        let guardian = purpose == GUARDIAN_PURPOSE;
+        if guardian && !subject.minor {
+            return Err(VaultError::Invalid {
+                what: "subject",
+                why: "is not a child under the policy's age: no guardian's consent applies".into(),
+            });
+        }
+        let (states, _) = self.states_of(subject_id, false).await?;
+        if !guardian && subject.minor {
+            // A child's own consent is not valid: their guardian's is, once verified.
+            let verified = states
+                .iter()
+                .any(|s| s.purpose == GUARDIAN_PURPOSE && s.granted);
+            if !change.by_guardian || !verified {
+                return Err(VaultError::GuardianConsentMissing {
+                    age: self.policy.children.as_ref().map_or(14, |c| c.age),
+                });
+            }
+        }
+        if change.by_guardian && !subject.minor {
+            return Err(VaultError::Invalid {
+                what: "by",
+                why: "a guardian acts only for a child under the policy's age".into(),
+            });
+        }
+        let data_key = self.data_key(&subject.wrapped_key, subject_id)?;
+        let evidence_json =
+            serde_json::to_vec(&change.evidence).map_err(|e| VaultError::Invalid {
+                what: "evidence",
+                why: e.to_string(),
+            })?;
+        let sealed = data_key.seal(
+            &evidence_json,
+            &vow_crypto::Binding {
+                subject_id,
+                category: EVIDENCE_CATEGORY,
+            },
+        )?;
+        let mut states = states;
+        // A change races with another writer only if that writer changed the same consent between
+        // our read and our write; the store then refuses and we decide again on the new state.
+        for _ in 0..3 {
+            let current = states
+                .iter()
+                .find(|s| s.purpose == purpose && s.channel == channel && s.night == change.night)
+                .map(|s| s.granted);
+            let kind = match (change.granted, current) {
+                (true, Some(true)) => "reconfirm",
+                (true, _) => "grant",
+                (false, Some(true)) => "withdraw",
+                (false, _) => {
+                    return Err(VaultError::NothingToWithdraw {
+                        purpose: describe(&purpose, &channel, change.night),
+                    })
+                }
+            };
+            let notice_due_ms = (advertising && kind != "reconfirm")
+                .then(|| at_ms + marketing::days_ms(marketing::NOTICE_DAYS));
+            let id = new_id("con");
+            let event = ConsentEvent {
+                seq: 0,
+                id: id.clone(),
+                subject_id: subject_id.to_string(),
+                purpose: purpose.clone(),
+                channel: channel.clone(),
+                night: change.night,
+                change: kind.to_string(),
+                at_ms,
+                recorded_ms: self.clock.now_ms(),
+                policy_version: self.policy.policy.version.clone(),
+                by_guardian: change.by_guardian,
+                evidence: sealed.clone(),
+                key_id: caller.key_id.clone(),
+                notice_due_ms,
+                notice_sent_ms: None,
+            };
+            let body = serde_json::json!({
+                "consent": id,
+                "subject": subject_id,
+                "purpose": purpose,
+                "channel": (!channel.is_empty()).then_some(&channel),
+                "night": change.night,
+                "change": kind,
+                "at_ms": at_ms,
+                "policy_version": self.policy.policy.version,
+                "by_guardian": change.by_guardian,
+            });
+            let outbox = OutboxRecord {
+                seq: 0,
+                id: format!("evt_{}", id.trim_start_matches("con_")),
+                subject_id: Some(subject_id.to_string()),
+                kind: format!(
+                    "consent.{}",
+                    match kind {
+                        "withdraw" => "withdrawn",
+                        "reconfirm" => "reconfirmed",
+                        _ => "granted",
+                    }
+                ),
+                body: body.to_string(),
+                created_ms: self.clock.now_ms(),
+                attempts: 0,
+                delivered_ms: None,
+            };
+            let action = if kind == "withdraw" {
+                Action::ConsentWithdraw
+            } else {
+                Action::ConsentGrant
+            };
+            let what = describe(&purpose, &channel, change.night);
+            let entry = self.entry(caller, action, Some(subject_id), &[what.as_str()]);
+            match self
+                .store
+                .apply(Request::logged(
+                    Op::RecordConsent {
+                        event: Box::new(event),
+                        expected: current,
+                        outbox: Box::new(outbox),
+                    },
+                    entry,
+                ))
+                .await?
+            {
+                Outcome::Done => {
+                    return Ok(ConsentRecorded {
+                        id,
+                        change: kind,
+                        at_ms,
+                        notice_due_ms,
+                    })
+                }
+                Outcome::Stale => states = self.states_of(subject_id, false).await?.0,
+                Outcome::NotFound => return Err(VaultError::NoSubject(clip(subject_id))),
+                other => return Err(unexpected(other)),
+            }
+        }
+        Err(VaultError::Store(vow_store::StoreError::RolledBack(
+            "the consent kept changing under concurrent writers; try again".into(),
+        )))
+    }
+
+    /// A subject's consents: where they stand and every change, with its evidence.
+    pub async fn consents(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+    ) -> Result<SubjectConsents, VaultError> {
+        self.require_consent_grant(caller, "read consents")?;
+        let subject = self.subject(subject_id).await?;
+        let (states, history) = self.states_of(subject_id, true).await?;
+        let data_key = self.data_key(&subject.wrapped_key, subject_id)?;
+        let months = self
+            .policy
+            .advertising
+            .as_ref()
+            .map_or(24, |ad| ad.reconfirm_months);
+        let current = states
+            .into_iter()
+            .map(|s| CurrentConsent {
+                reconfirm_by: (s.granted && !s.channel.is_empty())
+                    .then(|| marketing::reconfirm_by(korean_date(s.since_ms), months).to_string()),
+                channel: (!s.channel.is_empty()).then_some(s.channel),
+                purpose: s.purpose,
+                night: s.night,
+                granted: s.granted,
+                since_ms: s.since_ms,
+                changed_ms: s.changed_ms,
+            })
+            .collect();
+        let history = history
+            .into_iter()
+            .map(|e| self.ledger_entry(e, Some(&data_key)))
+            .collect();
+        Ok(SubjectConsents {
+            subject: subject.id,
+            minor: subject.minor,
+            current,
+            history,
+        })
+    }
+
+    fn ledger_entry(&self, e: ConsentEvent, key: Option<&vow_crypto::DataKey>) -> LedgerEntry {
+        let evidence = key
+            .and_then(|key| {
+                key.open(
+                    &e.evidence,
+                    &vow_crypto::Binding {
+                        subject_id: &e.subject_id,
+                        category: EVIDENCE_CATEGORY,
+                    },
+                )
+                .ok()
+            })
+            .and_then(|plain| serde_json::from_slice(&plain).ok());
+        LedgerEntry {
+            id: e.id,
+            seq: e.seq,
+            subject: e.subject_id,
+            purpose: e.purpose,
+            channel: (!e.channel.is_empty()).then_some(e.channel),
+            night: e.night,
+            change: e.change,
+            at_ms: e.at_ms,
+            recorded_ms: e.recorded_ms,
+            policy_version: e.policy_version,
+            by_guardian: e.by_guardian,
+            recorded_by: e.key_id,
+            evidence,
+            notice_due_ms: e.notice_due_ms,
+            notice_sent_ms: e.notice_sent_ms,
+        }
+    }
+
+    /// The whole ledger in order, for an audit: every change with its evidence (absent for erased
+    /// subjects). Only a role that handles consents, or the operator.
+    pub async fn consent_ledger(
+        &self,
+        caller: &Caller,
+        subject_id: Option<&str>,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<LedgerEntry>, VaultError> {
+        if !caller_is_operator(caller) {
+            self.require_consent_grant(caller, "read the consent ledger")?;
+        }
+        let events = match self
+            .store
+            .apply(Request::unlogged(Op::ConsentLedger {
+                subject_id: subject_id.map(str::to_string),
+                after_seq,
+                limit,
+            }))
+            .await?
+        {
+            Outcome::ConsentEvents(events) => events,
+            other => return Err(unexpected(other)),
+        };
+        let mut entries = Vec::with_capacity(events.len());
+        for event in events {
+            let key = match self.subject(&event.subject_id).await {
+                Ok(subject) => Some(self.data_key(&subject.wrapped_key, &event.subject_id)?),
+                Err(VaultError::NoSubject(_)) => None,
+                Err(error) => return Err(error),
+            };
+            entries.push(self.ledger_entry(event, key.as_deref()));
+        }
+        Ok(entries)
+    }
+
+    /// Refuses processing for a purpose that rests on consent the subject has not given, or has
+    /// withdrawn. Called by reads and exports that state a purpose.
+    pub(crate) async fn check_purpose(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+    ) -> Result<(), VaultError> {
+        let Some(purpose) = caller.purpose.as_deref() else {
+            return Ok(());
+        };
+        let declared = self
+            .policy
+            .purposes
+            .iter()
+            .find(|p| p.key == purpose)
+            .ok_or_else(|| VaultError::NotAConsentPurpose {
+                purpose: clip(purpose),
+                why: "is not declared in the policy",
+                allowed: list(self.policy.purposes.iter().map(|p| p.key.as_str())),
+            })?;
+        if declared.basis != LegalBasis::Consent {
+            return Ok(());
+        }
+        let (states, _) = self.states_of(subject_id, false).await?;
+        let mine: Vec<&ConsentState> = states.iter().filter(|s| s.purpose == purpose).collect();
+        if mine.iter().any(|s| s.granted) {
+            return Ok(());
+        }
+        Err(VaultError::NoConsent {
+            purpose: purpose.to_string(),
+            state: if mine.is_empty() {
+                "has not given"
+            } else {
+                "has withdrawn"
+            },
+        })
+    }
+
+    /// The advertising gate for one subject.
+    pub async fn marketing_check(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+        channel: &str,
+        at_ms: Option<i64>,
+    ) -> Result<Verdict, VaultError> {
+        let mut verdicts = self
+            .marketing_campaign(caller, &[subject_id.to_string()], channel, at_ms)
+            .await?;
+        verdicts
+            .pop()
+            .map(|(_, verdict)| verdict)
+            .ok_or_else(|| unexpected(Outcome::NotFound))
+    }
+
+    /// The advertising gate for a whole campaign, in the order given.
+    pub async fn marketing_campaign(
+        &self,
+        caller: &Caller,
+        subject_ids: &[String],
+        channel: &str,
+        at_ms: Option<i64>,
+    ) -> Result<Vec<(String, Verdict)>, VaultError> {
+        self.require_consent_grant(caller, "check advertising")?;
+        if subject_ids.len() > MAX_CAMPAIGN {
+            return Err(VaultError::Invalid {
+                what: "subjects",
+                why: format!("more than {MAX_CAMPAIGN} in one call; split the campaign"),
+            });
+        }
+        let at_ms = match at_ms {
+            Some(at) if at < EARLIEST_MS => {
+                return Err(VaultError::Invalid {
+                    what: "at",
+                    why: "is before the year 2000".into(),
+                })
+            }
+            Some(at) => at,
+            None => self.clock.now_ms(),
+        };
+        let Some(parsed) = marketing::channel(channel) else {
+            return Err(VaultError::UnknownChannel {
+                channel: clip(channel),
+                why: "is not a channel vow knows (email, sms, push, phone, kakao)",
+                allowed: self.advertising_channels(),
+            });
+        };
+        let advertising = self.policy.advertising.as_ref();
+        let purpose = self.advertising_purpose().unwrap_or_default().to_string();
+        // Rules that refuse whatever the subject did need no store.
+        let blanket = marketing::judge(advertising, parsed, Some(&[]), at_ms);
+        if matches!(
+            blanket.rule,
+            marketing::Rule::NoAdvertising | marketing::Rule::ChannelNotInPolicy
+        ) {
+            return Ok(subject_ids
+                .iter()
+                .map(|id| (id.clone(), blanket.clone()))
+                .collect());
+        }
+        let mut verdicts = Vec::with_capacity(subject_ids.len());
+        for chunk in subject_ids.chunks(CAMPAIGN_CHUNK) {
+            let found = match self
+                .store
+                .apply(Request::unlogged(Op::CampaignStates {
+                    subject_ids: chunk.to_vec(),
+                    purpose: purpose.clone(),
+                    channel: marketing::channel_name(parsed).to_string(),
+                }))
+                .await?
+            {
+                Outcome::CampaignStates(found) => found,
+                other => return Err(unexpected(other)),
+            };
+            let by_id: std::collections::HashMap<&str, &[ConsentState]> = found
+                .iter()
+                .map(|(id, states)| (id.as_str(), states.as_slice()))
+                .collect();
+            for id in chunk {
+                let states = by_id.get(id.as_str()).copied();
+                verdicts.push((
+                    id.clone(),
+                    marketing::judge(advertising, parsed, states, at_ms),
+                ));
+            }
+        }
+        Ok(verdicts)
+    }
+
+    /// Advertising consents whose re-confirmation is due within `within_days` (and those overdue).
+    pub async fn consents_due(
+        &self,
+        caller: &Caller,
+        within_days: u32,
+        limit: usize,
+    ) -> Result<Vec<DueConsent>, VaultError> {
+        if !caller_is_operator(caller) {
+            self.require_consent_grant(caller, "list consents due")?;
+        }
+        let Some(purpose) = self.advertising_purpose().map(str::to_string) else {
+            return Ok(Vec::new());
+        };
+        let months = self
+            .policy
+            .advertising
+            .as_ref()
+            .map_or(24, |ad| ad.reconfirm_months);
+        let today = korean_date(self.clock.now_ms());
+        let horizon = today
+            .checked_add(time::Duration::days(i64::from(within_days)))
+            .unwrap_or(Date::MAX);
+        // A consent falls due at least `months × 28` days after it was given: a bound the store can
+        // filter by; the calendar decides exactly below. Sorted by age, so the cut is exact.
+        let bound = (horizon
+            .midnight()
+            .assume_offset(marketing::KST)
+            .unix_timestamp()
+            + 2 * 86_400)
+            .saturating_mul(1000)
+            .saturating_sub(marketing::days_ms(i64::from(months) * 28));
+        let states = match self
+            .store
+            .apply(Request::unlogged(Op::ConsentsDue {
+                purpose: purpose.clone(),
+                since_before_ms: bound,
+                limit,
+            }))
+            .await?
+        {
+            Outcome::ConsentStates(states) => states,
+            other => return Err(unexpected(other)),
+        };
+        Ok(states
+            .into_iter()
+            .filter_map(|s| {
+                let by = marketing::reconfirm_by(korean_date(s.since_ms), months);
+                (by <= horizon).then(|| DueConsent {
+                    subject: s.subject_id,
+                    purpose: s.purpose,
+                    channel: (!s.channel.is_empty()).then_some(s.channel),
+                    night: s.night,
+                    since_ms: s.since_ms,
+                    reconfirm_by: by.to_string(),
+                    overdue: by < today,
+                })
+            })
+            .collect())
+    }
+
+    /// Consent changes whose result notice (14 days, 시행령 제62조의2) is still owed.
+    pub async fn owed_notices(
+        &self,
+        caller: &Caller,
+        limit: usize,
+    ) -> Result<Vec<LedgerEntry>, VaultError> {
+        if !caller_is_operator(caller) {
+            self.require_consent_grant(caller, "list owed notices")?;
+        }
+        match self
+            .store
+            .apply(Request::unlogged(Op::OwedNotices { limit }))
+            .await?
+        {
+            // The evidence stays sealed here: the list is for sending notices, not for proof.
+            Outcome::ConsentEvents(events) => Ok(events
+                .into_iter()
+                .map(|e| self.ledger_entry(e, None))
+                .collect()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Records that the result notice of a consent change was sent.
+    pub async fn mark_notice_sent(
+        &self,
+        caller: &Caller,
+        consent_id: &str,
+        at_ms: Option<i64>,
+    ) -> Result<(), VaultError> {
+        if !caller_is_operator(caller) {
+            self.require_consent_grant(caller, "mark notices sent")?;
+        }
+        let at_ms = self.reported_time(at_ms)?;
+        match self
+            .store
+            .apply(Request::unlogged(Op::MarkNoticeSent {
+                event_id: consent_id.to_string(),
+                at_ms,
+                key_id: caller.key_id.clone(),
+            }))
+            .await?
+        {
+            Outcome::Done => Ok(()),
+            Outcome::AlreadyExists { .. } => Err(VaultError::Invalid {
+                what: "notice",
+                why: "was already marked sent".into(),
+            }),
+            Outcome::NotFound => Err(VaultError::Invalid {
+                what: "consent id",
+                why: "names no advertising consent change that owes a notice".into(),
+            }),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Puts a `consent.reconfirmation_due` event in the outbox for every advertising consent due
+    /// within `within_days`, once per consent and clock start (the event id says which), however
+    /// often and by however many servers this runs. Returns how many were new.
+    pub async fn announce_due_reconfirmations(&self, within_days: u32) -> Result<u64, VaultError> {
+        let due = self
+            .consents_due(&Caller::operator(None), within_days, 100_000)
+            .await?;
+        let mut added = 0;
+        for consent in due {
+            let id = format!(
+                "due_{}_{}_{}_{}_{}",
+                consent.subject,
+                consent.purpose,
+                consent.channel.as_deref().unwrap_or(""),
+                u8::from(consent.night),
+                consent.since_ms
+            );
+            let record = OutboxRecord {
+                seq: 0,
+                id,
+                subject_id: Some(consent.subject.clone()),
+                kind: "consent.reconfirmation_due".into(),
+                body: serde_json::to_string(&consent).unwrap_or_default(),
+                created_ms: self.clock.now_ms(),
+                attempts: 0,
+                delivered_ms: None,
+            };
+            if self
+                .store
+                .apply(Request::unlogged(Op::Enqueue(record)))
+                .await?
+                == Outcome::Created
+            {
+                added += 1;
+            }
+        }
+        Ok(added)
+    }
+
+    /// Events for the application, in order after `after_seq` (for those who poll).
+    pub async fn events(
+        &self,
+        caller: &Caller,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<AppEvent>, VaultError> {
+        self.require_consent_grant(caller, "read events")?;
+        match self
+            .store
+            .apply(Request::unlogged(Op::OutboxPage {
+                after_seq,
+                limit: limit.min(1000),
+            }))
+            .await?
+        {
+            Outcome::Outbox(records) => Ok(records.into_iter().map(AppEvent::from).collect()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Takes events to deliver (each subject's oldest undelivered one) until `lease_ms` from now.
+    pub async fn claim_events(
+        &self,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxRecord>, VaultError> {
+        let now_ms = self.clock.now_ms();
+        match self
+            .store
+            .apply(Request::unlogged(Op::ClaimOutbox {
+                now_ms,
+                lease_until_ms: now_ms + lease_ms,
+                limit,
+            }))
+            .await?
+        {
+            Outcome::Outbox(records) => Ok(records),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Records an event delivered, or failed and to be retried after `retry_in_ms`.
+    pub async fn finish_event(
+        &self,
+        seq: i64,
+        delivered: bool,
+        retry_in_ms: i64,
+        error: Option<String>,
+    ) -> Result<(), VaultError> {
+        let now_ms = self.clock.now_ms();
+        self.store
+            .apply(Request::unlogged(Op::FinishDelivery {
+                seq,
+                delivered_ms: delivered.then_some(now_ms),
+                next_attempt_ms: now_ms + retry_in_ms,
+                error,
+            }))
+            .await?;
+        Ok(())
+    }
+
+    /// Whether a person of this age, at collection, is a child the policy refuses or whose data
+    /// waits for a guardian (`Ok(true)`), or an adult (`Ok(false)`).
+    pub(crate) fn is_minor(
+        &self,
+        kind: &str,
+        age: Option<AgeEvidence>,
+    ) -> Result<bool, VaultError> {
+        let declared_child = self
+            .policy
+            .subjects
+            .iter()
+            .any(|s| s.key == kind && s.child);
+        let today = korean_date(self.clock.now_ms());
+        let years = match age {
+            None => None,
+            Some(AgeEvidence::Age(years)) => Some(u32::from(years)),
+            Some(AgeEvidence::BirthDate(born)) => {
+                if born > today || born.year() < today.year() - 150 {
+                    return Err(VaultError::Invalid {
+                        what: "birth_date",
+                        why: "is in the future or more than 150 years ago".into(),
+                    });
+                }
+                Some(full_years(born, today))
+            }
+        };
+        let Some(children) = &self.policy.children else {
+            return Ok(declared_child);
+        };
+        let child = declared_child || years.is_some_and(|y| y < u32::from(children.age));
+        if !child {
+            return Ok(false);
+        }
+        let statement = children
+            .statement
+            .as_ref()
+            .and_then(|t| t.en.clone().or_else(|| t.ko.clone()));
+        match children.policy {
+            ChildPolicy::Refuse => Err(VaultError::ChildRefused {
+                rule: format!(
+                    "[children] policy = \"refuse\": no data of children under {} is collected{}",
+                    children.age,
+                    statement.map(|s| format!(" ({})", clip(&s))).unwrap_or_default()
+                ),
+            }),
+            ChildPolicy::GuardianConsent if children.methods.is_empty() => {
+                Err(VaultError::ChildRefused {
+                    rule: format!(
+                        "children under {} need a guardian's verified consent, and the policy names no way to verify it ([children] methods)",
+                        children.age
+                    ),
+                })
+            }
+            ChildPolicy::GuardianConsent => Ok(true),
+        }
+    }
+}
+
+/// Age in full years (만 나이) on `today`.
+pub fn full_years(born: Date, today: Date) -> u32 {
+    let mut years = today.year() - born.year();
+    if (today.month(), today.day()) < (born.month(), born.day()) {
+        years -= 1;
+    }
+    u32::try_from(years).unwrap_or(0)
+}
+
+fn describe(purpose: &str, channel: &str, night: bool) -> String {
+    let mut what = purpose.to_string();
+    if !channel.is_empty() {
+        what.push('/');
+        what.push_str(channel);
+    }
+    if night {
+        what.push_str("/night");
+    }
+    what
+}
+
+fn caller_is_operator(caller: &Caller) -> bool {
+    caller.is_operator()
+}
