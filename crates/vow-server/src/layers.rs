@@ -12,6 +12,12 @@ use crate::error::ApiError;
 
 /// Answers 408 in JSON when the route takes longer than the deadline (a slow body, a stalled store).
 pub async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    // A campaign check carries up to two million recipients in one body: it may take longer.
+    let limit = if request.uri().path() == crate::CAMPAIGN_PATH {
+        limit * 6
+    } else {
+        limit
+    };
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::new(

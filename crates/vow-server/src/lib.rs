@@ -135,6 +135,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
+/// The advertising gate's route; its campaign form gets the larger body limit and timeout.
+pub const CAMPAIGN_PATH: &str = "/v1/marketing/check";
+
 /// The largest campaign body accepted by `POST /v1/marketing/check` (two million ids of about 40
 /// bytes each in JSON).
 pub const CAMPAIGN_BODY_BYTES: usize = 96 * 1024 * 1024;
@@ -191,7 +194,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         )
         .route("/v1/subjects/{id}/guardian", post(consents::guardian))
         .route(
-            "/v1/marketing/check",
+            CAMPAIGN_PATH,
             // A campaign's recipients come in one body: up to two million ids.
             post(consents::marketing_check).layer(DefaultBodyLimit::max(CAMPAIGN_BODY_BYTES)),
         )

@@ -2,7 +2,7 @@
 //! order per subject, at least once — the receiver deduplicates by the event id (its idempotency
 //! key), so each event takes effect exactly once.
 //!
-//! A delivery is a `POST` of `{"id", "type", "subject", "created_ms", "data"}` with
+//! A delivery is a `POST` of `{"id", "seq", "type", "subject", "created_ms", "data"}` with
 //!
 //! ```text
 //! vow-event-id:  evt_…            the idempotency key
@@ -29,6 +29,8 @@ pub struct WebhookConfig {
     pub timeout: Duration,
     /// How often to look for new events when there were none.
     pub poll: Duration,
+    /// The first retry's delay; each later one doubles it, up to 10 minutes.
+    pub retry_base: Duration,
 }
 
 impl std::fmt::Debug for WebhookConfig {
@@ -82,6 +84,7 @@ impl WebhookConfig {
             secret: Arc::new(vow_crypto::Zeroizing::new(secret)),
             timeout: Duration::from_secs(10),
             poll: Duration::from_millis(250),
+            retry_base: Duration::from_secs(1),
         })
     }
 }
@@ -142,7 +145,8 @@ pub async fn deliver_events(vault: Arc<Vault>, config: WebhookConfig) -> Result<
                 let (delivered, retry_in_ms, error) = match outcome {
                     Ok(()) => (true, 0, None),
                     Err(why) => {
-                        let backoff = 1_000_i64
+                        let base = i64::try_from(config.retry_base.as_millis()).unwrap_or(1_000);
+                        let backoff = base
                             .saturating_mul(1 << event.attempts.clamp(0, 20))
                             .min(MAX_BACKOFF_MS);
                         tracing::warn!(event = %event.id, attempts = event.attempts + 1, error = %why, "webhook delivery failed; will retry");
@@ -170,6 +174,7 @@ async fn deliver(
         serde_json::from_str(&event.body).unwrap_or(serde_json::Value::Null);
     let body = serde_json::to_vec(&serde_json::json!({
         "id": event.id,
+        "seq": event.seq,
         "type": event.kind,
         "subject": event.subject_id,
         "created_ms": event.created_ms,
