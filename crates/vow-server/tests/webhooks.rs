@@ -194,8 +194,11 @@ async fn every_event_arrives_once_in_order_through_failures_and_a_restart(locati
     delivering.abort();
     let _ = delivering.await;
 
-    let received = shared.lock().unwrap();
-    assert_eq!(received.bad_signatures, 0);
+    let (bad_signatures, accepted_list) = {
+        let received = shared.lock().unwrap();
+        (received.bad_signatures, received.accepted.clone())
+    };
+    assert_eq!(bad_signatures, 0);
     let events = vault.events(&service, 0, 100).await.unwrap();
     assert_eq!(events.len(), 11);
     assert!(events.iter().all(|e| e.delivered));
@@ -210,7 +213,7 @@ async fn every_event_arrives_once_in_order_through_failures_and_a_restart(locati
         "every event, and nothing else, accepted once"
     );
     let mut per_subject: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    for (subject, seq, _) in &received.accepted {
+    for (subject, seq, _) in &accepted_list {
         per_subject.entry(subject).or_default().push(*seq);
     }
     for (subject, seqs) in per_subject {
@@ -219,7 +222,6 @@ async fn every_event_arrives_once_in_order_through_failures_and_a_restart(locati
             "{subject}: out of order {seqs:?}"
         );
     }
-    drop(received);
     receiver_task.abort();
     vault.store().clone().close().await;
 }
