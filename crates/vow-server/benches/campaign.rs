@@ -37,7 +37,7 @@ async fn load(store: &Store, recipients: usize) -> Vec<String> {
         .map(|n| format!("sub_bench{n:010}"))
         .collect();
     let started = Instant::now();
-    for chunk in ids.chunks(2_000) {
+    for (c, chunk) in ids.chunks(2_000).enumerate() {
         let creates = chunk.iter().map(|id| {
             store.apply(Request::unlogged(Op::CreateSubject(SubjectRecord {
                 id: id.clone(),
@@ -54,6 +54,7 @@ async fn load(store: &Store, recipients: usize) -> Vec<String> {
         let consents = chunk
             .iter()
             .enumerate()
+            .map(|(n, id)| (c * 2_000 + n, id))
             .filter(|(n, _)| n % 3 != 0)
             .map(|(n, id)| {
                 let event = ConsentEvent {
@@ -143,7 +144,15 @@ fn run(label: &str, location: Location, dir: &Path) {
         .unwrap();
     client_runtime.block_on(async {
         let http = reqwest::Client::new();
-        let body = serde_json::to_vec(&serde_json::json!({"subjects": ids, "channel": "email"})).unwrap();
+        // Noon tomorrow in Seoul: a daytime send, so the gate decides on consent alone.
+        let noon = (time::OffsetDateTime::now_utc().to_offset(vow_engine::marketing::KST).date()
+            + time::Duration::days(1))
+        .with_hms(12, 0, 0)
+        .unwrap()
+        .assume_offset(vow_engine::marketing::KST)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+        let body = serde_json::to_vec(&serde_json::json!({"subjects": ids, "channel": "email", "at": noon})).unwrap();
         let started = Instant::now();
         let response = http
             .post(format!("{base}/v1/marketing/check"))
@@ -157,6 +166,7 @@ fn run(label: &str, location: Location, dir: &Path) {
         let answer: serde_json::Value = response.json().await.unwrap();
         let elapsed = started.elapsed();
         assert!(status.is_success(), "{status}: {answer}");
+        assert_eq!(answer["allowed"], recipients / 3, "a third consented and kept it");
         println!(
             "{label}: campaign of {recipients} recipients ({:.1} MB body) checked over HTTP in {:.2} s ({} allowed, {} refused)",
             body.len() as f64 / 1e6,
@@ -166,7 +176,8 @@ fn run(label: &str, location: Location, dir: &Path) {
         );
         let deadline = Instant::now() + Duration::from_secs(seconds);
         let workers = (0..16).map(|w| {
-            let (http, base, key, ids) = (http.clone(), base.clone(), key.clone(), &ids);
+            let (http, base, key, ids, noon) =
+                (http.clone(), base.clone(), key.clone(), &ids, noon.clone());
             async move {
                 let mut done = 0u64;
                 let mut n = w * 7919;
@@ -176,7 +187,7 @@ fn run(label: &str, location: Location, dir: &Path) {
                     let response = http
                         .post(format!("{base}/v1/marketing/check"))
                         .bearer_auth(&key)
-                        .json(&serde_json::json!({"subject": subject, "channel": "email"}))
+                        .json(&serde_json::json!({"subject": subject, "channel": "email", "at": noon}))
                         .send()
                         .await
                         .unwrap();

@@ -203,11 +203,7 @@ async fn every_event_arrives_once_in_order_through_failures_and_a_restart(locati
     assert_eq!(events.len(), 11);
     assert!(events.iter().all(|e| e.delivered));
     let ids: HashSet<&str> = events.iter().map(|e| e.id.as_str()).collect();
-    let accepted: HashSet<&str> = received
-        .accepted
-        .iter()
-        .map(|(_, _, id)| id.as_str())
-        .collect();
+    let accepted: HashSet<&str> = accepted_list.iter().map(|(_, _, id)| id.as_str()).collect();
     assert_eq!(
         ids, accepted,
         "every event, and nothing else, accepted once"
