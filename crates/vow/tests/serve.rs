@@ -1131,3 +1131,134 @@ fn an_unreachable_witness_is_logged_and_the_vault_keeps_serving_and_checkpointin
     let (code, report) = verify_json(&data, &[]);
     assert_eq!(code, Some(0), "{report}");
 }
+
+#[test]
+fn consent_lists_and_the_proof_export_read_what_the_server_recorded() {
+    let (_dir, data) = data_dir();
+    let server = serve(&data);
+    let service = new_key(&data, "service");
+    let subject = |external: &str| {
+        let (status, body) = server.call(
+            "POST",
+            "/v1/subjects",
+            &service,
+            Some(&format!(
+                r#"{{"external_id": "{external}", "kind": "member"}}"#
+            )),
+        );
+        assert_eq!(status, 201, "{body}");
+        id_of(&body)
+    };
+    let (leaver, stayer) = (subject("leaver"), subject("stayer"));
+    // Evidence a hostile form could carry: a spreadsheet formula.
+    let grant = r#"{"purpose": "marketing", "channel": "email", "granted": true,
+        "evidence": {"method": "web_form", "location": "https://imagesfactory.example/signup",
+                     "wording": "=HYPERLINK(\"http://evil.example\", \"agree\")"}}"#;
+    for s in [&leaver, &stayer] {
+        let (status, body) = server.call(
+            "POST",
+            &format!("/v1/subjects/{s}/consents"),
+            &service,
+            Some(grant),
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+    let withdraw = r#"{"purpose": "marketing", "channel": "email", "granted": false, "evidence": {"method": "unsubscribe_link"}}"#;
+    let (status, body) = server.call(
+        "POST",
+        &format!("/v1/subjects/{leaver}/consents"),
+        &service,
+        Some(withdraw),
+    );
+    assert_eq!(status, 201, "{body}");
+    server.terminate();
+
+    let text = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let notices = text(vow(&["consent", "notices", "--format", "json"], &data));
+    let owed: serde_json::Value = serde_json::from_str(&notices).unwrap();
+    assert_eq!(owed.as_array().unwrap().len(), 3);
+    let first = owed[0]["id"].as_str().unwrap().to_string();
+    assert!(text(vow(&["consent", "notices", "--mark-sent", &first], &data)).contains(&first));
+    let csv = text(vow(&["consent", "notices", "--format", "csv"], &data));
+    assert_eq!(csv.lines().count(), 1 + 2, "{csv}");
+    assert!(!csv.contains(&first));
+
+    let due = text(vow(
+        &["consent", "due", "--days", "800", "--format", "json"],
+        &data,
+    ));
+    let due: serde_json::Value = serde_json::from_str(&due).unwrap();
+    assert_eq!(
+        due.as_array().unwrap().len(),
+        1,
+        "only the consent that stands: {due}"
+    );
+    assert_eq!(due[0]["subject"], stayer.as_str());
+
+    let proof = text(vow(&["consent", "export", "--format", "csv"], &data));
+    assert_eq!(proof.lines().count(), 1 + 3, "{proof}");
+    assert!(
+        proof.contains("'=HYPERLINK"),
+        "a formula is defused: {proof}"
+    );
+    assert!(!proof.contains(",=HYPERLINK"), "{proof}");
+    let json = text(vow(
+        &[
+            "consent",
+            "export",
+            "--format",
+            "json",
+            "--subject",
+            &leaver,
+        ],
+        &data,
+    ));
+    let ledger: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let changes: Vec<&str> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["change"].as_str().unwrap())
+        .collect();
+    assert_eq!(changes, ["grant", "withdraw"]);
+    assert_eq!(
+        ledger[0]["evidence"]["location"],
+        "https://imagesfactory.example/signup"
+    );
+}
+
+#[test]
+fn serve_refuses_a_webhook_it_cannot_use_and_creates_nothing() {
+    let (_dir, data) = data_dir();
+    let (code, stderr) = serve_refused_on(
+        &data,
+        &[
+            "--webhook-url",
+            "https://app.example/hooks",
+            "--webhook-secret-env",
+            "VOW_TEST_NO_SUCH_VARIABLE",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(stderr.contains("VOW_TEST_NO_SUCH_VARIABLE"), "{stderr}");
+    // PATH is set in every environment and long enough to be a secret: the URL is what is wrong.
+    let (code, stderr) = serve_refused_on(
+        &data,
+        &[
+            "--webhook-url",
+            "http://app.example/hooks",
+            "--webhook-secret-env",
+            "PATH",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(stderr.contains("https"), "{stderr}");
+    assert!(!data.exists(), "a refused start created {}", data.display());
+}
