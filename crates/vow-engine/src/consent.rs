@@ -280,19 +280,25 @@ impl Vault {
         Ok(at)
     }
 
+    /// The subject's consent states and, with `read_by`, the whole history — a read of the evidence,
+    /// logged as one.
     async fn states_of(
         &self,
         subject_id: &str,
-        history: bool,
+        read_by: Option<&Caller>,
     ) -> Result<(Vec<ConsentState>, Vec<ConsentEvent>), VaultError> {
-        match self
-            .store
-            .apply(Request::unlogged(Op::Consents {
-                subject_id: subject_id.to_string(),
-                history,
-            }))
-            .await?
-        {
+        let op = Op::Consents {
+            subject_id: subject_id.to_string(),
+            history: read_by.is_some(),
+        };
+        let request = match read_by {
+            Some(caller) => Request::logged(
+                op,
+                self.entry(caller, Action::Read, Some(subject_id), &[EVIDENCE_CATEGORY]),
+            ),
+            None => Request::unlogged(op),
+        };
+        match self.store.apply(request).await? {
             Outcome::Consents { states, history } => Ok((states, history)),
             Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
             other => Err(unexpected(other)),
@@ -426,7 +432,7 @@ impl Vault {
                 why: "is not a child under the policy's age: no guardian's consent applies".into(),
             });
         }
-        let (states, _) = self.states_of(subject_id, false).await?;
+        let (states, _) = self.states_of(subject_id, None).await?;
         if !guardian && subject.minor {
             // A child's own consent is not valid: their guardian's is, once verified.
             let verified = states
@@ -550,7 +556,7 @@ impl Vault {
                         notice_due_ms,
                     })
                 }
-                Outcome::Stale => states = self.states_of(subject_id, false).await?.0,
+                Outcome::Stale => states = self.states_of(subject_id, None).await?.0,
                 Outcome::NotFound => return Err(VaultError::NoSubject(clip(subject_id))),
                 other => return Err(unexpected(other)),
             }
@@ -568,7 +574,7 @@ impl Vault {
     ) -> Result<SubjectConsents, VaultError> {
         self.require_consent_grant(caller, "read consents")?;
         let subject = self.subject(subject_id).await?;
-        let (states, history) = self.states_of(subject_id, true).await?;
+        let (states, history) = self.states_of(subject_id, Some(caller)).await?;
         let data_key = self.data_key(&subject.wrapped_key, subject_id)?;
         let months = self
             .policy
@@ -691,7 +697,7 @@ impl Vault {
         if declared.basis != LegalBasis::Consent {
             return Ok(());
         }
-        let (states, _) = self.states_of(subject_id, false).await?;
+        let (states, _) = self.states_of(subject_id, None).await?;
         let mine: Vec<&ConsentState> = states.iter().filter(|s| s.purpose == purpose).collect();
         if mine.iter().any(|s| s.granted) {
             return Ok(());

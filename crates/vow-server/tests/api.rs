@@ -448,8 +448,26 @@ async fn openapi_health_and_metrics_are_served_without_a_key() {
         "/v1/subjects/{id}/items/{category}",
         "/v1/subjects/{id}/export",
         "/v1/keys",
+        "/v1/subjects/{id}/consents",
+        "/v1/subjects/{id}/guardian",
+        "/v1/marketing/check",
+        "/v1/marketing/format",
+        "/v1/consents/due",
+        "/v1/consents/notices",
+        "/v1/consents/notices/{id}/sent",
+        "/v1/events",
     ] {
         assert!(document["paths"][path].is_object(), "{path} missing");
+    }
+    // The consent body's fields are documented by name.
+    let consent = &document["components"]["schemas"]["ConsentBody"]["properties"];
+    for field in [
+        "purpose", "channel", "night", "granted", "evidence", "at", "by",
+    ] {
+        assert!(
+            consent[field].is_object(),
+            "ConsentBody.{field} undocumented"
+        );
     }
     let (status, _) = server.call(Method::GET, "/healthz", None, None).await;
     assert_eq!(status, StatusCode::OK);
