@@ -263,3 +263,89 @@ fn webhook_urls_must_be_https_or_loopback_and_secrets_long_enough() {
         vow_server::WebhookConfig::new("https://app.example/hooks", b"short".to_vec()).is_err()
     );
 }
+
+/// Two servers on one store deliver side by side: the lease gives each event to one of them.
+async fn two_servers_deliver_each_event_once(location: Location) {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("vow.keys");
+    let shared: Shared = Arc::new(Mutex::new(Received::default()));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let receiver_task = receiver(listener, Arc::clone(&shared));
+    let mut config =
+        vow_server::WebhookConfig::new(&format!("http://{address}/hooks/vow"), SECRET.to_vec())
+            .unwrap();
+    config.poll = Duration::from_millis(5);
+    let service = Caller {
+        role: "service".into(),
+        key_id: "key_service".into(),
+        ..Caller::operator(None)
+    };
+    let (first, second) = (open(&location, &key_file), open(&location, &key_file));
+    let mut total = 0;
+    for n in 0..20 {
+        let vault = if n % 2 == 0 { &first } else { &second };
+        let s = vault
+            .create_subject(&service, &format!("pair-{n}"), "member")
+            .await
+            .unwrap();
+        vault
+            .record_consent(&service, &s, change("email", true))
+            .await
+            .unwrap();
+        vault
+            .record_consent(&service, &s, change("email", false))
+            .await
+            .unwrap();
+        total += 2;
+    }
+    let a = tokio::spawn(vow_server::deliver_events(
+        Arc::clone(&first),
+        config.clone(),
+    ));
+    let b = tokio::spawn(vow_server::deliver_events(Arc::clone(&second), config));
+    wait_until("every event", &shared, |r| r.accepted.len() == total).await;
+    a.abort();
+    b.abort();
+    let (duplicates, accepted) = {
+        let received = shared.lock().unwrap();
+        (received.duplicates, received.accepted.clone())
+    };
+    assert_eq!(duplicates, 0, "an event went out twice");
+    let mut per_subject: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for (subject, seq, _) in accepted {
+        per_subject.entry(subject).or_default().push(seq);
+    }
+    assert!(per_subject
+        .values()
+        .all(|seqs| seqs.windows(2).all(|w| w[0] < w[1])));
+    receiver_task.abort();
+    first.store().clone().close().await;
+    second.store().clone().close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_deliver_each_event_once_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    two_servers_deliver_each_event_once(Location::Directory(dir.path().join("data"))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_deliver_each_event_once_on_postgres() {
+    let Some(url) = postgres_url() else { return };
+    let schema = format!("vow_hooks_pair_{}", std::process::id());
+    two_servers_deliver_each_event_once(Location::Postgres {
+        url: url.clone(),
+        schema: Some(schema.clone()),
+    })
+    .await;
+    std::thread::spawn(move || {
+        if let Ok(mut client) = postgres::Client::connect(&url, postgres::NoTls) {
+            let _ = client.batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; DROP SCHEMA IF EXISTS {schema}_keys CASCADE"
+            ));
+        }
+    })
+    .join()
+    .unwrap();
+}
