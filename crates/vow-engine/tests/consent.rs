@@ -764,3 +764,55 @@ async fn a_campaign_is_checked_in_one_call_in_the_order_given() {
         assert_eq!(verdict.rule, expected, "subject {n}");
     }
 }
+
+#[tokio::test]
+async fn each_seed_policys_advertising_promise_is_what_the_gate_enforces() {
+    // (policy, channel, the gate's answer for a subject who consented on that channel at noon)
+    let cases = [
+        ("imagesfactory", "email", Rule::Consented),
+        ("imagesfactory", "push", Rule::Consented),
+        ("imagesfactory", "sms", Rule::ChannelNotInPolicy),
+        ("aimos", "email", Rule::Consented),
+        ("aimos", "push", Rule::ChannelNotInPolicy),
+        // These two advertise "with consent" but name no channel: nothing may go until they do.
+        ("aimex", "email", Rule::ChannelNotInPolicy),
+        ("talk-with-me", "sms", Rule::ChannelNotInPolicy),
+        // No [advertising] at all: the service sends none.
+        ("ai-character-generator", "email", Rule::NoAdvertising),
+    ];
+    for (name, channel, expected) in cases {
+        let policy = format!("{}\n{TEST_SERVICE_ROLE}", example(name));
+        let f = fixture(&policy, datetime!(2026-05-01 10:00 +9));
+        let role = caller("test_service");
+        let kind = if name == "ai-character-generator" {
+            "user"
+        } else {
+            "member"
+        };
+        let s = f
+            .vault
+            .create_subject(&role, "seed-subject", kind)
+            .await
+            .unwrap();
+        let consented = f
+            .vault
+            .record_consent(
+                &role,
+                &s,
+                marketing(channel, false, true, datetime!(2026-05-01 10:00 +9)),
+            )
+            .await;
+        let verdict = f
+            .vault
+            .marketing_check(&role, &s, channel, Some(ms(datetime!(2026-05-02 12:00 +9))))
+            .await
+            .unwrap();
+        assert_eq!(verdict.rule, expected, "{name} on {channel}");
+        // A consent the gate would refuse anyway is not recorded either.
+        assert_eq!(
+            consented.is_ok(),
+            expected == Rule::Consented,
+            "{name} on {channel}: {consented:?}"
+        );
+    }
+}

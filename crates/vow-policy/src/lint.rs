@@ -944,6 +944,13 @@ impl<'p> Linter<'p> {
                 path.clone(),
             );
         }
+        if ad.channels.is_empty() {
+            self.find(
+                "advertising",
+                "[advertising] sends = true but lists no channel (channels = [\"email\", ...]); vow's advertising gate refuses every message until it does",
+                path.clone(),
+            );
+        }
         if !ad.label.trim_start().starts_with("(광고)") {
             self.find(
                 "advertising",

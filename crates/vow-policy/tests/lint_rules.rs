@@ -581,6 +581,20 @@ fn advertising_fires_when_the_label_does_not_start_with_gwanggo() {
 }
 
 #[test]
+fn advertising_fires_when_it_lists_no_channel_to_send_through() {
+    let mut p = starter();
+    p.purposes
+        .push(purpose("marketing", LegalBasis::Consent, true));
+    p.collections[0].purposes.push("marketing".into());
+    let mut ad = advertising();
+    ad.channels.clear();
+    p.advertising = Some(ad);
+    assert_fires_only(&p, "advertising");
+    p.advertising.as_mut().unwrap().channels = vec![AdChannel::Sms];
+    assert_clean(&p);
+}
+
+#[test]
 fn advertising_that_is_not_sent_needs_nothing() {
     let mut p = starter();
     let mut ad = advertising();
