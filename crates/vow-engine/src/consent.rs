@@ -206,7 +206,8 @@ pub enum AgeEvidence {
 const EVIDENCE_CATEGORY: &str = "consent.evidence";
 
 impl Vault {
-    fn require_consent_grant(&self, caller: &Caller, what: &str) -> Result<(), VaultError> {
+    /// Refuses a caller whose role may not handle consents (`consents = true` in its `[[role]]`).
+    pub fn require_consent_grant(&self, caller: &Caller, what: &str) -> Result<(), VaultError> {
         if self.grants(caller)?.may_handle_consents() {
             Ok(())
         } else {
