@@ -294,8 +294,7 @@ pub async fn marketing_format(
     // Formatting reveals nothing of anyone, but it is part of the advertising tools: same grant.
     state
         .vault
-        .marketing_campaign(&caller, &[], "email", None)
-        .await?;
+        .require_consent_grant(&caller, "format advertising")?;
     let draft = Draft {
         channel: request.channel,
         title: request.title,
