@@ -287,6 +287,36 @@ async fn bad_requests_get_a_clear_4xx_and_record_nothing(server: &Server) {
         (status, answer["error"].as_str().unwrap()),
         (StatusCode::FORBIDDEN, "forbidden")
     );
+    // A role without `consents = true` reaches none of it.
+    let support = server.keys.support.clone();
+    for (method, route, body) in [
+        (Method::GET, format!("/v1/subjects/{s}/consents"), None),
+        (
+            Method::POST,
+            "/v1/marketing/check".to_string(),
+            Some(json!({"subject": s, "channel": "email"})),
+        ),
+        (
+            Method::POST,
+            "/v1/marketing/format".to_string(),
+            Some(json!({"channel": "email", "title": "t", "body": "b"})),
+        ),
+        (Method::GET, "/v1/consents/due".to_string(), None),
+        (Method::GET, "/v1/consents/notices".to_string(), None),
+        (Method::GET, "/v1/events".to_string(), None),
+        (
+            Method::POST,
+            format!("/v1/subjects/{s}/guardian"),
+            Some(json!({"granted": true, "evidence": {"method": "sms"}})),
+        ),
+    ] {
+        let (status, answer) = server.json(method, &route, &support, body).await;
+        assert_eq!(
+            (status, answer["error"].as_str().unwrap_or("")),
+            (StatusCode::FORBIDDEN, "forbidden"),
+            "{route}"
+        );
+    }
     let (status, _) = post(
         server,
         &service,
