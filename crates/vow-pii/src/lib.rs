@@ -30,3 +30,4 @@ pub use ops::{
 };
 pub use report::{ColumnReport, Report, ReportEntry};
 pub use scanner::{Scanner, DEFAULT_MIN_SCORE};
+pub use validate::Date;

@@ -398,3 +398,189 @@ fn a_phone_in_parentheses_leaves_them_balanced() {
     );
     one("(02) 123-4567", Entity::KrPhone, "(02) 123-4567");
 }
+
+// Issue 14: classes of values that were missed, cut or wrongly taken.
+
+fn found_on(today: vow_pii::validate::Date, text: &str) -> Vec<(Entity, String)> {
+    Scanner::new()
+        .with_today(today)
+        .scan(text.as_bytes())
+        .into_iter()
+        .map(|f| (f.entity, text[f.range()].to_owned()))
+        .collect()
+}
+
+const TODAY: vow_pii::validate::Date = vow_pii::validate::Date {
+    year: 2026,
+    month: 11,
+    day: 26,
+};
+
+#[test]
+fn a_birth_date_after_today_refuses_a_resident_number() {
+    // A Korean EAN-13 barcode reads as someone born on 2088-01-23.
+    assert_eq!(found_on(TODAY, "바코드 8801234567893"), vec![]);
+    assert_eq!(found_on(TODAY, "번호 261127-3234567 입니다"), vec![]);
+    assert_eq!(
+        found_on(TODAY, "번호 261125-3234567 입니다"),
+        vec![(Entity::KrRrn, "261125-3234567".to_owned())]
+    );
+}
+
+#[test]
+fn an_iban_must_have_its_countrys_length() {
+    // Passes mod-97, but no country has IBANs starting XX or KR.
+    none("IBAN XX46370400440532013000");
+    none("IBAN KR371234567890123");
+    // Passes mod-97 with 20 characters; Germany's IBANs have 22.
+    none("IBAN DE863704004405320130 ok");
+    // A 20-character prefix that passes mod-97, inside a Saudi number (24 characters) that does not.
+    none("IBAN SA49 8000 0006 0801 0167 9999");
+    one(
+        "IBAN SA03 8000 0000 6080 1016 7519",
+        Entity::Iban,
+        "SA03 8000 0000 6080 1016 7519",
+    );
+}
+
+#[test]
+fn an_iban_written_with_dashes_is_found() {
+    one(
+        "IBAN: SA03-8000-0000-6080-1016-7519.",
+        Entity::Iban,
+        "SA03-8000-0000-6080-1016-7519",
+    );
+    one(
+        "DE89-3704-0044-0532-0130-00",
+        Entity::Iban,
+        "DE89-3704-0044-0532-0130-00",
+    );
+}
+
+#[test]
+fn the_digits_of_a_failing_iban_are_not_a_card() {
+    none("IBAN DE00 4111 1111 1111 1111 12");
+}
+
+#[test]
+fn only_visa_has_thirteen_digit_cards() {
+    none("6011000000001");
+    none("card 6011000000001");
+    one("4222222222222", Entity::CreditCard, "4222222222222");
+}
+
+#[test]
+fn mir_and_unionpay_81_cards_are_found() {
+    one("2200123456789019", Entity::CreditCard, "2200123456789019");
+    one(
+        "카드 8100 1234 5678 9017",
+        Entity::CreditCard,
+        "8100 1234 5678 9017",
+    );
+}
+
+#[test]
+fn a_card_is_not_cut_out_of_a_longer_run_of_spaced_groups() {
+    none("tracking 4111 1111 1111 1111 1234 56");
+    none("4111 1111 1111 1111 1234 56");
+    none("1234 4111 1111 1111 1111");
+}
+
+#[test]
+fn an_extension_belongs_to_the_phone() {
+    one(
+        "call 480-555-4804x74740 today",
+        Entity::Phone,
+        "480-555-4804x74740",
+    );
+    one(
+        "Tel: (480) 555-4804 ext. 123",
+        Entity::Phone,
+        "(480) 555-4804 ext. 123",
+    );
+    one(
+        "전화 010-1234-5678 x12",
+        Entity::KrPhone,
+        "010-1234-5678 x12",
+    );
+}
+
+#[test]
+fn ten_bare_digits_are_a_phone_when_context_says_so() {
+    one("call me at 4805554804", Entity::Phone, "4805554804");
+    none("id 4805554804");
+}
+
+#[test]
+fn an_area_code_in_parentheses_after_a_country_code_is_part_of_the_phone() {
+    one(
+        "phone +44 (20) 7946 0958 today",
+        Entity::Phone,
+        "+44 (20) 7946 0958",
+    );
+    one("+44 (0)20 7946 0958", Entity::Phone, "+44 (0)20 7946 0958");
+    one("+1 (415) 555-0132", Entity::Phone, "+1 (415) 555-0132");
+}
+
+#[test]
+fn a_dotted_ssn_is_found() {
+    one("SSN 078.05.1120", Entity::UsSsn, "078.05.1120");
+    one("123.45.6789", Entity::UsSsn, "123.45.6789");
+}
+
+#[test]
+fn a_full_form_ipv6_with_an_embedded_ipv4_is_one_address() {
+    one(
+        "from 0:0:0:0:0:ffff:192.168.1.1 today",
+        Entity::IpAddress,
+        "0:0:0:0:0:ffff:192.168.1.1",
+    );
+    one(
+        "from ::ffff:192.0.2.128 today",
+        Entity::IpAddress,
+        "::ffff:192.0.2.128",
+    );
+}
+
+#[test]
+fn private_ipv4_addresses_are_found_without_context() {
+    one("from 10.0.0.1 today", Entity::IpAddress, "10.0.0.1");
+    one("from 172.16.4.20 today", Entity::IpAddress, "172.16.4.20");
+}
+
+#[test]
+fn four_part_versions_with_a_small_first_part_need_context_to_be_an_address() {
+    none("upgrade to 4.2.1.200 today");
+    none("release 2.10.0.1");
+    one("IP 4.2.1.200", Entity::IpAddress, "4.2.1.200");
+}
+
+#[test]
+fn emails_with_internationalised_domains_are_found() {
+    one("mail kim@bücher.de ok", Entity::Email, "kim@bücher.de");
+    one(
+        "메일은 hong@회사.한국이에요",
+        Entity::Email,
+        "hong@회사.한국",
+    );
+    one("kim@xn--3e0b707e.kr", Entity::Email, "kim@xn--3e0b707e.kr");
+    one("메일 kim@example.com이고", Entity::Email, "kim@example.com");
+    one(
+        "메일은 kim@example.com.감사합니다",
+        Entity::Email,
+        "kim@example.com",
+    );
+}
+
+#[test]
+fn unix_days_give_the_civil_date() {
+    use vow_pii::validate::Date;
+    let d = |year, month, day| Some(Date { year, month, day });
+    assert_eq!(Date::from_unix_days(0), d(1970, 1, 1));
+    assert_eq!(Date::from_unix_days(11_016), d(2000, 2, 29));
+    assert_eq!(Date::from_unix_days(20_418), d(2025, 11, 26));
+    assert_eq!(Date::from_unix_days(20_783), d(2026, 11, 26));
+    assert_eq!(Date::from_unix_days(-1), d(1969, 12, 31));
+    assert_eq!(Date::from_unix_days(i64::MIN), None);
+    assert_eq!(Date::from_unix_days(i64::MAX), None);
+}
