@@ -342,3 +342,60 @@ fn redact_refuses_to_overwrite_its_input() {
         CHAT
     );
 }
+
+#[test]
+fn scan_reads_standard_input_in_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vow"))
+        .args(["scan", "-", "--format", "json"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(CHAT.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file = &doc["files"][0];
+    assert_eq!(file["path"], "-");
+    assert_eq!(file["counts"]["KR_PHONE"], 1);
+    assert_eq!(file["counts"]["KR_RRN"], 1);
+    assert!(!stdout(&out).contains("010-1234-5678"));
+}
+
+#[test]
+fn redact_output_pipes_into_scan_which_finds_nothing_left() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("chat.txt"), CHAT).unwrap();
+    let mut redact = Command::new(env!("CARGO_BIN_EXE_vow"))
+        .args(["redact", "chat.txt", "-o", "-", "--summary", "none"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vow"))
+        .args(["scan", "-"])
+        .current_dir(dir.path())
+        .stdin(redact.stdout.take().unwrap())
+        .output()
+        .unwrap();
+    assert!(redact.wait().unwrap().success());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("0 finding(s)"), "{}", stdout(&out));
+}
+
+#[test]
+fn pre_commit_hook_runs_vow_scan_on_staged_files() {
+    let hooks = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    assert!(hooks.contains("- id: vow-scan"));
+    assert!(hooks.contains("entry: vow scan --fail-at 0.9"));
+}
