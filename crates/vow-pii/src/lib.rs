@@ -15,6 +15,7 @@ mod entity;
 mod finding;
 pub mod formats;
 mod key;
+mod names;
 mod ops;
 mod report;
 mod scanner;

@@ -6,6 +6,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::context::{Context, Said, WINDOW_AFTER, WINDOW_BEFORE};
+use crate::names::Names;
 pub use crate::validate::Date;
 use crate::validate::*;
 use crate::{Entity, Finding, Validation};
@@ -25,6 +26,7 @@ const MAX_DIGITS: usize = 24;
 /// Finds personal data in bytes. Build once (it compiles its word tables) and share across threads.
 pub struct Scanner {
     context: Context,
+    names: Names,
     secrets: AhoCorasick,
     secret_kinds: Vec<SecretKind>,
     min_score: f32,
@@ -246,6 +248,7 @@ impl Scanner {
             .expect("the fixed table of secret prefixes always compiles");
         Scanner {
             context: Context::new(),
+            names: Names::new(),
             secrets,
             secret_kinds: table.into_iter().map(|(_, k)| k).collect(),
             min_score: DEFAULT_MIN_SCORE,
@@ -296,6 +299,10 @@ impl Scanner {
             i = next.max(p + 1);
         }
         self.secrets(text, &mut out);
+        self.names.scan(text, &mut out);
+        if !extra.is_empty() && out.is_empty() && self.names.header_names_person(extra) {
+            out.extend(self.names.whole_value(text));
+        }
         if extra_said.positive & Entity::Secret.bit() != 0
             && is_secret_value(text)
             && out.is_empty()
@@ -315,7 +322,7 @@ impl Scanner {
 
     /// Whether a column header or key names a kind of personal data (`전화번호`, `email`, `card_no`).
     pub fn header_names_pii(&self, header: &[u8]) -> bool {
-        self.context.read(header).positive != 0
+        self.context.read(header).positive != 0 || self.names.header_names_person(header)
     }
 
     /// Context before a value: up to the line start, or the previous number, whose context it is.
@@ -362,6 +369,15 @@ impl Scanner {
         let joined = joined || s > 0 && t[s - 1] == b'+' && t[j0..].starts_with(b" (");
         let lettered = s > 0 && (t[s - 1].is_ascii_alphabetic() || t[s - 1] == b'_');
         if j0 - s < 9 && !joined && !lettered {
+            // A house number and a street: `1600 Pennsylvania Ave NW`.
+            if j0 - s <= 6
+                && t.get(j0) == Some(&b' ')
+                && t.get(j0 + 1).is_some_and(u8::is_ascii_uppercase)
+            {
+                if let Some(e) = self.names.us_address(t, s, out) {
+                    return e;
+                }
+            }
             return j0;
         }
         let mut groups = [Group::default(); MAX_GROUPS];
@@ -590,6 +606,18 @@ impl Scanner {
                     gi = gj + 1;
                 }
                 None => gi += 1,
+            }
+        }
+        // A house number after other numbers (`… 311918-2883692 9577 Sunset Blvd`).
+        let last = groups[g - 1];
+        if g > 1
+            && last.end - last.start <= 6
+            && last.sep_before == b' '
+            && t.get(e) == Some(&b' ')
+            && t.get(e + 1).is_some_and(u8::is_ascii_uppercase)
+        {
+            if let Some(end) = self.names.us_address(t, last.start, out) {
+                return end.max(e);
             }
         }
         e
@@ -1127,10 +1155,14 @@ fn classify(
                 || l == [4, 6, 5]
                 || l == [4, 6, 4]);
         if (w.contiguous() || grouped) && luhn(d) && card_issuer_known(d) {
-            push(
-                cands,
-                Cand::new(CreditCard, if grouped { 0.95 } else { 0.9 }, Checksum),
-            );
+            // Thirteen-digit Visa numbers are no longer issued: a resident number that passes Luhn by
+            // chance reads better as what it also is.
+            let base = match (grouped, nd) {
+                (_, 13) => 0.6,
+                (true, _) => 0.95,
+                (false, _) => 0.9,
+            };
+            push(cands, Cand::new(CreditCard, base, Checksum));
         }
     }
 

@@ -584,3 +584,127 @@ fn unix_days_give_the_civil_date() {
     assert_eq!(Date::from_unix_days(i64::MIN), None);
     assert_eq!(Date::from_unix_days(i64::MAX), None);
 }
+
+// Names and addresses.
+
+#[test]
+fn korean_names_are_found_next_to_honorifics_and_titles() {
+    one("김민수 고객님 안녕하세요", Entity::Person, "김민수");
+    one("김민수님, 주문하신 상품이", Entity::Person, "김민수");
+    one("박지영 씨가 전화했어요", Entity::Person, "박지영");
+    one("담당: 이서연 과장", Entity::Person, "이서연");
+    one("남궁민수 선생님께", Entity::Person, "남궁민수");
+    one("홍길동 드림", Entity::Person, "홍길동");
+}
+
+#[test]
+fn korean_names_are_found_in_name_fields() {
+    one("이름: 김민수", Entity::Person, "김민수");
+    one("성명 최지우, 연락처 없음", Entity::Person, "최지우");
+    one("예금주 홍길동", Entity::Person, "홍길동");
+    one("제 이름은 김민수입니다", Entity::Person, "김민수");
+}
+
+#[test]
+fn ordinary_words_that_begin_with_a_surname_stay() {
+    none("이번 고객님께 안내드립니다");
+    none("정말 감사합니다 고객님");
+    none("최고 선생님이세요");
+    none("한국 고객님들께");
+    none("사장님 안녕하세요");
+    none("기사님이 오셨어요");
+    none("고객님 이번 주문은");
+    none("날씨가 좋네요 아저씨");
+}
+
+#[test]
+fn english_names_are_found_after_titles_greetings_fields_and_sign_offs() {
+    one("Dear John Smith,", Entity::Person, "John Smith");
+    one("Please ask Mr. Johnson about it", Entity::Person, "Johnson");
+    one("Dr Emily Clark will call", Entity::Person, "Emily Clark");
+    one("Name: Sarah Connor\n", Entity::Person, "Sarah Connor");
+    one(
+        "Thanks for the help.\n\nBest regards,\nMichael Brown\n",
+        Entity::Person,
+        "Michael Brown",
+    );
+    one("My name is David Lee.", Entity::Person, "David Lee");
+}
+
+#[test]
+fn english_greetings_without_a_name_stay() {
+    none("Dear Customer,");
+    none("Dear Sir or Madam,");
+    none("Dear all,");
+    none("Best regards,\nThe Support Team");
+}
+
+#[test]
+fn a_name_column_or_key_makes_its_value_a_person() {
+    let s = Scanner::new();
+    let f = s.scan_with_context("김민수".as_bytes(), b"name");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].entity, Entity::Person);
+    let f = s.scan_with_context(b"Jane Doe", "성명".as_bytes());
+    assert_eq!(f[0].entity, Entity::Person);
+    assert!(s
+        .scan_with_context(b"Blue Widget", b"product_name")
+        .is_empty());
+}
+
+#[test]
+fn korean_road_and_lot_addresses_are_one_finding() {
+    one(
+        "주소: 서울특별시 강남구 테헤란로 123, 4층 입니다",
+        Entity::Address,
+        "서울특별시 강남구 테헤란로 123, 4층",
+    );
+    one(
+        "경기도 성남시 분당구 판교역로 235 에이치스퀘어",
+        Entity::Address,
+        "경기도 성남시 분당구 판교역로 235",
+    );
+    one(
+        "배송지 서울 마포구 월드컵북로 396 101동 1203호로 보내주세요",
+        Entity::Address,
+        "서울 마포구 월드컵북로 396 101동 1203호",
+    );
+    one(
+        "(06236) 서울특별시 강남구 역삼동 123-45",
+        Entity::Address,
+        "(06236) 서울특별시 강남구 역삼동 123-45",
+    );
+    one(
+        "부산광역시 해운대구 우동 1408",
+        Entity::Address,
+        "부산광역시 해운대구 우동 1408",
+    );
+}
+
+#[test]
+fn a_region_alone_is_not_an_address() {
+    none("서울특별시 강남구에 있어요");
+    none("서울에서 만나요");
+    none("경기도 지역 고객님들께");
+}
+
+#[test]
+fn us_street_addresses_are_one_finding() {
+    one(
+        "send it to 1600 Pennsylvania Ave NW today",
+        Entity::Address,
+        "1600 Pennsylvania Ave NW",
+    );
+    one(
+        "1600 Pennsylvania Avenue NW, Washington, DC 20500",
+        Entity::Address,
+        "1600 Pennsylvania Avenue NW, Washington, DC 20500",
+    );
+    one(
+        "ship to 42 Main St, Apt 4B, Springfield, IL 62704-1234.",
+        Entity::Address,
+        "42 Main St, Apt 4B, Springfield, IL 62704-1234",
+    );
+    none("We shipped 3 Large Boxes today");
+    none("Chapter 12 Main Street Stories");
+}
