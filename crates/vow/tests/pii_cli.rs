@@ -144,7 +144,8 @@ fn redact_reads_csv_by_extension_and_keeps_quoting() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         std::fs::read_to_string(dir.path().join("o.csv")).unwrap(),
-        "name,phone,memo\n김철수,<KR_PHONE>,\"a, <KR_RRN>\"\n"
+        // The `name` column holds people's names (PERSON, issue 14).
+        "name,phone,memo\n<PERSON>,<KR_PHONE>,\"a, <KR_RRN>\"\n"
     );
 }
 
