@@ -13,8 +13,6 @@
 
 use std::collections::HashSet;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-
 use crate::{Entity, Finding, Validation};
 
 /// Korean surnames (Statistics Korea, 2015 census: those borne by more than about 10,000 people).
@@ -358,7 +356,7 @@ const US_STATES: [&str; 56] = [
 ];
 
 #[derive(Clone, Copy)]
-enum Anchor {
+pub(crate) enum Anchor {
     KoTitle,
     KoField,
     EnTitle,
@@ -370,10 +368,36 @@ enum Anchor {
 
 /// The word tables, compiled once per [`crate::Scanner`].
 pub(crate) struct Names {
-    ac: AhoCorasick,
     kinds: Vec<Anchor>,
     en_first: HashSet<&'static str>,
     en_last: HashSet<&'static str>,
+}
+
+/// The words names and addresses are anchored on. The scanner finds them in the same pass as the
+/// prefixes of secrets, and hands each match to [`Names::on_match`] with its index in this table.
+pub(crate) fn anchor_table() -> Vec<(&'static str, Anchor)> {
+    let mut words: Vec<(&'static str, Anchor)> = Vec::new();
+    for w in KO_TITLES {
+        words.push((w, Anchor::KoTitle));
+    }
+    for w in KO_NAME_FIELDS {
+        words.push((w, Anchor::KoField));
+    }
+    for w in EN_TITLES {
+        words.push((w, Anchor::EnTitle));
+    }
+    for w in EN_SIGNOFFS {
+        words.push((w, Anchor::EnSignoff));
+    }
+    for w in EN_NAME_FIELDS {
+        words.push((w, Anchor::EnField));
+    }
+    words.push(("Dear", Anchor::EnDear));
+    words.push(("DEAR", Anchor::EnDear));
+    for w in KO_REGIONS {
+        words.push((w, Anchor::KoRegion));
+    }
+    words
 }
 
 /// The first names of the English list, for pseudonyms.
@@ -514,35 +538,8 @@ fn is_capitalised(w: &[u8]) -> bool {
 
 impl Names {
     pub(crate) fn new() -> Names {
-        let mut words: Vec<(&'static str, Anchor)> = Vec::new();
-        for w in KO_TITLES {
-            words.push((w, Anchor::KoTitle));
-        }
-        for w in KO_NAME_FIELDS {
-            words.push((w, Anchor::KoField));
-        }
-        for w in EN_TITLES {
-            words.push((w, Anchor::EnTitle));
-        }
-        for w in EN_SIGNOFFS {
-            words.push((w, Anchor::EnSignoff));
-        }
-        for w in EN_NAME_FIELDS {
-            words.push((w, Anchor::EnField));
-        }
-        words.push(("Dear", Anchor::EnDear));
-        words.push(("DEAR", Anchor::EnDear));
-        for w in KO_REGIONS {
-            words.push((w, Anchor::KoRegion));
-        }
-        // Infallible for this fixed table of short literal words.
-        let ac = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(words.iter().map(|(w, _)| *w))
-            .expect("the fixed table of name and address anchors always compiles");
         Names {
-            ac,
-            kinds: words.into_iter().map(|(_, k)| k).collect(),
+            kinds: anchor_table().into_iter().map(|(_, k)| k).collect(),
             en_first: en_first_names().collect(),
             en_last: en_last_names().collect(),
         }
@@ -618,18 +615,25 @@ impl Names {
         })
     }
 
-    /// Every name and address in `t`.
-    pub(crate) fn scan(&self, t: &[u8], out: &mut Vec<Finding>) {
-        for m in self.ac.find_iter(t) {
-            let (ms, me) = (m.start(), m.end());
-            match self.kinds[m.pattern().as_usize()] {
-                Anchor::KoTitle => self.ko_before_title(t, ms, me, out),
-                Anchor::KoField => self.ko_after_field(t, ms, me, out),
-                Anchor::EnTitle | Anchor::EnDear | Anchor::EnField | Anchor::EnSignoff => {
-                    self.en_after(t, ms, me, self.kinds[m.pattern().as_usize()], out)
-                }
-                Anchor::KoRegion => ko_address(t, ms, me, out),
+    /// A match of anchor `index` (of [`anchor_table`]) at `ms..me` of `t`.
+    pub(crate) fn on_match(
+        &self,
+        t: &[u8],
+        index: usize,
+        ms: usize,
+        me: usize,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(&kind) = self.kinds.get(index) else {
+            return;
+        };
+        match kind {
+            Anchor::KoTitle => self.ko_before_title(t, ms, me, out),
+            Anchor::KoField => self.ko_after_field(t, ms, me, out),
+            Anchor::EnTitle | Anchor::EnDear | Anchor::EnField | Anchor::EnSignoff => {
+                self.en_after(t, ms, me, kind, out)
             }
+            Anchor::KoRegion => ko_address(t, ms, me, out),
         }
     }
 

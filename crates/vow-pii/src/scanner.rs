@@ -3,7 +3,7 @@
 //! accelerated pass (aho-corasick) looks for the prefixes of secrets. Works on bytes, so invalid UTF-8 is
 //! scanned (and later passed through) as it is.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::context::{Context, Said, WINDOW_AFTER, WINDOW_BEFORE};
 use crate::names::Names;
@@ -242,10 +242,19 @@ impl Scanner {
     /// A scanner reporting findings scored at least [`DEFAULT_MIN_SCORE`].
     pub fn new() -> Scanner {
         let table = secret_table();
+        // One pass finds the prefixes of secrets and the words names and addresses are anchored on. A
+        // DFA: Korean anchors leave no rare byte for a prefilter, and a DFA reads any byte in one step.
+        let anchors = crate::names::anchor_table();
         let secrets = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
-            .build(table.iter().map(|(w, _)| *w))
-            .expect("the fixed table of secret prefixes always compiles");
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(
+                table
+                    .iter()
+                    .map(|(w, _)| *w)
+                    .chain(anchors.iter().map(|(w, _)| *w)),
+            )
+            .expect("the fixed table of secret prefixes and anchors always compiles");
         Scanner {
             context: Context::new(),
             names: Names::new(),
@@ -299,7 +308,6 @@ impl Scanner {
             i = next.max(p + 1);
         }
         self.secrets(text, &mut out);
-        self.names.scan(text, &mut out);
         if !extra.is_empty() && out.is_empty() && self.names.header_names_person(extra) {
             out.extend(self.names.whole_value(text));
         }
@@ -837,16 +845,15 @@ impl Scanner {
         let n = t.len();
         for m in self.secrets.find_iter(t) {
             let (ms, me) = (m.start(), m.end());
-            if ms > 0
-                && is_word(t[ms - 1])
-                && !matches!(
-                    self.secret_kinds[m.pattern().as_usize()],
-                    SecretKind::KeyValue
-                )
-            {
+            let Some(&kind) = self.secret_kinds.get(m.pattern().as_usize()) else {
+                let index = m.pattern().as_usize() - self.secret_kinds.len();
+                self.names.on_match(t, index, ms, me, out);
+                continue;
+            };
+            if ms > 0 && is_word(t[ms - 1]) && !matches!(kind, SecretKind::KeyValue) {
                 continue;
             }
-            match self.secret_kinds[m.pattern().as_usize()] {
+            match kind {
                 SecretKind::Prefix {
                     min,
                     exact,
