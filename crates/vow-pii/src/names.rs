@@ -300,6 +300,12 @@ const KO_REGIONS: [&str; 37] = [
     "제주",
 ];
 
+/// The first two syllables of every entry of KO_REGIONS.
+const KO_REGION_HEADS: [&str; 20] = [
+    "서울", "부산", "대구", "인천", "광주", "대전", "울산", "세종", "경기", "강원", "충북", "충남",
+    "전북", "전남", "경북", "경남", "제주", "충청", "전라", "경상",
+];
+
 /// US street suffixes (USPS Publication 28, the common ones) in written and abbreviated form.
 const US_SUFFIXES: [&str; 44] = [
     "Street",
@@ -394,7 +400,9 @@ pub(crate) fn anchor_table() -> Vec<(&'static str, Anchor)> {
     }
     words.push(("Dear", Anchor::EnDear));
     words.push(("DEAR", Anchor::EnDear));
-    for w in KO_REGIONS {
+    // Regions by their first two syllables only: a small automaton stays in cache, and the whole word
+    // is checked against KO_REGIONS when one matches.
+    for w in KO_REGION_HEADS {
         words.push((w, Anchor::KoRegion));
     }
     words
@@ -1002,10 +1010,13 @@ fn ko_address(t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
         return;
     }
     let n = t.len();
-    // `서울시`, `서울 특별시` is not written; the region word may take `시` when short.
-    let mut k = me;
-    if t[k..].starts_with("시".as_bytes()) && me - ms == 6 {
-        k += "시".len();
+    // The whole region word (`서울특별시`, `서울시`, `서울`, `충청북도`).
+    let mut k = hangul_run_after(t, ms);
+    let Ok(region) = std::str::from_utf8(&t[ms..k]) else {
+        return;
+    };
+    if k < me || !is_ko_region_token(region) {
+        return;
     }
     let word = |k: usize| -> Option<(usize, usize, String)> {
         // A word after one space: Hangul, digits, `-`.
