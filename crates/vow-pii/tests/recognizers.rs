@@ -708,3 +708,20 @@ fn us_street_addresses_are_one_finding() {
     none("We shipped 3 Large Boxes today");
     none("Chapter 12 Main Street Stories");
 }
+
+#[test]
+fn context_words_work_in_both_languages() {
+    // A space-separated SSN, an address that reads like a version, a bare ten-digit US number: each
+    // needs its context word, in Korean as in English.
+    one("SSN 078 05 1120", Entity::UsSsn, "078 05 1120");
+    one("사회보장번호 078 05 1120", Entity::UsSsn, "078 05 1120");
+    one("IP 4.2.1.200", Entity::IpAddress, "4.2.1.200");
+    one("아이피 4.2.1.200", Entity::IpAddress, "4.2.1.200");
+    one("phone 4805554804", Entity::Phone, "4805554804");
+    one("전화 4805554804", Entity::Phone, "4805554804");
+    // Look-alike words lower what no checksum vouches for, in both languages.
+    none("parcel 172.16.4.20");
+    none("택배 172.16.4.20");
+    none("barcode 8801234567893");
+    none("바코드 8801234567893");
+}
