@@ -1009,15 +1009,27 @@ fn ko_address(t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
     if char_before(t, ms).is_some_and(|(c, _)| hangul(c)) {
         return;
     }
-    let n = t.len();
     // The whole region word (`서울특별시`, `서울시`, `서울`, `충청북도`).
-    let mut k = hangul_run_after(t, ms);
+    let k = hangul_run_after(t, ms);
     let Ok(region) = std::str::from_utf8(&t[ms..k]) else {
         return;
     };
     if k < me || !is_ko_region_token(region) {
         return;
     }
+    ko_address_from(t, ms, k, 0, out);
+}
+
+/// The rest of a Korean address whose first word is `start..k` (a region, or a 시·군·구 when
+/// `districts` is 1). Returns the end of the address it pushed.
+fn ko_address_from(
+    t: &[u8],
+    ms: usize,
+    mut k: usize,
+    mut districts: usize,
+    out: &mut Vec<Finding>,
+) -> Option<usize> {
+    let n = t.len();
     let word = |k: usize| -> Option<(usize, usize, String)> {
         // A word after one space: Hangul, digits, `-`.
         if t.get(k) != Some(&b' ') {
@@ -1037,7 +1049,6 @@ fn ko_address(t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
     };
     let ends_with = |w: &str, set: &[char]| w.chars().last().is_some_and(|c| set.contains(&c));
     // 시·군·구, up to two (`성남시 분당구`).
-    let mut districts = 0;
     while districts < 2 {
         match word(k) {
             Some((_, e, w))
@@ -1065,7 +1076,7 @@ fn ko_address(t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
         }
     }
     if districts == 0 && towns == 0 {
-        return;
+        return None;
     }
     let number = |k: usize| -> Option<usize> {
         // ` 123`, ` 123-4`, ` 산 12-3`.
@@ -1117,9 +1128,7 @@ fn ko_address(t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
     if end.is_none() && towns > 0 {
         end = number(k);
     }
-    let Some(mut end) = end else {
-        return;
-    };
+    let mut end = end?;
     // Building and unit: `, 4층`, ` 101동 202호`, ` (역삼동)`, ` 지하 1층`, ` B1`.
     loop {
         let mut j = end;
@@ -1196,4 +1205,60 @@ fn ko_address(t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
         score: if districts > 0 { 0.85 } else { 0.7 },
         validation: Validation::Structure,
     });
+    Some(end)
+}
+
+/// A Korean address written without its province, found from its building number at `s`
+/// (`강남구 테헤란로 123`, `분당구 정자동 178-1`): the words before it are read back to a 시·군·구.
+pub(crate) fn ko_address_before_number(
+    t: &[u8],
+    s: usize,
+    out: &mut Vec<Finding>,
+) -> Option<usize> {
+    let ends_with = |w: &str, set: &[char]| w.chars().last().is_some_and(|c| set.contains(&c));
+    // Up to five Hangul words before the number, each after one space.
+    let mut words: Vec<(usize, usize)> = Vec::new();
+    let mut e = s.checked_sub(1)?;
+    while words.len() < 5 && t.get(e) == Some(&b' ') {
+        let mut ws = e;
+        while let Some((c, cs)) = char_before(t, ws) {
+            if hangul(c) || c.is_ascii_digit() {
+                ws = cs;
+            } else {
+                break;
+            }
+        }
+        if ws == e {
+            break;
+        }
+        words.push((ws, e));
+        e = match ws.checked_sub(1) {
+            Some(x) => x,
+            None => break,
+        };
+    }
+    let text = |(a, b): (usize, usize)| std::str::from_utf8(&t[a..b]).unwrap_or("");
+    let last = text(*words.first()?);
+    if !(ends_with(last, &['로', '길', '동', '리', '가', '읍', '면'])) {
+        return None;
+    }
+    // The earliest 시·군·구 whose words up to the number are towns and roads.
+    let district = words.iter().rposition(|&w| {
+        let x = text(w);
+        x.chars().count() >= 2
+            && ends_with(x, &['시', '군', '구'])
+            && !x.contains(|c: char| c.is_ascii_digit())
+    })?;
+    let (ds, de) = words[district];
+    // A region before it was found from the region's own anchor.
+    if words
+        .get(district + 1)
+        .is_some_and(|&w| is_ko_region_token(text(w)))
+    {
+        return None;
+    }
+    let mut found = Vec::new();
+    let end = ko_address_from(t, ds, de, 1, &mut found)?;
+    out.extend(found.into_iter().map(|f| Finding { score: 0.75, ..f }));
+    Some(end)
 }

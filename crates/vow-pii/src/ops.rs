@@ -310,6 +310,9 @@ fn address_region(value: &str) -> (usize, usize, usize) {
     for (i, w) in value[body..].split(' ').enumerate() {
         let region = if i == 0 {
             crate::names::is_ko_region_token(w)
+                || w.chars().count() >= 2
+                    && w.ends_with(['시', '군', '구'])
+                    && !w.contains(|c: char| c.is_ascii_digit())
         } else {
             w.chars().count() >= 2
                 && w.ends_with(['시', '군', '구'])

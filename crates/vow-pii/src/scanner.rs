@@ -377,6 +377,12 @@ impl Scanner {
         let joined = joined || s > 0 && t[s - 1] == b'+' && t[j0..].starts_with(b" (");
         let lettered = s > 0 && (t[s - 1].is_ascii_alphabetic() || t[s - 1] == b'_');
         if j0 - s < 9 && !joined && !lettered {
+            // A Korean address without its province: `강남구 테헤란로 123`.
+            if s > 0 && t[s - 1] == b' ' && s >= 4 && t[s - 2] >= 0x80 {
+                if let Some(e) = crate::names::ko_address_before_number(t, s, out) {
+                    return e.max(j0);
+                }
+            }
             // A house number and a street: `1600 Pennsylvania Ave NW`.
             if j0 - s <= 6
                 && t.get(j0) == Some(&b' ')
@@ -614,6 +620,12 @@ impl Scanner {
                     gi = gj + 1;
                 }
                 None => gi += 1,
+            }
+        }
+        // A lot number after a Korean town (`분당구 정자동 178-1`).
+        if g <= 2 && s >= 4 && t[s - 1] == b' ' && t[s - 2] >= 0x80 {
+            if let Some(end) = crate::names::ko_address_before_number(t, s, out) {
+                return end.max(e);
             }
         }
         // A house number after other numbers (`… 311918-2883692 9577 Sunset Blvd`).

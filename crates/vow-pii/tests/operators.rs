@@ -325,6 +325,10 @@ fn a_masked_address_keeps_its_region() {
         "경기도 성남시 분당구 ****"
     );
     assert_eq!(
+        one(Operator::Mask, Entity::Address, "강남구 테헤란로 123, 4층"),
+        "강남구 ****"
+    );
+    assert_eq!(
         one(
             Operator::Mask,
             Entity::Address,

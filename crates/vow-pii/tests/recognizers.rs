@@ -725,3 +725,19 @@ fn context_words_work_in_both_languages() {
     none("barcode 8801234567893");
     none("바코드 8801234567893");
 }
+
+#[test]
+fn a_korean_address_without_its_province_is_found_from_its_number() {
+    one(
+        "사무실은 강남구 테헤란로 123, 4층이에요",
+        Entity::Address,
+        "강남구 테헤란로 123, 4층",
+    );
+    one(
+        "성남시 분당구 정자동 178-1 로 와주세요",
+        Entity::Address,
+        "성남시 분당구 정자동 178-1",
+    );
+    none("테헤란로 123번 버스");
+    none("강남구 3곳");
+}
