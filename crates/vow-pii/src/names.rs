@@ -1215,6 +1215,15 @@ pub(crate) fn ko_address_before_number(
     s: usize,
     out: &mut Vec<Finding>,
 ) -> Option<usize> {
+    // Most numbers after Korean words are not addresses: look at the syllable right before the space
+    // first, without decoding anything.
+    let before = t.get(s.checked_sub(4)?..s - 1)?;
+    if !["로", "길", "동", "리", "가", "읍", "면"]
+        .iter()
+        .any(|c| c.as_bytes() == before)
+    {
+        return None;
+    }
     let ends_with = |w: &str, set: &[char]| w.chars().last().is_some_and(|c| set.contains(&c));
     // Up to five Hangul words before the number, each after one space.
     let mut words: Vec<(usize, usize)> = Vec::new();
