@@ -68,8 +68,8 @@ fn format_name(f: PiiFormat) -> &'static str {
 
 pub const SCAN_LONG_ABOUT: &str = "\
 Find personal data in files: resident and foreigner registration numbers, phone numbers, card
-numbers, e-mail addresses, and the other kinds listed below, in Korean and English text, CSV,
-JSON and JSON Lines.
+numbers, e-mail addresses, names and postal addresses, and the other kinds listed below, in
+Korean and English text, CSV, JSON and JSON Lines.
 
 Each candidate is validated as far as its format allows (the date and check digit of a
 resident number, Luhn for cards, the region code of a driver licence) and scored from 0 to 1;
@@ -133,7 +133,8 @@ pub const REDACT_LONG_ABOUT: &str = "\
 Copy a file with its personal data removed, keeping every other byte as it was.
 
 What replaces each finding is chosen per kind with --operator:
-  mask          keep what people recognise their own data by: 010-****-5678, 901231-1******
+  mask          keep what people recognise their own data by: 010-****-5678, 901231-1******,
+                김**, 서울특별시 강남구 **** (an address keeps its region)
   replace       the kind in angle brackets: <KR_RRN>
   hash          a keyed HMAC-SHA256 tag, equal for equal values in every file and run
   pseudonymize  a consistent fake in the same format (real date, valid check digit, Luhn):
