@@ -400,3 +400,20 @@ fn pre_commit_hook_runs_vow_scan_on_staged_files() {
     assert!(hooks.contains("- id: vow-scan"));
     assert!(hooks.contains("entry: vow scan --fail-at 0.9"));
 }
+
+#[test]
+fn scan_refuses_resident_numbers_born_after_today() {
+    let dir = tempfile::tempdir().unwrap();
+    // A Korean EAN-13 barcode reads as someone born in 2088; a real number born in 1990 is found.
+    std::fs::write(
+        dir.path().join("codes.txt"),
+        "상품 8801234567893\n주민번호 901231-1234563\n",
+    )
+    .unwrap();
+    let out = vow(&["scan", "codes.txt", "--format", "json"], dir.path());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["files"][0]["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{}", stdout(&out));
+    assert_eq!(findings[0]["entity"], "KR_RRN");
+    assert_eq!(findings[0]["line"], 2);
+}
