@@ -198,7 +198,8 @@ fn normalize(entity: Entity, value: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Masking keeps length and separators and hides the characters that identify.
+/// Masking keeps length and separators and hides the characters that identify; names and addresses
+/// are the exception: a name keeps its initials (`김**`), an address its region (`서울특별시 강남구 ****`).
 fn mask(entity: Entity, value: &[u8], out: &mut Vec<u8>) {
     match entity {
         Entity::Person => return mask_person(value, out),
