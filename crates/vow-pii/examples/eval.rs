@@ -322,6 +322,83 @@ fn bank(r: &mut Rng) -> String {
     }
 }
 
+const EN_FIRST: &str = include_str!("../data/en_first_names.txt");
+const EN_LAST: &str = include_str!("../data/en_last_names.txt");
+
+fn person(r: &mut Rng) -> String {
+    if r.chance(0.55) {
+        let sur: Vec<char> = "김이박최정강조윤장임한오서신권황안송전홍".chars().collect();
+        let given: Vec<char> =
+            "민수지현영준서연우진호성희정은혜경재동윤석상철훈원태기용미숙주하유아예도시건채"
+                .chars()
+                .collect();
+        let mut n = String::new();
+        n.push(*r.pick(&sur));
+        n.push(*r.pick(&given));
+        n.push(*r.pick(&given));
+        n
+    } else {
+        let first: Vec<&str> = EN_FIRST.lines().take(300).collect();
+        let last: Vec<&str> = EN_LAST.lines().take(300).collect();
+        format!("{} {}", r.pick(&first), r.pick(&last))
+    }
+}
+
+fn address(r: &mut Rng) -> String {
+    if r.chance(0.6) {
+        let (region, districts): (&str, &[&str]) = *r.pick(&[
+            ("서울특별시", &["강남구", "마포구", "종로구", "송파구"][..]),
+            ("부산광역시", &["해운대구", "수영구", "동래구"][..]),
+            (
+                "경기도",
+                &["성남시 분당구", "수원시 영통구", "고양시 일산동구"][..],
+            ),
+            ("대전광역시", &["유성구", "서구"][..]),
+        ]);
+        let district = *r.pick(districts);
+        let road = *r.pick(&[
+            "테헤란로",
+            "중앙로",
+            "월드컵북로",
+            "해운대로",
+            "대학로",
+            "판교역로",
+            "도산대로8길",
+        ]);
+        let mut a = format!("{region} {district} {road} {}", r.range(1, 400));
+        match r.below(3) {
+            0 => a.push_str(&format!(", {}층", r.range(1, 20))),
+            1 => a.push_str(&format!(
+                " {}동 {}호",
+                r.range(101, 120),
+                r.range(101, 1505)
+            )),
+            _ => {}
+        }
+        a
+    } else {
+        let street = *r.pick(&[
+            "Main St",
+            "Oak Avenue",
+            "Pennsylvania Ave NW",
+            "Maple Rd",
+            "Sunset Blvd",
+            "Elm Street",
+        ]);
+        let mut a = format!("{} {street}", r.range(1, 9999));
+        if r.chance(0.6) {
+            let (city, st) = *r.pick(&[
+                ("Springfield", "IL"),
+                ("Austin", "TX"),
+                ("San Jose", "CA"),
+                ("Washington", "DC"),
+            ]);
+            a.push_str(&format!(", {city}, {st} {}", r.range(10000, 99999)));
+        }
+        a
+    }
+}
+
 fn health(r: &mut Rng) -> String {
     match r.below(3) {
         0 => format!("{}-{}", r.range(1, 9), r.digits(10)),
@@ -433,7 +510,7 @@ fn templates(e: Entity) -> (&'static [&'static str], &'static [&'static str]) {
             &[
                 "국민은행 {} 로 입금해주세요",
                 "계좌번호: {}",
-                "신한 {} 예금주 홍길동",
+                "신한 {} 예금주 본인",
                 "환불 계좌 {}",
                 "카카오뱅크 {}로 송금",
             ],
@@ -462,6 +539,19 @@ fn templates(e: Entity) -> (&'static [&'static str], &'static [&'static str]) {
         UsSsn => (
             &["미국 SSN {}"],
             &["SSN: {}", "social security number {}", "my SSN is {}"],
+        ),
+        Person => (
+            &[
+                "{} 고객님 안녕하세요",
+                "이름: {}",
+                "{}님 주문 확인했습니다",
+                "담당자 {} 과장",
+            ],
+            &["Dear {},", "Name: {}", "Mr. {} called", "Regards, {}"],
+        ),
+        Address => (
+            &["주소: {}", "배송지 {} 로 보내주세요", "{} 으로 이사했어요"],
+            &["ship to {}", "address: {}", "I live at {} now"],
         ),
         Secret => (
             &["API 키 {} 유출됨", "토큰: {}", "이 키 {} 써도 되나요"],
@@ -540,7 +630,7 @@ fn templates_alt(e: Entity) -> (&'static [&'static str], &'static [&'static str]
             &[
                 "입금 계좌는 {} 입니다",
                 "하나은행 {}",
-                "농협 {} (예금주 김철수)",
+                "농협 {} (예금주 본인)",
                 "{} 계좌로 환불",
             ],
             &[
@@ -559,6 +649,14 @@ fn templates_alt(e: Entity) -> (&'static [&'static str], &'static [&'static str]
         ),
         Iban => (&["송금 계좌(IBAN) {}"], &["IBAN:{}", "pay to {} (IBAN)"]),
         UsSsn => (&["SSN {} 제출"], &["social security no. {}", "SSN#{}"]),
+        Person => (
+            &["성명 {}", "{} 씨에게 전달 부탁드려요", "{} 선생님께"],
+            &["Dr. {} will see you", "Attn: {}", "My name is {}."],
+        ),
+        Address => (
+            &["수령지: {}", "{} 앞에 두고 가세요"],
+            &["mail it to {} please", "Office: {}"],
+        ),
         Secret => (
             &["키 유출: {}", "설정파일에 {} 가 들어있어요"],
             &["OPENAI_API_KEY=\"{}\"", "token: {}", "GITHUB_TOKEN={}"],
@@ -584,6 +682,8 @@ fn value(r: &mut Rng, e: Entity) -> String {
         Iban => iban(r),
         UsSsn => ssn(r),
         Secret => secret(r),
+        Person => person(r),
+        Address => address(r),
     }
 }
 
@@ -592,7 +692,27 @@ fn lookalike(r: &mut Rng) -> (&'static str, String, &'static str) {
     let y = r.range(2015, 2026);
     let m = r.range(1, 12);
     let d = r.range(1, 28);
-    match r.below(13) {
+    match r.below(14) {
+        13 => (
+            "name-like",
+            String::from(*r.pick(&[
+                "이번",
+                "정말",
+                "최고",
+                "한국",
+                "사장님",
+                "기사님",
+                "Customer",
+                "Sir",
+                "all",
+            ])),
+            *r.pick(&[
+                "{} 고객님께 안내드립니다",
+                "{} 감사합니다 고객님",
+                "안녕하세요 {}",
+                "Dear {},",
+            ]),
+        ),
         0 => (
             "date",
             format!("{y}-{m:02}-{d:02}"),
@@ -907,9 +1027,13 @@ fn main() {
                 row.planted += 1;
                 let left = (p.start..p.end)
                     .zip(&covered)
-                    .any(|(i, c)| !c && bytes[i].is_ascii_alphanumeric());
+                    // Letters and digits, Hangul included: a Korean name or address left in clear counts.
+                    .any(|(i, c)| !c && (bytes[i].is_ascii_alphanumeric() || bytes[i] >= 0x80));
                 if left && show {
                     eprintln!("LEFT {e}: {}", context_of(&text, p.start, p.end));
+                }
+                if !left && !same_type && show {
+                    eprintln!("OTHER KIND {e}: {}", context_of(&text, p.start, p.end));
                 }
                 row.left += u64::from(left);
                 row.typed += u64::from(same_type);
@@ -925,6 +1049,9 @@ fn main() {
         }
     }
     for (f, h) in findings.iter().zip(&hit) {
+        if !h && show {
+            eprintln!("FALSE {}: {}", f.entity, context_of(&text, f.start, f.end));
+        }
         let row = rows.entry(f.entity).or_default();
         row.found += 1;
         row.found_true += u64::from(*h);

@@ -59,6 +59,7 @@ fn table() -> Vec<(&'static str, u32)> {
     add(
         &[
             "운전면허",
+            "면허증",
             "면허번호",
             "면허 번호",
             "driver",
@@ -68,7 +69,14 @@ fn table() -> Vec<(&'static str, u32)> {
         KrDriverLicense.bit(),
     );
     add(
-        &["사업자", "business registration", "brn", "tax id"],
+        &[
+            "사업자",
+            "business registration",
+            "business number",
+            "company registration",
+            "brn",
+            "tax id",
+        ],
         KrBrn.bit(),
     );
     let phone = KrPhone.bit() | Phone.bit();
@@ -158,10 +166,24 @@ fn table() -> Vec<(&'static str, u32)> {
         KrHealthInsurance.bit(),
     );
     add(
-        &["카드", "card", "visa", "master", "amex", "결제"],
+        &[
+            "카드",
+            "card",
+            "visa",
+            "master",
+            "amex",
+            "결제",
+            "credit",
+            "debit",
+            "비자",
+            "마스터",
+        ],
         CreditCard.bit(),
     );
-    add(&["ssn", "social security"], UsSsn.bit());
+    add(
+        &["ssn", "social security", "사회보장번호", "사회보장 번호"],
+        UsSsn.bit(),
+    );
     add(
         &[
             "ip",
@@ -172,10 +194,15 @@ fn table() -> Vec<(&'static str, u32)> {
             "서버",
             "login",
             "로그인",
+            "아이피",
+            "주소지 ip",
         ],
         IpAddress.bit(),
     );
-    add(&["iban"], Iban.bit());
+    add(
+        &["iban", "국제계좌", "국제 계좌", "국제은행계좌"],
+        Iban.bit(),
+    );
     add(
         &[
             "api key",
@@ -186,6 +213,11 @@ fn table() -> Vec<(&'static str, u32)> {
             "password",
             "비밀번호",
             "토큰",
+            "암호",
+            "인증키",
+            "비밀키",
+            "api 키",
+            "access key",
         ],
         Secret.bit(),
     );
@@ -193,6 +225,15 @@ fn table() -> Vec<(&'static str, u32)> {
         &[
             "주문번호",
             "주문 번호",
+            "바코드",
+            "barcode",
+            "택배",
+            "parcel",
+            "shipment",
+            "청구서",
+            "인보이스",
+            "티켓",
+            "참조번호",
             "order",
             "tracking",
             "송장",

@@ -35,11 +35,15 @@ pub enum Entity {
     UsSsn,
     /// API keys, access tokens, passwords in `key=value` form.
     Secret,
+    /// A person's name, Korean or English (anchored on honorifics, titles, name fields, sign-offs).
+    Person,
+    /// A postal address: Korean road-name or lot-number addresses, US street addresses.
+    Address,
 }
 
 impl Entity {
     /// Every entity, in a fixed order used for reports.
-    pub const ALL: [Entity; 15] = [
+    pub const ALL: [Entity; 17] = [
         Entity::KrRrn,
         Entity::KrFrn,
         Entity::KrPassport,
@@ -55,6 +59,8 @@ impl Entity {
         Entity::Iban,
         Entity::UsSsn,
         Entity::Secret,
+        Entity::Person,
+        Entity::Address,
     ];
 
     /// The stable name, e.g. `KR_RRN`.
@@ -75,6 +81,8 @@ impl Entity {
             Entity::Iban => "IBAN",
             Entity::UsSsn => "US_SSN",
             Entity::Secret => "SECRET",
+            Entity::Person => "PERSON",
+            Entity::Address => "ADDRESS",
         }
     }
 

@@ -15,6 +15,7 @@ mod entity;
 mod finding;
 pub mod formats;
 mod key;
+mod names;
 mod ops;
 mod report;
 mod scanner;
@@ -30,3 +31,4 @@ pub use ops::{
 };
 pub use report::{ColumnReport, Report, ReportEntry};
 pub use scanner::{Scanner, DEFAULT_MIN_SCORE};
+pub use validate::Date;

@@ -169,6 +169,13 @@ fn tag(entity: Entity, out: &mut Vec<u8>) {
 fn normalize(entity: Entity, value: &[u8]) -> Vec<u8> {
     match entity {
         Entity::Email | Entity::Secret | Entity::IpAddress => value.to_ascii_lowercase(),
+        // `John  Smith` and `john smith` are one person; `김민수` is itself.
+        Entity::Person | Entity::Address => String::from_utf8_lossy(value)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+            .into_bytes(),
         Entity::KrPassport | Entity::Iban => value
             .iter()
             .filter(|b| b.is_ascii_alphanumeric())
@@ -191,8 +198,14 @@ fn normalize(entity: Entity, value: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Masking keeps length and separators and hides the characters that identify.
+/// Masking keeps length and separators and hides the characters that identify; names and addresses
+/// are the exception: a name keeps its initials (`김**`), an address its region (`서울특별시 강남구 ****`).
 fn mask(entity: Entity, value: &[u8], out: &mut Vec<u8>) {
+    match entity {
+        Entity::Person => return mask_person(value, out),
+        Entity::Address => return mask_address(value, out),
+        _ => {}
+    }
     let start = out.len();
     out.extend_from_slice(value);
     let v = &mut out[start..];
@@ -257,6 +270,116 @@ fn mask(entity: Entity, value: &[u8], out: &mut Vec<u8>) {
         _ => hide(v, 0..n.saturating_sub(4)),
     }
 }
+
+/// A name keeps the first letter of each word: `김**`, `J*** S****`.
+fn mask_person(value: &[u8], out: &mut Vec<u8>) {
+    let text = String::from_utf8_lossy(value);
+    let mut first = true;
+    for c in text.chars() {
+        if c.is_whitespace() || c == '-' || c == '.' {
+            out.extend_from_slice(c.to_string().as_bytes());
+            first = true;
+        } else if first {
+            out.extend_from_slice(c.to_string().as_bytes());
+            first = false;
+        } else {
+            out.push(b'*');
+        }
+    }
+}
+
+/// The words of an address that name its region: a Korean province or metropolitan city and its 시·군·구
+/// (`서울특별시 강남구`), or for a US address what follows the street (`, Washington, DC 20500`). Returns
+/// (start and end of the leading region, start of the trailing region). A postal code before a Korean
+/// address (`(06236) 서울특별시 …`) is not part of its region: it narrows it to a few streets.
+fn address_region(value: &str) -> (usize, usize, usize) {
+    let body = match value.split_once(' ') {
+        Some((code, _))
+            if !code.is_empty()
+                && code
+                    .trim_matches(['(', ')', '[', ']'])
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+                && !value.is_ascii() =>
+        {
+            code.len() + 1
+        }
+        _ => 0,
+    };
+    let mut lead = body;
+    let mut words = 0;
+    for (i, w) in value[body..].split(' ').enumerate() {
+        let region = if i == 0 {
+            crate::names::is_ko_region_token(w)
+                || w.chars().count() >= 2
+                    && w.ends_with(['시', '군', '구'])
+                    && !w.contains(|c: char| c.is_ascii_digit())
+        } else {
+            w.chars().count() >= 2
+                && w.ends_with(['시', '군', '구'])
+                && !w.contains(|c: char| c.is_ascii_digit())
+        };
+        if !region || words == 3 {
+            break;
+        }
+        lead += w.len() + usize::from(i > 0);
+        words += 1;
+    }
+    if words > 0 {
+        return (body, lead, value.len());
+    }
+    // A US address: the region is after the first comma.
+    match value.find(", ") {
+        Some(c) if value.is_ascii() => (0, 0, c),
+        _ => (0, 0, value.len()),
+    }
+}
+
+/// An address keeps its region and hides the rest: `서울특별시 강남구 ****`, `****, Washington, DC 20500`.
+fn mask_address(value: &[u8], out: &mut Vec<u8>) {
+    let text = String::from_utf8_lossy(value);
+    let (from, lead, tail) = address_region(&text);
+    out.extend_from_slice(&text.as_bytes()[from..lead]);
+    if lead > from {
+        out.push(b' ');
+    }
+    out.extend_from_slice(b"****");
+    out.extend_from_slice(&text.as_bytes()[tail..]);
+}
+
+/// Korean road names that exist in many cities, for fake addresses that stay in their region.
+const KO_ROADS: [&str; 16] = [
+    "중앙로",
+    "시청로",
+    "문화로",
+    "공원로",
+    "대학로",
+    "평화로",
+    "역전로",
+    "번영로",
+    "새마을로",
+    "학교로",
+    "시장로",
+    "중앙대로",
+    "희망로",
+    "구청로",
+    "강변로",
+    "산업로",
+];
+const US_STREETS: [&str; 12] = [
+    "Main St",
+    "Oak Ave",
+    "Maple St",
+    "Park Ave",
+    "Pine St",
+    "Cedar Ln",
+    "Elm St",
+    "Washington Ave",
+    "Lake Rd",
+    "Hill St",
+    "Church St",
+    "Sunset Blvd",
+];
 
 /// A stream of pseudo-random bytes from a keyed HMAC of the value: the same value always yields the same
 /// stream, so the same person stays the same fake person across files and runs.
@@ -336,6 +459,56 @@ fn pseudonymize(key: &Key, entity: Entity, value: &[u8], out: &mut Vec<u8>) {
             } else {
                 b"example.com"
             });
+            return;
+        }
+        Entity::Person => {
+            let text = String::from_utf8_lossy(value);
+            if text.chars().next().is_some_and(|c| c > '\u{FF}') {
+                let surnames: Vec<char> = crate::names::ko_surnames().take(40).collect();
+                let given: Vec<char> = crate::names::ko_given().collect();
+                let n = text
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .count()
+                    .clamp(2, 4);
+                let mut fake = String::new();
+                fake.push(surnames[s.below(surnames.len() as u32) as usize]);
+                for _ in 1..n {
+                    fake.push(given[s.below(given.len() as u32) as usize]);
+                }
+                out.extend_from_slice(fake.as_bytes());
+            } else {
+                let first: Vec<&str> = crate::names::en_first_names().collect();
+                let last: Vec<&str> = crate::names::en_last_names().take(300).collect();
+                let words = text.split_whitespace().count();
+                out.extend_from_slice(first[s.below(first.len() as u32) as usize].as_bytes());
+                if words > 1 {
+                    out.push(b' ');
+                    out.extend_from_slice(last[s.below(last.len() as u32) as usize].as_bytes());
+                }
+            }
+            return;
+        }
+        Entity::Address => {
+            // A real-looking address in the same region: the region stays, the street is a common one.
+            let text = String::from_utf8_lossy(value);
+            let (from, lead, tail) = address_region(&text);
+            if lead > from {
+                out.extend_from_slice(&text.as_bytes()[from..lead]);
+                out.push(b' ');
+                out.extend_from_slice(KO_ROADS[s.below(KO_ROADS.len() as u32) as usize].as_bytes());
+                out.extend_from_slice(format!(" {}", 1 + s.below(199)).as_bytes());
+            } else {
+                out.extend_from_slice(
+                    format!(
+                        "{} {}",
+                        1 + s.below(9899),
+                        US_STREETS[s.below(US_STREETS.len() as u32) as usize]
+                    )
+                    .as_bytes(),
+                );
+                out.extend_from_slice(&text.as_bytes()[tail..]);
+            }
             return;
         }
         Entity::IpAddress if !value.contains(&b':') => {

@@ -3,9 +3,11 @@
 //! accelerated pass (aho-corasick) looks for the prefixes of secrets. Works on bytes, so invalid UTF-8 is
 //! scanned (and later passed through) as it is.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::context::{Context, Said, WINDOW_AFTER, WINDOW_BEFORE};
+use crate::names::Names;
+pub use crate::validate::Date;
 use crate::validate::*;
 use crate::{Entity, Finding, Validation};
 
@@ -24,9 +26,11 @@ const MAX_DIGITS: usize = 24;
 /// Finds personal data in bytes. Build once (it compiles its word tables) and share across threads.
 pub struct Scanner {
     context: Context,
+    names: Names,
     secrets: AhoCorasick,
     secret_kinds: Vec<SecretKind>,
     min_score: f32,
+    today: Option<Date>,
 }
 
 impl std::fmt::Debug for Scanner {
@@ -154,6 +158,8 @@ struct Group {
     start: usize,
     end: usize,
     sep_before: u8,
+    /// A trunk prefix in parentheses, `+44 (0)20 …`: written, but not part of the number.
+    trunk: bool,
 }
 
 /// One way to read a candidate, before context.
@@ -236,21 +242,39 @@ impl Scanner {
     /// A scanner reporting findings scored at least [`DEFAULT_MIN_SCORE`].
     pub fn new() -> Scanner {
         let table = secret_table();
+        // One pass finds the prefixes of secrets and the words names and addresses are anchored on. A
+        // DFA: Korean anchors leave no rare byte for a prefilter, and a DFA reads any byte in one step.
+        let anchors = crate::names::anchor_table();
         let secrets = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
-            .build(table.iter().map(|(w, _)| *w))
-            .expect("the fixed table of secret prefixes always compiles");
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(
+                table
+                    .iter()
+                    .map(|(w, _)| *w)
+                    .chain(anchors.iter().map(|(w, _)| *w)),
+            )
+            .expect("the fixed table of secret prefixes and anchors always compiles");
         Scanner {
             context: Context::new(),
+            names: Names::new(),
             secrets,
             secret_kinds: table.into_iter().map(|(_, k)| k).collect(),
             min_score: DEFAULT_MIN_SCORE,
+            today: None,
         }
     }
 
     /// Reports only findings scored at least `min_score` (0.0 reports every candidate).
     pub fn with_min_score(mut self, min_score: f32) -> Scanner {
         self.min_score = min_score;
+        self
+    }
+
+    /// Refuses resident and foreigner numbers whose birth date is after `today` (a Korean EAN-13 barcode,
+    /// `880…`, reads as someone born in 2088). The crate reads no clock: without this, any real date passes.
+    pub fn with_today(mut self, today: Date) -> Scanner {
+        self.today = Some(today);
         self
     }
 
@@ -284,6 +308,9 @@ impl Scanner {
             i = next.max(p + 1);
         }
         self.secrets(text, &mut out);
+        if !extra.is_empty() && out.is_empty() && self.names.header_names_person(extra) {
+            out.extend(self.names.whole_value(text));
+        }
         if extra_said.positive & Entity::Secret.bit() != 0
             && is_secret_value(text)
             && out.is_empty()
@@ -303,7 +330,7 @@ impl Scanner {
 
     /// Whether a column header or key names a kind of personal data (`전화번호`, `email`, `card_no`).
     pub fn header_names_pii(&self, header: &[u8]) -> bool {
-        self.context.read(header).positive != 0
+        self.context.read(header).positive != 0 || self.names.header_names_person(header)
     }
 
     /// Context before a value: up to the line start, or the previous number, whose context it is.
@@ -347,14 +374,32 @@ impl Scanner {
                     && j0 + 2 < n
                     && matches!(t[j0 + 1], b' ' | b'-')
                     && t[j0 + 2].is_ascii_digit());
+        let joined = joined || s > 0 && t[s - 1] == b'+' && t[j0..].starts_with(b" (");
         let lettered = s > 0 && (t[s - 1].is_ascii_alphabetic() || t[s - 1] == b'_');
         if j0 - s < 9 && !joined && !lettered {
+            // A Korean address without its province: `강남구 테헤란로 123`.
+            if s > 0 && t[s - 1] == b' ' && s >= 4 && t[s - 2] >= 0x80 {
+                if let Some(e) = crate::names::ko_address_before_number(t, s, out) {
+                    return e.max(j0);
+                }
+            }
+            // A house number and a street: `1600 Pennsylvania Ave NW`.
+            if j0 - s <= 6
+                && t.get(j0) == Some(&b' ')
+                && t.get(j0 + 1).is_some_and(u8::is_ascii_uppercase)
+            {
+                if let Some(e) = self.names.us_address(t, s, out) {
+                    return e;
+                }
+            }
             return j0;
         }
         let mut groups = [Group::default(); MAX_GROUPS];
         let mut g = 0;
         let mut j = s;
         let mut sep_before = 0u8;
+        let plus_first = s > 0 && t[s - 1] == b'+';
+        let mut in_paren = false;
         loop {
             let gs = j;
             while j < n && t[j].is_ascii_digit() {
@@ -364,12 +409,36 @@ impl Scanner {
                 start: gs,
                 end: j,
                 sep_before,
+                trunk: in_paren && j - gs == 1 && t[gs] == b'0',
             };
             g += 1;
             if g == MAX_GROUPS || j + 1 >= n {
                 break;
             }
             let c = t[j];
+            let digit_at = |k: usize| k < n && t[k].is_ascii_digit();
+            // An area code in parentheses after a country code: `+44 (20) 7946 0958`, `+1 (415) 555-0132`,
+            // `+44 (0)20 7946 0958`.
+            if plus_first && g == 1 && c == b' ' && t[j + 1] == b'(' && digit_at(j + 2) {
+                sep_before = b'(';
+                in_paren = true;
+                j += 2;
+                continue;
+            }
+            if in_paren {
+                in_paren = false;
+                if c == b')' && digit_at(j + 1) {
+                    sep_before = b')';
+                    j += 1;
+                    continue;
+                }
+                if c == b')' && matches!(t[j + 1], b' ' | b'-') && digit_at(j + 2) {
+                    sep_before = b')';
+                    j += 2;
+                    continue;
+                }
+                break;
+            }
             // `)` separates only an area code: `(02)123-4567`, `02) 123-4567`.
             if (matches!(c, b'-' | b' ' | b'.') || c == b')' && g == 1) && t[j + 1].is_ascii_digit()
             {
@@ -396,9 +465,33 @@ impl Scanner {
         // `$1,234.56 901231-…`: the amount is not a value, what follows it may be.
         let amount_first = amount_before(t, s);
         let end_ok_last = !(g == MAX_GROUPS || e < n && (is_word(t[e]) || t[e] == b'@'));
+        // An extension belongs to the phone before it: `480-555-4804x74740`, `… ext. 12`.
+        let ext_end = if g < MAX_GROUPS {
+            extension_end(t, e)
+        } else {
+            None
+        };
         let plus = left == Some(b'+');
         let paren = left == Some(b'(');
 
+        // Whether group `k`, next to a window, is itself one of a run of space-separated groups, rather
+        // than the start or end of another value (`2022-09-13`, `09:41`, `856-02-01804`, `3개`).
+        let free = |b: u8| b.is_ascii_whitespace() || b >= 0x80 || b"()[]\"',.;".contains(&b);
+        let spaced_neighbour = |k: usize| -> bool {
+            let left_ok = if k == 0 {
+                s == 0 || free(t[s - 1])
+            } else {
+                groups[k].sep_before == b' '
+            };
+            let right_ok = if k + 1 < g {
+                groups[k + 1].sep_before == b' '
+            } else {
+                e >= n || free(t[e])
+            };
+            // A lone digit is a count (`3개`) and nine digits are a value of their own, not a group of a
+            // longer number.
+            left_ok && right_ok && (2..=6).contains(&(groups[k].end - groups[k].start))
+        };
         let mut gi = 0;
         while gi < g {
             if gi > 0 && groups[gi].sep_before != b' ' || gi == 0 && amount_first {
@@ -422,6 +515,9 @@ impl Scanner {
                 if win.nd + len > MAX_DIGITS {
                     break;
                 }
+                if grp.trunk {
+                    continue;
+                }
                 if win.ng > 0 {
                     if win.ng == 1 {
                         win.first_sep = grp.sep_before;
@@ -430,7 +526,7 @@ impl Scanner {
                         if win.sep != Some(grp.sep_before) {
                             win.sep = None;
                         }
-                        if win.ng >= 2 {
+                        if win.ng >= 2 && grp.sep_before != b')' {
                             if win.rest_sep == 0 {
                                 win.rest_sep = grp.sep_before;
                             } else if win.rest_sep != grp.sep_before {
@@ -446,10 +542,11 @@ impl Scanner {
                 if amount_after(t, grp.end) {
                     continue;
                 }
-                let end_ok = if gj + 1 < g {
+                let last = gj + 1 == g;
+                let end_ok = if !last {
                     groups[gj + 1].sep_before == b' '
                 } else {
-                    end_ok_last
+                    end_ok_last || ext_end.is_some()
                 };
                 if !end_ok {
                     continue;
@@ -466,10 +563,22 @@ impl Scanner {
                     at_start && plus,
                     at_start && paren,
                     region,
+                    self.today,
                     &mut cands,
                 );
+                // Only a phone may end in an extension.
+                let only_phone = last && !end_ok_last;
+                // Spaced digit groups are read whole: four groups cut out of a longer run (a 22-digit
+                // tracking number, an account's digits) are not a card.
+                let run_goes_on = win.ng > 1
+                    && win.sep == Some(b' ')
+                    && (gi > 0 && spaced_neighbour(gi - 1) || !last && spaced_neighbour(gj + 1));
                 let mut after: Option<Said> = None;
                 for c in cands.into_iter().flatten() {
+                    let phone = matches!(c.entity, Entity::Phone | Entity::KrPhone);
+                    if only_phone && !phone || run_goes_on && c.entity == Entity::CreditCard {
+                        continue;
+                    }
                     let before = *said.get_or_insert_with(|| {
                         self.said_before(t, groups[gi].start - c.lead, extra)
                     });
@@ -492,16 +601,43 @@ impl Scanner {
             }
             match best {
                 Some((c, score, gj)) => {
+                    let end = match ext_end {
+                        Some(x)
+                            if gj + 1 == g
+                                && matches!(c.entity, Entity::Phone | Entity::KrPhone) =>
+                        {
+                            x
+                        }
+                        _ => groups[gj].end,
+                    };
                     out.push(Finding {
                         entity: c.entity,
                         start: groups[gi].start - c.lead,
-                        end: groups[gj].end,
+                        end,
                         score,
                         validation: c.validation,
                     });
                     gi = gj + 1;
                 }
                 None => gi += 1,
+            }
+        }
+        // A lot number after a Korean town (`분당구 정자동 178-1`).
+        if g <= 2 && s >= 4 && t[s - 1] == b' ' && t[s - 2] >= 0x80 {
+            if let Some(end) = crate::names::ko_address_before_number(t, s, out) {
+                return end.max(e);
+            }
+        }
+        // A house number after other numbers (`… 311918-2883692 9577 Sunset Blvd`).
+        let last = groups[g - 1];
+        if g > 1
+            && last.end - last.start <= 6
+            && last.sep_before == b' '
+            && t.get(e) == Some(&b' ')
+            && t.get(e + 1).is_some_and(u8::is_ascii_uppercase)
+        {
+            if let Some(end) = self.names.us_address(t, last.start, out) {
+                return end.max(e);
             }
         }
         e
@@ -529,6 +665,8 @@ impl Scanner {
             let mut ends = [0usize; 34];
             let mut k = 0;
             let mut j = s - 2;
+            // Written in groups of four with spaces or dashes (`DE89 3704 …`, `DE89-3704-…`), or not.
+            let mut sep = 0u8;
             while j < n && k < 34 {
                 let b = t[j];
                 if b.is_ascii_uppercase() || b.is_ascii_digit() {
@@ -536,16 +674,18 @@ impl Scanner {
                     ends[k] = j + 1;
                     k += 1;
                     j += 1;
-                } else if b == b' '
+                } else if (b == b' ' || b == b'-')
+                    && (sep == 0 || sep == b)
                     && j + 1 < n
                     && (t[j + 1].is_ascii_uppercase() || t[j + 1].is_ascii_digit())
                 {
+                    sep = b;
                     j += 1;
                 } else {
                     break;
                 }
             }
-            for len in (15..=k).rev() {
+            if let Some(len) = iban_length(&compact[..2]).filter(|&len| len <= k) {
                 let end = ends[len - 1];
                 if (end >= n || !is_alnum(t[end])) && iban_valid(&compact[..len]) {
                     out.push(Finding {
@@ -555,6 +695,11 @@ impl Scanner {
                         score: 0.95,
                         validation: Validation::Checksum,
                     });
+                    return end;
+                }
+                // The shape of an IBAN that fails its check is read as one or not at all: its digits
+                // are not a card or an account of their own.
+                if sep != 0 {
                     return end;
                 }
             }
@@ -613,24 +758,45 @@ impl Scanner {
         let mut j = p + 1;
         let mut labels = 0;
         let mut last = (j, j);
+        let mut prev = (j, j);
         loop {
             let ls = j;
-            while j < n && (is_alnum(t[j]) || t[j] == b'-') && j - ls < 63 {
-                j += 1;
-            }
+            j = domain_label_end(t, j);
             if j == ls {
                 break;
             }
             labels += 1;
+            prev = last;
             last = (ls, j);
-            if j + 1 < n && t[j] == b'.' && is_alnum(t[j + 1]) {
+            if j + 1 < n && t[j] == b'.' && (is_alnum(t[j + 1]) || t[j + 1] >= 0x80) {
                 j += 1;
             } else {
                 break;
             }
         }
-        let tld = &t[last.0..last.1];
-        if labels >= 2 && tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic) {
+        // The top-level label: ASCII letters, punycode (`xn--3e0b707e`), or an internationalised one
+        // (`한국`), cut where a Korean particle is glued to it (`회사.한국이에요`).
+        let tld_end = |(ls, le): (usize, usize)| -> Option<usize> {
+            let tld = &t[ls..le];
+            if tld.first().is_some_and(|&b| b >= 0x80) {
+                return IDN_TLDS
+                    .iter()
+                    .find(|w| tld.starts_with(w.as_bytes()))
+                    .map(|w| ls + w.len());
+            }
+            let punycode = tld.starts_with(b"xn--")
+                && tld.len() > 4
+                && tld.iter().all(|&b| is_alnum(b) || b == b'-');
+            (tld.len() >= 2 && (tld.iter().all(u8::is_ascii_alphabetic) || punycode)).then_some(le)
+        };
+        // `kim@example.com.감사합니다`: the sentence goes on after the address's last dot.
+        let mut tld = tld_end(last);
+        if tld.is_none() && labels >= 3 && t[last.0] >= 0x80 {
+            labels -= 1;
+            tld = tld_end(prev);
+        }
+        if let (true, Some(end)) = (labels >= 2, tld) {
+            last.1 = end;
             out.push(Finding {
                 entity: Entity::Email,
                 start: k,
@@ -667,7 +833,9 @@ impl Scanner {
         if colons >= 2 && left_ok && right_ok && span.iter().any(|b| b.is_ascii_hexdigit()) {
             let compressed = memchr::memmem::find(span, b"::").is_some();
             let hexy = span.iter().any(|b| b.is_ascii_alphabetic()) || colons >= 4;
-            if (compressed || colons == 7)
+            // Eight groups, or six and an IPv4 address (`0:0:0:0:0:ffff:192.0.2.1`), or `::`.
+            let full = colons == 7 || colons == 6 && span.contains(&b'.');
+            if (compressed || full)
                 && hexy
                 && std::str::from_utf8(span).is_ok_and(|s| s.parse::<std::net::Ipv6Addr>().is_ok())
             {
@@ -689,16 +857,15 @@ impl Scanner {
         let n = t.len();
         for m in self.secrets.find_iter(t) {
             let (ms, me) = (m.start(), m.end());
-            if ms > 0
-                && is_word(t[ms - 1])
-                && !matches!(
-                    self.secret_kinds[m.pattern().as_usize()],
-                    SecretKind::KeyValue
-                )
-            {
+            let Some(&kind) = self.secret_kinds.get(m.pattern().as_usize()) else {
+                let index = m.pattern().as_usize() - self.secret_kinds.len();
+                self.names.on_match(t, index, ms, me, out);
+                continue;
+            };
+            if ms > 0 && is_word(t[ms - 1]) && !matches!(kind, SecretKind::KeyValue) {
                 continue;
             }
-            match self.secret_kinds[m.pattern().as_usize()] {
+            match kind {
                 SecretKind::Prefix {
                     min,
                     exact,
@@ -847,6 +1014,80 @@ fn region_before(t: &[u8], start: usize) -> Option<usize> {
         .map(|r| start - (k - r.len()))
 }
 
+/// The end of a phone extension starting at `e` (`x74740`, ` x 12`, ` ext. 123`, `#12`): one to six
+/// digits, then no letter or digit.
+fn extension_end(t: &[u8], e: usize) -> Option<usize> {
+    let rest = t.get(e..)?;
+    let lower = |k: usize| rest.get(k).map(u8::to_ascii_lowercase);
+    let mut k = usize::from(lower(0) == Some(b' '));
+    if lower(k) == Some(b'x') {
+        k += 1;
+    } else if lower(k) == Some(b'e') && lower(k + 1) == Some(b'x') && lower(k + 2) == Some(b't') {
+        k += 3;
+        if lower(k) == Some(b'.') {
+            k += 1;
+        }
+    } else if k == 0 && lower(0) == Some(b'#') {
+        k += 1;
+    } else {
+        return None;
+    }
+    if k > 1 && lower(k) == Some(b' ') || k == 1 && lower(0) == Some(b' ') && lower(k) == Some(b' ')
+    {
+        k += 1;
+    }
+    let ds = k;
+    while k < rest.len() && rest[k].is_ascii_digit() && k - ds < 7 {
+        k += 1;
+    }
+    let digits = k - ds;
+    let free = k >= rest.len() || !is_word(rest[k]);
+    ((1..=6).contains(&digits) && free).then_some(e + k)
+}
+
+/// Internationalised top-level domains seen in Korean and Asian services' data.
+const IDN_TLDS: [&str; 8] = [
+    "한국",
+    "中国",
+    "中國",
+    "台灣",
+    "台湾",
+    "香港",
+    "рф",
+    "みんな",
+];
+
+/// The end of a domain label starting at `j`: ASCII letters, digits and `-`, and letters outside ASCII
+/// (`bücher`, `회사`). A label that starts in ASCII stops at a Korean, Chinese or Japanese character,
+/// which is text glued after the address (`example.com이고`).
+fn domain_label_end(t: &[u8], mut j: usize) -> usize {
+    let n = t.len();
+    let ls = j;
+    let wide = |b: u8| b >= 0xE0; // the lead byte of a character of three or four bytes
+    let starts_ascii = j < n && t[j] < 0x80;
+    while j < n && j - ls < 63 {
+        let b = t[j];
+        if is_alnum(b) || b == b'-' {
+            j += 1;
+        } else if b >= 0x80 && !(starts_ascii && wide(b)) {
+            // A whole UTF-8 character, or stop before a broken one.
+            let len = match b {
+                0xC2..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF4 => 4,
+                _ => break,
+            };
+            if j + len > n || !t[j + 1..j + len].iter().all(|&c| (0x80..0xC0).contains(&c)) {
+                break;
+            }
+            j += len;
+        } else {
+            break;
+        }
+    }
+    j
+}
+
 fn push(cands: &mut [Option<Cand>; 4], c: Cand) {
     if let Some(slot) = cands.iter_mut().find(|c| c.is_none()) {
         *slot = Some(c);
@@ -859,6 +1100,7 @@ fn classify(
     plus: bool,
     paren: bool,
     region: Option<usize>,
+    today: Option<Date>,
     cands: &mut [Option<Cand>; 4],
 ) {
     use Entity::*;
@@ -899,7 +1141,11 @@ fn classify(
     }
 
     // Resident and foreigner registration numbers.
-    if ((l == [6, 7] && w.sep_in(b"- ")) || l == [13]) && rrn_date_valid(d) {
+    let born_ok = match today {
+        Some(today) => rrn_date_valid_on(d, today),
+        None => rrn_date_valid(d),
+    };
+    if ((l == [6, 7] && w.sep_in(b"- ")) || l == [13]) && born_ok {
         let foreign = (b'5'..=b'8').contains(&d[6]);
         let ok = if foreign {
             frn_checksum(d)
@@ -928,10 +1174,14 @@ fn classify(
                 || l == [4, 6, 5]
                 || l == [4, 6, 4]);
         if (w.contiguous() || grouped) && luhn(d) && card_issuer_known(d) {
-            push(
-                cands,
-                Cand::new(CreditCard, if grouped { 0.95 } else { 0.9 }, Checksum),
-            );
+            // Thirteen-digit Visa numbers are no longer issued: a resident number that passes Luhn by
+            // chance reads better as what it also is.
+            let base = match (grouped, nd) {
+                (_, 13) => 0.6,
+                (true, _) => 0.95,
+                (false, _) => 0.9,
+            };
+            push(cands, Cand::new(CreditCard, base, Checksum));
         }
     }
 
@@ -998,17 +1248,20 @@ fn classify(
         }
     }
 
+    // Ten bare digits in the North American shape: a phone only when a context word says so.
+    if l == [10] && (b'2'..=b'9').contains(&d[0]) && (b'2'..=b'9').contains(&d[3]) {
+        push(cands, Cand::new(Phone, 0.2, Context).boost(0.45));
+    }
+
     // US social security numbers.
     if ssn_valid(d) {
-        if l == [3, 2, 4] && w.sep_in(b"- ") {
-            push(
-                cands,
-                Cand::new(
-                    UsSsn,
-                    if w.sep == Some(b'-') { 0.65 } else { 0.4 },
-                    Structure,
-                ),
-            );
+        if l == [3, 2, 4] && w.sep_in(b"- .") {
+            let base = match w.sep {
+                Some(b'-') => 0.65,
+                Some(b'.') => 0.5,
+                _ => 0.4,
+            };
+            push(cands, Cand::new(UsSsn, base, Structure));
         } else if w.contiguous() {
             push(cands, Cand::new(UsSsn, 0.1, Context).boost(0.6));
         }
@@ -1054,18 +1307,21 @@ fn classify(
             k += x;
         }
         if ok {
-            // All four parts small (`1.2.3.4`, `2.10.0.1`) reads more like a version than a host.
-            let mut k = 0;
-            let small = l.iter().all(|&x| {
-                let v: u32 = d[k..k + x]
+            // Three small parts first (`1.2.3.4`, `2.10.0.1`, `4.2.1.200`: major, minor, patch, build)
+            // read more like a version than a host, unless they are a private network's (`10.0.0.1`):
+            // hosts in logs mostly sit on private networks.
+            let part = |i: usize| -> u32 {
+                let k: usize = l[..i].iter().sum();
+                d[k..k + l[i]]
                     .iter()
-                    .fold(0, |a, &b| a * 10 + u32::from(b - b'0'));
-                k += x;
-                v < 32
-            });
+                    .fold(0, |a, &b| a * 10 + u32::from(b - b'0'))
+            };
+            let (a, b) = (part(0), part(1));
+            let private = a == 10 || a == 172 && (16..=31).contains(&b) || a == 192 && b == 168;
+            let version_like = a < 32 && b < 32 && part(2) < 32 && !private;
             push(
                 cands,
-                Cand::new(IpAddress, if small { 0.4 } else { 0.7 }, Structure),
+                Cand::new(IpAddress, if version_like { 0.4 } else { 0.7 }, Structure),
             );
         }
     }

@@ -123,12 +123,15 @@ fn csv_fields_are_redacted_per_column_and_quoting_is_kept() {
     let (out, o) = run(Format::Csv, input.as_bytes()).unwrap();
     assert_eq!(
         text(&out),
-        "name,phone,memo\r\n김철수,<KR_PHONE>,\"주민 <KR_RRN>, 확인\"\r\n이영희,,\"여러\n줄 메모\"\r\n"
+        "name,phone,memo\r\n<PERSON>,<KR_PHONE>,\"주민 <KR_RRN>, 확인\"\r\n<PERSON>,,\"여러\n줄 메모\"\r\n"
     );
     let phone = o.report.columns.iter().find(|c| c.name == "phone").unwrap();
     assert!(phone.personal && phone.header_says_personal);
+    // Since issue 14 a column headed `name` holds people's names (PERSON).
     let name = o.report.columns.iter().find(|c| c.name == "name").unwrap();
-    assert!(!name.personal);
+    assert!(name.personal && name.header_says_personal);
+    let memo = o.report.columns.iter().find(|c| c.name == "memo").unwrap();
+    assert!(!memo.header_says_personal);
 }
 
 #[test]

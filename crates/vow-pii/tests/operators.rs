@@ -288,3 +288,81 @@ fn pseudonymous_iban_ipv6_and_licence_stay_valid() {
     );
     assert!(dl.starts_with("11-") && dl != "11-19-123456-01", "{dl}");
 }
+
+#[test]
+fn a_masked_name_keeps_the_first_letter_of_each_word() {
+    assert_eq!(one(Operator::Mask, Entity::Person, "김민수"), "김**");
+    assert_eq!(
+        one(Operator::Mask, Entity::Person, "John Smith"),
+        "J*** S****"
+    );
+}
+
+#[test]
+fn a_masked_address_keeps_its_region() {
+    assert_eq!(
+        one(
+            Operator::Mask,
+            Entity::Address,
+            "서울특별시 강남구 테헤란로 123, 4층"
+        ),
+        "서울특별시 강남구 ****"
+    );
+    assert_eq!(
+        one(
+            Operator::Mask,
+            Entity::Address,
+            "(06236) 서울특별시 강남구 역삼동 123-45"
+        ),
+        "서울특별시 강남구 ****"
+    );
+    assert_eq!(
+        one(
+            Operator::Mask,
+            Entity::Address,
+            "경기도 성남시 분당구 판교역로 235"
+        ),
+        "경기도 성남시 분당구 ****"
+    );
+    assert_eq!(
+        one(Operator::Mask, Entity::Address, "강남구 테헤란로 123, 4층"),
+        "강남구 ****"
+    );
+    assert_eq!(
+        one(
+            Operator::Mask,
+            Entity::Address,
+            "1600 Pennsylvania Avenue NW, Washington, DC 20500"
+        ),
+        "****, Washington, DC 20500"
+    );
+}
+
+#[test]
+fn a_pseudonymised_address_stays_in_its_region_and_a_name_stays_a_name() {
+    let a = one(
+        Operator::Pseudonymize,
+        Entity::Address,
+        "서울특별시 강남구 테헤란로 123, 4층",
+    );
+    assert!(a.starts_with("서울특별시 강남구 "), "{a}");
+    assert!(!a.contains("테헤란로 123"), "{a}");
+    // The fake is itself read as an address in the same region.
+    let f = Scanner::new().scan(format!("주소: {a}").as_bytes());
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].entity, Entity::Address);
+    let us = one(
+        Operator::Pseudonymize,
+        Entity::Address,
+        "1600 Pennsylvania Avenue NW, Washington, DC 20500",
+    );
+    assert!(us.ends_with(", Washington, DC 20500"), "{us}");
+    assert!(!us.starts_with("1600 Pennsylvania"), "{us}");
+    let n = one(Operator::Pseudonymize, Entity::Person, "김민수");
+    assert_eq!(n.chars().count(), 3);
+    assert_ne!(n, "김민수");
+    assert_eq!(n, one(Operator::Pseudonymize, Entity::Person, "김민수"));
+    let e = one(Operator::Pseudonymize, Entity::Person, "John Smith");
+    assert_eq!(e.split(' ').count(), 2, "{e}");
+    assert_ne!(e, "John Smith");
+}

@@ -398,3 +398,346 @@ fn a_phone_in_parentheses_leaves_them_balanced() {
     );
     one("(02) 123-4567", Entity::KrPhone, "(02) 123-4567");
 }
+
+// Issue 14: classes of values that were missed, cut or wrongly taken.
+
+fn found_on(today: vow_pii::validate::Date, text: &str) -> Vec<(Entity, String)> {
+    Scanner::new()
+        .with_today(today)
+        .scan(text.as_bytes())
+        .into_iter()
+        .map(|f| (f.entity, text[f.range()].to_owned()))
+        .collect()
+}
+
+const TODAY: vow_pii::validate::Date = vow_pii::validate::Date {
+    year: 2026,
+    month: 11,
+    day: 26,
+};
+
+#[test]
+fn a_birth_date_after_today_refuses_a_resident_number() {
+    // A Korean EAN-13 barcode reads as someone born on 2088-01-23.
+    assert_eq!(found_on(TODAY, "바코드 8801234567893"), vec![]);
+    assert_eq!(found_on(TODAY, "번호 261127-3234567 입니다"), vec![]);
+    assert_eq!(
+        found_on(TODAY, "번호 261125-3234567 입니다"),
+        vec![(Entity::KrRrn, "261125-3234567".to_owned())]
+    );
+}
+
+#[test]
+fn an_iban_must_have_its_countrys_length() {
+    // Passes mod-97, but no country has IBANs starting XX or KR.
+    none("IBAN XX46370400440532013000");
+    none("IBAN KR371234567890123");
+    // Passes mod-97 with 20 characters; Germany's IBANs have 22.
+    none("IBAN DE863704004405320130 ok");
+    // A 20-character prefix that passes mod-97, inside a Saudi number (24 characters) that does not.
+    none("IBAN SA49 8000 0006 0801 0167 9999");
+    one(
+        "IBAN SA03 8000 0000 6080 1016 7519",
+        Entity::Iban,
+        "SA03 8000 0000 6080 1016 7519",
+    );
+}
+
+#[test]
+fn an_iban_written_with_dashes_is_found() {
+    one(
+        "IBAN: SA03-8000-0000-6080-1016-7519.",
+        Entity::Iban,
+        "SA03-8000-0000-6080-1016-7519",
+    );
+    one(
+        "DE89-3704-0044-0532-0130-00",
+        Entity::Iban,
+        "DE89-3704-0044-0532-0130-00",
+    );
+}
+
+#[test]
+fn the_digits_of_a_failing_iban_are_not_a_card() {
+    none("IBAN DE00 4111 1111 1111 1111 12");
+}
+
+#[test]
+fn only_visa_has_thirteen_digit_cards() {
+    none("6011000000001");
+    none("card 6011000000001");
+    one("4222222222222", Entity::CreditCard, "4222222222222");
+}
+
+#[test]
+fn mir_and_unionpay_81_cards_are_found() {
+    one("2200123456789019", Entity::CreditCard, "2200123456789019");
+    one(
+        "카드 8100 1234 5678 9017",
+        Entity::CreditCard,
+        "8100 1234 5678 9017",
+    );
+}
+
+#[test]
+fn a_card_is_not_cut_out_of_a_longer_run_of_spaced_groups() {
+    none("tracking 4111 1111 1111 1111 1234 56");
+    none("4111 1111 1111 1111 1234 56");
+    none("1234 4111 1111 1111 1111");
+}
+
+#[test]
+fn an_extension_belongs_to_the_phone() {
+    one(
+        "call 480-555-4804x74740 today",
+        Entity::Phone,
+        "480-555-4804x74740",
+    );
+    one(
+        "Tel: (480) 555-4804 ext. 123",
+        Entity::Phone,
+        "(480) 555-4804 ext. 123",
+    );
+    one(
+        "전화 010-1234-5678 x12",
+        Entity::KrPhone,
+        "010-1234-5678 x12",
+    );
+}
+
+#[test]
+fn ten_bare_digits_are_a_phone_when_context_says_so() {
+    one("call me at 4805554804", Entity::Phone, "4805554804");
+    none("id 4805554804");
+}
+
+#[test]
+fn an_area_code_in_parentheses_after_a_country_code_is_part_of_the_phone() {
+    one(
+        "phone +44 (20) 7946 0958 today",
+        Entity::Phone,
+        "+44 (20) 7946 0958",
+    );
+    one("+44 (0)20 7946 0958", Entity::Phone, "+44 (0)20 7946 0958");
+    one("+1 (415) 555-0132", Entity::Phone, "+1 (415) 555-0132");
+}
+
+#[test]
+fn a_dotted_ssn_is_found() {
+    one("SSN 078.05.1120", Entity::UsSsn, "078.05.1120");
+    one("123.45.6789", Entity::UsSsn, "123.45.6789");
+}
+
+#[test]
+fn a_full_form_ipv6_with_an_embedded_ipv4_is_one_address() {
+    one(
+        "from 0:0:0:0:0:ffff:192.168.1.1 today",
+        Entity::IpAddress,
+        "0:0:0:0:0:ffff:192.168.1.1",
+    );
+    one(
+        "from ::ffff:192.0.2.128 today",
+        Entity::IpAddress,
+        "::ffff:192.0.2.128",
+    );
+}
+
+#[test]
+fn private_ipv4_addresses_are_found_without_context() {
+    one("from 10.0.0.1 today", Entity::IpAddress, "10.0.0.1");
+    one("from 172.16.4.20 today", Entity::IpAddress, "172.16.4.20");
+}
+
+#[test]
+fn four_part_versions_with_a_small_first_part_need_context_to_be_an_address() {
+    none("upgrade to 4.2.1.200 today");
+    none("release 2.10.0.1");
+    one("IP 4.2.1.200", Entity::IpAddress, "4.2.1.200");
+}
+
+#[test]
+fn emails_with_internationalised_domains_are_found() {
+    one("mail kim@bücher.de ok", Entity::Email, "kim@bücher.de");
+    one(
+        "메일은 hong@회사.한국이에요",
+        Entity::Email,
+        "hong@회사.한국",
+    );
+    one("kim@xn--3e0b707e.kr", Entity::Email, "kim@xn--3e0b707e.kr");
+    one("메일 kim@example.com이고", Entity::Email, "kim@example.com");
+    one(
+        "메일은 kim@example.com.감사합니다",
+        Entity::Email,
+        "kim@example.com",
+    );
+}
+
+#[test]
+fn unix_days_give_the_civil_date() {
+    use vow_pii::validate::Date;
+    let d = |year, month, day| Some(Date { year, month, day });
+    assert_eq!(Date::from_unix_days(0), d(1970, 1, 1));
+    assert_eq!(Date::from_unix_days(11_016), d(2000, 2, 29));
+    assert_eq!(Date::from_unix_days(20_418), d(2025, 11, 26));
+    assert_eq!(Date::from_unix_days(20_783), d(2026, 11, 26));
+    assert_eq!(Date::from_unix_days(-1), d(1969, 12, 31));
+    assert_eq!(Date::from_unix_days(i64::MIN), None);
+    assert_eq!(Date::from_unix_days(i64::MAX), None);
+}
+
+// Names and addresses.
+
+#[test]
+fn korean_names_are_found_next_to_honorifics_and_titles() {
+    one("김민수 고객님 안녕하세요", Entity::Person, "김민수");
+    one("김민수님, 주문하신 상품이", Entity::Person, "김민수");
+    one("박지영 씨가 전화했어요", Entity::Person, "박지영");
+    one("담당: 이서연 과장", Entity::Person, "이서연");
+    one("남궁민수 선생님께", Entity::Person, "남궁민수");
+    one("홍길동 드림", Entity::Person, "홍길동");
+}
+
+#[test]
+fn korean_names_are_found_in_name_fields() {
+    one("이름: 김민수", Entity::Person, "김민수");
+    one("성명 최지우, 연락처 없음", Entity::Person, "최지우");
+    one("예금주 홍길동", Entity::Person, "홍길동");
+    one("제 이름은 김민수입니다", Entity::Person, "김민수");
+}
+
+#[test]
+fn ordinary_words_that_begin_with_a_surname_stay() {
+    none("이번 고객님께 안내드립니다");
+    none("정말 감사합니다 고객님");
+    none("최고 선생님이세요");
+    none("한국 고객님들께");
+    none("사장님 안녕하세요");
+    none("기사님이 오셨어요");
+    none("고객님 이번 주문은");
+    none("날씨가 좋네요 아저씨");
+}
+
+#[test]
+fn english_names_are_found_after_titles_greetings_fields_and_sign_offs() {
+    one("Dear John Smith,", Entity::Person, "John Smith");
+    one("Please ask Mr. Johnson about it", Entity::Person, "Johnson");
+    one("Dr Emily Clark will call", Entity::Person, "Emily Clark");
+    one("Name: Sarah Connor\n", Entity::Person, "Sarah Connor");
+    one(
+        "Thanks for the help.\n\nBest regards,\nMichael Brown\n",
+        Entity::Person,
+        "Michael Brown",
+    );
+    one("My name is David Lee.", Entity::Person, "David Lee");
+}
+
+#[test]
+fn english_greetings_without_a_name_stay() {
+    none("Dear Customer,");
+    none("Dear Sir or Madam,");
+    none("Dear all,");
+    none("Best regards,\nThe Support Team");
+}
+
+#[test]
+fn a_name_column_or_key_makes_its_value_a_person() {
+    let s = Scanner::new();
+    let f = s.scan_with_context("김민수".as_bytes(), b"name");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].entity, Entity::Person);
+    let f = s.scan_with_context(b"Jane Doe", "성명".as_bytes());
+    assert_eq!(f[0].entity, Entity::Person);
+    assert!(s
+        .scan_with_context(b"Blue Widget", b"product_name")
+        .is_empty());
+}
+
+#[test]
+fn korean_road_and_lot_addresses_are_one_finding() {
+    one(
+        "주소: 서울특별시 강남구 테헤란로 123, 4층 입니다",
+        Entity::Address,
+        "서울특별시 강남구 테헤란로 123, 4층",
+    );
+    one(
+        "경기도 성남시 분당구 판교역로 235 에이치스퀘어",
+        Entity::Address,
+        "경기도 성남시 분당구 판교역로 235",
+    );
+    one(
+        "배송지 서울 마포구 월드컵북로 396 101동 1203호로 보내주세요",
+        Entity::Address,
+        "서울 마포구 월드컵북로 396 101동 1203호",
+    );
+    one(
+        "(06236) 서울특별시 강남구 역삼동 123-45",
+        Entity::Address,
+        "(06236) 서울특별시 강남구 역삼동 123-45",
+    );
+    one(
+        "부산광역시 해운대구 우동 1408",
+        Entity::Address,
+        "부산광역시 해운대구 우동 1408",
+    );
+}
+
+#[test]
+fn a_region_alone_is_not_an_address() {
+    none("서울특별시 강남구에 있어요");
+    none("서울에서 만나요");
+    none("경기도 지역 고객님들께");
+}
+
+#[test]
+fn us_street_addresses_are_one_finding() {
+    one(
+        "send it to 1600 Pennsylvania Ave NW today",
+        Entity::Address,
+        "1600 Pennsylvania Ave NW",
+    );
+    one(
+        "1600 Pennsylvania Avenue NW, Washington, DC 20500",
+        Entity::Address,
+        "1600 Pennsylvania Avenue NW, Washington, DC 20500",
+    );
+    one(
+        "ship to 42 Main St, Apt 4B, Springfield, IL 62704-1234.",
+        Entity::Address,
+        "42 Main St, Apt 4B, Springfield, IL 62704-1234",
+    );
+    none("We shipped 3 Large Boxes today");
+    none("Chapter 12 Main Street Stories");
+}
+
+#[test]
+fn context_words_work_in_both_languages() {
+    // A space-separated SSN, an address that reads like a version, a bare ten-digit US number: each
+    // needs its context word, in Korean as in English.
+    one("SSN 078 05 1120", Entity::UsSsn, "078 05 1120");
+    one("사회보장번호 078 05 1120", Entity::UsSsn, "078 05 1120");
+    one("IP 4.2.1.200", Entity::IpAddress, "4.2.1.200");
+    one("아이피 4.2.1.200", Entity::IpAddress, "4.2.1.200");
+    one("phone 4805554804", Entity::Phone, "4805554804");
+    one("전화 4805554804", Entity::Phone, "4805554804");
+    // Look-alike words lower what no checksum vouches for, in both languages.
+    none("parcel 172.16.4.20");
+    none("택배 172.16.4.20");
+    none("barcode 8801234567893");
+    none("바코드 8801234567893");
+}
+
+#[test]
+fn a_korean_address_without_its_province_is_found_from_its_number() {
+    one(
+        "사무실은 강남구 테헤란로 123, 4층이에요",
+        Entity::Address,
+        "강남구 테헤란로 123, 4층",
+    );
+    one(
+        "성남시 분당구 정자동 178-1 로 와주세요",
+        Entity::Address,
+        "성남시 분당구 정자동 178-1",
+    );
+    none("테헤란로 123번 버스");
+    none("강남구 3곳");
+}

@@ -68,8 +68,8 @@ fn format_name(f: PiiFormat) -> &'static str {
 
 pub const SCAN_LONG_ABOUT: &str = "\
 Find personal data in files: resident and foreigner registration numbers, phone numbers, card
-numbers, e-mail addresses, and the other kinds listed below, in Korean and English text, CSV,
-JSON and JSON Lines.
+numbers, e-mail addresses, names and postal addresses, and the other kinds listed below, in
+Korean and English text, CSV, JSON and JSON Lines.
 
 Each candidate is validated as far as its format allows (the date and check digit of a
 resident number, Luhn for cards, the region code of a driver licence) and scored from 0 to 1;
@@ -88,6 +88,7 @@ Examples:
   vow scan chat-logs/                         a table of what was found, by kind and file
   vow scan export.csv --format json           every finding with byte offsets, line and masked value
   vow scan --fail-at 0.9 data/                CI or pre-commit: exit 1 only on near-certain findings
+  git diff | vow scan -                       standard input; the report goes to standard output
 
 Exit codes:
   0  nothing scored at or above --fail-at
@@ -104,7 +105,8 @@ Kinds: ",
 /// Arguments of `vow scan`.
 #[derive(Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan (directories recursively).
+    /// Files or directories to scan (directories recursively), or `-` for standard input (read as
+    /// text unless --input-format says otherwise).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// `text` prints a table for people; `json` prints {files[{path, format, bytes, counts, examples,
@@ -131,7 +133,8 @@ pub const REDACT_LONG_ABOUT: &str = "\
 Copy a file with its personal data removed, keeping every other byte as it was.
 
 What replaces each finding is chosen per kind with --operator:
-  mask          keep what people recognise their own data by: 010-****-5678, 901231-1******
+  mask          keep what people recognise their own data by: 010-****-5678, 901231-1******,
+                김**, 서울특별시 강남구 **** (an address keeps its region)
   replace       the kind in angle brackets: <KR_RRN>
   hash          a keyed HMAC-SHA256 tag, equal for equal values in every file and run
   pseudonymize  a consistent fake in the same format (real date, valid check digit, Luhn):
@@ -210,6 +213,24 @@ fn threads(n: Option<usize>) -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// Today's date (UTC) from the system clock: resident numbers born after it are look-alikes.
+fn today() -> vow_pii::Date {
+    // A clock set before 1970 (or absurdly far ahead) is read as "no limit" rather than refusing every
+    // number.
+    let no_limit = vow_pii::Date {
+        year: 9999,
+        month: 12,
+        day: 31,
+    };
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs() / 86_400)
+            .ok()
+            .and_then(vow_pii::Date::from_unix_days)
+            .unwrap_or(no_limit),
+        Err(_) => no_limit,
+    }
+}
+
 fn check_score(name: &str, v: f32) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&v) {
         bail!("{name} must be between 0 and 1, not {v}");
@@ -237,7 +258,9 @@ fn progress_bar(len: Option<u64>) -> ProgressBar {
 pub fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     check_score("--fail-at", args.fail_at)?;
     check_score("--min-score", args.min_score)?;
-    let scanner = Scanner::new().with_min_score(args.min_score.min(args.fail_at));
+    let scanner = Scanner::new()
+        .with_today(today())
+        .with_min_score(args.min_score.min(args.fail_at));
     let mut files = Vec::new();
     for p in &args.paths {
         collect_files(p, &mut files).with_context(|| format!("cannot read {}", p.display()))?;
@@ -259,12 +282,16 @@ pub fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     for path in &files {
         let name = path.display().to_string();
         let format = args.input_format.resolve(&name);
-        let mut file = match File::open(path) {
-            Ok(f) => f,
-            Err(e) => {
-                eprintln!("error: cannot read {name}: {e}");
-                errors += 1;
-                continue;
+        let mut file: Box<dyn Read> = if is_dash(path) {
+            Box::new(std::io::stdin().lock())
+        } else {
+            match File::open(path) {
+                Ok(f) => Box::new(f),
+                Err(e) => {
+                    eprintln!("error: cannot read {name}: {e}");
+                    errors += 1;
+                    continue;
+                }
             }
         };
         let mut head = [0u8; 8192];
@@ -274,7 +301,11 @@ pub fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             results.push(serde_json::json!({"path": name, "skipped": "binary"}));
             continue;
         }
-        let len = file.metadata().ok().map(|m| m.len());
+        let len = if is_dash(path) {
+            None
+        } else {
+            std::fs::metadata(path).ok().map(|m| m.len())
+        };
         let reader = BufReader::with_capacity(
             1 << 20,
             std::io::Cursor::new(head[..n].to_vec()).chain(file),
@@ -369,6 +400,10 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 fn collect_files(p: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if is_dash(p) {
+        out.push(p.to_path_buf());
+        return Ok(());
+    }
     let meta = std::fs::metadata(p)?;
     if !meta.is_dir() {
         out.push(p.to_path_buf());
@@ -550,7 +585,9 @@ pub fn run_redact(args: RedactArgs) -> anyhow::Result<ExitCode> {
         redactor = redactor.with_key(k);
     }
     redactor.validate()?;
-    let scanner = Scanner::new().with_min_score(args.min_score);
+    let scanner = Scanner::new()
+        .with_today(today())
+        .with_min_score(args.min_score);
     let job = Job {
         scanner: &scanner,
         redactor: Some(&redactor),

@@ -144,7 +144,8 @@ fn redact_reads_csv_by_extension_and_keeps_quoting() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         std::fs::read_to_string(dir.path().join("o.csv")).unwrap(),
-        "name,phone,memo\n김철수,<KR_PHONE>,\"a, <KR_RRN>\"\n"
+        // The `name` column holds people's names (PERSON, issue 14).
+        "name,phone,memo\n<PERSON>,<KR_PHONE>,\"a, <KR_RRN>\"\n"
     );
 }
 
@@ -341,4 +342,78 @@ fn redact_refuses_to_overwrite_its_input() {
         std::fs::read_to_string(dir.path().join("a.txt")).unwrap(),
         CHAT
     );
+}
+
+#[test]
+fn scan_reads_standard_input_in_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vow"))
+        .args(["scan", "-", "--format", "json"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(CHAT.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file = &doc["files"][0];
+    assert_eq!(file["path"], "-");
+    assert_eq!(file["counts"]["KR_PHONE"], 1);
+    assert_eq!(file["counts"]["KR_RRN"], 1);
+    assert!(!stdout(&out).contains("010-1234-5678"));
+}
+
+#[test]
+fn redact_output_pipes_into_scan_which_finds_nothing_left() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("chat.txt"), CHAT).unwrap();
+    let mut redact = Command::new(env!("CARGO_BIN_EXE_vow"))
+        .args(["redact", "chat.txt", "-o", "-", "--summary", "none"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vow"))
+        .args(["scan", "-"])
+        .current_dir(dir.path())
+        .stdin(redact.stdout.take().unwrap())
+        .output()
+        .unwrap();
+    assert!(redact.wait().unwrap().success());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("0 finding(s)"), "{}", stdout(&out));
+}
+
+#[test]
+fn pre_commit_hook_runs_vow_scan_on_staged_files() {
+    let hooks = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    assert!(hooks.contains("- id: vow-scan"));
+    assert!(hooks.contains("entry: vow scan --fail-at 0.9"));
+}
+
+#[test]
+fn scan_refuses_resident_numbers_born_after_today() {
+    let dir = tempfile::tempdir().unwrap();
+    // A Korean EAN-13 barcode reads as someone born in 2088; a real number born in 1990 is found.
+    std::fs::write(
+        dir.path().join("codes.txt"),
+        "상품 8801234567893\n주민번호 901231-1234563\n",
+    )
+    .unwrap();
+    let out = vow(&["scan", "codes.txt", "--format", "json"], dir.path());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["files"][0]["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{}", stdout(&out));
+    assert_eq!(findings[0]["entity"], "KR_RRN");
+    assert_eq!(findings[0]["line"], 2);
 }
