@@ -78,17 +78,20 @@ impl Verdict {
 
 /// The day in Korea of a Unix time in milliseconds.
 pub fn korean_date(at_ms: i64) -> Date {
+    korean_time(at_ms).date()
+}
+
+/// A Unix time in milliseconds in Korea. `to_offset` panics past 9999-12-31 in Korea (which is
+/// 15:00 UTC that day): such a time stays in UTC.
+fn korean_time(at_ms: i64) -> OffsetDateTime {
     let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    at.to_offset(KST).date()
+    at.checked_to_offset(KST).unwrap_or(at)
 }
 
 /// Whether a time falls in the night-time window, Korea time.
 pub fn is_night(at_ms: i64) -> bool {
-    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-        .to_offset(KST);
-    let hour = at.hour();
+    let hour = korean_time(at_ms).hour();
     !(NIGHT_ENDS..NIGHT_STARTS).contains(&hour)
 }
 
