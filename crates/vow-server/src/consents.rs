@@ -222,9 +222,17 @@ struct CampaignResult {
 pub async fn marketing_check(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    bytes: Result<Bytes, BytesRejection>,
+    request: axum::extract::Request,
 ) -> ApiResult<axum::response::Response> {
+    use axum::extract::FromRequest;
     use axum::response::IntoResponse;
+    // A campaign body may be 96 MiB: a role that may not check advertising is refused before any of
+    // it is read.
+    state
+        .vault
+        .marketing_campaign(&caller, &[], "email", None)
+        .await?;
+    let bytes = Bytes::from_request(request, &state).await;
     let request: MarketingCheck = body(bytes)?;
     let at_ms = parse_time("at", request.at.as_deref())?;
     match (request.subject, request.subjects) {
