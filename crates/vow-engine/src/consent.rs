@@ -427,8 +427,9 @@ impl Vault {
             });
         }
         let (states, _) = self.states_of(subject_id, false).await?;
-        if !guardian && subject.minor {
-            // A child's own consent is not valid: their guardian's is, once verified.
+        if !guardian && subject.minor && change.granted {
+            // A child's own consent is not valid: their guardian's is, once verified. A withdrawal
+            // only lessens what is done with the child's data: it never waits for the guardian.
             let verified = states
                 .iter()
                 .any(|s| s.purpose == GUARDIAN_PURPOSE && s.granted);
@@ -461,10 +462,28 @@ impl Vault {
         // A change races with another writer only if that writer changed the same consent between
         // our read and our write; the store then refuses and we decide again on the new state.
         for _ in 0..3 {
-            let current = states
+            let state = states
                 .iter()
-                .find(|s| s.purpose == purpose && s.channel == channel && s.night == change.night)
-                .map(|s| s.granted);
+                .find(|s| s.purpose == purpose && s.channel == channel && s.night == change.night);
+            let current = state.map(|s| s.granted);
+            // A grant dated before the consent's last change (a late or backdated report) would
+            // undo a later withdrawal, or move a re-confirmation back: refused. A withdrawal is
+            // never refused for its date.
+            // A change dated "now" by this server that lost a race to a concurrent one takes that
+            // one's time instead.
+            let at_ms = match state {
+                Some(s) if change.granted && at_ms < s.changed_ms => {
+                    if change.at_ms.is_some() {
+                        return Err(VaultError::Invalid {
+                            what: "at",
+                            why: "is before this consent's last change; a grant cannot be dated before it"
+                                .into(),
+                        });
+                    }
+                    s.changed_ms
+                }
+                _ => at_ms,
+            };
             let kind = match (change.granted, current) {
                 (true, Some(true)) => "reconfirm",
                 (true, _) => "grant",
@@ -568,7 +587,23 @@ impl Vault {
     ) -> Result<SubjectConsents, VaultError> {
         self.require_consent_grant(caller, "read consents")?;
         let subject = self.subject(subject_id).await?;
-        let (states, history) = self.states_of(subject_id, true).await?;
+        // The history opens the sealed evidence: a read like any other, so it is logged.
+        let entry = self.entry(caller, Action::Read, Some(subject_id), &[EVIDENCE_CATEGORY]);
+        let (states, history) = match self
+            .store
+            .apply(Request::logged(
+                Op::Consents {
+                    subject_id: subject_id.to_string(),
+                    history: true,
+                },
+                entry,
+            ))
+            .await?
+        {
+            Outcome::Consents { states, history } => (states, history),
+            Outcome::NotFound => return Err(VaultError::NoSubject(clip(subject_id))),
+            other => return Err(unexpected(other)),
+        };
         let data_key = self.data_key(&subject.wrapped_key, subject_id)?;
         let months = self
             .policy
@@ -909,6 +944,10 @@ impl Vault {
                 what: "consent id",
                 why: "names no advertising consent change that owes a notice".into(),
             }),
+            Outcome::Stale => Err(VaultError::Invalid {
+                what: "at",
+                why: "is before the change the notice tells of".into(),
+            }),
             other => Err(unexpected(other)),
         }
     }
@@ -1029,6 +1068,12 @@ impl Vault {
         let today = korean_date(self.clock.now_ms());
         let years = match age {
             None => None,
+            Some(AgeEvidence::Age(years)) if years > 150 => {
+                return Err(VaultError::Invalid {
+                    what: "age",
+                    why: "is more than 150 years".into(),
+                })
+            }
             Some(AgeEvidence::Age(years)) => Some(u32::from(years)),
             Some(AgeEvidence::BirthDate(born)) => {
                 if born > today || born.year() < today.year() - 150 {

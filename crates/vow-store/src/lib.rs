@@ -247,7 +247,7 @@ pub enum Op {
         limit: usize,
     },
     /// Marks a change's result notice as sent: `Done`, `NotFound` (no such change, or none that needs a
-    /// notice) or `AlreadyExists`.
+    /// notice), `AlreadyExists`, or `Stale` when `at_ms` is before the change.
     MarkNoticeSent {
         event_id: String,
         at_ms: i64,

@@ -685,14 +685,14 @@ impl Tx for PgTx<'_, '_> {
         )?;
         rows.iter().map(consent_event_from_row).collect()
     }
-    fn notice_status(&mut self, event_id: &str) -> Result<Option<(bool, bool)>, StoreError> {
+    fn notice_status(&mut self, event_id: &str) -> Result<Option<(bool, bool, i64)>, StoreError> {
         let rows = self.query(
-            "SELECT e.notice_due_ms IS NOT NULL, n.event_id IS NOT NULL FROM consent_events e
+            "SELECT e.notice_due_ms IS NOT NULL, n.event_id IS NOT NULL, e.at_ms FROM consent_events e
              LEFT JOIN consent_notices n ON n.event_id = e.id WHERE e.id = $1",
             &[&event_id],
         )?;
         match rows.first() {
-            Some(row) => Ok(Some((row.try_get(0)?, row.try_get(1)?))),
+            Some(row) => Ok(Some((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))),
             None => Ok(None),
         }
     }

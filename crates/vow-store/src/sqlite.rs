@@ -705,14 +705,14 @@ impl Tx for SqliteTx<'_> {
         let rows = stmt.query_map([limit], consent_event_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
-    fn notice_status(&mut self, event_id: &str) -> Result<Option<(bool, bool)>, StoreError> {
+    fn notice_status(&mut self, event_id: &str) -> Result<Option<(bool, bool, i64)>, StoreError> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT e.notice_due_ms IS NOT NULL, n.event_id IS NOT NULL FROM consent_events e
+                "SELECT e.notice_due_ms IS NOT NULL, n.event_id IS NOT NULL, e.at_ms FROM consent_events e
                  LEFT JOIN consent_notices n ON n.event_id = e.id WHERE e.id = ?1",
             )?
-            .query_row([event_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row([event_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?)
     }
     fn insert_notice(
