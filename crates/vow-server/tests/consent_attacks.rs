@@ -157,7 +157,30 @@ async fn advertising_to_a_child_stops_when_the_guardian_withdraws() {
     let server = aimos().await;
     let service = server.keys.service.clone();
     let child = child_with_advertising(&server).await;
+    let item = format!("/v1/subjects/{child}/items/user.name");
+    let (status, _) = server
+        .json(
+            Method::PUT,
+            &item,
+            &service,
+            Some(json!({"value": "김아이"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
     guardian_withdraws(&server, &child).await;
+    let read = server
+        .http
+        .get(server.url(&item))
+        .bearer_auth(&service)
+        .header("x-vow-purpose", "marketing")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        read.status(),
+        StatusCode::FORBIDDEN,
+        "a read for advertising passed after the guardian withdrew"
+    );
     let (status, verdict) = post(
         &server,
         &service,
