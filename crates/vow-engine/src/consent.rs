@@ -727,6 +727,16 @@ impl Vault {
             return Ok(());
         }
         let (states, _) = self.states_of(subject_id, false).await?;
+        // A child's consents stand only while their guardian's does.
+        if states
+            .iter()
+            .any(|s| s.purpose == GUARDIAN_PURPOSE && !s.granted)
+        {
+            return Err(VaultError::NoConsent {
+                purpose: purpose.to_string(),
+                state: "(through their guardian, who withdrew) has not given",
+            });
+        }
         let mine: Vec<&ConsentState> = states.iter().filter(|s| s.purpose == purpose).collect();
         if mine.iter().any(|s| s.granted) {
             return Ok(());

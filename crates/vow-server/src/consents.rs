@@ -216,7 +216,7 @@ struct CampaignResult {
 
 #[utoipa::path(post, path = "/v1/marketing/check", request_body = MarketingCheck,
     responses(
-        (status = 200, description = "One subject: `{allowed, rule, reconfirm_by?}`. A campaign: `{allowed: n, refused: n, results: [{subject, allowed, rule, reconfirm_by?}]}`. Rules: consented, no_advertising, channel_not_in_policy, no_subject, no_consent, withdrawn, night_time_not_in_policy, no_night_consent, night_consent_withdrawn, reconfirmation_overdue", body = Object),
+        (status = 200, description = "One subject: `{allowed, rule, reconfirm_by?}`. A campaign: `{allowed: n, refused: n, results: [{subject, allowed, rule, reconfirm_by?}]}`. Rules: consented, no_advertising, channel_not_in_policy, no_subject, no_consent, withdrawn, night_time_not_in_policy, no_night_consent, night_consent_withdrawn, reconfirmation_overdue, no_guardian_consent", body = Object),
     ),
     security(("api_key" = [])))]
 pub async fn marketing_check(

@@ -230,7 +230,8 @@ pub enum Op {
         history: bool,
     },
     /// For an advertising campaign: the states of `purpose` on `channel` (day and night) of those
-    /// subjects that are live: `CampaignStates`.
+    /// subjects that are live, and for a child the guardian's state ([`GUARDIAN_PURPOSE`]):
+    /// `CampaignStates`.
     CampaignStates {
         subject_ids: Vec<String>,
         purpose: String,

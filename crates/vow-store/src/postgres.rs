@@ -636,10 +636,11 @@ impl Tx for PgTx<'_, '_> {
                 "SELECT s.id, ",
                 consent_state_columns!(),
                 " FROM subjects s
-                 LEFT JOIN consent_state c ON c.subject_id = s.id AND c.purpose = $2 AND c.channel = $3
+                 LEFT JOIN consent_state c ON c.subject_id = s.id
+                   AND ((c.purpose = $2 AND c.channel = $3) OR (s.minor AND c.purpose = $4))
                  WHERE s.id = ANY($1) AND s.erased_ms IS NULL ORDER BY s.id"
             ),
-            &[&subject_ids, &purpose, &channel],
+            &[&subject_ids, &purpose, &channel, &crate::GUARDIAN_PURPOSE],
         )?;
         let mut found: Vec<(String, Vec<ConsentState>)> = Vec::new();
         for row in &rows {

@@ -653,10 +653,12 @@ impl Tx for SqliteTx<'_> {
         })?;
         let mut stmt = self.tx.prepare_cached(&format!(
             "SELECT s.id, {CONSENT_STATE_COLUMNS} FROM subjects s
-             LEFT JOIN consent_state c ON c.subject_id = s.id AND c.purpose = ?2 AND c.channel = ?3
-             WHERE s.id IN (SELECT value FROM json_each(?1)) AND s.erased_ms IS NULL"
+             LEFT JOIN consent_state c ON c.subject_id = s.id
+               AND ((c.purpose = ?2 AND c.channel = ?3) OR (s.minor AND c.purpose = ?4))
+             WHERE s.id IN (SELECT value FROM json_each(?1)) AND s.erased_ms IS NULL
+             ORDER BY s.id"
         ))?;
-        let mut rows = stmt.query(params![ids, purpose, channel])?;
+        let mut rows = stmt.query(params![ids, purpose, channel, crate::GUARDIAN_PURPOSE])?;
         let mut found: Vec<(String, Vec<ConsentState>)> = Vec::new();
         while let Some(row) = rows.next()? {
             let id: String = row.get(0)?;
