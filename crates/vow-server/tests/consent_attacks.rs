@@ -659,3 +659,94 @@ async fn a_campaign_above_the_default_body_limit_is_still_read() {
     );
     server.stop().await;
 }
+
+/// Evidence is sealed with the subject's key because it can hold personal data (a guardian's phone
+/// number typed where the method goes): an error about it must not quote it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_guardian_method_is_not_quoted_back() {
+    let server = aimos().await;
+    let service = server.keys.service.clone();
+    let (_, created) = post(
+        &server,
+        &service,
+        "/v1/subjects",
+        json!({"external_id": "kid", "kind": "member", "age": 9}),
+    )
+    .await;
+    let child = created["id"].as_str().unwrap();
+    let (status, answer) = post(
+        &server,
+        &service,
+        &format!("/v1/subjects/{child}/guardian"),
+        json!({"granted": true, "evidence": {"method": "sms to 010-9876-5432"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        !answer.to_string().contains("9876"),
+        "the error quotes the evidence: {answer}"
+    );
+    server.stop().await;
+}
+
+/// A role without `consents` gets 403 and nothing else on every consent route (held).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_without_consents_gets_nothing_from_any_consent_route() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    let service = server.keys.service.clone();
+    let support = server.keys.support.clone();
+    let s = server.subject("no-grant").await;
+    let (_, recorded) = post(
+        &server,
+        &service,
+        &format!("/v1/subjects/{s}/consents"),
+        email(true, None, None),
+    )
+    .await;
+    let con = recorded["id"].as_str().unwrap();
+    let calls: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, format!("/v1/subjects/{s}/consents"), None),
+        (
+            Method::POST,
+            format!("/v1/subjects/{s}/consents"),
+            Some(email(false, None, None)),
+        ),
+        (
+            Method::POST,
+            format!("/v1/subjects/{s}/guardian"),
+            Some(json!({"granted": true, "evidence": {"method": "x"}})),
+        ),
+        (
+            Method::POST,
+            "/v1/marketing/check".into(),
+            Some(json!({"subject": s, "channel": "email"})),
+        ),
+        (
+            Method::POST,
+            "/v1/marketing/format".into(),
+            Some(json!({"channel": "email", "body": "x"})),
+        ),
+        (Method::GET, "/v1/consents/due?days=9999".into(), None),
+        (Method::GET, "/v1/consents/notices".into(), None),
+        (
+            Method::POST,
+            format!("/v1/consents/notices/{con}/sent"),
+            Some(json!({})),
+        ),
+        (Method::GET, "/v1/events".into(), None),
+    ];
+    for (method, path, body) in calls {
+        let (status, answer) = server.json(method.clone(), &path, &support, body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path} → {answer}");
+        assert!(
+            !answer.to_string().contains(&s) || path.contains(&s),
+            "{answer}"
+        );
+    }
+    // Nothing changed: the consent stands, its notice is still owed.
+    let (_, owed) = server
+        .json(Method::GET, "/v1/consents/notices", &service, None)
+        .await;
+    assert_eq!(owed["owed"].as_array().unwrap().len(), 1);
+    server.stop().await;
+}
