@@ -383,7 +383,6 @@ impl Vault {
         if !methods.contains(&evidence.method.as_str()) {
             return Err(VaultError::UnknownMethod {
                 what: "guardian verification method",
-                method: clip(&evidence.method),
                 allowed: list(methods.into_iter()),
             });
         }
