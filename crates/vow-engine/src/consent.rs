@@ -935,13 +935,18 @@ impl Vault {
             self.require_consent_grant(caller, "mark notices sent")?;
         }
         let at_ms = self.reported_time(at_ms)?;
+        // The 14-day duty is then met: a change to the record, logged with the change's id.
+        let entry = self.entry(caller, Action::ConsentNotice, None, &[consent_id]);
         match self
             .store
-            .apply(Request::unlogged(Op::MarkNoticeSent {
-                event_id: consent_id.to_string(),
-                at_ms,
-                key_id: caller.key_id.clone(),
-            }))
+            .apply(Request::logged(
+                Op::MarkNoticeSent {
+                    event_id: consent_id.to_string(),
+                    at_ms,
+                    key_id: caller.key_id.clone(),
+                },
+                entry,
+            ))
             .await?
         {
             Outcome::Done => Ok(()),
