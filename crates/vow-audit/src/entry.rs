@@ -47,10 +47,12 @@ pub enum Action {
     ConsentGrant,
     /// A consent withdrawn.
     ConsentWithdraw,
+    /// A consent change's result notice marked sent (the categories name the change).
+    ConsentNotice,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::Create,
         Action::Read,
         Action::Update,
@@ -64,6 +66,7 @@ impl Action {
         Action::Lookup,
         Action::ConsentGrant,
         Action::ConsentWithdraw,
+        Action::ConsentNotice,
     ];
 
     /// The snake_case name; part of the hashed encoding, so it never changes.
@@ -82,6 +85,7 @@ impl Action {
             Action::Lookup => "lookup",
             Action::ConsentGrant => "consent_grant",
             Action::ConsentWithdraw => "consent_withdraw",
+            Action::ConsentNotice => "consent_notice",
         }
     }
 

@@ -171,7 +171,8 @@ impl Review {
                 Action::Create
                 | Action::Update
                 | Action::ConsentGrant
-                | Action::ConsentWithdraw => acc.activity.writes += 1,
+                | Action::ConsentWithdraw
+                | Action::ConsentNotice => acc.activity.writes += 1,
                 Action::Delete | Action::Erase => acc.activity.deletions += 1,
                 Action::Export | Action::Download => acc.activity.exports += 1,
                 Action::KeyCreate | Action::KeyRevoke | Action::RoleChange => {

@@ -390,7 +390,6 @@ impl Vault {
         if !methods.contains(&evidence.method.as_str()) {
             return Err(VaultError::UnknownMethod {
                 what: "guardian verification method",
-                method: clip(&evidence.method),
                 allowed: list(methods.into_iter()),
             });
         }
@@ -434,8 +433,9 @@ impl Vault {
             });
         }
         let (states, _) = self.states_of(subject_id, None).await?;
-        if !guardian && subject.minor {
-            // A child's own consent is not valid: their guardian's is, once verified.
+        if !guardian && subject.minor && change.granted {
+            // A child's own consent is not valid: their guardian's is, once verified. A withdrawal
+            // only lessens what is done with the child's data: it never waits for the guardian.
             let verified = states
                 .iter()
                 .any(|s| s.purpose == GUARDIAN_PURPOSE && s.granted);
@@ -468,10 +468,28 @@ impl Vault {
         // A change races with another writer only if that writer changed the same consent between
         // our read and our write; the store then refuses and we decide again on the new state.
         for _ in 0..3 {
-            let current = states
+            let state = states
                 .iter()
-                .find(|s| s.purpose == purpose && s.channel == channel && s.night == change.night)
-                .map(|s| s.granted);
+                .find(|s| s.purpose == purpose && s.channel == channel && s.night == change.night);
+            let current = state.map(|s| s.granted);
+            // A grant dated before the consent's last change (a late or backdated report) would
+            // undo a later withdrawal, or move a re-confirmation back: refused. A withdrawal is
+            // never refused for its date.
+            // A change dated "now" by this server that lost a race to a concurrent one takes that
+            // one's time instead.
+            let at_ms = match state {
+                Some(s) if change.granted && at_ms < s.changed_ms => {
+                    if change.at_ms.is_some() {
+                        return Err(VaultError::Invalid {
+                            what: "at",
+                            why: "is before this consent's last change; a grant cannot be dated before it"
+                                .into(),
+                        });
+                    }
+                    s.changed_ms
+                }
+                _ => at_ms,
+            };
             let kind = match (change.granted, current) {
                 (true, Some(true)) => "reconfirm",
                 (true, _) => "grant",
@@ -699,6 +717,16 @@ impl Vault {
             return Ok(());
         }
         let (states, _) = self.states_of(subject_id, None).await?;
+        // A child's consents stand only while their guardian's does.
+        if states
+            .iter()
+            .any(|s| s.purpose == GUARDIAN_PURPOSE && !s.granted)
+        {
+            return Err(VaultError::NoConsent {
+                purpose: purpose.to_string(),
+                state: "(through their guardian, who withdrew) has not given",
+            });
+        }
         let mine: Vec<&ConsentState> = states.iter().filter(|s| s.purpose == purpose).collect();
         if mine.iter().any(|s| s.granted) {
             return Ok(());
@@ -898,13 +926,18 @@ impl Vault {
             self.require_consent_grant(caller, "mark notices sent")?;
         }
         let at_ms = self.reported_time(at_ms)?;
+        // The 14-day duty is then met: a change to the record, logged with the change's id.
+        let entry = self.entry(caller, Action::ConsentNotice, None, &[consent_id]);
         match self
             .store
-            .apply(Request::unlogged(Op::MarkNoticeSent {
-                event_id: consent_id.to_string(),
-                at_ms,
-                key_id: caller.key_id.clone(),
-            }))
+            .apply(Request::logged(
+                Op::MarkNoticeSent {
+                    event_id: consent_id.to_string(),
+                    at_ms,
+                    key_id: caller.key_id.clone(),
+                },
+                entry,
+            ))
             .await?
         {
             Outcome::Done => Ok(()),
@@ -915,6 +948,10 @@ impl Vault {
             Outcome::NotFound => Err(VaultError::Invalid {
                 what: "consent id",
                 why: "names no advertising consent change that owes a notice".into(),
+            }),
+            Outcome::Stale => Err(VaultError::Invalid {
+                what: "at",
+                why: "is before the change the notice tells of".into(),
             }),
             other => Err(unexpected(other)),
         }
@@ -1036,6 +1073,12 @@ impl Vault {
         let today = korean_date(self.clock.now_ms());
         let years = match age {
             None => None,
+            Some(AgeEvidence::Age(years)) if years > 150 => {
+                return Err(VaultError::Invalid {
+                    what: "age",
+                    why: "is more than 150 years".into(),
+                })
+            }
             Some(AgeEvidence::Age(years)) => Some(u32::from(years)),
             Some(AgeEvidence::BirthDate(born)) => {
                 if born > today || born.year() < today.year() - 150 {

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use time::{Date, Duration, Month, OffsetDateTime, UtcOffset};
 use vow_policy::model::{AdChannel, Advertising, Policy};
-use vow_store::ConsentState;
+use vow_store::{ConsentState, GUARDIAN_PURPOSE};
 
 /// Korea Standard Time, the clock of the night-time rule; Korea keeps no daylight saving time.
 pub const KST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
@@ -48,6 +48,8 @@ pub enum Rule {
     NightConsentWithdrawn,
     /// The consent is older than the re-confirmation period and was not re-confirmed.
     ReconfirmationOverdue,
+    /// A child whose legal guardian withdrew their consent: the child's consents rest on it.
+    NoGuardianConsent,
 }
 
 impl Rule {
@@ -78,17 +80,20 @@ impl Verdict {
 
 /// The day in Korea of a Unix time in milliseconds.
 pub fn korean_date(at_ms: i64) -> Date {
+    korean_time(at_ms).date()
+}
+
+/// A Unix time in milliseconds in Korea. `to_offset` panics past 9999-12-31 in Korea (which is
+/// 15:00 UTC that day): such a time stays in UTC.
+fn korean_time(at_ms: i64) -> OffsetDateTime {
     let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    at.to_offset(KST).date()
+    at.checked_to_offset(KST).unwrap_or(at)
 }
 
 /// Whether a time falls in the night-time window, Korea time.
 pub fn is_night(at_ms: i64) -> bool {
-    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-        .to_offset(KST);
-    let hour = at.hour();
+    let hour = korean_time(at_ms).hour();
     !(NIGHT_ENDS..NIGHT_STARTS).contains(&hour)
 }
 
@@ -130,7 +135,8 @@ pub fn channel_name(channel: AdChannel) -> &'static str {
 }
 
 /// The gate for one subject: `states` are the subject's consent states for the advertising purpose
-/// on this channel (day and night), `None` when no live subject has the id.
+/// on this channel (day and night) and, for a child, the guardian's ([`GUARDIAN_PURPOSE`]); `None`
+/// when no live subject has the id.
 pub fn judge(
     advertising: Option<&Advertising>,
     channel: AdChannel,
@@ -146,7 +152,16 @@ pub fn judge(
     let Some(states) = states else {
         return Verdict::refused(Rule::NoSubject);
     };
-    let day = states.iter().find(|s| !s.night);
+    // A child's consents stand only while their guardian's does.
+    if states
+        .iter()
+        .any(|s| s.purpose == GUARDIAN_PURPOSE && !s.granted)
+    {
+        return Verdict::refused(Rule::NoGuardianConsent);
+    }
+    let day = states
+        .iter()
+        .find(|s| !s.night && s.purpose != GUARDIAN_PURPOSE);
     let today = korean_date(at_ms);
     let valid =
         |state: &ConsentState| reconfirm_by(korean_date(state.since_ms), ad.reconfirm_months);
@@ -163,7 +178,10 @@ pub fn judge(
         if !ad.night_time {
             return Verdict::refused(Rule::NightTimeNotInPolicy);
         }
-        match states.iter().find(|s| s.night) {
+        match states
+            .iter()
+            .find(|s| s.night && s.purpose != GUARDIAN_PURPOSE)
+        {
             None => return Verdict::refused(Rule::NoNightConsent),
             Some(state) if !state.granted => return Verdict::refused(Rule::NightConsentWithdrawn),
             Some(state) => {

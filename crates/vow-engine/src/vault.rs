@@ -67,12 +67,9 @@ pub enum VaultError {
         why: &'static str,
         allowed: String,
     },
-    #[error("{what} {method:?} is not one the policy names; it names: {allowed}")]
-    UnknownMethod {
-        what: &'static str,
-        method: String,
-        allowed: String,
-    },
+    /// The method is evidence, sealed as personal data is: never quoted back.
+    #[error("the {what} is not one the policy names; it names: {allowed}")]
+    UnknownMethod { what: &'static str, allowed: String },
     #[error("there is no given consent to {purpose} to withdraw")]
     NothingToWithdraw { purpose: String },
     /// Processing that rests on consent, after the consent was withdrawn or without it.

@@ -216,15 +216,23 @@ struct CampaignResult {
 
 #[utoipa::path(post, path = "/v1/marketing/check", request_body = MarketingCheck,
     responses(
-        (status = 200, description = "One subject: `{allowed, rule, reconfirm_by?}`. A campaign: `{allowed: n, refused: n, results: [{subject, allowed, rule, reconfirm_by?}]}`. Rules: consented, no_advertising, channel_not_in_policy, no_subject, no_consent, withdrawn, night_time_not_in_policy, no_night_consent, night_consent_withdrawn, reconfirmation_overdue", body = Object),
+        (status = 200, description = "One subject: `{allowed, rule, reconfirm_by?}`. A campaign: `{allowed: n, refused: n, results: [{subject, allowed, rule, reconfirm_by?}]}`. Rules: consented, no_advertising, channel_not_in_policy, no_subject, no_consent, withdrawn, night_time_not_in_policy, no_night_consent, night_consent_withdrawn, reconfirmation_overdue, no_guardian_consent", body = Object),
     ),
     security(("api_key" = [])))]
 pub async fn marketing_check(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    bytes: Result<Bytes, BytesRejection>,
+    request: axum::extract::Request,
 ) -> ApiResult<axum::response::Response> {
+    use axum::extract::FromRequest;
     use axum::response::IntoResponse;
+    // A campaign body may be 96 MiB: a role that may not check advertising is refused before any of
+    // it is read.
+    state
+        .vault
+        .marketing_campaign(&caller, &[], "email", None)
+        .await?;
+    let bytes = Bytes::from_request(request, &state).await;
     let request: MarketingCheck = body(bytes)?;
     let at_ms = parse_time("at", request.at.as_deref())?;
     match (request.subject, request.subjects) {

@@ -46,7 +46,7 @@ pub enum WebhookError {
     #[error("the webhook URL {0:?} is not http(s)")]
     Scheme(String),
     #[error(
-        "the webhook URL must use https unless it points at this machine (loopback); got {0:?}"
+        "the webhook URL must use https unless it points at this machine (loopback); its host is {0:?}"
     )]
     Plaintext(String),
     #[error("the webhook secret must be at least 16 bytes")]
@@ -71,7 +71,10 @@ impl WebhookConfig {
                     None => false,
                 };
                 if !loopback {
-                    return Err(WebhookError::Plaintext(url.to_string()));
+                    // Only the host: the query or the user part may carry a token.
+                    return Err(WebhookError::Plaintext(
+                        url.host_str().unwrap_or_default().to_string(),
+                    ));
                 }
             }
             other => return Err(WebhookError::Scheme(other.to_string())),

@@ -71,8 +71,9 @@ pub(crate) trait Tx {
         limit: usize,
     ) -> Result<Vec<ConsentState>, StoreError>;
     fn owed_notices(&mut self, limit: usize) -> Result<Vec<ConsentEvent>, StoreError>;
-    /// `None` when no change has that id; otherwise whether it needs a notice and whether one was sent.
-    fn notice_status(&mut self, event_id: &str) -> Result<Option<(bool, bool)>, StoreError>;
+    /// `None` when no change has that id; otherwise whether it needs a notice, whether one was sent,
+    /// and when the change was made.
+    fn notice_status(&mut self, event_id: &str) -> Result<Option<(bool, bool, i64)>, StoreError>;
     fn insert_notice(&mut self, event_id: &str, at_ms: i64, key_id: &str)
         -> Result<(), StoreError>;
     /// Appends with the next sequence number (the caller holds the log's lock); false when an event
@@ -306,11 +307,13 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
             at_ms,
             key_id,
         } => match tx.notice_status(event_id)? {
-            None | Some((false, _)) => Outcome::NotFound,
-            Some((true, true)) => Outcome::AlreadyExists {
+            None | Some((false, _, _)) => Outcome::NotFound,
+            Some((true, true, _)) => Outcome::AlreadyExists {
                 id: event_id.clone(),
             },
-            Some((true, false)) => {
+            // A notice cannot have been sent before the change it tells of.
+            Some((true, false, changed_ms)) if *at_ms < changed_ms => Outcome::Stale,
+            Some((true, false, _)) => {
                 tx.insert_notice(event_id, *at_ms, key_id)?;
                 Outcome::Done
             }

@@ -230,7 +230,8 @@ pub enum Op {
         history: bool,
     },
     /// For an advertising campaign: the states of `purpose` on `channel` (day and night) of those
-    /// subjects that are live: `CampaignStates`.
+    /// subjects that are live, and for a child the guardian's state ([`GUARDIAN_PURPOSE`]):
+    /// `CampaignStates`.
     CampaignStates {
         subject_ids: Vec<String>,
         purpose: String,
@@ -247,7 +248,7 @@ pub enum Op {
         limit: usize,
     },
     /// Marks a change's result notice as sent: `Done`, `NotFound` (no such change, or none that needs a
-    /// notice) or `AlreadyExists`.
+    /// notice), `AlreadyExists`, or `Stale` when `at_ms` is before the change.
     MarkNoticeSent {
         event_id: String,
         at_ms: i64,

@@ -636,10 +636,11 @@ impl Tx for PgTx<'_, '_> {
                 "SELECT s.id, ",
                 consent_state_columns!(),
                 " FROM subjects s
-                 LEFT JOIN consent_state c ON c.subject_id = s.id AND c.purpose = $2 AND c.channel = $3
+                 LEFT JOIN consent_state c ON c.subject_id = s.id
+                   AND ((c.purpose = $2 AND c.channel = $3) OR (s.minor AND c.purpose = $4))
                  WHERE s.id = ANY($1) AND s.erased_ms IS NULL ORDER BY s.id"
             ),
-            &[&subject_ids, &purpose, &channel],
+            &[&subject_ids, &purpose, &channel, &crate::GUARDIAN_PURPOSE],
         )?;
         let mut found: Vec<(String, Vec<ConsentState>)> = Vec::new();
         for row in &rows {
@@ -685,14 +686,14 @@ impl Tx for PgTx<'_, '_> {
         )?;
         rows.iter().map(consent_event_from_row).collect()
     }
-    fn notice_status(&mut self, event_id: &str) -> Result<Option<(bool, bool)>, StoreError> {
+    fn notice_status(&mut self, event_id: &str) -> Result<Option<(bool, bool, i64)>, StoreError> {
         let rows = self.query(
-            "SELECT e.notice_due_ms IS NOT NULL, n.event_id IS NOT NULL FROM consent_events e
+            "SELECT e.notice_due_ms IS NOT NULL, n.event_id IS NOT NULL, e.at_ms FROM consent_events e
              LEFT JOIN consent_notices n ON n.event_id = e.id WHERE e.id = $1",
             &[&event_id],
         )?;
         match rows.first() {
-            Some(row) => Ok(Some((row.try_get(0)?, row.try_get(1)?))),
+            Some(row) => Ok(Some((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))),
             None => Ok(None),
         }
     }

@@ -653,10 +653,12 @@ impl Tx for SqliteTx<'_> {
         })?;
         let mut stmt = self.tx.prepare_cached(&format!(
             "SELECT s.id, {CONSENT_STATE_COLUMNS} FROM subjects s
-             LEFT JOIN consent_state c ON c.subject_id = s.id AND c.purpose = ?2 AND c.channel = ?3
-             WHERE s.id IN (SELECT value FROM json_each(?1)) AND s.erased_ms IS NULL"
+             LEFT JOIN consent_state c ON c.subject_id = s.id
+               AND ((c.purpose = ?2 AND c.channel = ?3) OR (s.minor AND c.purpose = ?4))
+             WHERE s.id IN (SELECT value FROM json_each(?1)) AND s.erased_ms IS NULL
+             ORDER BY s.id"
         ))?;
-        let mut rows = stmt.query(params![ids, purpose, channel])?;
+        let mut rows = stmt.query(params![ids, purpose, channel, crate::GUARDIAN_PURPOSE])?;
         let mut found: Vec<(String, Vec<ConsentState>)> = Vec::new();
         while let Some(row) = rows.next()? {
             let id: String = row.get(0)?;
@@ -705,14 +707,14 @@ impl Tx for SqliteTx<'_> {
         let rows = stmt.query_map([limit], consent_event_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
-    fn notice_status(&mut self, event_id: &str) -> Result<Option<(bool, bool)>, StoreError> {
+    fn notice_status(&mut self, event_id: &str) -> Result<Option<(bool, bool, i64)>, StoreError> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT e.notice_due_ms IS NOT NULL, n.event_id IS NOT NULL FROM consent_events e
+                "SELECT e.notice_due_ms IS NOT NULL, n.event_id IS NOT NULL, e.at_ms FROM consent_events e
                  LEFT JOIN consent_notices n ON n.event_id = e.id WHERE e.id = ?1",
             )?
-            .query_row([event_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row([event_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?)
     }
     fn insert_notice(
