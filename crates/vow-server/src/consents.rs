@@ -185,6 +185,9 @@ pub async fn guardian(
     Ok((StatusCode::CREATED, Json(recorded)))
 }
 
+/// A body larger than this is a campaign, parsed and answered off the async workers.
+const LARGE_BODY: usize = 64 * 1024;
+
 /// `POST /v1/marketing/check`: one subject (`subject`) or a whole campaign (`subjects`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -230,10 +233,40 @@ pub async fn marketing_check(
     // it is read.
     state
         .vault
-        .marketing_campaign(&caller, &[], "email", None)
-        .await?;
+        .require_consent_grant(&caller, "check advertising")?;
     let bytes = Bytes::from_request(request, &state).await;
-    let request: MarketingCheck = body(bytes)?;
+    // A large body is a campaign: one or two at a time (`AppState::campaigns`), parsed and answered
+    // on the blocking pool, so a few campaigns cannot take the async workers from every other request.
+    let large = bytes.as_ref().is_ok_and(|b| b.len() > LARGE_BODY);
+    let _permit = if large {
+        Some(
+            std::sync::Arc::clone(&state.campaigns)
+                .acquire_owned()
+                .await
+                .map_err(|_| {
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "shutting_down",
+                        "the server is shutting down",
+                    )
+                })?,
+        )
+    } else {
+        None
+    };
+    let request: MarketingCheck = if large {
+        tokio::task::spawn_blocking(move || body(bytes))
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "shutting_down",
+                    "the server is shutting down",
+                )
+            })??
+    } else {
+        body(bytes)?
+    };
     let at_ms = parse_time("at", request.at.as_deref())?;
     match (request.subject, request.subjects) {
         (Some(subject), None) => {
@@ -248,16 +281,39 @@ pub async fn marketing_check(
                 .vault
                 .marketing_campaign(&caller, &subjects, &request.channel, at_ms)
                 .await?;
-            let allowed = verdicts.iter().filter(|(_, v)| v.allowed).count();
-            let answer = CampaignAnswer {
-                allowed,
-                refused: verdicts.len() - allowed,
-                results: verdicts
-                    .into_iter()
-                    .map(|(subject, verdict)| CampaignResult { subject, verdict })
-                    .collect(),
-            };
-            Ok(Json(answer).into_response())
+            drop(subjects);
+            let encoded = tokio::task::spawn_blocking(move || {
+                let allowed = verdicts.iter().filter(|(_, v)| v.allowed).count();
+                let answer = CampaignAnswer {
+                    allowed,
+                    refused: verdicts.len() - allowed,
+                    results: verdicts
+                        .into_iter()
+                        .map(|(subject, verdict)| CampaignResult { subject, verdict })
+                        .collect(),
+                };
+                serde_json::to_vec(&answer)
+            })
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "shutting_down",
+                    "the server is shutting down",
+                )
+            })?
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "encoding",
+                    "the answer could not be encoded",
+                )
+            })?;
+            Ok((
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                encoded,
+            )
+                .into_response())
         }
         _ => Err(ApiError::new(
             StatusCode::BAD_REQUEST,

@@ -39,6 +39,8 @@ pub struct AppState {
     pub vault: Arc<Vault>,
     metrics: Arc<metrics::Metrics>,
     lockout: Arc<auth::Lockout>,
+    /// Campaign checks running at once (half the cores): each can parse and answer millions of ids.
+    campaigns: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -47,6 +49,11 @@ impl AppState {
             vault,
             metrics: Arc::default(),
             lockout: Arc::default(),
+            campaigns: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism()
+                    .map(|n| (n.get() / 2).max(1))
+                    .unwrap_or(1),
+            )),
         }
     }
 }
