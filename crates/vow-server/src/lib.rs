@@ -31,7 +31,7 @@ use vow_engine::Vault;
 
 pub use auth::{PURPOSE_HEADER, REASON_HEADER};
 pub use error::{ApiError, ErrorBody};
-pub use webhooks::{deliver_events, sign, WebhookConfig, WebhookError};
+pub use webhooks::{deliver_events, sign, verify, WebhookConfig, WebhookError};
 
 /// What every handler and layer shares.
 #[derive(Clone)]

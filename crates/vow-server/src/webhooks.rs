@@ -104,6 +104,26 @@ pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     )
 }
 
+/// Checks a delivery as a receiver should: the signature over the timestamp and body, compared in
+/// constant time, and the timestamp within `tolerance_secs` of `now_secs`, so a captured delivery
+/// cannot be replayed later. Deduplicate by the body's `id` as well: within the window a replay
+/// carries an id already seen.
+pub fn verify(
+    secret: &[u8],
+    timestamp: &str,
+    body: &[u8],
+    signature: &str,
+    now_secs: i64,
+    tolerance_secs: i64,
+) -> bool {
+    let Ok(at) = timestamp.parse::<i64>() else {
+        return false;
+    };
+    let expected = sign(secret, at, body);
+    vow_crypto::ct_eq(expected.as_bytes(), signature.as_bytes())
+        && now_secs.abs_diff(at) <= tolerance_secs.unsigned_abs()
+}
+
 const LEASE_MS: i64 = 60_000;
 const BATCH: usize = 32;
 const MAX_BACKOFF_MS: i64 = 10 * 60 * 1000;

@@ -34,10 +34,13 @@ type Shared = Arc<Mutex<Received>>;
 async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let mut received = shared.lock().unwrap();
     received.attempts += 1;
-    let timestamp: i64 = headers["vow-timestamp"].to_str().unwrap().parse().unwrap();
-    let expected = vow_server::sign(SECRET, timestamp, &body);
-    let given = headers["vow-signature"].as_bytes();
-    if !vow_crypto::ct_eq(expected.as_bytes(), given) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let timestamp = headers["vow-timestamp"].to_str().unwrap();
+    let signature = headers["vow-signature"].to_str().unwrap();
+    if !vow_server::verify(SECRET, timestamp, &body, signature, now, 300) {
         received.bad_signatures += 1;
         return StatusCode::UNAUTHORIZED;
     }
@@ -249,6 +252,47 @@ async fn every_event_arrives_once_in_order_through_failures_and_a_restart_on_pos
     })
     .join()
     .unwrap();
+}
+
+#[test]
+fn a_receiver_accepts_a_fresh_signed_delivery_and_nothing_else() {
+    let body = br#"{"id":"evt_1","type":"consent.granted"}"#;
+    let now = 1_764_000_000;
+    let signature = vow_server::sign(SECRET, now, body);
+    let check = |secret: &[u8], ts: &str, body: &[u8], sig: &str, at: i64| {
+        vow_server::verify(secret, ts, body, sig, at, 300)
+    };
+    assert!(check(SECRET, &now.to_string(), body, &signature, now + 299));
+    // Altered body, other secret, another timestamp than the one signed, a replay an hour later.
+    assert!(!check(
+        SECRET,
+        &now.to_string(),
+        br#"{"id":"evt_2"}"#,
+        &signature,
+        now
+    ));
+    assert!(!check(
+        b"another-secret-0123456789",
+        &now.to_string(),
+        body,
+        &signature,
+        now
+    ));
+    assert!(!check(
+        SECRET,
+        &(now + 1).to_string(),
+        body,
+        &signature,
+        now
+    ));
+    assert!(!check(
+        SECRET,
+        &now.to_string(),
+        body,
+        &signature,
+        now + 3600
+    ));
+    assert!(!check(SECRET, "soon", body, &signature, now));
 }
 
 #[test]
