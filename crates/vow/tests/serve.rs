@@ -47,6 +47,11 @@ fn serve(data: &Path) -> Running {
 // The child is waited for in `Running::terminate`, or killed and waited for by the test that owns it.
 #[allow(clippy::zombie_processes)]
 fn serve_with(data: &Path, extra: &[&str]) -> Running {
+    serve_with_env(data, extra, &[])
+}
+
+#[allow(clippy::zombie_processes)]
+fn serve_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Running {
     let mut child = Command::new(VOW)
         .args([
             "serve",
@@ -58,6 +63,7 @@ fn serve_with(data: &Path, extra: &[&str]) -> Running {
         ])
         .arg(data)
         .args(extra)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -1261,4 +1267,107 @@ fn serve_refuses_a_webhook_it_cannot_use_and_creates_nothing() {
     assert_ne!(code, 0);
     assert!(stderr.contains("https"), "{stderr}");
     assert!(!data.exists(), "a refused start created {}", data.display());
+}
+
+/// A webhook receiver on loopback: answers every POST with 204 and keeps (headers, body).
+fn webhook_receiver() -> (String, Arc<Mutex<Vec<(String, Vec<u8>)>>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let keep = Arc::clone(&received);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            keep.lock().unwrap().push((head, body));
+            let _ = stream.write_all(
+                b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    (address, received)
+}
+
+#[test]
+fn vow_serve_delivers_consent_events_to_the_webhook_signed() {
+    let (_dir, data) = data_dir();
+    let (receiver, received) = webhook_receiver();
+    let secret = "a-webhook-secret-for-the-test-0001";
+    let url = format!("http://{receiver}/hooks/vow");
+    let server = serve_with_env(
+        &data,
+        &["--webhook-url", &url],
+        &[("VOW_WEBHOOK_SECRET", secret)],
+    );
+    let service = new_key(&data, "service");
+    let (status, body) = server.call(
+        "POST",
+        "/v1/subjects",
+        &service,
+        Some(r#"{"external_id": "hooked", "kind": "member"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let subject = id_of(&body);
+    let grant = r#"{"purpose": "marketing", "channel": "push", "granted": true, "evidence": {"method": "app_toggle"}}"#;
+    let (status, body) = server.call(
+        "POST",
+        &format!("/v1/subjects/{subject}/consents"),
+        &service,
+        Some(grant),
+    );
+    assert_eq!(status, 201, "{body}");
+    let started = Instant::now();
+    while received.lock().unwrap().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no delivery arrived"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.terminate();
+    let (head, body) = received.lock().unwrap()[0].clone();
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| {
+                l.split_once(':')
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.trim().to_string())
+            })
+            .unwrap()
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(vow_server::verify(
+        secret.as_bytes(),
+        &header("vow-timestamp"),
+        &body,
+        &header("vow-signature"),
+        now,
+        300
+    ));
+    let event: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(event["type"], "consent.granted");
+    assert_eq!(event["subject"], subject.as_str());
+    assert_eq!(event["data"]["channel"], "push");
+    assert_eq!(header("vow-event-id"), event["id"].as_str().unwrap());
 }
