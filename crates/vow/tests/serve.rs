@@ -1269,8 +1269,11 @@ fn serve_refuses_a_webhook_it_cannot_use_and_creates_nothing() {
     assert!(!data.exists(), "a refused start created {}", data.display());
 }
 
+/// Each delivery's header lines and body.
+type Deliveries = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
 /// A webhook receiver on loopback: answers every POST with 204 and keeps (headers, body).
-fn webhook_receiver() -> (String, Arc<Mutex<Vec<(String, Vec<u8>)>>>) {
+fn webhook_receiver() -> (String, Deliveries) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap().to_string();
     let received = Arc::new(Mutex::new(Vec::new()));
