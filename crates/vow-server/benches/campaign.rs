@@ -85,7 +85,7 @@ async fn load(store: &Store, recipients: usize) -> Vec<String> {
                         body: "{}".into(),
                         created_ms: now,
                         attempts: 0,
-                        delivered_ms: Some(now),
+                        delivered_ms: None,
                     }),
                 }))
             });

@@ -185,6 +185,15 @@ pub async fn guardian(
     Ok((StatusCode::CREATED, Json(recorded)))
 }
 
+/// The blocking pool or the permits went away: only while the server stops.
+fn shutting_down() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "shutting_down",
+        "the server is shutting down",
+    )
+}
+
 /// A body larger than this is a campaign, parsed and answered off the async workers.
 const LARGE_BODY: usize = 64 * 1024;
 
@@ -243,13 +252,7 @@ pub async fn marketing_check(
             std::sync::Arc::clone(&state.campaigns)
                 .acquire_owned()
                 .await
-                .map_err(|_| {
-                    ApiError::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "shutting_down",
-                        "the server is shutting down",
-                    )
-                })?,
+                .map_err(|_| shutting_down())?,
         )
     } else {
         None
@@ -257,13 +260,7 @@ pub async fn marketing_check(
     let request: MarketingCheck = if large {
         tokio::task::spawn_blocking(move || body(bytes))
             .await
-            .map_err(|_| {
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "shutting_down",
-                    "the server is shutting down",
-                )
-            })??
+            .map_err(|_| shutting_down())??
     } else {
         body(bytes)?
     };
@@ -295,13 +292,7 @@ pub async fn marketing_check(
                 serde_json::to_vec(&answer)
             })
             .await
-            .map_err(|_| {
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "shutting_down",
-                    "the server is shutting down",
-                )
-            })?
+            .map_err(|_| shutting_down())?
             .map_err(|_| {
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
