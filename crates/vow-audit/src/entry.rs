@@ -49,10 +49,18 @@ pub enum Action {
     ConsentWithdraw,
     /// A consent change's result notice marked sent (the categories name the change).
     ConsentNotice,
+    /// A retention event reported (account closure, purpose achieved …; the categories name it).
+    RetentionEvent,
+    /// Data moved to separated storage (분리보관) under a rule that still requires it.
+    Separate,
+    /// Data destroyed (파기) under the retention rules or an erasure request.
+    Destroy,
+    /// A data subject's rights request received, or its state changed.
+    RightsRequest,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 18] = [
         Action::Create,
         Action::Read,
         Action::Update,
@@ -67,6 +75,10 @@ impl Action {
         Action::ConsentGrant,
         Action::ConsentWithdraw,
         Action::ConsentNotice,
+        Action::RetentionEvent,
+        Action::Separate,
+        Action::Destroy,
+        Action::RightsRequest,
     ];
 
     /// The snake_case name; part of the hashed encoding, so it never changes.
@@ -86,6 +98,10 @@ impl Action {
             Action::ConsentGrant => "consent_grant",
             Action::ConsentWithdraw => "consent_withdraw",
             Action::ConsentNotice => "consent_notice",
+            Action::RetentionEvent => "retention_event",
+            Action::Separate => "separate",
+            Action::Destroy => "destroy",
+            Action::RightsRequest => "rights_request",
         }
     }
 

@@ -172,8 +172,11 @@ impl Review {
                 | Action::Update
                 | Action::ConsentGrant
                 | Action::ConsentWithdraw
-                | Action::ConsentNotice => acc.activity.writes += 1,
-                Action::Delete | Action::Erase => acc.activity.deletions += 1,
+                | Action::ConsentNotice
+                | Action::RetentionEvent
+                | Action::Separate
+                | Action::RightsRequest => acc.activity.writes += 1,
+                Action::Delete | Action::Erase | Action::Destroy => acc.activity.deletions += 1,
                 Action::Export | Action::Download => acc.activity.exports += 1,
                 Action::KeyCreate | Action::KeyRevoke | Action::RoleChange => {
                     acc.activity.other += 1

@@ -115,6 +115,7 @@ async fn cost_of_protection(
                     sealed: b"010-1234-5678".to_vec(),
                     blind_index: None,
                     updated_ms: 0,
+                    contested: false,
                 },
             }))
             .await
@@ -198,6 +199,7 @@ async fn cost_of_protection(
                     sealed: b"010-8765-4321".to_vec(),
                     blind_index: None,
                     updated_ms: 0,
+                    contested: false,
                 },
             }))
             .await
@@ -246,6 +248,7 @@ async fn erase_among_many(name: &str, location: Location, dir: &Path) {
                         wrapped_key: vec![7; 65],
                         created_ms: 0,
                         minor: false,
+                        restricted: false,
                     })))
                     .await
                     .unwrap();
@@ -257,6 +260,7 @@ async fn erase_among_many(name: &str, location: Location, dir: &Path) {
                             sealed: vec![9; 45],
                             blind_index: Some(vec![n as u8; 32]),
                             updated_ms: 0,
+                            contested: false,
                         },
                     }))
                     .await

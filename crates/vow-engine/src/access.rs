@@ -57,6 +57,14 @@ impl<'p> Grants<'p> {
     pub fn may_handle_consents(&self) -> bool {
         self.role.consents
     }
+    /// Reading separated storage (분리보관).
+    pub fn may_read_separated(&self) -> bool {
+        self.role.separated
+    }
+    /// Handling rights requests and reading the destruction ledger.
+    pub fn may_handle_requests(&self) -> bool {
+        self.role.requests
+    }
     pub fn is_admin(&self) -> bool {
         self.role.admin
     }

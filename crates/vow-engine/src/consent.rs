@@ -264,7 +264,7 @@ impl Vault {
     }
 
     /// A reported time: not in the future beyond clock skew, not absurdly old.
-    fn reported_time(&self, at_ms: Option<i64>) -> Result<i64, VaultError> {
+    pub(crate) fn reported_time(&self, at_ms: Option<i64>) -> Result<i64, VaultError> {
         let now = self.clock.now_ms();
         let at = at_ms.unwrap_or(now);
         if at > now.saturating_add(CLOCK_SKEW_MS) {

@@ -17,6 +17,8 @@ mod keys;
 mod limit;
 pub mod marketing;
 mod mask;
+pub mod requests;
+pub mod retention;
 mod vault;
 
 pub use access::{Grants, DEFAULT_LOOKUPS_PER_MINUTE};

@@ -82,6 +82,16 @@ pub enum VaultError {
     ChildRefused { rule: String },
     #[error("the subject is a child under {age}: their data waits for a legal guardian's verified consent")]
     GuardianConsentMissing { age: u8 },
+    #[error("the subject asked to stop the processing of their data (처리정지); it is not read for use until the request is resolved")]
+    Restricted,
+    #[error("the subject asked for {category} to be corrected; it is not used nor given to anyone until it is written anew")]
+    UnderCorrection { category: String },
+    #[error("the policy does not offer the right {right:?}; it offers: {offered}")]
+    RightNotOffered { right: String, offered: String },
+    #[error("no such rights request")]
+    NoRequest,
+    #[error("the request is {state}: {why}")]
+    RequestState { state: String, why: String },
     #[error("the API key is missing, unknown or revoked")]
     Unauthenticated,
     #[error(transparent)]
@@ -296,6 +306,10 @@ impl Vault {
 
     // ---- the policy as the source of truth
 
+    pub(crate) fn declared_category(&self, key: &str) -> Result<&Category, VaultError> {
+        self.category(key)
+    }
+
     fn category(&self, key: &str) -> Result<&Category, VaultError> {
         self.policy
             .categories
@@ -451,6 +465,7 @@ impl Vault {
             wrapped_key: wrapped.to_bytes(),
             created_ms: self.clock.now_ms(),
             minor,
+            restricted: false,
         };
         let entry = self.entry(caller, Action::Create, Some(&id), &[]);
         match self
@@ -513,6 +528,7 @@ impl Vault {
             sealed: data_key.seal(&plaintext, &binding)?,
             blind_index,
             updated_ms: self.clock.now_ms(),
+            contested: false,
         };
         let entry = self.entry(caller, Action::Update, Some(subject_id), &[category]);
         match self
@@ -571,7 +587,24 @@ impl Vault {
             ))
             .await?
         {
-            Outcome::Item { wrapped_key, item } => (wrapped_key, item),
+            Outcome::Item {
+                wrapped_key,
+                item,
+                restricted,
+            } => {
+                // Processing stopped at the subject's request, or the value is being corrected:
+                // only the privacy officer's role (which answers the request) still reads it.
+                let answering = self.grants(caller)?.may_handle_requests();
+                if restricted && !answering {
+                    return Err(VaultError::Restricted);
+                }
+                if item.contested && !answering {
+                    return Err(VaultError::UnderCorrection {
+                        category: item.category.clone(),
+                    });
+                }
+                (wrapped_key, item)
+            }
             Outcome::NotFound => return Err(self.missing(subject_id, category).await),
             other => return Err(unexpected(other)),
         };
@@ -787,23 +820,34 @@ impl Vault {
             },
         )?;
         match plaintext.split_first() {
-            Some((&SEALED_VALUE, value)) => {
-                let value = String::from_utf8_lossy(value);
-                if grants.may_see_in_full(&item.category) {
-                    return Ok(ItemValue::Full(value.into_owned()));
-                }
-                // A category no longer in the policy is shown hidden, never in full.
-                let style = self
-                    .category(&item.category)
-                    .map(style_for)
-                    .unwrap_or(vow_policy::model::MaskStyle::Hidden);
-                Ok(ItemValue::Masked(self.masker.mask(style, &value)))
-            }
+            Some((&SEALED_VALUE, value)) => Ok(self.shown_value(
+                grants,
+                &item.category,
+                String::from_utf8_lossy(value).into_owned(),
+            )),
             Some((&SEALED_CREDENTIAL_HASH, _)) => Ok(ItemValue::Credential),
             _ => Err(VaultError::Crypto(CryptoError::Malformed(
                 "sealed item of unknown kind",
             ))),
         }
+    }
+
+    /// A value in full or masked, as the role may see `category`.
+    pub(crate) fn shown_value(
+        &self,
+        grants: &Grants<'_>,
+        category: &str,
+        value: String,
+    ) -> ItemValue {
+        if grants.may_see_in_full(category) {
+            return ItemValue::Full(value);
+        }
+        // A category no longer in the policy is shown hidden, never in full.
+        let style = self
+            .category(category)
+            .map(style_for)
+            .unwrap_or(vow_policy::model::MaskStyle::Hidden);
+        ItemValue::Masked(self.masker.mask(style, &value))
     }
 
     pub(crate) async fn subject(&self, subject_id: &str) -> Result<SubjectRecord, VaultError> {

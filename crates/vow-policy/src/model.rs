@@ -1139,6 +1139,14 @@ pub struct Role {
     /// the advertising gate and reads the operator lists (re-confirmations due, notices owed).
     #[serde(default)]
     pub consents: bool,
+    /// Whether this role reads data kept in separated storage (분리보관, PIPA 제21조③): records
+    /// another law still requires after their use ended. Every such read is logged.
+    #[serde(default)]
+    pub separated: bool,
+    /// Whether this role handles data subjects' rights requests (extends, refuses, completes them,
+    /// lists those due) and reads the destruction ledger.
+    #[serde(default)]
+    pub requests: bool,
 }
 
 /// `[[waiver]]`: a lint rule this policy waives.

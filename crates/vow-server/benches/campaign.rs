@@ -46,6 +46,7 @@ async fn load(store: &Store, recipients: usize) -> Vec<String> {
                 wrapped_key: vec![7; 65],
                 created_ms: now,
                 minor: false,
+                restricted: false,
             })))
         });
         for result in futures_util::future::join_all(creates).await {

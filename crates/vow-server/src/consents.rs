@@ -373,7 +373,7 @@ pub struct DueQuery {
     pub limit: Option<usize>,
 }
 
-fn query<T>(query: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
+pub(crate) fn query<T>(query: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
     query.map(|Query(q)| q).map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,

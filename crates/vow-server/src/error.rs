@@ -114,6 +114,13 @@ impl From<VaultError> for ApiError {
             VaultError::GuardianConsentMissing { .. } => {
                 (StatusCode::FORBIDDEN, "guardian_consent_missing")
             }
+            VaultError::Restricted => (StatusCode::FORBIDDEN, "restricted"),
+            VaultError::UnderCorrection { .. } => (StatusCode::FORBIDDEN, "under_correction"),
+            VaultError::RightNotOffered { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "right_not_offered")
+            }
+            VaultError::NoRequest => (StatusCode::NOT_FOUND, "no_request"),
+            VaultError::RequestState { .. } => (StatusCode::CONFLICT, "request_state"),
             VaultError::UnknownRole { .. } => (StatusCode::FORBIDDEN, "unknown_role"),
             VaultError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
             VaultError::NoSubject(_) => (StatusCode::NOT_FOUND, "no_subject"),

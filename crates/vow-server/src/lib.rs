@@ -13,8 +13,10 @@ mod conn;
 mod consents;
 mod error;
 mod layers;
+mod lifecycle;
 mod metrics;
 mod routes;
+mod sweeper;
 mod webhooks;
 
 use std::net::{SocketAddr, TcpListener};
@@ -32,6 +34,7 @@ use vow_engine::Vault;
 pub use auth::{PURPOSE_HEADER, REASON_HEADER};
 pub use error::{ApiError, ErrorBody};
 pub use webhooks::{deliver_events, sign, verify, WebhookConfig, WebhookError};
+pub use sweeper::sweep_periodically;
 
 /// What every handler and layer shares.
 #[derive(Clone)]
@@ -67,6 +70,9 @@ impl AppState {
         routes::healthz, consents::record_consent, consents::consents, consents::guardian,
         consents::marketing_check, consents::marketing_format, consents::consents_due,
         consents::owed_notices, consents::notice_sent, consents::events,
+        lifecycle::put_record, lifecycle::records, lifecycle::report_event, lifecycle::separated,
+        lifecycle::destructions, lifecycle::file_request, lifecycle::list_requests,
+        lifecycle::get_request, lifecycle::act_on_request,
     ),
     modifiers(&BearerKeys, &CommonErrors),
 )]
@@ -213,6 +219,22 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             post(consents::notice_sent),
         )
         .route("/v1/events", get(consents::events))
+        .route(
+            "/v1/subjects/{id}/records/{category}",
+            post(lifecycle::put_record),
+        )
+        .route("/v1/subjects/{id}/records", get(lifecycle::records))
+        .route("/v1/subjects/{id}/events", post(lifecycle::report_event))
+        .route("/v1/subjects/{id}/separated", get(lifecycle::separated))
+        .route("/v1/destructions", get(lifecycle::destructions))
+        .route(
+            "/v1/requests",
+            post(lifecycle::file_request).get(lifecycle::list_requests),
+        )
+        .route(
+            "/v1/requests/{id}",
+            get(lifecycle::get_request).post(lifecycle::act_on_request),
+        )
         .route("/v1/keys", post(routes::create_key).get(routes::list_keys))
         .route("/v1/keys/{id}", axum::routing::delete(routes::revoke_key))
         .route_layer(middleware::from_fn_with_state(

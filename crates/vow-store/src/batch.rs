@@ -3,9 +3,12 @@
 
 use vow_audit::Entry;
 
+use std::collections::BTreeMap;
+
 use crate::{
-    ApiKeyRecord, ConsentEvent, ConsentState, ItemRecord, Op, OutboxRecord, Outcome, Request,
-    StoreError, SubjectRecord, GUARDIAN_PURPOSE,
+    record_binding, ApiKeyRecord, ConsentEvent, ConsentState, DestructionRow, Disposal, Disposed,
+    ItemRecord, Op, OutboxRecord, Outcome, Piece, RecordRow, Request, RetentionView,
+    RightsRequestRow, SeparatedRow, StoreError, SubjectRecord, GUARDIAN_PURPOSE,
 };
 
 /// The SQL primitives of one open transaction.
@@ -26,7 +29,7 @@ pub(crate) trait Tx {
         &mut self,
         subject_id: &str,
         category: &str,
-    ) -> Result<Option<(Vec<u8>, ItemRecord)>, StoreError>;
+    ) -> Result<Option<(Vec<u8>, ItemRecord, bool)>, StoreError>;
     fn items(&mut self, subject_id: &str) -> Result<Vec<ItemRecord>, StoreError>;
     fn lookup(&mut self, category: &str, blind_index: &[u8]) -> Result<Vec<String>, StoreError>;
     /// Deletes the items, the external id and the wrapped key; keeps a tombstone with the time.
@@ -97,6 +100,64 @@ pub(crate) trait Tx {
         after_seq: i64,
         limit: usize,
     ) -> Result<Vec<OutboxRecord>, StoreError>;
+
+    // ---- retention, separated storage, the destruction ledger, rights requests
+    fn insert_record(&mut self, record: &RecordRow) -> Result<(), StoreError>;
+    fn records(&mut self, subject_id: &str) -> Result<Vec<RecordRow>, StoreError>;
+    fn insert_retention_event(
+        &mut self,
+        subject_id: &str,
+        event: &str,
+        at_ms: i64,
+        recorded_ms: i64,
+    ) -> Result<(), StoreError>;
+    /// Live subjects after `after` with their events, items, records and separated rows (times and
+    /// categories only), read with one range query per table.
+    fn retention_page(
+        &mut self,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<RetentionView>, StoreError>;
+    /// Deletes and returns an item (`None` when another writer took it first).
+    fn take_item(&mut self, subject_id: &str, category: &str)
+        -> Result<Option<ItemRecord>, StoreError>;
+    fn take_record(&mut self, subject_id: &str, id: &str) -> Result<Option<RecordRow>, StoreError>;
+    fn take_separated(
+        &mut self,
+        subject_id: &str,
+        id: &str,
+    ) -> Result<Option<SeparatedRow>, StoreError>;
+    fn insert_separated(&mut self, row: &SeparatedRow) -> Result<(), StoreError>;
+    fn separated(&mut self, subject_id: &str) -> Result<Vec<SeparatedRow>, StoreError>;
+    /// Whether any item, record or separated row of the subject is left.
+    fn holds_anything(&mut self, subject_id: &str) -> Result<bool, StoreError>;
+    /// Appends with the next sequence number (the caller holds the log's lock).
+    fn insert_destruction(&mut self, row: &DestructionRow) -> Result<(), StoreError>;
+    fn destructions(
+        &mut self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<DestructionRow>, StoreError>;
+    fn insert_rights_request(&mut self, row: &RightsRequestRow) -> Result<(), StoreError>;
+    /// Returns false when the request is not in `expected_state` (or does not exist).
+    fn update_rights_request(
+        &mut self,
+        row: &RightsRequestRow,
+        expected_state: &str,
+    ) -> Result<bool, StoreError>;
+    fn rights_requests(
+        &mut self,
+        id: Option<&str>,
+        open_only: bool,
+        limit: usize,
+    ) -> Result<Vec<RightsRequestRow>, StoreError>;
+    fn set_restricted(&mut self, subject_id: &str, restricted: bool) -> Result<bool, StoreError>;
+    fn set_contested(
+        &mut self,
+        subject_id: &str,
+        category: &str,
+        contested: bool,
+    ) -> Result<bool, StoreError>;
 }
 
 /// Applies every request of a batch inside one open transaction, without savepoints (each would
@@ -176,7 +237,13 @@ fn apply_one(
     // Operations that number rows (the consent ledger, the outbox) take the log's lock first, so rows
     // are numbered in commit order even across processes, and every transaction takes the locks in
     // the same order.
-    if head.is_none() && matches!(request.op, Op::RecordConsent { .. } | Op::Enqueue(_)) {
+    if head.is_none() && matches!(
+            request.op,
+            Op::RecordConsent { .. }
+                | Op::Enqueue(_)
+                | Op::Dispose { .. }
+                | Op::RecordRetentionEvent { .. }
+        ) {
         *head = Some(tx.audit_head()?);
     }
     let outcome = run(tx, &request.op)?;
@@ -228,7 +295,11 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
             subject_id,
             category,
         } => match tx.item_with_key(subject_id, category)? {
-            Some((wrapped_key, item)) => Outcome::Item { wrapped_key, item },
+            Some((wrapped_key, item, restricted)) => Outcome::Item {
+                wrapped_key,
+                item,
+                restricted,
+            },
             None => Outcome::NotFound,
         },
         Op::Lookup {
@@ -349,6 +420,112 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
             Outcome::Done
         }
         Op::OutboxPage { after_seq, limit } => Outcome::Outbox(tx.outbox_page(*after_seq, *limit)?),
+        Op::PutRecord(record) => match tx.subject(&record.subject_id)? {
+            Some(subject) if subject.minor && !tx.guardian_consented(&record.subject_id)? => {
+                Outcome::NeedsGuardian
+            }
+            Some(_) => {
+                tx.insert_record(record)?;
+                Outcome::Created
+            }
+            None => Outcome::NotFound,
+        },
+        Op::Records { subject_id } => match tx.subject(subject_id)? {
+            Some(_) => Outcome::Records(tx.records(subject_id)?),
+            None => Outcome::NotFound,
+        },
+        Op::RecordRetentionEvent {
+            subject_id,
+            event,
+            at_ms,
+            recorded_ms,
+        } => match tx.subject(subject_id)? {
+            Some(_) => {
+                tx.insert_retention_event(subject_id, event, *at_ms, *recorded_ms)?;
+                Outcome::Created
+            }
+            None => Outcome::NotFound,
+        },
+        Op::RetentionPage { after, limit } => {
+            Outcome::RetentionViews(tx.retention_page(after, *limit)?)
+        }
+        Op::Dispose {
+            subject_id,
+            at_ms,
+            disposals,
+            cause,
+            method,
+            by_key,
+            shred_when_empty,
+        } => match tx.subject(subject_id)? {
+            Some(_) => {
+                let context = DisposalContext {
+                    subject_id,
+                    at_ms: *at_ms,
+                    cause,
+                    method,
+                    by_key,
+                };
+                Outcome::Disposed(dispose(tx, &context, disposals, *shred_when_empty)?)
+            }
+            None => Outcome::NotFound,
+        },
+        Op::Destructions { after_seq, limit } => {
+            Outcome::Destructions(tx.destructions(*after_seq, *limit)?)
+        }
+        Op::SeparatedOf { subject_id } => match tx.subject(subject_id)? {
+            Some(_) => Outcome::Separated(tx.separated(subject_id)?),
+            None => Outcome::NotFound,
+        },
+        Op::CreateRightsRequest(row) => match tx.subject(&row.subject_id)? {
+            Some(_) => {
+                tx.insert_rights_request(row)?;
+                Outcome::Created
+            }
+            None => Outcome::NotFound,
+        },
+        Op::UpdateRightsRequest {
+            row,
+            expected_state,
+        } => {
+            if tx.rights_requests(Some(&row.id), false, 1)?.is_empty() {
+                Outcome::NotFound
+            } else if tx.update_rights_request(row, expected_state)? {
+                Outcome::Done
+            } else {
+                Outcome::Stale
+            }
+        }
+        Op::GetRightsRequest { id } => match tx.rights_requests(Some(id), false, 1)? {
+            rows if rows.is_empty() => Outcome::NotFound,
+            rows => Outcome::RightsRequests(rows),
+        },
+        Op::RightsRequests { open_only, limit } => {
+            Outcome::RightsRequests(tx.rights_requests(None, *open_only, *limit)?)
+        }
+        Op::SetRestricted {
+            subject_id,
+            restricted,
+        } => {
+            if tx.set_restricted(subject_id, *restricted)? {
+                Outcome::Done
+            } else {
+                Outcome::NotFound
+            }
+        }
+        Op::SetContested {
+            subject_id,
+            category,
+            contested,
+        } => {
+            if tx.subject(subject_id)?.is_some()
+                && tx.set_contested(subject_id, category, *contested)?
+            {
+                Outcome::Done
+            } else {
+                Outcome::NotFound
+            }
+        }
     })
 }
 
@@ -386,4 +563,128 @@ fn record_consent(
     })?;
     tx.insert_outbox(outbox)?;
     Ok(Outcome::Done)
+}
+
+struct DisposalContext<'a> {
+    subject_id: &'a str,
+    at_ms: i64,
+    cause: &'a str,
+    method: &'a str,
+    by_key: &'a str,
+}
+
+/// Destroys and separates what the engine decided, counting only what this transaction removed (a
+/// piece another sweeper took first is skipped, so nothing is destroyed or logged twice), then writes
+/// one ledger line per category, storage and rule.
+fn dispose(
+    tx: &mut impl Tx,
+    context: &DisposalContext<'_>,
+    disposals: &[Disposal],
+    shred_when_empty: bool,
+) -> Result<Disposed, StoreError> {
+    let subject_id = context.subject_id;
+    let mut done = Disposed::default();
+    // (category, storage, rule) -> (count, basis, law)
+    let mut lines: BTreeMap<(String, &'static str, String), (i64, String, Option<String>)> =
+        BTreeMap::new();
+    for disposal in disposals {
+        match disposal {
+            Disposal::Destroy {
+                piece,
+                category,
+                rule,
+                basis,
+                law,
+            } => {
+                let storage = match piece {
+                    Piece::Item { category } => {
+                        tx.take_item(subject_id, category)?.map(|_| "active")
+                    }
+                    Piece::Record { id } => tx.take_record(subject_id, id)?.map(|_| "active"),
+                    Piece::Separated { id } => {
+                        tx.take_separated(subject_id, id)?.map(|_| "separated")
+                    }
+                };
+                if let Some(storage) = storage {
+                    done.destroyed += 1;
+                    let line = lines
+                        .entry((category.clone(), storage, rule.clone()))
+                        .or_insert_with(|| (0, basis.clone(), law.clone()));
+                    line.0 += 1;
+                }
+            }
+            Disposal::Separate {
+                piece,
+                category,
+                rule,
+                until_ms,
+                new_id,
+            } => {
+                let taken = match piece {
+                    Piece::Item { category } => tx
+                        .take_item(subject_id, category)?
+                        .map(|item| (category.clone(), item.sealed, item.updated_ms)),
+                    Piece::Record { id } => tx.take_record(subject_id, id)?.map(|record| {
+                        (
+                            record_binding(&record.category, &record.id),
+                            record.sealed,
+                            record.at_ms,
+                        )
+                    }),
+                    Piece::Separated { .. } => None,
+                };
+                if let Some((binding, sealed, at_ms)) = taken {
+                    tx.insert_separated(&SeparatedRow {
+                        id: new_id.clone(),
+                        subject_id: subject_id.to_string(),
+                        category: category.clone(),
+                        binding,
+                        sealed,
+                        at_ms,
+                        rule: rule.clone(),
+                        until_ms: *until_ms,
+                        moved_ms: context.at_ms,
+                    })?;
+                    done.separated += 1;
+                }
+            }
+        }
+    }
+    let mut last_rule = None;
+    for ((category, storage, rule), (count, basis, law)) in lines {
+        tx.insert_destruction(&DestructionRow {
+            seq: 0,
+            at_ms: context.at_ms,
+            subject_id: subject_id.to_string(),
+            category,
+            storage: storage.to_string(),
+            count,
+            rule: rule.clone(),
+            basis,
+            law,
+            cause: context.cause.to_string(),
+            method: context.method.to_string(),
+            by_key: context.by_key.to_string(),
+        })?;
+        last_rule = Some(rule);
+    }
+    if shred_when_empty && !tx.holds_anything(subject_id)? {
+        tx.erase_subject(subject_id, context.at_ms)?;
+        done.shredded = true;
+        tx.insert_destruction(&DestructionRow {
+            seq: 0,
+            at_ms: context.at_ms,
+            subject_id: subject_id.to_string(),
+            category: "*".to_string(),
+            storage: "subject_key".to_string(),
+            count: 1,
+            rule: last_rule.unwrap_or_else(|| context.cause.to_string()),
+            basis: "crypto_shredding".to_string(),
+            law: None,
+            cause: context.cause.to_string(),
+            method: "data key destroyed (crypto-shredding)".to_string(),
+            by_key: context.by_key.to_string(),
+        })?;
+    }
+    Ok(done)
 }

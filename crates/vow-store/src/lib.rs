@@ -41,6 +41,14 @@ pub struct SubjectRecord {
     /// A child under the policy's age of consent when collected: their data waits for a guardian's
     /// verified consent (a consent under [`GUARDIAN_PURPOSE`]).
     pub minor: bool,
+    /// Processing restricted (처리정지) at the subject's request: reads for use are refused.
+    pub restricted: bool,
+}
+
+/// What a record's seal is bound to: its category and its id, so one record's sealed value cannot be
+/// passed off as another's.
+pub fn record_binding(category: &str, id: &str) -> String {
+    format!("{category}#{id}")
 }
 
 /// The purpose under which a guardian's consent for a child is kept in the consent ledger. Policy
@@ -143,6 +151,8 @@ pub struct ItemRecord {
     pub sealed: Vec<u8>,
     pub blind_index: Option<Vec<u8>>,
     pub updated_ms: i64,
+    /// The subject asked for it to be corrected: until written anew it is neither used nor given.
+    pub contested: bool,
 }
 
 impl std::fmt::Debug for ItemRecord {
@@ -153,6 +163,151 @@ impl std::fmt::Debug for ItemRecord {
             .field("updated_ms", &self.updated_ms)
             .finish_non_exhaustive()
     }
+}
+
+/// One record of a subject: an entry of its own time among many of one category (an order, a
+/// payment, a visit, a complaint), so that "5 years from the transaction" is counted per record.
+/// `sealed` is bound to the category and the record's id.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RecordRow {
+    pub id: String,
+    pub subject_id: String,
+    pub category: String,
+    pub sealed: Vec<u8>,
+    /// When it happened (the transaction, the visit): the clock of `from = "transaction"` rules.
+    pub at_ms: i64,
+    pub created_ms: i64,
+}
+
+impl std::fmt::Debug for RecordRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordRow")
+            .field("id", &self.id)
+            .field("category", &self.category)
+            .field("at_ms", &self.at_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Data kept apart (분리보관) because a rule still requires it after its use ended: readable only
+/// by roles granted separated storage, destroyed at `until_ms`. `binding` is what the seal is bound
+/// to (the category, or the category and record id), kept so the value can still be opened.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SeparatedRow {
+    pub id: String,
+    pub subject_id: String,
+    pub category: String,
+    pub binding: String,
+    pub sealed: Vec<u8>,
+    /// When the data was collected or the record happened.
+    pub at_ms: i64,
+    /// The retention rule that keeps it.
+    pub rule: String,
+    pub until_ms: i64,
+    pub moved_ms: i64,
+}
+
+impl std::fmt::Debug for SeparatedRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeparatedRow")
+            .field("id", &self.id)
+            .field("category", &self.category)
+            .field("rule", &self.rule)
+            .field("until_ms", &self.until_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the retention sweeper needs to decide about one live subject: times and categories, never
+/// a value.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RetentionView {
+    pub subject_id: String,
+    pub kind: String,
+    pub created_ms: i64,
+    /// Each reported event with the time it last happened.
+    pub events: Vec<(String, i64)>,
+    /// Items: category and when collected (last written).
+    pub items: Vec<(String, i64)>,
+    /// Records: id, category, time.
+    pub records: Vec<(String, String, i64)>,
+    /// Separated rows: id, category, rule, until.
+    pub separated: Vec<(String, String, String, i64)>,
+}
+
+/// A piece of a subject's data the sweeper decided about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    Item { category: String },
+    Record { id: String },
+    Separated { id: String },
+}
+
+/// A line of the destruction ledger (파기 관리대장): what kind and how many, when, under which rule
+/// and basis, by which method. Never a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DestructionRow {
+    /// Order in the ledger; assigned by the store.
+    pub seq: i64,
+    pub at_ms: i64,
+    pub subject_id: String,
+    pub category: String,
+    /// `active`, `separated`, or `subject_key` (the data key destroyed: crypto-shredding).
+    pub storage: String,
+    pub count: i64,
+    /// The retention rule's key, or the request that erased it.
+    pub rule: String,
+    pub basis: String,
+    pub law: Option<String>,
+    /// `retention` (the period ended) or `erasure_request`.
+    pub cause: String,
+    pub method: String,
+    /// The key that ran the sweep or the request.
+    pub by_key: String,
+}
+
+/// What to do with one piece: destroy it (naming the rule whose end, or the request, decided it) or
+/// move it to separated storage under the rule that still requires it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Disposal {
+    Destroy {
+        piece: Piece,
+        category: String,
+        rule: String,
+        basis: String,
+        law: Option<String>,
+    },
+    Separate {
+        piece: Piece,
+        category: String,
+        rule: String,
+        until_ms: i64,
+        /// The id the separated row gets.
+        new_id: String,
+    },
+}
+
+/// What a disposal did: only what this transaction changed counts, so two sweepers racing on one
+/// piece report it once between them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Disposed {
+    pub destroyed: u64,
+    pub separated: u64,
+    pub shredded: bool,
+}
+
+/// A data subject's rights request as stored. `detail` is JSON the engine owns (verification,
+/// reasons, what was kept), never personal values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RightsRequestRow {
+    pub id: String,
+    pub subject_id: String,
+    pub kind: String,
+    pub state: String,
+    pub received_ms: i64,
+    pub due_ms: i64,
+    pub updated_ms: i64,
+    pub detail: String,
 }
 
 /// An API key as stored: only a digest of its secret.
@@ -282,6 +437,72 @@ pub enum Op {
         after_seq: i64,
         limit: usize,
     },
+    /// Stores one record: `Created`, `NotFound` (subject not live) or `NeedsGuardian`.
+    PutRecord(RecordRow),
+    /// The subject's records, oldest first: `Records`, or `NotFound`.
+    Records {
+        subject_id: String,
+    },
+    /// Records that a retention event happened: `Created`, or `NotFound`.
+    RecordRetentionEvent {
+        subject_id: String,
+        event: String,
+        at_ms: i64,
+        recorded_ms: i64,
+    },
+    /// What the sweeper needs about live subjects after `after` in id order, at most `limit`.
+    RetentionPage {
+        after: String,
+        limit: usize,
+    },
+    /// Carries out disposals for one subject and writes their ledger lines; when `shred_when_empty`
+    /// and nothing is left of the subject, erases it (its data key destroyed). `Disposed`, or
+    /// `NotFound` when the subject is not live.
+    Dispose {
+        subject_id: String,
+        at_ms: i64,
+        disposals: Vec<Disposal>,
+        cause: String,
+        method: String,
+        by_key: String,
+        shred_when_empty: bool,
+    },
+    /// The destruction ledger in order after `after_seq`.
+    Destructions {
+        after_seq: i64,
+        limit: usize,
+    },
+    /// The subject's separated rows: `Separated`, or `NotFound`.
+    SeparatedOf {
+        subject_id: String,
+    },
+    /// `Created`, or `NotFound` when the subject is not live.
+    CreateRightsRequest(RightsRequestRow),
+    /// Replaces a request if its state is still `expected_state`: `Done`, `Stale` or `NotFound`.
+    UpdateRightsRequest {
+        row: RightsRequestRow,
+        expected_state: String,
+    },
+    /// One request: `RightsRequests` with one row, or `NotFound`.
+    GetRightsRequest {
+        id: String,
+    },
+    /// Requests by due date; with `open_only`, those not completed or refused.
+    RightsRequests {
+        open_only: bool,
+        limit: usize,
+    },
+    /// Marks the subject restricted (처리정지) or lifts it: `Done` or `NotFound`.
+    SetRestricted {
+        subject_id: String,
+        restricted: bool,
+    },
+    /// Marks an item as under correction or clears it: `Done` or `NotFound` (no such item).
+    SetContested {
+        subject_id: String,
+        category: String,
+        contested: bool,
+    },
 }
 
 /// What the store answers.
@@ -299,6 +520,8 @@ pub enum Outcome {
     Item {
         wrapped_key: Vec<u8>,
         item: ItemRecord,
+        /// The subject asked to stop processing (처리정지).
+        restricted: bool,
     },
     Subjects(Vec<String>),
     Export {
@@ -320,6 +543,12 @@ pub enum Outcome {
     ConsentStates(Vec<ConsentState>),
     ConsentEvents(Vec<ConsentEvent>),
     Outbox(Vec<OutboxRecord>),
+    Records(Vec<RecordRow>),
+    RetentionViews(Vec<RetentionView>),
+    Disposed(Disposed),
+    Destructions(Vec<DestructionRow>),
+    Separated(Vec<SeparatedRow>),
+    RightsRequests(Vec<RightsRequestRow>),
 }
 
 impl Outcome {
@@ -332,7 +561,7 @@ impl Outcome {
                 | Outcome::AlreadyExists { .. }
                 | Outcome::Stale
                 | Outcome::NeedsGuardian
-        )
+        ) && *self != Outcome::Disposed(Disposed::default())
     }
 }
 

@@ -11,8 +11,9 @@ use crate::batch::{self, Tx};
 use crate::remembered::{self, Inspection, Remember, Remembered};
 use crate::schema;
 use crate::{
-    ApiKeyRecord, ConsentEvent, ConsentState, Durability, ItemRecord, OutboxRecord, Outcome,
-    Request, StoreError, SubjectRecord,
+    ApiKeyRecord, ConsentEvent, ConsentState, DestructionRow, Durability, ItemRecord, OutboxRecord,
+    Outcome, RecordRow, Request, RetentionView, RightsRequestRow, SeparatedRow, StoreError,
+    SubjectRecord,
 };
 
 /// Any fixed number: only vow's migrations take this advisory lock.
@@ -249,6 +250,7 @@ fn subject_from_row(row: &postgres::Row) -> Result<SubjectRecord, StoreError> {
         wrapped_key: row.try_get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default(),
         created_ms: row.try_get(4)?,
         minor: row.try_get(5)?,
+        restricted: row.try_get(6)?,
     })
 }
 
@@ -327,6 +329,68 @@ fn item_from_row(row: &postgres::Row) -> Result<ItemRecord, StoreError> {
         sealed: row.try_get(1)?,
         blind_index: row.try_get(2)?,
         updated_ms: row.try_get(3)?,
+        contested: row.try_get(4)?,
+    })
+}
+
+fn record_from_row(row: &postgres::Row) -> Result<RecordRow, StoreError> {
+    Ok(RecordRow {
+        id: row.try_get(0)?,
+        subject_id: row.try_get(1)?,
+        category: row.try_get(2)?,
+        sealed: row.try_get(3)?,
+        at_ms: row.try_get(4)?,
+        created_ms: row.try_get(5)?,
+    })
+}
+
+macro_rules! separated_columns {
+    () => {
+        "id, subject_id, category, binding, sealed, at_ms, rule, until_ms, moved_ms"
+    };
+}
+
+fn separated_from_row(row: &postgres::Row) -> Result<SeparatedRow, StoreError> {
+    Ok(SeparatedRow {
+        id: row.try_get(0)?,
+        subject_id: row.try_get(1)?,
+        category: row.try_get(2)?,
+        binding: row.try_get(3)?,
+        sealed: row.try_get(4)?,
+        at_ms: row.try_get(5)?,
+        rule: row.try_get(6)?,
+        until_ms: row.try_get(7)?,
+        moved_ms: row.try_get(8)?,
+    })
+}
+
+fn destruction_from_row(row: &postgres::Row) -> Result<DestructionRow, StoreError> {
+    Ok(DestructionRow {
+        seq: row.try_get(0)?,
+        at_ms: row.try_get(1)?,
+        subject_id: row.try_get(2)?,
+        category: row.try_get(3)?,
+        storage: row.try_get(4)?,
+        count: row.try_get(5)?,
+        rule: row.try_get(6)?,
+        basis: row.try_get(7)?,
+        law: row.try_get(8)?,
+        cause: row.try_get(9)?,
+        method: row.try_get(10)?,
+        by_key: row.try_get(11)?,
+    })
+}
+
+fn request_from_row(row: &postgres::Row) -> Result<RightsRequestRow, StoreError> {
+    Ok(RightsRequestRow {
+        id: row.try_get(0)?,
+        subject_id: row.try_get(1)?,
+        kind: row.try_get(2)?,
+        state: row.try_get(3)?,
+        received_ms: row.try_get(4)?,
+        due_ms: row.try_get(5)?,
+        updated_ms: row.try_get(6)?,
+        detail: row.try_get(7)?,
     })
 }
 
@@ -443,7 +507,7 @@ impl Tx for PgTx<'_, '_> {
     }
     fn subject(&mut self, id: &str) -> Result<Option<SubjectRecord>, StoreError> {
         let rows = self.query(
-            "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms, s.minor
+            "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms, s.minor, s.restricted
              FROM subjects s LEFT JOIN subject_keys k ON k.subject_id = s.id
              WHERE s.id = $1 AND s.erased_ms IS NULL",
             &[&id],
@@ -455,7 +519,8 @@ impl Tx for PgTx<'_, '_> {
         let rows = self.query(
             "INSERT INTO items (subject_id, category, sealed, blind_index, updated_ms) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (subject_id, category) DO UPDATE
-               SET sealed = EXCLUDED.sealed, blind_index = EXCLUDED.blind_index, updated_ms = EXCLUDED.updated_ms
+               SET sealed = EXCLUDED.sealed, blind_index = EXCLUDED.blind_index, updated_ms = EXCLUDED.updated_ms,
+                   contested = false
              RETURNING (xmax <> 0)",
             &[&subject_id, &item.category, &item.sealed, &item.blind_index, &item.updated_ms],
         )?;
@@ -468,9 +533,9 @@ impl Tx for PgTx<'_, '_> {
         &mut self,
         subject_id: &str,
         category: &str,
-    ) -> Result<Option<(Vec<u8>, ItemRecord)>, StoreError> {
+    ) -> Result<Option<(Vec<u8>, ItemRecord, bool)>, StoreError> {
         let rows = self.query(
-            "SELECT i.category, i.sealed, i.blind_index, i.updated_ms, k.wrapped_key
+            "SELECT i.category, i.sealed, i.blind_index, i.updated_ms, i.contested, k.wrapped_key, s.restricted
              FROM items i
              JOIN subjects s ON s.id = i.subject_id AND s.erased_ms IS NULL
              JOIN subject_keys k ON k.subject_id = i.subject_id
@@ -478,13 +543,13 @@ impl Tx for PgTx<'_, '_> {
             &[&subject_id, &category],
         )?;
         match rows.first() {
-            Some(row) => Ok(Some((row.try_get(4)?, item_from_row(row)?))),
+            Some(row) => Ok(Some((row.try_get(5)?, item_from_row(row)?, row.try_get(6)?))),
             None => Ok(None),
         }
     }
     fn items(&mut self, subject_id: &str) -> Result<Vec<ItemRecord>, StoreError> {
         let rows = self.query(
-            "SELECT category, sealed, blind_index, updated_ms FROM items WHERE subject_id = $1 ORDER BY category",
+            "SELECT category, sealed, blind_index, updated_ms, contested FROM items WHERE subject_id = $1 ORDER BY category",
             &[&subject_id],
         )?;
         rows.iter().map(item_from_row).collect()
@@ -500,6 +565,9 @@ impl Tx for PgTx<'_, '_> {
     }
     fn erase_subject(&mut self, id: &str, at_ms: i64) -> Result<(), StoreError> {
         self.execute("DELETE FROM items WHERE subject_id = $1", &[&id])?;
+        self.execute("DELETE FROM records WHERE subject_id = $1", &[&id])?;
+        self.execute("DELETE FROM separated WHERE subject_id = $1", &[&id])?;
+        self.execute("DELETE FROM retention_events WHERE subject_id = $1", &[&id])?;
         self.execute("DELETE FROM subject_keys WHERE subject_id = $1", &[&id])?;
         self.execute("DELETE FROM consent_state WHERE subject_id = $1", &[&id])?;
         self.execute(
@@ -783,5 +851,275 @@ impl Tx for PgTx<'_, '_> {
             &[&after_seq, &limit_i64(limit)],
         )?;
         rows.iter().map(outbox_from_row).collect()
+    }
+
+    // ---- retention, separated storage, the destruction ledger, rights requests
+    fn insert_record(&mut self, r: &RecordRow) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO records (id, subject_id, category, sealed, at_ms, created_ms)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&r.id, &r.subject_id, &r.category, &r.sealed, &r.at_ms, &r.created_ms],
+        )?;
+        Ok(())
+    }
+    fn records(&mut self, subject_id: &str) -> Result<Vec<RecordRow>, StoreError> {
+        let rows = self.query(
+            "SELECT id, subject_id, category, sealed, at_ms, created_ms FROM records
+             WHERE subject_id = $1 ORDER BY at_ms, id",
+            &[&subject_id],
+        )?;
+        rows.iter().map(record_from_row).collect()
+    }
+    fn insert_retention_event(
+        &mut self,
+        subject_id: &str,
+        event: &str,
+        at_ms: i64,
+        recorded_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO retention_events (seq, subject_id, event, at_ms, recorded_ms)
+             VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM retention_events), $1, $2, $3, $4)",
+            &[&subject_id, &event, &at_ms, &recorded_ms],
+        )?;
+        Ok(())
+    }
+    fn retention_page(
+        &mut self,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<RetentionView>, StoreError> {
+        let rows = self.query(
+            "SELECT id, kind, created_ms FROM subjects WHERE id > $1 AND erased_ms IS NULL ORDER BY id LIMIT $2",
+            &[&after, &limit_i64(limit)],
+        )?;
+        let mut views = Vec::with_capacity(rows.len());
+        for row in &rows {
+            views.push(RetentionView {
+                subject_id: row.try_get(0)?,
+                kind: row.try_get(1)?,
+                created_ms: row.try_get(2)?,
+                ..RetentionView::default()
+            });
+        }
+        let (Some(first), Some(last)) = (views.first(), views.last()) else {
+            return Ok(views);
+        };
+        let (first, last) = (first.subject_id.clone(), last.subject_id.clone());
+        let index: HashMap<String, usize> = views
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.subject_id.clone(), i))
+            .collect();
+        for row in self.query(
+            "SELECT subject_id, event, MAX(at_ms) FROM retention_events
+             WHERE subject_id BETWEEN $1 AND $2 GROUP BY subject_id, event",
+            &[&first, &last],
+        )? {
+            if let Some(&i) = index.get(&row.try_get::<_, String>(0)?) {
+                views[i].events.push((row.try_get(1)?, row.try_get(2)?));
+            }
+        }
+        for row in self.query(
+            "SELECT subject_id, category, updated_ms FROM items WHERE subject_id BETWEEN $1 AND $2",
+            &[&first, &last],
+        )? {
+            if let Some(&i) = index.get(&row.try_get::<_, String>(0)?) {
+                views[i].items.push((row.try_get(1)?, row.try_get(2)?));
+            }
+        }
+        for row in self.query(
+            "SELECT subject_id, id, category, at_ms FROM records WHERE subject_id BETWEEN $1 AND $2",
+            &[&first, &last],
+        )? {
+            if let Some(&i) = index.get(&row.try_get::<_, String>(0)?) {
+                views[i]
+                    .records
+                    .push((row.try_get(1)?, row.try_get(2)?, row.try_get(3)?));
+            }
+        }
+        for row in self.query(
+            "SELECT subject_id, id, category, rule, until_ms FROM separated WHERE subject_id BETWEEN $1 AND $2",
+            &[&first, &last],
+        )? {
+            if let Some(&i) = index.get(&row.try_get::<_, String>(0)?) {
+                views[i].separated.push((
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                    row.try_get(4)?,
+                ));
+            }
+        }
+        Ok(views)
+    }
+    fn take_item(
+        &mut self,
+        subject_id: &str,
+        category: &str,
+    ) -> Result<Option<ItemRecord>, StoreError> {
+        let rows = self.query(
+            "DELETE FROM items WHERE subject_id = $1 AND category = $2
+             RETURNING category, sealed, blind_index, updated_ms, contested",
+            &[&subject_id, &category],
+        )?;
+        rows.first().map(item_from_row).transpose()
+    }
+    fn take_record(&mut self, subject_id: &str, id: &str) -> Result<Option<RecordRow>, StoreError> {
+        let rows = self.query(
+            "DELETE FROM records WHERE id = $1 AND subject_id = $2
+             RETURNING id, subject_id, category, sealed, at_ms, created_ms",
+            &[&id, &subject_id],
+        )?;
+        rows.first().map(record_from_row).transpose()
+    }
+    fn take_separated(
+        &mut self,
+        subject_id: &str,
+        id: &str,
+    ) -> Result<Option<SeparatedRow>, StoreError> {
+        let rows = self.query(
+            concat!(
+                "DELETE FROM separated WHERE id = $1 AND subject_id = $2 RETURNING ",
+                separated_columns!()
+            ),
+            &[&id, &subject_id],
+        )?;
+        rows.first().map(separated_from_row).transpose()
+    }
+    fn insert_separated(&mut self, r: &SeparatedRow) -> Result<(), StoreError> {
+        self.execute(
+            concat!(
+                "INSERT INTO separated (",
+                separated_columns!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            ),
+            &[
+                &r.id,
+                &r.subject_id,
+                &r.category,
+                &r.binding,
+                &r.sealed,
+                &r.at_ms,
+                &r.rule,
+                &r.until_ms,
+                &r.moved_ms,
+            ],
+        )?;
+        Ok(())
+    }
+    fn separated(&mut self, subject_id: &str) -> Result<Vec<SeparatedRow>, StoreError> {
+        let rows = self.query(
+            concat!(
+                "SELECT ",
+                separated_columns!(),
+                " FROM separated WHERE subject_id = $1 ORDER BY at_ms, id"
+            ),
+            &[&subject_id],
+        )?;
+        rows.iter().map(separated_from_row).collect()
+    }
+    fn holds_anything(&mut self, subject_id: &str) -> Result<bool, StoreError> {
+        let rows = self.query(
+            "SELECT EXISTS (SELECT 1 FROM items WHERE subject_id = $1)
+                 OR EXISTS (SELECT 1 FROM records WHERE subject_id = $1)
+                 OR EXISTS (SELECT 1 FROM separated WHERE subject_id = $1)",
+            &[&subject_id],
+        )?;
+        match rows.first() {
+            Some(row) => Ok(row.try_get(0)?),
+            None => Ok(false),
+        }
+    }
+    fn insert_destruction(&mut self, d: &DestructionRow) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO destructions (seq, at_ms, subject_id, category, storage, count, rule, basis, law, cause, method, by_key)
+             VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM destructions), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            &[
+                &d.at_ms,
+                &d.subject_id,
+                &d.category,
+                &d.storage,
+                &d.count,
+                &d.rule,
+                &d.basis,
+                &d.law,
+                &d.cause,
+                &d.method,
+                &d.by_key,
+            ],
+        )?;
+        Ok(())
+    }
+    fn destructions(
+        &mut self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<DestructionRow>, StoreError> {
+        let rows = self.query(
+            "SELECT seq, at_ms, subject_id, category, storage, count, rule, basis, law, cause, method, by_key
+             FROM destructions WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&after_seq, &limit_i64(limit)],
+        )?;
+        rows.iter().map(destruction_from_row).collect()
+    }
+    fn insert_rights_request(&mut self, r: &RightsRequestRow) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO rights_requests (id, subject_id, kind, state, received_ms, due_ms, updated_ms, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                &r.id,
+                &r.subject_id,
+                &r.kind,
+                &r.state,
+                &r.received_ms,
+                &r.due_ms,
+                &r.updated_ms,
+                &r.detail,
+            ],
+        )?;
+        Ok(())
+    }
+    fn update_rights_request(
+        &mut self,
+        r: &RightsRequestRow,
+        expected_state: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(self.execute(
+            "UPDATE rights_requests SET state = $2, due_ms = $3, updated_ms = $4, detail = $5
+             WHERE id = $1 AND state = $6",
+            &[&r.id, &r.state, &r.due_ms, &r.updated_ms, &r.detail, &expected_state],
+        )? > 0)
+    }
+    fn rights_requests(
+        &mut self,
+        id: Option<&str>,
+        open_only: bool,
+        limit: usize,
+    ) -> Result<Vec<RightsRequestRow>, StoreError> {
+        let rows = self.query(
+            "SELECT id, subject_id, kind, state, received_ms, due_ms, updated_ms, detail FROM rights_requests
+             WHERE ($1::TEXT IS NULL OR id = $1) AND (NOT $2 OR state NOT IN ('completed', 'refused'))
+             ORDER BY due_ms, id LIMIT $3",
+            &[&id, &open_only, &limit_i64(limit)],
+        )?;
+        rows.iter().map(request_from_row).collect()
+    }
+    fn set_restricted(&mut self, subject_id: &str, restricted: bool) -> Result<bool, StoreError> {
+        Ok(self.execute(
+            "UPDATE subjects SET restricted = $2 WHERE id = $1 AND erased_ms IS NULL",
+            &[&subject_id, &restricted],
+        )? > 0)
+    }
+    fn set_contested(
+        &mut self,
+        subject_id: &str,
+        category: &str,
+        contested: bool,
+    ) -> Result<bool, StoreError> {
+        Ok(self.execute(
+            "UPDATE items SET contested = $3 WHERE subject_id = $1 AND category = $2",
+            &[&subject_id, &category, &contested],
+        )? > 0)
     }
 }

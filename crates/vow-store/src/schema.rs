@@ -117,6 +117,66 @@ pub(crate) const SQLITE: &[&str] = &[
         last_error TEXT
     );
     CREATE INDEX outbox_pending ON outbox (subject_id, seq) WHERE delivered_ms IS NULL;",
+    // 4: retention. Records (many per subject and category, each with its own time), the events
+    // that start retention clocks, separated storage (분리보관: rows moved out of `items` and
+    // `records`, so no ordinary query reaches them), the destruction ledger (파기 관리대장, no
+    // values), rights requests, and the marks that rectification and restriction set.
+    "CREATE TABLE records (
+        id TEXT PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        category TEXT NOT NULL,
+        sealed BLOB NOT NULL,
+        at_ms INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL
+    );
+    CREATE INDEX records_subject ON records (subject_id, category, at_ms);
+    CREATE TABLE retention_events (
+        seq INTEGER PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        event TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        recorded_ms INTEGER NOT NULL
+    );
+    CREATE INDEX retention_events_subject ON retention_events (subject_id, event);
+    CREATE TABLE separated (
+        id TEXT PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        category TEXT NOT NULL,
+        binding TEXT NOT NULL,
+        sealed BLOB NOT NULL,
+        at_ms INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        until_ms INTEGER NOT NULL,
+        moved_ms INTEGER NOT NULL
+    );
+    CREATE INDEX separated_subject ON separated (subject_id);
+    CREATE TABLE destructions (
+        seq INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        subject_id TEXT NOT NULL,
+        category TEXT NOT NULL,
+        storage TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        basis TEXT NOT NULL,
+        law TEXT,
+        cause TEXT NOT NULL,
+        method TEXT NOT NULL,
+        by_key TEXT NOT NULL
+    );
+    CREATE TABLE rights_requests (
+        id TEXT PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL,
+        received_ms INTEGER NOT NULL,
+        due_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX rights_requests_open ON rights_requests (state, due_ms);
+    ALTER TABLE subjects ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE items ADD COLUMN contested INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// `{keys}` is replaced by the key schema's name.
@@ -225,6 +285,66 @@ pub(crate) const POSTGRES: &[&str] = &[
         last_error TEXT
     );
     CREATE INDEX outbox_pending ON outbox (subject_id, seq) WHERE delivered_ms IS NULL;",
+    // 4: as SQLite's 4. Records (many per subject and category, each with its own time), the events
+    // that start retention clocks, separated storage (분리보관: rows moved out of `items` and
+    // `records`, so no ordinary query reaches them), the destruction ledger (파기 관리대장, no
+    // values), rights requests, and the marks that rectification and restriction set.
+    "CREATE TABLE records (
+        id TEXT PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        category TEXT NOT NULL,
+        sealed BYTEA NOT NULL,
+        at_ms BIGINT NOT NULL,
+        created_ms BIGINT NOT NULL
+    );
+    CREATE INDEX records_subject ON records (subject_id, category, at_ms);
+    CREATE TABLE retention_events (
+        seq BIGINT PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        event TEXT NOT NULL,
+        at_ms BIGINT NOT NULL,
+        recorded_ms BIGINT NOT NULL
+    );
+    CREATE INDEX retention_events_subject ON retention_events (subject_id, event);
+    CREATE TABLE separated (
+        id TEXT PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        category TEXT NOT NULL,
+        binding TEXT NOT NULL,
+        sealed BYTEA NOT NULL,
+        at_ms BIGINT NOT NULL,
+        rule TEXT NOT NULL,
+        until_ms BIGINT NOT NULL,
+        moved_ms BIGINT NOT NULL
+    );
+    CREATE INDEX separated_subject ON separated (subject_id);
+    CREATE TABLE destructions (
+        seq BIGINT PRIMARY KEY,
+        at_ms BIGINT NOT NULL,
+        subject_id TEXT NOT NULL,
+        category TEXT NOT NULL,
+        storage TEXT NOT NULL,
+        count BIGINT NOT NULL,
+        rule TEXT NOT NULL,
+        basis TEXT NOT NULL,
+        law TEXT,
+        cause TEXT NOT NULL,
+        method TEXT NOT NULL,
+        by_key TEXT NOT NULL
+    );
+    CREATE TABLE rights_requests (
+        id TEXT PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL,
+        received_ms BIGINT NOT NULL,
+        due_ms BIGINT NOT NULL,
+        updated_ms BIGINT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX rights_requests_open ON rights_requests (state, due_ms);
+    ALTER TABLE subjects ADD COLUMN restricted BOOLEAN NOT NULL DEFAULT false;
+    ALTER TABLE items ADD COLUMN contested BOOLEAN NOT NULL DEFAULT false;",
 ];
 
 /// Encodes the categories of a log entry for its column (JSON, so any category text survives).

@@ -11,7 +11,8 @@ use crate::batch::{self, Tx};
 use crate::remembered::{self, Inspection, Remember, Remembered};
 use crate::schema;
 use crate::{
-    ApiKeyRecord, ConsentEvent, ConsentState, Durability, ItemRecord, OutboxRecord, Outcome,
+    ApiKeyRecord, ConsentEvent, ConsentState, DestructionRow, Durability, ItemRecord, OutboxRecord,
+    Outcome, RecordRow, RetentionView, RightsRequestRow, SeparatedRow,
     Request, StoreError, SubjectRecord,
 };
 
@@ -313,6 +314,7 @@ fn subject_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SubjectRecord> {
         wrapped_key: row.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default(),
         created_ms: row.get(4)?,
         minor: row.get(5)?,
+        restricted: row.get(6)?,
     })
 }
 
@@ -378,6 +380,71 @@ fn item_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRecord> {
         sealed: row.get(1)?,
         blind_index: row.get(2)?,
         updated_ms: row.get(3)?,
+        contested: row.get(4)?,
+    })
+}
+
+fn record_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
+    Ok(RecordRow {
+        id: row.get(0)?,
+        subject_id: row.get(1)?,
+        category: row.get(2)?,
+        sealed: row.get(3)?,
+        at_ms: row.get(4)?,
+        created_ms: row.get(5)?,
+    })
+}
+
+pub(crate) const SEPARATED_COLUMNS: &str =
+    "id, subject_id, category, binding, sealed, at_ms, rule, until_ms, moved_ms";
+
+fn separated_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SeparatedRow> {
+    Ok(SeparatedRow {
+        id: row.get(0)?,
+        subject_id: row.get(1)?,
+        category: row.get(2)?,
+        binding: row.get(3)?,
+        sealed: row.get(4)?,
+        at_ms: row.get(5)?,
+        rule: row.get(6)?,
+        until_ms: row.get(7)?,
+        moved_ms: row.get(8)?,
+    })
+}
+
+pub(crate) const DESTRUCTION_COLUMNS: &str =
+    "seq, at_ms, subject_id, category, storage, count, rule, basis, law, cause, method, by_key";
+
+fn destruction_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DestructionRow> {
+    Ok(DestructionRow {
+        seq: row.get(0)?,
+        at_ms: row.get(1)?,
+        subject_id: row.get(2)?,
+        category: row.get(3)?,
+        storage: row.get(4)?,
+        count: row.get(5)?,
+        rule: row.get(6)?,
+        basis: row.get(7)?,
+        law: row.get(8)?,
+        cause: row.get(9)?,
+        method: row.get(10)?,
+        by_key: row.get(11)?,
+    })
+}
+
+pub(crate) const REQUEST_COLUMNS: &str =
+    "id, subject_id, kind, state, received_ms, due_ms, updated_ms, detail";
+
+fn request_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RightsRequestRow> {
+    Ok(RightsRequestRow {
+        id: row.get(0)?,
+        subject_id: row.get(1)?,
+        kind: row.get(2)?,
+        state: row.get(3)?,
+        received_ms: row.get(4)?,
+        due_ms: row.get(5)?,
+        updated_ms: row.get(6)?,
+        detail: row.get(7)?,
     })
 }
 
@@ -459,7 +526,7 @@ impl Tx for SqliteTx<'_> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms, s.minor
+                "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms, s.minor, s.restricted
                  FROM subjects s LEFT JOIN keys.subject_keys k ON k.subject_id = s.id
                  WHERE s.id = ?1 AND s.erased_ms IS NULL",
             )?
@@ -489,24 +556,24 @@ impl Tx for SqliteTx<'_> {
         &mut self,
         subject_id: &str,
         category: &str,
-    ) -> Result<Option<(Vec<u8>, ItemRecord)>, StoreError> {
+    ) -> Result<Option<(Vec<u8>, ItemRecord, bool)>, StoreError> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT i.category, i.sealed, i.blind_index, i.updated_ms, k.wrapped_key
+                "SELECT i.category, i.sealed, i.blind_index, i.updated_ms, i.contested, k.wrapped_key, s.restricted
                  FROM items i
                  JOIN subjects s ON s.id = i.subject_id AND s.erased_ms IS NULL
                  JOIN keys.subject_keys k ON k.subject_id = i.subject_id
                  WHERE i.subject_id = ?1 AND i.category = ?2",
             )?
             .query_row(params![subject_id, category], |row| {
-                Ok((row.get(4)?, item_row(row)?))
+                Ok((row.get(5)?, item_row(row)?, row.get(6)?))
             })
             .optional()?)
     }
     fn items(&mut self, subject_id: &str) -> Result<Vec<ItemRecord>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT category, sealed, blind_index, updated_ms FROM items WHERE subject_id = ?1 ORDER BY category",
+            "SELECT category, sealed, blind_index, updated_ms, contested FROM items WHERE subject_id = ?1 ORDER BY category",
         )?;
         let rows = stmt.query_map([subject_id], item_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -519,9 +586,11 @@ impl Tx for SqliteTx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
     fn erase_subject(&mut self, id: &str, at_ms: i64) -> Result<(), StoreError> {
-        self.tx
-            .prepare_cached("DELETE FROM items WHERE subject_id = ?1")?
-            .execute([id])?;
+        for table in ["items", "records", "separated", "retention_events"] {
+            self.tx
+                .prepare_cached(&format!("DELETE FROM {table} WHERE subject_id = ?1"))?
+                .execute([id])?;
+        }
         self.tx
             .prepare_cached("DELETE FROM keys.subject_keys WHERE subject_id = ?1")?
             .execute([id])?;
@@ -801,5 +870,262 @@ impl Tx for SqliteTx<'_> {
         ))?;
         let rows = stmt.query_map(params![after_seq, limit], outbox_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    // ---- retention, separated storage, the destruction ledger, rights requests
+    fn insert_record(&mut self, r: &RecordRow) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO records (id, subject_id, category, sealed, at_ms, created_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![r.id, r.subject_id, r.category, r.sealed, r.at_ms, r.created_ms])?;
+        Ok(())
+    }
+    fn records(&mut self, subject_id: &str) -> Result<Vec<RecordRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id, subject_id, category, sealed, at_ms, created_ms FROM records
+             WHERE subject_id = ?1 ORDER BY at_ms, id",
+        )?;
+        let rows = stmt.query_map([subject_id], record_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    fn insert_retention_event(
+        &mut self,
+        subject_id: &str,
+        event: &str,
+        at_ms: i64,
+        recorded_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO retention_events (subject_id, event, at_ms, recorded_ms) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![subject_id, event, at_ms, recorded_ms])?;
+        Ok(())
+    }
+    fn retention_page(
+        &mut self,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<RetentionView>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut views: Vec<RetentionView> = {
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT id, kind, created_ms FROM subjects WHERE id > ?1 AND erased_ms IS NULL ORDER BY id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![after, limit], |r| {
+                Ok(RetentionView {
+                    subject_id: r.get(0)?,
+                    kind: r.get(1)?,
+                    created_ms: r.get(2)?,
+                    ..RetentionView::default()
+                })
+            })?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let (Some(first), Some(last)) = (views.first(), views.last()) else {
+            return Ok(views);
+        };
+        let (first, last) = (first.subject_id.clone(), last.subject_id.clone());
+        let index: std::collections::HashMap<String, usize> = views
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.subject_id.clone(), i))
+            .collect();
+        let range = params![first, last];
+        {
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT subject_id, event, MAX(at_ms) FROM retention_events
+                 WHERE subject_id BETWEEN ?1 AND ?2 GROUP BY subject_id, event",
+            )?;
+            let mut rows = stmt.query(range)?;
+            while let Some(r) = rows.next()? {
+                if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
+                    views[i].events.push((r.get(1)?, r.get(2)?));
+                }
+            }
+        }
+        {
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT subject_id, category, updated_ms FROM items WHERE subject_id BETWEEN ?1 AND ?2",
+            )?;
+            let mut rows = stmt.query(range)?;
+            while let Some(r) = rows.next()? {
+                if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
+                    views[i].items.push((r.get(1)?, r.get(2)?));
+                }
+            }
+        }
+        {
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT subject_id, id, category, at_ms FROM records WHERE subject_id BETWEEN ?1 AND ?2",
+            )?;
+            let mut rows = stmt.query(range)?;
+            while let Some(r) = rows.next()? {
+                if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
+                    views[i].records.push((r.get(1)?, r.get(2)?, r.get(3)?));
+                }
+            }
+        }
+        {
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT subject_id, id, category, rule, until_ms FROM separated WHERE subject_id BETWEEN ?1 AND ?2",
+            )?;
+            let mut rows = stmt.query(range)?;
+            while let Some(r) = rows.next()? {
+                if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
+                    views[i]
+                        .separated
+                        .push((r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
+                }
+            }
+        }
+        Ok(views)
+    }
+    fn take_item(
+        &mut self,
+        subject_id: &str,
+        category: &str,
+    ) -> Result<Option<ItemRecord>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "DELETE FROM items WHERE subject_id = ?1 AND category = ?2
+                 RETURNING category, sealed, blind_index, updated_ms, contested",
+            )?
+            .query_row(params![subject_id, category], item_row)
+            .optional()?)
+    }
+    fn take_record(&mut self, subject_id: &str, id: &str) -> Result<Option<RecordRow>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "DELETE FROM records WHERE id = ?1 AND subject_id = ?2
+                 RETURNING id, subject_id, category, sealed, at_ms, created_ms",
+            )?
+            .query_row(params![id, subject_id], record_row)
+            .optional()?)
+    }
+    fn take_separated(
+        &mut self,
+        subject_id: &str,
+        id: &str,
+    ) -> Result<Option<SeparatedRow>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(&format!(
+                "DELETE FROM separated WHERE id = ?1 AND subject_id = ?2 RETURNING {SEPARATED_COLUMNS}"
+            ))?
+            .query_row(params![id, subject_id], separated_row)
+            .optional()?)
+    }
+    fn insert_separated(&mut self, r: &SeparatedRow) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(&format!(
+                "INSERT INTO separated ({SEPARATED_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            ))?
+            .execute(params![
+                r.id, r.subject_id, r.category, r.binding, r.sealed, r.at_ms, r.rule, r.until_ms, r.moved_ms
+            ])?;
+        Ok(())
+    }
+    fn separated(&mut self, subject_id: &str) -> Result<Vec<SeparatedRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {SEPARATED_COLUMNS} FROM separated WHERE subject_id = ?1 ORDER BY at_ms, id"
+        ))?;
+        let rows = stmt.query_map([subject_id], separated_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    fn holds_anything(&mut self, subject_id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM items WHERE subject_id = ?1)
+                     OR EXISTS (SELECT 1 FROM records WHERE subject_id = ?1)
+                     OR EXISTS (SELECT 1 FROM separated WHERE subject_id = ?1)",
+            )?
+            .query_row([subject_id], |r| r.get(0))?)
+    }
+    fn insert_destruction(&mut self, d: &DestructionRow) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO destructions (seq, at_ms, subject_id, category, storage, count, rule, basis, law, cause, method, by_key)
+                 VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM destructions), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                d.at_ms, d.subject_id, d.category, d.storage, d.count, d.rule, d.basis, d.law, d.cause, d.method, d.by_key
+            ])?;
+        Ok(())
+    }
+    fn destructions(
+        &mut self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<DestructionRow>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {DESTRUCTION_COLUMNS} FROM destructions WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![after_seq, limit], destruction_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    fn insert_rights_request(&mut self, r: &RightsRequestRow) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(&format!(
+                "INSERT INTO rights_requests ({REQUEST_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ))?
+            .execute(params![
+                r.id, r.subject_id, r.kind, r.state, r.received_ms, r.due_ms, r.updated_ms, r.detail
+            ])?;
+        Ok(())
+    }
+    fn update_rights_request(
+        &mut self,
+        r: &RightsRequestRow,
+        expected_state: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "UPDATE rights_requests SET state = ?2, due_ms = ?3, updated_ms = ?4, detail = ?5
+                 WHERE id = ?1 AND state = ?6",
+            )?
+            .execute(params![r.id, r.state, r.due_ms, r.updated_ms, r.detail, expected_state])?
+            > 0)
+    }
+    fn rights_requests(
+        &mut self,
+        id: Option<&str>,
+        open_only: bool,
+        limit: usize,
+    ) -> Result<Vec<RightsRequestRow>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM rights_requests
+             WHERE (?1 IS NULL OR id = ?1) AND (NOT ?2 OR state NOT IN ('completed', 'refused'))
+             ORDER BY due_ms, id LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(params![id, open_only, limit], request_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    fn set_restricted(&mut self, subject_id: &str, restricted: bool) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached("UPDATE subjects SET restricted = ?2 WHERE id = ?1 AND erased_ms IS NULL")?
+            .execute(params![subject_id, restricted])?
+            > 0)
+    }
+    fn set_contested(
+        &mut self,
+        subject_id: &str,
+        category: &str,
+        contested: bool,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached("UPDATE items SET contested = ?3 WHERE subject_id = ?1 AND category = ?2")?
+            .execute(params![subject_id, category, contested])?
+            > 0)
     }
 }

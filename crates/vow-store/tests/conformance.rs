@@ -161,6 +161,7 @@ fn subject(id: &str, external_id: &str) -> SubjectRecord {
         wrapped_key: format!("wrapped-{id}").into_bytes(),
         created_ms: 1,
         minor: false,
+        restricted: false,
     }
 }
 
@@ -170,6 +171,7 @@ fn item(category: &str, sealed: &str, blind: Option<&str>) -> ItemRecord {
         sealed: sealed.as_bytes().to_vec(),
         blind_index: blind.map(|b| b.as_bytes().to_vec()),
         updated_ms: 2,
+        contested: false,
     }
 }
 
@@ -245,7 +247,7 @@ async fn putting_an_item_twice_replaces_it_and_says_so(h: Harness) {
     let second = put(&h.store, "s1", item("user.contact.email", "sealed-2", None)).await;
     assert_eq!(second, Outcome::Stored { replaced: true });
     match get(&h.store, "s1", "user.contact.email").await {
-        Outcome::Item { wrapped_key, item } => {
+        Outcome::Item { wrapped_key, item, .. } => {
             assert_eq!(wrapped_key, b"wrapped-s1");
             assert_eq!(item.sealed, b"sealed-2");
         }

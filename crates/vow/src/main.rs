@@ -8,6 +8,7 @@ use std::process::ExitCode;
 mod atomic;
 mod consent_cli;
 mod init;
+mod lifecycle_cli;
 mod pii_cli;
 mod policy_cli;
 mod policy_render;
@@ -93,6 +94,17 @@ enum Command {
         after_long_help = consent_cli::CONSENT_AFTER_LONG_HELP
     )]
     Consent(consent_cli::ConsentArgs),
+    #[command(
+        about = "Retention: destroy what is due, separate what a law still requires; the destruction ledger",
+        long_about = lifecycle_cli::SWEEP_LONG_ABOUT,
+        after_long_help = lifecycle_cli::SWEEP_AFTER_LONG_HELP
+    )]
+    Sweep(lifecycle_cli::SweepArgs),
+    #[command(
+        about = "Data subjects' rights requests: open, nearly due and overdue",
+        long_about = lifecycle_cli::REQUESTS_LONG_ABOUT
+    )]
+    Requests(lifecycle_cli::RequestsArgs),
 }
 
 fn main() -> ExitCode {
@@ -104,6 +116,8 @@ fn main() -> ExitCode {
         Command::Keys(args) => vault_cli::keys(args),
         Command::Audit(args) => vault_cli::audit(args),
         Command::Consent(args) => consent_cli::run(args),
+        Command::Sweep(args) => lifecycle_cli::sweep(args),
+        Command::Requests(args) => lifecycle_cli::requests(args),
         Command::Scan(args) => pii_cli::run_scan(args),
         Command::Redact(args) => pii_cli::run_redact(args),
     };

@@ -472,6 +472,10 @@ pub struct ServeArgs {
     /// the secret itself on the command line, where `ps` shows it.
     #[arg(long, value_name = "NAME", default_value = "VOW_WEBHOOK_SECRET")]
     pub webhook_secret_env: String,
+    /// Run the retention sweep (as `vow sweep`) every this many minutes; 0 turns it off (then run
+    /// `vow sweep` from cron). Several servers on one database may all sweep: each piece goes once.
+    #[arg(long, value_name = "MINUTES", default_value_t = 60)]
+    pub sweep_every: u64,
 }
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -564,6 +568,12 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             println!("delivering events to {}", config.url);
             tokio::spawn(vow_server::deliver_events(Arc::clone(&vault), config))
         });
+        let sweeper = (args.sweep_every > 0).then(|| {
+            tokio::spawn(vow_server::sweep_periodically(
+                Arc::clone(&vault),
+                std::time::Duration::from_secs(args.sweep_every.saturating_mul(60)),
+            ))
+        });
         let served = vow_server::serve(
             vow_server::AppState::new(Arc::clone(&vault)),
             listener,
@@ -574,6 +584,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .await;
         // A delivery cut short here is leased, not lost: it goes again after the lease.
         if let Some(task) = deliveries {
+            task.abort();
+        }
+        // A sweep cut short commits what it finished; the rest is found again by the next one.
+        if let Some(task) = sweeper {
             task.abort();
         }
         served?;

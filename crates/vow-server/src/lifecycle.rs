@@ -1,0 +1,319 @@
+//! Retention and the data subject's rights, as HTTP: records with their own times, the events that
+//! start retention clocks, separated storage, the destruction ledger, and rights requests. As in
+//! `routes`, each handler only translates: the vault decides.
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use vow_engine::requests::{NewRequest, RequestAction, Verification};
+use vow_engine::Caller;
+
+use crate::consents::{parse_time, query};
+use crate::error::{ApiError, ErrorBody};
+use crate::routes::{body, path, ApiResult};
+use crate::AppState;
+
+/// `POST /v1/subjects/{id}/records/{category}`: one record (an order, a payment, a visit).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordBody {
+    pub value: String,
+    /// When it happened (RFC 3339); now when absent. Rules `from = "transaction"` count from here.
+    #[serde(default)]
+    pub at: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/subjects/{id}/records/{category}", request_body = RecordBody,
+    params(("id" = String, Path), ("category" = String, Path)),
+    responses(
+        (status = 201, description = "`{id}` of the record", body = Object),
+        (status = 404, description = "No such subject", body = ErrorBody),
+        (status = 422, description = "An undeclared category, a bad value or time", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub async fn put_record(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    params: Result<Path<(String, String)>, PathRejection>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    let (id, category) = path(params)?;
+    let request: RecordBody = body(bytes)?;
+    let at_ms = parse_time("at", request.at.as_deref())?;
+    let record = state
+        .vault
+        .put_record(&caller, &id, &category, &request.value, at_ms)
+        .await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": record }))))
+}
+
+#[utoipa::path(get, path = "/v1/subjects/{id}/records", params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "`{records: [{id, category, at_ms, value: {shown, value}}]}` oldest first", body = Object),
+        (status = 404, description = "No such subject", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub async fn records(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    params: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let id = path(params)?;
+    let records = state.vault.records(&caller, &id).await?;
+    Ok(Json(serde_json::json!({ "records": records })))
+}
+
+/// `POST /v1/subjects/{id}/events`: a retention event happened.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventBody {
+    /// The policy's `from` value: `account_closure`, `contract_end`, `purpose_achieved`,
+    /// `processing_completed`, `consent_withdrawn`, `transaction`.
+    pub event: String,
+    /// When it happened (RFC 3339); now when absent.
+    #[serde(default)]
+    pub at: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/subjects/{id}/events", request_body = EventBody,
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Recorded; the next sweep counts from it"),
+        (status = 404, description = "No such subject (or it was destroyed)", body = ErrorBody),
+        (status = 422, description = "Not a retention event, or a bad time", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub async fn report_event(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    params: Result<Path<String>, PathRejection>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> ApiResult<StatusCode> {
+    let id = path(params)?;
+    let request: EventBody = body(bytes)?;
+    let at_ms = parse_time("at", request.at.as_deref())?;
+    state
+        .vault
+        .report_event(&caller, &id, &request.event, at_ms)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/v1/subjects/{id}/separated", params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "`{separated: [{id, category, at_ms, rule, until_ms, value}]}`: what another law still requires, kept apart. Needs the role's `separated` grant and an `x-vow-reason`", body = Object),
+        (status = 404, description = "No such subject", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub async fn separated(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    params: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let id = path(params)?;
+    let rows = state.vault.separated(&caller, &id).await?;
+    Ok(Json(serde_json::json!({ "separated": rows })))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerQuery {
+    /// The `seq` of the last line seen (default 0).
+    pub after: Option<i64>,
+    /// At most this many (default and maximum 10000).
+    pub limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/v1/destructions", params(LedgerQuery),
+    responses((status = 200, description = "The destruction ledger (파기 관리대장): `{destructions: [{seq, at_ms, subject, category, storage, count, rule, basis, law?, cause, method, by}]}`, never a value", body = Object)),
+    security(("api_key" = [])))]
+pub async fn destructions(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    params: Result<Query<LedgerQuery>, QueryRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let q = query(params)?;
+    let lines = state
+        .vault
+        .destruction_ledger(
+            &caller,
+            q.after.unwrap_or(0),
+            q.limit.unwrap_or(10_000).min(10_000),
+        )
+        .await?;
+    Ok(Json(serde_json::json!({ "destructions": lines })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationBody {
+    /// How the requester's identity was checked: `logged_in_session`, `mobile_identity`, `ipin`, …
+    pub method: String,
+    #[serde(default)]
+    pub by: Option<String>,
+    /// Filed by a legal representative or delegate.
+    #[serde(default)]
+    pub representative: bool,
+}
+
+/// `POST /v1/requests`: a data subject's rights request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestBody {
+    pub subject: String,
+    /// `access`, `portability`, `rectification`, `erasure`, `restriction`, `objection`,
+    /// `consent_withdrawal` — those the policy's `[rights]` grants.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `kr` (PIPA, the default) or `eu` (GDPR): sets the due date.
+    #[serde(default)]
+    pub jurisdiction: Option<String>,
+    pub verification: VerificationBody,
+    /// For rectification: the categories to correct (not used nor given until written anew).
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// When it was received (RFC 3339); now when absent.
+    #[serde(default)]
+    pub at: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/requests", request_body = RequestBody,
+    responses(
+        (status = 201, description = "`{id, subject, type, state: received, received_ms, due_ms, urgency, jurisdiction, verification, …}`", body = Object),
+        (status = 404, description = "No such subject", body = ErrorBody),
+        (status = 422, description = "A type the policy does not offer, no verification, a bad time", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub async fn file_request(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<vow_engine::requests::RightsRequest>)> {
+    let request: RequestBody = body(bytes)?;
+    let new = NewRequest {
+        subject: request.subject,
+        kind: request.kind,
+        jurisdiction: request.jurisdiction,
+        verification: Verification {
+            method: request.verification.method,
+            by: request.verification.by,
+            representative: request.verification.representative,
+        },
+        categories: request.categories,
+        at_ms: parse_time("at", request.at.as_deref())?,
+    };
+    let filed = state.vault.file_request(&caller, new).await?;
+    Ok((StatusCode::CREATED, Json(filed)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RequestsQuery {
+    /// `open` (default: received, in progress, extended) or `all`.
+    pub state: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/requests", params(RequestsQuery),
+    responses((status = 200, description = "`{requests: [...]}` by due date, each with `urgency`: overdue, nearly_due, on_time or closed", body = Object)),
+    security(("api_key" = [])))]
+pub async fn list_requests(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    params: Result<Query<RequestsQuery>, QueryRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let q = query(params)?;
+    let open_only = match q.state.as_deref() {
+        None | Some("open") => true,
+        Some("all") => false,
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "state must be open or all",
+            ))
+        }
+    };
+    let requests = state.vault.rights_requests(&caller, open_only).await?;
+    Ok(Json(serde_json::json!({ "requests": requests })))
+}
+
+#[utoipa::path(get, path = "/v1/requests/{id}", params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The request", body = Object),
+        (status = 404, description = "No such request", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub async fn get_request(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    params: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<vow_engine::requests::RightsRequest>> {
+    let id = path(params)?;
+    Ok(Json(state.vault.rights_request(&caller, &id).await?))
+}
+
+/// `POST /v1/requests/{id}`: move a request on.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestActionBody {
+    /// `start`, `extend` (GDPR only, once: `reason`), `refuse` (`reason` and `objection`, both
+    /// required) or `complete` (carries the request out).
+    pub action: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// How the subject can object to a refusal (an authority, a form, an address).
+    #[serde(default)]
+    pub objection: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/requests/{id}", request_body = RequestActionBody,
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "`{request, answer?}`: for access and portability the export, for erasure what was destroyed and what was kept under which law", body = Object),
+        (status = 404, description = "No such request", body = ErrorBody),
+        (status = 409, description = "The request is closed, or not in a state for this action", body = ErrorBody),
+        (status = 422, description = "A refusal without reason or objection, an unknown action", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub async fn act_on_request(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    params: Result<Path<String>, PathRejection>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let id = path(params)?;
+    let request: RequestActionBody = body(bytes)?;
+    let missing = |field: &'static str| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            format!("{field} is required for this action"),
+        )
+    };
+    let action = match request.action.as_str() {
+        "start" => RequestAction::Start,
+        "extend" => RequestAction::Extend {
+            reason: request.reason.ok_or_else(|| missing("reason"))?,
+        },
+        "refuse" => RequestAction::Refuse {
+            reason: request.reason.ok_or_else(|| missing("reason"))?,
+            objection: request.objection.ok_or_else(|| missing("objection"))?,
+        },
+        "complete" => RequestAction::Complete,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "action must be start, extend, refuse or complete",
+            ))
+        }
+    };
+    let (request, answer) = state.vault.act_on_request(&caller, &id, action).await?;
+    Ok(Json(serde_json::json!({ "request": request, "answer": answer })))
+}

@@ -1,0 +1,29 @@
+//! The retention sweeper inside `vow serve`: every interval, the same sweep as `vow sweep`. Several
+//! servers on one PostgreSQL may all run it: the store removes a piece only if it is still there, so
+//! each piece is destroyed and written to the ledger once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use vow_engine::{Caller, Vault};
+
+/// Sweeps now and then every `every`, until the task is dropped.
+pub async fn sweep_periodically(vault: Arc<Vault>, every: Duration) {
+    let operator = Caller::operator(Some("scheduled retention sweep".into()));
+    loop {
+        match vault.sweep(&operator, vault.now_ms(), false, |_| {}).await {
+            Ok(report) if report.destroyed + report.separated + report.shredded > 0 => {
+                tracing::info!(
+                    subjects = report.subjects,
+                    destroyed = report.destroyed,
+                    separated = report.separated,
+                    shredded = report.shredded,
+                    "retention sweep"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "retention sweep failed; it runs again next time"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
