@@ -57,10 +57,13 @@ pub enum Action {
     Destroy,
     /// A data subject's rights request received, or its state changed.
     RightsRequest,
+    /// Personal data given to a third party or a processor (the categories; the recipient in the
+    /// reason).
+    Provide,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::Create,
         Action::Read,
         Action::Update,
@@ -79,6 +82,7 @@ impl Action {
         Action::Separate,
         Action::Destroy,
         Action::RightsRequest,
+        Action::Provide,
     ];
 
     /// The snake_case name; part of the hashed encoding, so it never changes.
@@ -102,6 +106,7 @@ impl Action {
             Action::Separate => "separate",
             Action::Destroy => "destroy",
             Action::RightsRequest => "rights_request",
+            Action::Provide => "provide",
         }
     }
 
@@ -109,7 +114,7 @@ impl Action {
     pub fn is_read(self) -> bool {
         matches!(
             self,
-            Action::Read | Action::Lookup | Action::Export | Action::Download
+            Action::Read | Action::Lookup | Action::Export | Action::Download | Action::Provide
         )
     }
 

@@ -177,7 +177,7 @@ impl Review {
                 | Action::Separate
                 | Action::RightsRequest => acc.activity.writes += 1,
                 Action::Delete | Action::Erase | Action::Destroy => acc.activity.deletions += 1,
-                Action::Export | Action::Download => acc.activity.exports += 1,
+                Action::Export | Action::Download | Action::Provide => acc.activity.exports += 1,
                 Action::KeyCreate | Action::KeyRevoke | Action::RoleChange => {
                     acc.activity.other += 1
                 }

@@ -23,6 +23,7 @@
 //! Only RustCrypto primitives are used (AES-GCM, HKDF, HMAC, SHA-2, Argon2) plus ed25519-dalek; all
 //! randomness comes from the operating system (`getrandom`).
 
+mod blob;
 mod envelope;
 mod error;
 mod keyring;
@@ -31,6 +32,7 @@ mod random;
 mod secret;
 mod sign;
 
+pub use blob::{BlobDecryptor, BlobEncryptor, BlobKey, BLOB_CHUNK, BLOB_MAGIC, BLOB_SEALED_CHUNK};
 pub use envelope::{Binding, DataKey, WrappedKey, ENVELOPE_VERSION, WRAPPED_KEY_LEN};
 pub use error::CryptoError;
 pub use keyring::{KeyRing, KEY_FILE_FORMAT};

@@ -17,8 +17,10 @@ mod keys;
 mod limit;
 pub mod marketing;
 mod mask;
+pub mod provisions;
 pub mod requests;
 pub mod retention;
+pub mod uploads;
 mod vault;
 
 pub use access::{Grants, DEFAULT_LOOKUPS_PER_MINUTE};

@@ -153,7 +153,11 @@ impl Vault {
 
     /// Refuses reads for use of a subject who asked to stop processing, unless the caller answers
     /// requests; then the purpose check.
-    pub(crate) async fn check_use(&self, caller: &Caller, subject_id: &str) -> Result<(), VaultError> {
+    pub(crate) async fn check_use(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+    ) -> Result<(), VaultError> {
         let subject = self.subject(subject_id).await?;
         if subject.restricted && !self.grants(caller)?.may_handle_requests() {
             return Err(VaultError::Restricted);
@@ -164,7 +168,11 @@ impl Vault {
     /// The due date: the policy's `[rights] deadline_days` (PIPA: 10 days); for a GDPR subject also
     /// never later than one month.
     fn due_ms(&self, received_ms: i64, jurisdiction: &str) -> i64 {
-        let days = self.policy().rights.as_ref().map_or(10, |r| r.deadline_days);
+        let days = self
+            .policy()
+            .rights
+            .as_ref()
+            .map_or(10, |r| r.deadline_days);
         let by_policy = received_ms.saturating_add(i64::from(days) * 86_400_000);
         if jurisdiction == "eu" {
             by_policy.min(add_period(
@@ -278,12 +286,7 @@ impl Vault {
             detail: serde_json::to_string(&detail).unwrap_or_default(),
             ..row
         };
-        let entry = self.entry(
-            caller,
-            Action::RightsRequest,
-            Some(&new.subject),
-            &[kind],
-        );
+        let entry = self.entry(caller, Action::RightsRequest, Some(&new.subject), &[kind]);
         match self
             .store()
             .apply(Request::logged(Op::CreateRightsRequest(row.clone()), entry))
@@ -372,10 +375,14 @@ impl Vault {
     async fn load_request(&self, id: &str) -> Result<RightsRequest, VaultError> {
         match self
             .store()
-            .apply(Request::unlogged(Op::GetRightsRequest { id: id.to_string() }))
+            .apply(Request::unlogged(Op::GetRightsRequest {
+                id: id.to_string(),
+            }))
             .await?
         {
-            Outcome::RightsRequests(mut rows) if !rows.is_empty() => self.to_request(rows.remove(0)),
+            Outcome::RightsRequests(mut rows) if !rows.is_empty() => {
+                self.to_request(rows.remove(0))
+            }
             Outcome::NotFound | Outcome::RightsRequests(_) => Err(VaultError::NoRequest),
             other => Err(unexpected(other)),
         }
@@ -477,9 +484,7 @@ impl Vault {
                     why: "another change came first; read it again".into(),
                 })
             }
-            Outcome::NotFound => {
-                return Err(VaultError::NoRequest)
-            }
+            Outcome::NotFound => return Err(VaultError::NoRequest),
             other => return Err(unexpected(other)),
         }
         let request = self.to_request(row)?;
@@ -599,7 +604,10 @@ impl Vault {
             .await?;
         let request = self.disposal_request(caller, subject_id, disposals, "erasure_request", true);
         let done = match self.store().apply(request).await? {
-            Outcome::Disposed(done) => done,
+            Outcome::Disposed(done) => {
+                self.remove_upload_files(&done.uploads);
+                done
+            }
             Outcome::NotFound => return Err(VaultError::NoSubject(clip(subject_id))),
             other => return Err(unexpected(other)),
         };
@@ -613,7 +621,12 @@ impl Vault {
                         .iter()
                         .find(|r| r.key.as_str() == rule)
                         .and_then(|r| r.law.as_ref())
-                        .map(|law| law.ko.clone().or_else(|| law.en.clone()).unwrap_or_default());
+                        .map(|law| {
+                            law.ko
+                                .clone()
+                                .or_else(|| law.en.clone())
+                                .unwrap_or_default()
+                        });
                     Some(serde_json::json!({
                         "category": p.category,
                         "rule": rule,
@@ -658,7 +671,11 @@ impl Vault {
                 self.policy(),
                 &view,
                 category,
-                PieceTimes { own_ms, is_record },
+                if is_record {
+                    PieceTimes::record(own_ms)
+                } else {
+                    PieceTimes::item(own_ms)
+                },
                 now,
                 false,
             )
@@ -669,7 +686,10 @@ impl Vault {
                 .collections
                 .iter()
                 .filter(|c| {
-                    c.required.iter().chain(c.optional.iter()).any(|k| k.as_str() == category)
+                    c.required
+                        .iter()
+                        .chain(c.optional.iter())
+                        .any(|k| k.as_str() == category)
                 })
                 .flat_map(|c| c.purposes.iter().map(|p| p.to_string()))
                 .collect::<std::collections::BTreeSet<_>>()

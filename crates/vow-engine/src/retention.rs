@@ -22,15 +22,16 @@ use serde::Serialize;
 use time::{Month, OffsetDateTime};
 use vow_audit::Action;
 use vow_crypto::Binding;
-use vow_policy::model::{
-    Period, Policy, RetentionBasis, RetentionEvent, RetentionRule,
-};
+use vow_policy::model::{Period, Policy, RetentionBasis, RetentionEvent, RetentionRule};
 use vow_store::{
     record_binding, DestructionRow, Disposal, Disposed, Op, Outcome, Piece, RecordRow, Request,
     RetentionView,
 };
 
-use crate::vault::{clip, list, new_id, unexpected, validate_text, Caller, ItemValue, Vault, VaultError, MAX_VALUE_BYTES};
+use crate::vault::{
+    clip, list, new_id, unexpected, validate_text, Caller, ItemValue, Vault, VaultError,
+    MAX_VALUE_BYTES,
+};
 
 /// Subjects read per page of a sweep.
 const SWEEP_PAGE: usize = 512;
@@ -126,6 +127,29 @@ pub struct PieceTimes {
     /// When collected (an item's last write) or when it happened (a record's time).
     pub own_ms: i64,
     pub is_record: bool,
+    /// For an upload: when the application reported it processed.
+    pub processed_ms: Option<i64>,
+    /// For an upload the subject chose to keep: rules counted from processing do not apply.
+    pub keep: bool,
+}
+
+impl PieceTimes {
+    pub fn item(collected_ms: i64) -> PieceTimes {
+        PieceTimes {
+            own_ms: collected_ms,
+            is_record: false,
+            processed_ms: None,
+            keep: false,
+        }
+    }
+    pub fn record(at_ms: i64) -> PieceTimes {
+        PieceTimes {
+            own_ms: at_ms,
+            is_record: true,
+            processed_ms: None,
+            keep: false,
+        }
+    }
 }
 
 /// The rule that keeps data of a category no `[[retention]]` rule covers: until the account closes.
@@ -162,6 +186,9 @@ pub fn decide(
         if erasing && rule.basis != RetentionBasis::Law {
             continue;
         }
+        if piece.keep && rule.from == RetentionEvent::ProcessingCompleted {
+            continue;
+        }
         let trigger = match rule.from {
             RetentionEvent::Collection => Some(piece.own_ms),
             RetentionEvent::Transaction if piece.is_record => Some(piece.own_ms),
@@ -180,6 +207,11 @@ pub fn decide(
                 }
             }
             RetentionEvent::AccountClosure => closed_at,
+            RetentionEvent::ProcessingCompleted => piece
+                .processed_ms
+                .into_iter()
+                .chain(event_at(RetentionEvent::ProcessingCompleted))
+                .min(),
             other => event_at(other),
         };
         let deadline = trigger.map(|at| match rule.period {
@@ -196,7 +228,12 @@ pub fn decide(
                 } else {
                     UNLISTED_RULE.into()
                 },
-                basis: if erasing { "request" } else { "account_closure" }.into(),
+                basis: if erasing {
+                    "request"
+                } else {
+                    "account_closure"
+                }
+                .into(),
                 law: None,
                 due_ms: at,
             },
@@ -218,15 +255,22 @@ pub fn decide(
         return Fate::Destroy {
             rule: rule.key.to_string(),
             basis: basis_name(rule.basis).into(),
-            law: rule.law.as_ref().map(|law| law.ko.clone().or_else(|| law.en.clone()).unwrap_or_default()),
+            law: rule.law.as_ref().map(|law| {
+                law.ko
+                    .clone()
+                    .or_else(|| law.en.clone())
+                    .unwrap_or_default()
+            }),
             due_ms: due,
         };
     }
     let longest = |rules: &[&&(&RetentionRule, Option<i64>)]| {
         latest(rules.iter().map(|r| **r)).map(|(rule, deadline)| (rule.key.to_string(), *deadline))
     };
-    let in_use: Vec<&&(&RetentionRule, Option<i64>)> =
-        still.iter().filter(|(rule, _)| !rule.separate_storage).collect();
+    let in_use: Vec<&&(&RetentionRule, Option<i64>)> = still
+        .iter()
+        .filter(|(rule, _)| !rule.separate_storage)
+        .collect();
     let has_use_rules = holding.iter().any(|(rule, _)| !rule.separate_storage);
     let account_open = closed_at.is_none_or(|at| at > now_ms);
     if !in_use.is_empty() || (account_open && !has_use_rules) {
@@ -386,10 +430,7 @@ pub fn plan(
             policy,
             view,
             category,
-            PieceTimes {
-                own_ms: *collected_ms,
-                is_record: false,
-            },
+            PieceTimes::item(*collected_ms),
             now_ms,
             erasing,
         );
@@ -407,14 +448,30 @@ pub fn plan(
             policy,
             view,
             category,
-            PieceTimes {
-                own_ms: *at_ms,
-                is_record: true,
-            },
+            PieceTimes::record(*at_ms),
             now_ms,
             erasing,
         );
         consider("record", Piece::Record { id: id.clone() }, category, fate);
+    }
+    for (id, category, created_ms, processed_ms, keep) in &view.uploads {
+        let fate = decide(
+            policy,
+            view,
+            category,
+            PieceTimes {
+                own_ms: *created_ms,
+                is_record: false,
+                processed_ms: *processed_ms,
+                keep: *keep,
+            },
+            now_ms,
+            erasing,
+        );
+        // An upload is never kept apart: it is used, or it goes.
+        if matches!(fate, Fate::Destroy { .. }) {
+            consider("upload", Piece::Upload { id: id.clone() }, category, fate);
+        }
     }
     for (id, category, rule_key, until_ms) in &view.separated {
         let rule = policy.retention.iter().find(|r| r.key.as_str() == rule_key);
@@ -428,7 +485,10 @@ pub fn plan(
                     rule: rule_key.clone(),
                     basis: rule.map_or("unknown", |r| basis_name(r.basis)).into(),
                     law: rule.and_then(|r| r.law.as_ref()).map(|law| {
-                        law.ko.clone().or_else(|| law.en.clone()).unwrap_or_default()
+                        law.ko
+                            .clone()
+                            .or_else(|| law.en.clone())
+                            .unwrap_or_default()
                     }),
                     due_ms: *until_ms,
                 },
@@ -652,8 +712,12 @@ impl Vault {
         at_ms: Option<i64>,
     ) -> Result<(), VaultError> {
         let known = self.known_event(event)?;
-        if !self.grants(caller)?.may_create_subjects() {
-            return Err(Self::forbidden(caller, "report retention events"));
+        // An event starts clocks that end in destruction: the power to erase, not merely to write.
+        if !self.grants(caller)?.may_erase() {
+            return Err(Self::forbidden(
+                caller,
+                "report retention events (the erase grant)",
+            ));
         }
         if known == RetentionEvent::Collection {
             return Err(VaultError::Invalid {
@@ -736,16 +800,15 @@ impl Vault {
                     report.planned.extend(planned);
                     continue;
                 }
-                if disposals.is_empty() && !(shred && view.items.is_empty() && view.records.is_empty() && view.separated.is_empty()) {
+                let holds_nothing = view.items.is_empty()
+                    && view.records.is_empty()
+                    && view.separated.is_empty()
+                    && view.uploads.is_empty();
+                if disposals.is_empty() && !(shred && holds_nothing) {
                     continue;
                 }
-                let request = self.disposal_request(
-                    caller,
-                    &view.subject_id,
-                    disposals,
-                    "retention",
-                    shred,
-                );
+                let request =
+                    self.disposal_request(caller, &view.subject_id, disposals, "retention", shred);
                 let store = self.store().clone();
                 pending.spawn(async move { store.apply(request).await });
             }
@@ -755,7 +818,10 @@ impl Vault {
                     why: format!("a disposal task failed: {e}"),
                 })??;
                 match outcome {
-                    Outcome::Disposed(done) => report.add(&done),
+                    Outcome::Disposed(done) => {
+                        self.remove_upload_files(&done.uploads);
+                        report.add(&done);
+                    }
                     // Erased meanwhile: nothing left to do.
                     Outcome::NotFound => {}
                     other => return Err(unexpected(other)),

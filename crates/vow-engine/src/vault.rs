@@ -88,6 +88,14 @@ pub enum VaultError {
     UnderCorrection { category: String },
     #[error("the policy does not offer the right {right:?}; it offers: {offered}")]
     RightNotOffered { right: String, offered: String },
+    #[error("uploads are not enabled on this vault (no uploads directory)")]
+    UploadsDisabled,
+    #[error("the upload is larger than the limit of {limit} bytes; nothing was kept")]
+    UploadTooLarge { limit: u64 },
+    #[error("no such upload")]
+    NoUpload,
+    #[error("upload storage: {0}")]
+    UploadIo(String),
     #[error("no such rights request")]
     NoRequest,
     #[error("the request is {state}: {why}")]
@@ -211,6 +219,8 @@ pub struct Vault {
     /// Per-key budget of guesses at values: lookups and credential checks.
     guesses: RateLimiter,
     hashing: Arc<tokio::sync::Semaphore>,
+    /// Where encrypted uploads are kept (`uploads.rs`); none: uploads are refused.
+    pub(crate) uploads: Option<PathBuf>,
 }
 
 /// Unwrapped data keys kept in memory (zeroized when dropped), so a write needs no extra round trip
@@ -237,7 +247,14 @@ impl Vault {
             masker: Masker::new(),
             guesses: RateLimiter::default(),
             hashing: Arc::new(tokio::sync::Semaphore::new(hashing_threads())),
+            uploads: None,
         }
+    }
+
+    /// Keeps uploads (encrypted, one file each) in `dir`, created 0700 on first use.
+    pub fn with_uploads(mut self, dir: PathBuf) -> Vault {
+        self.uploads = Some(dir);
+        self
     }
 
     /// Lookups by value and credential checks are guesses at a value: each takes one from the key's
@@ -712,6 +729,17 @@ impl Vault {
             return Err(Self::forbidden(caller, "erase subjects"));
         }
         let entry = self.entry(caller, Action::Erase, Some(subject_id), &["*"]);
+        // The files of its uploads go after the keys: listed first, removed once the erasure commits.
+        let uploads: Vec<String> = match self
+            .store
+            .apply(Request::unlogged(Op::Uploads {
+                subject_id: subject_id.to_string(),
+            }))
+            .await?
+        {
+            Outcome::Uploads(rows) => rows.into_iter().map(|r| r.id).collect(),
+            _ => Vec::new(),
+        };
         match self
             .store
             .apply(Request::logged(
@@ -725,6 +753,7 @@ impl Vault {
         {
             Outcome::Done => {
                 self.lock_data_keys().remove(subject_id);
+                self.remove_upload_files(&uploads);
                 Ok(())
             }
             Outcome::NotFound => {

@@ -32,6 +32,7 @@ write = ["user.*"]
 full_view = ["user.*"]
 consents = true
 export = true
+erase = true
 "#;
 
 struct Fixture {
@@ -52,8 +53,11 @@ fn open(policy: &str, data: &Path, clock: &ManualClock) -> Vault {
     let key_file = data.join("vow.keys");
     std::fs::create_dir_all(data).unwrap();
     let (keys, _) = vow_crypto::KeyRing::load_or_create(&key_file).unwrap();
-    let store = Store::open(&Location::Directory(data.to_path_buf()), StoreOptions::default())
-        .unwrap();
+    let store = Store::open(
+        &Location::Directory(data.to_path_buf()),
+        StoreOptions::default(),
+    )
+    .unwrap();
     Vault::new(VaultConfig {
         policy,
         keys,
@@ -202,7 +206,9 @@ async fn imagesfactory_a_member_leaves_and_each_record_goes_when_its_own_law_say
     assert_eq!(report.destroyed, 2, "{report:?}");
     assert_eq!(report.separated, 3, "{report:?}");
     assert!(matches!(
-        f.vault.get_item(&service, &member, "user.contact.email").await,
+        f.vault
+            .get_item(&service, &member, "user.contact.email")
+            .await,
         Err(VaultError::NoItem { .. })
     ));
     // Separated storage: the service cannot read it; the privacy officer can, with a reason.
@@ -247,29 +253,80 @@ async fn imagesfactory_a_member_leaves_and_each_record_goes_when_its_own_law_say
     ));
     // Sweeping again destroys nothing twice.
     let again = sweep_at(&f, five_years + DAY).await;
-    assert_eq!((again.destroyed, again.separated, again.shredded), (0, 0, 0));
+    assert_eq!(
+        (again.destroyed, again.separated, again.shredded),
+        (0, 0, 0)
+    );
 
     // The ledger: one line per destruction, each naming its rule, never a value.
     let lines = ledger(&f).await;
     let mut summary: Vec<(String, String, String, i64)> = lines
         .iter()
-        .map(|l| (l.category.clone(), l.storage.clone(), l.rule.clone(), l.count))
+        .map(|l| {
+            (
+                l.category.clone(),
+                l.storage.clone(),
+                l.rule.clone(),
+                l.count,
+            )
+        })
         .collect();
     summary.sort();
     assert_eq!(
         summary,
         vec![
-            ("*".into(), "subject_key".into(), "contract_records".into(), 1),
-            ("user.contact.email".into(), "separated".into(), "contract_records".into(), 1),
-            ("user.contact.phone".into(), "active".into(), "membership".into(), 1),
-            ("user.credential.password".into(), "active".into(), "membership".into(), 1),
-            ("user.device.ip_address".into(), "active".into(), "visit_logs".into(), 1),
-            ("user.financial.order".into(), "separated".into(), "contract_records".into(), 1),
-            ("user.name".into(), "separated".into(), "contract_records".into(), 1),
+            (
+                "*".into(),
+                "subject_key".into(),
+                "contract_records".into(),
+                1
+            ),
+            (
+                "user.contact.email".into(),
+                "separated".into(),
+                "contract_records".into(),
+                1
+            ),
+            (
+                "user.contact.phone".into(),
+                "active".into(),
+                "membership".into(),
+                1
+            ),
+            (
+                "user.credential.password".into(),
+                "active".into(),
+                "membership".into(),
+                1
+            ),
+            (
+                "user.device.ip_address".into(),
+                "active".into(),
+                "visit_logs".into(),
+                1
+            ),
+            (
+                "user.financial.order".into(),
+                "separated".into(),
+                "contract_records".into(),
+                1
+            ),
+            (
+                "user.name".into(),
+                "separated".into(),
+                "contract_records".into(),
+                1
+            ),
         ]
     );
     let text = serde_json::to_string(&lines).unwrap();
-    for planted in ["leaving.member@example.com", "김떠남", "9,900", "203.0.113.77", "010-2345-6789"] {
+    for planted in [
+        "leaving.member@example.com",
+        "김떠남",
+        "9,900",
+        "203.0.113.77",
+        "010-2345-6789",
+    ] {
         assert!(!text.contains(planted), "{planted} in the ledger");
     }
 }
@@ -301,7 +358,13 @@ async fn a_destroyed_record_leaves_nothing_of_its_sealed_value_in_the_database_f
         .await
         .unwrap();
     f.vault
-        .put_record(&service, &member, "user.device.ip_address", "198.51.100.23", None)
+        .put_record(
+            &service,
+            &member,
+            "user.device.ip_address",
+            "198.51.100.23",
+            None,
+        )
         .await
         .unwrap();
     // The sealed bytes as stored: what someone holding the files and the key file could open.
@@ -310,7 +373,10 @@ async fn a_destroyed_record_leaves_nothing_of_its_sealed_value_in_the_database_f
         conn.query_row("SELECT sealed FROM records", [], |r| r.get(0))
             .unwrap()
     };
-    assert!(contains(&raw_files(&f.data), &sealed[..32]), "control: the record is on disk");
+    assert!(
+        contains(&raw_files(&f.data), &sealed[..32]),
+        "control: the record is on disk"
+    );
     let report = sweep_at(&f, ms(start + time::Duration::days(95))).await;
     assert_eq!(report.destroyed, 1);
     f.vault.store().clone().close().await;
@@ -329,7 +395,13 @@ async fn ai_character_generator_an_upload_goes_24_hours_after_processing() {
     let service = caller("test_service");
     let user = subject(&f, "test_service", "user").await;
     f.vault
-        .put_record(&service, &user, "user.content.upload", "ref-image-1.png", None)
+        .put_record(
+            &service,
+            &user,
+            "user.content.upload",
+            "ref-image-1.png",
+            None,
+        )
         .await
         .unwrap();
     // Not processed yet: kept.
@@ -354,7 +426,13 @@ async fn aimex_a_training_dataset_is_destroyed_when_its_model_is_built() {
     let service = caller("service");
     let member = subject(&f, "service", "member").await;
     f.vault
-        .put_record(&service, &member, "user.content.training_data", "dataset v1: 120 photos", None)
+        .put_record(
+            &service,
+            &member,
+            "user.content.training_data",
+            "dataset v1: 120 photos",
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(sweep_at(&f, ms(start) + 40 * DAY).await.destroyed, 0);
@@ -378,7 +456,12 @@ async fn aimos_keeps_fraud_records_three_years_apart_from_the_closed_account() {
     let service = caller("test_service");
     let customer = subject(&f, "test_service", "customer").await;
     f.vault
-        .put_item(&service, &customer, "user.contact.email", "fraudster@example.com")
+        .put_item(
+            &service,
+            &customer,
+            "user.contact.email",
+            "fraudster@example.com",
+        )
         .await
         .unwrap();
     f.clock.set(ms(start) + 10 * DAY);
@@ -435,7 +518,10 @@ async fn talk_with_me_a_refused_deletion_carries_its_reason_and_objection_within
                 }
             )
             .await,
-        Err(VaultError::Invalid { what: "objection", .. })
+        Err(VaultError::Invalid {
+            what: "objection",
+            ..
+        })
     ));
     f.clock.set(ms(start) + 9 * DAY);
     assert_eq!(
@@ -456,7 +542,10 @@ async fn talk_with_me_a_refused_deletion_carries_its_reason_and_objection_within
         .unwrap();
     assert_eq!(refused.state, "refused");
     assert!(refused.detail.reason.is_some() && refused.detail.objection.is_some());
-    assert!(refused.due_ms >= f.clock.now_ms(), "answered within 10 days");
+    assert!(
+        refused.due_ms >= f.clock.now_ms(),
+        "answered within 10 days"
+    );
     // A closed request does not change.
     assert!(matches!(
         f.vault
@@ -464,7 +553,12 @@ async fn talk_with_me_a_refused_deletion_carries_its_reason_and_objection_within
             .await,
         Err(VaultError::RequestState { .. })
     ));
-    assert!(f.vault.rights_requests(&officer, true).await.unwrap().is_empty());
+    assert!(f
+        .vault
+        .rights_requests(&officer, true)
+        .await
+        .unwrap()
+        .is_empty());
     // The policy does not offer portability or restriction: refused at filing.
     assert!(matches!(
         f.vault
@@ -490,7 +584,12 @@ async fn an_erasure_request_destroys_all_but_what_a_law_requires_and_says_what_i
     let officer = caller("privacy_officer");
     let member = subject(&f, "service", "member").await;
     f.vault
-        .put_item(&service, &member, "user.contact.email", "erase.me@example.com")
+        .put_item(
+            &service,
+            &member,
+            "user.contact.email",
+            "erase.me@example.com",
+        )
         .await
         .unwrap();
     f.vault
@@ -524,11 +623,15 @@ async fn an_erasure_request_destroys_all_but_what_a_law_requires_and_says_what_i
     assert_eq!(answer["destroyed"], 1, "{answer}");
     let kept = answer["kept_apart"].as_array().unwrap();
     assert_eq!(kept.len(), 2, "{answer}");
-    assert!(kept.iter().all(|k| k["rule"] == "contract_records"
-        && k["law"].as_str().unwrap().contains("전자상거래")));
+    assert!(kept
+        .iter()
+        .all(|k| k["rule"] == "contract_records"
+            && k["law"].as_str().unwrap().contains("전자상거래")));
     assert!(!answer.to_string().contains("erase.me@example.com"));
     assert!(matches!(
-        f.vault.get_item(&service, &member, "user.content.prompt").await,
+        f.vault
+            .get_item(&service, &member, "user.content.prompt")
+            .await,
         Err(VaultError::NoItem { .. })
     ));
 }
@@ -559,7 +662,9 @@ async fn rectification_and_restriction_stop_use_until_resolved() {
         .await
         .unwrap();
     assert!(matches!(
-        f.vault.get_item(&service, &member, "user.contact.phone").await,
+        f.vault
+            .get_item(&service, &member, "user.contact.phone")
+            .await,
         Err(VaultError::UnderCorrection { .. })
     ));
     // The officer answering the request still reads it.
@@ -594,7 +699,12 @@ async fn an_access_request_exports_items_records_purposes_recipients_and_deadlin
     let officer = caller("privacy_officer");
     let member = subject(&f, "service", "member").await;
     f.vault
-        .put_item(&service, &member, "user.contact.email", "see.me@example.com")
+        .put_item(
+            &service,
+            &member,
+            "user.contact.email",
+            "see.me@example.com",
+        )
         .await
         .unwrap();
     f.vault
@@ -624,10 +734,18 @@ async fn an_access_request_exports_items_records_purposes_recipients_and_deadlin
         .unwrap();
     let answer = answer.unwrap();
     assert_eq!(answer["items"][0]["category"], "user.contact.email");
-    assert!(!answer["items"][0]["purposes"].as_array().unwrap().is_empty());
+    assert!(!answer["items"][0]["purposes"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     assert_eq!(answer["records"][0]["category"], "user.financial.order");
     assert_eq!(answer["records"][0]["retention"]["action"], "keep");
-    assert!(answer["records"][0]["retention"]["until_ms"].as_i64().unwrap() > ms(start));
+    assert!(
+        answer["records"][0]["retention"]["until_ms"]
+            .as_i64()
+            .unwrap()
+            > ms(start)
+    );
 }
 
 #[tokio::test]
@@ -637,12 +755,19 @@ async fn bad_retention_input_is_refused_and_changes_nothing() {
     let service = caller("service");
     let member = subject(&f, "service", "member").await;
     assert!(matches!(
-        f.vault.report_event(&service, &member, "moon_landing", None).await,
+        f.vault
+            .report_event(&service, &member, "moon_landing", None)
+            .await,
         Err(VaultError::Invalid { what: "event", .. })
     ));
     assert!(matches!(
         f.vault
-            .report_event(&service, &member, "account_closure", Some(ms(start) + 365 * DAY))
+            .report_event(
+                &service,
+                &member,
+                "account_closure",
+                Some(ms(start) + 365 * DAY)
+            )
             .await,
         Err(VaultError::Invalid { what: "at", .. })
     ));
@@ -701,7 +826,11 @@ async fn bad_retention_input_is_refused_and_changes_nothing() {
         Err(VaultError::NoSubject(_))
     ));
     // None of it left anything to sweep or any request behind.
-    let report = f.vault.sweep(&operator(), ms(start), true, |_| {}).await.unwrap();
+    let report = f
+        .vault
+        .sweep(&operator(), ms(start), true, |_| {})
+        .await
+        .unwrap();
     assert!(report.planned.is_empty());
     assert!(f
         .vault
@@ -730,11 +859,21 @@ async fn a_dry_run_says_what_would_go_and_why_and_changes_nothing() {
     let service = caller("service");
     let member = subject(&f, "service", "member").await;
     f.vault
-        .put_record(&service, &member, "user.device.ip_address", "192.0.2.1", None)
+        .put_record(
+            &service,
+            &member,
+            "user.device.ip_address",
+            "192.0.2.1",
+            None,
+        )
         .await
         .unwrap();
     let later = ms(start) + 100 * DAY;
-    let dry = f.vault.sweep(&operator(), later, true, |_| {}).await.unwrap();
+    let dry = f
+        .vault
+        .sweep(&operator(), later, true, |_| {})
+        .await
+        .unwrap();
     assert_eq!(dry.destroyed, 1);
     assert!(matches!(&dry.planned[0].fate, Fate::Destroy { rule, .. } if rule == "visit_logs"));
     assert!(ledger(&f).await.is_empty());
@@ -758,7 +897,8 @@ async fn two_sweepers_on_one_postgresql_destroy_each_piece_once() {
     let start = datetime!(2026-01-05 09:00 +9);
     let clock = ManualClock::at(ms(start));
     let open_pg = || {
-        let policy = vow_policy::parse(example("imagesfactory").as_bytes(), "imagesfactory").unwrap();
+        let policy =
+            vow_policy::parse(example("imagesfactory").as_bytes(), "imagesfactory").unwrap();
         let (keys, _) = vow_crypto::KeyRing::load_or_create(&key_file).unwrap();
         let store = Store::open(
             &Location::Postgres {
@@ -788,7 +928,13 @@ async fn two_sweepers_on_one_postgresql_destroy_each_piece_once() {
             .unwrap();
         for n in 0..3 {
             first
-                .put_record(&service, &id, "user.device.ip_address", &format!("192.0.2.{n}"), None)
+                .put_record(
+                    &service,
+                    &id,
+                    "user.device.ip_address",
+                    &format!("192.0.2.{n}"),
+                    None,
+                )
                 .await
                 .unwrap();
         }
@@ -804,10 +950,21 @@ async fn two_sweepers_on_one_postgresql_destroy_each_piece_once() {
         tokio::spawn(async move { v.sweep(&operator(), later, false, |_| {}).await.unwrap() })
     };
     let (a, b) = (a.await.unwrap(), b.await.unwrap());
-    assert_eq!(a.destroyed + b.destroyed, (MEMBERS * 3) as u64, "{a:?} {b:?}");
-    let lines = first.destruction_ledger(&operator(), 0, 100_000).await.unwrap();
+    assert_eq!(
+        a.destroyed + b.destroyed,
+        (MEMBERS * 3) as u64,
+        "{a:?} {b:?}"
+    );
+    let lines = first
+        .destruction_ledger(&operator(), 0, 100_000)
+        .await
+        .unwrap();
     let counted: i64 = lines.iter().map(|l| l.count).sum();
-    assert_eq!(counted, (MEMBERS * 3) as i64, "each destruction written once");
+    assert_eq!(
+        counted,
+        (MEMBERS * 3) as i64,
+        "each destruction written once"
+    );
     first.store().clone().close().await;
     second.store().clone().close().await;
     std::thread::spawn(move || {

@@ -120,6 +120,20 @@ impl From<VaultError> for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "right_not_offered")
             }
             VaultError::NoRequest => (StatusCode::NOT_FOUND, "no_request"),
+            VaultError::NoUpload => (StatusCode::NOT_FOUND, "no_upload"),
+            VaultError::UploadsDisabled => (StatusCode::NOT_IMPLEMENTED, "uploads_disabled"),
+            VaultError::UploadTooLarge { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "upload_too_large")
+            }
+            VaultError::UploadIo(_) => {
+                tracing::error!(error = %message, "upload storage failed");
+                return ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage",
+                    "the upload could not be stored or read; nothing was kept",
+                )
+                .hint("retry; if it persists, see the server's log");
+            }
             VaultError::RequestState { .. } => (StatusCode::CONFLICT, "request_state"),
             VaultError::UnknownRole { .. } => (StatusCode::FORBIDDEN, "unknown_role"),
             VaultError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),

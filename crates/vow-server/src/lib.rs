@@ -33,8 +33,8 @@ use vow_engine::Vault;
 
 pub use auth::{PURPOSE_HEADER, REASON_HEADER};
 pub use error::{ApiError, ErrorBody};
-pub use webhooks::{deliver_events, sign, verify, WebhookConfig, WebhookError};
 pub use sweeper::sweep_periodically;
+pub use webhooks::{deliver_events, sign, verify, WebhookConfig, WebhookError};
 
 /// What every handler and layer shares.
 #[derive(Clone)]
@@ -72,7 +72,9 @@ impl AppState {
         consents::owed_notices, consents::notice_sent, consents::events,
         lifecycle::put_record, lifecycle::records, lifecycle::report_event, lifecycle::separated,
         lifecycle::destructions, lifecycle::file_request, lifecycle::list_requests,
-        lifecycle::get_request, lifecycle::act_on_request,
+        lifecycle::get_request, lifecycle::act_on_request, lifecycle::record_provision,
+        lifecycle::provisions, lifecycle::put_upload, lifecycle::list_uploads,
+        lifecycle::get_upload, lifecycle::update_upload,
     ),
     modifiers(&BearerKeys, &CommonErrors),
 )]
@@ -226,7 +228,21 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route("/v1/subjects/{id}/records", get(lifecycle::records))
         .route("/v1/subjects/{id}/events", post(lifecycle::report_event))
         .route("/v1/subjects/{id}/separated", get(lifecycle::separated))
+        .route(
+            "/v1/subjects/{id}/uploads/{category}",
+            // A file is streamed to disk, never held: the body limit is the upload limit.
+            post(lifecycle::put_upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/v1/subjects/{id}/uploads/{category}/{upload}",
+            get(lifecycle::get_upload).patch(lifecycle::update_upload),
+        )
+        .route("/v1/subjects/{id}/uploads", get(lifecycle::list_uploads))
         .route("/v1/destructions", get(lifecycle::destructions))
+        .route(
+            "/v1/provisions",
+            post(lifecycle::record_provision).get(lifecycle::provisions),
+        )
         .route(
             "/v1/requests",
             post(lifecycle::file_request).get(lifecycle::list_requests),

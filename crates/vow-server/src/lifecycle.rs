@@ -48,7 +48,10 @@ pub async fn put_record(
         .vault
         .put_record(&caller, &id, &category, &request.value, at_ms)
         .await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": record }))))
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": record })),
+    ))
 }
 
 #[utoipa::path(get, path = "/v1/subjects/{id}/records", params(("id" = String, Path)),
@@ -315,5 +318,207 @@ pub async fn act_on_request(
         }
     };
     let (request, answer) = state.vault.act_on_request(&caller, &id, action).await?;
-    Ok(Json(serde_json::json!({ "request": request, "answer": answer })))
+    Ok(Json(
+        serde_json::json!({ "request": request, "answer": answer }),
+    ))
+}
+
+/// `POST /v1/provisions`: personal data given to a third party or processor.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionBody {
+    /// A `[[third_party]]` or `[[processor]]` key of the policy.
+    pub recipient: String,
+    /// Categories given: each must be listed for that recipient in the policy, and readable by the role.
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// How many records or subjects' data went (default 1).
+    #[serde(default)]
+    pub count: Option<i64>,
+    /// When one subject's data was given.
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub at: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/provisions", request_body = ProvisionBody,
+    responses(
+        (status = 201, description = "Recorded: `{seq, at_ms, recipient, recipient_kind, categories, purpose?, count, subject?, by, role}`", body = Object),
+        (status = 403, description = "The role may not read a category it gives", body = ErrorBody),
+        (status = 422, description = "A recipient the policy does not name, a category not listed for it, a bad count", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub async fn record_provision(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<vow_engine::provisions::Provision>)> {
+    let request: ProvisionBody = body(bytes)?;
+    let new = vow_engine::provisions::NewProvision {
+        recipient: request.recipient,
+        categories: request.categories,
+        purpose: request.purpose,
+        count: request.count.unwrap_or(1),
+        subject: request.subject,
+        at_ms: parse_time("at", request.at.as_deref())?,
+    };
+    let recorded = state.vault.record_provision(&caller, new).await?;
+    Ok((StatusCode::CREATED, Json(recorded)))
+}
+
+#[utoipa::path(get, path = "/v1/provisions", params(LedgerQuery),
+    responses((status = 200, description = "The provision log: `{provisions: [...]}` in order, never a value", body = Object)),
+    security(("api_key" = [])))]
+pub async fn provisions(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    params: Result<Query<LedgerQuery>, QueryRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let q = query(params)?;
+    let rows = state
+        .vault
+        .provisions(
+            &caller,
+            q.after.unwrap_or(0),
+            q.limit.unwrap_or(10_000).min(10_000),
+        )
+        .await?;
+    Ok(Json(serde_json::json!({ "provisions": rows })))
+}
+
+/// Largest upload accepted (`POST /v1/subjects/{id}/uploads/{category}`).
+pub const UPLOAD_LIMIT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+#[utoipa::path(post, path = "/v1/subjects/{id}/uploads/{category}",
+    params(("id" = String, Path), ("category" = String, Path)),
+    request_body(content = Vec<u8>, description = "The file itself (any media type; `Content-Type` is kept), streamed", content_type = "application/octet-stream"),
+    responses(
+        (status = 201, description = "`{id, category, bytes, media_type, created_ms, keep}`", body = Object),
+        (status = 404, description = "No such subject", body = ErrorBody),
+        (status = 413, description = "Larger than 2 GiB; nothing was kept", body = ErrorBody),
+        (status = 422, description = "An undeclared category or media type", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub async fn put_upload(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    params: Result<Path<(String, String)>, PathRejection>,
+    headers: axum::http::HeaderMap,
+    upload: axum::body::Body,
+) -> ApiResult<(StatusCode, Json<vow_engine::uploads::UploadInfo>)> {
+    use futures_util::TryStreamExt;
+    let (id, category) = path(params)?;
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let stream = upload.into_data_stream().map_err(std::io::Error::other);
+    let mut reader = tokio_util::io::StreamReader::new(stream);
+    let info = state
+        .vault
+        .put_upload(
+            &caller,
+            &id,
+            &category,
+            content_type,
+            &mut reader,
+            UPLOAD_LIMIT_BYTES,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(info)))
+}
+
+#[utoipa::path(get, path = "/v1/subjects/{id}/uploads", params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "`{uploads: [{id, category, bytes, media_type, created_ms, processed_ms?, keep}]}`", body = Object),
+        (status = 404, description = "No such subject", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub async fn list_uploads(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    params: Result<Path<String>, PathRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let id = path(params)?;
+    let uploads = state.vault.uploads(&caller, &id).await?;
+    Ok(Json(serde_json::json!({ "uploads": uploads })))
+}
+
+#[utoipa::path(get, path = "/v1/subjects/{id}/uploads/{category}/{upload}",
+    params(("id" = String, Path), ("category" = String, Path), ("upload" = String, Path)),
+    responses(
+        (status = 200, description = "The file, streamed, with its media type (roles that see the category in full)"),
+        (status = 404, description = "No such upload", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub async fn get_upload(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    params: Result<Path<(String, String, String)>, PathRejection>,
+) -> ApiResult<axum::response::Response> {
+    let (id, category, upload) = path(params)?;
+    let (info, reader) = state.vault.get_upload(&caller, &id, &upload).await?;
+    if info.category != category {
+        return Err(vow_engine::VaultError::NoUpload.into());
+    }
+    let stream = futures_util::stream::try_unfold(reader, |mut reader| async move {
+        match reader.next_chunk().await {
+            Ok(Some(chunk)) => Ok(Some((Bytes::from(chunk.to_vec()), reader))),
+            Ok(None) => Ok(None),
+            Err(error) => {
+                // Headers are gone already: the connection is cut, so the client sees a short body.
+                tracing::error!(%error, "an upload failed to open while streaming");
+                Err(std::io::Error::other(
+                    "the upload failed its integrity check",
+                ))
+            }
+        }
+    });
+    let mut response = axum::response::Response::new(axum::body::Body::from_stream(stream));
+    if let Ok(value) = axum::http::HeaderValue::from_str(&info.media_type) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::CONTENT_TYPE, value);
+    }
+    if let Ok(value) = axum::http::HeaderValue::from_str(&info.bytes.to_string()) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::CONTENT_LENGTH, value);
+    }
+    Ok(response)
+}
+
+/// `PATCH /v1/subjects/{id}/uploads/{category}/{upload}`: processed, and whether the subject keeps it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadUpdateBody {
+    /// The application processed it: the policy's time-to-live starts now.
+    #[serde(default)]
+    pub processed: bool,
+    /// The subject chose to keep it (rules counted from processing no longer apply), or not.
+    #[serde(default)]
+    pub keep: Option<bool>,
+}
+
+#[utoipa::path(patch, path = "/v1/subjects/{id}/uploads/{category}/{upload}", request_body = UploadUpdateBody,
+    params(("id" = String, Path), ("category" = String, Path), ("upload" = String, Path)),
+    responses(
+        (status = 204, description = "Recorded"),
+        (status = 404, description = "No such upload", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub async fn update_upload(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    params: Result<Path<(String, String, String)>, PathRejection>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> ApiResult<StatusCode> {
+    let (id, _category, upload) = path(params)?;
+    let request: UploadUpdateBody = body(bytes)?;
+    state
+        .vault
+        .update_upload(&caller, &id, &upload, request.processed, request.keep)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

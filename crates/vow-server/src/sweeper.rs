@@ -22,7 +22,9 @@ pub async fn sweep_periodically(vault: Arc<Vault>, every: Duration) {
                 );
             }
             Ok(_) => {}
-            Err(error) => tracing::error!(%error, "retention sweep failed; it runs again next time"),
+            Err(error) => {
+                tracing::error!(%error, "retention sweep failed; it runs again next time")
+            }
         }
         tokio::time::sleep(every).await;
     }

@@ -456,6 +456,14 @@ async fn openapi_health_and_metrics_are_served_without_a_key() {
         "/v1/consents/notices",
         "/v1/consents/notices/{id}/sent",
         "/v1/events",
+        "/v1/subjects/{id}/records/{category}",
+        "/v1/subjects/{id}/records",
+        "/v1/subjects/{id}/events",
+        "/v1/subjects/{id}/separated",
+        "/v1/destructions",
+        "/v1/provisions",
+        "/v1/requests",
+        "/v1/requests/{id}",
     ] {
         assert!(document["paths"][path].is_object(), "{path} missing");
     }

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use crate::{
     record_binding, ApiKeyRecord, ConsentEvent, ConsentState, DestructionRow, Disposal, Disposed,
-    ItemRecord, Op, OutboxRecord, Outcome, Piece, RecordRow, Request, RetentionView,
-    RightsRequestRow, SeparatedRow, StoreError, SubjectRecord, GUARDIAN_PURPOSE,
+    ItemRecord, Op, OutboxRecord, Outcome, Piece, ProvisionRow, RecordRow, Request, RetentionView,
+    RightsRequestRow, SeparatedRow, StoreError, SubjectRecord, UploadRow, GUARDIAN_PURPOSE,
 };
 
 /// The SQL primitives of one open transaction.
@@ -119,8 +119,11 @@ pub(crate) trait Tx {
         limit: usize,
     ) -> Result<Vec<RetentionView>, StoreError>;
     /// Deletes and returns an item (`None` when another writer took it first).
-    fn take_item(&mut self, subject_id: &str, category: &str)
-        -> Result<Option<ItemRecord>, StoreError>;
+    fn take_item(
+        &mut self,
+        subject_id: &str,
+        category: &str,
+    ) -> Result<Option<ItemRecord>, StoreError>;
     fn take_record(&mut self, subject_id: &str, id: &str) -> Result<Option<RecordRow>, StoreError>;
     fn take_separated(
         &mut self,
@@ -151,6 +154,26 @@ pub(crate) trait Tx {
         open_only: bool,
         limit: usize,
     ) -> Result<Vec<RightsRequestRow>, StoreError>;
+    fn insert_upload(&mut self, row: &UploadRow) -> Result<(), StoreError>;
+    /// A live subject's upload with the subject's wrapped key and restriction mark.
+    fn upload(
+        &mut self,
+        subject_id: &str,
+        id: &str,
+    ) -> Result<Option<(UploadRow, Vec<u8>, bool)>, StoreError>;
+    fn uploads(&mut self, subject_id: &str) -> Result<Vec<UploadRow>, StoreError>;
+    fn update_upload(
+        &mut self,
+        subject_id: &str,
+        id: &str,
+        processed_ms: Option<i64>,
+        keep: Option<bool>,
+    ) -> Result<bool, StoreError>;
+    fn take_upload(&mut self, subject_id: &str, id: &str) -> Result<Option<UploadRow>, StoreError>;
+    /// Appends with the next sequence number (the caller holds the log's lock).
+    fn insert_provision(&mut self, row: &ProvisionRow) -> Result<(), StoreError>;
+    fn provisions(&mut self, after_seq: i64, limit: usize)
+        -> Result<Vec<ProvisionRow>, StoreError>;
     fn set_restricted(&mut self, subject_id: &str, restricted: bool) -> Result<bool, StoreError>;
     fn set_contested(
         &mut self,
@@ -237,13 +260,16 @@ fn apply_one(
     // Operations that number rows (the consent ledger, the outbox) take the log's lock first, so rows
     // are numbered in commit order even across processes, and every transaction takes the locks in
     // the same order.
-    if head.is_none() && matches!(
+    if head.is_none()
+        && matches!(
             request.op,
             Op::RecordConsent { .. }
                 | Op::Enqueue(_)
                 | Op::Dispose { .. }
                 | Op::RecordRetentionEvent { .. }
-        ) {
+                | Op::RecordProvision(_)
+        )
+    {
         *head = Some(tx.audit_head()?);
     }
     let outcome = run(tx, &request.op)?;
@@ -503,6 +529,52 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
         Op::RightsRequests { open_only, limit } => {
             Outcome::RightsRequests(tx.rights_requests(None, *open_only, *limit)?)
         }
+        Op::PutUpload(row) => match tx.subject(&row.subject_id)? {
+            Some(subject) if subject.minor && !tx.guardian_consented(&row.subject_id)? => {
+                Outcome::NeedsGuardian
+            }
+            Some(_) => {
+                tx.insert_upload(row)?;
+                Outcome::Created
+            }
+            None => Outcome::NotFound,
+        },
+        Op::GetUpload { subject_id, id } => match tx.upload(subject_id, id)? {
+            Some((row, wrapped_key, restricted)) => Outcome::Upload {
+                row,
+                wrapped_key,
+                restricted,
+            },
+            None => Outcome::NotFound,
+        },
+        Op::Uploads { subject_id } => match tx.subject(subject_id)? {
+            Some(_) => Outcome::Uploads(tx.uploads(subject_id)?),
+            None => Outcome::NotFound,
+        },
+        Op::UpdateUpload {
+            subject_id,
+            id,
+            processed_ms,
+            keep,
+        } => {
+            if tx.subject(subject_id)?.is_some()
+                && tx.update_upload(subject_id, id, *processed_ms, *keep)?
+            {
+                Outcome::Done
+            } else {
+                Outcome::NotFound
+            }
+        }
+        Op::RecordProvision(row) => match &row.subject_id {
+            Some(subject_id) if tx.subject(subject_id)?.is_none() => Outcome::NotFound,
+            _ => {
+                tx.insert_provision(row)?;
+                Outcome::Created
+            }
+        },
+        Op::Provisions { after_seq, limit } => {
+            Outcome::Provisions(tx.provisions(*after_seq, *limit)?)
+        }
         Op::SetRestricted {
             subject_id,
             restricted,
@@ -565,6 +637,11 @@ fn record_consent(
     Ok(Outcome::Done)
 }
 
+/// A ledger line's identity: category, storage, rule.
+type LedgerKey = (String, &'static str, String);
+/// What a ledger line adds up: count, basis, law.
+type LedgerCount = (i64, String, Option<String>);
+
 struct DisposalContext<'a> {
     subject_id: &'a str,
     at_ms: i64,
@@ -584,9 +661,7 @@ fn dispose(
 ) -> Result<Disposed, StoreError> {
     let subject_id = context.subject_id;
     let mut done = Disposed::default();
-    // (category, storage, rule) -> (count, basis, law)
-    let mut lines: BTreeMap<(String, &'static str, String), (i64, String, Option<String>)> =
-        BTreeMap::new();
+    let mut lines: BTreeMap<LedgerKey, LedgerCount> = BTreeMap::new();
     for disposal in disposals {
         match disposal {
             Disposal::Destroy {
@@ -597,6 +672,13 @@ fn dispose(
                 law,
             } => {
                 let storage = match piece {
+                    Piece::Upload { id } => {
+                        let taken = tx.take_upload(subject_id, id)?;
+                        if taken.is_some() {
+                            done.uploads.push(id.clone());
+                        }
+                        taken.map(|_| "upload")
+                    }
                     Piece::Item { category } => {
                         tx.take_item(subject_id, category)?.map(|_| "active")
                     }
@@ -631,7 +713,7 @@ fn dispose(
                             record.at_ms,
                         )
                     }),
-                    Piece::Separated { .. } => None,
+                    Piece::Separated { .. } | Piece::Upload { .. } => None,
                 };
                 if let Some((binding, sealed, at_ms)) = taken {
                     tx.insert_separated(&SeparatedRow {

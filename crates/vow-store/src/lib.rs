@@ -233,11 +233,14 @@ pub struct RetentionView {
     pub records: Vec<(String, String, i64)>,
     /// Separated rows: id, category, rule, until.
     pub separated: Vec<(String, String, String, i64)>,
+    /// Uploads: id, category, created, processed, keep.
+    pub uploads: Vec<(String, String, i64, Option<i64>, bool)>,
 }
 
 /// A piece of a subject's data the sweeper decided about.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Piece {
+    Upload { id: String },
     Item { category: String },
     Record { id: String },
     Separated { id: String },
@@ -294,6 +297,8 @@ pub struct Disposed {
     pub destroyed: u64,
     pub separated: u64,
     pub shredded: bool,
+    /// Uploads whose rows (and keys) were destroyed: their files are to be removed.
+    pub uploads: Vec<String>,
 }
 
 /// A data subject's rights request as stored. `detail` is JSON the engine owns (verification,
@@ -308,6 +313,54 @@ pub struct RightsRequestRow {
     pub due_ms: i64,
     pub updated_ms: i64,
     pub detail: String,
+}
+
+/// A provision of personal data to a third party or processor: who, which categories, for what,
+/// how many, when, by which key. Never a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProvisionRow {
+    /// Order of the log; assigned by the store.
+    pub seq: i64,
+    pub at_ms: i64,
+    pub recipient: String,
+    /// `third_party` or `processor`.
+    pub recipient_kind: String,
+    /// JSON array of category keys.
+    pub categories: String,
+    pub purpose: Option<String>,
+    pub count: i64,
+    /// When one subject's data was given.
+    pub subject_id: Option<String>,
+    pub key_id: String,
+    pub role: String,
+}
+
+/// An upload (an image, a dataset) of a subject: the file lives encrypted in the uploads directory
+/// under `id`; its own key, sealed with the subject's data key, lives here. Deleting the row destroys
+/// the only way to open the file.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UploadRow {
+    pub id: String,
+    pub subject_id: String,
+    pub category: String,
+    pub sealed_key: Vec<u8>,
+    pub bytes: i64,
+    pub media_type: String,
+    pub created_ms: i64,
+    /// When the application reported it processed: time-to-live rules count from here.
+    pub processed_ms: Option<i64>,
+    /// The subject chose to keep it: rules counted from processing do not apply.
+    pub keep: bool,
+}
+
+impl std::fmt::Debug for UploadRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadRow")
+            .field("id", &self.id)
+            .field("category", &self.category)
+            .field("bytes", &self.bytes)
+            .finish_non_exhaustive()
+    }
 }
 
 /// An API key as stored: only a digest of its secret.
@@ -497,6 +550,32 @@ pub enum Op {
         subject_id: String,
         restricted: bool,
     },
+    /// Appends a provision to the provision log: `Created`, or `NotFound` when it names a subject that
+    /// is not live.
+    RecordProvision(ProvisionRow),
+    /// The provision log in order after `after_seq`.
+    Provisions {
+        after_seq: i64,
+        limit: usize,
+    },
+    /// Stores an upload's row once its file is written: `Created`, `NotFound` or `NeedsGuardian`.
+    PutUpload(UploadRow),
+    /// One upload with the subject's wrapped key: `Upload`, or `NotFound`.
+    GetUpload {
+        subject_id: String,
+        id: String,
+    },
+    /// The subject's uploads: `Uploads`, or `NotFound`.
+    Uploads {
+        subject_id: String,
+    },
+    /// Marks an upload processed (at `processed_ms`) and/or kept: `Done` or `NotFound`.
+    UpdateUpload {
+        subject_id: String,
+        id: String,
+        processed_ms: Option<i64>,
+        keep: Option<bool>,
+    },
     /// Marks an item as under correction or clears it: `Done` or `NotFound` (no such item).
     SetContested {
         subject_id: String,
@@ -549,6 +628,13 @@ pub enum Outcome {
     Destructions(Vec<DestructionRow>),
     Separated(Vec<SeparatedRow>),
     RightsRequests(Vec<RightsRequestRow>),
+    Provisions(Vec<ProvisionRow>),
+    Upload {
+        row: UploadRow,
+        wrapped_key: Vec<u8>,
+        restricted: bool,
+    },
+    Uploads(Vec<UploadRow>),
 }
 
 impl Outcome {

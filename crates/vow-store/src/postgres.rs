@@ -12,8 +12,8 @@ use crate::remembered::{self, Inspection, Remember, Remembered};
 use crate::schema;
 use crate::{
     ApiKeyRecord, ConsentEvent, ConsentState, DestructionRow, Durability, ItemRecord, OutboxRecord,
-    Outcome, RecordRow, Request, RetentionView, RightsRequestRow, SeparatedRow, StoreError,
-    SubjectRecord,
+    Outcome, ProvisionRow, RecordRow, Request, RetentionView, RightsRequestRow, SeparatedRow,
+    StoreError, SubjectRecord, UploadRow,
 };
 
 /// Any fixed number: only vow's migrations take this advisory lock.
@@ -344,6 +344,26 @@ fn record_from_row(row: &postgres::Row) -> Result<RecordRow, StoreError> {
     })
 }
 
+macro_rules! upload_columns {
+    () => {
+        "id, subject_id, category, sealed_key, bytes, media_type, created_ms, processed_ms, keep"
+    };
+}
+
+fn upload_from_row(row: &postgres::Row) -> Result<UploadRow, StoreError> {
+    Ok(UploadRow {
+        id: row.try_get(0)?,
+        subject_id: row.try_get(1)?,
+        category: row.try_get(2)?,
+        sealed_key: row.try_get(3)?,
+        bytes: row.try_get(4)?,
+        media_type: row.try_get(5)?,
+        created_ms: row.try_get(6)?,
+        processed_ms: row.try_get(7)?,
+        keep: row.try_get(8)?,
+    })
+}
+
 macro_rules! separated_columns {
     () => {
         "id, subject_id, category, binding, sealed, at_ms, rule, until_ms, moved_ms"
@@ -543,7 +563,11 @@ impl Tx for PgTx<'_, '_> {
             &[&subject_id, &category],
         )?;
         match rows.first() {
-            Some(row) => Ok(Some((row.try_get(5)?, item_from_row(row)?, row.try_get(6)?))),
+            Some(row) => Ok(Some((
+                row.try_get(5)?,
+                item_from_row(row)?,
+                row.try_get(6)?,
+            ))),
             None => Ok(None),
         }
     }
@@ -568,6 +592,7 @@ impl Tx for PgTx<'_, '_> {
         self.execute("DELETE FROM records WHERE subject_id = $1", &[&id])?;
         self.execute("DELETE FROM separated WHERE subject_id = $1", &[&id])?;
         self.execute("DELETE FROM retention_events WHERE subject_id = $1", &[&id])?;
+        self.execute("DELETE FROM uploads WHERE subject_id = $1", &[&id])?;
         self.execute("DELETE FROM subject_keys WHERE subject_id = $1", &[&id])?;
         self.execute("DELETE FROM consent_state WHERE subject_id = $1", &[&id])?;
         self.execute(
@@ -858,7 +883,14 @@ impl Tx for PgTx<'_, '_> {
         self.execute(
             "INSERT INTO records (id, subject_id, category, sealed, at_ms, created_ms)
              VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&r.id, &r.subject_id, &r.category, &r.sealed, &r.at_ms, &r.created_ms],
+            &[
+                &r.id,
+                &r.subject_id,
+                &r.category,
+                &r.sealed,
+                &r.at_ms,
+                &r.created_ms,
+            ],
         )?;
         Ok(())
     }
@@ -951,6 +983,20 @@ impl Tx for PgTx<'_, '_> {
                 ));
             }
         }
+        for row in self.query(
+            "SELECT subject_id, id, category, created_ms, processed_ms, keep FROM uploads WHERE subject_id BETWEEN $1 AND $2",
+            &[&first, &last],
+        )? {
+            if let Some(&i) = index.get(&row.try_get::<_, String>(0)?) {
+                views[i].uploads.push((
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                    row.try_get(4)?,
+                    row.try_get(5)?,
+                ));
+            }
+        }
         Ok(views)
     }
     fn take_item(
@@ -1023,7 +1069,8 @@ impl Tx for PgTx<'_, '_> {
         let rows = self.query(
             "SELECT EXISTS (SELECT 1 FROM items WHERE subject_id = $1)
                  OR EXISTS (SELECT 1 FROM records WHERE subject_id = $1)
-                 OR EXISTS (SELECT 1 FROM separated WHERE subject_id = $1)",
+                 OR EXISTS (SELECT 1 FROM separated WHERE subject_id = $1)
+                 OR EXISTS (SELECT 1 FROM uploads WHERE subject_id = $1)",
             &[&subject_id],
         )?;
         match rows.first() {
@@ -1088,7 +1135,14 @@ impl Tx for PgTx<'_, '_> {
         Ok(self.execute(
             "UPDATE rights_requests SET state = $2, due_ms = $3, updated_ms = $4, detail = $5
              WHERE id = $1 AND state = $6",
-            &[&r.id, &r.state, &r.due_ms, &r.updated_ms, &r.detail, &expected_state],
+            &[
+                &r.id,
+                &r.state,
+                &r.due_ms,
+                &r.updated_ms,
+                &r.detail,
+                &expected_state,
+            ],
         )? > 0)
     }
     fn rights_requests(
@@ -1104,6 +1158,129 @@ impl Tx for PgTx<'_, '_> {
             &[&id, &open_only, &limit_i64(limit)],
         )?;
         rows.iter().map(request_from_row).collect()
+    }
+    fn insert_upload(&mut self, u: &UploadRow) -> Result<(), StoreError> {
+        self.execute(
+            concat!(
+                "INSERT INTO uploads (",
+                upload_columns!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            ),
+            &[
+                &u.id,
+                &u.subject_id,
+                &u.category,
+                &u.sealed_key,
+                &u.bytes,
+                &u.media_type,
+                &u.created_ms,
+                &u.processed_ms,
+                &u.keep,
+            ],
+        )?;
+        Ok(())
+    }
+    fn upload(
+        &mut self,
+        subject_id: &str,
+        id: &str,
+    ) -> Result<Option<(UploadRow, Vec<u8>, bool)>, StoreError> {
+        let rows = self.query(
+            "SELECT u.id, u.subject_id, u.category, u.sealed_key, u.bytes, u.media_type, u.created_ms, u.processed_ms, u.keep,
+                    k.wrapped_key, s.restricted
+             FROM uploads u
+             JOIN subjects s ON s.id = u.subject_id AND s.erased_ms IS NULL
+             JOIN subject_keys k ON k.subject_id = u.subject_id
+             WHERE u.subject_id = $1 AND u.id = $2",
+            &[&subject_id, &id],
+        )?;
+        match rows.first() {
+            Some(row) => Ok(Some((
+                upload_from_row(row)?,
+                row.try_get(9)?,
+                row.try_get(10)?,
+            ))),
+            None => Ok(None),
+        }
+    }
+    fn uploads(&mut self, subject_id: &str) -> Result<Vec<UploadRow>, StoreError> {
+        let rows = self.query(
+            concat!(
+                "SELECT ",
+                upload_columns!(),
+                " FROM uploads WHERE subject_id = $1 ORDER BY created_ms, id"
+            ),
+            &[&subject_id],
+        )?;
+        rows.iter().map(upload_from_row).collect()
+    }
+    fn update_upload(
+        &mut self,
+        subject_id: &str,
+        id: &str,
+        processed_ms: Option<i64>,
+        keep: Option<bool>,
+    ) -> Result<bool, StoreError> {
+        Ok(self.execute(
+            "UPDATE uploads SET processed_ms = COALESCE($3, processed_ms), keep = COALESCE($4, keep)
+             WHERE subject_id = $1 AND id = $2",
+            &[&subject_id, &id, &processed_ms, &keep],
+        )? > 0)
+    }
+    fn take_upload(&mut self, subject_id: &str, id: &str) -> Result<Option<UploadRow>, StoreError> {
+        let rows = self.query(
+            concat!(
+                "DELETE FROM uploads WHERE subject_id = $1 AND id = $2 RETURNING ",
+                upload_columns!()
+            ),
+            &[&subject_id, &id],
+        )?;
+        rows.first().map(upload_from_row).transpose()
+    }
+    fn insert_provision(&mut self, p: &ProvisionRow) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO provisions (seq, at_ms, recipient, recipient_kind, categories, purpose, count, subject_id, key_id, role)
+             VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM provisions), $1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &p.at_ms,
+                &p.recipient,
+                &p.recipient_kind,
+                &p.categories,
+                &p.purpose,
+                &p.count,
+                &p.subject_id,
+                &p.key_id,
+                &p.role,
+            ],
+        )?;
+        Ok(())
+    }
+    fn provisions(
+        &mut self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<ProvisionRow>, StoreError> {
+        let rows = self.query(
+            "SELECT seq, at_ms, recipient, recipient_kind, categories, purpose, count, subject_id, key_id, role
+             FROM provisions WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&after_seq, &limit_i64(limit)],
+        )?;
+        rows.iter()
+            .map(|row| {
+                Ok(ProvisionRow {
+                    seq: row.try_get(0)?,
+                    at_ms: row.try_get(1)?,
+                    recipient: row.try_get(2)?,
+                    recipient_kind: row.try_get(3)?,
+                    categories: row.try_get(4)?,
+                    purpose: row.try_get(5)?,
+                    count: row.try_get(6)?,
+                    subject_id: row.try_get(7)?,
+                    key_id: row.try_get(8)?,
+                    role: row.try_get(9)?,
+                })
+            })
+            .collect()
     }
     fn set_restricted(&mut self, subject_id: &str, restricted: bool) -> Result<bool, StoreError> {
         Ok(self.execute(

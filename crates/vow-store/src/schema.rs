@@ -120,7 +120,8 @@ pub(crate) const SQLITE: &[&str] = &[
     // 4: retention. Records (many per subject and category, each with its own time), the events
     // that start retention clocks, separated storage (분리보관: rows moved out of `items` and
     // `records`, so no ordinary query reaches them), the destruction ledger (파기 관리대장, no
-    // values), rights requests, and the marks that rectification and restriction set.
+    // values), rights requests, uploads (their keys; the encrypted files live in a directory), the provision log (what went to which recipient, never values), and
+    // the marks that rectification and restriction set.
     "CREATE TABLE records (
         id TEXT PRIMARY KEY,
         subject_id TEXT NOT NULL REFERENCES subjects(id),
@@ -175,6 +176,30 @@ pub(crate) const SQLITE: &[&str] = &[
         detail TEXT NOT NULL
     );
     CREATE INDEX rights_requests_open ON rights_requests (state, due_ms);
+    CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        category TEXT NOT NULL,
+        sealed_key BLOB NOT NULL,
+        bytes INTEGER NOT NULL,
+        media_type TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        processed_ms INTEGER,
+        keep INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX uploads_subject ON uploads (subject_id);
+    CREATE TABLE provisions (
+        seq INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        recipient TEXT NOT NULL,
+        recipient_kind TEXT NOT NULL,
+        categories TEXT NOT NULL,
+        purpose TEXT,
+        count INTEGER NOT NULL,
+        subject_id TEXT,
+        key_id TEXT NOT NULL,
+        role TEXT NOT NULL
+    );
     ALTER TABLE subjects ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE items ADD COLUMN contested INTEGER NOT NULL DEFAULT 0;",
 ];
@@ -288,7 +313,8 @@ pub(crate) const POSTGRES: &[&str] = &[
     // 4: as SQLite's 4. Records (many per subject and category, each with its own time), the events
     // that start retention clocks, separated storage (분리보관: rows moved out of `items` and
     // `records`, so no ordinary query reaches them), the destruction ledger (파기 관리대장, no
-    // values), rights requests, and the marks that rectification and restriction set.
+    // values), rights requests, the provision log (what went to which recipient, never values), and
+    // the marks that rectification and restriction set.
     "CREATE TABLE records (
         id TEXT PRIMARY KEY,
         subject_id TEXT NOT NULL REFERENCES subjects(id),
@@ -343,6 +369,30 @@ pub(crate) const POSTGRES: &[&str] = &[
         detail TEXT NOT NULL
     );
     CREATE INDEX rights_requests_open ON rights_requests (state, due_ms);
+    CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        category TEXT NOT NULL,
+        sealed_key BYTEA NOT NULL,
+        bytes BIGINT NOT NULL,
+        media_type TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        processed_ms BIGINT,
+        keep BOOLEAN NOT NULL DEFAULT false
+    );
+    CREATE INDEX uploads_subject ON uploads (subject_id);
+    CREATE TABLE provisions (
+        seq BIGINT PRIMARY KEY,
+        at_ms BIGINT NOT NULL,
+        recipient TEXT NOT NULL,
+        recipient_kind TEXT NOT NULL,
+        categories TEXT NOT NULL,
+        purpose TEXT,
+        count BIGINT NOT NULL,
+        subject_id TEXT,
+        key_id TEXT NOT NULL,
+        role TEXT NOT NULL
+    );
     ALTER TABLE subjects ADD COLUMN restricted BOOLEAN NOT NULL DEFAULT false;
     ALTER TABLE items ADD COLUMN contested BOOLEAN NOT NULL DEFAULT false;",
 ];

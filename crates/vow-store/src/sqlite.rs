@@ -12,8 +12,8 @@ use crate::remembered::{self, Inspection, Remember, Remembered};
 use crate::schema;
 use crate::{
     ApiKeyRecord, ConsentEvent, ConsentState, DestructionRow, Durability, ItemRecord, OutboxRecord,
-    Outcome, RecordRow, RetentionView, RightsRequestRow, SeparatedRow,
-    Request, StoreError, SubjectRecord,
+    Outcome, ProvisionRow, RecordRow, Request, RetentionView, RightsRequestRow, SeparatedRow,
+    StoreError, SubjectRecord, UploadRow,
 };
 
 pub(crate) const DATABASE_FILE: &str = "vow.db";
@@ -395,6 +395,23 @@ fn record_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
     })
 }
 
+pub(crate) const UPLOAD_COLUMNS: &str =
+    "id, subject_id, category, sealed_key, bytes, media_type, created_ms, processed_ms, keep";
+
+fn upload_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UploadRow> {
+    Ok(UploadRow {
+        id: row.get(0)?,
+        subject_id: row.get(1)?,
+        category: row.get(2)?,
+        sealed_key: row.get(3)?,
+        bytes: row.get(4)?,
+        media_type: row.get(5)?,
+        created_ms: row.get(6)?,
+        processed_ms: row.get(7)?,
+        keep: row.get(8)?,
+    })
+}
+
 pub(crate) const SEPARATED_COLUMNS: &str =
     "id, subject_id, category, binding, sealed, at_ms, rule, until_ms, moved_ms";
 
@@ -586,7 +603,13 @@ impl Tx for SqliteTx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
     fn erase_subject(&mut self, id: &str, at_ms: i64) -> Result<(), StoreError> {
-        for table in ["items", "records", "separated", "retention_events"] {
+        for table in [
+            "items",
+            "records",
+            "separated",
+            "retention_events",
+            "uploads",
+        ] {
             self.tx
                 .prepare_cached(&format!("DELETE FROM {table} WHERE subject_id = ?1"))?
                 .execute([id])?;
@@ -879,7 +902,14 @@ impl Tx for SqliteTx<'_> {
                 "INSERT INTO records (id, subject_id, category, sealed, at_ms, created_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![r.id, r.subject_id, r.category, r.sealed, r.at_ms, r.created_ms])?;
+            .execute(params![
+                r.id,
+                r.subject_id,
+                r.category,
+                r.sealed,
+                r.at_ms,
+                r.created_ms
+            ])?;
         Ok(())
     }
     fn records(&mut self, subject_id: &str) -> Result<Vec<RecordRow>, StoreError> {
@@ -981,6 +1011,19 @@ impl Tx for SqliteTx<'_> {
                 }
             }
         }
+        {
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT subject_id, id, category, created_ms, processed_ms, keep FROM uploads WHERE subject_id BETWEEN ?1 AND ?2",
+            )?;
+            let mut rows = stmt.query(range)?;
+            while let Some(r) = rows.next()? {
+                if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
+                    views[i]
+                        .uploads
+                        .push((r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?));
+                }
+            }
+        }
         Ok(views)
     }
     fn take_item(
@@ -1043,7 +1086,8 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM items WHERE subject_id = ?1)
                      OR EXISTS (SELECT 1 FROM records WHERE subject_id = ?1)
-                     OR EXISTS (SELECT 1 FROM separated WHERE subject_id = ?1)",
+                     OR EXISTS (SELECT 1 FROM separated WHERE subject_id = ?1)
+                     OR EXISTS (SELECT 1 FROM uploads WHERE subject_id = ?1)",
             )?
             .query_row([subject_id], |r| r.get(0))?)
     }
@@ -1091,7 +1135,14 @@ impl Tx for SqliteTx<'_> {
                 "UPDATE rights_requests SET state = ?2, due_ms = ?3, updated_ms = ?4, detail = ?5
                  WHERE id = ?1 AND state = ?6",
             )?
-            .execute(params![r.id, r.state, r.due_ms, r.updated_ms, r.detail, expected_state])?
+            .execute(params![
+                r.id,
+                r.state,
+                r.due_ms,
+                r.updated_ms,
+                r.detail,
+                expected_state
+            ])?
             > 0)
     }
     fn rights_requests(
@@ -1109,10 +1160,119 @@ impl Tx for SqliteTx<'_> {
         let rows = stmt.query_map(params![id, open_only, limit], request_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+    fn insert_upload(&mut self, u: &UploadRow) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(&format!(
+                "INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            ))?
+            .execute(params![
+                u.id,
+                u.subject_id,
+                u.category,
+                u.sealed_key,
+                u.bytes,
+                u.media_type,
+                u.created_ms,
+                u.processed_ms,
+                u.keep
+            ])?;
+        Ok(())
+    }
+    fn upload(
+        &mut self,
+        subject_id: &str,
+        id: &str,
+    ) -> Result<Option<(UploadRow, Vec<u8>, bool)>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT u.id, u.subject_id, u.category, u.sealed_key, u.bytes, u.media_type, u.created_ms, u.processed_ms, u.keep,
+                        k.wrapped_key, s.restricted
+                 FROM uploads u
+                 JOIN subjects s ON s.id = u.subject_id AND s.erased_ms IS NULL
+                 JOIN keys.subject_keys k ON k.subject_id = u.subject_id
+                 WHERE u.subject_id = ?1 AND u.id = ?2",
+            )?
+            .query_row(params![subject_id, id], |row| {
+                Ok((upload_row(row)?, row.get(9)?, row.get(10)?))
+            })
+            .optional()?)
+    }
+    fn uploads(&mut self, subject_id: &str) -> Result<Vec<UploadRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE subject_id = ?1 ORDER BY created_ms, id"
+        ))?;
+        let rows = stmt.query_map([subject_id], upload_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    fn update_upload(
+        &mut self,
+        subject_id: &str,
+        id: &str,
+        processed_ms: Option<i64>,
+        keep: Option<bool>,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "UPDATE uploads SET processed_ms = COALESCE(?3, processed_ms), keep = COALESCE(?4, keep)
+                 WHERE subject_id = ?1 AND id = ?2",
+            )?
+            .execute(params![subject_id, id, processed_ms, keep])?
+            > 0)
+    }
+    fn take_upload(&mut self, subject_id: &str, id: &str) -> Result<Option<UploadRow>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(&format!(
+                "DELETE FROM uploads WHERE subject_id = ?1 AND id = ?2 RETURNING {UPLOAD_COLUMNS}"
+            ))?
+            .query_row(params![subject_id, id], upload_row)
+            .optional()?)
+    }
+    fn insert_provision(&mut self, p: &ProvisionRow) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO provisions (seq, at_ms, recipient, recipient_kind, categories, purpose, count, subject_id, key_id, role)
+                 VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM provisions), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                p.at_ms, p.recipient, p.recipient_kind, p.categories, p.purpose, p.count, p.subject_id, p.key_id, p.role
+            ])?;
+        Ok(())
+    }
+    fn provisions(
+        &mut self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<ProvisionRow>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT seq, at_ms, recipient, recipient_kind, categories, purpose, count, subject_id, key_id, role
+             FROM provisions WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after_seq, limit], |row| {
+            Ok(ProvisionRow {
+                seq: row.get(0)?,
+                at_ms: row.get(1)?,
+                recipient: row.get(2)?,
+                recipient_kind: row.get(3)?,
+                categories: row.get(4)?,
+                purpose: row.get(5)?,
+                count: row.get(6)?,
+                subject_id: row.get(7)?,
+                key_id: row.get(8)?,
+                role: row.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
     fn set_restricted(&mut self, subject_id: &str, restricted: bool) -> Result<bool, StoreError> {
         Ok(self
             .tx
-            .prepare_cached("UPDATE subjects SET restricted = ?2 WHERE id = ?1 AND erased_ms IS NULL")?
+            .prepare_cached(
+                "UPDATE subjects SET restricted = ?2 WHERE id = ?1 AND erased_ms IS NULL",
+            )?
             .execute(params![subject_id, restricted])?
             > 0)
     }
@@ -1124,7 +1284,9 @@ impl Tx for SqliteTx<'_> {
     ) -> Result<bool, StoreError> {
         Ok(self
             .tx
-            .prepare_cached("UPDATE items SET contested = ?3 WHERE subject_id = ?1 AND category = ?2")?
+            .prepare_cached(
+                "UPDATE items SET contested = ?3 WHERE subject_id = ?1 AND category = ?2",
+            )?
             .execute(params![subject_id, category, contested])?
             > 0)
     }

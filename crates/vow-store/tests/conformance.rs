@@ -247,7 +247,9 @@ async fn putting_an_item_twice_replaces_it_and_says_so(h: Harness) {
     let second = put(&h.store, "s1", item("user.contact.email", "sealed-2", None)).await;
     assert_eq!(second, Outcome::Stored { replaced: true });
     match get(&h.store, "s1", "user.contact.email").await {
-        Outcome::Item { wrapped_key, item, .. } => {
+        Outcome::Item {
+            wrapped_key, item, ..
+        } => {
             assert_eq!(wrapped_key, b"wrapped-s1");
             assert_eq!(item.sealed, b"sealed-2");
         }

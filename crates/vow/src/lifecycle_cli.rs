@@ -92,7 +92,9 @@ fn subjects_counter() -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new_spinner();
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos} subjects swept {per_sec}") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {pos} subjects swept {per_sec}")
+    {
         bar.set_style(style);
     }
     bar
@@ -124,7 +126,9 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     if let Some(SweepCommand::Ledger { vault, format }) = args.command {
         return ledger(vault, format);
     }
-    let vault_args = args.vault.context("vow sweep needs --policy and --data or --database-url")?;
+    let vault_args = args
+        .vault
+        .context("vow sweep needs --policy and --data or --database-url")?;
     let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
     let (vault, _) = vault_args.open()?;
     let runtime = runtime()?;
@@ -176,8 +180,14 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
 fn fate_cells(fate: &vow_engine::retention::Fate) -> (&'static str, String, String) {
     use vow_engine::retention::Fate;
     match fate {
-        Fate::Destroy { rule, due_ms, .. } => ("destroy", rule.clone(), format!("due {}", time_of(*due_ms))),
-        Fate::Separate { rule, until_ms } => ("separate", rule.clone(), format!("until {}", time_of(*until_ms))),
+        Fate::Destroy { rule, due_ms, .. } => {
+            ("destroy", rule.clone(), format!("due {}", time_of(*due_ms)))
+        }
+        Fate::Separate { rule, until_ms } => (
+            "separate",
+            rule.clone(),
+            format!("until {}", time_of(*until_ms)),
+        ),
         Fate::Keep { rule, until_ms } => (
             "keep",
             rule.clone().unwrap_or_default(),
@@ -202,10 +212,12 @@ fn ledger(vault_args: VaultArgs, format: OutputFormat) -> anyhow::Result<ExitCod
         let operator = Caller::operator(Some("vow sweep ledger".into()));
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
-        let mut csv = (format == OutputFormat::Csv).then(|| csv::Writer::from_writer(std::io::stdout()));
+        let mut csv =
+            (format == OutputFormat::Csv).then(|| csv::Writer::from_writer(std::io::stdout()));
         if let Some(csv) = csv.as_mut() {
             csv.write_record([
-                "seq", "at", "subject", "category", "storage", "count", "rule", "basis", "law", "cause", "method", "by",
+                "seq", "at", "subject", "category", "storage", "count", "rule", "basis", "law",
+                "cause", "method", "by",
             ])?;
         }
         let mut json = Vec::new();
@@ -275,7 +287,16 @@ pub fn requests(args: RequestsArgs) -> anyhow::Result<ExitCode> {
             OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&requests)?)?,
             OutputFormat::Csv => {
                 let mut csv = csv::Writer::from_writer(&mut out);
-                csv.write_record(["id", "subject", "type", "state", "received", "due", "urgency", "jurisdiction"])?;
+                csv.write_record([
+                    "id",
+                    "subject",
+                    "type",
+                    "state",
+                    "received",
+                    "due",
+                    "urgency",
+                    "jurisdiction",
+                ])?;
                 for r in &requests {
                     csv.write_record([
                         r.id.as_str(),

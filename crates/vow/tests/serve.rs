@@ -1374,3 +1374,148 @@ fn vow_serve_delivers_consent_events_to_the_webhook_signed() {
     assert_eq!(event["data"]["channel"], "push");
     assert_eq!(header("vow-event-id"), event["id"].as_str().unwrap());
 }
+
+/// Subjects with visit logs four months old, so a sweep now destroys them, and closed accounts.
+fn vault_with_due_records(data: &Path, subjects: usize, records_each: usize) {
+    let server = serve_with(data, &["--sweep-every", "0"]);
+    let service = new_key(data, "service");
+    let four_months_ago = time::OffsetDateTime::now_utc() - time::Duration::days(120);
+    let at = four_months_ago
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    for i in 0..subjects {
+        let (status, body) = server.call(
+            "POST",
+            "/v1/subjects",
+            &service,
+            Some(&format!(
+                r#"{{"external_id": "due-{i}", "kind": "member"}}"#
+            )),
+        );
+        assert_eq!(status, 201, "{body}");
+        let id = id_of(&body);
+        for n in 0..records_each {
+            let (status, body) = server.call(
+                "POST",
+                &format!("/v1/subjects/{id}/records/user.device.ip_address"),
+                &service,
+                Some(&format!(r#"{{"value": "198.51.100.{n}", "at": "{at}"}}"#)),
+            );
+            assert_eq!(status, 201, "{body}");
+        }
+    }
+    server.terminate();
+}
+
+#[test]
+fn vow_sweep_dry_runs_destroys_and_prints_the_ledger_as_csv() {
+    let (_dir, data) = data_dir();
+    vault_with_due_records(&data, 3, 2);
+    let text = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let dry: serde_json::Value = serde_json::from_str(&text(vow(
+        &["sweep", "--dry-run", "--format", "json"],
+        &data,
+    )))
+    .unwrap();
+    assert_eq!(dry["destroyed"], 6, "{dry}");
+    assert_eq!(dry["planned"][0]["rule"], "visit_logs", "{dry}");
+    assert_eq!(dry["planned"][0]["action"], "destroy", "{dry}");
+    let empty = text(vow(&["sweep", "ledger", "--format", "json"], &data));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&empty).unwrap(),
+        serde_json::json!([])
+    );
+
+    let done: serde_json::Value =
+        serde_json::from_str(&text(vow(&["sweep", "--format", "json"], &data))).unwrap();
+    assert_eq!(done["destroyed"], 6, "{done}");
+    let csv = text(vow(&["sweep", "ledger", "--format", "csv"], &data));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1 + 3,
+        "one line per subject's destruction: {csv}"
+    );
+    assert!(lines[0].starts_with("seq,at,subject,category,storage,count,rule,basis,law"));
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.contains(",visit_logs,law,통신비밀보호법,retention,")),
+        "{csv}"
+    );
+    assert!(!csv.contains("198.51.100."), "a value in the ledger: {csv}");
+    // Nothing more to do, and a rehearsal far ahead changes nothing.
+    let again: serde_json::Value =
+        serde_json::from_str(&text(vow(&["sweep", "--format", "json"], &data))).unwrap();
+    assert_eq!(again["destroyed"], 0);
+    text(vow(
+        &["sweep", "--as-of", "2099-01-01T00:00:00+09:00", "--dry-run"],
+        &data,
+    ));
+    let out = vow(&["sweep", "--as-of", "next tuesday"], &data);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"));
+    assert_eq!(
+        text(vow(&["requests", "--format", "json"], &data)).trim(),
+        "[]"
+    );
+}
+
+#[test]
+fn a_sweep_killed_midway_loses_nothing_and_destroys_nothing_twice() {
+    let (_dir, data) = data_dir();
+    const SUBJECTS: usize = 400;
+    const RECORDS: usize = 3;
+    vault_with_due_records(&data, SUBJECTS, RECORDS);
+    for delay_ms in [5, 20, 60] {
+        let mut child = Command::new(VOW)
+            .args(["sweep", "--policy", POLICY, "--data"])
+            .arg(&data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let out = vow(&["sweep", "--format", "json"], &data);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = vow(&["sweep", "ledger", "--format", "json"], &data);
+    let ledger: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines = ledger.as_array().unwrap();
+    let total: i64 = lines.iter().map(|l| l["count"].as_i64().unwrap()).sum();
+    assert_eq!(
+        total,
+        (SUBJECTS * RECORDS) as i64,
+        "every record destroyed exactly once"
+    );
+    let mut subjects: Vec<&str> = lines
+        .iter()
+        .map(|l| l["subject"].as_str().unwrap())
+        .collect();
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(
+        subjects.len(),
+        SUBJECTS,
+        "one ledger line per subject's destruction"
+    );
+    let out = vow(&["audit", "verify"], &data);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

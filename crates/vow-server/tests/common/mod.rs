@@ -27,6 +27,8 @@ pub struct Server {
     pub stop: Option<tokio::sync::oneshot::Sender<()>>,
     pub task: Option<tokio::task::JoinHandle<()>>,
     pub cleanup: Option<(String, String)>,
+    /// Where the vault keeps uploads, when the setup asked for them.
+    pub uploads: Option<std::path::PathBuf>,
     pub _dir: tempfile::TempDir,
 }
 
@@ -75,6 +77,8 @@ pub struct Setup {
     pub postgres_schema: Option<String>,
     /// Another server's key file, for a second server on the same database.
     pub key_file: Option<std::path::PathBuf>,
+    /// Keep uploads in the test's directory.
+    pub uploads: bool,
 }
 
 /// The imagesfactory policy with more roles appended (TOML text of `[[role]]` tables).
@@ -130,7 +134,8 @@ pub async fn start_with(
         .unwrap_or_else(|| dir.path().join("vow.keys"));
     let (keys, _) = vow_crypto::KeyRing::load_or_create(&key_file).unwrap();
     let store = Store::open(&location, StoreOptions::default()).unwrap();
-    let vault = Arc::new(Vault::new(VaultConfig {
+    let uploads = setup.uploads.then(|| dir.path().join("uploads"));
+    let vault = Vault::new(VaultConfig {
         policy: match &setup.policy {
             Some(text) => vow_policy::parse(text.as_bytes(), "test policy").unwrap(),
             None => vow_policy::load(Path::new(POLICY)).unwrap(),
@@ -140,7 +145,11 @@ pub async fn start_with(
         store,
         clock: Arc::new(SystemClock),
         checkpoints: Some(dir.path().join("checkpoints.jsonl")),
-    }));
+    });
+    let vault = Arc::new(match &uploads {
+        Some(path) => vault.with_uploads(path.clone()),
+        None => vault,
+    });
     let operator = Caller::operator(None);
     let secret = |role: &'static str| {
         let vault = Arc::clone(&vault);
@@ -188,6 +197,7 @@ pub async fn start_with(
         stop: Some(stop),
         task: Some(task),
         cleanup,
+        uploads,
         _dir: dir,
     })
 }

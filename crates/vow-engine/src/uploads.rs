@@ -1,0 +1,412 @@
+//! Uploads: reference images, datasets, generated images — files tied to a subject, streamed in and
+//! out in bounded memory, encrypted with their own key (STREAM, `vow_crypto::BlobKey`) sealed with the
+//! subject's data key. The file lives in the uploads directory under its id; the key lives in the
+//! store. Retention treats an upload as one piece of its category: rules `from =
+//! "processing_completed"` count from when the application reports it processed, unless the subject
+//! chose to keep it; destroying it deletes the row (the key: the file can no longer be opened,
+//! wherever copies went) and then the file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use vow_audit::Action;
+use vow_crypto::{Binding, BlobDecryptor, BlobKey, BLOB_CHUNK, BLOB_MAGIC, BLOB_SEALED_CHUNK};
+use vow_store::{Op, Outcome, Request, UploadRow};
+
+use crate::vault::{clip, new_id, unexpected, Caller, Vault, VaultError};
+
+/// An upload as the API describes it (never its contents).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UploadInfo {
+    pub id: String,
+    pub category: String,
+    pub bytes: i64,
+    pub media_type: String,
+    pub created_ms: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub processed_ms: Option<i64>,
+    pub keep: bool,
+}
+
+impl From<&UploadRow> for UploadInfo {
+    fn from(row: &UploadRow) -> UploadInfo {
+        UploadInfo {
+            id: row.id.clone(),
+            category: row.category.clone(),
+            bytes: row.bytes,
+            media_type: row.media_type.clone(),
+            created_ms: row.created_ms,
+            processed_ms: row.processed_ms,
+            keep: row.keep,
+        }
+    }
+}
+
+fn key_binding(id: &str) -> String {
+    format!("upload#{id}")
+}
+
+fn io(error: impl std::fmt::Display) -> VaultError {
+    VaultError::UploadIo(error.to_string())
+}
+
+/// Reads until `buf` is full or the input ends; returns how much was read.
+async fn fill(reader: &mut (impl AsyncRead + Unpin), buf: &mut [u8]) -> Result<usize, VaultError> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let n = reader.read(&mut buf[filled..]).await.map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    Ok(filled)
+}
+
+/// A media type as the client states it: short, printable, no parameters we would echo unchecked.
+fn media_type(text: Option<&str>) -> Result<String, VaultError> {
+    let text = text.unwrap_or("application/octet-stream").trim();
+    let valid = !text.is_empty()
+        && text.len() <= 100
+        && text.contains('/')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/+-.;= ".contains(c));
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err(VaultError::Invalid {
+            what: "content-type",
+            why: "must be a media type such as image/png".into(),
+        })
+    }
+}
+
+/// The decrypted contents of an upload, chunk by chunk.
+pub struct UploadReader {
+    file: tokio::fs::File,
+    decryptor: BlobDecryptor,
+    current: Vec<u8>,
+    next: Vec<u8>,
+    done: bool,
+}
+
+impl UploadReader {
+    /// The next piece of plaintext, or `None` at the end. A file cut, extended or altered fails
+    /// here rather than yielding altered bytes.
+    pub async fn next_chunk(
+        &mut self,
+    ) -> Result<Option<vow_crypto::Zeroizing<Vec<u8>>>, VaultError> {
+        if self.done {
+            return Ok(None);
+        }
+        // `current` holds the chunk read ahead; reading the one after tells whether it is the last.
+        let mut next = std::mem::take(&mut self.next);
+        next.resize(BLOB_SEALED_CHUNK, 0);
+        let n = fill(&mut self.file, &mut next).await?;
+        next.truncate(n);
+        let last = n == 0;
+        let plain = self
+            .decryptor
+            .open_chunk(&self.current, last)
+            .map_err(VaultError::Crypto)?;
+        self.next = std::mem::replace(&mut self.current, next);
+        self.done = last;
+        Ok(Some(plain))
+    }
+}
+
+impl Vault {
+    fn uploads_dir(&self) -> Result<&Path, VaultError> {
+        self.uploads.as_deref().ok_or(VaultError::UploadsDisabled)
+    }
+
+    fn upload_path(&self, id: &str) -> Result<PathBuf, VaultError> {
+        // Ids are ours (`upl_` and hex), never the caller's: still, nothing but those reaches a path.
+        if !id.starts_with("upl_") || !id[4..].chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(VaultError::NoUpload);
+        }
+        Ok(self.uploads_dir()?.join(id))
+    }
+
+    /// Stores an upload for the subject, reading `body` to its end (at most `limit` bytes) and
+    /// writing it encrypted, one chunk in memory at a time. The row is stored only once the file is
+    /// complete and on disk; a failure leaves neither.
+    pub async fn put_upload(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+        category: &str,
+        content_type: Option<&str>,
+        body: &mut (impl AsyncRead + Unpin),
+        limit: u64,
+    ) -> Result<UploadInfo, VaultError> {
+        self.declared_category(category)?;
+        if !self.grants(caller)?.may_write(category) {
+            return Err(Self::forbidden(caller, format!("write {category}")));
+        }
+        let media_type = media_type(content_type)?;
+        let dir = self.uploads_dir()?.to_path_buf();
+        let subject = self.subject(subject_id).await?;
+        let data_key = self.data_key(&subject.wrapped_key, subject_id)?;
+        let id = new_id("upl");
+        let blob_key = BlobKey::generate()?;
+        let binding = key_binding(&id);
+        let sealed_key = data_key.seal(
+            blob_key.as_bytes(),
+            &Binding {
+                subject_id,
+                category: &binding,
+            },
+        )?;
+        vow_crypto::create_private_dir(&dir).map_err(io)?;
+        let partial = dir.join(format!(".partial-{id}"));
+        let written = self.write_blob(&partial, &blob_key, body, limit).await;
+        let bytes = match written {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                let _ = std::fs::remove_file(&partial);
+                return Err(error);
+            }
+        };
+        let path = dir.join(&id);
+        if let Err(error) = std::fs::rename(&partial, &path) {
+            let _ = std::fs::remove_file(&partial);
+            return Err(io(error));
+        }
+        let row = UploadRow {
+            id: id.clone(),
+            subject_id: subject_id.to_string(),
+            category: category.to_string(),
+            sealed_key,
+            bytes: i64::try_from(bytes).unwrap_or(i64::MAX),
+            media_type,
+            created_ms: self.now_ms(),
+            processed_ms: None,
+            keep: false,
+        };
+        let entry = self.entry(caller, Action::Create, Some(subject_id), &[category]);
+        let outcome = self
+            .store()
+            .apply(Request::logged(Op::PutUpload(row.clone()), entry))
+            .await;
+        match outcome {
+            Ok(Outcome::Created) => Ok(UploadInfo::from(&row)),
+            other => {
+                let _ = std::fs::remove_file(&path);
+                match other? {
+                    Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
+                    Outcome::NeedsGuardian => Err(VaultError::GuardianConsentMissing {
+                        age: self.policy().children.as_ref().map_or(14, |c| c.age),
+                    }),
+                    other => Err(unexpected(other)),
+                }
+            }
+        }
+    }
+
+    async fn write_blob(
+        &self,
+        path: &Path,
+        key: &BlobKey,
+        body: &mut (impl AsyncRead + Unpin),
+        limit: u64,
+    ) -> Result<u64, VaultError> {
+        let file = vow_crypto::create_private_file(path)
+            .and_then(|()| std::fs::OpenOptions::new().write(true).open(path))
+            .map_err(io)?;
+        let mut out = std::io::BufWriter::with_capacity(BLOB_SEALED_CHUNK, file);
+        out.write_all(BLOB_MAGIC).map_err(io)?;
+        let mut encryptor = key.encryptor()?;
+        let mut current = vec![0u8; BLOB_CHUNK];
+        let mut next = vec![0u8; BLOB_CHUNK];
+        let mut current_len = fill(body, &mut current).await?;
+        let mut total = current_len as u64;
+        loop {
+            if total > limit {
+                return Err(VaultError::UploadTooLarge { limit });
+            }
+            // A full chunk is the last only if nothing follows it: read ahead to know.
+            let next_len = if current_len == BLOB_CHUNK {
+                fill(body, &mut next).await?
+            } else {
+                0
+            };
+            let last = next_len == 0;
+            let sealed = encryptor.seal_chunk(&current[..current_len], last)?;
+            // Writing is a system call on a local file; a chunk at a time keeps the runtime responsive.
+            out.write_all(&sealed).map_err(io)?;
+            if last {
+                break;
+            }
+            std::mem::swap(&mut current, &mut next);
+            current_len = next_len;
+            total += next_len as u64;
+        }
+        let file = out.into_inner().map_err(io)?;
+        file.sync_all().map_err(io)?;
+        Ok(total)
+    }
+
+    /// An upload's description and its decrypted contents, for a role that may read its category in
+    /// full. A logged read.
+    pub async fn get_upload(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+        id: &str,
+    ) -> Result<(UploadInfo, UploadReader), VaultError> {
+        let path = self.upload_path(id)?;
+        let grants = self.grants(caller)?;
+        let (row, wrapped_key, restricted) = match self
+            .store()
+            .apply(Request::unlogged(Op::GetUpload {
+                subject_id: subject_id.to_string(),
+                id: id.to_string(),
+            }))
+            .await?
+        {
+            Outcome::Upload {
+                row,
+                wrapped_key,
+                restricted,
+            } => (row, wrapped_key, restricted),
+            Outcome::NotFound => return Err(VaultError::NoUpload),
+            other => return Err(unexpected(other)),
+        };
+        // A file is not masked: only a role that sees the category in full receives it.
+        if !grants.may_see_in_full(&row.category) {
+            return Err(Self::forbidden(
+                caller,
+                format!("download {}", row.category),
+            ));
+        }
+        if restricted && !grants.may_handle_requests() {
+            return Err(VaultError::Restricted);
+        }
+        self.check_purpose(caller, subject_id).await?;
+        let entry = self.entry(caller, Action::Download, Some(subject_id), &[&row.category]);
+        // The read is logged before a byte leaves.
+        match self
+            .store()
+            .apply(Request::logged(
+                Op::GetUpload {
+                    subject_id: subject_id.to_string(),
+                    id: id.to_string(),
+                },
+                entry,
+            ))
+            .await?
+        {
+            Outcome::Upload { .. } => {}
+            Outcome::NotFound => return Err(VaultError::NoUpload),
+            other => return Err(unexpected(other)),
+        }
+        let data_key = self.data_key(&wrapped_key, subject_id)?;
+        let binding = key_binding(id);
+        let key_bytes = data_key.open(
+            &row.sealed_key,
+            &Binding {
+                subject_id,
+                category: &binding,
+            },
+        )?;
+        let blob_key = BlobKey::from_bytes(&key_bytes)?;
+        let mut file = tokio::fs::File::open(&path).await.map_err(io)?;
+        let mut magic = vec![0u8; BLOB_MAGIC.len()];
+        if fill(&mut file, &mut magic).await? != BLOB_MAGIC.len() || magic != BLOB_MAGIC {
+            return Err(VaultError::Crypto(vow_crypto::CryptoError::Decrypt));
+        }
+        let mut current = vec![0u8; BLOB_SEALED_CHUNK];
+        let n = fill(&mut file, &mut current).await?;
+        current.truncate(n);
+        Ok((
+            UploadInfo::from(&row),
+            UploadReader {
+                file,
+                decryptor: blob_key.decryptor()?,
+                current,
+                next: Vec::with_capacity(BLOB_SEALED_CHUNK),
+                done: false,
+            },
+        ))
+    }
+
+    /// The subject's uploads (descriptions only).
+    pub async fn uploads(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+    ) -> Result<Vec<UploadInfo>, VaultError> {
+        let grants = self.grants(caller)?;
+        let rows = match self
+            .store()
+            .apply(Request::unlogged(Op::Uploads {
+                subject_id: subject_id.to_string(),
+            }))
+            .await?
+        {
+            Outcome::Uploads(rows) => rows,
+            Outcome::NotFound => return Err(VaultError::NoSubject(clip(subject_id))),
+            other => return Err(unexpected(other)),
+        };
+        Ok(rows
+            .iter()
+            .filter(|r| grants.may_read(&r.category))
+            .map(UploadInfo::from)
+            .collect())
+    }
+
+    /// The application reports an upload processed (its time-to-live starts), and/or the subject's
+    /// choice to keep it.
+    pub async fn update_upload(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+        id: &str,
+        processed: bool,
+        keep: Option<bool>,
+    ) -> Result<(), VaultError> {
+        let grants = self.grants(caller)?;
+        let category = self
+            .uploads(caller, subject_id)
+            .await?
+            .into_iter()
+            .find(|u| u.id == id)
+            .map(|u| u.category)
+            .ok_or(VaultError::NoUpload)?;
+        if !grants.may_write(&category) {
+            return Err(Self::forbidden(caller, format!("write {category}")));
+        }
+        let entry = self.entry(caller, Action::Update, Some(subject_id), &[&category]);
+        match self
+            .store()
+            .apply(Request::logged(
+                Op::UpdateUpload {
+                    subject_id: subject_id.to_string(),
+                    id: id.to_string(),
+                    processed_ms: processed.then(|| self.now_ms()),
+                    keep,
+                },
+                entry,
+            ))
+            .await?
+        {
+            Outcome::Done => Ok(()),
+            Outcome::NotFound => Err(VaultError::NoUpload),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Removes the files of uploads whose rows were destroyed. Their keys are gone already, so a
+    /// file that stays (a crash between the two) can no longer be opened.
+    pub(crate) fn remove_upload_files(&self, ids: &[String]) {
+        for id in ids {
+            if let Ok(path) = self.upload_path(id) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+}
