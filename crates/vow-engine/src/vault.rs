@@ -771,7 +771,8 @@ impl Vault {
         if !grants.may_export() {
             return Err(Self::forbidden(caller, "export subjects' data"));
         }
-        self.check_purpose(caller, subject_id).await?;
+        // A subject who asked to stop processing is exported only to answer a request.
+        self.check_use(caller, subject_id).await?;
         // The export holds exactly what the role may read, and the log says which categories.
         let readable: Vec<&str> = self
             .policy

@@ -977,3 +977,75 @@ async fn two_sweepers_on_one_postgresql_destroy_each_piece_once() {
     .join()
     .unwrap();
 }
+
+#[tokio::test]
+async fn aimex_a_completed_restriction_stops_every_read_for_use_but_the_officers() {
+    let start = datetime!(2026-01-05 09:00 +9);
+    let f = fixture(&example("aimex"), start);
+    let service = caller("service");
+    let officer = caller("privacy_officer");
+    let member = subject(&f, "service", "member").await;
+    f.vault
+        .put_item(
+            &service,
+            &member,
+            "user.contact.email",
+            "stop.it@example.com",
+        )
+        .await
+        .unwrap();
+    f.vault
+        .put_record(
+            &service,
+            &member,
+            "user.financial.transaction_record",
+            "tx 1",
+            None,
+        )
+        .await
+        .unwrap();
+    let filed = f
+        .vault
+        .file_request(
+            &service,
+            NewRequest {
+                subject: member.clone(),
+                kind: "restriction".into(),
+                verification: verification(),
+                ..NewRequest::default()
+            },
+        )
+        .await
+        .unwrap();
+    // Filing alone stops nothing; completing it does.
+    assert!(f
+        .vault
+        .get_item(&service, &member, "user.contact.email")
+        .await
+        .is_ok());
+    f.vault
+        .act_on_request(&officer, &filed.id, RequestAction::Complete)
+        .await
+        .unwrap();
+    assert!(matches!(
+        f.vault
+            .get_item(&service, &member, "user.contact.email")
+            .await,
+        Err(VaultError::Restricted)
+    ));
+    assert!(matches!(
+        f.vault.export(&service, &member).await,
+        Err(VaultError::Restricted)
+    ));
+    assert!(matches!(
+        f.vault.records(&service, &member).await,
+        Err(VaultError::Restricted)
+    ));
+    assert_eq!(
+        f.vault
+            .get_item(&officer, &member, "user.contact.email")
+            .await
+            .unwrap(),
+        ItemValue::Full("stop.it@example.com".into())
+    );
+}

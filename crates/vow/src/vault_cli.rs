@@ -65,6 +65,11 @@ pub struct VaultArgs {
     /// get about twice as fast).
     #[arg(long, value_enum, default_value_t = SyncArg::Full)]
     pub sync: SyncArg,
+    /// Where uploads (images, datasets) are kept, encrypted, one file each. Default: DIR/uploads
+    /// with --data. With --database-url uploads are off unless this is given; servers sharing one
+    /// database need one shared directory (a network mount).
+    #[arg(long, value_name = "DIR")]
+    pub uploads: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -326,7 +331,16 @@ impl VaultArgs {
                 tokio::task::block_in_place(|| witness.send(checkpoint)).map_err(VaultError::from)
             }));
         }
+        if let Some(dir) = self.uploads_dir() {
+            vault = vault.with_uploads(dir);
+        }
         Ok((vault, created))
+    }
+
+    fn uploads_dir(&self) -> Option<PathBuf> {
+        self.uploads
+            .clone()
+            .or_else(|| self.data_dir().map(|d| d.join("uploads")))
     }
 
     /// The newest checkpoint signed by this vault's key, from the key store or a checkpoint file,
