@@ -588,7 +588,9 @@ fn sentences(text: &str) -> Vec<&str> {
     let mut start = 0;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        if matches!(c, '.' | '?' | '!') && chars.peek().is_some_and(|(_, next)| next.is_whitespace()) {
+        if matches!(c, '.' | '?' | '!')
+            && chars.peek().is_some_and(|(_, next)| next.is_whitespace())
+        {
             out.push(text[start..=i].trim());
             start = i + 1;
         }
@@ -657,7 +659,9 @@ pub fn without_repeated_sentences(blocks: Vec<Block>) -> Vec<Block> {
     let mut cleaned: Vec<Block> = Vec::with_capacity(out.len());
     for (i, block) in out.iter().enumerate() {
         let heads_nothing = matches!(block, Block::Heading { .. })
-            && out.get(i + 1).is_none_or(|next| matches!(next, Block::Heading { .. }));
+            && out
+                .get(i + 1)
+                .is_none_or(|next| matches!(next, Block::Heading { .. }));
         if !heads_nothing {
             cleaned.push(block.clone());
         }
@@ -937,10 +941,14 @@ fn retention(policy: &Policy, p: &Phrases) -> Vec<Block> {
 fn destruction(policy: &Policy, p: &Phrases) -> Vec<Block> {
     let lang = p.lang;
     let Some(d) = &policy.destruction else {
-        return p.gap(
-            "파기 절차 및 방법을 정하지 않았습니다.",
-            "No destruction procedure is stated.",
-        ).map(para).into_iter().collect();
+        return p
+            .gap(
+                "파기 절차 및 방법을 정하지 않았습니다.",
+                "No destruction procedure is stated.",
+            )
+            .map(para)
+            .into_iter()
+            .collect();
     };
     let deadline = if d.within_days == 0 {
         p.pick("보유기간이 끝나거나 처리 목적이 달성되면 지체 없이 파기합니다.", "We destroy data without delay once its retention period ends or its purpose is achieved.")
@@ -1190,26 +1198,48 @@ fn sensitive_and_pseudonymised(policy: &Policy, p: &Phrases) -> Option<Vec<Block
 fn rights(policy: &Policy, p: &Phrases) -> Vec<Block> {
     let lang = p.lang;
     let Some(r) = &policy.rights else {
-        return p.gap(
-            "권리 행사 방법을 정하지 않았습니다.",
-            "No way to exercise your rights is stated.",
-        ).map(para).into_iter().collect();
+        return p
+            .gap(
+                "권리 행사 방법을 정하지 않았습니다.",
+                "No way to exercise your rights is stated.",
+            )
+            .map(para)
+            .into_iter()
+            .collect();
     };
     let mut blocks = vec![
-        para(p.pick("정보주체는 언제든지 다음의 권리를 행사할 수 있습니다.", "You may at any time exercise these rights:")),
-        Block::List { items: r.rights.iter().map(|x| right_words(*x, p)).collect() },
-        Block::Heading { text: p.pick("행사 방법", "How") },
-        Block::List { items: r.how.iter().map(|h| text(h, lang)).collect() },
         para(p.pick(
-            &format!("요구를 받은 날부터 {}일 이내에 조치하고 그 결과를 알려드립니다.", r.deadline_days),
-            &format!("We act on a request and tell you the result within {} days of receiving it.", r.deadline_days),
+            "정보주체는 언제든지 다음의 권리를 행사할 수 있습니다.",
+            "You may at any time exercise these rights:",
+        )),
+        Block::List {
+            items: r.rights.iter().map(|x| right_words(*x, p)).collect(),
+        },
+        Block::Heading {
+            text: p.pick("행사 방법", "How"),
+        },
+        Block::List {
+            items: r.how.iter().map(|h| text(h, lang)).collect(),
+        },
+        para(p.pick(
+            &format!(
+                "요구를 받은 날부터 {}일 이내에 조치하고 그 결과를 알려드립니다.",
+                r.deadline_days
+            ),
+            &format!(
+                "We act on a request and tell you the result within {} days of receiving it.",
+                r.deadline_days
+            ),
         )),
     ];
     // The policy's own refusal text replaces ours when it speaks of refusing, so the page does not say the
     // same thing twice in two wordings; a refusal text about something else (corrections) leaves ours in place.
     let says_how_refusals_go = r.refusal.as_ref().is_some_and(|t| {
-        t.ko.as_deref().is_some_and(|ko| ko.contains("거절") || ko.contains("거부"))
-            || t.en.as_deref().is_some_and(|en| en.to_lowercase().contains("refus"))
+        t.ko.as_deref()
+            .is_some_and(|ko| ko.contains("거절") || ko.contains("거부"))
+            || t.en
+                .as_deref()
+                .is_some_and(|en| en.to_lowercase().contains("refus"))
     });
     if !says_how_refusals_go {
         blocks.push(para(p.pick(
@@ -1232,16 +1262,19 @@ fn rights(policy: &Policy, p: &Phrases) -> Vec<Block> {
 fn children(policy: &Policy, p: &Phrases) -> Vec<Block> {
     let lang = p.lang;
     let Some(c) = &policy.children else {
-        return p.gap(
-            "만 14세 미만 아동의 개인정보 처리에 관하여 정하지 않았습니다.",
-            "This policy does not state how children's data is treated.",
-        ).map(para).into_iter().collect();
+        return p
+            .gap(
+                "만 14세 미만 아동의 개인정보 처리에 관하여 정하지 않았습니다.",
+                "This policy does not state how children's data is treated.",
+            )
+            .map(para)
+            .into_iter()
+            .collect();
     };
     // A refusing policy's own statement that names the age says what our sentence would, in its own words;
     // printing both is the repetition a reader notices first.
     let statement_refuses = matches!(c.policy, ChildPolicy::Refuse)
-        && c
-            .statement
+        && c.statement
             .as_ref()
             .is_some_and(|s| text(s, lang).contains(&c.age.to_string()));
     let mut blocks = vec![para(match c.policy {
@@ -1323,10 +1356,14 @@ fn children(policy: &Policy, p: &Phrases) -> Vec<Block> {
 fn safety(policy: &Policy, p: &Phrases) -> Vec<Block> {
     let lang = p.lang;
     let Some(s) = &policy.safety else {
-        return p.gap(
-            "안전성 확보조치를 정하지 않았습니다.",
-            "No safety measures are stated.",
-        ).map(para).into_iter().collect();
+        return p
+            .gap(
+                "안전성 확보조치를 정하지 않았습니다.",
+                "No safety measures are stated.",
+            )
+            .map(para)
+            .into_iter()
+            .collect();
     };
     let mut blocks = vec![para(p.pick(
         "「개인정보 보호법」 제29조에 따라 다음과 같이 안전성 확보에 필요한 조치를 하고 있습니다.",
@@ -1374,10 +1411,14 @@ fn safety(policy: &Policy, p: &Phrases) -> Vec<Block> {
 fn automatic(policy: &Policy, p: &Phrases) -> Vec<Block> {
     let lang = p.lang;
     if policy.automatic_collection.is_empty() {
-        return p.gap(
-            "쿠키 등 개인정보 자동 수집 장치에 관하여 정하지 않았습니다.",
-            "This policy does not describe cookies or other automatic collection.",
-        ).map(para).into_iter().collect();
+        return p
+            .gap(
+                "쿠키 등 개인정보 자동 수집 장치에 관하여 정하지 않았습니다.",
+                "This policy does not describe cookies or other automatic collection.",
+            )
+            .map(para)
+            .into_iter()
+            .collect();
     }
     let mut blocks = Vec::new();
     for a in &policy.automatic_collection {

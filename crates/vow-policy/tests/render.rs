@@ -256,7 +256,11 @@ fn the_public_document_never_prints_a_note_about_the_policys_gaps_but_a_draft_do
             assert!(public.draft.is_none());
             let text = all_text(&public);
             for note in GAP_NOTES {
-                assert!(!text.contains(note), "{}: public {lang:?} says {note:?}", path.display());
+                assert!(
+                    !text.contains(note),
+                    "{}: public {lang:?} says {note:?}",
+                    path.display()
+                );
             }
             let draft = document_with(&policy, lang, Edition::Draft);
             assert!(draft.draft.is_some(), "a draft says it is one");
@@ -285,7 +289,10 @@ fn no_section_of_any_document_says_a_sentence_twice() {
                         Block::List { items } => items.iter().collect(),
                         _ => Vec::new(),
                     };
-                    for sentence in texts.iter().flat_map(|t| vow_policy::render::sentences_of(t)) {
+                    for sentence in texts
+                        .iter()
+                        .flat_map(|t| vow_policy::render::sentences_of(t))
+                    {
                         assert!(
                             seen.insert(sentence.clone()),
                             "{name} {lang:?} section {}: {sentence:?} twice",
@@ -302,12 +309,23 @@ fn no_section_of_any_document_says_a_sentence_twice() {
 fn the_starter_states_its_refusal_and_its_children_rule_once() {
     let starter = vow_policy::parse(vow_policy::STARTER_POLICY.as_bytes(), "starter").unwrap();
     let doc = document(&starter, Lang::En);
-    let section = |id: &str| all_text(&vow_policy::Document {
-        sections: doc.sections.iter().filter(|s| s.id == id).cloned().collect(),
-        ..doc.clone()
-    });
+    let section = |id: &str| {
+        all_text(&vow_policy::Document {
+            sections: doc
+                .sections
+                .iter()
+                .filter(|s| s.id == id)
+                .cloned()
+                .collect(),
+            ..doc.clone()
+        })
+    };
     let rights = section("rights");
-    assert_eq!(rights.matches("why and how to object").count(), 1, "{rights}");
+    assert_eq!(
+        rights.matches("why and how to object").count(),
+        1,
+        "{rights}"
+    );
     let children = section("children");
     assert_eq!(children.matches("under 14").count(), 1, "{children}");
 }
