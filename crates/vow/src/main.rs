@@ -10,6 +10,7 @@ mod consent_cli;
 mod init;
 mod pii_cli;
 mod policy_cli;
+mod policy_publish;
 mod policy_render;
 mod vault_cli;
 mod witness;
