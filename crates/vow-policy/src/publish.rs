@@ -513,7 +513,10 @@ impl<'a> Site<'a> {
                 note.push_str(&match lang {
                     Lang::Ko => format!(" · 변경 {}건 (중요 {material}건)", changes.changes.len()),
                     Lang::En => {
-                        format!(" · {} changes ({material} material)", changes.changes.len())
+                        format!(
+                            " · {} ({material} material)",
+                            changes_en(changes.changes.len())
+                        )
                     }
                 });
             }
@@ -633,8 +636,8 @@ impl<'a> Site<'a> {
                     old.version, old.effective, new.version, new.effective, d.changes.len()
                 ),
                 Lang::En => format!(
-                    "What changed from version {} (in force from {}) to version {} (in force from {}): {} changes, {material} of them material.",
-                    old.version, old.effective, new.version, new.effective, d.changes.len()
+                    "What changed from version {} (in force from {}) to version {} (in force from {}): {}, {material} of them material.",
+                    old.version, old.effective, new.version, new.effective, changes_en(d.changes.len())
                 ),
             },
         }];
@@ -733,7 +736,8 @@ impl<'a> Site<'a> {
                     old.version, new.version
                 ),
             ),
-            meta: Some(self.dates_lines(i, d, lang).join(" · ")),
+            // The dates are the summary's first lines; a header repeating them would say them twice.
+            meta: None,
             nav: self.nav(
                 lang,
                 "../../",
@@ -910,6 +914,14 @@ impl<'a> Site<'a> {
             "{subject}\n\n{greeting}\n\n{}\n{why}\n",
             self.notice_body(i, d, lang)
         )
+    }
+}
+
+fn changes_en(count: usize) -> String {
+    if count == 1 {
+        "1 change".to_string()
+    } else {
+        format!("{count} changes")
     }
 }
 

@@ -98,6 +98,7 @@ impl Renderer {
             }
         }
         env.add_filter("cell", markdown_cell);
+        env.add_filter("breakable", breakable);
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".html.j2") {
                 minijinja::AutoEscape::Html
@@ -200,6 +201,37 @@ impl Renderer {
             .render(ctx)
             .map_err(|err| template_error(name, &err))
     }
+}
+
+/// Escapes text for HTML and lets long e-mail addresses and URLs break cleanly: a `<wbr>` after `@` and `/`
+/// and before `.` inside a long token, so that a narrow box breaks `support@imagesfactory.com` at
+/// `support@` rather than mid-word, and a copied address stays intact (`<wbr>` is not text).
+fn breakable(value: String) -> minijinja::Value {
+    let mut out = String::with_capacity(value.len() + 16);
+    for (i, token) in value.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let long = token.chars().count() > 16;
+        let mut chars = token.chars().peekable();
+        while let Some(c) = chars.next() {
+            if long && c == '.' && chars.peek().is_some_and(|n| n.is_alphanumeric()) {
+                out.push_str("<wbr>");
+            }
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#x27;"),
+                _ => out.push(c),
+            }
+            if long && matches!(c, '@' | '/') {
+                out.push_str("<wbr>");
+            }
+        }
+    }
+    minijinja::Value::from_safe_string(out)
 }
 
 /// Makes text safe inside a Markdown table cell: pipes escaped, line breaks flattened.
