@@ -33,9 +33,9 @@ Examples:
 Templates: a directory given with --templates may hold policy.md.j2 and/or policy.html.j2
 (minijinja). Each receives one variable, `doc`: lang, title, service, controller, version,
 effective, announced, preamble, labels_title, labels[{id, name, value}], contents_title,
-sections[{id, number, title, blocks[]}], closing. A block has `type`: paragraph {text},
-heading {text}, list {items}, table {caption, headers, rows}. Run with --format json to see
-a document.";
+sections[{id, number, title, blocks[]}], closing, draft (set only in a draft). A block
+has `type`: paragraph {text}, heading {text}, list {items}, table {caption, headers, rows}.
+Run with --format json to see a document.";
 
 /// Document language.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
