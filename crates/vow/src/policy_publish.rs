@@ -112,6 +112,17 @@ pub fn run(args: PublishArgs) -> anyhow::Result<ExitCode> {
         None if args.git_history => read_git_history(&args.file, &policy)?,
         None => Vec::new(),
     };
+    // A notice given too late is the service's to fix, not a sentence for the public site (the change page
+    // then states only the dates); say it here, as `vow policy diff` would.
+    if let Some(previous) = versions.iter().max_by_key(|v| v.policy.policy.effective) {
+        let notice = vow_policy::diff(&previous.policy, &policy).notice;
+        if !notice.ok {
+            eprintln!(
+                "warning: {origin} (version {}) after {} (version {}): {}",
+                policy.policy.version, previous.source, previous.policy.policy.version, notice.en
+            );
+        }
+    }
     versions.push(Version {
         source: origin,
         policy,

@@ -830,3 +830,37 @@ fn the_browser_checks_catch_a_page_that_scrolls_sideways_and_an_image_without_te
     assert_eq!(probe.repeated, ["s: This sentence is said twice."]);
     assert_eq!(probe.hangul, ["보이는 한국어"]);
 }
+
+#[test]
+fn a_notice_given_too_late_is_a_warning_for_the_service_not_a_sentence_on_the_public_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history");
+    std::fs::create_dir(&history).unwrap();
+    std::fs::write(history.join("v2.toml"), v2_text()).unwrap();
+    let file = dir.path().join("policy.toml");
+    std::fs::write(
+        &file,
+        current_text().replacen("announced = 2025-10-22", "announced = 2025-11-20", 1),
+    )
+    .unwrap();
+    let out = dir.path().join("site");
+    let output = run(&[
+        file.as_os_str(),
+        "--history".as_ref(),
+        history.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning:") && stderr.contains("27 days short"),
+        "{stderr}"
+    );
+    let page = std::fs::read_to_string(out.join("changes/2025-11-23/en.html")).unwrap();
+    assert!(page.contains("Announced: 2025-11-20"));
+    assert!(
+        !page.contains("days ahead") && !page.contains("short"),
+        "{page}"
+    );
+}
