@@ -25,9 +25,8 @@ What the site holds (each URL stays the same once published):
 
 Earlier versions come from --history, a directory of the policy files as they were published
 (their [policy] version, announced and effective dates place them), or with --git-history from
-the commits of FILE in its git repository. A version whose effective
-date is after today is published as announced, and the version before it stays in force until
-the day before.
+the commits of FILE in its git repository. A version whose effective date is after today is
+published as announced, and the version before it stays in force until the day before.
 
 FILE is checked first: publishing refuses an invalid file (exit 2) and a file with lint
 findings that are not waived (exit 1), since the public document must not have gaps. The site
