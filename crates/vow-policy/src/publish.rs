@@ -11,7 +11,8 @@
 //! index.html, en.html                     the version in force (Korean, English)
 //! history/ko.html, history/en.html        every version, newest first
 //! versions/<version>/ko.html, en.html     one version
-//! versions/<version>/policy.json          the policy file as data; ko.json, en.json the documents
+//! versions/<version>/policy.json          the policy file as data (without waivers and roles); ko.json,
+//!                                         en.json the documents
 //! changes/<version>/ko.html, en.html      what changed from the version before, material or ordinary
 //! changes/<version>/notice.{ko,en}.txt    the notice for the service's 공지사항
 //! changes/<version>/email.{ko,en}.txt     the same as an e-mail, with its subject line
@@ -316,7 +317,7 @@ impl<'a> Site<'a> {
             }
             files.push(SiteFile {
                 path: format!("versions/{}/policy.json", self.version(i)),
-                contents: serde_json::to_string_pretty(policy)? + "\n",
+                contents: serde_json::to_string_pretty(&public_policy(policy))? + "\n",
             });
             if i > 0 {
                 files.extend(self.change_files(i)?);
@@ -915,6 +916,15 @@ impl<'a> Site<'a> {
             self.notice_body(i, d, lang)
         )
     }
+}
+
+/// The policy as the site publishes it: without its waivers (notes about its own gaps) and its roles (who
+/// inside the service may see what), the same sections the change pages leave out.
+pub fn public_policy(policy: &Policy) -> Policy {
+    let mut public = policy.clone();
+    public.waivers.clear();
+    public.roles.clear();
+    public
 }
 
 fn changes_en(count: usize) -> String {
