@@ -12,6 +12,7 @@
 //! 4. [`check`] ties the three together for `vow policy check` ([`CheckOutcome`], exit codes 0/1/2).
 //! 5. [`diff`] compares two versions and checks the notice period ([`PolicyDiff`]).
 //! 6. [`render`] writes the document a service publishes (Markdown, HTML, JSON; Korean or English).
+//! 7. [`publish`] makes the static site of every version, its changes and their notices.
 
 pub mod check;
 pub mod diagnostic;
@@ -19,6 +20,7 @@ pub mod diff;
 pub mod lint;
 pub mod load;
 pub mod model;
+pub mod publish;
 pub mod render;
 pub mod validate;
 
@@ -28,7 +30,8 @@ pub use diff::{diff, Change, ChangeKind, NoticeCheck, PolicyDiff};
 pub use lint::{lint, rule_by_id, Finding, LintReport, Rule, RULES};
 pub use load::{load, parse, read_limited, LoadError, MAX_POLICY_BYTES};
 pub use model::*;
-pub use render::{document, Document, RenderError, Renderer};
+pub use publish::{publish, PublishError, PublishOptions, SiteFile, Version};
+pub use render::{document, document_with, Document, Edition, RenderError, Renderer};
 pub use validate::validate;
 
 /// The commented starter policy that `vow init` writes. It passes `vow policy check` without findings.

@@ -186,6 +186,11 @@ pub const RULES: &[Rule] = &[
         "the policy is announced on or before the day it takes effect",
         "PIPA 시행령 제31조②",
     ),
+    guideline(
+        "translation-missing",
+        "every text has an English form, so the English document never falls back to Korean",
+        "PIPC 작성지침 (알기 쉬운 처리방침); GDPR Art. 12(1)",
+    ),
     gdpr(
         "gdpr-controller",
         "the controller's name and contact, and the EU representative",
@@ -358,6 +363,7 @@ impl<'p> Linter<'p> {
         self.advertising();
         self.ai();
         self.dates();
+        self.translations();
         if self.p.policy.jurisdictions.contains(&Jurisdiction::Eu) {
             self.gdpr();
         }
@@ -1012,6 +1018,26 @@ impl<'p> Linter<'p> {
         }
     }
 
+    /// Every `Text` of the file that has Korean but no English. The policy is walked as the file's own
+    /// structure (its serialised form uses the file's keys), so the path names the field as the file does and
+    /// a new text field is covered without a change here.
+    fn translations(&mut self) {
+        let Ok(serde_json::Value::Object(root)) = serde_json::to_value(self.p) else {
+            return;
+        };
+        let mut missing = Vec::new();
+        for (key, value) in &root {
+            untranslated(value, DocPath::root(key), &mut missing);
+        }
+        for path in missing {
+            self.find(
+                "translation-missing",
+                format!("{path} has no English text; write it as {{ ko = \"...\", en = \"...\" }}"),
+                Some(path),
+            );
+        }
+    }
+
     fn gdpr(&mut self) {
         let p = self.p;
         let c = &p.controller;
@@ -1103,6 +1129,47 @@ impl<'p> Linter<'p> {
             }
         }
     }
+}
+
+/// Collects the paths of texts (objects holding only `ko` and `en`) that have Korean but no English.
+fn untranslated(value: &serde_json::Value, path: DocPath, out: &mut Vec<DocPath>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let is_text = !map.is_empty() && map.keys().all(|k| k == "ko" || k == "en");
+            if is_text {
+                let has = |lang: &str| {
+                    map.get(lang)
+                        .and_then(serde_json::Value::as_str)
+                        .is_some_and(|s| !s.trim().is_empty())
+                };
+                // Korean without Hangul (a brand name such as "Stripe") reads the same in English.
+                let korean = map
+                    .get("ko")
+                    .and_then(serde_json::Value::as_str)
+                    .is_some_and(contains_hangul);
+                if korean && !has("en") {
+                    out.push(path);
+                }
+                return;
+            }
+            for (key, child) in map {
+                untranslated(child, path.clone().key(key), out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                untranslated(child, path.clone().index(i), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether `text` holds Hangul (syllables or jamo).
+pub fn contains_hangul(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
+    })
 }
 
 /// A right as it is written in the policy file (`withdraw_consent`).

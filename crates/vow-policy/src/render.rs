@@ -24,11 +24,25 @@ pub enum Format {
     Json,
 }
 
+/// Who a document is for. The public edition states what the policy says and never prints a note about what
+/// it fails to say; a draft prints those notes, so the author sees the gaps, and says that it is a draft.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Edition {
+    #[default]
+    Public,
+    Draft,
+}
+
 /// Template file names, by format. An override directory uses the same names.
 pub const TEMPLATE_NAMES: [&str; 2] = ["policy.md.j2", "policy.html.j2"];
 
 const MD_TEMPLATE: &str = include_str!("../templates/policy.md.j2");
 const HTML_TEMPLATE: &str = include_str!("../templates/policy.html.j2");
+/// The pieces every HTML page shares: the stylesheet (screen, phone and print) and the block layout.
+const STYLE: &str = include_str!("../templates/style.css");
+const BLOCKS_TEMPLATE: &str = include_str!("../templates/blocks.html.j2");
+/// A page of the published site that is not a policy document (a change, the list of versions).
+const PAGE_TEMPLATE: &str = include_str!("../templates/page.html.j2");
 
 /// Why rendering failed.
 #[derive(Debug, thiserror::Error)]
@@ -75,12 +89,16 @@ impl Renderer {
         for (name, source) in [
             ("policy.md.j2", MD_TEMPLATE),
             ("policy.html.j2", HTML_TEMPLATE),
+            ("style.css", STYLE),
+            ("blocks.html.j2", BLOCKS_TEMPLATE),
+            ("page.html.j2", PAGE_TEMPLATE),
         ] {
             if let Err(err) = env.add_template(name, source) {
                 unreachable_template(name, &err);
             }
         }
         env.add_filter("cell", markdown_cell);
+        env.add_filter("breakable", breakable);
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".html.j2") {
                 minijinja::AutoEscape::Html
@@ -119,7 +137,18 @@ impl Renderer {
         lang: Lang,
         format: Format,
     ) -> Result<String, RenderError> {
-        let doc = document(policy, lang);
+        self.render_edition(policy, lang, format, Edition::Public)
+    }
+
+    /// Renders `policy` in `lang` as `format`, as the public document or as a draft.
+    pub fn render_edition(
+        &self,
+        policy: &Policy,
+        lang: Lang,
+        format: Format,
+        edition: Edition,
+    ) -> Result<String, RenderError> {
+        let doc = document_with(policy, lang, edition);
         let name = match format {
             Format::Json => return Ok(serde_json::to_string_pretty(&doc)? + "\n"),
             Format::Markdown => "policy.md.j2",
@@ -133,6 +162,76 @@ impl Renderer {
             .render(minijinja::context! { doc => minijinja::value::Serde(&doc) })
             .map_err(|err| template_error(name, &err))
     }
+}
+
+impl Renderer {
+    /// Renders the HTML page of `policy` for the published site: the document of [`Renderer::render`] with
+    /// the site's navigation and notice (`site`, any serialisable value with `nav`, `notice` and
+    /// `title_suffix`).
+    pub fn render_site_policy<S: Serialize>(
+        &self,
+        policy: &Policy,
+        lang: Lang,
+        site: &S,
+    ) -> Result<String, RenderError> {
+        let doc = document(policy, lang);
+        self.render_named(
+            "policy.html.j2",
+            minijinja::context! {
+                doc => minijinja::value::Serde(&doc),
+                site => minijinja::value::Serde(site),
+            },
+        )
+    }
+
+    /// Renders a page of the published site that is not a policy (`page.html.j2`, variable `page`).
+    pub fn render_page<P: Serialize>(&self, page: &P) -> Result<String, RenderError> {
+        self.render_named(
+            "page.html.j2",
+            minijinja::context! { page => minijinja::value::Serde(page) },
+        )
+    }
+
+    fn render_named(&self, name: &str, ctx: minijinja::Value) -> Result<String, RenderError> {
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|err| template_error(name, &err))?;
+        template
+            .render(ctx)
+            .map_err(|err| template_error(name, &err))
+    }
+}
+
+/// Escapes text for HTML and lets long e-mail addresses and URLs break cleanly: a `<wbr>` after `@` and `/`
+/// and before `.` inside a long token, so that a narrow box breaks `support@imagesfactory.com` at
+/// `support@` rather than mid-word, and a copied address stays intact (`<wbr>` is not text).
+fn breakable(value: String) -> minijinja::Value {
+    let mut out = String::with_capacity(value.len() + 16);
+    for (i, token) in value.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let long = token.chars().count() > 16;
+        let mut chars = token.chars().peekable();
+        while let Some(c) = chars.next() {
+            if long && c == '.' && chars.peek().is_some_and(|n| n.is_alphanumeric()) {
+                out.push_str("<wbr>");
+            }
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#x27;"),
+                _ => out.push(c),
+            }
+            if long && matches!(c, '@' | '/') {
+                out.push_str("<wbr>");
+            }
+        }
+    }
+    minijinja::Value::from_safe_string(out)
 }
 
 /// Makes text safe inside a Markdown table cell: pipes escaped, line breaks flattened.
@@ -175,6 +274,8 @@ pub struct Document {
     pub sections: Vec<Section>,
     /// A closing line: `본 방침은 2025-11-23부터 시행됩니다.`
     pub closing: String,
+    /// In a draft, the line that says so; absent in the public document.
+    pub draft: Option<String>,
 }
 
 /// A summary label (라벨링): a name and a short value.
@@ -222,6 +323,7 @@ fn para(text: impl Into<String>) -> Block {
 /// Phrases fixed by the renderer, in both languages: one place for every heading and legal sentence.
 struct Phrases {
     lang: Lang,
+    edition: Edition,
 }
 
 impl Phrases {
@@ -230,6 +332,10 @@ impl Phrases {
             Lang::Ko => ko.to_string(),
             Lang::En => en.to_string(),
         }
+    }
+    /// A note about something the policy does not say: printed in a draft only.
+    fn gap(&self, ko: &str, en: &str) -> Option<String> {
+        (self.edition == Edition::Draft).then(|| self.pick(ko, en))
     }
     fn yes_no(&self, value: bool) -> String {
         if value {
@@ -349,11 +455,22 @@ fn country_words(code: &str, p: &Phrases) -> String {
     format!("{} ({code})", p.pick(ko, en))
 }
 
-/// Builds the document for `policy` in `lang`.
+/// Builds the public document for `policy` in `lang`.
 pub fn document(policy: &Policy, lang: Lang) -> Document {
-    let p = Phrases { lang };
+    document_with(policy, lang, Edition::Public)
+}
+
+/// Builds the document for `policy` in `lang`, as the public document or as a draft.
+pub fn document_with(policy: &Policy, lang: Lang, edition: Edition) -> Document {
+    let p = Phrases { lang, edition };
     let mut sections = Vec::new();
     let mut push = |id: &'static str, title: String, blocks: Vec<Block>| {
+        // A section the policy says nothing about has no blocks in the public edition: it is left out rather
+        // than printed as an empty heading.
+        let blocks = without_repeated_sentences(blocks);
+        if blocks.is_empty() {
+            return;
+        }
         let number = sections.len() + 1;
         sections.push(Section {
             id,
@@ -490,7 +607,108 @@ pub fn document(policy: &Policy, lang: Lang) -> Document {
         labels: labels(policy, &p),
         contents_title: p.pick("목차", "Contents"),
         sections,
+        draft: p.gap(
+            "초안: 이 문서는 아직 공개할 수 없습니다. 방침에 빠진 내용이 있으며, 본문에 표시되어 있습니다.",
+            "Draft: not ready to publish. The policy leaves out things the law requires; the text marks them.",
+        ),
     }
+}
+
+/// The sentences of a paragraph or list item: split after `.`, `?` or `!` followed by white space.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if matches!(c, '.' | '?' | '!')
+            && chars.peek().is_some_and(|(_, next)| next.is_whitespace())
+        {
+            out.push(text[start..=i].trim());
+            start = i + 1;
+        }
+    }
+    if !text[start..].trim().is_empty() {
+        out.push(text[start..].trim());
+    }
+    out
+}
+
+/// Whether a piece of text is a sentence: it ends as one and is long enough to say something. Fragments such
+/// as "Art." and label lines such as "E-mail: privacy@example.com" (which the officer's and the deputy's lists
+/// may share) are not, and are never removed.
+fn is_sentence(piece: &str) -> bool {
+    piece.ends_with(['.', '?', '!']) && piece.chars().count() >= 12
+}
+
+fn normalised(sentence: &str) -> String {
+    sentence.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Removes, from paragraphs and list items, every sentence that an earlier block of the same section already
+/// said — a template sentence that the policy's own text repeats, for example — and drops blocks left empty.
+/// Table cells repeat legitimately (the same period in two rows) and are left alone.
+pub fn without_repeated_sentences(blocks: Vec<Block>) -> Vec<Block> {
+    let mut seen = std::collections::HashSet::new();
+    let mut keep_new = |text: &str| -> Option<String> {
+        let mut repeated = false;
+        let kept: Vec<&str> = sentences(text)
+            .into_iter()
+            .filter(|s| {
+                if !is_sentence(s) || seen.insert(normalised(s)) {
+                    true
+                } else {
+                    repeated = true;
+                    false
+                }
+            })
+            .collect();
+        if !repeated {
+            Some(text.to_string())
+        } else if kept.iter().any(|s| is_sentence(s)) {
+            Some(kept.join(" "))
+        } else {
+            None
+        }
+    };
+    let mut out = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        match block {
+            Block::Paragraph { text } => {
+                if let Some(text) = keep_new(&text) {
+                    out.push(Block::Paragraph { text });
+                }
+            }
+            Block::List { items } => {
+                let items: Vec<String> = items.iter().filter_map(|i| keep_new(i)).collect();
+                if !items.is_empty() {
+                    out.push(Block::List { items });
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    // A heading whose content was all removed would head nothing.
+    let mut cleaned: Vec<Block> = Vec::with_capacity(out.len());
+    for (i, block) in out.iter().enumerate() {
+        let heads_nothing = matches!(block, Block::Heading { .. })
+            && out
+                .get(i + 1)
+                .is_none_or(|next| matches!(next, Block::Heading { .. }));
+        if !heads_nothing {
+            cleaned.push(block.clone());
+        }
+    }
+    cleaned
+}
+
+/// The sentences of a paragraph or list item that [`without_repeated_sentences`] keeps apart, normalised:
+/// what a test of the rendered page compares.
+pub fn sentences_of(text: &str) -> Vec<String> {
+    sentences(text)
+        .into_iter()
+        .filter(|s| is_sentence(s))
+        .map(normalised)
+        .collect()
 }
 
 fn is_abroad(country: &Option<String>) -> bool {
@@ -755,10 +973,14 @@ fn retention(policy: &Policy, p: &Phrases) -> Vec<Block> {
 fn destruction(policy: &Policy, p: &Phrases) -> Vec<Block> {
     let lang = p.lang;
     let Some(d) = &policy.destruction else {
-        return vec![para(p.pick(
-            "파기 절차 및 방법을 정하지 않았습니다.",
-            "No destruction procedure is stated.",
-        ))];
+        return p
+            .gap(
+                "파기 절차 및 방법을 정하지 않았습니다.",
+                "No destruction procedure is stated.",
+            )
+            .map(para)
+            .into_iter()
+            .collect();
     };
     let deadline = if d.within_days == 0 {
         p.pick("보유기간이 끝나거나 처리 목적이 달성되면 지체 없이 파기합니다.", "We destroy data without delay once its retention period ends or its purpose is achieved.")
@@ -938,9 +1160,16 @@ fn overseas(policy: &Policy, p: &Phrases) -> Vec<Block> {
         .collect();
     if !undescribed.is_empty() {
         blocks.push(para(p.pick(
-            "다음 수탁자는 국외에서 개인정보를 처리합니다. 이전 일시·방법 및 거부 방법은 이 방침에 아직 기재되어 있지 않습니다.",
-            "The following processors handle data abroad. When and how data is transferred, and how to refuse, is not yet stated in this policy.",
+            "다음 수탁자는 국외에서 개인정보를 처리합니다.",
+            "The following processors handle data abroad.",
         )));
+        blocks.extend(
+            p.gap(
+                "이전 일시·방법 및 거부 방법은 이 방침에 아직 기재되어 있지 않습니다.",
+                "When and how data is transferred, and how to refuse, is not yet stated in this policy.",
+            )
+            .map(para),
+        );
         blocks.push(Block::List { items: undescribed });
     }
     blocks
@@ -1001,21 +1230,55 @@ fn sensitive_and_pseudonymised(policy: &Policy, p: &Phrases) -> Option<Vec<Block
 fn rights(policy: &Policy, p: &Phrases) -> Vec<Block> {
     let lang = p.lang;
     let Some(r) = &policy.rights else {
-        return vec![para(p.pick(
-            "권리 행사 방법을 정하지 않았습니다.",
-            "No way to exercise your rights is stated.",
-        ))];
+        return p
+            .gap(
+                "권리 행사 방법을 정하지 않았습니다.",
+                "No way to exercise your rights is stated.",
+            )
+            .map(para)
+            .into_iter()
+            .collect();
     };
     let mut blocks = vec![
-        para(p.pick("정보주체는 언제든지 다음의 권리를 행사할 수 있습니다.", "You may at any time exercise these rights:")),
-        Block::List { items: r.rights.iter().map(|x| right_words(*x, p)).collect() },
-        Block::Heading { text: p.pick("행사 방법", "How") },
-        Block::List { items: r.how.iter().map(|h| text(h, lang)).collect() },
         para(p.pick(
-            &format!("요구를 받은 날부터 {}일 이내에 조치하고 그 결과를 알려드립니다. 요구를 거절하는 경우에는 그 사유와 이의제기 방법을 함께 알려드립니다.", r.deadline_days),
-            &format!("We act on a request and tell you the result within {} days of receiving it. If we refuse, we tell you why and how to object.", r.deadline_days),
+            "정보주체는 언제든지 다음의 권리를 행사할 수 있습니다.",
+            "You may at any time exercise these rights:",
+        )),
+        Block::List {
+            items: r.rights.iter().map(|x| right_words(*x, p)).collect(),
+        },
+        Block::Heading {
+            text: p.pick("행사 방법", "How"),
+        },
+        Block::List {
+            items: r.how.iter().map(|h| text(h, lang)).collect(),
+        },
+        para(p.pick(
+            &format!(
+                "요구를 받은 날부터 {}일 이내에 조치하고 그 결과를 알려드립니다.",
+                r.deadline_days
+            ),
+            &format!(
+                "We act on a request and tell you the result within {} days of receiving it.",
+                r.deadline_days
+            ),
         )),
     ];
+    // The policy's own refusal text replaces ours when it speaks of refusing, so the page does not say the
+    // same thing twice in two wordings; a refusal text about something else (corrections) leaves ours in place.
+    let says_how_refusals_go = r.refusal.as_ref().is_some_and(|t| {
+        t.ko.as_deref()
+            .is_some_and(|ko| ko.contains("거절") || ko.contains("거부"))
+            || t.en
+                .as_deref()
+                .is_some_and(|en| en.to_lowercase().contains("refus"))
+    });
+    if !says_how_refusals_go {
+        blocks.push(para(p.pick(
+            "요구를 거절하는 경우에는 그 사유와 이의제기 방법을 함께 알려드립니다.",
+            "If we refuse, we tell you why and how to object.",
+        )));
+    }
     if let Some(refusal) = &r.refusal {
         blocks.push(para(text(refusal, lang)));
     }
@@ -1031,12 +1294,23 @@ fn rights(policy: &Policy, p: &Phrases) -> Vec<Block> {
 fn children(policy: &Policy, p: &Phrases) -> Vec<Block> {
     let lang = p.lang;
     let Some(c) = &policy.children else {
-        return vec![para(p.pick(
-            "만 14세 미만 아동의 개인정보 처리에 관하여 정하지 않았습니다.",
-            "This policy does not state how children's data is treated.",
-        ))];
+        return p
+            .gap(
+                "만 14세 미만 아동의 개인정보 처리에 관하여 정하지 않았습니다.",
+                "This policy does not state how children's data is treated.",
+            )
+            .map(para)
+            .into_iter()
+            .collect();
     };
+    // A refusing policy's own statement that names the age says what our sentence would, in its own words;
+    // printing both is the repetition a reader notices first.
+    let statement_refuses = matches!(c.policy, ChildPolicy::Refuse)
+        && c.statement
+            .as_ref()
+            .is_some_and(|s| text(s, lang).contains(&c.age.to_string()));
     let mut blocks = vec![para(match c.policy {
+        ChildPolicy::Refuse if statement_refuses => String::new(),
         ChildPolicy::Refuse => p.pick(
             &format!("만 {}세 미만 아동의 개인정보를 수집하지 않습니다.", c.age),
             &format!(
@@ -1055,6 +1329,7 @@ fn children(policy: &Policy, p: &Phrases) -> Vec<Block> {
             ),
         ),
     })];
+    blocks.retain(|b| !matches!(b, Block::Paragraph { text } if text.is_empty()));
     if !c.methods.is_empty() {
         let methods: Vec<String> = c
             .methods
@@ -1113,10 +1388,14 @@ fn children(policy: &Policy, p: &Phrases) -> Vec<Block> {
 fn safety(policy: &Policy, p: &Phrases) -> Vec<Block> {
     let lang = p.lang;
     let Some(s) = &policy.safety else {
-        return vec![para(p.pick(
-            "안전성 확보조치를 정하지 않았습니다.",
-            "No safety measures are stated.",
-        ))];
+        return p
+            .gap(
+                "안전성 확보조치를 정하지 않았습니다.",
+                "No safety measures are stated.",
+            )
+            .map(para)
+            .into_iter()
+            .collect();
     };
     let mut blocks = vec![para(p.pick(
         "「개인정보 보호법」 제29조에 따라 다음과 같이 안전성 확보에 필요한 조치를 하고 있습니다.",
@@ -1164,10 +1443,14 @@ fn safety(policy: &Policy, p: &Phrases) -> Vec<Block> {
 fn automatic(policy: &Policy, p: &Phrases) -> Vec<Block> {
     let lang = p.lang;
     if policy.automatic_collection.is_empty() {
-        return vec![para(p.pick(
-            "쿠키 등 개인정보 자동 수집 장치에 관하여 정하지 않았습니다.",
-            "This policy does not describe cookies or other automatic collection.",
-        ))];
+        return p
+            .gap(
+                "쿠키 등 개인정보 자동 수집 장치에 관하여 정하지 않았습니다.",
+                "This policy does not describe cookies or other automatic collection.",
+            )
+            .map(para)
+            .into_iter()
+            .collect();
     }
     let mut blocks = Vec::new();
     for a in &policy.automatic_collection {
@@ -1381,7 +1664,7 @@ fn officer(policy: &Policy, p: &Phrases) -> Vec<Block> {
     }
     items.extend(contact_line(&o.email, &o.phone, p));
     if o.email.is_none() && o.phone.is_none() {
-        items.push(p.pick(
+        items.extend(p.gap(
             "연락처: 이 방침에 기재되어 있지 않습니다.",
             "Contact: not stated in this policy.",
         ));

@@ -44,8 +44,12 @@ fn assert_clean(policy: &Policy) {
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
 }
 
+/// A text in both languages, so that a test about one rule does not also fire `translation-missing`.
 fn t(s: &str) -> Text {
-    Text::ko(s)
+    Text {
+        ko: Some(s.into()),
+        en: Some(s.into()),
+    }
 }
 
 fn category(key: &str, class: DataClass) -> Category {
@@ -164,6 +168,7 @@ fn rule_ids_are_the_fixed_list_policy_files_waive() {
         "advertising",
         "ai-providers",
         "dates",
+        "translation-missing",
         "gdpr-controller",
         "gdpr-legal-basis",
         "gdpr-rights",
@@ -768,4 +773,20 @@ fn a_finding_about_one_entry_points_at_its_line_in_the_text_report() {
         "{report}"
     );
     assert!(report.contains("deadline_days = 12"), "{report}");
+}
+
+#[test]
+fn translation_missing_fires_for_korean_without_english_and_names_the_field() {
+    let mut p = starter();
+    p.purposes[0].details[1] = Text::ko("서비스 부정 이용 방지");
+    assert_fires_only(&p, "translation-missing");
+    let report = lint(&p);
+    let finding = report.of_rule("translation-missing").next().unwrap();
+    assert_eq!(
+        finding.path.as_ref().map(ToString::to_string).as_deref(),
+        Some("purpose[0].details[1]")
+    );
+    // A name without Hangul reads the same in both languages.
+    p.purposes[0].details[1] = Text::ko("Stripe");
+    assert_clean(&p);
 }

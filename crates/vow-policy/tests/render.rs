@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use vow_policy::render::{Block, Format, Renderer};
-use vow_policy::{check, document, Lang, Policy};
+use vow_policy::{check, document, document_with, Edition, Lang, Policy};
 
 fn examples() -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/policies");
@@ -62,7 +62,8 @@ fn every_document_has_the_mandatory_sections_in_guideline_order() {
         "changes",
     ];
     for path in examples() {
-        let doc = document(&load(&path), Lang::Ko);
+        // The draft keeps every section; the public document leaves out one the policy says nothing about.
+        let doc = document_with(&load(&path), Lang::Ko, Edition::Draft);
         let ids: Vec<&str> = doc.sections.iter().map(|s| s.id).collect();
         let positions: Vec<usize> = mandatory
             .iter()
@@ -229,4 +230,102 @@ fn template_override_replaces_the_builtin_and_a_broken_one_names_its_line() {
         .render(&policy, Lang::En, Format::Markdown)
         .unwrap_err();
     assert!(err.to_string().contains("policy.md.j2"), "{err}");
+}
+
+/// Sentences a document prints only to point at a gap in the policy.
+const GAP_NOTES: [&str; 6] = [
+    "기재되어 있지 않습니다",
+    "정하지 않았습니다",
+    "not stated",
+    "not yet stated",
+    "does not state",
+    "does not describe",
+];
+
+fn all_text(doc: &vow_policy::Document) -> String {
+    serde_json::to_string(doc).unwrap()
+}
+
+#[test]
+fn the_public_document_never_prints_a_note_about_the_policys_gaps_but_a_draft_does_and_says_so() {
+    let mut seen_in_draft = 0;
+    for path in examples() {
+        let policy = load(&path);
+        for lang in [Lang::Ko, Lang::En] {
+            let public = document(&policy, lang);
+            assert!(public.draft.is_none());
+            let text = all_text(&public);
+            for note in GAP_NOTES {
+                assert!(
+                    !text.contains(note),
+                    "{}: public {lang:?} says {note:?}",
+                    path.display()
+                );
+            }
+            let draft = document_with(&policy, lang, Edition::Draft);
+            assert!(draft.draft.is_some(), "a draft says it is one");
+            let text = all_text(&draft);
+            seen_in_draft += GAP_NOTES.iter().filter(|n| text.contains(*n)).count();
+        }
+    }
+    assert!(seen_in_draft > 0, "the seeds' gaps show in their drafts");
+}
+
+#[test]
+fn no_section_of_any_document_says_a_sentence_twice() {
+    let starter = vow_policy::parse(vow_policy::STARTER_POLICY.as_bytes(), "starter").unwrap();
+    let mut policies: Vec<(String, Policy)> = examples()
+        .iter()
+        .map(|p| (p.display().to_string(), load(p)))
+        .collect();
+    policies.push(("starter".into(), starter));
+    for (name, policy) in &policies {
+        for lang in [Lang::Ko, Lang::En] {
+            for section in document(policy, lang).sections {
+                let mut seen = std::collections::HashSet::new();
+                for block in &section.blocks {
+                    let texts: Vec<&String> = match block {
+                        Block::Paragraph { text } => vec![text],
+                        Block::List { items } => items.iter().collect(),
+                        _ => Vec::new(),
+                    };
+                    for sentence in texts
+                        .iter()
+                        .flat_map(|t| vow_policy::render::sentences_of(t))
+                    {
+                        assert!(
+                            seen.insert(sentence.clone()),
+                            "{name} {lang:?} section {}: {sentence:?} twice",
+                            section.id
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_starter_states_its_refusal_and_its_children_rule_once() {
+    let starter = vow_policy::parse(vow_policy::STARTER_POLICY.as_bytes(), "starter").unwrap();
+    let doc = document(&starter, Lang::En);
+    let section = |id: &str| {
+        all_text(&vow_policy::Document {
+            sections: doc
+                .sections
+                .iter()
+                .filter(|s| s.id == id)
+                .cloned()
+                .collect(),
+            ..doc.clone()
+        })
+    };
+    let rights = section("rights");
+    assert_eq!(
+        rights.matches("why and how to object").count(),
+        1,
+        "{rights}"
+    );
+    let children = section("children");
+    assert_eq!(children.matches("under 14").count(), 1, "{children}");
 }

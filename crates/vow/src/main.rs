@@ -11,6 +11,7 @@ mod init;
 mod lifecycle_cli;
 mod pii_cli;
 mod policy_cli;
+mod policy_publish;
 mod policy_render;
 mod vault_cli;
 mod witness;

@@ -1,4 +1,4 @@
-//! `vow policy check|render|diff`: the policy file on the command line.
+//! `vow policy check|render|diff|publish`: the policy file on the command line.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use vow_policy::{check, diff, load, read_limited, CheckOutcome, Lang, PolicyDiff, RULES};
 
-const POLICY_ABOUT: &str = "Check, render and compare policy files.";
+const POLICY_ABOUT: &str = "Check, render, compare and publish policy files.";
 
 pub const POLICY_LONG_ABOUT: &str = "\
-Check, render and compare policy files.
+Check, render, compare and publish policy files.
 
 A policy file is the privacy policy (개인정보 처리방침) of a service written as TOML. `vow
 init` writes a commented starter.";
@@ -37,6 +37,12 @@ pub enum PolicyCommand {
         after_long_help = crate::policy_render::RENDER_AFTER_LONG_HELP
     )]
     Render(crate::policy_render::RenderArgs),
+    /// Publish the policy as a static site: every version, each change and its notice, Korean and English.
+    #[command(
+        long_about = crate::policy_publish::PUBLISH_LONG_ABOUT,
+        after_long_help = crate::policy_publish::PUBLISH_AFTER_LONG_HELP
+    )]
+    Publish(crate::policy_publish::PublishArgs),
 }
 
 /// How a report is printed.
@@ -164,6 +170,7 @@ pub fn run(args: PolicyArgs) -> anyhow::Result<ExitCode> {
         PolicyCommand::Check(args) => run_check(&args),
         PolicyCommand::Diff(args) => run_diff(&args),
         PolicyCommand::Render(args) => crate::policy_render::run(args),
+        PolicyCommand::Publish(args) => crate::policy_publish::run(args),
     }
 }
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use clap::{Args, ValueEnum};
-use vow_policy::render::{Format, Renderer, TEMPLATE_NAMES};
+use vow_policy::render::{Edition, Format, Renderer, TEMPLATE_NAMES};
 use vow_policy::{check, read_limited, CheckOutcome, CheckStatus, Lang};
 
 pub const RENDER_LONG_ABOUT: &str = "\
@@ -19,7 +19,9 @@ printable page; Markdown suits a docs site; JSON is the same content as data, fo
 tools.
 
 The file is checked first: an invalid file is refused (exit 2). Lint findings do not stop
-rendering, but are counted on standard error so a gap is never published unnoticed.";
+rendering, but are counted on standard error, and the document is then a draft: it says so at
+the top and notes each gap, so a gap is never published unnoticed. A policy whose findings are
+all fixed or waived renders as the public document, which never prints such notes.";
 
 pub const RENDER_AFTER_LONG_HELP: &str = "\
 Examples:
@@ -31,9 +33,9 @@ Examples:
 Templates: a directory given with --templates may hold policy.md.j2 and/or policy.html.j2
 (minijinja). Each receives one variable, `doc`: lang, title, service, controller, version,
 effective, announced, preamble, labels_title, labels[{id, name, value}], contents_title,
-sections[{id, number, title, blocks[]}], closing. A block has `type`: paragraph {text},
-heading {text}, list {items}, table {caption, headers, rows}. Run with --format json to see
-a document.";
+sections[{id, number, title, blocks[]}], closing, draft (set only in a draft). A block
+has `type`: paragraph {text}, heading {text}, list {items}, table {caption, headers, rows}.
+Run with --format json to see a document.";
 
 /// Document language.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -119,10 +121,16 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
             .filter(|f| f.finding.waived.is_none())
             .count();
         eprintln!(
-            "warning: {origin} has {open} lint finding(s) that are not waived; the document says so where it can. \
-             Run `vow policy check {origin}` to see them."
+            "warning: {origin} has {open} lint finding(s) that are not waived, so this is a draft: it says so at the \
+             top and marks each gap. Run `vow policy check {origin}` to see them."
         );
     }
+    // A policy with open findings is not ready to publish: it is rendered as a draft, which shows its gaps.
+    let edition = if outcome.status() == CheckStatus::Findings {
+        Edition::Draft
+    } else {
+        Edition::Public
+    };
     let renderer = match &args.templates {
         Some(dir) => {
             if !dir.is_dir() {
@@ -140,7 +148,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         LangArg::Ko => Lang::Ko,
         LangArg::En => Lang::En,
     };
-    let rendered = renderer.render(policy, lang, format_for(&args))?;
+    let rendered = renderer.render_edition(policy, lang, format_for(&args), edition)?;
     match &args.output {
         Some(path) => crate::atomic::write_atomically(path, rendered.as_bytes())?,
         None => {

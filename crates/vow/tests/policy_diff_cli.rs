@@ -84,8 +84,10 @@ fn korean_report_describes_changes_in_korean() {
 
 #[test]
 fn ordinary_change_needs_only_the_ordinary_notice() {
-    let text = new_version("2025-06-01", "2025-06-08", false)
-        .replace("name = \"홍길동\"", "name = \"김철수\"");
+    let text = new_version("2025-06-01", "2025-06-08", false).replace(
+        "name = { ko = \"홍길동\", en = \"Hong Gildong\" }",
+        "name = { ko = \"김철수\", en = \"Kim Cheolsu\" }",
+    );
     let dir = setup(&text);
     let out = vow(
         &["policy", "diff", "old.toml", "new.toml", "--format", "json"],

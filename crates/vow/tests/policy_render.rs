@@ -171,3 +171,38 @@ fn which(program: &str) -> bool {
         .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
         .unwrap_or(false)
 }
+
+#[test]
+fn a_policy_with_open_findings_renders_as_a_marked_draft_that_shows_its_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = vow_policy::STARTER_POLICY.find("[destruction]").unwrap();
+    let end = start + vow_policy::STARTER_POLICY[start..].find("\n\n").unwrap();
+    let text = format!(
+        "{}{}",
+        &vow_policy::STARTER_POLICY[..start],
+        &vow_policy::STARTER_POLICY[end..]
+    );
+    let file = dir.path().join("policy.toml");
+    std::fs::write(&file, text).unwrap();
+    let output = vow()
+        .args(["policy", "render", "--lang", "en"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let md = String::from_utf8(output.stdout).unwrap();
+    assert!(md.contains("Draft: not ready to publish."), "{md}");
+    assert!(md.contains("No destruction procedure is stated."), "{md}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("draft"));
+
+    // The starter itself has no open findings: the public document, with neither.
+    let starter = dir.path().join("starter.toml");
+    std::fs::write(&starter, vow_policy::STARTER_POLICY).unwrap();
+    let output = vow()
+        .args(["policy", "render", "--lang", "en"])
+        .arg(&starter)
+        .output()
+        .unwrap();
+    let md = String::from_utf8(output.stdout).unwrap();
+    assert!(!md.contains("Draft") && !md.contains("not stated"), "{md}");
+}
