@@ -569,12 +569,23 @@ impl Vault {
                 .await?
             {
                 Outcome::Done => {
+                    // A withdrawal starts the clocks of retention rules `from = "consent_withdrawn"`.
+                    if kind == "withdraw" {
+                        self.store
+                            .apply(Request::unlogged(Op::RecordRetentionEvent {
+                                subject_id: subject_id.to_string(),
+                                event: "consent_withdrawn".into(),
+                                at_ms,
+                                recorded_ms: self.clock.now_ms(),
+                            }))
+                            .await?;
+                    }
                     return Ok(ConsentRecorded {
                         id,
                         change: kind,
                         at_ms,
                         notice_due_ms,
-                    })
+                    });
                 }
                 Outcome::Stale => states = self.states_of(subject_id, None).await?.0,
                 Outcome::NotFound => return Err(VaultError::NoSubject(clip(subject_id))),

@@ -1049,3 +1049,51 @@ async fn aimex_a_completed_restriction_stops_every_read_for_use_but_the_officers
         ItemValue::Full("stop.it@example.com".into())
     );
 }
+
+#[tokio::test]
+async fn aimex_a_withdrawn_marketing_consent_takes_its_record_with_it() {
+    let start = datetime!(2026-01-05 09:00 +9);
+    // The seed names no channel for its advertising; one is needed to record consent to it.
+    let policy = example("aimex").replace(
+        "[advertising]\nsends = true\n",
+        "[advertising]\nsends = true\nchannels = [\"email\"]\n",
+    );
+    assert!(policy.contains("channels = [\"email\"]"));
+    let f = fixture(&policy, start);
+    let service = caller("service");
+    let member = subject(&f, "service", "member").await;
+    f.vault
+        .put_item(
+            &service,
+            &member,
+            "user.marketing.consent",
+            "광고성 정보 수신 동의: 예",
+        )
+        .await
+        .unwrap();
+    let change = |granted: bool| vow_engine::ConsentChange {
+        purpose: "marketing".into(),
+        channel: Some("email".into()),
+        night: false,
+        granted,
+        evidence: vow_engine::Evidence {
+            method: "web_form".into(),
+            location: None,
+            wording: None,
+        },
+        at_ms: None,
+        by_guardian: false,
+    };
+    f.vault
+        .record_consent(&service, &member, change(true))
+        .await
+        .unwrap();
+    assert_eq!(sweep_at(&f, ms(start) + DAY).await.destroyed, 0);
+    f.vault
+        .record_consent(&service, &member, change(false))
+        .await
+        .unwrap();
+    let report = sweep_at(&f, ms(start) + DAY + 1000).await;
+    assert_eq!(report.destroyed, 1, "{report:?}");
+    assert_eq!(ledger(&f).await[0].rule, "marketing_consent");
+}
