@@ -125,11 +125,7 @@ pub(crate) trait Tx {
         category: &str,
     ) -> Result<Option<ItemRecord>, StoreError>;
     fn take_record(&mut self, subject_id: &str, id: &str) -> Result<Option<RecordRow>, StoreError>;
-    fn take_separated(
-        &mut self,
-        subject_id: &str,
-        id: &str,
-    ) -> Result<Option<SeparatedRow>, StoreError>;
+    fn delete_piece(&mut self, subject_id: &str, piece: &Piece) -> Result<bool, StoreError>;
     fn insert_separated(&mut self, row: &SeparatedRow) -> Result<(), StoreError>;
     fn separated(&mut self, subject_id: &str) -> Result<Vec<SeparatedRow>, StoreError>;
     /// Whether any item, record or separated row of the subject is left.
@@ -679,12 +675,11 @@ fn dispose(
                         }
                         taken.map(|_| "upload")
                     }
-                    Piece::Item { category } => {
-                        tx.take_item(subject_id, category)?.map(|_| "active")
+                    Piece::Item { .. } | Piece::Record { .. } => {
+                        tx.delete_piece(subject_id, piece)?.then_some("active")
                     }
-                    Piece::Record { id } => tx.take_record(subject_id, id)?.map(|_| "active"),
-                    Piece::Separated { id } => {
-                        tx.take_separated(subject_id, id)?.map(|_| "separated")
+                    Piece::Separated { .. } => {
+                        tx.delete_piece(subject_id, piece)?.then_some("separated")
                     }
                 };
                 if let Some(storage) = storage {

@@ -12,7 +12,7 @@ use crate::remembered::{self, Inspection, Remember, Remembered};
 use crate::schema;
 use crate::{
     ApiKeyRecord, ConsentEvent, ConsentState, DestructionRow, Durability, ItemRecord, OutboxRecord,
-    Outcome, ProvisionRow, RecordRow, Request, RetentionView, RightsRequestRow, SeparatedRow,
+    Outcome, Piece, ProvisionRow, RecordRow, Request, RetentionView, RightsRequestRow, SeparatedRow,
     StoreError, SubjectRecord, UploadRow,
 };
 
@@ -1019,19 +1019,20 @@ impl Tx for PgTx<'_, '_> {
         )?;
         rows.first().map(record_from_row).transpose()
     }
-    fn take_separated(
-        &mut self,
-        subject_id: &str,
-        id: &str,
-    ) -> Result<Option<SeparatedRow>, StoreError> {
-        let rows = self.query(
-            concat!(
-                "DELETE FROM separated WHERE id = $1 AND subject_id = $2 RETURNING ",
-                separated_columns!()
+    fn delete_piece(&mut self, subject_id: &str, piece: &Piece) -> Result<bool, StoreError> {
+        let (sql, key) = match piece {
+            Piece::Item { category } => (
+                "DELETE FROM items WHERE subject_id = $1 AND category = $2",
+                category,
             ),
-            &[&id, &subject_id],
-        )?;
-        rows.first().map(separated_from_row).transpose()
+            Piece::Record { id } => ("DELETE FROM records WHERE subject_id = $1 AND id = $2", id),
+            Piece::Separated { id } => (
+                "DELETE FROM separated WHERE subject_id = $1 AND id = $2",
+                id,
+            ),
+            Piece::Upload { id } => ("DELETE FROM uploads WHERE subject_id = $1 AND id = $2", id),
+        };
+        Ok(self.execute(sql, &[&subject_id, key])? > 0)
     }
     fn insert_separated(&mut self, r: &SeparatedRow) -> Result<(), StoreError> {
         self.execute(

@@ -12,7 +12,7 @@ use crate::remembered::{self, Inspection, Remember, Remembered};
 use crate::schema;
 use crate::{
     ApiKeyRecord, ConsentEvent, ConsentState, DestructionRow, Durability, ItemRecord, OutboxRecord,
-    Outcome, ProvisionRow, RecordRow, Request, RetentionView, RightsRequestRow, SeparatedRow,
+    Outcome, Piece, ProvisionRow, RecordRow, Request, RetentionView, RightsRequestRow, SeparatedRow,
     StoreError, SubjectRecord, UploadRow,
 };
 
@@ -1050,18 +1050,20 @@ impl Tx for SqliteTx<'_> {
             .query_row(params![id, subject_id], record_row)
             .optional()?)
     }
-    fn take_separated(
-        &mut self,
-        subject_id: &str,
-        id: &str,
-    ) -> Result<Option<SeparatedRow>, StoreError> {
-        Ok(self
-            .tx
-            .prepare_cached(&format!(
-                "DELETE FROM separated WHERE id = ?1 AND subject_id = ?2 RETURNING {SEPARATED_COLUMNS}"
-            ))?
-            .query_row(params![id, subject_id], separated_row)
-            .optional()?)
+    fn delete_piece(&mut self, subject_id: &str, piece: &Piece) -> Result<bool, StoreError> {
+        let (sql, key) = match piece {
+            Piece::Item { category } => (
+                "DELETE FROM items WHERE subject_id = ?1 AND category = ?2",
+                category,
+            ),
+            Piece::Record { id } => ("DELETE FROM records WHERE subject_id = ?1 AND id = ?2", id),
+            Piece::Separated { id } => (
+                "DELETE FROM separated WHERE subject_id = ?1 AND id = ?2",
+                id,
+            ),
+            Piece::Upload { id } => ("DELETE FROM uploads WHERE subject_id = ?1 AND id = ?2", id),
+        };
+        Ok(self.tx.prepare_cached(sql)?.execute(params![subject_id, key])? > 0)
     }
     fn insert_separated(&mut self, r: &SeparatedRow) -> Result<(), StoreError> {
         self.tx
