@@ -664,7 +664,8 @@ impl Vault {
         let subject = self.subject(subject_id).await?;
         let data_key = self.data_key(&subject.wrapped_key, subject_id)?;
         let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
+        // As everywhere else, only the categories the role may read (masked or in full).
+        for row in rows.into_iter().filter(|r| grants.may_read(&r.category)) {
             let plaintext = data_key.open(
                 &row.sealed,
                 &Binding {

@@ -770,3 +770,71 @@ async fn the_sweeper_survives_extreme_times_and_destroys_each_piece_once() {
     assert_eq!(total as u64, first.destroyed + last.destroyed, "{lines:?}");
     server.stop().await;
 }
+
+/// A role granted `separated` but only some categories sees, of what is kept apart, only those.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn separated_storage_gives_only_the_categories_the_role_may_read() {
+    let policy = common::policy_with(
+        r#"
+[[role]]
+key = "order_auditor"
+label = { ko = "주문 감사", en = "Order auditor" }
+separated = true
+read = ["user.financial.*"]
+"#,
+    );
+    let server = start_with(
+        Backend::Sqlite,
+        None,
+        Setup {
+            policy: Some(policy),
+            ..Setup::default()
+        },
+    )
+    .await
+    .unwrap();
+    let auditor = server.key_for("order_auditor").await;
+    let member = server.subject("member-audited").await;
+    put(&server, &member, "user.contact.email", "kept-apart@example.com").await;
+    record(
+        &server,
+        &member,
+        "user.financial.order",
+        "order AUDITED-1",
+        now_ms() - DAY_MS,
+    )
+    .await;
+    let (status, _) = server
+        .json(
+            Method::POST,
+            &format!("/v1/subjects/{member}/events"),
+            &server.keys.service,
+            Some(json!({"event": "account_closure", "at": rfc3339(now_ms() - 1000)})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    server
+        .vault
+        .sweep(&Caller::operator(None), now_ms(), false, |_| {})
+        .await
+        .unwrap();
+    let response = server
+        .http
+        .get(server.url(&format!("/v1/subjects/{member}/separated")))
+        .bearer_auth(&auditor)
+        .header("x-vow-reason", "전자상거래법 분쟁 대응")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let categories: Vec<&str> = body["separated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(categories, ["user.financial.order"], "{body}");
+    assert!(!body.to_string().contains("kept-apart"), "{body}");
+    server.stop().await;
+}
