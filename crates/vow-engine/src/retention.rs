@@ -74,15 +74,19 @@ pub fn basis_name(basis: RetentionBasis) -> &'static str {
 /// 2024-02-29" ends on 2029-02-28 as a person there counts it).
 pub fn add_period(at_ms: i64, period: Period) -> i64 {
     const KST: time::UtcOffset = time::macros::offset!(+9);
-    let Ok(start) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000) else {
-        return i64::MAX;
-    };
-    let start = start.to_offset(KST);
     let months = match period {
         Period::Hours(n) => return at_ms.saturating_add(i64::from(n) * 3_600_000),
         Period::Days(n) => return at_ms.saturating_add(i64::from(n) * 86_400_000),
         Period::Months(n) => i64::from(n),
         Period::Years(n) => i64::from(n) * 12,
+    };
+    // A time at the edge of the calendar (a row altered in the database) ends nothing: the sweep
+    // must neither panic on it nor wrap it into the past.
+    let Some(start) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000)
+        .ok()
+        .and_then(|start| start.checked_to_offset(KST))
+    else {
+        return i64::MAX;
     };
     let total = i64::from(start.year()) * 12 + i64::from(u8::from(start.month())) - 1 + months;
     let Ok(year) = i32::try_from(total.div_euclid(12)) else {

@@ -838,3 +838,140 @@ read = ["user.financial.*"]
     assert!(!body.to_string().contains("kept-apart"), "{body}");
     server.stop().await;
 }
+
+/// Periods and times at the ends of the range neither panic nor wrap into the past.
+#[test]
+fn retention_periods_at_the_ends_of_time_saturate() {
+    use vow_engine::retention::add_period;
+    use vow_policy::model::Period;
+    for at in [i64::MIN, -1, 0, 946_684_800_000, 253_402_300_799_999, i64::MAX] {
+        for period in [
+            Period::Hours(u32::MAX),
+            Period::Days(u32::MAX),
+            Period::Months(u32::MAX),
+            Period::Years(u32::MAX),
+            Period::Hours(0),
+            Period::Years(0),
+        ] {
+            let end = add_period(at, period);
+            assert!(end >= at, "{at} + {period:?} = {end}");
+        }
+    }
+}
+
+/// What moved apart, or went at the subject's request, is no longer found by lookup, and the
+/// upload's file leaves the disk with its key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_moved_apart_or_was_erased_is_not_found_and_its_files_are_gone() {
+    let server = start_with(
+        Backend::Sqlite,
+        None,
+        Setup {
+            uploads: true,
+            ..Setup::default()
+        },
+    )
+    .await
+    .unwrap();
+    let member = server.subject("member-apart").await;
+    put(&server, &member, "user.contact.email", "apart@example.com").await;
+    record(
+        &server,
+        &member,
+        "user.financial.order",
+        "order apart",
+        now_ms() - DAY_MS,
+    )
+    .await;
+    upload(
+        &server,
+        &member,
+        "user.content.generated_image",
+        b"image".repeat(100),
+    )
+    .await;
+    let lookup = "/v1/subjects?lookup=user.contact.email:apart@example.com";
+    let (status, found) = server
+        .json(Method::GET, lookup, &server.keys.service, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert!(found.to_string().contains(&member), "{found}");
+    let answer = file_and_complete(
+        &server,
+        json!({"subject": member, "type": "erasure", "verification": {"method": "mobile_identity"}}),
+    )
+    .await;
+    // The e-mail is kept apart under the e-commerce act, the order too; the image went.
+    assert_eq!(
+        answer["answer"]["kept_by_rule"]["contract_records"], 2,
+        "{answer}"
+    );
+    let (status, found) = server
+        .json(Method::GET, lookup, &server.keys.service, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert!(!found.to_string().contains(&member), "{found}");
+    let files: Vec<_> = std::fs::read_dir(server.uploads.as_ref().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(files.is_empty(), "{files:?}");
+    // Nothing of it reads through the ordinary routes any more.
+    for path in [
+        format!("/v1/subjects/{member}/items/user.contact.email"),
+        format!("/v1/subjects/{member}/records"),
+        format!("/v1/subjects/{member}/uploads"),
+        format!("/v1/subjects/{member}/export"),
+    ] {
+        let (_, body) = server
+            .call(Method::GET, &path, Some(&server.keys.service), None)
+            .await;
+        assert!(!body.contains("apart@") && !body.contains("order apart"), "{path}: {body}");
+    }
+    server.stop().await;
+}
+
+/// Someone with the database file sets a record's time to the last millisecond of year 9999: the
+/// sweeper (inside `vow serve` too) must go on, not panic on every run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_time_at_the_end_of_the_calendar_does_not_crash_the_sweeper() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    let member = server.subject("member-far-future").await;
+    put(&server, &member, "user.contact.email", "future@example.com").await;
+    for (id, at_ms) in [
+        ("rec_far_future", 253_402_300_799_999_i64),
+        ("rec_far_past", i64::MIN),
+    ] {
+        let row = vow_store::RecordRow {
+            id: id.into(),
+            subject_id: member.clone(),
+            category: "user.financial.order".into(),
+            sealed: vec![0; 40],
+            at_ms,
+            created_ms: now_ms(),
+        };
+        server
+            .vault
+            .store()
+            .apply(vow_store::Request::unlogged(vow_store::Op::PutRecord(row)))
+            .await
+            .unwrap();
+    }
+    let (status, _) = server
+        .json(
+            Method::POST,
+            &format!("/v1/subjects/{member}/events"),
+            &server.keys.service,
+            Some(json!({"event": "account_closure"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let operator = Caller::operator(None);
+    let report = server
+        .vault
+        .sweep(&operator, now_ms(), false, |_| {})
+        .await
+        .unwrap();
+    assert!(report.subjects >= 1, "{report:?}");
+    server.stop().await;
+}
