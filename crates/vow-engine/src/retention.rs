@@ -480,7 +480,21 @@ pub fn plan(
     for (id, category, rule_key, until_ms) in &view.separated {
         let rule = policy.retention.iter().find(|r| r.key.as_str() == rule_key);
         let erased_by_request = erasing && rule.is_none_or(|r| r.basis != RetentionBasis::Law);
-        if *until_ms <= now_ms || erased_by_request {
+        // Kept apart "until its event happens": once the event is reported, its period runs.
+        let until = match rule {
+            Some(rule) if *until_ms == i64::MAX => view
+                .events
+                .iter()
+                .filter(|(e, _)| e == event_name(rule.from))
+                .map(|(_, at)| *at)
+                .max()
+                .map_or(i64::MAX, |at| match rule.period {
+                    Some(period) => add_period(at, period),
+                    None => at,
+                }),
+            _ => *until_ms,
+        };
+        if until <= now_ms || erased_by_request {
             consider(
                 "separated",
                 Piece::Separated { id: id.clone() },
@@ -494,7 +508,7 @@ pub fn plan(
                             .or_else(|| law.en.clone())
                             .unwrap_or_default()
                     }),
-                    due_ms: *until_ms,
+                    due_ms: until,
                 },
             );
         }

@@ -975,3 +975,68 @@ async fn a_record_time_at_the_end_of_the_calendar_does_not_crash_the_sweeper() {
     assert!(report.subjects >= 1, "{report:?}");
     server.stop().await;
 }
+
+/// A piece moved apart under a rule whose event had not happened yet (kept "until its event
+/// happens") must go once the event is reported and its period has run, not stay forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_piece_kept_apart_until_its_event_goes_once_the_event_is_reported() {
+    let policy = format!(
+        "{}\n{}",
+        std::fs::read_to_string(common::POLICY).unwrap(),
+        r#"
+[[retention]]
+key = "settlement_records"
+label = { ko = "정산 기록", en = "Settlement records" }
+categories = ["user.financial.payment_method"]
+from = "contract_end"
+period = "1d"
+basis = "law"
+law = { ko = "국세기본법", en = "Framework Act on National Taxes" }
+separate_storage = true
+"#
+    );
+    let server = start_with(
+        Backend::Sqlite,
+        None,
+        Setup {
+            policy: Some(policy),
+            ..Setup::default()
+        },
+    )
+    .await
+    .unwrap();
+    let member = server.subject("member-settlement").await;
+    put(&server, &member, "user.financial.payment_method", "card 4111-1111").await;
+    let operator = Caller::operator(None);
+    let event = |name: &'static str, at: i64| {
+        let server = &server;
+        let member = member.clone();
+        async move {
+            let (status, body) = server
+                .json(
+                    Method::POST,
+                    &format!("/v1/subjects/{member}/events"),
+                    &server.keys.service,
+                    Some(json!({"event": name, "at": rfc3339(at)})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        }
+    };
+    event("account_closure", now_ms() - 3 * DAY_MS).await;
+    let first = server
+        .vault
+        .sweep(&operator, now_ms(), false, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(first.separated, 1, "{first:?}");
+    // The contract ended two days ago; the rule keeps it one day from then.
+    event("contract_end", now_ms() - 2 * DAY_MS).await;
+    let second = server
+        .vault
+        .sweep(&operator, now_ms(), false, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(second.destroyed, 1, "{second:?}");
+    server.stop().await;
+}
