@@ -795,7 +795,13 @@ read = ["user.financial.*"]
     .unwrap();
     let auditor = server.key_for("order_auditor").await;
     let member = server.subject("member-audited").await;
-    put(&server, &member, "user.contact.email", "kept-apart@example.com").await;
+    put(
+        &server,
+        &member,
+        "user.contact.email",
+        "kept-apart@example.com",
+    )
+    .await;
     record(
         &server,
         &member,
@@ -844,7 +850,14 @@ read = ["user.financial.*"]
 fn retention_periods_at_the_ends_of_time_saturate() {
     use vow_engine::retention::add_period;
     use vow_policy::model::Period;
-    for at in [i64::MIN, -1, 0, 946_684_800_000, 253_402_300_799_999, i64::MAX] {
+    for at in [
+        i64::MIN,
+        -1,
+        0,
+        946_684_800_000,
+        253_402_300_799_999,
+        i64::MAX,
+    ] {
         for period in [
             Period::Hours(u32::MAX),
             Period::Days(u32::MAX),
@@ -926,7 +939,10 @@ async fn what_moved_apart_or_was_erased_is_not_found_and_its_files_are_gone() {
         let (_, body) = server
             .call(Method::GET, &path, Some(&server.keys.service), None)
             .await;
-        assert!(!body.contains("apart@") && !body.contains("order apart"), "{path}: {body}");
+        assert!(
+            !body.contains("apart@") && !body.contains("order apart"),
+            "{path}: {body}"
+        );
     }
     server.stop().await;
 }
@@ -1006,7 +1022,13 @@ separate_storage = true
     .await
     .unwrap();
     let member = server.subject("member-settlement").await;
-    put(&server, &member, "user.financial.payment_method", "card 4111-1111").await;
+    put(
+        &server,
+        &member,
+        "user.financial.payment_method",
+        "card 4111-1111",
+    )
+    .await;
     let operator = Caller::operator(None);
     let event = |name: &'static str, at: i64| {
         let server = &server;
@@ -1038,5 +1060,75 @@ separate_storage = true
         .await
         .unwrap();
     assert_eq!(second.destroyed, 1, "{second:?}");
+    server.stop().await;
+}
+
+/// A role that answers requests but may not erase cannot destroy a subject by completing an
+/// erasure request: destruction needs the erase grant, as reporting a retention event does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completing_an_erasure_needs_the_erase_grant() {
+    let policy = common::policy_with(
+        r#"
+[[role]]
+key = "request_desk"
+label = { ko = "요청 접수", en = "Request desk" }
+requests = true
+"#,
+    );
+    let server = start_with(
+        Backend::Sqlite,
+        None,
+        Setup {
+            policy: Some(policy),
+            ..Setup::default()
+        },
+    )
+    .await
+    .unwrap();
+    let desk = server.key_for("request_desk").await;
+    let member = server.subject("member-desk").await;
+    put(&server, &member, "user.contact.phone", "010-2222-3333").await;
+    let (status, filed) = server
+        .json(
+            Method::POST,
+            "/v1/requests",
+            &desk,
+            Some(json!({"subject": member, "type": "erasure", "verification": {"method": "ipin"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let path = format!("/v1/requests/{}", filed["id"].as_str().unwrap());
+    let (status, body) = server
+        .json(
+            Method::POST,
+            &path,
+            &desk,
+            Some(json!({"action": "complete"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, _) = server
+        .call(
+            Method::GET,
+            &format!("/v1/subjects/{member}/items/user.contact.phone"),
+            Some(&server.keys.service),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "the subject was erased");
+    // The desk may still move it on, and the officer carries it out.
+    let (status, body) = server
+        .json(Method::POST, &path, &desk, Some(json!({"action": "start"})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = server
+        .json(
+            Method::POST,
+            &path,
+            &server.keys.officer,
+            Some(json!({"action": "complete"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     server.stop().await;
 }
