@@ -550,7 +550,15 @@ impl Vault {
         value: &str,
         at_ms: Option<i64>,
     ) -> Result<String, VaultError> {
-        self.declared_category(category)?;
+        // A credential is kept only as a hash (as an item): never as a readable record.
+        if self.declared_category(category)?.class == vow_policy::model::DataClass::Credential {
+            return Err(VaultError::Invalid {
+                what: "category",
+                why: format!(
+                    "{category} is a credential: store it as an item, kept only as a hash"
+                ),
+            });
+        }
         if !self.grants(caller)?.may_write(category) {
             return Err(Self::forbidden(caller, format!("write {category}")));
         }

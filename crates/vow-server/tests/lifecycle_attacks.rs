@@ -1132,3 +1132,51 @@ requests = true
     assert_eq!(status, StatusCode::OK, "{body}");
     server.stop().await;
 }
+
+/// A credential is kept only as a hash: it cannot be stored readable as a record or an upload (and
+/// read back in full) instead of as an item.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credential_cannot_be_stored_readable_as_a_record_or_an_upload() {
+    let server = start_with(
+        Backend::Sqlite,
+        None,
+        Setup {
+            uploads: true,
+            ..Setup::default()
+        },
+    )
+    .await
+    .unwrap();
+    let member = server.subject("member-credential").await;
+    let (status, body) = server
+        .json(
+            Method::POST,
+            &format!("/v1/subjects/{member}/records/user.credential.password"),
+            &server.keys.service,
+            Some(json!({"value": "Plain-Passw0rd!"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let response = server
+        .http
+        .post(server.url(&format!(
+            "/v1/subjects/{member}/uploads/user.credential.password"
+        )))
+        .bearer_auth(&server.keys.service)
+        .header("content-type", "text/plain")
+        .body(b"Plain-Passw0rd!".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, body) = server
+        .call(
+            Method::GET,
+            &format!("/v1/subjects/{member}/records"),
+            Some(&server.keys.service),
+            None,
+        )
+        .await;
+    assert!(!body.contains("Plain-Passw0rd"), "{body}");
+    server.stop().await;
+}
