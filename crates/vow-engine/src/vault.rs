@@ -717,7 +717,17 @@ impl Vault {
             ))
             .await?
         {
-            Outcome::Subjects(ids) => Ok(ids),
+            Outcome::Subjects(ids) if grants.may_handle_requests() => Ok(ids),
+            Outcome::Subjects(ids) => {
+                // A subject who asked to stop processing is not found for use either.
+                let mut found = Vec::with_capacity(ids.len());
+                for id in ids {
+                    if !self.subject(&id).await?.restricted {
+                        found.push(id);
+                    }
+                }
+                Ok(found)
+            }
             other => Err(unexpected(other)),
         }
     }

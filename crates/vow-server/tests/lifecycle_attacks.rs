@@ -162,6 +162,13 @@ async fn restriction_stops_every_read_path_export_included() {
             assert!(!body.contains(planted), "{path} gave {planted}: {body}");
         }
     }
+    // Nor is the subject found by lookup for use.
+    let lookup = "/v1/subjects?lookup=user.contact.phone:010-5555-1212";
+    let (status, found) = server
+        .json(Method::GET, lookup, &server.keys.service, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert!(!found.to_string().contains(&member), "{found}");
     // The officer, who answers the request, still reads.
     let (status, body) = server
         .call(
