@@ -518,7 +518,16 @@ impl Vault {
                 self.access_export(caller, subject).await?,
             )
             .unwrap_or_default()),
-            "erasure" => self.erase_under_holds(caller, subject).await,
+            "erasure" => {
+                // Destruction is the power to erase, whoever asks for it.
+                if !caller.is_operator() && !self.grants(caller)?.may_erase() {
+                    return Err(Self::forbidden(
+                        caller,
+                        "carry out an erasure (the erase grant)",
+                    ));
+                }
+                self.erase_under_holds(caller, subject).await
+            }
             "restriction" | "objection" => {
                 self.set_restricted(subject, true).await?;
                 Ok(serde_json::json!({ "restricted": true }))

@@ -74,15 +74,19 @@ pub fn basis_name(basis: RetentionBasis) -> &'static str {
 /// 2024-02-29" ends on 2029-02-28 as a person there counts it).
 pub fn add_period(at_ms: i64, period: Period) -> i64 {
     const KST: time::UtcOffset = time::macros::offset!(+9);
-    let Ok(start) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000) else {
-        return i64::MAX;
-    };
-    let start = start.to_offset(KST);
     let months = match period {
         Period::Hours(n) => return at_ms.saturating_add(i64::from(n) * 3_600_000),
         Period::Days(n) => return at_ms.saturating_add(i64::from(n) * 86_400_000),
         Period::Months(n) => i64::from(n),
         Period::Years(n) => i64::from(n) * 12,
+    };
+    // A time at the edge of the calendar (a row altered in the database) ends nothing: the sweep
+    // must neither panic on it nor wrap it into the past.
+    let Some(start) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000)
+        .ok()
+        .and_then(|start| start.checked_to_offset(KST))
+    else {
+        return i64::MAX;
     };
     let total = i64::from(start.year()) * 12 + i64::from(u8::from(start.month())) - 1 + months;
     let Ok(year) = i32::try_from(total.div_euclid(12)) else {
@@ -476,7 +480,21 @@ pub fn plan(
     for (id, category, rule_key, until_ms) in &view.separated {
         let rule = policy.retention.iter().find(|r| r.key.as_str() == rule_key);
         let erased_by_request = erasing && rule.is_none_or(|r| r.basis != RetentionBasis::Law);
-        if *until_ms <= now_ms || erased_by_request {
+        // Kept apart "until its event happens": once the event is reported, its period runs.
+        let until = match rule {
+            Some(rule) if *until_ms == i64::MAX => view
+                .events
+                .iter()
+                .filter(|(e, _)| e == event_name(rule.from))
+                .map(|(_, at)| *at)
+                .max()
+                .map_or(i64::MAX, |at| match rule.period {
+                    Some(period) => add_period(at, period),
+                    None => at,
+                }),
+            _ => *until_ms,
+        };
+        if until <= now_ms || erased_by_request {
             consider(
                 "separated",
                 Piece::Separated { id: id.clone() },
@@ -490,7 +508,7 @@ pub fn plan(
                             .or_else(|| law.en.clone())
                             .unwrap_or_default()
                     }),
-                    due_ms: *until_ms,
+                    due_ms: until,
                 },
             );
         }
@@ -532,7 +550,15 @@ impl Vault {
         value: &str,
         at_ms: Option<i64>,
     ) -> Result<String, VaultError> {
-        self.declared_category(category)?;
+        // A credential is kept only as a hash (as an item): never as a readable record.
+        if self.declared_category(category)?.class == vow_policy::model::DataClass::Credential {
+            return Err(VaultError::Invalid {
+                what: "category",
+                why: format!(
+                    "{category} is a credential: store it as an item, kept only as a hash"
+                ),
+            });
+        }
         if !self.grants(caller)?.may_write(category) {
             return Err(Self::forbidden(caller, format!("write {category}")));
         }
@@ -664,7 +690,8 @@ impl Vault {
         let subject = self.subject(subject_id).await?;
         let data_key = self.data_key(&subject.wrapped_key, subject_id)?;
         let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
+        // As everywhere else, only the categories the role may read (masked or in full).
+        for row in rows.into_iter().filter(|r| grants.may_read(&r.category)) {
             let plaintext = data_key.open(
                 &row.sealed,
                 &Binding {

@@ -143,7 +143,15 @@ impl Vault {
         body: &mut (impl AsyncRead + Unpin),
         limit: u64,
     ) -> Result<UploadInfo, VaultError> {
-        self.declared_category(category)?;
+        // A credential is kept only as a hash (as an item): never as a readable file.
+        if self.declared_category(category)?.class == vow_policy::model::DataClass::Credential {
+            return Err(VaultError::Invalid {
+                what: "category",
+                why: format!(
+                    "{category} is a credential: store it as an item, kept only as a hash"
+                ),
+            });
+        }
         if !self.grants(caller)?.may_write(category) {
             return Err(Self::forbidden(caller, format!("write {category}")));
         }

@@ -717,7 +717,17 @@ impl Vault {
             ))
             .await?
         {
-            Outcome::Subjects(ids) => Ok(ids),
+            Outcome::Subjects(ids) if grants.may_handle_requests() => Ok(ids),
+            Outcome::Subjects(ids) => {
+                // A subject who asked to stop processing is not found for use either.
+                let mut found = Vec::with_capacity(ids.len());
+                for id in ids {
+                    if !self.subject(&id).await?.restricted {
+                        found.push(id);
+                    }
+                }
+                Ok(found)
+            }
             other => Err(unexpected(other)),
         }
     }
@@ -773,6 +783,7 @@ impl Vault {
         }
         // A subject who asked to stop processing is exported only to answer a request.
         self.check_use(caller, subject_id).await?;
+        let answering = grants.may_handle_requests();
         // The export holds exactly what the role may read, and the log says which categories.
         let readable: Vec<&str> = self
             .policy
@@ -798,7 +809,11 @@ impl Vault {
         };
         let data_key = self.data_key(&subject.wrapped_key, subject_id)?;
         let mut exported = Vec::with_capacity(items.len());
-        for item in items.iter().filter(|i| grants.may_read(&i.category)) {
+        // A value under correction is neither used nor given until written anew.
+        for item in items
+            .iter()
+            .filter(|i| grants.may_read(&i.category) && (answering || !i.contested))
+        {
             let (label_ko, label_en) = self
                 .policy
                 .categories

@@ -1097,3 +1097,52 @@ async fn aimex_a_withdrawn_marketing_consent_takes_its_record_with_it() {
     assert_eq!(report.destroyed, 1, "{report:?}");
     assert_eq!(ledger(&f).await[0].rule, "marketing_consent");
 }
+
+/// Attack: withdrawing one consent (healthcare) must not start the clock of a rule kept for another
+/// consent still given (marketing): the consent_withdrawn event names no purpose, so it does.
+#[tokio::test]
+#[ignore = "hole: any withdrawal records a purpose-less consent_withdrawn event, so withdrawing healthcare destroys the record of a marketing consent still given"]
+async fn aimex_withdrawing_another_consent_leaves_the_marketing_record() {
+    let start = datetime!(2026-01-05 09:00 +9);
+    let policy = example("aimex").replace(
+        "[advertising]\nsends = true\n",
+        "[advertising]\nsends = true\nchannels = [\"email\"]\n",
+    );
+    let f = fixture(&policy, start);
+    let service = caller("service");
+    let member = subject(&f, "service", "member").await;
+    f.vault
+        .put_item(
+            &service,
+            &member,
+            "user.marketing.consent",
+            "광고성 정보 수신 동의: 예",
+        )
+        .await
+        .unwrap();
+    let change = |purpose: &str, channel: Option<&str>, granted: bool| vow_engine::ConsentChange {
+        purpose: purpose.into(),
+        channel: channel.map(Into::into),
+        night: false,
+        granted,
+        evidence: vow_engine::Evidence {
+            method: "web_form".into(),
+            location: None,
+            wording: None,
+        },
+        at_ms: None,
+        by_guardian: false,
+    };
+    for (purpose, channel) in [("marketing", Some("email")), ("healthcare", None)] {
+        f.vault
+            .record_consent(&service, &member, change(purpose, channel, true))
+            .await
+            .unwrap();
+    }
+    f.vault
+        .record_consent(&service, &member, change("healthcare", None, false))
+        .await
+        .unwrap();
+    let report = sweep_at(&f, ms(start) + DAY).await;
+    assert_eq!(report.destroyed, 0, "{report:?} {:?}", ledger(&f).await);
+}

@@ -82,7 +82,7 @@ fn ms_to_rfc3339(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|t| {
-            t.to_offset(vow_engine::marketing::KST)
+            t.checked_to_offset(vow_engine::marketing::KST)?
                 .format(&time::format_description::well_known::Rfc3339)
                 .ok()
         })

@@ -107,7 +107,7 @@ fn time_of(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|t| {
-            t.to_offset(vow_engine::marketing::KST)
+            t.checked_to_offset(vow_engine::marketing::KST)?
                 .format(&time::format_description::well_known::Rfc3339)
                 .ok()
         })
@@ -332,4 +332,18 @@ pub fn requests(args: RequestsArgs) -> anyhow::Result<ExitCode> {
         out.flush()?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::time_of;
+
+    /// `vow sweep --as-of 9999-12-31T23:59:59Z`, or a deadline that ends there, prints no time
+    /// rather than panicking when shown in Korea time.
+    #[test]
+    fn times_at_the_end_of_the_calendar_do_not_panic() {
+        assert_eq!(time_of(253_402_300_799_999), "");
+        assert_eq!(time_of(i64::MIN), "");
+        assert!(time_of(0).starts_with("1970-01-01T09:00:00"));
+    }
 }
