@@ -569,12 +569,13 @@ impl Vault {
                 .await?
             {
                 Outcome::Done => {
-                    // A withdrawal starts the clocks of retention rules `from = "consent_withdrawn"`.
+                    // A withdrawal starts the clocks of retention rules `from = "consent_withdrawn"`
+                    // over the categories collected for this purpose (and no other).
                     if kind == "withdraw" {
                         self.store
                             .apply(Request::unlogged(Op::RecordRetentionEvent {
                                 subject_id: subject_id.to_string(),
-                                event: "consent_withdrawn".into(),
+                                event: crate::retention::withdrawal_event(&purpose),
                                 at_ms,
                                 recorded_ms: self.clock.now_ms(),
                             }))

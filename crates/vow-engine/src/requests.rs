@@ -596,6 +596,21 @@ impl Vault {
         caller: &Caller,
         subject_id: &str,
     ) -> Result<serde_json::Value, VaultError> {
+        let erasure = self
+            .erase_keeping_holds(caller, subject_id, "erasure_request")
+            .await?;
+        Ok(serde_json::to_value(erasure).unwrap_or_default())
+    }
+
+    /// Destroys everything of the subject no law still requires, one ledger line per destruction,
+    /// moves the rest to separated storage, and destroys the data key when nothing is left; later
+    /// sweeps destroy what was kept when its law's period ends.
+    pub(crate) async fn erase_keeping_holds(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+        cause: &str,
+    ) -> Result<Erasure, VaultError> {
         let now = self.now_ms();
         let view = self
             .retention_view(subject_id)
@@ -611,7 +626,7 @@ impl Vault {
                 recorded_ms: now,
             }))
             .await?;
-        let request = self.disposal_request(caller, subject_id, disposals, "erasure_request", true);
+        let request = self.disposal_request(caller, subject_id, disposals, cause, true);
         let done = match self.store().apply(request).await? {
             Outcome::Disposed(done) => {
                 self.remove_upload_files(&done.uploads);
@@ -620,11 +635,13 @@ impl Vault {
             Outcome::NotFound => return Err(VaultError::NoSubject(clip(subject_id))),
             other => return Err(unexpected(other)),
         };
-        let kept: Vec<serde_json::Value> = planned
+        let kept_apart: Vec<KeptApart> = planned
             .iter()
             .filter_map(|p| match &p.fate {
-                Fate::Separate { rule, until_ms } => {
-                    let law = self
+                Fate::Separate { rule, until_ms } => Some(KeptApart {
+                    category: p.category.clone(),
+                    rule: rule.clone(),
+                    law: self
                         .policy()
                         .retention
                         .iter()
@@ -635,23 +652,18 @@ impl Vault {
                                 .clone()
                                 .or_else(|| law.en.clone())
                                 .unwrap_or_default()
-                        });
-                    Some(serde_json::json!({
-                        "category": p.category,
-                        "rule": rule,
-                        "law": law,
-                        "until_ms": until_ms,
-                    }))
-                }
+                        }),
+                    until_ms: *until_ms,
+                }),
                 _ => None,
             })
             .collect();
-        Ok(serde_json::json!({
-            "destroyed": done.destroyed,
-            "kept_apart": kept,
-            "kept_by_rule": kept_by_rule(&planned),
-            "data_key_destroyed": done.shredded,
-        }))
+        Ok(Erasure {
+            destroyed: done.destroyed,
+            kept_by_rule: kept_by_rule(&planned),
+            kept_apart,
+            data_key_destroyed: done.shredded,
+        })
     }
 
     /// The subject's access export: every item and record (in full or masked as the caller's role
@@ -751,6 +763,26 @@ impl Vault {
             consents: consents.map(|c| serde_json::to_value(c).unwrap_or_default()),
         })
     }
+}
+
+/// What an erasure did: how much it destroyed, what a law still requires (kept apart, until when),
+/// and whether the data key went too.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Erasure {
+    pub destroyed: u64,
+    pub kept_apart: Vec<KeptApart>,
+    pub kept_by_rule: std::collections::BTreeMap<String, u64>,
+    pub data_key_destroyed: bool,
+}
+
+/// A piece an erasure kept because a law requires it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KeptApart {
+    pub category: String,
+    pub rule: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub law: Option<String>,
+    pub until_ms: i64,
 }
 
 /// A piece of the access export.

@@ -52,6 +52,12 @@ pub fn event_name(event: RetentionEvent) -> &'static str {
     }
 }
 
+/// The retention event a withdrawal of consent to `purpose` records: it starts the clocks of rules
+/// `from = "consent_withdrawn"` only for categories collected for that purpose.
+pub fn withdrawal_event(purpose: &str) -> String {
+    format!("consent_withdrawn:{purpose}")
+}
+
 const ALL_EVENTS: [RetentionEvent; 7] = [
     RetentionEvent::Collection,
     RetentionEvent::AccountClosure,
@@ -158,6 +164,8 @@ impl PieceTimes {
 
 /// The rule that keeps data of a category no `[[retention]]` rule covers: until the account closes.
 pub const UNLISTED_RULE: &str = "unlisted";
+/// What the ledger names for data an erasure destroyed that no rule still held.
+pub const ERASURE_RULE: &str = "erasure";
 
 /// Decides the fate of one piece of `category` of the subject `view` at `now_ms`. With `erasing`
 /// (an erasure request), only rules that rest on a law still hold anything, and the account counts
@@ -211,6 +219,27 @@ pub fn decide(
                 }
             }
             RetentionEvent::AccountClosure => closed_at,
+            RetentionEvent::ConsentWithdrawn => {
+                // The application's report, or the withdrawal of a purpose this category serves.
+                let purposes = policy.collections.iter().filter(|c| {
+                    c.required
+                        .iter()
+                        .chain(c.optional.iter())
+                        .any(|k| k.as_str() == category)
+                });
+                let withdrawn = purposes
+                    .flat_map(|c| c.purposes.iter())
+                    .filter_map(|p| {
+                        let name = withdrawal_event(p.as_str());
+                        view.events
+                            .iter()
+                            .filter(|(e, _)| *e == name)
+                            .map(|(_, at)| *at)
+                            .max()
+                    })
+                    .max();
+                withdrawn.max(event_at(RetentionEvent::ConsentWithdrawn))
+            }
             RetentionEvent::ProcessingCompleted => piece
                 .processed_ms
                 .into_iter()
@@ -228,7 +257,7 @@ pub fn decide(
         return match closed_at {
             Some(at) if at <= now_ms => Fate::Destroy {
                 rule: if erasing {
-                    "erasure_request".into()
+                    ERASURE_RULE.into()
                 } else {
                     UNLISTED_RULE.into()
                 },
@@ -880,7 +909,9 @@ impl Vault {
             set.dedup();
             set
         };
-        let action = if disposals
+        let action = if cause.starts_with("erasure") {
+            Action::Erase
+        } else if disposals
             .iter()
             .all(|d| matches!(d, Disposal::Separate { .. }))
             && !disposals.is_empty()

@@ -732,12 +732,44 @@ impl Vault {
         }
     }
 
-    /// Erases a subject: items deleted and the data key destroyed, so every copy of their sealed
-    /// data, backups included, becomes unreadable.
-    pub async fn erase(&self, caller: &Caller, subject_id: &str) -> Result<(), VaultError> {
+    /// Erases a subject: everything no law still requires is destroyed (one ledger line per
+    /// destruction) and, when nothing is left, the data key too, so every copy of their sealed data,
+    /// backups included, becomes unreadable. What a law still requires (imagesfactory's contract
+    /// records) moves to separated storage instead, and the answer says so.
+    pub async fn erase(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+    ) -> Result<crate::requests::Erasure, VaultError> {
         if !self.grants(caller)?.may_erase() {
             return Err(Self::forbidden(caller, "erase subjects"));
         }
+        let erasure = match self
+            .erase_keeping_holds(caller, subject_id, "erasure")
+            .await
+        {
+            Ok(erasure) => erasure,
+            Err(error) => {
+                self.lock_data_keys().remove(subject_id);
+                return Err(error);
+            }
+        };
+        if erasure.kept_apart.is_empty() && !erasure.data_key_destroyed {
+            // A write that raced the erasure left something behind: erase it whole, as promised.
+            self.erase_whole(caller, subject_id).await?;
+            return Ok(crate::requests::Erasure {
+                data_key_destroyed: true,
+                ..erasure
+            });
+        }
+        if erasure.data_key_destroyed {
+            self.lock_data_keys().remove(subject_id);
+        }
+        Ok(erasure)
+    }
+
+    /// Deletes every item, record and upload and destroys the data key in one transaction.
+    async fn erase_whole(&self, caller: &Caller, subject_id: &str) -> Result<(), VaultError> {
         let entry = self.entry(caller, Action::Erase, Some(subject_id), &["*"]);
         // The files of its uploads go after the keys: listed first, removed once the erasure commits.
         let uploads: Vec<String> = match self
@@ -750,7 +782,7 @@ impl Vault {
             Outcome::Uploads(rows) => rows.into_iter().map(|r| r.id).collect(),
             _ => Vec::new(),
         };
-        match self
+        let outcome = self
             .store
             .apply(Request::logged(
                 Op::Erase {
@@ -759,17 +791,14 @@ impl Vault {
                 },
                 entry,
             ))
-            .await?
-        {
+            .await?;
+        self.lock_data_keys().remove(subject_id);
+        match outcome {
             Outcome::Done => {
-                self.lock_data_keys().remove(subject_id);
                 self.remove_upload_files(&uploads);
                 Ok(())
             }
-            Outcome::NotFound => {
-                self.lock_data_keys().remove(subject_id);
-                Err(VaultError::NoSubject(clip(subject_id)))
-            }
+            Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
             other => Err(unexpected(other)),
         }
     }

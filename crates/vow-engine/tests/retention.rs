@@ -1101,7 +1101,6 @@ async fn aimex_a_withdrawn_marketing_consent_takes_its_record_with_it() {
 /// Attack: withdrawing one consent (healthcare) must not start the clock of a rule kept for another
 /// consent still given (marketing): the consent_withdrawn event names no purpose, so it does.
 #[tokio::test]
-#[ignore = "hole: any withdrawal records a purpose-less consent_withdrawn event, so withdrawing healthcare destroys the record of a marketing consent still given"]
 async fn aimex_withdrawing_another_consent_leaves_the_marketing_record() {
     let start = datetime!(2026-01-05 09:00 +9);
     let policy = example("aimex").replace(

@@ -269,7 +269,8 @@ pub async fn verify(
 
 #[utoipa::path(delete, path = "/v1/subjects/{id}", params(("id" = String, Path)),
     responses(
-        (status = 204, description = "Erased: items deleted, data key destroyed"),
+        (status = 204, description = "Erased: everything destroyed, data key included"),
+        (status = 200, description = "Erased except what a law still requires, kept apart: `{destroyed, kept_apart: [{category, rule, law?, until_ms}], kept_by_rule, data_key_destroyed: false}`", body = Object),
         (status = 403, description = "The role may not erase", body = ErrorBody),
         (status = 404, description = "No such subject", body = ErrorBody),
     ),
@@ -278,10 +279,15 @@ pub async fn erase(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     params: Result<Path<String>, PathRejection>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
     let id = path(params)?;
-    state.vault.erase(&caller, &id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let erasure = state.vault.erase(&caller, &id).await?;
+    if erasure.kept_apart.is_empty() {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Ok((StatusCode::OK, Json(erasure)).into_response())
+    }
 }
 
 /// Everything held about a subject.

@@ -12,8 +12,8 @@ use crate::remembered::{self, Inspection, Remember, Remembered};
 use crate::schema;
 use crate::{
     ApiKeyRecord, ConsentEvent, ConsentState, DestructionRow, Durability, ItemRecord, OutboxRecord,
-    Outcome, Piece, ProvisionRow, RecordRow, Request, RetentionView, RightsRequestRow, SeparatedRow,
-    StoreError, SubjectRecord, UploadRow,
+    Outcome, Piece, ProvisionRow, RecordRow, Request, RetentionView, RightsRequestRow,
+    SeparatedRow, StoreError, SubjectRecord, UploadRow,
 };
 
 /// Any fixed number: only vow's migrations take this advisory lock.

@@ -12,8 +12,8 @@ use crate::remembered::{self, Inspection, Remember, Remembered};
 use crate::schema;
 use crate::{
     ApiKeyRecord, ConsentEvent, ConsentState, DestructionRow, Durability, ItemRecord, OutboxRecord,
-    Outcome, Piece, ProvisionRow, RecordRow, Request, RetentionView, RightsRequestRow, SeparatedRow,
-    StoreError, SubjectRecord, UploadRow,
+    Outcome, Piece, ProvisionRow, RecordRow, Request, RetentionView, RightsRequestRow,
+    SeparatedRow, StoreError, SubjectRecord, UploadRow,
 };
 
 pub(crate) const DATABASE_FILE: &str = "vow.db";
@@ -1063,7 +1063,11 @@ impl Tx for SqliteTx<'_> {
             ),
             Piece::Upload { id } => ("DELETE FROM uploads WHERE subject_id = ?1 AND id = ?2", id),
         };
-        Ok(self.tx.prepare_cached(sql)?.execute(params![subject_id, key])? > 0)
+        Ok(self
+            .tx
+            .prepare_cached(sql)?
+            .execute(params![subject_id, key])?
+            > 0)
     }
     fn insert_separated(&mut self, r: &SeparatedRow) -> Result<(), StoreError> {
         self.tx
