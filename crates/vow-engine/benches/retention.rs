@@ -1,7 +1,8 @@
 //! Retention figures (`cargo bench -p vow-engine --bench retention`):
 //!
 //! 1. sweeping N due records (visit logs past their three months), N = VOW_BENCH_ITEMS (default
-//!    1,000,000, ten per subject): destroyed per second, the destruction ledger written;
+//!    1,000,000, VOW_BENCH_PER_SUBJECT per subject, default ten): destroyed per second, the
+//!    destruction ledger written;
 //! 2. an access export (items, records, retention deadlines) of one subject among those
 //!    subjects, before the sweep: median and worst of 200.
 //!
@@ -20,7 +21,6 @@ const POLICY: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../examples/policies/imagesfactory.toml"
 );
-const PER_SUBJECT: usize = 10;
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -54,7 +54,8 @@ fn open(location: &Location, dir: &Path) -> Arc<Vault> {
 
 async fn measure(name: &str, location: Location, dir: &Path) {
     let items = env_or("VOW_BENCH_ITEMS", 1_000_000) as usize;
-    let subjects = items / PER_SUBJECT;
+    let per_subject = env_or("VOW_BENCH_PER_SUBJECT", 10).max(1) as usize;
+    let subjects = items / per_subject;
     let vault = open(&location, dir);
     let store = vault.store().clone();
     let four_months_ago = vault.now_ms() - 120 * 86_400_000;
@@ -83,7 +84,7 @@ async fn measure(name: &str, location: Location, dir: &Path) {
                     })))
                     .await
                     .unwrap();
-                for r in 0..PER_SUBJECT {
+                for r in 0..per_subject {
                     store
                         .apply(Request::unlogged(Op::PutRecord(RecordRow {
                             id: format!("rec_{n:010}_{r}"),
@@ -140,10 +141,10 @@ async fn measure(name: &str, location: Location, dir: &Path) {
         .await
         .unwrap();
     let sweep = t.elapsed();
-    assert_eq!(report.destroyed as usize, subjects * PER_SUBJECT);
+    assert_eq!(report.destroyed as usize, subjects * per_subject);
     println!(
         "| {name} | {} records of {} subjects | {:.1} s | {:.0} records/s | export median {:.2} ms, worst {:.2} ms | fill {:.0} s |",
-        subjects * PER_SUBJECT,
+        subjects * per_subject,
         subjects,
         sweep.as_secs_f64(),
         report.destroyed as f64 / sweep.as_secs_f64(),
