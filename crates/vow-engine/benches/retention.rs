@@ -93,6 +93,7 @@ async fn measure(name: &str, location: Location, dir: &Path) {
                             sealed: vec![9; 40],
                             at_ms: four_months_ago,
                             created_ms: four_months_ago,
+                            contested: false,
                         })))
                         .await
                         .unwrap();

@@ -612,6 +612,7 @@ impl Vault {
             sealed,
             at_ms,
             created_ms: self.now_ms(),
+            contested: false,
         };
         match self
             .store()
@@ -664,7 +665,12 @@ impl Vault {
         let subject = self.subject(subject_id).await?;
         let data_key = self.data_key(&subject.wrapped_key, subject_id)?;
         let mut out = Vec::new();
-        for row in rows.into_iter().filter(|r| grants.may_read(&r.category)) {
+        // A record under correction is neither used nor given, except to answer the request.
+        let answering = grants.may_handle_requests();
+        for row in rows
+            .into_iter()
+            .filter(|r| grants.may_read(&r.category) && (answering || !r.contested))
+        {
             let binding = record_binding(&row.category, &row.id);
             let plaintext = data_key.open(
                 &row.sealed,

@@ -194,6 +194,7 @@ impl Vault {
             created_ms: self.now_ms(),
             processed_ms: None,
             keep: false,
+            contested: false,
         };
         let entry = self.entry(caller, Action::Create, Some(subject_id), &[category]);
         let outcome = self
@@ -293,6 +294,11 @@ impl Vault {
         }
         if restricted && !grants.may_handle_requests() {
             return Err(VaultError::Restricted);
+        }
+        if row.contested && !grants.may_handle_requests() {
+            return Err(VaultError::UnderCorrection {
+                category: row.category.clone(),
+            });
         }
         self.check_purpose(caller, subject_id).await?;
         let entry = self.entry(caller, Action::Download, Some(subject_id), &[&row.category]);

@@ -696,6 +696,36 @@ async fn an_upload_is_stored_encrypted_streamed_back_whole_and_refused_to_a_mask
             .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{wrong}");
     }
+    // Under correction, the file is neither used nor given until the request is resolved.
+    let (status, filed) = server
+        .json(
+            Method::POST,
+            "/v1/requests",
+            &server.keys.service,
+            Some(json!({"subject": member, "type": "rectification",
+                        "categories": ["user.content.generated_image"],
+                        "verification": {"method": "logged_in_session"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let (status, body) = server
+        .call(Method::GET, &path, Some(&server.keys.service), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("under_correction"), "{body}");
+    let (status, _) = server
+        .json(
+            Method::POST,
+            &format!("/v1/requests/{}", filed["id"].as_str().unwrap()),
+            &server.keys.officer,
+            Some(json!({"action": "complete"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = server
+        .call(Method::GET, &path, Some(&server.keys.service), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
     // A file altered on disk does not come back altered.
     let on_disk = dir.join(&id);
     let mut bytes = std::fs::read(&on_disk).unwrap();

@@ -177,6 +177,8 @@ pub struct RecordRow {
     /// When it happened (the transaction, the visit): the clock of `from = "transaction"` rules.
     pub at_ms: i64,
     pub created_ms: i64,
+    /// Under correction at the subject's request: neither used nor given until resolved.
+    pub contested: bool,
 }
 
 impl std::fmt::Debug for RecordRow {
@@ -351,6 +353,8 @@ pub struct UploadRow {
     pub processed_ms: Option<i64>,
     /// The subject chose to keep it: rules counted from processing do not apply.
     pub keep: bool,
+    /// Under correction at the subject's request: neither used nor given until resolved.
+    pub contested: bool,
 }
 
 impl std::fmt::Debug for UploadRow {
@@ -576,7 +580,8 @@ pub enum Op {
         processed_ms: Option<i64>,
         keep: Option<bool>,
     },
-    /// Marks an item as under correction or clears it: `Done` or `NotFound` (no such item).
+    /// Marks the subject's items, records and uploads of a category as under correction, or clears
+    /// the mark: `Done`, or `NotFound` when it holds none of them.
     SetContested {
         subject_id: String,
         category: String,

@@ -341,12 +341,13 @@ fn record_from_row(row: &postgres::Row) -> Result<RecordRow, StoreError> {
         sealed: row.try_get(3)?,
         at_ms: row.try_get(4)?,
         created_ms: row.try_get(5)?,
+        contested: row.try_get(6)?,
     })
 }
 
 macro_rules! upload_columns {
     () => {
-        "id, subject_id, category, sealed_key, bytes, media_type, created_ms, processed_ms, keep"
+        "id, subject_id, category, sealed_key, bytes, media_type, created_ms, processed_ms, keep, contested"
     };
 }
 
@@ -361,6 +362,7 @@ fn upload_from_row(row: &postgres::Row) -> Result<UploadRow, StoreError> {
         created_ms: row.try_get(6)?,
         processed_ms: row.try_get(7)?,
         keep: row.try_get(8)?,
+        contested: row.try_get(9)?,
     })
 }
 
@@ -896,7 +898,7 @@ impl Tx for PgTx<'_, '_> {
     }
     fn records(&mut self, subject_id: &str) -> Result<Vec<RecordRow>, StoreError> {
         let rows = self.query(
-            "SELECT id, subject_id, category, sealed, at_ms, created_ms FROM records
+            "SELECT id, subject_id, category, sealed, at_ms, created_ms, contested FROM records
              WHERE subject_id = $1 ORDER BY at_ms, id",
             &[&subject_id],
         )?;
@@ -1014,7 +1016,7 @@ impl Tx for PgTx<'_, '_> {
     fn take_record(&mut self, subject_id: &str, id: &str) -> Result<Option<RecordRow>, StoreError> {
         let rows = self.query(
             "DELETE FROM records WHERE id = $1 AND subject_id = $2
-             RETURNING id, subject_id, category, sealed, at_ms, created_ms",
+             RETURNING id, subject_id, category, sealed, at_ms, created_ms, contested",
             &[&id, &subject_id],
         )?;
         rows.first().map(record_from_row).transpose()
@@ -1165,7 +1167,7 @@ impl Tx for PgTx<'_, '_> {
             concat!(
                 "INSERT INTO uploads (",
                 upload_columns!(),
-                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
             ),
             &[
                 &u.id,
@@ -1177,6 +1179,7 @@ impl Tx for PgTx<'_, '_> {
                 &u.created_ms,
                 &u.processed_ms,
                 &u.keep,
+                &u.contested,
             ],
         )?;
         Ok(())
@@ -1188,7 +1191,7 @@ impl Tx for PgTx<'_, '_> {
     ) -> Result<Option<(UploadRow, Vec<u8>, bool)>, StoreError> {
         let rows = self.query(
             "SELECT u.id, u.subject_id, u.category, u.sealed_key, u.bytes, u.media_type, u.created_ms, u.processed_ms, u.keep,
-                    k.wrapped_key, s.restricted
+                    u.contested, k.wrapped_key, s.restricted
              FROM uploads u
              JOIN subjects s ON s.id = u.subject_id AND s.erased_ms IS NULL
              JOIN subject_keys k ON k.subject_id = u.subject_id
@@ -1198,8 +1201,8 @@ impl Tx for PgTx<'_, '_> {
         match rows.first() {
             Some(row) => Ok(Some((
                 upload_from_row(row)?,
-                row.try_get(9)?,
                 row.try_get(10)?,
+                row.try_get(11)?,
             ))),
             None => Ok(None),
         }
@@ -1295,9 +1298,14 @@ impl Tx for PgTx<'_, '_> {
         category: &str,
         contested: bool,
     ) -> Result<bool, StoreError> {
-        Ok(self.execute(
+        let mut changed = 0;
+        for sql in [
             "UPDATE items SET contested = $3 WHERE subject_id = $1 AND category = $2",
-            &[&subject_id, &category, &contested],
-        )? > 0)
+            "UPDATE records SET contested = $3 WHERE subject_id = $1 AND category = $2",
+            "UPDATE uploads SET contested = $3 WHERE subject_id = $1 AND category = $2",
+        ] {
+            changed += self.execute(sql, &[&subject_id, &category, &contested])?;
+        }
+        Ok(changed > 0)
     }
 }

@@ -128,7 +128,8 @@ pub(crate) const SQLITE: &[&str] = &[
         category TEXT NOT NULL,
         sealed BLOB NOT NULL,
         at_ms INTEGER NOT NULL,
-        created_ms INTEGER NOT NULL
+        created_ms INTEGER NOT NULL,
+        contested INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX records_subject ON records (subject_id, category, at_ms);
     CREATE TABLE retention_events (
@@ -185,7 +186,8 @@ pub(crate) const SQLITE: &[&str] = &[
         media_type TEXT NOT NULL,
         created_ms INTEGER NOT NULL,
         processed_ms INTEGER,
-        keep INTEGER NOT NULL DEFAULT 0
+        keep INTEGER NOT NULL DEFAULT 0,
+        contested INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX uploads_subject ON uploads (subject_id);
     CREATE TABLE provisions (
@@ -321,7 +323,8 @@ pub(crate) const POSTGRES: &[&str] = &[
         category TEXT NOT NULL,
         sealed BYTEA NOT NULL,
         at_ms BIGINT NOT NULL,
-        created_ms BIGINT NOT NULL
+        created_ms BIGINT NOT NULL,
+        contested BOOLEAN NOT NULL DEFAULT false
     );
     CREATE INDEX records_subject ON records (subject_id, category, at_ms);
     CREATE TABLE retention_events (
@@ -378,7 +381,8 @@ pub(crate) const POSTGRES: &[&str] = &[
         media_type TEXT NOT NULL,
         created_ms BIGINT NOT NULL,
         processed_ms BIGINT,
-        keep BOOLEAN NOT NULL DEFAULT false
+        keep BOOLEAN NOT NULL DEFAULT false,
+        contested BOOLEAN NOT NULL DEFAULT false
     );
     CREATE INDEX uploads_subject ON uploads (subject_id);
     CREATE TABLE provisions (

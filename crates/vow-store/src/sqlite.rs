@@ -392,11 +392,12 @@ fn record_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
         sealed: row.get(3)?,
         at_ms: row.get(4)?,
         created_ms: row.get(5)?,
+        contested: row.get(6)?,
     })
 }
 
 pub(crate) const UPLOAD_COLUMNS: &str =
-    "id, subject_id, category, sealed_key, bytes, media_type, created_ms, processed_ms, keep";
+    "id, subject_id, category, sealed_key, bytes, media_type, created_ms, processed_ms, keep, contested";
 
 fn upload_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UploadRow> {
     Ok(UploadRow {
@@ -409,6 +410,7 @@ fn upload_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<UploadRow> {
         created_ms: row.get(6)?,
         processed_ms: row.get(7)?,
         keep: row.get(8)?,
+        contested: row.get(9)?,
     })
 }
 
@@ -914,7 +916,7 @@ impl Tx for SqliteTx<'_> {
     }
     fn records(&mut self, subject_id: &str) -> Result<Vec<RecordRow>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT id, subject_id, category, sealed, at_ms, created_ms FROM records
+            "SELECT id, subject_id, category, sealed, at_ms, created_ms, contested FROM records
              WHERE subject_id = ?1 ORDER BY at_ms, id",
         )?;
         let rows = stmt.query_map([subject_id], record_row)?;
@@ -1045,7 +1047,7 @@ impl Tx for SqliteTx<'_> {
             .tx
             .prepare_cached(
                 "DELETE FROM records WHERE id = ?1 AND subject_id = ?2
-                 RETURNING id, subject_id, category, sealed, at_ms, created_ms",
+                 RETURNING id, subject_id, category, sealed, at_ms, created_ms, contested",
             )?
             .query_row(params![id, subject_id], record_row)
             .optional()?)
@@ -1169,7 +1171,7 @@ impl Tx for SqliteTx<'_> {
     fn insert_upload(&mut self, u: &UploadRow) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(&format!(
-                "INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                "INSERT INTO uploads ({UPLOAD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
             ))?
             .execute(params![
                 u.id,
@@ -1180,7 +1182,8 @@ impl Tx for SqliteTx<'_> {
                 u.media_type,
                 u.created_ms,
                 u.processed_ms,
-                u.keep
+                u.keep,
+                u.contested
             ])?;
         Ok(())
     }
@@ -1193,14 +1196,14 @@ impl Tx for SqliteTx<'_> {
             .tx
             .prepare_cached(
                 "SELECT u.id, u.subject_id, u.category, u.sealed_key, u.bytes, u.media_type, u.created_ms, u.processed_ms, u.keep,
-                        k.wrapped_key, s.restricted
+                        u.contested, k.wrapped_key, s.restricted
                  FROM uploads u
                  JOIN subjects s ON s.id = u.subject_id AND s.erased_ms IS NULL
                  JOIN keys.subject_keys k ON k.subject_id = u.subject_id
                  WHERE u.subject_id = ?1 AND u.id = ?2",
             )?
             .query_row(params![subject_id, id], |row| {
-                Ok((upload_row(row)?, row.get(9)?, row.get(10)?))
+                Ok((upload_row(row)?, row.get(10)?, row.get(11)?))
             })
             .optional()?)
     }
@@ -1288,12 +1291,17 @@ impl Tx for SqliteTx<'_> {
         category: &str,
         contested: bool,
     ) -> Result<bool, StoreError> {
-        Ok(self
-            .tx
-            .prepare_cached(
-                "UPDATE items SET contested = ?3 WHERE subject_id = ?1 AND category = ?2",
-            )?
-            .execute(params![subject_id, category, contested])?
-            > 0)
+        let mut changed = 0;
+        for sql in [
+            "UPDATE items SET contested = ?3 WHERE subject_id = ?1 AND category = ?2",
+            "UPDATE records SET contested = ?3 WHERE subject_id = ?1 AND category = ?2",
+            "UPDATE uploads SET contested = ?3 WHERE subject_id = ?1 AND category = ?2",
+        ] {
+            changed += self
+                .tx
+                .prepare_cached(sql)?
+                .execute(params![subject_id, category, contested])?;
+        }
+        Ok(changed > 0)
     }
 }
