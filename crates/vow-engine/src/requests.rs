@@ -647,12 +647,7 @@ impl Vault {
                         .iter()
                         .find(|r| r.key.as_str() == rule)
                         .and_then(|r| r.law.as_ref())
-                        .map(|law| {
-                            law.ko
-                                .clone()
-                                .or_else(|| law.en.clone())
-                                .unwrap_or_default()
-                        }),
+                        .map(crate::retention::law_text),
                     until_ms: *until_ms,
                 }),
                 _ => None,

@@ -68,6 +68,14 @@ const ALL_EVENTS: [RetentionEvent; 7] = [
     RetentionEvent::Transaction,
 ];
 
+/// The law a rule names, as the ledger and an erasure's answer quote it (Korean first).
+pub fn law_text(law: &vow_policy::model::Text) -> String {
+    law.ko
+        .clone()
+        .or_else(|| law.en.clone())
+        .unwrap_or_default()
+}
+
 pub fn basis_name(basis: RetentionBasis) -> &'static str {
     match basis {
         RetentionBasis::Law => "law",
@@ -288,12 +296,7 @@ pub fn decide(
         return Fate::Destroy {
             rule: rule.key.to_string(),
             basis: basis_name(rule.basis).into(),
-            law: rule.law.as_ref().map(|law| {
-                law.ko
-                    .clone()
-                    .or_else(|| law.en.clone())
-                    .unwrap_or_default()
-            }),
+            law: rule.law.as_ref().map(law_text),
             due_ms: due,
         };
     }
@@ -531,12 +534,7 @@ pub fn plan(
                 Fate::Destroy {
                     rule: rule_key.clone(),
                     basis: rule.map_or("unknown", |r| basis_name(r.basis)).into(),
-                    law: rule.and_then(|r| r.law.as_ref()).map(|law| {
-                        law.ko
-                            .clone()
-                            .or_else(|| law.en.clone())
-                            .unwrap_or_default()
-                    }),
+                    law: rule.and_then(|r| r.law.as_ref()).map(law_text),
                     due_ms: until,
                 },
             );

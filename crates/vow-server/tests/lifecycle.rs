@@ -5,58 +5,12 @@
 
 mod common;
 
-use common::{start, start_with, Backend, Server, Setup};
+use common::{now_ms, put, record, start, start_with, sweep, Backend, Server, Setup};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 use vow_engine::Caller;
 
 const DAY_MS: i64 = 86_400_000;
-
-fn rfc3339(ms: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap()
-        .format(&Rfc3339)
-        .unwrap()
-}
-
-fn now_ms() -> i64 {
-    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-async fn sweep(server: &Server, as_of: i64) -> vow_engine::retention::SweepReport {
-    server
-        .vault
-        .sweep(&Caller::operator(Some("test".into())), as_of, false, |_| {})
-        .await
-        .unwrap()
-}
-
-async fn put(server: &Server, subject: &str, category: &str, value: &str) {
-    let (status, body) = server
-        .json(
-            Method::PUT,
-            &format!("/v1/subjects/{subject}/items/{category}"),
-            &server.keys.service,
-            Some(json!({ "value": value })),
-        )
-        .await;
-    assert!(status.is_success(), "{status} {body}");
-}
-
-async fn record(server: &Server, subject: &str, category: &str, value: &str, at: i64) -> String {
-    let (status, body) = server
-        .json(
-            Method::POST,
-            &format!("/v1/subjects/{subject}/records/{category}"),
-            &server.keys.service,
-            Some(json!({ "value": value, "at": rfc3339(at) })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_str().unwrap().to_string()
-}
 
 async fn a_member_leaves_imagesfactory(backend: Backend) {
     let Some(server) = start(backend, None).await else {

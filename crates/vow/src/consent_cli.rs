@@ -78,7 +78,8 @@ pub enum ExportFormat {
     Json,
 }
 
-fn ms_to_rfc3339(ms: i64) -> String {
+/// A time in Korea, as RFC 3339 (empty for a time the calendar cannot hold).
+pub(crate) fn ms_to_rfc3339(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|t| {
@@ -91,7 +92,7 @@ fn ms_to_rfc3339(ms: i64) -> String {
 
 /// A cell a spreadsheet will not run as a formula: text from outside (the evidence) that starts with
 /// `=`, `+`, `-`, `@` or a control character gets a leading apostrophe (OWASP "CSV injection").
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {

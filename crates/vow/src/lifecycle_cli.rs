@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use vow_engine::Caller;
 
+use crate::consent_cli::cell;
 use crate::vault_cli::{runtime, VaultArgs};
 
 pub const SWEEP_LONG_ABOUT: &str = "\
@@ -104,14 +105,7 @@ fn time_of(ms: i64) -> String {
     if ms == i64::MAX {
         return "(when its event happens)".into();
     }
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.checked_to_offset(vow_engine::marketing::KST)?
-                .format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
+    crate::consent_cli::ms_to_rfc3339(ms)
 }
 
 fn parse_as_of(text: &str) -> anyhow::Result<i64> {
@@ -193,15 +187,6 @@ fn fate_cells(fate: &vow_engine::retention::Fate) -> (&'static str, String, Stri
             rule.clone().unwrap_or_default(),
             until_ms.map(time_of).unwrap_or_default(),
         ),
-    }
-}
-
-/// A cell a spreadsheet will not run as a formula.
-fn cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
     }
 }
 

@@ -318,3 +318,60 @@ impl Server {
         }
     }
 }
+
+// ---- retention and rights requests (lifecycle.rs, lifecycle_attacks.rs)
+
+pub fn rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub async fn sweep(server: &Server, as_of: i64) -> vow_engine::retention::SweepReport {
+    server
+        .vault
+        .sweep(
+            &vow_engine::Caller::operator(Some("test".into())),
+            as_of,
+            false,
+            |_| {},
+        )
+        .await
+        .unwrap()
+}
+
+pub async fn put(server: &Server, subject: &str, category: &str, value: &str) {
+    let (status, body) = server
+        .json(
+            reqwest::Method::PUT,
+            &format!("/v1/subjects/{subject}/items/{category}"),
+            &server.keys.service,
+            Some(serde_json::json!({ "value": value })),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+}
+
+pub async fn record(
+    server: &Server,
+    subject: &str,
+    category: &str,
+    value: &str,
+    at: i64,
+) -> String {
+    let (status, body) = server
+        .json(
+            reqwest::Method::POST,
+            &format!("/v1/subjects/{subject}/records/{category}"),
+            &server.keys.service,
+            Some(serde_json::json!({ "value": value, "at": rfc3339(at) })),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+    body["id"].as_str().unwrap().to_string()
+}
