@@ -1,53 +1,106 @@
-//! The out-of-sample evaluation: sentences and values written outside this project (`eval/external.tsv`,
-//! sources in `eval/README.md`), never used to tune a recognizer. Prints per-kind recall and precision.
+//! The evaluations on material written outside this project (`eval/`, sources in `eval/README.md`).
+//! None of `external.tsv` and `outside-test.tsv` or the `*-test.txt` prose was used to tune a
+//! recognizer; `outside-dev.tsv` and the `*-dev.txt` prose may be.
 //!
-//! `cargo run -p vow-pii --release --example eval_external [-- --show]`
+//! ```text
+//! cargo run -p vow-pii --release --example eval_external [-- SET... [--show]]
+//! ```
+//!
+//! A SET is a `.tsv` of values and look-alikes (per kind: how many values are left in the output,
+//! recall of the right kind, exact spans, precision; per look-alike: how many were altered), or a `.txt`
+//! of ordinary prose (findings per 10,000 words). With no SET, every set in `eval/` is read.
+//! `--show` lists each miss, false finding and alteration.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-use vow_pii::{Date, Entity, Scanner};
-
-const SET: &str = include_str!("../eval/external.tsv");
+use vow_pii::{Date, Entity, Finding, Scanner};
 
 #[derive(Default)]
-struct Row {
+struct KindRow {
     expected: u64,
+    left: u64,
     recalled: u64,
     exact: u64,
     found: u64,
     true_found: u64,
 }
 
-fn main() {
-    let show = std::env::args().any(|a| a == "--show");
-    let scanner = Scanner::new().with_today(Date {
-        year: 2026,
-        month: 11,
-        day: 26,
-    });
-    // Every text once, with the values of each kind it holds.
-    let mut texts: Vec<(String, Vec<(Entity, String)>)> = Vec::new();
-    for line in SET.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+/// One text and what it holds: values by kind, and look-alikes by label.
+struct Case {
+    text: String,
+    values: Vec<(Entity, String)>,
+    lookalikes: Vec<(String, String)>,
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("\\n", "\n").replace("\\\\", "\\")
+}
+
+fn read_cases(path: &Path) -> Vec<Case> {
+    let set = std::fs::read_to_string(path).unwrap();
+    let mut cases: Vec<Case> = Vec::new();
+    for line in set.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
         let cols: Vec<&str> = line.split('\t').collect();
-        let kind = Entity::parse(cols[0]).unwrap();
-        let i = match texts.iter().position(|(t, _)| t == cols[2]) {
+        let text = unescape(cols[2]);
+        let i = match cases.iter().position(|c| c.text == text) {
             Some(i) => i,
             None => {
-                texts.push((cols[2].to_owned(), Vec::new()));
-                texts.len() - 1
+                cases.push(Case {
+                    text,
+                    values: Vec::new(),
+                    lookalikes: Vec::new(),
+                });
+                cases.len() - 1
             }
         };
-        if cols[1] != "-" {
-            texts[i].1.push((kind, cols[1].to_owned()));
+        let value = unescape(cols[1]);
+        if let Some(label) = cols[0].strip_prefix('~') {
+            cases[i].lookalikes.push((label.to_owned(), value));
+        } else if cols[1] != "-" {
+            let kind = Entity::parse(cols[0]).unwrap_or_else(|| panic!("unknown kind {}", cols[0]));
+            cases[i].values.push((kind, value));
         }
     }
-    let mut rows: BTreeMap<Entity, Row> = BTreeMap::new();
+    cases
+}
+
+/// Whether any letter or digit of `start..end` is outside every finding: the value is still readable.
+fn left_in_output(text: &str, start: usize, end: usize, findings: &[Finding]) -> bool {
+    text[start..end]
+        .char_indices()
+        .filter(|(_, c)| c.is_alphanumeric())
+        .any(|(i, _)| {
+            let at = start + i;
+            !findings.iter().any(|f| f.start <= at && at < f.end)
+        })
+}
+
+fn ratio(a: u64, b: u64) -> String {
+    if b == 0 {
+        "–".to_owned()
+    } else {
+        format!("{:.3}", a as f64 / b as f64)
+    }
+}
+
+fn eval_values(scanner: &Scanner, path: &Path, show: bool) {
+    let cases = read_cases(path);
+    let mut rows: BTreeMap<Entity, KindRow> = BTreeMap::new();
+    let mut looks: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut negatives = 0;
-    for (text, expected) in &texts {
-        negatives += u64::from(expected.is_empty());
+    for case in &cases {
+        let text = &case.text;
+        negatives += u64::from(case.values.is_empty() && case.lookalikes.is_empty());
         let findings = scanner.scan(text.as_bytes());
-        let spans: Vec<(Entity, usize, usize)> = expected
+        let found = |f: &[Finding]| -> Vec<String> {
+            f.iter()
+                .map(|f| format!("{} {:?}", f.entity, &text[f.range()]))
+                .collect()
+        };
+        let spans: Vec<(Entity, usize, usize)> = case
+            .values
             .iter()
             .map(|(k, v)| {
                 let s = text.find(v.as_str()).unwrap();
@@ -57,17 +110,34 @@ fn main() {
         for &(k, s, e) in &spans {
             let row = rows.entry(k).or_default();
             row.expected += 1;
+            let left = left_in_output(text, s, e, &findings);
+            row.left += u64::from(left);
             let covering = findings
                 .iter()
                 .find(|f| f.entity == k && f.start <= s && f.end >= e);
             row.recalled += u64::from(covering.is_some());
             row.exact += u64::from(covering.is_some_and(|f| f.start == s && f.end == e));
-            if covering.is_none() && show {
-                let got: Vec<String> = findings
-                    .iter()
-                    .map(|f| format!("{} {:?}", f.entity, &text[f.range()]))
-                    .collect();
-                eprintln!("MISSED {k} {:?} in {text:?}; found {got:?}", &text[s..e]);
+            if show && (left || covering.is_none()) {
+                let what = if left { "LEFT" } else { "WRONG-KIND" };
+                eprintln!(
+                    "{what} {k} {:?} in {text:?}; found {:?}",
+                    &text[s..e],
+                    found(&findings)
+                );
+            }
+        }
+        for (label, v) in &case.lookalikes {
+            let s = text.find(v.as_str()).unwrap();
+            let e = s + v.len();
+            let entry = looks.entry(label.clone()).or_default();
+            entry.0 += 1;
+            let touched = findings.iter().any(|f| f.start < e && f.end > s);
+            entry.1 += u64::from(touched);
+            if show && touched {
+                eprintln!(
+                    "ALTERED {label} {v:?} in {text:?}; found {:?}",
+                    found(&findings)
+                );
             }
         }
         for f in &findings {
@@ -82,30 +152,112 @@ fn main() {
             }
         }
     }
+    let values: u64 = rows.values().map(|r| r.expected).sum();
+    let left: u64 = rows.values().map(|r| r.left).sum();
     println!(
-        "out-of-sample set: {} texts ({} with nothing to find), {} values",
-        texts.len(),
+        "## {}: {} texts ({} with nothing to find), {} values",
+        path.file_name().unwrap().to_string_lossy(),
+        cases.len(),
         negatives,
-        rows.values().map(|r| r.expected).sum::<u64>()
+        values
     );
     println!();
-    println!("| kind | values | recall | exact span | findings | precision |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    println!("| kind | values | left in output | recall (right kind) | exact span | findings | precision |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (k, r) in &rows {
-        let ratio = |a: u64, b: u64| {
-            if b == 0 {
-                "–".to_owned()
-            } else {
-                format!("{:.3}", a as f64 / b as f64)
-            }
-        };
         println!(
-            "| {k} | {} | {} | {} | {} | {} |",
+            "| {k} | {} | {} ({:.2}%) | {} | {} | {} | {} |",
             r.expected,
+            r.left,
+            100.0 * r.left as f64 / r.expected.max(1) as f64,
             ratio(r.recalled, r.expected),
             ratio(r.exact, r.expected),
             r.found,
             ratio(r.true_found, r.found)
         );
+    }
+    println!(
+        "| **all** | {values} | {left} ({:.2}%) | | | | |",
+        100.0 * left as f64 / values.max(1) as f64
+    );
+    if !looks.is_empty() {
+        println!();
+        println!("| look-alike | planted | altered |");
+        println!("| --- | ---: | ---: |");
+        for (label, (n, altered)) in &looks {
+            println!("| {label} | {n} | {altered} |");
+        }
+        let n: u64 = looks.values().map(|x| x.0).sum();
+        let altered: u64 = looks.values().map(|x| x.1).sum();
+        println!(
+            "| **all** | {n} | {altered} ({:.2}%) |",
+            100.0 * altered as f64 / n.max(1) as f64
+        );
+    }
+    println!();
+}
+
+fn eval_prose(scanner: &Scanner, path: &Path, show: bool) {
+    let prose = std::fs::read_to_string(path).unwrap();
+    let mut words = 0u64;
+    let mut by_kind: BTreeMap<Entity, u64> = BTreeMap::new();
+    for line in prose.lines().filter(|l| !l.starts_with('#')) {
+        words += line.split_whitespace().count() as u64;
+        for f in scanner.scan(line.as_bytes()) {
+            *by_kind.entry(f.entity).or_default() += 1;
+            if show {
+                eprintln!("PROSE {} {:?} in {line:?}", f.entity, &line[f.range()]);
+            }
+        }
+    }
+    let per_10k = |n: u64| 10_000.0 * n as f64 / words.max(1) as f64;
+    let names = by_kind.get(&Entity::Person).copied().unwrap_or(0);
+    let addresses = by_kind.get(&Entity::Address).copied().unwrap_or(0);
+    let all: u64 = by_kind.values().sum();
+    println!(
+        "| {} | {words} | {names} ({:.2}) | {addresses} ({:.2}) | {all} ({:.2}) |",
+        path.file_name().unwrap().to_string_lossy(),
+        per_10k(names),
+        per_10k(addresses),
+        per_10k(all)
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let show = args.iter().any(|a| a == "--show");
+    let mut sets: Vec<PathBuf> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .map(PathBuf::from)
+        .collect();
+    if sets.is_empty() {
+        let eval = Path::new(env!("CARGO_MANIFEST_DIR")).join("eval");
+        for name in ["external.tsv", "outside-dev.tsv", "outside-test.tsv"] {
+            sets.push(eval.join(name));
+        }
+        for name in ["ko-dev.txt", "en-dev.txt", "ko-test.txt", "en-test.txt"] {
+            sets.push(eval.join("prose").join(name));
+        }
+    }
+    let scanner = Scanner::new().with_today(Date {
+        year: 2026,
+        month: 11,
+        day: 26,
+    });
+    let (tables, prose): (Vec<_>, Vec<_>) = sets
+        .iter()
+        .partition(|p| p.extension().is_some_and(|e| e == "tsv"));
+    for path in tables {
+        eval_values(&scanner, path, show);
+    }
+    if !prose.is_empty() {
+        println!("## ordinary prose: findings (per 10,000 words)");
+        println!();
+        println!("| text | words | PERSON | ADDRESS | any kind |");
+        println!("| --- | ---: | ---: | ---: | ---: |");
+        for path in prose {
+            eval_prose(&scanner, path, show);
+        }
     }
 }
