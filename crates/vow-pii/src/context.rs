@@ -98,6 +98,10 @@ fn table() -> Vec<(&'static str, u32)> {
     add(
         &[
             "call",
+            "called",
+            "calling",
+            "calls",
+            "text me",
             "문자",
             "번호로",
             "제 번호",
@@ -278,6 +282,10 @@ fn table() -> Vec<(&'static str, u32)> {
             "일시",
             "날짜",
             "시각",
+            "id",
+            "bytes",
+            "range",
+            "범위",
         ],
         NEG,
     );

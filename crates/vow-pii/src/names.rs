@@ -21,7 +21,7 @@ const KO_SURNAMES: &str = "김이박최정강조윤장임한오서신권황안�
 const KO_SURNAMES_2: [&str; 6] = ["남궁", "황보", "제갈", "선우", "독고", "사공"];
 /// Syllables common in Korean given names. Syllables that mostly make ordinary words (번, 말, 고, 국, 늘)
 /// are left out on purpose: a name made of them needs a name field, not an honorific alone.
-const KO_GIVEN: &str = "가강건겸경계광교구권규균근금기길나남내다단달담대덕도동두득라란람랑래량려련렬령례로록룡루류륜률륭리린림마만명모목무문미민바박반방배백범법벽병보복본봉부분비빈빛사산삼상새샘서석선설섭성세소솔송수숙순술숭슬승시식신실심아안애양억언엄업여연열염엽영예오옥온완왕용우욱운웅원월위유윤율은을음의이익인일임자작장재전정제조종주준중지직진찬창채천철청초춘충치탁태택판평표필하학한해행향허헌혁현형혜호홍화환황효후훈휘흠흥희";
+const KO_GIVEN: &str = "가강건겸경계광교구권규균근금기길나남내다단달담대덕도동두득라란람랑래량려련렬령례로록룡루류륜률륭리린림마만명모목무문미민바박반방배백범법벽병보복본봉부분비빈빛사산삼상새샘서석선설섭성세소솔송수숙순술숭슬승시식신실심아안애양억언엄업여연열염엽영예오옥온완왕용우욱운웅원월위유윤율은을음의이익인일임자작장재전정제조종주준중지직진찬창채천철청초춘충치탁태택판평표필하학한해행향허헌혁현형혜호홍화환황효후훈휘흠흥희름늘결별봄힘얼누솜";
 /// Words of two to four syllables that look like a surname and a given name but are ordinary words or
 /// titles (`사장님`, `이번 고객님`).
 const KO_STOP: [&str; 94] = [
@@ -176,7 +176,7 @@ const KO_TITLES: [&str; 25] = [
     "귀하",
 ];
 /// Words after which a name is a field's value (`이름: 김민수`, `예금주 홍길동`).
-const KO_NAME_FIELDS: [&str; 13] = [
+const KO_NAME_FIELDS: &[&str] = &[
     "이름",
     "성명",
     "예금주",
@@ -190,7 +190,27 @@ const KO_NAME_FIELDS: [&str; 13] = [
     "성함",
     "수취인",
     "담당자",
+    "보낸 사람",
+    "보낸사람",
+    "보내는 사람",
+    "받는 사람",
+    "받는사람",
+    "발신인",
+    "발신자",
+    "수신인",
+    "수신자",
+    "주문자",
+    "구매자",
+    "예약자",
+    "가입자",
+    "명의자",
+    "대표자",
+    "의뢰인",
 ];
+/// Words a person introduces themself after (`안녕하세요, 김민수입니다`, `저는 홍길동이에요`).
+const KO_INTRO: [&str; 4] = ["안녕하세요", "안녕하십니까", "저는", "제 이름은"];
+/// What ends a self-introduction right after the name.
+const KO_INTRO_END: [&str; 6] = ["입니다", "이에요", "예요", "이라고", "라고", "이고요"];
 const EN_TITLES: [&str; 14] = [
     "Mr.", "Mr", "Mrs.", "Mrs", "Ms.", "Ms", "Miss", "Dr.", "Dr", "Prof.", "MR.", "MS.", "MRS.",
     "DR.",
@@ -209,8 +229,29 @@ const EN_SIGNOFFS: [&str; 12] = [
     "Best wishes,",
     "Kind regards,",
 ];
-const EN_NAME_FIELDS: [&str; 10] = [
-    "Name:", "name:", "NAME:", "Name -", "name is", "Name is", "named", "called", "Attn:", "ATTN:",
+const EN_NAME_FIELDS: &[&str] = &[
+    "Name:",
+    "name:",
+    "NAME:",
+    "Name -",
+    "name is",
+    "Name is",
+    "named",
+    "called",
+    "Attn:",
+    "ATTN:",
+    "From:",
+    "To:",
+    "Signed,",
+    "signed by",
+    "Contact:",
+    "Customer:",
+    "Sender:",
+    "Recipient:",
+];
+/// What may follow an English name as part of it (`Tiffany Stephens MD`, `John Smith Jr.`).
+const EN_NAME_SUFFIXES: [&str; 14] = [
+    "Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV", "MD", "DDS", "DVM", "PhD", "Esq.", "RN", "CPA",
 ];
 /// Capitalised words that follow `Dear` or `Mr` and are not names.
 const EN_STOP: [&str; 40] = [
@@ -306,8 +347,36 @@ const KO_REGION_HEADS: [&str; 20] = [
     "전북", "전남", "경북", "경남", "제주", "충청", "전라", "경상",
 ];
 
+/// How a Korean building's name ends (`OO아파트`, `OO타워`).
+const KO_BUILDINGS: [&str; 24] = [
+    "아파트",
+    "빌라",
+    "연립",
+    "마을",
+    "타운",
+    "타워",
+    "빌딩",
+    "오피스텔",
+    "맨션",
+    "하이츠",
+    "주택",
+    "상가",
+    "센터",
+    "플라자",
+    "프라자",
+    "캐슬",
+    "파크",
+    "빌",
+    "단지",
+    "스퀘어",
+    "시티",
+    "힐스",
+    "팰리스",
+    "하우스",
+];
+
 /// US street suffixes (USPS Publication 28, the common ones) in written and abbreviated form.
-const US_SUFFIXES: [&str; 44] = [
+const US_SUFFIXES: &[&str] = &[
     "Street",
     "St",
     "Avenue",
@@ -354,11 +423,206 @@ const US_SUFFIXES: [&str; 44] = [
     "Center",
 ];
 /// US states and territories (USPS codes).
-const US_STATES: [&str; 56] = [
+const US_STATES: &[&str] = &[
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
     "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
     "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
-    "WI", "WY", "DC", "PR", "GU", "VI", "AS", "MP",
+    "WI", "WY", "DC", "PR", "GU", "VI", "AS", "MP", "FM", "MH", "PW", "AA", "AE", "AP",
+];
+/// The rest of USPS Publication 28's street suffixes (Appendix C1). Many are ordinary words (`Union`,
+/// `Ferry`, `Island`), so a street ending in one is an address only when city, state and ZIP follow.
+const US_SUFFIXES_RARE: &[&str] = &[
+    "Anex",
+    "Arcade",
+    "Bayou",
+    "Beach",
+    "Bend",
+    "Bluff",
+    "Bluffs",
+    "Bottom",
+    "Branch",
+    "Bridge",
+    "Brook",
+    "Brooks",
+    "Burg",
+    "Burgs",
+    "Bypass",
+    "Camp",
+    "Canyon",
+    "Cape",
+    "Causeway",
+    "Centers",
+    "Circles",
+    "Cliff",
+    "Cliffs",
+    "Club",
+    "Common",
+    "Commons",
+    "Corner",
+    "Corners",
+    "Course",
+    "Courts",
+    "Cove",
+    "Coves",
+    "Creek",
+    "Crest",
+    "Crossing",
+    "Crossroad",
+    "Crossroads",
+    "Curve",
+    "Dale",
+    "Dam",
+    "Divide",
+    "Drives",
+    "Estate",
+    "Estates",
+    "Extension",
+    "Extensions",
+    "Fall",
+    "Falls",
+    "Ferry",
+    "Field",
+    "Fields",
+    "Flat",
+    "Flats",
+    "Ford",
+    "Fords",
+    "Forest",
+    "Forge",
+    "Forges",
+    "Fork",
+    "Forks",
+    "Fort",
+    "Garden",
+    "Gardens",
+    "Gateway",
+    "Glen",
+    "Glens",
+    "Green",
+    "Greens",
+    "Grove",
+    "Groves",
+    "Harbor",
+    "Harbors",
+    "Haven",
+    "Heights",
+    "Hill",
+    "Hills",
+    "Hollow",
+    "Inlet",
+    "Island",
+    "Islands",
+    "Isle",
+    "Junction",
+    "Junctions",
+    "Key",
+    "Keys",
+    "Knoll",
+    "Knolls",
+    "Lake",
+    "Lakes",
+    "Land",
+    "Landing",
+    "Light",
+    "Lights",
+    "Loaf",
+    "Lock",
+    "Locks",
+    "Lodge",
+    "Mall",
+    "Manor",
+    "Manors",
+    "Meadow",
+    "Meadows",
+    "Mews",
+    "Mill",
+    "Mills",
+    "Mission",
+    "Motorway",
+    "Mount",
+    "Mountain",
+    "Mountains",
+    "Neck",
+    "Orchard",
+    "Oval",
+    "Overpass",
+    "Park",
+    "Parks",
+    "Parkways",
+    "Pass",
+    "Passage",
+    "Pine",
+    "Pines",
+    "Plain",
+    "Plains",
+    "Points",
+    "Port",
+    "Ports",
+    "Prairie",
+    "Radial",
+    "Ramp",
+    "Ranch",
+    "Rapid",
+    "Rapids",
+    "Rest",
+    "Ridge",
+    "Ridges",
+    "River",
+    "Roads",
+    "Rue",
+    "Shoal",
+    "Shoals",
+    "Shore",
+    "Shores",
+    "Skyway",
+    "Spring",
+    "Springs",
+    "Spur",
+    "Spurs",
+    "Squares",
+    "Station",
+    "Stravenue",
+    "Stream",
+    "Streets",
+    "Summit",
+    "Throughway",
+    "Trace",
+    "Track",
+    "Trafficway",
+    "Trailer",
+    "Tunnel",
+    "Turnpike",
+    "Underpass",
+    "Union",
+    "Unions",
+    "Valley",
+    "Valleys",
+    "Viaduct",
+    "View",
+    "Views",
+    "Village",
+    "Villages",
+    "Ville",
+    "Vista",
+    "Walks",
+    "Wall",
+    "Ways",
+    "Well",
+    "Wells",
+    "Xing",
+    "Expy",
+    "Fwy",
+    "Ctr",
+    "Hts",
+    "Jct",
+    "Mtn",
+    "Tpke",
+    "Aly",
+    "Crk",
+    "Ext",
+    "Cv",
+    "Vw",
+    "Vlg",
 ];
 
 #[derive(Clone, Copy)]
@@ -370,6 +634,8 @@ pub(crate) enum Anchor {
     EnField,
     EnDear,
     KoRegion,
+    KoIntro,
+    UsMilitary,
 }
 
 /// The word tables, compiled once per [`crate::Scanner`].
@@ -404,6 +670,12 @@ pub(crate) fn anchor_table() -> Vec<(&'static str, Anchor)> {
     // is checked against KO_REGIONS when one matches.
     for w in KO_REGION_HEADS {
         words.push((w, Anchor::KoRegion));
+    }
+    for w in KO_INTRO {
+        words.push((w, Anchor::KoIntro));
+    }
+    for w in ["APO ", "FPO ", "DPO "] {
+        words.push((w, Anchor::UsMilitary));
     }
     words
 }
@@ -536,6 +808,68 @@ fn en_word_end(t: &[u8], mut k: usize) -> usize {
     k
 }
 
+/// The bytes of an ASCII word as text (empty if they are not UTF-8, which ASCII always is).
+fn ascii(w: &[u8]) -> &str {
+    std::str::from_utf8(w).unwrap_or("")
+}
+
+/// Where a name starting at `p` starts once a title right before it is counted in (`Dr. Lisa Smith`).
+fn en_title_start(t: &[u8], p: usize) -> usize {
+    for title in EN_TITLES {
+        let s = p.saturating_sub(title.len() + 1);
+        if p > title.len()
+            && t[s..p - 1] == *title.as_bytes()
+            && t[p - 1] == b' '
+            && (s == 0 || !t[s - 1].is_ascii_alphanumeric())
+        {
+            return s;
+        }
+    }
+    p
+}
+
+/// Where a name ends once a suffix after `end` is counted in (`Stephens MD`, `Smith, Jr.`).
+fn en_name_suffix_end(t: &[u8], end: usize) -> usize {
+    for sep in [&b" "[..], b", "] {
+        if !t[end..].starts_with(sep) {
+            continue;
+        }
+        let s = end + sep.len();
+        for suffix in EN_NAME_SUFFIXES {
+            let e = s + suffix.len();
+            if t[s..].starts_with(suffix.as_bytes())
+                && t.get(e).is_none_or(|b| !b.is_ascii_alphanumeric())
+            {
+                return e;
+            }
+        }
+    }
+    end
+}
+
+/// The next ASCII capital letter at or after `i`, skipping eight bytes at a time where there is none.
+fn next_capital(t: &[u8], mut i: usize) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while i + 8 <= t.len() {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&t[i..i + 8]);
+        let x = u64::from_le_bytes(a);
+        // Bytes strictly between 0x40 and 0x5B: `A` to `Z`.
+        let low7 = x & (LO * 127);
+        let between =
+            (LO * (127 + 0x5B)).wrapping_sub(low7) & !x & low7.wrapping_add(LO * (127 - 0x40)) & HI;
+        if between != 0 {
+            break;
+        }
+        i += 8;
+    }
+    t.get(i..)?
+        .iter()
+        .position(u8::is_ascii_uppercase)
+        .map(|k| k + i)
+}
+
 fn is_capitalised(w: &[u8]) -> bool {
     w.len() >= 2
         && w[0].is_ascii_uppercase()
@@ -642,6 +976,8 @@ impl Names {
                 self.en_after(t, ms, me, kind, out)
             }
             Anchor::KoRegion => ko_address(t, ms, me, out),
+            Anchor::KoIntro => ko_after_intro(t, me, out),
+            Anchor::UsMilitary => us_military_address(t, ms, me, out),
         }
     }
 
@@ -721,9 +1057,11 @@ impl Names {
     fn ko_after_field(&self, t: &[u8], _ms: usize, me: usize, out: &mut Vec<Finding>) {
         let mut k = me;
         // `이름: `, `이름은 `, `성명 - `, `예금주(`.
+        let mut marked = false;
         for p in ["은", "는", "이", ":", " ", "-", ":", " ", "("] {
             if t[k..].starts_with(p.as_bytes()) {
                 k += p.len();
+                marked |= p != " ";
             }
         }
         if k == me {
@@ -734,6 +1072,10 @@ impl Names {
             return;
         };
         if let Some((len, know)) = ko_name_prefix(run) {
+            // After a bare space (`파일 이름 사용`) only a name the syllable lists know well.
+            if !marked && know < 0.35 {
+                return;
+            }
             out.push(Finding {
                 entity: Entity::Person,
                 start: k,
@@ -777,7 +1119,17 @@ impl Names {
             _ => return,
         };
         if let Some(f) = self.en_words(t, k, base, !matches!(kind, Anchor::EnSignoff)) {
-            out.push(f);
+            let called = matches!(&t[ms..me], b"called" | b"named");
+            if called && f.score < base + 0.3 {
+                // `a distribution called Unifix Linux`: only a name the lists know.
+                return;
+            }
+            let start = if matches!(kind, Anchor::EnTitle) {
+                ms
+            } else {
+                en_title_start(t, f.start)
+            };
+            out.push(Finding { start, ..f });
         } else if !matches!(&t[ms..me], b"called" | b"named") {
             // `Name: 김민수`, `Dear 김민수`, `Mr. 김민수`.
             let end = hangul_run_after(t, k);
@@ -793,6 +1145,56 @@ impl Names {
                     validation: Validation::Context,
                 });
             }
+        }
+    }
+
+    /// Full English names anywhere in `t`: a known first name, an optional middle initial and a known
+    /// last name, all capitalised (`Please contact Julie Hawkins`, `John F. Kennedy`), with a suffix
+    /// (`Jr.`, `MD`) when one follows. Without an anchor word both lists must agree, so `Grant Access`
+    /// or `Page Style` stay.
+    pub(crate) fn en_full_names(&self, t: &[u8], out: &mut Vec<Finding>) {
+        let n = t.len();
+        let mut i = 0;
+        while let Some(p) = next_capital(t, i) {
+            let e = en_word_end(t, p);
+            i = e.max(p + 1);
+            // Cheap checks first: a capitalised word of name length, at a word start, with a capital
+            // after one space.
+            if e - p < 2
+                || e - p > 12
+                || e + 2 >= n
+                || t[e] != b' '
+                || !t[e + 1].is_ascii_uppercase()
+                || p > 0 && (t[p - 1].is_ascii_alphanumeric() || t[p - 1] >= 0x80)
+            {
+                continue;
+            }
+            let first = &t[p..e];
+            if !is_capitalised(first) || !self.en_first.contains(ascii(first)) {
+                continue;
+            }
+            let mut j = e + 1;
+            if j + 3 < n && t[j].is_ascii_uppercase() && t[j + 1] == b'.' && t[j + 2] == b' ' {
+                j += 3;
+            }
+            let le = en_word_end(t, j);
+            let last = &t[j..le];
+            if !is_capitalised(last)
+                || !self.en_last.contains(ascii(last))
+                || t.get(le)
+                    .is_some_and(|&b| b.is_ascii_alphanumeric() || b >= 0x80)
+            {
+                continue;
+            }
+            let end = en_name_suffix_end(t, le);
+            out.push(Finding {
+                entity: Entity::Person,
+                start: en_title_start(t, p),
+                end,
+                score: 0.6,
+                validation: Validation::Context,
+            });
+            i = end;
         }
     }
 
@@ -820,6 +1222,7 @@ impl Names {
             }
         }
         let (&(start, _), &(_, end)) = (words.first()?, words.last()?);
+        let end = en_name_suffix_end(t, end);
         let word = |i: usize| std::str::from_utf8(&t[words[i].0..words[i].1]).unwrap_or("");
         let mut score = base;
         if self.en_first.contains(word(0)) {
@@ -862,6 +1265,7 @@ impl Names {
         // The street: up to five words, the last a suffix (`Ave`, `Street`).
         let mut j = k + 1;
         let mut street_end = None;
+        let mut rare_suffix = false;
         for _ in 0..5 {
             let e = en_word_end(t, j);
             let alnum_end = {
@@ -883,7 +1287,9 @@ impl Names {
                 break;
             }
             let ws = std::str::from_utf8(w).ok()?;
-            if j > k + 1 && US_SUFFIXES.contains(&ws) {
+            let rare = US_SUFFIXES_RARE.contains(&ws);
+            if j > k + 1 && (US_SUFFIXES.contains(&ws) || rare) {
+                rare_suffix = rare;
                 let mut e = e;
                 if t.get(e) == Some(&b'.') {
                     e += 1;
@@ -934,8 +1340,11 @@ impl Names {
         // City, state and ZIP (`, Washington, DC 20500`).
         let mut score = 0.6;
         let mut c = end;
-        if t[c..].starts_with(b", ") {
-            c += 2;
+        let city_sep = [&b", "[..], b",\n", b"\n", b"\r\n"]
+            .into_iter()
+            .find(|sep| t[c..].starts_with(sep));
+        if let Some(sep) = city_sep {
+            c += sep.len();
             let mut words = 0;
             while words < 4 {
                 let e = en_word_end(t, c);
@@ -982,6 +1391,9 @@ impl Names {
                 }
             }
         }
+        if rare_suffix && score < 0.9 {
+            return None;
+        }
         // A number after a capitalised word is a chapter, a page or a room (`Chapter 12 Main Street
         // Stories`) unless the city, state and ZIP follow.
         if score < 0.9 && s >= 2 && t[s - 1] == b' ' {
@@ -1002,6 +1414,82 @@ impl Names {
         });
         Some(end)
     }
+}
+
+/// A name a person gives after a greeting (`안녕하세요, 김민수입니다`): only when the copula follows the
+/// name, so `안녕하세요, 문의드립니다` names no one.
+fn ko_after_intro(t: &[u8], me: usize, out: &mut Vec<Finding>) {
+    let mut k = me;
+    for p in [",", ".", "!", " ", " "] {
+        if t[k..].starts_with(p.as_bytes()) {
+            k += p.len();
+        }
+    }
+    if t[k..].starts_with("저는 ".as_bytes()) {
+        k += "저는 ".len();
+    }
+    let end = hangul_run_after(t, k);
+    let Ok(run) = std::str::from_utf8(&t[k..end]) else {
+        return;
+    };
+    for len in [3, 2, 4] {
+        let Some((cut, _)) = run.char_indices().nth(len) else {
+            continue;
+        };
+        let (name, rest) = run.split_at(cut);
+        if !KO_INTRO_END.iter().any(|e| rest.starts_with(e)) {
+            continue;
+        }
+        let know = ko_name_knowledge(name);
+        if know >= 0.35 || len == 2 && know > 0.0 {
+            out.push(Finding {
+                entity: Entity::Person,
+                start: k,
+                end: k + cut,
+                score: (know + 0.4).min(1.0),
+                validation: Validation::Context,
+            });
+            return;
+        }
+    }
+}
+
+/// A US military or diplomatic address ending in `APO|FPO|DPO AA|AE|AP` and a ZIP code, with the unit,
+/// post office box or ship before it (`PSC 2905, Box 1114, APO AA 33131`, `USNS Rose\nFPO AE 09546`).
+fn us_military_address(t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
+    if ms > 0 && t[ms - 1].is_ascii_alphanumeric() {
+        return;
+    }
+    let Some(tail) = t.get(me..me + 8) else {
+        return;
+    };
+    if !matches!(&tail[..3], b"AA " | b"AE " | b"AP ")
+        || !tail[3..].iter().all(u8::is_ascii_digit)
+        || t.get(me + 8).is_some_and(u8::is_ascii_alphanumeric)
+    {
+        return;
+    }
+    let end = me + 8;
+    // The line before: the unit and box, or the ship, at most a few dozen bytes back.
+    let from = ms.saturating_sub(48);
+    let start = ["PSC ", "Unit ", "CMR ", "USNS ", "USNV ", "USCGC ", "USS "]
+        .iter()
+        .filter_map(|w| {
+            t[from..ms]
+                .windows(w.len())
+                .rposition(|x| x == w.as_bytes())
+                .map(|i| from + i)
+        })
+        .filter(|&i| i == 0 || !t[i - 1].is_ascii_alphanumeric())
+        .min()
+        .unwrap_or(ms);
+    out.push(Finding {
+        entity: Entity::Address,
+        start,
+        end,
+        score: 0.85,
+        validation: Validation::Structure,
+    });
 }
 
 /// The Korean address starting with the region word at `ms..me`.
@@ -1067,7 +1555,8 @@ fn ko_address_from(
     while towns < 2 {
         match word(k) {
             Some((_, e, w))
-                if w.chars().count() >= 2 && ends_with(&w, &['읍', '면', '동', '리', '가']) =>
+                if w.chars().count() >= 2
+                    && (ends_with(&w, &['읍', '면', '동', '리', '가']) || w.ends_with("마을")) =>
             {
                 k = e;
                 towns += 1;
@@ -1085,10 +1574,14 @@ fn ko_address_from(
             return None;
         }
         j += 1;
-        if t[j..].starts_with("산".as_bytes()) {
-            j += "산".len();
-            if t.get(j) == Some(&b' ') {
-                j += 1;
+        // `산 12-3` (a lot on a mountain), `지하 12` (a building under the road).
+        for prefix in ["산", "지하"] {
+            if t[j..].starts_with(prefix.as_bytes()) {
+                j += prefix.len();
+                if t.get(j) == Some(&b' ') {
+                    j += 1;
+                }
+                break;
             }
         }
         let ds = j;
@@ -1151,6 +1644,22 @@ fn ko_address_from(
                 }
             }
             break;
+        }
+        // A building's name (`래미안아파트`, `승민타워`) and a lettered wing (`가동`, `B동`).
+        let name_end = hangul_run_after(t, j);
+        if name_end > j {
+            let name = std::str::from_utf8(&t[j..name_end]).unwrap_or("");
+            let syllables = name.chars().count();
+            let wing = syllables == 2 && name.ends_with('동');
+            if (syllables <= 15 && KO_BUILDINGS.iter().any(|b| name.ends_with(b))) || wing {
+                end = name_end;
+                continue;
+            }
+        }
+        if t.get(j).is_some_and(u8::is_ascii_uppercase) && t[j + 1..].starts_with("동".as_bytes())
+        {
+            end = j + 1 + "동".len();
+            continue;
         }
         if t[j..].starts_with("지하".as_bytes()) {
             j += "지하".len();

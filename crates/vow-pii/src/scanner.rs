@@ -308,6 +308,7 @@ impl Scanner {
             i = next.max(p + 1);
         }
         self.secrets(text, &mut out);
+        self.names.en_full_names(text, &mut out);
         if !extra.is_empty() && out.is_empty() && self.names.header_names_person(extra) {
             out.extend(self.names.whole_value(text));
         }
@@ -1152,21 +1153,35 @@ fn classify(
         } else {
             rrn_checksum(d)
         };
+        // Thirteen digits from Korea's barcode prefix (880) that fail the resident check but pass the
+        // EAN-13 check are a barcode unless a context word says otherwise. Only 880: one resident
+        // number in ten passes the EAN-13 check by chance, and leaving a person's number costs more
+        // than masking some other country's barcode.
+        let barcode = w.contiguous() && !ok && d.starts_with(b"880") && ean13_valid(d);
         let base = match (w.contiguous(), ok) {
             (false, true) => 0.95,
             (false, false) => 0.6,
             (true, true) => 0.85,
+            (true, false) if barcode => 0.1,
             (true, false) => 0.5,
         };
         let e = if foreign { KrFrn } else { KrRrn };
         push(
             cands,
-            Cand::new(e, base, if ok { Checksum } else { Structure }),
+            Cand::new(e, base, if ok { Checksum } else { Structure }).boost(if barcode {
+                0.5
+            } else {
+                BOOST
+            }),
         );
+    } else if l == [6, 7] && w.sep_in(b"-") && (b'1'..=b'8').contains(&d[6]) {
+        // The resident-number shape with a date no one was born on: a mistyped number is still the
+        // person's when the text calls it one (`주민번호: 850500-1908373`).
+        push(cands, Cand::new(KrRrn, 0.1, Context).boost(0.6));
     }
 
     // Payment cards.
-    if (13..=19).contains(&nd) {
+    if (12..=19).contains(&nd) {
         let grouped = w.sep_in(b"- ")
             && (l[..l.len() - 1].iter().all(|&x| x == 4)
                 && (1..=4).contains(&l[l.len() - 1])
@@ -1177,7 +1192,9 @@ fn classify(
             // Thirteen-digit Visa numbers are no longer issued: a resident number that passes Luhn by
             // chance reads better as what it also is.
             let base = match (grouped, nd) {
-                (_, 13) => 0.6,
+                // A barcode passes Luhn one time in ten.
+                (false, 13) if ean13_valid(d) => 0.3,
+                (_, 12 | 13) => 0.6,
                 (true, _) => 0.95,
                 (false, _) => 0.9,
             };
@@ -1248,9 +1265,21 @@ fn classify(
         }
     }
 
+    // A North American number dialled from abroad through the access code 001 (`001-410-404-5772`).
+    if l == [3, 3, 3, 4]
+        && d.starts_with(b"001")
+        && w.sep_in(b"-. ")
+        && (b'2'..=b'9').contains(&d[3])
+        && (b'2'..=b'9').contains(&d[6])
+    {
+        push(cands, Cand::new(Phone, 0.7, Structure));
+    }
+
     // Ten bare digits in the North American shape: a phone only when a context word says so.
     if l == [10] && (b'2'..=b'9').contains(&d[0]) && (b'2'..=b'9').contains(&d[3]) {
-        push(cands, Cand::new(Phone, 0.2, Context).boost(0.45));
+        // Ten bare digits that fit North American numbering read as a phone unless a word before
+        // them names an order, a tracking number or the like.
+        push(cands, Cand::new(Phone, 0.5, Structure).boost(0.2));
     }
 
     // US social security numbers.

@@ -25,6 +25,19 @@ pub fn luhn(digits: &[u8]) -> bool {
     sum % 10 == 0
 }
 
+/// Whether thirteen digits pass the EAN-13 (GTIN) check: weights 1 and 3 alternating, sum a multiple of 10.
+pub fn ean13_valid(digits: &[u8]) -> bool {
+    digits.len() == 13
+        && digits.iter().all(u8::is_ascii_digit)
+        && digits
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| d(b) * if i % 2 == 0 { 1 } else { 3 })
+            .sum::<u32>()
+            % 10
+            == 0
+}
+
 /// Whether a card number of this length starts with a prefix some issuer uses, at a length that issuer
 /// issues: international brands and Korean domestic-only cards (BINs starting with 9, e.g. BC 9410, 국민
 /// 9445). Only Visa still has 13-digit numbers; every other brand's length is checked with its prefix, so a
@@ -33,7 +46,7 @@ pub fn card_issuer_known(digits: &[u8]) -> bool {
     let n = digits.len();
     let p = |k: usize| -> u32 { digits.iter().take(k).fold(0, |a, &b| a * 10 + d(b)) };
     let modern = (16..=19).contains(&n);
-    match digits.first() {
+    let brand = match digits.first() {
         Some(b'4') => matches!(n, 13 | 16 | 19), // Visa (13 digits: old cards still valid)
         Some(b'5') => {
             let p2 = p(2);
@@ -47,16 +60,28 @@ pub fn card_issuer_known(digits: &[u8]) -> bool {
         Some(b'3') => {
             let p2 = p(2);
             (p2 == 34 || p2 == 37) && n == 15                         // American Express
-                || (3528..=3589).contains(&p(4)) && modern                // JCB
+                || p2 == 35 && modern                                     // JCB (3528-3589 and test ranges)
                 || ((300..=305).contains(&p(3)) || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&n)
             // Diners
         }
         Some(b'6') => modern, // Discover, UnionPay, Maestro, RuPay, Troy, Verve
         Some(b'8') => (8100..=8171).contains(&p(4)) && modern, // UnionPay 81 series
         Some(b'9') => modern, // Korean domestic-only cards, Troy
-        Some(b'1') => n == 15, // UATP
+        Some(b'1') => n == 15, // UATP, and JCB's old 1800 range
         _ => false,
-    }
+    };
+    brand
+        || match n {
+            // JCB's old fifteen-digit range, and twelve-digit Maestro cards.
+            15 if p(4) == 2131 || p(4) == 1800 => true,
+            12 => {
+                matches!(
+                    p(4),
+                    5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761..=6763 | 6390 | 604
+                ) || (56..=58).contains(&p(2))
+            }
+            _ => false,
+        }
 }
 
 /// A calendar date, for "not in the future" checks. The crate never reads the clock: the caller says

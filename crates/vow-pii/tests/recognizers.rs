@@ -506,9 +506,14 @@ fn an_extension_belongs_to_the_phone() {
 }
 
 #[test]
-fn ten_bare_digits_are_a_phone_when_context_says_so() {
+fn ten_bare_digits_are_a_phone_unless_context_says_otherwise() {
     one("call me at 4805554804", Entity::Phone, "4805554804");
+    one("called from 4805554804 today", Entity::Phone, "4805554804");
+    one("4805554804", Entity::Phone, "4805554804");
     none("id 4805554804");
+    none("order 4805554804");
+    // Not North American numbering: an area code or exchange cannot start with 0 or 1.
+    none("call 1805554804");
 }
 
 #[test]
@@ -620,8 +625,9 @@ fn ordinary_words_that_begin_with_a_surname_stay() {
 #[test]
 fn english_names_are_found_after_titles_greetings_fields_and_sign_offs() {
     one("Dear John Smith,", Entity::Person, "John Smith");
-    one("Please ask Mr. Johnson about it", Entity::Person, "Johnson");
-    one("Dr Emily Clark will call", Entity::Person, "Emily Clark");
+    // The title is part of the finding, so a masked name does not leave `Mr.` before its stars.
+    one("Please ask Mr. Johnson about it", Entity::Person, "Mr. Johnson");
+    one("Dr Emily Clark will call", Entity::Person, "Dr Emily Clark");
     one("Name: Sarah Connor\n", Entity::Person, "Sarah Connor");
     one(
         "Thanks for the help.\n\nBest regards,\nMichael Brown\n",
@@ -662,7 +668,7 @@ fn korean_road_and_lot_addresses_are_one_finding() {
     one(
         "경기도 성남시 분당구 판교역로 235 에이치스퀘어",
         Entity::Address,
-        "경기도 성남시 분당구 판교역로 235",
+        "경기도 성남시 분당구 판교역로 235 에이치스퀘어",
     );
     one(
         "배송지 서울 마포구 월드컵북로 396 101동 1203호로 보내주세요",
@@ -740,4 +746,138 @@ fn a_korean_address_without_its_province_is_found_from_its_number() {
     );
     none("테헤란로 123번 버스");
     none("강남구 3곳");
+}
+
+#[test]
+fn a_korean_address_keeps_its_building_wing_and_unit_and_underground_numbers() {
+    one(
+        "주소는 대구광역시 강남구 잠실거리 712-69 (영식동) 영환아파트 다동 782호 입니다.",
+        Entity::Address,
+        "대구광역시 강남구 잠실거리 712-69 (영식동) 영환아파트 다동 782호",
+    );
+    one(
+        "배송지 세종특별자치시 종로구 언주19길 지하298 로 보내주세요",
+        Entity::Address,
+        "세종특별자치시 종로구 언주19길 지하298",
+    );
+    one(
+        "서울특별시 영등포구 영동대로 711 옥순타워 Z동 635호",
+        Entity::Address,
+        "서울특별시 영등포구 영동대로 711 옥순타워 Z동 635호",
+    );
+    // A word after the address that is not a building stays outside it.
+    one(
+        "서울특별시 강남구 테헤란로 123 앞에서 만나요",
+        Entity::Address,
+        "서울특별시 강남구 테헤란로 123",
+    );
+}
+
+#[test]
+fn us_addresses_take_every_usps_suffix_when_city_state_and_zip_follow() {
+    one(
+        "My address is 289 Michelle Union, Antonioland, CO 02688, please update it.",
+        Entity::Address,
+        "289 Michelle Union, Antonioland, CO 02688",
+    );
+    one(
+        "Ship to 5020 Valerie Spur\nKevinbury, MP 47067 today",
+        Entity::Address,
+        "5020 Valerie Spur\nKevinbury, MP 47067",
+    );
+    // An ordinary word as a suffix, with no city, state or ZIP, is not an address.
+    none("We sold 12 Golden Union tickets");
+}
+
+#[test]
+fn military_and_diplomatic_addresses_are_found_whole() {
+    one(
+        "address: PSC 2905, Box 1114, APO AA 33131",
+        Entity::Address,
+        "PSC 2905, Box 1114, APO AA 33131",
+    );
+    one(
+        "Please send it to USNS Rose\nFPO AE 09546 by Friday.",
+        Entity::Address,
+        "USNS Rose\nFPO AE 09546",
+    );
+    one(
+        "Unit 4950 Box 1346, DPO AP 37706",
+        Entity::Address,
+        "Unit 4950 Box 1346, DPO AP 37706",
+    );
+    none("The APO AB 12345 form");
+}
+
+#[test]
+fn a_full_english_name_is_found_without_an_anchor_word_when_both_lists_know_it() {
+    one(
+        "Please contact Julie Hawkins for the details.",
+        Entity::Person,
+        "Julie Hawkins",
+    );
+    one(
+        "The ticket was assigned to Paige King PhD yesterday.",
+        Entity::Person,
+        "Paige King PhD",
+    );
+    one("Ask John F. Kennedy.", Entity::Person, "John F. Kennedy");
+    one(
+        "Customer Mrs. Latasha Willis DVM called.",
+        Entity::Person,
+        "Mrs. Latasha Willis DVM",
+    );
+    // Capitalised words the lists do not both know stay.
+    none("Open the Page Style dialog and choose Grant Access.");
+    none("a distribution called Unifix Linux");
+}
+
+#[test]
+fn a_korean_name_in_a_self_introduction_or_after_a_sender_field() {
+    one(
+        "안녕하세요, 김예지입니다. 환불 요청드립니다.",
+        Entity::Person,
+        "김예지",
+    );
+    one("보낸 사람: 서민수", Entity::Person, "서민수");
+    one("담당자 김아름 입니다.", Entity::Person, "김아름");
+    none("안녕하세요, 문의드립니다.");
+    none("파일 이름 사용");
+}
+
+#[test]
+fn card_brands_at_their_own_lengths() {
+    // JCB's fifteen-digit 2131 range and a twelve-digit Maestro card.
+    one("card 213151996198390", Entity::CreditCard, "213151996198390");
+    one("카드번호: 676112415861", Entity::CreditCard, "676112415861");
+}
+
+#[test]
+fn a_korean_barcode_is_not_a_resident_number_without_context() {
+    // 880... passes the EAN-13 check and fails the resident-number check.
+    none("문의하신 건은 8803182083371 기준으로 처리했습니다.");
+    one(
+        "주민번호 8803182083371",
+        Entity::KrRrn,
+        "8803182083371",
+    );
+}
+
+#[test]
+fn a_north_american_number_dialled_through_001_keeps_its_extension() {
+    one(
+        "phone: 001-658-998-4868x8699",
+        Entity::Phone,
+        "001-658-998-4868x8699",
+    );
+}
+
+#[test]
+fn a_resident_number_with_an_impossible_date_counts_only_when_called_one() {
+    one(
+        "주민등록번호: 850500-1908373",
+        Entity::KrRrn,
+        "850500-1908373",
+    );
+    none("850500-1908373");
 }
