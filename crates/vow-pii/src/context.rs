@@ -282,7 +282,6 @@ fn table() -> Vec<(&'static str, u32)> {
             "일시",
             "날짜",
             "시각",
-            "id",
             "bytes",
             "range",
             "범위",

@@ -328,11 +328,29 @@ fn address_region(value: &str) -> (usize, usize, usize) {
     if words > 0 {
         return (body, lead, value.len());
     }
-    // A US address: the region is after the first comma.
-    match value.find(", ") {
-        Some(c) if value.is_ascii() => (0, 0, c),
-        _ => (0, 0, value.len()),
+    // A US address: the region is its last line, city, state and ZIP (`, Washington, DC 20500`,
+    // `\nKevinbury, MP 47067`, `APO AA 33131`), so a unit or box before it is hidden too.
+    if !value.is_ascii() {
+        return (0, 0, value.len());
     }
+    if let Some(p) = ["APO ", "FPO ", "DPO "]
+        .iter()
+        .filter_map(|w| value.find(w))
+        .min()
+    {
+        let sep = [", ", "\n", " "]
+            .iter()
+            .find(|s| value[..p].ends_with(**s))
+            .map_or(0, |s| s.len());
+        return (0, 0, p - sep);
+    }
+    let commas: Vec<usize> = value.match_indices(", ").map(|(i, _)| i).collect();
+    let by_comma = match commas.len() {
+        0 => None,
+        1 => Some(commas[0]),
+        n => Some(commas[n - 2]),
+    };
+    (0, 0, value.rfind('\n').or(by_comma).unwrap_or(value.len()))
 }
 
 /// An address keeps its region and hides the rest: `서울특별시 강남구 ****`, `****, Washington, DC 20500`.

@@ -366,3 +366,27 @@ fn a_pseudonymised_address_stays_in_its_region_and_a_name_stays_a_name() {
     assert_eq!(e.split(' ').count(), 2, "{e}");
     assert_ne!(e, "John Smith");
 }
+
+#[test]
+fn a_masked_us_address_keeps_only_its_last_line() {
+    let mask = |text: &str| {
+        let f = Scanner::new().scan(text.as_bytes());
+        assert_eq!(f.len(), 1, "{text:?}: {f:?}");
+        let mut out = Vec::new();
+        Redactor::new(Operator::Mask).apply(text.as_bytes(), &f, &mut out);
+        String::from_utf8(out).unwrap()
+    };
+    assert_eq!(
+        mask("44492 Mariah Ferry Suite 219, New Emilyside, AL 34476"),
+        "****, New Emilyside, AL 34476"
+    );
+    assert_eq!(
+        mask("5020 Valerie Spur\nKevinbury, MP 47067"),
+        "****\nKevinbury, MP 47067"
+    );
+    // The unit and box of a military address are as personal as a street.
+    assert_eq!(
+        mask("PSC 2905, Box 1114, APO AA 33131"),
+        "****, APO AA 33131"
+    );
+}

@@ -510,8 +510,8 @@ fn ten_bare_digits_are_a_phone_unless_context_says_otherwise() {
     one("call me at 4805554804", Entity::Phone, "4805554804");
     one("called from 4805554804 today", Entity::Phone, "4805554804");
     one("4805554804", Entity::Phone, "4805554804");
-    none("id 4805554804");
     none("order 4805554804");
+    none("tracking 4805554804");
     // Not North American numbering: an area code or exchange cannot start with 0 or 1.
     none("call 1805554804");
 }
@@ -626,7 +626,11 @@ fn ordinary_words_that_begin_with_a_surname_stay() {
 fn english_names_are_found_after_titles_greetings_fields_and_sign_offs() {
     one("Dear John Smith,", Entity::Person, "John Smith");
     // The title is part of the finding, so a masked name does not leave `Mr.` before its stars.
-    one("Please ask Mr. Johnson about it", Entity::Person, "Mr. Johnson");
+    one(
+        "Please ask Mr. Johnson about it",
+        Entity::Person,
+        "Mr. Johnson",
+    );
     one("Dr Emily Clark will call", Entity::Person, "Dr Emily Clark");
     one("Name: Sarah Connor\n", Entity::Person, "Sarah Connor");
     one(
@@ -848,7 +852,11 @@ fn a_korean_name_in_a_self_introduction_or_after_a_sender_field() {
 #[test]
 fn card_brands_at_their_own_lengths() {
     // JCB's fifteen-digit 2131 range and a twelve-digit Maestro card.
-    one("card 213151996198390", Entity::CreditCard, "213151996198390");
+    one(
+        "card 213151996198390",
+        Entity::CreditCard,
+        "213151996198390",
+    );
     one("카드번호: 676112415861", Entity::CreditCard, "676112415861");
 }
 
@@ -856,11 +864,7 @@ fn card_brands_at_their_own_lengths() {
 fn a_korean_barcode_is_not_a_resident_number_without_context() {
     // 880... passes the EAN-13 check and fails the resident-number check.
     none("문의하신 건은 8803182083371 기준으로 처리했습니다.");
-    one(
-        "주민번호 8803182083371",
-        Entity::KrRrn,
-        "8803182083371",
-    );
+    one("주민번호 8803182083371", Entity::KrRrn, "8803182083371");
 }
 
 #[test]
