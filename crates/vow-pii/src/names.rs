@@ -849,19 +849,8 @@ fn en_name_suffix_end(t: &[u8], end: usize) -> usize {
 
 /// The next ASCII capital letter at or after `i`, skipping eight bytes at a time where there is none.
 fn next_capital(t: &[u8], mut i: usize) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    while i + 8 <= t.len() {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(&t[i..i + 8]);
-        let x = u64::from_le_bytes(a);
-        // Bytes strictly between 0x40 and 0x5B: `A` to `Z`.
-        let low7 = x & (LO * 127);
-        let between =
-            (LO * (127 + 0x5B)).wrapping_sub(low7) & !x & low7.wrapping_add(LO * (127 - 0x40)) & HI;
-        if between != 0 {
-            break;
-        }
+    use crate::scanner::{has_byte_between, word_at};
+    while i + 8 <= t.len() && has_byte_between(word_at(t, i), b'A' - 1, b'Z' + 1) == 0 {
         i += 8;
     }
     t.get(i..)?

@@ -1401,22 +1401,33 @@ fn kr_phone_total_ok(d: &[u8]) -> bool {
 
 /// The next byte a recognizer is anchored on (digit, `:`, `@`) at or after `i`. Eight bytes at a time: most
 /// text has none of them, and this is the loop every byte goes through.
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes of `t` from `i` as one word, little-endian.
+pub(crate) fn word_at(t: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&t[i..i + 8]);
+    u64::from_le_bytes(a)
+}
+
+/// Nonzero when some byte of `x` lies strictly between `lo` and `hi` (both below 128): the "has
+/// between" test of *Bit Twiddling Hacks*, eight bytes at a time.
+pub(crate) fn has_byte_between(x: u64, lo: u8, hi: u8) -> u64 {
+    let low7 = x & (LO * 127);
+    (LO * (127 + u64::from(hi))).wrapping_sub(low7)
+        & !x
+        & low7.wrapping_add(LO * (127 - u64::from(lo)))
+        & HI
+}
+
 fn next_trigger(t: &[u8], mut i: usize) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
     while i + 8 <= t.len() {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(&t[i..i + 8]);
-        let x = u64::from_le_bytes(a);
-        // Bytes strictly between 0x2F and 0x3B: the digits and ':'.
-        let m = 0x2Fu64;
-        let nn = 0x3Bu64;
-        let low7 = x & (LO * 127);
-        let between =
-            (LO * (127 + nn)).wrapping_sub(low7) & !x & low7.wrapping_add(LO * (127 - m)) & HI;
+        let x = word_at(t, i);
+        // The digits and ':' (strictly between '/' and ';'), and '@'.
         let at = x ^ (LO * 0x40);
         let has_at = at.wrapping_sub(LO) & !at & HI;
-        if between | has_at != 0 {
+        if has_byte_between(x, 0x2F, 0x3B) | has_at != 0 {
             break;
         }
         i += 8;
