@@ -1145,16 +1145,22 @@ impl Names {
         let n = t.len();
         let mut i = 0;
         while let Some(p) = next_capital(t, i) {
+            if p > 0 && (t[p - 1].is_ascii_alphanumeric() || t[p - 1] >= 0x80) {
+                // Inside a word or a token (`sk-proj-eObtEIo2p…`): go past the rest of it at once.
+                i = p + 1;
+                while i < n && t[i].is_ascii_alphanumeric() {
+                    i += 1;
+                }
+                continue;
+            }
             let e = en_word_end(t, p);
             i = e.max(p + 1);
-            // Cheap checks first: a capitalised word of name length, at a word start, with a capital
-            // after one space.
+            // Cheap checks first: a capitalised word of name length with a capital after one space.
             if e - p < 2
                 || e - p > 12
                 || e + 2 >= n
                 || t[e] != b' '
                 || !t[e + 1].is_ascii_uppercase()
-                || p > 0 && (t[p - 1].is_ascii_alphanumeric() || t[p - 1] >= 0x80)
             {
                 continue;
             }
