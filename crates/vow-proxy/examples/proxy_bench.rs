@@ -123,7 +123,7 @@ fn ms(d: Duration) -> String {
 async fn main() {
     let n: usize = std::env::var("VOW_BENCH_REQUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
     let seconds: u64 = std::env::var("VOW_BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
-    let fake = FakeProvider::start(FakeOptions { chunk: 64, pause: Duration::ZERO, record: false }).await.unwrap();
+    let fake = FakeProvider::start(FakeOptions { chunk: 64, pause: Duration::ZERO, burst: 1, record: false }).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (keys, _) = vow_crypto::KeyRing::load_or_create(&dir.path().join("vow.keys")).unwrap();
     let store = Store::open(&Location::Directory(dir.path().join("data")), StoreOptions::default()).unwrap();

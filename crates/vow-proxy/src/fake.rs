@@ -31,8 +31,11 @@ pub struct Received {
 pub struct FakeOptions {
     /// Bytes per write of a streamed answer.
     pub chunk: usize,
-    /// Pause between writes of a streamed answer.
+    /// Pause after every `burst` writes of a streamed answer, so the cuts reach the proxy (TCP would
+    /// join writes that follow each other at once).
     pub pause: Duration,
+    /// Writes between pauses.
+    pub burst: usize,
     /// Whether to keep what was received (off for benchmarks).
     pub record: bool,
 }
@@ -42,6 +45,7 @@ impl Default for FakeOptions {
         FakeOptions {
             chunk: 3,
             pause: Duration::from_millis(1),
+            burst: 16,
             record: true,
         }
     }
@@ -213,10 +217,10 @@ async fn answer(State(state): State<FakeState>, uri: Uri, headers: HeaderMap, bo
     } else {
         bytes.chunks(chunk).map(<[u8]>::to_vec).collect()
     };
-    let stream = futures_util::stream::unfold((pieces.into_iter(), silent), move |(mut it, silent)| async move {
+    let stream = futures_util::stream::unfold((pieces.into_iter().enumerate(), silent), move |(mut it, silent)| async move {
         match it.next() {
-            Some(piece) => {
-                if !options.pause.is_zero() {
+            Some((i, piece)) => {
+                if !options.pause.is_zero() && i % options.burst.max(1) == 0 {
                     tokio::time::sleep(options.pause).await;
                 }
                 Some((Ok::<Vec<u8>, std::io::Error>(piece), (it, silent)))

@@ -32,7 +32,7 @@ const PLANTED: [(Entity, &str, &str); 17] = [
     (Entity::Iban, "IBAN ", "DE89 3704 0044 0532 0130 00"),
     (Entity::UsSsn, "SSN ", "123-45-6789"),
     (Entity::Secret, "key ", "sk-proj-abcdefghijklmnopqrstuvwx1234"),
-    (Entity::Person, "Dear ", "Mr. John Smith"),
+    (Entity::Person, "Dear Mr. ", "John Smith"),
     (Entity::Address, "주소 ", "서울특별시 강남구 테헤란로 152"),
 ];
 
@@ -153,8 +153,9 @@ fn the_planted_values_are_found_by_the_scanner_as_their_kinds() {
     for (kind, _, value) in PLANTED {
         assert!(
             found.iter().any(|f| f.entity == kind && &text[f.start..f.end] == value),
-            "{} not found as planted",
-            kind.as_str()
+            "{} not found as planted; found {:?}",
+            kind.as_str(),
+            found.iter().map(|f| (f.entity, &text[f.start..f.end])).collect::<Vec<_>>()
         );
     }
 }
@@ -341,7 +342,7 @@ async fn upstream_errors_pass_through_restored_and_timeouts_are_504_or_an_error_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_leaves_mid_stream_leaves_the_proxy_serving() {
-    let h = harness(FakeOptions { chunk: 3, pause: Duration::from_millis(5), record: true }, |_| {}).await;
+    let h = harness(FakeOptions { chunk: 3, pause: Duration::from_millis(5), burst: 1, record: true }, |_| {}).await;
     let request = json!({"model": "m", "stream": true, "messages": [{"role": "user", "content": planted_text()}]});
     for _ in 0..5 {
         let mut response = client().post(format!("{}/v1/chat/completions", h.url)).bearer_auth(&h.service)
