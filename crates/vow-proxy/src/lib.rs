@@ -93,8 +93,8 @@ impl Config {
 pub enum StartError {
     #[error("the policy declares no [[processor]] with key {key:?}; its AI providers are: {ai}. Declare it (with ai_provider = true and the categories it receives) or name one of those")]
     UnknownProcessor { key: String, ai: String },
-    #[error("[[processor]] {key:?} is not marked ai_provider = true, so the policy does not say it receives prompts; set ai_provider = true in its table if it is an AI model provider")]
-    NotAiProvider { key: String },
+    #[error("[[processor]] {key:?} is not marked ai_provider = true, so the policy does not say it receives prompts; set ai_provider = true in its table if it is an AI model provider, or name one of the AI providers: {ai}")]
+    NotAiProvider { key: String, ai: String },
     #[error("[[processor]] {key:?} lists no categories, so no call to it could be recorded as the policy declares; list what it receives, e.g. categories = [\"user.content.prompt\"]")]
     NoCategories { key: String },
     #[error("no upstream for {key:?}: give --upstream URL or set endpoint = \"https://…\" in its [[processor]] table")]
@@ -107,25 +107,29 @@ pub enum StartError {
 
 /// Checks that `key` names a processor the policy declares as an AI provider with categories.
 pub fn check_processor<'p>(policy: &'p Policy, key: &str) -> Result<&'p Processor, StartError> {
-    let Some(processor) = policy.processors.iter().find(|p| p.key == key) else {
+    let ai = || {
         let ai: Vec<&str> = policy
             .processors
             .iter()
             .filter(|p| p.ai_provider)
             .map(|p| p.key.as_str())
             .collect();
+        if ai.is_empty() {
+            "none declared".to_string()
+        } else {
+            ai.join(", ")
+        }
+    };
+    let Some(processor) = policy.processors.iter().find(|p| p.key == key) else {
         return Err(StartError::UnknownProcessor {
             key: key.to_string(),
-            ai: if ai.is_empty() {
-                "none".to_string()
-            } else {
-                ai.join(", ")
-            },
+            ai: ai(),
         });
     };
     if !processor.ai_provider {
         return Err(StartError::NotAiProvider {
             key: key.to_string(),
+            ai: ai(),
         });
     }
     if processor.categories.is_empty() {
