@@ -297,7 +297,9 @@ impl<'p> Validator<'p> {
                         Diagnostic::error("the processor's endpoint is not an http(s) URL")
                             .in_section(&section)
                             .at(base.clone().key("endpoint"))
-                            .with_help("give the API's origin, e.g. endpoint = \"https://api.openai.com\""),
+                            .with_help(
+                                "give the API's origin, e.g. endpoint = \"https://api.openai.com\"",
+                            ),
                     );
                 }
             }

@@ -19,7 +19,10 @@ use vow_proxy::fake::{FakeOptions, FakeProvider};
 use vow_proxy::{Config, Proxy};
 use vow_store::{Location, Store, StoreOptions};
 
-const POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/policies/imagesfactory.toml");
+const POLICY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/policies/imagesfactory.toml"
+);
 
 fn prompt() -> String {
     let values = [
@@ -58,11 +61,23 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
-async fn timed(client: &reqwest::Client, url: &str, key: &str, body: &Value, n: usize) -> Vec<Duration> {
+async fn timed(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    body: &Value,
+    n: usize,
+) -> Vec<Duration> {
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
         let started = Instant::now();
-        let response = client.post(url).bearer_auth(key).json(body).send().await.unwrap();
+        let response = client
+            .post(url)
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
         assert!(response.status().is_success(), "{}", response.status());
         let _ = response.bytes().await.unwrap();
         times.push(started.elapsed());
@@ -71,18 +86,32 @@ async fn timed(client: &reqwest::Client, url: &str, key: &str, body: &Value, n: 
     times
 }
 
-async fn first_token(client: &reqwest::Client, url: &str, key: &str, body: &Value, n: usize) -> Vec<Duration> {
+async fn first_token(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    body: &Value,
+    n: usize,
+) -> Vec<Duration> {
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
         let started = Instant::now();
-        let mut response = client.post(url).bearer_auth(key).json(body).send().await.unwrap();
+        let mut response = client
+            .post(url)
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
         let mut seen = Vec::new();
         let mut first = None;
         while let Some(chunk) = response.chunk().await.unwrap() {
             seen.extend_from_slice(&chunk);
             if first.is_none() && String::from_utf8_lossy(&seen).contains("\"content\":\"") {
                 // The first event that carries text (after the role-only first chunk).
-                let events = String::from_utf8_lossy(&seen).matches("\"content\":\"").count();
+                let events = String::from_utf8_lossy(&seen)
+                    .matches("\"content\":\"")
+                    .count();
                 if events >= 2 {
                     first = Some(started.elapsed());
                 }
@@ -94,16 +123,37 @@ async fn first_token(client: &reqwest::Client, url: &str, key: &str, body: &Valu
     times
 }
 
-async fn throughput(url: String, key: String, body: Value, seconds: u64, concurrency: usize) -> f64 {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+async fn throughput(
+    url: String,
+    key: String,
+    body: Value,
+    seconds: u64,
+    concurrency: usize,
+) -> f64 {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
     let done = Arc::new(AtomicU64::new(0));
     let until = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, url, key, body, done) = (client.clone(), url.clone(), key.clone(), body.clone(), Arc::clone(&done));
+        let (client, url, key, body, done) = (
+            client.clone(),
+            url.clone(),
+            key.clone(),
+            body.clone(),
+            Arc::clone(&done),
+        );
         tasks.push(tokio::spawn(async move {
             while Instant::now() < until {
-                let response = client.post(&url).bearer_auth(&key).json(&body).send().await.unwrap();
+                let response = client
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
                 let _ = response.bytes().await.unwrap();
                 done.fetch_add(1, Ordering::Relaxed);
             }
@@ -121,12 +171,29 @@ fn ms(d: Duration) -> String {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let n: usize = std::env::var("VOW_BENCH_REQUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
-    let seconds: u64 = std::env::var("VOW_BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
-    let fake = FakeProvider::start(FakeOptions { chunk: 64, pause: Duration::ZERO, burst: 1, record: false }).await.unwrap();
+    let n: usize = std::env::var("VOW_BENCH_REQUESTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let seconds: u64 = std::env::var("VOW_BENCH_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let fake = FakeProvider::start(FakeOptions {
+        chunk: 64,
+        pause: Duration::ZERO,
+        burst: 1,
+        record: false,
+    })
+    .await
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (keys, _) = vow_crypto::KeyRing::load_or_create(&dir.path().join("vow.keys")).unwrap();
-    let store = Store::open(&Location::Directory(dir.path().join("data")), StoreOptions::default()).unwrap();
+    let store = Store::open(
+        &Location::Directory(dir.path().join("data")),
+        StoreOptions::default(),
+    )
+    .unwrap();
     let vault = Arc::new(Vault::new(VaultConfig {
         policy: vow_policy::load(Path::new(POLICY)).unwrap(),
         keys,
@@ -135,7 +202,12 @@ async fn main() {
         clock: Arc::new(SystemClock),
         checkpoints: Some(dir.path().join("checkpoints.jsonl")),
     }));
-    let key = vault.create_api_key(&Caller::operator(None), "service", "bench").await.unwrap().secret.to_string();
+    let key = vault
+        .create_api_key(&Caller::operator(None), "service", "bench")
+        .await
+        .unwrap()
+        .secret
+        .to_string();
     let mut config = Config::new("openai");
     config.upstream = Some(fake.url.clone());
     let proxy = Arc::new(Proxy::new(Arc::clone(&vault), config).unwrap());
@@ -149,21 +221,33 @@ async fn main() {
     let direct = format!("{}/v1/chat/completions", fake.url);
     let proxied = format!("{proxy_url}/v1/chat/completions");
     let client = reqwest::Client::new();
-    println!("prompt: {} bytes, {found} values found by the scanner; {n} sequential requests each way", text.len());
+    println!(
+        "prompt: {} bytes, {found} values found by the scanner; {n} sequential requests each way",
+        text.len()
+    );
     // Warm up both paths.
     timed(&client, &direct, &key, &body, 50).await;
     timed(&client, &proxied, &key, &body, 50).await;
     let d = timed(&client, &direct, &key, &body, n).await;
     let p = timed(&client, &proxied, &key, &body, n).await;
     println!("| path | p50 ms | p99 ms |");
-    println!("| direct to the fake provider | {} | {} |", ms(percentile(&d, 0.5)), ms(percentile(&d, 0.99)));
-    println!("| through vow proxy | {} | {} |", ms(percentile(&p, 0.5)), ms(percentile(&p, 0.99)));
+    println!(
+        "| direct to the fake provider | {} | {} |",
+        ms(percentile(&d, 0.5)),
+        ms(percentile(&d, 0.99))
+    );
+    println!(
+        "| through vow proxy | {} | {} |",
+        ms(percentile(&p, 0.5)),
+        ms(percentile(&p, 0.99))
+    );
     println!(
         "| added | {} | {} |",
         ms(percentile(&p, 0.5).saturating_sub(percentile(&d, 0.5))),
         ms(percentile(&p, 0.99).saturating_sub(percentile(&d, 0.99)))
     );
-    let stream_body = json!({"model": "bench", "stream": true, "messages": [{"role": "user", "content": text}]});
+    let stream_body =
+        json!({"model": "bench", "stream": true, "messages": [{"role": "user", "content": text}]});
     let m = n / 4;
     first_token(&client, &direct, &key, &stream_body, 20).await;
     first_token(&client, &proxied, &key, &stream_body, 20).await;
@@ -171,11 +255,33 @@ async fn main() {
     let fp = first_token(&client, &proxied, &key, &stream_body, m).await;
     println!("time to first token, {m} streamed requests each way:");
     println!("| path | p50 ms | p99 ms |");
-    println!("| direct | {} | {} |", ms(percentile(&fd, 0.5)), ms(percentile(&fd, 0.99)));
-    println!("| through vow proxy | {} | {} |", ms(percentile(&fp, 0.5)), ms(percentile(&fp, 0.99)));
+    println!(
+        "| direct | {} | {} |",
+        ms(percentile(&fd, 0.5)),
+        ms(percentile(&fd, 0.99))
+    );
+    println!(
+        "| through vow proxy | {} | {} |",
+        ms(percentile(&fp, 0.5)),
+        ms(percentile(&fp, 0.99))
+    );
     for concurrency in [16, 64] {
-        let direct_rps = throughput(direct.clone(), key.clone(), body.clone(), seconds, concurrency).await;
-        let proxied_rps = throughput(proxied.clone(), key.clone(), body.clone(), seconds, concurrency).await;
+        let direct_rps = throughput(
+            direct.clone(),
+            key.clone(),
+            body.clone(),
+            seconds,
+            concurrency,
+        )
+        .await;
+        let proxied_rps = throughput(
+            proxied.clone(),
+            key.clone(),
+            body.clone(),
+            seconds,
+            concurrency,
+        )
+        .await;
         println!(
             "requests/s at concurrency {concurrency}: direct {direct_rps:.0}, through vow proxy {proxied_rps:.0} ({:.0} % of direct)",
             proxied_rps / direct_rps * 100.0

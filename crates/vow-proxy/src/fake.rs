@@ -126,14 +126,24 @@ pub fn last_text(body: &Value) -> String {
     }
 }
 
-async fn answer(State(state): State<FakeState>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn answer(
+    State(state): State<FakeState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if state.options.record {
         if let Ok(mut received) = state.received.lock() {
             received.push(Received {
                 path: uri.path().to_string(),
                 headers: headers
                     .iter()
-                    .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                    .map(|(k, v)| {
+                        (
+                            k.to_string(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
                     .collect(),
                 body: body.to_vec(),
             });
@@ -143,7 +153,10 @@ async fn answer(State(state): State<FakeState>, uri: Uri, headers: HeaderMap, bo
         return (StatusCode::BAD_REQUEST, "not json").into_response();
     };
     let text = last_text(&request);
-    let model = request.get("model").and_then(Value::as_str).unwrap_or("fake");
+    let model = request
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("fake");
     let stream = request.get("stream").and_then(Value::as_bool) == Some(true);
     let path = uri.path();
     match model {
@@ -159,7 +172,9 @@ async fn answer(State(state): State<FakeState>, uri: Uri, headers: HeaderMap, bo
             };
             return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
         }
-        "not-json" => return (StatusCode::INTERNAL_SERVER_ERROR, "upstream exploded").into_response(),
+        "not-json" => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "upstream exploded").into_response()
+        }
         _ => {}
     }
     let args = json!({ "echo": text }).to_string();
@@ -217,21 +232,24 @@ async fn answer(State(state): State<FakeState>, uri: Uri, headers: HeaderMap, bo
     } else {
         bytes.chunks(chunk).map(<[u8]>::to_vec).collect()
     };
-    let stream = futures_util::stream::unfold((pieces.into_iter().enumerate(), silent), move |(mut it, silent)| async move {
-        match it.next() {
-            Some((i, piece)) => {
-                if !options.pause.is_zero() && i % options.burst.max(1) == 0 {
-                    tokio::time::sleep(options.pause).await;
+    let stream = futures_util::stream::unfold(
+        (pieces.into_iter().enumerate(), silent),
+        move |(mut it, silent)| async move {
+            match it.next() {
+                Some((i, piece)) => {
+                    if !options.pause.is_zero() && i % options.burst.max(1) == 0 {
+                        tokio::time::sleep(options.pause).await;
+                    }
+                    Some((Ok::<Vec<u8>, std::io::Error>(piece), (it, silent)))
                 }
-                Some((Ok::<Vec<u8>, std::io::Error>(piece), (it, silent)))
+                None if silent => {
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                    None
+                }
+                None => None,
             }
-            None if silent => {
-                tokio::time::sleep(Duration::from_secs(3600)).await;
-                None
-            }
-            None => None,
-        }
-    });
+        },
+    );
     (
         [("content-type", "text/event-stream")],
         Body::from_stream(stream),
@@ -245,7 +263,12 @@ fn pieces(text: &str, n: usize) -> Vec<String> {
     chars.chunks(n.max(1)).map(|c| c.iter().collect()).collect()
 }
 
-fn stream_events(path: &str, model: &str, text: &str, args: &str) -> Vec<(Option<&'static str>, Value)> {
+fn stream_events(
+    path: &str,
+    model: &str,
+    text: &str,
+    args: &str,
+) -> Vec<(Option<&'static str>, Value)> {
     let mut events = Vec::new();
     match path {
         "/v1/messages" => {
@@ -256,12 +279,18 @@ fn stream_events(path: &str, model: &str, text: &str, args: &str) -> Vec<(Option
             for p in pieces(text, 4) {
                 events.push((Some("content_block_delta"), json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}})));
             }
-            events.push((Some("content_block_stop"), json!({"type": "content_block_stop", "index": 0})));
+            events.push((
+                Some("content_block_stop"),
+                json!({"type": "content_block_stop", "index": 0}),
+            ));
             events.push((Some("content_block_start"), json!({"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {}}})));
             for p in pieces(args, 5) {
                 events.push((Some("content_block_delta"), json!({"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": p}})));
             }
-            events.push((Some("content_block_stop"), json!({"type": "content_block_stop", "index": 1})));
+            events.push((
+                Some("content_block_stop"),
+                json!({"type": "content_block_stop", "index": 1}),
+            ));
             events.push((Some("message_delta"), json!({"type": "message_delta", "delta": {"stop_reason": "tool_use", "stop_sequence": null}, "usage": {"output_tokens": 2}})));
             events.push((Some("message_stop"), json!({"type": "message_stop"})));
         }
@@ -281,13 +310,19 @@ fn stream_events(path: &str, model: &str, text: &str, args: &str) -> Vec<(Option
             let head = |choice: Value| json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1, "model": model, "choices": [choice]});
             events.push((None, head(json!({"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}))));
             for p in pieces(text, 4) {
-                events.push((None, head(json!({"index": 0, "delta": {"content": p}, "finish_reason": null}))));
+                events.push((
+                    None,
+                    head(json!({"index": 0, "delta": {"content": p}, "finish_reason": null})),
+                ));
             }
             events.push((None, head(json!({"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": ""}}]}, "finish_reason": null}))));
             for p in pieces(args, 5) {
                 events.push((None, head(json!({"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": p}}]}, "finish_reason": null}))));
             }
-            events.push((None, head(json!({"index": 0, "delta": {}, "finish_reason": "tool_calls"}))));
+            events.push((
+                None,
+                head(json!({"index": 0, "delta": {}, "finish_reason": "tool_calls"})),
+            ));
         }
     }
     events

@@ -53,7 +53,12 @@ const FORWARDED_HEADERS: [&str; 6] = [
     "accept",
 ];
 /// Answer headers passed back.
-const RETURNED_HEADERS: [&str; 4] = ["x-request-id", "request-id", "retry-after", "openai-processing-ms"];
+const RETURNED_HEADERS: [&str; 4] = [
+    "x-request-id",
+    "request-id",
+    "retry-after",
+    "openai-processing-ms",
+];
 
 /// How the proxy runs.
 #[derive(Clone, Debug)]
@@ -303,7 +308,11 @@ impl Proxy {
         Ok(response)
     }
 
-    async fn authenticate(&self, headers: &HeaderMap, peer: SocketAddr) -> Result<Caller, ProxyError> {
+    async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        peer: SocketAddr,
+    ) -> Result<Caller, ProxyError> {
         let unauthenticated = || ProxyError::Unauthenticated {
             processor: self.config.processor.clone(),
         };
@@ -356,12 +365,18 @@ impl Proxy {
     }
 
     #[allow(clippy::type_complexity)]
-    fn scrub(&self, mut value: Value) -> Result<(Value, BTreeMap<Entity, u64>, Restorer), ProxyError> {
+    fn scrub(
+        &self,
+        mut value: Value,
+    ) -> Result<(Value, BTreeMap<Entity, u64>, Restorer), ProxyError> {
         let (counts, restorer) = self.scrub_in_place(&mut value)?;
         Ok((value, counts, restorer))
     }
 
-    fn scrub_in_place(&self, value: &mut Value) -> Result<(BTreeMap<Entity, u64>, Restorer), ProxyError> {
+    fn scrub_in_place(
+        &self,
+        value: &mut Value,
+    ) -> Result<(BTreeMap<Entity, u64>, Restorer), ProxyError> {
         let mut scrubber = Scrubber::new(&self.scanner, &self.declared, self.config.on_undeclared)
             .map_err(|_| ProxyError::Internal("no randomness for the pseudonym key"))?;
         scrubber.scrub_json(value);
@@ -500,7 +515,12 @@ impl Proxy {
 
     /// A streamed answer: each event restored as it completes, held-back text released at the end;
     /// a stream silent for longer than the idle timeout is ended with an error event.
-    fn stream_back(&self, route: Route, upstream: reqwest::Response, restorer: Arc<Restorer>) -> Response {
+    fn stream_back(
+        &self,
+        route: Route,
+        upstream: reqwest::Response,
+        restorer: Arc<Restorer>,
+    ) -> Response {
         let status = upstream.status();
         let headers = returned_headers(upstream.headers());
         let family = family_of(route);
@@ -523,7 +543,10 @@ impl Proxy {
                         Ok(Ok(Some(chunk))) => {
                             let out = st.sse.feed(&chunk);
                             if !out.is_empty() {
-                                return Some((Ok::<Bytes, std::io::Error>(Bytes::from(out)), Some(st)));
+                                return Some((
+                                    Ok::<Bytes, std::io::Error>(Bytes::from(out)),
+                                    Some(st),
+                                ));
                             }
                         }
                         Ok(Ok(None)) => {
@@ -585,7 +608,11 @@ fn returned_headers(upstream: &reqwest::header::HeaderMap) -> HeaderMap {
 async fn read_limited(body: Body, limit: usize) -> Result<Bytes, ProxyError> {
     match http_body_util::Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+        Err(error)
+            if error
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
             Err(ProxyError::TooLarge { limit })
         }
         Err(_) => Err(ProxyError::MalformedJson("the body could not be read")),
@@ -623,7 +650,12 @@ async fn handle(
         Ok(response) => response,
         Err(error) => {
             // The message names kinds, roles and the processor, never a value.
-            tracing::info!(route = route.path(), status = error.status().as_u16(), error = error.name(), "call not passed on");
+            tracing::info!(
+                route = route.path(),
+                status = error.status().as_u16(),
+                error = error.name(),
+                "call not passed on"
+            );
             error.respond(family)
         }
     };

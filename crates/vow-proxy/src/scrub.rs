@@ -117,8 +117,7 @@ impl<'a> Scrubber<'a> {
             Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_json(v)),
             Value::Object(fields) => {
                 for (key, v) in fields.iter_mut() {
-                    if STRUCTURAL_KEYS.contains(&key.as_str()) && !v.is_array() && !v.is_object()
-                    {
+                    if STRUCTURAL_KEYS.contains(&key.as_str()) && !v.is_array() && !v.is_object() {
                         continue;
                     }
                     // `image_url` may be an object ({"url": "data:…"}); a data URL is skipped below.
@@ -170,7 +169,10 @@ impl<'a> Scrubber<'a> {
             return None;
         }
         out.extend_from_slice(&bytes[at..]);
-        Some(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+        Some(
+            String::from_utf8(out)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        )
     }
 }
 
@@ -335,10 +337,19 @@ mod tests {
 
     #[test]
     fn a_pseudonym_split_across_fragments_is_restored_and_the_rest_flows() {
-        let r = restorer(&[("010-9876-5432", "010-1234-5678"), ("user@x.com", "kim@y.com")]);
+        let r = restorer(&[
+            ("010-9876-5432", "010-1234-5678"),
+            ("user@x.com", "kim@y.com"),
+        ]);
         let mut s = StreamText::default();
         let mut out = String::new();
-        for piece in ["Call 0", "10-98", "76-5432 or", " mail use", "r@x.com now 01"] {
+        for piece in [
+            "Call 0",
+            "10-98",
+            "76-5432 or",
+            " mail use",
+            "r@x.com now 01",
+        ] {
             let released = s.push(&r, piece);
             out.push_str(&released);
         }
@@ -359,7 +370,11 @@ mod tests {
 
     #[test]
     fn every_cut_of_a_text_restores_the_same() {
-        let r = restorer(&[("AB-12", "real-one"), ("AB-123", "real-two"), ("홍길동", "김철수")]);
+        let r = restorer(&[
+            ("AB-12", "real-one"),
+            ("AB-123", "real-two"),
+            ("홍길동", "김철수"),
+        ]);
         let text = "x AB-12 y AB-123 z 홍길동 AB-1";
         let whole = r.restore(text).into_owned();
         for size in 1..8 {

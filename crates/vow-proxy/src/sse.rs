@@ -187,10 +187,11 @@ impl SseRestorer {
                     return found;
                 };
                 for (ci, choice) in choices.iter().enumerate() {
-                    let i = choice.get("index").and_then(Value::as_u64).unwrap_or(ci as u64);
-                    let ends = choice
-                        .get("finish_reason")
-                        .is_some_and(|r| !r.is_null());
+                    let i = choice
+                        .get("index")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(ci as u64);
+                    let ends = choice.get("finish_reason").is_some_and(|r| !r.is_null());
                     let Some(delta) = choice.get("delta") else {
                         continue;
                     };
@@ -218,7 +219,10 @@ impl SseRestorer {
                         continue;
                     };
                     for (tj, call) in calls.iter().enumerate() {
-                        let idx = call.get("index").and_then(Value::as_u64).unwrap_or(tj as u64);
+                        let idx = call
+                            .get("index")
+                            .and_then(Value::as_u64)
+                            .unwrap_or(tj as u64);
                         if call
                             .pointer("/function/arguments")
                             .is_some_and(Value::is_string)
@@ -241,7 +245,9 @@ impl SseRestorer {
                 let i = v.get("index").cloned().unwrap_or(Value::Null);
                 let kind = v.pointer("/delta/type").cloned().unwrap_or(Value::Null);
                 for field in ["text", "partial_json", "thinking"] {
-                    if v.pointer(&format!("/delta/{field}")).is_some_and(Value::is_string) {
+                    if v.pointer(&format!("/delta/{field}"))
+                        .is_some_and(Value::is_string)
+                    {
                         found.push(Found {
                             key: format!("{i}/{field}"),
                             pointer: format!("/delta/{field}"),
@@ -313,7 +319,11 @@ mod tests {
             .split("\n\n")
             .filter_map(|e| e.lines().find_map(|l| l.strip_prefix("data: ")))
             .filter_map(|d| serde_json::from_str::<Value>(d).ok())
-            .filter_map(|v| v.pointer(pointer).and_then(Value::as_str).map(str::to_string))
+            .filter_map(|v| {
+                v.pointer(pointer)
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .collect::<String>()
     }
 
@@ -353,7 +363,9 @@ mod tests {
         for piece in ["a 010-98", "76"] {
             out.extend(s.feed(format!("event: content_block_delta\ndata: {}\n\n", json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}})).as_bytes()));
         }
-        out.extend(s.feed(b"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"));
+        out.extend(s.feed(
+            b"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
+        ));
         let text = String::from_utf8_lossy(&out);
         assert_eq!(texts(&out, "/delta/text"), "a 010-9876");
         // The held-back tail comes in its own delta event, before the block's end.

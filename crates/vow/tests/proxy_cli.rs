@@ -58,7 +58,12 @@ fn an_undeclared_or_non_ai_processor_cannot_be_started_and_nothing_is_created() 
     ] {
         let out = Command::new(VOW)
             .args(["proxy", "--policy", POLICY, "--processor", processor])
-            .args(["--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:9"])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--upstream",
+                "http://127.0.0.1:9",
+            ])
             .arg("--data")
             .arg(&data)
             .output()
@@ -91,7 +96,12 @@ fn start_proxy(policy: &Path, data: &Path, upstream: &str) -> Proxy {
         .arg(policy)
         .arg("--data")
         .arg(data)
-        .args(["--upstream", upstream, "--upstream-key-env", "FAKE_PROVIDER_KEY"])
+        .args([
+            "--upstream",
+            upstream,
+            "--upstream-key-env",
+            "FAKE_PROVIDER_KEY",
+        ])
         .env("FAKE_PROVIDER_KEY", "sk-the-real-provider-key")
         .env("VOW_LOG", "debug")
         .stdout(Stdio::piped())
@@ -176,7 +186,10 @@ fn the_official_python_sdks_get_original_values_back_and_the_provider_never_sees
             std::env::var("VOW_REQUIRE_PYTHON_SDKS").as_deref() != Ok("1"),
             "VOW_REQUIRE_PYTHON_SDKS=1 but {python} cannot import openai and anthropic (pip install openai anthropic)"
         );
-        skipped(test, "the openai and anthropic Python packages are not installed");
+        skipped(
+            test,
+            "the openai and anthropic Python packages are not installed",
+        );
         return;
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -202,7 +215,11 @@ fn the_official_python_sdks_get_original_values_back_and_the_provider_never_sees
         .arg(&data)
         .output()
         .unwrap();
-    assert!(keys.status.success(), "{}", String::from_utf8_lossy(&keys.stderr));
+    assert!(
+        keys.status.success(),
+        "{}",
+        String::from_utf8_lossy(&keys.stderr)
+    );
     let key: serde_json::Value = serde_json::from_slice(&keys.stdout).unwrap();
     let key = key["secret"].as_str().unwrap().to_string();
     let proxy = start_proxy(&policy, &data, &fake.url);
@@ -221,7 +238,15 @@ fn the_official_python_sdks_get_original_values_back_and_the_provider_never_sees
     let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let prompt = prompt();
     let echo = serde_json::json!({ "echo": prompt });
-    for field in ["chat", "chat_stream", "responses", "messages", "messages_stream", "messages_tool", "messages_stream_tool"] {
+    for field in [
+        "chat",
+        "chat_stream",
+        "responses",
+        "messages",
+        "messages_stream",
+        "messages_tool",
+        "messages_stream_tool",
+    ] {
         assert_eq!(got[field], serde_json::json!(prompt), "{field}");
     }
     for field in ["chat_tool", "chat_stream_tool"] {
@@ -231,12 +256,22 @@ fn the_official_python_sdks_get_original_values_back_and_the_provider_never_sees
     assert_eq!(got["embeddings"], 1);
     assert_eq!(got["wrong_key"], "AuthenticationError");
     let received = fake.received();
-    assert_eq!(received.len(), 6, "two chat calls, a response, an embedding, two messages");
+    assert_eq!(
+        received.len(),
+        6,
+        "two chat calls, a response, an embedding, two messages"
+    );
     let stderr = proxy.stderr.lock().unwrap().clone();
     for value in PLANTED {
         for r in &received {
-            assert!(!String::from_utf8_lossy(&r.body).contains(value), "{value} reached the provider");
-            assert!(!r.headers.iter().any(|(_, v)| v.contains(&key)), "the vow key reached the provider");
+            assert!(
+                !String::from_utf8_lossy(&r.body).contains(value),
+                "{value} reached the provider"
+            );
+            assert!(
+                !r.headers.iter().any(|(_, v)| v.contains(&key)),
+                "the vow key reached the provider"
+            );
         }
         assert!(!stderr.contains(value), "a value is in the proxy's log");
     }
@@ -251,5 +286,9 @@ fn the_official_python_sdks_get_original_values_back_and_the_provider_never_sees
         .arg(&data)
         .output()
         .unwrap();
-    assert!(review.status.success(), "{}", String::from_utf8_lossy(&review.stderr));
+    assert!(
+        review.status.success(),
+        "{}",
+        String::from_utf8_lossy(&review.stderr)
+    );
 }
