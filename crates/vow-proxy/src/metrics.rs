@@ -7,9 +7,12 @@ use std::time::Duration;
 
 use vow_pii::Entity;
 
+/// (route, status) → (count, seconds).
+type Requests = BTreeMap<(&'static str, u16), (u64, f64)>;
+
 #[derive(Debug, Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(&'static str, u16), (u64, f64)>>,
+    requests: Mutex<Requests>,
     values: Mutex<BTreeMap<(Entity, &'static str), u64>>,
 }
 

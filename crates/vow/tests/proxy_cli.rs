@@ -89,6 +89,8 @@ impl Drop for Proxy {
     }
 }
 
+// The child is killed and waited for when `Proxy` is dropped.
+#[allow(clippy::zombie_processes)]
 fn start_proxy(policy: &Path, data: &Path, upstream: &str) -> Proxy {
     let mut child = Command::new(VOW)
         .args(["proxy", "--processor", "openai", "--listen", "127.0.0.1:0"])
