@@ -106,15 +106,14 @@ async fn first_token(
         let mut seen = Vec::new();
         let mut first = None;
         while let Some(chunk) = response.chunk().await.unwrap() {
+            if first.is_some() {
+                continue;
+            }
             seen.extend_from_slice(&chunk);
-            if first.is_none() && String::from_utf8_lossy(&seen).contains("\"content\":\"") {
-                // The first event that carries text (after the role-only first chunk).
-                let events = String::from_utf8_lossy(&seen)
-                    .matches("\"content\":\"")
-                    .count();
-                if events >= 2 {
-                    first = Some(started.elapsed());
-                }
+            // The first event that carries text (after the role-only first chunk, whose content is "").
+            let text = String::from_utf8_lossy(&seen);
+            if text.matches("\"content\":\"").count() > text.matches("\"content\":\"\"").count() {
+                first = Some(started.elapsed());
             }
         }
         times.push(first.unwrap_or_else(|| started.elapsed()));
@@ -189,11 +188,25 @@ async fn main() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (keys, _) = vow_crypto::KeyRing::load_or_create(&dir.path().join("vow.keys")).unwrap();
-    let store = Store::open(
-        &Location::Directory(dir.path().join("data")),
-        StoreOptions::default(),
-    )
-    .unwrap();
+    // VOW_BENCH_SYNC=normal: as `vow proxy --sync normal` (the record handed to the OS, not on disk).
+    let normal = std::env::var("VOW_BENCH_SYNC").as_deref() == Ok("normal");
+    let options = StoreOptions {
+        durability: if normal {
+            vow_store::Durability::Normal
+        } else {
+            vow_store::Durability::Full
+        },
+        ..StoreOptions::default()
+    };
+    println!(
+        "store durability: {}",
+        if normal {
+            "normal"
+        } else {
+            "full (the default)"
+        }
+    );
+    let store = Store::open(&Location::Directory(dir.path().join("data")), options).unwrap();
     let vault = Arc::new(Vault::new(VaultConfig {
         policy: vow_policy::load(Path::new(POLICY)).unwrap(),
         keys,
@@ -221,6 +234,15 @@ async fn main() {
     let direct = format!("{}/v1/chat/completions", fake.url);
     let proxied = format!("{proxy_url}/v1/chat/completions");
     let client = reqwest::Client::new();
+    let scanner = vow_pii::Scanner::new();
+    let started = Instant::now();
+    for _ in 0..1000 {
+        std::hint::black_box(scanner.scan(text.as_bytes()));
+    }
+    println!(
+        "scanning the prompt alone: {:.1} µs",
+        started.elapsed().as_secs_f64() * 1e6 / 1000.0
+    );
     println!(
         "prompt: {} bytes, {found} values found by the scanner; {n} sequential requests each way",
         text.len()
