@@ -107,12 +107,19 @@ async fn first_token(
         let mut first = None;
         while let Some(chunk) = response.chunk().await.unwrap() {
             if first.is_some() {
-                continue;
+                // Leave: the rest of the answer does not change the time to the first token.
+                break;
             }
             seen.extend_from_slice(&chunk);
-            // The first event that carries text (after the role-only first chunk, whose content is "").
+            // The first whole event that carries text (an SDK reads whole events; the role-only
+            // first chunk has content "").
             let text = String::from_utf8_lossy(&seen);
-            if text.matches("\"content\":\"").count() > text.matches("\"content\":\"\"").count() {
+            let mut events: Vec<&str> = text.split("\n\n").collect();
+            events.pop(); // the unfinished one
+            if events
+                .iter()
+                .any(|e| e.contains("\"content\":\"") && !e.contains("\"content\":\"\""))
+            {
                 first = Some(started.elapsed());
             }
         }
@@ -231,6 +238,25 @@ async fn main() {
     let text = prompt();
     let found = vow_pii::Scanner::new().scan(text.as_bytes()).len();
     let body = json!({"model": "bench", "messages": [{"role": "user", "content": text}]});
+    // For the time to first token, a provider that streams as a model does: a write every millisecond.
+    let slow = FakeProvider::start(FakeOptions {
+        chunk: 64,
+        pause: Duration::from_millis(1),
+        burst: 1,
+        record: false,
+    })
+    .await
+    .unwrap();
+    let mut slow_config = Config::new("openai");
+    slow_config.upstream = Some(slow.url.clone());
+    let slow_proxy = Arc::new(Proxy::new(Arc::clone(&vault), slow_config).unwrap());
+    let slow_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let slow_proxy_url = format!("http://{}", slow_listener.local_addr().unwrap());
+    tokio::spawn(vow_proxy::serve(
+        slow_proxy,
+        slow_listener,
+        std::future::pending(),
+    ));
     let direct = format!("{}/v1/chat/completions", fake.url);
     let proxied = format!("{proxy_url}/v1/chat/completions");
     let client = reqwest::Client::new();
@@ -271,10 +297,12 @@ async fn main() {
     let stream_body =
         json!({"model": "bench", "stream": true, "messages": [{"role": "user", "content": text}]});
     let m = n / 4;
-    first_token(&client, &direct, &key, &stream_body, 20).await;
-    first_token(&client, &proxied, &key, &stream_body, 20).await;
-    let fd = first_token(&client, &direct, &key, &stream_body, m).await;
-    let fp = first_token(&client, &proxied, &key, &stream_body, m).await;
+    let slow_direct = format!("{}/v1/chat/completions", slow.url);
+    let slow_proxied = format!("{slow_proxy_url}/v1/chat/completions");
+    first_token(&client, &slow_direct, &key, &stream_body, 20).await;
+    first_token(&client, &slow_proxied, &key, &stream_body, 20).await;
+    let fd = first_token(&client, &slow_direct, &key, &stream_body, m).await;
+    let fp = first_token(&client, &slow_proxied, &key, &stream_body, m).await;
     println!("time to first token, {m} streamed requests each way:");
     println!("| path | p50 ms | p99 ms |");
     println!(

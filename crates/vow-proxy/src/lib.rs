@@ -26,6 +26,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::Router;
 use bytes::Bytes;
 use http_body_util::BodyExt;
@@ -738,6 +739,11 @@ pub async fn serve(
     });
     let vault = Arc::clone(&proxy.vault);
     let app = router(proxy).into_make_service_with_connect_info::<SocketAddr>();
+    // No Nagle: a streamed answer's small events go out as they are ready, not after the client's
+    // delayed acknowledgement of the one before.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;

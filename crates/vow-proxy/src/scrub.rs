@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use serde_json::Value;
 use vow_pii::{Entity, Key, Operator, Redactor, Scanner};
 
@@ -199,7 +199,10 @@ impl Restorer {
         let finder = if pseudonyms.is_empty() {
             None
         } else {
+            // A contiguous NFA: built in microseconds for a request's few pseudonyms, where a DFA
+            // would cost more to build than every search in the answer together.
             AhoCorasickBuilder::new()
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(&pseudonyms)
                 .ok()
