@@ -279,7 +279,7 @@ fn the_official_python_sdks_get_original_values_back_and_the_provider_never_sees
     }
     assert!(!stderr.contains(&key) && !stderr.contains("sk-the-real-provider-key"));
     drop(proxy);
-    // The review shows the calls as provisions to the processor.
+    // The log verifies, and the monthly review shows the calls as provisions to the processor.
     let review = Command::new(VOW)
         .args(["audit", "verify"])
         .arg("--policy")
@@ -293,4 +293,19 @@ fn the_official_python_sdks_get_original_values_back_and_the_provider_never_sees
         "{}",
         String::from_utf8_lossy(&review.stderr)
     );
+    let now = time::OffsetDateTime::now_utc()
+        .to_offset(time::UtcOffset::from_hms(9, 0, 0).unwrap());
+    let month = format!("{:04}-{:02}", now.year(), u8::from(now.month()));
+    let review = Command::new(VOW)
+        .args(["audit", "review", "--month", &month, "--format", "json"])
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(review.status.success(), "{}", String::from_utf8_lossy(&review.stderr));
+    let review: serde_json::Value = serde_json::from_slice(&review.stdout).unwrap();
+    assert_eq!(review["transfers"][0]["recipient"], "openai");
+    assert_eq!(review["transfers"][0]["provisions"], 6);
 }
