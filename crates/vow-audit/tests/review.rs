@@ -371,10 +371,16 @@ fn working_hours_across_midnight_flag_daytime_reads() {
 fn provisions_are_counted_per_recipient_with_the_keys_that_made_them() {
     let mut list = vec![];
     for (key, reason) in [
-        ("key_app", "to openai: vow proxy /v1/chat/completions: 4096 bytes"),
+        (
+            "key_app",
+            "to openai: vow proxy /v1/chat/completions: 4096 bytes",
+        ),
         ("key_app", "to openai"),
         ("key_batch", "to openai: nightly"),
-        ("key_app", "to stability: vow proxy /v1/chat/completions: 12 bytes"),
+        (
+            "key_app",
+            "to stability: vow proxy /v1/chat/completions: 12 bytes",
+        ),
     ] {
         list.push(e(
             datetime!(2026-11-03 10:00 +9),
@@ -396,5 +402,7 @@ fn provisions_are_counted_per_recipient_with_the_keys_that_made_them() {
     assert_eq!(review.transfers[0].provisions, 3);
     assert_eq!(review.transfers[0].keys, vec!["key_app", "key_batch"]);
     assert_eq!(review.transfers[1].recipient, "stability");
-    assert!(review.to_text().contains("## 6. 제공·위탁 / Provisions per recipient (2)"));
+    assert!(review
+        .to_text()
+        .contains("## 6. 제공·위탁 / Provisions per recipient (2)"));
 }

@@ -293,8 +293,8 @@ fn the_official_python_sdks_get_original_values_back_and_the_provider_never_sees
         "{}",
         String::from_utf8_lossy(&review.stderr)
     );
-    let now = time::OffsetDateTime::now_utc()
-        .to_offset(time::UtcOffset::from_hms(9, 0, 0).unwrap());
+    let now =
+        time::OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(9, 0, 0).unwrap());
     let month = format!("{:04}-{:02}", now.year(), u8::from(now.month()));
     let review = Command::new(VOW)
         .args(["audit", "review", "--month", &month, "--format", "json"])
@@ -304,7 +304,11 @@ fn the_official_python_sdks_get_original_values_back_and_the_provider_never_sees
         .arg(&data)
         .output()
         .unwrap();
-    assert!(review.status.success(), "{}", String::from_utf8_lossy(&review.stderr));
+    assert!(
+        review.status.success(),
+        "{}",
+        String::from_utf8_lossy(&review.stderr)
+    );
     let review: serde_json::Value = serde_json::from_slice(&review.stdout).unwrap();
     assert_eq!(review["transfers"][0]["recipient"], "openai");
     assert_eq!(review["transfers"][0]["provisions"], 6);
