@@ -110,7 +110,9 @@ impl<'a> Scrubber<'a> {
     pub fn scrub_json(&mut self, value: &mut Value) {
         match value {
             Value::String(text) => {
-                if let Some(new) = self.scrub_text(text) {
+                if let Some(new) = self.scrub_embedded_json(text) {
+                    *text = new;
+                } else if let Some(new) = self.scrub_text(text) {
                     *text = new;
                 }
             }
@@ -126,6 +128,27 @@ impl<'a> Scrubber<'a> {
             }
             _ => {}
         }
+    }
+
+    /// A string that is itself JSON (a tool call's `arguments`), scrubbed as JSON: its strings may
+    /// spell Hangul as `\uXXXX` escapes (Python's `json.dumps` does), which the scanner would not read.
+    /// `None` when it is not JSON or nothing in it was found.
+    fn scrub_embedded_json(&mut self, text: &str) -> Option<String> {
+        let trimmed = text.trim_start();
+        if !(trimmed.starts_with('{') || trimmed.starts_with('[')) || !text.contains("\\u") {
+            return None;
+        }
+        let mut inner: Value = serde_json::from_str(text).ok()?;
+        let before: u64 = self.counts.values().sum();
+        self.scrub_json(&mut inner);
+        let after: u64 = self.counts.values().sum();
+        if after == before {
+            return None;
+        }
+        if self.mode == OnUndeclared::Refuse {
+            return None;
+        }
+        Some(inner.to_string())
     }
 
     /// The text with undeclared kinds replaced, or `None` when nothing was (or, refusing, when
@@ -248,6 +271,18 @@ impl Restorer {
             Value::String(text) => {
                 if let Cow::Owned(new) = self.restore(text) {
                     *text = new;
+                } else if text.contains("\\u") {
+                    // JSON inside a string, with pseudonyms spelt as `\uXXXX` escapes.
+                    let trimmed = text.trim_start();
+                    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+                        if let Ok(mut inner) = serde_json::from_str::<Value>(text) {
+                            let before = inner.clone();
+                            self.restore_json(&mut inner);
+                            if inner != before {
+                                *text = inner.to_string();
+                            }
+                        }
+                    }
                 }
             }
             Value::Array(items) => items.iter_mut().for_each(|v| self.restore_json(v)),
@@ -326,6 +361,7 @@ impl StreamText {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -359,6 +395,43 @@ mod tests {
         // "01" could start a pseudonym: held back, then released unchanged at the end.
         assert_eq!(out, "Call 010-1234-5678 or mail kim@y.com now ");
         assert_eq!(s.finish(&r), "01");
+    }
+
+    #[test]
+    fn hangul_escaped_inside_tool_arguments_is_found_and_restored() {
+        let scanner = Scanner::new();
+        let mut scrubber = Scrubber::new(&scanner, &[], OnUndeclared::Pseudonymise).unwrap();
+        // {"address": "서울특별시 강남구 테헤란로 152"} as Python's json.dumps writes it.
+        let escaped = r#"{"address": "\uc11c\uc6b8\ud2b9\ubcc4\uc2dc \uac15\ub0a8\uad6c \ud14c\ud5e4\ub780\ub85c 152"}"#;
+        let mut body = serde_json::json!({"messages": [{"role": "assistant", "tool_calls": [
+            {"id": "c", "type": "function", "function": {"name": "f", "arguments": escaped}}]}]});
+        scrubber.scrub_json(&mut body);
+        let sent = body.to_string();
+        assert!(
+            !sent.contains("테헤란로 152") && !sent.contains("\\ud14c"),
+            "{sent}"
+        );
+        assert_eq!(scrubber.counts().get(&Entity::Address), Some(&1));
+        let restorer = scrubber.restorer();
+        let args = body
+            .pointer("/messages/0/tool_calls/0/function/arguments")
+            .unwrap()
+            .as_str()
+            .unwrap();
+        // The model answers with the pseudonym spelt in escapes too.
+        let ascii: String = args
+            .chars()
+            .map(|c| {
+                if c.is_ascii() {
+                    c.to_string()
+                } else {
+                    format!("\\u{:04x}", c as u32)
+                }
+            })
+            .collect();
+        let mut answer = serde_json::json!({ "arguments": ascii });
+        restorer.restore_json(&mut answer);
+        assert!(answer.to_string().contains("테헤란로 152"));
     }
 
     #[test]
