@@ -7,6 +7,7 @@
 //! with plain text.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,6 +56,16 @@ impl Default for FakeOptions {
 struct FakeState {
     options: FakeOptions,
     received: Arc<Mutex<Vec<Received>>>,
+    open: Arc<AtomicUsize>,
+}
+
+/// Counts a streamed answer as open until its body is dropped (finished, or cut off by the reader).
+struct OpenStream(Arc<AtomicUsize>);
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A running fake provider; stops when dropped.
@@ -62,6 +73,7 @@ pub struct FakeProvider {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
     received: Arc<Mutex<Vec<Received>>>,
+    open: Arc<AtomicUsize>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -71,9 +83,11 @@ impl FakeProvider {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let address: SocketAddr = listener.local_addr()?;
         let received = Arc::new(Mutex::new(Vec::new()));
+        let open = Arc::new(AtomicUsize::new(0));
         let state = FakeState {
             options,
             received: Arc::clone(&received),
+            open: Arc::clone(&open),
         };
         let app = Router::new()
             .route("/v1/chat/completions", post(answer))
@@ -95,8 +109,14 @@ impl FakeProvider {
         Ok(FakeProvider {
             url: format!("http://{address}"),
             received,
+            open,
             _stop: stop,
         })
+    }
+
+    /// Streamed answers still being sent.
+    pub fn open_streams(&self) -> usize {
+        self.open.load(Ordering::SeqCst)
     }
 
     /// Everything received so far.
@@ -235,15 +255,17 @@ async fn answer(
     } else {
         bytes.chunks(chunk).map(<[u8]>::to_vec).collect()
     };
+    state.open.fetch_add(1, Ordering::SeqCst);
+    let guard = OpenStream(Arc::clone(&state.open));
     let stream = futures_util::stream::unfold(
-        (pieces.into_iter().enumerate(), silent),
-        move |(mut it, silent)| async move {
+        (pieces.into_iter().enumerate(), silent, guard),
+        move |(mut it, silent, guard)| async move {
             match it.next() {
                 Some((i, piece)) => {
                     if !options.pause.is_zero() && i % options.burst.max(1) == 0 {
                         tokio::time::sleep(options.pause).await;
                     }
-                    Some((Ok::<Vec<u8>, std::io::Error>(piece), (it, silent)))
+                    Some((Ok::<Vec<u8>, std::io::Error>(piece), (it, silent, guard)))
                 }
                 None if silent => {
                     tokio::time::sleep(Duration::from_secs(3600)).await;

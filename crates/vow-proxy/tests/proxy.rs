@@ -185,6 +185,18 @@ fn streamed_where(body: &str, field: &str, equals: &str, pointer: &str) -> Strin
         .collect()
 }
 
+async fn wait_until_no_stream_is_open(h: &Harness) {
+    let started = std::time::Instant::now();
+    while h.fake.open_streams() > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{} upstream streams still open",
+            h.fake.open_streams()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[test]
 fn the_planted_values_are_found_by_the_scanner_as_their_kinds() {
     let text = planted_text();
@@ -497,6 +509,7 @@ async fn upstream_errors_pass_through_restored_and_timeouts_are_504_or_an_error_
         &json!({"model": "silent-stream", "stream": true, "messages": [{"role": "user", "content": "x"}]})).await;
     assert_eq!(status, 200);
     assert!(body.contains("upstream_timeout"), "{body}");
+    wait_until_no_stream_is_open(&h).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -523,6 +536,8 @@ async fn a_client_that_leaves_mid_stream_leaves_the_proxy_serving() {
         let _ = response.chunk().await;
         drop(response);
     }
+    // The proxy let go of the upstream's streams too: nothing is still being sent to nobody.
+    wait_until_no_stream_is_open(&h).await;
     let (status, _) = post(
         &h,
         "/v1/chat/completions",
