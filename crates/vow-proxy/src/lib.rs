@@ -146,6 +146,45 @@ pub fn check_processor<'p>(policy: &'p Policy, key: &str) -> Result<&'p Processo
     Ok(processor)
 }
 
+/// Failed key checks from one address before each further one is slowed.
+const SLOW_AFTER: u32 = 3;
+/// The longest a failed key check is made to wait.
+const MAX_DELAY: Duration = Duration::from_secs(2);
+/// How long failures are remembered.
+const FAILURE_WINDOW: Duration = Duration::from_secs(10 * 60);
+/// Addresses remembered at most; beyond, the table is cleared of old entries.
+const MAX_TRACKED: usize = 100_000;
+
+/// Failed key checks per source address: a valid key is never slowed (it is checked first); a wrong
+/// one waits longer the more wrong ones came from its address lately, as `vow serve` does.
+#[derive(Debug, Default)]
+struct Guesses {
+    by_address: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (u32, Instant)>>,
+}
+
+impl Guesses {
+    /// Counts a failure and says how long to wait before answering it.
+    fn failed(&self, address: std::net::IpAddr) -> Duration {
+        let now = Instant::now();
+        let Ok(mut table) = self.by_address.lock() else {
+            return MAX_DELAY;
+        };
+        if table.len() >= MAX_TRACKED {
+            table.retain(|_, (_, first)| now.duration_since(*first) <= FAILURE_WINDOW);
+        }
+        let entry = table.entry(address).or_insert((0, now));
+        if now.duration_since(entry.1) > FAILURE_WINDOW {
+            *entry = (0, now);
+        }
+        entry.0 += 1;
+        if entry.0 <= SLOW_AFTER {
+            return Duration::ZERO;
+        }
+        let doublings = (entry.0 - SLOW_AFTER - 1).min(10);
+        (Duration::from_millis(100) * 2u32.pow(doublings)).min(MAX_DELAY)
+    }
+}
+
 /// The proxy for one processor.
 pub struct Proxy {
     vault: Arc<Vault>,
@@ -157,6 +196,7 @@ pub struct Proxy {
     scanner: Scanner,
     client: reqwest::Client,
     metrics: metrics::Metrics,
+    guesses: Guesses,
 }
 
 impl std::fmt::Debug for Proxy {
@@ -212,6 +252,7 @@ impl Proxy {
             scanner: Scanner::new(),
             client,
             metrics: metrics::Metrics::default(),
+            guesses: Guesses::default(),
         })
     }
 
@@ -314,8 +355,14 @@ impl Proxy {
         headers: &HeaderMap,
         peer: SocketAddr,
     ) -> Result<Caller, ProxyError> {
-        let unauthenticated = || ProxyError::Unauthenticated {
-            processor: self.config.processor.clone(),
+        let unauthenticated = || async {
+            let delay = self.guesses.failed(peer.ip());
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            ProxyError::Unauthenticated {
+                processor: self.config.processor.clone(),
+            }
         };
         let bearer = headers
             .get(header::AUTHORIZATION)
@@ -324,13 +371,15 @@ impl Proxy {
                 let (scheme, credentials) = v.split_once(' ')?;
                 scheme.eq_ignore_ascii_case("bearer").then_some(credentials)
             });
-        let secret = bearer
+        let Some(secret) = bearer
             .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
             .map(str::trim)
-            .ok_or_else(unauthenticated)?;
+        else {
+            return Err(unauthenticated().await);
+        };
         let principal = match self.vault.authenticate(secret).await {
             Ok(principal) => principal,
-            Err(VaultError::Unauthenticated) => return Err(unauthenticated()),
+            Err(VaultError::Unauthenticated) => return Err(unauthenticated().await),
             Err(_) => return Err(ProxyError::Internal("the key store could not be read")),
         };
         let allowed = self

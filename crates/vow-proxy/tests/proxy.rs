@@ -390,6 +390,18 @@ async fn a_role_without_the_grant_and_a_wrong_key_are_refused_in_the_providers_s
     assert_eq!(error.pointer("/error/type").unwrap(), "permission_error");
     let (status, _) = post(&h, "/v1/chat/completions", "vow_not-a-key", &request).await;
     assert_eq!(status, 401);
+    // Guessing is slowed per address; a valid key from the same address is not.
+    for _ in 0..4 {
+        post(&h, "/v1/chat/completions", "vow_not-a-key", &request).await;
+    }
+    let started = std::time::Instant::now();
+    let (status, _) = post(&h, "/v1/chat/completions", "vow_still-not-a-key", &request).await;
+    assert_eq!(status, 401);
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let (status, _) = post(&h, "/v1/chat/completions", &h.support, &request).await;
+    assert_eq!(status, 403);
+    assert!(started.elapsed() < Duration::from_millis(200));
     assert!(
         h.fake.received().is_empty(),
         "a refused call reached the provider"
