@@ -74,6 +74,27 @@ fn an_undeclared_or_non_ai_processor_cannot_be_started_and_nothing_is_created() 
         assert!(stderr.contains("openai, stability"), "{stderr}");
         assert!(!data.exists(), "a refused start created the data directory");
     }
+    // The provider's key comes from the environment; a name that is not set stops the start too.
+    let out = Command::new(VOW)
+        .args(["proxy", "--policy", POLICY, "--processor", "openai"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream-key-env",
+            "VOW_TEST_NO_SUCH_VARIABLE",
+        ])
+        .arg("--data")
+        .arg(&data)
+        .env_remove("VOW_TEST_NO_SUCH_VARIABLE")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("VOW_TEST_NO_SUCH_VARIABLE, which is not set"),
+        "{stderr}"
+    );
+    assert!(!data.exists());
 }
 
 struct Proxy {
