@@ -61,6 +61,15 @@ struct Harness {
 }
 
 async fn harness(fake: FakeOptions, tune: impl FnOnce(&mut Config)) -> Harness {
+    harness_declaring(&[], fake, tune).await
+}
+
+/// A harness whose `openai` processor is also declared for `categories`.
+async fn harness_declaring(
+    categories: &[&str],
+    fake: FakeOptions,
+    tune: impl FnOnce(&mut Config),
+) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let fake = FakeProvider::start(fake).await.unwrap();
     let mut policy = vow_policy::load(Path::new(POLICY)).unwrap();
@@ -68,6 +77,8 @@ async fn harness(fake: FakeOptions, tune: impl FnOnce(&mut Config)) -> Harness {
     for p in &mut policy.processors {
         if p.key == "openai" {
             p.api = None;
+            p.categories
+                .extend(categories.iter().map(|c| c.to_string()));
         }
     }
     let (keys, _) = vow_crypto::KeyRing::load_or_create(&dir.path().join("vow.keys")).unwrap();
@@ -593,5 +604,24 @@ async fn each_call_is_a_provision_to_the_processor_with_counts_and_metrics_never
     assert!(metrics.contains("vow_proxy_requests_total{processor=\"openai\",route=\"/v1/chat/completions\",status=\"200\"} 1"));
     for (_, _, value) in PLANTED {
         assert!(!metrics.contains(value) && !purpose.contains(value));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kinds_the_processor_is_declared_for_pass_as_they_are() {
+    let h = harness_declaring(
+        &["user.contact.email", "user.contact.phone"],
+        FakeOptions::default(),
+        |_| {},
+    )
+    .await;
+    let text = planted_text();
+    let request = json!({"model": "m", "messages": [{"role": "user", "content": text}]});
+    let (status, body) = post(&h, "/v1/chat/completions", &h.service, &request).await;
+    assert_eq!(status, 200, "{body}");
+    let sent = everything_received(&h);
+    for (kind, _, value) in PLANTED {
+        let declared = matches!(kind, Entity::Email | Entity::KrPhone | Entity::Phone);
+        assert_eq!(sent.contains(value), declared, "{}", kind.as_str());
     }
 }
