@@ -177,6 +177,11 @@ for chunk in oai.chat.completions.create(model="gpt-fake", stream=True, messages
 out["chat_stream"], out["chat_stream_tool"] = text, args
 r = oai.responses.create(model="gpt-fake", input=prompt)
 out["responses"] = r.output_text
+text = ""
+for event in oai.responses.create(model="gpt-fake", input=prompt, stream=True):
+    if event.type == "response.output_text.delta":
+        text += event.delta
+out["responses_stream"] = text
 out["embeddings"] = len(oai.embeddings.create(model="emb", input=prompt).data)
 
 ant = Anthropic(base_url=url, api_key=key, max_retries=0)
@@ -265,6 +270,7 @@ fn the_official_python_sdks_get_original_values_back_and_the_provider_never_sees
         "chat",
         "chat_stream",
         "responses",
+        "responses_stream",
         "messages",
         "messages_stream",
         "messages_tool",
@@ -281,8 +287,8 @@ fn the_official_python_sdks_get_original_values_back_and_the_provider_never_sees
     let received = fake.received();
     assert_eq!(
         received.len(),
-        6,
-        "two chat calls, a response, an embedding, two messages"
+        7,
+        "two chat calls, two responses, an embedding, two messages"
     );
     let stderr = proxy.stderr.lock().unwrap().clone();
     for value in PLANTED {
@@ -332,5 +338,5 @@ fn the_official_python_sdks_get_original_values_back_and_the_provider_never_sees
     );
     let review: serde_json::Value = serde_json::from_slice(&review.stdout).unwrap();
     assert_eq!(review["transfers"][0]["recipient"], "openai");
-    assert_eq!(review["transfers"][0]["provisions"], 6);
+    assert_eq!(review["transfers"][0]["provisions"], 7);
 }
