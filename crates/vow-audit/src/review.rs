@@ -103,6 +103,18 @@ pub struct KeyActivity {
     pub off_hours: u64,
 }
 
+/// Provisions to one recipient in the month: a third party, or a processor (an AI provider's calls
+/// through `vow proxy` among them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transfer {
+    /// The `[[third_party]]` or `[[processor]]` key.
+    pub recipient: String,
+    /// Provisions recorded (each proxied call is one).
+    pub provisions: u64,
+    /// The keys that made them.
+    pub keys: Vec<String>,
+}
+
 /// The review of one month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Review {
@@ -121,6 +133,8 @@ pub struct Review {
     /// Keys created and revoked, roles changed: the access-right changes to be kept 3 years
     /// (안전성 확보조치 기준 제5조).
     pub access_changes: Vec<Flagged>,
+    /// Provisions per recipient.
+    pub transfers: Vec<Transfer>,
 }
 
 #[derive(Default)]
@@ -138,6 +152,7 @@ impl Review {
         let mut count = 0u64;
         let mut skipped = 0u64;
         let mut exports = Vec::new();
+        let mut transfers: BTreeMap<String, (u64, BTreeSet<String>)> = BTreeMap::new();
         let mut off_hours = Vec::new();
         let mut access_changes = Vec::new();
         let mut keys: BTreeMap<String, KeyAcc> = BTreeMap::new();
@@ -210,6 +225,18 @@ impl Review {
             if e.action.is_export() {
                 exports.push(flag(&e, &t, "export"));
             }
+            if e.action == Action::Provide {
+                // The vault writes the recipient first in the reason: `to KEY` or `to KEY: why`.
+                let recipient = e
+                    .reason
+                    .as_deref()
+                    .and_then(|r| r.strip_prefix("to "))
+                    .map(|r| r.split(':').next().unwrap_or(r).trim().to_string())
+                    .unwrap_or_else(|| "(unnamed)".to_string());
+                let t = transfers.entry(recipient).or_default();
+                t.0 += 1;
+                t.1.insert(e.key_id.clone());
+            }
             if matches!(
                 e.action,
                 Action::KeyCreate | Action::KeyRevoke | Action::RoleChange
@@ -267,6 +294,14 @@ impl Review {
             off_hours_reads: off_hours,
             per_key,
             access_changes,
+            transfers: transfers
+                .into_iter()
+                .map(|(recipient, (provisions, keys))| Transfer {
+                    recipient,
+                    provisions,
+                    keys: keys.into_iter().collect(),
+                })
+                .collect(),
         }
     }
 
@@ -405,6 +440,24 @@ impl Review {
             self.access_changes.len()
         );
         write_flagged(&mut s, &self.access_changes);
+
+        let _ = writeln!(
+            s,
+            "\n## 6. 제공·위탁 / Provisions per recipient ({})",
+            self.transfers.len()
+        );
+        if self.transfers.is_empty() {
+            let _ = writeln!(s, "  (없음 / none)");
+        }
+        for t in &self.transfers {
+            let _ = writeln!(
+                s,
+                "  {:<24} {:>8} provisions  by {}",
+                t.recipient,
+                t.provisions,
+                t.keys.join(", ")
+            );
+        }
 
         let _ = writeln!(
             s,

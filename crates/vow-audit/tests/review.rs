@@ -366,3 +366,43 @@ fn working_hours_across_midnight_flag_daytime_reads() {
         "10:00 is outside a 22–06 shift"
     );
 }
+
+#[test]
+fn provisions_are_counted_per_recipient_with_the_keys_that_made_them() {
+    let mut list = vec![];
+    for (key, reason) in [
+        (
+            "key_app",
+            "to openai: vow proxy /v1/chat/completions: 4096 bytes",
+        ),
+        ("key_app", "to openai"),
+        ("key_batch", "to openai: nightly"),
+        (
+            "key_app",
+            "to stability: vow proxy /v1/chat/completions: 12 bytes",
+        ),
+    ] {
+        list.push(e(
+            datetime!(2026-11-03 10:00 +9),
+            key,
+            "service",
+            Action::Provide,
+            None,
+            Some(reason),
+        ));
+    }
+    let mut entries: Vec<Entry> = Vec::new();
+    for n in list {
+        let next = chain(entries.last(), n);
+        entries.push(next);
+    }
+    let review = Review::build(entries.into_iter(), &opts());
+    assert_eq!(review.transfers.len(), 2);
+    assert_eq!(review.transfers[0].recipient, "openai");
+    assert_eq!(review.transfers[0].provisions, 3);
+    assert_eq!(review.transfers[0].keys, vec!["key_app", "key_batch"]);
+    assert_eq!(review.transfers[1].recipient, "stability");
+    assert!(review
+        .to_text()
+        .contains("## 6. 제공·위탁 / Provisions per recipient (2)"));
+}

@@ -732,9 +732,27 @@ pub struct Processor {
     /// Whether the processor is an AI model provider that receives prompts or uploads.
     #[serde(default)]
     pub ai_provider: bool,
+    /// The base URL of the AI provider's API (its origin, e.g. `https://api.openai.com`), where
+    /// `vow proxy` forwards the calls it lets through. `--upstream` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// Which API the AI provider speaks, and so which routes `vow proxy` serves for it: `openai`
+    /// (Chat Completions, Responses, Embeddings) or `anthropic` (Messages). Absent: both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<AiApi>,
     /// Whether the processor may sub-contract (재위탁).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subprocessing: Option<Text>,
+}
+
+/// The API an AI provider speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AiApi {
+    /// OpenAI's: Chat Completions, Responses, Embeddings (and the many providers that copy it).
+    Openai,
+    /// Anthropic's Messages API.
+    Anthropic,
 }
 
 /// `[[overseas_transfer]]`: personal data sent abroad (PIPA 제28조의8).
@@ -1147,6 +1165,10 @@ pub struct Role {
     /// lists those due) and reads the destruction ledger.
     #[serde(default)]
     pub requests: bool,
+    /// The AI processors (`[[processor]]` keys with `ai_provider = true`) this role may send
+    /// prompts to through `vow proxy`. Deny by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub send_to: Vec<Key>,
 }
 
 /// `[[waiver]]`: a lint rule this policy waives.

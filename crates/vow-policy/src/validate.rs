@@ -290,6 +290,27 @@ impl<'p> Validator<'p> {
             let section = format!("[[processor]] key = {:?}", proc.key);
             let base = DocPath::root("processor").index(i);
             self.category_refs(&section, base.clone().key("categories"), &proc.categories);
+            if let Some(endpoint) = &proc.endpoint {
+                let scheme_ok = endpoint.starts_with("https://") || endpoint.starts_with("http://");
+                if !scheme_ok || endpoint.chars().any(char::is_whitespace) {
+                    self.out.push(
+                        Diagnostic::error("the processor's endpoint is not an http(s) URL")
+                            .in_section(&section)
+                            .at(base.clone().key("endpoint"))
+                            .with_help(
+                                "give the API's origin, e.g. endpoint = \"https://api.openai.com\"",
+                            ),
+                    );
+                }
+            }
+            if (proc.endpoint.is_some() || proc.api.is_some()) && !proc.ai_provider {
+                self.out.push(
+                    Diagnostic::error("`endpoint` and `api` describe an AI provider's API, but this processor is not marked ai_provider = true")
+                        .in_section(&section)
+                        .at(base.clone().key("ai_provider"))
+                        .with_help("set ai_provider = true, or remove endpoint and api"),
+                );
+            }
             if proc.task.is_blank() {
                 self.out.push(
                     Diagnostic::error("the processor's task is empty")
@@ -364,6 +385,29 @@ impl<'p> Validator<'p> {
         let p = self.policy;
         for (i, role) in p.roles.iter().enumerate() {
             let section = format!("[[role]] key = {:?}", role.key);
+            for (j, target) in role.send_to.iter().enumerate() {
+                let path = DocPath::root("role").index(i).key("send_to").index(j);
+                match p.processors.iter().find(|x| &x.key == target) {
+                    None => self.out.push(
+                        Diagnostic::error(format!("`send_to` names `{target}`, which is not a declared processor"))
+                            .in_section(&section)
+                            .at(path)
+                            .with_help(format!(
+                                "declare it in a [[processor]] table with ai_provider = true, or use one of: {}",
+                                list_or_none(p.processors.iter().filter(|x| x.ai_provider).map(|x| x.key.as_str()))
+                            )),
+                    ),
+                    Some(x) if !x.ai_provider => self.out.push(
+                        Diagnostic::error(format!("`send_to` names `{target}`, which is not an AI provider"))
+                            .in_section(&section)
+                            .at(path)
+                            .with_help(format!(
+                                "`vow proxy` sends prompts only to processors marked ai_provider = true; mark [[processor]] `{target}` so if it is one"
+                            )),
+                    ),
+                    Some(_) => {}
+                }
+            }
             let no_lookup = Vec::new();
             for (field, patterns) in [
                 ("read", &role.read),
@@ -479,4 +523,13 @@ fn list(keys: &[&str]) -> String {
         s.push_str(&format!(" and {} more", keys.len() - SHOWN));
     }
     s
+}
+
+fn list_or_none<'a>(keys: impl Iterator<Item = &'a str>) -> String {
+    let keys: Vec<&str> = keys.collect();
+    if keys.is_empty() {
+        "(none declared)".to_string()
+    } else {
+        keys.join(", ")
+    }
 }

@@ -154,6 +154,8 @@ fn processor(key: &str) -> Processor {
         retention: None,
         country: Some("US".into()),
         ai_provider: false,
+        endpoint: None,
+        api: None,
         subprocessing: None,
     }
 }

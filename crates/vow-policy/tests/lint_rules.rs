@@ -110,6 +110,8 @@ fn processor(key: &str, country: Option<&str>) -> Processor {
         retention: None,
         country: country.map(str::to_string),
         ai_provider: false,
+        endpoint: None,
+        api: None,
         subprocessing: None,
     }
 }

@@ -242,3 +242,34 @@ fn semantic_errors_render_with_the_offending_line_and_a_caret() {
     );
     assert!(rendered.contains("^^^^^^^^^^^^^^^^^"), "{rendered}");
 }
+
+#[test]
+fn a_role_may_send_only_to_declared_ai_providers() {
+    let text = starter_with(
+        "label = { ko = \"고객지원\", en = \"Support\" }",
+        "label = { ko = \"고객지원\", en = \"Support\" }\nsend_to = [\"openai\"]",
+    );
+    let e = only_error(&text);
+    assert_eq!(
+        e.message,
+        "`send_to` names `openai`, which is not a declared processor"
+    );
+    assert!(e.help.unwrap().contains("(none declared)"));
+
+    let text = starter_plus(
+        "[[processor]]\nkey = \"openai\"\nname = \"OpenAI\"\ntask = \"AI\"\ncategories = [\"user.contact.email\"]\n",
+    )
+    .replacen(
+        "label = { ko = \"고객지원\", en = \"Support\" }",
+        "label = { ko = \"고객지원\", en = \"Support\" }\nsend_to = [\"openai\"]",
+        1,
+    );
+    let e = only_error(&text);
+    assert_eq!(
+        e.message,
+        "`send_to` names `openai`, which is not an AI provider"
+    );
+    let fixed = text.replace("task = \"AI\"\n", "task = \"AI\"\nai_provider = true\n");
+    let outcome = check(fixed.as_bytes(), "p.toml");
+    assert!(outcome.errors.is_empty(), "{}", outcome.to_text());
+}

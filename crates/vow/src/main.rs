@@ -13,6 +13,7 @@ mod pii_cli;
 mod policy_cli;
 mod policy_publish;
 mod policy_render;
+mod proxy_cli;
 mod vault_cli;
 mod witness;
 
@@ -36,6 +37,8 @@ Getting started:
                                              the document to publish
   vow policy diff old.toml new.toml          what changed, and was it announced early enough?
   vow serve --policy vow-policy.toml         run the vault: personal data kept as the policy says
+  vow proxy --policy vow-policy.toml --processor openai
+                                             an AI provider's API, minus undeclared personal data
   vow audit verify                           is the access log intact?
   vow scan chat-logs/                        personal data in files, by kind and file
   vow redact chat.log -o chat.safe.log       a copy with personal data masked
@@ -90,6 +93,12 @@ enum Command {
     )]
     Audit(vault_cli::AuditArgs),
     #[command(
+        about = "Put an AI model provider behind vow: undeclared personal data replaced, answers restored",
+        long_about = proxy_cli::PROXY_LONG_ABOUT,
+        after_long_help = proxy_cli::PROXY_AFTER_LONG_HELP
+    )]
+    Proxy(proxy_cli::ProxyArgs),
+    #[command(
         about = "Consent: re-confirmations due, result notices owed, the ledger as proof (CSV/JSON)",
         long_about = consent_cli::CONSENT_LONG_ABOUT,
         after_long_help = consent_cli::CONSENT_AFTER_LONG_HELP
@@ -116,6 +125,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => vault_cli::serve(args),
         Command::Keys(args) => vault_cli::keys(args),
         Command::Audit(args) => vault_cli::audit(args),
+        Command::Proxy(args) => proxy_cli::run(args),
         Command::Consent(args) => consent_cli::run(args),
         Command::Sweep(args) => lifecycle_cli::sweep(args),
         Command::Requests(args) => lifecycle_cli::requests(args),

@@ -613,7 +613,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 /// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not when the
 /// future is first polled, so a signal that arrives while the server is still starting (after it
 /// said it is serving) shuts it down cleanly instead of killing it.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
@@ -640,7 +640,7 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
-fn init_logging() {
+pub(crate) fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
