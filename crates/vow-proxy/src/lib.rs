@@ -10,6 +10,8 @@
 //! logged; errors and logs name kinds and counts, never a value.
 
 pub mod error;
+// The fake provider serves this crate's tests, vow's end-to-end test and the bench: not part of the API.
+#[doc(hidden)]
 pub mod fake;
 pub mod kinds;
 mod metrics;
