@@ -39,7 +39,8 @@ const PLANTED: [(Entity, &str, &str); 17] = [
         "key ",
         "sk-proj-abcdefghijklmnopqrstuvwx1234",
     ),
-    (Entity::Person, "Dear Mr. ", "John Smith"),
+    // The title is part of the name vow-pii finds.
+    (Entity::Person, "Dear ", "Mr. John Smith"),
     (Entity::Address, "주소 ", "서울특별시 강남구 테헤란로 152"),
 ];
 
