@@ -2,11 +2,13 @@
 //! official `openai` and `anthropic` Python packages.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+mod common;
+use common::{skipped, start_listening};
 
 const VOW: &str = env!("CARGO_BIN_EXE_vow");
 const POLICY: &str = concat!(
@@ -31,21 +33,6 @@ fn prompt() -> String {
         "주민번호는 {} 입니다. 연락처 {} 로 연락 주세요. email {} 카드 {}\ncall {} SSN {} IBAN {}\n주소 {}",
         PLANTED[0], PLANTED[1], PLANTED[2], PLANTED[3], PLANTED[4], PLANTED[5], PLANTED[6], PLANTED[7]
     )
-}
-
-fn skipped(test: &str, why: &str) {
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {test} — {why}");
-}
-
-fn collect(stream: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(stream);
-        let mut line = String::new();
-        while reader.read_line(&mut line).unwrap_or(0) > 0 {
-            into.lock().unwrap().push_str(&line);
-            line.clear();
-        }
-    });
 }
 
 #[test]
@@ -113,7 +100,8 @@ impl Drop for Proxy {
 // The child is killed and waited for when `Proxy` is dropped.
 #[allow(clippy::zombie_processes)]
 fn start_proxy(policy: &Path, data: &Path, upstream: &str) -> Proxy {
-    let mut child = Command::new(VOW)
+    let mut command = Command::new(VOW);
+    command
         .args(["proxy", "--processor", "openai", "--listen", "127.0.0.1:0"])
         .arg("--policy")
         .arg(policy)
@@ -126,32 +114,12 @@ fn start_proxy(policy: &Path, data: &Path, upstream: &str) -> Proxy {
             "FAKE_PROVIDER_KEY",
         ])
         .env("FAKE_PROVIDER_KEY", "sk-the-real-provider-key")
-        .env("VOW_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = Arc::new(Mutex::new(String::new()));
-    let stderr = Arc::new(Mutex::new(String::new()));
-    collect(child.stdout.take().unwrap(), Arc::clone(&stdout));
-    collect(child.stderr.take().unwrap(), Arc::clone(&stderr));
-    let started = Instant::now();
-    loop {
-        let out = stdout.lock().unwrap().clone();
-        if let Some(rest) = out.split(" on http://").nth(1) {
-            let address = rest.split(';').next().unwrap().to_string();
-            return Proxy {
-                child,
-                url: format!("http://{address}"),
-                stderr,
-            };
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "vow proxy did not start: {}",
-            stderr.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(50));
+        .env("VOW_LOG", "debug");
+    let started = start_listening(command, "vow proxy", Duration::from_secs(30));
+    Proxy {
+        child: started.child,
+        url: format!("http://{}", started.address),
+        stderr: started.stderr,
     }
 }
 

@@ -10,6 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::{skipped, start_listening};
+
 const VOW: &str = env!("CARGO_BIN_EXE_vow");
 const POLICY: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -29,17 +32,6 @@ struct Client {
     address: String,
 }
 
-fn collect(stream: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(stream);
-        let mut line = String::new();
-        while reader.read_line(&mut line).unwrap_or(0) > 0 {
-            into.lock().unwrap().push_str(&line);
-            line.clear();
-        }
-    });
-}
-
 fn serve(data: &Path) -> Running {
     serve_with(data, &[])
 }
@@ -52,7 +44,8 @@ fn serve_with(data: &Path, extra: &[&str]) -> Running {
 
 #[allow(clippy::zombie_processes)]
 fn serve_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Running {
-    let mut child = Command::new(VOW)
+    let mut command = Command::new(VOW);
+    command
         .args([
             "serve",
             "--policy",
@@ -63,33 +56,13 @@ fn serve_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Running 
         ])
         .arg(data)
         .args(extra)
-        .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = Arc::new(Mutex::new(String::new()));
-    let stderr = Arc::new(Mutex::new(String::new()));
-    collect(child.stdout.take().unwrap(), Arc::clone(&stdout));
-    collect(child.stderr.take().unwrap(), Arc::clone(&stderr));
-    let started = Instant::now();
-    loop {
-        let text = stdout.lock().unwrap().clone();
-        if let Some(rest) = text.split("on http://").nth(1) {
-            let address = rest.split_whitespace().next().unwrap().to_string();
-            return Running {
-                child,
-                address,
-                stdout,
-                stderr,
-            };
-        }
-        if started.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("vow serve did not start: {text} {}", stderr.lock().unwrap());
-        }
-        std::thread::sleep(Duration::from_millis(20));
+        .envs(env.iter().copied());
+    let started = start_listening(command, "vow serve", Duration::from_secs(20));
+    Running {
+        child: started.child,
+        address: started.address,
+        stdout: started.stdout,
+        stderr: started.stderr,
     }
 }
 
@@ -686,11 +659,6 @@ fn postgres_url(test: &str) -> Option<String> {
             None
         }
     }
-}
-
-/// Says so where `cargo test` shows it even for a passing test (libtest captures only `eprintln!`).
-fn skipped(test: &str, why: &str) {
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {test} — {why}");
 }
 
 #[test]

@@ -1,0 +1,72 @@
+//! What the command-line tests that run `vow` as a server share: starting it and reading where it
+//! listens, and saying a test was skipped.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A `vow` server started by a test: the child, the address it printed, and what it wrote so far.
+pub struct Started {
+    pub child: Child,
+    pub address: String,
+    pub stdout: Arc<Mutex<String>>,
+    pub stderr: Arc<Mutex<String>>,
+}
+
+/// Copies a child's output, line by line, into `into` on a thread of its own.
+pub fn collect(stream: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 0 {
+            into.lock().unwrap().push_str(&line);
+            line.clear();
+        }
+    });
+}
+
+/// Spawns `command` and waits, up to `limit`, until it prints `on http://ADDRESS`. On timeout the child
+/// is killed and the test fails with what it wrote.
+// The child is returned to the caller, who waits for it.
+#[allow(clippy::zombie_processes)]
+pub fn start_listening(mut command: Command, what: &str, limit: Duration) -> Started {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = Arc::new(Mutex::new(String::new()));
+    let stderr = Arc::new(Mutex::new(String::new()));
+    collect(child.stdout.take().unwrap(), Arc::clone(&stdout));
+    collect(child.stderr.take().unwrap(), Arc::clone(&stderr));
+    let started = Instant::now();
+    loop {
+        let text = stdout.lock().unwrap().clone();
+        if let Some(rest) = text.split("on http://").nth(1) {
+            let address = rest
+                .split(|c: char| c.is_whitespace() || c == ';')
+                .next()
+                .unwrap()
+                .to_string();
+            return Started {
+                child,
+                address,
+                stdout,
+                stderr,
+            };
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not start: {text} {}", stderr.lock().unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Says so where `cargo test` shows it even for a passing test (libtest captures only `eprintln!`).
+pub fn skipped(test: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {test} — {why}");
+}
