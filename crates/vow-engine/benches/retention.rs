@@ -81,6 +81,8 @@ async fn measure(name: &str, location: Location, dir: &Path) {
                         created_ms: 0,
                         minor: false,
                         restricted: false,
+                        closed_ms: None,
+                        erasure_ms: None,
                     })))
                     .await
                     .unwrap();

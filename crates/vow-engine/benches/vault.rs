@@ -249,6 +249,8 @@ async fn erase_among_many(name: &str, location: Location, dir: &Path) {
                         created_ms: 0,
                         minor: false,
                         restricted: false,
+                        closed_ms: None,
+                        erasure_ms: None,
                     })))
                     .await
                     .unwrap();

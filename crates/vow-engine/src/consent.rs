@@ -307,6 +307,26 @@ impl Vault {
         }
     }
 
+    /// The subject's states and every change of their consents, unlogged (the gate reads no
+    /// evidence).
+    async fn history_of(
+        &self,
+        subject_id: &str,
+    ) -> Result<(Vec<ConsentState>, Vec<ConsentEvent>), VaultError> {
+        match self
+            .store
+            .apply(Request::unlogged(Op::Consents {
+                subject_id: subject_id.to_string(),
+                history: true,
+            }))
+            .await?
+        {
+            Outcome::Consents { states, history } => Ok((states, history)),
+            Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// Records a consent given, re-confirmed or withdrawn.
     pub async fn record_consent(
         &self,
@@ -589,6 +609,7 @@ impl Vault {
                     });
                 }
                 Outcome::Stale => states = self.states_of(subject_id, None).await?.0,
+                Outcome::Closed => return Err(VaultError::SubjectClosed),
                 Outcome::NotFound => return Err(VaultError::NoSubject(clip(subject_id))),
                 other => return Err(unexpected(other)),
             }
@@ -736,6 +757,13 @@ impl Vault {
         if declared.basis != LegalBasis::Consent {
             return Ok(());
         }
+        // An ended subject's consents count as withdrawn.
+        if self.subject(subject_id).await?.closed_ms.is_some() {
+            return Err(VaultError::NoConsent {
+                purpose: purpose.to_string(),
+                state: "closed their account or was erased, so no longer gives",
+            });
+        }
         let (states, _) = self.states_of(subject_id, None).await?;
         // A child's consents stand only while their guardian's does.
         if states
@@ -813,7 +841,7 @@ impl Vault {
         let advertising = self.policy.advertising.as_ref();
         let purpose = self.advertising_purpose().unwrap_or_default().to_string();
         // Rules that refuse whatever the subject did need no store.
-        let blanket = marketing::judge(advertising, parsed, Some(&[]), at_ms);
+        let blanket = marketing::judge(advertising, parsed, Some(&[]), None, at_ms);
         if matches!(
             blanket.rule,
             marketing::Rule::NoAdvertising | marketing::Rule::ChannelNotInPolicy
@@ -837,15 +865,46 @@ impl Vault {
                 Outcome::CampaignStates(found) => found,
                 other => return Err(unexpected(other)),
             };
-            let by_id: std::collections::HashMap<&str, &[ConsentState]> = found
-                .iter()
-                .map(|(id, states)| (id.as_str(), states.as_slice()))
-                .collect();
+            let by_id: std::collections::HashMap<&str, &vow_store::CampaignSubject> =
+                found.iter().map(|s| (s.id.as_str(), s)).collect();
+            // A state changed after the send time does not say how things stood then: that
+            // subject's ledger is read back to the send time. Sends checked as they happen need none.
+            let mut rebuilt: std::collections::HashMap<String, Vec<ConsentState>> =
+                std::collections::HashMap::new();
+            for subject in found.iter().filter(|s| {
+                s.closed_ms.is_none_or(|c| c > at_ms)
+                    && s.states.iter().any(|state| state.changed_ms > at_ms)
+            }) {
+                let (_, history) = self.history_of(&subject.id).await?;
+                let relevant: Vec<ConsentEvent> = history
+                    .into_iter()
+                    .filter(|e| {
+                        e.purpose == GUARDIAN_PURPOSE
+                            || (e.purpose == purpose
+                                && e.channel == marketing::channel_name(parsed))
+                    })
+                    .collect();
+                rebuilt.insert(
+                    subject.id.clone(),
+                    marketing::states_as_of(&relevant, at_ms),
+                );
+            }
             for id in chunk {
-                let states = by_id.get(id.as_str()).copied();
+                let subject = by_id.get(id.as_str()).copied();
+                let states = match (subject, rebuilt.get(id.as_str())) {
+                    (Some(_), Some(states)) => Some(states.as_slice()),
+                    (Some(subject), None) => Some(subject.states.as_slice()),
+                    (None, _) => None,
+                };
                 verdicts.push((
                     id.clone(),
-                    marketing::judge(advertising, parsed, states, at_ms),
+                    marketing::judge(
+                        advertising,
+                        parsed,
+                        states,
+                        subject.and_then(|s| s.closed_ms),
+                        at_ms,
+                    ),
                 ));
             }
         }

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use time::{Date, Duration, Month, OffsetDateTime, UtcOffset};
 use vow_policy::model::{AdChannel, Advertising, Policy};
-use vow_store::{ConsentState, GUARDIAN_PURPOSE};
+use vow_store::{ConsentEvent, ConsentState, GUARDIAN_PURPOSE};
 
 /// Korea Standard Time, the clock of the night-time rule; Korea keeps no daylight saving time.
 pub const KST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
@@ -50,6 +50,9 @@ pub enum Rule {
     ReconfirmationOverdue,
     /// A child whose legal guardian withdrew their consent: the child's consents rest on it.
     NoGuardianConsent,
+    /// The subject's account was closed, or the subject erased, by the send time: their consents
+    /// count as withdrawn.
+    Closed,
 }
 
 impl Rule {
@@ -119,6 +122,42 @@ pub fn reconfirm_by(consented: Date, months: u32) -> Date {
     }
 }
 
+/// The consent states as they stood at `at_ms`, rebuilt from the subject's ledger: a change dated
+/// after `at_ms` did not count yet. Per purpose, channel and time of day, the latest change at or
+/// before `at_ms` decides whether consent stood, and the latest grant or re-confirmation then is
+/// where its re-confirmation clock starts.
+pub fn states_as_of(history: &[ConsentEvent], at_ms: i64) -> Vec<ConsentState> {
+    let mut events: Vec<&ConsentEvent> = history.iter().filter(|e| e.at_ms <= at_ms).collect();
+    events.sort_by_key(|e| (e.at_ms, e.seq));
+    let mut states: Vec<ConsentState> = Vec::new();
+    for event in events {
+        let granted = event.change != "withdraw";
+        let position = states.iter().position(|s| {
+            s.purpose == event.purpose && s.channel == event.channel && s.night == event.night
+        });
+        match position {
+            Some(i) => {
+                let state = &mut states[i];
+                if granted {
+                    state.since_ms = event.at_ms;
+                }
+                state.granted = granted;
+                state.changed_ms = event.at_ms;
+            }
+            None => states.push(ConsentState {
+                subject_id: event.subject_id.clone(),
+                purpose: event.purpose.clone(),
+                channel: event.channel.clone(),
+                night: event.night,
+                granted,
+                since_ms: event.at_ms,
+                changed_ms: event.at_ms,
+            }),
+        }
+    }
+    states
+}
+
 /// Parses a channel name as the policy writes it.
 pub fn channel(name: &str) -> Option<AdChannel> {
     serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
@@ -135,12 +174,14 @@ pub fn channel_name(channel: AdChannel) -> &'static str {
 }
 
 /// The gate for one subject: `states` are the subject's consent states for the advertising purpose
-/// on this channel (day and night) and, for a child, the guardian's ([`GUARDIAN_PURPOSE`]); `None`
-/// when no live subject has the id.
+/// on this channel (day and night) and, for a child, the guardian's ([`GUARDIAN_PURPOSE`]), as they
+/// stood at `at_ms` (see [`states_as_of`]); `None` when no live subject has the id. `closed_ms` is
+/// when the subject's use ended, if it did.
 pub fn judge(
     advertising: Option<&Advertising>,
     channel: AdChannel,
     states: Option<&[ConsentState]>,
+    closed_ms: Option<i64>,
     at_ms: i64,
 ) -> Verdict {
     let Some(ad) = advertising.filter(|ad| ad.sends) else {
@@ -152,6 +193,9 @@ pub fn judge(
     let Some(states) = states else {
         return Verdict::refused(Rule::NoSubject);
     };
+    if closed_ms.is_some_and(|closed| closed <= at_ms) {
+        return Verdict::refused(Rule::Closed);
+    }
     // A child's consents stand only while their guardian's does.
     if states
         .iter()

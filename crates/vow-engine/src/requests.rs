@@ -16,7 +16,7 @@ use vow_policy::model::Right;
 use vow_store::{Op, OutboxRecord, Outcome, Request, RightsRequestRow};
 
 use crate::consent::{ConsentChange, Evidence};
-use crate::retention::{add_period, kept_by_rule, plan, Fate, PieceTimes};
+use crate::retention::{add_period, plan, Fate, PieceTimes};
 use crate::vault::{clip, list, new_id, unexpected, Caller, Vault, VaultError};
 
 /// The kinds of request, by the name the API takes, and the policy's right each one exercises.
@@ -602,30 +602,51 @@ impl Vault {
         Ok(serde_json::to_value(erasure).unwrap_or_default())
     }
 
-    /// Destroys everything of the subject no law still requires, one ledger line per destruction,
-    /// moves the rest to separated storage, and destroys the data key when nothing is left; later
-    /// sweeps destroy what was kept when its law's period ends.
+    /// Ends the subject's use and destroys everything of it no law still requires, one ledger line
+    /// per destruction; what a law requires (in use or apart already) is kept apart, and the data key
+    /// goes when nothing is left. Later sweeps destroy what was kept when its law's period ends.
+    ///
+    /// The subject is closed first, in a transaction of its own: from that commit on no write is
+    /// taken for it, so the view read next holds everything there is to dispose of.
     pub(crate) async fn erase_keeping_holds(
         &self,
         caller: &Caller,
         subject_id: &str,
         cause: &str,
     ) -> Result<Erasure, VaultError> {
+        let subject = self.subject(subject_id).await?;
+        let already_erased = subject.erasure_ms.is_some();
         let now = self.now_ms();
+        let entry = self.entry(
+            caller,
+            Action::Erase,
+            Some(subject_id),
+            &[vow_store::CONSENT_EVIDENCE],
+        );
+        match self
+            .store()
+            .apply(Request::logged(
+                Op::CloseSubject {
+                    subject_id: subject_id.to_string(),
+                    at_ms: now,
+                    erasure: true,
+                    cause: cause.to_string(),
+                    method: crate::retention::DESTRUCTION_METHOD.to_string(),
+                    by_key: caller.key_id.clone(),
+                },
+                entry,
+            ))
+            .await?
+        {
+            Outcome::Done => {}
+            Outcome::NotFound => return Err(VaultError::NoSubject(clip(subject_id))),
+            other => return Err(unexpected(other)),
+        }
         let view = self
             .retention_view(subject_id)
             .await?
             .ok_or_else(|| VaultError::NoSubject(clip(subject_id)))?;
         let (disposals, planned) = plan(self.policy(), &view, now, true);
-        // The relationship ends: later sweeps destroy the data key once the last hold ends.
-        self.store()
-            .apply(Request::unlogged(Op::RecordRetentionEvent {
-                subject_id: subject_id.to_string(),
-                event: "account_closure".into(),
-                at_ms: now,
-                recorded_ms: now,
-            }))
-            .await?;
         let request = self.disposal_request(caller, subject_id, disposals, cause, true);
         let done = match self.store().apply(request).await? {
             Outcome::Disposed(done) => {
@@ -635,29 +656,57 @@ impl Vault {
             Outcome::NotFound => return Err(VaultError::NoSubject(clip(subject_id))),
             other => return Err(unexpected(other)),
         };
-        let kept_apart: Vec<KeptApart> = planned
+        if done.shredded {
+            self.lock_data_keys().remove(subject_id);
+        }
+        let law_of = |rule: &str| {
+            self.policy()
+                .retention
+                .iter()
+                .find(|r| r.key.as_str() == rule)
+                .and_then(|r| r.law.as_ref())
+                .map(crate::retention::law_text)
+        };
+        // What this erasure moved apart, and what was apart already and stays.
+        let mut kept_apart: Vec<KeptApart> = planned
             .iter()
             .filter_map(|p| match &p.fate {
                 Fate::Separate { rule, until_ms } => Some(KeptApart {
                     category: p.category.clone(),
                     rule: rule.clone(),
-                    law: self
-                        .policy()
-                        .retention
-                        .iter()
-                        .find(|r| r.key.as_str() == rule)
-                        .and_then(|r| r.law.as_ref())
-                        .map(crate::retention::law_text),
+                    law: law_of(rule),
                     until_ms: *until_ms,
                 }),
                 _ => None,
             })
             .collect();
+        let destroyed_apart: std::collections::HashSet<&str> = planned
+            .iter()
+            .filter(|p| p.storage == "separated")
+            .filter_map(|p| p.piece_id.as_deref())
+            .collect();
+        for piece in view
+            .separated
+            .iter()
+            .filter(|s| !destroyed_apart.contains(s.id.as_str()))
+        {
+            kept_apart.push(KeptApart {
+                category: piece.category.clone(),
+                rule: piece.rule.clone(),
+                law: law_of(&piece.rule),
+                until_ms: crate::retention::separated_until(self.policy(), &view, piece),
+            });
+        }
+        let mut kept_by_rule = std::collections::BTreeMap::new();
+        for kept in &kept_apart {
+            *kept_by_rule.entry(kept.rule.clone()).or_insert(0) += 1;
+        }
         Ok(Erasure {
             destroyed: done.destroyed,
-            kept_by_rule: kept_by_rule(&planned),
             kept_apart,
+            kept_by_rule,
             data_key_destroyed: done.shredded,
+            already_erased,
         })
     }
 
@@ -768,6 +817,9 @@ pub struct Erasure {
     pub kept_apart: Vec<KeptApart>,
     pub kept_by_rule: std::collections::BTreeMap<String, u64>,
     pub data_key_destroyed: bool,
+    /// The subject had been erased before this call.
+    #[serde(skip)]
+    pub already_erased: bool,
 }
 
 /// A piece an erasure kept because a law requires it.

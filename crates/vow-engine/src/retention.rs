@@ -25,7 +25,7 @@ use vow_crypto::Binding;
 use vow_policy::model::{Period, Policy, RetentionBasis, RetentionEvent, RetentionRule};
 use vow_store::{
     record_binding, DestructionRow, Disposal, Disposed, Op, Outcome, Piece, RecordRow, Request,
-    RetentionView,
+    RetentionView, SeparatedPiece, SeparatedRow,
 };
 
 use crate::vault::{
@@ -213,12 +213,20 @@ pub fn decide(
             RetentionEvent::Collection => Some(piece.own_ms),
             RetentionEvent::Transaction if piece.is_record => Some(piece.own_ms),
             RetentionEvent::Transaction => {
-                // An item is part of the legal record of the subject's latest transaction.
+                // An item is part of the legal record of the subject's latest transaction, in use or
+                // kept apart already.
+                let of_rule = |c: &str| rule.categories.iter().any(|k| k.as_str() == c);
                 let latest_record = view
                     .records
                     .iter()
-                    .filter(|(_, c, _)| rule.categories.iter().any(|k| k.as_str() == c))
+                    .filter(|(_, c, _)| of_rule(c))
                     .map(|(_, _, at)| *at)
+                    .chain(
+                        view.separated
+                            .iter()
+                            .filter(|s| s.record.is_some() && of_rule(&s.category))
+                            .map(|s| s.at_ms),
+                    )
                     .max();
                 match latest_record.max(event_at(RetentionEvent::Transaction)) {
                     Some(at) => Some(at),
@@ -309,7 +317,8 @@ pub fn decide(
         .collect();
     let has_use_rules = holding.iter().any(|(rule, _)| !rule.separate_storage);
     let account_open = closed_at.is_none_or(|at| at > now_ms);
-    if !in_use.is_empty() || (account_open && !has_use_rules) {
+    // An erasure leaves nothing in use: what a law still requires goes apart, in use or not.
+    if !erasing && (!in_use.is_empty() || (account_open && !has_use_rules)) {
         let all: Vec<&&(&RetentionRule, Option<i64>)> = still.iter().collect();
         let (rule, until_ms) = longest(&all).unwrap_or_default();
         return Fate::Keep {
@@ -357,9 +366,12 @@ where
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PlannedDisposal {
     pub subject: String,
-    /// `item`, `record` or `separated`.
+    /// `item`, `record`, `upload` or `separated`.
     pub storage: &'static str,
     pub category: String,
+    /// The record's, upload's or separated row's id (`None` for an item).
+    #[serde(skip)]
+    pub piece_id: Option<String>,
     #[serde(flatten)]
     pub fate: Fate,
 }
@@ -435,6 +447,12 @@ pub fn plan(
     let mut disposals = Vec::new();
     let mut planned = Vec::new();
     let mut consider = |storage: &'static str, piece: Piece, category: &str, fate: Fate| {
+        let piece_id = match &piece {
+            Piece::Item { .. } => None,
+            Piece::Record { id } | Piece::Separated { id } | Piece::Upload { id } => {
+                Some(id.clone())
+            }
+        };
         match &fate {
             Fate::Keep { .. } => return,
             Fate::Destroy {
@@ -458,6 +476,7 @@ pub fn plan(
             subject: view.subject_id.clone(),
             storage,
             category: category.to_string(),
+            piece_id,
             fate,
         });
     };
@@ -509,38 +528,88 @@ pub fn plan(
             consider("upload", Piece::Upload { id: id.clone() }, category, fate);
         }
     }
-    for (id, category, rule_key, until_ms) in &view.separated {
-        let rule = policy.retention.iter().find(|r| r.key.as_str() == rule_key);
-        let erased_by_request = erasing && rule.is_none_or(|r| r.basis != RetentionBasis::Law);
-        // Kept apart "until its event happens": once the event is reported, its period runs.
-        let until = match rule {
-            Some(rule) if *until_ms == i64::MAX => view
-                .events
-                .iter()
-                .filter(|(e, _)| e == event_name(rule.from))
-                .map(|(_, at)| *at)
-                .max()
-                .map_or(i64::MAX, |at| match rule.period {
-                    Some(period) => add_period(at, period),
-                    None => at,
-                }),
-            _ => *until_ms,
+    for piece in &view.separated {
+        // What the rules say of the piece now (a separated item of a transaction rule is held by the
+        // latest record, apart or not); a piece is destroyed only once they let it go and the time it
+        // was kept apart until has come — or, for an erasure, as soon as no law holds it.
+        let fresh = decide(
+            policy,
+            view,
+            &piece.category,
+            PieceTimes {
+                own_ms: piece.at_ms,
+                is_record: piece.record.is_some(),
+                processed_ms: None,
+                keep: false,
+            },
+            now_ms,
+            erasing,
+        );
+        let until = separated_until(policy, view, piece);
+        let Fate::Destroy {
+            rule,
+            basis,
+            law,
+            due_ms,
+        } = fresh
+        else {
+            continue;
         };
-        if until <= now_ms || erased_by_request {
-            consider(
-                "separated",
-                Piece::Separated { id: id.clone() },
-                category,
-                Fate::Destroy {
-                    rule: rule_key.clone(),
-                    basis: rule.map_or("unknown", |r| basis_name(r.basis)).into(),
-                    law: rule.and_then(|r| r.law.as_ref()).map(law_text),
-                    due_ms: until,
-                },
-            );
+        if !erasing && until > now_ms {
+            continue;
         }
+        let stored = policy
+            .retention
+            .iter()
+            .find(|r| r.key.as_str() == piece.rule);
+        let fate = if until <= now_ms {
+            // The period it was kept for ended: the ledger names that rule.
+            Fate::Destroy {
+                rule: piece.rule.clone(),
+                basis: stored.map_or("unknown", |r| basis_name(r.basis)).into(),
+                law: stored.and_then(|r| r.law.as_ref()).map(law_text),
+                due_ms: until,
+            }
+        } else {
+            Fate::Destroy {
+                rule,
+                basis,
+                law,
+                due_ms,
+            }
+        };
+        consider(
+            "separated",
+            Piece::Separated {
+                id: piece.id.clone(),
+            },
+            &piece.category,
+            fate,
+        );
     }
     (disposals, planned)
+}
+
+/// Until when a separated piece is kept: the time it was moved apart with, or, for one kept "until its
+/// event happens", that event's time plus the rule's period once the event is reported.
+pub fn separated_until(policy: &Policy, view: &RetentionView, piece: &SeparatedPiece) -> i64 {
+    let rule = policy
+        .retention
+        .iter()
+        .find(|r| r.key.as_str() == piece.rule);
+    match rule {
+        Some(rule) if piece.until_ms == i64::MAX => view
+            .events
+            .iter()
+            .filter(|(e, _)| e == event_name(rule.from))
+            .map(|(_, at)| *at)
+            .max()
+            .map_or(i64::MAX, |at| match rule.period {
+                Some(period) => add_period(at, period),
+                None => at,
+            }),
+        _ => piece.until_ms,
+    }
 }
 
 /// The subject's account is closed (or an erasure was asked): once nothing is left, its key goes.
@@ -603,25 +672,85 @@ impl Vault {
             },
         )?;
         let entry = self.entry(caller, Action::Create, Some(subject_id), &[category]);
+        if subject.closed_ms.is_some() {
+            return self
+                .put_record_apart(subject_id, category, &id, binding, sealed, at_ms, entry)
+                .await;
+        }
         let record = RecordRow {
             id: id.clone(),
             subject_id: subject_id.to_string(),
             category: category.to_string(),
-            sealed,
+            sealed: sealed.clone(),
             at_ms,
             created_ms: self.now_ms(),
             contested: false,
         };
         match self
             .store()
-            .apply(Request::logged(Op::PutRecord(record), entry))
+            .apply(Request::logged(Op::PutRecord(record), entry.clone()))
             .await?
         {
             Outcome::Created => Ok(id),
+            // Closed meanwhile.
+            Outcome::Closed => {
+                self.put_record_apart(subject_id, category, &id, binding, sealed, at_ms, entry)
+                    .await
+            }
             Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
             Outcome::NeedsGuardian => Err(VaultError::GuardianConsentMissing {
                 age: self.policy().children.as_ref().map_or(14, |c| c.age),
             }),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// A record for a subject whose use ended: taken only if a rule resting on a law requires it
+    /// (a refund after the account closed), and then straight into separated storage under that rule.
+    #[allow(clippy::too_many_arguments)]
+    async fn put_record_apart(
+        &self,
+        subject_id: &str,
+        category: &str,
+        id: &str,
+        binding: String,
+        sealed: Vec<u8>,
+        at_ms: i64,
+        entry: vow_audit::NewEntry,
+    ) -> Result<String, VaultError> {
+        let now = self.now_ms();
+        let view = self
+            .retention_view(subject_id)
+            .await?
+            .ok_or_else(|| VaultError::NoSubject(clip(subject_id)))?;
+        let Fate::Separate { rule, until_ms } = decide(
+            self.policy(),
+            &view,
+            category,
+            PieceTimes::record(at_ms),
+            now,
+            true,
+        ) else {
+            return Err(VaultError::SubjectClosed);
+        };
+        let row = SeparatedRow {
+            id: new_id("sep"),
+            subject_id: subject_id.to_string(),
+            category: category.to_string(),
+            binding,
+            sealed,
+            at_ms,
+            rule,
+            until_ms,
+            moved_ms: now,
+        };
+        match self
+            .store()
+            .apply(Request::logged(Op::PutSeparated(row), entry))
+            .await?
+        {
+            Outcome::Created => Ok(id.to_string()),
+            Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
             other => Err(unexpected(other)),
         }
     }
@@ -847,8 +976,10 @@ impl Vault {
             report.subjects += views.len() as u64;
             let mut pending = tokio::task::JoinSet::new();
             for view in &views {
-                let (disposals, planned) = plan(self.policy(), view, as_of_ms, false);
-                let shred = may_shred(view, as_of_ms, false);
+                // An erased subject stays erased: only what a law holds is kept, to its end.
+                let erased = view.erasure_ms.is_some();
+                let (disposals, planned) = plan(self.policy(), view, as_of_ms, erased);
+                let shred = may_shred(view, as_of_ms, erased);
                 if dry_run {
                     for p in &planned {
                         match p.fate {

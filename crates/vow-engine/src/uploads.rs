@@ -158,6 +158,10 @@ impl Vault {
         let media_type = media_type(content_type)?;
         let dir = self.uploads_dir()?.to_path_buf();
         let subject = self.subject(subject_id).await?;
+        // Refused before a byte is read; the store refuses again if it closed meanwhile.
+        if subject.closed_ms.is_some() {
+            return Err(VaultError::SubjectClosed);
+        }
         let data_key = self.data_key(&subject.wrapped_key, subject_id)?;
         let id = new_id("upl");
         let blob_key = BlobKey::generate()?;
@@ -207,6 +211,7 @@ impl Vault {
                 let _ = std::fs::remove_file(&path);
                 match other? {
                     Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
+                    Outcome::Closed => Err(VaultError::SubjectClosed),
                     Outcome::NeedsGuardian => Err(VaultError::GuardianConsentMissing {
                         age: self.policy().children.as_ref().map_or(14, |c| c.age),
                     }),

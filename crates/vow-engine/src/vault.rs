@@ -86,6 +86,12 @@ pub enum VaultError {
     Restricted,
     #[error("the subject asked for {category} to be corrected; it is not used nor given to anyone until it is written anew")]
     UnderCorrection { category: String },
+    /// Erasure and account closure end a subject's use: nothing new is taken.
+    #[error("the subject's account is closed or the subject was erased: no new data, consent or record is taken for them")]
+    SubjectClosed,
+    /// A second erasure of a subject whose erasure is done.
+    #[error("the subject was erased already; {kept} piece(s) a law still requires are kept apart until their periods end")]
+    AlreadyErased { kept: usize },
     #[error("the policy does not offer the right {right:?}; it offers: {offered}")]
     RightNotOffered { right: String, offered: String },
     #[error("uploads are not enabled on this vault (no uploads directory)")]
@@ -381,7 +387,9 @@ impl Vault {
         }
     }
 
-    fn lock_data_keys(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<DataKey>>> {
+    pub(crate) fn lock_data_keys(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, Arc<DataKey>>> {
         match self.data_keys.lock() {
             Ok(keys) => keys,
             Err(poisoned) => poisoned.into_inner(),
@@ -483,6 +491,8 @@ impl Vault {
             created_ms: self.clock.now_ms(),
             minor,
             restricted: false,
+            closed_ms: None,
+            erasure_ms: None,
         };
         let entry = self.entry(caller, Action::Create, Some(&id), &[]);
         match self
@@ -560,6 +570,7 @@ impl Vault {
             .await?
         {
             Outcome::Stored { replaced } => Ok(replaced),
+            Outcome::Closed => Err(VaultError::SubjectClosed),
             Outcome::NeedsGuardian => Err(VaultError::GuardianConsentMissing {
                 age: self.policy.children.as_ref().map_or(14, |c| c.age),
             }),
@@ -735,7 +746,9 @@ impl Vault {
     /// Erases a subject: everything no law still requires is destroyed (one ledger line per
     /// destruction) and, when nothing is left, the data key too, so every copy of their sealed data,
     /// backups included, becomes unreadable. What a law still requires (imagesfactory's contract
-    /// records) moves to separated storage instead, and the answer says so.
+    /// records) stays, kept apart, and the answer says under which rule and law, until when. From then
+    /// on the subject is not used: no new data, consent or advertising. A second erasure of an erased
+    /// subject is refused (`AlreadyErased`) once it has made sure nothing was left behind.
     pub async fn erase(
         &self,
         caller: &Caller,
@@ -744,63 +757,15 @@ impl Vault {
         if !self.grants(caller)?.may_erase() {
             return Err(Self::forbidden(caller, "erase subjects"));
         }
-        let erasure = match self
+        let erasure = self
             .erase_keeping_holds(caller, subject_id, "erasure")
-            .await
-        {
-            Ok(erasure) => erasure,
-            Err(error) => {
-                self.lock_data_keys().remove(subject_id);
-                return Err(error);
-            }
-        };
-        if erasure.kept_apart.is_empty() && !erasure.data_key_destroyed {
-            // A write that raced the erasure left something behind: erase it whole, as promised.
-            self.erase_whole(caller, subject_id).await?;
-            return Ok(crate::requests::Erasure {
-                data_key_destroyed: true,
-                ..erasure
+            .await?;
+        if erasure.already_erased && erasure.destroyed == 0 {
+            return Err(VaultError::AlreadyErased {
+                kept: erasure.kept_apart.len(),
             });
         }
-        if erasure.data_key_destroyed {
-            self.lock_data_keys().remove(subject_id);
-        }
         Ok(erasure)
-    }
-
-    /// Deletes every item, record and upload and destroys the data key in one transaction.
-    async fn erase_whole(&self, caller: &Caller, subject_id: &str) -> Result<(), VaultError> {
-        let entry = self.entry(caller, Action::Erase, Some(subject_id), &["*"]);
-        // The files of its uploads go after the keys: listed first, removed once the erasure commits.
-        let uploads: Vec<String> = match self
-            .store
-            .apply(Request::unlogged(Op::Uploads {
-                subject_id: subject_id.to_string(),
-            }))
-            .await?
-        {
-            Outcome::Uploads(rows) => rows.into_iter().map(|r| r.id).collect(),
-            _ => Vec::new(),
-        };
-        let outcome = self
-            .store
-            .apply(Request::logged(
-                Op::Erase {
-                    subject_id: subject_id.to_string(),
-                    at_ms: self.clock.now_ms(),
-                },
-                entry,
-            ))
-            .await?;
-        self.lock_data_keys().remove(subject_id);
-        match outcome {
-            Outcome::Done => {
-                self.remove_upload_files(&uploads);
-                Ok(())
-            }
-            Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
-            other => Err(unexpected(other)),
-        }
     }
 
     /// Everything held about a subject (the right of access and to portability), each item in full

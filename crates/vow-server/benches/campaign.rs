@@ -47,6 +47,8 @@ async fn load(store: &Store, recipients: usize) -> Vec<String> {
                 created_ms: now,
                 minor: false,
                 restricted: false,
+                closed_ms: None,
+                erasure_ms: None,
             })))
         });
         for result in futures_util::future::join_all(creates).await {

@@ -119,6 +119,16 @@ impl From<VaultError> for ApiError {
             VaultError::RightNotOffered { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "right_not_offered")
             }
+            VaultError::SubjectClosed => {
+                return ApiError::new(StatusCode::CONFLICT, "subject_closed", message).hint(
+                    "a closed or erased subject is no longer used; what a law still requires is read with GET /v1/subjects/{id}/separated",
+                )
+            }
+            VaultError::AlreadyErased { .. } => {
+                return ApiError::new(StatusCode::GONE, "erased", message).hint(
+                    "what a law still requires is read with GET /v1/subjects/{id}/separated (a role granted `separated`, with an x-vow-reason); the sweep destroys it when its period ends",
+                )
+            }
             VaultError::NoRequest => (StatusCode::NOT_FOUND, "no_request"),
             VaultError::NoUpload => (StatusCode::NOT_FOUND, "no_upload"),
             VaultError::UploadsDisabled => (StatusCode::NOT_IMPLEMENTED, "uploads_disabled"),

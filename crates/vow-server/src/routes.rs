@@ -273,6 +273,7 @@ pub async fn verify(
         (status = 200, description = "Erased except what a law still requires, kept apart: `{destroyed, kept_apart: [{category, rule, law?, until_ms}], kept_by_rule, data_key_destroyed: false}`", body = Object),
         (status = 403, description = "The role may not erase", body = ErrorBody),
         (status = 404, description = "No such subject", body = ErrorBody),
+        (status = 410, description = "Erased already: only what a law still requires is left, kept apart (`erased`)", body = ErrorBody),
     ),
     security(("api_key" = [])))]
 pub async fn erase(

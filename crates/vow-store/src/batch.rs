@@ -6,9 +6,10 @@ use vow_audit::Entry;
 use std::collections::BTreeMap;
 
 use crate::{
-    record_binding, ApiKeyRecord, ConsentEvent, ConsentState, DestructionRow, Disposal, Disposed,
-    ItemRecord, Op, OutboxRecord, Outcome, Piece, ProvisionRow, RecordRow, Request, RetentionView,
-    RightsRequestRow, SeparatedRow, StoreError, SubjectRecord, UploadRow, GUARDIAN_PURPOSE,
+    record_binding, ApiKeyRecord, CampaignSubject, ConsentEvent, ConsentState, DestructionRow,
+    Disposal, Disposed, ItemRecord, Op, OutboxRecord, Outcome, Piece, ProvisionRow, RecordRow,
+    Request, RetentionView, RightsRequestRow, SeparatedRow, StoreError, SubjectRecord, UploadRow,
+    CONSENT_EVIDENCE, GUARDIAN_PURPOSE,
 };
 
 /// The SQL primitives of one open transaction.
@@ -34,6 +35,13 @@ pub(crate) trait Tx {
     fn lookup(&mut self, category: &str, blind_index: &[u8]) -> Result<Vec<String>, StoreError>;
     /// Deletes the items, the external id and the wrapped key; keeps a tombstone with the time.
     fn erase_subject(&mut self, id: &str, at_ms: i64) -> Result<(), StoreError>;
+    /// Marks the subject's use ended at `at_ms` (the earlier time stays), and, with `erasure`, erased.
+    fn close_subject(&mut self, id: &str, at_ms: i64, erasure: bool) -> Result<(), StoreError>;
+    /// Drops the subject's consent states (an erased subject's consents count as withdrawn).
+    fn delete_consent_states(&mut self, subject_id: &str) -> Result<(), StoreError>;
+    /// Empties the sealed evidence of the subject's consent changes (the ledger's shape stays as
+    /// proof); returns how many were emptied.
+    fn destroy_consent_evidence(&mut self, subject_id: &str) -> Result<i64, StoreError>;
     fn insert_api_key(&mut self, key: &ApiKeyRecord) -> Result<(), StoreError>;
     /// Returns false when no unrevoked key has that id.
     fn revoke_api_key(&mut self, id: &str, at_ms: i64) -> Result<bool, StoreError>;
@@ -66,7 +74,7 @@ pub(crate) trait Tx {
         subject_ids: &[String],
         purpose: &str,
         channel: &str,
-    ) -> Result<Vec<(String, Vec<ConsentState>)>, StoreError>;
+    ) -> Result<Vec<CampaignSubject>, StoreError>;
     fn consents_due(
         &mut self,
         purpose: &str,
@@ -264,6 +272,7 @@ fn apply_one(
                 | Op::Dispose { .. }
                 | Op::RecordRetentionEvent { .. }
                 | Op::RecordProvision(_)
+                | Op::CloseSubject { .. }
         )
     {
         *head = Some(tx.audit_head()?);
@@ -305,6 +314,7 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
             None => Outcome::NotFound,
         },
         Op::PutItem { subject_id, item } => match tx.subject(subject_id)? {
+            Some(subject) if subject.closed_ms.is_some() => Outcome::Closed,
             Some(subject) if subject.minor && !tx.guardian_consented(subject_id)? => {
                 Outcome::NeedsGuardian
             }
@@ -333,13 +343,6 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
                 items: tx.items(subject_id)?,
                 subject,
             },
-            None => Outcome::NotFound,
-        },
-        Op::Erase { subject_id, at_ms } => match tx.subject(subject_id)? {
-            Some(_) => {
-                tx.erase_subject(subject_id, *at_ms)?;
-                Outcome::Done
-            }
             None => Outcome::NotFound,
         },
         Op::CreateApiKey(key) => {
@@ -443,12 +446,55 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
         }
         Op::OutboxPage { after_seq, limit } => Outcome::Outbox(tx.outbox_page(*after_seq, *limit)?),
         Op::PutRecord(record) => match tx.subject(&record.subject_id)? {
+            Some(subject) if subject.closed_ms.is_some() => Outcome::Closed,
             Some(subject) if subject.minor && !tx.guardian_consented(&record.subject_id)? => {
                 Outcome::NeedsGuardian
             }
             Some(_) => {
                 tx.insert_record(record)?;
                 Outcome::Created
+            }
+            None => Outcome::NotFound,
+        },
+        Op::PutSeparated(row) => match tx.subject(&row.subject_id)? {
+            Some(_) => {
+                tx.insert_separated(row)?;
+                Outcome::Created
+            }
+            None => Outcome::NotFound,
+        },
+        Op::CloseSubject {
+            subject_id,
+            at_ms,
+            erasure,
+            cause,
+            method,
+            by_key,
+        } => match tx.subject(subject_id)? {
+            Some(_) => {
+                tx.close_subject(subject_id, *at_ms, *erasure)?;
+                tx.insert_retention_event(subject_id, "account_closure", *at_ms, *at_ms)?;
+                if *erasure {
+                    tx.delete_consent_states(subject_id)?;
+                    let emptied = tx.destroy_consent_evidence(subject_id)?;
+                    if emptied > 0 {
+                        tx.insert_destruction(&DestructionRow {
+                            seq: 0,
+                            at_ms: *at_ms,
+                            subject_id: subject_id.clone(),
+                            category: CONSENT_EVIDENCE.to_string(),
+                            storage: "active".to_string(),
+                            count: emptied,
+                            rule: cause.clone(),
+                            basis: "request".to_string(),
+                            law: None,
+                            cause: cause.clone(),
+                            method: method.clone(),
+                            by_key: by_key.clone(),
+                        })?;
+                    }
+                }
+                Outcome::Done
             }
             None => Outcome::NotFound,
         },
@@ -464,6 +510,10 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
         } => match tx.subject(subject_id)? {
             Some(_) => {
                 tx.insert_retention_event(subject_id, event, *at_ms, *recorded_ms)?;
+                // The account's closure ends its use, whoever reports it.
+                if event == "account_closure" {
+                    tx.close_subject(subject_id, *at_ms, false)?;
+                }
                 Outcome::Created
             }
             None => Outcome::NotFound,
@@ -526,6 +576,7 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
             Outcome::RightsRequests(tx.rights_requests(None, *open_only, *limit)?)
         }
         Op::PutUpload(row) => match tx.subject(&row.subject_id)? {
+            Some(subject) if subject.closed_ms.is_some() => Outcome::Closed,
             Some(subject) if subject.minor && !tx.guardian_consented(&row.subject_id)? => {
                 Outcome::NeedsGuardian
             }
@@ -605,8 +656,13 @@ fn record_consent(
     expected: Option<bool>,
     outbox: &OutboxRecord,
 ) -> Result<Outcome, StoreError> {
-    if tx.subject(&event.subject_id)?.is_none() {
-        return Ok(Outcome::NotFound);
+    match tx.subject(&event.subject_id)? {
+        None => return Ok(Outcome::NotFound),
+        // An ended subject's consents count as withdrawn: none is given or re-confirmed any more.
+        Some(subject) if subject.closed_ms.is_some() && event.change != "withdraw" => {
+            return Ok(Outcome::Closed)
+        }
+        Some(_) => {}
     }
     let current = tx.consent_states(&event.subject_id)?.into_iter().find(|s| {
         s.purpose == event.purpose && s.channel == event.channel && s.night == event.night

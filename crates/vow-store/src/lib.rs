@@ -43,6 +43,12 @@ pub struct SubjectRecord {
     pub minor: bool,
     /// Processing restricted (처리정지) at the subject's request: reads for use are refused.
     pub restricted: bool,
+    /// When the account was closed (the `account_closure` event) or the subject erased: from then on
+    /// no new item, upload or consent is taken, and a record only into separated storage.
+    pub closed_ms: Option<i64>,
+    /// When an erasure (a `DELETE` or an erasure request) ended the subject: only what a law still
+    /// holds is left, kept apart.
+    pub erasure_ms: Option<i64>,
 }
 
 /// What a record's seal is bound to: its category and its id, so one record's sealed value cannot be
@@ -51,9 +57,18 @@ pub fn record_binding(category: &str, id: &str) -> String {
     format!("{category}#{id}")
 }
 
+/// The record id a seal's binding names (`category#id`), or `None` for an item's binding.
+pub fn record_of_binding(binding: &str) -> Option<String> {
+    binding.split_once('#').map(|(_, id)| id.to_string())
+}
+
 /// The purpose under which a guardian's consent for a child is kept in the consent ledger. Policy
 /// keys cannot start with `@`, so it never clashes with a purpose of the policy.
 pub const GUARDIAN_PURPOSE: &str = "@guardian";
+
+/// What the access log and the destruction ledger call the evidence of a subject's consents (sealed
+/// with the subject's data key, bound to this name).
+pub const CONSENT_EVIDENCE: &str = "consent.evidence";
 
 impl std::fmt::Debug for SubjectRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -62,6 +77,8 @@ impl std::fmt::Debug for SubjectRecord {
             .field("kind", &self.kind)
             .field("created_ms", &self.created_ms)
             .field("minor", &self.minor)
+            .field("closed_ms", &self.closed_ms)
+            .field("erasure_ms", &self.erasure_ms)
             .finish_non_exhaustive()
     }
 }
@@ -227,16 +244,41 @@ pub struct RetentionView {
     pub subject_id: String,
     pub kind: String,
     pub created_ms: i64,
+    /// When the account was closed or the subject erased.
+    pub closed_ms: Option<i64>,
+    /// When an erasure ended the subject: only rules resting on a law still hold anything.
+    pub erasure_ms: Option<i64>,
     /// Each reported event with the time it last happened.
     pub events: Vec<(String, i64)>,
     /// Items: category and when collected (last written).
     pub items: Vec<(String, i64)>,
     /// Records: id, category, time.
     pub records: Vec<(String, String, i64)>,
-    /// Separated rows: id, category, rule, until.
-    pub separated: Vec<(String, String, String, i64)>,
+    /// Separated rows.
+    pub separated: Vec<SeparatedPiece>,
     /// Uploads: id, category, created, processed, keep.
     pub uploads: Vec<(String, String, i64, Option<i64>, bool)>,
+}
+
+/// A separated row as the sweeper sees it: no value.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct SeparatedPiece {
+    pub id: String,
+    pub category: String,
+    pub rule: String,
+    pub until_ms: i64,
+    /// When the data was collected or the record happened.
+    pub at_ms: i64,
+    /// The record's own id when the row was a record (its seal is bound to it); `None` for an item.
+    pub record: Option<String>,
+}
+
+/// A subject of a campaign check: whether (and since when) their use ended, and their states.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampaignSubject {
+    pub id: String,
+    pub closed_ms: Option<i64>,
+    pub states: Vec<ConsentState>,
 }
 
 /// A piece of a subject's data the sweeper decided about.
@@ -406,11 +448,6 @@ pub enum Op {
     Export {
         subject_id: String,
     },
-    /// Deletes the subject's items and destroys its wrapped data key (crypto-shredding).
-    Erase {
-        subject_id: String,
-        at_ms: i64,
-    },
     CreateApiKey(ApiKeyRecord),
     RevokeApiKey {
         id: String,
@@ -494,8 +531,23 @@ pub enum Op {
         after_seq: i64,
         limit: usize,
     },
-    /// Stores one record: `Created`, `NotFound` (subject not live) or `NeedsGuardian`.
+    /// Stores one record: `Created`, `NotFound` (subject not live), `NeedsGuardian`, or `Closed`
+    /// when the subject's account is closed or the subject erased.
     PutRecord(RecordRow),
+    /// Stores a piece straight into separated storage (a record a law requires that arrives after the
+    /// account closed): `Created`, or `NotFound` when the subject is not live.
+    PutSeparated(SeparatedRow),
+    /// Ends the subject's use: marks the account closed (and, with `erasure`, erased), records the
+    /// `account_closure` retention event, and for an erasure drops the consent states and destroys the
+    /// consent evidence, writing its ledger line. `Done`, or `NotFound` when the subject is not live.
+    CloseSubject {
+        subject_id: String,
+        at_ms: i64,
+        erasure: bool,
+        cause: String,
+        method: String,
+        by_key: String,
+    },
     /// The subject's records, oldest first: `Records`, or `NotFound`.
     Records {
         subject_id: String,
@@ -618,12 +670,14 @@ pub enum Outcome {
     Stale,
     /// The subject is a child whose guardian has not consented; nothing was written.
     NeedsGuardian,
+    /// The subject's account is closed or the subject erased; nothing was written.
+    Closed,
     Consents {
         states: Vec<ConsentState>,
         history: Vec<ConsentEvent>,
     },
-    /// Per live subject, its states (none, day, night or both).
-    CampaignStates(Vec<(String, Vec<ConsentState>)>),
+    /// Per live subject, its states (none, day, night or both) and whether its use ended.
+    CampaignStates(Vec<CampaignSubject>),
     ConsentStates(Vec<ConsentState>),
     ConsentEvents(Vec<ConsentEvent>),
     Outbox(Vec<OutboxRecord>),
@@ -652,6 +706,7 @@ impl Outcome {
                 | Outcome::AlreadyExists { .. }
                 | Outcome::Stale
                 | Outcome::NeedsGuardian
+                | Outcome::Closed
         ) && *self != Outcome::Disposed(Disposed::default())
     }
 }

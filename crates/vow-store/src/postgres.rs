@@ -11,9 +11,9 @@ use crate::batch::{self, Tx};
 use crate::remembered::{self, Inspection, Remember, Remembered};
 use crate::schema;
 use crate::{
-    ApiKeyRecord, ConsentEvent, ConsentState, DestructionRow, Durability, ItemRecord, OutboxRecord,
-    Outcome, Piece, ProvisionRow, RecordRow, Request, RetentionView, RightsRequestRow,
-    SeparatedRow, StoreError, SubjectRecord, UploadRow,
+    ApiKeyRecord, CampaignSubject, ConsentEvent, ConsentState, DestructionRow, Durability,
+    ItemRecord, OutboxRecord, Outcome, Piece, ProvisionRow, RecordRow, Request, RetentionView,
+    RightsRequestRow, SeparatedPiece, SeparatedRow, StoreError, SubjectRecord, UploadRow,
 };
 
 /// Any fixed number: only vow's migrations take this advisory lock.
@@ -251,6 +251,8 @@ fn subject_from_row(row: &postgres::Row) -> Result<SubjectRecord, StoreError> {
         created_ms: row.try_get(4)?,
         minor: row.try_get(5)?,
         restricted: row.try_get(6)?,
+        closed_ms: row.try_get(7)?,
+        erasure_ms: row.try_get(8)?,
     })
 }
 
@@ -529,7 +531,8 @@ impl Tx for PgTx<'_, '_> {
     }
     fn subject(&mut self, id: &str) -> Result<Option<SubjectRecord>, StoreError> {
         let rows = self.query(
-            "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms, s.minor, s.restricted
+            "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms, s.minor, s.restricted,
+                    s.closed_ms, s.erasure_ms
              FROM subjects s LEFT JOIN subject_keys k ON k.subject_id = s.id
              WHERE s.id = $1 AND s.erased_ms IS NULL",
             &[&id],
@@ -602,6 +605,29 @@ impl Tx for PgTx<'_, '_> {
             &[&id, &at_ms],
         )?;
         Ok(())
+    }
+    fn close_subject(&mut self, id: &str, at_ms: i64, erasure: bool) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE subjects SET closed_ms = LEAST(COALESCE(closed_ms, $2), $2),
+                    erasure_ms = CASE WHEN $3 THEN COALESCE(erasure_ms, $2) ELSE erasure_ms END
+             WHERE id = $1",
+            &[&id, &at_ms, &erasure],
+        )?;
+        Ok(())
+    }
+    fn delete_consent_states(&mut self, subject_id: &str) -> Result<(), StoreError> {
+        self.execute(
+            "DELETE FROM consent_state WHERE subject_id = $1",
+            &[&subject_id],
+        )?;
+        Ok(())
+    }
+    fn destroy_consent_evidence(&mut self, subject_id: &str) -> Result<i64, StoreError> {
+        let emptied = self.execute(
+            "UPDATE consent_events SET evidence = ''::bytea WHERE subject_id = $1 AND length(evidence) > 0",
+            &[&subject_id],
+        )?;
+        Ok(i64::try_from(emptied).unwrap_or(i64::MAX))
     }
     fn insert_api_key(&mut self, k: &ApiKeyRecord) -> Result<(), StoreError> {
         self.execute(
@@ -725,10 +751,10 @@ impl Tx for PgTx<'_, '_> {
         subject_ids: &[String],
         purpose: &str,
         channel: &str,
-    ) -> Result<Vec<(String, Vec<ConsentState>)>, StoreError> {
+    ) -> Result<Vec<CampaignSubject>, StoreError> {
         let rows = self.query(
             concat!(
-                "SELECT s.id, ",
+                "SELECT s.id, s.closed_ms, ",
                 consent_state_columns!(),
                 " FROM subjects s
                  LEFT JOIN consent_state c ON c.subject_id = s.id
@@ -737,16 +763,20 @@ impl Tx for PgTx<'_, '_> {
             ),
             &[&subject_ids, &purpose, &channel, &crate::GUARDIAN_PURPOSE],
         )?;
-        let mut found: Vec<(String, Vec<ConsentState>)> = Vec::new();
+        let mut found: Vec<CampaignSubject> = Vec::new();
         for row in &rows {
             let id: String = row.try_get(0)?;
-            let state = match row.try_get::<_, Option<String>>(1)? {
-                Some(_) => Some(consent_state_from_row(row, 1)?),
+            let state = match row.try_get::<_, Option<String>>(2)? {
+                Some(_) => Some(consent_state_from_row(row, 2)?),
                 None => None,
             };
             match found.last_mut() {
-                Some((last, states)) if *last == id => states.extend(state),
-                _ => found.push((id, state.into_iter().collect())),
+                Some(last) if last.id == id => last.states.extend(state),
+                _ => found.push(CampaignSubject {
+                    id,
+                    closed_ms: row.try_get(1)?,
+                    states: state.into_iter().collect(),
+                }),
             }
         }
         Ok(found)
@@ -924,7 +954,7 @@ impl Tx for PgTx<'_, '_> {
         limit: usize,
     ) -> Result<Vec<RetentionView>, StoreError> {
         let rows = self.query(
-            "SELECT id, kind, created_ms FROM subjects WHERE id > $1 AND erased_ms IS NULL ORDER BY id LIMIT $2",
+            "SELECT id, kind, created_ms, closed_ms, erasure_ms FROM subjects WHERE id > $1 AND erased_ms IS NULL ORDER BY id LIMIT $2",
             &[&after, &limit_i64(limit)],
         )?;
         let mut views = Vec::with_capacity(rows.len());
@@ -933,6 +963,8 @@ impl Tx for PgTx<'_, '_> {
                 subject_id: row.try_get(0)?,
                 kind: row.try_get(1)?,
                 created_ms: row.try_get(2)?,
+                closed_ms: row.try_get(3)?,
+                erasure_ms: row.try_get(4)?,
                 ..RetentionView::default()
             });
         }
@@ -973,16 +1005,18 @@ impl Tx for PgTx<'_, '_> {
             }
         }
         for row in self.query(
-            "SELECT subject_id, id, category, rule, until_ms FROM separated WHERE subject_id BETWEEN $1 AND $2",
+            "SELECT subject_id, id, category, rule, until_ms, at_ms, binding FROM separated WHERE subject_id BETWEEN $1 AND $2",
             &[&first, &last],
         )? {
             if let Some(&i) = index.get(&row.try_get::<_, String>(0)?) {
-                views[i].separated.push((
-                    row.try_get(1)?,
-                    row.try_get(2)?,
-                    row.try_get(3)?,
-                    row.try_get(4)?,
-                ));
+                views[i].separated.push(SeparatedPiece {
+                    id: row.try_get(1)?,
+                    category: row.try_get(2)?,
+                    rule: row.try_get(3)?,
+                    until_ms: row.try_get(4)?,
+                    at_ms: row.try_get(5)?,
+                    record: crate::record_of_binding(&row.try_get::<_, String>(6)?),
+                });
             }
         }
         for row in self.query(

@@ -204,6 +204,13 @@ pub(crate) const SQLITE: &[&str] = &[
     );
     ALTER TABLE subjects ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE items ADD COLUMN contested INTEGER NOT NULL DEFAULT 0;",
+    // 5: the end of a subject's use: when the account closed (or the subject was erased), and when an
+    // erasure ended it. Accounts closed before this migration are closed from their closure event.
+    "ALTER TABLE subjects ADD COLUMN closed_ms INTEGER;
+    ALTER TABLE subjects ADD COLUMN erasure_ms INTEGER;
+    UPDATE subjects SET closed_ms = (SELECT MIN(at_ms) FROM retention_events e
+        WHERE e.subject_id = subjects.id AND e.event = 'account_closure')
+    WHERE erased_ms IS NULL;",
 ];
 
 /// `{keys}` is replaced by the key schema's name.
@@ -399,6 +406,12 @@ pub(crate) const POSTGRES: &[&str] = &[
     );
     ALTER TABLE subjects ADD COLUMN restricted BOOLEAN NOT NULL DEFAULT false;
     ALTER TABLE items ADD COLUMN contested BOOLEAN NOT NULL DEFAULT false;",
+    // 5: as SQLite's 5.
+    "ALTER TABLE subjects ADD COLUMN closed_ms BIGINT;
+    ALTER TABLE subjects ADD COLUMN erasure_ms BIGINT;
+    UPDATE subjects SET closed_ms = (SELECT MIN(at_ms) FROM retention_events e
+        WHERE e.subject_id = subjects.id AND e.event = 'account_closure')
+    WHERE erased_ms IS NULL;",
 ];
 
 /// Encodes the categories of a log entry for its column (JSON, so any category text survives).

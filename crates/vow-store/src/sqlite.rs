@@ -11,9 +11,9 @@ use crate::batch::{self, Tx};
 use crate::remembered::{self, Inspection, Remember, Remembered};
 use crate::schema;
 use crate::{
-    ApiKeyRecord, ConsentEvent, ConsentState, DestructionRow, Durability, ItemRecord, OutboxRecord,
-    Outcome, Piece, ProvisionRow, RecordRow, Request, RetentionView, RightsRequestRow,
-    SeparatedRow, StoreError, SubjectRecord, UploadRow,
+    ApiKeyRecord, CampaignSubject, ConsentEvent, ConsentState, DestructionRow, Durability,
+    ItemRecord, OutboxRecord, Outcome, Piece, ProvisionRow, RecordRow, Request, RetentionView,
+    RightsRequestRow, SeparatedPiece, SeparatedRow, StoreError, SubjectRecord, UploadRow,
 };
 
 pub(crate) const DATABASE_FILE: &str = "vow.db";
@@ -315,6 +315,8 @@ fn subject_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SubjectRecord> {
         created_ms: row.get(4)?,
         minor: row.get(5)?,
         restricted: row.get(6)?,
+        closed_ms: row.get(7)?,
+        erasure_ms: row.get(8)?,
     })
 }
 
@@ -545,7 +547,8 @@ impl Tx for SqliteTx<'_> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms, s.minor, s.restricted
+                "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms, s.minor, s.restricted,
+                        s.closed_ms, s.erasure_ms
                  FROM subjects s LEFT JOIN keys.subject_keys k ON k.subject_id = s.id
                  WHERE s.id = ?1 AND s.erased_ms IS NULL",
             )?
@@ -626,6 +629,31 @@ impl Tx for SqliteTx<'_> {
             .prepare_cached("UPDATE subjects SET external_id = NULL, erased_ms = ?2 WHERE id = ?1")?
             .execute(params![id, at_ms])?;
         Ok(())
+    }
+    fn close_subject(&mut self, id: &str, at_ms: i64, erasure: bool) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "UPDATE subjects SET closed_ms = MIN(COALESCE(closed_ms, ?2), ?2),
+                        erasure_ms = CASE WHEN ?3 THEN COALESCE(erasure_ms, ?2) ELSE erasure_ms END
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, at_ms, erasure])?;
+        Ok(())
+    }
+    fn delete_consent_states(&mut self, subject_id: &str) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("DELETE FROM consent_state WHERE subject_id = ?1")?
+            .execute([subject_id])?;
+        Ok(())
+    }
+    fn destroy_consent_evidence(&mut self, subject_id: &str) -> Result<i64, StoreError> {
+        let emptied = self
+            .tx
+            .prepare_cached(
+                "UPDATE consent_events SET evidence = X'' WHERE subject_id = ?1 AND length(evidence) > 0",
+            )?
+            .execute([subject_id])?;
+        Ok(i64::try_from(emptied).unwrap_or(i64::MAX))
     }
     fn insert_api_key(&mut self, k: &ApiKeyRecord) -> Result<(), StoreError> {
         self.tx
@@ -739,38 +767,42 @@ impl Tx for SqliteTx<'_> {
         subject_ids: &[String],
         purpose: &str,
         channel: &str,
-    ) -> Result<Vec<(String, Vec<ConsentState>)>, StoreError> {
+    ) -> Result<Vec<CampaignSubject>, StoreError> {
         // One statement per call: the ids travel as one JSON array.
         let ids = serde_json::to_string(subject_ids).map_err(|e| StoreError::Corrupt {
             table: "consent_state",
             reason: e.to_string(),
         })?;
         let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT s.id, {CONSENT_STATE_COLUMNS} FROM subjects s
+            "SELECT s.id, s.closed_ms, {CONSENT_STATE_COLUMNS} FROM subjects s
              LEFT JOIN consent_state c ON c.subject_id = s.id
                AND ((c.purpose = ?2 AND c.channel = ?3) OR (s.minor AND c.purpose = ?4))
              WHERE s.id IN (SELECT value FROM json_each(?1)) AND s.erased_ms IS NULL
              ORDER BY s.id"
         ))?;
         let mut rows = stmt.query(params![ids, purpose, channel, crate::GUARDIAN_PURPOSE])?;
-        let mut found: Vec<(String, Vec<ConsentState>)> = Vec::new();
+        let mut found: Vec<CampaignSubject> = Vec::new();
         while let Some(row) = rows.next()? {
             let id: String = row.get(0)?;
-            let state = match row.get::<_, Option<String>>(1)? {
+            let state = match row.get::<_, Option<String>>(2)? {
                 Some(_) => Some(ConsentState {
-                    subject_id: row.get(1)?,
-                    purpose: row.get(2)?,
-                    channel: row.get(3)?,
-                    night: row.get(4)?,
-                    granted: row.get(5)?,
-                    since_ms: row.get(6)?,
-                    changed_ms: row.get(7)?,
+                    subject_id: row.get(2)?,
+                    purpose: row.get(3)?,
+                    channel: row.get(4)?,
+                    night: row.get(5)?,
+                    granted: row.get(6)?,
+                    since_ms: row.get(7)?,
+                    changed_ms: row.get(8)?,
                 }),
                 None => None,
             };
             match found.last_mut() {
-                Some((last, states)) if *last == id => states.extend(state),
-                _ => found.push((id, state.into_iter().collect())),
+                Some(last) if last.id == id => last.states.extend(state),
+                _ => found.push(CampaignSubject {
+                    id,
+                    closed_ms: row.get(1)?,
+                    states: state.into_iter().collect(),
+                }),
             }
         }
         Ok(found)
@@ -944,13 +976,15 @@ impl Tx for SqliteTx<'_> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut views: Vec<RetentionView> = {
             let mut stmt = self.tx.prepare_cached(
-                "SELECT id, kind, created_ms FROM subjects WHERE id > ?1 AND erased_ms IS NULL ORDER BY id LIMIT ?2",
+                "SELECT id, kind, created_ms, closed_ms, erasure_ms FROM subjects WHERE id > ?1 AND erased_ms IS NULL ORDER BY id LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![after, limit], |r| {
                 Ok(RetentionView {
                     subject_id: r.get(0)?,
                     kind: r.get(1)?,
                     created_ms: r.get(2)?,
+                    closed_ms: r.get(3)?,
+                    erasure_ms: r.get(4)?,
                     ..RetentionView::default()
                 })
             })?;
@@ -1002,14 +1036,19 @@ impl Tx for SqliteTx<'_> {
         }
         {
             let mut stmt = self.tx.prepare_cached(
-                "SELECT subject_id, id, category, rule, until_ms FROM separated WHERE subject_id BETWEEN ?1 AND ?2",
+                "SELECT subject_id, id, category, rule, until_ms, at_ms, binding FROM separated WHERE subject_id BETWEEN ?1 AND ?2",
             )?;
             let mut rows = stmt.query(range)?;
             while let Some(r) = rows.next()? {
                 if let Some(&i) = index.get(&r.get::<_, String>(0)?) {
-                    views[i]
-                        .separated
-                        .push((r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
+                    views[i].separated.push(SeparatedPiece {
+                        id: r.get(1)?,
+                        category: r.get(2)?,
+                        rule: r.get(3)?,
+                        until_ms: r.get(4)?,
+                        at_ms: r.get(5)?,
+                        record: crate::record_of_binding(&r.get::<_, String>(6)?),
+                    });
                 }
             }
         }

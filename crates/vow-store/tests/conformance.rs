@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use vow_audit::{Action, Checkpoint, NewEntry};
 use vow_store::{
-    ApiKeyRecord, ConsentEvent, ItemRecord, Location, Op, OutboxRecord, Outcome, Request, Store,
-    StoreOptions, SubjectRecord, GUARDIAN_PURPOSE,
+    ApiKeyRecord, ConsentEvent, Disposal, ItemRecord, Location, Op, OutboxRecord, Outcome, Piece,
+    Request, Store, StoreOptions, SubjectRecord, GUARDIAN_PURPOSE,
 };
 
 /// A store under test and what keeps its place alive.
@@ -138,6 +138,7 @@ conformance!(
     campaign_states_answer_for_live_subjects_only,
     due_consents_and_owed_notices_are_listed_and_notices_marked_once,
     the_outbox_hands_out_each_subjects_oldest_event_once,
+    a_closed_subject_takes_nothing_new_and_an_erasure_destroys_its_consent_evidence,
 );
 
 fn audit(action: Action, subject: Option<&str>, categories: &[&str]) -> NewEntry {
@@ -162,6 +163,8 @@ fn subject(id: &str, external_id: &str) -> SubjectRecord {
         created_ms: 1,
         minor: false,
         restricted: false,
+        closed_ms: None,
+        erasure_ms: None,
     }
 }
 
@@ -183,6 +186,39 @@ async fn create(store: &Store, id: &str, external_id: &str) -> Outcome {
         ))
         .await
         .unwrap()
+}
+
+/// Erases a subject as the vault does once nothing a law holds is left: each piece destroyed with its
+/// ledger line, then the data key (crypto-shredding), in one transaction.
+async fn erase(
+    store: &Store,
+    id: &str,
+    at_ms: i64,
+    items: &[&str],
+    audit: Option<NewEntry>,
+) -> Outcome {
+    let disposals = items
+        .iter()
+        .map(|category| Disposal::Destroy {
+            piece: Piece::Item {
+                category: category.to_string(),
+            },
+            category: category.to_string(),
+            rule: "erasure".into(),
+            basis: "request".into(),
+            law: None,
+        })
+        .collect();
+    let op = Op::Dispose {
+        subject_id: id.into(),
+        at_ms,
+        disposals,
+        cause: "erasure".into(),
+        method: "deleted".into(),
+        by_key: "key_test".into(),
+        shred_when_empty: true,
+    };
+    store.apply(Request { op, audit }).await.unwrap()
 }
 
 async fn put(store: &Store, id: &str, item: ItemRecord) -> Outcome {
@@ -334,18 +370,32 @@ async fn export_returns_every_item_of_the_subject(h: Harness) {
 async fn erasure_removes_items_and_key_and_frees_the_external_id(h: Harness) {
     create(&h.store, "s1", "u1").await;
     put(&h.store, "s1", item("user.contact.email", "e", Some("idx"))).await;
-    let erased = h
+    let erased = erase(
+        &h.store,
+        "s1",
+        5,
+        &["user.contact.email"],
+        Some(audit(Action::Erase, Some("s1"), &["user.contact.email"])),
+    )
+    .await;
+    let Outcome::Disposed(done) = erased else {
+        panic!("expected a disposal, got {erased:?}")
+    };
+    assert_eq!((done.destroyed, done.shredded), (1, true));
+    // Each destruction, the key's included, is a line of the ledger.
+    let Outcome::Destructions(lines) = h
         .store
-        .apply(Request::logged(
-            Op::Erase {
-                subject_id: "s1".into(),
-                at_ms: 5,
-            },
-            audit(Action::Erase, Some("s1"), &["user.contact.email"]),
-        ))
+        .apply(Request::unlogged(Op::Destructions {
+            after_seq: 0,
+            limit: 10,
+        }))
         .await
-        .unwrap();
-    assert_eq!(erased, Outcome::Done);
+        .unwrap()
+    else {
+        panic!("expected the ledger")
+    };
+    let storages: Vec<&str> = lines.iter().map(|l| l.storage.as_str()).collect();
+    assert_eq!(storages, ["active", "subject_key"]);
     assert_eq!(
         get(&h.store, "s1", "user.contact.email").await,
         Outcome::NotFound
@@ -361,14 +411,7 @@ async fn erasure_removes_items_and_key_and_frees_the_external_id(h: Harness) {
     assert_eq!(lookup, Outcome::Subjects(vec![]));
     // The service may sign the same person up again later: a new subject with a new key.
     assert_eq!(create(&h.store, "s2", "u1").await, Outcome::Created);
-    let again = h
-        .store
-        .apply(Request::unlogged(Op::Erase {
-            subject_id: "s1".into(),
-            at_ms: 6,
-        }))
-        .await
-        .unwrap();
+    let again = erase(&h.store, "s1", 6, &[], None).await;
     assert_eq!(again, Outcome::NotFound, "erasing twice finds nothing");
 }
 
@@ -524,13 +567,7 @@ async fn api_keys_are_created_listed_and_revoked_once(h: Harness) {
 async fn rewrap_replaces_the_key_of_live_subjects_only(h: Harness) {
     create(&h.store, "s1", "u1").await;
     create(&h.store, "s2", "u2").await;
-    h.store
-        .apply(Request::unlogged(Op::Erase {
-            subject_id: "s2".into(),
-            at_ms: 3,
-        }))
-        .await
-        .unwrap();
+    erase(&h.store, "s2", 3, &[], None).await;
     let rewrap = |id: &str| {
         Request::unlogged(Op::Rewrap {
             subject_id: id.into(),
@@ -559,13 +596,7 @@ async fn subject_ids_page_through_live_subjects(h: Harness) {
     for n in 0..5 {
         create(&h.store, &format!("s{n}"), &format!("u{n}")).await;
     }
-    h.store
-        .apply(Request::unlogged(Op::Erase {
-            subject_id: "s2".into(),
-            at_ms: 3,
-        }))
-        .await
-        .unwrap();
+    erase(&h.store, "s2", 3, &[], None).await;
     let page = |after: &str| {
         Request::unlogged(Op::SubjectIds {
             after: after.into(),
@@ -884,13 +915,7 @@ async fn campaign_states_answer_for_live_subjects_only(h: Harness) {
     night.night = true;
     record(&h, night, None).await;
     record(&h, consent("sub_b", "c3", "sms", "grant", 1_000), None).await;
-    h.store
-        .apply(Request::unlogged(Op::Erase {
-            subject_id: "sub_c".into(),
-            at_ms: 2_000,
-        }))
-        .await
-        .unwrap();
+    erase(&h.store, "sub_c", 2_000, &[], None).await;
     let ids: Vec<String> = ["sub_a", "sub_b", "sub_c", "sub_missing"]
         .map(String::from)
         .to_vec();
@@ -906,8 +931,11 @@ async fn campaign_states_answer_for_live_subjects_only(h: Harness) {
     else {
         panic!("expected campaign states")
     };
-    found.sort_by(|a, b| a.0.cmp(&b.0));
-    let summary: Vec<(&str, usize)> = found.iter().map(|(id, s)| (id.as_str(), s.len())).collect();
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    let summary: Vec<(&str, usize)> = found
+        .iter()
+        .map(|s| (s.id.as_str(), s.states.len()))
+        .collect();
     assert_eq!(summary, [("sub_a", 2), ("sub_b", 0)]);
 }
 
@@ -1024,4 +1052,172 @@ async fn the_outbox_hands_out_each_subjects_oldest_event_once(h: Harness) {
         later.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
         ["e2", "e3"]
     );
+}
+
+async fn a_closed_subject_takes_nothing_new_and_an_erasure_destroys_its_consent_evidence(
+    h: Harness,
+) {
+    create(&h.store, "sub_a", "a").await;
+    create(&h.store, "sub_b", "b").await;
+    record(&h, consent("sub_a", "c1", "email", "grant", 1_000), None).await;
+    record(&h, consent("sub_b", "c2", "email", "grant", 1_000), None).await;
+    // An account closure reported as an event closes the subject; an erasure closes and erases.
+    let closed = h
+        .store
+        .apply(Request::unlogged(Op::RecordRetentionEvent {
+            subject_id: "sub_b".into(),
+            event: "account_closure".into(),
+            at_ms: 1_500,
+            recorded_ms: 1_500,
+        }))
+        .await
+        .unwrap();
+    assert_eq!(closed, Outcome::Created);
+    let erased = h
+        .store
+        .apply(Request::logged(
+            Op::CloseSubject {
+                subject_id: "sub_a".into(),
+                at_ms: 2_000,
+                erasure: true,
+                cause: "erasure".into(),
+                method: "deleted".into(),
+                by_key: "key_test".into(),
+            },
+            audit(Action::Erase, Some("sub_a"), &["consent.evidence"]),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(erased, Outcome::Done);
+    for id in ["sub_a", "sub_b"] {
+        let Outcome::Subject(subject) = h
+            .store
+            .apply(Request::unlogged(Op::GetSubject {
+                subject_id: id.into(),
+            }))
+            .await
+            .unwrap()
+        else {
+            panic!("a closed subject is still there")
+        };
+        assert!(subject.closed_ms.is_some(), "{id}");
+        assert_eq!(subject.erasure_ms.is_some(), id == "sub_a");
+        assert_eq!(
+            put(&h.store, id, item("user.contact.email", "e", None)).await,
+            Outcome::Closed
+        );
+        let row = vow_store::RecordRow {
+            id: format!("rec_{id}"),
+            subject_id: id.into(),
+            category: "user.financial.order".into(),
+            sealed: b"sealed".to_vec(),
+            at_ms: 3_000,
+            created_ms: 3_000,
+            contested: false,
+        };
+        let put_record = h
+            .store
+            .apply(Request::unlogged(Op::PutRecord(row)))
+            .await
+            .unwrap();
+        assert_eq!(put_record, Outcome::Closed);
+        // What a law requires still goes in, apart.
+        let apart = vow_store::SeparatedRow {
+            id: format!("sep_{id}"),
+            subject_id: id.into(),
+            category: "user.financial.order".into(),
+            binding: format!("user.financial.order#rec_{id}"),
+            sealed: b"sealed".to_vec(),
+            at_ms: 3_000,
+            rule: "contract_records".into(),
+            until_ms: 9_000,
+            moved_ms: 3_000,
+        };
+        let put_apart = h
+            .store
+            .apply(Request::unlogged(Op::PutSeparated(apart)))
+            .await
+            .unwrap();
+        assert_eq!(put_apart, Outcome::Created);
+    }
+    // No new consent; a withdrawal still goes in (the closed account's consent counts as withdrawn).
+    assert_eq!(
+        record(
+            &h,
+            consent("sub_b", "c3", "email", "grant", 3_000),
+            Some(true)
+        )
+        .await,
+        Outcome::Closed
+    );
+    assert_eq!(
+        record(
+            &h,
+            consent("sub_b", "c4", "email", "withdraw", 3_000),
+            Some(true)
+        )
+        .await,
+        Outcome::Done
+    );
+    // The erased subject's consent states are gone and its evidence emptied, with a ledger line;
+    // the closed one's evidence stays.
+    let (a_states, a_history) = states(&h, "sub_a").await;
+    assert!(a_states.is_empty());
+    assert!(
+        a_history.iter().all(|e| e.evidence.is_empty()),
+        "{a_history:?}"
+    );
+    let (_, b_history) = states(&h, "sub_b").await;
+    assert!(b_history.iter().all(|e| !e.evidence.is_empty()));
+    let Outcome::Destructions(lines) = h
+        .store
+        .apply(Request::unlogged(Op::Destructions {
+            after_seq: 0,
+            limit: 10,
+        }))
+        .await
+        .unwrap()
+    else {
+        panic!("expected the ledger")
+    };
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(
+        (
+            lines[0].subject_id.as_str(),
+            lines[0].category.as_str(),
+            lines[0].count
+        ),
+        ("sub_a", "consent.evidence", 1)
+    );
+    // The campaign check sees when each subject's use ended.
+    let Outcome::CampaignStates(found) = h
+        .store
+        .apply(Request::unlogged(Op::CampaignStates {
+            subject_ids: vec!["sub_a".into(), "sub_b".into()],
+            purpose: "marketing".into(),
+            channel: "email".into(),
+        }))
+        .await
+        .unwrap()
+    else {
+        panic!("expected campaign states")
+    };
+    let closed: Vec<Option<i64>> = found.iter().map(|s| s.closed_ms).collect();
+    assert_eq!(closed, [Some(2_000), Some(1_500)]);
+    // The retention view carries it too, and the separated rows with their time and record.
+    let Outcome::RetentionViews(views) = h
+        .store
+        .apply(Request::unlogged(Op::RetentionPage {
+            after: String::new(),
+            limit: 10,
+        }))
+        .await
+        .unwrap()
+    else {
+        panic!("expected views")
+    };
+    assert_eq!(views[0].erasure_ms, Some(2_000));
+    assert_eq!(views[1].erasure_ms, None);
+    assert_eq!(views[0].separated[0].record.as_deref(), Some("rec_sub_a"));
+    assert_eq!(views[0].separated[0].at_ms, 3_000);
 }
