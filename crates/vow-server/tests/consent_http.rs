@@ -485,3 +485,84 @@ async fn a_guardian_unlocks_a_childs_data_under_aimos_over_http() {
     assert_eq!(consents["minor"], true);
     server.stop().await;
 }
+
+/// The gate judges consent as it stood at the send time: a consent given after `at` does not count,
+/// and a send between a grant and its withdrawal was allowed then.
+async fn the_gate_judges_consent_as_of_the_send_time(server: &Server) {
+    let service = server.keys.service.clone();
+    let s = server.subject("as-of").await;
+    let path = format!("/v1/subjects/{s}/consents");
+    let granted_at = "2026-03-02T10:00:00+09:00";
+    let withdrawn_at = "2026-06-01T10:00:00+09:00";
+    let mut grant_then = grant("email", true);
+    grant_then["at"] = json!(granted_at);
+    let (status, body) = post(server, &service, &path, grant_then).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let check = |at: &'static str| {
+        let service = service.clone();
+        let s = s.clone();
+        async move {
+            let (status, verdict) = post(
+                server,
+                &service,
+                "/v1/marketing/check",
+                json!({"subject": s, "channel": "email", "at": at}),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{verdict}");
+            (verdict["allowed"].clone(), verdict["rule"].clone())
+        }
+    };
+    // Years before the consent was given: no consent then.
+    assert_eq!(
+        check("2023-01-05T12:00:00+09:00").await,
+        (json!(false), json!("no_consent"))
+    );
+    assert_eq!(
+        check("2026-03-02T09:59:00+09:00").await,
+        (json!(false), json!("no_consent"))
+    );
+    assert_eq!(
+        check("2026-04-01T12:00:00+09:00").await,
+        (json!(true), json!("consented"))
+    );
+    let mut withdraw = grant("email", false);
+    withdraw["at"] = json!(withdrawn_at);
+    let (status, body) = post(server, &service, &path, withdraw).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // Between the grant and the withdrawal the send was allowed; after it, not.
+    assert_eq!(
+        check("2026-04-01T12:00:00+09:00").await,
+        (json!(true), json!("consented"))
+    );
+    assert_eq!(
+        check("2026-06-02T12:00:00+09:00").await,
+        (json!(false), json!("withdrawn"))
+    );
+    // The campaign form judges each subject the same way.
+    let (status, campaign) = post(
+        server,
+        &service,
+        "/v1/marketing/check",
+        json!({"subjects": [s], "channel": "email", "at": "2023-01-05T12:00:00+09:00"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{campaign}");
+    assert!(campaign.to_string().contains("no_consent"), "{campaign}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gate_judges_consent_as_of_the_send_time_on_sqlite() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    the_gate_judges_consent_as_of_the_send_time(&server).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gate_judges_consent_as_of_the_send_time_on_postgres() {
+    let Some(server) = start(Backend::Postgres, None).await else {
+        return;
+    };
+    the_gate_judges_consent_as_of_the_send_time(&server).await;
+    server.stop().await;
+}
