@@ -19,15 +19,16 @@ use crate::consent::{ConsentChange, Evidence};
 use crate::retention::{add_period, plan, Fate, PieceTimes};
 use crate::vault::{clip, list, new_id, unexpected, Caller, Vault, VaultError};
 
-/// The kinds of request, by the name the API takes, and the policy's right each one exercises.
-pub const KINDS: [(&str, Right); 7] = [
-    ("access", Right::Access),
-    ("portability", Right::Portability),
-    ("rectification", Right::Correction),
-    ("erasure", Right::Deletion),
-    ("restriction", Right::Suspension),
-    ("objection", Right::Objection),
-    ("consent_withdrawal", Right::WithdrawConsent),
+/// The rights a request can exercise. A request's type is the right's name, as the policy file
+/// writes it (`Right::name`): one vocabulary from the file to the API and the command line.
+pub const KINDS: [Right; 7] = [
+    Right::Access,
+    Right::Portability,
+    Right::Rectification,
+    Right::Erasure,
+    Right::Restriction,
+    Right::Objection,
+    Right::ConsentWithdrawal,
 ];
 
 /// A request whose due date is this close is listed as nearly due.
@@ -194,36 +195,38 @@ impl Vault {
         if !grants.may_create_subjects() && !grants.may_handle_requests() {
             return Err(Self::forbidden(caller, "file rights requests"));
         }
-        let Some((kind, right)) = KINDS.iter().find(|(name, _)| *name == new.kind) else {
-            return Err(VaultError::Invalid {
-                what: "type",
-                why: format!(
-                    "{:?} is not a kind of request; the kinds are: {}",
-                    clip(&new.kind),
-                    list(KINDS.iter().map(|(name, _)| *name))
-                ),
-            });
-        };
         let offered: Vec<Right> = self
             .policy()
             .rights
             .as_ref()
             .map(|r| r.rights.clone())
             .unwrap_or_default();
-        // Portability is part of access where the policy grants access but names no portability.
-        let granted = offered.contains(right)
-            || (*right == Right::Portability && offered.contains(&Right::Access));
-        if !granted {
-            return Err(VaultError::RightNotOffered {
-                right: kind.to_string(),
-                offered: list(
-                    KINDS
-                        .iter()
-                        .filter(|(_, r)| offered.contains(r))
-                        .map(|(name, _)| *name),
+        let requestable = || {
+            list(
+                KINDS
+                    .iter()
+                    .filter(|r| offered.contains(r))
+                    .map(|r| r.name()),
+            )
+        };
+        let Some(right) = KINDS.iter().copied().find(|r| r.name() == new.kind) else {
+            return Err(VaultError::Invalid {
+                what: "type",
+                why: format!(
+                    "{:?} is not a kind of request; this policy offers: {}",
+                    clip(&new.kind),
+                    requestable()
                 ),
             });
+        };
+        // Only what the policy grants: it is what the published policy promises the person.
+        if !offered.contains(&right) {
+            return Err(VaultError::RightNotOffered {
+                right: right.name().to_string(),
+                offered: requestable(),
+            });
         }
+        let kind = &right.name();
         let jurisdiction = new.jurisdiction.as_deref().unwrap_or("kr");
         if !matches!(jurisdiction, "kr" | "eu") {
             return Err(VaultError::Invalid {

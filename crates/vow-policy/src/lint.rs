@@ -123,13 +123,18 @@ pub const RULES: &[Rule] = &[
     ),
     rule(
         "rights",
-        "[rights] lists access, correction, deletion, suspension, withdrawal, and how",
+        "[rights] lists access, rectification, erasure, restriction, consent withdrawal, and how",
         "PIPA 제35–37조, 제30조①5",
     ),
     rule(
         "rights-deadline",
         "requests are answered within 10 days",
         "PIPA 시행령 제41조④, 제43조③, 제44조②",
+    ),
+    guideline(
+        "rights-names",
+        "rights carry the names the API and the command line use (rectification, erasure, restriction, consent_withdrawal)",
+        "vow: one vocabulary of rights from the policy file to the API",
     ),
     rule(
         "officer",
@@ -726,12 +731,12 @@ impl<'p> Linter<'p> {
         let path = Some(DocPath::root("rights").key("rights"));
         let mut required = vec![
             Right::Access,
-            Right::Correction,
-            Right::Deletion,
-            Right::Suspension,
+            Right::Rectification,
+            Right::Erasure,
+            Right::Restriction,
         ];
         if p.purposes.iter().any(|x| x.basis == LegalBasis::Consent) {
-            required.push(Right::WithdrawConsent);
+            required.push(Right::ConsentWithdrawal);
         }
         let missing: Vec<String> = required
             .iter()
@@ -743,6 +748,14 @@ impl<'p> Linter<'p> {
                 "rights",
                 format!("[rights] does not list: {}", missing.join(", ")),
                 path,
+            );
+        }
+        for (index, old) in &rights.old_names {
+            let new = rights.rights.get(*index).map_or("?", |r| r.name());
+            self.find(
+                "rights-names",
+                format!("[rights] writes {old:?}, an older name: write {new:?}, the name requests, the API and the command line use (both are read the same)"),
+                Some(DocPath::root("rights").key("rights").index(*index)),
             );
         }
         if rights.how.iter().all(Text::is_blank) {
@@ -1067,12 +1080,12 @@ impl<'p> Linter<'p> {
         if let Some(rights) = &p.rights {
             let required = [
                 Right::Access,
-                Right::Correction,
-                Right::Deletion,
-                Right::Suspension,
+                Right::Rectification,
+                Right::Erasure,
+                Right::Restriction,
                 Right::Objection,
                 Right::Portability,
-                Right::WithdrawConsent,
+                Right::ConsentWithdrawal,
             ];
             let missing: Vec<String> = required
                 .iter()
@@ -1172,10 +1185,7 @@ pub fn contains_hangul(text: &str) -> bool {
     })
 }
 
-/// A right as it is written in the policy file (`withdraw_consent`).
+/// A right as it is written in the policy file (`consent_withdrawal`).
 fn right_name(right: Right) -> String {
-    serde_json::to_value(right)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("{right:?}"))
+    right.name().to_string()
 }

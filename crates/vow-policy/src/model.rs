@@ -833,7 +833,7 @@ pub enum AutomaticKind {
 
 /// `[rights]`: the subject's rights (PIPA 제35–38조, GDPR Art. 15–22).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "RightsFile")]
 pub struct Rights {
     /// Rights the subject can exercise.
     pub rights: Vec<Right>,
@@ -847,34 +847,155 @@ pub struct Rights {
     /// Whether a legal representative or delegate may exercise them on the subject's behalf.
     #[serde(default = "default_true")]
     pub representatives: bool,
+    /// Rights written with an older name (`correction` for `rectification`, …): the position in
+    /// `rights` and the name as written, for the lint's hint. Never written back.
+    #[serde(skip)]
+    pub old_names: Vec<(usize, &'static str)>,
+}
+
+/// `[rights]` as the file writes it: rights may carry the names vow used before one vocabulary ran
+/// from the policy file to the API.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RightsFile {
+    rights: Vec<RightName>,
+    how: Vec<Text>,
+    deadline_days: u32,
+    #[serde(default)]
+    refusal: Option<Text>,
+    #[serde(default = "default_true")]
+    representatives: bool,
+}
+
+impl From<RightsFile> for Rights {
+    fn from(file: RightsFile) -> Rights {
+        let old_names = file
+            .rights
+            .iter()
+            .enumerate()
+            .filter_map(|(i, name)| name.old.map(|old| (i, old)))
+            .collect();
+        Rights {
+            rights: file.rights.into_iter().map(|name| name.right).collect(),
+            how: file.how,
+            deadline_days: file.deadline_days,
+            refusal: file.refusal,
+            representatives: file.representatives,
+            old_names,
+        }
+    }
 }
 
 fn default_true() -> bool {
     true
 }
 
-/// A right of the data subject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+/// A right of the data subject. The names are the API's and the command line's too: a rights request
+/// of type `erasure` exercises the right `erasure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Right {
-    /// 열람 (access).
+    /// 열람 (access, GDPR Art. 15).
     Access,
-    /// 정정 (rectification).
-    Correction,
-    /// 삭제 (erasure).
-    Deletion,
-    /// 처리정지 (restriction / stop processing).
-    Suspension,
-    /// 동의 철회 (withdraw consent).
-    WithdrawConsent,
-    /// 전송요구 / portability.
+    /// 정정 (rectification, Art. 16).
+    Rectification,
+    /// 삭제 (erasure, Art. 17).
+    Erasure,
+    /// 처리정지 (restriction of processing, Art. 18).
+    Restriction,
+    /// 동의 철회 (withdrawal of consent, Art. 7(3)).
+    ConsentWithdrawal,
+    /// 전송요구 / portability (Art. 20).
     Portability,
-    /// 이의 제기 (objection).
+    /// 이의 제기 (objection, Art. 21).
     Objection,
-    /// 자동화된 결정에 대한 권리 (automated decisions).
+    /// 자동화된 결정에 대한 권리 (automated decisions, Art. 22; PIPA 제37조의2).
     AutomatedDecision,
     /// 처리현황 통지 요구.
     Notification,
+}
+
+impl Right {
+    /// Every right, in the order a policy usually lists them.
+    pub const ALL: [Right; 9] = [
+        Right::Access,
+        Right::Rectification,
+        Right::Erasure,
+        Right::Restriction,
+        Right::ConsentWithdrawal,
+        Right::Portability,
+        Right::Objection,
+        Right::AutomatedDecision,
+        Right::Notification,
+    ];
+
+    /// The name the policy file, the API and the command line use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Right::Access => "access",
+            Right::Rectification => "rectification",
+            Right::Erasure => "erasure",
+            Right::Restriction => "restriction",
+            Right::ConsentWithdrawal => "consent_withdrawal",
+            Right::Portability => "portability",
+            Right::Objection => "objection",
+            Right::AutomatedDecision => "automated_decision",
+            Right::Notification => "notification",
+        }
+    }
+
+    /// A right by its name, or by the name vow used for it before (`correction`, `deletion`,
+    /// `suspension`, `withdraw_consent`), which is returned too.
+    pub fn from_name(name: &str) -> Option<(Right, Option<&'static str>)> {
+        if let Some(right) = Right::ALL.into_iter().find(|r| r.name() == name) {
+            return Some((right, None));
+        }
+        OLD_RIGHT_NAMES
+            .iter()
+            .find(|(old, _)| *old == name)
+            .map(|(old, right)| (*right, Some(*old)))
+    }
+}
+
+/// Names of rights vow once used, still read with a lint hint.
+pub const OLD_RIGHT_NAMES: [(&str, Right); 4] = [
+    ("correction", Right::Rectification),
+    ("deletion", Right::Erasure),
+    ("suspension", Right::Restriction),
+    ("withdraw_consent", Right::ConsentWithdrawal),
+];
+
+/// A right as written in the file, and the older name it was written with, if it was.
+struct RightName {
+    right: Right,
+    old: Option<&'static str>,
+}
+
+impl<'de> Deserialize<'de> for RightName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const NAMES: &[&str] = &[
+            "access",
+            "rectification",
+            "erasure",
+            "restriction",
+            "consent_withdrawal",
+            "portability",
+            "objection",
+            "automated_decision",
+            "notification",
+        ];
+        let name = String::deserialize(deserializer)?;
+        match Right::from_name(&name) {
+            Some((right, old)) => Ok(RightName { right, old }),
+            None => Err(serde::de::Error::unknown_variant(&name, NAMES)),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Right {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        RightName::deserialize(deserializer).map(|name| name.right)
+    }
 }
 
 /// `[children]`: how children under the age of consent are treated (PIPA 제22조의2).

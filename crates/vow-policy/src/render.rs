@@ -421,13 +421,13 @@ fn basis_words(basis: LegalBasis, p: &Phrases) -> String {
 fn right_words(right: Right, p: &Phrases) -> String {
     match right {
         Right::Access => p.pick("개인정보 열람 요구", "access to your data"),
-        Right::Correction => p.pick(
+        Right::Rectification => p.pick(
             "오류 등이 있을 경우 정정 요구",
-            "correction of inaccurate data",
+            "rectification of inaccurate data",
         ),
-        Right::Deletion => p.pick("삭제 요구", "deletion"),
-        Right::Suspension => p.pick("처리정지 요구", "restriction (stopping) of processing"),
-        Right::WithdrawConsent => p.pick("동의 철회", "withdrawal of consent"),
+        Right::Erasure => p.pick("삭제 요구", "erasure (deletion) of your data"),
+        Right::Restriction => p.pick("처리정지 요구", "restriction of processing (stopping it)"),
+        Right::ConsentWithdrawal => p.pick("동의 철회", "withdrawal of consent"),
         Right::Portability => p.pick("개인정보 전송 요구", "data portability"),
         Right::Objection => p.pick("처리에 대한 이의 제기", "objection to processing"),
         Right::AutomatedDecision => p.pick(

@@ -159,6 +159,7 @@ fn rule_ids_are_the_fixed_list_policy_files_waive() {
         "pseudonymised",
         "rights",
         "rights-deadline",
+        "rights-names",
         "officer",
         "department",
         "automatic-collection",
@@ -399,7 +400,7 @@ fn rights_fires_when_suspension_is_not_listed() {
         .as_mut()
         .unwrap()
         .rights
-        .retain(|r| *r != Right::Suspension);
+        .retain(|r| *r != Right::Restriction);
     assert_fires_only(&p, "rights");
 }
 
@@ -410,7 +411,7 @@ fn rights_requires_withdraw_consent_only_when_a_purpose_is_consent_based() {
         .as_mut()
         .unwrap()
         .rights
-        .retain(|r| *r != Right::WithdrawConsent);
+        .retain(|r| *r != Right::ConsentWithdrawal);
     assert_clean(&p);
     p.purposes
         .push(purpose("newsletter", LegalBasis::Consent, true));
@@ -791,4 +792,41 @@ fn translation_missing_fires_for_korean_without_english_and_names_the_field() {
     // A name without Hangul reads the same in both languages.
     p.purposes[0].details[1] = Text::ko("Stripe");
     assert_clean(&p);
+}
+
+/// The rights' older names still parse, each with a hint naming the one the API uses; the new
+/// names draw no hint.
+#[test]
+fn older_names_of_rights_are_read_with_a_hint() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/policies/imagesfactory.toml"
+    ))
+    .unwrap();
+    let hints = |text: &str| -> Vec<String> {
+        let policy = vow_policy::parse(text.as_bytes(), "test").unwrap();
+        lint(&policy)
+            .of_rule("rights-names")
+            .map(|f| f.message.clone())
+            .collect()
+    };
+    assert!(hints(&text).is_empty());
+    let old = text.replace(
+        r#"rights = ["access", "rectification", "erasure", "consent_withdrawal"]"#,
+        r#"rights = ["access", "correction", "deletion", "withdraw_consent"]"#,
+    );
+    assert_ne!(old, text);
+    let policy = vow_policy::parse(old.as_bytes(), "test").unwrap();
+    assert_eq!(
+        policy.rights.as_ref().unwrap().rights,
+        [Right::Access, Right::Rectification, Right::Erasure, Right::ConsentWithdrawal]
+    );
+    let found = hints(&old);
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(found[0].contains("\"correction\"") && found[0].contains("\"rectification\""));
+    // An unknown right is refused, naming the rights by their one vocabulary.
+    let wrong = text.replace(r#""erasure", "consent_withdrawal"]"#, r#""erasure", "telepathy"]"#);
+    let error = vow_policy::parse(wrong.as_bytes(), "test").unwrap_err().to_string();
+    assert!(error.contains("telepathy") && error.contains("consent_withdrawal"), "{error}");
+    assert!(!error.contains("withdraw_consent"), "{error}");
 }

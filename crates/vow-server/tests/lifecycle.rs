@@ -795,3 +795,55 @@ erase = true
     assert!(!dir.join(&ids[1]).exists());
     server.stop().await;
 }
+
+/// One vocabulary of rights: a request's type is the right's name in the policy file; only the rights
+/// the policy grants are taken, and every refusal lists exactly those.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_rights_the_policy_grants_are_taken_and_each_refusal_lists_exactly_them() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    let member = server.subject("rights-vocabulary").await;
+    // imagesfactory grants access, rectification, erasure and consent withdrawal.
+    let granted = "access, rectification, erasure, consent_withdrawal";
+    for refused in ["portability", "restriction", "objection"] {
+        let (status, body) = server
+            .json(
+                Method::POST,
+                "/v1/requests",
+                &server.keys.service,
+                Some(json!({"subject": member, "type": refused, "verification": {"method": "logged_in_session"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}: {body}");
+        assert_eq!(body["error"], "right_not_offered", "{body}");
+        assert!(
+            body["message"].as_str().unwrap().ends_with(&format!("it offers: {granted}")),
+            "{body}"
+        );
+    }
+    // The names the policy file once used are not request types.
+    for unknown in ["deletion", "correction", "telepathy"] {
+        let (status, body) = server
+            .json(
+                Method::POST,
+                "/v1/requests",
+                &server.keys.service,
+                Some(json!({"subject": member, "type": unknown, "verification": {"method": "logged_in_session"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body["message"].as_str().unwrap().ends_with(granted), "{body}");
+    }
+    let policy = vow_policy::load(std::path::Path::new(common::POLICY)).unwrap();
+    for right in &policy.rights.as_ref().unwrap().rights {
+        let mut request = json!({"subject": member, "type": right.name(), "verification": {"method": "logged_in_session"}});
+        if right.name() == "rectification" {
+            request["categories"] = json!(["user.contact.email"]);
+        }
+        let (status, body) = server
+            .json(Method::POST, "/v1/requests", &server.keys.service, Some(request))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{}: {body}", right.name());
+        assert_eq!(body["type"], right.name());
+    }
+    server.stop().await;
+}

@@ -74,8 +74,8 @@ fn raw_files(dir: &std::path::Path) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restriction_stops_every_read_path_export_included() {
     let policy = std::fs::read_to_string(common::POLICY).unwrap().replace(
-        r#"rights = ["access", "correction", "deletion", "withdraw_consent"]"#,
-        r#"rights = ["access", "correction", "deletion", "withdraw_consent", "suspension"]"#,
+        r#"rights = ["access", "rectification", "erasure", "consent_withdrawal"]"#,
+        r#"rights = ["access", "rectification", "erasure", "consent_withdrawal", "restriction"]"#,
     );
     let server = start_with(
         Backend::Sqlite,
