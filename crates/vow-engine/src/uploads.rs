@@ -30,19 +30,47 @@ pub struct UploadInfo {
     pub keep: bool,
 }
 
-impl From<&UploadRow> for UploadInfo {
-    fn from(row: &UploadRow) -> UploadInfo {
+impl UploadInfo {
+    fn of(row: &UploadRow, media_type: String) -> UploadInfo {
         UploadInfo {
             id: row.id.clone(),
             category: row.category.clone(),
             bytes: row.bytes,
-            media_type: row.media_type.clone(),
+            media_type,
             created_ms: row.created_ms,
             processed_ms: row.processed_ms,
             keep: row.keep,
         }
     }
 }
+
+/// The media types an upload may have: images, documents, datasets, audio and video a service keeps
+/// for its users. Anything else is refused: a type is echoed back on download, so it must be one a
+/// browser treats as data.
+pub const MEDIA_TYPES: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "image/webp",
+    "image/gif",
+    "image/heic",
+    "image/avif",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/json",
+    "application/x-ndjson",
+    "application/zip",
+    "application/octet-stream",
+    "audio/mpeg",
+    "audio/wav",
+    "audio/webm",
+    "video/mp4",
+    "video/webm",
+];
+
+/// The blob key's sealed plaintext is the 32-byte key followed by the media type, so the type is
+/// sealed with the subject's data key like everything else about the upload.
+const BLOB_KEY_BYTES: usize = 32;
 
 fn key_binding(id: &str) -> String {
     format!("upload#{id}")
@@ -65,23 +93,28 @@ async fn fill(reader: &mut (impl AsyncRead + Unpin), buf: &mut [u8]) -> Result<u
     Ok(filled)
 }
 
-/// A media type as the client states it: short, printable, no parameters we would echo unchecked.
-fn media_type(text: Option<&str>) -> Result<String, VaultError> {
-    let text = text.unwrap_or("application/octet-stream").trim();
-    let valid = !text.is_empty()
-        && text.len() <= 100
-        && text.contains('/')
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/+-.;= ".contains(c));
-    if valid {
-        Ok(text.to_string())
-    } else {
-        Err(VaultError::Invalid {
+/// A media type as the client states it, checked against [`MEDIA_TYPES`]: the essence only, lower
+/// case; parameters are dropped (text is kept as UTF-8), so nothing the client wrote is echoed.
+pub fn media_type(text: Option<&str>) -> Result<String, VaultError> {
+    let text = text.unwrap_or("application/octet-stream");
+    let essence = text
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match MEDIA_TYPES.iter().find(|t| **t == essence) {
+        Some(allowed) => Ok((*allowed).to_string()),
+        None => Err(VaultError::Invalid {
             what: "content-type",
-            why: "must be a media type such as image/png".into(),
-        })
+            why: format!("uploads take these media types: {}", MEDIA_TYPES.join(", ")),
+        }),
     }
+}
+
+/// A type stored before types were sealed, shown only if it is one of [`MEDIA_TYPES`].
+fn stored_media_type(row: &UploadRow) -> String {
+    media_type(Some(&row.media_type)).unwrap_or_else(|_| "application/octet-stream".to_string())
 }
 
 /// The decrypted contents of an upload, chunk by chunk.
@@ -116,6 +149,54 @@ impl UploadReader {
         self.done = last;
         Ok(Some(plain))
     }
+}
+
+/// The blob key and media type sealed in an upload's row (before types were sealed, the row held
+/// the key alone and the type in the clear).
+fn open_metadata(
+    data_key: &vow_crypto::DataKey,
+    subject_id: &str,
+    row: &UploadRow,
+) -> Result<(BlobKey, String), VaultError> {
+    let binding = key_binding(&row.id);
+    let plain = data_key.open(
+        &row.sealed_key,
+        &Binding {
+            subject_id,
+            category: &binding,
+        },
+    )?;
+    if plain.len() < BLOB_KEY_BYTES {
+        return Err(VaultError::Crypto(vow_crypto::CryptoError::Malformed(
+            "sealed upload key too short",
+        )));
+    }
+    let (key, sealed_type) = plain.split_at(BLOB_KEY_BYTES);
+    let media_type = if sealed_type.is_empty() {
+        stored_media_type(row)
+    } else {
+        media_type(std::str::from_utf8(sealed_type).ok())?
+    };
+    Ok((BlobKey::from_bytes(key)?, media_type))
+}
+
+/// An upload's file, opened for decryption from its first chunk.
+async fn open_blob(path: &Path, blob_key: &BlobKey) -> Result<UploadReader, VaultError> {
+    let mut file = tokio::fs::File::open(path).await.map_err(io)?;
+    let mut magic = vec![0u8; BLOB_MAGIC.len()];
+    if fill(&mut file, &mut magic).await? != BLOB_MAGIC.len() || magic != BLOB_MAGIC {
+        return Err(VaultError::Crypto(vow_crypto::CryptoError::Decrypt));
+    }
+    let mut current = vec![0u8; BLOB_SEALED_CHUNK];
+    let n = fill(&mut file, &mut current).await?;
+    current.truncate(n);
+    Ok(UploadReader {
+        file,
+        decryptor: blob_key.decryptor()?,
+        current,
+        next: Vec::with_capacity(BLOB_SEALED_CHUNK),
+        done: false,
+    })
 }
 
 impl Vault {
@@ -166,8 +247,10 @@ impl Vault {
         let id = new_id("upl");
         let blob_key = BlobKey::generate()?;
         let binding = key_binding(&id);
+        let mut metadata = vow_crypto::Zeroizing::new(blob_key.as_bytes().to_vec());
+        metadata.extend_from_slice(media_type.as_bytes());
         let sealed_key = data_key.seal(
-            blob_key.as_bytes(),
+            &metadata,
             &Binding {
                 subject_id,
                 category: &binding,
@@ -194,7 +277,8 @@ impl Vault {
             category: category.to_string(),
             sealed_key,
             bytes: i64::try_from(bytes).unwrap_or(i64::MAX),
-            media_type,
+            // Sealed with the key above; the column keeps nothing.
+            media_type: String::new(),
             created_ms: self.now_ms(),
             processed_ms: None,
             keep: false,
@@ -206,7 +290,7 @@ impl Vault {
             .apply(Request::logged(Op::PutUpload(row.clone()), entry))
             .await;
         match outcome {
-            Ok(Outcome::Created) => Ok(UploadInfo::from(&row)),
+            Ok(Outcome::Created) => Ok(UploadInfo::of(&row, media_type)),
             other => {
                 let _ = std::fs::remove_file(&path);
                 match other? {
@@ -324,32 +408,14 @@ impl Vault {
             other => return Err(unexpected(other)),
         }
         let data_key = self.data_key(&wrapped_key, subject_id)?;
-        let binding = key_binding(id);
-        let key_bytes = data_key.open(
-            &row.sealed_key,
-            &Binding {
-                subject_id,
-                category: &binding,
-            },
-        )?;
-        let blob_key = BlobKey::from_bytes(&key_bytes)?;
-        let mut file = tokio::fs::File::open(&path).await.map_err(io)?;
-        let mut magic = vec![0u8; BLOB_MAGIC.len()];
-        if fill(&mut file, &mut magic).await? != BLOB_MAGIC.len() || magic != BLOB_MAGIC {
-            return Err(VaultError::Crypto(vow_crypto::CryptoError::Decrypt));
-        }
-        let mut current = vec![0u8; BLOB_SEALED_CHUNK];
-        let n = fill(&mut file, &mut current).await?;
-        current.truncate(n);
+        let (blob_key, media_type) = open_metadata(&data_key, subject_id, &row)?;
+        // Every chunk is checked before the first byte is handed out: a file cut, altered or
+        // swapped is refused whole, never sent as an authentic prefix followed by an abort.
+        let mut check = open_blob(&path, &blob_key).await?;
+        while check.next_chunk().await?.is_some() {}
         Ok((
-            UploadInfo::from(&row),
-            UploadReader {
-                file,
-                decryptor: blob_key.decryptor()?,
-                current,
-                next: Vec::with_capacity(BLOB_SEALED_CHUNK),
-                done: false,
-            },
+            UploadInfo::of(&row, media_type),
+            open_blob(&path, &blob_key).await?,
         ))
     }
 
@@ -371,11 +437,23 @@ impl Vault {
             Outcome::NotFound => return Err(VaultError::NoSubject(clip(subject_id))),
             other => return Err(unexpected(other)),
         };
-        Ok(rows
+        let readable: Vec<&UploadRow> = rows
             .iter()
             .filter(|r| grants.may_read(&r.category))
-            .map(UploadInfo::from)
-            .collect())
+            .collect();
+        if readable.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The media types are sealed with the subject's data key.
+        let subject = self.subject(subject_id).await?;
+        let data_key = self.data_key(&subject.wrapped_key, subject_id)?;
+        readable
+            .into_iter()
+            .map(|row| {
+                let (_, media_type) = open_metadata(&data_key, subject_id, row)?;
+                Ok(UploadInfo::of(row, media_type))
+            })
+            .collect()
     }
 
     /// The application reports an upload processed (its time-to-live starts), and/or the subject's

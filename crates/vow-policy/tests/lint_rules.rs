@@ -819,14 +819,27 @@ fn older_names_of_rights_are_read_with_a_hint() {
     let policy = vow_policy::parse(old.as_bytes(), "test").unwrap();
     assert_eq!(
         policy.rights.as_ref().unwrap().rights,
-        [Right::Access, Right::Rectification, Right::Erasure, Right::ConsentWithdrawal]
+        [
+            Right::Access,
+            Right::Rectification,
+            Right::Erasure,
+            Right::ConsentWithdrawal
+        ]
     );
     let found = hints(&old);
     assert_eq!(found.len(), 3, "{found:?}");
     assert!(found[0].contains("\"correction\"") && found[0].contains("\"rectification\""));
     // An unknown right is refused, naming the rights by their one vocabulary.
-    let wrong = text.replace(r#""erasure", "consent_withdrawal"]"#, r#""erasure", "telepathy"]"#);
-    let error = vow_policy::parse(wrong.as_bytes(), "test").unwrap_err().to_string();
-    assert!(error.contains("telepathy") && error.contains("consent_withdrawal"), "{error}");
+    let wrong = text.replace(
+        r#""erasure", "consent_withdrawal"]"#,
+        r#""erasure", "telepathy"]"#,
+    );
+    let error = vow_policy::parse(wrong.as_bytes(), "test")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("telepathy") && error.contains("consent_withdrawal"),
+        "{error}"
+    );
     assert!(!error.contains("withdraw_consent"), "{error}");
 }

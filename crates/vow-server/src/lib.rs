@@ -173,6 +173,8 @@ pub struct Limits {
     pub max_connections_per_address: usize,
     /// Longest path and query accepted.
     pub uri_bytes: usize,
+    /// A streamed body (an upload) must keep arriving: a gap longer than this ends it with 408.
+    pub body_idle: Duration,
 }
 
 impl Default for Limits {
@@ -184,6 +186,7 @@ impl Default for Limits {
             max_connections: 4096,
             max_connections_per_address: 512,
             uri_bytes: 8 * 1024,
+            body_idle: Duration::from_secs(10),
         }
     }
 }
@@ -286,6 +289,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             layers::uri_limit,
         ))
         .layer(middleware::from_fn(layers::no_store))
+        .layer(axum::Extension(limits))
         .with_state(state)
 }
 

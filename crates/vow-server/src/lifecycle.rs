@@ -404,18 +404,54 @@ pub const UPLOAD_LIMIT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 pub async fn put_upload(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    Extension(limits): Extension<crate::Limits>,
     params: Result<Path<(String, String)>, PathRejection>,
     headers: axum::http::HeaderMap,
     upload: axum::body::Body,
 ) -> ApiResult<(StatusCode, Json<vow_engine::uploads::UploadInfo>)> {
-    use futures_util::TryStreamExt;
+    use futures_util::StreamExt;
     let (id, category) = path(params)?;
+    // A declared length over the limit is refused before a byte is read.
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > UPLOAD_LIMIT_BYTES) {
+        return Err(vow_engine::VaultError::UploadTooLarge {
+            limit: UPLOAD_LIMIT_BYTES,
+        }
+        .into());
+    }
     let content_type = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let stream = upload.into_data_stream().map_err(std::io::Error::other);
-    let mut reader = tokio_util::io::StreamReader::new(stream);
-    let info = state
+    // The body must keep coming: a sender that stalls for `body_idle` is cut off (408), so a
+    // connection cannot be held open by declaring a large body and sending nothing.
+    let stalled = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let idle = limits.body_idle;
+    let flag = std::sync::Arc::clone(&stalled);
+    let stream = futures_util::stream::unfold(
+        (upload.into_data_stream(), flag),
+        move |(mut body, flag)| async move {
+            match tokio::time::timeout(idle, body.next()).await {
+                Ok(Some(Ok(bytes))) => Some((Ok(bytes), (body, flag))),
+                Ok(Some(Err(error))) => Some((Err(std::io::Error::other(error)), (body, flag))),
+                Ok(None) => None,
+                Err(_) => {
+                    flag.store(true, std::sync::atomic::Ordering::Relaxed);
+                    Some((
+                        Err(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            "the upload's body stopped arriving",
+                        )),
+                        (body, flag),
+                    ))
+                }
+            }
+        },
+    );
+    let mut reader = tokio_util::io::StreamReader::new(Box::pin(stream));
+    let stored = state
         .vault
         .put_upload(
             &caller,
@@ -425,8 +461,20 @@ pub async fn put_upload(
             &mut reader,
             UPLOAD_LIMIT_BYTES,
         )
-        .await?;
-    Ok((StatusCode::CREATED, Json(info)))
+        .await;
+    match stored {
+        Ok(info) => Ok((StatusCode::CREATED, Json(info))),
+        Err(_) if stalled.load(std::sync::atomic::Ordering::Relaxed) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            format!(
+                "the upload's body stopped arriving for {} seconds; nothing was kept",
+                idle.as_secs()
+            ),
+        )
+        .hint("send the file without pauses; retry the whole upload")),
+        Err(error) => Err(error.into()),
+    }
 }
 
 #[utoipa::path(get, path = "/v1/subjects/{id}/uploads", params(("id" = String, Path)),

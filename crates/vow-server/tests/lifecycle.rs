@@ -813,10 +813,17 @@ async fn only_the_rights_the_policy_grants_are_taken_and_each_refusal_lists_exac
                 Some(json!({"subject": member, "type": refused, "verification": {"method": "logged_in_session"}})),
             )
             .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}: {body}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{refused}: {body}"
+        );
         assert_eq!(body["error"], "right_not_offered", "{body}");
         assert!(
-            body["message"].as_str().unwrap().ends_with(&format!("it offers: {granted}")),
+            body["message"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("it offers: {granted}")),
             "{body}"
         );
     }
@@ -831,7 +838,10 @@ async fn only_the_rights_the_policy_grants_are_taken_and_each_refusal_lists_exac
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        assert!(body["message"].as_str().unwrap().ends_with(granted), "{body}");
+        assert!(
+            body["message"].as_str().unwrap().ends_with(granted),
+            "{body}"
+        );
     }
     let policy = vow_policy::load(std::path::Path::new(common::POLICY)).unwrap();
     for right in &policy.rights.as_ref().unwrap().rights {
@@ -840,7 +850,12 @@ async fn only_the_rights_the_policy_grants_are_taken_and_each_refusal_lists_exac
             request["categories"] = json!(["user.contact.email"]);
         }
         let (status, body) = server
-            .json(Method::POST, "/v1/requests", &server.keys.service, Some(request))
+            .json(
+                Method::POST,
+                "/v1/requests",
+                &server.keys.service,
+                Some(request),
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{}: {body}", right.name());
         assert_eq!(body["type"], right.name());

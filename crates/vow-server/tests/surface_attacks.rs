@@ -1,0 +1,261 @@
+//! The newer surfaces attacked from outside over real HTTP, each attack one test: stalled and
+//! oversized uploads, tampered files, media types, header injection through the advertising
+//! formatter, the purpose header on every read route, data under correction or restriction given
+//! away, impossible times in the consent ledger, oversized campaigns, and destroyed data lingering in
+//! SQLite's files while the server runs.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use common::{start_with, Backend, Server, Setup};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+async fn with_uploads(limits: Option<vow_server::Limits>) -> (Server, std::path::PathBuf) {
+    let server = start_with(
+        Backend::Sqlite,
+        None,
+        Setup {
+            uploads: true,
+            limits,
+            ..Setup::default()
+        },
+    )
+    .await
+    .unwrap();
+    let dir = server.uploads.clone().unwrap();
+    (server, dir)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Sends a request's head and `body` on a raw connection, then waits (up to `wait`) for the answer's
+/// status line; `None` when none came.
+fn raw_request(base: &str, head: &str, body: &[u8], wait: Duration) -> Option<(u16, String)> {
+    let address = base
+        .trim_start_matches("http://")
+        .replace("localhost", "127.0.0.1");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(wait)).unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                answer.extend_from_slice(&buf[..n]);
+                if contains(&answer, b"\r\n\r\n") && answer.len() > 200 {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    Some((status, text))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_upload_is_cut_off_and_an_oversized_one_refused_before_its_body() {
+    let limits = vow_server::Limits {
+        body_idle: Duration::from_secs(1),
+        ..vow_server::Limits::default()
+    };
+    let (server, dir) = with_uploads(Some(limits)).await;
+    let member = server.subject("stalling-uploader").await;
+    let path = format!("/v1/subjects/{member}/uploads/user.content.generated_image");
+    let key = server.keys.service.clone();
+    let head = |length: u64| {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {key}\r\nContent-Type: image/png\r\nContent-Length: {length}\r\n\r\n"
+        )
+    };
+    // Declares a megabyte, sends three bytes, then nothing: cut off once the body stops arriving.
+    let started = Instant::now();
+    let answer = tokio::task::spawn_blocking({
+        let head = head(1_000_000);
+        let server_base = server.base.clone();
+        move || raw_request(&server_base, &head, b"abc", Duration::from_secs(15))
+    })
+    .await
+    .unwrap();
+    let (status, text) = answer.expect("no answer to a stalled upload");
+    assert_eq!(status, 408, "{text}");
+    assert!(text.contains("\"timeout\""), "{text}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    // A declared length over the 2 GiB limit is refused before a byte of the body is read.
+    let started = Instant::now();
+    let answer = tokio::task::spawn_blocking({
+        let head = head(3_221_225_472);
+        let server_base = server.base.clone();
+        move || raw_request(&server_base, &head, b"", Duration::from_secs(5))
+    })
+    .await
+    .unwrap();
+    let (status, text) = answer.expect("no answer to an oversized upload");
+    assert_eq!(status, 413, "{text}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // Neither left a file behind.
+    assert!(files_in(&dir).is_empty(), "{:?}", files_in(&dir));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_altered_or_swapped_upload_sends_no_byte_of_itself() {
+    let (server, dir) = with_uploads(None).await;
+    let member = server.subject("tampered-upload").await;
+    let upload = |bytes: Vec<u8>| {
+        let server = &server;
+        let member = member.clone();
+        async move {
+            let response = server
+                .http
+                .post(server.url(&format!(
+                    "/v1/subjects/{member}/uploads/user.content.generated_image"
+                )))
+                .bearer_auth(&server.keys.service)
+                .header("content-type", "image/png")
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+            let info: Value = response.json().await.unwrap();
+            info["id"].as_str().unwrap().to_string()
+        }
+    };
+    // Three chunks and a bit: the alteration sits in the second, after an authentic first chunk.
+    let file: Vec<u8> = (0..(3 * 64 * 1024 + 77)).map(|i| (i % 239) as u8).collect();
+    let first = upload(file.clone()).await;
+    let second = upload(file.iter().map(|b| b ^ 0x55).collect()).await;
+    let get = |id: String| {
+        let server = &server;
+        let member = member.clone();
+        async move {
+            let response = server
+                .http
+                .get(server.url(&format!(
+                    "/v1/subjects/{member}/uploads/user.content.generated_image/{id}"
+                )))
+                .bearer_auth(&server.keys.service)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (status, response.bytes().await.unwrap_or_default().to_vec())
+        }
+    };
+    let (status, body) = get(first.clone()).await;
+    assert_eq!((status, body.len()), (StatusCode::OK, file.len()));
+    let on_disk = dir.join(&first);
+    let authentic = std::fs::read(&on_disk).unwrap();
+    let mut altered = authentic.clone();
+    altered[70_000] ^= 1;
+    std::fs::write(&on_disk, &altered).unwrap();
+    let (status, body) = get(first.clone()).await;
+    assert_ne!(status, StatusCode::OK);
+    assert!(
+        !contains(&body, &file[..4096]),
+        "the authentic prefix was sent"
+    );
+    let error: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(error["error"], "integrity", "{error}");
+    // Another upload's file put in its place does not open either.
+    std::fs::copy(dir.join(&second), &on_disk).unwrap();
+    let (status, body) = get(first.clone()).await;
+    assert_ne!(status, StatusCode::OK);
+    assert!(!contains(&body, &file[..4096]));
+    // Cut short.
+    std::fs::write(&on_disk, &authentic[..authentic.len() - 10]).unwrap();
+    let (status, _) = get(first.clone()).await;
+    assert_ne!(status, StatusCode::OK);
+    std::fs::write(&on_disk, &authentic).unwrap();
+    assert_eq!(get(first).await.0, StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uploads_media_type_is_one_of_a_few_and_kept_sealed() {
+    let (server, _dir) = with_uploads(None).await;
+    let member = server.subject("media-types").await;
+    let post = |content_type: &'static str| {
+        let server = &server;
+        let member = member.clone();
+        async move {
+            let response = server
+                .http
+                .post(server.url(&format!(
+                    "/v1/subjects/{member}/uploads/user.content.generated_image"
+                )))
+                .bearer_auth(&server.keys.service)
+                .header("content-type", content_type)
+                .body(vec![1u8; 1000])
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    for refused in [
+        "text/html; name=kim-minsu-010-1234-5678",
+        "text/html",
+        "image/svg+xml",
+        "application/javascript",
+        "x/y",
+    ] {
+        let (status, body) = post(refused).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{refused}: {body}"
+        );
+        assert!(!body.to_string().contains("kim-minsu"), "{body}");
+    }
+    let (status, info) = post("IMAGE/PNG; name=kim-minsu-010-1234-5678").await;
+    assert_eq!(status, StatusCode::CREATED, "{info}");
+    assert_eq!(info["media_type"], "image/png");
+    let (_, listed) = server
+        .json(
+            Method::GET,
+            &format!("/v1/subjects/{member}/uploads"),
+            &server.keys.service,
+            None,
+        )
+        .await;
+    assert_eq!(listed["uploads"][0]["media_type"], "image/png", "{listed}");
+    // The type is sealed: the database's row holds nothing of it, nor of what the client sent.
+    server.vault.store().clone().close().await;
+    let data = server.data.clone().unwrap();
+    let conn = rusqlite::Connection::open(data.join("vow.db")).unwrap();
+    let stored: String = conn
+        .query_row("SELECT media_type FROM uploads", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, "");
+    for file in std::fs::read_dir(&data).unwrap() {
+        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+        assert!(!contains(&bytes, b"kim-minsu"));
+    }
+}
