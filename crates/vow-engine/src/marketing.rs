@@ -307,6 +307,39 @@ pub fn make_lawful(policy: &Policy, draft: &Draft) -> Result<Lawful, DraftError>
             "body must be non-empty and at most 64 KiB with the title",
         ));
     }
+    // A title becomes a mail header (Subject): a line break in it would add headers (`Bcc:`).
+    if let Some(title) = &draft.title {
+        if title.chars().any(breaks_a_header) {
+            return Err(invalid(
+                "title must be one line: no control characters or line breaks (it becomes the Subject header)",
+            ));
+        }
+    }
+    if draft
+        .body
+        .chars()
+        .any(|c| breaks_a_header(c) && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(invalid(
+            "body must hold no control characters other than line breaks and tabs",
+        ));
+    }
+    if let Some(url) = &draft.opt_out_url {
+        opt_out_url(url).map_err(|why| DraftError::Invalid(why.to_string()))?;
+    }
+    if let Some(number) = &draft.opt_out_number {
+        let digits = number.chars().filter(char::is_ascii_digit).count();
+        if number.len() > 30
+            || !(7..=15).contains(&digits)
+            || !number
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '(' | ')'))
+        {
+            return Err(invalid(
+                "opt_out_number must be a telephone number (digits, spaces, -, +, parentheses; 7 to 15 digits)",
+            ));
+        }
+    }
     let english = draft.lang.as_deref() == Some("en");
     let pick = |ko: &str, en: &str| {
         if english {
@@ -363,7 +396,12 @@ pub fn make_lawful(policy: &Policy, draft: &Draft) -> Result<Lawful, DraftError>
                 });
             footer.push(format!("{}: {opt_out}", pick("수신거부", "Opt out")));
             match (&draft.opt_out_url, controller.email.as_deref()) {
-                (Some(url), _) => footer.push(url.clone()),
+                // As a browser reads it, not as it was written.
+                (Some(url), _) => footer.push(
+                    opt_out_url(url)
+                        .map_err(|why| DraftError::Invalid(why.to_string()))?
+                        .to_string(),
+                ),
                 (None, Some(email)) => footer.push(pick(
                     &format!("{email}로 \"수신거부\"라고 회신하시면 됩니다."),
                     &format!("Reply to {email} with \"unsubscribe\"."),
@@ -394,6 +432,35 @@ pub fn make_lawful(policy: &Policy, draft: &Draft) -> Result<Lawful, DraftError>
                 ),
             })
         }
+    }
+}
+
+/// Whether a character may not stand in a header line: control characters, and the Unicode line
+/// and paragraph separators some mailers and terminals break lines at.
+fn breaks_a_header(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// An opt-out link a person can follow: `https:` with a host, or `mailto:` an address; nothing a
+/// browser would run (`javascript:`), no credentials, no control characters or spaces.
+pub fn opt_out_url(text: &str) -> Result<url::Url, &'static str> {
+    if text.len() > 2000
+        || text
+            .chars()
+            .any(|c| breaks_a_header(c) || c.is_whitespace())
+    {
+        return Err("opt_out_url must be one URL of at most 2,000 characters, without spaces or control characters");
+    }
+    let url = url::Url::parse(text).map_err(|_| "opt_out_url is not a URL")?;
+    match url.scheme() {
+        "https" if url.host_str().is_some_and(|h| !h.is_empty()) => {
+            if !url.username().is_empty() || url.password().is_some() {
+                return Err("opt_out_url must not carry a user name or password");
+            }
+            Ok(url)
+        }
+        "mailto" if url.path().contains('@') => Ok(url),
+        _ => Err("opt_out_url must be an https: link (or a mailto: address)"),
     }
 }
 

@@ -259,3 +259,70 @@ async fn an_uploads_media_type_is_one_of_a_few_and_kept_sealed() {
         assert!(!contains(&bytes, b"kim-minsu"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_advertising_formatter_refuses_header_injection_and_unsafe_links() {
+    let server = start_with(Backend::Sqlite, None, Setup::default())
+        .await
+        .unwrap();
+    let format = |draft: Value| {
+        let server = &server;
+        async move {
+            server
+                .json(
+                    Method::POST,
+                    "/v1/marketing/format",
+                    &server.keys.service,
+                    Some(draft),
+                )
+                .await
+        }
+    };
+    for title in [
+        "겨울\r\nBcc: victim@example.com",
+        "겨울\nBcc: victim@example.com",
+        "겨울\u{2028}Bcc: victim@example.com",
+        "겨울\u{0}",
+    ] {
+        let (status, body) =
+            format(json!({"channel": "email", "title": title, "body": "할인"})).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{title:?}: {body}"
+        );
+        assert!(!body.to_string().contains("victim"), "{body}");
+    }
+    for url in [
+        "javascript:alert(1)",
+        "https://ok.example/out\r\nBcc: victim@example.com",
+        "http://plain.example/out",
+        "https://user:pw@evil.example/",
+        "data:text/html,<script>alert(1)</script>",
+        "not a url",
+    ] {
+        let (status, body) = format(
+            json!({"channel": "email", "title": "겨울 할인", "body": "할인", "opt_out_url": url}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url:?}: {body}");
+    }
+    let (status, body) =
+        format(json!({"channel": "push", "body": "할인", "opt_out_number": "080-123-4567\r\nX"}))
+            .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // A body may have lines; a good link and a mailto: address pass.
+    for url in [
+        "https://imagesfactory.example/unsubscribe?u=1",
+        "mailto:optout@imagesfactory.example",
+    ] {
+        let (status, body) = format(json!({"channel": "email", "title": "겨울 할인", "body": "할인\n다음 줄", "opt_out_url": url})).await;
+        assert_eq!(status, StatusCode::OK, "{url}: {body}");
+        assert!(
+            body["title"].as_str().unwrap().starts_with("(광고)"),
+            "{body}"
+        );
+        assert!(!body["title"].as_str().unwrap().contains('\n'));
+    }
+    server.stop().await;
+}
