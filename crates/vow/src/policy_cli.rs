@@ -234,8 +234,15 @@ fn diff_text(result: &PolicyDiff, args: &DiffArgs) -> String {
             } else {
                 ordinary_word
             };
+            // The description speaks in labels (it is also what members read in the notice); the operator
+            // also gets the key that finds the entry in the file.
+            let key = change
+                .key
+                .as_deref()
+                .map(|k| format!(" (`{k}`)"))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "  {sign} {weight:<width$} {}\n",
+                "  {sign} {weight:<width$} {}{key}\n",
                 change.describe(lang)
             ));
         }
