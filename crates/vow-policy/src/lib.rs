@@ -22,6 +22,7 @@ pub mod load;
 pub mod model;
 pub mod publish;
 pub mod render;
+pub mod starter;
 pub mod validate;
 
 pub use check::{check, CheckOutcome, CheckStatus, LocatedFinding, Summary};
@@ -34,8 +35,7 @@ pub use publish::{publish, PublishError, PublishOptions, SiteFile, Version};
 pub use render::{document, document_with, Document, Edition, RenderError, Renderer};
 pub use validate::validate;
 
-/// The commented starter policy that `vow init` writes. It passes `vow policy check` without findings.
-pub const STARTER_POLICY: &str = include_str!("starter.toml");
+pub use starter::{starter, starter_variants, StarterOptions, STARTER_POLICY};
 
 /// Reads a policy from TOML text, checking only its structure.
 ///
