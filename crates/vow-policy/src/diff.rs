@@ -339,10 +339,13 @@ impl Details {
     fn texts(&mut self, names: (&str, &str), old: &[Text], new: &[Text]) {
         let keys =
             |list: &[Text]| -> Vec<String> { list.iter().map(|t| json(t).to_string()).collect() };
-        let all: Vec<&Text> = old.iter().chain(new).collect();
+        let all: BTreeMap<String, &Text> = old
+            .iter()
+            .chain(new)
+            .map(|t| (json(t).to_string(), t))
+            .collect();
         self.list(names, &keys(old), &keys(new), |k, lang| {
-            all.iter()
-                .find(|t| json(*t).to_string() == k)
+            all.get(k)
                 .map(|t| t.get(lang).to_string())
                 .unwrap_or_default()
         });
