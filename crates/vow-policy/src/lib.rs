@@ -22,6 +22,7 @@ pub mod load;
 pub mod model;
 pub mod publish;
 pub mod render;
+pub mod schema;
 pub mod starter;
 pub mod validate;
 
