@@ -78,7 +78,9 @@ const CHECK_LONG_ABOUT: &str = "\
 Check a policy file: is it valid, and does it say everything the law requires?
 
 Three passes, in order:
-  1. parse     the file is UTF-8 TOML with the fields of a policy file (typos get a \"did you mean\")
+  1. parse     the file is UTF-8 TOML with the fields of a policy file; every missing field,
+               unknown field and wrong type is reported in one run (\"did you mean\" for typos);
+               docs/policy-reference.md lists every table and field
   2. validate  every category, purpose, subject and recipient that a section names is declared
   3. lint      everything PIPA, 정보통신망법 and (with jurisdictions = [\"EU\"]) the GDPR require a
                policy to state is stated; each finding names its rule and the law behind it
