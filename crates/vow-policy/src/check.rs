@@ -89,12 +89,7 @@ impl CheckOutcome {
 
     /// An outcome for a file that could not be read at all.
     pub fn from_load_error(file: &str, err: &LoadError) -> Self {
-        finish(
-            file.to_string(),
-            vec![err.to_diagnostic()],
-            Vec::new(),
-            None,
-        )
+        finish(file.to_string(), err.to_diagnostics(), Vec::new(), None)
     }
 
     /// The report as stable JSON: `file`, `errors[]`, `findings[{rule, severity, message, reference, waived}]`,
@@ -183,7 +178,7 @@ pub fn check(source: &[u8], origin: &str) -> CheckOutcome {
     };
     let policy = match from_text(text) {
         Ok(policy) => policy,
-        Err(diagnostic) => return finish(origin.to_string(), vec![*diagnostic], Vec::new(), None),
+        Err(diagnostics) => return finish(origin.to_string(), diagnostics, Vec::new(), None),
     };
     let map = SourceMap::new(text);
     let mut errors = validate(&policy);

@@ -1,12 +1,14 @@
 //! The vow policy file: a privacy policy (개인정보 처리방침) stated as data.
 //!
-//! [`model`] is the file's structure. A policy file is TOML; `vow init` writes a commented starter
-//! ([`STARTER_POLICY`]).
+//! [`model`] is the file's structure, and [`schema`] the same structure as data (types, defaults, the law
+//! each field serves), from which `docs/policy-reference.md` is made. A policy file is TOML; `vow init`
+//! writes a commented starter ([`STARTER_POLICY`], and the variants of [`starter()`]).
 //!
 //! The path of a policy file through this crate:
 //!
 //! 1. [`parse`] / [`load`]: bytes in; size, encoding, TOML syntax and the model's structure checked, every
-//!    error placed at `file:line:col` with the offending line and a caret ([`LoadError`]).
+//!    error placed at `file:line:col` with the offending line and a caret ([`LoadError`]); every missing
+//!    field, unknown field and wrong type is reported at once ([`schema::check_structure`]).
 //! 2. [`validate`]: every key a section refers to is declared ([`Diagnostic`]s).
 //! 3. [`lint`]: everything the law requires a policy to say is said ([`LintReport`], rules in [`RULES`]).
 //! 4. [`check`] ties the three together for `vow policy check` ([`CheckOutcome`], exit codes 0/1/2).
@@ -22,6 +24,8 @@ pub mod load;
 pub mod model;
 pub mod publish;
 pub mod render;
+pub mod schema;
+pub mod starter;
 pub mod validate;
 
 pub use check::{check, CheckOutcome, CheckStatus, LocatedFinding, Summary};
@@ -34,8 +38,7 @@ pub use publish::{publish, PublishError, PublishOptions, SiteFile, Version};
 pub use render::{document, document_with, Document, Edition, RenderError, Renderer};
 pub use validate::validate;
 
-/// The commented starter policy that `vow init` writes. It passes `vow policy check` without findings.
-pub const STARTER_POLICY: &str = include_str!("starter.toml");
+pub use starter::{starter, starter_variants, StarterOptions, STARTER_POLICY};
 
 /// Reads a policy from TOML text, checking only its structure.
 ///

@@ -38,19 +38,40 @@ pub enum LoadError {
         line: usize,
         column: usize,
     },
-    /// The file is not valid TOML, or does not have the structure of a policy file.
-    #[error("{}", .diagnostic.render(.origin).trim_end())]
+    /// The file is not valid TOML, or does not have the structure of a policy file. Every problem of
+    /// structure is listed (a missing field, an unknown field, a value of the wrong type), in file order;
+    /// a syntax error stops the reading, so it comes alone.
+    #[error("{}", render_all(.diagnostics, .origin))]
     Invalid {
         origin: String,
-        diagnostic: Box<Diagnostic>,
+        diagnostics: Vec<Diagnostic>,
     },
 }
 
+fn render_all(diagnostics: &[Diagnostic], origin: &str) -> String {
+    diagnostics
+        .iter()
+        .map(|d| d.render(origin).trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
 impl LoadError {
-    /// The problem as a diagnostic (with position when there is one), for reports that list errors.
+    /// Every problem as a diagnostic (with position when there is one), for reports that list errors.
+    pub fn to_diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            LoadError::Invalid { diagnostics, .. } => diagnostics.clone(),
+            other => vec![other.to_diagnostic()],
+        }
+    }
+
+    /// The first problem as a diagnostic (with position when there is one).
     pub fn to_diagnostic(&self) -> Diagnostic {
         match self {
-            LoadError::Invalid { diagnostic, .. } => (**diagnostic).clone(),
+            LoadError::Invalid { diagnostics, .. } => diagnostics
+                .first()
+                .cloned()
+                .unwrap_or_else(|| Diagnostic::error("the file is not a valid policy")),
             LoadError::NotUtf8 {
                 offset,
                 line,
@@ -130,9 +151,9 @@ pub fn read_limited(path: &Path) -> Result<Vec<u8>, LoadError> {
 /// References between sections are checked by [`crate::validate`].
 pub fn parse(source: &[u8], origin: &str) -> Result<Policy, LoadError> {
     let text = decode(source, origin)?;
-    from_text(text).map_err(|diagnostic| LoadError::Invalid {
+    from_text(text).map_err(|diagnostics| LoadError::Invalid {
         origin: origin.to_string(),
-        diagnostic,
+        diagnostics,
     })
 }
 
@@ -159,8 +180,8 @@ pub(crate) fn decode<'a>(source: &'a [u8], origin: &str) -> Result<&'a str, Load
     })
 }
 
-/// Parses TOML text into a policy; the error is a located diagnostic.
-pub(crate) fn from_text(text: &str) -> Result<Policy, Box<Diagnostic>> {
+/// Parses TOML text into a policy; the errors are located diagnostics, every problem of structure at once.
+pub(crate) fn from_text(text: &str) -> Result<Policy, Vec<Diagnostic>> {
     if text.trim().is_empty() {
         let mut d = Diagnostic::error("the file is empty: a policy file needs a `[policy]` table")
             .with_help(
@@ -169,15 +190,42 @@ pub(crate) fn from_text(text: &str) -> Result<Policy, Box<Diagnostic>> {
             );
         d.span = Some(0..0);
         SourceMap::offsets_only(text).locate(&mut d);
-        return Err(Box::new(d));
+        return Err(vec![d]);
     }
-    let policy =
-        toml::from_str::<Policy>(text).map_err(|err| Box::new(toml_diagnostic(text, &err)))?;
+    let policy = match toml::from_str::<Policy>(text) {
+        Ok(policy) => policy,
+        Err(err) => return Err(structure_errors(text, &err)),
+    };
     if let Some(mut d) = oversized_list(&policy) {
         crate::diagnostic::SourceMap::new(text).locate(&mut d);
-        return Err(Box::new(d));
+        return Err(vec![d]);
     }
     Ok(policy)
+}
+
+/// Every problem of structure in a file serde refused. serde stops at its first error; the schema walk
+/// ([`crate::schema::check_structure`]) finds them all. serde's own error is kept when the walk found
+/// nothing at its place (a syntax error, or a rule only the model knows).
+fn structure_errors(text: &str, err: &toml::de::Error) -> Vec<Diagnostic> {
+    let mut all = crate::schema::check_structure(text);
+    let first = toml_diagnostic(text, err);
+    let covered = match &first.span {
+        Some(span) => all.iter().any(|d| {
+            d.span
+                .as_ref()
+                .is_some_and(|s| s.start <= span.end && span.start <= s.end)
+        }),
+        None => !all.is_empty(),
+    };
+    if !covered {
+        let at = first.span.as_ref().map_or(0, |s| s.start);
+        let position = all
+            .iter()
+            .position(|d| d.span.as_ref().is_some_and(|s| s.start > at))
+            .unwrap_or(all.len());
+        all.insert(position, first);
+    }
+    all
 }
 
 /// The most entries any one list in a policy may have. Real policies have tens of categories; the limit keeps

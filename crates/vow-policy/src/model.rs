@@ -213,6 +213,15 @@ impl fmt::Display for Date {
 impl std::str::FromStr for Date {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // `2025-01-08T09:00:00` (a TOML date-time, or the same as a string) has a time of day.
+        if let Some((date, _)) = s.trim().split_once(['T', 't', ' ']) {
+            if date.len() == 10 {
+                return Err(format!(
+                    "`{}` has a time of day; a policy date is only YYYY-MM-DD",
+                    s.trim()
+                ));
+            }
+        }
         let parts: Vec<&str> = s.trim().split('-').collect();
         let [y, m, d] = parts.as_slice() else {
             return Err(format!("`{s}` is not a date; write it as YYYY-MM-DD"));

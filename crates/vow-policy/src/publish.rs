@@ -220,7 +220,8 @@ struct VersionEntry<'a> {
     version: &'a str,
     announced: Option<Date>,
     effective: Date,
-    /// The last day the version is in force, once a later version replaces it.
+    /// The last day the version applies, once a later version is announced to replace it: the day before
+    /// that version takes effect, as the version's page says. Absent while no later version is known.
     until: Option<Date>,
     status: Status,
     ko: String,
@@ -329,7 +330,6 @@ impl<'a> Site<'a> {
                 until: self
                     .versions
                     .get(i + 1)
-                    .filter(|_| self.status(i) == Status::Previous)
                     .map(|next| day_before(next.policy.policy.effective)),
                 status: self.status(i),
                 ko: self.version_page(i, Lang::Ko),

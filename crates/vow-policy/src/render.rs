@@ -405,6 +405,39 @@ fn retention_words(rule: &RetentionRule, p: &Phrases) -> String {
     }
 }
 
+/// A legal basis as the document words it, for other modules (the change notices).
+pub(crate) fn legal_basis_words(basis: LegalBasis, lang: Lang) -> String {
+    basis_words(
+        basis,
+        &Phrases {
+            lang,
+            edition: Edition::Public,
+        },
+    )
+}
+
+/// A right as the document words it, for other modules.
+pub(crate) fn right_words_in(right: Right, lang: Lang) -> String {
+    right_words(
+        right,
+        &Phrases {
+            lang,
+            edition: Edition::Public,
+        },
+    )
+}
+
+/// A country's name from its ISO code, for other modules.
+pub(crate) fn country_name_in(code: &str, lang: Lang) -> String {
+    country_name(
+        code,
+        &Phrases {
+            lang,
+            edition: Edition::Public,
+        },
+    )
+}
+
 fn basis_words(basis: LegalBasis, p: &Phrases) -> String {
     match basis {
         LegalBasis::Consent => p.pick("정보주체의 동의", "consent"),
@@ -442,6 +475,11 @@ fn right_words(right: Right, p: &Phrases) -> String {
 }
 
 fn country_words(code: &str, p: &Phrases) -> String {
+    format!("{} ({code})", country_name(code, p))
+}
+
+/// A country's name for readers, from its ISO 3166-1 code; an unknown code stands for itself.
+fn country_name(code: &str, p: &Phrases) -> String {
     let (ko, en) = match code {
         "US" => ("미국", "United States"),
         "GB" => ("영국", "United Kingdom"),
@@ -452,7 +490,7 @@ fn country_words(code: &str, p: &Phrases) -> String {
         "KR" => ("대한민국", "Republic of Korea"),
         _ => (code, code),
     };
-    format!("{} ({code})", p.pick(ko, en))
+    p.pick(ko, en)
 }
 
 /// Builds the public document for `policy` in `lang`.
@@ -742,12 +780,6 @@ fn labels(policy: &Policy, p: &Phrases) -> Vec<Label> {
         .filter(|c| c.class == DataClass::Sensitive)
         .map(|c| text(&c.label, lang))
         .collect();
-    let abroad = policy.overseas_transfers.len()
-        + policy
-            .processors
-            .iter()
-            .filter(|x| is_abroad(&x.country))
-            .count();
     let none = p.pick("없음", "None");
     let count = |n: usize| {
         if n == 0 {
@@ -804,7 +836,7 @@ fn labels(policy: &Policy, p: &Phrases) -> Vec<Label> {
         Label {
             id: "overseas",
             name: p.pick("국외 이전", "Transfers abroad"),
-            value: count(abroad),
+            value: abroad_label(policy, p),
         },
         Label {
             id: "officer",
@@ -816,6 +848,46 @@ fn labels(policy: &Policy, p: &Phrases) -> Vec<Label> {
             },
         },
     ]
+}
+
+/// The recipients abroad that the transfers section lists, each once (a processor abroad and its
+/// `[[overseas_transfer]]` are one recipient), and their countries: "1곳 (미국)", "3 recipients (United States, United Kingdom)".
+fn abroad_label(policy: &Policy, p: &Phrases) -> String {
+    let mut recipients: Vec<&str> = Vec::new();
+    let mut countries: Vec<&str> = Vec::new();
+    let transfers = policy
+        .overseas_transfers
+        .iter()
+        .map(|t| (t.recipient.as_str(), t.country.as_str()));
+    let processors = policy
+        .processors
+        .iter()
+        .filter_map(|x| Some((x.key.as_str(), x.country.as_deref()?)));
+    for (recipient, country) in transfers.chain(processors) {
+        if country == "KR" {
+            continue;
+        }
+        if !recipients.contains(&recipient) {
+            recipients.push(recipient);
+        }
+        if !countries.contains(&country) {
+            countries.push(country);
+        }
+    }
+    let n = recipients.len();
+    if n == 0 {
+        return p.pick("없음", "None");
+    }
+    let names = countries
+        .iter()
+        .map(|c| country_name(c, p))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let unit = if n == 1 { "recipient" } else { "recipients" };
+    p.pick(
+        &format!("{n}곳 ({names})"),
+        &format!("{n} {unit} ({names})"),
+    )
 }
 
 fn purposes(policy: &Policy, p: &Phrases) -> Vec<Block> {
@@ -1094,6 +1166,8 @@ fn overseas(policy: &Policy, p: &Phrases) -> Vec<Block> {
     let lang = p.lang;
     let mut blocks = Vec::new();
     if !policy.overseas_transfers.is_empty() {
+        // The ground (GDPR Art. 13(1)(f)) gets a column when the file states one for some transfer.
+        let grounds = policy.overseas_transfers.iter().any(|t| t.ground.is_some());
         let rows = policy
             .overseas_transfers
             .iter()
@@ -1115,28 +1189,36 @@ fn overseas(policy: &Policy, p: &Phrases) -> Vec<Block> {
                     Some(contact) => format!("{recipient} ({contact})"),
                     None => recipient,
                 };
-                vec![
+                let mut row = vec![
                     recipient,
                     country_words(&t.country, p),
                     category_list(policy, &t.categories, lang),
                     text(&t.when_and_how, lang),
                     text(&t.purpose, lang),
                     text(&t.retention, lang),
-                    text(&t.refusal, lang),
-                ]
+                ];
+                if grounds {
+                    row.push(opt_text(&t.ground, lang));
+                }
+                row.push(text(&t.refusal, lang));
+                row
             })
             .collect();
+        let mut headers = vec![
+            p.pick("이전받는 자 (연락처)", "Recipient (contact)"),
+            p.pick("이전 국가", "Country"),
+            p.pick("이전 항목", "Items"),
+            p.pick("이전 일시 및 방법", "When and how"),
+            p.pick("이용 목적", "Purpose"),
+            p.pick("보유 기간", "Kept for"),
+        ];
+        if grounds {
+            headers.push(p.pick("이전 근거", "Legal ground"));
+        }
+        headers.push(p.pick("거부 방법 및 효과", "How to refuse"));
         blocks.push(Block::Table {
             caption: p.pick("국외 이전 현황", "Transfers abroad"),
-            headers: vec![
-                p.pick("이전받는 자 (연락처)", "Recipient (contact)"),
-                p.pick("이전 국가", "Country"),
-                p.pick("이전 항목", "Items"),
-                p.pick("이전 일시 및 방법", "When and how"),
-                p.pick("이용 목적", "Purpose"),
-                p.pick("보유 기간", "Kept for"),
-                p.pick("거부 방법 및 효과", "How to refuse"),
-            ],
+            headers,
             rows,
         });
     }
@@ -1714,6 +1796,24 @@ fn officer(policy: &Policy, p: &Phrases) -> Vec<Block> {
             text: p.pick("개인정보 열람청구 접수·처리 부서", "Where to send requests"),
         });
         blocks.push(Block::List { items });
+    }
+    if let Some(representative) = policy
+        .controller
+        .eu_representative
+        .as_ref()
+        .filter(|t| !t.is_blank())
+    {
+        blocks.push(Block::Heading {
+            text: p.pick(
+                "EU 내 대리인 (GDPR 제27조)",
+                "Representative in the European Union (GDPR Art. 27)",
+            ),
+        });
+        blocks.push(para(p.pick(
+            "유럽연합 역내의 정보주체와 감독기구는 다음 대리인을 통해서도 문의할 수 있습니다.",
+            "People in the European Union, and its supervisory authorities, may also contact our representative there.",
+        )));
+        blocks.push(para(text(representative, lang)));
     }
     blocks
 }

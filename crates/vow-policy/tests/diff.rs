@@ -56,11 +56,10 @@ fn a_newly_collected_category_is_material() {
     let c = only_change(&old, &new, "category");
     assert_eq!(c.kind, ChangeKind::Added);
     assert!(c.material);
-    assert_eq!(
-        c.en,
-        "new item collected: Mobile number (`user.contact.phone`)"
-    );
-    assert_eq!(c.ko, "수집 항목 추가: 휴대전화번호 (`user.contact.phone`)");
+    // Labels, not keys: these words go into the notices members read. The key is the change's `key`.
+    assert_eq!(c.en, "new item collected: Mobile number");
+    assert_eq!(c.ko, "수집 항목 추가: 휴대전화번호");
+    assert_eq!(c.key.as_deref(), Some("user.contact.phone"));
     // The collection that gained the item is listed too, as an ordinary change.
     let d = diff(&old, &new);
     assert!(d
@@ -189,7 +188,8 @@ fn a_new_overseas_transfer_is_material() {
     });
     let c = only_change(&old, &new, "overseas_transfer");
     assert!(c.material);
-    assert_eq!(c.en, "new overseas transfer: `aws` (US)");
+    assert_eq!(c.en, "new overseas transfer: aws (United States)");
+    assert_eq!(c.ko, "국외 이전 추가: aws (미국)");
 }
 
 #[test]
@@ -367,4 +367,37 @@ fn changes_are_grouped_by_section_in_order_of_appearance() {
     let sections: Vec<&str> = groups.iter().map(|(s, _)| *s).collect();
     assert_eq!(sections, ["collection", "processor"]);
     assert_eq!(groups[1].1.len(), 2);
+}
+
+#[test]
+fn a_changed_collection_names_the_items_and_purposes_added_and_removed() {
+    let old = starter();
+    let mut new = starter();
+    let signup = &mut new.collections[0];
+    signup.required.retain(|k| k != "user.contact.email");
+    signup.optional.push("user.contact.email".into());
+    signup.purposes.clear();
+    let c = only_change(&old, &new, "collection");
+    assert_eq!(
+        c.en,
+        "collection changed: At sign-up — required items removed: E-mail address; \
+         optional items added: E-mail address; purposes removed: Membership and service provision"
+    );
+    assert_eq!(
+        c.ko,
+        "수집 시점 변경: 회원가입 시 — 필수항목 삭제: 이메일 주소; 선택항목 추가: 이메일 주소; \
+         이용 목적 삭제: 회원 관리 및 서비스 제공"
+    );
+}
+
+#[test]
+fn a_changed_deadline_for_rights_says_from_what_to_what() {
+    let old = starter();
+    let mut new = starter();
+    new.rights.as_mut().unwrap().deadline_days = 7;
+    let c = only_change(&old, &new, "rights");
+    assert_eq!(
+        c.en,
+        "your rights changed — answered within: 10 days → 7 days"
+    );
 }

@@ -299,3 +299,84 @@ fn thousands_of_bad_references_are_counted_not_all_listed() {
     );
     assert!(outcome.errors[..200].iter().all(|e| e.location.is_some()));
 }
+
+#[test]
+fn every_missing_field_of_a_new_policy_is_named_in_one_run() {
+    let text = "[policy]\nformat = 1\nservice = \"챗봇\"\n\n[controller]\nemail = \"a@b.c\"\n\n\
+                [officer]\ntitle = \"CPO\"\n\n[[overseas_transfer]]\nrecipient = \"openai\"\n";
+    let outcome = vow_policy::check(text.as_bytes(), "new.toml");
+    assert_eq!(outcome.status(), CheckStatus::Invalid);
+    let named: Vec<(Option<&str>, &str, usize)> = outcome
+        .errors
+        .iter()
+        .map(|d| {
+            (
+                d.section.as_deref(),
+                d.message.as_str(),
+                d.location.unwrap().line,
+            )
+        })
+        .collect();
+    let transfer = Some("[[overseas_transfer]] recipient = \"openai\"");
+    let mut expected = vec![
+        (Some("[policy]"), "missing field `version`".to_string(), 1),
+        (Some("[policy]"), "missing field `effective`".to_string(), 1),
+        (Some("[controller]"), "missing field `name`".to_string(), 5),
+        (Some("[officer]"), "missing field `name`".to_string(), 8),
+    ];
+    for field in [
+        "country",
+        "categories",
+        "when_and_how",
+        "purpose",
+        "retention",
+        "refusal",
+    ] {
+        expected.push((transfer, format!("missing field `{field}`"), 11));
+    }
+    let expected: Vec<(Option<&str>, &str, usize)> = expected
+        .iter()
+        .map(|(s, m, l)| (*s, m.as_str(), *l))
+        .collect();
+    assert_eq!(named, expected, "{}", outcome.to_text());
+    // Each says what to write.
+    assert!(outcome.errors.iter().all(|d| d.help.is_some()));
+    let report = outcome.to_text();
+    assert!(
+        report.contains("new.toml: invalid: 10 error(s)"),
+        "{report}"
+    );
+}
+
+#[test]
+fn unknown_fields_wrong_types_and_missing_fields_are_reported_together_in_file_order() {
+    let text = starter_with("title = \"CPO\"", "titel = \"CPO\"")
+        .replacen("deadline_days = 10", "deadline_days = \"ten\"", 1)
+        .replacen("basis = \"contract\"", "basis = \"contrct\"", 1)
+        .replacen("version = \"v1\"\n", "", 1);
+    let err = parse(text.as_bytes(), "p.toml").unwrap_err();
+    let all = err.to_diagnostics();
+    let messages: Vec<&str> = all.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages.len(), 4, "{messages:#?}");
+    assert_eq!(messages[0], "missing field `version`");
+    assert!(
+        messages[1].starts_with("unknown field `titel`"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[2].starts_with("unknown variant `contrct`"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[3].contains("invalid type: string \"ten\""),
+        "{messages:?}"
+    );
+    let lines: Vec<usize> = all.iter().map(|d| d.location.unwrap().line).collect();
+    assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
+    assert_eq!(all[2].help.as_deref(), Some("did you mean `contract`?"));
+    // The error message a person reads lists all four.
+    let rendered = err.to_string();
+    for m in &messages {
+        assert!(rendered.contains(m), "{rendered}");
+    }
+}

@@ -260,3 +260,134 @@ fn versions_that_cannot_be_urls_or_collide_are_refused_naming_the_files() {
     );
     assert!(matches!(none, Err(PublishError::NoVersions)));
 }
+
+#[test]
+fn versions_json_gives_the_version_in_force_the_end_date_its_page_names() {
+    // On 2025-11-01 version 2025-08-01 is in force and 2025-11-23 is announced: the page of 2025-08-01 says
+    // it applies until 2025-11-22, and so must versions.json.
+    let site = site("2025-11-01");
+    let page = &site["versions/2025-08-01/en.html"];
+    assert!(page.contains("this one applies until 2025-11-22"), "{page}");
+    let index: serde_json::Value = serde_json::from_str(&site["versions.json"]).unwrap();
+    assert_eq!(index[1]["version"], "2025-08-01");
+    assert_eq!(index[1]["status"], "in_force");
+    assert_eq!(index[1]["until"], "2025-11-22");
+    // The announced version has no end yet.
+    assert_eq!(index[2]["until"], serde_json::Value::Null);
+    // With no successor at all, the version in force has none either.
+    let site = site_of(vec![versions().remove(0)], "2025-12-01");
+    let index: serde_json::Value = serde_json::from_str(&site["versions.json"]).unwrap();
+    assert_eq!(index[0]["until"], serde_json::Value::Null);
+}
+
+fn site_of(versions: Vec<Version>, today: &str) -> BTreeMap<String, String> {
+    let options = PublishOptions {
+        today: date(today),
+        base_url: None,
+    };
+    publish(versions, &options)
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.path, f.contents))
+        .collect()
+}
+
+fn dalbit_text() -> String {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/policies/dalbit-chat.toml");
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// dalbit-chat and the version before it: no nickname asked at sign-up, and membership resting on consent.
+fn dalbit_versions() -> Vec<Version> {
+    let new = dalbit_text();
+    let old = new
+        .replacen("version = \"2026-01-01\"", "version = \"2025-06-01\"", 1)
+        .replacen("announced = 2025-12-01", "announced = 2025-05-01", 1)
+        .replacen("effective = 2026-01-01", "effective = 2025-06-01", 1)
+        .replacen("optional = [\"user.profile.nickname\"]\n", "", 1)
+        .replacen(
+            "basis = \"contract\"\n\n[[purpose]]\nkey = \"chat\"",
+            "basis = \"consent\"\n\n[[purpose]]\nkey = \"chat\"",
+            1,
+        );
+    assert_ne!(old, new);
+    vec![
+        Version {
+            source: "old.toml".into(),
+            policy: policy(&old, "old.toml"),
+        },
+        Version {
+            source: "dalbit-chat.toml".into(),
+            policy: policy(&new, "dalbit-chat.toml"),
+        },
+    ]
+}
+
+#[test]
+fn notices_and_emails_show_the_labels_people_read_never_the_files_keys() {
+    let versions = dalbit_versions();
+    let mut keys: Vec<String> = Vec::new();
+    for v in &versions {
+        let p = &v.policy;
+        keys.extend(p.categories.iter().map(|c| c.key.clone()));
+        keys.extend(p.collections.iter().map(|c| c.key.clone()));
+        keys.extend(p.purposes.iter().map(|c| c.key.clone()));
+        keys.extend(p.retention.iter().map(|c| c.key.clone()));
+        keys.extend(p.processors.iter().map(|c| c.key.clone()));
+        keys.extend(p.subjects.iter().map(|c| c.key.clone()));
+    }
+    let site = site_of(versions, "2026-01-02");
+    for file in [
+        "notice.ko.txt",
+        "notice.en.txt",
+        "email.ko.txt",
+        "email.en.txt",
+        "ko.html",
+        "en.html",
+    ] {
+        let text = &site[&format!("changes/2026-01-01/{file}")];
+        for key in &keys {
+            assert!(
+                !text.contains(&format!("({key})")) && !text.contains(&format!("`{key}`")),
+                "{file} shows the key {key}:\n{text}"
+            );
+            if key.contains('.') {
+                assert!(!text.contains(key.as_str()), "{file} shows {key}:\n{text}");
+            }
+        }
+    }
+    let notice = &site["changes/2026-01-01/notice.ko.txt"];
+    assert!(notice.contains("수집 항목 추가: 닉네임\n"), "{notice}");
+    let email = &site["changes/2026-01-01/email.en.txt"];
+    assert!(email.contains("new item collected: Nickname\n"), "{email}");
+}
+
+#[test]
+fn a_changed_collection_or_purpose_says_what_changed() {
+    let site = site_of(dalbit_versions(), "2026-01-02");
+    let en = &site["changes/2026-01-01/notice.en.txt"];
+    assert!(
+        en.contains(
+            "- [ordinary] collection changed: At sign-up — optional items added: Nickname\n"
+        ),
+        "{en}"
+    );
+    assert!(
+        en.contains(
+            "- [ordinary] purpose changed: Managing membership — legal basis: consent → performance of a contract\n"
+        ),
+        "{en}"
+    );
+    let ko = &site["changes/2026-01-01/notice.ko.txt"];
+    assert!(
+        ko.contains("- [일반] 수집 시점 변경: 회원가입 시 — 선택항목 추가: 닉네임\n"),
+        "{ko}"
+    );
+    assert!(
+        ko.contains(
+            "- [일반] 처리 목적 변경: 회원 관리 — 법적 근거: 정보주체의 동의 → 계약의 이행\n"
+        ),
+        "{ko}"
+    );
+}

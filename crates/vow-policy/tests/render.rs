@@ -32,7 +32,7 @@ fn stem(path: &Path) -> String {
 fn every_example_renders_to_its_golden_document_in_both_languages() {
     let renderer = Renderer::new();
     let files = examples();
-    assert_eq!(files.len(), 5);
+    assert_eq!(files.len(), 6);
     for path in files {
         let policy = load(&path);
         for (lang, tag) in [(Lang::Ko, "ko"), (Lang::En, "en")] {
@@ -328,4 +328,76 @@ fn the_starter_states_its_refusal_and_its_children_rule_once() {
     );
     let children = section("children");
     assert_eq!(children.matches("under 14").count(), 1, "{children}");
+}
+
+fn label_value(doc: &vow_policy::Document, id: &str) -> String {
+    doc.labels
+        .iter()
+        .find(|l| l.id == id)
+        .unwrap_or_else(|| panic!("no label {id}"))
+        .value
+        .clone()
+}
+
+#[test]
+fn an_eu_representative_given_in_the_file_appears_on_the_page_in_both_languages() {
+    let policy = load(&examples_dir().join("dalbit-chat.toml"));
+    let representative = policy.controller.eu_representative.clone().unwrap();
+    let renderer = Renderer::new();
+    for (lang, heading) in [
+        (Lang::Ko, "EU 내 대리인"),
+        (Lang::En, "Representative in the European Union"),
+    ] {
+        for format in [Format::Markdown, Format::Html, Format::Json] {
+            let out = renderer.render(&policy, lang, format).unwrap();
+            let name = representative.get(lang);
+            // The HTML escapes nothing in this name but may break it at `@`; compare the part before it.
+            let shown = name.split('@').next().unwrap();
+            assert!(out.contains(shown), "{lang:?} {format:?}: no {shown:?}");
+            assert!(out.contains(heading), "{lang:?} {format:?}: no {heading:?}");
+        }
+    }
+    // A policy without one says nothing about it.
+    let starter = vow_policy::parse(vow_policy::STARTER_POLICY.as_bytes(), "starter").unwrap();
+    let text = all_text(&document(&starter, Lang::En));
+    assert!(!text.contains("Representative in the European Union"));
+}
+
+#[test]
+fn transfers_abroad_count_each_recipient_once_and_name_the_countries() {
+    // dalbit-chat: OpenAI is a processor in the US *and* has its [[overseas_transfer]]: one recipient.
+    let dalbit = load(&examples_dir().join("dalbit-chat.toml"));
+    assert_eq!(
+        label_value(&document(&dalbit, Lang::En), "overseas"),
+        "1 recipient (United States)"
+    );
+    assert_eq!(
+        label_value(&document(&dalbit, Lang::Ko), "overseas"),
+        "1곳 (미국)"
+    );
+    // imagesfactory: Stripe and OpenAI in the US, Stability AI in the UK, none with a transfer entry.
+    let images = load(&examples_dir().join("imagesfactory.toml"));
+    assert_eq!(
+        label_value(&document(&images, Lang::En), "overseas"),
+        "3 recipients (United States, United Kingdom)"
+    );
+    assert_eq!(
+        label_value(&document(&images, Lang::Ko), "overseas"),
+        "3곳 (미국, 영국)"
+    );
+    let starter = vow_policy::parse(vow_policy::STARTER_POLICY.as_bytes(), "starter").unwrap();
+    assert_eq!(
+        label_value(&document(&starter, Lang::En), "overseas"),
+        "None"
+    );
+}
+
+#[test]
+fn the_ground_of_a_transfer_abroad_given_in_the_file_is_on_the_page() {
+    let policy = load(&examples_dir().join("dalbit-chat.toml"));
+    let ground = policy.overseas_transfers[0].ground.clone().unwrap();
+    for lang in [Lang::Ko, Lang::En] {
+        let text = all_text(&document(&policy, lang));
+        assert!(text.contains(ground.get(lang)), "{lang:?}");
+    }
 }

@@ -53,7 +53,33 @@ fn every_example_checks_clean_and_every_waiver_has_a_reason() {
         }
         seen += 1;
     }
-    assert_eq!(seen, 5, "the five seed services");
+    assert_eq!(seen, 6, "the five seed services and dalbit-chat");
+}
+
+#[test]
+fn dalbit_chat_states_its_transfer_abroad_and_its_eu_representative_without_a_waiver() {
+    let p = load_clean("dalbit-chat.toml");
+    assert!(p.waivers.is_empty());
+    assert!(p
+        .policy
+        .jurisdictions
+        .contains(&vow_policy::Jurisdiction::Eu));
+    assert!(p
+        .controller
+        .eu_representative
+        .as_ref()
+        .is_some_and(|t| t.has(vow_policy::Lang::Ko) && t.has(vow_policy::Lang::En)));
+    let transfer = &p.overseas_transfers[0];
+    assert_eq!(
+        (transfer.recipient.as_str(), transfer.country.as_str()),
+        ("openai", "US")
+    );
+    assert!(transfer.contact.is_some() && transfer.ground.is_some());
+    // The recipient is the AI provider the service role may send chat messages to.
+    let service = p.roles.iter().find(|r| r.key == "service").unwrap();
+    assert_eq!(service.send_to, ["openai"]);
+    let privacy = p.roles.iter().find(|r| r.key == "privacy").unwrap();
+    assert!(privacy.requests && privacy.separated);
 }
 
 #[test]

@@ -78,7 +78,9 @@ const CHECK_LONG_ABOUT: &str = "\
 Check a policy file: is it valid, and does it say everything the law requires?
 
 Three passes, in order:
-  1. parse     the file is UTF-8 TOML with the fields of a policy file (typos get a \"did you mean\")
+  1. parse     the file is UTF-8 TOML with the fields of a policy file; every missing field,
+               unknown field and wrong type is reported in one run (\"did you mean\" for typos);
+               docs/policy-reference.md lists every table and field
   2. validate  every category, purpose, subject and recipient that a section names is declared
   3. lint      everything PIPA, 정보통신망법 and (with jurisdictions = [\"EU\"]) the GDPR require a
                policy to state is stated; each finding names its rule and the law behind it
@@ -234,8 +236,15 @@ fn diff_text(result: &PolicyDiff, args: &DiffArgs) -> String {
             } else {
                 ordinary_word
             };
+            // The description speaks in labels (it is also what members read in the notice); the operator
+            // also gets the key that finds the entry in the file.
+            let key = change
+                .key
+                .as_deref()
+                .map(|k| format!(" (`{k}`)"))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "  {sign} {weight:<width$} {}\n",
+                "  {sign} {weight:<width$} {}{key}\n",
                 change.describe(lang)
             ));
         }

@@ -75,3 +75,38 @@ fn init_help_explains_the_default_path_and_force() {
     assert!(help.contains("--force"), "{help}");
     assert!(help.contains("Examples:"), "{help}");
 }
+
+#[test]
+fn init_ai_and_eu_write_starters_that_check_clean() {
+    for flags in [&["--ai"][..], &["--eu"], &["--ai", "--eu"]] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = vec!["init"];
+        args.extend_from_slice(flags);
+        let out = vow(&args, dir.path());
+        assert_eq!(out.status.code(), Some(0), "{flags:?}");
+        let written = std::fs::read_to_string(dir.path().join("vow-policy.toml")).unwrap();
+        let expected = vow_policy::starter(vow_policy::StarterOptions {
+            ai: flags.contains(&"--ai"),
+            eu: flags.contains(&"--eu"),
+        });
+        assert_eq!(written, expected, "{flags:?}");
+        assert_ne!(written, vow_policy::STARTER_POLICY, "{flags:?}");
+        let check = vow(&["policy", "check", "vow-policy.toml"], dir.path());
+        let report = String::from_utf8_lossy(&check.stdout);
+        assert_eq!(check.status.code(), Some(0), "{flags:?}: {report}");
+        assert!(
+            report.contains("0 error(s), 0 finding(s), 0 waived"),
+            "{report}"
+        );
+    }
+}
+
+#[test]
+fn the_plain_starter_has_a_role_for_rights_requests_and_separated_storage() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(vow(&["init"], dir.path()).status.code(), Some(0));
+    let written = std::fs::read_to_string(dir.path().join("vow-policy.toml")).unwrap();
+    let policy = vow_policy::parse(written.as_bytes(), "vow-policy.toml").unwrap();
+    let officer = policy.roles.iter().find(|r| r.requests).unwrap();
+    assert!(officer.separated, "{}", officer.key);
+}

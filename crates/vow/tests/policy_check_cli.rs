@@ -138,3 +138,69 @@ fn check_help_lists_examples_exit_codes_and_every_rule_id() {
     assert!(help.contains("--format"), "{help}");
     assert!(help.contains("[default: text]"), "{help}");
 }
+
+/// The first draft of a new policy, as a person writes it before reading the reference: tables present,
+/// most fields missing, one misspelt, one of the wrong type.
+const FIRST_DRAFT: &str = "\
+[policy]
+format = 1
+service = \"챗봇\"
+
+[controller]
+email = \"privacy@example.com\"
+
+[officer]
+nmae = \"홍길동\"
+
+[[overseas_transfer]]
+recipient = \"openai\"
+categories = \"user.content.chat\"
+";
+
+#[test]
+fn a_first_draft_gets_every_missing_field_in_one_run_each_at_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("new.toml"), FIRST_DRAFT).unwrap();
+    let out = vow(&["policy", "check", "new.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let report = stdout(&out);
+    for (line, message) in [
+        (1, "[policy]: missing field `version`"),
+        (1, "[policy]: missing field `effective`"),
+        (5, "[controller]: missing field `name`"),
+        (8, "[officer]: missing field `name`"),
+        (9, "[officer]: unknown field `nmae`"),
+        (11, "missing field `country`"),
+        (11, "missing field `when_and_how`"),
+        (11, "missing field `purpose`"),
+        (11, "missing field `retention`"),
+        (11, "missing field `refusal`"),
+        (
+            13,
+            "invalid type: string \"user.content.chat\", expected a sequence",
+        ),
+    ] {
+        let at = report
+            .find(message)
+            .unwrap_or_else(|| panic!("no {message:?} in:\n{report}"));
+        let located = &report[at..];
+        assert!(
+            located.contains(&format!("--> new.toml:{line}:")),
+            "{message} is not at line {line}:\n{report}"
+        );
+    }
+    assert!(report.contains("did you mean `name`?"), "{report}");
+    assert!(
+        report.contains("new.toml: invalid: 11 error(s), 0 finding(s), 0 waived"),
+        "{report}"
+    );
+    // The JSON report lists the same errors, each with its line.
+    let out = vow(
+        &["policy", "check", "new.toml", "--format", "json"],
+        dir.path(),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = json["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 11);
+    assert!(errors.iter().all(|e| e["location"]["line"].is_u64()));
+}

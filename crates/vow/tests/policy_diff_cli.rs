@@ -119,3 +119,21 @@ fn diff_help_explains_material_changes_and_exit_codes() {
     assert!(help.contains("Exit codes:"), "{help}");
     assert!(help.contains("--lang"), "{help}");
 }
+
+#[test]
+fn the_text_report_says_what_changed_in_labels_and_gives_the_operator_the_key() {
+    let text = new_version("2025-06-01", "2025-06-08", false).replace(
+        "required = [\"user.contact.email\", \"user.account.password\"]",
+        "required = [\"user.account.password\"]\noptional = [\"user.contact.email\"]",
+    );
+    let dir = setup(&text);
+    let out = vow(&["policy", "diff", "old.toml", "new.toml"], dir.path());
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        report.contains(
+            "~ ordinary collection changed: At sign-up — required items removed: E-mail address; \
+             optional items added: E-mail address (`signup`)"
+        ),
+        "{report}"
+    );
+}
