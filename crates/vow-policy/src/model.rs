@@ -867,7 +867,7 @@ pub struct Rights {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RightsFile {
-    rights: Vec<RightName>,
+    rights: Vec<RightSpelling>,
     how: Vec<Text>,
     deadline_days: u32,
     #[serde(default)]
@@ -901,7 +901,7 @@ fn default_true() -> bool {
 
 /// A right of the data subject. The names are the API's and the command line's too: a rights request
 /// of type `erasure` exercises the right `erasure`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Right {
     /// 열람 (access, GDPR Art. 15).
@@ -937,6 +937,21 @@ impl Right {
         Right::AutomatedDecision,
         Right::Notification,
     ];
+
+    /// Every right's name, in the order of [`Right::ALL`].
+    pub fn names() -> &'static [&'static str] {
+        &[
+            "access",
+            "rectification",
+            "erasure",
+            "restriction",
+            "consent_withdrawal",
+            "portability",
+            "objection",
+            "automated_decision",
+            "notification",
+        ]
+    }
 
     /// The name the policy file, the API and the command line use.
     pub fn name(self) -> &'static str {
@@ -974,36 +989,19 @@ pub const OLD_RIGHT_NAMES: [(&str, Right); 4] = [
     ("withdraw_consent", Right::ConsentWithdrawal),
 ];
 
-/// A right as written in the file, and the older name it was written with, if it was.
-struct RightName {
-    right: Right,
-    old: Option<&'static str>,
+/// A right as a policy file writes it: its name, or the older name it was written with.
+pub struct RightSpelling {
+    pub right: Right,
+    pub old: Option<&'static str>,
 }
 
-impl<'de> Deserialize<'de> for RightName {
+impl<'de> Deserialize<'de> for RightSpelling {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        const NAMES: &[&str] = &[
-            "access",
-            "rectification",
-            "erasure",
-            "restriction",
-            "consent_withdrawal",
-            "portability",
-            "objection",
-            "automated_decision",
-            "notification",
-        ];
         let name = String::deserialize(deserializer)?;
         match Right::from_name(&name) {
-            Some((right, old)) => Ok(RightName { right, old }),
-            None => Err(serde::de::Error::unknown_variant(&name, NAMES)),
+            Some((right, old)) => Ok(RightSpelling { right, old }),
+            None => Err(serde::de::Error::unknown_variant(&name, Right::names())),
         }
-    }
-}
-
-impl<'de> Deserialize<'de> for Right {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        RightName::deserialize(deserializer).map(|name| name.right)
     }
 }
 

@@ -20,7 +20,7 @@ use crate::diagnostic::{Diagnostic, DocPath, SourceMap};
 use crate::load::closest;
 use crate::model::{
     AdChannel, AiApi, AutomaticKind, ChildPolicy, DataClass, Date, GuardianVerification,
-    Jurisdiction, LegalBasis, MaskStyle, Period, RetentionBasis, RetentionEvent, Right, Text,
+    Jurisdiction, LegalBasis, MaskStyle, Period, RetentionBasis, RetentionEvent, Right, RightSpelling, Text,
     TrainingDisposal,
 };
 
@@ -555,7 +555,7 @@ static RIGHTS: Table = Table {
     law: "PIPA 제35–38조, 제30조①5; GDPR Art. 12–22, 13(2)(b)",
     names_entry: None,
     fields: &[
-        list!("rights", Right, Kind::Enum(variants::<Right>), Required, "The rights the subject can exercise; the vault accepts requests for these only.", ""),
+        list!("rights", RightSpelling, Kind::Enum(Right::names), Required, "The rights the subject can exercise; the vault accepts requests for these only.", ""),
         list!("how", Text, Kind::Text, Required, "How to exercise them, one way per line.", "PIPA 제38조"),
         field!("deadline_days", u32, Kind::Int, Required, "Days within which a request is answered (PIPA: 10; GDPR: a month).", "PIPA 시행령 제41조④; GDPR Art. 12(3)"),
         field!("refusal", Text, Kind::Text, NONE, "When a request may be refused, and how the subject learns why and how to object.", "PIPA 제35조④, 제37조②"),

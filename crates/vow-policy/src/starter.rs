@@ -173,8 +173,8 @@ basis = "legitimate_interest"
         with: "automatic = true\nrequired = [\"user.device.ip\"]\npurposes = [\"security\"]\n",
     },
     Edit {
-        anchor: "rights = [\"access\", \"correction\", \"deletion\", \"suspension\", \"withdraw_consent\"]\n",
-        with: "rights = [\"access\", \"correction\", \"deletion\", \"suspension\", \"withdraw_consent\", \"objection\", \"portability\", \"automated_decision\"]\n",
+        anchor: "rights = [\"access\", \"rectification\", \"erasure\", \"restriction\", \"consent_withdrawal\"]\n",
+        with: "rights = [\"access\", \"rectification\", \"erasure\", \"restriction\", \"consent_withdrawal\", \"objection\", \"portability\", \"automated_decision\"]\n",
     },
     Edit {
         anchor: "standard_bodies = true\n",

@@ -843,3 +843,14 @@ fn older_names_of_rights_are_read_with_a_hint() {
     );
     assert!(!error.contains("withdraw_consent"), "{error}");
 }
+
+#[test]
+fn every_right_has_one_name_the_file_and_the_api_share() {
+    let names: Vec<&str> = Right::ALL.iter().map(|r| r.name()).collect();
+    assert_eq!(names, Right::names());
+    for right in Right::ALL {
+        // The model's serde name is the same word.
+        assert_eq!(serde_json::to_value(right).unwrap(), right.name());
+        assert_eq!(Right::from_name(right.name()), Some((right, None)));
+    }
+}
