@@ -1,7 +1,7 @@
 //! vow's HTTP API: the vault as JSON over HTTP(S).
 //!
-//! [`router`] builds the routes and their layers — authentication (API keys, lockout), metrics, body
-//! limit, timeout — around a [`Vault`]; [`serve`] runs them on a listener, with TLS (rustls) when given
+//! [`router`] builds the routes and their layers — authentication (API keys, lockout), refused
+//! attempts written to the access log, metrics, body limit, timeout — around a [`Vault`]; [`serve`] runs them on a listener, with TLS (rustls) when given
 //! a certificate, and writes a signed checkpoint of the access log every second and on shutdown.
 //!
 //! **Invariant.** Handlers only translate between HTTP and the vault: every decision about personal
