@@ -60,10 +60,13 @@ pub enum Action {
     /// Personal data given to a third party or a processor (the categories; the recipient in the
     /// reason).
     Provide,
+    /// An authenticated caller refused (403): the categories hold the route as `METHOD /template`
+    /// (`GET /v1/subjects/{id}/export`), never a value from the path or the query.
+    Denied,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::Create,
         Action::Read,
         Action::Update,
@@ -83,6 +86,7 @@ impl Action {
         Action::Destroy,
         Action::RightsRequest,
         Action::Provide,
+        Action::Denied,
     ];
 
     /// The snake_case name; part of the hashed encoding, so it never changes.
@@ -107,6 +111,7 @@ impl Action {
             Action::Destroy => "destroy",
             Action::RightsRequest => "rights_request",
             Action::Provide => "provide",
+            Action::Denied => "denied",
         }
     }
 

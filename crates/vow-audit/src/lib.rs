@@ -24,7 +24,9 @@ use std::path::PathBuf;
 
 pub use checkpoint::{checkpoint, Checkpoint, CheckpointFile};
 pub use entry::{chain, Action, Entry, NewEntry, UnknownAction, GENESIS};
-pub use review::{BulkLookup, BulkRead, Flagged, KeyActivity, Review, ReviewOptions};
+pub use review::{
+    BulkLookup, BulkRead, Denials, Flagged, KeyActivity, Review, ReviewOptions, RouteCount,
+};
 pub use verify::{verify, verify_anchored, Anchors, Break, Verification};
 
 /// Errors of the checkpoint file (the only I/O in this crate), and of witnesses that receive

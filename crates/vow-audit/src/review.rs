@@ -2,7 +2,9 @@
 //!
 //! What a privacy officer is asked to look at: every export and download, bulk reads (one key
 //! reading more than N subjects on one local day), reads outside working hours (weekends count as
-//! outside; public holidays are not known here), and how much each key did.
+//! outside; public holidays are not known here), how much each key did, and what each key tried
+//! and was refused (403s). Keys are shown by the label they were given, with their id, once the
+//! caller hands the labels in ([`Review::label_keys`]: the log holds ids only).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -54,6 +56,8 @@ pub struct Flagged {
     /// Local time, `YYYY-MM-DD HH:MM (Ddd)`.
     pub local_time: String,
     pub key_id: String,
+    /// The key's label, when it has one ([`Review::label_keys`]).
+    pub key_label: Option<String>,
     pub role: String,
     pub source: String,
     pub subject_id: Option<String>,
@@ -68,6 +72,7 @@ pub struct Flagged {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BulkRead {
     pub key_id: String,
+    pub key_label: Option<String>,
     pub role: String,
     /// Local date, `YYYY-MM-DD`.
     pub date: String,
@@ -79,6 +84,7 @@ pub struct BulkRead {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BulkLookup {
     pub key_id: String,
+    pub key_label: Option<String>,
     pub role: String,
     /// Local date, `YYYY-MM-DD`.
     pub date: String,
@@ -92,6 +98,7 @@ pub struct BulkLookup {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct KeyActivity {
     pub key_id: String,
+    pub key_label: Option<String>,
     pub roles: Vec<String>,
     pub total: u64,
     pub reads: u64,
@@ -99,8 +106,31 @@ pub struct KeyActivity {
     pub deletions: u64,
     pub exports: u64,
     pub other: u64,
+    /// Attempts refused (403).
+    pub denied: u64,
     pub distinct_subjects: usize,
     pub off_hours: u64,
+}
+
+/// What one key tried in the month and was refused: its role had no grant for it (403).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Denials {
+    pub key_id: String,
+    pub key_label: Option<String>,
+    pub roles: Vec<String>,
+    pub attempts: u64,
+    /// Attempts per route (`GET /v1/subjects/{id}/export`), most first.
+    pub routes: Vec<RouteCount>,
+    /// Local time of the first and the last attempt, `YYYY-MM-DD HH:MM (Ddd)`.
+    pub first: String,
+    pub last: String,
+}
+
+/// Refused attempts at one route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteCount {
+    pub route: String,
+    pub attempts: u64,
 }
 
 /// Provisions to one recipient in the month: a third party, or a processor (an AI provider's calls
@@ -135,6 +165,22 @@ pub struct Review {
     pub access_changes: Vec<Flagged>,
     /// Provisions per recipient.
     pub transfers: Vec<Transfer>,
+    /// Attempts refused (403), per key.
+    pub denied: Vec<Denials>,
+    /// Labels of the keys that appear, by id ([`Review::label_keys`]).
+    pub key_labels: BTreeMap<String, String>,
+    /// Set when the month was not asked for but chosen as the previous calendar month; the text
+    /// report says so.
+    pub default_month: bool,
+}
+
+#[derive(Default)]
+struct DenialAcc {
+    roles: BTreeSet<String>,
+    attempts: u64,
+    routes: BTreeMap<String, u64>,
+    first: Option<(u64, String)>,
+    last: String,
 }
 
 #[derive(Default)]
@@ -160,6 +206,7 @@ impl Review {
         let mut daily: BTreeMap<(String, String), (String, BTreeSet<String>)> = BTreeMap::new();
         // (key, date) → (role, lookups, unmatched)
         let mut lookups: BTreeMap<(String, String), (String, usize, usize)> = BTreeMap::new();
+        let mut denials: BTreeMap<String, DenialAcc> = BTreeMap::new();
 
         for e in entries {
             let Some(t) = local_time(e.at_ms, offset) else {
@@ -196,6 +243,7 @@ impl Review {
                 Action::KeyCreate | Action::KeyRevoke | Action::RoleChange => {
                     acc.activity.other += 1
                 }
+                Action::Denied => acc.activity.denied += 1,
             }
             acc.roles.insert(e.role.clone());
             if let Some(s) = &e.subject_id {
@@ -246,6 +294,23 @@ impl Review {
             if e.action.is_read() && outside {
                 off_hours.push(flag(&e, &t, if weekend { "weekend" } else { "night" }));
             }
+            if e.action == Action::Denied {
+                let when = flag(&e, &t, "denied").local_time;
+                let d = denials.entry(e.key_id.clone()).or_default();
+                d.roles.insert(e.role.clone());
+                d.attempts += 1;
+                // The route is the first category: `METHOD /template`.
+                let route = e
+                    .categories
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "(route not recorded)".to_string());
+                *d.routes.entry(route).or_default() += 1;
+                if d.first.as_ref().is_none_or(|(seq, _)| e.seq < *seq) {
+                    d.first = Some((e.seq, when.clone()));
+                }
+                d.last = when;
+            }
         }
 
         let bulk_reads = daily
@@ -253,6 +318,7 @@ impl Review {
             .filter(|(_, (_, subjects))| subjects.len() > opts.bulk_threshold)
             .map(|((key_id, date), (role, subjects))| BulkRead {
                 key_id,
+                key_label: None,
                 role,
                 date,
                 subjects: subjects.len(),
@@ -265,6 +331,7 @@ impl Review {
             })
             .map(|((key_id, date), (role, lookups, unmatched))| BulkLookup {
                 key_id,
+                key_label: None,
                 role,
                 date,
                 lookups,
@@ -278,6 +345,26 @@ impl Review {
                 roles: acc.roles.into_iter().collect(),
                 distinct_subjects: acc.subjects.len(),
                 ..acc.activity
+            })
+            .collect();
+        let denied = denials
+            .into_iter()
+            .map(|(key_id, d)| {
+                let mut routes: Vec<RouteCount> = d
+                    .routes
+                    .into_iter()
+                    .map(|(route, attempts)| RouteCount { route, attempts })
+                    .collect();
+                routes.sort_by(|a, b| b.attempts.cmp(&a.attempts).then(a.route.cmp(&b.route)));
+                Denials {
+                    key_id,
+                    key_label: None,
+                    roles: d.roles.into_iter().collect(),
+                    attempts: d.attempts,
+                    routes,
+                    first: d.first.map(|(_, when)| when).unwrap_or_default(),
+                    last: d.last,
+                }
             })
             .collect();
         exports.sort_by_key(|f: &Flagged| f.seq);
@@ -302,7 +389,51 @@ impl Review {
                     keys: keys.into_iter().collect(),
                 })
                 .collect(),
+            denied,
+            key_labels: BTreeMap::new(),
+            default_month: false,
         }
+    }
+
+    /// Names keys by the labels they were given (`labels`: key id → label, as the store keeps
+    /// them); keys with no label, or an empty one, stay ids alone.
+    pub fn label_keys(&mut self, labels: &BTreeMap<String, String>) {
+        let label = |id: &str| labels.get(id).filter(|l| !l.trim().is_empty()).cloned();
+        for f in self
+            .exports
+            .iter_mut()
+            .chain(self.off_hours_reads.iter_mut())
+            .chain(self.access_changes.iter_mut())
+        {
+            f.key_label = label(&f.key_id);
+        }
+        for b in &mut self.bulk_reads {
+            b.key_label = label(&b.key_id);
+        }
+        for b in &mut self.bulk_lookups {
+            b.key_label = label(&b.key_id);
+        }
+        for k in &mut self.per_key {
+            k.key_label = label(&k.key_id);
+        }
+        for d in &mut self.denied {
+            d.key_label = label(&d.key_id);
+        }
+        let mut seen: BTreeSet<&str> = self.per_key.iter().map(|k| k.key_id.as_str()).collect();
+        seen.extend(
+            self.transfers
+                .iter()
+                .flat_map(|t| t.keys.iter().map(String::as_str)),
+        );
+        self.key_labels = seen
+            .into_iter()
+            .filter_map(|id| label(id).map(|l| (id.to_string(), l)))
+            .collect();
+    }
+
+    /// A key as the report names it: `label (id)`, or the id alone.
+    pub fn key_name(&self, id: &str) -> String {
+        key_name(id, self.key_labels.get(id).map(String::as_str))
     }
 
     /// Nothing the officer needs to look into.
@@ -311,6 +442,7 @@ impl Review {
             && self.bulk_reads.is_empty()
             && self.bulk_lookups.is_empty()
             && self.off_hours_reads.is_empty()
+            && self.denied.is_empty()
     }
 
     /// The report a privacy officer reads: Korean and English headings, plain text.
@@ -322,25 +454,40 @@ impl Review {
             "접속기록 월간 점검 / Monthly access-log review — {}",
             self.month
         );
+        if self.default_month {
+            let _ = writeln!(
+                s,
+                "(지난달 / the previous calendar month: no month was given; --month YYYY-MM reviews another)"
+            );
+        }
         let _ = writeln!(
             s,
             "기준 / Criteria: 근무시간 working hours {:02}:00–{:02}:00 월–금 Mon–Fri (UTC{:+}), 대량 조회 bulk > {} subjects/key/day",
             o.work_start_hour, o.work_end_hour, o.utc_offset_hours, o.bulk_threshold
         );
+        let denied: u64 = self.denied.iter().map(|d| d.attempts).sum();
         let _ = writeln!(
             s,
-            "기록 수 / Entries: {}   반출 exports: {}   대량 조회 bulk: {}   대량 검색 lookups: {}   근무시간 외 off-hours: {}",
+            "기록 수 / Entries: {}   반출 exports: {}   대량 조회 bulk: {}   대량 검색 lookups: {}   근무시간 외 off-hours: {}   거부 denied: {}",
             self.entries,
             self.exports.len(),
             self.bulk_reads.len(),
             self.bulk_lookups.len(),
-            self.off_hours_reads.len()
+            self.off_hours_reads.len(),
+            denied
         );
         if self.skipped > 0 {
             let _ = writeln!(
                 s,
                 "시각 오류로 제외 / Skipped (time out of range): {}",
                 self.skipped
+            );
+        }
+        if self.entries == 0 {
+            let _ = writeln!(
+                s,
+                "\n이 달의 접속기록 없음 / No access-log entries in {}: nothing was read, written or refused.",
+                self.month
             );
         }
         if self.is_quiet() {
@@ -352,7 +499,7 @@ impl Review {
             "\n## 1. 개인정보 다운로드·반출 / Exports and downloads ({})",
             self.exports.len()
         );
-        write_flagged(&mut s, &self.exports);
+        self.write_flagged(&mut s, &self.exports);
 
         let _ = writeln!(
             s,
@@ -365,8 +512,11 @@ impl Review {
         for b in &self.bulk_reads {
             let _ = writeln!(
                 s,
-                "  {}  key {} ({})  {} subjects",
-                b.date, b.key_id, b.role, b.subjects
+                "  {}  key {}, role {}: {} subjects",
+                b.date,
+                self.key_name(&b.key_id),
+                b.role,
+                b.subjects
             );
         }
 
@@ -383,8 +533,12 @@ impl Review {
         for b in &self.bulk_lookups {
             let _ = writeln!(
                 s,
-                "  {}  key {} ({})  {} lookups, {} found nobody",
-                b.date, b.key_id, b.role, b.lookups, b.unmatched
+                "  {}  key {}, role {}: {} lookups, {} found nobody",
+                b.date,
+                self.key_name(&b.key_id),
+                b.role,
+                b.lookups,
+                b.unmatched
             );
         }
 
@@ -393,7 +547,7 @@ impl Review {
             "\n## 3. 근무시간 외 조회 / Reads outside working hours ({})",
             self.off_hours_reads.len()
         );
-        write_flagged(&mut s, &self.off_hours_reads);
+        self.write_flagged(&mut s, &self.off_hours_reads);
 
         let _ = writeln!(
             s,
@@ -405,8 +559,7 @@ impl Review {
         } else {
             let _ = writeln!(
                 s,
-                "  {:<16} {:<12} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>9}",
-                "key",
+                "  {:<12} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>9}  key",
                 "roles",
                 "total",
                 "read",
@@ -414,14 +567,14 @@ impl Review {
                 "delete",
                 "export",
                 "other",
+                "denied",
                 "subjects",
                 "off-hours"
             );
             for k in &self.per_key {
                 let _ = writeln!(
                     s,
-                    "  {:<16} {:<12} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>9}",
-                    k.key_id,
+                    "  {:<12} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>8} {:>9}  {}",
                     k.roles.join(","),
                     k.total,
                     k.reads,
@@ -429,8 +582,10 @@ impl Review {
                     k.deletions,
                     k.exports,
                     k.other,
+                    k.denied,
                     k.distinct_subjects,
-                    k.off_hours
+                    k.off_hours,
+                    self.key_name(&k.key_id)
                 );
             }
         }
@@ -439,7 +594,7 @@ impl Review {
             "\n## 5. 접근권한 변경 / Access-right changes ({})",
             self.access_changes.len()
         );
-        write_flagged(&mut s, &self.access_changes);
+        self.write_flagged(&mut s, &self.access_changes);
 
         let _ = writeln!(
             s,
@@ -450,13 +605,37 @@ impl Review {
             let _ = writeln!(s, "  (없음 / none)");
         }
         for t in &self.transfers {
+            let keys: Vec<String> = t.keys.iter().map(|k| self.key_name(k)).collect();
             let _ = writeln!(
                 s,
                 "  {:<24} {:>8} provisions  by {}",
                 t.recipient,
                 t.provisions,
-                t.keys.join(", ")
+                keys.join(", ")
             );
+        }
+
+        let _ = writeln!(
+            s,
+            "\n## 7. 거부된 시도 / Attempts refused (403), per key ({})",
+            self.denied.len()
+        );
+        if self.denied.is_empty() {
+            let _ = writeln!(s, "  (없음 / none)");
+        }
+        for d in &self.denied {
+            let _ = writeln!(
+                s,
+                "  key {}, role {}: {} refused, {} – {}",
+                self.key_name(&d.key_id),
+                d.roles.join(","),
+                d.attempts,
+                d.first,
+                d.last
+            );
+            for r in &d.routes {
+                let _ = writeln!(s, "    {:>6}  {}", r.attempts, r.route);
+            }
         }
 
         let _ = writeln!(
@@ -465,38 +644,51 @@ impl Review {
         );
         s
     }
-}
 
-fn write_flagged(s: &mut String, list: &[Flagged]) {
-    if list.is_empty() {
-        let _ = writeln!(s, "  (없음 / none)");
-    }
-    for f in list {
-        let _ = write!(
-            s,
-            "  #{:<6} {}  {:<8} key {} ({}) from {}",
-            f.seq, f.local_time, f.action, f.key_id, f.role, f.source
-        );
-        if let Some(subject) = &f.subject_id {
-            let _ = write!(s, "  subject {subject}");
+    fn write_flagged(&self, s: &mut String, list: &[Flagged]) {
+        if list.is_empty() {
+            let _ = writeln!(s, "  (없음 / none)");
         }
-        if !f.categories.is_empty() {
-            let _ = write!(s, "  [{}]", f.categories.join(", "));
-        }
-        match &f.reason {
-            Some(r) => {
-                let _ = write!(s, "  reason: {r}");
+        for f in list {
+            let _ = write!(
+                s,
+                "  #{:<6} {}  {:<8} key {}, role {}, from {}",
+                f.seq,
+                f.local_time,
+                f.action.as_str(),
+                key_name(&f.key_id, f.key_label.as_deref()),
+                f.role,
+                f.source
+            );
+            if let Some(subject) = &f.subject_id {
+                let _ = write!(s, "  subject {subject}");
             }
-            None => {
-                if f.action.is_export() {
-                    let _ = write!(s, "  reason: (none given / 사유 없음)");
+            if !f.categories.is_empty() {
+                let _ = write!(s, "  [{}]", f.categories.join(", "));
+            }
+            match &f.reason {
+                Some(r) => {
+                    let _ = write!(s, "  reason: {r}");
+                }
+                None => {
+                    if f.action.is_export() {
+                        let _ = write!(s, "  reason: (none given / 사유 없음)");
+                    }
                 }
             }
+            if f.why != "export" {
+                let _ = write!(s, "  <{}>", f.why);
+            }
+            s.push('\n');
         }
-        if f.why != "export" {
-            let _ = write!(s, "  <{}>", f.why);
-        }
-        s.push('\n');
+    }
+}
+
+/// `label (id)`, or the id alone when there is no label.
+fn key_name(id: &str, label: Option<&str>) -> String {
+    match label {
+        Some(label) => format!("{label} ({id})"),
+        None => id.to_string(),
     }
 }
 
@@ -529,6 +721,7 @@ fn flag(e: &Entry, t: &OffsetDateTime, why: &'static str) -> Flagged {
             t.minute()
         ),
         key_id: e.key_id.clone(),
+        key_label: None,
         role: e.role.clone(),
         source: e.source.clone(),
         subject_id: e.subject_id.clone(),

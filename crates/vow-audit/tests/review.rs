@@ -406,3 +406,125 @@ fn provisions_are_counted_per_recipient_with_the_keys_that_made_them() {
         .to_text()
         .contains("## 6. 제공·위탁 / Provisions per recipient (2)"));
 }
+
+fn denied(at: OffsetDateTime, key: &str, role: &str, route: &str) -> NewEntry {
+    NewEntry {
+        categories: vec![route.to_string()],
+        ..e(at, key, role, Action::Denied, None, None)
+    }
+}
+
+fn with_denials() -> Vec<Entry> {
+    let mut entries = month();
+    for n in [
+        denied(
+            datetime!(2026-11-10 09:00 +9),
+            "key_support",
+            "support",
+            "GET /v1/subjects/{id}/export",
+        ),
+        denied(
+            datetime!(2026-11-10 09:01 +9),
+            "key_support",
+            "support",
+            "DELETE /v1/subjects/{id}",
+        ),
+        denied(
+            datetime!(2026-11-11 22:00 +9),
+            "key_support",
+            "support",
+            "GET /v1/subjects/{id}/export",
+        ),
+        denied(
+            datetime!(2026-12-02 10:00 +9),
+            "key_batch",
+            "batch",
+            "GET /v1/subjects/{id}/export",
+        ), // December
+    ] {
+        let next = chain(entries.last(), n);
+        entries.push(next);
+    }
+    entries
+}
+
+#[test]
+fn refused_attempts_are_counted_per_key_and_route_and_are_something_to_look_into() {
+    let r = Review::build(with_denials().into_iter(), &opts());
+    assert_eq!(r.denied.len(), 1, "{:?}", r.denied);
+    let d = &r.denied[0];
+    assert_eq!((d.key_id.as_str(), d.attempts), ("key_support", 3));
+    let routes: Vec<(&str, u64)> = d
+        .routes
+        .iter()
+        .map(|r| (r.route.as_str(), r.attempts))
+        .collect();
+    assert_eq!(
+        routes,
+        vec![
+            ("GET /v1/subjects/{id}/export", 2),
+            ("DELETE /v1/subjects/{id}", 1)
+        ]
+    );
+    assert_eq!(
+        (d.first.as_str(), d.last.as_str()),
+        ("2026-11-10 09:00 (Tue)", "2026-11-11 22:00 (Wed)")
+    );
+    let support = r
+        .per_key
+        .iter()
+        .find(|k| k.key_id == "key_support")
+        .unwrap();
+    assert_eq!(support.denied, 3);
+    assert!(!r.is_quiet());
+    let text = r.to_text();
+    assert!(
+        text.contains("## 7. 거부된 시도 / Attempts refused (403), per key (1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("     2  GET /v1/subjects/{id}/export"),
+        "{text}"
+    );
+    assert!(text.contains("거부 denied: 3"), "{text}");
+}
+
+#[test]
+fn keys_are_named_by_their_label_with_their_id() {
+    let mut r = Review::build(with_denials().into_iter(), &opts());
+    let labels = [
+        ("key_support", "Front desk laptop"),
+        ("key_admin", "Privacy officer"),
+        ("key_batch", "  "),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    r.label_keys(&labels);
+    assert_eq!(r.key_name("key_support"), "Front desk laptop (key_support)");
+    // A blank label is no label.
+    assert_eq!(r.key_name("key_batch"), "key_batch");
+    assert_eq!(r.exports[0].key_label.as_deref(), Some("Privacy officer"));
+    assert_eq!(r.denied[0].key_label.as_deref(), Some("Front desk laptop"));
+    let text = r.to_text();
+    assert!(
+        text.contains("key Front desk laptop (key_support), role support: 3 refused"),
+        "{text}"
+    );
+    assert!(
+        text.contains("export   key Privacy officer (key_admin), role admin"),
+        "{text}"
+    );
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["per_key"][2]["key_label"], "Front desk laptop");
+    assert_eq!(json["key_labels"]["key_admin"], "Privacy officer");
+}
+
+#[test]
+fn a_month_without_entries_says_so_and_a_default_month_is_named_as_such() {
+    let mut r = Review::build(month().into_iter(), &ReviewOptions::for_month(2025, 3));
+    r.default_month = true;
+    let text = r.to_text();
+    assert!(text.contains("No access-log entries in 2025-03"), "{text}");
+    assert!(text.contains("the previous calendar month"), "{text}");
+}

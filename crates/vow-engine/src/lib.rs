@@ -13,6 +13,7 @@
 mod access;
 mod clock;
 pub mod consent;
+mod denials;
 mod keys;
 mod limit;
 pub mod marketing;

@@ -1,7 +1,7 @@
 //! vow's HTTP API: the vault as JSON over HTTP(S).
 //!
-//! [`router`] builds the routes and their layers — authentication (API keys, lockout), metrics, body
-//! limit, timeout — around a [`Vault`]; [`serve`] runs them on a listener, with TLS (rustls) when given
+//! [`router`] builds the routes and their layers — authentication (API keys, lockout), refused
+//! attempts written to the access log, metrics, body limit, timeout — around a [`Vault`]; [`serve`] runs them on a listener, with TLS (rustls) when given
 //! a certificate, and writes a signed checkpoint of the access log every second and on shutdown.
 //!
 //! **Invariant.** Handlers only translate between HTTP and the vault: every decision about personal
@@ -9,8 +9,10 @@
 //! bypass it. Error bodies never quote submitted values.
 
 mod auth;
+mod checkpoints;
 mod conn;
 mod consents;
+mod denials;
 mod error;
 mod layers;
 mod lifecycle;
@@ -32,6 +34,7 @@ use utoipa::{Modify, OpenApi};
 use vow_engine::Vault;
 
 pub use auth::{PURPOSE_HEADER, REASON_HEADER};
+pub use checkpoints::{CheckpointDeliveries, Destination};
 pub use error::{ApiError, ErrorBody};
 pub use sweeper::sweep_periodically;
 pub use webhooks::{deliver_events, sign, verify, WebhookConfig, WebhookError};
@@ -41,6 +44,8 @@ pub use webhooks::{deliver_events, sign, verify, WebhookConfig, WebhookError};
 pub struct AppState {
     pub vault: Arc<Vault>,
     metrics: Arc<metrics::Metrics>,
+    /// Checkpoints not delivered to copies and witnesses, shown in `/metrics`.
+    deliveries: Arc<CheckpointDeliveries>,
     lockout: Arc<auth::Lockout>,
     /// Campaign checks running at once (half the cores): each can parse and answer millions of ids.
     campaigns: Arc<tokio::sync::Semaphore>,
@@ -51,6 +56,7 @@ impl AppState {
         AppState {
             vault,
             metrics: Arc::default(),
+            deliveries: Arc::default(),
             lockout: Arc::default(),
             campaigns: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism()
@@ -58,6 +64,13 @@ impl AppState {
                     .unwrap_or(1),
             )),
         }
+    }
+
+    /// Shows these delivery failures in `/metrics`: the same [`CheckpointDeliveries`] whose sinks
+    /// the vault was given.
+    pub fn with_checkpoint_deliveries(mut self, deliveries: Arc<CheckpointDeliveries>) -> AppState {
+        self.deliveries = deliveries;
+        self
     }
 }
 
@@ -257,6 +270,11 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         )
         .route("/v1/keys", post(routes::create_key).get(routes::list_keys))
         .route("/v1/keys/{id}", axum::routing::delete(routes::revoke_key))
+        // Inside authentication (the later layer runs first): a 403 to a known caller is logged.
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            denials::record,
+        ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

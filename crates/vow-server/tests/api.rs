@@ -376,6 +376,10 @@ async fn bad_input_on_every_route_is_a_clear_4xx_and_changes_nothing() {
             "no_route",
         ),
     ];
+    let refusals = cases
+        .iter()
+        .filter(|case| case.3 == StatusCode::FORBIDDEN)
+        .count();
     for (method, path, body, status, code) in cases {
         let (got, text) = server.call(method.clone(), &path, key, body).await;
         assert_eq!(got, status, "{method} {path}: {text}");
@@ -384,10 +388,21 @@ async fn bad_input_on_every_route_is_a_clear_4xx_and_changes_nothing() {
         assert_eq!(body["error"], code, "{method} {path}: {text}");
         assert!(!text.contains("1111-2222"), "{text}");
     }
+    // Nothing but the refused attempts (403) is written: they are denials, logged as such.
+    let logged = server
+        .vault
+        .store()
+        .audit_page(before as u64, 1_000)
+        .await
+        .unwrap();
     assert_eq!(
-        server.log_len().await,
-        before,
-        "bad requests wrote to the log"
+        logged.len(),
+        refusals,
+        "bad requests wrote to the log: {logged:?}"
+    );
+    assert!(
+        logged.iter().all(|e| e.action == vow_audit::Action::Denied),
+        "{logged:?}"
     );
     let (_, body) = server
         .json(Method::GET, &item, &server.keys.officer, None)
@@ -529,5 +544,115 @@ async fn tls_13_only_serves_tls_13_and_refuses_tls_12() {
         .send()
         .await;
     assert!(refused.is_err(), "a TLS 1.2 client was served");
+    server.stop().await;
+}
+
+/// A 403 to a known key is in the access log as `denied`, with the method and the route's template;
+/// never the concrete path (a subject id, a category) or the query (a looked-up value). 401s and
+/// other refusals are not denials.
+async fn refused_attempts_are_logged_with_the_route_template_and_never_a_value(server: &Server) {
+    let id = server.subject("u1").await;
+    let item = format!("/v1/subjects/{id}/items/{PHONE}");
+    server
+        .json(
+            Method::PUT,
+            &item,
+            &server.keys.service,
+            Some(json!({"value": "010-9999-0001"})),
+        )
+        .await;
+    let before = server.log_len().await;
+    let support = Some(server.keys.support.as_str());
+    for (method, path, key) in [
+        (Method::GET, format!("/v1/subjects/{id}/export"), support),
+        (
+            Method::GET,
+            "/v1/subjects?lookup=user.contact.phone:010-9999-0001".to_string(),
+            support,
+        ),
+        (Method::GET, item.clone(), Some(server.keys.admin.as_str())),
+        (Method::DELETE, format!("/v1/subjects/{id}"), support),
+    ] {
+        let (status, body) = server.call(method.clone(), &path, key, None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {body}");
+    }
+    // Not denials: no key (401), a subject that does not exist (404).
+    let (status, _) = server.call(Method::GET, &item, None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = server
+        .call(
+            Method::GET,
+            &format!("/v1/subjects/sub_nobody/items/{PHONE}"),
+            Some(&server.keys.service),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let entries = server
+        .vault
+        .store()
+        .audit_page(before as u64, 1_000)
+        .await
+        .unwrap();
+    let denied: Vec<(String, Vec<String>)> = entries
+        .iter()
+        .filter(|e| e.action == vow_audit::Action::Denied)
+        .map(|e| (e.role.clone(), e.categories.clone()))
+        .collect();
+    assert_eq!(
+        denied,
+        vec![
+            (
+                "support".into(),
+                vec!["GET /v1/subjects/{id}/export".into()]
+            ),
+            ("support".into(), vec!["GET /v1/subjects".into()]),
+            (
+                "admin".into(),
+                vec!["GET /v1/subjects/{id}/items/{category}".into()]
+            ),
+            ("support".into(), vec!["DELETE /v1/subjects/{id}".into()]),
+        ]
+    );
+    assert_eq!(entries.len(), denied.len(), "only the denials were logged");
+    for entry in &entries {
+        let text = serde_json::to_string(entry).unwrap();
+        assert!(
+            !text.contains("9999") && !text.contains(&id) && !text.contains(PHONE),
+            "a value or a concrete path in the log: {text}"
+        );
+    }
+    // The monthly review counts them per key.
+    let all = server.vault.store().audit_page(0, 1_000).await.unwrap();
+    let now =
+        time::OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(9, 0, 0).unwrap());
+    let review = vow_audit::Review::build(
+        all.into_iter(),
+        &vow_audit::ReviewOptions::for_month(now.year(), u8::from(now.month())),
+    );
+    let attempts: Vec<u64> = review.denied.iter().map(|d| d.attempts).collect();
+    assert_eq!(attempts.iter().sum::<u64>(), 4, "{:?}", review.denied);
+    assert_eq!(
+        review.denied.len(),
+        2,
+        "one line per key: {:?}",
+        review.denied
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_attempts_are_logged_with_the_route_template_on_sqlite() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    refused_attempts_are_logged_with_the_route_template_and_never_a_value(&server).await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_attempts_are_logged_with_the_route_template_on_postgres() {
+    let Some(server) = start(Backend::Postgres, None).await else {
+        return;
+    };
+    refused_attempts_are_logged_with_the_route_template_and_never_a_value(&server).await;
     server.stop().await;
 }

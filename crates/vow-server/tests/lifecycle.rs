@@ -532,11 +532,20 @@ async fn provisions_are_logged_only_as_the_policy_declares(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    // No provision was logged; the one refused (403) attempt is, as a denial.
+    let logged = server
+        .vault
+        .store()
+        .audit_page(log_before as u64, 1_000)
+        .await
+        .unwrap();
+    let actions: Vec<vow_audit::Action> = logged.iter().map(|e| e.action).collect();
     assert_eq!(
-        server.log_len().await,
-        log_before,
+        actions,
+        vec![vow_audit::Action::Denied],
         "a refused provision was logged"
     );
+    assert_eq!(logged[0].categories, ["POST /v1/provisions"]);
     // The officer reads the log; the service may not.
     let (status, _) = server
         .json(Method::GET, "/v1/provisions", &server.keys.service, None)

@@ -357,6 +357,7 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
             }
         }
         Op::ListApiKeys => Outcome::ApiKeys(tx.api_keys()?),
+        Op::LogOnly => Outcome::Done,
         Op::Rewrap {
             subject_id,
             wrapped_key,

@@ -639,6 +639,9 @@ pub enum Op {
         category: String,
         contested: bool,
     },
+    /// Changes nothing; only the request's log entry is written (an attempt the vault refused, for
+    /// one): `Done`.
+    LogOnly,
 }
 
 /// What the store answers.

@@ -139,6 +139,7 @@ conformance!(
     due_consents_and_owed_notices_are_listed_and_notices_marked_once,
     the_outbox_hands_out_each_subjects_oldest_event_once,
     a_closed_subject_takes_nothing_new_and_an_erasure_destroys_its_consent_evidence,
+    a_log_only_request_writes_its_entry_and_changes_nothing,
 );
 
 fn audit(action: Action, subject: Option<&str>, categories: &[&str]) -> NewEntry {
@@ -431,6 +432,33 @@ async fn every_access_appends_one_entry_chained_to_the_one_before(h: Harness) {
     assert_eq!(entries[2].reason.as_deref(), Some("ticket 42"));
     assert_eq!(entries[2].subject_id.as_deref(), Some("s1"));
     assert_eq!(h.store.audit_last().await.unwrap().as_ref(), entries.last());
+}
+
+async fn a_log_only_request_writes_its_entry_and_changes_nothing(h: Harness) {
+    create(&h.store, "s1", "u1").await;
+    let outcome = h
+        .store
+        .apply(Request::logged(
+            Op::LogOnly,
+            audit(Action::Denied, None, &["GET /v1/subjects/{id}/export"]),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(outcome, Outcome::Done);
+    let entries = log(&h.store).await;
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1].action, Action::Denied);
+    assert_eq!(entries[1].categories, ["GET /v1/subjects/{id}/export"]);
+    assert_eq!(entries[1].prev_hash, entries[0].hash);
+    let ids = h
+        .store
+        .apply(Request::unlogged(Op::SubjectIds {
+            after: String::new(),
+            limit: 10,
+        }))
+        .await
+        .unwrap();
+    assert_eq!(ids, Outcome::Subjects(vec!["s1".into()]));
 }
 
 async fn a_miss_is_not_logged(h: Harness) {

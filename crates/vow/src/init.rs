@@ -81,9 +81,9 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
         file.write_all(text.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    println!(
+    crate::out::println(format_args!(
         "wrote {path}\nnext: edit it to describe your service, then run `vow policy check {path}`",
         path = path.display()
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -207,10 +207,12 @@ fn ledger(vault_args: VaultArgs, format: OutputFormat) -> anyhow::Result<ExitCod
         }
         let mut json = Vec::new();
         let mut after = 0;
+        let mut lines_seen = 0usize;
         loop {
             let lines = vault.destruction_ledger(&operator, after, 10_000).await?;
             let Some(last) = lines.last() else { break };
             after = last.seq;
+            lines_seen += lines.len();
             for line in lines {
                 match format {
                     OutputFormat::Csv => {
@@ -249,6 +251,12 @@ fn ledger(vault_args: VaultArgs, format: OutputFormat) -> anyhow::Result<ExitCod
         }
         if format == OutputFormat::Json {
             writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
+        }
+        if format == OutputFormat::Text && lines_seen == 0 {
+            writeln!(
+                out,
+                "The destruction ledger is empty: nothing has been destroyed yet. `vow sweep --dry-run` shows what is due."
+            )?;
         }
         if let Some(mut csv) = csv {
             csv.flush()?;

@@ -9,6 +9,7 @@ mod atomic;
 mod consent_cli;
 mod init;
 mod lifecycle_cli;
+mod out;
 mod pii_cli;
 mod policy_cli;
 mod policy_publish;
@@ -17,7 +18,7 @@ mod proxy_cli;
 mod vault_cli;
 mod witness;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 const ABOUT: &str = "vow: a privacy policy that runs.";
 
@@ -44,7 +45,11 @@ Getting started:
   vow redact chat.log -o chat.safe.log       a copy with personal data masked
 
 Exit codes: 0 success, 1 findings (lint findings, personal data found, notice too short),
-2 the input could not be read or is invalid.
+2 the input could not be read or is invalid. A reader that stops early (`vow scan … | head`)
+ends the command quietly with 0.
+
+Colour (only in the server's log) is used on a terminal alone, and never when NO_COLOR is set.
+Shell completions: `vow completions bash` (zsh, fish, elvish, powershell); the man page: `vow man`.
 
 Run `vow help COMMAND` for the details of a command.";
 
@@ -115,6 +120,74 @@ enum Command {
         long_about = lifecycle_cli::REQUESTS_LONG_ABOUT
     )]
     Requests(lifecycle_cli::RequestsArgs),
+    #[command(
+        about = "Print shell completions for vow (bash, zsh, fish, elvish, powershell)",
+        long_about = COMPLETIONS_LONG_ABOUT
+    )]
+    Completions(CompletionsArgs),
+    #[command(
+        about = "Print vow's man page (roff), or write one page per command with --dir",
+        long_about = MAN_LONG_ABOUT
+    )]
+    Man(ManArgs),
+}
+
+const COMPLETIONS_LONG_ABOUT: &str = "\
+Print a completion script for SHELL on standard output, generated from the same definitions as
+--help, so it knows every subcommand and option of this version of vow.
+
+  bash        vow completions bash > ~/.local/share/bash-completion/completions/vow
+  zsh         vow completions zsh > ~/.zfunc/_vow     (with fpath+=(~/.zfunc) before compinit)
+  fish        vow completions fish > ~/.config/fish/completions/vow.fish
+  powershell  vow completions powershell >> $PROFILE";
+
+const MAN_LONG_ABOUT: &str = "\
+Print vow's man page in roff on standard output, generated from the same definitions as --help.
+With --dir, write a page per command instead (vow.1, vow-scan.1, vow-policy-check.1, ...).
+
+  vow man | man -l -
+  vow man --dir ~/.local/share/man/man1 && man vow-scan";
+
+#[derive(clap::Args)]
+struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
+}
+
+#[derive(clap::Args)]
+struct ManArgs {
+    /// Write one page per command into DIR (created if missing) instead of vow.1 on standard output.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<std::path::PathBuf>,
+}
+
+fn completions(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
+    // Into memory first: clap_complete panics when its writer fails, as a closed pipe does.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "vow", &mut script);
+    out::print(String::from_utf8_lossy(&script))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn man(args: ManArgs) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    use std::io::Write;
+    match args.dir {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            clap_mangen::generate_to(Cli::command(), &dir)
+                .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
+            eprintln!("wrote the man pages into {}", dir.display());
+        }
+        None => {
+            let mut out = out::stdout();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
@@ -131,9 +204,13 @@ fn main() -> ExitCode {
         Command::Requests(args) => lifecycle_cli::requests(args),
         Command::Scan(args) => pii_cli::run_scan(args),
         Command::Redact(args) => pii_cli::run_redact(args),
+        Command::Completions(args) => completions(args),
+        Command::Man(args) => man(args),
     };
     match result {
         Ok(code) => code,
+        // The reader went away (`vow scan … | head -1`): it has what it wanted, so this is no failure.
+        Err(err) if out::is_closed_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(2)

@@ -145,18 +145,19 @@ hash, pseudonymize and encrypt need --key-file: 32 bytes or more, e.g. `openssl 
 Keep the key secret and keep it: without it tags cannot be matched nor values decrypted.
 
 Text and Markdown, CSV, TSV and JSON Lines are streamed in constant memory on every core; a
-single JSON document is read whole (up to 256 MB). The output is written to a temporary file
-beside OUTPUT and renamed when complete, so a failed run never leaves a truncated file under
-OUTPUT's name.";
+single JSON document is read whole (up to 256 MB). Without -o the copy goes to standard output;
+with -o OUTPUT it is written to a temporary file beside OUTPUT and renamed when complete, so a
+failed run never leaves a truncated file under OUTPUT's name.";
 
 pub const REDACT_AFTER_LONG_HELP: &str = "\
 Examples:
-  vow redact chat.log -o chat.redacted.log
+  vow redact chat.log > chat.redacted.log        standard output when -o is not given
+  vow redact chat.log -o chat.redacted.log       written atomically: complete or not at all
   vow redact users.csv -o users.safe.csv --operator pseudonymize --key-file vow.key
   vow redact train.jsonl -o train.safe.jsonl --operator replace --operator EMAIL=hash --key-file vow.key
   vow redact support.txt -o support.enc.txt --operator encrypt --key-file vow.key
   vow redact support.enc.txt -o support.txt --decrypt --key-file vow.key
-  cat log.txt | vow redact - -o -              standard input to standard output
+  cat log.txt | vow redact -                   standard input to standard output
 
 A summary (counts per kind and per column, examples masked) goes to standard error.
 
@@ -169,9 +170,10 @@ Exit codes:
 pub struct RedactArgs {
     /// The file to redact, or `-` for standard input.
     pub input: PathBuf,
-    /// Where to write the redacted copy, or `-` for standard output.
-    #[arg(short, long)]
-    pub output: PathBuf,
+    /// Where to write the redacted copy (written beside it and renamed when complete). Without it, or
+    /// with `-`, the copy goes to standard output.
+    #[arg(short, long, value_name = "OUTPUT")]
+    pub output: Option<PathBuf>,
     /// `OP` for every kind, or `KIND=OP` for one (repeatable): mask, replace, hash, pseudonymize, encrypt,
     /// keep. Default: mask.
     #[arg(long = "operator", value_name = "[KIND=]OP")]
@@ -343,6 +345,7 @@ pub fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             "findings": outcome.findings,
         }));
     }
+    let mut out = crate::out::stdout();
     match args.format {
         OutFormat::Json => {
             let doc = serde_json::json!({
@@ -351,23 +354,34 @@ pub fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
                 "fail_at": args.fail_at,
                 "failed": failed,
             });
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
         OutFormat::Text => {
-            print!("{text}");
-            print!("{}", summary_table(&totals));
-            println!(
-                "{} file(s), {} finding(s){}",
-                files.len(),
-                totals.total(),
-                if failed {
-                    format!("; at least one scored {} or more", args.fail_at)
-                } else {
-                    String::new()
-                }
-            );
+            write!(out, "{text}")?;
+            write!(out, "{}", summary_table(&totals))?;
+            if totals.total() == 0 && errors == 0 && !failed {
+                writeln!(
+                    out,
+                    "No personal data found in {} file(s) (none scored {} or more).",
+                    files.len(),
+                    args.min_score
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{} file(s), {} finding(s){}",
+                    files.len(),
+                    totals.total(),
+                    if failed {
+                        format!("; at least one scored {} or more", args.fail_at)
+                    } else {
+                        String::new()
+                    }
+                )?;
+            }
         }
     }
+    out.flush()?;
     Ok(ExitCode::from(if errors > 0 {
         2
     } else {
@@ -538,12 +552,13 @@ fn is_dash(p: &Path) -> bool {
 /// Runs `vow redact`.
 pub fn run_redact(args: RedactArgs) -> anyhow::Result<ExitCode> {
     check_score("--min-score", args.min_score)?;
+    let output = args.output.clone().unwrap_or_else(|| PathBuf::from("-"));
     let key = match &args.key_file {
         Some(p) => Some(load_key(p)?),
         None => None,
     };
-    if !is_dash(&args.input) && !is_dash(&args.output) {
-        if let (Ok(a), Ok(b)) = (args.input.canonicalize(), args.output.canonicalize()) {
+    if !is_dash(&args.input) && !is_dash(&output) {
+        if let (Ok(a), Ok(b)) = (args.input.canonicalize(), output.canonicalize()) {
             if a == b {
                 bail!("the output would overwrite the input; write to another file and rename it");
             }
@@ -570,7 +585,7 @@ pub fn run_redact(args: RedactArgs) -> anyhow::Result<ExitCode> {
         let Some(key) = key else {
             bail!("--decrypt needs the key the file was encrypted with (--key-file)");
         };
-        return write_output(&args.output, |w| {
+        return write_output(&output, |w| {
             let count = decrypt_stream(&key, reader, w)
                 .with_context(|| format!("{name}: nothing was written"))?;
             if args.summary != SummaryFormat::None {
@@ -598,7 +613,7 @@ pub fn run_redact(args: RedactArgs) -> anyhow::Result<ExitCode> {
     let format = args.format.resolve(&name);
     let bar = progress_bar(len);
     let mut report = None;
-    write_output(&args.output, |w| {
+    write_output(&output, |w| {
         let outcome = process(format, &job, reader, Some(w), &|b| bar.inc(b))
             .with_context(|| format!("{name}: nothing was written"))?;
         report = Some(outcome.report);
@@ -627,8 +642,7 @@ fn write_output(
     f: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<ExitCode> {
     if is_dash(path) {
-        let stdout = std::io::stdout();
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
         f(&mut w)?;
         w.flush()?;
         return Ok(ExitCode::SUCCESS);

@@ -183,8 +183,8 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         Err(err) => CheckOutcome::from_load_error(&origin, &err),
     };
     match args.format {
-        Format::Json => println!("{}", outcome.to_json()),
-        Format::Text => print!("{}", outcome.to_text()),
+        Format::Json => crate::out::println(outcome.to_json())?,
+        Format::Text => crate::out::print(outcome.to_text())?,
     }
     Ok(ExitCode::from(outcome.exit_code()))
 }
@@ -203,8 +203,8 @@ fn run_diff(args: &DiffArgs) -> anyhow::Result<ExitCode> {
     let (old, new) = (&policies[0], &policies[1]);
     let result = diff(old, new);
     match args.format {
-        Format::Json => println!("{}", result.to_json()),
-        Format::Text => print!("{}", diff_text(&result, args)),
+        Format::Json => crate::out::println(result.to_json())?,
+        Format::Text => crate::out::print(diff_text(&result, args))?,
     }
     Ok(ExitCode::from(u8::from(!result.notice.ok)))
 }

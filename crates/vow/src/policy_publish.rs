@@ -82,7 +82,7 @@ pub fn run(args: PublishArgs) -> anyhow::Result<ExitCode> {
     let policy = match (outcome.status(), &outcome.policy) {
         (CheckStatus::Clean, Some(policy)) => policy.clone(),
         (CheckStatus::Findings, Some(_)) => {
-            print!("{}", outcome.to_text());
+            crate::out::print(outcome.to_text())?;
             eprintln!(
                 "error: {origin} has lint findings that are not waived; a published policy must not have gaps. \
                  Fix them, or waive a rule that does not apply with a [[waiver]] and its reason. Nothing was written."
@@ -90,7 +90,7 @@ pub fn run(args: PublishArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
         _ => {
-            print!("{}", outcome.to_text());
+            crate::out::print(outcome.to_text())?;
             eprintln!("error: {origin} is not a valid policy file; nothing was written");
             return Ok(ExitCode::from(2));
         }
@@ -134,12 +134,12 @@ pub fn run(args: PublishArgs) -> anyhow::Result<ExitCode> {
         },
     )?;
     write_site(&args.out, &files)?;
-    println!(
+    crate::out::println(format_args!(
         "published {} files to {} (open {})",
         files.len(),
         args.out.display(),
         args.out.join("index.html").display()
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

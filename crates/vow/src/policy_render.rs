@@ -110,7 +110,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         .as_ref()
         .filter(|_| outcome.status() != CheckStatus::Invalid)
     else {
-        print!("{}", outcome.to_text());
+        crate::out::print(outcome.to_text())?;
         eprintln!("hint: fix the errors above (`vow policy check {origin}` shows them alone), then render again");
         return Ok(ExitCode::from(2));
     };

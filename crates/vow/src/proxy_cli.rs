@@ -130,7 +130,8 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<ExitCode> {
         let shutdown = shutdown_signal();
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let declared: Vec<&str> = proxy.declared().iter().map(|k| k.as_str()).collect();
-        println!(
+        // A server goes on serving when nobody reads its standard output any more.
+        let _ = crate::out::println(format_args!(
             "vow proxy for {} ({}) on http://{address}; passes {} as they are, {} the rest",
             args.processor,
             proxy.upstream(),
@@ -143,9 +144,7 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<ExitCode> {
                 OnUndeclaredArg::Pseudonymise => "pseudonymises",
                 OnUndeclaredArg::Refuse => "refuses calls with",
             }
-        );
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
+        ));
         vow_proxy::serve(Arc::new(proxy), listener, shutdown)
             .await
             .context("the proxy stopped")?;

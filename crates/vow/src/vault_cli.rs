@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
 use vow_audit::{Checkpoint, CheckpointFile};
 use vow_crypto::KeyRing;
-use vow_engine::{Caller, SystemClock, Vault, VaultConfig, VaultError};
+use vow_engine::{Caller, SystemClock, Vault, VaultConfig};
 use vow_store::{Inspection, Location, Remembered, Store, StoreOptions};
 
 /// Where the vault's data, keys and log checkpoints are.
@@ -171,8 +171,11 @@ impl VaultArgs {
         )
     }
 
-    /// Refuses to go on when a file or directory vow keeps at rest is open to group or others.
-    fn check_private_files(&self) -> anyhow::Result<()> {
+    /// Refuses to go on when a file or directory vow keeps at rest is open to group or others. The
+    /// checkpoint files count only for a command that writes them (`checkpoints`): they are signed,
+    /// not secret, so verifying and reviewing read them at any mode, a copy given by someone else
+    /// included.
+    fn check_private_files(&self, checkpoints: bool) -> anyhow::Result<()> {
         let mut paths = Vec::new();
         if let Some(dir) = self.data_dir() {
             paths.push(dir.clone());
@@ -186,7 +189,9 @@ impl VaultArgs {
                 paths.push(dir.join(file));
             }
         }
-        paths.extend(self.checkpoint_files());
+        if checkpoints {
+            paths.extend(self.checkpoint_files());
+        }
         for path in paths {
             vow_crypto::require_private(&path)?;
         }
@@ -259,10 +264,14 @@ impl VaultArgs {
         }
     }
 
-    /// Inspects the store, then opens the keys and the store, refusing loose file modes, a missing
-    /// or foreign key file. Returns the keys, the key file, whether it was created now, and the store.
-    fn open_keys_and_store(&self) -> anyhow::Result<(KeyRing, Option<PathBuf>, bool, Store)> {
-        self.check_private_files()?;
+    /// Inspects the store, then opens the keys and the store, refusing loose file modes (of the
+    /// checkpoint files too when `writes_checkpoints`), a missing or foreign key file. Returns the
+    /// keys, the key file, whether it was created now, and the store.
+    fn open_keys_and_store(
+        &self,
+        writes_checkpoints: bool,
+    ) -> anyhow::Result<(KeyRing, Option<PathBuf>, bool, Store)> {
+        self.check_private_files(writes_checkpoints)?;
         let location = self.location();
         let found = vow_store::inspect(&location).with_context(|| match &location {
             Location::Directory(dir) => format!("cannot read the data directory {}", dir.display()),
@@ -285,6 +294,17 @@ impl VaultArgs {
     /// Refuses a store older than its log's last signed checkpoint (a rollback): new entries would
     /// fork the log. Call outside an async runtime.
     pub fn open(&self) -> anyhow::Result<(Vault, bool)> {
+        self.open_with(&Arc::default())
+    }
+
+    /// [`VaultArgs::open`], counting checkpoints not delivered to copies and witnesses in
+    /// `deliveries` (which `vow serve` shows in `/metrics`).
+    pub fn open_with(
+        &self,
+        deliveries: &Arc<vow_server::CheckpointDeliveries>,
+    ) -> anyhow::Result<(Vault, bool)> {
+        // Commands that open a vault log on standard error, such as a checkpoint not delivered.
+        init_logging();
         let outcome = vow_policy::check(
             &vow_policy::read_limited(&self.policy)
                 .with_context(|| format!("cannot read the policy {}", self.policy.display()))?,
@@ -298,7 +318,7 @@ impl VaultArgs {
                 self.policy.display()
             ),
         };
-        let (keys, key_file, created, store) = self.open_keys_and_store()?;
+        let (keys, key_file, created, store) = self.open_keys_and_store(true)?;
         let remembered = store
             .record_audit_key_blocking(keys.signing_key().verifying_key().to_bytes())
             .context("cannot read the key store")?;
@@ -320,16 +340,24 @@ impl VaultArgs {
             clock: Arc::new(SystemClock),
             checkpoints: Some(self.checkpoint_file()),
         });
+        // A copy or witness that fails loses nothing (the checkpoint is in the local file, and the next
+        // one covers it): the failure is logged as a delivery failure and counted, never fatal.
         for copy in self.checkpoint_copy.clone() {
-            vault = vault.with_checkpoint_sink(Box::new(move |checkpoint| {
-                CheckpointFile::append(&copy, checkpoint).map_err(VaultError::from)
-            }));
+            let to = copy.display().to_string();
+            vault = vault.with_checkpoint_sink(deliveries.sink(
+                vow_server::Destination::Copy,
+                to,
+                move |checkpoint| CheckpointFile::append(&copy, checkpoint),
+            ));
         }
         for witness in self.checkpoint_witness.clone() {
-            vault = vault.with_checkpoint_sink(Box::new(move |checkpoint| {
+            let to = witness.url().to_string();
+            vault = vault.with_checkpoint_sink(deliveries.sink(
+                vow_server::Destination::Witness,
+                to,
                 // Blocking network I/O: let the runtime move its other tasks off this thread.
-                tokio::task::block_in_place(|| witness.send(checkpoint)).map_err(VaultError::from)
-            }));
+                move |checkpoint| tokio::task::block_in_place(|| witness.send(checkpoint)),
+            ));
         }
         if let Some(dir) = self.uploads_dir() {
             vault = vault.with_uploads(dir);
@@ -518,7 +546,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let (vault, created) = args.vault.open()?;
+    let checkpoint_deliveries = Arc::new(vow_server::CheckpointDeliveries::default());
+    let (vault, created) = args.vault.open_with(&checkpoint_deliveries)?;
     let runtime = runtime()?;
     runtime.block_on(async move {
         let shutdown = shutdown_signal();
@@ -536,14 +565,21 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                     let key = vault
                         .create_api_key(&Caller::operator(Some("first start".into())), role, "first admin")
                         .await?;
-                    println!("Created the key file and an admin key (role {role}). It is shown only this once:");
-                    println!();
-                    println!("    {}", key.secret.as_str());
-                    println!();
-                    println!(
-                        "Create keys for your service with it: POST /v1/keys {{\"role\": \"...\"}}, or `{}`.",
+                    let shown = crate::out::println(format_args!(
+                        "Created the key file and an admin key (role {role}). It is shown only this once:\n\n    {}\n\n\
+                         Create keys for your service with it: POST /v1/keys {{\"role\": \"...\"}}, or `{}`.",
+                        key.secret.as_str(),
                         args.vault.keys_create_command("ROLE")
-                    );
+                    ));
+                    if let Err(error) = shown {
+                        // The server goes on; the key that nobody saw must not stay usable.
+                        vault.revoke_api_key(&Caller::operator(Some("first start".into())), &key.id).await?;
+                        eprintln!(
+                            "note: the admin key could not be shown on standard output ({error}), so it was revoked; \
+                             make one with `{}`",
+                            args.vault.keys_create_command(role)
+                        );
+                    }
                 }
                 None => eprintln!(
                     "note: the policy declares no [[role]] with admin = true, so no admin key was made; \
@@ -564,12 +600,12 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             }
         }
         let scheme = if args.tls_cert.is_some() { "https" } else { "http" };
-        println!(
+        // A server goes on serving when nobody reads its standard output any more.
+        let _ = crate::out::println(format_args!(
             "vow is serving {} on {scheme}://{address} ({}); OpenAPI at /openapi.json",
             args.vault.policy.display(),
             vault.store().description()
-        );
-        let _ = std::io::stdout().flush();
+        ));
         let tls = match (args.tls_cert, args.tls_key) {
             (Some(cert), Some(key)) => Some(vow_server::Tls {
                 cert,
@@ -579,7 +615,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             _ => None,
         };
         let deliveries = webhooks.map(|config| {
-            println!("delivering events to {}", config.url);
+            let _ = crate::out::println(format_args!("delivering events to {}", config.url));
             tokio::spawn(vow_server::deliver_events(Arc::clone(&vault), config))
         });
         let sweeper = (args.sweep_every > 0).then(|| {
@@ -589,7 +625,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             ))
         });
         let served = vow_server::serve(
-            vow_server::AppState::new(Arc::clone(&vault)),
+            vow_server::AppState::new(Arc::clone(&vault)).with_checkpoint_deliveries(checkpoint_deliveries),
             listener,
             tls,
             vow_server::Limits::default(),
@@ -640,9 +676,12 @@ pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
+/// The server's log on standard error: coloured on a terminal only, never with `NO_COLOR` set, so a
+/// log redirected to a file holds no escape codes.
 pub(crate) fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(crate::out::colour_on_stderr())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("VOW_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -729,39 +768,56 @@ pub fn keys(args: KeysArgs) -> anyhow::Result<ExitCode> {
                 ..
             } => {
                 let key = vault.create_api_key(&operator, &role, &label).await?;
-                match format {
-                    OutputFormat::Json => println!(
-                        "{}",
-                        serde_json::json!({"id": key.id, "role": key.role, "secret": key.secret.as_str()})
+                let shown = match format {
+                    OutputFormat::Json => crate::out::println(
+                        serde_json::json!({"id": key.id, "role": key.role, "secret": key.secret.as_str()}),
                     ),
-                    OutputFormat::Text => {
-                        println!("Created {} (role {}). Its secret, shown only now:", key.id, key.role);
-                        println!();
-                        println!("    {}", key.secret.as_str());
-                    }
+                    OutputFormat::Text => crate::out::println(format_args!(
+                        "Created {} (role {}). Its secret, shown only now:\n\n    {}",
+                        key.id,
+                        key.role,
+                        key.secret.as_str()
+                    )),
+                };
+                if let Err(error) = shown {
+                    // Not a quiet end: a key whose secret nobody saw must not stay usable.
+                    vault.revoke_api_key(&operator, &key.id).await?;
+                    vault.checkpoint().await?;
+                    vault.store().clone().close().await;
+                    bail!(
+                        "the secret of {} could not be written to standard output ({error}), so the key \
+                         was revoked; make another",
+                        key.id
+                    );
                 }
                 vault.checkpoint().await?;
                 vault.store().clone().close().await;
             }
             KeysCommand::List { format, .. } => {
                 let keys = vault.list_api_keys(&operator).await?;
+                vault.store().clone().close().await;
+                let mut out = crate::out::stdout();
                 match format {
-                    OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&keys)?),
+                    OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&keys)?)?,
+                    OutputFormat::Text if keys.is_empty() => writeln!(
+                        out,
+                        "No API keys yet. Make one with `vow keys create --role ROLE` (the roles are the policy's [[role]] keys)."
+                    )?,
                     OutputFormat::Text => {
-                        println!("{:<38} {:<18} {:<8} label", "id", "role", "state");
+                        writeln!(out, "{:<38} {:<18} {:<8} label", "id", "role", "state")?;
                         for key in keys {
                             let state = if key.revoked_ms.is_some() { "revoked" } else { "active" };
-                            println!("{:<38} {:<18} {:<8} {}", key.id, key.role, state, key.label);
+                            writeln!(out, "{:<38} {:<18} {:<8} {}", key.id, key.role, state, key.label)?;
                         }
                     }
                 }
-                vault.store().clone().close().await;
+                out.flush()?;
             }
             KeysCommand::Revoke { id, .. } => {
                 vault.revoke_api_key(&operator, &id).await?;
-                println!("Revoked {id}.");
                 vault.checkpoint().await?;
                 vault.store().clone().close().await;
+                crate::out::println(format_args!("Revoked {id}."))?;
             }
             KeysCommand::Rotate { .. } => {
                 let bar = indicatif::ProgressBar::new_spinner();
@@ -775,8 +831,10 @@ pub fn keys(args: KeysArgs) -> anyhow::Result<ExitCode> {
                     })
                     .await?;
                 bar.finish_and_clear();
-                println!("Key-encryption key version {version} is current; {count} data keys re-wrapped.");
                 vault.store().clone().close().await;
+                crate::out::println(format_args!(
+                    "Key-encryption key version {version} is current; {count} data keys re-wrapped."
+                ))?;
             }
         }
         Ok(ExitCode::SUCCESS)
@@ -791,8 +849,15 @@ Check and review the access log.
 `verify` walks the hash chain of every entry and checks it against the signed checkpoints
 written outside the database (the checkpoint file and every --checkpoint-copy) and the newest
 signed head the key store remembers: an edited, deleted, reordered or truncated entry is found
-and named, and so are missing checkpoints and a key file that belongs to another vault. `review` is the monthly review of access records the law requires (안전성 확보조치
-기준 제8조): exports and downloads, bulk reads, reads outside working hours, counts per key.";
+and named, and so are missing checkpoints and a key file that belongs to another vault.
+Checkpoints are signed, not secret: verify reads a copy at any file mode.
+
+`review` is the monthly review of access records the law requires (안전성 확보조치 기준 제8조):
+exports and downloads, bulk reads and lookups, reads outside working hours, what each key did
+and what it tried and was refused (403), access-right changes and provisions per recipient.
+Keys are named by their label and id. Without --month it reviews the previous calendar month
+(Korea time) and says so. --format json or csv for other tools: the CSV is one row per finding,
+with a `section` column.";
 
 #[derive(Args, Debug)]
 #[command(long_about = AUDIT_LONG_ABOUT)]
@@ -820,15 +885,39 @@ pub enum AuditCommand {
     Review {
         #[command(flatten)]
         vault: VaultArgs,
-        /// The month to review, YYYY-MM (in Korea time).
+        /// The month to review, YYYY-MM (in Korea time). Default: the previous calendar month.
         #[arg(long, value_parser = parse_month)]
-        month: (i32, u8),
+        month: Option<(i32, u8)>,
         /// Distinct subjects read by one key in one day above which it is a bulk read.
         #[arg(long, default_value_t = 100)]
         bulk_threshold: usize,
-        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-        format: OutputFormat,
+        /// text for people; json (the whole review) or csv (a row per finding, with a `section`
+        /// column) for other tools.
+        #[arg(long, value_enum, default_value_t = ReviewFormat::Text)]
+        format: ReviewFormat,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+/// The calendar month before the one `now_ms` falls in, in Korea time: the month a monthly review
+/// covers when none is named.
+fn previous_month(now_ms: i64) -> (i32, u8) {
+    let now = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now_ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.checked_to_offset(vow_engine::marketing::KST))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let this = u8::from(now.month());
+    if this == 1 {
+        (now.year() - 1, 12)
+    } else {
+        (now.year(), this - 1)
+    }
 }
 
 fn parse_month(text: &str) -> Result<(i32, u8), String> {
@@ -873,7 +962,7 @@ fn open_log(args: &VaultArgs) -> anyhow::Result<(Store, KeyRing)> {
             _ => {}
         }
     }
-    let (keys, _, _, store) = args.open_keys_and_store()?;
+    let (keys, _, _, store) = args.open_keys_and_store(false)?;
     Ok((store, keys))
 }
 
@@ -909,8 +998,10 @@ fn verify(
         vow_audit::verify_anchored(store.audit_entries_blocking(), anchors, &verifier)
             .context("cannot read the access log")?;
     store.close_blocking();
+    let mut out = crate::out::stdout();
     match format {
-        OutputFormat::Json => println!(
+        OutputFormat::Json => writeln!(
+            out,
             "{}",
             serde_json::json!({
                 "intact": verification.is_intact(),
@@ -922,14 +1013,21 @@ fn verify(
                     "what": b.to_string(),
                 })),
             })
-        ),
+        )?,
         OutputFormat::Text => {
-            println!("{verification}");
+            writeln!(out, "{verification}")?;
+            if verification.entries == 0 && verification.is_intact() {
+                writeln!(
+                    out,
+                    "The access log is empty: nothing has been done in this vault yet."
+                )?;
+            }
             if let Some(vow_audit::Break::NoCheckpoints { .. }) = verification.first_break {
-                println!("If this vault never kept checkpoints, `vow audit verify --no-checkpoints` checks the chain alone.");
+                writeln!(out, "If this vault never kept checkpoints, `vow audit verify --no-checkpoints` checks the chain alone.")?;
             }
         }
     }
+    out.flush()?;
     Ok(if verification.is_intact() {
         ExitCode::SUCCESS
     } else {
@@ -939,25 +1037,208 @@ fn verify(
 
 fn review(
     args: &VaultArgs,
-    month: (i32, u8),
+    month: Option<(i32, u8)>,
     bulk_threshold: usize,
-    format: OutputFormat,
+    format: ReviewFormat,
 ) -> anyhow::Result<ExitCode> {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let (year, month_number) = month.unwrap_or_else(|| previous_month(now_ms));
     let (store, _) = open_log(args)?;
-    let mut options = vow_audit::ReviewOptions::for_month(month.0, month.1);
+    let mut options = vow_audit::ReviewOptions::for_month(year, month_number);
     options.bulk_threshold = bulk_threshold;
     let mut failure = None;
     let entries = store
         .audit_entries_blocking()
         .map_while(|entry| entry.map_err(|e| failure = Some(e)).ok());
-    let review = vow_audit::Review::build(entries, &options);
+    let mut review = vow_audit::Review::build(entries, &options);
     if let Some(error) = failure {
         return Err(error).context("cannot read the access log");
     }
+    // The log names keys by id; the key store has the labels they were given.
+    let labels = match store
+        .apply_blocking(vow_store::Request::unlogged(vow_store::Op::ListApiKeys))
+        .context("cannot read the API keys")?
+    {
+        vow_store::Outcome::ApiKeys(keys) => {
+            keys.into_iter().map(|key| (key.id, key.label)).collect()
+        }
+        _ => std::collections::BTreeMap::new(),
+    };
     store.close_blocking();
+    review.label_keys(&labels);
+    review.default_month = month.is_none();
+    let mut out = crate::out::stdout();
     match format {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&review)?),
-        OutputFormat::Text => print!("{}", review.to_text()),
+        ReviewFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&review)?)?,
+        ReviewFormat::Text => write!(out, "{}", review.to_text())?,
+        ReviewFormat::Csv => review_csv(&review, &mut out)?,
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The review as one table for spreadsheets and scripts: a row per finding, the `section` column
+/// saying which part of the review it belongs to (export, off_hours, access_change, bulk_read,
+/// bulk_lookup, per_key, denied, provision). Text that came from callers (reasons) is defused
+/// against formulas.
+fn review_csv(review: &vow_audit::Review, out: &mut impl Write) -> anyhow::Result<()> {
+    use crate::consent_cli::cell;
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record([
+        "month",
+        "section",
+        "when",
+        "seq",
+        "key_id",
+        "key_label",
+        "role",
+        "source",
+        "subject",
+        "action",
+        "detail",
+        "count",
+        "reason",
+    ])?;
+    let month = review.month.as_str();
+    let label = |id: &str| cell(review.key_labels.get(id).map_or("", String::as_str));
+    for (section, list) in [
+        ("export", &review.exports),
+        ("off_hours", &review.off_hours_reads),
+        ("access_change", &review.access_changes),
+    ] {
+        for f in list {
+            csv.write_record([
+                month,
+                section,
+                &f.local_time,
+                &f.seq.to_string(),
+                &f.key_id,
+                &label(&f.key_id),
+                &f.role,
+                &f.source,
+                f.subject_id.as_deref().unwrap_or(""),
+                f.action.as_str(),
+                &cell(&f.categories.join(" ")),
+                "1",
+                &cell(f.reason.as_deref().unwrap_or("")),
+            ])?;
+        }
+    }
+    for b in &review.bulk_reads {
+        csv.write_record([
+            month,
+            "bulk_read",
+            &b.date,
+            "",
+            &b.key_id,
+            &label(&b.key_id),
+            &b.role,
+            "",
+            "",
+            "read",
+            "distinct subjects",
+            &b.subjects.to_string(),
+            "",
+        ])?;
+    }
+    for b in &review.bulk_lookups {
+        csv.write_record([
+            month,
+            "bulk_lookup",
+            &b.date,
+            "",
+            &b.key_id,
+            &label(&b.key_id),
+            &b.role,
+            "",
+            "",
+            "lookup",
+            &format!("{} found nobody", b.unmatched),
+            &b.lookups.to_string(),
+            "",
+        ])?;
+    }
+    for k in &review.per_key {
+        for (measure, count) in [
+            ("total", k.total),
+            ("read", k.reads),
+            ("write", k.writes),
+            ("delete", k.deletions),
+            ("export", k.exports),
+            ("other", k.other),
+            ("denied", k.denied),
+            ("distinct_subjects", k.distinct_subjects as u64),
+            ("off_hours", k.off_hours),
+        ] {
+            csv.write_record([
+                month,
+                "per_key",
+                "",
+                "",
+                &k.key_id,
+                &label(&k.key_id),
+                &k.roles.join(","),
+                "",
+                "",
+                "",
+                measure,
+                &count.to_string(),
+                "",
+            ])?;
+        }
+    }
+    for d in &review.denied {
+        for r in &d.routes {
+            csv.write_record([
+                month,
+                "denied",
+                &format!("{} – {}", d.first, d.last),
+                "",
+                &d.key_id,
+                &label(&d.key_id),
+                &d.roles.join(","),
+                "",
+                "",
+                "denied",
+                &r.route,
+                &r.attempts.to_string(),
+                "",
+            ])?;
+        }
+    }
+    for t in &review.transfers {
+        let labels: Vec<String> = t.keys.iter().map(|k| label(k)).collect();
+        csv.write_record([
+            month,
+            "provision",
+            "",
+            "",
+            &t.keys.join(" "),
+            &labels.join(" "),
+            "",
+            "",
+            "",
+            "provide",
+            &cell(&t.recipient),
+            &t.provisions.to_string(),
+            "",
+        ])?;
+    }
+    csv.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::previous_month;
+
+    #[test]
+    fn the_default_review_month_is_the_previous_calendar_month_in_korea_time() {
+        // 2026-01-15 12:00 KST: December of the year before.
+        assert_eq!(previous_month(1_768_446_000_000), (2025, 12));
+        // 2026-03-31 15:30 UTC is already 1 April in Korea: March.
+        assert_eq!(previous_month(1_774_971_000_000), (2026, 3));
+    }
 }

@@ -65,6 +65,11 @@ impl Witness {
         })
     }
 
+    /// The URL as given.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// POSTs one checkpoint as JSON; any answer but 2xx is a failure.
     pub fn send(&self, checkpoint: &Checkpoint) -> Result<(), AuditError> {
         let fail = |reason: String| AuditError::Witness {

@@ -382,16 +382,8 @@ fn keys_are_listed_without_secrets_and_revoked() {
     assert!(String::from_utf8_lossy(&unknown_role.stderr).contains("privacy_officer"));
 }
 
-#[test]
-fn the_monthly_review_reads_the_log() {
-    let (_dir, data) = data_dir();
-    new_key(&data, "support");
-    let out = vow(
-        &["audit", "review", "--month", "2026-13", "--format", "json"],
-        &data,
-    );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM"));
+/// The current month in Korea time, `YYYY-MM`, and the one before it.
+fn this_and_last_month() -> (String, String) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -407,12 +399,31 @@ fn the_monthly_review_reads_the_log() {
     let mp = (5 * doy + 2) / 153;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
+    let last = if month == 1 {
+        format!("{}-12", year - 1)
+    } else {
+        format!("{year}-{:02}", month - 1)
+    };
+    (format!("{year}-{month:02}"), last)
+}
+
+#[test]
+fn the_monthly_review_reads_the_log() {
+    let (_dir, data) = data_dir();
+    new_key(&data, "support");
+    let out = vow(
+        &["audit", "review", "--month", "2026-13", "--format", "json"],
+        &data,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM"));
+    let (this_month, _) = this_and_last_month();
     let out = vow(
         &[
             "audit",
             "review",
             "--month",
-            &format!("{year}-{month:02}"),
+            &this_month,
             "--format",
             "json",
         ],
@@ -425,6 +436,110 @@ fn the_monthly_review_reads_the_log() {
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("key_create"), "{text}");
+}
+
+#[test]
+fn the_monthly_review_names_keys_by_label_counts_refusals_and_defaults_to_last_month() {
+    let (_dir, data) = data_dir();
+    let server = serve(&data);
+    let service = new_key(&data, "service");
+    let made = vow(
+        &[
+            "keys",
+            "create",
+            "--role",
+            "support",
+            "--label",
+            "front desk",
+            "--format",
+            "json",
+        ],
+        &data,
+    );
+    let made: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap();
+    let (desk, desk_id) = (
+        made["secret"].as_str().unwrap().to_string(),
+        made["id"].as_str().unwrap().to_string(),
+    );
+    let (_, body) = server.call(
+        "POST",
+        "/v1/subjects",
+        &service,
+        Some(r#"{"external_id": "r1", "kind": "member"}"#),
+    );
+    let id = id_of(&body);
+    for _ in 0..2 {
+        let (status, body) = server.call("GET", &format!("/v1/subjects/{id}/export"), &desk, None);
+        assert_eq!(status, 403, "{body}");
+    }
+    let (status, _) = server.call("DELETE", &format!("/v1/subjects/{id}"), &desk, None);
+    assert_eq!(status, 403);
+    server.terminate();
+
+    let (this_month, last_month) = this_and_last_month();
+    let out = vow(&["audit", "review", "--month", &this_month], &data);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let named = format!("front desk ({desk_id})");
+    assert!(
+        text.contains(&format!("key {named}, role support: 3 refused")),
+        "{text}"
+    );
+    assert!(
+        text.contains("     2  GET /v1/subjects/{id}/export"),
+        "{text}"
+    );
+    assert!(text.contains("     1  DELETE /v1/subjects/{id}"), "{text}");
+    assert!(!text.contains(&id), "a subject id in the refusals: {text}");
+
+    let csv = vow(
+        &["audit", "review", "--month", &this_month, "--format", "csv"],
+        &data,
+    );
+    assert!(
+        csv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&csv.stderr)
+    );
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("month,section,when,seq,key_id,key_label,role,source,subject,action,detail,count,reason")
+    );
+    assert!(
+        lines
+            .clone()
+            .any(|line| line.starts_with(&format!("{this_month},denied,"))
+                && line.contains(&format!("{desk_id},front desk,support"))
+                && line.ends_with(",denied,GET /v1/subjects/{id}/export,2,")),
+        "{csv}"
+    );
+    assert!(
+        lines.any(|line| line.contains(&format!(
+            "per_key,,,{desk_id},front desk,support,,,,denied,3,"
+        ))),
+        "{csv}"
+    );
+
+    // No month named: the previous calendar month, said so.
+    let out = vow(&["audit", "review"], &data);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("review — {last_month}")), "{text}");
+    assert!(text.contains("the previous calendar month"), "{text}");
+    let json = vow(&["audit", "review", "--format", "json"], &data);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["month"], last_month.as_str());
+    assert_eq!(json["default_month"], true);
 }
 
 #[test]
@@ -903,6 +1018,30 @@ fn a_checkpoint_copy_elsewhere_catches_a_log_cut_with_its_checkpoint_file_and_ke
     assert_eq!(report["first_break"]["kind"], "checkpoint_missing_entry");
 }
 
+#[test]
+fn verify_reads_a_checkpoint_copy_at_any_mode_though_vow_creates_it_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, data) = data_dir();
+    let copy = dir.path().join("elsewhere.jsonl");
+    let copy_arg = ["--checkpoint-copy", copy.to_str().unwrap()];
+    vault_with_history(&data, &copy_arg);
+    assert_eq!(mode_of(&copy), 0o600, "a copy vow created");
+    // Signed, not secret: a copy another user keeps readable (or a witness's saved file) verifies.
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, report) = verify_json(&data, &copy_arg);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report["checkpoints"].as_u64().unwrap() >= 2, "{report}");
+    // And the monthly review, given the same options, is not refused either.
+    let mut review = vec!["audit", "review", "--format", "json"];
+    review.extend_from_slice(&copy_arg);
+    let out = vow(&review, &data);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 // ---- item 6: files at rest
 
 fn mode_of(path: &Path) -> u32 {
@@ -1083,13 +1222,30 @@ fn a_checkpoint_witness_receives_each_signed_checkpoint_over_http() {
     assert!(refused.1.contains("http://"), "{}", refused.1);
 }
 
+/// The count `/metrics` shows for one checkpoint destination.
+fn delivery_failures(server: &Running, kind: &str, to: &str) -> Option<u64> {
+    let (status, metrics) = server.call("GET", "/metrics", "", None);
+    assert_eq!(status, 200, "{metrics}");
+    let series = format!("vow_checkpoint_delivery_failures_total{{kind=\"{kind}\",to=\"{to}\"}} ");
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series.as_str()))
+        .map(|count| count.trim().parse().unwrap())
+}
+
 #[test]
-fn an_unreachable_witness_is_logged_and_the_vault_keeps_serving_and_checkpointing() {
+fn a_witness_that_is_down_is_a_delivery_failure_logged_and_counted_and_checkpoints_go_on() {
     let (_dir, data) = data_dir();
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/checkpoints", closed.local_addr().unwrap());
     drop(closed);
-    let server = serve_with(&data, &["--checkpoint-witness", &url]);
+    let (up, _received) = witness();
+    let server = serve_with(
+        &data,
+        &["--checkpoint-witness", &url, "--checkpoint-witness", &up],
+    );
+    // Listed from the start, at 0, before anything failed.
+    assert_eq!(delivery_failures(&server, "witness", &url), Some(0));
     let service = new_key(&data, "service");
     let (status, body) = server.call(
         "POST",
@@ -1098,8 +1254,25 @@ fn an_unreachable_witness_is_logged_and_the_vault_keeps_serving_and_checkpointin
         Some(r#"{"external_id": "w1", "kind": "member"}"#),
     );
     assert_eq!(status, 201, "{body}");
+    std::thread::sleep(Duration::from_millis(1500)); // a checkpoint of the server's own
+    let failed = delivery_failures(&server, "witness", &url).unwrap();
+    assert!(failed >= 1, "no delivery failure counted for {url}");
+    assert_eq!(delivery_failures(&server, "witness", &up), Some(0));
     let (_, stderr) = server.terminate();
-    assert!(stderr.contains("checkpoint witness"), "{stderr}");
+    // Which witness, what happened, and that nothing is lost.
+    assert!(
+        stderr.contains(&format!("could not be delivered to the witness {url}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("refused"), "{stderr}");
+    assert!(
+        stderr.contains("written in the local checkpoint file"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("could not write an access-log checkpoint"),
+        "a delivery failure reported as a failed checkpoint: {stderr}"
+    );
     let seqs = checkpoint_seqs(&data.join("audit-checkpoints.jsonl"));
     assert_eq!(seqs.last(), Some(&log_head(&data)));
     let (code, report) = verify_json(&data, &[]);
