@@ -735,11 +735,24 @@ impl Vault {
     }
 
     /// Refuses processing for a purpose that rests on consent the subject has not given, or has
-    /// withdrawn. Called by reads and exports that state a purpose.
+    /// withdrawn, or that their use ended (account closed, erased). Called by every read that
+    /// states a purpose.
     pub(crate) async fn check_purpose(
         &self,
         caller: &Caller,
         subject_id: &str,
+    ) -> Result<(), VaultError> {
+        if caller.purpose.is_none() {
+            return Ok(());
+        }
+        let subject = self.subject(subject_id).await?;
+        self.check_purpose_of(caller, &subject).await
+    }
+
+    pub(crate) async fn check_purpose_of(
+        &self,
+        caller: &Caller,
+        subject: &vow_store::SubjectRecord,
     ) -> Result<(), VaultError> {
         let Some(purpose) = caller.purpose.as_deref() else {
             return Ok(());
@@ -758,13 +771,13 @@ impl Vault {
             return Ok(());
         }
         // An ended subject's consents count as withdrawn.
-        if self.subject(subject_id).await?.closed_ms.is_some() {
+        if subject.closed_ms.is_some() {
             return Err(VaultError::NoConsent {
                 purpose: purpose.to_string(),
                 state: "closed their account or was erased, so no longer gives",
             });
         }
-        let (states, _) = self.states_of(subject_id, None).await?;
+        let (states, _) = self.states_of(&subject.id, None).await?;
         // A child's consents stand only while their guardian's does.
         if states
             .iter()
@@ -787,6 +800,14 @@ impl Vault {
                 "has withdrawn"
             },
         })
+    }
+
+    /// Whether a child's legal guardian has withdrawn the consent the child's data rests on.
+    pub(crate) async fn guardian_withdrew(&self, subject_id: &str) -> Result<bool, VaultError> {
+        let (states, _) = self.states_of(subject_id, None).await?;
+        Ok(states
+            .iter()
+            .any(|s| s.purpose == GUARDIAN_PURPOSE && !s.granted))
     }
 
     /// The advertising gate for one subject.

@@ -152,18 +152,25 @@ impl Vault {
         })
     }
 
-    /// Refuses reads for use of a subject who asked to stop processing, unless the caller answers
-    /// requests; then the purpose check.
+    /// Refuses reads for use of a subject who asked to stop processing, or a child whose guardian
+    /// withdrew the consent their data rests on — unless the caller answers requests (a law's
+    /// duty) — then the stated purpose. Every read route of a subject's data passes here.
     pub(crate) async fn check_use(
         &self,
         caller: &Caller,
         subject_id: &str,
     ) -> Result<(), VaultError> {
         let subject = self.subject(subject_id).await?;
-        if subject.restricted && !self.grants(caller)?.may_handle_requests() {
+        let answering = caller.is_operator() || self.grants(caller)?.may_handle_requests();
+        if subject.restricted && !answering {
             return Err(VaultError::Restricted);
         }
-        self.check_purpose(caller, subject_id).await
+        if subject.minor && !answering && self.guardian_withdrew(subject_id).await? {
+            return Err(VaultError::GuardianConsentMissing {
+                age: self.policy().children.as_ref().map_or(14, |c| c.age),
+            });
+        }
+        self.check_purpose_of(caller, &subject).await
     }
 
     /// The due date: the policy's `[rights] deadline_days` (PIPA: 10 days); for a GDPR subject also

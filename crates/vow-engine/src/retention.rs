@@ -834,6 +834,8 @@ impl Vault {
                 why: "reading separated storage needs a reason (the x-vow-reason header): the law that requires the record, or the request it answers".into(),
             });
         }
+        // What a law keeps is read for that law; a stated purpose that rests on consent is checked.
+        self.check_purpose(caller, subject_id).await?;
         let entry = self.entry(caller, Action::Read, Some(subject_id), &["separated"]);
         let rows = match self
             .store()

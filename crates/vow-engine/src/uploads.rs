@@ -358,7 +358,7 @@ impl Vault {
     ) -> Result<(UploadInfo, UploadReader), VaultError> {
         let path = self.upload_path(id)?;
         let grants = self.grants(caller)?;
-        let (row, wrapped_key, restricted) = match self
+        let (row, wrapped_key) = match self
             .store()
             .apply(Request::unlogged(Op::GetUpload {
                 subject_id: subject_id.to_string(),
@@ -369,8 +369,8 @@ impl Vault {
             Outcome::Upload {
                 row,
                 wrapped_key,
-                restricted,
-            } => (row, wrapped_key, restricted),
+                restricted: _,
+            } => (row, wrapped_key),
             Outcome::NotFound => return Err(VaultError::NoUpload),
             other => return Err(unexpected(other)),
         };
@@ -381,15 +381,12 @@ impl Vault {
                 format!("download {}", row.category),
             ));
         }
-        if restricted && !grants.may_handle_requests() {
-            return Err(VaultError::Restricted);
-        }
         if row.contested && !grants.may_handle_requests() {
             return Err(VaultError::UnderCorrection {
                 category: row.category.clone(),
             });
         }
-        self.check_purpose(caller, subject_id).await?;
+        self.check_use(caller, subject_id).await?;
         let entry = self.entry(caller, Action::Download, Some(subject_id), &[&row.category]);
         // The read is logged before a byte leaves.
         match self
@@ -426,17 +423,8 @@ impl Vault {
         subject_id: &str,
     ) -> Result<Vec<UploadInfo>, VaultError> {
         let grants = self.grants(caller)?;
-        let rows = match self
-            .store()
-            .apply(Request::unlogged(Op::Uploads {
-                subject_id: subject_id.to_string(),
-            }))
-            .await?
-        {
-            Outcome::Uploads(rows) => rows,
-            Outcome::NotFound => return Err(VaultError::NoSubject(clip(subject_id))),
-            other => return Err(unexpected(other)),
-        };
+        self.check_use(caller, subject_id).await?;
+        let rows = self.upload_rows(subject_id).await?;
         let readable: Vec<&UploadRow> = rows
             .iter()
             .filter(|r| grants.may_read(&r.category))
@@ -456,6 +444,20 @@ impl Vault {
             .collect()
     }
 
+    async fn upload_rows(&self, subject_id: &str) -> Result<Vec<UploadRow>, VaultError> {
+        match self
+            .store()
+            .apply(Request::unlogged(Op::Uploads {
+                subject_id: subject_id.to_string(),
+            }))
+            .await?
+        {
+            Outcome::Uploads(rows) => Ok(rows),
+            Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// The application reports an upload processed (its time-to-live starts), and/or the subject's
     /// choice to keep it.
     pub async fn update_upload(
@@ -467,11 +469,12 @@ impl Vault {
         keep: Option<bool>,
     ) -> Result<(), VaultError> {
         let grants = self.grants(caller)?;
+        // A report about the file, not a read of it: no check of use.
         let category = self
-            .uploads(caller, subject_id)
+            .upload_rows(subject_id)
             .await?
             .into_iter()
-            .find(|u| u.id == id)
+            .find(|u| u.id == id && grants.may_read(&u.category))
             .map(|u| u.category)
             .ok_or(VaultError::NoUpload)?;
         if !grants.may_write(&category) {

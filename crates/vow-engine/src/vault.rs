@@ -619,12 +619,19 @@ impl Vault {
                 wrapped_key,
                 item,
                 restricted,
+                guardian_withdrawn,
             } => {
-                // Processing stopped at the subject's request, or the value is being corrected:
-                // only the privacy officer's role (which answers the request) still reads it.
+                // Processing stopped at the subject's request, a child's guardian withdrew, or the
+                // value is being corrected: only the privacy officer's role (which answers the
+                // request) still reads it.
                 let answering = self.grants(caller)?.may_handle_requests();
                 if restricted && !answering {
                     return Err(VaultError::Restricted);
+                }
+                if guardian_withdrawn && !answering {
+                    return Err(VaultError::GuardianConsentMissing {
+                        age: self.policy.children.as_ref().map_or(14, |c| c.age),
+                    });
                 }
                 if item.contested && !answering {
                     return Err(VaultError::UnderCorrection {
@@ -728,13 +735,21 @@ impl Vault {
             ))
             .await?
         {
-            Outcome::Subjects(ids) if grants.may_handle_requests() => Ok(ids),
             Outcome::Subjects(ids) => {
-                // A subject who asked to stop processing is not found for use either.
+                // A subject not to be used for this caller's purpose — processing stopped, a
+                // child's guardian withdrew, no consent to the stated purpose — is not found for
+                // use either.
                 let mut found = Vec::with_capacity(ids.len());
                 for id in ids {
-                    if !self.subject(&id).await?.restricted {
-                        found.push(id);
+                    match self.check_use(caller, &id).await {
+                        Ok(()) => found.push(id),
+                        Err(
+                            VaultError::Restricted
+                            | VaultError::GuardianConsentMissing { .. }
+                            | VaultError::NoConsent { .. }
+                            | VaultError::NoSubject(_),
+                        ) => {}
+                        Err(error) => return Err(error),
                     }
                 }
                 Ok(found)

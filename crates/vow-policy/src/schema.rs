@@ -20,8 +20,8 @@ use crate::diagnostic::{Diagnostic, DocPath, SourceMap};
 use crate::load::closest;
 use crate::model::{
     AdChannel, AiApi, AutomaticKind, ChildPolicy, DataClass, Date, GuardianVerification,
-    Jurisdiction, LegalBasis, MaskStyle, Period, RetentionBasis, RetentionEvent, Right, RightSpelling, Text,
-    TrainingDisposal,
+    Jurisdiction, LegalBasis, MaskStyle, Period, RetentionBasis, RetentionEvent, Right,
+    RightSpelling, Text, TrainingDisposal,
 };
 
 /// A table of the file: `[policy]`, `[[category]]`, `[officer.deputy]`, or the file itself.

@@ -186,8 +186,27 @@ async fn refuse(state: &AppState, address: IpAddr) -> Response {
     ApiError::unauthenticated().into_response()
 }
 
+/// A header that may appear once: a second one (`x-vow-purpose: contract` then
+/// `x-vow-purpose: marketing`) would let a check read one and the log another.
+fn single<'r>(
+    request: &'r Request,
+    name: &str,
+) -> Result<Option<&'r axum::http::HeaderValue>, ApiError> {
+    let mut values = request.headers().get_all(name).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "repeated_header",
+            format!("the {name} header may be sent once"),
+        )
+        .hint("state one purpose (or reason) per request"));
+    }
+    Ok(first)
+}
+
 fn reason(request: &Request) -> Result<Option<String>, ApiError> {
-    let Some(value) = request.headers().get(REASON_HEADER) else {
+    let Some(value) = single(request, REASON_HEADER)? else {
         return Ok(None);
     };
     let invalid = || {
@@ -208,7 +227,7 @@ fn reason(request: &Request) -> Result<Option<String>, ApiError> {
 }
 
 fn purpose(request: &Request) -> Result<Option<String>, ApiError> {
-    let Some(value) = request.headers().get(PURPOSE_HEADER) else {
+    let Some(value) = single(request, PURPOSE_HEADER)? else {
         return Ok(None);
     };
     let text = std::str::from_utf8(value.as_bytes())

@@ -326,3 +326,211 @@ async fn the_advertising_formatter_refuses_header_injection_and_unsafe_links() {
     }
     server.stop().await;
 }
+
+async fn get_with(
+    server: &Server,
+    path: &str,
+    key: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let mut request = server.http.get(server.url(path)).bearer_auth(key);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn marketing_consent(granted: bool) -> Value {
+    json!({
+        "purpose": "marketing",
+        "channel": "email",
+        "granted": granted,
+        "evidence": {"method": "web_form"},
+    })
+}
+
+/// After a marketing withdrawal, no read route serves the marketing purpose: not the item, not a
+/// lookup, not the uploads list, not separated storage; and the header cannot be sent twice to
+/// check one purpose and log another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_read_route_honours_the_stated_purpose_and_it_is_stated_once() {
+    let (server, _dir) = with_uploads(None).await;
+    let member = server.subject("purpose-reader").await;
+    let service = server.keys.service.clone();
+    common::put(
+        &server,
+        &member,
+        "user.contact.email",
+        "purpose@example.com",
+    )
+    .await;
+    for granted in [true, false] {
+        let (status, body) = server
+            .json(
+                Method::POST,
+                &format!("/v1/subjects/{member}/consents"),
+                &service,
+                Some(marketing_consent(granted)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let item = format!("/v1/subjects/{member}/items/user.contact.email");
+    // Two purposes in one request: refused before anything is read.
+    let response = server
+        .http
+        .get(server.url(&item))
+        .bearer_auth(&service)
+        .header("x-vow-purpose", "contract")
+        .header("x-vow-purpose", "marketing")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("repeated_header") && !body.contains("purpose@"),
+        "{body}"
+    );
+    let marketing = [("x-vow-purpose", "marketing")];
+    let (status, body) = get_with(&server, &item, &service, &marketing).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let lookup = "/v1/subjects?lookup=user.contact.email:purpose@example.com";
+    let (status, body) = get_with(&server, lookup, &service, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["subjects"].as_array().unwrap().len(), 1, "{body}");
+    let (status, body) = get_with(&server, lookup, &service, &marketing).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body["subjects"].as_array().unwrap().is_empty(),
+        "found for marketing: {body}"
+    );
+    let (status, body) = get_with(
+        &server,
+        &format!("/v1/subjects/{member}/uploads"),
+        &service,
+        &marketing,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = get_with(
+        &server,
+        &format!("/v1/subjects/{member}/separated"),
+        &server.keys.officer,
+        &[("x-vow-purpose", "marketing"), ("x-vow-reason", "audit")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = get_with(
+        &server,
+        &format!("/v1/subjects/{member}/records"),
+        &service,
+        &marketing,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    // For the contract, the same reads go through.
+    let contract = [("x-vow-purpose", "contract")];
+    assert_eq!(
+        get_with(&server, &item, &service, &contract).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get_with(
+            &server,
+            &format!("/v1/subjects/{member}/uploads"),
+            &service,
+            &contract
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    server.stop().await;
+}
+
+/// aimos: a child's data rests on their guardian's consent. Once the guardian withdraws it, no read
+/// for use goes through — stated purpose or not — while the privacy officer, who answers for what
+/// the law requires, still reads it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawn_guardian_consent_stops_every_read_of_the_childs_data() {
+    let policy = format!(
+        "{}\n[[role]]\nkey = \"service\"\nlabel = \"service\"\nread = [\"user.*\"]\nwrite = [\"user.*\"]\nfull_view = [\"user.*\"]\nconsents = true\nexport = true\n[[role]]\nkey = \"support\"\nlabel = \"support\"\n",
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/policies/aimos.toml"))
+            .unwrap()
+            .replace("policy = \"guardian_consent\"\n", "policy = \"guardian_consent\"\nmethods = [\"mobile_identity\"]\n")
+    );
+    let server = start_with(
+        Backend::Sqlite,
+        None,
+        Setup {
+            policy: Some(policy),
+            ..Setup::default()
+        },
+    )
+    .await
+    .unwrap();
+    let service = server.keys.service.clone();
+    let (status, created) = server
+        .json(
+            Method::POST,
+            "/v1/subjects",
+            &service,
+            Some(json!({"external_id": "kid", "kind": "member", "age": 9})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let child = created["id"].as_str().unwrap().to_string();
+    let guardian =
+        |granted: bool| json!({"granted": granted, "evidence": {"method": "mobile_identity"}});
+    let (status, body) = server
+        .json(
+            Method::POST,
+            &format!("/v1/subjects/{child}/guardian"),
+            &service,
+            Some(guardian(true)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    common::put(&server, &child, "user.contact.email", "kid@example.com").await;
+    let item = format!("/v1/subjects/{child}/items/user.contact.email");
+    assert_eq!(
+        get_with(&server, &item, &service, &[]).await.0,
+        StatusCode::OK
+    );
+    let (status, body) = server
+        .json(
+            Method::POST,
+            &format!("/v1/subjects/{child}/guardian"),
+            &service,
+            Some(guardian(false)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    for path in [
+        item.clone(),
+        format!("/v1/subjects/{child}/export"),
+        format!("/v1/subjects/{child}/records"),
+    ] {
+        let (status, body) = get_with(&server, &path, &service, &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+        assert!(!body.to_string().contains("kid@example.com"), "{body}");
+    }
+    let (_, found) = get_with(
+        &server,
+        "/v1/subjects?lookup=user.contact.email:kid@example.com",
+        &service,
+        &[],
+    )
+    .await;
+    assert!(found["subjects"].as_array().unwrap().is_empty(), "{found}");
+    let (status, body) = get_with(&server, &item, &server.keys.officer, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    server.stop().await;
+}

@@ -30,7 +30,7 @@ pub(crate) trait Tx {
         &mut self,
         subject_id: &str,
         category: &str,
-    ) -> Result<Option<(Vec<u8>, ItemRecord, bool)>, StoreError>;
+    ) -> Result<Option<(Vec<u8>, ItemRecord, bool, bool)>, StoreError>;
     fn items(&mut self, subject_id: &str) -> Result<Vec<ItemRecord>, StoreError>;
     fn lookup(&mut self, category: &str, blind_index: &[u8]) -> Result<Vec<String>, StoreError>;
     /// Deletes the items, the external id and the wrapped key; keeps a tombstone with the time.
@@ -327,7 +327,12 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
             subject_id,
             category,
         } => match tx.item_with_key(subject_id, category)? {
-            Some((wrapped_key, item, restricted)) => Outcome::Item {
+            Some((wrapped_key, item, restricted, minor)) => Outcome::Item {
+                guardian_withdrawn: minor
+                    && tx
+                        .consent_states(subject_id)?
+                        .iter()
+                        .any(|s| s.purpose == GUARDIAN_PURPOSE && !s.granted),
                 wrapped_key,
                 item,
                 restricted,

@@ -434,7 +434,8 @@ pub enum Op {
         subject_id: String,
         item: ItemRecord,
     },
-    /// `Item` with the subject's wrapped key, so one round trip is enough to decrypt.
+    /// `Item` with the subject's wrapped key, so one round trip is enough to decrypt, and whether
+    /// the subject's data may be used (restricted; a child whose guardian withdrew).
     GetItem {
         subject_id: String,
         category: String,
@@ -661,6 +662,8 @@ pub enum Outcome {
         item: ItemRecord,
         /// The subject asked to stop processing (처리정지).
         restricted: bool,
+        /// A child whose legal guardian withdrew the consent their data rests on.
+        guardian_withdrawn: bool,
     },
     Subjects(Vec<String>),
     Export {

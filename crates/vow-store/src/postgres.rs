@@ -558,9 +558,9 @@ impl Tx for PgTx<'_, '_> {
         &mut self,
         subject_id: &str,
         category: &str,
-    ) -> Result<Option<(Vec<u8>, ItemRecord, bool)>, StoreError> {
+    ) -> Result<Option<(Vec<u8>, ItemRecord, bool, bool)>, StoreError> {
         let rows = self.query(
-            "SELECT i.category, i.sealed, i.blind_index, i.updated_ms, i.contested, k.wrapped_key, s.restricted
+            "SELECT i.category, i.sealed, i.blind_index, i.updated_ms, i.contested, k.wrapped_key, s.restricted, s.minor
              FROM items i
              JOIN subjects s ON s.id = i.subject_id AND s.erased_ms IS NULL
              JOIN subject_keys k ON k.subject_id = i.subject_id
@@ -572,6 +572,7 @@ impl Tx for PgTx<'_, '_> {
                 row.try_get(5)?,
                 item_from_row(row)?,
                 row.try_get(6)?,
+                row.try_get(7)?,
             ))),
             None => Ok(None),
         }

@@ -578,18 +578,18 @@ impl Tx for SqliteTx<'_> {
         &mut self,
         subject_id: &str,
         category: &str,
-    ) -> Result<Option<(Vec<u8>, ItemRecord, bool)>, StoreError> {
+    ) -> Result<Option<(Vec<u8>, ItemRecord, bool, bool)>, StoreError> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT i.category, i.sealed, i.blind_index, i.updated_ms, i.contested, k.wrapped_key, s.restricted
+                "SELECT i.category, i.sealed, i.blind_index, i.updated_ms, i.contested, k.wrapped_key, s.restricted, s.minor
                  FROM items i
                  JOIN subjects s ON s.id = i.subject_id AND s.erased_ms IS NULL
                  JOIN keys.subject_keys k ON k.subject_id = i.subject_id
                  WHERE i.subject_id = ?1 AND i.category = ?2",
             )?
             .query_row(params![subject_id, category], |row| {
-                Ok((row.get(5)?, item_row(row)?, row.get(6)?))
+                Ok((row.get(5)?, item_row(row)?, row.get(6)?, row.get(7)?))
             })
             .optional()?)
     }
