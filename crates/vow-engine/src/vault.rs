@@ -730,6 +730,8 @@ impl Vault {
                 Op::Lookup {
                     category: category.to_string(),
                     blind_index,
+                    // A value under correction is not found for use, only by who answers the request.
+                    include_contested: grants.may_handle_requests(),
                 },
                 entry,
             ))

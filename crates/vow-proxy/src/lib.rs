@@ -445,19 +445,20 @@ impl Proxy {
         bytes: usize,
         counts: &BTreeMap<Entity, u64>,
     ) -> Result<(), ProxyError> {
-        let mut purpose = format!("vow proxy {}: {bytes} bytes", route.path());
+        let mut detail = format!("vow proxy {}: {bytes} bytes", route.path());
         if !counts.is_empty() {
             let kinds: Vec<String> = counts
                 .iter()
                 .map(|(k, n)| format!("{} {n}", k.as_str()))
                 .collect();
-            purpose.push_str("; pseudonymised ");
-            purpose.push_str(&kinds.join(", "));
+            detail.push_str("; pseudonymised ");
+            detail.push_str(&kinds.join(", "));
         }
         let new = NewProvision {
             recipient: self.config.processor.clone(),
             categories: self.categories.clone(),
-            purpose: Some(purpose),
+            purpose: None,
+            detail: Some(detail),
             count: 1,
             subject: None,
             at_ms: None,

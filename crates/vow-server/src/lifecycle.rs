@@ -331,6 +331,8 @@ pub struct ProvisionBody {
     pub recipient: String,
     /// Categories given: each must be listed for that recipient in the policy, and readable by the role.
     pub categories: Vec<String>,
+    /// The purpose the policy declares for the recipient (its `purpose`, or a processor's `task`), in
+    /// Korean or English; absent: that purpose is recorded. Any other text is refused.
     #[serde(default)]
     pub purpose: Option<String>,
     /// How many records or subjects' data went (default 1).
@@ -360,6 +362,7 @@ pub async fn record_provision(
         recipient: request.recipient,
         categories: request.categories,
         purpose: request.purpose,
+        detail: None,
         count: request.count.unwrap_or(1),
         subject: request.subject,
         at_ms: parse_time("at", request.at.as_deref())?,

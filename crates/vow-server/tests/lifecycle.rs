@@ -482,7 +482,7 @@ async fn provisions_are_logged_only_as_the_policy_declares(backend: Backend) {
             "/v1/provisions",
             &server.keys.service,
             Some(json!({"recipient": "sendgrid", "categories": ["user.contact.email"], "subject": member,
-                        "purpose": "가입 확인 메일"})),
+                        "purpose": "이메일 발송"})),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");

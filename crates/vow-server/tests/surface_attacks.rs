@@ -534,3 +534,137 @@ async fn a_withdrawn_guardian_consent_stops_every_read_of_the_childs_data() {
     assert_eq!(status, StatusCode::OK, "{body}");
     server.stop().await;
 }
+
+async fn provide(server: &Server, body: Value) -> (StatusCode, Value) {
+    server
+        .json(
+            Method::POST,
+            "/v1/provisions",
+            &server.keys.service,
+            Some(body),
+        )
+        .await
+}
+
+/// Data under correction or restriction is neither given nor found for use; a provision states only
+/// the purpose the policy declares for its recipient; each answer carries its real number.
+async fn data_under_correction_or_restriction_is_not_given(backend: Backend) {
+    let policy = std::fs::read_to_string(common::POLICY).unwrap().replace(
+        r#"rights = ["access", "rectification", "erasure", "consent_withdrawal"]"#,
+        r#"rights = ["access", "rectification", "erasure", "consent_withdrawal", "restriction"]"#,
+    );
+    let Some(server) = start_with(
+        backend,
+        None,
+        Setup {
+            policy: Some(policy),
+            ..Setup::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let member = server.subject("being-corrected").await;
+    common::put(&server, &member, "user.contact.email", "old@example.com").await;
+    // Before anything is contested: given, with the declared purpose and a real sequence number.
+    let (status, first) = provide(
+        &server,
+        json!({"recipient": "sendgrid", "categories": ["user.contact.email"], "subject": member}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["purpose"], "이메일 발송", "{first}");
+    let (_, second) = provide(
+        &server,
+        json!({"recipient": "sendgrid", "categories": ["user.contact.email"], "purpose": "Sending e-mail"}),
+    )
+    .await;
+    assert!(first["seq"].as_i64().unwrap() >= 1, "{first}");
+    assert_eq!(
+        second["seq"].as_i64(),
+        Some(first["seq"].as_i64().unwrap() + 1),
+        "{second}"
+    );
+    // A purpose the policy does not declare for the recipient.
+    let (status, body) = provide(
+        &server,
+        json!({"recipient": "sendgrid", "categories": ["user.contact.email"], "purpose": "selling data"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("이메일 발송"),
+        "{body}"
+    );
+    // A rectification of the e-mail is filed: the value is neither given nor found by lookup.
+    let (status, filed) = server
+        .json(
+            Method::POST,
+            "/v1/requests",
+            &server.keys.service,
+            Some(json!({"subject": member, "type": "rectification", "categories": ["user.contact.email"],
+                        "verification": {"method": "logged_in_session"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let (status, body) = provide(
+        &server,
+        json!({"recipient": "sendgrid", "categories": ["user.contact.email"], "subject": member}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"], "under_correction", "{body}");
+    let lookup = "/v1/subjects?lookup=user.contact.email:old@example.com";
+    let (_, found) = get_with(&server, lookup, &server.keys.service, &[]).await;
+    assert!(found["subjects"].as_array().unwrap().is_empty(), "{found}");
+    // The officer answering the request still finds the subject.
+    let (_, found) = get_with(&server, lookup, &server.keys.officer, &[]).await;
+    assert_eq!(found["subjects"].as_array().unwrap().len(), 1, "{found}");
+    // Written anew, it is used again.
+    common::put(&server, &member, "user.contact.email", "new@example.com").await;
+    let (status, body) = provide(
+        &server,
+        json!({"recipient": "sendgrid", "categories": ["user.contact.email"], "subject": member}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // A completed restriction stops every provision of the subject's data.
+    let (status, filed) = server
+        .json(
+            Method::POST,
+            "/v1/requests",
+            &server.keys.service,
+            Some(json!({"subject": member, "type": "restriction",
+                        "verification": {"method": "logged_in_session"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let (status, _) = server
+        .json(
+            Method::POST,
+            &format!("/v1/requests/{}", filed["id"].as_str().unwrap()),
+            &server.keys.officer,
+            Some(json!({"action": "complete"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = provide(
+        &server,
+        json!({"recipient": "sendgrid", "categories": ["user.contact.email"], "subject": member}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"], "restricted", "{body}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_under_correction_or_restriction_is_not_given_on_sqlite() {
+    data_under_correction_or_restriction_is_not_given(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_under_correction_or_restriction_is_not_given_on_postgres() {
+    data_under_correction_or_restriction_is_not_given(Backend::Postgres).await;
+}

@@ -32,7 +32,14 @@ pub(crate) trait Tx {
         category: &str,
     ) -> Result<Option<(Vec<u8>, ItemRecord, bool, bool)>, StoreError>;
     fn items(&mut self, subject_id: &str) -> Result<Vec<ItemRecord>, StoreError>;
-    fn lookup(&mut self, category: &str, blind_index: &[u8]) -> Result<Vec<String>, StoreError>;
+    /// Live subjects whose item of `category` has this blind index; a value under correction only
+    /// with `include_contested`.
+    fn lookup(
+        &mut self,
+        category: &str,
+        blind_index: &[u8],
+        include_contested: bool,
+    ) -> Result<Vec<String>, StoreError>;
     /// Deletes the items, the external id and the wrapped key; keeps a tombstone with the time.
     fn erase_subject(&mut self, id: &str, at_ms: i64) -> Result<(), StoreError>;
     /// Marks the subject's use ended at `at_ms` (the earlier time stays), and, with `erasure`, erased.
@@ -175,7 +182,7 @@ pub(crate) trait Tx {
     ) -> Result<bool, StoreError>;
     fn take_upload(&mut self, subject_id: &str, id: &str) -> Result<Option<UploadRow>, StoreError>;
     /// Appends with the next sequence number (the caller holds the log's lock).
-    fn insert_provision(&mut self, row: &ProvisionRow) -> Result<(), StoreError>;
+    fn insert_provision(&mut self, row: &ProvisionRow) -> Result<i64, StoreError>;
     fn provisions(&mut self, after_seq: i64, limit: usize)
         -> Result<Vec<ProvisionRow>, StoreError>;
     fn set_restricted(&mut self, subject_id: &str, restricted: bool) -> Result<bool, StoreError>;
@@ -342,7 +349,8 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
         Op::Lookup {
             category,
             blind_index,
-        } => Outcome::Subjects(tx.lookup(category, blind_index)?),
+            include_contested,
+        } => Outcome::Subjects(tx.lookup(category, blind_index, *include_contested)?),
         Op::Export { subject_id } => match tx.subject(subject_id)? {
             Some(subject) => Outcome::Export {
                 items: tx.items(subject_id)?,
@@ -620,10 +628,9 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
         }
         Op::RecordProvision(row) => match &row.subject_id {
             Some(subject_id) if tx.subject(subject_id)?.is_none() => Outcome::NotFound,
-            _ => {
-                tx.insert_provision(row)?;
-                Outcome::Created
-            }
+            _ => Outcome::Appended {
+                seq: tx.insert_provision(row)?,
+            },
         },
         Op::Provisions { after_seq, limit } => {
             Outcome::Provisions(tx.provisions(*after_seq, *limit)?)

@@ -440,10 +440,12 @@ pub enum Op {
         subject_id: String,
         category: String,
     },
-    /// Subjects holding `category` with this blind index.
+    /// Subjects holding `category` with this blind index; a value under correction (contested) is
+    /// found only with `include_contested` (for the role that answers the request).
     Lookup {
         category: String,
         blind_index: Vec<u8>,
+        include_contested: bool,
     },
     /// Everything held about the subject.
     Export {
@@ -607,8 +609,8 @@ pub enum Op {
         subject_id: String,
         restricted: bool,
     },
-    /// Appends a provision to the provision log: `Created`, or `NotFound` when it names a subject that
-    /// is not live.
+    /// Appends a provision to the provision log: `Appended` with its number, or `NotFound` when it
+    /// names a subject that is not live.
     RecordProvision(ProvisionRow),
     /// The provision log in order after `after_seq`.
     Provisions {
@@ -650,6 +652,10 @@ pub enum Op {
 pub enum Outcome {
     Done,
     Created,
+    /// Appended to a numbered log, with the number it got.
+    Appended {
+        seq: i64,
+    },
     AlreadyExists {
         id: String,
     },

@@ -584,10 +584,16 @@ impl Tx for PgTx<'_, '_> {
         )?;
         rows.iter().map(item_from_row).collect()
     }
-    fn lookup(&mut self, category: &str, blind_index: &[u8]) -> Result<Vec<String>, StoreError> {
+    fn lookup(
+        &mut self,
+        category: &str,
+        blind_index: &[u8],
+        include_contested: bool,
+    ) -> Result<Vec<String>, StoreError> {
         let rows = self.query(
-            "SELECT subject_id FROM items WHERE category = $1 AND blind_index = $2 ORDER BY subject_id LIMIT 100",
-            &[&category, &blind_index],
+            "SELECT subject_id FROM items WHERE category = $1 AND blind_index = $2 AND ($3 OR NOT contested)
+             ORDER BY subject_id LIMIT 100",
+            &[&category, &blind_index, &include_contested],
         )?;
         rows.iter()
             .map(|row| row.try_get(0).map_err(StoreError::from))
@@ -1276,10 +1282,11 @@ impl Tx for PgTx<'_, '_> {
         )?;
         rows.first().map(upload_from_row).transpose()
     }
-    fn insert_provision(&mut self, p: &ProvisionRow) -> Result<(), StoreError> {
-        self.execute(
+    fn insert_provision(&mut self, p: &ProvisionRow) -> Result<i64, StoreError> {
+        let rows = self.query(
             "INSERT INTO provisions (seq, at_ms, recipient, recipient_kind, categories, purpose, count, subject_id, key_id, role)
-             VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM provisions), $1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM provisions), $1, $2, $3, $4, $5, $6, $7, $8, $9)
+             RETURNING seq",
             &[
                 &p.at_ms,
                 &p.recipient,
@@ -1292,7 +1299,13 @@ impl Tx for PgTx<'_, '_> {
                 &p.role,
             ],
         )?;
-        Ok(())
+        match rows.first() {
+            Some(row) => Ok(row.try_get(0)?),
+            None => Err(StoreError::Corrupt {
+                table: "provisions",
+                reason: "the insert returned no sequence number".into(),
+            }),
+        }
     }
     fn provisions(
         &mut self,

@@ -600,11 +600,19 @@ impl Tx for SqliteTx<'_> {
         let rows = stmt.query_map([subject_id], item_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
-    fn lookup(&mut self, category: &str, blind_index: &[u8]) -> Result<Vec<String>, StoreError> {
+    fn lookup(
+        &mut self,
+        category: &str,
+        blind_index: &[u8],
+        include_contested: bool,
+    ) -> Result<Vec<String>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT subject_id FROM items WHERE category = ?1 AND blind_index = ?2 ORDER BY subject_id LIMIT 100",
+            "SELECT subject_id FROM items WHERE category = ?1 AND blind_index = ?2 AND (?3 OR NOT contested)
+             ORDER BY subject_id LIMIT 100",
         )?;
-        let rows = stmt.query_map(params![category, blind_index], |r| r.get(0))?;
+        let rows = stmt.query_map(params![category, blind_index, include_contested], |r| {
+            r.get(0)
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
     fn erase_subject(&mut self, id: &str, at_ms: i64) -> Result<(), StoreError> {
@@ -1278,16 +1286,20 @@ impl Tx for SqliteTx<'_> {
             .query_row(params![subject_id, id], upload_row)
             .optional()?)
     }
-    fn insert_provision(&mut self, p: &ProvisionRow) -> Result<(), StoreError> {
-        self.tx
+    fn insert_provision(&mut self, p: &ProvisionRow) -> Result<i64, StoreError> {
+        Ok(self
+            .tx
             .prepare_cached(
                 "INSERT INTO provisions (seq, at_ms, recipient, recipient_kind, categories, purpose, count, subject_id, key_id, role)
-                 VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM provisions), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM provisions), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 RETURNING seq",
             )?
-            .execute(params![
-                p.at_ms, p.recipient, p.recipient_kind, p.categories, p.purpose, p.count, p.subject_id, p.key_id, p.role
-            ])?;
-        Ok(())
+            .query_row(
+                params![
+                    p.at_ms, p.recipient, p.recipient_kind, p.categories, p.purpose, p.count, p.subject_id, p.key_id, p.role
+                ],
+                |r| r.get(0),
+            )?)
     }
     fn provisions(
         &mut self,

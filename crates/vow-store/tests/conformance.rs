@@ -338,6 +338,7 @@ async fn lookup_finds_by_blind_index_within_its_category_only(h: Harness) {
             Op::Lookup {
                 category: "user.contact.email".into(),
                 blind_index: b"idx-a".to_vec(),
+                include_contested: true,
             },
             audit(Action::Lookup, None, &["user.contact.email"]),
         ))
@@ -406,6 +407,7 @@ async fn erasure_removes_items_and_key_and_frees_the_external_id(h: Harness) {
         .apply(Request::unlogged(Op::Lookup {
             category: "user.contact.email".into(),
             blind_index: b"idx".to_vec(),
+            include_contested: true,
         }))
         .await
         .unwrap();
@@ -478,6 +480,7 @@ async fn a_lookup_logs_one_entry_per_subject_found(h: Harness) {
             Op::Lookup {
                 category: "user.contact.phone".into(),
                 blind_index: b"same".to_vec(),
+                include_contested: true,
             },
             audit(Action::Lookup, None, &["user.contact.phone"]),
         ))
