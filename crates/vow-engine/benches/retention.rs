@@ -83,6 +83,7 @@ async fn measure(name: &str, location: Location, dir: &Path) {
                         restricted: false,
                         closed_ms: None,
                         erasure_ms: None,
+                        born_sealed: None,
                     })))
                     .await
                     .unwrap();

@@ -251,6 +251,7 @@ async fn erase_among_many(name: &str, location: Location, dir: &Path) {
                         restricted: false,
                         closed_ms: None,
                         erasure_ms: None,
+                        born_sealed: None,
                     })))
                     .await
                     .unwrap();

@@ -203,7 +203,27 @@ pub enum AgeEvidence {
     Age(u8),
 }
 
-const EVIDENCE_CATEGORY: &str = "consent.evidence";
+const EVIDENCE_CATEGORY: &str = vow_store::CONSENT_EVIDENCE;
+
+/// What a child's sealed earliest birthday is bound to.
+pub(crate) const BORN_BINDING: &str = "@born";
+
+/// The earliest day a person can have been born, from what was said of their age on `now_ms`: the
+/// birth date itself, or for an age of `n` full years the day after the date `n + 1` years ago.
+pub(crate) fn earliest_birthday(now_ms: i64) -> impl Fn(AgeEvidence) -> Option<Date> {
+    move |age| match age {
+        AgeEvidence::BirthDate(born) => Some(born),
+        AgeEvidence::Age(years) => {
+            let today = korean_date(now_ms);
+            let year = today.year() - i32::from(years) - 1;
+            let same_day = Date::from_calendar_date(year, today.month(), today.day())
+                // 29 February in a year without one: the next day is 1 March either way.
+                .or_else(|_| Date::from_calendar_date(year, time::Month::March, 1))
+                .ok()?;
+            same_day.next_day()
+        }
+    }
+}
 
 impl Vault {
     /// Refuses a caller whose role may not handle consents (`consents = true` in its `[[role]]`).
@@ -466,6 +486,21 @@ impl Vault {
                 });
             }
         }
+        if guardian {
+            if let Some(born) = self.born(&subject)? {
+                let born_ms = born
+                    .midnight()
+                    .assume_offset(marketing::KST)
+                    .unix_timestamp()
+                    .saturating_mul(1000);
+                if at_ms < born_ms {
+                    return Err(VaultError::Timeline {
+                        why: "a guardian's consent cannot be dated before the child was born"
+                            .into(),
+                    });
+                }
+            }
+        }
         if change.by_guardian && !subject.minor {
             return Err(VaultError::Invalid {
                 what: "by",
@@ -493,24 +528,27 @@ impl Vault {
                 .iter()
                 .find(|s| s.purpose == purpose && s.channel == channel && s.night == change.night);
             let current = state.map(|s| s.granted);
-            // A grant dated before the consent's last change (a late or backdated report) would
-            // undo a later withdrawal, or move a re-confirmation back: refused. A withdrawal is
-            // never refused for its date.
             // A change dated "now" by this server that lost a race to a concurrent one takes that
             // one's time instead.
-            let at_ms = match state {
-                Some(s) if change.granted && at_ms < s.changed_ms => {
-                    if change.at_ms.is_some() {
-                        return Err(VaultError::Invalid {
-                            what: "at",
-                            why: "is before this consent's last change; a grant cannot be dated before it"
-                                .into(),
-                        });
+            // The ledger is a timeline: no change, grant or withdrawal, is dated before the change
+            // it follows (a withdrawal dated before its grant would show the state changing before
+            // it existed).
+            let at_ms =
+                match state {
+                    Some(s) if at_ms < s.changed_ms => {
+                        if change.at_ms.is_some() {
+                            return Err(VaultError::Timeline {
+                                why: format!(
+                                "this consent last changed at {}; a {} cannot be dated before it",
+                                rfc3339(s.changed_ms),
+                                if change.granted { "grant" } else { "withdrawal" }
+                            ),
+                            });
+                        }
+                        s.changed_ms
                     }
-                    s.changed_ms
-                }
-                _ => at_ms,
-            };
+                    _ => at_ms,
+                };
             let kind = match (change.granted, current) {
                 (true, Some(true)) => "reconfirm",
                 (true, _) => "grant",
@@ -617,6 +655,25 @@ impl Vault {
         Err(VaultError::Store(vow_store::StoreError::RolledBack(
             "the consent kept changing under concurrent writers; try again".into(),
         )))
+    }
+
+    /// A child's earliest possible birthday, when their age was given.
+    fn born(&self, subject: &vow_store::SubjectRecord) -> Result<Option<Date>, VaultError> {
+        let Some(sealed) = &subject.born_sealed else {
+            return Ok(None);
+        };
+        let data_key = self.data_key(&subject.wrapped_key, &subject.id)?;
+        let plain = data_key.open(
+            sealed,
+            &vow_crypto::Binding {
+                subject_id: &subject.id,
+                category: BORN_BINDING,
+            },
+        )?;
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        Ok(std::str::from_utf8(&plain)
+            .ok()
+            .and_then(|text| Date::parse(text, &format).ok()))
     }
 
     /// A subject's consents: where they stand and every change, with its evidence.
@@ -1214,6 +1271,17 @@ impl Vault {
             ChildPolicy::GuardianConsent => Ok(true),
         }
     }
+}
+
+/// A time for a message, as RFC 3339 in UTC.
+pub(crate) fn rfc3339(at_ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| at_ms.to_string())
 }
 
 /// Age in full years (만 나이) on `today`.

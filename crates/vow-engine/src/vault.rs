@@ -70,6 +70,9 @@ pub enum VaultError {
     /// The method is evidence, sealed as personal data is: never quoted back.
     #[error("the {what} is not one the policy names; it names: {allowed}")]
     UnknownMethod { what: &'static str, allowed: String },
+    /// A change dated before what it changes: the consent ledger is a timeline.
+    #[error("out of order: {why}")]
+    Timeline { why: String },
     #[error("there is no given consent to {purpose} to withdraw")]
     NothingToWithdraw { purpose: String },
     /// Processing that rests on consent, after the consent was withdrawn or without it.
@@ -483,6 +486,21 @@ impl Vault {
         let minor = self.is_minor(kind, age)?;
         let id = new_id("sub");
         let (data_key, wrapped) = self.keys().new_data_key(&id)?;
+        // A child's earliest possible birthday, sealed: a guardian's consent cannot be older. An
+        // adult's age is kept nowhere.
+        let born_sealed = match (
+            minor,
+            age.and_then(crate::consent::earliest_birthday(self.clock.now_ms())),
+        ) {
+            (true, Some(born)) => Some(data_key.seal(
+                born.to_string().as_bytes(),
+                &Binding {
+                    subject_id: &id,
+                    category: crate::consent::BORN_BINDING,
+                },
+            )?),
+            _ => None,
+        };
         let record = SubjectRecord {
             id: id.clone(),
             external_id: external_id.to_string(),
@@ -493,6 +511,7 @@ impl Vault {
             restricted: false,
             closed_ms: None,
             erasure_ms: None,
+            born_sealed,
         };
         let entry = self.entry(caller, Action::Create, Some(&id), &[]);
         match self

@@ -49,6 +49,7 @@ async fn load(store: &Store, recipients: usize) -> Vec<String> {
                 restricted: false,
                 closed_ms: None,
                 erasure_ms: None,
+                born_sealed: None,
             })))
         });
         for result in futures_util::future::join_all(creates).await {

@@ -102,6 +102,7 @@ impl From<VaultError> for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "unknown_method")
             }
             VaultError::NothingToWithdraw { .. } => (StatusCode::CONFLICT, "nothing_to_withdraw"),
+            VaultError::Timeline { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "out_of_order"),
             VaultError::NoConsent { state, .. } => (
                 StatusCode::FORBIDDEN,
                 if *state == "has withdrawn" {

@@ -668,3 +668,105 @@ async fn data_under_correction_or_restriction_is_not_given_on_sqlite() {
 async fn data_under_correction_or_restriction_is_not_given_on_postgres() {
     data_under_correction_or_restriction_is_not_given(Backend::Postgres).await;
 }
+
+fn aimos_policy() -> String {
+    format!(
+        "{}\n[[role]]\nkey = \"service\"\nlabel = \"service\"\nread = [\"user.*\"]\nwrite = [\"user.*\"]\nfull_view = [\"user.*\"]\nconsents = true\nexport = true\n[[role]]\nkey = \"support\"\nlabel = \"support\"\n",
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/policies/aimos.toml"))
+            .unwrap()
+            .replace("policy = \"guardian_consent\"\n", "policy = \"guardian_consent\"\nmethods = [\"mobile_identity\"]\n")
+    )
+}
+
+/// The consent ledger is a timeline: a withdrawal dated before the grant it withdraws, and a
+/// guardian's consent dated before the child was born, are refused by name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consent_ledger_refuses_impossible_times() {
+    let server = start_with(Backend::Sqlite, None, Setup::default())
+        .await
+        .unwrap();
+    let member = server.subject("timeline").await;
+    let path = format!("/v1/subjects/{member}/consents");
+    let mut grant = marketing_consent(true);
+    grant["at"] = json!("2026-03-02T10:00:00+09:00");
+    let (status, body) = server
+        .json(Method::POST, &path, &server.keys.service, Some(grant))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let mut withdraw = marketing_consent(false);
+    withdraw["at"] = json!("2025-03-02T10:00:00+09:00");
+    let (status, body) = server
+        .json(
+            Method::POST,
+            &path,
+            &server.keys.service,
+            Some(withdraw.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"], "out_of_order", "{body}");
+    // The ledger still shows only the grant; a withdrawal dated after it goes in.
+    withdraw["at"] = json!("2026-03-03T10:00:00+09:00");
+    let (status, body) = server
+        .json(Method::POST, &path, &server.keys.service, Some(withdraw))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    server.stop().await;
+
+    let server = start_with(
+        Backend::Sqlite,
+        None,
+        Setup {
+            policy: Some(aimos_policy()),
+            ..Setup::default()
+        },
+    )
+    .await
+    .unwrap();
+    let child = |body: Value| {
+        let server = &server;
+        async move {
+            let (status, created) = server
+                .json(
+                    Method::POST,
+                    "/v1/subjects",
+                    &server.keys.service,
+                    Some(body),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{created}");
+            created["id"].as_str().unwrap().to_string()
+        }
+    };
+    let guardian = |id: String, at: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .json(
+                    Method::POST,
+                    &format!("/v1/subjects/{id}/guardian"),
+                    &server.keys.service,
+                    Some(json!({"granted": true, "evidence": {"method": "mobile_identity"}, "at": at})),
+                )
+                .await
+        }
+    };
+    let born =
+        child(json!({"external_id": "kid-born", "kind": "member", "birth_date": "2020-06-15"}))
+            .await;
+    let (status, body) = guardian(born.clone(), "2020-06-14T12:00:00+09:00").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"], "out_of_order", "{body}");
+    assert!(body["message"].as_str().unwrap().contains("born"), "{body}");
+    assert!(
+        !body.to_string().contains("2020-06-15"),
+        "the birth date is not quoted: {body}"
+    );
+    let (status, body) = guardian(born, "2020-06-15T12:00:00+09:00").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // An age alone bounds the birthday too: a nine-year-old was not born sixteen years ago.
+    let aged = child(json!({"external_id": "kid-aged", "kind": "member", "age": 9})).await;
+    let (status, body) = guardian(aged, "2010-01-01T00:00:00+09:00").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    server.stop().await;
+}

@@ -49,6 +49,9 @@ pub struct SubjectRecord {
     /// When an erasure (a `DELETE` or an erasure request) ended the subject: only what a law still
     /// holds is left, kept apart.
     pub erasure_ms: Option<i64>,
+    /// For a child: the earliest day they can have been born, sealed with their data key (never
+    /// kept for an adult).
+    pub born_sealed: Option<Vec<u8>>,
 }
 
 /// What a record's seal is bound to: its category and its id, so one record's sealed value cannot be

@@ -253,6 +253,7 @@ fn subject_from_row(row: &postgres::Row) -> Result<SubjectRecord, StoreError> {
         restricted: row.try_get(6)?,
         closed_ms: row.try_get(7)?,
         erasure_ms: row.try_get(8)?,
+        born_sealed: row.try_get(9)?,
     })
 }
 
@@ -520,8 +521,8 @@ impl Tx for PgTx<'_, '_> {
     }
     fn insert_subject(&mut self, s: &SubjectRecord) -> Result<(), StoreError> {
         self.execute(
-            "INSERT INTO subjects (id, external_id, kind, created_ms, minor) VALUES ($1, $2, $3, $4, $5)",
-            &[&s.id, &s.external_id, &s.kind, &s.created_ms, &s.minor],
+            "INSERT INTO subjects (id, external_id, kind, created_ms, minor, born_sealed) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&s.id, &s.external_id, &s.kind, &s.created_ms, &s.minor, &s.born_sealed],
         )?;
         self.execute(
             "INSERT INTO subject_keys (subject_id, wrapped_key) VALUES ($1, $2)",
@@ -532,7 +533,7 @@ impl Tx for PgTx<'_, '_> {
     fn subject(&mut self, id: &str) -> Result<Option<SubjectRecord>, StoreError> {
         let rows = self.query(
             "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms, s.minor, s.restricted,
-                    s.closed_ms, s.erasure_ms
+                    s.closed_ms, s.erasure_ms, s.born_sealed
              FROM subjects s LEFT JOIN subject_keys k ON k.subject_id = s.id
              WHERE s.id = $1 AND s.erased_ms IS NULL",
             &[&id],

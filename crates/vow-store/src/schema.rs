@@ -205,9 +205,11 @@ pub(crate) const SQLITE: &[&str] = &[
     ALTER TABLE subjects ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE items ADD COLUMN contested INTEGER NOT NULL DEFAULT 0;",
     // 5: the end of a subject's use: when the account closed (or the subject was erased), and when an
-    // erasure ended it. Accounts closed before this migration are closed from their closure event.
+    // erasure ended it; for a child, the earliest day they can have been born, sealed (a guardian's
+    // consent cannot be older). Accounts closed before this migration are closed from their closure event.
     "ALTER TABLE subjects ADD COLUMN closed_ms INTEGER;
     ALTER TABLE subjects ADD COLUMN erasure_ms INTEGER;
+    ALTER TABLE subjects ADD COLUMN born_sealed BLOB;
     UPDATE subjects SET closed_ms = (SELECT MIN(at_ms) FROM retention_events e
         WHERE e.subject_id = subjects.id AND e.event = 'account_closure')
     WHERE erased_ms IS NULL;",
@@ -409,6 +411,7 @@ pub(crate) const POSTGRES: &[&str] = &[
     // 5: as SQLite's 5.
     "ALTER TABLE subjects ADD COLUMN closed_ms BIGINT;
     ALTER TABLE subjects ADD COLUMN erasure_ms BIGINT;
+    ALTER TABLE subjects ADD COLUMN born_sealed BYTEA;
     UPDATE subjects SET closed_ms = (SELECT MIN(at_ms) FROM retention_events e
         WHERE e.subject_id = subjects.id AND e.event = 'account_closure')
     WHERE erased_ms IS NULL;",

@@ -317,6 +317,7 @@ fn subject_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SubjectRecord> {
         restricted: row.get(6)?,
         closed_ms: row.get(7)?,
         erasure_ms: row.get(8)?,
+        born_sealed: row.get(9)?,
     })
 }
 
@@ -533,9 +534,9 @@ impl Tx for SqliteTx<'_> {
     fn insert_subject(&mut self, s: &SubjectRecord) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
-                "INSERT INTO subjects (id, external_id, kind, created_ms, minor) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO subjects (id, external_id, kind, created_ms, minor, born_sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![s.id, s.external_id, s.kind, s.created_ms, s.minor])?;
+            .execute(params![s.id, s.external_id, s.kind, s.created_ms, s.minor, s.born_sealed])?;
         self.tx
             .prepare_cached(
                 "INSERT INTO keys.subject_keys (subject_id, wrapped_key) VALUES (?1, ?2)",
@@ -548,7 +549,7 @@ impl Tx for SqliteTx<'_> {
             .tx
             .prepare_cached(
                 "SELECT s.id, s.external_id, s.kind, k.wrapped_key, s.created_ms, s.minor, s.restricted,
-                        s.closed_ms, s.erasure_ms
+                        s.closed_ms, s.erasure_ms, s.born_sealed
                  FROM subjects s LEFT JOIN keys.subject_keys k ON k.subject_id = s.id
                  WHERE s.id = ?1 AND s.erased_ms IS NULL",
             )?

@@ -166,6 +166,7 @@ fn subject(id: &str, external_id: &str) -> SubjectRecord {
         restricted: false,
         closed_ms: None,
         erasure_ms: None,
+        born_sealed: None,
     }
 }
 
