@@ -82,12 +82,16 @@ pub fn is_base64(text: &[u8], min: usize) -> bool {
         .take_while(|&&b| b == b'=')
         .count();
     let body = &trimmed[..trimmed.len() - padding];
-    body.iter().all(|&b| in_run(b))
-        && body
-            .iter()
-            .filter(|&&b| BASE64[usize::from(b)] < 64)
-            .count()
-            >= min.max(1)
+    // One pass: every byte a base64 character or a line break, and enough characters.
+    let mut chars = 0;
+    for &b in body {
+        if BASE64[usize::from(b)] < 64 {
+            chars += 1;
+        } else if b != b'\n' && b != b'\r' {
+            return false;
+        }
+    }
+    chars >= min.max(1)
 }
 
 /// How a run was spelt, to spell its replacement the same way.
@@ -185,6 +189,9 @@ fn hex_value(b: u8) -> Option<u8> {
 
 /// Whether `text` holds a `%XX` escape.
 pub fn has_percent_escape(text: &[u8]) -> bool {
+    if !text.contains(&b'%') {
+        return false;
+    }
     let mut from = 0;
     while let Some(p) = text[from..].iter().position(|&b| b == b'%') {
         let at = from + p;

@@ -393,7 +393,7 @@ impl<'a> Scrubber<'a> {
         // Percent-encoded pieces (a URL's query, a `data:` URL inside text), decoded and scrubbed;
         // what did not change keeps its spelling.
         let now = current.as_deref().unwrap_or(text);
-        if memchr_percent(now) {
+        if codec::has_percent_escape(now) {
             let mut out = Vec::with_capacity(now.len());
             let mut at = 0;
             let mut changed = false;
@@ -521,10 +521,10 @@ impl<'a> Scrubber<'a> {
         let payload = if depth >= MAX_DEPTH {
             self.scrub_text(url.payload)
         } else if url.base64 {
-            let raw = if codec::has_percent_escape(url.payload) {
-                codec::decode_percent(url.payload)
+            let raw: Cow<'_, [u8]> = if codec::has_percent_escape(url.payload) {
+                Cow::Owned(codec::decode_percent(url.payload))
             } else {
-                url.payload.to_vec()
+                Cow::Borrowed(url.payload)
             };
             if codec::is_base64(&raw, 1) {
                 self.scrub_whole_run(&raw, Some(label), depth)
@@ -611,10 +611,6 @@ impl<'a> Scrubber<'a> {
         out.extend_from_slice(&bytes[at..]);
         Some(out)
     }
-}
-
-fn memchr_percent(text: &[u8]) -> bool {
-    text.contains(&b'%') && codec::has_percent_escape(text)
 }
 
 /// `text` with the joints that glue a value to a word made spaces, byte for byte (so offsets stay):

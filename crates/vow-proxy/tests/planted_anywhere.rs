@@ -160,7 +160,7 @@ impl Plant {
     fn as_data_url(&self) -> String {
         match self.form {
             Form::PercentDataUrl { .. } | Form::Base64DataUrl { .. } => self.text(),
-            _ => self.data_url(self.before % 2 == 0),
+            _ => self.data_url(self.before.is_multiple_of(2)),
         }
     }
 
