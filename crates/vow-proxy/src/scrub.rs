@@ -2,6 +2,11 @@
 //! for the processor is replaced by pseudonyms (or counted, to refuse the request), and the
 //! pseudonyms in the answer are turned back into the values they stand for.
 //!
+//! Every string the provider will read is scrubbed, wherever it is: values and object keys, `name`s
+//! and ids; and what is encoded in it, as the provider could decode it (`data:` URLs, base64,
+//! percent-encoding). Content the proxy cannot read inside — images, audio, video, documents — is left
+//! as it is and counted, for the caller to pass or refuse as the policy declares.
+//!
 //! The key behind the pseudonyms is random and lives only as long as one request, with the map from
 //! pseudonym to value: the same value becomes the same pseudonym everywhere in the request (a whole
 //! conversation, as the APIs resend it), and nothing about it survives the request.
