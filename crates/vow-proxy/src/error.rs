@@ -33,6 +33,8 @@ pub enum ProxyError {
     TooLarge { limit: usize },
     #[error("the request holds personal data the policy does not declare for {processor}: {kinds}; remove it, or declare its category for the processor in the policy")]
     Undeclared { processor: String, kinds: String },
+    #[error("the request holds content the proxy cannot read inside — {parts} — and the policy does not declare that kind of content for {processor}, so nothing was sent; remove it, or declare for the processor a category of that content (an image category such as user.account.profile_photo for images, an upload category such as user.content.upload for any file)")]
+    UndeclaredContent { processor: String, parts: String },
     #[error("the call could not be recorded, so it was not sent: {0}")]
     NotRecorded(String),
     #[error("the upstream {processor} did not answer within {seconds} s")]
@@ -54,7 +56,9 @@ impl ProxyError {
             ProxyError::NotFound { .. } => StatusCode::NOT_FOUND,
             ProxyError::MalformedJson(_) => StatusCode::BAD_REQUEST,
             ProxyError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ProxyError::Undeclared { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ProxyError::Undeclared { .. } | ProxyError::UndeclaredContent { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ProxyError::NotRecorded(_) => StatusCode::SERVICE_UNAVAILABLE,
             ProxyError::UpstreamTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             ProxyError::Upstream { .. } => StatusCode::BAD_GATEWAY,
@@ -79,6 +83,7 @@ impl ProxyError {
             ProxyError::MalformedJson(_) => ("invalid_json", "invalid_request_error"),
             ProxyError::TooLarge { .. } => ("request_too_large", "request_too_large"),
             ProxyError::Undeclared { .. } => ("undeclared_personal_data", "invalid_request_error"),
+            ProxyError::UndeclaredContent { .. } => ("undeclared_content", "invalid_request_error"),
             ProxyError::NotRecorded(_) => ("not_recorded", "api_error"),
             ProxyError::UpstreamTimeout { .. } => ("upstream_timeout", "timeout_error"),
             ProxyError::Upstream { .. } => ("upstream_unreachable", "api_error"),

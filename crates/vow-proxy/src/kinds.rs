@@ -5,8 +5,91 @@
 //! declared for `user.contact.phone` may receive phone numbers and nothing else the scanner knows.
 //! Categories of content (`user.content.prompt`) stand for no kind: a prompt may be sent, the
 //! phone number typed into it may not, unless the phone category is declared too.
+//!
+//! Content the proxy cannot read inside (images, audio, video, documents such as PDFs) is joined to
+//! categories the same way, by [`Media`]: a processor declared for `user.account.profile_photo` may
+//! receive images, one declared for `user.content.upload` any file a user uploads, one declared only
+//! for `user.content.prompt` none.
 
 use vow_pii::Entity;
+
+/// A kind of content the proxy passes or refuses whole, because it cannot read inside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Media {
+    Image,
+    Audio,
+    Video,
+    /// PDFs, office files, archives: any other file.
+    Document,
+}
+
+impl Media {
+    /// Every kind.
+    pub const ALL: [Media; 4] = [Media::Image, Media::Audio, Media::Video, Media::Document];
+
+    /// The name used in errors, headers, records and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Media::Image => "image",
+            Media::Audio => "audio",
+            Media::Video => "video",
+            Media::Document => "document",
+        }
+    }
+}
+
+/// The words of a category key that stand for content the proxy cannot read, and its kinds. An upload
+/// or attachment category stands for any file a user gives, so for every kind.
+const MEDIA_WORDS: &[(&str, &[Media])] = &[
+    ("image", &[Media::Image]),
+    ("images", &[Media::Image]),
+    ("photo", &[Media::Image]),
+    ("photos", &[Media::Image]),
+    ("picture", &[Media::Image]),
+    ("pictures", &[Media::Image]),
+    ("avatar", &[Media::Image]),
+    ("screenshot", &[Media::Image]),
+    ("audio", &[Media::Audio]),
+    ("voice", &[Media::Audio]),
+    ("speech", &[Media::Audio]),
+    ("video", &[Media::Video]),
+    ("videos", &[Media::Video]),
+    ("document", &[Media::Document]),
+    ("documents", &[Media::Document]),
+    ("file", &[Media::Document]),
+    ("files", &[Media::Document]),
+    ("pdf", &[Media::Document]),
+    ("upload", &Media::ALL),
+    ("uploads", &Media::ALL),
+    ("attachment", &Media::ALL),
+    ("attachments", &Media::ALL),
+    ("media", &Media::ALL),
+];
+
+/// The kinds of unreadable content a category stands for, by the words of its key.
+pub fn media_of(category: &str) -> Vec<Media> {
+    let lower = category.to_ascii_lowercase();
+    let mut kinds: Vec<Media> = lower
+        .split(['.', '_', '-'])
+        .flat_map(|word| {
+            MEDIA_WORDS
+                .iter()
+                .filter(move |(w, _)| *w == word)
+                .flat_map(|(_, m)| m.iter().copied())
+        })
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+/// The kinds of unreadable content a processor declared for `categories` may receive.
+pub fn declared_media<'a>(categories: impl IntoIterator<Item = &'a str>) -> Vec<Media> {
+    let mut kinds: Vec<Media> = categories.into_iter().flat_map(media_of).collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
 
 /// The words of a category key (split on `.` and `_`) and the kinds each stands for.
 const WORDS: &[(&str, &[Entity])] = &[
@@ -84,5 +167,21 @@ mod tests {
         assert_eq!(kinds_of("user.name"), vec![Entity::Person]);
         assert!(kinds_of("user.content.prompt").is_empty());
         assert!(kinds_of("user.content.chat_log").is_empty());
+    }
+
+    #[test]
+    fn image_upload_and_document_categories_stand_for_the_content_they_name() {
+        assert_eq!(media_of("user.account.profile_photo"), vec![Media::Image]);
+        assert_eq!(media_of("user.content.generated_image"), vec![Media::Image]);
+        assert_eq!(media_of("user.content.voice_note"), vec![Media::Audio]);
+        assert_eq!(media_of("user.content.document"), vec![Media::Document]);
+        assert_eq!(media_of("user.content.upload"), Media::ALL.to_vec());
+        assert!(media_of("user.content.prompt").is_empty());
+        // A profile is not a file.
+        assert!(media_of("user.account.profile").is_empty());
+        assert_eq!(
+            declared_media(["user.content.prompt", "user.account.profile_photo"]),
+            vec![Media::Image]
+        );
     }
 }

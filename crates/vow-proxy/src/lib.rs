@@ -5,10 +5,16 @@
 //! provision to the processor, adds the provider's real key, and restores the pseudonyms in the
 //! answer — streamed answers incrementally, as they pass.
 //!
+//! Every string of the body is read — values, object keys, `name` fields, ids — and what is encoded in
+//! it: `data:` URLs (percent-encoded or base64), base64 runs, percent-encoded pieces. Content the proxy
+//! cannot read inside (images, audio, video, documents) passes only to a processor the policy declares
+//! for that kind of content (`kinds::media_of`), and is refused with 422 otherwise.
+//!
 //! Routes: OpenAI `POST /v1/chat/completions`, `/v1/responses`, `/v1/embeddings`; Anthropic
 //! `POST /v1/messages`. The map from pseudonym to value lives in memory for one request and is never
 //! logged; errors and logs name kinds and counts, never a value.
 
+pub mod codec;
 pub mod error;
 // The fake provider serves this crate's tests, vow's end-to-end test and the bench: not part of the API.
 #[doc(hidden)]
@@ -39,6 +45,7 @@ use vow_pii::{Entity, Scanner};
 use vow_policy::{AiApi, Policy, Processor};
 
 pub use error::{Family, ProxyError};
+pub use kinds::Media;
 pub use scrub::{OnUndeclared, Restorer, Scrubber};
 pub use sse::{Route, SseRestorer};
 
@@ -55,6 +62,9 @@ const FORWARDED_HEADERS: [&str; 6] = [
     "openai-project",
     "accept",
 ];
+/// The answer's header naming the content that passed unread, as the policy declares it for the
+/// processor (`image 1, document 2`).
+pub const UNREAD_HEADER: &str = "x-vow-proxy-unread";
 /// Answer headers passed back.
 const RETURNED_HEADERS: [&str; 4] = [
     "x-request-id",
@@ -195,6 +205,7 @@ pub struct Proxy {
     families: Vec<Family>,
     categories: Vec<String>,
     declared: Vec<Entity>,
+    declared_media: Vec<Media>,
     scanner: Scanner,
     client: reqwest::Client,
     metrics: metrics::Metrics,
@@ -239,6 +250,7 @@ impl Proxy {
             .map(|c| c.as_str().to_string())
             .collect();
         let declared = kinds::declared_kinds(categories.iter().map(String::as_str));
+        let declared_media = kinds::declared_media(categories.iter().map(String::as_str));
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(256)
@@ -251,6 +263,7 @@ impl Proxy {
             families,
             categories,
             declared,
+            declared_media,
             scanner: Scanner::new(),
             client,
             metrics: metrics::Metrics::default(),
@@ -261,6 +274,11 @@ impl Proxy {
     /// The kinds this processor may receive as they are.
     pub fn declared(&self) -> &[Entity] {
         &self.declared
+    }
+
+    /// The kinds of content the proxy cannot read inside that this processor may receive.
+    pub fn declared_media(&self) -> &[Media] {
+        &self.declared_media
     }
 
     /// Where calls go.
@@ -312,29 +330,46 @@ impl Proxy {
         if !value.is_object() {
             return Err(ProxyError::MalformedJson("the body must be a JSON object"));
         }
-        let (value, counts, restorer) = if bytes.len() > BLOCKING_SCAN_BYTES {
+        let (value, scrubbed) = if bytes.len() > BLOCKING_SCAN_BYTES {
             let me = Arc::clone(self);
             tokio::task::spawn_blocking(move || me.scrub(value))
                 .await
                 .map_err(|_| ProxyError::Internal("the scan did not finish"))??
         } else {
             self.scrub_in_place(&mut value)
-                .map(|(counts, restorer)| (value, counts, restorer))?
+                .map(|scrubbed| (value, scrubbed))?
         };
+        let Scrubbed {
+            counts,
+            media,
+            restorer,
+        } = scrubbed;
+        // Content the proxy cannot read passes only as the policy declares it for the processor,
+        // whatever the mode: it cannot be pseudonymised.
+        let undeclared: BTreeMap<Media, u64> = media
+            .iter()
+            .filter(|(kind, _)| !self.declared_media.contains(kind))
+            .map(|(kind, n)| (*kind, *n))
+            .collect();
+        if !undeclared.is_empty() {
+            self.metrics.media(&undeclared, "refused");
+            return Err(ProxyError::UndeclaredContent {
+                processor: processor.clone(),
+                parts: listed(&undeclared, |m| m.as_str()),
+            });
+        }
         if self.config.on_undeclared == OnUndeclared::Refuse && !counts.is_empty() {
             self.metrics.values(&counts, "refused");
-            let kinds: Vec<String> = counts
-                .iter()
-                .map(|(kind, n)| format!("{} ({n})", kind.as_str()))
-                .collect();
             return Err(ProxyError::Undeclared {
                 processor: processor.clone(),
-                kinds: kinds.join(", "),
+                kinds: listed(&counts, |e| e.as_str()),
             });
         }
         self.metrics.values(&counts, "pseudonymised");
+        self.metrics.media(&media, "passed_unread");
         let out = serde_json::to_vec(&value).map_err(|_| ProxyError::Internal("serialising"))?;
-        self.record(&caller, route, out.len(), &counts).await?;
+        self.record(&caller, route, out.len(), &counts, &media)
+            .await?;
         let upstream = self.send(route, headers, out).await?;
         let is_stream = upstream
             .headers()
@@ -349,6 +384,17 @@ impl Proxy {
         response
             .headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if !media.is_empty() {
+            // Said, so the caller knows what left unread: `image 1, document 2`.
+            let passed = media
+                .iter()
+                .map(|(kind, n)| format!("{} {n}", kind.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if let Ok(value) = HeaderValue::from_str(&passed) {
+                response.headers_mut().insert(UNREAD_HEADER, value);
+            }
+        }
         Ok(response)
     }
 
@@ -416,34 +462,32 @@ impl Proxy {
         })
     }
 
-    #[allow(clippy::type_complexity)]
-    fn scrub(
-        &self,
-        mut value: Value,
-    ) -> Result<(Value, BTreeMap<Entity, u64>, Restorer), ProxyError> {
-        let (counts, restorer) = self.scrub_in_place(&mut value)?;
-        Ok((value, counts, restorer))
+    fn scrub(&self, mut value: Value) -> Result<(Value, Scrubbed), ProxyError> {
+        let scrubbed = self.scrub_in_place(&mut value)?;
+        Ok((value, scrubbed))
     }
 
-    fn scrub_in_place(
-        &self,
-        value: &mut Value,
-    ) -> Result<(BTreeMap<Entity, u64>, Restorer), ProxyError> {
+    fn scrub_in_place(&self, value: &mut Value) -> Result<Scrubbed, ProxyError> {
         let mut scrubber = Scrubber::new(&self.scanner, &self.declared, self.config.on_undeclared)
             .map_err(|_| ProxyError::Internal("no randomness for the pseudonym key"))?;
         scrubber.scrub_json(value);
-        let counts = scrubber.counts().clone();
-        Ok((counts, scrubber.restorer()))
+        Ok(Scrubbed {
+            counts: scrubber.counts().clone(),
+            media: scrubber.media().clone(),
+            restorer: scrubber.restorer(),
+        })
     }
 
     /// Records the call as a provision to the processor before anything leaves: who, when, which
-    /// route, how many bytes, how many values of each kind were replaced — never a value.
+    /// route, how many bytes, how many values of each kind were replaced, how many parts of each kind
+    /// passed unread as declared — never a value.
     async fn record(
         &self,
         caller: &Caller,
         route: Route,
         bytes: usize,
         counts: &BTreeMap<Entity, u64>,
+        media: &BTreeMap<Media, u64>,
     ) -> Result<(), ProxyError> {
         let mut detail = format!("vow proxy {}: {bytes} bytes", route.path());
         if !counts.is_empty() {
@@ -453,6 +497,14 @@ impl Proxy {
                 .collect();
             detail.push_str("; pseudonymised ");
             detail.push_str(&kinds.join(", "));
+        }
+        if !media.is_empty() {
+            let kinds: Vec<String> = media
+                .iter()
+                .map(|(k, n)| format!("{} {n}", k.as_str()))
+                .collect();
+            purpose.push_str("; passed unread as declared ");
+            purpose.push_str(&kinds.join(", "));
         }
         let new = NewProvision {
             recipient: self.config.processor.clone(),
@@ -635,6 +687,22 @@ impl Proxy {
         );
         response
     }
+}
+
+/// What scrubbing a body found.
+struct Scrubbed {
+    counts: BTreeMap<Entity, u64>,
+    media: BTreeMap<Media, u64>,
+    restorer: Restorer,
+}
+
+/// `KIND (n), KIND (n)`.
+fn listed<K>(counts: &BTreeMap<K, u64>, name: impl Fn(&K) -> &'static str) -> String {
+    counts
+        .iter()
+        .map(|(kind, n)| format!("{} ({n})", name(kind)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// An error as one server-sent event, in the family's shape.

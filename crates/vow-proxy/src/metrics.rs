@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use vow_pii::Entity;
 
+use crate::kinds::Media;
+
 /// (route, status) → (count, seconds).
 type Requests = BTreeMap<(&'static str, u16), (u64, f64)>;
 
@@ -14,6 +16,7 @@ type Requests = BTreeMap<(&'static str, u16), (u64, f64)>;
 pub struct Metrics {
     requests: Mutex<Requests>,
     values: Mutex<BTreeMap<(Entity, &'static str), u64>>,
+    media: Mutex<BTreeMap<(Media, &'static str), u64>>,
 }
 
 impl Metrics {
@@ -29,6 +32,17 @@ impl Metrics {
         if let Ok(mut values) = self.values.lock() {
             for (kind, n) in counts {
                 *values.entry((*kind, action)).or_default() += n;
+            }
+        }
+    }
+
+    pub fn media(&self, counts: &BTreeMap<Media, u64>, action: &'static str) {
+        if counts.is_empty() {
+            return;
+        }
+        if let Ok(mut media) = self.media.lock() {
+            for (kind, n) in counts {
+                *media.entry((*kind, action)).or_default() += n;
             }
         }
     }
@@ -51,6 +65,13 @@ impl Metrics {
         if let Ok(values) = self.values.lock() {
             for ((kind, action), count) in values.iter() {
                 let _ = writeln!(out, "vow_proxy_values_total{{processor=\"{processor}\",kind=\"{}\",action=\"{action}\"}} {count}", kind.as_str());
+            }
+        }
+        out.push_str("# HELP vow_proxy_content_total Parts the proxy cannot read inside (images, audio, video, documents), passed as the policy declares them for the processor or refused.\n");
+        out.push_str("# TYPE vow_proxy_content_total counter\n");
+        if let Ok(media) = self.media.lock() {
+            for ((kind, action), count) in media.iter() {
+                let _ = writeln!(out, "vow_proxy_content_total{{processor=\"{processor}\",kind=\"{}\",action=\"{action}\"}} {count}", kind.as_str());
             }
         }
         out

@@ -2,21 +2,16 @@
 //! real vault (SQLite in a temp dir): what leaves, what comes back, who may call, hostile input.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
+use common::{client, everything_received, harness, harness_declaring, post, Harness};
 use serde_json::{json, Value};
-use vow_engine::{Caller, SystemClock, Vault, VaultConfig};
+use vow_engine::Caller;
 use vow_pii::{Entity, Scanner};
-use vow_proxy::fake::{FakeOptions, FakeProvider};
-use vow_proxy::{Config, OnUndeclared, Proxy};
-use vow_store::{Location, Store, StoreOptions};
-
-const POLICY: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../examples/policies/imagesfactory.toml"
-);
+use vow_proxy::fake::FakeOptions;
+use vow_proxy::OnUndeclared;
 
 /// A value of every kind vow-pii knows, Korean and English, each in words that make the scanner sure.
 const PLANTED: [(Entity, &str, &str); 17] = [
@@ -49,114 +44,6 @@ fn planted_text() -> String {
         .iter()
         .map(|(_, before, value)| format!("{before}{value} 입니다.\n"))
         .collect()
-}
-
-struct Harness {
-    url: String,
-    fake: FakeProvider,
-    vault: Arc<Vault>,
-    service: String,
-    support: String,
-    _dir: tempfile::TempDir,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-async fn harness(fake: FakeOptions, tune: impl FnOnce(&mut Config)) -> Harness {
-    harness_declaring(&[], fake, tune).await
-}
-
-/// A harness whose `openai` processor is also declared for `categories`.
-async fn harness_declaring(
-    categories: &[&str],
-    fake: FakeOptions,
-    tune: impl FnOnce(&mut Config),
-) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let fake = FakeProvider::start(fake).await.unwrap();
-    let mut policy = vow_policy::load(Path::new(POLICY)).unwrap();
-    // One processor speaking both APIs, so one proxy serves every route in these tests.
-    for p in &mut policy.processors {
-        if p.key == "openai" {
-            p.api = None;
-            p.categories
-                .extend(categories.iter().map(|c| c.to_string()));
-        }
-    }
-    let (keys, _) = vow_crypto::KeyRing::load_or_create(&dir.path().join("vow.keys")).unwrap();
-    let store = Store::open(
-        &Location::Directory(dir.path().join("data")),
-        StoreOptions::default(),
-    )
-    .unwrap();
-    let vault = Arc::new(Vault::new(VaultConfig {
-        policy,
-        keys,
-        key_file: Some(dir.path().join("vow.keys")),
-        store,
-        clock: Arc::new(SystemClock),
-        checkpoints: Some(dir.path().join("checkpoints.jsonl")),
-    }));
-    let operator = Caller::operator(None);
-    let service = vault
-        .create_api_key(&operator, "service", "app")
-        .await
-        .unwrap()
-        .secret
-        .to_string();
-    let support = vault
-        .create_api_key(&operator, "support", "desk")
-        .await
-        .unwrap()
-        .secret
-        .to_string();
-    let mut config = Config::new("openai");
-    config.upstream = Some(fake.url.clone());
-    config.upstream_key = Some("sk-real-provider-key".into());
-    tune(&mut config);
-    let proxy = Arc::new(Proxy::new(Arc::clone(&vault), config).unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(vow_proxy::serve(proxy, listener, async move {
-        let _ = stopped.await;
-    }));
-    Harness {
-        url,
-        fake,
-        vault,
-        service,
-        support,
-        _dir: dir,
-        _stop: stop,
-    }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::new()
-}
-
-async fn post(h: &Harness, path: &str, key: &str, body: &Value) -> (u16, String) {
-    let mut request = client().post(format!("{}{path}", h.url)).json(body);
-    request = if path == "/v1/messages" {
-        request
-            .header("x-api-key", key)
-            .header("anthropic-version", "2023-06-01")
-    } else {
-        request.bearer_auth(key)
-    };
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
-}
-
-/// Every string of every body the fake provider received, and the raw bodies.
-fn everything_received(h: &Harness) -> String {
-    h.fake
-        .received()
-        .iter()
-        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn assert_nothing_planted_left(h: &Harness) {
