@@ -503,8 +503,8 @@ impl Proxy {
                 .iter()
                 .map(|(k, n)| format!("{} {n}", k.as_str()))
                 .collect();
-            purpose.push_str("; passed unread as declared ");
-            purpose.push_str(&kinds.join(", "));
+            detail.push_str("; passed unread as declared ");
+            detail.push_str(&kinds.join(", "));
         }
         let new = NewProvision {
             recipient: self.config.processor.clone(),
