@@ -130,7 +130,7 @@ class Source:
     def en_military(self):
         if self.name == "faker":
             return self.rng.choice([self.en.military_apo, self.en.military_dpo])() + ", " + \
-                f"{self.en.military_state()} {self.en.postcode()}"
+                f"{self.rng.choice(['APO', 'FPO', 'DPO'])} {self.en.military_state()} {self.en.postcode()}"
         unit = self.rng.choice(["PSC", "Unit", "CMR"])
         box = self.rng.randint(1000, 9999)
         kind = self.rng.choice(["APO", "FPO", "DPO"])
