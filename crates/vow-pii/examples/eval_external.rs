@@ -69,7 +69,9 @@ fn read_cases(path: &Path) -> Vec<Case> {
             cases[i].lookalikes.push((label.to_owned(), value));
         } else if cols[1] != "-" {
             let kind = Entity::parse(cols[0]).unwrap_or_else(|| panic!("unknown kind {}", cols[0]));
-            cases[i].values.push((kind, value, cols.get(3).copied().unwrap_or("").to_owned()));
+            cases[i]
+                .values
+                .push((kind, value, cols.get(3).copied().unwrap_or("").to_owned()));
         }
     }
     cases
