@@ -129,7 +129,18 @@ impl Redactor {
         // `validate` refuses a keyed operator without a key; used without it anyway, a redactor degrades to
         // the type tag, never to clear text.
         let key = self.key.as_ref();
-        match self.operator(entity) {
+        let op = self.operator(entity);
+        // A value written with the scanner's tricks (`０１０`, `kim&#64;…`, a zero-width space) is masked,
+        // hashed and pseudonymised as the value it spells, so nothing of it stays readable and one value
+        // keeps one hash and one pseudonym however it is written. Encryption keeps the bytes as they came.
+        let normalized = match op {
+            Operator::Mask | Operator::Hash | Operator::Pseudonymize => {
+                crate::normalize::Normalized::of(value)
+            }
+            _ => None,
+        };
+        let value = normalized.as_ref().map_or(value, |n| n.text.as_slice());
+        match op {
             Operator::Keep => out.extend_from_slice(value),
             Operator::Mask => mask(entity, value, out),
             Operator::Replace => tag(entity, out),

@@ -7,6 +7,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::context::{Context, Said, WINDOW_AFTER, WINDOW_BEFORE};
 use crate::names::Names;
+use crate::normalize::Normalized;
 pub use crate::validate::Date;
 use crate::validate::*;
 use crate::{Entity, Finding, Validation};
@@ -290,7 +291,26 @@ impl Scanner {
 
     /// Like [`Scanner::scan`], with extra context that applies to the whole text: a JSON key, a CSV column
     /// header. A key that names a secret (`password`, `api_key`) makes a whole one-word value a secret.
+    ///
+    /// The text is read through [`Normalized`]: zero-width characters, full-width forms, Unicode
+    /// hyphens, percent-escapes and HTML character references do not hide a value, and findings are
+    /// given as offsets of `text` as it came.
     pub fn scan_with_context(&self, text: &[u8], extra: &[u8]) -> Vec<Finding> {
+        match Normalized::of(text) {
+            None => self.scan_plain(text, extra),
+            Some(n) => {
+                let mut found = self.scan_plain(&n.text, extra);
+                for f in &mut found {
+                    f.start = n.orig_start(f.start);
+                    f.end = n.orig_end(f.end);
+                }
+                found
+            }
+        }
+    }
+
+    /// The scan proper, over text already normalised.
+    fn scan_plain(&self, text: &[u8], extra: &[u8]) -> Vec<Finding> {
         let extra_said = if extra.is_empty() {
             Said::default()
         } else {
