@@ -20,6 +20,7 @@ mod normalize;
 mod ops;
 mod report;
 mod scanner;
+mod text;
 pub mod validate;
 
 pub use entity::Entity;

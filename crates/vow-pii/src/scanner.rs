@@ -8,6 +8,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use crate::context::{Context, Said, WINDOW_AFTER, WINDOW_BEFORE};
 use crate::names::Names;
 use crate::normalize::Normalized;
+use crate::text::{has_byte_between, word_at, HI, LO};
 pub use crate::validate::Date;
 use crate::validate::*;
 use crate::{Entity, Finding, Validation};
@@ -409,7 +410,7 @@ impl Scanner {
                 && t.get(j0) == Some(&b' ')
                 && t.get(j0 + 1).is_some_and(u8::is_ascii_uppercase)
             {
-                if let Some(e) = self.names.us_address(t, s, out) {
+                if let Some(e) = crate::names::us_address(t, s, out) {
                     return e;
                 }
             }
@@ -657,7 +658,7 @@ impl Scanner {
             && t.get(e) == Some(&b' ')
             && t.get(e + 1).is_some_and(u8::is_ascii_uppercase)
         {
-            if let Some(end) = self.names.us_address(t, last.start, out) {
+            if let Some(end) = crate::names::us_address(t, last.start, out) {
                 return end.max(e);
             }
         }
@@ -1421,26 +1422,6 @@ fn kr_phone_total_ok(d: &[u8]) -> bool {
 
 /// The next byte a recognizer is anchored on (digit, `:`, `@`) at or after `i`. Eight bytes at a time: most
 /// text has none of them, and this is the loop every byte goes through.
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// Eight bytes of `t` from `i` as one word, little-endian.
-pub(crate) fn word_at(t: &[u8], i: usize) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&t[i..i + 8]);
-    u64::from_le_bytes(a)
-}
-
-/// Nonzero when some byte of `x` lies strictly between `lo` and `hi` (both below 128): the "has
-/// between" test of *Bit Twiddling Hacks*, eight bytes at a time.
-pub(crate) fn has_byte_between(x: u64, lo: u8, hi: u8) -> u64 {
-    let low7 = x & (LO * 127);
-    (LO * (127 + u64::from(hi))).wrapping_sub(low7)
-        & !x
-        & low7.wrapping_add(LO * (127 - u64::from(lo)))
-        & HI
-}
-
 fn next_trigger(t: &[u8], mut i: usize) -> Option<usize> {
     while i + 8 <= t.len() {
         let x = word_at(t, i);
