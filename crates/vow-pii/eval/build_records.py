@@ -417,10 +417,41 @@ def heldout_prose():
                               "konlpy kobill corpus (Korean bills), public works")
 
 
+def dev_prose():
+    """More dev prose: the Korean translations installed with Debian's packages (gettext catalogues,
+    each under its package's licence) and their English originals."""
+    import gettext
+    ko, en = [], []
+    for path in sorted(glob.glob("/usr/share/locale/ko/LC_MESSAGES/*.mo")):
+        if os.path.basename(path).startswith("iso_"):
+            continue  # country and script names, not prose
+        with open(path, "rb") as f:
+            try:
+                catalog = gettext.GNUTranslations(f)._catalog
+            except Exception:
+                continue
+        for msgid, msgstr in catalog.items():
+            if not isinstance(msgid, str) or not msgid or not isinstance(msgstr, str):
+                continue
+            for line in msgstr.splitlines():
+                line = re.sub(r"\s+", " ", line).strip()
+                if len(line.split()) >= 4 and re.search("[가-힣]", line):
+                    ko.append(line)
+            for line in msgid.splitlines():
+                line = re.sub(r"\s+", " ", line).strip()
+                if len(line.split()) >= 4:
+                    en.append(line)
+    build_outside.write_prose("ko-dev2.txt", build_outside.take(ko, 60000),
+                              "Korean gettext catalogues of Debian packages (/usr/share/locale/ko), each package's licence")
+    build_outside.write_prose("en-dev2.txt", build_outside.take(en, 60000),
+                              "the English originals of the same catalogues")
+
+
 def main():
     write("records-dev.tsv", build(Source("faker", 101), DEV, DEV_LOOK, dev_ko_words(), False))
     write("records-heldout.tsv", build(Source("mimesis", 202), HELD, HELD_LOOK, held_ko_words(202), True))
     heldout_prose()
+    dev_prose()
 
 
 if __name__ == "__main__":

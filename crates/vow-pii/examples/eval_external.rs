@@ -317,6 +317,8 @@ fn main() {
         for name in [
             "ko-dev.txt",
             "en-dev.txt",
+            "ko-dev2.txt",
+            "en-dev2.txt",
             "ko-test.txt",
             "en-test.txt",
             "ko-heldout.txt",

@@ -386,6 +386,26 @@ fn ko_name_knowledge(word: &str) -> f32 {
     if KO_STOP.contains(&word) {
         return 0.0;
     }
+    // What the name model says of the word's syllables (a score of 1 is as much as the lists' 0.15,
+    // 5 as much as their 0.35), or what the syllable lists say, whichever knows more.
+    let syls: Vec<model::Syl> = word.chars().filter_map(model::syl).collect();
+    let m = model::ko_names();
+    if syls.len() == word.chars().count() && m.is_word(&syls) {
+        return 0.0;
+    }
+    let from_model = if syls.len() == word.chars().count() && (2..=4).contains(&syls.len()) {
+        match m.core_score(&syls) {
+            Some(v) if !m.is_word(&syls) => (0.05 * v).clamp(0.0, 0.45),
+            _ => 0.0,
+        }
+    } else {
+        0.0
+    };
+    from_model.max(ko_name_knowledge_by_lists(word))
+}
+
+/// What the syllable lists say of a word as a full name: 0 when it cannot be one.
+fn ko_name_knowledge_by_lists(word: &str) -> f32 {
     let chars: Vec<char> = word.chars().collect();
     let given: &[char] = match chars.len() {
         2 | 3 if KO_SURNAMES.contains(chars[0]) => &chars[1..],
@@ -785,6 +805,118 @@ impl Names {
         }
     }
 
+    /// Korean names with no anchor word: every run of Hangul is judged by the name model
+    /// ([`model::KoNames::judge`]), against a bar set by where the run stands. In a record (the whole of
+    /// a CSV or TSV cell, or of the text), as a chat line's speaker, or among English words, a name is
+    /// expected and the bar is low; in a Korean sentence a run must start with a common surname and
+    /// score high, after its particle is separated (`김민수가`, `제갈서연이랑`). A surname and a given
+    /// name written apart (`김 아름`) are read together.
+    pub(crate) fn ko_free_names(&self, t: &[u8], out: &mut Vec<Finding>) {
+        let m = model::ko_names();
+        let n = t.len();
+        let mut i = 0;
+        while let Some(p) = next_hangul(t, i) {
+            let mut run = [0 as model::Syl; 8];
+            let mut k = 0;
+            let mut j = p;
+            while let Some(x) = model::syl_at(t, j) {
+                if k < run.len() {
+                    run[k] = x;
+                }
+                k += 1;
+                j += 3;
+            }
+            i = j.max(p + 1);
+            if k > 6 {
+                continue;
+            }
+            let place = place_of(t, p, j);
+            // A surname alone, then the given name after one space (`김 아름`, `목 희재에게`).
+            if k == 1 && t.get(j) == Some(&b' ') {
+                let mut given = [0 as model::Syl; 6];
+                let mut g = 0;
+                let mut e = j + 1;
+                while let Some(x) = model::syl_at(t, e) {
+                    if g < given.len() {
+                        given[g] = x;
+                    }
+                    g += 1;
+                    e += 3;
+                }
+                if !(1..=5).contains(&g) {
+                    continue;
+                }
+                let mut both = [0 as model::Syl; 7];
+                both[0] = run[0];
+                both[1..=g].copy_from_slice(&given[..g]);
+                let mut place = place_of(t, p, e);
+                // A sign-off or a field word around it (`김 아름 드림`, `작성: 김 아름`) expects a name.
+                let before = &t[p.saturating_sub(16)..p];
+                let signed = [" 드림", " 올림", " 님", " 씨"]
+                    .iter()
+                    .any(|w| t[e..].starts_with(w.as_bytes()));
+                let field = ["작성:", "작성자:", "보고자", "담당:", "이름:", "성명:"]
+                    .iter()
+                    .any(|w| before.trim_ascii_end().ends_with(w.as_bytes()));
+                if place == Place::Sentence && (signed || field) {
+                    place = Place::Speaker;
+                }
+                let floor = if place == Place::Sentence {
+                    f32::NEG_INFINITY
+                } else {
+                    model::EXPECTED_SURNAME_FLOOR
+                };
+                let Some((len, v)) = m.judge_in(&both[..=g], floor, place == Place::Sentence)
+                else {
+                    continue;
+                };
+                let bar = match place {
+                    Place::Record | Place::Speaker => 1.0,
+                    Place::Foreign => 2.0,
+                    Place::Sentence => 3.0,
+                };
+                let given_is_word = place == Place::Sentence && m.is_word(&given[..len - 1]);
+                if v >= bar && !given_is_word && (place != Place::Sentence || m.may_start(run[0])) {
+                    out.push(Finding {
+                        entity: Entity::Person,
+                        start: p,
+                        end: j + 1 + 3 * (len - 1),
+                        score: (0.55 + 0.05 * (v - bar)).clamp(0.5, 0.9),
+                        validation: Validation::Context,
+                    });
+                    i = e;
+                }
+                continue;
+            }
+            if k < 2 || place == Place::Sentence && !m.may_start(run[0]) {
+                continue;
+            }
+            let floor = if place == Place::Sentence {
+                f32::NEG_INFINITY
+            } else {
+                model::EXPECTED_SURNAME_FLOOR
+            };
+            let Some((len, v)) = m.judge_in(&run[..k], floor, place == Place::Sentence) else {
+                continue;
+            };
+            let bar = match place {
+                Place::Record | Place::Speaker => 0.0,
+                Place::Foreign => 0.5,
+                Place::Sentence => 3.0,
+            };
+            if v >= bar && (len == k || place != Place::Record) {
+                out.push(Finding {
+                    entity: Entity::Person,
+                    start: p,
+                    end: p + 3 * len,
+                    score: (0.55 + 0.05 * (v - bar)).clamp(0.5, 0.9),
+                    validation: Validation::Context,
+                });
+            }
+            let _ = n;
+        }
+    }
+
     /// One to three capitalised words at `k`, scored `base` plus what the name lists know of them.
     fn en_words(&self, t: &[u8], k: usize, base: f32, one_line: bool) -> Option<Finding> {
         let mut words: Vec<(usize, usize)> = Vec::new();
@@ -869,4 +1001,79 @@ fn ko_after_intro(t: &[u8], me: usize, out: &mut Vec<Finding>) {
             return;
         }
     }
+}
+
+/// Where a run of Hangul stands, from most to least expected to hold a name.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Place {
+    /// The whole of a cell, a field or the text.
+    Record,
+    /// A chat line's speaker (`김민수: …`, `[김민수]`, `<김민수>`).
+    Speaker,
+    /// Among English words (`thanks to 김미정 for …`).
+    Foreign,
+    /// In a Korean sentence.
+    Sentence,
+}
+
+/// Where the Hangul run `p..e` stands, judged by the nearest non-space bytes on either side.
+fn place_of(t: &[u8], p: usize, e: usize) -> Place {
+    let mut a = p;
+    while a > 0 && t[a - 1] == b' ' {
+        a -= 1;
+    }
+    let mut b = e;
+    while b < t.len() && t[b] == b' ' {
+        b += 1;
+    }
+    let left = a.checked_sub(1).map(|k| t[k]);
+    let right = t.get(b).copied();
+    let edge = |x: Option<u8>| matches!(x, None | Some(b'\n' | b'\r'));
+    // A comma separates cells only written tight (`12,김민수,완료`); with a space it lists words.
+    let cell = |x: Option<u8>, tight: bool| {
+        edge(x) || matches!(x, Some(b';' | b'|' | b'\t' | b'"')) || x == Some(b',') && tight
+    };
+    if cell(left, a == p) && cell(right, b == e) {
+        return Place::Record;
+    }
+    // A speaker starts the line, after a time stamp at most: `김민수: …`, `[10:32] 김민수: …`,
+    // `[김민수] …`, `<김민수> …`, `김민수 [오후 2:28] …`.
+    let stamp_before = edge(left) || matches!(left, Some(b']' | b')'));
+    let opens_line = |x: Option<u8>| {
+        a.checked_sub(1)
+            .is_some_and(|k| Some(t[k]) == x && (k == 0 || matches!(t[k - 1], b'\n' | b'\r')))
+    };
+    if right == Some(b':') && stamp_before
+        || left == Some(b'[') && right == Some(b']') && opens_line(Some(b'['))
+        || left == Some(b'<') && right == Some(b'>') && opens_line(Some(b'<'))
+        || right == Some(b'[') && edge(left)
+    {
+        return Place::Speaker;
+    }
+    // A lone Korean word among English ones: no other non-ASCII byte near, an English letter beside it.
+    let near = 32;
+    let before = &t[p.saturating_sub(near)..p];
+    let after = &t[e..(e + near).min(t.len())];
+    let lone = before.iter().chain(after).all(|&x| x < 0x80);
+    let latin = |x: Option<u8>| x.is_some_and(|b| b.is_ascii_alphabetic());
+    if lone
+        && (latin(left) || latin(right) || before.iter().chain(after).any(u8::is_ascii_alphabetic))
+    {
+        return Place::Foreign;
+    }
+    Place::Sentence
+}
+
+/// The next byte at or after `i` that starts a Hangul syllable, skipping eight ASCII bytes at a time.
+fn next_hangul(t: &[u8], mut i: usize) -> Option<usize> {
+    while i + 8 <= t.len() && word_at(t, i) & HI == 0 {
+        i += 8;
+    }
+    while i < t.len() {
+        if (0xEA..=0xED).contains(&t[i]) && model::syl_at(t, i).is_some() {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
 }
