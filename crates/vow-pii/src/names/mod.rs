@@ -767,31 +767,87 @@ impl Names {
             }
             let e = en_word_end(t, p);
             i = e.max(p + 1);
-            // Cheap checks first: a capitalised word of name length with a capital after one space.
+            // Cheap checks first: a capitalised word of name length with a capital after one space
+            // (`Julie Hawkins`) or after a comma (`Fisher, Crystal`).
+            let comma = t[e..].starts_with(b", ");
+            let gap = if comma { 2 } else { 1 };
             if e - p < 2
                 || e - p > 12
-                || e + 2 >= n
-                || t[e] != b' '
-                || !t[e + 1].is_ascii_uppercase()
+                || e + gap + 1 >= n
+                || !(t[e] == b' ' || comma)
+                || !t[e + gap].is_ascii_uppercase()
             {
                 continue;
             }
             let first = &t[p..e];
-            if !is_capitalised(first) || !self.en_first.contains(ascii(first)) {
+            if !is_capitalised(first) {
+                continue;
+            }
+            // A name ends at a word's end; a Korean particle may be glued to it (`Mary Fox가`).
+            let ends = |k: usize| t.get(k).is_none_or(|b| !b.is_ascii_alphanumeric());
+            if comma {
+                // `Last, First`, a list's or a record's way: a known last name, then a known first
+                // name that ends the phrase (not `Smith, Jones and Brown`).
+                let fs = e + 2;
+                let fe = en_word_end(t, fs);
+                let given = &t[fs..fe];
+                let then_capital =
+                    t.get(fe) == Some(&b' ') && t.get(fe + 1).is_some_and(u8::is_ascii_uppercase);
+                if self.en_last.contains(ascii(first))
+                    && is_capitalised(given)
+                    && self.en_first.contains(ascii(given))
+                    && ends(fe)
+                    && !then_capital
+                    && !t[fe..].starts_with(b", ")
+                    && !t[fe..].starts_with(b" and ")
+                {
+                    out.push(Finding {
+                        entity: Entity::Person,
+                        start: p,
+                        end: fe,
+                        score: 0.6,
+                        validation: Validation::Context,
+                    });
+                    i = fe;
+                }
+                continue;
+            }
+            if !self.en_first.contains(ascii(first)) {
                 continue;
             }
             let mut j = e + 1;
             if j + 3 < n && t[j].is_ascii_uppercase() && t[j + 1] == b'.' && t[j + 2] == b' ' {
                 j += 3;
             }
-            let le = en_word_end(t, j);
-            let last = &t[j..le];
-            if !is_capitalised(last)
-                || !self.en_last.contains(ascii(last))
-                || t.get(le)
-                    .is_some_and(|&b| b.is_ascii_alphanumeric() || b >= 0x80)
+            let mut le = en_word_end(t, j);
+            let word_ok = |s: usize, e: usize| {
+                is_capitalised(&t[s..e]) && self.en_last.contains(ascii(&t[s..e]))
+            };
+            // A middle name that is a first name only (`Richard Laura Price`).
+            if !word_ok(j, le)
+                && is_capitalised(&t[j..le])
+                && self.en_first.contains(ascii(&t[j..le]))
+                && t.get(le) == Some(&b' ')
             {
+                let me = en_word_end(t, le + 1);
+                if word_ok(le + 1, me) {
+                    le = me;
+                }
+            }
+            let last_start = t[..le]
+                .iter()
+                .rposition(|&b| b == b' ')
+                .map_or(j, |k| k + 1)
+                .max(j);
+            if !word_ok(last_start, le) || !ends(le) {
                 continue;
+            }
+            // A middle name: `Mary Ann Fox`, `John Michael Smith`, where the word after is a last name too.
+            if t.get(le) == Some(&b' ') && t.get(le + 1).is_some_and(u8::is_ascii_uppercase) {
+                let me = en_word_end(t, le + 1);
+                if word_ok(le + 1, me) && ends(me) {
+                    le = me;
+                }
             }
             let end = en_name_suffix_end(t, le);
             out.push(Finding {

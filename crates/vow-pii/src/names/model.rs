@@ -348,6 +348,7 @@ impl KoNames {
 
     /// The best reading of a Hangul run as a name followed by a particle or copula (or nothing): the
     /// name's length in syllables and its score. An ordinary word with a particle scores ten less.
+    #[cfg(test)]
     pub(crate) fn judge(&self, run: &[Syl]) -> Option<(usize, f32)> {
         self.judge_in(run, f32::NEG_INFINITY, true)
     }
