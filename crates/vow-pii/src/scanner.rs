@@ -331,6 +331,7 @@ impl Scanner {
         self.secrets(text, &mut out);
         self.names.en_full_names(text, &mut out);
         self.names.ko_free_names(text, &mut out);
+        crate::names::old_postcodes_beside(text, &mut out);
         if !extra.is_empty() && out.is_empty() && self.names.header_names_person(extra) {
             out.extend(self.names.whole_value(text));
         }

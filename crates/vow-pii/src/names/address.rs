@@ -340,10 +340,141 @@ pub(crate) fn is_ko_region_token(w: &str) -> bool {
 
 /// A US street address starting with the house number at `s` (`1600 Pennsylvania Ave NW, Washington, DC
 /// 20500`); returns its end.
+/// Words a postal code follows (`우편번호는 06236입니다`, `(우)135-080`, `ZIP code: 94105`).
+pub(crate) const POSTCODE_WORDS: [&str; 14] = [
+    "우편번호",
+    "우편 번호",
+    "(우)",
+    "우)",
+    "ZIP code",
+    "ZIP Code",
+    "Zip code",
+    "zip code",
+    "ZIP",
+    "Zip",
+    "zip",
+    "postal code",
+    "Postal code",
+    "Postal Code",
+];
+
+/// The postal code after one of [`POSTCODE_WORDS`] at `ms..me`: five digits (Korea since 2015, a US ZIP,
+/// with its `-1234`), or the old Korean `123-456`, after a particle, a colon or the like.
+pub(crate) fn postcode_after_word(t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
+    if ms > 0 && t[ms - 1].is_ascii_alphanumeric()
+        || t.get(me).is_some_and(u8::is_ascii_alphabetic) && t[ms] < 0x80
+    {
+        return;
+    }
+    let n = t.len();
+    let mut k = me;
+    // What may stand between the word and the code: a particle, a colon, a bracket, `is`.
+    let fillers: [&[u8]; 12] = [
+        b" ",
+        b":",
+        b"(",
+        b"[",
+        b"-",
+        b"=",
+        "는".as_bytes(),
+        "은".as_bytes(),
+        "가".as_bytes(),
+        "이".as_bytes(),
+        b"is",
+        b"was",
+    ];
+    'skip: while k < n && k - me < 16 {
+        for f in fillers {
+            if t[k..].starts_with(f) {
+                k += f.len();
+                continue 'skip;
+            }
+        }
+        break;
+    }
+    let ds = k;
+    while k < n && t[k].is_ascii_digit() {
+        k += 1;
+    }
+    let end = match k - ds {
+        5 if t.get(k) == Some(&b'-')
+            && t.get(k + 1..k + 5)
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit)) =>
+        {
+            k + 5
+        }
+        5 => k,
+        3 if t.get(k) == Some(&b'-')
+            && t.get(k + 1..k + 4)
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit)) =>
+        {
+            k + 4
+        }
+        _ => return,
+    };
+    if t.get(end).is_some_and(|b| b.is_ascii_digit() || *b == b'-') {
+        return;
+    }
+    out.push(Finding {
+        entity: Entity::Address,
+        start: ds,
+        end,
+        score: 0.85,
+        validation: Validation::Context,
+    });
+}
+
+/// Old Korean postal codes (`135-080`) in the same line as a Korean address: a record's other cell
+/// (`4199;송영일;…;724-600`, `637-923 | 서울특별시 …`). The address is what says what the number is.
+pub(crate) fn old_postcodes_beside(t: &[u8], out: &mut Vec<Finding>) {
+    let korean: Vec<(usize, usize)> = out
+        .iter()
+        .filter(|f| f.entity == Entity::Address && t.get(f.start).is_some_and(|&b| b >= 0x80))
+        .map(|f| (f.start, f.end))
+        .collect();
+    for (s, e) in korean {
+        let line_start = t[..s]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |k| k + 1);
+        let line_end = t[e..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(t.len(), |k| e + k);
+        let mut k = line_start;
+        while k + 7 <= line_end {
+            let shaped = t[k..k + 3].iter().all(u8::is_ascii_digit)
+                && t[k + 3] == b'-'
+                && t[k + 4..k + 7].iter().all(u8::is_ascii_digit);
+            let free =
+                |b: Option<&u8>| b.is_none_or(|b| !(b.is_ascii_alphanumeric() || *b == b'-'));
+            if shaped
+                && (k == 0 || free(t.get(k - 1)))
+                && free(t.get(k + 7))
+                && !out.iter().any(|f| f.start < k + 7 && f.end > k)
+            {
+                out.push(Finding {
+                    entity: Entity::Address,
+                    start: k,
+                    end: k + 7,
+                    score: 0.7,
+                    validation: Validation::Context,
+                });
+                k += 7;
+            } else {
+                k += 1;
+            }
+        }
+    }
+}
+
 pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<usize> {
     let n = t.len();
     if s > 0
-        && !matches!(t[s - 1], b' ' | b'\n' | b'\t' | b'(' | b'"' | b'\'' | b'>')
+        && !matches!(
+            t[s - 1],
+            b' ' | b'\n' | b'\t' | b'(' | b'"' | b'\'' | b'>' | b';' | b',' | b'|' | b':' | b'='
+        )
         && t[s - 1] < 0x80
     {
         return None;
@@ -408,32 +539,40 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         }
     }
     // A unit (`, Apt 4B`, ` Suite 200`, ` #12`).
-    let mut u = end;
-    if t[u..].starts_with(b",") {
-        u += 1;
-    }
-    if t.get(u) == Some(&b' ') {
-        u += 1;
-    }
-    for unit in [
-        "Apt. ", "Apt ", "Suite ", "Ste ", "Unit ", "#", "Room ", "Fl ",
-    ] {
-        if t[u..].starts_with(unit.as_bytes()) {
-            let mut x = u + unit.len();
-            let xs = x;
-            while x < n && t[x].is_ascii_alphanumeric() {
-                x += 1;
+    // Up to two (`Apt. 643, Apt. 580`, `Suite 200 #4`).
+    for _ in 0..2 {
+        let mut u = end;
+        if t[u..].starts_with(b",") {
+            u += 1;
+        }
+        if t.get(u) == Some(&b' ') {
+            u += 1;
+        }
+        let before = end;
+        for unit in [
+            "Apt. ", "Apt ", "Suite ", "Ste ", "Unit ", "#", "Room ", "Fl ",
+        ] {
+            if t[u..].starts_with(unit.as_bytes()) {
+                let mut x = u + unit.len();
+                let xs = x;
+                while x < n && t[x].is_ascii_alphanumeric() {
+                    x += 1;
+                }
+                if x > xs {
+                    end = x;
+                }
+                break;
             }
-            if x > xs {
-                end = x;
-            }
+        }
+        if end == before {
             break;
         }
     }
     // City, state and ZIP (`, Washington, DC 20500`).
     let mut score = 0.6;
     let mut c = end;
-    let city_sep = [&b", "[..], b",\n", b"\n", b"\r\n"]
+    // A space before the city counts only when city, state and ZIP all follow.
+    let city_sep = [&b", "[..], b",\n", b"\n", b"\r\n", b" "]
         .into_iter()
         .find(|sep| t[c..].starts_with(sep));
     if let Some(sep) = city_sep {
@@ -708,6 +847,18 @@ fn ko_address_from(
             if (syllables <= 15 && KO_BUILDINGS.iter().any(|b| name.ends_with(b))) || wing {
                 end = name_end;
                 continue;
+            }
+            // A particle glued to the building's name (`래미안아파트로 보내 주세요`).
+            let bare = [
+                "으로", "로", "에서", "에", "이", "가", "은", "는", "을", "를", "의", "도",
+            ]
+            .iter()
+            .find_map(|p| name.strip_suffix(p));
+            if let Some(bare) = bare {
+                if bare.chars().count() <= 15 && KO_BUILDINGS.iter().any(|b| bare.ends_with(b)) {
+                    end = j + bare.len();
+                    break;
+                }
             }
         }
         if t.get(j).is_some_and(u8::is_ascii_uppercase) && t[j + 1..].starts_with("동".as_bytes())

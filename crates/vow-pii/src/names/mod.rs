@@ -18,7 +18,9 @@ pub(crate) mod model;
 
 use crate::text::*;
 use crate::{Entity, Finding, Validation};
-pub(crate) use address::{is_ko_region_token, ko_address_before_number, us_address};
+pub(crate) use address::{
+    is_ko_region_token, ko_address_before_number, old_postcodes_beside, us_address,
+};
 use address::{ko_address, us_military_address, KO_REGION_HEADS};
 
 /// Korean surnames (Statistics Korea, 2015 census: those borne by more than about 10,000 people).
@@ -317,6 +319,7 @@ pub(crate) enum Anchor {
     KoRegion,
     KoIntro,
     UsMilitary,
+    Postcode,
 }
 
 /// The word tables, compiled once per [`crate::Scanner`].
@@ -357,6 +360,9 @@ pub(crate) fn anchor_table() -> Vec<(&'static str, Anchor)> {
     }
     for w in ["APO ", "FPO ", "DPO "] {
         words.push((w, Anchor::UsMilitary));
+    }
+    for w in address::POSTCODE_WORDS {
+        words.push((w, Anchor::Postcode));
     }
     words
 }
@@ -579,6 +585,7 @@ impl Names {
             Anchor::KoRegion => ko_address(t, ms, me, out),
             Anchor::KoIntro => ko_after_intro(t, me, out),
             Anchor::UsMilitary => us_military_address(t, ms, me, out),
+            Anchor::Postcode => address::postcode_after_word(t, ms, me, out),
         }
     }
 
