@@ -395,13 +395,14 @@ fn ko_name_knowledge(word: &str) -> f32 {
     // What the name model says of the word's syllables (a score of 1 is as much as the lists' 0.15,
     // 5 as much as their 0.35), or what the syllable lists say, whichever knows more.
     let syls: Vec<model::Syl> = word.chars().filter_map(model::syl).collect();
+    // The anchor has already set the name apart from what follows it: only a word as it is counts.
     let m = model::ko_names();
-    if syls.len() == word.chars().count() && m.is_word(&syls) {
+    if syls.len() == word.chars().count() && m.is_exact_word(&syls) {
         return 0.0;
     }
     let from_model = if syls.len() == word.chars().count() && (2..=4).contains(&syls.len()) {
         match m.core_score(&syls) {
-            Some(v) if !m.is_word(&syls) => (0.05 * v).clamp(0.0, 0.45),
+            Some(v) => (0.05 * v).clamp(0.0, 0.45),
             _ => 0.0,
         }
     } else {
@@ -662,14 +663,18 @@ impl Names {
         });
     }
 
-    fn ko_after_field(&self, t: &[u8], _ms: usize, me: usize, out: &mut Vec<Finding>) {
+    fn ko_after_field(&self, t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
+        // `이름` (a file's, a signal's) is as often no person's; `담당자`, `예금주` always are.
+        let ambiguous = &t[ms..me] == "이름".as_bytes();
         let mut k = me;
         // `이름: `, `이름은 `, `성명 - `, `예금주(`.
+        // Marked by a colon, a dash, a bracket or a topic particle; `이름이 …` and `이름 …` are as often
+        // prose (`파일 이름이 현재`, `시그널 이름 목록을`).
         let mut marked = false;
         for p in ["은", "는", "이", ":", " ", "-", ":", " ", "("] {
             if t[k..].starts_with(p.as_bytes()) {
                 k += p.len();
-                marked |= p != " ";
+                marked |= p != " " && p != "이";
             }
         }
         if k == me {
@@ -680,9 +685,16 @@ impl Names {
             return;
         };
         if let Some((len, know)) = ko_name_prefix(run) {
-            // After a bare space (`파일 이름 사용`) only a name the syllable lists know well.
-            if !marked && know < 0.35 {
-                return;
+            // After a bare space (`파일 이름 사용`) only a name the syllable lists know well, which the
+            // name model would also take in a sentence.
+            if !marked {
+                let syls: Vec<model::Syl> = run.chars().filter_map(model::syl).collect();
+                let in_sentence = model::ko_names()
+                    .judge_in(&syls, f32::NEG_INFINITY, true)
+                    .is_some_and(|(_, v)| v >= SENTENCE_BAR);
+                if know < 0.35 || ambiguous && !in_sentence {
+                    return;
+                }
             }
             out.push(Finding {
                 entity: Entity::Person,
@@ -965,7 +977,7 @@ impl Names {
             let bar = match place {
                 Place::Record | Place::Speaker => 0.0,
                 Place::Foreign => 0.5,
-                Place::Sentence => 3.0,
+                Place::Sentence => SENTENCE_BAR,
             };
             if v >= bar && (len == k || place != Place::Record) {
                 out.push(Finding {
@@ -1066,6 +1078,9 @@ fn ko_after_intro(t: &[u8], me: usize, out: &mut Vec<Finding>) {
     }
 }
 
+/// The name model's score a run in a Korean sentence needs, with no anchor word.
+const SENTENCE_BAR: f32 = 3.0;
+
 /// Where a run of Hangul stands, from most to least expected to hold a name.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Place {
@@ -1092,16 +1107,19 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
     let left = a.checked_sub(1).map(|k| t[k]);
     let right = t.get(b).copied();
     let edge = |x: Option<u8>| matches!(x, None | Some(b'\n' | b'\r'));
-    // A comma separates cells only written tight (`12,김민수,완료`); with a space it lists words.
+    // A comma separates cells only written tight on both sides (`12,김민수,완료`); prose puts a space
+    // after it.
+    let tight_left = a == p && a >= 2 && t[a - 2] != b' ';
+    let tight_right = b == e && t.get(b + 1).is_some_and(|&x| x != b' ');
     let cell = |x: Option<u8>, tight: bool| {
         edge(x) || matches!(x, Some(b';' | b'|' | b'\t' | b'"')) || x == Some(b',') && tight
     };
-    if cell(left, a == p) && cell(right, b == e) {
+    if cell(left, tight_left) && cell(right, tight_right) {
         return Place::Record;
     }
     // A speaker starts the line, after a time stamp at most: `김민수: …`, `[10:32] 김민수: …`,
     // `[김민수] …`, `<김민수> …`, `김민수 [오후 2:28] …`.
-    let stamp_before = edge(left) || matches!(left, Some(b']' | b')'));
+    let stamp_before = edge(left) || left == Some(b']');
     let opens_line = |x: Option<u8>| {
         a.checked_sub(1)
             .is_some_and(|k| Some(t[k]) == x && (k == 0 || matches!(t[k - 1], b'\n' | b'\r')))

@@ -334,6 +334,11 @@ impl KoNames {
         best
     }
 
+    /// Whether `run` is an ordinary word as it is, with nothing after it.
+    pub(crate) fn is_exact_word(&self, run: &[Syl]) -> bool {
+        run.len() <= 4 && self.words.contains(&pack(run))
+    }
+
     /// Whether `run` is an ordinary word, alone or with a particle or ending after it.
     pub(crate) fn is_word(&self, run: &[Syl]) -> bool {
         self.is_word_in(run, &self.words)
