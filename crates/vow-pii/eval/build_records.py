@@ -3,8 +3,9 @@
 
 Two splits, each from its own generator and its own surroundings:
 
-- dev: values from Faker (faker 40.63.0, MIT, seed 101) in the frames of `DEV` below, and Korean
-  look-alike words taken from the dev prose (the Debian FAQ). May be looked at and tuned on.
+- dev: values from Faker (faker 40.63.0, MIT, seed 101; half the Korean names from korean-name-generator
+  1.0.1, MIT, added after the first run) in the frames of `DEV` below, and Korean look-alike words taken
+  from the dev prose (the Debian FAQ). May be looked at and tuned on.
 - held-out: values from Mimesis (mimesis 22.2.0, MIT, seed 202) in the frames of `HELD` below, and
   Korean look-alike words from Mimesis's own Korean word list. **Never tuned on**: its figures are
   reported as they come. Both frame sets were written before the first run of either.
@@ -12,7 +13,7 @@ Two splits, each from its own generator and its own surroundings:
 Each row is one planted value (or look-alike, kind `~label`) and the text it sits in, with a class
 (`kind/surroundings`) by which `examples/eval_external.rs` reports.
 
-    python3 -m venv /tmp/fk && /tmp/fk/bin/pip install faker==40.63.0 mimesis==22.2.0
+    python3 -m venv /tmp/fk && /tmp/fk/bin/pip install faker==40.63.0 mimesis==22.2.0 korean-name-generator==1.0.1
     apt-get install python3-doc libreoffice-help-ko
     pip download konlpy==0.6.0 --no-deps -d /tmp/konlpy   # kobill: Korean bills
     /tmp/fk/bin/python crates/vow-pii/eval/build_records.py
@@ -32,6 +33,7 @@ import zipfile
 
 import faker
 import mimesis
+from korean_name_generator import namer
 from mimesis import Address, Finance, Locale, Person, Text
 
 import build_outside
@@ -84,6 +86,12 @@ class Source:
     # Korean names: surname and given name as the generator gives them.
     def ko_parts(self):
         if self.name == "faker":
+            # Half of dev's Korean names from a third generator, which builds them syllable by syllable
+            # (korean-name-generator 1.0.1, MIT), so that dev does not only hold Faker's list of names.
+            if self.rng.random() < 0.5:
+                random.seed(self.rng.random())
+                n = namer.generate(self.rng.random() < 0.5)
+                return n[0], n[1:]
             return self.ko.last_name(), self.ko.first_name()
         return self.kp.last_name(), self.kp.first_name()
 

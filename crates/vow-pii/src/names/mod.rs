@@ -692,7 +692,8 @@ impl Names {
                 let in_sentence = model::ko_names()
                     .judge_in(&syls, f32::NEG_INFINITY, true)
                     .is_some_and(|(_, v)| v >= SENTENCE_BAR);
-                if know < 0.35 || ambiguous && !in_sentence {
+                let word = model::ko_names().is_frequent_word(&syls);
+                if know < 0.35 || word || ambiguous && !in_sentence {
                     return;
                 }
             }
@@ -902,7 +903,8 @@ impl Names {
                 j += 3;
             }
             i = j.max(p + 1);
-            if k > 6 {
+            // A particle glued to an English word or a number (`testing이`, `파일1이`) starts no name.
+            if k > 6 || p > 0 && t[p - 1].is_ascii_alphanumeric() {
                 continue;
             }
             let place = place_of(t, p, j);
@@ -1114,7 +1116,14 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
     let cell = |x: Option<u8>, tight: bool| {
         edge(x) || matches!(x, Some(b';' | b'|' | b'\t' | b'"')) || x == Some(b',') && tight
     };
-    if cell(left, tight_left) && cell(right, tight_right) {
+    // Or between numbers and marks, as in a row of space-separated fields (`58068 김아름 2026-12-01`).
+    let mark = |x: Option<u8>| edge(x) || x.is_some_and(|b| b < 0x80 && !b.is_ascii_alphabetic());
+    if cell(left, tight_left) && cell(right, tight_right)
+        || mark(left)
+            && mark(right)
+            && left.is_some_and(|b| b.is_ascii_digit())
+            && right.is_some_and(|b| b.is_ascii_digit())
+    {
         return Place::Record;
     }
     // A speaker starts the line, after a time stamp at most: `김민수: …`, `[10:32] 김민수: …`,

@@ -339,6 +339,11 @@ impl KoNames {
         run.len() <= 4 && self.words.contains(&pack(run))
     }
 
+    /// Whether `run` is a frequent word, alone or with a particle or ending after it (`신원을`).
+    pub(crate) fn is_frequent_word(&self, run: &[Syl]) -> bool {
+        self.is_word_in(run, &self.frequent)
+    }
+
     /// Whether `run` is an ordinary word, alone or with a particle or ending after it.
     pub(crate) fn is_word(&self, run: &[Syl]) -> bool {
         self.is_word_in(run, &self.words)
