@@ -134,19 +134,26 @@ fn trick_at(t: &[u8], i: usize) -> Option<(Option<char>, usize)> {
 
 /// The first byte at or after `from` where a trick starts.
 fn next_trick(t: &[u8], mut from: usize) -> Option<usize> {
-    loop {
-        let a = memchr::memchr3(b'%', b'&', 0xE2, &t[from..]);
-        let b = memchr::memchr3(0xEF, 0xC2, 0xE3, &t[from..]);
-        let c = memchr::memchr2(0xCD, 0xE1, &t[from..]);
-        let p = from + [a, b, c].into_iter().flatten().min()?;
-        if trick_at(t, p).is_some() {
-            return Some(p);
-        }
-        from = p + 1;
-        if from >= t.len() {
-            return None;
+    // Three searches over a window at a time, so that one common byte does not make the others'
+    // searches run to the end of the text again and again.
+    const WINDOW: usize = 4096;
+    while from < t.len() {
+        let w = &t[from..(from + WINDOW).min(t.len())];
+        let a = memchr::memchr3(b'%', b'&', 0xE2, w);
+        let b = memchr::memchr3(0xEF, 0xC2, 0xE3, w);
+        let c = memchr::memchr2(0xCD, 0xE1, w);
+        match [a, b, c].into_iter().flatten().min() {
+            Some(k) => {
+                let p = from + k;
+                if trick_at(t, p).is_some() {
+                    return Some(p);
+                }
+                from = p + 1;
+            }
+            None => from += w.len(),
         }
     }
+    None
 }
 
 impl Normalized {

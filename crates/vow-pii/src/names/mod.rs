@@ -690,7 +690,7 @@ impl Names {
             if !marked {
                 let syls: Vec<model::Syl> = run.chars().filter_map(model::syl).collect();
                 let in_sentence = model::ko_names()
-                    .judge_in(&syls, f32::NEG_INFINITY, true)
+                    .judge_in(&syls, f32::NEG_INFINITY, true, SENTENCE_BAR)
                     .is_some_and(|(_, v)| v >= SENTENCE_BAR);
                 let word = model::ko_names().is_frequent_word(&syls);
                 if know < 0.35 || word || ambiguous && !in_sentence {
@@ -943,15 +943,15 @@ impl Names {
                 } else {
                     model::EXPECTED_SURNAME_FLOOR
                 };
-                let Some((len, v)) = m.judge_in(&both[..=g], floor, place == Place::Sentence)
-                else {
+                let Some((len, v)) = m.judge_in(
+                    &both[..=g],
+                    floor,
+                    place == Place::Sentence,
+                    bar_spaced(place),
+                ) else {
                     continue;
                 };
-                let bar = match place {
-                    Place::Record | Place::Speaker => 1.0,
-                    Place::Foreign => 2.0,
-                    Place::Sentence => 3.0,
-                };
+                let bar = bar_spaced(place);
                 let given_is_word = place == Place::Sentence && m.is_word(&given[..len - 1]);
                 if v >= bar && !given_is_word && (place != Place::Sentence || m.may_start(run[0])) {
                     out.push(Finding {
@@ -973,14 +973,11 @@ impl Names {
             } else {
                 model::EXPECTED_SURNAME_FLOOR
             };
-            let Some((len, v)) = m.judge_in(&run[..k], floor, place == Place::Sentence) else {
+            let Some((len, v)) = m.judge_in(&run[..k], floor, place == Place::Sentence, bar(place))
+            else {
                 continue;
             };
-            let bar = match place {
-                Place::Record | Place::Speaker => 0.0,
-                Place::Foreign => 0.5,
-                Place::Sentence => SENTENCE_BAR,
-            };
+            let bar = bar(place);
             if v >= bar && (len == k || place != Place::Record) {
                 out.push(Finding {
                     entity: Entity::Person,
@@ -1083,6 +1080,24 @@ fn ko_after_intro(t: &[u8], me: usize, out: &mut Vec<Finding>) {
 /// The name model's score a run in a Korean sentence needs, with no anchor word.
 const SENTENCE_BAR: f32 = 3.0;
 
+/// The name model's score a run needs where it stands.
+fn bar(place: Place) -> f32 {
+    match place {
+        Place::Record | Place::Speaker => 0.0,
+        Place::Foreign => 0.5,
+        Place::Sentence => SENTENCE_BAR,
+    }
+}
+
+/// The score a surname and given name written apart (`김 아름`) need where they stand.
+fn bar_spaced(place: Place) -> f32 {
+    match place {
+        Place::Record | Place::Speaker => 1.0,
+        Place::Foreign => 2.0,
+        Place::Sentence => 3.0,
+    }
+}
+
 /// Where a run of Hangul stands, from most to least expected to hold a name.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Place {
@@ -1141,6 +1156,9 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
         return Place::Speaker;
     }
     // A lone Korean word among English ones: no other non-ASCII byte near, an English letter beside it.
+    if left.is_some_and(|x| x >= 0x80) || right.is_some_and(|x| x >= 0x80) {
+        return Place::Sentence;
+    }
     let near = 32;
     let before = &t[p.saturating_sub(near)..p];
     let after = &t[e..(e + near).min(t.len())];

@@ -213,7 +213,7 @@ pub(crate) struct KoNames {
     /// Frequent words: with a particle they are words even in a cell (`정보를`), and a frequent
     /// two-syllable one with one more syllable makes a compound (`정규식`).
     frequent: PackSet,
-    after_name: Vec<Vec<Syl>>,
+    after_name: PackSet,
     after_word: PackSet,
 }
 
@@ -278,8 +278,7 @@ impl KoNames {
                 frequent.insert(key);
             }
         }
-        let mut after_name: Vec<Vec<Syl>> = AFTER_NAME.iter().map(|p| syls(p)).collect();
-        after_name.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        let after_name = AFTER_NAME.iter().map(|p| pack(&syls(p))).collect();
         let after_word = AFTER_NAME
             .iter()
             .chain(AFTER_WORD.iter())
@@ -360,16 +359,47 @@ impl KoNames {
     /// name's length in syllables and its score. An ordinary word with a particle scores ten less.
     #[cfg(test)]
     pub(crate) fn judge(&self, run: &[Syl]) -> Option<(usize, f32)> {
-        self.judge_in(run, f32::NEG_INFINITY, true)
+        self.judge_in(run, f32::NEG_INFINITY, true, f32::NEG_INFINITY)
     }
 
     /// [`KoNames::judge`] with a floor under the surname's log probability (see
     /// [`KoNames::core_score_floored`]), and for a run in a sentence (`sentence`) the readings a
     /// sentence allows: a word with a particle or ending after it (`조건은`), or a compound of a word and
     /// one more syllable (`정규식`), count against a name. Alone in a cell, `박하은` is not `박하` + `은`.
-    pub(crate) fn judge_in(&self, run: &[Syl], floor: f32, sentence: bool) -> Option<(usize, f32)> {
+    ///
+    /// A score under `min` is returned without the word tables' say, since no penalty can raise it.
+    pub(crate) fn judge_in(
+        &self,
+        run: &[Syl],
+        floor: f32,
+        sentence: bool,
+        min: f32,
+    ) -> Option<(usize, f32)> {
         if run.len() < 2 {
             return None;
+        }
+        let mut best: Option<(usize, f32)> = None;
+        let mut try_core = |len: usize| {
+            if (2..=4).contains(&len) {
+                if let Some(v) = self.core_score_floored(&run[..len], floor) {
+                    if best.is_none_or(|(_, b)| v > b) {
+                        best = Some((len, v));
+                    }
+                }
+            }
+        };
+        try_core(run.len());
+        // Particles and copulas are one to three syllables long.
+        for k in 1..=3.min(run.len() - 1) {
+            if self.after_name.contains(&pack(&run[run.len() - k..])) {
+                try_core(run.len() - k);
+            }
+        }
+        // Most runs are no name by their syllables alone: the word tables (large, so slow to look in)
+        // are read only for the rest.
+        let (len, v) = best?;
+        if v < min {
+            return Some((len, v));
         }
         let penalty = if sentence {
             if self.is_word(run) {
@@ -386,23 +416,7 @@ impl KoNames {
         } else {
             0.0
         };
-        let mut best: Option<(usize, f32)> = None;
-        let mut try_core = |len: usize| {
-            if (2..=4).contains(&len) {
-                if let Some(v) = self.core_score_floored(&run[..len], floor) {
-                    if best.is_none_or(|(_, b)| v > b) {
-                        best = Some((len, v));
-                    }
-                }
-            }
-        };
-        try_core(run.len());
-        for p in &self.after_name {
-            if p.len() < run.len() && run.ends_with(p) {
-                try_core(run.len() - p.len());
-            }
-        }
-        best.map(|(len, v)| (len, v - penalty))
+        Some((len, v - penalty))
     }
 }
 
