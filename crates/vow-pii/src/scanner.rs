@@ -29,7 +29,14 @@ const MAX_DIGITS: usize = 24;
 pub struct Scanner {
     context: Context,
     names: Names,
+    /// The patterns that begin with an ASCII byte (secret prefixes, English anchor words), searched
+    /// with a prefilter that skips ahead; `ascii_index` maps each to its index in the whole table.
     secrets: AhoCorasick,
+    ascii_index: Vec<usize>,
+    /// The patterns that begin with a Hangul syllable, by that syllable: looked for only at the
+    /// syllables of Hangul runs (see [`Scanner::korean_anchors`]), longest first.
+    korean_first: Vec<u16>,
+    korean_groups: Vec<Vec<(usize, &'static [u8])>>,
     secret_kinds: Vec<SecretKind>,
     min_score: f32,
     today: Option<Date>,
@@ -244,23 +251,46 @@ impl Scanner {
     /// A scanner reporting findings scored at least [`DEFAULT_MIN_SCORE`].
     pub fn new() -> Scanner {
         let table = secret_table();
-        // One pass finds the prefixes of secrets and the words names and addresses are anchored on. A
-        // DFA: Korean anchors leave no rare byte for a prefilter, and a DFA reads any byte in one step.
+        // Every pattern: the prefixes of secrets, then the words names and addresses are anchored on.
         let anchors = crate::names::anchor_table();
+        let all: Vec<&'static str> = table
+            .iter()
+            .map(|(w, _)| *w)
+            .chain(anchors.iter().map(|(w, _)| *w))
+            .collect();
+        // Those that begin in ASCII go to one automaton, which skips ahead on its rare first bytes;
+        // Korean words leave no rare byte to skip to, so they are matched syllable by syllable in the
+        // Hangul runs the name pass reads anyway.
+        let (ascii, korean): (Vec<usize>, Vec<usize>) =
+            (0..all.len()).partition(|&i| all[i].as_bytes()[0] < 0x80);
         let secrets = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
-            .build(
-                table
-                    .iter()
-                    .map(|(w, _)| *w)
-                    .chain(anchors.iter().map(|(w, _)| *w)),
-            )
+            .build(ascii.iter().map(|&i| all[i]))
             .expect("the fixed table of secret prefixes and anchors always compiles");
+        let mut korean_first = vec![0u16; 11_172];
+        let mut korean_groups: Vec<Vec<(usize, &'static [u8])>> = Vec::new();
+        for i in korean {
+            let Some(first) = all[i].chars().next().and_then(crate::names::model::syl) else {
+                continue;
+            };
+            let slot = &mut korean_first[usize::from(first)];
+            if *slot == 0 {
+                korean_groups.push(Vec::new());
+                *slot = korean_groups.len() as u16;
+            }
+            korean_groups[usize::from(*slot) - 1].push((i, all[i].as_bytes()));
+        }
+        for g in &mut korean_groups {
+            g.sort_by_key(|(_, w)| std::cmp::Reverse(w.len()));
+        }
         Scanner {
             context: Context::new(),
             names: Names::new(),
             secrets,
+            ascii_index: ascii,
+            korean_first,
+            korean_groups,
             secret_kinds: table.into_iter().map(|(_, k)| k).collect(),
             min_score: DEFAULT_MIN_SCORE,
             today: None,
@@ -329,6 +359,7 @@ impl Scanner {
             i = next.max(p + 1);
         }
         self.secrets(text, &mut out);
+        self.korean_anchors(text, &mut out);
         self.names.en_full_names(text, &mut out);
         self.names.ko_free_names(text, &mut out);
         crate::names::old_postcodes_beside(text, &mut out);
@@ -878,16 +909,47 @@ impl Scanner {
     }
 
     fn secrets(&self, t: &[u8], out: &mut Vec<Finding>) {
-        let n = t.len();
         for m in self.secrets.find_iter(t) {
-            let (ms, me) = (m.start(), m.end());
-            let Some(&kind) = self.secret_kinds.get(m.pattern().as_usize()) else {
-                let index = m.pattern().as_usize() - self.secret_kinds.len();
-                self.names.on_match(t, index, ms, me, out);
-                continue;
+            let index = self.ascii_index[m.pattern().as_usize()];
+            self.on_pattern(t, index, m.start(), m.end(), out);
+        }
+    }
+
+    /// The patterns that begin with a Hangul syllable, looked for at each syllable of each Hangul run:
+    /// one table lookup per syllable, where an automaton would step through every byte.
+    fn korean_anchors(&self, t: &[u8], out: &mut Vec<Finding>) {
+        let mut i = 0;
+        while let Some(p) = crate::names::next_hangul(t, i) {
+            let mut q = p;
+            while let Some(s) = crate::names::model::syl_at(t, q) {
+                let slot = self.korean_first[usize::from(s)];
+                if slot != 0 {
+                    let hit = self.korean_groups[usize::from(slot) - 1]
+                        .iter()
+                        .find(|(_, w)| t[q..].starts_with(w));
+                    if let Some(&(index, w)) = hit {
+                        self.on_pattern(t, index, q, q + w.len(), out);
+                        q += w.len();
+                        continue;
+                    }
+                }
+                q += 3;
+            }
+            i = q.max(p + 1);
+        }
+    }
+
+    /// A match of pattern `index` (of the secret table, then the anchor table) at `ms..me`.
+    fn on_pattern(&self, t: &[u8], index: usize, ms: usize, me: usize, out: &mut Vec<Finding>) {
+        let n = t.len();
+        {
+            let Some(&kind) = self.secret_kinds.get(index) else {
+                self.names
+                    .on_match(t, index - self.secret_kinds.len(), ms, me, out);
+                return;
             };
             if ms > 0 && is_word(t[ms - 1]) && !matches!(kind, SecretKind::KeyValue) {
-                continue;
+                return;
             }
             match kind {
                 SecretKind::Prefix {
@@ -950,7 +1012,7 @@ impl Scanner {
                 }
                 SecretKind::KeyValue => {
                     if ms > 0 && t[ms - 1].is_ascii_alphabetic() {
-                        continue;
+                        return;
                     }
                     let mut j = me;
                     while j < n && (is_word(t[j]) || t[j] == b'-') && j - me < 24 {
@@ -963,7 +1025,7 @@ impl Scanner {
                         j += 1;
                     }
                     if j >= n || !matches!(t[j], b':' | b'=') {
-                        continue;
+                        return;
                     }
                     j += 1;
                     while j < n && matches!(t[j], b' ' | b'"' | b'\'') {

@@ -1173,7 +1173,7 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
 }
 
 /// The next byte at or after `i` that starts a Hangul syllable, skipping eight ASCII bytes at a time.
-fn next_hangul(t: &[u8], mut i: usize) -> Option<usize> {
+pub(crate) fn next_hangul(t: &[u8], mut i: usize) -> Option<usize> {
     while i + 8 <= t.len() && word_at(t, i) & HI == 0 {
         i += 8;
     }
