@@ -6,6 +6,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::context::{Context, Said, WINDOW_AFTER, WINDOW_BEFORE};
+use crate::names::model::Syl;
 use crate::names::Names;
 use crate::normalize::Normalized;
 use crate::text::{has_byte_between, word_at, HI, LO};
@@ -359,9 +360,16 @@ impl Scanner {
             i = next.max(p + 1);
         }
         self.secrets(text, &mut out);
-        self.korean_anchors(text, &mut out);
         self.names.en_full_names(text, &mut out);
-        self.names.ko_free_names(text, &mut out);
+        // Korean names, and the Korean anchor words, in one pass over the Hangul runs.
+        let mut skip_to = 0;
+        self.names.ko_free_names(text, &mut out, &mut |q, s, out| {
+            if q >= skip_to {
+                if let Some(end) = self.korean_anchor_at(text, q, s, out) {
+                    skip_to = end;
+                }
+            }
+        });
         crate::names::old_postcodes_beside(text, &mut out);
         if !extra.is_empty() && out.is_empty() && self.names.header_names_person(extra) {
             out.extend(self.names.whole_value(text));
@@ -381,6 +389,14 @@ impl Scanner {
         out.retain(|f| f.score >= self.min_score);
         resolve_overlaps(&mut out);
         out
+    }
+
+    /// A whole cell shaped like a name (letters, one to four words), for a column whose other values are
+    /// mostly names.
+    pub(crate) fn name_cell(&self, value: &[u8]) -> Option<Finding> {
+        self.names
+            .whole_value(value)
+            .filter(|f| f.score >= self.min_score)
     }
 
     /// Whether a column header or key names a kind of personal data (`전화번호`, `email`, `card_no`).
@@ -915,28 +931,25 @@ impl Scanner {
         }
     }
 
-    /// The patterns that begin with a Hangul syllable, looked for at each syllable of each Hangul run:
-    /// one table lookup per syllable, where an automaton would step through every byte.
-    fn korean_anchors(&self, t: &[u8], out: &mut Vec<Finding>) {
-        let mut i = 0;
-        while let Some(p) = crate::names::next_hangul(t, i) {
-            let mut q = p;
-            while let Some(s) = crate::names::model::syl_at(t, q) {
-                let slot = self.korean_first[usize::from(s)];
-                if slot != 0 {
-                    let hit = self.korean_groups[usize::from(slot) - 1]
-                        .iter()
-                        .find(|(_, w)| t[q..].starts_with(w));
-                    if let Some(&(index, w)) = hit {
-                        self.on_pattern(t, index, q, q + w.len(), out);
-                        q += w.len();
-                        continue;
-                    }
-                }
-                q += 3;
-            }
-            i = q.max(p + 1);
+    /// The pattern that begins with syllable `s` at `q`, if one does (the longest): handled, and its end
+    /// returned. Called for each syllable of each Hangul run: one table lookup per syllable, where an
+    /// automaton would step through every byte.
+    fn korean_anchor_at(
+        &self,
+        t: &[u8],
+        q: usize,
+        s: Syl,
+        out: &mut Vec<Finding>,
+    ) -> Option<usize> {
+        let slot = self.korean_first[usize::from(s)];
+        if slot == 0 {
+            return None;
         }
+        let &(index, w) = self.korean_groups[usize::from(slot) - 1]
+            .iter()
+            .find(|(_, w)| t[q..].starts_with(w))?;
+        self.on_pattern(t, index, q, q + w.len(), out);
+        Some(q + w.len())
     }
 
     /// A match of pattern `index` (of the secret table, then the anchor table) at `ms..me`.

@@ -887,7 +887,15 @@ impl Names {
     /// expected and the bar is low; in a Korean sentence a run must start with a common surname and
     /// score high, after its particle is separated (`김민수가`, `제갈서연이랑`). A surname and a given
     /// name written apart (`김 아름`) are read together.
-    pub(crate) fn ko_free_names(&self, t: &[u8], out: &mut Vec<Finding>) {
+    ///
+    /// `at_syllable` is called with every syllable of every run (its offset and value), so that the
+    /// scanner looks for its Korean anchor words in the same pass.
+    pub(crate) fn ko_free_names(
+        &self,
+        t: &[u8],
+        out: &mut Vec<Finding>,
+        at_syllable: &mut dyn FnMut(usize, model::Syl, &mut Vec<Finding>),
+    ) {
         let m = model::ko_names();
         let n = t.len();
         let mut i = 0;
@@ -896,6 +904,7 @@ impl Names {
             let mut k = 0;
             let mut j = p;
             while let Some(x) = model::syl_at(t, j) {
+                at_syllable(j, x, out);
                 if k < run.len() {
                     run[k] = x;
                 }

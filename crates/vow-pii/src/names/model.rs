@@ -168,6 +168,17 @@ fn pack(s: &[Syl]) -> u64 {
         | (s.len() as u64) << 60
 }
 
+/// [`pack`] of a word's syllables, with no allocation (a trailing `*` or other mark is skipped).
+fn pack_str(w: &str) -> u64 {
+    let mut key = 0u64;
+    let mut n = 0u64;
+    for s in w.chars().filter_map(syl).take(4) {
+        key = (key << 14) | u64::from(s + 1);
+        n += 1;
+    }
+    key | n << 60
+}
+
 fn syls(w: &str) -> Vec<Syl> {
     w.chars().filter_map(syl).collect()
 }
@@ -269,10 +280,10 @@ impl KoNames {
                 Some(([*s.first()?, *s.get(1)?], lp(count, surname_total)))
             })
             .collect();
-        let mut words = PackSet::default();
-        let mut frequent = PackSet::default();
+        let mut words = PackSet::with_capacity_and_hasher(WORDS.len() / 9, Default::default());
+        let mut frequent = PackSet::with_capacity_and_hasher(40_000, Default::default());
         for line in WORDS.lines().filter(|l| !l.starts_with('#')) {
-            let key = pack(&syls(line));
+            let key = pack_str(line);
             words.insert(key);
             if line.ends_with('*') {
                 frequent.insert(key);
