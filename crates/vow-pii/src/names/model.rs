@@ -413,9 +413,9 @@ impl KoNames {
             return Some((len, v));
         }
         let penalty = if sentence {
-            if self.is_word(run) {
-                10.0
-            } else if run.len() >= 3 && self.frequent.contains(&pack(&run[..2])) {
+            // A word with a particle or ending (`조건은`), or a frequent word and one more syllable
+            // (`정규식`).
+            if self.is_word(run) || run.len() >= 3 && self.frequent.contains(&pack(&run[..2])) {
                 10.0
             } else {
                 0.0
