@@ -226,6 +226,7 @@ impl Normalized {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

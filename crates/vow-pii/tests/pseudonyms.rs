@@ -126,7 +126,7 @@ fn valid_value() -> impl Strategy<Value = (Entity, String)> {
             (0..100u32).find_map(|c| {
                 let iban = format!("DE{c:02}{bban}");
                 iban_valid(iban.as_bytes()).then(|| {
-                    let spaced: Vec<String> = iban.as_bytes().chunks(4).map(|c| text(c)).collect();
+                    let spaced: Vec<String> = iban.as_bytes().chunks(4).map(text).collect();
                     (Entity::Iban, spaced.join(" "))
                 })
             })

@@ -432,6 +432,7 @@ impl KoNames {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
