@@ -2,338 +2,15 @@
 //! code before them), US street addresses with city, state and ZIP, and US military addresses. The
 //! whole address is one finding.
 
+use super::tables::tables;
 use crate::text::*;
 use crate::{Entity, Finding, Validation};
 
-/// Korean provinces and metropolitan cities, in full and short form.
-const KO_REGIONS: [&str; 37] = [
-    "서울특별시",
-    "부산광역시",
-    "대구광역시",
-    "인천광역시",
-    "광주광역시",
-    "대전광역시",
-    "울산광역시",
-    "세종특별자치시",
-    "경기도",
-    "강원도",
-    "강원특별자치도",
-    "충청북도",
-    "충청남도",
-    "전라북도",
-    "전북특별자치도",
-    "전라남도",
-    "경상북도",
-    "경상남도",
-    "제주특별자치도",
-    "제주도",
-    "서울",
-    "부산",
-    "대구",
-    "인천",
-    "광주",
-    "대전",
-    "울산",
-    "세종",
-    "경기",
-    "강원",
-    "충북",
-    "충남",
-    "전북",
-    "전남",
-    "경북",
-    "경남",
-    "제주",
-];
-
-/// The first two syllables of every entry of KO_REGIONS.
-pub(crate) const KO_REGION_HEADS: [&str; 20] = [
-    "서울", "부산", "대구", "인천", "광주", "대전", "울산", "세종", "경기", "강원", "충북", "충남",
-    "전북", "전남", "경북", "경남", "제주", "충청", "전라", "경상",
-];
-
-/// How a Korean building's name ends (`OO아파트`, `OO타워`).
-const KO_BUILDINGS: [&str; 24] = [
-    "아파트",
-    "빌라",
-    "연립",
-    "마을",
-    "타운",
-    "타워",
-    "빌딩",
-    "오피스텔",
-    "맨션",
-    "하이츠",
-    "주택",
-    "상가",
-    "센터",
-    "플라자",
-    "프라자",
-    "캐슬",
-    "파크",
-    "빌",
-    "단지",
-    "스퀘어",
-    "시티",
-    "힐스",
-    "팰리스",
-    "하우스",
-];
-
-/// US street suffixes (USPS Publication 28, the common ones) in written and abbreviated form.
-const US_SUFFIXES: &[&str] = &[
-    "Street",
-    "St",
-    "Avenue",
-    "Ave",
-    "Road",
-    "Rd",
-    "Boulevard",
-    "Blvd",
-    "Drive",
-    "Dr",
-    "Lane",
-    "Ln",
-    "Way",
-    "Court",
-    "Ct",
-    "Place",
-    "Pl",
-    "Parkway",
-    "Pkwy",
-    "Highway",
-    "Hwy",
-    "Terrace",
-    "Ter",
-    "Circle",
-    "Cir",
-    "Square",
-    "Sq",
-    "Trail",
-    "Trl",
-    "Loop",
-    "Plaza",
-    "Alley",
-    "Route",
-    "Pike",
-    "Crescent",
-    "Expressway",
-    "Freeway",
-    "Run",
-    "Path",
-    "Walk",
-    "Row",
-    "Point",
-    "Pt",
-    "Center",
-];
-/// US states and territories (USPS codes).
-const US_STATES: &[&str] = &[
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
-    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
-    "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
-    "WI", "WY", "DC", "PR", "GU", "VI", "AS", "MP", "FM", "MH", "PW", "AA", "AE", "AP",
-];
-/// The rest of USPS Publication 28's street suffixes (Appendix C1). Many are ordinary words (`Union`,
-/// `Ferry`, `Island`), so a street ending in one is an address only when city, state and ZIP follow.
-const US_SUFFIXES_RARE: &[&str] = &[
-    "Anex",
-    "Arcade",
-    "Bayou",
-    "Beach",
-    "Bend",
-    "Bluff",
-    "Bluffs",
-    "Bottom",
-    "Branch",
-    "Bridge",
-    "Brook",
-    "Brooks",
-    "Burg",
-    "Burgs",
-    "Bypass",
-    "Camp",
-    "Canyon",
-    "Cape",
-    "Causeway",
-    "Centers",
-    "Circles",
-    "Cliff",
-    "Cliffs",
-    "Club",
-    "Common",
-    "Commons",
-    "Corner",
-    "Corners",
-    "Course",
-    "Courts",
-    "Cove",
-    "Coves",
-    "Creek",
-    "Crest",
-    "Crossing",
-    "Crossroad",
-    "Crossroads",
-    "Curve",
-    "Dale",
-    "Dam",
-    "Divide",
-    "Drives",
-    "Estate",
-    "Estates",
-    "Extension",
-    "Extensions",
-    "Fall",
-    "Falls",
-    "Ferry",
-    "Field",
-    "Fields",
-    "Flat",
-    "Flats",
-    "Ford",
-    "Fords",
-    "Forest",
-    "Forge",
-    "Forges",
-    "Fork",
-    "Forks",
-    "Fort",
-    "Garden",
-    "Gardens",
-    "Gateway",
-    "Glen",
-    "Glens",
-    "Green",
-    "Greens",
-    "Grove",
-    "Groves",
-    "Harbor",
-    "Harbors",
-    "Haven",
-    "Heights",
-    "Hill",
-    "Hills",
-    "Hollow",
-    "Inlet",
-    "Island",
-    "Islands",
-    "Isle",
-    "Junction",
-    "Junctions",
-    "Key",
-    "Keys",
-    "Knoll",
-    "Knolls",
-    "Lake",
-    "Lakes",
-    "Land",
-    "Landing",
-    "Light",
-    "Lights",
-    "Loaf",
-    "Lock",
-    "Locks",
-    "Lodge",
-    "Mall",
-    "Manor",
-    "Manors",
-    "Meadow",
-    "Meadows",
-    "Mews",
-    "Mill",
-    "Mills",
-    "Mission",
-    "Motorway",
-    "Mount",
-    "Mountain",
-    "Mountains",
-    "Neck",
-    "Orchard",
-    "Oval",
-    "Overpass",
-    "Park",
-    "Parks",
-    "Parkways",
-    "Pass",
-    "Passage",
-    "Pine",
-    "Pines",
-    "Plain",
-    "Plains",
-    "Points",
-    "Port",
-    "Ports",
-    "Prairie",
-    "Radial",
-    "Ramp",
-    "Ranch",
-    "Rapid",
-    "Rapids",
-    "Rest",
-    "Ridge",
-    "Ridges",
-    "River",
-    "Roads",
-    "Rue",
-    "Shoal",
-    "Shoals",
-    "Shore",
-    "Shores",
-    "Skyway",
-    "Spring",
-    "Springs",
-    "Spur",
-    "Spurs",
-    "Squares",
-    "Station",
-    "Stravenue",
-    "Stream",
-    "Streets",
-    "Summit",
-    "Throughway",
-    "Trace",
-    "Track",
-    "Trafficway",
-    "Trailer",
-    "Tunnel",
-    "Turnpike",
-    "Underpass",
-    "Union",
-    "Unions",
-    "Valley",
-    "Valleys",
-    "Viaduct",
-    "View",
-    "Views",
-    "Village",
-    "Villages",
-    "Ville",
-    "Vista",
-    "Walks",
-    "Wall",
-    "Ways",
-    "Well",
-    "Wells",
-    "Xing",
-    "Expy",
-    "Fwy",
-    "Ctr",
-    "Hts",
-    "Jct",
-    "Mtn",
-    "Tpke",
-    "Aly",
-    "Crk",
-    "Ext",
-    "Cv",
-    "Vw",
-    "Vlg",
-];
-
 /// The Korean region tokens an address starts with.
 pub(crate) fn is_ko_region_token(w: &str) -> bool {
-    KO_REGIONS.contains(&w)
-        || KO_REGIONS
+    tables().ko_regions.contains(&w)
+        || tables()
+            .ko_regions
             .iter()
             .any(|r| r.chars().count() == 2 && w.strip_prefix(r) == Some("시"))
 }
@@ -511,8 +188,8 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
             break;
         }
         let ws = std::str::from_utf8(w).ok()?;
-        let rare = US_SUFFIXES_RARE.contains(&ws);
-        if j > k + 1 && (US_SUFFIXES.contains(&ws) || rare) {
+        let rare = tables().us_suffixes_rare.contains(&ws);
+        if j > k + 1 && (tables().us_suffixes.contains(&ws) || rare) {
             rare_suffix = rare;
             let mut e = e;
             if t.get(e) == Some(&b'.') {
@@ -600,7 +277,7 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         };
         if words > 0 && before_state + 2 <= n {
             let st = &t[before_state..before_state + 2];
-            let state_ok = US_STATES.iter().any(|s| s.as_bytes() == st);
+            let state_ok = tables().us_states.iter().any(|s| s.as_bytes() == st);
             let mut z = before_state + 2;
             if state_ok && t.get(z) == Some(&b' ') {
                 z += 1;
@@ -844,7 +521,8 @@ fn ko_address_from(
             let name = std::str::from_utf8(&t[j..name_end]).unwrap_or("");
             let syllables = name.chars().count();
             let wing = syllables == 2 && name.ends_with('동');
-            if (syllables <= 15 && KO_BUILDINGS.iter().any(|b| name.ends_with(b))) || wing {
+            if (syllables <= 15 && tables().ko_buildings.iter().any(|b| name.ends_with(b))) || wing
+            {
                 end = name_end;
                 continue;
             }
@@ -855,7 +533,9 @@ fn ko_address_from(
             .iter()
             .find_map(|p| name.strip_suffix(p));
             if let Some(bare) = bare {
-                if bare.chars().count() <= 15 && KO_BUILDINGS.iter().any(|b| bare.ends_with(b)) {
+                if bare.chars().count() <= 15
+                    && tables().ko_buildings.iter().any(|b| bare.ends_with(b))
+                {
                     end = j + bare.len();
                     break;
                 }

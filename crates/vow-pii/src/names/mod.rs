@@ -15,13 +15,15 @@ use std::collections::HashSet;
 
 mod address;
 pub(crate) mod model;
+mod tables;
 
 use crate::text::*;
 use crate::{Entity, Finding, Validation};
 pub(crate) use address::{
     is_ko_region_token, ko_address_before_number, old_postcodes_beside, us_address,
 };
-use address::{ko_address, us_military_address, KO_REGION_HEADS};
+use address::{ko_address, us_military_address};
+use tables::tables;
 
 /// Korean surnames (Statistics Korea, 2015 census: those borne by more than about 10,000 people).
 const KO_SURNAMES: &str = "김이박최정강조윤장임한오서신권황안송전홍유고문양손배백허남심노하곽성차주우구민류나진지엄채원천방공현함변염여추도소석선설마길연위표명기반라왕금옥육인맹제모탁국어은편용예경봉사부가복태목형피두감음빈동온호범좌";
@@ -30,280 +32,6 @@ const KO_SURNAMES_2: [&str; 6] = ["남궁", "황보", "제갈", "선우", "독�
 /// Syllables common in Korean given names. Syllables that mostly make ordinary words (번, 말, 고, 국, 늘)
 /// are left out on purpose: a name made of them needs a name field, not an honorific alone.
 const KO_GIVEN: &str = "가강건겸경계광교구권규균근금기길나남내다단달담대덕도동두득라란람랑래량려련렬령례로록룡루류륜률륭리린림마만명모목무문미민바박반방배백범법벽병보복본봉부분비빈빛사산삼상새샘서석선설섭성세소솔송수숙순술숭슬승시식신실심아안애양억언엄업여연열염엽영예오옥온완왕용우욱운웅원월위유윤율은을음의이익인일임자작장재전정제조종주준중지직진찬창채천철청초춘충치탁태택판평표필하학한해행향허헌혁현형혜호홍화환황효후훈휘흠흥희름늘결별봄힘얼누솜";
-/// Words of two to four syllables that look like a surname and a given name but are ordinary words or
-/// titles (`사장님`, `이번 고객님`).
-const KO_STOP: [&str; 94] = [
-    "이번",
-    "정말",
-    "최고",
-    "한국",
-    "이제",
-    "이미",
-    "이후",
-    "이상",
-    "이하",
-    "이전",
-    "고객",
-    "오늘",
-    "우리",
-    "신규",
-    "기존",
-    "전체",
-    "해당",
-    "전화",
-    "문의",
-    "상담",
-    "조금",
-    "정도",
-    "정보",
-    "최근",
-    "최대",
-    "최소",
-    "주문",
-    "배송",
-    "안내",
-    "사장",
-    "기사",
-    "과장",
-    "부장",
-    "차장",
-    "팀장",
-    "대리",
-    "사원",
-    "선생",
-    "교수",
-    "원장",
-    "회장",
-    "대표",
-    "실장",
-    "소장",
-    "반장",
-    "주임",
-    "계장",
-    "손님",
-    "형님",
-    "누님",
-    "사모",
-    "주인",
-    "관리",
-    "담당",
-    "직원",
-    "회원",
-    "모두",
-    "가족",
-    "부모",
-    "학생",
-    "환자",
-    "민원",
-    "지원",
-    "도움",
-    "전문",
-    "공지",
-    "이용",
-    "신청",
-    "구매",
-    "판매",
-    "운영",
-    "고객님",
-    "상담원",
-    "관리자",
-    "담당자",
-    "작성자",
-    "신청자",
-    "구매자",
-    "판매자",
-    "운영자",
-    "대표자",
-    "보호자",
-    "여러분",
-    "선생님",
-    "이용자",
-    "수신자",
-    "발신자",
-    "정상",
-    "성공",
-    "안전",
-    "장기",
-    "유지",
-    "조정",
-    "조회",
-];
-/// What may follow a Korean name in a sentence: particles and copulas (`김민수입니다`, `홍길동이`).
-const KO_AFTER_NAME: [&str; 24] = [
-    "",
-    "님",
-    "씨",
-    "입니다",
-    "이에요",
-    "예요",
-    "이고",
-    "이며",
-    "이",
-    "가",
-    "은",
-    "는",
-    "을",
-    "를",
-    "의",
-    "에게",
-    "께서",
-    "께",
-    "과",
-    "와",
-    "랑",
-    "이랑",
-    "도",
-    "요",
-];
-/// Words that name a person after a name (`김민수 고객님`, `홍길동 드림`).
-const KO_TITLES: [&str; 25] = [
-    "님",
-    "씨",
-    "고객님",
-    "고객",
-    "선생님",
-    "과장",
-    "과장님",
-    "부장",
-    "부장님",
-    "차장",
-    "팀장",
-    "팀장님",
-    "대리",
-    "대리님",
-    "실장",
-    "실장님",
-    "대표",
-    "대표님",
-    "교수",
-    "교수님",
-    "원장",
-    "원장님",
-    "드림",
-    "올림",
-    "귀하",
-];
-/// Words after which a name is a field's value (`이름: 김민수`, `예금주 홍길동`).
-const KO_NAME_FIELDS: &[&str] = &[
-    "이름",
-    "성명",
-    "예금주",
-    "고객명",
-    "수령인",
-    "받는 분",
-    "받는분",
-    "보호자",
-    "신청인",
-    "작성자",
-    "성함",
-    "수취인",
-    "담당자",
-    "보낸 사람",
-    "보낸사람",
-    "보내는 사람",
-    "받는 사람",
-    "받는사람",
-    "발신인",
-    "발신자",
-    "수신인",
-    "수신자",
-    "주문자",
-    "구매자",
-    "예약자",
-    "가입자",
-    "명의자",
-    "대표자",
-    "의뢰인",
-];
-/// Words a person introduces themself after (`안녕하세요, 김민수입니다`, `저는 홍길동이에요`).
-const KO_INTRO: [&str; 4] = ["안녕하세요", "안녕하십니까", "저는", "제 이름은"];
-/// What ends a self-introduction right after the name.
-const KO_INTRO_END: [&str; 6] = ["입니다", "이에요", "예요", "이라고", "라고", "이고요"];
-const EN_TITLES: [&str; 14] = [
-    "Mr.", "Mr", "Mrs.", "Mrs", "Ms.", "Ms", "Miss", "Dr.", "Dr", "Prof.", "MR.", "MS.", "MRS.",
-    "DR.",
-];
-const EN_SIGNOFFS: [&str; 12] = [
-    "Regards,",
-    "regards,",
-    "Sincerely,",
-    "Thanks,",
-    "Thank you,",
-    "Best,",
-    "Cheers,",
-    "Warmly,",
-    "Yours,",
-    "Respectfully,",
-    "Best wishes,",
-    "Kind regards,",
-];
-const EN_NAME_FIELDS: &[&str] = &[
-    "Name:",
-    "name:",
-    "NAME:",
-    "Name -",
-    "name is",
-    "Name is",
-    "named",
-    "called",
-    "Attn:",
-    "ATTN:",
-    "From:",
-    "To:",
-    "Signed,",
-    "signed by",
-    "Contact:",
-    "Customer:",
-    "Sender:",
-    "Recipient:",
-];
-/// What may follow an English name as part of it (`Tiffany Stephens MD`, `John Smith Jr.`).
-const EN_NAME_SUFFIXES: [&str; 14] = [
-    "Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV", "MD", "DDS", "DVM", "PhD", "Esq.", "RN", "CPA",
-];
-/// Capitalised words that follow `Dear` or `Mr` and are not names.
-const EN_STOP: [&str; 40] = [
-    "Customer",
-    "Customers",
-    "Sir",
-    "Sirs",
-    "Madam",
-    "Team",
-    "All",
-    "Valued",
-    "User",
-    "Users",
-    "Client",
-    "Member",
-    "Members",
-    "Support",
-    "Hiring",
-    "Manager",
-    "Friend",
-    "Friends",
-    "Colleague",
-    "Colleagues",
-    "Partner",
-    "Applicant",
-    "Subscriber",
-    "Guest",
-    "Student",
-    "Parent",
-    "Patient",
-    "Reader",
-    "Editor",
-    "The",
-    "I",
-    "We",
-    "You",
-    "Thanks",
-    "Regards",
-    "Best",
-    "Sincerely",
-    "Hello",
-    "Hi",
-    "Everyone",
-];
 
 const EN_FIRST: &str = include_str!("../../data/en_first_names.txt");
 const EN_LAST: &str = include_str!("../../data/en_last_names.txt");
@@ -333,29 +61,29 @@ pub(crate) struct Names {
 /// prefixes of secrets, and hands each match to [`Names::on_match`] with its index in this table.
 pub(crate) fn anchor_table() -> Vec<(&'static str, Anchor)> {
     let mut words: Vec<(&'static str, Anchor)> = Vec::new();
-    for w in KO_TITLES {
+    for &w in &tables().ko_titles {
         words.push((w, Anchor::KoTitle));
     }
-    for w in KO_NAME_FIELDS {
+    for &w in &tables().ko_name_fields {
         words.push((w, Anchor::KoField));
     }
-    for w in EN_TITLES {
+    for &w in &tables().en_titles {
         words.push((w, Anchor::EnTitle));
     }
-    for w in EN_SIGNOFFS {
+    for &w in &tables().en_signoffs {
         words.push((w, Anchor::EnSignoff));
     }
-    for w in EN_NAME_FIELDS {
+    for &w in &tables().en_name_fields {
         words.push((w, Anchor::EnField));
     }
     words.push(("Dear", Anchor::EnDear));
     words.push(("DEAR", Anchor::EnDear));
     // Regions by their first two syllables only: a small automaton stays in cache, and the whole word
-    // is checked against KO_REGIONS when one matches.
-    for w in KO_REGION_HEADS {
+    // is checked against tables().ko_regions when one matches.
+    for &w in &tables().ko_region_heads {
         words.push((w, Anchor::KoRegion));
     }
-    for w in KO_INTRO {
+    for &w in &tables().ko_intro {
         words.push((w, Anchor::KoIntro));
     }
     for w in ["APO ", "FPO ", "DPO "] {
@@ -389,7 +117,7 @@ pub(crate) fn ko_given() -> impl Iterator<Item = char> {
 
 /// How much a Korean word looks like a full name by itself: 0 when it cannot be one.
 fn ko_name_knowledge(word: &str) -> f32 {
-    if KO_STOP.contains(&word) {
+    if tables().ko_stop.contains(&word) {
         return 0.0;
     }
     // What the name model says of the word's syllables (a score of 1 is as much as the lists' 0.15,
@@ -441,7 +169,7 @@ fn ko_name_prefix(run: &str) -> Option<(usize, f32)> {
             continue;
         };
         let (name, rest) = run.split_at(end);
-        if !KO_AFTER_NAME.contains(&rest) {
+        if !(rest.is_empty() || tables().ko_after_name.contains(&rest)) {
             continue;
         }
         let k = ko_name_knowledge(name);
@@ -454,7 +182,7 @@ fn ko_name_prefix(run: &str) -> Option<(usize, f32)> {
 
 /// Where a name starting at `p` starts once a title right before it is counted in (`Dr. Lisa Smith`).
 fn en_title_start(t: &[u8], p: usize) -> usize {
-    for title in EN_TITLES {
+    for &title in &tables().en_titles {
         let s = p.saturating_sub(title.len() + 1);
         if p > title.len()
             && t[s..p - 1] == *title.as_bytes()
@@ -474,7 +202,7 @@ fn en_name_suffix_end(t: &[u8], end: usize) -> usize {
             continue;
         }
         let s = end + sep.len();
-        for suffix in EN_NAME_SUFFIXES {
+        for &suffix in &tables().en_name_suffixes {
             let e = s + suffix.len();
             if t[s..].starts_with(suffix.as_bytes())
                 && t.get(e).is_none_or(|b| !b.is_ascii_alphanumeric())
@@ -595,7 +323,8 @@ impl Names {
         let glued = char_before(t, ms).is_some_and(|(c, _)| hangul(c));
         let after_ok = char_at(t, me).is_none_or(|(c, _)| {
             !hangul(c)
-                || KO_AFTER_NAME
+                || tables()
+                    .ko_after_name
                     .iter()
                     .any(|p| !p.is_empty() && t[me..].starts_with(p.as_bytes()))
         });
@@ -1012,7 +741,7 @@ impl Names {
                 break;
             }
             let ws = std::str::from_utf8(w).ok()?;
-            if EN_STOP.contains(&ws) {
+            if tables().en_stop.contains(&ws) {
                 break;
             }
             let e = if initial { e + 1 } else { e };
@@ -1069,7 +798,7 @@ fn ko_after_intro(t: &[u8], me: usize, out: &mut Vec<Finding>) {
             continue;
         };
         let (name, rest) = run.split_at(cut);
-        if !KO_INTRO_END.iter().any(|e| rest.starts_with(e)) {
+        if !tables().ko_intro_end.iter().any(|e| rest.starts_with(e)) {
             continue;
         }
         let know = ko_name_knowledge(name);
