@@ -14,7 +14,7 @@
 //! character, so a training set keeps its lengths), while the vault shows one stored value to a person
 //! and hides how long it is. The digit conventions are the same (`010-****-5678`, `901231-1******`).
 
-use vow_pii::Scanner;
+use vow_pii::{Normalized, Scanner};
 use vow_policy::model::{Category, MaskStyle};
 
 /// What a hidden value is shown as, whatever its length.
@@ -78,36 +78,48 @@ impl Masker {
         masked.unwrap_or_else(|| HIDDEN.to_string())
     }
 
-    /// Free text: which characters to hide is decided on the original text, then each hidden letter
-    /// or digit becomes `*` (separators and everything else stay). Hidden are every digit of a
-    /// number (see [`number_runs`]), every letter and digit of a scanner finding, and everything
-    /// before the `@` of a word that holds one — so nothing a finding's own mask would show, and no
-    /// digits next to a finding, escape.
+    /// Free text: which characters to hide is decided on the text as vow-pii's scanner reads it
+    /// ([`Normalized`]: zero-width characters dropped, full-width forms, Unicode dashes, `%2D` and
+    /// `&#64;` escapes undone — one normalisation for the vault, `vow redact` and the proxy), then each
+    /// hidden letter or digit of the original becomes `*` (separators and everything else stay). Hidden
+    /// are every digit of a number (see [`number_runs`]), every letter and digit of a scanner finding,
+    /// and everything before the `@` of a word that holds one — so nothing a finding's own mask would
+    /// show, and no digits next to a finding, escape.
     fn text(&self, value: &str) -> String {
-        let chars: Vec<(usize, char)> = value.char_indices().collect();
-        let mut hide = vec![false; chars.len()];
-        let index_of = |byte: usize| chars.partition_point(|&(at, _)| at < byte);
-        for run in number_runs(&chars) {
-            for h in &mut hide[run] {
+        let normalized = Normalized::of(value.as_bytes());
+        let seen: &str = match &normalized {
+            Some(n) => std::str::from_utf8(&n.text).unwrap_or(value),
+            None => value,
+        };
+        let chars: Vec<(usize, char)> = seen.char_indices().collect();
+        let byte_of = |index: usize| chars.get(index).map_or(seen.len(), |&(at, _)| at);
+        // Byte ranges of `seen` to hide.
+        let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+        for run in number_runs(&chars).into_iter().chain(local_parts(&chars)) {
+            ranges.push(byte_of(run.start)..byte_of(run.end));
+        }
+        for finding in self.scanner.scan(seen.as_bytes()) {
+            ranges.push(finding.start..finding.end);
+        }
+        // The same ranges in the original's bytes.
+        let mut hide = vec![false; value.len() + 1];
+        for r in ranges {
+            let (start, end) = match &normalized {
+                Some(n) if seen.len() == n.text.len() => (n.orig_start(r.start), n.orig_end(r.end)),
+                _ => (r.start, r.end),
+            };
+            for h in hide
+                .get_mut(start..end.min(value.len()))
+                .into_iter()
+                .flatten()
+            {
                 *h = true;
             }
         }
-        for finding in self.scanner.scan(value.as_bytes()) {
-            let (start, end) = (index_of(finding.start), index_of(finding.end));
-            for h in hide.get_mut(start..end).into_iter().flatten() {
-                *h = true;
-            }
-        }
-        for local in local_parts(&chars) {
-            for h in &mut hide[local] {
-                *h = true;
-            }
-        }
-        chars
-            .iter()
-            .zip(&hide)
-            .map(|(&(_, c), &hidden)| {
-                if hidden && c.is_alphanumeric() {
+        value
+            .char_indices()
+            .map(|(at, c)| {
+                if hide[at] && c.is_alphanumeric() {
                     '*'
                 } else {
                     c
@@ -213,11 +225,12 @@ fn is_amount(run: &[(usize, char)]) -> bool {
         && groups.all(|g| g.len() == 3 && g.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// In every whitespace-separated word that holds an `@` (or a written-out one: `＠`, `(at)`,
-/// `[at]`, `&#64;`, `%40`), everything from the word's start to the marker: the local part of an
-/// address, whatever characters it is made of, and the user and password of a URL.
+/// In every whitespace-separated word that holds an `@` (or a written-out one: `(at)`, `[at]`; the
+/// encoded ones, `＠`, `&#64;`, `%40`, arrive as `@` from [`Normalized`]), everything from the word's
+/// start to the marker: the local part of an address, whatever characters it is made of, and the user
+/// and password of a URL.
 fn local_parts(chars: &[(usize, char)]) -> Vec<std::ops::Range<usize>> {
-    const MARKERS: [&str; 7] = ["@", "＠", "﹫", "(at)", "[at]", "&#64;", "%40"];
+    const MARKERS: [&str; 3] = ["@", "(at)", "[at]"];
     let mut parts = Vec::new();
     let mut i = 0;
     while i < chars.len() {

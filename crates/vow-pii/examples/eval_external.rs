@@ -1,6 +1,8 @@
 //! The evaluations on material written outside this project (`eval/`, sources in `eval/README.md`).
-//! None of `external.tsv` and `outside-test.tsv` or the `*-test.txt` prose was used to tune a
-//! recognizer; `outside-dev.tsv` and the `*-dev.txt` prose may be.
+//! None of `external.tsv`, `outside-test.tsv`, `records-heldout.tsv` or the `*-test.txt` and
+//! `*-heldout.txt` prose was used to tune a recognizer; `outside-dev.tsv`, `records-dev.tsv` and the
+//! `*-dev.txt` prose may be. `--show` lists misses of the dev sets only (`--show-all` of every set),
+//! so that tuning does not look at the held-out split by accident.
 //!
 //! ```text
 //! cargo run -p vow-pii --release --example eval_external [-- SET... [--show]]
@@ -30,8 +32,15 @@ struct KindRow {
 /// One text and what it holds: values by kind, and look-alikes by label.
 struct Case {
     text: String,
-    values: Vec<(Entity, String)>,
+    values: Vec<(Entity, String, String)>,
     lookalikes: Vec<(String, String)>,
+}
+
+/// Per class of surroundings (the fourth column of the `records-*.tsv` sets): planted and left.
+#[derive(Default, Clone, Copy)]
+struct ClassRow {
+    planted: u64,
+    left: u64,
 }
 
 fn unescape(s: &str) -> String {
@@ -60,7 +69,9 @@ fn read_cases(path: &Path) -> Vec<Case> {
             cases[i].lookalikes.push((label.to_owned(), value));
         } else if cols[1] != "-" {
             let kind = Entity::parse(cols[0]).unwrap_or_else(|| panic!("unknown kind {}", cols[0]));
-            cases[i].values.push((kind, value));
+            cases[i]
+                .values
+                .push((kind, value, cols.get(3).copied().unwrap_or("").to_owned()));
         }
     }
     cases
@@ -85,7 +96,8 @@ fn ratio(a: u64, b: u64) -> String {
     }
 }
 
-fn eval_values(scanner: &Scanner, path: &Path, show: bool) {
+fn eval_values(scanner: &Scanner, path: &Path, show: bool) -> BTreeMap<String, ClassRow> {
+    let mut classes: BTreeMap<String, ClassRow> = BTreeMap::new();
     let cases = read_cases(path);
     let mut rows: BTreeMap<Entity, KindRow> = BTreeMap::new();
     let mut looks: BTreeMap<String, (u64, u64)> = BTreeMap::new();
@@ -102,15 +114,20 @@ fn eval_values(scanner: &Scanner, path: &Path, show: bool) {
         let spans: Vec<(Entity, usize, usize)> = case
             .values
             .iter()
-            .map(|(k, v)| {
+            .map(|(k, v, _)| {
                 let s = text.find(v.as_str()).unwrap();
                 (*k, s, s + v.len())
             })
             .collect();
-        for &(k, s, e) in &spans {
+        for (&(k, s, e), (_, _, class)) in spans.iter().zip(&case.values) {
             let row = rows.entry(k).or_default();
             row.expected += 1;
             let left = left_in_output(text, s, e, &findings);
+            if class.contains('/') {
+                let c = classes.entry(class.clone()).or_default();
+                c.planted += 1;
+                c.left += u64::from(left);
+            }
             row.left += u64::from(left);
             let covering = findings
                 .iter()
@@ -133,6 +150,9 @@ fn eval_values(scanner: &Scanner, path: &Path, show: bool) {
             entry.0 += 1;
             let touched = findings.iter().any(|f| f.start < e && f.end > s);
             entry.1 += u64::from(touched);
+            let c = classes.entry(format!("~{label}")).or_default();
+            c.planted += 1;
+            c.left += u64::from(touched);
             if show && touched {
                 eprintln!(
                     "ALTERED {label} {v:?} in {text:?}; found {:?}",
@@ -195,6 +215,51 @@ fn eval_values(scanner: &Scanner, path: &Path, show: bool) {
         );
     }
     println!();
+    classes
+}
+
+/// The dev and held-out splits side by side, per class: values left in the output, look-alikes altered.
+fn print_classes(dev: &BTreeMap<String, ClassRow>, held: &BTreeMap<String, ClassRow>) {
+    let pct = |r: ClassRow| {
+        format!(
+            "{} / {} ({:.1}%)",
+            r.left,
+            r.planted,
+            100.0 * r.left as f64 / r.planted.max(1) as f64
+        )
+    };
+    println!("## per class: left in the output (values) or altered (look-alikes, `~`)");
+    println!();
+    println!("| class | dev (Faker, dev frames) | held-out (Mimesis, held-out frames) |");
+    println!("| --- | ---: | ---: |");
+    let mut names: Vec<&String> = dev.keys().chain(held.keys()).collect();
+    names.sort();
+    names.dedup();
+    let mut sums: BTreeMap<String, (ClassRow, ClassRow)> = BTreeMap::new();
+    for name in names {
+        let (d, h) = (
+            dev.get(name).copied().unwrap_or_default(),
+            held.get(name).copied().unwrap_or_default(),
+        );
+        println!("| {name} | {} | {} |", pct(d), pct(h));
+        // Totals per kind and language: `PERSON/ko`, `PERSON/en`, `ADDRESS/postcode`, look-alikes.
+        let group = if name.starts_with('~') {
+            "~ all look-alikes".to_owned()
+        } else if name.contains("postcode") || name.contains("zip") {
+            "ADDRESS/postcodes with their word".to_owned()
+        } else {
+            name.split('-').next().unwrap_or(name).to_owned()
+        };
+        let e = sums.entry(group).or_default();
+        e.0.planted += d.planted;
+        e.0.left += d.left;
+        e.1.planted += h.planted;
+        e.1.left += h.left;
+    }
+    for (group, (d, h)) in sums {
+        println!("| **{group}** | **{}** | **{}** |", pct(d), pct(h));
+    }
+    println!();
 }
 
 fn eval_prose(scanner: &Scanner, path: &Path, show: bool) {
@@ -225,7 +290,14 @@ fn eval_prose(scanner: &Scanner, path: &Path, show: bool) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let show = args.iter().any(|a| a == "--show");
+    let show_all = args.iter().any(|a| a == "--show-all");
+    let show = show_all || args.iter().any(|a| a == "--show");
+    let held_out = |p: &Path| {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        ["test", "heldout", "external"]
+            .iter()
+            .any(|w| name.contains(w))
+    };
     let mut sets: Vec<PathBuf> = args
         .iter()
         .filter(|a| !a.starts_with("--"))
@@ -233,10 +305,25 @@ fn main() {
         .collect();
     if sets.is_empty() {
         let eval = Path::new(env!("CARGO_MANIFEST_DIR")).join("eval");
-        for name in ["external.tsv", "outside-dev.tsv", "outside-test.tsv"] {
+        for name in [
+            "external.tsv",
+            "outside-dev.tsv",
+            "outside-test.tsv",
+            "records-dev.tsv",
+            "records-heldout.tsv",
+        ] {
             sets.push(eval.join(name));
         }
-        for name in ["ko-dev.txt", "en-dev.txt", "ko-test.txt", "en-test.txt"] {
+        for name in [
+            "ko-dev.txt",
+            "en-dev.txt",
+            "ko-dev2.txt",
+            "en-dev2.txt",
+            "ko-test.txt",
+            "en-test.txt",
+            "ko-heldout.txt",
+            "en-heldout.txt",
+        ] {
             sets.push(eval.join("prose").join(name));
         }
     }
@@ -248,8 +335,18 @@ fn main() {
     let (tables, prose): (Vec<_>, Vec<_>) = sets
         .iter()
         .partition(|p| p.extension().is_some_and(|e| e == "tsv"));
+    let mut dev = BTreeMap::new();
+    let mut held = BTreeMap::new();
     for path in tables {
-        eval_values(&scanner, path, show);
+        let classes = eval_values(&scanner, path, show && (show_all || !held_out(path)));
+        match path.file_name().and_then(|n| n.to_str()) {
+            Some("records-dev.tsv") => dev = classes,
+            Some("records-heldout.tsv") => held = classes,
+            _ => {}
+        }
+    }
+    if !dev.is_empty() || !held.is_empty() {
+        print_classes(&dev, &held);
     }
     if !prose.is_empty() {
         println!("## ordinary prose: findings (per 10,000 words)");
@@ -257,7 +354,7 @@ fn main() {
         println!("| text | words | PERSON | ADDRESS | any kind |");
         println!("| --- | ---: | ---: | ---: | ---: |");
         for path in prose {
-            eval_prose(&scanner, path, show);
+            eval_prose(&scanner, path, show && (show_all || !held_out(path)));
         }
     }
 }

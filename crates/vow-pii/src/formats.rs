@@ -770,15 +770,72 @@ fn csv_chunk(job: &Job<'_>, c: &Chunk, delim: u8, names: &[String]) -> Result<Do
     let b = &c.bytes;
     let mut at = 0;
     let mut columns: Vec<ColumnReport> = Vec::new();
-    let mut rec_line = c.line;
+    // First every cell is scanned; then a column whose values are mostly names is a name column,
+    // header or not, and its other cells shaped like a name are names too (`Sutton, Ann`, `목희재`).
+    struct Cell {
+        s: usize,
+        e: usize,
+        quoted: bool,
+        value: Vec<u8>,
+        found: Vec<crate::Finding>,
+    }
+    let mut records: Vec<(usize, usize, Vec<Cell>)> = Vec::new();
+    let mut person_cells: Vec<(usize, usize)> = Vec::new();
     while at < b.len() {
         let end = csv_first_record_end(&b[at..]).map_or(b.len(), |p| at + p);
         let rec = &b[at..end];
-        let mut last = 0;
+        let mut cells = Vec::new();
         for (ci, (s, e, quoted)) in split_record(rec, delim).into_iter().enumerate() {
             let name = names.get(ci).map(String::as_str).unwrap_or("");
             let value = unquote(&rec[s..e], quoted);
             let found = job.scanner.scan_with_context(&value, name.as_bytes());
+            if person_cells.len() <= ci {
+                person_cells.resize(ci + 1, (0, 0));
+            }
+            if !value.trim_ascii().is_empty() {
+                person_cells[ci].0 += 1;
+                let whole = found.iter().any(|f| {
+                    f.entity == crate::Entity::Person
+                        && value[..f.start].trim_ascii().is_empty()
+                        && value[f.end..].trim_ascii().is_empty()
+                });
+                person_cells[ci].1 += usize::from(whole);
+            }
+            cells.push(Cell {
+                s,
+                e,
+                quoted,
+                value,
+                found,
+            });
+        }
+        records.push((at, end, cells));
+        at = end;
+    }
+    for (_, _, cells) in &mut records {
+        for (ci, cell) in cells.iter_mut().enumerate() {
+            let (values, persons) = person_cells[ci];
+            if cell.found.is_empty() && values >= 3 && 2 * persons >= values {
+                cell.found.extend(job.scanner.name_cell(&cell.value));
+            }
+        }
+    }
+    let mut rec_line = c.line;
+    for (at, end, cells) in records {
+        let rec = &b[at..end];
+        let mut last = 0;
+        for (
+            ci,
+            Cell {
+                s,
+                e,
+                quoted,
+                value,
+                found,
+            },
+        ) in cells.into_iter().enumerate()
+        {
+            let name = names.get(ci).map(String::as_str).unwrap_or("");
             if columns.len() <= ci {
                 columns.resize_with(ci + 1, ColumnReport::default);
             }
@@ -833,7 +890,6 @@ fn csv_chunk(job: &Job<'_>, c: &Chunk, delim: u8, names: &[String]) -> Result<Do
             d.out.extend_from_slice(&rec[last..]);
         }
         rec_line += memchr::memchr_iter(b'\n', rec).count() as u64;
-        at = end;
     }
     d.report.columns = columns;
     Ok(d)

@@ -16,15 +16,18 @@ mod finding;
 pub mod formats;
 mod key;
 mod names;
+mod normalize;
 mod ops;
 mod report;
 mod scanner;
+mod text;
 pub mod validate;
 
 pub use entity::Entity;
 pub use finding::{Finding, Validation};
 pub use formats::{process, Format, FormatError, Job, Limits, Located, Outcome};
 pub use key::{Key, KeyError};
+pub use normalize::Normalized;
 pub use ops::{
     decrypt_stream, decrypt_tokens, DecryptError, DecryptStreamError, Operator, Redactor,
     RedactorError,

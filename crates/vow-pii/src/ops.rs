@@ -129,7 +129,18 @@ impl Redactor {
         // `validate` refuses a keyed operator without a key; used without it anyway, a redactor degrades to
         // the type tag, never to clear text.
         let key = self.key.as_ref();
-        match self.operator(entity) {
+        let op = self.operator(entity);
+        // A value written with the scanner's tricks (`０１０`, `kim&#64;…`, a zero-width space) is masked,
+        // hashed and pseudonymised as the value it spells, so nothing of it stays readable and one value
+        // keeps one hash and one pseudonym however it is written. Encryption keeps the bytes as they came.
+        let normalized = match op {
+            Operator::Mask | Operator::Hash | Operator::Pseudonymize => {
+                crate::normalize::Normalized::of(value)
+            }
+            _ => None,
+        };
+        let value = normalized.as_ref().map_or(value, |n| n.text.as_slice());
+        match op {
             Operator::Keep => out.extend_from_slice(value),
             Operator::Mask => mask(entity, value, out),
             Operator::Replace => tag(entity, out),
@@ -537,22 +548,82 @@ fn pseudonymize(key: &Key, entity: Entity, value: &[u8], out: &mut Vec<u8>) {
         }
         _ => {}
     }
-    // Characters that stay: separators always; the leading prefix that says what the value is (010, +82,
-    // sk-, the passport letter, the IBAN country).
-    let keep = match entity {
-        Entity::KrPhone | Entity::Phone => {
-            let p = value
-                .iter()
-                .skip(1)
-                .position(|b| !b.is_ascii_alphanumeric())
-                .map_or(3, |p| p + 1);
-            if value.first() == Some(&b'+') {
-                p
-            } else {
-                p.min(4)
-            }
+    // Characters that stay: separators always; the leading prefix that says what the value is (010, +82 10,
+    // a card's issuer, sk-, the passport letter, the IBAN country). The rest is drawn again until the fake
+    // is a valid value of its kind (a real exchange, a Luhn-valid card of the same brand, an SSN outside
+    // the unused areas), so the scanner still reads it as one, and a dataset keeps its shape.
+    let keep = kept_prefix(entity, value);
+    for attempt in 0..64 {
+        out.truncate(start);
+        draw(&mut s, entity, value, keep, out);
+        let v = &mut out[start..];
+        fix_check_digits(&mut s, entity, value, v);
+        if attempt == 63 || structured_ok(entity, v) {
+            break;
         }
-        Entity::CreditCard => 1,
+    }
+}
+
+/// The byte index after the `k`-th digit of `value` (all of it when it has fewer).
+fn after_digits(value: &[u8], k: usize) -> usize {
+    if k == 0 {
+        return 0;
+    }
+    value
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.is_ascii_digit())
+        .nth(k - 1)
+        .map_or(value.len(), |(i, _)| i + 1)
+}
+
+/// How many leading bytes of a value stay as they are in its pseudonym.
+fn kept_prefix(entity: Entity, value: &[u8]) -> usize {
+    let digits: Vec<u8> = value.iter().copied().filter(u8::is_ascii_digit).collect();
+    let plus = value.first() == Some(&b'+');
+    match entity {
+        // The national prefix stays: a mobile stays a mobile (`010-`, `+82 10`), a Seoul number `02-`.
+        Entity::KrPhone => {
+            let national: Vec<u8> = if plus && digits.starts_with(b"82") {
+                let rest = &digits[2..];
+                if rest.first() == Some(&b'0') {
+                    rest.to_vec()
+                } else {
+                    [&b"0"[..], rest].concat()
+                }
+            } else {
+                digits.clone()
+            };
+            let prefix = crate::validate::kr_phone_prefix(&national).unwrap_or(3);
+            let k = if plus && digits.starts_with(b"82") {
+                2 + prefix - usize::from(digits.get(2) != Some(&b'0'))
+            } else {
+                prefix
+            };
+            after_digits(value, k)
+        }
+        // The country code, and a North American area code: `+1 415`, `(415)`, `001-410`.
+        Entity::Phone => {
+            let k = if plus {
+                if digits.first() == Some(&b'1') {
+                    4
+                } else {
+                    // The first group is the country code when the number is written in groups.
+                    let group = value[1..]
+                        .iter()
+                        .position(|b| !b.is_ascii_digit())
+                        .unwrap_or(2);
+                    group.clamp(1, 3)
+                }
+            } else if digits.len() == 13 && digits.starts_with(b"001") {
+                6
+            } else {
+                3
+            };
+            after_digits(value, k)
+        }
+        // The issuer's identification number (six digits): the fake is a card of the same brand and length.
+        Entity::CreditCard => after_digits(value, 6),
         Entity::KrPassport => 1,
         Entity::Iban => 2,
         Entity::Secret => value
@@ -566,7 +637,11 @@ fn pseudonymize(key: &Key, entity: Entity, value: &[u8], out: &mut Vec<u8>) {
             .position(u8::is_ascii_digit)
             .map_or(0, |p| p + 2),
         _ => 0,
-    };
+    }
+}
+
+/// Draws every character after `keep` afresh, of the same class (digit, letter, hex digit).
+fn draw(s: &mut Stream<'_>, entity: Entity, value: &[u8], keep: usize, out: &mut Vec<u8>) {
     let hex = entity == Entity::IpAddress;
     for (i, &b) in value.iter().enumerate() {
         let c = if i < keep {
@@ -585,7 +660,11 @@ fn pseudonymize(key: &Key, entity: Entity, value: &[u8], out: &mut Vec<u8>) {
         };
         out.push(c);
     }
-    let v = &mut out[start..];
+}
+
+/// Sets the parts a kind computes: a resident number's date, gender digit and check digit; an IBAN's
+/// check digits; a card's Luhn digit; a business number's check digit.
+fn fix_check_digits(s: &mut Stream<'_>, entity: Entity, value: &[u8], v: &mut [u8]) {
     let pos: Vec<usize> = (0..v.len()).filter(|&i| v[i].is_ascii_digit()).collect();
     match entity {
         Entity::KrRrn | Entity::KrFrn if pos.len() == 13 => {
@@ -659,6 +738,53 @@ fn pseudonymize(key: &Key, entity: Entity, value: &[u8], out: &mut Vec<u8>) {
             }
         }
         _ => {}
+    }
+}
+
+/// Whether a fake is a value of its kind that numbering plans and issuers allow: what makes the scanner,
+/// and anyone reading the dataset, take it for one.
+fn structured_ok(entity: Entity, v: &[u8]) -> bool {
+    let d: Vec<u8> = v.iter().copied().filter(u8::is_ascii_digit).collect();
+    let nxx_ok = |x: &[u8]| x.len() == 3 && (b'2'..=b'9').contains(&x[0]) && x[1..] != *b"11";
+    match entity {
+        Entity::KrPhone => {
+            let national: Vec<u8> = if v.first() == Some(&b'+') && d.starts_with(b"82") {
+                let rest = &d[2..];
+                if rest.first() == Some(&b'0') {
+                    rest.to_vec()
+                } else {
+                    [&b"0"[..], rest].concat()
+                }
+            } else {
+                d.clone()
+            };
+            // The subscriber number does not start with 0 or 1 (`010-0…` and `02-1…` are not issued).
+            crate::validate::kr_phone_prefix(&national)
+                .and_then(|p| national.get(p))
+                .is_some_and(|&b| (b'2'..=b'9').contains(&b))
+        }
+        Entity::Phone => {
+            let nanp = match d.len() {
+                10 if v.first() != Some(&b'+') => Some(&d[..]),
+                11 if d[0] == b'1' => Some(&d[1..]),
+                13 if d.starts_with(b"001") => Some(&d[3..]),
+                _ => None,
+            };
+            match nanp {
+                // Area code and exchange: 2–9 first, and not a service code (`N11`).
+                Some(n) => nxx_ok(&n[..3]) && nxx_ok(&n[3..6]),
+                None => true,
+            }
+        }
+        Entity::UsSsn => crate::validate::ssn_valid(&d),
+        Entity::CreditCard => luhn(&d) && crate::validate::card_issuer_known(&d),
+        Entity::IpAddress if v.contains(&b':') => {
+            // The scanner reads a compressed IPv6 address by its hex letters.
+            std::str::from_utf8(v).is_ok_and(|x| x.parse::<std::net::Ipv6Addr>().is_ok())
+                && (v.iter().any(u8::is_ascii_alphabetic)
+                    || v.iter().filter(|&&b| b == b':').count() >= 4)
+        }
+        _ => true,
     }
 }
 

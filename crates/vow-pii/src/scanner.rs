@@ -6,7 +6,10 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::context::{Context, Said, WINDOW_AFTER, WINDOW_BEFORE};
+use crate::names::model::Syl;
 use crate::names::Names;
+use crate::normalize::Normalized;
+use crate::text::{has_byte_between, word_at, HI, LO};
 pub use crate::validate::Date;
 use crate::validate::*;
 use crate::{Entity, Finding, Validation};
@@ -27,7 +30,14 @@ const MAX_DIGITS: usize = 24;
 pub struct Scanner {
     context: Context,
     names: Names,
+    /// The patterns that begin with an ASCII byte (secret prefixes, English anchor words), searched
+    /// with a prefilter that skips ahead; `ascii_index` maps each to its index in the whole table.
     secrets: AhoCorasick,
+    ascii_index: Vec<usize>,
+    /// The patterns that begin with a Hangul syllable, by that syllable: looked for only at the
+    /// syllables of Hangul runs (see [`Scanner::korean_anchors`]), longest first.
+    korean_first: Vec<u16>,
+    korean_groups: Vec<Vec<(usize, &'static [u8])>>,
     secret_kinds: Vec<SecretKind>,
     min_score: f32,
     today: Option<Date>,
@@ -242,23 +252,46 @@ impl Scanner {
     /// A scanner reporting findings scored at least [`DEFAULT_MIN_SCORE`].
     pub fn new() -> Scanner {
         let table = secret_table();
-        // One pass finds the prefixes of secrets and the words names and addresses are anchored on. A
-        // DFA: Korean anchors leave no rare byte for a prefilter, and a DFA reads any byte in one step.
+        // Every pattern: the prefixes of secrets, then the words names and addresses are anchored on.
         let anchors = crate::names::anchor_table();
+        let all: Vec<&'static str> = table
+            .iter()
+            .map(|(w, _)| *w)
+            .chain(anchors.iter().map(|(w, _)| *w))
+            .collect();
+        // Those that begin in ASCII go to one automaton, which skips ahead on its rare first bytes;
+        // Korean words leave no rare byte to skip to, so they are matched syllable by syllable in the
+        // Hangul runs the name pass reads anyway.
+        let (ascii, korean): (Vec<usize>, Vec<usize>) =
+            (0..all.len()).partition(|&i| all[i].as_bytes()[0] < 0x80);
         let secrets = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
-            .build(
-                table
-                    .iter()
-                    .map(|(w, _)| *w)
-                    .chain(anchors.iter().map(|(w, _)| *w)),
-            )
+            .build(ascii.iter().map(|&i| all[i]))
             .expect("the fixed table of secret prefixes and anchors always compiles");
+        let mut korean_first = vec![0u16; 11_172];
+        let mut korean_groups: Vec<Vec<(usize, &'static [u8])>> = Vec::new();
+        for i in korean {
+            let Some(first) = all[i].chars().next().and_then(crate::names::model::syl) else {
+                continue;
+            };
+            let slot = &mut korean_first[usize::from(first)];
+            if *slot == 0 {
+                korean_groups.push(Vec::new());
+                *slot = korean_groups.len() as u16;
+            }
+            korean_groups[usize::from(*slot) - 1].push((i, all[i].as_bytes()));
+        }
+        for g in &mut korean_groups {
+            g.sort_by_key(|(_, w)| std::cmp::Reverse(w.len()));
+        }
         Scanner {
             context: Context::new(),
             names: Names::new(),
             secrets,
+            ascii_index: ascii,
+            korean_first,
+            korean_groups,
             secret_kinds: table.into_iter().map(|(_, k)| k).collect(),
             min_score: DEFAULT_MIN_SCORE,
             today: None,
@@ -290,7 +323,26 @@ impl Scanner {
 
     /// Like [`Scanner::scan`], with extra context that applies to the whole text: a JSON key, a CSV column
     /// header. A key that names a secret (`password`, `api_key`) makes a whole one-word value a secret.
+    ///
+    /// The text is read through [`Normalized`]: zero-width characters, full-width forms, Unicode
+    /// hyphens, percent-escapes and HTML character references do not hide a value, and findings are
+    /// given as offsets of `text` as it came.
     pub fn scan_with_context(&self, text: &[u8], extra: &[u8]) -> Vec<Finding> {
+        match Normalized::of(text) {
+            None => self.scan_plain(text, extra),
+            Some(n) => {
+                let mut found = self.scan_plain(&n.text, extra);
+                for f in &mut found {
+                    f.start = n.orig_start(f.start);
+                    f.end = n.orig_end(f.end);
+                }
+                found
+            }
+        }
+    }
+
+    /// The scan proper, over text already normalised.
+    fn scan_plain(&self, text: &[u8], extra: &[u8]) -> Vec<Finding> {
         let extra_said = if extra.is_empty() {
             Said::default()
         } else {
@@ -309,6 +361,16 @@ impl Scanner {
         }
         self.secrets(text, &mut out);
         self.names.en_full_names(text, &mut out);
+        // Korean names, and the Korean anchor words, in one pass over the Hangul runs.
+        let mut skip_to = 0;
+        self.names.ko_free_names(text, &mut out, &mut |q, s, out| {
+            if q >= skip_to {
+                if let Some(end) = self.korean_anchor_at(text, q, s, out) {
+                    skip_to = end;
+                }
+            }
+        });
+        crate::names::old_postcodes_beside(text, &mut out);
         if !extra.is_empty() && out.is_empty() && self.names.header_names_person(extra) {
             out.extend(self.names.whole_value(text));
         }
@@ -327,6 +389,14 @@ impl Scanner {
         out.retain(|f| f.score >= self.min_score);
         resolve_overlaps(&mut out);
         out
+    }
+
+    /// A whole cell shaped like a name (letters, one to four words), for a column whose other values are
+    /// mostly names.
+    pub(crate) fn name_cell(&self, value: &[u8]) -> Option<Finding> {
+        self.names
+            .whole_value(value)
+            .filter(|f| f.score >= self.min_score)
     }
 
     /// Whether a column header or key names a kind of personal data (`전화번호`, `email`, `card_no`).
@@ -389,7 +459,7 @@ impl Scanner {
                 && t.get(j0) == Some(&b' ')
                 && t.get(j0 + 1).is_some_and(u8::is_ascii_uppercase)
             {
-                if let Some(e) = self.names.us_address(t, s, out) {
+                if let Some(e) = crate::names::us_address(t, s, out) {
                     return e;
                 }
             }
@@ -637,7 +707,7 @@ impl Scanner {
             && t.get(e) == Some(&b' ')
             && t.get(e + 1).is_some_and(u8::is_ascii_uppercase)
         {
-            if let Some(end) = self.names.us_address(t, last.start, out) {
+            if let Some(end) = crate::names::us_address(t, last.start, out) {
                 return end.max(e);
             }
         }
@@ -855,16 +925,44 @@ impl Scanner {
     }
 
     fn secrets(&self, t: &[u8], out: &mut Vec<Finding>) {
-        let n = t.len();
         for m in self.secrets.find_iter(t) {
-            let (ms, me) = (m.start(), m.end());
-            let Some(&kind) = self.secret_kinds.get(m.pattern().as_usize()) else {
-                let index = m.pattern().as_usize() - self.secret_kinds.len();
-                self.names.on_match(t, index, ms, me, out);
-                continue;
+            let index = self.ascii_index[m.pattern().as_usize()];
+            self.on_pattern(t, index, m.start(), m.end(), out);
+        }
+    }
+
+    /// The pattern that begins with syllable `s` at `q`, if one does (the longest): handled, and its end
+    /// returned. Called for each syllable of each Hangul run: one table lookup per syllable, where an
+    /// automaton would step through every byte.
+    fn korean_anchor_at(
+        &self,
+        t: &[u8],
+        q: usize,
+        s: Syl,
+        out: &mut Vec<Finding>,
+    ) -> Option<usize> {
+        let slot = self.korean_first[usize::from(s)];
+        if slot == 0 {
+            return None;
+        }
+        let &(index, w) = self.korean_groups[usize::from(slot) - 1]
+            .iter()
+            .find(|(_, w)| t[q..].starts_with(w))?;
+        self.on_pattern(t, index, q, q + w.len(), out);
+        Some(q + w.len())
+    }
+
+    /// A match of pattern `index` (of the secret table, then the anchor table) at `ms..me`.
+    fn on_pattern(&self, t: &[u8], index: usize, ms: usize, me: usize, out: &mut Vec<Finding>) {
+        let n = t.len();
+        {
+            let Some(&kind) = self.secret_kinds.get(index) else {
+                self.names
+                    .on_match(t, index - self.secret_kinds.len(), ms, me, out);
+                return;
             };
             if ms > 0 && is_word(t[ms - 1]) && !matches!(kind, SecretKind::KeyValue) {
-                continue;
+                return;
             }
             match kind {
                 SecretKind::Prefix {
@@ -927,7 +1025,7 @@ impl Scanner {
                 }
                 SecretKind::KeyValue => {
                     if ms > 0 && t[ms - 1].is_ascii_alphabetic() {
-                        continue;
+                        return;
                     }
                     let mut j = me;
                     while j < n && (is_word(t[j]) || t[j] == b'-') && j - me < 24 {
@@ -940,7 +1038,7 @@ impl Scanner {
                         j += 1;
                     }
                     if j >= n || !matches!(t[j], b':' | b'=') {
-                        continue;
+                        return;
                     }
                     j += 1;
                     while j < n && matches!(t[j], b' ' | b'"' | b'\'') {
@@ -1401,26 +1499,6 @@ fn kr_phone_total_ok(d: &[u8]) -> bool {
 
 /// The next byte a recognizer is anchored on (digit, `:`, `@`) at or after `i`. Eight bytes at a time: most
 /// text has none of them, and this is the loop every byte goes through.
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// Eight bytes of `t` from `i` as one word, little-endian.
-pub(crate) fn word_at(t: &[u8], i: usize) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&t[i..i + 8]);
-    u64::from_le_bytes(a)
-}
-
-/// Nonzero when some byte of `x` lies strictly between `lo` and `hi` (both below 128): the "has
-/// between" test of *Bit Twiddling Hacks*, eight bytes at a time.
-pub(crate) fn has_byte_between(x: u64, lo: u8, hi: u8) -> u64 {
-    let low7 = x & (LO * 127);
-    (LO * (127 + u64::from(hi))).wrapping_sub(low7)
-        & !x
-        & low7.wrapping_add(LO * (127 - u64::from(lo)))
-        & HI
-}
-
 fn next_trigger(t: &[u8], mut i: usize) -> Option<usize> {
     while i + 8 <= t.len() {
         let x = word_at(t, i);

@@ -273,3 +273,15 @@ fn findings_in_csv_carry_the_line_of_their_record() {
     let lines: Vec<u64> = o.findings.iter().map(|f| f.line).collect();
     assert_eq!(lines, vec![2, 4]);
 }
+
+#[test]
+fn a_column_of_mostly_names_makes_its_other_name_shaped_cells_names_too() {
+    // No header says `name`; the column's values are names the scanner finds, and one it does not
+    // know (`Qwerty Zxcv`) is masked with them. The status column stays.
+    let csv =
+        "id,who,status\n1,김민수,대기\n2,John Smith,완료\n3,이영희,대기\n4,Qwerty Zxcv,완료\n";
+    let (out, _) = run(Format::Csv, csv.as_bytes()).unwrap();
+    let out = text(&out);
+    assert!(!out.contains("Qwerty") && !out.contains("민수"), "{out}");
+    assert!(out.contains("대기") && out.contains("완료"), "{out}");
+}

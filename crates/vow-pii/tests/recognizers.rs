@@ -885,3 +885,71 @@ fn a_resident_number_with_an_impossible_date_counts_only_when_called_one() {
     );
     none("850500-1908373");
 }
+
+/// Tricks that hide a value from a pattern: the scanner reads through them, and reports the value at
+/// the bytes it occupies in the text as written.
+#[test]
+fn values_hidden_by_invisible_wide_escaped_or_dashed_characters_are_found_where_they_are_written() {
+    let cases: &[(&str, &str, Entity)] = &[
+        (
+            "연락처 010\u{200b}-7777\u{200b}-3141 입니다",
+            "010\u{200b}-7777\u{200b}-3141",
+            Entity::KrPhone,
+        ),
+        (
+            "연락처 ０１０-７７７７-３１４１ 입니다",
+            "０１０-７７７７-３１４１",
+            Entity::KrPhone,
+        ),
+        (
+            "call 010\u{2010}7777\u{2010}3141",
+            "010\u{2010}7777\u{2010}3141",
+            Entity::KrPhone,
+        ),
+        (
+            "call 010\u{2212}7777\u{2212}3141",
+            "010\u{2212}7777\u{2212}3141",
+            Entity::KrPhone,
+        ),
+        (
+            "call 010\u{2013}7777\u{2013}3141",
+            "010\u{2013}7777\u{2013}3141",
+            Entity::KrPhone,
+        ),
+        (
+            "mail kim%40example.com now",
+            "kim%40example.com",
+            Entity::Email,
+        ),
+        (
+            "tel 010%2D7777%2D3141",
+            "010%2D7777%2D3141",
+            Entity::KrPhone,
+        ),
+        (
+            "mail kim&#64;example.com now",
+            "kim&#64;example.com",
+            Entity::Email,
+        ),
+        (
+            "주민번호 900101&#45;1234568",
+            "900101&#45;1234568",
+            Entity::KrRrn,
+        ),
+        (
+            "ｍｉｎｊｉ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+            "ｍｉｎｊｉ＠ｅｘａｍｐｌｅ．ｃｏｍ",
+            Entity::Email,
+        ),
+    ];
+    for &(text, value, kind) in cases {
+        let found = Scanner::new().scan(text.as_bytes());
+        let start = text.find(value).unwrap();
+        assert!(
+            found
+                .iter()
+                .any(|f| f.entity == kind && f.start == start && f.end == start + value.len()),
+            "{text:?}: {found:?}"
+        );
+    }
+}

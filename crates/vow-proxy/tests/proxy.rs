@@ -514,3 +514,67 @@ async fn kinds_the_processor_is_declared_for_pass_as_they_are() {
         assert_eq!(sent.contains(value), declared, "{}", kind.as_str());
     }
 }
+
+/// Values hidden by Unicode and encoding tricks, each with the value it spells.
+const TRICKS: [(&str, &str); 9] = [
+    ("010\u{200b}-7777\u{200b}-3141", "010-7777-3141"),
+    ("０１０-７７７６-３１４１", "010-7776-3141"),
+    ("010\u{2010}7775\u{2010}3141", "010-7775-3141"),
+    ("010\u{2212}7774\u{2212}3141", "010-7774-3141"),
+    ("010\u{2013}7773\u{2013}3141", "010-7773-3141"),
+    ("minsu%40example.com", "minsu@example.com"),
+    ("010%2D7772%2D3141", "010-7772-3141"),
+    ("minji&#64;example.com", "minji@example.com"),
+    ("900101&#45;1234568", "900101-1234568"),
+];
+
+fn strings(v: &Value, out: &mut String) {
+    match v {
+        Value::String(s) => {
+            out.push_str(s);
+            out.push('\n');
+        }
+        Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        Value::Object(o) => o.iter().for_each(|(k, x)| {
+            out.push_str(k);
+            out.push('\n');
+            strings(x, out);
+        }),
+        _ => {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_hidden_by_zero_width_full_width_dashes_or_escapes_never_reach_the_provider() {
+    let h = harness(FakeOptions::default(), |_| {}).await;
+    let text: String = TRICKS
+        .iter()
+        .map(|(written, _)| format!("연락처 {written} 입니다.\n"))
+        .collect();
+    let request = json!({"model": "gpt-fake", "messages": [{"role": "user", "content": text}]});
+    let (status, body) = post(&h, "/v1/chat/completions", &h.service, &request).await;
+    assert_eq!(status, 200, "{body}");
+    let received = h.fake.received();
+    assert!(!received.is_empty(), "the fake provider received nothing");
+    let mut sent = String::new();
+    for r in &received {
+        strings(&serde_json::from_slice(&r.body).unwrap(), &mut sent);
+    }
+    // Read the way a model would: with the tricks undone.
+    let undone = vow_pii::Normalized::of(sent.as_bytes())
+        .map(|n| String::from_utf8(n.text).unwrap())
+        .unwrap_or_else(|| sent.clone());
+    for (written, value) in TRICKS {
+        assert!(!sent.contains(written), "{written:?} reached the provider");
+        assert!(
+            !undone.contains(value),
+            "{written:?} reached the provider as {value}"
+        );
+    }
+    // And the caller gets its text back whole.
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        answer.pointer("/choices/0/message/content").unwrap(),
+        &json!(text)
+    );
+}

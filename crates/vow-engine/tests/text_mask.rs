@@ -1,0 +1,84 @@
+//! Free text read through the vault's `text` mask sees through the same tricks as `vow scan`,
+//! `vow redact` and `vow proxy`: one normalisation, vow-pii's.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use vow_engine::{Caller, ItemValue, ManualClock, Vault, VaultConfig};
+use vow_store::{Location, Store, StoreOptions};
+
+const POLICY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/policies/imagesfactory.toml"
+);
+/// Masked as free text (`mask = "text"`) for support, who may read it but not in full.
+const INQUIRY: &str = "user.content.inquiry";
+
+fn caller(role: &str) -> Caller {
+    Caller {
+        key_id: format!("key_{role}"),
+        role: role.into(),
+        source: "127.0.0.1".into(),
+        reason: Some("test".into()),
+        purpose: None,
+    }
+}
+
+fn open(data: &Path) -> Vault {
+    let policy = vow_policy::load(Path::new(POLICY)).unwrap();
+    let key_file = data.join("vow.keys");
+    let (keys, _) = vow_crypto::KeyRing::load_or_create(&key_file).unwrap();
+    let store = Store::open(
+        &Location::Directory(data.to_path_buf()),
+        StoreOptions::default(),
+    )
+    .unwrap();
+    Vault::new(VaultConfig {
+        policy,
+        keys,
+        key_file: Some(key_file),
+        store,
+        clock: Arc::new(ManualClock::at(1_764_000_000_000)),
+        checkpoints: Some(data.join("audit-checkpoints.jsonl")),
+    })
+}
+
+#[tokio::test]
+async fn a_masked_inquiry_hides_values_written_with_zero_width_full_width_dash_and_escape_tricks() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = open(&dir.path().join("data"));
+    let service = caller("service");
+    let id = vault
+        .create_subject(&service, "u1", "member")
+        .await
+        .unwrap();
+    let written = [
+        ("010\u{200b}-7777\u{200b}-3141", "7777"),
+        ("０１０-７７７６-３１４１", "７７７６"),
+        ("010\u{2212}7775\u{2212}3141", "7775"),
+        ("minsu%40example.com", "minsu"),
+        ("minji&#64;example.com", "minji"),
+        ("900101&#45;1234568", "1234568"),
+    ];
+    let inquiry: String = written
+        .iter()
+        .map(|(w, _)| format!("연락처 {w} 로 부탁해요. "))
+        .collect();
+    vault
+        .put_item(&service, &id, INQUIRY, &inquiry)
+        .await
+        .unwrap();
+    let ItemValue::Masked(masked) = vault
+        .get_item(&caller("support"), &id, INQUIRY)
+        .await
+        .unwrap()
+    else {
+        panic!("support sees the inquiry masked");
+    };
+    for (w, secret) in written {
+        assert!(!masked.contains(secret), "{w:?} shown as {masked:?}");
+    }
+    assert!(masked.starts_with("연락처 "), "{masked}");
+    assert!(masked.contains(" 로 부탁해요."), "{masked}");
+}

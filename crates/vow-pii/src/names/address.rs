@@ -1,0 +1,667 @@
+//! ADDRESS: Korean road-name and lot-number addresses (building, wing and unit included, a postal
+//! code before them), US street addresses with city, state and ZIP, and US military addresses. The
+//! whole address is one finding.
+
+use super::tables::tables;
+use crate::text::*;
+use crate::{Entity, Finding, Validation};
+
+/// The Korean region tokens an address starts with.
+pub(crate) fn is_ko_region_token(w: &str) -> bool {
+    tables().ko_regions.contains(&w)
+        || tables()
+            .ko_regions
+            .iter()
+            .any(|r| r.chars().count() == 2 && w.strip_prefix(r) == Some("시"))
+}
+
+/// A US street address starting with the house number at `s` (`1600 Pennsylvania Ave NW, Washington, DC
+/// 20500`); returns its end.
+/// Words a postal code follows (`우편번호는 06236입니다`, `(우)135-080`, `ZIP code: 94105`).
+pub(crate) const POSTCODE_WORDS: [&str; 14] = [
+    "우편번호",
+    "우편 번호",
+    "(우)",
+    "우)",
+    "ZIP code",
+    "ZIP Code",
+    "Zip code",
+    "zip code",
+    "ZIP",
+    "Zip",
+    "zip",
+    "postal code",
+    "Postal code",
+    "Postal Code",
+];
+
+/// The postal code after one of [`POSTCODE_WORDS`] at `ms..me`: five digits (Korea since 2015, a US ZIP,
+/// with its `-1234`), or the old Korean `123-456`, after a particle, a colon or the like.
+pub(crate) fn postcode_after_word(t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
+    if ms > 0 && t[ms - 1].is_ascii_alphanumeric()
+        || t.get(me).is_some_and(u8::is_ascii_alphabetic) && t[ms] < 0x80
+    {
+        return;
+    }
+    let n = t.len();
+    let mut k = me;
+    // What may stand between the word and the code: a particle, a colon, a bracket, `is`.
+    let fillers: [&[u8]; 12] = [
+        b" ",
+        b":",
+        b"(",
+        b"[",
+        b"-",
+        b"=",
+        "는".as_bytes(),
+        "은".as_bytes(),
+        "가".as_bytes(),
+        "이".as_bytes(),
+        b"is",
+        b"was",
+    ];
+    'skip: while k < n && k - me < 16 {
+        for f in fillers {
+            if t[k..].starts_with(f) {
+                k += f.len();
+                continue 'skip;
+            }
+        }
+        break;
+    }
+    let ds = k;
+    while k < n && t[k].is_ascii_digit() {
+        k += 1;
+    }
+    let end = match k - ds {
+        5 if t.get(k) == Some(&b'-')
+            && t.get(k + 1..k + 5)
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit)) =>
+        {
+            k + 5
+        }
+        5 => k,
+        3 if t.get(k) == Some(&b'-')
+            && t.get(k + 1..k + 4)
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit)) =>
+        {
+            k + 4
+        }
+        _ => return,
+    };
+    if t.get(end).is_some_and(|b| b.is_ascii_digit() || *b == b'-') {
+        return;
+    }
+    out.push(Finding {
+        entity: Entity::Address,
+        start: ds,
+        end,
+        score: 0.85,
+        validation: Validation::Context,
+    });
+}
+
+/// Old Korean postal codes (`135-080`) in the same line as a Korean address: a record's other cell
+/// (`4199;송영일;…;724-600`, `637-923 | 서울특별시 …`). The address is what says what the number is.
+pub(crate) fn old_postcodes_beside(t: &[u8], out: &mut Vec<Finding>) {
+    let korean: Vec<(usize, usize)> = out
+        .iter()
+        .filter(|f| f.entity == Entity::Address && t.get(f.start).is_some_and(|&b| b >= 0x80))
+        .map(|f| (f.start, f.end))
+        .collect();
+    for (s, e) in korean {
+        let line_start = t[..s]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |k| k + 1);
+        let line_end = t[e..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(t.len(), |k| e + k);
+        let mut k = line_start;
+        while k + 7 <= line_end {
+            let shaped = t[k..k + 3].iter().all(u8::is_ascii_digit)
+                && t[k + 3] == b'-'
+                && t[k + 4..k + 7].iter().all(u8::is_ascii_digit);
+            let free =
+                |b: Option<&u8>| b.is_none_or(|b| !(b.is_ascii_alphanumeric() || *b == b'-'));
+            if shaped
+                && (k == 0 || free(t.get(k - 1)))
+                && free(t.get(k + 7))
+                && !out.iter().any(|f| f.start < k + 7 && f.end > k)
+            {
+                out.push(Finding {
+                    entity: Entity::Address,
+                    start: k,
+                    end: k + 7,
+                    score: 0.7,
+                    validation: Validation::Context,
+                });
+                k += 7;
+            } else {
+                k += 1;
+            }
+        }
+    }
+}
+
+pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<usize> {
+    let n = t.len();
+    if s > 0
+        && !matches!(
+            t[s - 1],
+            b' ' | b'\n' | b'\t' | b'(' | b'"' | b'\'' | b'>' | b';' | b',' | b'|' | b':' | b'='
+        )
+        && t[s - 1] < 0x80
+    {
+        return None;
+    }
+    let mut k = s;
+    while k < n && t[k].is_ascii_digit() {
+        k += 1;
+    }
+    if k - s > 6 || k >= n || t[k] != b' ' {
+        return None;
+    }
+    // The street: up to five words, the last a suffix (`Ave`, `Street`).
+    let mut j = k + 1;
+    let mut street_end = None;
+    let mut rare_suffix = false;
+    for _ in 0..5 {
+        let e = en_word_end(t, j);
+        let alnum_end = {
+            let mut x = j;
+            while x < n && t[x].is_ascii_alphanumeric() {
+                x += 1;
+            }
+            x
+        };
+        let e = e.max(alnum_end);
+        let w = &t[j..e];
+        let ordinal = w.len() >= 3
+            && w[0].is_ascii_digit()
+            && [&b"st"[..], b"nd", b"rd", b"th"]
+                .iter()
+                .any(|x| w.ends_with(x));
+        let direction = matches!(w, b"N" | b"S" | b"E" | b"W" | b"NE" | b"NW" | b"SE" | b"SW");
+        if !(is_capitalised(w) || ordinal || direction) {
+            break;
+        }
+        let ws = std::str::from_utf8(w).ok()?;
+        let rare = tables().us_suffixes_rare.contains(&ws);
+        if j > k + 1 && (tables().us_suffixes.contains(&ws) || rare) {
+            rare_suffix = rare;
+            let mut e = e;
+            if t.get(e) == Some(&b'.') {
+                e += 1;
+            }
+            street_end = Some(e);
+            break;
+        }
+        if e + 1 < n && t[e] == b' ' {
+            j = e + 1;
+        } else {
+            break;
+        }
+    }
+    let mut end = street_end?;
+    // A direction after the suffix (`NW`).
+    for d in [" NW", " NE", " SW", " SE", " N", " S", " E", " W"] {
+        if t[end..].starts_with(d.as_bytes())
+            && t.get(end + d.len())
+                .is_none_or(|b| !b.is_ascii_alphanumeric())
+        {
+            end += d.len();
+            break;
+        }
+    }
+    // A unit (`, Apt 4B`, ` Suite 200`, ` #12`).
+    // Up to two (`Apt. 643, Apt. 580`, `Suite 200 #4`).
+    for _ in 0..2 {
+        let mut u = end;
+        if t[u..].starts_with(b",") {
+            u += 1;
+        }
+        if t.get(u) == Some(&b' ') {
+            u += 1;
+        }
+        let before = end;
+        for unit in [
+            "Apt. ", "Apt ", "Suite ", "Ste ", "Unit ", "#", "Room ", "Fl ",
+        ] {
+            if t[u..].starts_with(unit.as_bytes()) {
+                let mut x = u + unit.len();
+                let xs = x;
+                while x < n && t[x].is_ascii_alphanumeric() {
+                    x += 1;
+                }
+                if x > xs {
+                    end = x;
+                }
+                break;
+            }
+        }
+        if end == before {
+            break;
+        }
+    }
+    // City, state and ZIP (`, Washington, DC 20500`).
+    let mut score = 0.6;
+    let mut c = end;
+    // A space before the city counts only when city, state and ZIP all follow.
+    let city_sep = [&b", "[..], b",\n", b"\n", b"\r\n", b" "]
+        .into_iter()
+        .find(|sep| t[c..].starts_with(sep));
+    if let Some(sep) = city_sep {
+        c += sep.len();
+        let mut words = 0;
+        while words < 4 {
+            let e = en_word_end(t, c);
+            if !is_capitalised(&t[c..e]) {
+                break;
+            }
+            words += 1;
+            c = e;
+            if t[c..].starts_with(b" ") && t.get(c + 1).is_some_and(u8::is_ascii_uppercase) {
+                c += 1;
+            } else {
+                break;
+            }
+        }
+        let before_state = if t[c..].starts_with(b", ") {
+            c + 2
+        } else if t.get(c) == Some(&b' ') {
+            c + 1
+        } else {
+            c
+        };
+        if words > 0 && before_state + 2 <= n {
+            let st = &t[before_state..before_state + 2];
+            let state_ok = tables().us_states.iter().any(|s| s.as_bytes() == st);
+            let mut z = before_state + 2;
+            if state_ok && t.get(z) == Some(&b' ') {
+                z += 1;
+                let zs = z;
+                while z < n && t[z].is_ascii_digit() {
+                    z += 1;
+                }
+                if z - zs == 5 {
+                    if t.get(z) == Some(&b'-')
+                        && t.get(z + 1..z + 5)
+                            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+                    {
+                        z += 5;
+                    }
+                    if z >= n || !t[z].is_ascii_alphanumeric() {
+                        end = z;
+                        score = 0.9;
+                    }
+                }
+            }
+        }
+    }
+    if rare_suffix && score < 0.9 {
+        return None;
+    }
+    // A number after a capitalised word is a chapter, a page or a room (`Chapter 12 Main Street
+    // Stories`) unless the city, state and ZIP follow.
+    if score < 0.9 && s >= 2 && t[s - 1] == b' ' {
+        let mut w = s - 1;
+        while w > 0 && t[w - 1].is_ascii_alphabetic() {
+            w -= 1;
+        }
+        if is_capitalised(&t[w..s - 1]) {
+            return None;
+        }
+    }
+    out.push(Finding {
+        entity: Entity::Address,
+        start: s,
+        end,
+        score,
+        validation: Validation::Structure,
+    });
+    Some(end)
+}
+
+/// A US military or diplomatic address ending in `APO|FPO|DPO AA|AE|AP` and a ZIP code, with the unit,
+/// post office box or ship before it (`PSC 2905, Box 1114, APO AA 33131`, `USNS Rose\nFPO AE 09546`).
+pub(crate) fn us_military_address(t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
+    if ms > 0 && t[ms - 1].is_ascii_alphanumeric() {
+        return;
+    }
+    let Some(tail) = t.get(me..me + 8) else {
+        return;
+    };
+    if !matches!(&tail[..3], b"AA " | b"AE " | b"AP ")
+        || !tail[3..].iter().all(u8::is_ascii_digit)
+        || t.get(me + 8).is_some_and(u8::is_ascii_alphanumeric)
+    {
+        return;
+    }
+    let end = me + 8;
+    // The line before: the unit and box, or the ship, at most a few dozen bytes back.
+    let from = ms.saturating_sub(48);
+    let start = ["PSC ", "Unit ", "CMR ", "USNS ", "USNV ", "USCGC ", "USS "]
+        .iter()
+        .filter_map(|w| {
+            t[from..ms]
+                .windows(w.len())
+                .rposition(|x| x == w.as_bytes())
+                .map(|i| from + i)
+        })
+        .filter(|&i| i == 0 || !t[i - 1].is_ascii_alphanumeric())
+        .min()
+        .unwrap_or(ms);
+    out.push(Finding {
+        entity: Entity::Address,
+        start,
+        end,
+        score: 0.85,
+        validation: Validation::Structure,
+    });
+}
+
+/// The Korean address starting with the region word at `ms..me`.
+pub(crate) fn ko_address(t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
+    if char_before(t, ms).is_some_and(|(c, _)| hangul(c)) {
+        return;
+    }
+    // The whole region word (`서울특별시`, `서울시`, `서울`, `충청북도`).
+    let k = hangul_run_after(t, ms);
+    let Ok(region) = std::str::from_utf8(&t[ms..k]) else {
+        return;
+    };
+    if k < me || !is_ko_region_token(region) {
+        return;
+    }
+    ko_address_from(t, ms, k, 0, out);
+}
+
+/// The rest of a Korean address whose first word is `start..k` (a region, or a 시·군·구 when
+/// `districts` is 1). Returns the end of the address it pushed.
+fn ko_address_from(
+    t: &[u8],
+    ms: usize,
+    mut k: usize,
+    mut districts: usize,
+    out: &mut Vec<Finding>,
+) -> Option<usize> {
+    let n = t.len();
+    let word = |k: usize| -> Option<(usize, usize, String)> {
+        // A word after one space: Hangul, digits, `-`.
+        if t.get(k) != Some(&b' ') {
+            return None;
+        }
+        let ws = k + 1;
+        let mut e = ws;
+        while let Some((c, ce)) = char_at(t, e) {
+            if hangul(c) || c.is_ascii_digit() || c == '-' {
+                e = ce;
+            } else {
+                break;
+            }
+        }
+        let w = std::str::from_utf8(&t[ws..e]).ok()?.to_owned();
+        (!w.is_empty()).then_some((ws, e, w))
+    };
+    let ends_with = |w: &str, set: &[char]| w.chars().last().is_some_and(|c| set.contains(&c));
+    // 시·군·구, up to two (`성남시 분당구`).
+    while districts < 2 {
+        match word(k) {
+            Some((_, e, w))
+                if w.chars().count() >= 2
+                    && ends_with(&w, &['시', '군', '구'])
+                    && !w.contains(|c: char| c.is_ascii_digit()) =>
+            {
+                k = e;
+                districts += 1;
+            }
+            _ => break,
+        }
+    }
+    // 읍·면·동·리 (`역삼동`, `역삼1동`, `봉담읍 수영리`), up to two.
+    let mut towns = 0;
+    while towns < 2 {
+        match word(k) {
+            Some((_, e, w))
+                if w.chars().count() >= 2
+                    && (ends_with(&w, &['읍', '면', '동', '리', '가']) || w.ends_with("마을")) =>
+            {
+                k = e;
+                towns += 1;
+            }
+            _ => break,
+        }
+    }
+    if districts == 0 && towns == 0 {
+        return None;
+    }
+    let number = |k: usize| -> Option<usize> {
+        // ` 123`, ` 123-4`, ` 산 12-3`.
+        let mut j = k;
+        if t.get(j) != Some(&b' ') {
+            return None;
+        }
+        j += 1;
+        // `산 12-3` (a lot on a mountain), `지하 12` (a building under the road).
+        for prefix in ["산", "지하"] {
+            if t[j..].starts_with(prefix.as_bytes()) {
+                j += prefix.len();
+                if t.get(j) == Some(&b' ') {
+                    j += 1;
+                }
+                break;
+            }
+        }
+        let ds = j;
+        while j < n && t[j].is_ascii_digit() {
+            j += 1;
+        }
+        if j == ds || j - ds > 5 {
+            return None;
+        }
+        if t.get(j) == Some(&b'-') && t.get(j + 1).is_some_and(u8::is_ascii_digit) {
+            j += 1;
+            while j < n && t[j].is_ascii_digit() {
+                j += 1;
+            }
+        }
+        if t.get(j).is_some_and(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        Some(j)
+    };
+    // A road (`테헤란로`, `도산대로8길`, `세종대로 12번길`) and its building number, or a lot number.
+    let mut end = None;
+    if let Some((_, e, w)) = word(k) {
+        if ends_with(&w, &['로', '길']) && w.chars().count() >= 2 {
+            let mut re = e;
+            // `중앙로 12번길 34`.
+            if let Some((_, e2, w2)) = word(re) {
+                if w2.ends_with("번길")
+                    || w2.ends_with('길') && w2.starts_with(|c: char| c.is_ascii_digit())
+                {
+                    re = e2;
+                }
+            }
+            end = number(re);
+        }
+    }
+    if end.is_none() && towns > 0 {
+        end = number(k);
+    }
+    let mut end = end?;
+    // Building and unit: `, 4층`, ` 101동 202호`, ` (역삼동)`, ` 지하 1층`, ` B1`.
+    loop {
+        let mut j = end;
+        if t[j..].starts_with(b",") {
+            j += 1;
+        }
+        if t.get(j) != Some(&b' ') {
+            break;
+        }
+        j += 1;
+        if t[j..].starts_with(b"(") {
+            if let Some(close) = t[j..]
+                .iter()
+                .take(60)
+                .position(|&b| b == b')' || b == b'\n')
+            {
+                if t[j + close] == b')' {
+                    end = j + close + 1;
+                    continue;
+                }
+            }
+            break;
+        }
+        // A building's name (`래미안아파트`, `승민타워`) and a lettered wing (`가동`, `B동`).
+        let name_end = hangul_run_after(t, j);
+        if name_end > j {
+            let name = std::str::from_utf8(&t[j..name_end]).unwrap_or("");
+            let syllables = name.chars().count();
+            let wing = syllables == 2 && name.ends_with('동');
+            if (syllables <= 15 && tables().ko_buildings.iter().any(|b| name.ends_with(b))) || wing
+            {
+                end = name_end;
+                continue;
+            }
+            // A particle glued to the building's name (`래미안아파트로 보내 주세요`).
+            let bare = [
+                "으로", "로", "에서", "에", "이", "가", "은", "는", "을", "를", "의", "도",
+            ]
+            .iter()
+            .find_map(|p| name.strip_suffix(p));
+            if let Some(bare) = bare {
+                if bare.chars().count() <= 15
+                    && tables().ko_buildings.iter().any(|b| bare.ends_with(b))
+                {
+                    end = j + bare.len();
+                    break;
+                }
+            }
+        }
+        if t.get(j).is_some_and(u8::is_ascii_uppercase) && t[j + 1..].starts_with("동".as_bytes())
+        {
+            end = j + 1 + "동".len();
+            continue;
+        }
+        if t[j..].starts_with("지하".as_bytes()) {
+            j += "지하".len();
+            if t.get(j) == Some(&b' ') {
+                j += 1;
+            }
+        }
+        let ds = j;
+        if t.get(j) == Some(&b'B') {
+            j += 1;
+        }
+        while j < n && t[j].is_ascii_digit() {
+            j += 1;
+        }
+        if j == ds {
+            break;
+        }
+        let unit = ["층", "호", "동", "실"]
+            .iter()
+            .find(|u| t[j..].starts_with(u.as_bytes()));
+        match unit {
+            Some(u) => end = j + u.len(),
+            None => break,
+        }
+    }
+    // A postal code right before the region (`(06236) 서울특별시 …`, `06236 서울 …`).
+    let mut start = ms;
+    let mut p = ms;
+    if p > 0 && t[p - 1] == b' ' {
+        p -= 1;
+    }
+    let close = p > 0 && matches!(t[p - 1], b')' | b']');
+    let q = if close { p - 1 } else { p };
+    let mut z = q;
+    while z > 0 && t[z - 1].is_ascii_digit() {
+        z -= 1;
+    }
+    if q - z == 5 && (!close || z > 0 && matches!(t[z - 1], b'(' | b'[')) {
+        let zs = if close { z - 1 } else { z };
+        // Not the last group of another number (`446-44-25098 서울…`, a card's `… 41662`).
+        let free = zs == 0
+            || t[zs - 1] == b'\n'
+            || t[zs - 1] == b' ' && (zs < 2 || !(t[zs - 2].is_ascii_digit() || t[zs - 2] == b'-'));
+        if free {
+            start = zs;
+        }
+    }
+    out.push(Finding {
+        entity: Entity::Address,
+        start,
+        end,
+        score: if districts > 0 { 0.85 } else { 0.7 },
+        validation: Validation::Structure,
+    });
+    Some(end)
+}
+
+/// A Korean address written without its province, found from its building number at `s`
+/// (`강남구 테헤란로 123`, `분당구 정자동 178-1`): the words before it are read back to a 시·군·구.
+pub(crate) fn ko_address_before_number(
+    t: &[u8],
+    s: usize,
+    out: &mut Vec<Finding>,
+) -> Option<usize> {
+    // Most numbers after Korean words are not addresses: look at the syllable right before the space
+    // first, without decoding anything.
+    let before = t.get(s.checked_sub(4)?..s - 1)?;
+    if !["로", "길", "동", "리", "가", "읍", "면"]
+        .iter()
+        .any(|c| c.as_bytes() == before)
+    {
+        return None;
+    }
+    let ends_with = |w: &str, set: &[char]| w.chars().last().is_some_and(|c| set.contains(&c));
+    // Up to five Hangul words before the number, each after one space.
+    let mut words: Vec<(usize, usize)> = Vec::new();
+    let mut e = s.checked_sub(1)?;
+    while words.len() < 5 && t.get(e) == Some(&b' ') {
+        let mut ws = e;
+        while let Some((c, cs)) = char_before(t, ws) {
+            if hangul(c) || c.is_ascii_digit() {
+                ws = cs;
+            } else {
+                break;
+            }
+        }
+        if ws == e {
+            break;
+        }
+        words.push((ws, e));
+        e = match ws.checked_sub(1) {
+            Some(x) => x,
+            None => break,
+        };
+    }
+    let text = |(a, b): (usize, usize)| std::str::from_utf8(&t[a..b]).unwrap_or("");
+    let last = text(*words.first()?);
+    if !(ends_with(last, &['로', '길', '동', '리', '가', '읍', '면'])) {
+        return None;
+    }
+    // The earliest 시·군·구 whose words up to the number are towns and roads.
+    let district = words.iter().rposition(|&w| {
+        let x = text(w);
+        x.chars().count() >= 2
+            && ends_with(x, &['시', '군', '구'])
+            && !x.contains(|c: char| c.is_ascii_digit())
+    })?;
+    let (ds, de) = words[district];
+    // A region before it was found from the region's own anchor.
+    if words
+        .get(district + 1)
+        .is_some_and(|&w| is_ko_region_token(text(w)))
+    {
+        return None;
+    }
+    let mut found = Vec::new();
+    let end = ko_address_from(t, ds, de, 1, &mut found)?;
+    out.extend(found.into_iter().map(|f| Finding { score: 0.75, ..f }));
+    Some(end)
+}

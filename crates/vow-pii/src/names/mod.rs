@@ -1,0 +1,925 @@
+//! PERSON and ADDRESS: names and postal addresses, which carry no checksum and no fixed shape, so they are
+//! found from evidence and scored by it, like the context-anchored numbers.
+//!
+//! A name is a Korean surname followed by common given-name syllables, or an English first name and last
+//! name from the US Census lists (`data/`), next to an honorific or title (`님`, `씨`, `고객님`, `Mr`, `Dr`,
+//! `Dear`), after a name field (`이름:`, `성명`, `Name:`), under a sign-off (`Regards,`), or as the whole value
+//! of a column or key that names a person. Knowledge alone never reaches the threshold, so ordinary words
+//! that begin with a surname syllable (`이번`, `정말`, `최고`, `한국`) stay.
+//!
+//! An address is a Korean road-name or lot-number address (시·도, 시·군·구, 읍·면·동, 로·길 and building
+//! number, then building and unit) with an optional postal code before it, or a US street address
+//! (number, street, suffix, optional unit, city, state and ZIP). The whole address is one finding.
+
+use std::collections::HashSet;
+
+mod address;
+pub(crate) mod model;
+mod tables;
+
+use crate::text::*;
+use crate::{Entity, Finding, Validation};
+pub(crate) use address::{
+    is_ko_region_token, ko_address_before_number, old_postcodes_beside, us_address,
+};
+use address::{ko_address, us_military_address};
+use tables::tables;
+
+/// Korean surnames (Statistics Korea, 2015 census: those borne by more than about 10,000 people).
+const KO_SURNAMES: &str = "김이박최정강조윤장임한오서신권황안송전홍유고문양손배백허남심노하곽성차주우구민류나진지엄채원천방공현함변염여추도소석선설마길연위표명기반라왕금옥육인맹제모탁국어은편용예경봉사부가복태목형피두감음빈동온호범좌";
+/// Two-syllable surnames.
+const KO_SURNAMES_2: [&str; 6] = ["남궁", "황보", "제갈", "선우", "독고", "사공"];
+/// Syllables common in Korean given names. Syllables that mostly make ordinary words (번, 말, 고, 국, 늘)
+/// are left out on purpose: a name made of them needs a name field, not an honorific alone.
+const KO_GIVEN: &str = "가강건겸경계광교구권규균근금기길나남내다단달담대덕도동두득라란람랑래량려련렬령례로록룡루류륜률륭리린림마만명모목무문미민바박반방배백범법벽병보복본봉부분비빈빛사산삼상새샘서석선설섭성세소솔송수숙순술숭슬승시식신실심아안애양억언엄업여연열염엽영예오옥온완왕용우욱운웅원월위유윤율은을음의이익인일임자작장재전정제조종주준중지직진찬창채천철청초춘충치탁태택판평표필하학한해행향허헌혁현형혜호홍화환황효후훈휘흠흥희름늘결별봄힘얼누솜";
+
+const EN_FIRST: &str = include_str!("../../data/en_first_names.txt");
+const EN_LAST: &str = include_str!("../../data/en_last_names.txt");
+
+#[derive(Clone, Copy)]
+pub(crate) enum Anchor {
+    KoTitle,
+    KoField,
+    EnTitle,
+    EnSignoff,
+    EnField,
+    EnDear,
+    KoRegion,
+    KoIntro,
+    UsMilitary,
+    Postcode,
+}
+
+/// The word tables, compiled once per [`crate::Scanner`].
+pub(crate) struct Names {
+    kinds: Vec<Anchor>,
+    en_first: HashSet<&'static str>,
+    en_last: HashSet<&'static str>,
+}
+
+/// The words names and addresses are anchored on. The scanner finds them in the same pass as the
+/// prefixes of secrets, and hands each match to [`Names::on_match`] with its index in this table.
+pub(crate) fn anchor_table() -> Vec<(&'static str, Anchor)> {
+    let mut words: Vec<(&'static str, Anchor)> = Vec::new();
+    for &w in &tables().ko_titles {
+        words.push((w, Anchor::KoTitle));
+    }
+    for &w in &tables().ko_name_fields {
+        words.push((w, Anchor::KoField));
+    }
+    for &w in &tables().en_titles {
+        words.push((w, Anchor::EnTitle));
+    }
+    for &w in &tables().en_signoffs {
+        words.push((w, Anchor::EnSignoff));
+    }
+    for &w in &tables().en_name_fields {
+        words.push((w, Anchor::EnField));
+    }
+    words.push(("Dear", Anchor::EnDear));
+    words.push(("DEAR", Anchor::EnDear));
+    // Regions by their first two syllables only: a small automaton stays in cache, and the whole word
+    // is checked against tables().ko_regions when one matches.
+    for &w in &tables().ko_region_heads {
+        words.push((w, Anchor::KoRegion));
+    }
+    for &w in &tables().ko_intro {
+        words.push((w, Anchor::KoIntro));
+    }
+    for w in ["APO ", "FPO ", "DPO "] {
+        words.push((w, Anchor::UsMilitary));
+    }
+    for w in address::POSTCODE_WORDS {
+        words.push((w, Anchor::Postcode));
+    }
+    words
+}
+
+/// The first names of the English list, for pseudonyms.
+pub(crate) fn en_first_names() -> impl Iterator<Item = &'static str> {
+    EN_FIRST.lines().filter(|l| !l.is_empty())
+}
+
+/// The last names of the English list, for pseudonyms.
+pub(crate) fn en_last_names() -> impl Iterator<Item = &'static str> {
+    EN_LAST.lines().filter(|l| !l.is_empty())
+}
+
+/// Korean surnames, one syllable each, for pseudonyms.
+pub(crate) fn ko_surnames() -> impl Iterator<Item = char> {
+    KO_SURNAMES.chars()
+}
+
+/// Korean given-name syllables, for pseudonyms.
+pub(crate) fn ko_given() -> impl Iterator<Item = char> {
+    KO_GIVEN.chars()
+}
+
+/// How much a Korean word looks like a full name by itself: 0 when it cannot be one.
+fn ko_name_knowledge(word: &str) -> f32 {
+    if tables().ko_stop.contains(&word) {
+        return 0.0;
+    }
+    // What the name model says of the word's syllables (a score of 1 is as much as the lists' 0.15,
+    // 5 as much as their 0.35), or what the syllable lists say, whichever knows more.
+    let syls: Vec<model::Syl> = word.chars().filter_map(model::syl).collect();
+    // The anchor has already set the name apart from what follows it: only a word as it is counts.
+    let m = model::ko_names();
+    if syls.len() == word.chars().count() && m.is_exact_word(&syls) {
+        return 0.0;
+    }
+    let from_model = if syls.len() == word.chars().count() && (2..=4).contains(&syls.len()) {
+        match m.core_score(&syls) {
+            Some(v) => (0.05 * v).clamp(0.0, 0.45),
+            _ => 0.0,
+        }
+    } else {
+        0.0
+    };
+    from_model.max(ko_name_knowledge_by_lists(word))
+}
+
+/// What the syllable lists say of a word as a full name: 0 when it cannot be one.
+fn ko_name_knowledge_by_lists(word: &str) -> f32 {
+    let chars: Vec<char> = word.chars().collect();
+    let given: &[char] = match chars.len() {
+        2 | 3 if KO_SURNAMES.contains(chars[0]) => &chars[1..],
+        3 | 4 if KO_SURNAMES_2.iter().any(|s| word.starts_with(s)) => &chars[2..],
+        _ => return 0.0,
+    };
+    match (given.iter().all(|&c| KO_GIVEN.contains(c)), chars.len()) {
+        // Two syllables make many ordinary words (`예정`, `여권`): an honorific alone does not do.
+        (true, 2) => 0.1,
+        (true, _) => 0.35,
+        (false, _) => 0.05,
+    }
+}
+
+/// A Korean name at the start of a Hangul run (`김민수입니다` → `김민수`), with what follows it being a
+/// particle or copula.
+fn ko_name_prefix(run: &str) -> Option<(usize, f32)> {
+    let mut best: Option<(usize, f32)> = None;
+    for len in [3, 2, 4] {
+        let Some(end) = run
+            .char_indices()
+            .nth(len)
+            .map(|(i, _)| i)
+            .or_else(|| (run.chars().count() == len).then_some(run.len()))
+        else {
+            continue;
+        };
+        let (name, rest) = run.split_at(end);
+        if !(rest.is_empty() || tables().ko_after_name.contains(&rest)) {
+            continue;
+        }
+        let k = ko_name_knowledge(name);
+        if k > 0.0 && best.is_none_or(|(_, bk)| k > bk) {
+            best = Some((end, k));
+        }
+    }
+    best
+}
+
+/// Where a name starting at `p` starts once a title right before it is counted in (`Dr. Lisa Smith`).
+fn en_title_start(t: &[u8], p: usize) -> usize {
+    for &title in &tables().en_titles {
+        let s = p.saturating_sub(title.len() + 1);
+        if p > title.len()
+            && t[s..p - 1] == *title.as_bytes()
+            && t[p - 1] == b' '
+            && (s == 0 || !t[s - 1].is_ascii_alphanumeric())
+        {
+            return s;
+        }
+    }
+    p
+}
+
+/// Where a name ends once a suffix after `end` is counted in (`Stephens MD`, `Smith, Jr.`).
+fn en_name_suffix_end(t: &[u8], end: usize) -> usize {
+    for sep in [&b" "[..], b", "] {
+        if !t[end..].starts_with(sep) {
+            continue;
+        }
+        let s = end + sep.len();
+        for &suffix in &tables().en_name_suffixes {
+            let e = s + suffix.len();
+            if t[s..].starts_with(suffix.as_bytes())
+                && t.get(e).is_none_or(|b| !b.is_ascii_alphanumeric())
+            {
+                return e;
+            }
+        }
+    }
+    end
+}
+
+impl Names {
+    pub(crate) fn new() -> Names {
+        Names {
+            kinds: anchor_table().into_iter().map(|(_, k)| k).collect(),
+            en_first: en_first_names().collect(),
+            en_last: en_last_names().collect(),
+        }
+    }
+
+    /// Whether a column header or JSON key names a person (`name`, `full_name`, `이름`, `예금주`).
+    pub(crate) fn header_names_person(&self, header: &[u8]) -> bool {
+        let h: String = String::from_utf8_lossy(header)
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        matches!(
+            h.as_str(),
+            "name"
+                | "fullname"
+                | "firstname"
+                | "lastname"
+                | "givenname"
+                | "familyname"
+                | "surname"
+                | "customername"
+                | "contactname"
+                | "personname"
+                | "accountholder"
+                | "holdername"
+                | "cardholder"
+                | "cardholdername"
+                | "recipient"
+                | "recipientname"
+                | "sender"
+                | "sendername"
+                | "patientname"
+                | "employeename"
+                | "이름"
+                | "성명"
+                | "고객명"
+                | "예금주"
+                | "수령인"
+                | "받는분"
+                | "보호자"
+                | "신청인"
+                | "작성자"
+                | "성함"
+                | "담당자"
+                | "수취인"
+                | "환자명"
+                | "회원명"
+        )
+    }
+
+    /// A whole value that is a name: one to four words, letters only (`김민수`, `John Smith`).
+    pub(crate) fn whole_value(&self, text: &[u8]) -> Option<Finding> {
+        let s = std::str::from_utf8(text).ok()?;
+        let trimmed = s.trim();
+        let words = trimmed.split_whitespace().count();
+        if trimmed.is_empty()
+            || trimmed.len() > 80
+            || words > 4
+            || !trimmed
+                .chars()
+                .all(|c| c.is_alphabetic() || c == ' ' || c == '.' || c == '-' || c == '\'')
+        {
+            return None;
+        }
+        let start = s.len() - s.trim_start().len();
+        Some(Finding {
+            entity: Entity::Person,
+            start,
+            end: start + trimmed.len(),
+            score: 0.8,
+            validation: Validation::Context,
+        })
+    }
+
+    /// A match of anchor `index` (of [`anchor_table`]) at `ms..me` of `t`.
+    pub(crate) fn on_match(
+        &self,
+        t: &[u8],
+        index: usize,
+        ms: usize,
+        me: usize,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(&kind) = self.kinds.get(index) else {
+            return;
+        };
+        match kind {
+            Anchor::KoTitle => self.ko_before_title(t, ms, me, out),
+            Anchor::KoField => self.ko_after_field(t, ms, me, out),
+            Anchor::EnTitle | Anchor::EnDear | Anchor::EnField | Anchor::EnSignoff => {
+                self.en_after(t, ms, me, kind, out)
+            }
+            Anchor::KoRegion => ko_address(t, ms, me, out),
+            Anchor::KoIntro => ko_after_intro(t, me, out),
+            Anchor::UsMilitary => us_military_address(t, ms, me, out),
+            Anchor::Postcode => address::postcode_after_word(t, ms, me, out),
+        }
+    }
+
+    fn ko_before_title(&self, t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
+        // The title is a word of its own: `김민수님`, `김민수 고객님`, not `사장님` read as a name `사장`.
+        let glued = char_before(t, ms).is_some_and(|(c, _)| hangul(c));
+        let after_ok = char_at(t, me).is_none_or(|(c, _)| {
+            !hangul(c)
+                || tables()
+                    .ko_after_name
+                    .iter()
+                    .any(|p| !p.is_empty() && t[me..].starts_with(p.as_bytes()))
+        });
+        if !after_ok {
+            return;
+        }
+        let end = if glued || ms >= 1 && t[ms - 1].is_ascii_alphabetic() {
+            ms
+        } else if ms >= 1 && t[ms - 1] == b' ' {
+            ms - 1
+        } else {
+            return;
+        };
+        // An English name before a Korean title: `John Smith 고객님`, `Jane Doe님`.
+        if end > 0 && t[end - 1].is_ascii_alphabetic() {
+            let mut start = end;
+            let mut words = 0;
+            while words < 3 {
+                let mut k = start;
+                while k > 0 && t[k - 1].is_ascii_alphabetic() {
+                    k -= 1;
+                }
+                if !is_capitalised(&t[k..start]) || k > 0 && t[k - 1].is_ascii_alphanumeric() {
+                    break;
+                }
+                start = k;
+                words += 1;
+                if start >= 2 && t[start - 1] == b' ' && t[start - 2].is_ascii_alphabetic() {
+                    start -= 1;
+                } else {
+                    break;
+                }
+            }
+            if t.get(start) == Some(&b' ') {
+                start += 1;
+            }
+            if words > 0 && start < end {
+                if let Some(f) = self.en_words(t, start, 0.3, true) {
+                    if f.end == end {
+                        out.push(f);
+                    }
+                }
+            }
+            return;
+        }
+        let start = hangul_run_before(t, end);
+        let Ok(word) = std::str::from_utf8(&t[start..end]) else {
+            return;
+        };
+        let n = word.chars().count();
+        // Glued, a two-syllable word is usually a title or a given name alone (`기사님`, `민수님`).
+        if glued && n < 3 || !(2..=4).contains(&n) {
+            return;
+        }
+        let k = ko_name_knowledge(word);
+        if k <= 0.0 {
+            return;
+        }
+        out.push(Finding {
+            entity: Entity::Person,
+            start,
+            end,
+            score: (k + 0.35).min(1.0),
+            validation: Validation::Context,
+        });
+    }
+
+    fn ko_after_field(&self, t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
+        // `이름` (a file's, a signal's) is as often no person's; `담당자`, `예금주` always are.
+        let ambiguous = &t[ms..me] == "이름".as_bytes();
+        let mut k = me;
+        // `이름: `, `이름은 `, `성명 - `, `예금주(`.
+        // Marked by a colon, a dash, a bracket or a topic particle; `이름이 …` and `이름 …` are as often
+        // prose (`파일 이름이 현재`, `시그널 이름 목록을`).
+        let mut marked = false;
+        for p in ["은", "는", "이", ":", " ", "-", ":", " ", "("] {
+            if t[k..].starts_with(p.as_bytes()) {
+                k += p.len();
+                marked |= p != " " && p != "이";
+            }
+        }
+        if k == me {
+            return;
+        }
+        let end = hangul_run_after(t, k);
+        let Ok(run) = std::str::from_utf8(&t[k..end]) else {
+            return;
+        };
+        if let Some((len, know)) = ko_name_prefix(run) {
+            // After a bare space (`파일 이름 사용`) only a name the syllable lists know well, which the
+            // name model would also take in a sentence.
+            if !marked {
+                let syls: Vec<model::Syl> = run.chars().filter_map(model::syl).collect();
+                let in_sentence = model::ko_names()
+                    .judge_in(&syls, f32::NEG_INFINITY, true, SENTENCE_BAR)
+                    .is_some_and(|(_, v)| v >= SENTENCE_BAR);
+                let word = model::ko_names().is_frequent_word(&syls);
+                if know < 0.35 || word || ambiguous && !in_sentence {
+                    return;
+                }
+            }
+            out.push(Finding {
+                entity: Entity::Person,
+                start: k,
+                end: k + len,
+                score: (know + 0.4).min(1.0),
+                validation: Validation::Context,
+            });
+        } else if let Some(f) = self.en_words(t, k, 0.45, true) {
+            out.push(f);
+        }
+    }
+
+    fn en_after(&self, t: &[u8], ms: usize, me: usize, kind: Anchor, out: &mut Vec<Finding>) {
+        if ms > 0 && t[ms - 1].is_ascii_alphanumeric() {
+            return;
+        }
+        let mut k = me;
+        if t.get(k).is_some_and(u8::is_ascii_alphabetic) {
+            return;
+        }
+        match kind {
+            Anchor::EnSignoff => {
+                // The name on the next line (or after a space).
+                while k < t.len() && matches!(t[k], b' ' | b'\r' | b'\n' | b'\t' | b'-') {
+                    k += 1;
+                }
+            }
+            _ => {
+                while k < t.len() && matches!(t[k], b' ' | b':' | b'.') {
+                    k += 1;
+                }
+            }
+        }
+        if k == me && !matches!(kind, Anchor::EnTitle) {
+            return;
+        }
+        let base = match kind {
+            Anchor::EnTitle => 0.45,
+            Anchor::EnField => 0.4,
+            Anchor::EnDear | Anchor::EnSignoff => 0.25,
+            _ => return,
+        };
+        if let Some(f) = self.en_words(t, k, base, !matches!(kind, Anchor::EnSignoff)) {
+            let called = matches!(&t[ms..me], b"called" | b"named");
+            if called && f.score < base + 0.3 {
+                // `a distribution called Unifix Linux`: only a name the lists know.
+                return;
+            }
+            let start = if matches!(kind, Anchor::EnTitle) {
+                ms
+            } else {
+                en_title_start(t, f.start)
+            };
+            out.push(Finding { start, ..f });
+        } else if !matches!(&t[ms..me], b"called" | b"named") {
+            // `Name: 김민수`, `Dear 김민수`, `Mr. 김민수`.
+            let end = hangul_run_after(t, k);
+            if let Some((len, know)) = std::str::from_utf8(&t[k..end])
+                .ok()
+                .and_then(ko_name_prefix)
+            {
+                out.push(Finding {
+                    entity: Entity::Person,
+                    start: k,
+                    end: k + len,
+                    score: (know + base).min(1.0),
+                    validation: Validation::Context,
+                });
+            }
+        }
+    }
+
+    /// Full English names anywhere in `t`: a known first name, an optional middle initial and a known
+    /// last name, all capitalised (`Please contact Julie Hawkins`, `John F. Kennedy`), with a suffix
+    /// (`Jr.`, `MD`) when one follows. Without an anchor word both lists must agree, so `Grant Access`
+    /// or `Page Style` stay.
+    pub(crate) fn en_full_names(&self, t: &[u8], out: &mut Vec<Finding>) {
+        let n = t.len();
+        let mut i = 0;
+        while let Some(p) = next_capital(t, i) {
+            if p > 0 && (t[p - 1].is_ascii_alphanumeric() || t[p - 1] >= 0x80) {
+                // Inside a word or a token (`sk-proj-eObtEIo2p…`): go past the rest of it at once.
+                i = p + 1;
+                while i < n && t[i].is_ascii_alphanumeric() {
+                    i += 1;
+                }
+                continue;
+            }
+            let e = en_word_end(t, p);
+            i = e.max(p + 1);
+            // Cheap checks first: a capitalised word of name length with a capital after one space
+            // (`Julie Hawkins`) or after a comma (`Fisher, Crystal`).
+            let comma = t[e..].starts_with(b", ");
+            let gap = if comma { 2 } else { 1 };
+            if e - p < 2
+                || e - p > 12
+                || e + gap + 1 >= n
+                || !(t[e] == b' ' || comma)
+                || !t[e + gap].is_ascii_uppercase()
+            {
+                continue;
+            }
+            let first = &t[p..e];
+            if !is_capitalised(first) {
+                continue;
+            }
+            // A name ends at a word's end; a Korean particle may be glued to it (`Mary Fox가`).
+            let ends = |k: usize| t.get(k).is_none_or(|b| !b.is_ascii_alphanumeric());
+            if comma {
+                // `Last, First`, a list's or a record's way: a known last name, then a known first
+                // name that ends the phrase (not `Smith, Jones and Brown`).
+                let fs = e + 2;
+                let fe = en_word_end(t, fs);
+                let given = &t[fs..fe];
+                let then_capital =
+                    t.get(fe) == Some(&b' ') && t.get(fe + 1).is_some_and(u8::is_ascii_uppercase);
+                if self.en_last.contains(ascii(first))
+                    && is_capitalised(given)
+                    && self.en_first.contains(ascii(given))
+                    && ends(fe)
+                    && !then_capital
+                    && !t[fe..].starts_with(b", ")
+                    && !t[fe..].starts_with(b" and ")
+                {
+                    out.push(Finding {
+                        entity: Entity::Person,
+                        start: p,
+                        end: fe,
+                        score: 0.6,
+                        validation: Validation::Context,
+                    });
+                    i = fe;
+                }
+                continue;
+            }
+            if !self.en_first.contains(ascii(first)) {
+                continue;
+            }
+            let mut j = e + 1;
+            if j + 3 < n && t[j].is_ascii_uppercase() && t[j + 1] == b'.' && t[j + 2] == b' ' {
+                j += 3;
+            }
+            let mut le = en_word_end(t, j);
+            let word_ok = |s: usize, e: usize| {
+                is_capitalised(&t[s..e]) && self.en_last.contains(ascii(&t[s..e]))
+            };
+            // A middle name that is a first name only (`Richard Laura Price`).
+            if !word_ok(j, le)
+                && is_capitalised(&t[j..le])
+                && self.en_first.contains(ascii(&t[j..le]))
+                && t.get(le) == Some(&b' ')
+            {
+                let me = en_word_end(t, le + 1);
+                if word_ok(le + 1, me) {
+                    le = me;
+                }
+            }
+            let last_start = t[..le]
+                .iter()
+                .rposition(|&b| b == b' ')
+                .map_or(j, |k| k + 1)
+                .max(j);
+            if !word_ok(last_start, le) || !ends(le) {
+                continue;
+            }
+            // A middle name: `Mary Ann Fox`, `John Michael Smith`, where the word after is a last name too.
+            if t.get(le) == Some(&b' ') && t.get(le + 1).is_some_and(u8::is_ascii_uppercase) {
+                let me = en_word_end(t, le + 1);
+                if word_ok(le + 1, me) && ends(me) {
+                    le = me;
+                }
+            }
+            let end = en_name_suffix_end(t, le);
+            out.push(Finding {
+                entity: Entity::Person,
+                start: en_title_start(t, p),
+                end,
+                score: 0.6,
+                validation: Validation::Context,
+            });
+            i = end;
+        }
+    }
+
+    /// Korean names with no anchor word: every run of Hangul is judged by the name model
+    /// ([`model::KoNames::judge`]), against a bar set by where the run stands. In a record (the whole of
+    /// a CSV or TSV cell, or of the text), as a chat line's speaker, or among English words, a name is
+    /// expected and the bar is low; in a Korean sentence a run must start with a common surname and
+    /// score high, after its particle is separated (`김민수가`, `제갈서연이랑`). A surname and a given
+    /// name written apart (`김 아름`) are read together.
+    ///
+    /// `at_syllable` is called with every syllable of every run (its offset and value), so that the
+    /// scanner looks for its Korean anchor words in the same pass.
+    pub(crate) fn ko_free_names(
+        &self,
+        t: &[u8],
+        out: &mut Vec<Finding>,
+        at_syllable: &mut dyn FnMut(usize, model::Syl, &mut Vec<Finding>),
+    ) {
+        let m = model::ko_names();
+        let n = t.len();
+        let mut i = 0;
+        while let Some(p) = next_hangul(t, i) {
+            let mut run = [0 as model::Syl; 8];
+            let mut k = 0;
+            let mut j = p;
+            while let Some(x) = model::syl_at(t, j) {
+                at_syllable(j, x, out);
+                if k < run.len() {
+                    run[k] = x;
+                }
+                k += 1;
+                j += 3;
+            }
+            i = j.max(p + 1);
+            // A particle glued to an English word or a number (`testing이`, `파일1이`) starts no name.
+            if k > 6 || p > 0 && t[p - 1].is_ascii_alphanumeric() {
+                continue;
+            }
+            let place = place_of(t, p, j);
+            // A surname alone, then the given name after one space (`김 아름`, `목 희재에게`).
+            if k == 1 && t.get(j) == Some(&b' ') {
+                let mut given = [0 as model::Syl; 6];
+                let mut g = 0;
+                let mut e = j + 1;
+                while let Some(x) = model::syl_at(t, e) {
+                    if g < given.len() {
+                        given[g] = x;
+                    }
+                    g += 1;
+                    e += 3;
+                }
+                if !(1..=5).contains(&g) {
+                    continue;
+                }
+                let mut both = [0 as model::Syl; 7];
+                both[0] = run[0];
+                both[1..=g].copy_from_slice(&given[..g]);
+                let mut place = place_of(t, p, e);
+                // A sign-off or a field word around it (`김 아름 드림`, `작성: 김 아름`) expects a name.
+                let before = &t[p.saturating_sub(16)..p];
+                let signed = [" 드림", " 올림", " 님", " 씨"]
+                    .iter()
+                    .any(|w| t[e..].starts_with(w.as_bytes()));
+                let field = ["작성:", "작성자:", "보고자", "담당:", "이름:", "성명:"]
+                    .iter()
+                    .any(|w| before.trim_ascii_end().ends_with(w.as_bytes()));
+                if place == Place::Sentence && (signed || field) {
+                    place = Place::Speaker;
+                }
+                let floor = if place == Place::Sentence {
+                    f32::NEG_INFINITY
+                } else {
+                    model::EXPECTED_SURNAME_FLOOR
+                };
+                let Some((len, v)) = m.judge_in(
+                    &both[..=g],
+                    floor,
+                    place == Place::Sentence,
+                    bar_spaced(place),
+                ) else {
+                    continue;
+                };
+                let bar = bar_spaced(place);
+                let given_is_word = place == Place::Sentence && m.is_word(&given[..len - 1]);
+                if v >= bar && !given_is_word && (place != Place::Sentence || m.may_start(run[0])) {
+                    out.push(Finding {
+                        entity: Entity::Person,
+                        start: p,
+                        end: j + 1 + 3 * (len - 1),
+                        score: (0.55 + 0.05 * (v - bar)).clamp(0.5, 0.9),
+                        validation: Validation::Context,
+                    });
+                    i = e;
+                }
+                continue;
+            }
+            if k < 2 || place == Place::Sentence && !m.may_start(run[0]) {
+                continue;
+            }
+            let floor = if place == Place::Sentence {
+                f32::NEG_INFINITY
+            } else {
+                model::EXPECTED_SURNAME_FLOOR
+            };
+            let Some((len, v)) = m.judge_in(&run[..k], floor, place == Place::Sentence, bar(place))
+            else {
+                continue;
+            };
+            let bar = bar(place);
+            if v >= bar && (len == k || place != Place::Record) {
+                out.push(Finding {
+                    entity: Entity::Person,
+                    start: p,
+                    end: p + 3 * len,
+                    score: (0.55 + 0.05 * (v - bar)).clamp(0.5, 0.9),
+                    validation: Validation::Context,
+                });
+            }
+            let _ = n;
+        }
+    }
+
+    /// One to three capitalised words at `k`, scored `base` plus what the name lists know of them.
+    fn en_words(&self, t: &[u8], k: usize, base: f32, one_line: bool) -> Option<Finding> {
+        let mut words: Vec<(usize, usize)> = Vec::new();
+        let mut j = k;
+        while words.len() < 3 {
+            let e = en_word_end(t, j);
+            let w = &t[j..e];
+            let initial = e - j == 1 && t.get(e) == Some(&b'.') && w[0].is_ascii_uppercase();
+            if !(is_capitalised(w) || initial) {
+                break;
+            }
+            let ws = std::str::from_utf8(w).ok()?;
+            if tables().en_stop.contains(&ws) {
+                break;
+            }
+            let e = if initial { e + 1 } else { e };
+            words.push((j, e));
+            if e + 1 < t.len() && t[e] == b' ' && !(one_line && t[e + 1] == b'\n') {
+                j = e + 1;
+            } else {
+                break;
+            }
+        }
+        let (&(start, _), &(_, end)) = (words.first()?, words.last()?);
+        let end = en_name_suffix_end(t, end);
+        let word = |i: usize| std::str::from_utf8(&t[words[i].0..words[i].1]).unwrap_or("");
+        let mut score = base;
+        if self.en_first.contains(word(0)) {
+            score += 0.35;
+        } else if words.len() == 1 && self.en_last.contains(word(0)) {
+            score += 0.3;
+        }
+        if words.len() > 1 && self.en_last.contains(word(words.len() - 1)) {
+            score += 0.2;
+        }
+        if words.len() > 1 {
+            score += 0.1;
+        }
+        Some(Finding {
+            entity: Entity::Person,
+            start,
+            end,
+            score: score.min(0.95),
+            validation: Validation::Context,
+        })
+    }
+}
+
+/// A name a person gives after a greeting (`안녕하세요, 김민수입니다`): only when the copula follows the
+/// name, so `안녕하세요, 문의드립니다` names no one.
+fn ko_after_intro(t: &[u8], me: usize, out: &mut Vec<Finding>) {
+    let mut k = me;
+    for p in [",", ".", "!", " ", " "] {
+        if t[k..].starts_with(p.as_bytes()) {
+            k += p.len();
+        }
+    }
+    if t[k..].starts_with("저는 ".as_bytes()) {
+        k += "저는 ".len();
+    }
+    let end = hangul_run_after(t, k);
+    let Ok(run) = std::str::from_utf8(&t[k..end]) else {
+        return;
+    };
+    for len in [3, 2, 4] {
+        let Some((cut, _)) = run.char_indices().nth(len) else {
+            continue;
+        };
+        let (name, rest) = run.split_at(cut);
+        if !tables().ko_intro_end.iter().any(|e| rest.starts_with(e)) {
+            continue;
+        }
+        let know = ko_name_knowledge(name);
+        if know >= 0.35 || len == 2 && know > 0.0 {
+            out.push(Finding {
+                entity: Entity::Person,
+                start: k,
+                end: k + cut,
+                score: (know + 0.4).min(1.0),
+                validation: Validation::Context,
+            });
+            return;
+        }
+    }
+}
+
+/// The name model's score a run in a Korean sentence needs, with no anchor word.
+const SENTENCE_BAR: f32 = 3.0;
+
+/// The name model's score a run needs where it stands.
+fn bar(place: Place) -> f32 {
+    match place {
+        Place::Record | Place::Speaker => 0.0,
+        Place::Foreign => 0.5,
+        Place::Sentence => SENTENCE_BAR,
+    }
+}
+
+/// The score a surname and given name written apart (`김 아름`) need where they stand.
+fn bar_spaced(place: Place) -> f32 {
+    match place {
+        Place::Record | Place::Speaker => 1.0,
+        Place::Foreign => 2.0,
+        Place::Sentence => 3.0,
+    }
+}
+
+/// Where a run of Hangul stands, from most to least expected to hold a name.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Place {
+    /// The whole of a cell, a field or the text.
+    Record,
+    /// A chat line's speaker (`김민수: …`, `[김민수]`, `<김민수>`).
+    Speaker,
+    /// Among English words (`thanks to 김미정 for …`).
+    Foreign,
+    /// In a Korean sentence.
+    Sentence,
+}
+
+/// Where the Hangul run `p..e` stands, judged by the nearest non-space bytes on either side.
+fn place_of(t: &[u8], p: usize, e: usize) -> Place {
+    let mut a = p;
+    while a > 0 && t[a - 1] == b' ' {
+        a -= 1;
+    }
+    let mut b = e;
+    while b < t.len() && t[b] == b' ' {
+        b += 1;
+    }
+    let left = a.checked_sub(1).map(|k| t[k]);
+    let right = t.get(b).copied();
+    let edge = |x: Option<u8>| matches!(x, None | Some(b'\n' | b'\r'));
+    // A comma separates cells only written tight on both sides (`12,김민수,완료`); prose puts a space
+    // after it.
+    let tight_left = a == p && a >= 2 && t[a - 2] != b' ';
+    let tight_right = b == e && t.get(b + 1).is_some_and(|&x| x != b' ');
+    let cell = |x: Option<u8>, tight: bool| {
+        edge(x) || matches!(x, Some(b';' | b'|' | b'\t' | b'"')) || x == Some(b',') && tight
+    };
+    // Or between numbers and marks, as in a row of space-separated fields (`58068 김아름 2026-12-01`).
+    let mark = |x: Option<u8>| edge(x) || x.is_some_and(|b| b < 0x80 && !b.is_ascii_alphabetic());
+    if cell(left, tight_left) && cell(right, tight_right)
+        || mark(left)
+            && mark(right)
+            && left.is_some_and(|b| b.is_ascii_digit())
+            && right.is_some_and(|b| b.is_ascii_digit())
+    {
+        return Place::Record;
+    }
+    // A speaker starts the line, after a time stamp at most: `김민수: …`, `[10:32] 김민수: …`,
+    // `[김민수] …`, `<김민수> …`, `김민수 [오후 2:28] …`.
+    let stamp_before = edge(left) || left == Some(b']');
+    let opens_line = |x: Option<u8>| {
+        a.checked_sub(1)
+            .is_some_and(|k| Some(t[k]) == x && (k == 0 || matches!(t[k - 1], b'\n' | b'\r')))
+    };
+    if right == Some(b':') && stamp_before
+        || left == Some(b'[') && right == Some(b']') && opens_line(Some(b'['))
+        || left == Some(b'<') && right == Some(b'>') && opens_line(Some(b'<'))
+        || right == Some(b'[') && edge(left)
+    {
+        return Place::Speaker;
+    }
+    // A lone Korean word among English ones: no other non-ASCII byte near, an English letter beside it.
+    if left.is_some_and(|x| x >= 0x80) || right.is_some_and(|x| x >= 0x80) {
+        return Place::Sentence;
+    }
+    let near = 32;
+    let before = &t[p.saturating_sub(near)..p];
+    let after = &t[e..(e + near).min(t.len())];
+    let lone = before.iter().chain(after).all(|&x| x < 0x80);
+    let latin = |x: Option<u8>| x.is_some_and(|b| b.is_ascii_alphabetic());
+    if lone
+        && (latin(left) || latin(right) || before.iter().chain(after).any(u8::is_ascii_alphabetic))
+    {
+        return Place::Foreign;
+    }
+    Place::Sentence
+}
+
+/// The next byte at or after `i` that starts a Hangul syllable, skipping eight ASCII bytes at a time.
+pub(crate) fn next_hangul(t: &[u8], mut i: usize) -> Option<usize> {
+    while i + 8 <= t.len() && word_at(t, i) & HI == 0 {
+        i += 8;
+    }
+    while i < t.len() {
+        if (0xEA..=0xED).contains(&t[i]) && model::syl_at(t, i).is_some() {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}

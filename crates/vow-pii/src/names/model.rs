@@ -1,0 +1,457 @@
+//! The Korean name model: whether a run of Hangul is a name, judged by how names are formed against how
+//! ordinary words are formed, not by a list of names.
+//!
+//! A name is a surname (one syllable, or one of the compound ones: 남궁, 제갈, ...) and a given name of
+//! one or two syllables. Its score is a log-likelihood ratio: how likely its syllables are in their
+//! places in a person's name (surname; first and second syllable of a given name; a one-syllable given
+//! name) against how likely they are in an ordinary word (first syllable; any later one). The counts come
+//! from mecab-ko-dic (`data/ko_syllables.tsv`, built by `data/build_ko_names.py`): about 147,000 person
+//! names against 380,000 other entries. A particle (조사) or copula after the name is separated first
+//! (`김민수가`, `제갈서연이랑`, `이명자입니다`), and a run that is an ordinary word with a particle or ending
+//! (`조건은`, `유효한`: `data/ko_words.txt`) is a word, whatever its syllables.
+//!
+//! The tables are parsed once per process.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+
+const SYLLABLES: &str = include_str!("../../data/ko_syllables.tsv");
+const WORDS: &str = include_str!("../../data/ko_words.txt");
+
+/// What may follow a name in a sentence: particles, copulas and endings, as written.
+const AFTER_NAME: [&str; 60] = [
+    "가",
+    "이",
+    "는",
+    "은",
+    "를",
+    "을",
+    "와",
+    "과",
+    "의",
+    "도",
+    "만",
+    "께",
+    "님",
+    "씨",
+    "랑",
+    "이랑",
+    "한테",
+    "에게",
+    "께서",
+    "하고",
+    "이가",
+    "이는",
+    "이를",
+    "이도",
+    "이와",
+    "이의",
+    "이에게",
+    "이한테",
+    "이다",
+    "이에요",
+    "예요",
+    "입니다",
+    "이고",
+    "라고",
+    "이라고",
+    "에게서",
+    "한테서",
+    "야",
+    "아",
+    "이야",
+    "님이",
+    "님은",
+    "님께",
+    "님의",
+    "님을",
+    "님께서",
+    "씨가",
+    "씨는",
+    "씨를",
+    "씨의",
+    "으로",
+    "로",
+    "에서",
+    "보고",
+    "처럼",
+    "이나",
+    "나",
+    "이랑은",
+    "한테는",
+    "에게는",
+];
+
+/// What may follow an ordinary word that makes it a word with an ending (`허용하는`, `조건은`).
+const AFTER_WORD: [&str; 46] = [
+    "한",
+    "하는",
+    "하다",
+    "했다",
+    "하고",
+    "하여",
+    "해야",
+    "된",
+    "되는",
+    "되어",
+    "되고",
+    "적",
+    "적인",
+    "적으로",
+    "하게",
+    "함",
+    "해",
+    "할",
+    "했",
+    "하며",
+    "하지",
+    "합니다",
+    "했습니다",
+    "된다",
+    "한다",
+    "스러운",
+    "없는",
+    "있는",
+    "인",
+    "일",
+    "에",
+    "에는",
+    "부터",
+    "까지",
+    "들",
+    "들이",
+    "들은",
+    "들을",
+    "들의",
+    "될",
+    "됨",
+    "되면",
+    "하면",
+    "해서",
+    "에도",
+    "에만",
+];
+
+/// Two-syllable surnames.
+const COMPOUND: [&str; 8] = [
+    "남궁", "황보", "제갈", "선우", "독고", "사공", "서문", "동방",
+];
+
+/// The surname floor where a name is expected: one person in two thousand.
+pub(crate) const EXPECTED_SURNAME_FLOOR: f32 = -7.6;
+
+/// A syllable as an index (0 for 가 to 11,171 for 힣).
+pub(crate) type Syl = u16;
+
+/// The Hangul syllable of a `char`, if it is one.
+pub(crate) fn syl(c: char) -> Option<Syl> {
+    let v = (c as u32).checked_sub(0xAC00)?;
+    (v < 11_172).then_some(v as Syl)
+}
+
+/// The Hangul syllable whose UTF-8 starts at `t[i]`.
+pub(crate) fn syl_at(t: &[u8], i: usize) -> Option<Syl> {
+    let b = t.get(i..i + 3)?;
+    if !(0xEA..=0xED).contains(&b[0]) || b[1] & 0xC0 != 0x80 || b[2] & 0xC0 != 0x80 {
+        return None;
+    }
+    let c = (u32::from(b[0] & 0x0F) << 12) | (u32::from(b[1] & 0x3F) << 6) | u32::from(b[2] & 0x3F);
+    let v = c.checked_sub(0xAC00)?;
+    (v < 11_172).then_some(v as Syl)
+}
+
+fn pack(s: &[Syl]) -> u64 {
+    s.iter()
+        .take(4)
+        .fold(0u64, |a, &x| (a << 14) | u64::from(x + 1))
+        | (s.len() as u64) << 60
+}
+
+/// [`pack`] of a word's syllables, with no allocation (a trailing `*` or other mark is skipped).
+fn pack_str(w: &str) -> u64 {
+    let mut key = 0u64;
+    let mut n = 0u64;
+    for s in w.chars().filter_map(syl).take(4) {
+        key = (key << 14) | u64::from(s + 1);
+        n += 1;
+    }
+    key | n << 60
+}
+
+fn syls(w: &str) -> Vec<Syl> {
+    w.chars().filter_map(syl).collect()
+}
+
+/// A multiplicative hash for the packed keys: they are already well spread.
+#[derive(Default)]
+pub(crate) struct PackHasher(u64);
+
+impl Hasher for PackHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (x ^ (x >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type PackSet = HashSet<u64, BuildHasherDefault<PackHasher>>;
+
+/// Log probabilities per syllable, by place.
+#[derive(Clone, Copy, Default)]
+struct Place {
+    surname: f32,
+    given_first: f32,
+    given_second: f32,
+    given_alone: f32,
+    word_first: f32,
+    word_other: f32,
+}
+
+/// The Korean name model's tables.
+pub(crate) struct KoNames {
+    places: Vec<Place>,
+    /// Whether a syllable is a surname borne by many (a candidate may start with it in prose).
+    common_surname: Vec<bool>,
+    compound: Vec<([Syl; 2], f32)>,
+    words: PackSet,
+    /// Frequent words: with a particle they are words even in a cell (`정보를`), and a frequent
+    /// two-syllable one with one more syllable makes a compound (`정규식`).
+    frequent: PackSet,
+    after_name: PackSet,
+    after_word: PackSet,
+}
+
+/// The tables, parsed on first use.
+pub(crate) fn ko_names() -> &'static KoNames {
+    static MODEL: OnceLock<KoNames> = OnceLock::new();
+    MODEL.get_or_init(KoNames::parse)
+}
+
+impl KoNames {
+    fn parse() -> KoNames {
+        let mut counts = vec![[0f64; 6]; 11_172];
+        let mut compound_counts: Vec<([Syl; 2], f64)> = Vec::new();
+        for line in SYLLABLES.lines().filter(|l| !l.starts_with('#')) {
+            let mut cols = line.split('\t');
+            let Some(key) = cols.next() else { continue };
+            let mut c = [0f64; 6];
+            for (slot, col) in c.iter_mut().zip(cols) {
+                *slot = col.parse().unwrap_or(0.0);
+            }
+            match syls(key).as_slice() {
+                [one] => counts[usize::from(*one)] = c,
+                [a, b] => compound_counts.push(([*a, *b], c[0])),
+                _ => {}
+            }
+        }
+        let totals: Vec<f64> = (0..6)
+            .map(|k| counts.iter().map(|c| c[k]).sum::<f64>())
+            .collect();
+        let surname_total = totals[0] + compound_counts.iter().map(|c| c.1).sum::<f64>();
+        let lp = |count: f64, total: f64| ((count + 0.5) / (total + 0.5 * 11_172.0)).ln() as f32;
+        let places = counts
+            .iter()
+            .map(|c| Place {
+                surname: lp(c[0], surname_total),
+                given_first: lp(c[1], totals[1]),
+                given_second: lp(c[2], totals[2]),
+                given_alone: lp(c[3], totals[3]),
+                word_first: lp(c[4], totals[4]),
+                word_other: lp(c[5], totals[5]),
+            })
+            .collect();
+        // Surnames of at least one person in a thousand of the dictionary's names.
+        let common_surname = counts.iter().map(|c| c[0] >= totals[0] / 1000.0).collect();
+        let compound = COMPOUND
+            .iter()
+            .filter_map(|w| {
+                let s = syls(w);
+                let count = compound_counts
+                    .iter()
+                    .find(|(k, _)| k[..] == s[..])
+                    .map_or(0.0, |c| c.1);
+                Some(([*s.first()?, *s.get(1)?], lp(count, surname_total)))
+            })
+            .collect();
+        let mut words = PackSet::with_capacity_and_hasher(WORDS.len() / 9, Default::default());
+        let mut frequent = PackSet::with_capacity_and_hasher(40_000, Default::default());
+        for line in WORDS.lines().filter(|l| !l.starts_with('#')) {
+            let key = pack_str(line);
+            words.insert(key);
+            if line.ends_with('*') {
+                frequent.insert(key);
+            }
+        }
+        let after_name = AFTER_NAME.iter().map(|p| pack(&syls(p))).collect();
+        let after_word = AFTER_NAME
+            .iter()
+            .chain(AFTER_WORD.iter())
+            .map(|p| pack(&syls(p)))
+            .collect();
+        KoNames {
+            places,
+            common_surname,
+            compound,
+            words,
+            frequent,
+            after_name,
+            after_word,
+        }
+    }
+
+    /// Whether a name in running text may start with this syllable (a common surname, or the first of a
+    /// compound one).
+    pub(crate) fn may_start(&self, s: Syl) -> bool {
+        self.common_surname[usize::from(s)] || self.compound.iter().any(|c| c.0[0] == s)
+    }
+
+    /// How much more `core` (surname and given name, two to four syllables) looks like a name than like
+    /// an ordinary word: a log-likelihood ratio, positive when a name is likelier.
+    pub(crate) fn core_score(&self, core: &[Syl]) -> Option<f32> {
+        self.core_score_floored(core, f32::NEG_INFINITY)
+    }
+
+    /// [`KoNames::core_score`] with the surname's log probability at least `floor`: where a name is
+    /// expected (a record's cell, a chat's speaker), a rare surname (Korea has thousands) is no reason
+    /// to doubt it.
+    fn core_score_floored(&self, core: &[Syl], floor: f32) -> Option<f32> {
+        let p = |s: Syl| &self.places[usize::from(s)];
+        let word: f32 =
+            p(*core.first()?).word_first + core[1..].iter().map(|&s| p(s).word_other).sum::<f32>();
+        let mut best: Option<f32> = None;
+        let mut consider = |surname: f32, given: &[Syl]| {
+            let name = match given {
+                [g] => surname + p(*g).given_alone + 0.1f32.ln(),
+                [a, b] => surname + p(*a).given_first + p(*b).given_second,
+                _ => return,
+            };
+            let v = name - word;
+            best = Some(best.map_or(v, |b: f32| b.max(v)));
+        };
+        if core.len() >= 3 {
+            if let Some((_, lp)) = self.compound.iter().find(|c| c.0[..] == core[..2]) {
+                consider(*lp, &core[2..]);
+            }
+        }
+        consider(p(core[0]).surname.max(floor), &core[1..]);
+        best
+    }
+
+    /// Whether `run` is an ordinary word as it is, with nothing after it.
+    pub(crate) fn is_exact_word(&self, run: &[Syl]) -> bool {
+        run.len() <= 4 && self.words.contains(&pack(run))
+    }
+
+    /// Whether `run` is a frequent word, alone or with a particle or ending after it (`신원을`).
+    pub(crate) fn is_frequent_word(&self, run: &[Syl]) -> bool {
+        self.is_word_in(run, &self.frequent)
+    }
+
+    /// Whether `run` is an ordinary word, alone or with a particle or ending after it.
+    pub(crate) fn is_word(&self, run: &[Syl]) -> bool {
+        self.is_word_in(run, &self.words)
+    }
+
+    fn is_word_in(&self, run: &[Syl], set: &PackSet) -> bool {
+        (2..=run.len().min(4)).any(|k| {
+            set.contains(&pack(&run[..k]))
+                && (k == run.len() || self.after_word.contains(&pack(&run[k..])))
+        })
+    }
+
+    /// The best reading of a Hangul run as a name followed by a particle or copula (or nothing): the
+    /// name's length in syllables and its score. An ordinary word with a particle scores ten less.
+    #[cfg(test)]
+    pub(crate) fn judge(&self, run: &[Syl]) -> Option<(usize, f32)> {
+        self.judge_in(run, f32::NEG_INFINITY, true, f32::NEG_INFINITY)
+    }
+
+    /// [`KoNames::judge`] with a floor under the surname's log probability (see
+    /// [`KoNames::core_score_floored`]), and for a run in a sentence (`sentence`) the readings a
+    /// sentence allows: a word with a particle or ending after it (`조건은`), or a compound of a word and
+    /// one more syllable (`정규식`), count against a name. Alone in a cell, `박하은` is not `박하` + `은`.
+    ///
+    /// A score under `min` is returned without the word tables' say, since no penalty can raise it.
+    pub(crate) fn judge_in(
+        &self,
+        run: &[Syl],
+        floor: f32,
+        sentence: bool,
+        min: f32,
+    ) -> Option<(usize, f32)> {
+        if run.len() < 2 {
+            return None;
+        }
+        let mut best: Option<(usize, f32)> = None;
+        let mut try_core = |len: usize| {
+            if (2..=4).contains(&len) {
+                if let Some(v) = self.core_score_floored(&run[..len], floor) {
+                    if best.is_none_or(|(_, b)| v > b) {
+                        best = Some((len, v));
+                    }
+                }
+            }
+        };
+        try_core(run.len());
+        // Particles and copulas are one to three syllables long.
+        for k in 1..=3.min(run.len() - 1) {
+            if self.after_name.contains(&pack(&run[run.len() - k..])) {
+                try_core(run.len() - k);
+            }
+        }
+        // Most runs are no name by their syllables alone: the word tables (large, so slow to look in)
+        // are read only for the rest.
+        let (len, v) = best?;
+        if v < min {
+            return Some((len, v));
+        }
+        let penalty = if sentence {
+            // A word with a particle or ending (`조건은`), or a frequent word and one more syllable
+            // (`정규식`).
+            if self.is_word(run) || run.len() >= 3 && self.frequent.contains(&pack(&run[..2])) {
+                10.0
+            } else {
+                0.0
+            }
+        } else if run.len() <= 4 && self.words.contains(&pack(run))
+            || self.is_word_in(run, &self.frequent)
+        {
+            10.0
+        } else {
+            0.0
+        };
+        Some((len, v - penalty))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn judge(w: &str) -> Option<(usize, f32)> {
+        ko_names().judge(&syls(w))
+    }
+
+    #[test]
+    fn names_score_above_words_and_particles_are_separated() {
+        for name in ["김민수", "이명자", "박지훈가", "제갈서연이랑", "최영희는"]
+        {
+            let (_, v) = judge(name).unwrap();
+            assert!(v > 1.0, "{name}: {v}");
+        }
+        assert_eq!(judge("제갈서연이랑").unwrap().0, 4);
+        assert_eq!(judge("김민수가").unwrap().0, 3);
+        for word in ["정보를", "조건은", "이번에", "한국어", "유효한", "사용자"] {
+            let v = judge(word).map_or(-99.0, |x| x.1);
+            assert!(v < 1.0, "{word}: {v}");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The word tables of names and addresses, kept as data (`data/words.txt`) and parsed once per process.
+
+use std::sync::OnceLock;
+
+const WORDS: &str = include_str!("../../data/words.txt");
+
+/// Every table, by its section's name.
+pub(crate) struct Tables {
+    pub(crate) ko_stop: Vec<&'static str>,
+    pub(crate) ko_after_name: Vec<&'static str>,
+    pub(crate) ko_titles: Vec<&'static str>,
+    pub(crate) ko_intro: Vec<&'static str>,
+    pub(crate) ko_intro_end: Vec<&'static str>,
+    pub(crate) en_titles: Vec<&'static str>,
+    pub(crate) en_signoffs: Vec<&'static str>,
+    pub(crate) en_name_suffixes: Vec<&'static str>,
+    pub(crate) en_stop: Vec<&'static str>,
+    pub(crate) ko_regions: Vec<&'static str>,
+    pub(crate) ko_region_heads: Vec<&'static str>,
+    pub(crate) ko_buildings: Vec<&'static str>,
+    pub(crate) ko_name_fields: Vec<&'static str>,
+    pub(crate) en_name_fields: Vec<&'static str>,
+    pub(crate) us_suffixes: Vec<&'static str>,
+    pub(crate) us_states: Vec<&'static str>,
+    pub(crate) us_suffixes_rare: Vec<&'static str>,
+}
+
+/// The tables, parsed on first use.
+pub(crate) fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| Tables {
+        ko_stop: section("ko_stop"),
+        ko_after_name: section("ko_after_name"),
+        ko_titles: section("ko_titles"),
+        ko_intro: section("ko_intro"),
+        ko_intro_end: section("ko_intro_end"),
+        en_titles: section("en_titles"),
+        en_signoffs: section("en_signoffs"),
+        en_name_suffixes: section("en_name_suffixes"),
+        en_stop: section("en_stop"),
+        ko_regions: section("ko_regions"),
+        ko_region_heads: section("ko_region_heads"),
+        ko_buildings: section("ko_buildings"),
+        ko_name_fields: section("ko_name_fields"),
+        en_name_fields: section("en_name_fields"),
+        us_suffixes: section("us_suffixes"),
+        us_states: section("us_states"),
+        us_suffixes_rare: section("us_suffixes_rare"),
+    })
+}
+
+/// The words of section `[name]`: one a line, `\s` a kept space, `#` a comment.
+fn section(name: &str) -> Vec<&'static str> {
+    let head = format!("[{name}]");
+    WORDS
+        .lines()
+        .skip_while(|l| *l != head)
+        .skip(1)
+        .take_while(|l| !l.starts_with('['))
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            // A kept space is written `\s`; the table's words are static, so the few with one are
+            // leaked once.
+            if l.contains("\\s") {
+                let owned: &'static str = Box::leak(l.replace("\\s", " ").into_boxed_str());
+                owned
+            } else {
+                l
+            }
+        })
+        .collect()
+}

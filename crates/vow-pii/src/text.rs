@@ -1,0 +1,102 @@
+//! Byte and character helpers the recognizers share (the scanner, names and addresses): SWAR byte
+//! searches, UTF-8 steps over Hangul, English word shapes. Beneath every recognizer module; imports none.
+
+pub(crate) const LO: u64 = 0x0101_0101_0101_0101;
+pub(crate) const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes of `t` from `i` as one word, little-endian.
+pub(crate) fn word_at(t: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&t[i..i + 8]);
+    u64::from_le_bytes(a)
+}
+
+/// Nonzero when some byte of `x` lies strictly between `lo` and `hi` (both below 128): the "has
+/// between" test of *Bit Twiddling Hacks*, eight bytes at a time.
+pub(crate) fn has_byte_between(x: u64, lo: u8, hi: u8) -> u64 {
+    let low7 = x & (LO * 127);
+    (LO * (127 + u64::from(hi))).wrapping_sub(low7)
+        & !x
+        & low7.wrapping_add(LO * (127 - u64::from(lo)))
+        & HI
+}
+
+pub(crate) fn hangul(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c)
+}
+
+/// The character ending at byte `i` of `t`, if `t[..i]` ends with a whole UTF-8 character.
+pub(crate) fn char_before(t: &[u8], i: usize) -> Option<(char, usize)> {
+    let from = i.saturating_sub(4);
+    (from..i).rev().find_map(|k| {
+        std::str::from_utf8(&t[k..i])
+            .ok()
+            .and_then(|s| s.chars().next().filter(|_| s.chars().count() == 1))
+            .map(|c| (c, k))
+    })
+}
+
+pub(crate) fn char_at(t: &[u8], i: usize) -> Option<(char, usize)> {
+    let to = (i + 4).min(t.len());
+    (i + 1..=to).find_map(|k| {
+        std::str::from_utf8(&t[i..k])
+            .ok()
+            .and_then(|s| s.chars().next())
+            .map(|c| (c, k))
+    })
+}
+
+/// The run of Hangul syllables ending at byte `end`.
+pub(crate) fn hangul_run_before(t: &[u8], end: usize) -> usize {
+    let mut k = end;
+    while let Some((c, s)) = char_before(t, k) {
+        if !hangul(c) {
+            break;
+        }
+        k = s;
+    }
+    k
+}
+
+/// The run of Hangul syllables starting at byte `start`.
+pub(crate) fn hangul_run_after(t: &[u8], start: usize) -> usize {
+    let mut k = start;
+    while let Some((c, e)) = char_at(t, k) {
+        if !hangul(c) {
+            break;
+        }
+        k = e;
+    }
+    k
+}
+
+pub(crate) fn en_word_end(t: &[u8], mut k: usize) -> usize {
+    while k < t.len() && (t[k].is_ascii_alphabetic() || t[k] == b'\'' || t[k] == b'-') {
+        k += 1;
+    }
+    k
+}
+
+/// The bytes of an ASCII word as text (empty if they are not UTF-8, which ASCII always is).
+pub(crate) fn ascii(w: &[u8]) -> &str {
+    std::str::from_utf8(w).unwrap_or("")
+}
+
+/// The next ASCII capital letter at or after `i`, skipping eight bytes at a time where there is none.
+pub(crate) fn next_capital(t: &[u8], mut i: usize) -> Option<usize> {
+    while i + 8 <= t.len() && has_byte_between(word_at(t, i), b'A' - 1, b'Z' + 1) == 0 {
+        i += 8;
+    }
+    t.get(i..)?
+        .iter()
+        .position(u8::is_ascii_uppercase)
+        .map(|k| k + i)
+}
+
+pub(crate) fn is_capitalised(w: &[u8]) -> bool {
+    w.len() >= 2
+        && w[0].is_ascii_uppercase()
+        && w[1..].iter().any(u8::is_ascii_lowercase)
+        && w.iter()
+            .all(|&b| b.is_ascii_alphabetic() || b == b'\'' || b == b'-')
+}
