@@ -770,3 +770,92 @@ async fn the_consent_ledger_refuses_impossible_times() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     server.stop().await;
 }
+
+fn raw_data_dir(dir: &std::path::Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            all.extend(std::fs::read(path).unwrap_or_default());
+        }
+    }
+    all
+}
+
+fn sealed_values(data: &std::path::Path, sql: &str) -> Vec<Vec<u8>> {
+    let conn = rusqlite::Connection::open(data.join("vow.db")).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    let rows = stmt
+        .query_map([], |r| r.get::<_, Vec<u8>>(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows
+}
+
+/// A DELETE and a sweep inside `vow serve` leave no copy of what they destroyed in the database's
+/// files, WAL included, by the time they answer — while the server still runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroyed_values_leave_the_wal_before_the_call_returns() {
+    let server = start_with(Backend::Sqlite, None, Setup::default())
+        .await
+        .unwrap();
+    let data = server.data.clone().unwrap();
+    let erased = server.subject("erased-while-serving").await;
+    common::put(
+        &server,
+        &erased,
+        "user.contact.email",
+        "wal-erased@example.com",
+    )
+    .await;
+    common::put(&server, &erased, "user.contact.phone", "010-3333-4444").await;
+    let swept = server.subject("swept-while-serving").await;
+    common::record(
+        &server,
+        &swept,
+        "user.device.ip_address",
+        "198.51.100.77",
+        common::now_ms() - 100 * 86_400_000,
+    )
+    .await;
+    let erased_sealed = sealed_values(&data, "SELECT sealed FROM items");
+    let swept_sealed = sealed_values(&data, "SELECT sealed FROM records");
+    assert_eq!((erased_sealed.len(), swept_sealed.len()), (2, 1));
+    let on_disk = |sealed: &[Vec<u8>]| {
+        let raw = raw_data_dir(&data);
+        sealed.iter().filter(|s| contains(&raw, &s[..32])).count()
+    };
+    assert_eq!(
+        on_disk(&erased_sealed),
+        2,
+        "control: the values are on disk"
+    );
+    let (status, body) = server
+        .json(
+            Method::DELETE,
+            &format!("/v1/subjects/{erased}"),
+            &server.keys.service,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(
+        on_disk(&erased_sealed),
+        0,
+        "an erased value is still in the data directory"
+    );
+    assert_eq!(
+        on_disk(&swept_sealed),
+        1,
+        "control: the record is there until its sweep"
+    );
+    let report = common::sweep(&server, common::now_ms()).await;
+    assert_eq!(report.destroyed, 1, "{report:?}");
+    assert_eq!(
+        on_disk(&swept_sealed),
+        0,
+        "a swept value is still in the data directory"
+    );
+    server.stop().await;
+}

@@ -12,7 +12,7 @@ use crate::remembered::{self, Inspection, Remember, Remembered};
 use crate::schema;
 use crate::{
     ApiKeyRecord, CampaignSubject, ConsentEvent, ConsentState, DestructionRow, Durability,
-    ItemRecord, OutboxRecord, Outcome, Piece, ProvisionRow, RecordRow, Request, RetentionView,
+    ItemRecord, Op, OutboxRecord, Outcome, Piece, ProvisionRow, RecordRow, Request, RetentionView,
     RightsRequestRow, SeparatedPiece, SeparatedRow, StoreError, SubjectRecord, UploadRow,
 };
 
@@ -86,6 +86,32 @@ impl SqliteBackend {
             // Dropping an uncommitted transaction rolls it back.
             Ok(attempt)
         })
+        .and_then(|results| {
+            if destroyed_something(batch, &results) {
+                self.forget_destroyed()?;
+            }
+            Ok(results)
+        })
+    }
+
+    /// Once a destruction commits, the pages that held the destroyed values are copied back into
+    /// the database file (where secure_delete has zeroed them) and the WAL is cut to nothing, before
+    /// anyone hears the destruction is done: no old copy stays in the WAL while the process runs.
+    /// A reader of another process can hold the WAL's frames for a moment; the busy timeout waits
+    /// for it.
+    fn forget_destroyed(&mut self) -> Result<(), StoreError> {
+        let busy: i64 = self
+            .conn
+            .query_row("PRAGMA main.wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        if busy != 0 {
+            // Another process still reads an older snapshot: try once more after it moved on.
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            self.conn
+                .query_row("PRAGMA main.wal_checkpoint(TRUNCATE)", [], |r| {
+                    r.get::<_, i64>(0)
+                })?;
+        }
+        Ok(())
     }
 
     pub(crate) fn audit_last(&mut self) -> Result<Option<Entry>, StoreError> {
@@ -161,6 +187,19 @@ impl SqliteBackend {
 }
 
 /// What the data directory holds, read without creating or changing anything in it.
+/// Whether a committed batch destroyed a value (a disposal, an erasure's consent evidence).
+fn destroyed_something(batch: &[Request], results: &[Result<Outcome, StoreError>]) -> bool {
+    batch.iter().zip(results).any(|(request, result)| {
+        matches!(
+            (&request.op, result),
+            (Op::Dispose { .. }, Ok(Outcome::Disposed(done))) if done.destroyed > 0 || done.shredded
+        ) || matches!(
+            (&request.op, result),
+            (Op::CloseSubject { erasure: true, .. }, Ok(Outcome::Done))
+        )
+    })
+}
+
 pub(crate) fn inspect(dir: &Path) -> Result<Inspection, StoreError> {
     let database = dir.join(DATABASE_FILE);
     if !database.is_file() {
