@@ -20,8 +20,9 @@ pub const CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
 const EARLIEST_MS: i64 = 946_684_800_000;
 /// How many subjects one store request of a campaign check carries.
 const CAMPAIGN_CHUNK: usize = 2_000;
-/// Longest campaign one call checks.
-pub const MAX_CAMPAIGN: usize = 2_000_000;
+/// Most subjects one call checks: a campaign comes a page at a time (5,000 ids fit the API's
+/// 256 KiB body limit), so no call holds more than a page.
+pub const MAX_CAMPAIGN: usize = 5_000;
 
 /// How and where a consent was collected: the proof an audit asks for. Sealed with the subject's data
 /// key, so it goes with the subject.
@@ -896,7 +897,10 @@ impl Vault {
         if subject_ids.len() > MAX_CAMPAIGN {
             return Err(VaultError::Invalid {
                 what: "subjects",
-                why: format!("more than {MAX_CAMPAIGN} in one call; split the campaign"),
+                why: format!(
+                    "{} subjects in one call; check a campaign in pages of at most {MAX_CAMPAIGN}",
+                    subject_ids.len()
+                ),
             });
         }
         let at_ms = match at_ms {

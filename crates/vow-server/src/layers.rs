@@ -12,11 +12,8 @@ use crate::error::ApiError;
 
 /// Answers 408 in JSON when the route takes longer than the deadline (a slow body, a stalled store).
 pub async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
-    // A campaign check carries up to two million recipients in one body: it may take longer.
     let path = request.uri().path();
-    let limit = if path == crate::CAMPAIGN_PATH {
-        limit * 6
-    } else if path.contains("/uploads/") && request.method() == axum::http::Method::POST {
+    let limit = if path.contains("/uploads/") && request.method() == axum::http::Method::POST {
         // A file of up to 2 GiB comes in the body: ten minutes (3.5 MB/s at the limit).
         limit * 60
     } else {

@@ -47,8 +47,6 @@ pub struct AppState {
     /// Checkpoints not delivered to copies and witnesses, shown in `/metrics`.
     deliveries: Arc<CheckpointDeliveries>,
     lockout: Arc<auth::Lockout>,
-    /// Campaign checks running at once (half the cores): each can parse and answer millions of ids.
-    campaigns: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -58,11 +56,6 @@ impl AppState {
             metrics: Arc::default(),
             deliveries: Arc::default(),
             lockout: Arc::default(),
-            campaigns: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism()
-                    .map(|n| (n.get() / 2).max(1))
-                    .unwrap_or(1),
-            )),
         }
     }
 
@@ -164,12 +157,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
-/// The advertising gate's route; its campaign form gets the larger body limit and timeout.
+/// The advertising gate's route: one subject, or a page of a campaign (at most
+/// `vow_engine::consent::MAX_CAMPAIGN`), within the same body limit and deadline as every route.
 pub const CAMPAIGN_PATH: &str = "/v1/marketing/check";
-
-/// The largest campaign body accepted by `POST /v1/marketing/check` (two million ids of about 40
-/// bytes each in JSON).
-pub const CAMPAIGN_BODY_BYTES: usize = 96 * 1024 * 1024;
 
 /// Limits that protect the server from its clients.
 #[derive(Clone, Copy, Debug)]
@@ -225,11 +215,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             post(consents::record_consent).get(consents::consents),
         )
         .route("/v1/subjects/{id}/guardian", post(consents::guardian))
-        .route(
-            CAMPAIGN_PATH,
-            // A campaign's recipients come in one body: up to two million ids.
-            post(consents::marketing_check).layer(DefaultBodyLimit::max(CAMPAIGN_BODY_BYTES)),
-        )
+        .route(CAMPAIGN_PATH, post(consents::marketing_check))
         .route("/v1/marketing/format", post(consents::marketing_format))
         .route("/v1/consents/due", get(consents::consents_due))
         .route("/v1/consents/notices", get(consents::owed_notices))
