@@ -147,11 +147,78 @@ fn main() {
             rate(upload)
         );
         println!(
-            "| download over HTTP, decrypted | {mib} | {:.1} s | {:.0} | {after_upload:.0} → {after_download:.0} MiB |",
+            "| download over HTTP, checked whole, then decrypted | {mib} | {:.1} s | {:.0} | {after_upload:.0} → {after_download:.0} MiB |",
             download.as_secs_f64(),
             rate(download)
         );
+
+        // Stalled senders: each declares a megabyte, sends three bytes and stops. Every one must
+        // be answered 408 once the body has been quiet for `body_idle` (10 s by default), and a
+        // declared length over 2 GiB must be refused before any body is sent.
+        let stalled = std::env::var("VOW_BENCH_STALLED")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(200usize);
+        let address = base.trim_start_matches("http://").to_string();
+        let head = |length: u64| {
+            format!(
+                "POST /v1/subjects/{subject}/uploads/user.content.generated_image HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: image/png\r\nContent-Length: {length}\r\n\r\n"
+            )
+        };
+        let started = Instant::now();
+        let stalls = (0..stalled).map(|_| {
+            let (address, head) = (address.clone(), head(1_000_000));
+            tokio::task::spawn_blocking(move || status_of(&address, &head, b"abc", 30))
+        });
+        let statuses: Vec<Option<u16>> = futures_util::future::join_all(stalls)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect();
+        let cut_off = started.elapsed();
+        let answered_408 = statuses.iter().filter(|s| **s == Some(408)).count();
+        let started = Instant::now();
+        let refused = {
+            let (address, head) = (address.clone(), head(3_221_225_472));
+            tokio::task::spawn_blocking(move || status_of(&address, &head, b"", 10))
+                .await
+                .unwrap()
+        };
+        let refusal = started.elapsed();
+        println!();
+        println!("| stalled or oversized uploads | result |");
+        println!("|---|---|");
+        println!(
+            "| {stalled} connections declaring 1 MB, sending 3 bytes, then nothing | {answered_408} answered 408, all closed {:.1} s after they started |",
+            cut_off.as_secs_f64()
+        );
+        println!(
+            "| one declaring 3 GiB (over the 2 GiB limit) | {} in {:.1} ms, before any body |",
+            refused.map_or("no answer".to_string(), |s| s.to_string()),
+            refusal.as_secs_f64() * 1000.0
+        );
+        println!("| peak RSS through all of it | {:.0} MiB |", peak_rss_mib());
     });
+}
+
+/// Sends a request's head and a part of its body on a raw connection, then reads the answer's
+/// status; `None` when none came within `wait_s` seconds.
+fn status_of(address: &str, head: &str, body: &[u8], wait_s: u64) -> Option<u16> {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(wait_s)))
+        .ok()?;
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(body).ok()?;
+    let mut answer = [0u8; 64];
+    let n = stream.read(&mut answer).ok()?;
+    std::str::from_utf8(&answer[..n])
+        .ok()?
+        .split(' ')
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 fn bytes_of(v: Vec<u8>) -> axum::body::Bytes {
