@@ -12,6 +12,14 @@ use crate::{
     CONSENT_EVIDENCE, GUARDIAN_PURPOSE,
 };
 
+/// An item as a read needs it: with the subject's wrapped key and whether the subject may be used.
+pub(crate) struct ItemWithKey {
+    pub wrapped_key: Vec<u8>,
+    pub item: ItemRecord,
+    pub restricted: bool,
+    pub minor: bool,
+}
+
 /// The SQL primitives of one open transaction.
 pub(crate) trait Tx {
     /// The last log entry, locked against other writers until the transaction ends.
@@ -30,7 +38,7 @@ pub(crate) trait Tx {
         &mut self,
         subject_id: &str,
         category: &str,
-    ) -> Result<Option<(Vec<u8>, ItemRecord, bool, bool)>, StoreError>;
+    ) -> Result<Option<ItemWithKey>, StoreError>;
     fn items(&mut self, subject_id: &str) -> Result<Vec<ItemRecord>, StoreError>;
     /// Live subjects whose item of `category` has this blind index; a value under correction only
     /// with `include_contested`.
@@ -334,7 +342,12 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
             subject_id,
             category,
         } => match tx.item_with_key(subject_id, category)? {
-            Some((wrapped_key, item, restricted, minor)) => Outcome::Item {
+            Some(ItemWithKey {
+                wrapped_key,
+                item,
+                restricted,
+                minor,
+            }) => Outcome::Item {
                 guardian_withdrawn: minor
                     && tx
                         .consent_states(subject_id)?

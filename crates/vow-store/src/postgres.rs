@@ -559,7 +559,7 @@ impl Tx for PgTx<'_, '_> {
         &mut self,
         subject_id: &str,
         category: &str,
-    ) -> Result<Option<(Vec<u8>, ItemRecord, bool, bool)>, StoreError> {
+    ) -> Result<Option<batch::ItemWithKey>, StoreError> {
         let rows = self.query(
             "SELECT i.category, i.sealed, i.blind_index, i.updated_ms, i.contested, k.wrapped_key, s.restricted, s.minor
              FROM items i
@@ -569,12 +569,12 @@ impl Tx for PgTx<'_, '_> {
             &[&subject_id, &category],
         )?;
         match rows.first() {
-            Some(row) => Ok(Some((
-                row.try_get(5)?,
-                item_from_row(row)?,
-                row.try_get(6)?,
-                row.try_get(7)?,
-            ))),
+            Some(row) => Ok(Some(batch::ItemWithKey {
+                wrapped_key: row.try_get(5)?,
+                item: item_from_row(row)?,
+                restricted: row.try_get(6)?,
+                minor: row.try_get(7)?,
+            })),
             None => Ok(None),
         }
     }

@@ -618,7 +618,7 @@ impl Tx for SqliteTx<'_> {
         &mut self,
         subject_id: &str,
         category: &str,
-    ) -> Result<Option<(Vec<u8>, ItemRecord, bool, bool)>, StoreError> {
+    ) -> Result<Option<batch::ItemWithKey>, StoreError> {
         Ok(self
             .tx
             .prepare_cached(
@@ -629,7 +629,12 @@ impl Tx for SqliteTx<'_> {
                  WHERE i.subject_id = ?1 AND i.category = ?2",
             )?
             .query_row(params![subject_id, category], |row| {
-                Ok((row.get(5)?, item_row(row)?, row.get(6)?, row.get(7)?))
+                Ok(batch::ItemWithKey {
+                    wrapped_key: row.get(5)?,
+                    item: item_row(row)?,
+                    restricted: row.get(6)?,
+                    minor: row.get(7)?,
+                })
             })
             .optional()?)
     }

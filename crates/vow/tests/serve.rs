@@ -1244,8 +1244,13 @@ fn a_witness_that_is_down_is_a_delivery_failure_logged_and_counted_and_checkpoin
         &data,
         &["--checkpoint-witness", &url, "--checkpoint-witness", &up],
     );
-    // Listed from the start, at 0, before anything failed.
-    assert_eq!(delivery_failures(&server, "witness", &url), Some(0));
+    // Listed from the start (the server's own first checkpoint may already have failed to reach
+    // the dead witness by the time this reads it, on a loaded machine).
+    let at_start = delivery_failures(&server, "witness", &url);
+    assert!(
+        at_start.is_some(),
+        "the dead witness is not listed in /metrics"
+    );
     let service = new_key(&data, "service");
     let (status, body) = server.call(
         "POST",
