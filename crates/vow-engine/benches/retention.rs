@@ -15,7 +15,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use vow_engine::{Caller, SystemClock, Vault, VaultConfig};
-use vow_store::{Location, Op, RecordRow, Request, Store, StoreOptions, SubjectRecord};
+use vow_store::{
+    Location, RecordRow, Request, RetentionOp, Store, StoreOptions, SubjectOp, SubjectRecord,
+};
 
 const POLICY: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -73,7 +75,7 @@ async fn measure(name: &str, location: Location, dir: &Path) {
                 }
                 let id = format!("sub_fill{n:010}");
                 store
-                    .apply(Request::unlogged(Op::CreateSubject(SubjectRecord {
+                    .apply(Request::unlogged(SubjectOp::CreateSubject(SubjectRecord {
                         id: id.clone(),
                         external_id: format!("fill-{n}"),
                         kind: "member".into(),
@@ -89,7 +91,7 @@ async fn measure(name: &str, location: Location, dir: &Path) {
                     .unwrap();
                 for r in 0..per_subject {
                     store
-                        .apply(Request::unlogged(Op::PutRecord(RecordRow {
+                        .apply(Request::unlogged(RetentionOp::PutRecord(RecordRow {
                             id: format!("rec_{n:010}_{r}"),
                             subject_id: id.clone(),
                             category: "user.device.ip_address".into(),

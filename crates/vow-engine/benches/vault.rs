@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use vow_engine::{Caller, SystemClock, Vault, VaultConfig};
-use vow_store::{ItemRecord, Location, Op, Request, Store, StoreOptions, SubjectRecord};
+use vow_store::{ItemRecord, Location, Request, Store, StoreOptions, SubjectOp, SubjectRecord};
 
 const POLICY: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -108,7 +108,7 @@ async fn cost_of_protection(
             .unwrap();
         // The same item in plaintext, under another category key, for the unprotected baseline.
         store
-            .apply(Request::unlogged(Op::PutItem {
+            .apply(Request::unlogged(SubjectOp::PutItem {
                 subject_id: id.clone(),
                 item: ItemRecord {
                     category: "plain.phone".into(),
@@ -139,7 +139,7 @@ async fn cost_of_protection(
         async move {
             let id = &i[(w * 7919 + n) % i.len()];
             let outcome = s
-                .apply(Request::unlogged(Op::GetItem {
+                .apply(Request::unlogged(SubjectOp::GetItem {
                     subject_id: id.clone(),
                     category: "plain.phone".into(),
                 }))
@@ -165,7 +165,7 @@ async fn cost_of_protection(
                 reason: None,
             };
             s.apply(Request::logged(
-                Op::GetItem {
+                SubjectOp::GetItem {
                     subject_id: id.clone(),
                     category: "plain.phone".into(),
                 },
@@ -192,7 +192,7 @@ async fn cost_of_protection(
         let (s, i) = (s.clone(), Arc::clone(&i));
         async move {
             let id = &i[(w * 7919 + n) % i.len()];
-            s.apply(Request::unlogged(Op::PutItem {
+            s.apply(Request::unlogged(SubjectOp::PutItem {
                 subject_id: id.clone(),
                 item: ItemRecord {
                     category: "plain.phone".into(),
@@ -241,7 +241,7 @@ async fn erase_among_many(name: &str, location: Location, dir: &Path) {
                 }
                 let id = format!("sub_fill{n:010}");
                 store
-                    .apply(Request::unlogged(Op::CreateSubject(SubjectRecord {
+                    .apply(Request::unlogged(SubjectOp::CreateSubject(SubjectRecord {
                         id: id.clone(),
                         external_id: format!("fill-{n}"),
                         kind: "member".into(),
@@ -256,7 +256,7 @@ async fn erase_among_many(name: &str, location: Location, dir: &Path) {
                     .await
                     .unwrap();
                 store
-                    .apply(Request::unlogged(Op::PutItem {
+                    .apply(Request::unlogged(SubjectOp::PutItem {
                         subject_id: id,
                         item: ItemRecord {
                             category: PHONE.into(),

@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use vow_audit::Action;
 use vow_policy::model::{ChildPolicy, LegalBasis, Purpose};
-use vow_store::{ConsentEvent, ConsentState, Op, OutboxRecord, Outcome, Request, GUARDIAN_PURPOSE};
+use vow_store::{
+    ConsentEvent, ConsentOp, ConsentState, OutboxOp, OutboxRecord, Outcome, Request, RetentionOp,
+    GUARDIAN_PURPOSE,
+};
 
 use crate::marketing::{self, korean_date, Verdict};
 use crate::vault::{clip, list, new_id, unexpected, Caller, Vault, VaultError};
@@ -310,7 +313,7 @@ impl Vault {
         subject_id: &str,
         read_by: Option<&Caller>,
     ) -> Result<(Vec<ConsentState>, Vec<ConsentEvent>), VaultError> {
-        let op = Op::Consents {
+        let op = ConsentOp::Consents {
             subject_id: subject_id.to_string(),
             history: read_by.is_some(),
         };
@@ -336,7 +339,7 @@ impl Vault {
     ) -> Result<(Vec<ConsentState>, Vec<ConsentEvent>), VaultError> {
         match self
             .store
-            .apply(Request::unlogged(Op::Consents {
+            .apply(Request::unlogged(ConsentOp::Consents {
                 subject_id: subject_id.to_string(),
                 history: true,
             }))
@@ -618,7 +621,7 @@ impl Vault {
             match self
                 .store
                 .apply(Request::logged(
-                    Op::RecordConsent {
+                    ConsentOp::RecordConsent {
                         event: Box::new(event),
                         expected: current,
                         outbox: Box::new(outbox),
@@ -632,7 +635,7 @@ impl Vault {
                     // over the categories collected for this purpose (and no other).
                     if kind == "withdraw" {
                         self.store
-                            .apply(Request::unlogged(Op::RecordRetentionEvent {
+                            .apply(Request::unlogged(RetentionOp::RecordRetentionEvent {
                                 subject_id: subject_id.to_string(),
                                 event: crate::retention::withdrawal_event(&purpose),
                                 at_ms,
@@ -761,7 +764,7 @@ impl Vault {
         self.require_consent_grant(caller, "read the consent ledger")?;
         let events = match self
             .store
-            .apply(Request::unlogged(Op::ConsentLedger {
+            .apply(Request::unlogged(ConsentOp::ConsentLedger {
                 subject_id: subject_id.map(str::to_string),
                 after_seq,
                 limit,
@@ -937,7 +940,7 @@ impl Vault {
         for chunk in subject_ids.chunks(CAMPAIGN_CHUNK) {
             let found = match self
                 .store
-                .apply(Request::unlogged(Op::CampaignStates {
+                .apply(Request::unlogged(ConsentOp::CampaignStates {
                     subject_ids: chunk.to_vec(),
                     purpose: purpose.clone(),
                     channel: marketing::channel_name(parsed).to_string(),
@@ -1024,7 +1027,7 @@ impl Vault {
             .saturating_sub(marketing::days_ms(i64::from(months) * 28));
         let states = match self
             .store
-            .apply(Request::unlogged(Op::ConsentsDue {
+            .apply(Request::unlogged(ConsentOp::ConsentsDue {
                 purpose: purpose.clone(),
                 since_before_ms: bound,
                 limit,
@@ -1060,7 +1063,7 @@ impl Vault {
         self.require_consent_grant(caller, "list owed notices")?;
         match self
             .store
-            .apply(Request::unlogged(Op::OwedNotices { limit }))
+            .apply(Request::unlogged(ConsentOp::OwedNotices { limit }))
             .await?
         {
             // The evidence stays sealed here: the list is for sending notices, not for proof.
@@ -1086,7 +1089,7 @@ impl Vault {
         match self
             .store
             .apply(Request::logged(
-                Op::MarkNoticeSent {
+                ConsentOp::MarkNoticeSent {
                     event_id: consent_id.to_string(),
                     at_ms,
                     key_id: caller.key_id.clone(),
@@ -1141,7 +1144,7 @@ impl Vault {
             };
             if self
                 .store
-                .apply(Request::unlogged(Op::Enqueue(record)))
+                .apply(Request::unlogged(OutboxOp::Enqueue(record)))
                 .await?
                 == Outcome::Created
             {
@@ -1161,7 +1164,7 @@ impl Vault {
         self.require_consent_grant(caller, "read events")?;
         match self
             .store
-            .apply(Request::unlogged(Op::OutboxPage {
+            .apply(Request::unlogged(OutboxOp::OutboxPage {
                 after_seq,
                 limit: limit.min(1000),
             }))
@@ -1181,7 +1184,7 @@ impl Vault {
         let now_ms = self.clock.now_ms();
         match self
             .store
-            .apply(Request::unlogged(Op::ClaimOutbox {
+            .apply(Request::unlogged(OutboxOp::ClaimOutbox {
                 now_ms,
                 lease_until_ms: now_ms + lease_ms,
                 limit,
@@ -1203,7 +1206,7 @@ impl Vault {
     ) -> Result<(), VaultError> {
         let now_ms = self.clock.now_ms();
         self.store
-            .apply(Request::unlogged(Op::FinishDelivery {
+            .apply(Request::unlogged(OutboxOp::FinishDelivery {
                 seq,
                 delivered_ms: delivered.then_some(now_ms),
                 next_attempt_ms: now_ms + retry_in_ms,

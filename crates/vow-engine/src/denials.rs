@@ -4,7 +4,7 @@
 //! asks the access records to be reviewed for exactly that kind of sign).
 
 use vow_audit::Action;
-use vow_store::{Op, Outcome, Request};
+use vow_store::{AuditOp, Outcome, Request};
 
 use crate::vault::{unexpected, Caller, Vault, VaultError};
 
@@ -27,7 +27,7 @@ impl Vault {
         let entry = self.entry(caller, Action::Denied, None, &[route.as_str()]);
         match self
             .store
-            .apply(Request::logged(Op::LogOnly, entry))
+            .apply(Request::logged(AuditOp::LogOnly, entry))
             .await?
         {
             Outcome::Done => Ok(()),

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 use vow_audit::Action;
-use vow_store::{Op, Outcome, ProvisionRow, Request};
+use vow_store::{Outcome, ProvisionOp, ProvisionRow, Request, RetentionOp, SubjectOp, UploadOp};
 
 use crate::vault::{clip, list, unexpected, Caller, Vault, VaultError};
 
@@ -176,7 +176,10 @@ impl Vault {
         };
         match self
             .store()
-            .apply(Request::logged(Op::RecordProvision(row.clone()), entry))
+            .apply(Request::logged(
+                ProvisionOp::RecordProvision(row.clone()),
+                entry,
+            ))
             .await?
         {
             Outcome::Appended { seq } => Ok(provision(ProvisionRow { seq, ..row })),
@@ -224,7 +227,7 @@ impl Vault {
         let id = subject_id.to_string();
         match self
             .store()
-            .apply(Request::unlogged(Op::Export {
+            .apply(Request::unlogged(SubjectOp::Export {
                 subject_id: id.clone(),
             }))
             .await?
@@ -240,7 +243,7 @@ impl Vault {
         }
         match self
             .store()
-            .apply(Request::unlogged(Op::Records {
+            .apply(Request::unlogged(RetentionOp::Records {
                 subject_id: id.clone(),
             }))
             .await?
@@ -253,7 +256,7 @@ impl Vault {
         }
         match self
             .store()
-            .apply(Request::unlogged(Op::Uploads { subject_id: id }))
+            .apply(Request::unlogged(UploadOp::Uploads { subject_id: id }))
             .await?
         {
             Outcome::Uploads(rows) => {
@@ -279,7 +282,10 @@ impl Vault {
         }
         match self
             .store()
-            .apply(Request::unlogged(Op::Provisions { after_seq, limit }))
+            .apply(Request::unlogged(ProvisionOp::Provisions {
+                after_seq,
+                limit,
+            }))
             .await?
         {
             Outcome::Provisions(rows) => Ok(rows.into_iter().map(provision).collect()),

@@ -13,7 +13,9 @@
 use serde::{Deserialize, Serialize};
 use vow_audit::Action;
 use vow_policy::model::Right;
-use vow_store::{Op, OutboxRecord, Outcome, Request, RightsRequestRow};
+use vow_store::{
+    OutboxOp, OutboxRecord, Outcome, Request, RequestOp, RetentionOp, RightsRequestRow, SubjectOp,
+};
 
 use crate::consent::{ConsentChange, Evidence};
 use crate::retention::{add_period, plan, Fate, PieceTimes};
@@ -299,7 +301,10 @@ impl Vault {
         let entry = self.entry(caller, Action::RightsRequest, Some(&new.subject), &[kind]);
         match self
             .store()
-            .apply(Request::logged(Op::CreateRightsRequest(row.clone()), entry))
+            .apply(Request::logged(
+                RequestOp::CreateRightsRequest(row.clone()),
+                entry,
+            ))
             .await?
         {
             Outcome::Created => {}
@@ -310,7 +315,7 @@ impl Vault {
         for category in &categories {
             let _ = self
                 .store()
-                .apply(Request::unlogged(Op::SetContested {
+                .apply(Request::unlogged(SubjectOp::SetContested {
                     subject_id: new.subject.clone(),
                     category: category.clone(),
                     contested: true,
@@ -341,7 +346,7 @@ impl Vault {
         };
         match self
             .store()
-            .apply(Request::unlogged(Op::Enqueue(record)))
+            .apply(Request::unlogged(OutboxOp::Enqueue(record)))
             .await?
         {
             Outcome::Created | Outcome::AlreadyExists { .. } => Ok(()),
@@ -360,7 +365,7 @@ impl Vault {
         }
         match self
             .store()
-            .apply(Request::unlogged(Op::RightsRequests {
+            .apply(Request::unlogged(RequestOp::RightsRequests {
                 open_only,
                 limit: 100_000,
             }))
@@ -385,7 +390,7 @@ impl Vault {
     async fn load_request(&self, id: &str) -> Result<RightsRequest, VaultError> {
         match self
             .store()
-            .apply(Request::unlogged(Op::GetRightsRequest {
+            .apply(Request::unlogged(RequestOp::GetRightsRequest {
                 id: id.to_string(),
             }))
             .await?
@@ -479,7 +484,7 @@ impl Vault {
         match self
             .store()
             .apply(Request::logged(
-                Op::UpdateRightsRequest {
+                RequestOp::UpdateRightsRequest {
                     row: row.clone(),
                     expected_state: current.state.clone(),
                 },
@@ -506,7 +511,7 @@ impl Vault {
         for category in &request.detail.categories {
             let _ = self
                 .store()
-                .apply(Request::unlogged(Op::SetContested {
+                .apply(Request::unlogged(SubjectOp::SetContested {
                     subject_id: request.subject.clone(),
                     category: category.clone(),
                     contested: false,
@@ -586,7 +591,7 @@ impl Vault {
     async fn set_restricted(&self, subject_id: &str, restricted: bool) -> Result<(), VaultError> {
         match self
             .store()
-            .apply(Request::unlogged(Op::SetRestricted {
+            .apply(Request::unlogged(SubjectOp::SetRestricted {
                 subject_id: subject_id.to_string(),
                 restricted,
             }))
@@ -636,7 +641,7 @@ impl Vault {
         match self
             .store()
             .apply(Request::logged(
-                Op::CloseSubject {
+                RetentionOp::CloseSubject {
                     subject_id: subject_id.to_string(),
                     at_ms: now,
                     erasure: true,

@@ -24,8 +24,8 @@ use vow_audit::Action;
 use vow_crypto::Binding;
 use vow_policy::model::{Period, Policy, RetentionBasis, RetentionEvent, RetentionRule};
 use vow_store::{
-    record_binding, DestructionRow, Disposal, Disposed, Op, Outcome, Piece, RecordRow, Request,
-    RetentionView, SeparatedPiece, SeparatedRow,
+    record_binding, DestructionRow, Disposal, Disposed, Outcome, Piece, RecordRow, Request,
+    RetentionOp, RetentionView, SeparatedPiece, SeparatedRow,
 };
 
 use crate::vault::{
@@ -688,7 +688,10 @@ impl Vault {
         };
         match self
             .store()
-            .apply(Request::logged(Op::PutRecord(record), entry.clone()))
+            .apply(Request::logged(
+                RetentionOp::PutRecord(record),
+                entry.clone(),
+            ))
             .await?
         {
             Outcome::Created => Ok(id),
@@ -746,7 +749,7 @@ impl Vault {
         };
         match self
             .store()
-            .apply(Request::logged(Op::PutSeparated(row), entry))
+            .apply(Request::logged(RetentionOp::PutSeparated(row), entry))
             .await?
         {
             Outcome::Created => Ok(id.to_string()),
@@ -778,7 +781,7 @@ impl Vault {
         let rows = match self
             .store()
             .apply(Request::logged(
-                Op::Records {
+                RetentionOp::Records {
                     subject_id: subject_id.to_string(),
                 },
                 entry,
@@ -840,7 +843,7 @@ impl Vault {
         let rows = match self
             .store()
             .apply(Request::logged(
-                Op::SeparatedOf {
+                RetentionOp::SeparatedOf {
                     subject_id: subject_id.to_string(),
                 },
                 entry,
@@ -926,7 +929,7 @@ impl Vault {
         match self
             .store()
             .apply(Request::logged(
-                Op::RecordRetentionEvent {
+                RetentionOp::RecordRetentionEvent {
                     subject_id: subject_id.to_string(),
                     event: event_name(known).to_string(),
                     at_ms,
@@ -964,7 +967,7 @@ impl Vault {
         loop {
             let views = match self
                 .store()
-                .apply(Request::unlogged(Op::RetentionPage {
+                .apply(Request::unlogged(RetentionOp::RetentionPage {
                     after: after.clone(),
                     limit: SWEEP_PAGE,
                 }))
@@ -1060,7 +1063,7 @@ impl Vault {
         let refs: Vec<&str> = categories.iter().map(String::as_str).collect();
         let entry = self.entry(caller, action, Some(subject_id), &refs);
         Request::logged(
-            Op::Dispose {
+            RetentionOp::Dispose {
                 subject_id: subject_id.to_string(),
                 at_ms: self.now_ms(),
                 disposals,
@@ -1085,7 +1088,10 @@ impl Vault {
         }
         match self
             .store()
-            .apply(Request::unlogged(Op::Destructions { after_seq, limit }))
+            .apply(Request::unlogged(RetentionOp::Destructions {
+                after_seq,
+                limit,
+            }))
             .await?
         {
             Outcome::Destructions(rows) => Ok(rows.into_iter().map(LedgerLine::from).collect()),
@@ -1102,7 +1108,7 @@ impl Vault {
         let before = predecessor(subject_id);
         match self
             .store()
-            .apply(Request::unlogged(Op::RetentionPage {
+            .apply(Request::unlogged(RetentionOp::RetentionPage {
                 after: before,
                 limit: 1,
             }))

@@ -13,7 +13,7 @@ use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use vow_audit::Action;
 use vow_crypto::{Binding, BlobDecryptor, BlobKey, BLOB_CHUNK, BLOB_MAGIC, BLOB_SEALED_CHUNK};
-use vow_store::{Op, Outcome, Request, UploadRow};
+use vow_store::{Outcome, Request, UploadOp, UploadRow};
 
 use crate::vault::{clip, new_id, unexpected, Caller, Vault, VaultError};
 
@@ -287,7 +287,7 @@ impl Vault {
         let entry = self.entry(caller, Action::Create, Some(subject_id), &[category]);
         let outcome = self
             .store()
-            .apply(Request::logged(Op::PutUpload(row.clone()), entry))
+            .apply(Request::logged(UploadOp::PutUpload(row.clone()), entry))
             .await;
         match outcome {
             Ok(Outcome::Created) => Ok(UploadInfo::of(&row, media_type)),
@@ -360,7 +360,7 @@ impl Vault {
         let grants = self.grants(caller)?;
         let (row, wrapped_key) = match self
             .store()
-            .apply(Request::unlogged(Op::GetUpload {
+            .apply(Request::unlogged(UploadOp::GetUpload {
                 subject_id: subject_id.to_string(),
                 id: id.to_string(),
             }))
@@ -392,7 +392,7 @@ impl Vault {
         match self
             .store()
             .apply(Request::logged(
-                Op::GetUpload {
+                UploadOp::GetUpload {
                     subject_id: subject_id.to_string(),
                     id: id.to_string(),
                 },
@@ -447,7 +447,7 @@ impl Vault {
     async fn upload_rows(&self, subject_id: &str) -> Result<Vec<UploadRow>, VaultError> {
         match self
             .store()
-            .apply(Request::unlogged(Op::Uploads {
+            .apply(Request::unlogged(UploadOp::Uploads {
                 subject_id: subject_id.to_string(),
             }))
             .await?
@@ -484,7 +484,7 @@ impl Vault {
         match self
             .store()
             .apply(Request::logged(
-                Op::UpdateUpload {
+                UploadOp::UpdateUpload {
                     subject_id: subject_id.to_string(),
                     id: id.to_string(),
                     processed_ms: processed.then(|| self.now_ms()),

@@ -9,7 +9,9 @@ use serde::Serialize;
 use vow_audit::{Action, Checkpoint, CheckpointFile, NewEntry};
 use vow_crypto::{Binding, CryptoError, DataKey, KeyRing, WrappedKey};
 use vow_policy::model::{Category, DataClass, Policy};
-use vow_store::{ApiKeyRecord, ItemRecord, Op, Outcome, Request, Store, StoreError, SubjectRecord};
+use vow_store::{
+    ApiKeyRecord, ItemRecord, KeyOp, Outcome, Request, Store, StoreError, SubjectOp, SubjectRecord,
+};
 
 use crate::access::Grants;
 use crate::clock::Clock;
@@ -516,7 +518,7 @@ impl Vault {
         let entry = self.entry(caller, Action::Create, Some(&id), &[]);
         match self
             .store
-            .apply(Request::logged(Op::CreateSubject(record), entry))
+            .apply(Request::logged(SubjectOp::CreateSubject(record), entry))
             .await?
         {
             Outcome::Created => {
@@ -580,7 +582,7 @@ impl Vault {
         match self
             .store
             .apply(Request::logged(
-                Op::PutItem {
+                SubjectOp::PutItem {
                     subject_id: subject_id.to_string(),
                     item,
                 },
@@ -626,7 +628,7 @@ impl Vault {
         let (wrapped_key, item) = match self
             .store
             .apply(Request::logged(
-                Op::GetItem {
+                SubjectOp::GetItem {
                     subject_id: subject_id.to_string(),
                     category: category.to_string(),
                 },
@@ -746,7 +748,7 @@ impl Vault {
         match self
             .store
             .apply(Request::logged(
-                Op::Lookup {
+                SubjectOp::Lookup {
                     category: category.to_string(),
                     blind_index,
                     // A value under correction is not found for use, only by who answers the request.
@@ -826,7 +828,7 @@ impl Vault {
         let (subject, items) = match self
             .store
             .apply(Request::logged(
-                Op::Export {
+                SubjectOp::Export {
                     subject_id: subject_id.to_string(),
                 },
                 entry,
@@ -928,7 +930,7 @@ impl Vault {
     pub(crate) async fn subject(&self, subject_id: &str) -> Result<SubjectRecord, VaultError> {
         match self
             .store
-            .apply(Request::unlogged(Op::GetSubject {
+            .apply(Request::unlogged(SubjectOp::GetSubject {
                 subject_id: subject_id.to_string(),
             }))
             .await?
@@ -1012,7 +1014,11 @@ impl Vault {
     }
 
     async fn all_api_keys(&self) -> Result<Vec<ApiKeyRecord>, VaultError> {
-        match self.store.apply(Request::unlogged(Op::ListApiKeys)).await? {
+        match self
+            .store
+            .apply(Request::unlogged(KeyOp::ListApiKeys))
+            .await?
+        {
             Outcome::ApiKeys(keys) => Ok(keys),
             other => Err(unexpected(other)),
         }
@@ -1063,7 +1069,7 @@ impl Vault {
         ));
         match self
             .store
-            .apply(Request::logged(Op::CreateApiKey(record), entry))
+            .apply(Request::logged(KeyOp::CreateApiKey(record), entry))
             .await?
         {
             Outcome::Created => {
@@ -1088,7 +1094,7 @@ impl Vault {
         match self
             .store
             .apply(Request::logged(
-                Op::RevokeApiKey {
+                KeyOp::RevokeApiKey {
                     id: id.to_string(),
                     at_ms: self.clock.now_ms(),
                 },
@@ -1139,7 +1145,7 @@ impl Vault {
         loop {
             let ids = match self
                 .store
-                .apply(Request::unlogged(Op::SubjectIds {
+                .apply(Request::unlogged(SubjectOp::SubjectIds {
                     after: after.clone(),
                     limit: 500,
                 }))
@@ -1160,7 +1166,7 @@ impl Vault {
                 let wrapped = WrappedKey::from_bytes(&subject.wrapped_key)?;
                 let rewrapped = self.keys().rewrap(&wrapped, &id)?;
                 self.store
-                    .apply(Request::unlogged(Op::Rewrap {
+                    .apply(Request::unlogged(SubjectOp::Rewrap {
                         subject_id: id,
                         wrapped_key: rewrapped.to_bytes(),
                     }))

@@ -19,7 +19,7 @@ use vow_engine::requests::{NewRequest, RequestAction, Verification};
 use vow_engine::retention::add_period;
 use vow_engine::{Caller, Clock, ManualClock, Vault, VaultConfig, VaultError};
 use vow_policy::model::{Policy, RetentionBasis, RetentionEvent};
-use vow_store::{Location, Op, Outcome, Request, Store, StoreOptions};
+use vow_store::{Location, Outcome, Request, RetentionOp, Store, StoreOptions};
 
 const DAY: i64 = 86_400_000;
 /// 2026-01-05 09:00 in Korea.
@@ -184,7 +184,7 @@ impl World {
         let Outcome::RetentionViews(views) = self
             .vault
             .store()
-            .apply(Request::unlogged(Op::RetentionPage {
+            .apply(Request::unlogged(RetentionOp::RetentionPage {
                 after: String::new(),
                 limit: 1_000,
             }))

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use vow_engine::{Caller, SystemClock, Vault, VaultConfig};
 use vow_store::{
-    ConsentEvent, Location, Op, OutboxRecord, Request, Store, StoreOptions, SubjectRecord,
+    ConsentEvent, ConsentOp, Location, OutboxRecord, Request, Store, StoreOptions, SubjectOp,
+    SubjectRecord,
 };
 
 const POLICY: &str = concat!(
@@ -39,7 +40,7 @@ async fn load(store: &Store, recipients: usize) -> Vec<String> {
     let started = Instant::now();
     for (c, chunk) in ids.chunks(2_000).enumerate() {
         let creates = chunk.iter().map(|id| {
-            store.apply(Request::unlogged(Op::CreateSubject(SubjectRecord {
+            store.apply(Request::unlogged(SubjectOp::CreateSubject(SubjectRecord {
                 id: id.clone(),
                 external_id: format!("ext-{id}"),
                 kind: "member".into(),
@@ -78,7 +79,7 @@ async fn load(store: &Store, recipients: usize) -> Vec<String> {
                     notice_due_ms: None,
                     notice_sent_ms: None,
                 };
-                store.apply(Request::unlogged(Op::RecordConsent {
+                store.apply(Request::unlogged(ConsentOp::RecordConsent {
                     event: Box::new(event),
                     expected: None,
                     outbox: Box::new(OutboxRecord {

@@ -950,7 +950,9 @@ async fn a_record_time_at_the_end_of_the_calendar_does_not_crash_the_sweeper() {
         server
             .vault
             .store()
-            .apply(vow_store::Request::unlogged(vow_store::Op::PutRecord(row)))
+            .apply(vow_store::Request::unlogged(
+                vow_store::RetentionOp::PutRecord(row),
+            ))
             .await
             .unwrap();
     }

@@ -7,9 +7,9 @@ use std::thread;
 use tokio::sync::{mpsc, oneshot};
 use vow_audit::{Checkpoint, Entry};
 
-use crate::postgres::PostgresBackend;
+use crate::backend::postgres::PostgresBackend;
+use crate::backend::sqlite::SqliteBackend;
 use crate::remembered::{Remember, Remembered};
-use crate::sqlite::SqliteBackend;
 use crate::{Durability, Location, Outcome, Request, StoreError};
 
 /// How the committer batches.

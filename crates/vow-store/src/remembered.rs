@@ -8,7 +8,7 @@
 
 use vow_audit::Checkpoint;
 
-use crate::{Location, StoreError};
+use crate::StoreError;
 
 /// `vault_meta` name of the audit key's public half.
 pub(crate) const AUDIT_KEY: &str = "audit_public_key";
@@ -45,25 +45,6 @@ impl Inspection {
     /// Whether this store was ever set up with a key file: it holds data, or remembers a key.
     pub fn is_in_use(&self) -> bool {
         self.holds_data || self.audit_key.is_some()
-    }
-}
-
-/// Reads what a store holds without creating, migrating or writing anything: a data directory without
-/// `vow.db`, or a PostgreSQL schema without vow's tables, is an empty [`Inspection`].
-pub fn inspect(location: &Location) -> Result<Inspection, StoreError> {
-    match location {
-        Location::Directory(dir) => crate::sqlite::inspect(dir),
-        Location::Postgres { url, schema } => {
-            // The PostgreSQL client runs a runtime of its own, which must not start inside the
-            // caller's: it runs on a thread of its own, as the committer does.
-            let (url, schema) = (url.clone(), schema.clone());
-            std::thread::Builder::new()
-                .name("vow-store-inspect".to_string())
-                .spawn(move || crate::postgres::inspect(&url, schema.as_deref()))
-                .map_err(|e| StoreError::Thread(e.to_string()))?
-                .join()
-                .map_err(|_| StoreError::Thread("the inspection thread panicked".to_string()))?
-        }
     }
 }
 

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use vow_audit::{Action, Checkpoint, NewEntry};
 use vow_store::{
-    ApiKeyRecord, ConsentEvent, Disposal, ItemRecord, Location, Op, OutboxRecord, Outcome, Piece,
-    Request, Store, StoreOptions, SubjectRecord, GUARDIAN_PURPOSE,
+    ApiKeyRecord, AuditOp, ConsentEvent, ConsentOp, Disposal, ItemRecord, KeyOp, Location,
+    OutboxOp, OutboxRecord, Outcome, Piece, Request, RetentionOp, Store, StoreOptions, SubjectOp,
+    SubjectRecord, GUARDIAN_PURPOSE,
 };
 
 /// A store under test and what keeps its place alive.
@@ -183,7 +184,7 @@ fn item(category: &str, sealed: &str, blind: Option<&str>) -> ItemRecord {
 async fn create(store: &Store, id: &str, external_id: &str) -> Outcome {
     store
         .apply(Request::logged(
-            Op::CreateSubject(subject(id, external_id)),
+            SubjectOp::CreateSubject(subject(id, external_id)),
             audit(Action::Create, Some(id), &[]),
         ))
         .await
@@ -211,7 +212,7 @@ async fn erase(
             law: None,
         })
         .collect();
-    let op = Op::Dispose {
+    let op = RetentionOp::Dispose {
         subject_id: id.into(),
         at_ms,
         disposals,
@@ -220,14 +221,20 @@ async fn erase(
         by_key: "key_test".into(),
         shred_when_empty: true,
     };
-    store.apply(Request { op, audit }).await.unwrap()
+    store
+        .apply(Request {
+            op: op.into(),
+            audit,
+        })
+        .await
+        .unwrap()
 }
 
 async fn put(store: &Store, id: &str, item: ItemRecord) -> Outcome {
     let categories = [item.category.clone()];
     store
         .apply(Request::logged(
-            Op::PutItem {
+            SubjectOp::PutItem {
                 subject_id: id.into(),
                 item,
             },
@@ -244,7 +251,7 @@ async fn put(store: &Store, id: &str, item: ItemRecord) -> Outcome {
 async fn get(store: &Store, id: &str, category: &str) -> Outcome {
     store
         .apply(Request::logged(
-            Op::GetItem {
+            SubjectOp::GetItem {
                 subject_id: id.into(),
                 category: category.into(),
             },
@@ -262,7 +269,7 @@ async fn created_subject_is_read_back_with_its_wrapped_key(h: Harness) {
     assert_eq!(create(&h.store, "s1", "user-1").await, Outcome::Created);
     let got = h
         .store
-        .apply(Request::unlogged(Op::GetSubject {
+        .apply(Request::unlogged(SubjectOp::GetSubject {
             subject_id: "s1".into(),
         }))
         .await
@@ -336,7 +343,7 @@ async fn lookup_finds_by_blind_index_within_its_category_only(h: Harness) {
     let found = h
         .store
         .apply(Request::logged(
-            Op::Lookup {
+            SubjectOp::Lookup {
                 category: "user.contact.email".into(),
                 blind_index: b"idx-a".to_vec(),
                 include_contested: true,
@@ -355,7 +362,7 @@ async fn export_returns_every_item_of_the_subject(h: Harness) {
     let exported = h
         .store
         .apply(Request::logged(
-            Op::Export {
+            SubjectOp::Export {
                 subject_id: "s1".into(),
             },
             audit(Action::Export, Some("s1"), &[]),
@@ -388,7 +395,7 @@ async fn erasure_removes_items_and_key_and_frees_the_external_id(h: Harness) {
     // Each destruction, the key's included, is a line of the ledger.
     let Outcome::Destructions(lines) = h
         .store
-        .apply(Request::unlogged(Op::Destructions {
+        .apply(Request::unlogged(RetentionOp::Destructions {
             after_seq: 0,
             limit: 10,
         }))
@@ -405,7 +412,7 @@ async fn erasure_removes_items_and_key_and_frees_the_external_id(h: Harness) {
     );
     let lookup = h
         .store
-        .apply(Request::unlogged(Op::Lookup {
+        .apply(Request::unlogged(SubjectOp::Lookup {
             category: "user.contact.email".into(),
             blind_index: b"idx".to_vec(),
             include_contested: true,
@@ -442,7 +449,7 @@ async fn a_log_only_request_writes_its_entry_and_changes_nothing(h: Harness) {
     let outcome = h
         .store
         .apply(Request::logged(
-            Op::LogOnly,
+            AuditOp::LogOnly,
             audit(Action::Denied, None, &["GET /v1/subjects/{id}/export"]),
         ))
         .await
@@ -455,7 +462,7 @@ async fn a_log_only_request_writes_its_entry_and_changes_nothing(h: Harness) {
     assert_eq!(entries[1].prev_hash, entries[0].hash);
     let ids = h
         .store
-        .apply(Request::unlogged(Op::SubjectIds {
+        .apply(Request::unlogged(SubjectOp::SubjectIds {
             after: String::new(),
             limit: 10,
         }))
@@ -478,7 +485,7 @@ async fn a_lookup_logs_one_entry_per_subject_found(h: Harness) {
     }
     h.store
         .apply(Request::logged(
-            Op::Lookup {
+            SubjectOp::Lookup {
                 category: "user.contact.phone".into(),
                 blind_index: b"same".to_vec(),
                 include_contested: true,
@@ -508,7 +515,7 @@ async fn a_failing_request_leaves_no_trace_and_spares_its_batch(h: Harness) {
     let request = |k: ApiKeyRecord| {
         let id = k.id.clone();
         Request::logged(
-            Op::CreateApiKey(k),
+            KeyOp::CreateApiKey(k),
             NewEntry {
                 key_id: id,
                 ..audit(Action::KeyCreate, None, &[])
@@ -528,7 +535,7 @@ async fn a_failing_request_leaves_no_trace_and_spares_its_batch(h: Harness) {
     assert_eq!(logged, ["k1", "k3"]);
     let Outcome::ApiKeys(keys) = h
         .store
-        .apply(Request::unlogged(Op::ListApiKeys))
+        .apply(Request::unlogged(KeyOp::ListApiKeys))
         .await
         .unwrap()
     else {
@@ -570,12 +577,12 @@ async fn api_keys_are_created_listed_and_revoked_once(h: Harness) {
     };
     let created = h
         .store
-        .apply(Request::unlogged(Op::CreateApiKey(record.clone())))
+        .apply(Request::unlogged(KeyOp::CreateApiKey(record.clone())))
         .await
         .unwrap();
     assert_eq!(created, Outcome::Created);
     let revoke = || {
-        Request::unlogged(Op::RevokeApiKey {
+        Request::unlogged(KeyOp::RevokeApiKey {
             id: "k1".into(),
             at_ms: 20,
         })
@@ -584,7 +591,7 @@ async fn api_keys_are_created_listed_and_revoked_once(h: Harness) {
     assert_eq!(h.store.apply(revoke()).await.unwrap(), Outcome::NotFound);
     let listed = h
         .store
-        .apply(Request::unlogged(Op::ListApiKeys))
+        .apply(Request::unlogged(KeyOp::ListApiKeys))
         .await
         .unwrap();
     assert_eq!(
@@ -601,7 +608,7 @@ async fn rewrap_replaces_the_key_of_live_subjects_only(h: Harness) {
     create(&h.store, "s2", "u2").await;
     erase(&h.store, "s2", 3, &[], None).await;
     let rewrap = |id: &str| {
-        Request::unlogged(Op::Rewrap {
+        Request::unlogged(SubjectOp::Rewrap {
             subject_id: id.into(),
             wrapped_key: b"new".to_vec(),
         })
@@ -613,7 +620,7 @@ async fn rewrap_replaces_the_key_of_live_subjects_only(h: Harness) {
     );
     let got = h
         .store
-        .apply(Request::unlogged(Op::GetSubject {
+        .apply(Request::unlogged(SubjectOp::GetSubject {
             subject_id: "s1".into(),
         }))
         .await
@@ -630,7 +637,7 @@ async fn subject_ids_page_through_live_subjects(h: Harness) {
     }
     erase(&h.store, "s2", 3, &[], None).await;
     let page = |after: &str| {
-        Request::unlogged(Op::SubjectIds {
+        Request::unlogged(SubjectOp::SubjectIds {
             after: after.into(),
             limit: 2,
         })
@@ -837,7 +844,7 @@ async fn record(h: &Harness, event_: ConsentEvent, expected: Option<bool>) -> Ou
     let outbox = event(&format!("evt_{}", event_.id), Some(&event_.subject_id));
     h.store
         .apply(Request::logged(
-            Op::RecordConsent {
+            ConsentOp::RecordConsent {
                 event: Box::new(event_),
                 expected,
                 outbox: Box::new(outbox),
@@ -851,7 +858,7 @@ async fn record(h: &Harness, event_: ConsentEvent, expected: Option<bool>) -> Ou
 async fn states(h: &Harness, subject: &str) -> (Vec<vow_store::ConsentState>, Vec<ConsentEvent>) {
     match h
         .store
-        .apply(Request::unlogged(Op::Consents {
+        .apply(Request::unlogged(ConsentOp::Consents {
             subject_id: subject.into(),
             history: true,
         }))
@@ -915,12 +922,12 @@ async fn a_childs_items_wait_for_the_guardians_consent(h: Harness) {
     let mut child = subject("sub_child", "child@example.com");
     child.minor = true;
     h.store
-        .apply(Request::unlogged(Op::CreateSubject(child)))
+        .apply(Request::unlogged(SubjectOp::CreateSubject(child)))
         .await
         .unwrap();
     let put = || {
         Request::logged(
-            Op::PutItem {
+            SubjectOp::PutItem {
                 subject_id: "sub_child".into(),
                 item: item("user.name", "sealed-name", None),
             },
@@ -953,7 +960,7 @@ async fn campaign_states_answer_for_live_subjects_only(h: Harness) {
         .to_vec();
     let Outcome::CampaignStates(mut found) = h
         .store
-        .apply(Request::unlogged(Op::CampaignStates {
+        .apply(Request::unlogged(ConsentOp::CampaignStates {
             subject_ids: ids,
             purpose: "marketing".into(),
             channel: "email".into(),
@@ -978,7 +985,7 @@ async fn due_consents_and_owed_notices_are_listed_and_notices_marked_once(h: Har
     record(&h, consent("sub_b", "c2", "email", "grant", 5_000), None).await;
     let Outcome::ConsentStates(due) = h
         .store
-        .apply(Request::unlogged(Op::ConsentsDue {
+        .apply(Request::unlogged(ConsentOp::ConsentsDue {
             purpose: "marketing".into(),
             since_before_ms: 2_000,
             limit: 10,
@@ -997,7 +1004,7 @@ async fn due_consents_and_owed_notices_are_listed_and_notices_marked_once(h: Har
     let owed = || async {
         match h
             .store
-            .apply(Request::unlogged(Op::OwedNotices { limit: 10 }))
+            .apply(Request::unlogged(ConsentOp::OwedNotices { limit: 10 }))
             .await
             .unwrap()
         {
@@ -1007,7 +1014,7 @@ async fn due_consents_and_owed_notices_are_listed_and_notices_marked_once(h: Har
     };
     assert_eq!(owed().await, ["c1", "c2"]);
     let mark = |id: &str| {
-        Request::unlogged(Op::MarkNoticeSent {
+        Request::unlogged(ConsentOp::MarkNoticeSent {
             event_id: id.into(),
             at_ms: 9_000,
             key_id: "key_test".into(),
@@ -1029,20 +1036,26 @@ async fn the_outbox_hands_out_each_subjects_oldest_event_once(h: Harness) {
     for (id, subject_) in [("e1", "sub_a"), ("e2", "sub_a"), ("e3", "sub_b")] {
         let created = h
             .store
-            .apply(Request::unlogged(Op::Enqueue(event(id, Some(subject_)))))
+            .apply(Request::unlogged(OutboxOp::Enqueue(event(
+                id,
+                Some(subject_),
+            ))))
             .await
             .unwrap();
         assert_eq!(created, Outcome::Created);
     }
     assert!(matches!(
         h.store
-            .apply(Request::unlogged(Op::Enqueue(event("e1", Some("sub_a")))))
+            .apply(Request::unlogged(OutboxOp::Enqueue(event(
+                "e1",
+                Some("sub_a")
+            ))))
             .await
             .unwrap(),
         Outcome::AlreadyExists { .. }
     ));
     let claim = |now_ms: i64| {
-        Request::unlogged(Op::ClaimOutbox {
+        Request::unlogged(OutboxOp::ClaimOutbox {
             now_ms,
             lease_until_ms: now_ms + 30_000,
             limit: 10,
@@ -1065,7 +1078,7 @@ async fn the_outbox_hands_out_each_subjects_oldest_event_once(h: Harness) {
     assert!(ids(h.store.apply(claim(3_000)).await.unwrap()).is_empty());
     let e1 = first[0].1;
     h.store
-        .apply(Request::unlogged(Op::FinishDelivery {
+        .apply(Request::unlogged(OutboxOp::FinishDelivery {
             seq: e1,
             delivered_ms: Some(3_000),
             next_attempt_ms: 3_000,
@@ -1096,7 +1109,7 @@ async fn a_closed_subject_takes_nothing_new_and_an_erasure_destroys_its_consent_
     // An account closure reported as an event closes the subject; an erasure closes and erases.
     let closed = h
         .store
-        .apply(Request::unlogged(Op::RecordRetentionEvent {
+        .apply(Request::unlogged(RetentionOp::RecordRetentionEvent {
             subject_id: "sub_b".into(),
             event: "account_closure".into(),
             at_ms: 1_500,
@@ -1108,7 +1121,7 @@ async fn a_closed_subject_takes_nothing_new_and_an_erasure_destroys_its_consent_
     let erased = h
         .store
         .apply(Request::logged(
-            Op::CloseSubject {
+            RetentionOp::CloseSubject {
                 subject_id: "sub_a".into(),
                 at_ms: 2_000,
                 erasure: true,
@@ -1124,7 +1137,7 @@ async fn a_closed_subject_takes_nothing_new_and_an_erasure_destroys_its_consent_
     for id in ["sub_a", "sub_b"] {
         let Outcome::Subject(subject) = h
             .store
-            .apply(Request::unlogged(Op::GetSubject {
+            .apply(Request::unlogged(SubjectOp::GetSubject {
                 subject_id: id.into(),
             }))
             .await
@@ -1149,7 +1162,7 @@ async fn a_closed_subject_takes_nothing_new_and_an_erasure_destroys_its_consent_
         };
         let put_record = h
             .store
-            .apply(Request::unlogged(Op::PutRecord(row)))
+            .apply(Request::unlogged(RetentionOp::PutRecord(row)))
             .await
             .unwrap();
         assert_eq!(put_record, Outcome::Closed);
@@ -1167,7 +1180,7 @@ async fn a_closed_subject_takes_nothing_new_and_an_erasure_destroys_its_consent_
         };
         let put_apart = h
             .store
-            .apply(Request::unlogged(Op::PutSeparated(apart)))
+            .apply(Request::unlogged(RetentionOp::PutSeparated(apart)))
             .await
             .unwrap();
         assert_eq!(put_apart, Outcome::Created);
@@ -1203,7 +1216,7 @@ async fn a_closed_subject_takes_nothing_new_and_an_erasure_destroys_its_consent_
     assert!(b_history.iter().all(|e| !e.evidence.is_empty()));
     let Outcome::Destructions(lines) = h
         .store
-        .apply(Request::unlogged(Op::Destructions {
+        .apply(Request::unlogged(RetentionOp::Destructions {
             after_seq: 0,
             limit: 10,
         }))
@@ -1224,7 +1237,7 @@ async fn a_closed_subject_takes_nothing_new_and_an_erasure_destroys_its_consent_
     // The campaign check sees when each subject's use ended.
     let Outcome::CampaignStates(found) = h
         .store
-        .apply(Request::unlogged(Op::CampaignStates {
+        .apply(Request::unlogged(ConsentOp::CampaignStates {
             subject_ids: vec!["sub_a".into(), "sub_b".into()],
             purpose: "marketing".into(),
             channel: "email".into(),
@@ -1239,7 +1252,7 @@ async fn a_closed_subject_takes_nothing_new_and_an_erasure_destroys_its_consent_
     // The retention view carries it too, and the separated rows with their time and record.
     let Outcome::RetentionViews(views) = h
         .store
-        .apply(Request::unlogged(Op::RetentionPage {
+        .apply(Request::unlogged(RetentionOp::RetentionPage {
             after: String::new(),
             limit: 10,
         }))

@@ -1058,7 +1058,7 @@ fn review(
     }
     // The log names keys by id; the key store has the labels they were given.
     let labels = match store
-        .apply_blocking(vow_store::Request::unlogged(vow_store::Op::ListApiKeys))
+        .apply_blocking(vow_store::Request::unlogged(vow_store::KeyOp::ListApiKeys))
         .context("cannot read the API keys")?
     {
         vow_store::Outcome::ApiKeys(keys) => {

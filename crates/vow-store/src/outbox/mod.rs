@@ -1,0 +1,132 @@
+//! The transactional outbox: events for the application, written in the same transaction as the
+//! change they report, leased to one deliverer at a time, each subject's in order.
+
+use crate::batch::Tx;
+use crate::*;
+
+macro_rules! outbox_columns {
+    () => {
+        "seq, id, subject_id, kind, body, created_ms, attempts, delivered_ms"
+    };
+}
+
+mod postgres;
+mod sqlite;
+
+/// An event for the application, written in the same transaction as the change it reports and
+/// delivered from there (the transactional outbox). `body` is JSON that names ids, never values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxRecord {
+    /// Order of the outbox; assigned by the store.
+    pub seq: i64,
+    /// The idempotency key the receiver deduplicates by.
+    pub id: String,
+    pub subject_id: Option<String>,
+    pub kind: String,
+    pub body: String,
+    pub created_ms: i64,
+    pub attempts: i64,
+    pub delivered_ms: Option<i64>,
+}
+
+/// What is asked of the store about outbox.
+#[derive(Clone, Debug)]
+pub enum OutboxOp {
+    /// Adds an event to the outbox unless one with its id is there already (`Created` or
+    /// `AlreadyExists`).
+    Enqueue(OutboxRecord),
+    /// Claims undelivered events for delivery until `lease_until_ms`: only each subject's oldest
+    /// undelivered event, so a subject's events are delivered in order.
+    ClaimOutbox {
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: usize,
+    },
+    /// Records a delivery (`delivered_ms`) or a failure to retry at `next_attempt_ms`.
+    FinishDelivery {
+        seq: i64,
+        delivered_ms: Option<i64>,
+        next_attempt_ms: i64,
+        error: Option<String>,
+    },
+    /// The outbox in order after `after_seq` (for clients that poll).
+    OutboxPage { after_seq: i64, limit: usize },
+}
+
+impl From<OutboxOp> for Op {
+    fn from(op: OutboxOp) -> Op {
+        Op::Outbox(op)
+    }
+}
+
+/// The SQL primitives of outbox, written once per backend (`sqlite.rs`, `postgres.rs`).
+pub(crate) trait OutboxTx {
+    /// Appends with the next sequence number (the caller holds the log's lock); false when an event
+    /// with this id is there already.
+    fn insert_outbox(&mut self, record: &OutboxRecord) -> Result<bool, StoreError>;
+    fn claim_outbox(
+        &mut self,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxRecord>, StoreError>;
+    fn finish_delivery(
+        &mut self,
+        seq: i64,
+        delivered_ms: Option<i64>,
+        next_attempt_ms: i64,
+        error: Option<&str>,
+    ) -> Result<(), StoreError>;
+    fn outbox_page(
+        &mut self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxRecord>, StoreError>;
+}
+
+pub(crate) fn run(tx: &mut impl Tx, op: &OutboxOp) -> Result<Outcome, StoreError> {
+    Ok(match op {
+        OutboxOp::Enqueue(record) => {
+            if tx.insert_outbox(record)? {
+                Outcome::Created
+            } else {
+                Outcome::AlreadyExists {
+                    id: record.id.clone(),
+                }
+            }
+        }
+        OutboxOp::ClaimOutbox {
+            now_ms,
+            lease_until_ms,
+            limit,
+        } => Outcome::Outbox(tx.claim_outbox(*now_ms, *lease_until_ms, *limit)?),
+        OutboxOp::FinishDelivery {
+            seq,
+            delivered_ms,
+            next_attempt_ms,
+            error,
+        } => {
+            tx.finish_delivery(*seq, *delivered_ms, *next_attempt_ms, error.as_deref())?;
+            Outcome::Done
+        }
+        OutboxOp::OutboxPage { after_seq, limit } => {
+            Outcome::Outbox(tx.outbox_page(*after_seq, *limit)?)
+        }
+    })
+}
+
+pub(crate) const OUTBOX_COLUMNS: &str =
+    "seq, id, subject_id, kind, body, created_ms, attempts, delivered_ms";
+
+pub(crate) fn outbox_from(row: &impl Cols) -> Result<OutboxRecord, StoreError> {
+    Ok(OutboxRecord {
+        seq: row.col(0)?,
+        id: row.col(1)?,
+        subject_id: row.col(2)?,
+        kind: row.col(3)?,
+        body: row.col(4)?,
+        created_ms: row.col(5)?,
+        attempts: row.col(6)?,
+        delivered_ms: row.col(7)?,
+    })
+}

@@ -1,0 +1,87 @@
+//! outbox on SQLite.
+
+use rusqlite::params;
+
+use super::*;
+use crate::backend::sqlite::{sql_row, SqliteTx};
+
+impl OutboxTx for SqliteTx<'_> {
+    fn insert_outbox(&mut self, o: &OutboxRecord) -> Result<bool, StoreError> {
+        let inserted = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO outbox (seq, id, subject_id, kind, body, created_ms, next_attempt_ms)
+                 VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox), ?1, ?2, ?3, ?4, ?5, ?5)
+                 ON CONFLICT (id) DO NOTHING",
+            )?
+            .execute(params![o.id, o.subject_id, o.kind, o.body, o.created_ms])?;
+        Ok(inserted > 0)
+    }
+    fn claim_outbox(
+        &mut self,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let candidates: Vec<OutboxRecord> = {
+            let mut stmt = self.tx.prepare_cached(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox o
+                 WHERE o.delivered_ms IS NULL AND o.next_attempt_ms <= ?1
+                   AND (o.lease_ms IS NULL OR o.lease_ms <= ?1)
+                   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.delivered_ms IS NULL
+                     AND p.subject_id = o.subject_id AND p.seq < o.seq)
+                 ORDER BY o.seq LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(
+                params![now_ms, limit],
+                sql_row(|r| crate::outbox::outbox_from(r)),
+            )?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut claimed = Vec::with_capacity(candidates.len());
+        for record in candidates {
+            let changed = self
+                .tx
+                .prepare_cached(
+                    "UPDATE outbox SET lease_ms = ?2 WHERE seq = ?1 AND delivered_ms IS NULL
+                       AND (lease_ms IS NULL OR lease_ms <= ?3)",
+                )?
+                .execute(params![record.seq, lease_until_ms, now_ms])?;
+            if changed > 0 {
+                claimed.push(record);
+            }
+        }
+        Ok(claimed)
+    }
+    fn finish_delivery(
+        &mut self,
+        seq: i64,
+        delivered_ms: Option<i64>,
+        next_attempt_ms: i64,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "UPDATE outbox SET delivered_ms = ?2, next_attempt_ms = ?3, last_error = ?4,
+                   attempts = attempts + 1, lease_ms = NULL WHERE seq = ?1",
+            )?
+            .execute(params![seq, delivered_ms, next_attempt_ms, error])?;
+        Ok(())
+    }
+    fn outbox_page(
+        &mut self,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(
+            params![after_seq, limit],
+            sql_row(|r| crate::outbox::outbox_from(r)),
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,58 @@
+//! requests on SQLite.
+
+use rusqlite::params;
+
+use super::*;
+use crate::backend::sqlite::{sql_row, SqliteTx};
+
+impl RequestTx for SqliteTx<'_> {
+    fn insert_rights_request(&mut self, r: &RightsRequestRow) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(&format!(
+                "INSERT INTO rights_requests ({REQUEST_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ))?
+            .execute(params![
+                r.id, r.subject_id, r.kind, r.state, r.received_ms, r.due_ms, r.updated_ms, r.detail
+            ])?;
+        Ok(())
+    }
+    fn update_rights_request(
+        &mut self,
+        r: &RightsRequestRow,
+        expected_state: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "UPDATE rights_requests SET state = ?2, due_ms = ?3, updated_ms = ?4, detail = ?5
+                 WHERE id = ?1 AND state = ?6",
+            )?
+            .execute(params![
+                r.id,
+                r.state,
+                r.due_ms,
+                r.updated_ms,
+                r.detail,
+                expected_state
+            ])?
+            > 0)
+    }
+    fn rights_requests(
+        &mut self,
+        id: Option<&str>,
+        open_only: bool,
+        limit: usize,
+    ) -> Result<Vec<RightsRequestRow>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM rights_requests
+             WHERE (?1 IS NULL OR id = ?1) AND (NOT ?2 OR state NOT IN ('completed', 'refused'))
+             ORDER BY due_ms, id LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(
+            params![id, open_only, limit],
+            sql_row(|r| crate::requests::request_from(r)),
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
