@@ -4,28 +4,30 @@
 //! age at collection, and the guardian whose verified consent their data waits for.
 //!
 //! Withdrawing takes exactly what granting takes: the same route, the same fields, the same role.
+//! The advertising gate and its lists are in `campaign.rs`, the outbox in `outbox.rs`, children in
+//! `children.rs`; their public types are re-exported here, where callers have found them.
 
 use serde::{Deserialize, Serialize};
-use time::Date;
 use vow_audit::Action;
 use vow_policy::model::{ChildPolicy, LegalBasis, Purpose};
 use vow_store::{
-    ConsentEvent, ConsentOp, ConsentState, OutboxOp, OutboxRecord, Outcome, Request, RetentionOp,
+    ConsentEvent, ConsentOp, ConsentState, OutboxRecord, Outcome, Request, RetentionOp,
     GUARDIAN_PURPOSE,
 };
 
-use crate::marketing::{self, korean_date, Verdict};
+pub use crate::campaign::{DueConsent, MAX_CAMPAIGN};
+pub(crate) use crate::children::{earliest_birthday, BORN_BINDING};
+pub use crate::outbox::AppEvent;
+pub use crate::vault::AgeEvidence;
+
+use crate::marketing::{self, korean_date};
+use crate::vault::rfc3339;
 use crate::vault::{clip, list, new_id, unexpected, Caller, Vault, VaultError};
 
 /// A reported time may run ahead of vow's clock by this much (clocks drift); further is refused.
 pub const CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
 /// Times before this are refused as mistakes (2000-01-01).
-const EARLIEST_MS: i64 = 946_684_800_000;
-/// How many subjects one store request of a campaign check carries.
-const CAMPAIGN_CHUNK: usize = 2_000;
-/// Most subjects one call checks: a campaign comes a page at a time (5,000 ids fit the API's
-/// 256 KiB body limit), so no call holds more than a page.
-pub const MAX_CAMPAIGN: usize = 5_000;
+pub(crate) const EARLIEST_MS: i64 = 946_684_800_000;
 
 /// How and where a consent was collected: the proof an audit asks for. Sealed with the subject's data
 /// key, so it goes with the subject.
@@ -43,7 +45,7 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    fn validate(&self) -> Result<(), VaultError> {
+    pub(crate) fn validate(&self) -> Result<(), VaultError> {
         let invalid = |why: &str| VaultError::Invalid {
             what: "evidence",
             why: why.to_string(),
@@ -157,77 +159,7 @@ pub struct SubjectConsents {
     pub history: Vec<LedgerEntry>,
 }
 
-/// A consent whose re-confirmation falls due.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct DueConsent {
-    pub subject: String,
-    pub purpose: String,
-    pub channel: Option<String>,
-    pub night: bool,
-    pub since_ms: i64,
-    /// The last day (Korea time) the consent stands without re-confirmation.
-    pub reconfirm_by: String,
-    pub overdue: bool,
-}
-
-/// An event for the application, as the API lists it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct AppEvent {
-    pub seq: i64,
-    /// The idempotency key.
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    pub created_ms: i64,
-    pub data: serde_json::Value,
-    pub delivered: bool,
-}
-
-impl From<OutboxRecord> for AppEvent {
-    fn from(record: OutboxRecord) -> AppEvent {
-        AppEvent {
-            seq: record.seq,
-            data: serde_json::from_str(&record.body).unwrap_or(serde_json::Value::Null),
-            id: record.id,
-            kind: record.kind,
-            subject: record.subject_id,
-            created_ms: record.created_ms,
-            delivered: record.delivered_ms.is_some(),
-        }
-    }
-}
-
-/// How old a person is said to be when their data is collected.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AgeEvidence {
-    BirthDate(Date),
-    /// Full years, as the person or the service attests.
-    Age(u8),
-}
-
 const EVIDENCE_CATEGORY: &str = vow_store::CONSENT_EVIDENCE;
-
-/// What a child's sealed earliest birthday is bound to.
-pub(crate) const BORN_BINDING: &str = "@born";
-
-/// The earliest day a person can have been born, from what was said of their age on `now_ms`: the
-/// birth date itself, or for an age of `n` full years the day after the date `n + 1` years ago.
-pub(crate) fn earliest_birthday(now_ms: i64) -> impl Fn(AgeEvidence) -> Option<Date> {
-    move |age| match age {
-        AgeEvidence::BirthDate(born) => Some(born),
-        AgeEvidence::Age(years) => {
-            let today = korean_date(now_ms);
-            let year = today.year() - i32::from(years) - 1;
-            let same_day = Date::from_calendar_date(year, today.month(), today.day())
-                // 29 February in a year without one: the next day is 1 March either way.
-                .or_else(|_| Date::from_calendar_date(year, time::Month::March, 1))
-                .ok()?;
-            same_day.next_day()
-        }
-    }
-}
 
 impl Vault {
     /// Refuses a caller whose role may not handle consents (`consents = true` in its `[[role]]`).
@@ -240,7 +172,7 @@ impl Vault {
         }
     }
 
-    fn consent_purposes(&self) -> String {
+    pub(crate) fn consent_purposes(&self) -> String {
         list(
             self.policy
                 .purposes
@@ -251,7 +183,7 @@ impl Vault {
     }
 
     /// The purpose, if the policy declares it and it rests on consent.
-    fn consent_purpose(&self, purpose: &str) -> Result<&Purpose, VaultError> {
+    pub(crate) fn consent_purpose(&self, purpose: &str) -> Result<&Purpose, VaultError> {
         let refuse = |why| VaultError::NotAConsentPurpose {
             purpose: clip(purpose),
             why,
@@ -269,7 +201,7 @@ impl Vault {
         Ok(declared)
     }
 
-    fn advertising_purpose(&self) -> Option<&str> {
+    pub(crate) fn advertising_purpose(&self) -> Option<&str> {
         self.policy
             .advertising
             .as_ref()
@@ -277,7 +209,7 @@ impl Vault {
             .and_then(|ad| ad.purpose.as_deref())
     }
 
-    fn advertising_channels(&self) -> String {
+    pub(crate) fn advertising_channels(&self) -> String {
         list(
             self.policy
                 .advertising
@@ -308,7 +240,7 @@ impl Vault {
 
     /// The subject's consent states and, with `read_by`, the whole history — a read of the evidence,
     /// logged as one.
-    async fn states_of(
+    pub(crate) async fn states_of(
         &self,
         subject_id: &str,
         read_by: Option<&Caller>,
@@ -333,7 +265,7 @@ impl Vault {
 
     /// The subject's states and every change of their consents, unlogged (the gate reads no
     /// evidence).
-    async fn history_of(
+    pub(crate) async fn history_of(
         &self,
         subject_id: &str,
     ) -> Result<(Vec<ConsentState>, Vec<ConsentEvent>), VaultError> {
@@ -458,7 +390,7 @@ impl Vault {
         .await
     }
 
-    async fn record(
+    pub(crate) async fn record(
         &self,
         caller: &Caller,
         subject_id: &str,
@@ -661,25 +593,6 @@ impl Vault {
         )))
     }
 
-    /// A child's earliest possible birthday, when their age was given.
-    fn born(&self, subject: &vow_store::SubjectRecord) -> Result<Option<Date>, VaultError> {
-        let Some(sealed) = &subject.born_sealed else {
-            return Ok(None);
-        };
-        let data_key = self.data_key(&subject.wrapped_key, &subject.id)?;
-        let plain = data_key.open(
-            sealed,
-            &vow_crypto::Binding {
-                subject_id: &subject.id,
-                category: BORN_BINDING,
-            },
-        )?;
-        let format = time::macros::format_description!("[year]-[month]-[day]");
-        Ok(std::str::from_utf8(&plain)
-            .ok()
-            .and_then(|text| Date::parse(text, &format).ok()))
-    }
-
     /// A subject's consents: where they stand and every change, with its evidence.
     pub async fn consents(
         &self,
@@ -720,7 +633,11 @@ impl Vault {
         })
     }
 
-    fn ledger_entry(&self, e: ConsentEvent, key: Option<&vow_crypto::DataKey>) -> LedgerEntry {
+    pub(crate) fn ledger_entry(
+        &self,
+        e: ConsentEvent,
+        key: Option<&vow_crypto::DataKey>,
+    ) -> LedgerEntry {
         let evidence = key
             .and_then(|key| {
                 key.open(
@@ -870,434 +787,6 @@ impl Vault {
             .iter()
             .any(|s| s.purpose == GUARDIAN_PURPOSE && !s.granted))
     }
-
-    /// The advertising gate for one subject.
-    pub async fn marketing_check(
-        &self,
-        caller: &Caller,
-        subject_id: &str,
-        channel: &str,
-        at_ms: Option<i64>,
-    ) -> Result<Verdict, VaultError> {
-        let mut verdicts = self
-            .marketing_campaign(caller, &[subject_id.to_string()], channel, at_ms)
-            .await?;
-        verdicts
-            .pop()
-            .map(|(_, verdict)| verdict)
-            .ok_or_else(|| unexpected(Outcome::NotFound))
-    }
-
-    /// The advertising gate for a whole campaign, in the order given.
-    pub async fn marketing_campaign(
-        &self,
-        caller: &Caller,
-        subject_ids: &[String],
-        channel: &str,
-        at_ms: Option<i64>,
-    ) -> Result<Vec<(String, Verdict)>, VaultError> {
-        self.require_consent_grant(caller, "check advertising")?;
-        if subject_ids.len() > MAX_CAMPAIGN {
-            return Err(VaultError::Invalid {
-                what: "subjects",
-                why: format!(
-                    "{} subjects in one call; check a campaign in pages of at most {MAX_CAMPAIGN}",
-                    subject_ids.len()
-                ),
-            });
-        }
-        let at_ms = match at_ms {
-            Some(at) if at < EARLIEST_MS => {
-                return Err(VaultError::Invalid {
-                    what: "at",
-                    why: "is before the year 2000".into(),
-                })
-            }
-            Some(at) => at,
-            None => self.clock.now_ms(),
-        };
-        let Some(parsed) = marketing::channel(channel) else {
-            return Err(VaultError::UnknownChannel {
-                channel: clip(channel),
-                why: "is not a channel vow knows (email, sms, push, phone, kakao)",
-                allowed: self.advertising_channels(),
-            });
-        };
-        let advertising = self.policy.advertising.as_ref();
-        let purpose = self.advertising_purpose().unwrap_or_default().to_string();
-        // Rules that refuse whatever the subject did need no store.
-        let blanket = marketing::judge(advertising, parsed, Some(&[]), None, at_ms);
-        if matches!(
-            blanket.rule,
-            marketing::Rule::NoAdvertising | marketing::Rule::ChannelNotInPolicy
-        ) {
-            return Ok(subject_ids
-                .iter()
-                .map(|id| (id.clone(), blanket.clone()))
-                .collect());
-        }
-        let mut verdicts = Vec::with_capacity(subject_ids.len());
-        for chunk in subject_ids.chunks(CAMPAIGN_CHUNK) {
-            let found = match self
-                .store
-                .apply(Request::unlogged(ConsentOp::CampaignStates {
-                    subject_ids: chunk.to_vec(),
-                    purpose: purpose.clone(),
-                    channel: marketing::channel_name(parsed).to_string(),
-                }))
-                .await?
-            {
-                Outcome::CampaignStates(found) => found,
-                other => return Err(unexpected(other)),
-            };
-            let by_id: std::collections::HashMap<&str, &vow_store::CampaignSubject> =
-                found.iter().map(|s| (s.id.as_str(), s)).collect();
-            // A state changed after the send time does not say how things stood then: that
-            // subject's ledger is read back to the send time. Sends checked as they happen need none.
-            let mut rebuilt: std::collections::HashMap<String, Vec<ConsentState>> =
-                std::collections::HashMap::new();
-            for subject in found.iter().filter(|s| {
-                s.closed_ms.is_none_or(|c| c > at_ms)
-                    && s.states.iter().any(|state| state.changed_ms > at_ms)
-            }) {
-                let (_, history) = self.history_of(&subject.id).await?;
-                let relevant: Vec<ConsentEvent> = history
-                    .into_iter()
-                    .filter(|e| {
-                        e.purpose == GUARDIAN_PURPOSE
-                            || (e.purpose == purpose
-                                && e.channel == marketing::channel_name(parsed))
-                    })
-                    .collect();
-                rebuilt.insert(
-                    subject.id.clone(),
-                    marketing::states_as_of(&relevant, at_ms),
-                );
-            }
-            for id in chunk {
-                let subject = by_id.get(id.as_str()).copied();
-                let states = match (subject, rebuilt.get(id.as_str())) {
-                    (Some(_), Some(states)) => Some(states.as_slice()),
-                    (Some(subject), None) => Some(subject.states.as_slice()),
-                    (None, _) => None,
-                };
-                verdicts.push((
-                    id.clone(),
-                    marketing::judge(
-                        advertising,
-                        parsed,
-                        states,
-                        subject.and_then(|s| s.closed_ms),
-                        at_ms,
-                    ),
-                ));
-            }
-        }
-        Ok(verdicts)
-    }
-
-    /// Advertising consents whose re-confirmation is due within `within_days` (and those overdue).
-    pub async fn consents_due(
-        &self,
-        caller: &Caller,
-        within_days: u32,
-        limit: usize,
-    ) -> Result<Vec<DueConsent>, VaultError> {
-        self.require_consent_grant(caller, "list consents due")?;
-        let Some(purpose) = self.advertising_purpose().map(str::to_string) else {
-            return Ok(Vec::new());
-        };
-        let months = self
-            .policy
-            .advertising
-            .as_ref()
-            .map_or(24, |ad| ad.reconfirm_months);
-        let today = korean_date(self.clock.now_ms());
-        let horizon = today
-            .checked_add(time::Duration::days(i64::from(within_days)))
-            .unwrap_or(Date::MAX);
-        // A consent falls due at least `months × 28` days after it was given: a bound the store can
-        // filter by; the calendar decides exactly below. Sorted by age, so the cut is exact.
-        let bound = (horizon
-            .midnight()
-            .assume_offset(marketing::KST)
-            .unix_timestamp()
-            + 2 * 86_400)
-            .saturating_mul(1000)
-            .saturating_sub(marketing::days_ms(i64::from(months) * 28));
-        let states = match self
-            .store
-            .apply(Request::unlogged(ConsentOp::ConsentsDue {
-                purpose: purpose.clone(),
-                since_before_ms: bound,
-                limit,
-            }))
-            .await?
-        {
-            Outcome::ConsentStates(states) => states,
-            other => return Err(unexpected(other)),
-        };
-        Ok(states
-            .into_iter()
-            .filter_map(|s| {
-                let by = marketing::reconfirm_by(korean_date(s.since_ms), months);
-                (by <= horizon).then(|| DueConsent {
-                    subject: s.subject_id,
-                    purpose: s.purpose,
-                    channel: (!s.channel.is_empty()).then_some(s.channel),
-                    night: s.night,
-                    since_ms: s.since_ms,
-                    reconfirm_by: by.to_string(),
-                    overdue: by < today,
-                })
-            })
-            .collect())
-    }
-
-    /// Consent changes whose result notice (14 days, 시행령 제62조의2) is still owed.
-    pub async fn owed_notices(
-        &self,
-        caller: &Caller,
-        limit: usize,
-    ) -> Result<Vec<LedgerEntry>, VaultError> {
-        self.require_consent_grant(caller, "list owed notices")?;
-        match self
-            .store
-            .apply(Request::unlogged(ConsentOp::OwedNotices { limit }))
-            .await?
-        {
-            // The evidence stays sealed here: the list is for sending notices, not for proof.
-            Outcome::ConsentEvents(events) => Ok(events
-                .into_iter()
-                .map(|e| self.ledger_entry(e, None))
-                .collect()),
-            other => Err(unexpected(other)),
-        }
-    }
-
-    /// Records that the result notice of a consent change was sent.
-    pub async fn mark_notice_sent(
-        &self,
-        caller: &Caller,
-        consent_id: &str,
-        at_ms: Option<i64>,
-    ) -> Result<(), VaultError> {
-        self.require_consent_grant(caller, "mark notices sent")?;
-        let at_ms = self.reported_time(at_ms)?;
-        // The 14-day duty is then met: a change to the record, logged with the change's id.
-        let entry = self.entry(caller, Action::ConsentNotice, None, &[consent_id]);
-        match self
-            .store
-            .apply(Request::logged(
-                ConsentOp::MarkNoticeSent {
-                    event_id: consent_id.to_string(),
-                    at_ms,
-                    key_id: caller.key_id.clone(),
-                },
-                entry,
-            ))
-            .await?
-        {
-            Outcome::Done => Ok(()),
-            Outcome::AlreadyExists { .. } => Err(VaultError::Invalid {
-                what: "notice",
-                why: "was already marked sent".into(),
-            }),
-            Outcome::NotFound => Err(VaultError::Invalid {
-                what: "consent id",
-                why: "names no advertising consent change that owes a notice".into(),
-            }),
-            Outcome::Stale => Err(VaultError::Invalid {
-                what: "at",
-                why: "is before the change the notice tells of".into(),
-            }),
-            other => Err(unexpected(other)),
-        }
-    }
-
-    /// Puts a `consent.reconfirmation_due` event in the outbox for every advertising consent due
-    /// within `within_days`, once per consent and clock start (the event id says which), however
-    /// often and by however many servers this runs. Returns how many were new.
-    pub async fn announce_due_reconfirmations(&self, within_days: u32) -> Result<u64, VaultError> {
-        let due = self
-            .consents_due(&Caller::operator(None), within_days, 100_000)
-            .await?;
-        let mut added = 0;
-        for consent in due {
-            let id = format!(
-                "due_{}_{}_{}_{}_{}",
-                consent.subject,
-                consent.purpose,
-                consent.channel.as_deref().unwrap_or(""),
-                u8::from(consent.night),
-                consent.since_ms
-            );
-            let record = OutboxRecord {
-                seq: 0,
-                id,
-                subject_id: Some(consent.subject.clone()),
-                kind: "consent.reconfirmation_due".into(),
-                body: serde_json::to_string(&consent).unwrap_or_default(),
-                created_ms: self.clock.now_ms(),
-                attempts: 0,
-                delivered_ms: None,
-            };
-            if self
-                .store
-                .apply(Request::unlogged(OutboxOp::Enqueue(record)))
-                .await?
-                == Outcome::Created
-            {
-                added += 1;
-            }
-        }
-        Ok(added)
-    }
-
-    /// Events for the application, in order after `after_seq` (for those who poll).
-    pub async fn events(
-        &self,
-        caller: &Caller,
-        after_seq: i64,
-        limit: usize,
-    ) -> Result<Vec<AppEvent>, VaultError> {
-        self.require_consent_grant(caller, "read events")?;
-        match self
-            .store
-            .apply(Request::unlogged(OutboxOp::OutboxPage {
-                after_seq,
-                limit: limit.min(1000),
-            }))
-            .await?
-        {
-            Outcome::Outbox(records) => Ok(records.into_iter().map(AppEvent::from).collect()),
-            other => Err(unexpected(other)),
-        }
-    }
-
-    /// Takes events to deliver (each subject's oldest undelivered one) until `lease_ms` from now.
-    pub async fn claim_events(
-        &self,
-        lease_ms: i64,
-        limit: usize,
-    ) -> Result<Vec<OutboxRecord>, VaultError> {
-        let now_ms = self.clock.now_ms();
-        match self
-            .store
-            .apply(Request::unlogged(OutboxOp::ClaimOutbox {
-                now_ms,
-                lease_until_ms: now_ms + lease_ms,
-                limit,
-            }))
-            .await?
-        {
-            Outcome::Outbox(records) => Ok(records),
-            other => Err(unexpected(other)),
-        }
-    }
-
-    /// Records an event delivered, or failed and to be retried after `retry_in_ms`.
-    pub async fn finish_event(
-        &self,
-        seq: i64,
-        delivered: bool,
-        retry_in_ms: i64,
-        error: Option<String>,
-    ) -> Result<(), VaultError> {
-        let now_ms = self.clock.now_ms();
-        self.store
-            .apply(Request::unlogged(OutboxOp::FinishDelivery {
-                seq,
-                delivered_ms: delivered.then_some(now_ms),
-                next_attempt_ms: now_ms + retry_in_ms,
-                error,
-            }))
-            .await?;
-        Ok(())
-    }
-
-    /// Whether a person of this age, at collection, is a child the policy refuses or whose data
-    /// waits for a guardian (`Ok(true)`), or an adult (`Ok(false)`).
-    pub(crate) fn is_minor(
-        &self,
-        kind: &str,
-        age: Option<AgeEvidence>,
-    ) -> Result<bool, VaultError> {
-        let declared_child = self
-            .policy
-            .subjects
-            .iter()
-            .any(|s| s.key == kind && s.child);
-        let today = korean_date(self.clock.now_ms());
-        let years = match age {
-            None => None,
-            Some(AgeEvidence::Age(years)) if years > 150 => {
-                return Err(VaultError::Invalid {
-                    what: "age",
-                    why: "is more than 150 years".into(),
-                })
-            }
-            Some(AgeEvidence::Age(years)) => Some(u32::from(years)),
-            Some(AgeEvidence::BirthDate(born)) => {
-                if born > today || born.year() < today.year() - 150 {
-                    return Err(VaultError::Invalid {
-                        what: "birth_date",
-                        why: "is in the future or more than 150 years ago".into(),
-                    });
-                }
-                Some(full_years(born, today))
-            }
-        };
-        let Some(children) = &self.policy.children else {
-            return Ok(declared_child);
-        };
-        let child = declared_child || years.is_some_and(|y| y < u32::from(children.age));
-        if !child {
-            return Ok(false);
-        }
-        let statement = children
-            .statement
-            .as_ref()
-            .and_then(|t| t.en.clone().or_else(|| t.ko.clone()));
-        match children.policy {
-            ChildPolicy::Refuse => Err(VaultError::ChildRefused {
-                rule: format!(
-                    "[children] policy = \"refuse\": no data of children under {} is collected{}",
-                    children.age,
-                    statement.map(|s| format!(" ({})", clip(&s))).unwrap_or_default()
-                ),
-            }),
-            ChildPolicy::GuardianConsent if children.methods.is_empty() => {
-                Err(VaultError::ChildRefused {
-                    rule: format!(
-                        "children under {} need a guardian's verified consent, and the policy names no way to verify it ([children] methods)",
-                        children.age
-                    ),
-                })
-            }
-            ChildPolicy::GuardianConsent => Ok(true),
-        }
-    }
-}
-
-/// A time for a message, as RFC 3339 in UTC.
-pub(crate) fn rfc3339(at_ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_ms) * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| at_ms.to_string())
-}
-
-/// Age in full years (만 나이) on `today`.
-pub fn full_years(born: Date, today: Date) -> u32 {
-    let mut years = today.year() - born.year();
-    if (today.month(), today.day()) < (born.month(), born.day()) {
-        years -= 1;
-    }
-    u32::try_from(years).unwrap_or(0)
 }
 
 fn describe(purpose: &str, channel: &str, night: bool) -> String {

@@ -10,19 +10,29 @@
 //! caller whose role may see it in full; everyone else receives it masked. Errors never contain a
 //! value.
 
+// The hub: the vault, the types and checks every capability shares. It imports no capability.
+mod vault;
+
+// Pure parts, below the vault: grants, masks, the advertising rules, limits, time.
 mod access;
 mod clock;
-pub mod consent;
-mod denials;
-mod keys;
 mod limit;
 pub mod marketing;
 mod mask;
+
+// The capabilities, each adding its operations to the vault.
+mod campaign;
+mod children;
+pub mod consent;
+mod denials;
+mod keys;
+mod log;
+mod outbox;
 pub mod provisions;
 pub mod requests;
 pub mod retention;
+mod subjects;
 pub mod uploads;
-mod vault;
 
 pub use access::{Grants, DEFAULT_LOOKUPS_PER_MINUTE};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -17,6 +17,8 @@ use vow_store::{
     OutboxOp, OutboxRecord, Outcome, Request, RequestOp, RetentionOp, RightsRequestRow, SubjectOp,
 };
 
+pub use crate::vault::{Erasure, KeptApart};
+
 use crate::consent::{ConsentChange, Evidence};
 use crate::retention::{add_period, plan, Fate, PieceTimes};
 use crate::vault::{clip, list, new_id, unexpected, Caller, Vault, VaultError};
@@ -822,29 +824,6 @@ impl Vault {
             consents: consents.map(|c| serde_json::to_value(c).unwrap_or_default()),
         })
     }
-}
-
-/// What an erasure did: how much it destroyed, what a law still requires (kept apart, until when),
-/// and whether the data key went too.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Erasure {
-    pub destroyed: u64,
-    pub kept_apart: Vec<KeptApart>,
-    pub kept_by_rule: std::collections::BTreeMap<String, u64>,
-    pub data_key_destroyed: bool,
-    /// The subject had been erased before this call.
-    #[serde(skip)]
-    pub already_erased: bool,
-}
-
-/// A piece an erasure kept because a law requires it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct KeptApart {
-    pub category: String,
-    pub rule: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub law: Option<String>,
-    pub until_ms: i64,
 }
 
 /// A piece of the access export.

@@ -224,18 +224,7 @@ impl Vault {
         body: &mut (impl AsyncRead + Unpin),
         limit: u64,
     ) -> Result<UploadInfo, VaultError> {
-        // A credential is kept only as a hash (as an item): never as a readable file.
-        if self.declared_category(category)?.class == vow_policy::model::DataClass::Credential {
-            return Err(VaultError::Invalid {
-                what: "category",
-                why: format!(
-                    "{category} is a credential: store it as an item, kept only as a hash"
-                ),
-            });
-        }
-        if !self.grants(caller)?.may_write(category) {
-            return Err(Self::forbidden(caller, format!("write {category}")));
-        }
+        self.may_store_readable(caller, category)?;
         let media_type = media_type(content_type)?;
         let dir = self.uploads_dir()?.to_path_buf();
         let subject = self.subject(subject_id).await?;

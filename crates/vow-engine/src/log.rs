@@ -1,0 +1,104 @@
+//! The vault's keys and log over time: re-wrapping every data key under a new key-encryption key,
+//! and signing the log's head into its checkpoints.
+
+use vow_audit::{Checkpoint, CheckpointFile};
+use vow_crypto::{KeyRing, WrappedKey};
+use vow_store::*;
+
+use crate::vault::*;
+
+impl Vault {
+    /// Adds a key-encryption-key version and re-wraps every live subject's data key under it, page
+    /// by page, while the vault keeps serving. `progress` hears the running count.
+    pub async fn rotate_keys(&self, progress: impl Fn(u64)) -> Result<(u32, u64), VaultError> {
+        let Some(path) = &self.key_file else {
+            return Err(VaultError::Invalid {
+                what: "key ring",
+                why:
+                    "keys from VOW_KEYS cannot be rotated in place; rotate the file they came from"
+                        .into(),
+            });
+        };
+        let (mut ring, _) = KeyRing::load_or_create(path)?;
+        let version = ring.rotate(Some(path))?;
+        self.replace_keys(ring);
+        let mut after = String::new();
+        let mut done = 0u64;
+        loop {
+            let ids = match self
+                .store
+                .apply(Request::unlogged(SubjectOp::SubjectIds {
+                    after: after.clone(),
+                    limit: 500,
+                }))
+                .await?
+            {
+                Outcome::Subjects(ids) => ids,
+                other => return Err(unexpected(other)),
+            };
+            let Some(last) = ids.last().cloned() else {
+                break;
+            };
+            for id in ids {
+                let subject = match self.subject(&id).await {
+                    Ok(subject) => subject,
+                    Err(VaultError::NoSubject(_)) => continue,
+                    Err(error) => return Err(error),
+                };
+                let wrapped = WrappedKey::from_bytes(&subject.wrapped_key)?;
+                let rewrapped = self.keys().rewrap(&wrapped, &id)?;
+                self.store
+                    .apply(Request::unlogged(SubjectOp::Rewrap {
+                        subject_id: id,
+                        wrapped_key: rewrapped.to_bytes(),
+                    }))
+                    .await?;
+                done += 1;
+                progress(done);
+            }
+            after = last;
+        }
+        Ok((version, done))
+    }
+
+    /// Signs the log's newest entry into the checkpoint file, if it moved since the last time; the key
+    /// store remembers it too, and each checkpoint sink receives it.
+    pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, VaultError> {
+        let Some(path) = &self.checkpoints else {
+            return Ok(None);
+        };
+        let Some(head) = self.store.audit_last().await? else {
+            return Ok(None);
+        };
+        let checkpoint = {
+            let mut last = match self.last_checkpoint.lock() {
+                Ok(last) => last,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if head.seq <= *last {
+                return Ok(None);
+            }
+            let checkpoint = vow_audit::checkpoint(&head, self.keys().signing_key());
+            CheckpointFile::append(path, &checkpoint)?;
+            *last = head.seq;
+            checkpoint
+        };
+        // Only ever moves forward, so two processes checkpointing at once cannot move it back. Every
+        // place is tried even when one fails; the first failure is returned.
+        let mut failure = self
+            .store
+            .remember_signed_head(&checkpoint)
+            .await
+            .map_err(VaultError::from)
+            .err();
+        for sink in &self.checkpoint_sinks {
+            if let Err(error) = sink(&checkpoint) {
+                failure.get_or_insert(error);
+            }
+        }
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(Some(checkpoint)),
+        }
+    }
+}

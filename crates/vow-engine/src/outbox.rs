@@ -1,0 +1,100 @@
+//! Events for the application (the transactional outbox): read by those who poll, claimed and
+//! finished by the webhook deliverer.
+
+use serde::Serialize;
+use vow_store::*;
+
+use crate::vault::*;
+
+/// An event for the application, as the API lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AppEvent {
+    pub seq: i64,
+    /// The idempotency key.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    pub created_ms: i64,
+    pub data: serde_json::Value,
+    pub delivered: bool,
+}
+
+impl From<OutboxRecord> for AppEvent {
+    fn from(record: OutboxRecord) -> AppEvent {
+        AppEvent {
+            seq: record.seq,
+            data: serde_json::from_str(&record.body).unwrap_or(serde_json::Value::Null),
+            id: record.id,
+            kind: record.kind,
+            subject: record.subject_id,
+            created_ms: record.created_ms,
+            delivered: record.delivered_ms.is_some(),
+        }
+    }
+}
+
+impl Vault {
+    /// Events for the application, in order after `after_seq` (for those who poll).
+    pub async fn events(
+        &self,
+        caller: &Caller,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<AppEvent>, VaultError> {
+        self.require_consent_grant(caller, "read events")?;
+        match self
+            .store
+            .apply(Request::unlogged(OutboxOp::OutboxPage {
+                after_seq,
+                limit: limit.min(1000),
+            }))
+            .await?
+        {
+            Outcome::Outbox(records) => Ok(records.into_iter().map(AppEvent::from).collect()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Takes events to deliver (each subject's oldest undelivered one) until `lease_ms` from now.
+    pub async fn claim_events(
+        &self,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxRecord>, VaultError> {
+        let now_ms = self.clock.now_ms();
+        match self
+            .store
+            .apply(Request::unlogged(OutboxOp::ClaimOutbox {
+                now_ms,
+                lease_until_ms: now_ms + lease_ms,
+                limit,
+            }))
+            .await?
+        {
+            Outcome::Outbox(records) => Ok(records),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Records an event delivered, or failed and to be retried after `retry_in_ms`.
+    pub async fn finish_event(
+        &self,
+        seq: i64,
+        delivered: bool,
+        retry_in_ms: i64,
+        error: Option<String>,
+    ) -> Result<(), VaultError> {
+        let now_ms = self.clock.now_ms();
+        self.store
+            .apply(Request::unlogged(OutboxOp::FinishDelivery {
+                seq,
+                delivered_ms: delivered.then_some(now_ms),
+                next_attempt_ms: now_ms + retry_in_ms,
+                error,
+            }))
+            .await?;
+        Ok(())
+    }
+}
