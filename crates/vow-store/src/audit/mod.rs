@@ -2,7 +2,6 @@
 //! together, and the decoding of a stored row back into an [`Entry`]. The chaining itself is
 //! `vow_audit`'s; the batch machinery calls it (`batch.rs`).
 
-use crate::batch::Tx;
 use crate::*;
 
 mod postgres;
@@ -30,7 +29,7 @@ pub(crate) trait AuditTx {
     fn append_audit(&mut self, entries: &[Entry]) -> Result<(), StoreError>;
 }
 
-pub(crate) fn run(_tx: &mut impl Tx, op: &AuditOp) -> Result<Outcome, StoreError> {
+pub(crate) fn run(_tx: &mut impl AuditTx, op: &AuditOp) -> Result<Outcome, StoreError> {
     Ok(match op {
         AuditOp::LogOnly => Outcome::Done,
     })

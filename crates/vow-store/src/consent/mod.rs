@@ -1,7 +1,8 @@
 //! The consent ledger (append-only, evidence sealed), the current state per subject, purpose,
 //! channel and time of day, the result notices sent, and what the advertising gate reads.
 
-use crate::batch::Tx;
+use crate::outbox::OutboxTx;
+use crate::subjects::SubjectTx;
 use crate::*;
 
 macro_rules! consent_event_columns {
@@ -153,13 +154,6 @@ pub(crate) trait ConsentTx {
     // ---- consent and the outbox
     /// Every current consent state of the subject.
     fn consent_states(&mut self, subject_id: &str) -> Result<Vec<ConsentState>, StoreError>;
-    /// Whether the guardian's consent is currently given for the child.
-    fn guardian_consented(&mut self, subject_id: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .consent_states(subject_id)?
-            .iter()
-            .any(|s| s.purpose == GUARDIAN_PURPOSE && s.granted))
-    }
     /// Appends to the ledger with the next sequence number (the caller holds the log's lock).
     fn insert_consent_event(&mut self, event: &ConsentEvent) -> Result<(), StoreError>;
     fn upsert_consent_state(&mut self, state: &ConsentState) -> Result<(), StoreError>;
@@ -194,7 +188,10 @@ pub(crate) trait ConsentTx {
     fn destroy_consent_evidence(&mut self, subject_id: &str) -> Result<i64, StoreError>;
 }
 
-pub(crate) fn run(tx: &mut impl Tx, op: &ConsentOp) -> Result<Outcome, StoreError> {
+pub(crate) fn run(
+    tx: &mut (impl ConsentTx + OutboxTx + SubjectTx),
+    op: &ConsentOp,
+) -> Result<Outcome, StoreError> {
     Ok(match op {
         ConsentOp::RecordConsent {
             event,
@@ -255,7 +252,7 @@ pub(crate) fn run(tx: &mut impl Tx, op: &ConsentOp) -> Result<Outcome, StoreErro
 /// A consent change: checked against the state the caller decided on, then the ledger row, the new
 /// state and the outbox event, together.
 fn record_consent(
-    tx: &mut impl Tx,
+    tx: &mut (impl ConsentTx + OutboxTx + SubjectTx),
     event: &ConsentEvent,
     expected: Option<bool>,
     outbox: &OutboxRecord,

@@ -1,6 +1,5 @@
 //! API keys: only a digest of each secret, created and revoked (never deleted).
 
-use crate::batch::Tx;
 use crate::*;
 
 mod postgres;
@@ -39,7 +38,7 @@ pub(crate) trait KeyTx {
     fn api_keys(&mut self) -> Result<Vec<ApiKeyRecord>, StoreError>;
 }
 
-pub(crate) fn run(tx: &mut impl Tx, op: &KeyOp) -> Result<Outcome, StoreError> {
+pub(crate) fn run(tx: &mut impl KeyTx, op: &KeyOp) -> Result<Outcome, StoreError> {
     Ok(match op {
         KeyOp::CreateApiKey(key) => {
             tx.insert_api_key(key)?;

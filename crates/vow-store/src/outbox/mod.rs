@@ -1,7 +1,6 @@
 //! The transactional outbox: events for the application, written in the same transaction as the
 //! change they report, leased to one deliverer at a time, each subject's in order.
 
-use crate::batch::Tx;
 use crate::*;
 
 macro_rules! outbox_columns {
@@ -84,7 +83,7 @@ pub(crate) trait OutboxTx {
     ) -> Result<Vec<OutboxRecord>, StoreError>;
 }
 
-pub(crate) fn run(tx: &mut impl Tx, op: &OutboxOp) -> Result<Outcome, StoreError> {
+pub(crate) fn run(tx: &mut impl OutboxTx, op: &OutboxOp) -> Result<Outcome, StoreError> {
     Ok(match op {
         OutboxOp::Enqueue(record) => {
             if tx.insert_outbox(record)? {

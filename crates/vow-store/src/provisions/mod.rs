@@ -1,6 +1,6 @@
 //! The provision log: personal data given to third parties and processors, numbered in commit order.
 
-use crate::batch::Tx;
+use crate::subjects::SubjectTx;
 use crate::*;
 
 mod postgres;
@@ -50,7 +50,10 @@ pub(crate) trait ProvisionTx {
         -> Result<Vec<ProvisionRow>, StoreError>;
 }
 
-pub(crate) fn run(tx: &mut impl Tx, op: &ProvisionOp) -> Result<Outcome, StoreError> {
+pub(crate) fn run(
+    tx: &mut (impl ProvisionTx + SubjectTx),
+    op: &ProvisionOp,
+) -> Result<Outcome, StoreError> {
     Ok(match op {
         ProvisionOp::RecordProvision(row) => match &row.subject_id {
             Some(subject_id) if tx.subject(subject_id)?.is_none() => Outcome::NotFound,

@@ -1,6 +1,6 @@
 //! Rights requests: their rows and their states (the detail is the engine's JSON, never values).
 
-use crate::batch::Tx;
+use crate::subjects::SubjectTx;
 use crate::*;
 
 mod postgres;
@@ -59,7 +59,10 @@ pub(crate) trait RequestTx {
     ) -> Result<Vec<RightsRequestRow>, StoreError>;
 }
 
-pub(crate) fn run(tx: &mut impl Tx, op: &RequestOp) -> Result<Outcome, StoreError> {
+pub(crate) fn run(
+    tx: &mut (impl RequestTx + SubjectTx),
+    op: &RequestOp,
+) -> Result<Outcome, StoreError> {
     Ok(match op {
         RequestOp::CreateRightsRequest(row) => match tx.subject(&row.subject_id)? {
             Some(_) => {

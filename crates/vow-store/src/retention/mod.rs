@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::batch::Tx;
+use crate::consent::ConsentTx;
+use crate::subjects::SubjectTx;
+use crate::uploads::UploadTx;
 use crate::*;
 
 macro_rules! separated_columns {
@@ -277,7 +279,10 @@ pub(crate) trait RetentionTx {
     ) -> Result<Vec<DestructionRow>, StoreError>;
 }
 
-pub(crate) fn run(tx: &mut impl Tx, op: &RetentionOp) -> Result<Outcome, StoreError> {
+pub(crate) fn run(
+    tx: &mut (impl RetentionTx + ConsentTx + SubjectTx + UploadTx),
+    op: &RetentionOp,
+) -> Result<Outcome, StoreError> {
     Ok(match op {
         RetentionOp::PutRecord(record) => match tx.subject(&record.subject_id)? {
             Some(subject) if subject.closed_ms.is_some() => Outcome::Closed,
@@ -404,7 +409,7 @@ type LedgerCount = (i64, String, Option<String>);
 /// piece another sweeper took first is skipped, so nothing is destroyed or logged twice), then writes
 /// one ledger line per category, storage and rule.
 fn dispose(
-    tx: &mut impl Tx,
+    tx: &mut (impl RetentionTx + ConsentTx + SubjectTx + UploadTx),
     context: &DisposalContext<'_>,
     disposals: &[Disposal],
     shred_when_empty: bool,

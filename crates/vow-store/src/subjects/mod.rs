@@ -1,7 +1,6 @@
 //! Subjects and their items: registration, one sealed item per category, lookup by blind index,
 //! the restriction and correction marks, key rotation's re-wrap.
 
-use crate::batch::Tx;
 use crate::*;
 
 mod postgres;
@@ -131,6 +130,13 @@ impl From<SubjectOp> for Op {
 
 /// The SQL primitives of subjects, written once per backend (`sqlite.rs`, `postgres.rs`).
 pub(crate) trait SubjectTx {
+    /// Where a child's legal guardian's consent stands ([`crate::GUARDIAN_PURPOSE`] in the consent
+    /// states): `None` when never given, else whether it is given now.
+    fn guardian_state(&mut self, subject_id: &str) -> Result<Option<bool>, StoreError>;
+    /// Whether the guardian's consent is given now: a child's data waits for it.
+    fn guardian_consented(&mut self, subject_id: &str) -> Result<bool, StoreError> {
+        Ok(self.guardian_state(subject_id)? == Some(true))
+    }
     /// The live subject holding `external_id`, if any.
     fn subject_by_external_id(&mut self, external_id: &str) -> Result<Option<String>, StoreError>;
     fn insert_subject(&mut self, subject: &SubjectRecord) -> Result<(), StoreError>;
@@ -169,7 +175,7 @@ pub(crate) trait SubjectTx {
     ) -> Result<bool, StoreError>;
 }
 
-pub(crate) fn run(tx: &mut impl Tx, op: &SubjectOp) -> Result<Outcome, StoreError> {
+pub(crate) fn run(tx: &mut impl SubjectTx, op: &SubjectOp) -> Result<Outcome, StoreError> {
     Ok(match op {
         SubjectOp::CreateSubject(subject) => {
             match tx.subject_by_external_id(&subject.external_id)? {
@@ -204,11 +210,7 @@ pub(crate) fn run(tx: &mut impl Tx, op: &SubjectOp) -> Result<Outcome, StoreErro
                 restricted,
                 minor,
             }) => Outcome::Item {
-                guardian_withdrawn: minor
-                    && tx
-                        .consent_states(subject_id)?
-                        .iter()
-                        .any(|s| s.purpose == GUARDIAN_PURPOSE && !s.granted),
+                guardian_withdrawn: minor && tx.guardian_state(subject_id)? == Some(false),
                 wrapped_key,
                 item,
                 restricted,

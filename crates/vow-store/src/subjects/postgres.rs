@@ -4,6 +4,15 @@ use super::*;
 use crate::backend::postgres::PgTx;
 
 impl SubjectTx for PgTx<'_, '_> {
+    fn guardian_state(&mut self, subject_id: &str) -> Result<Option<bool>, StoreError> {
+        let rows = self.query(
+            "SELECT granted FROM consent_state WHERE subject_id = $1 AND purpose = $2 LIMIT 1",
+            &[&subject_id, &crate::GUARDIAN_PURPOSE],
+        )?;
+        rows.first()
+            .map(|row| row.try_get(0).map_err(StoreError::from))
+            .transpose()
+    }
     fn subject_by_external_id(&mut self, external_id: &str) -> Result<Option<String>, StoreError> {
         let rows = self.query(
             "SELECT id FROM subjects WHERE external_id = $1",

@@ -6,6 +6,15 @@ use super::*;
 use crate::backend::sqlite::{sql_row, SqliteTx};
 
 impl SubjectTx for SqliteTx<'_> {
+    fn guardian_state(&mut self, subject_id: &str) -> Result<Option<bool>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT granted FROM consent_state WHERE subject_id = ?1 AND purpose = ?2 LIMIT 1",
+            )?
+            .query_row(params![subject_id, crate::GUARDIAN_PURPOSE], |r| r.get(0))
+            .optional()?)
+    }
     fn subject_by_external_id(&mut self, external_id: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .tx

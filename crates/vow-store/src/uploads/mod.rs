@@ -1,7 +1,7 @@
 //! Uploads: a row per file (its key sealed under the subject's data key); the file itself lives in
 //! the uploads directory, which the engine handles.
 
-use crate::batch::Tx;
+use crate::subjects::SubjectTx;
 use crate::*;
 
 macro_rules! upload_columns {
@@ -87,7 +87,10 @@ pub(crate) trait UploadTx {
     fn take_upload(&mut self, subject_id: &str, id: &str) -> Result<Option<UploadRow>, StoreError>;
 }
 
-pub(crate) fn run(tx: &mut impl Tx, op: &UploadOp) -> Result<Outcome, StoreError> {
+pub(crate) fn run(
+    tx: &mut (impl UploadTx + SubjectTx),
+    op: &UploadOp,
+) -> Result<Outcome, StoreError> {
     Ok(match op {
         UploadOp::PutUpload(row) => match tx.subject(&row.subject_id)? {
             Some(subject) if subject.closed_ms.is_some() => Outcome::Closed,
