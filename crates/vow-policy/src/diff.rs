@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::model::collected_categories;
 use crate::model::{Category, DataClass, Date, Lang, Period, Policy, Right, Rights, Text};
 use crate::render::{country_name_in, legal_basis_words, right_words_in};
-use crate::validate::collected_categories;
 
 /// Notice periods used when the new policy has no `[changes]` table (PIPC guideline practice: 7 days, and
 /// 30 days for changes that matter to the subject).

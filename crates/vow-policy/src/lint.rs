@@ -9,11 +9,11 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 use crate::diagnostic::{DocPath, Severity};
+use crate::model::collected_categories;
 use crate::model::{
     ChildPolicy, DataClass, Jurisdiction, LegalBasis, Period, Policy, RetentionBasis,
     RetentionEvent, Right, Text,
 };
-use crate::validate::collected_categories;
 
 /// A lint rule: its id, what it requires and the law behind it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1308,3 +1308,13 @@ pub struct Waiver {
     /// Why — shown in the check output and never empty.
     pub reason: String,
 }
+
+/// The categories a policy collects somewhere (required or optional in some `[[collection]]`).
+pub fn collected_categories(policy: &Policy) -> std::collections::BTreeSet<&str> {
+    policy
+        .collections
+        .iter()
+        .flat_map(|c| c.required.iter().chain(&c.optional))
+        .map(String::as_str)
+        .collect()
+}

@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::diagnostic::{Diagnostic, DocPath};
 use crate::lint::RULES;
 use crate::load::closest;
-use crate::model::{DataClass, Policy, FORMAT_VERSION};
+use crate::model::{collected_categories, DataClass, Policy, FORMAT_VERSION};
 
 /// Checks the references and keys of a parsed policy. An empty list means the policy is valid.
 pub fn validate(policy: &Policy) -> Vec<Diagnostic> {
@@ -49,16 +49,6 @@ pub fn pattern_matches(pattern: &str, category: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('.')),
         None => pattern == category,
     }
-}
-
-/// The categories a policy collects somewhere (required or optional in some `[[collection]]`).
-pub fn collected_categories(policy: &Policy) -> BTreeSet<&str> {
-    policy
-        .collections
-        .iter()
-        .flat_map(|c| c.required.iter().chain(&c.optional))
-        .map(String::as_str)
-        .collect()
 }
 
 struct Validator<'p> {

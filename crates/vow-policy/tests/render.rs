@@ -199,7 +199,7 @@ fn template_override_replaces_the_builtin_and_a_broken_one_names_its_line() {
     )
     .unwrap();
     let policy = load(&examples_dir().join("aimos.toml"));
-    let renderer = Renderer::with_overrides(dir.path()).unwrap();
+    let renderer = Renderer::with_overrides(overrides_in(dir.path())).unwrap();
     let out = renderer
         .render(&policy, Lang::En, Format::Markdown)
         .unwrap();
@@ -215,7 +215,7 @@ fn template_override_replaces_the_builtin_and_a_broken_one_names_its_line() {
         "line one\n{% for x in %}\n",
     )
     .unwrap();
-    let err = Renderer::with_overrides(dir.path())
+    let err = Renderer::with_overrides(overrides_in(dir.path()))
         .err()
         .unwrap()
         .to_string();
@@ -225,7 +225,7 @@ fn template_override_replaces_the_builtin_and_a_broken_one_names_its_line() {
     );
 
     std::fs::write(dir.path().join("policy.md.j2"), "{{ doc.no_such_field }}").unwrap();
-    let err = Renderer::with_overrides(dir.path())
+    let err = Renderer::with_overrides(overrides_in(dir.path()))
         .unwrap()
         .render(&policy, Lang::En, Format::Markdown)
         .unwrap_err();
@@ -400,4 +400,32 @@ fn the_ground_of_a_transfer_abroad_given_in_the_file_is_on_the_page() {
         let text = all_text(&document(&policy, lang));
         assert!(text.contains(ground.get(lang)), "{lang:?}");
     }
+}
+
+/// The override files in `dir`, read as `vow policy render --templates` reads them.
+fn overrides_in(dir: &std::path::Path) -> Vec<vow_policy::render::TemplateOverride> {
+    vow_policy::render::TEMPLATE_NAMES
+        .iter()
+        .map(|name| dir.join(name))
+        .filter(|path| path.exists())
+        .map(|path| vow_policy::render::TemplateOverride {
+            name: path.file_name().unwrap().to_string_lossy().into_owned(),
+            origin: path.display().to_string(),
+            source: std::fs::read_to_string(&path).unwrap(),
+        })
+        .collect()
+}
+
+#[test]
+fn an_override_of_a_template_vow_does_not_use_is_refused_by_its_origin() {
+    let override_ = vow_policy::render::TemplateOverride {
+        name: "policy.txt.j2".to_string(),
+        origin: "/srv/templates/policy.txt.j2".to_string(),
+        source: "{{ doc.service }}".to_string(),
+    };
+    let err = Renderer::with_overrides([override_]).err().unwrap().to_string();
+    assert!(
+        err.contains("/srv/templates/policy.txt.j2") && err.contains("policy.md.j2"),
+        "{err}"
+    );
 }

@@ -18,7 +18,7 @@ fn starter_policy_checks_clean_without_waivers() {
 #[test]
 fn starter_policy_collects_every_category_it_declares() {
     let policy = vow_policy::parse(STARTER_POLICY.as_bytes(), "starter").unwrap();
-    let collected = vow_policy::validate::collected_categories(&policy);
+    let collected = vow_policy::collected_categories(&policy);
     for category in &policy.categories {
         assert!(
             collected.contains(category.key.as_str()),
@@ -48,7 +48,7 @@ fn every_starter_vow_init_writes_checks_clean_without_waivers() {
         let policy = outcome.policy.unwrap();
         assert!(policy.waivers.is_empty(), "{name}");
         // Everything it declares it collects.
-        let collected = vow_policy::validate::collected_categories(&policy);
+        let collected = vow_policy::collected_categories(&policy);
         for category in &policy.categories {
             assert!(
                 collected.contains(category.key.as_str()),

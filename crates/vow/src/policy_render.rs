@@ -4,9 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use vow_policy::render::{Edition, Format, Renderer, TEMPLATE_NAMES};
+use vow_policy::render::{Edition, Format, Renderer, TemplateOverride, TEMPLATE_NAMES};
 use vow_policy::{check, read_limited, CheckOutcome, CheckStatus, Lang};
 
 pub const RENDER_LONG_ABOUT: &str = "\
@@ -140,7 +140,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
                     TEMPLATE_NAMES.join(", ")
                 );
             }
-            Renderer::with_overrides(dir)?
+            Renderer::with_overrides(template_overrides(dir)?)?
         }
         None => Renderer::new(),
     };
@@ -158,4 +158,24 @@ pub fn run(args: RenderArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The files of [`TEMPLATE_NAMES`] present in `dir`, read for [`Renderer::with_overrides`]: vow-policy does
+/// no I/O outside its loader, so the binary reads them.
+fn template_overrides(dir: &std::path::Path) -> anyhow::Result<Vec<TemplateOverride>> {
+    let mut overrides = Vec::new();
+    for name in TEMPLATE_NAMES {
+        let path = dir.join(name);
+        if !path.exists() {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read template override {}", path.display()))?;
+        overrides.push(TemplateOverride {
+            name: name.to_string(),
+            origin: path.display().to_string(),
+            source,
+        });
+    }
+    Ok(overrides)
 }
