@@ -1,11 +1,14 @@
 //! Advertising, as HTTP: the gate for one subject or a page of a campaign, a message made lawful, the
 //! re-confirmations due and the result notices owed.
 
+use std::borrow::Cow;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 use vow_engine::marketing::{make_lawful, Draft, DraftError};
 use vow_engine::Caller;
 
@@ -94,24 +97,27 @@ pub async fn marketing_check(
     }
 }
 
-/// `POST /v1/marketing/format`: a message made lawful.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DraftBody {
-    /// `email` or `sms` (push, phone and kakao take the SMS shape).
-    pub channel: String,
-    /// The e-mail's subject line.
-    #[serde(default)]
-    pub title: Option<String>,
-    pub body: String,
-    #[serde(default)]
-    pub opt_out_url: Option<String>,
-    /// A free (080) number to opt out by, for text messages.
-    #[serde(default)]
-    pub opt_out_number: Option<String>,
-    /// `ko` (default) or `en`.
-    #[serde(default)]
-    pub lang: Option<String>,
+/// `POST /v1/marketing/format`'s body: the engine's [`Draft`] itself, read as it is (`transparent`).
+/// The wrapper holds no field: it only gives the schema the name (`DraftBody`) and description the
+/// API has always published, while the fields and their comments are the engine's.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct DraftBody(Draft);
+
+impl PartialSchema for DraftBody {
+    fn schema() -> RefOr<Schema> {
+        let mut schema = <Draft as PartialSchema>::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.description = Some("`POST /v1/marketing/format`: a message made lawful.".into());
+        }
+        schema
+    }
+}
+
+impl ToSchema for DraftBody {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("DraftBody")
+    }
 }
 
 #[utoipa::path(post, path = "/v1/marketing/format", tag = "consents", request_body = DraftBody,
@@ -123,20 +129,12 @@ pub struct DraftBody {
 pub async fn marketing_format(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ApiJson(request): ApiJson<DraftBody>,
+    ApiJson(DraftBody(draft)): ApiJson<DraftBody>,
 ) -> ApiResult<Json<vow_engine::marketing::Lawful>> {
     // Formatting reveals nothing of anyone, but it is part of the advertising tools: same grant.
     state
         .vault
         .require_consent_grant(&caller, "format advertising")?;
-    let draft = Draft {
-        channel: request.channel,
-        title: request.title,
-        body: request.body,
-        opt_out_url: request.opt_out_url,
-        opt_out_number: request.opt_out_number,
-        lang: request.lang,
-    };
     make_lawful(state.vault.policy(), &draft)
         .map(Json)
         .map_err(|DraftError::Invalid(why)| {
