@@ -244,20 +244,23 @@ pub fn judge(
     }
 }
 
-/// A message to be made lawful.
+/// A message to be made lawful: also the body of the HTTP API's `POST /v1/marketing/format`, whose
+/// OpenAPI document shows these fields' comments.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Draft {
-    /// `email` or `sms` (push and KakaoTalk messages follow the SMS shape).
+    /// `email` or `sms` (push, phone and kakao take the SMS shape).
     pub channel: String,
     /// The e-mail's subject line.
     #[serde(default)]
     pub title: Option<String>,
     pub body: String,
-    /// Where to opt out with one click (e-mail), shown beside the policy's opt-out text.
+    // Where to opt out with one click (e-mail), shown beside the policy's opt-out text. (A plain
+    // comment: the published API document has never described this field.)
     #[serde(default)]
     pub opt_out_url: Option<String>,
-    /// A free number to opt out by (a 080 number), for text messages.
+    /// A free (080) number to opt out by, for text messages.
     #[serde(default)]
     pub opt_out_number: Option<String>,
     /// `ko` (default) or `en`.

@@ -4,17 +4,16 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use vow_engine::{Caller, MAX_REASON_BYTES};
+use vow_engine::{Caller, Vault, MAX_REASON_BYTES};
 
 use crate::error::ApiError;
-use crate::AppState;
 
 /// The header in which a caller says why it accesses personal data; it goes into the access log.
 pub const REASON_HEADER: &str = "x-vow-reason";
@@ -116,7 +115,8 @@ impl Lockout {
 /// address (behind a proxy or NAT that address is everyone's). Only a missing or wrong key meets the
 /// lockout: slowed after a few failures, then refused outright while the address is locked.
 pub async fn authenticate(
-    State(state): State<AppState>,
+    State(vault): State<Arc<Vault>>,
+    State(lockout): State<Arc<Lockout>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     mut request: Request,
     next: Next,
@@ -133,7 +133,7 @@ pub async fn authenticate(
         })
         .map(str::trim);
     let authenticated = match secret {
-        Some(secret) => match state.vault.authenticate(secret).await {
+        Some(secret) => match vault.authenticate(secret).await {
             Ok(principal) => Some(principal),
             Err(vow_engine::VaultError::Unauthenticated) => None,
             Err(other) => return ApiError::from(other).into_response(),
@@ -141,7 +141,7 @@ pub async fn authenticate(
         None => None,
     };
     let Some(principal) = authenticated else {
-        return refuse(&state, address).await;
+        return refuse(&lockout, address).await;
     };
     let reason = match reason(&request) {
         Ok(reason) => reason,
@@ -163,8 +163,8 @@ pub async fn authenticate(
 
 /// A failed authentication: counted against the address, answered 429 while it is locked out and
 /// 401 (after the slow-down) otherwise.
-async fn refuse(state: &AppState, address: IpAddr) -> Response {
-    match state.lockout.verdict(address, Instant::now()) {
+async fn refuse(lockout: &Lockout, address: IpAddr) -> Response {
+    match lockout.verdict(address, Instant::now()) {
         Verdict::Locked { retry_after } => {
             // The key was checked (a valid one must pass), so guessing goes on; each wrong guess
             // from a locked address waits the longest delay, which with the cap on one address's
@@ -182,7 +182,7 @@ async fn refuse(state: &AppState, address: IpAddr) -> Response {
         Verdict::Proceed { delay } if !delay.is_zero() => tokio::time::sleep(delay).await,
         Verdict::Proceed { .. } => {}
     }
-    state.lockout.failed(address, Instant::now());
+    lockout.failed(address, Instant::now());
     ApiError::unauthenticated().into_response()
 }
 

@@ -8,12 +8,12 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
-use vow_engine::Caller;
+use std::sync::Arc;
 
-use crate::AppState;
+use vow_engine::{Caller, Vault};
 
 /// The layer's function; runs inside authentication, so the caller is known.
-pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn record(State(vault): State<Arc<Vault>>, request: Request, next: Next) -> Response {
     let caller = request.extensions().get::<Caller>().cloned();
     let route = request
         .extensions()
@@ -23,7 +23,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     if response.status() == StatusCode::FORBIDDEN {
         if let (Some(caller), Some(route)) = (caller, route) {
             // The answer stays the refusal it is; a log that cannot be written is the operator's to see.
-            if let Err(error) = state.vault.record_denial(&caller, &route).await {
+            if let Err(error) = vault.record_denial(&caller, &route).await {
                 tracing::error!(%error, %route, "could not write a refused attempt to the access log");
             }
         }

@@ -19,6 +19,9 @@ pub struct ErrorBody {
     pub hint: Option<String>,
 }
 
+/// What a handler returns: its answer, or the error it becomes.
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,

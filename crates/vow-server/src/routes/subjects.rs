@@ -1,48 +1,18 @@
-//! The routes, one plain function each. Authentication, limits, timing and the access log are layers
-//! and the vault; a handler only translates between HTTP and a vault call.
+//! Subjects, as HTTP: registration, items in full or masked, credentials, lookup by value, export
+//! and erasure. Each handler only translates: the vault decides.
 
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use vow_engine::{ApiKeyInfo, Caller, Exported, ItemValue};
+use vow_engine::Caller;
+use vow_engine::{Exported, ItemValue};
 
-use crate::error::{ApiError, ErrorBody};
-use crate::AppState;
-
-pub(crate) type ApiResult<T> = Result<T, ApiError>;
-
-pub(crate) fn body<T: DeserializeOwned>(bytes: Result<Bytes, BytesRejection>) -> ApiResult<T> {
-    let bytes = bytes.map_err(|rejection| {
-        let status = rejection.status();
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(status, "body_too_large", "the request body is too large")
-                .hint("items are short values; send uploads elsewhere")
-        } else {
-            ApiError::new(
-                status,
-                "unreadable_body",
-                "the request body could not be read",
-            )
-        }
-    })?;
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_json(&e))
-}
-
-pub(crate) fn path<T>(path: Result<Path<T>, PathRejection>) -> ApiResult<T> {
-    path.map(|Path(p)| p).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_path",
-            "the path holds invalid percent-encoding or UTF-8",
-        )
-    })
-}
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiPath};
+use crate::state::AppState;
 
 /// `POST /v1/subjects`
 #[derive(Debug, Deserialize, ToSchema)]
@@ -67,7 +37,7 @@ pub struct Created {
     pub id: String,
 }
 
-#[utoipa::path(post, path = "/v1/subjects", request_body = CreateSubject,
+#[utoipa::path(post, path = "/v1/subjects", tag = "routes", request_body = CreateSubject,
     responses(
         (status = 201, description = "Created", body = Created),
         (status = 409, description = "The external id belongs to a subject already", body = ErrorBody),
@@ -77,9 +47,8 @@ pub struct Created {
 pub async fn create_subject(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    bytes: Result<Bytes, BytesRejection>,
+    ApiJson(request): ApiJson<CreateSubject>,
 ) -> ApiResult<(StatusCode, Json<Created>)> {
-    let request: CreateSubject = body(bytes)?;
     let age = match (request.birth_date.as_deref(), request.age) {
         (None, None) => None,
         (Some(text), None) => {
@@ -117,12 +86,47 @@ pub struct LookupQuery {
     pub lookup: String,
 }
 
+/// `?lookup=CATEGORY:VALUE`, split at its first colon; a query without one is answered 400
+/// `invalid_query`, saying what is expected.
+#[derive(Debug)]
+pub struct Lookup {
+    category: String,
+    value: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lookup {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(query) = Query::<LookupQuery>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    "expected ?lookup=CATEGORY:VALUE",
+                )
+            })?;
+        let Some((category, value)) = query.lookup.split_once(':') else {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "expected ?lookup=CATEGORY:VALUE (a colon between category and value)",
+            ));
+        };
+        Ok(Lookup {
+            category: category.to_string(),
+            value: value.to_string(),
+        })
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Found {
     pub subjects: Vec<String>,
 }
 
-#[utoipa::path(get, path = "/v1/subjects", params(LookupQuery),
+#[utoipa::path(get, path = "/v1/subjects", tag = "routes", params(LookupQuery),
     responses(
         (status = 200, description = "Subjects holding that value", body = Found),
         (status = 403, description = "The role may not look up by this category (the `lookup` grant)", body = ErrorBody),
@@ -133,23 +137,12 @@ pub struct Found {
 pub async fn lookup(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    query: Result<Query<LookupQuery>, QueryRejection>,
+    lookup: Lookup,
 ) -> ApiResult<Json<Found>> {
-    let Query(query) = query.map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "expected ?lookup=CATEGORY:VALUE",
-        )
-    })?;
-    let Some((category, value)) = query.lookup.split_once(':') else {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "expected ?lookup=CATEGORY:VALUE (a colon between category and value)",
-        ));
-    };
-    let subjects = state.vault.lookup(&caller, category, value).await?;
+    let subjects = state
+        .vault
+        .lookup(&caller, &lookup.category, &lookup.value)
+        .await?;
     Ok(Json(Found { subjects }))
 }
 
@@ -165,7 +158,7 @@ pub struct Stored {
     pub replaced: bool,
 }
 
-#[utoipa::path(put, path = "/v1/subjects/{id}/items/{category}", request_body = ValueBody,
+#[utoipa::path(put, path = "/v1/subjects/{id}/items/{category}", tag = "routes", request_body = ValueBody,
     params(("id" = String, Path), ("category" = String, Path, description = "A category the policy declares")),
     responses(
         (status = 201, description = "Stored", body = Stored),
@@ -178,11 +171,9 @@ pub struct Stored {
 pub async fn put_item(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    params: Result<Path<(String, String)>, PathRejection>,
-    bytes: Result<Bytes, BytesRejection>,
+    ApiPath((id, category)): ApiPath<(String, String)>,
+    ApiJson(request): ApiJson<ValueBody>,
 ) -> ApiResult<(StatusCode, Json<Stored>)> {
-    let (id, category) = path(params)?;
-    let request: ValueBody = body(bytes)?;
     let replaced = state
         .vault
         .put_item(&caller, &id, &category, &request.value)
@@ -224,7 +215,7 @@ impl From<ItemValue> for ItemBody {
     }
 }
 
-#[utoipa::path(get, path = "/v1/subjects/{id}/items/{category}",
+#[utoipa::path(get, path = "/v1/subjects/{id}/items/{category}", tag = "routes",
     params(("id" = String, Path), ("category" = String, Path)),
     responses(
         (status = 200, description = "The item, masked unless the role may see it in full", body = ItemBody),
@@ -235,9 +226,8 @@ impl From<ItemValue> for ItemBody {
 pub async fn get_item(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    params: Result<Path<(String, String)>, PathRejection>,
+    ApiPath((id, category)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<ItemBody>> {
-    let (id, category) = path(params)?;
     let value = state.vault.get_item(&caller, &id, &category).await?;
     Ok(Json(value.into()))
 }
@@ -248,18 +238,16 @@ pub struct Verified {
     pub matches: bool,
 }
 
-#[utoipa::path(post, path = "/v1/subjects/{id}/items/{category}/verify", request_body = ValueBody,
+#[utoipa::path(post, path = "/v1/subjects/{id}/items/{category}/verify", tag = "routes", request_body = ValueBody,
     params(("id" = String, Path), ("category" = String, Path, description = "A credential category")),
     responses((status = 200, description = "Whether the value matches the stored credential", body = Verified)),
     security(("api_key" = [])))]
 pub async fn verify(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    params: Result<Path<(String, String)>, PathRejection>,
-    bytes: Result<Bytes, BytesRejection>,
+    ApiPath((id, category)): ApiPath<(String, String)>,
+    ApiJson(request): ApiJson<ValueBody>,
 ) -> ApiResult<Json<Verified>> {
-    let (id, category) = path(params)?;
-    let request: ValueBody = body(bytes)?;
     let matches = state
         .vault
         .verify_credential(&caller, &id, &category, &request.value)
@@ -267,7 +255,7 @@ pub async fn verify(
     Ok(Json(Verified { matches }))
 }
 
-#[utoipa::path(delete, path = "/v1/subjects/{id}", params(("id" = String, Path)),
+#[utoipa::path(delete, path = "/v1/subjects/{id}", tag = "routes", params(("id" = String, Path)),
     responses(
         (status = 204, description = "Erased: everything destroyed, data key included"),
         (status = 200, description = "Erased except what a law still requires, kept apart: `{destroyed, kept_apart: [{category, rule, law?, until_ms}], kept_by_rule, data_key_destroyed: false}`", body = Object),
@@ -279,10 +267,9 @@ pub async fn verify(
 pub async fn erase(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    params: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
-    let id = path(params)?;
     let erasure = state.vault.erase(&caller, &id).await?;
     if erasure.kept_apart.is_empty() {
         Ok(StatusCode::NO_CONTENT.into_response())
@@ -333,7 +320,7 @@ impl From<Exported> for ExportBody {
     }
 }
 
-#[utoipa::path(get, path = "/v1/subjects/{id}/export", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/subjects/{id}/export", tag = "routes", params(("id" = String, Path)),
     responses(
         (status = 200, description = "Everything held about the subject", body = ExportBody),
         (status = 403, description = "The role may not export", body = ErrorBody),
@@ -343,154 +330,7 @@ impl From<Exported> for ExportBody {
 pub async fn export(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    params: Result<Path<String>, PathRejection>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ExportBody>> {
-    let id = path(params)?;
     Ok(Json(state.vault.export(&caller, &id).await?.into()))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateKey {
-    /// A role the policy declares.
-    pub role: String,
-    #[serde(default)]
-    pub label: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedKey {
-    pub id: String,
-    pub role: String,
-    /// Shown once: only a digest is kept.
-    pub secret: String,
-}
-
-#[utoipa::path(post, path = "/v1/keys", request_body = CreateKey,
-    responses(
-        (status = 201, description = "The key; its secret is shown only now", body = CreatedKey),
-        (status = 403, description = "Only an admin role may create keys", body = ErrorBody),
-    ),
-    security(("api_key" = [])))]
-pub async fn create_key(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    bytes: Result<Bytes, BytesRejection>,
-) -> ApiResult<(StatusCode, Json<CreatedKey>)> {
-    let request: CreateKey = body(bytes)?;
-    let key = state
-        .vault
-        .create_api_key(&caller, &request.role, &request.label)
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedKey {
-            id: key.id.clone(),
-            role: key.role.clone(),
-            secret: key.secret.to_string(),
-        }),
-    ))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct KeyList {
-    pub keys: Vec<KeyInfo>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct KeyInfo {
-    pub id: String,
-    pub role: String,
-    pub label: String,
-    pub created_ms: i64,
-    pub revoked_ms: Option<i64>,
-}
-
-impl From<ApiKeyInfo> for KeyInfo {
-    fn from(k: ApiKeyInfo) -> KeyInfo {
-        KeyInfo {
-            id: k.id,
-            role: k.role,
-            label: k.label,
-            created_ms: k.created_ms,
-            revoked_ms: k.revoked_ms,
-        }
-    }
-}
-
-#[utoipa::path(get, path = "/v1/keys",
-    responses((status = 200, description = "Every key, without secrets", body = KeyList)),
-    security(("api_key" = [])))]
-pub async fn list_keys(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-) -> ApiResult<Json<KeyList>> {
-    let keys = state.vault.list_api_keys(&caller).await?;
-    Ok(Json(KeyList {
-        keys: keys.into_iter().map(KeyInfo::from).collect(),
-    }))
-}
-
-#[utoipa::path(delete, path = "/v1/keys/{id}", params(("id" = String, Path)),
-    responses((status = 204, description = "Revoked")),
-    security(("api_key" = [])))]
-pub async fn revoke_key(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    params: Result<Path<String>, PathRejection>,
-) -> ApiResult<StatusCode> {
-    let id = path(params)?;
-    state.vault.revoke_api_key(&caller, &id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Health {
-    pub status: &'static str,
-    pub store: String,
-}
-
-#[utoipa::path(get, path = "/healthz",
-    responses((status = 200, description = "Serving", body = Health)))]
-pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.vault.store().audit_last().await {
-        Ok(_) => Json(Health {
-            status: "ok",
-            store: state.vault.store().description().to_string(),
-        })
-        .into_response(),
-        Err(_) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "storage",
-            "the store does not answer",
-        )
-        .into_response(),
-    }
-}
-
-pub async fn metrics(State(state): State<AppState>) -> Response {
-    let mut text = state.metrics.render();
-    state.deliveries.render(&mut text);
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        text,
-    )
-        .into_response()
-}
-
-pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "this route does not take that method",
-    )
-    .hint("see /openapi.json for the methods of each route")
-}
-
-pub async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "no_route", "no such route")
-        .hint("see /openapi.json for the routes")
 }
