@@ -133,10 +133,14 @@ const AFTER_WORD: [&str; 46] = [
     "에만",
 ];
 
+/// Suffixes that make a frequent word another (`파일용`, `지역별`), as syllable indices (용, 별).
+const AFTER_FREQUENT: [Syl; 2] = [0xC6A9 - 0xAC00, 0xBCC4 - 0xAC00];
+
 /// Two-syllable surnames.
-const COMPOUND: [&str; 8] = [
-    "남궁", "황보", "제갈", "선우", "독고", "사공", "서문", "동방",
+const COMPOUND: [&str; 13] = [
+    "남궁", "황보", "제갈", "선우", "독고", "사공", "서문", "동방", "망절", "소봉", "어금", "장곡", "황목",
 ];
+
 
 /// The surname floor where a name is expected: one person in two thousand.
 pub(crate) const EXPECTED_SURNAME_FLOOR: f32 = -7.6;
@@ -219,11 +223,15 @@ pub(crate) struct KoNames {
     places: Vec<Place>,
     /// Whether a syllable is a surname borne by many (a candidate may start with it in prose).
     common_surname: Vec<bool>,
+
     compound: Vec<([Syl; 2], f32)>,
     words: PackSet,
     /// Frequent words: with a particle they are words even in a cell (`정보를`), and a frequent
     /// two-syllable one with one more syllable makes a compound (`정규식`).
     frequent: PackSet,
+    /// Words that are also persons' names in the dictionary (`=`, `이민수`): alone in a cell they are
+    /// read as names.
+    names_too: PackSet,
     after_name: PackSet,
     after_word: PackSet,
 }
@@ -282,11 +290,14 @@ impl KoNames {
             .collect();
         let mut words = PackSet::with_capacity_and_hasher(WORDS.len() / 9, Default::default());
         let mut frequent = PackSet::with_capacity_and_hasher(40_000, Default::default());
+        let mut names_too = PackSet::with_capacity_and_hasher(4_000, Default::default());
         for line in WORDS.lines().filter(|l| !l.starts_with('#')) {
             let key = pack_str(line);
             words.insert(key);
             if line.ends_with('*') {
                 frequent.insert(key);
+            } else if line.ends_with('=') {
+                names_too.insert(key);
             }
         }
         let after_name = AFTER_NAME.iter().map(|p| pack(&syls(p))).collect();
@@ -301,6 +312,7 @@ impl KoNames {
             compound,
             words,
             frequent,
+            names_too,
             after_name,
             after_word,
         }
@@ -309,7 +321,9 @@ impl KoNames {
     /// Whether a name in running text may start with this syllable (a common surname, or the first of a
     /// compound one).
     pub(crate) fn may_start(&self, s: Syl) -> bool {
-        self.common_surname[usize::from(s)] || self.compound.iter().any(|c| c.0[0] == s)
+        // Compound surnames the dictionary's names hold (not the rarest, `어금`, `소봉`).
+        self.common_surname[usize::from(s)]
+            || self.compound.iter().any(|c| c.0[0] == s && c.1 > -11.0)
     }
 
     /// How much more `core` (surname and given name, two to four syllables) looks like a name than like
@@ -337,7 +351,7 @@ impl KoNames {
         };
         if core.len() >= 3 {
             if let Some((_, lp)) = self.compound.iter().find(|c| c.0[..] == core[..2]) {
-                consider(*lp, &core[2..]);
+                consider(lp.max(floor), &core[2..]);
             }
         }
         consider(p(core[0]).surname.max(floor), &core[1..]);
@@ -370,7 +384,7 @@ impl KoNames {
     /// name's length in syllables and its score. An ordinary word with a particle scores ten less.
     #[cfg(test)]
     pub(crate) fn judge(&self, run: &[Syl]) -> Option<(usize, f32)> {
-        self.judge_in(run, f32::NEG_INFINITY, true, f32::NEG_INFINITY)
+        self.judge_in(run, f32::NEG_INFINITY, true, false, f32::NEG_INFINITY)
     }
 
     /// [`KoNames::judge`] with a floor under the surname's log probability (see
@@ -384,8 +398,10 @@ impl KoNames {
         run: &[Syl],
         floor: f32,
         sentence: bool,
+        cell: bool,
         min: f32,
     ) -> Option<(usize, f32)> {
+
         if run.len() < 2 {
             return None;
         }
@@ -420,8 +436,14 @@ impl KoNames {
             } else {
                 0.0
             }
-        } else if run.len() <= 4 && self.words.contains(&pack(run))
+        } else if run.len() <= 4
+            && self.words.contains(&pack(run))
+            // Alone in a cell or as a speaker, a word that is also a name is read as the name.
+            && !(cell && self.names_too.contains(&pack(run)))
             || self.is_word_in(run, &self.frequent)
+            || run.len() == 3
+                && self.frequent.contains(&pack(&run[..2]))
+                && AFTER_FREQUENT.contains(&run[2])
         {
             10.0
         } else {
