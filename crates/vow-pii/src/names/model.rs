@@ -83,6 +83,32 @@ const AFTER_NAME: [&str; 60] = [
     "에게는",
 ];
 
+/// Particles that follow a person (or an animal) and hardly a thing: to, from, with, by an honoured
+/// subject (`김민수에게`, `제갈서연이랑`, `이기수께서`). In a sentence, a run that ends with one is a name
+/// on less evidence.
+const AFTER_PERSON: [&str; 20] = [
+    "에게",
+    "한테",
+    "께서",
+    "랑",
+    "이랑",
+    "에게서",
+    "한테서",
+    "이에게",
+    "이한테",
+    "이랑은",
+    "한테는",
+    "에게는",
+    "께",
+    "님",
+    "씨",
+    "님이",
+    "님은",
+    "님께",
+    "님의",
+    "씨가",
+];
+
 /// What may follow an ordinary word that makes it a word with an ending (`허용하는`, `조건은`).
 const AFTER_WORD: [&str; 46] = [
     "한",
@@ -223,6 +249,8 @@ pub(crate) struct KoNames {
     places: Vec<Place>,
     /// Whether a syllable is a surname borne by many (a candidate may start with it in prose).
     common_surname: Vec<bool>,
+    /// Whether a syllable is a surname of any of the dictionary's names.
+    known_surname: Vec<bool>,
 
     compound: Vec<([Syl; 2], f32)>,
     words: PackSet,
@@ -233,6 +261,7 @@ pub(crate) struct KoNames {
     /// read as names.
     names_too: PackSet,
     after_name: PackSet,
+    after_person: PackSet,
     after_word: PackSet,
 }
 
@@ -277,6 +306,7 @@ impl KoNames {
             .collect();
         // Surnames of at least one person in a thousand of the dictionary's names.
         let common_surname = counts.iter().map(|c| c[0] >= totals[0] / 1000.0).collect();
+        let known_surname = counts.iter().map(|c| c[0] > 0.0).collect();
         let compound = COMPOUND
             .iter()
             .filter_map(|w| {
@@ -301,6 +331,7 @@ impl KoNames {
             }
         }
         let after_name = AFTER_NAME.iter().map(|p| pack(&syls(p))).collect();
+        let after_person = AFTER_PERSON.iter().map(|p| pack(&syls(p))).collect();
         let after_word = AFTER_NAME
             .iter()
             .chain(AFTER_WORD.iter())
@@ -309,11 +340,13 @@ impl KoNames {
         KoNames {
             places,
             common_surname,
+            known_surname,
             compound,
             words,
             frequent,
             names_too,
             after_name,
+            after_person,
             after_word,
         }
     }
@@ -371,6 +404,21 @@ impl KoNames {
     /// Whether `run` is an ordinary word, alone or with a particle or ending after it.
     pub(crate) fn is_word(&self, run: &[Syl]) -> bool {
         self.is_word_in(run, &self.words)
+    }
+
+    /// Whether a syllable is the surname of any of the dictionary's names, or starts a compound one.
+    pub(crate) fn is_known_surname(&self, s: Syl) -> bool {
+        self.known_surname[usize::from(s)] || self.compound.iter().any(|c| c.0[0] == s && c.1 > -11.0)
+    }
+
+    /// The length of a particle that follows persons at the end of `run` (`에게`, `이랑`), if any, leaving
+    /// two to four syllables before it.
+    pub(crate) fn person_particle(&self, run: &[Syl]) -> Option<usize> {
+        (1..=3).rev().find(|&k| {
+            run.len() >= k + 2
+                && run.len() - k <= 4
+                && self.after_person.contains(&pack(&run[run.len() - k..]))
+        })
     }
 
     fn is_word_in(&self, run: &[Syl], set: &PackSet) -> bool {
