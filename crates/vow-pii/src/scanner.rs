@@ -371,6 +371,7 @@ impl Scanner {
             }
         });
         crate::names::old_postcodes_beside(text, &mut out);
+        crate::names::name_columns(text, &mut out);
         if !extra.is_empty() && out.is_empty() && self.names.header_names_person(extra) {
             out.extend(self.names.whole_value(text));
         }

@@ -14,6 +14,7 @@
 use std::collections::HashSet;
 
 mod address;
+mod columns;
 pub(crate) mod model;
 mod tables;
 
@@ -23,6 +24,7 @@ pub(crate) use address::{
     is_ko_region_token, ko_address_before_number, old_postcodes_beside, us_address,
 };
 use address::{ko_address, us_military_address};
+pub(crate) use columns::name_columns;
 use tables::tables;
 
 /// Korean surnames (Statistics Korea, 2015 census: those borne by more than about 10,000 people).
