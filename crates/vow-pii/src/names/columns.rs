@@ -4,7 +4,7 @@
 //! `9822 채호석 대기 2026-12-17` by spaces). The name model finds most of a column's names; a cell it
 //! doubted (a rare surname, a given name also a word) is read in the light of its column: when at least
 //! two cells of the column and half of the block's rows hold a name, every cell of three or four Hangul
-//! syllables in it is one too, unless it is a frequent word.
+//! syllables in it is one too, unless it is an ordinary word.
 
 use super::model;
 use crate::{Entity, Finding, Validation};
@@ -61,8 +61,8 @@ fn line_bounds(t: &[u8], at: usize) -> (usize, usize) {
     (start, end)
 }
 
-/// Whether a cell reads as a name once its column says so: three or four Hangul syllables, not a
-/// frequent word.
+/// Whether a cell reads as a name once its column says so: three or four Hangul syllables, not an
+/// ordinary word.
 fn name_shaped(cell: &[u8]) -> bool {
     if cell.len() % 3 != 0 || !(9..=12).contains(&cell.len()) {
         return false;
@@ -74,7 +74,7 @@ fn name_shaped(cell: &[u8]) -> bool {
             None => return false,
         }
     }
-    !model::ko_names().is_frequent_word(&syls[..cell.len() / 3])
+    !model::ko_names().is_cell_word(&syls[..cell.len() / 3])
 }
 
 /// Adds to `out` the name-shaped cells of the columns of `t` whose cells are mostly names already found.

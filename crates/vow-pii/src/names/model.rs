@@ -401,6 +401,15 @@ impl KoNames {
         self.is_word_in(run, &self.frequent)
     }
 
+    /// Whether `run`, alone in a cell, is an ordinary word (not one that is also a name, `이민수`) or a
+    /// frequent word with a particle or ending after it.
+    pub(crate) fn is_cell_word(&self, run: &[Syl]) -> bool {
+        run.len() <= 4
+            && self.words.contains(&pack(run))
+            && !self.names_too.contains(&pack(run))
+            || self.is_word_in(run, &self.frequent)
+    }
+
     /// Whether `run` is an ordinary word, alone or with a particle or ending after it.
     pub(crate) fn is_word(&self, run: &[Syl]) -> bool {
         self.is_word_in(run, &self.words)
