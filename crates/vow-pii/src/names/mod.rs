@@ -739,6 +739,14 @@ impl Names {
             if k < 2 || place == Place::Sentence && !person && !m.may_start(run[0]) {
                 continue;
             }
+            // Alone in a cell or as a speaker, three syllables after a known surname are shaped as
+            // names are: unless the word tables know them, the syllables need not agree as much.
+            let shaped = place <= Place::Speaker && k == 3 && m.is_known_surname(run[0]);
+            // Alone in a cell or as a speaker a name is the whole run, and no given name ends as a
+            // word with its particle or a verb does (`문서에`, `신호를`, `풉니다`, `싶다면`).
+            if place <= Place::Speaker && k <= 4 && model::ends_as_no_name(&run[..k]) {
+                continue;
+            }
             let floor = if place == Place::Sentence && !person {
                 f32::NEG_INFINITY
             } else {
@@ -751,6 +759,8 @@ impl Names {
                 place <= Place::Speaker,
                 if person {
                     PERSON_PARTICLE_BAR
+                } else if shaped {
+                    SHAPED_CELL_BAR
                 } else {
                     bar(place)
                 },
@@ -760,6 +770,8 @@ impl Names {
             };
             let bar = if person && len + m.person_particle(&run[..k]).unwrap_or(0) == k {
                 PERSON_PARTICLE_BAR
+            } else if shaped && len == k {
+                SHAPED_CELL_BAR
             } else {
                 bar(place)
             };
@@ -868,6 +880,9 @@ const SENTENCE_BAR: f32 = 3.0;
 /// The name model's score a run in a Korean sentence needs when a particle that follows persons ends it
 /// (`이기수랑`, `방미비에게`).
 const PERSON_PARTICLE_BAR: f32 = 1.0;
+
+/// The name model's score three syllables alone in a cell need after a known surname (`고지아`).
+const SHAPED_CELL_BAR: f32 = -3.0;
 
 /// The name model's score a run needs where it stands.
 fn bar(place: Place) -> f32 {

@@ -198,6 +198,22 @@ fn pack(s: &[Syl]) -> u64 {
         | (s.len() as u64) << 60
 }
 
+/// Syllables no given name ends with, which end a word with its particle: 를, 을, 에, 의, 는, 로.
+const NEVER_LAST: [char; 6] = ['를', '을', '에', '의', '는', '로'];
+
+/// Whether a run ends as no name does: with a particle no given name ends with, or a verb's ending
+/// (`니다`, `다면`).
+pub(crate) fn ends_as_no_name(run: &[Syl]) -> bool {
+    let is = |s: Syl, c: char| syl(c) == Some(s);
+    let Some(&last) = run.last() else {
+        return false;
+    };
+    NEVER_LAST.iter().any(|&c| is(last, c))
+        || run.len() >= 2
+            && (is(run[run.len() - 2], '니') && is(last, '다')
+                || is(run[run.len() - 2], '다') && is(last, '면'))
+}
+
 /// [`pack`] of a word's syllables, with no allocation (a trailing `*` or other mark is skipped).
 fn pack_str(w: &str) -> u64 {
     let mut key = 0u64;
