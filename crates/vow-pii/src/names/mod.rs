@@ -421,7 +421,7 @@ impl Names {
             if !marked {
                 let syls: Vec<model::Syl> = run.chars().filter_map(model::syl).collect();
                 let in_sentence = model::ko_names()
-                    .judge_in(&syls, f32::NEG_INFINITY, true, false, SENTENCE_BAR)
+                    .judge_in(&syls, f32::NEG_INFINITY, true, false, false, SENTENCE_BAR)
                     .is_some_and(|(_, v)| v >= SENTENCE_BAR);
                 let word = model::ko_names().is_frequent_word(&syls);
                 if know < 0.35 || word || ambiguous && !in_sentence {
@@ -699,6 +699,7 @@ impl Names {
                     floor,
                     place == Place::Sentence,
                     place <= Place::Speaker,
+                    person_particle.is_some(),
                     bar,
                 ) else {
                     continue;
@@ -757,6 +758,7 @@ impl Names {
                 floor,
                 place == Place::Sentence,
                 place <= Place::Speaker,
+                person,
                 if person {
                     PERSON_PARTICLE_BAR
                 } else if shaped {
@@ -989,4 +991,5 @@ pub(crate) fn next_hangul(t: &[u8], mut i: usize) -> Option<usize> {
     }
     None
 }
+
 

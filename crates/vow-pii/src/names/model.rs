@@ -457,13 +457,14 @@ impl KoNames {
     /// name's length in syllables and its score. An ordinary word with a particle scores ten less.
     #[cfg(test)]
     pub(crate) fn judge(&self, run: &[Syl]) -> Option<(usize, f32)> {
-        self.judge_in(run, f32::NEG_INFINITY, true, false, f32::NEG_INFINITY)
+        self.judge_in(run, f32::NEG_INFINITY, true, false, false, f32::NEG_INFINITY)
     }
 
     /// [`KoNames::judge`] with a floor under the surname's log probability (see
     /// [`KoNames::core_score_floored`]), and for a run in a sentence (`sentence`) the readings a
     /// sentence allows: a word with a particle or ending after it (`조건은`), or a compound of a word and
-    /// one more syllable (`정규식`), count against a name. Alone in a cell, `박하은` is not `박하` + `은`.
+    /// one more syllable (`정규식`), count against a name, the compound not when the run ends with a
+    /// particle that follows persons (`person`). Alone in a cell, `박하은` is not `박하` + `은`.
     ///
     /// A score under `min` is returned without the word tables' say, since no penalty can raise it.
     pub(crate) fn judge_in(
@@ -472,6 +473,7 @@ impl KoNames {
         floor: f32,
         sentence: bool,
         cell: bool,
+        person: bool,
         min: f32,
     ) -> Option<(usize, f32)> {
 
@@ -503,8 +505,19 @@ impl KoNames {
         }
         let penalty = if sentence {
             // A word with a particle or ending (`조건은`), or a frequent word and one more syllable
-            // (`정규식`).
-            if self.is_word(run) || run.len() >= 3 && self.frequent.contains(&pack(&run[..2])) {
+            // (`정규식`), but not before a particle that follows persons (`이성민께서`).
+            let word = if person {
+                // A word that is also a name (`이기수`) is the name before such a particle.
+                (2..=run.len().min(4)).any(|k| {
+                    let stem = pack(&run[..k]);
+                    self.words.contains(&stem)
+                        && !self.names_too.contains(&stem)
+                        && (k == run.len() || self.after_word.contains(&pack(&run[k..])))
+                })
+            } else {
+                self.is_word(run) || run.len() >= 3 && self.frequent.contains(&pack(&run[..2]))
+            };
+            if word {
                 10.0
             } else {
                 0.0
