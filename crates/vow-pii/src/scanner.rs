@@ -363,7 +363,7 @@ impl Scanner {
         self.names.en_full_names(text, &mut out);
         // Korean names, and the Korean anchor words, in one pass over the Hangul runs.
         let mut skip_to = 0;
-        self.names.ko_free_names(text, &mut out, &mut |q, s, out| {
+        self.names.ko_free_names(text, &mut out, |q, s, out| {
             if q >= skip_to {
                 if let Some(end) = self.korean_anchor_at(text, q, s, out) {
                     skip_to = end;

@@ -625,7 +625,7 @@ impl Names {
         &self,
         t: &[u8],
         out: &mut Vec<Finding>,
-        at_syllable: &mut dyn FnMut(usize, model::Syl, &mut Vec<Finding>),
+        mut at_syllable: impl FnMut(usize, model::Syl, &mut Vec<Finding>),
     ) {
         let m = model::ko_names();
         let n = t.len();
@@ -647,7 +647,6 @@ impl Names {
             if k > 6 || p > 0 && t[p - 1].is_ascii_alphanumeric() {
                 continue;
             }
-            let place = place_of(t, p, j);
             // A surname alone, then the given name after one space (`김 아름`, `목 희재에게`).
             if k == 1 && t.get(j) == Some(&b' ') {
                 let mut given = [0 as model::Syl; 6];
@@ -731,6 +730,10 @@ impl Names {
                 }
                 continue;
             }
+            if k < 2 {
+                continue;
+            }
+            let place = place_of(t, p, j);
             // In a sentence, a particle that follows persons (`에게`, `이랑`, `께서`) is evidence of its
             // own: the run needs less of the syllables, and a rare surname is no reason to doubt it.
             let person = place == Place::Sentence && k <= 7 && m.is_known_surname(run[0]) && {

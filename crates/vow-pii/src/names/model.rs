@@ -168,6 +168,10 @@ const COMPOUND: [&str; 13] = [
 ];
 
 
+/// [`KoNames`]'s surname flags.
+const MAY_START: u8 = 1;
+const KNOWN_SURNAME: u8 = 2;
+
 /// The surname floor where a name is expected: one person in two thousand.
 pub(crate) const EXPECTED_SURNAME_FLOOR: f32 = -7.6;
 
@@ -263,10 +267,10 @@ struct Place {
 /// The Korean name model's tables.
 pub(crate) struct KoNames {
     places: Vec<Place>,
-    /// Whether a syllable is a surname borne by many (a candidate may start with it in prose).
-    common_surname: Vec<bool>,
-    /// Whether a syllable is a surname of any of the dictionary's names.
-    known_surname: Vec<bool>,
+    /// Per syllable: [`MAY_START`] if a name in running text may start with it (a surname borne by
+    /// many, or the first of a compound one the dictionary's names hold), [`KNOWN_SURNAME`] if it is
+    /// the surname of any of them (or starts a compound one).
+    surname_flags: Vec<u8>,
 
     compound: Vec<([Syl; 2], f32)>,
     words: PackSet,
@@ -320,9 +324,14 @@ impl KoNames {
                 word_other: lp(c[5], totals[5]),
             })
             .collect();
-        // Surnames of at least one person in a thousand of the dictionary's names.
-        let common_surname = counts.iter().map(|c| c[0] >= totals[0] / 1000.0).collect();
-        let known_surname = counts.iter().map(|c| c[0] > 0.0).collect();
+        let mut surname_flags: Vec<u8> = counts
+            .iter()
+            .map(|c| {
+                // Surnames of at least one person in a thousand of the dictionary's names.
+                let common = if c[0] >= totals[0] / 1000.0 { MAY_START } else { 0 };
+                common | if c[0] > 0.0 { KNOWN_SURNAME } else { 0 }
+            })
+            .collect();
         let compound = COMPOUND
             .iter()
             .filter_map(|w| {
@@ -333,7 +342,11 @@ impl KoNames {
                     .map_or(0.0, |c| c.1);
                 Some(([*s.first()?, *s.get(1)?], lp(count, surname_total)))
             })
-            .collect();
+            .collect::<Vec<([Syl; 2], f32)>>();
+        // Compound surnames the dictionary's names hold (not the rarest, `어금`, `소봉`).
+        for c in compound.iter().filter(|c| c.1 > -11.0) {
+            surname_flags[usize::from(c.0[0])] |= MAY_START | KNOWN_SURNAME;
+        }
         let mut words = PackSet::with_capacity_and_hasher(WORDS.len() / 9, Default::default());
         let mut frequent = PackSet::with_capacity_and_hasher(40_000, Default::default());
         let mut names_too = PackSet::with_capacity_and_hasher(4_000, Default::default());
@@ -355,8 +368,7 @@ impl KoNames {
             .collect();
         KoNames {
             places,
-            common_surname,
-            known_surname,
+            surname_flags,
             compound,
             words,
             frequent,
@@ -370,9 +382,7 @@ impl KoNames {
     /// Whether a name in running text may start with this syllable (a common surname, or the first of a
     /// compound one).
     pub(crate) fn may_start(&self, s: Syl) -> bool {
-        // Compound surnames the dictionary's names hold (not the rarest, `어금`, `소봉`).
-        self.common_surname[usize::from(s)]
-            || self.compound.iter().any(|c| c.0[0] == s && c.1 > -11.0)
+        self.surname_flags[usize::from(s)] & MAY_START != 0
     }
 
     /// How much more `core` (surname and given name, two to four syllables) looks like a name than like
@@ -433,7 +443,7 @@ impl KoNames {
 
     /// Whether a syllable is the surname of any of the dictionary's names, or starts a compound one.
     pub(crate) fn is_known_surname(&self, s: Syl) -> bool {
-        self.known_surname[usize::from(s)] || self.compound.iter().any(|c| c.0[0] == s && c.1 > -11.0)
+        self.surname_flags[usize::from(s)] & KNOWN_SURNAME != 0
     }
 
     /// The length of a particle that follows persons at the end of `run` (`에게`, `이랑`), if any, leaving
