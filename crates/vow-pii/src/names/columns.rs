@@ -40,7 +40,11 @@ fn cell(line: &[u8], delim: u8, col: usize) -> Option<(usize, usize)> {
     for (i, part) in line.split(|&b| b == delim).enumerate() {
         if i == col {
             let lead = part.iter().take_while(|&&b| b == b' ').count();
-            let trail = part[lead..].iter().rev().take_while(|&&b| b == b' ' || b == b'\r').count();
+            let trail = part[lead..]
+                .iter()
+                .rev()
+                .take_while(|&&b| b == b' ' || b == b'\r')
+                .count();
             return Some((start + lead, start + part.len() - trail));
         }
         start += part.len() + 1;
@@ -56,8 +60,14 @@ fn column_of(line: &[u8], delim: u8, s: usize, e: usize) -> Option<usize> {
 }
 
 fn line_bounds(t: &[u8], at: usize) -> (usize, usize) {
-    let start = t[..at].iter().rposition(|&b| b == b'\n').map_or(0, |k| k + 1);
-    let end = t[at..].iter().position(|&b| b == b'\n').map_or(t.len(), |k| at + k);
+    let start = t[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |k| k + 1);
+    let end = t[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(t.len(), |k| at + k);
     (start, end)
 }
 
@@ -175,7 +185,10 @@ mod tests {
         }
         let before = out.len();
         name_columns(t, &mut out);
-        out[before..].iter().map(|f| &text[f.start..f.end]).collect()
+        out[before..]
+            .iter()
+            .map(|f| &text[f.start..f.end])
+            .collect()
     }
 
     #[test]

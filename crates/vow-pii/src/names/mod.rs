@@ -717,7 +717,9 @@ impl Names {
                     };
                 if v >= bar
                     && !given_is_word
-                    && (place != Place::Sentence || person_particle.is_some() || m.may_start(run[0]))
+                    && (place != Place::Sentence
+                        || person_particle.is_some()
+                        || m.may_start(run[0]))
                 {
                     out.push(Finding {
                         entity: Entity::Person,
@@ -769,8 +771,7 @@ impl Names {
                 } else {
                     bar(place)
                 },
-            )
-            else {
+            ) else {
                 continue;
             };
             let bar = if person && len + m.person_particle(&run[..k]).unwrap_or(0) == k {
@@ -994,5 +995,3 @@ pub(crate) fn next_hangul(t: &[u8], mut i: usize) -> Option<usize> {
     }
     None
 }
-
-

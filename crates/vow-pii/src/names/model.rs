@@ -164,13 +164,19 @@ const AFTER_FREQUENT: [Syl; 2] = [0xC6A9 - 0xAC00, 0xBCC4 - 0xAC00];
 
 /// Two-syllable surnames.
 const COMPOUND: [&str; 13] = [
-    "남궁", "황보", "제갈", "선우", "독고", "사공", "서문", "동방", "망절", "소봉", "어금", "장곡", "황목",
+    "남궁", "황보", "제갈", "선우", "독고", "사공", "서문", "동방", "망절", "소봉", "어금", "장곡",
+    "황목",
 ];
-
 
 /// [`KoNames`]'s surname flags.
 const MAY_START: u8 = 1;
 const KNOWN_SURNAME: u8 = 2;
+/// Also a Sino-Korean prefix (最, 全/前, 新, 高, ...).
+const PREFIX: u8 = 4;
+
+/// Sino-Korean prefixes spelled as surnames: 最 (`최상단`), 全/前 (`전단계`), 新, 高, 反/半, 非, 副/不,
+/// 主, 小, 舊, 超/初, 原, 現, 正, 逆, 再, 總, 大, 無, 多, 低, 兩, 各, 每, 本, 當, 他, 同.
+const PREFIXES: &str = "최전신고반비부주소구초원현정역재총대무다저양각매본당타동";
 
 /// The surname floor where a name is expected: one person in two thousand.
 pub(crate) const EXPECTED_SURNAME_FLOOR: f32 = -7.6;
@@ -328,7 +334,11 @@ impl KoNames {
             .iter()
             .map(|c| {
                 // Surnames of at least one person in a thousand of the dictionary's names.
-                let common = if c[0] >= totals[0] / 1000.0 { MAY_START } else { 0 };
+                let common = if c[0] >= totals[0] / 1000.0 {
+                    MAY_START
+                } else {
+                    0
+                };
                 common | if c[0] > 0.0 { KNOWN_SURNAME } else { 0 }
             })
             .collect();
@@ -343,6 +353,9 @@ impl KoNames {
                 Some(([*s.first()?, *s.get(1)?], lp(count, surname_total)))
             })
             .collect::<Vec<([Syl; 2], f32)>>();
+        for p in PREFIXES.chars().filter_map(syl) {
+            surname_flags[usize::from(p)] |= PREFIX;
+        }
         // Compound surnames the dictionary's names hold (not the rarest, `어금`, `소봉`).
         for c in compound.iter().filter(|c| c.1 > -11.0) {
             surname_flags[usize::from(c.0[0])] |= MAY_START | KNOWN_SURNAME;
@@ -430,9 +443,7 @@ impl KoNames {
     /// Whether `run`, alone in a cell, is an ordinary word (not one that is also a name, `이민수`) or a
     /// frequent word with a particle or ending after it.
     pub(crate) fn is_cell_word(&self, run: &[Syl]) -> bool {
-        run.len() <= 4
-            && self.words.contains(&pack(run))
-            && !self.names_too.contains(&pack(run))
+        run.len() <= 4 && self.words.contains(&pack(run)) && !self.names_too.contains(&pack(run))
             || self.is_word_in(run, &self.frequent)
     }
 
@@ -467,7 +478,14 @@ impl KoNames {
     /// name's length in syllables and its score. An ordinary word with a particle scores ten less.
     #[cfg(test)]
     pub(crate) fn judge(&self, run: &[Syl]) -> Option<(usize, f32)> {
-        self.judge_in(run, f32::NEG_INFINITY, true, false, false, f32::NEG_INFINITY)
+        self.judge_in(
+            run,
+            f32::NEG_INFINITY,
+            true,
+            false,
+            false,
+            f32::NEG_INFINITY,
+        )
     }
 
     /// [`KoNames::judge`] with a floor under the surname's log probability (see
@@ -486,7 +504,6 @@ impl KoNames {
         person: bool,
         min: f32,
     ) -> Option<(usize, f32)> {
-
         if run.len() < 2 {
             return None;
         }
@@ -525,7 +542,15 @@ impl KoNames {
                         && (k == run.len() || self.after_word.contains(&pack(&run[k..])))
                 })
             } else {
-                self.is_word(run) || run.len() >= 3 && self.frequent.contains(&pack(&run[..2]))
+                // And a Sino-Korean prefix that is also a surname before a word that is no given
+                // name (`최상단`: 최 + 상단, `전단계`, `신기술`).
+                self.is_word(run)
+                    || run.len() >= 3
+                        && (self.frequent.contains(&pack(&run[..2]))
+                            || self.surname_flags[usize::from(run[0])] & PREFIX != 0
+                                && self.words.contains(&pack(&run[1..3]))
+                                // Not a given name of the dictionary's (`최영희`).
+                                && !self.names_too.contains(&pack(&run[1..3])))
             };
             if word {
                 10.0
