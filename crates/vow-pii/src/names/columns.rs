@@ -141,7 +141,9 @@ pub(crate) fn name_columns(t: &[u8], out: &mut Vec<Finding>) {
             if let Some((cs, ce)) = cell(&t[ls..le], sh.delim, col) {
                 let (cs, ce) = (ls + cs, ls + ce);
                 rows += 1;
-                if persons.iter().any(|&(ps, pe)| ps <= cs && ce <= pe) {
+                // The last finding that starts at or before the cell (they are sorted).
+                let k = persons.partition_point(|&(ps, _)| ps <= cs);
+                if k > 0 && persons[k - 1].1 >= ce {
                     named += 1;
                 } else if name_shaped(&t[cs..ce]) {
                     others.push((cs, ce));
