@@ -74,7 +74,7 @@ fn line_bounds(t: &[u8], at: usize) -> (usize, usize) {
 /// Whether a cell reads as a name once its column says so: three or four Hangul syllables, not an
 /// ordinary word.
 fn name_shaped(cell: &[u8]) -> bool {
-    if cell.len() % 3 != 0 || !(9..=12).contains(&cell.len()) {
+    if !cell.len().is_multiple_of(3) || !(9..=12).contains(&cell.len()) {
         return false;
     }
     let mut syls = [0 as model::Syl; 4];
