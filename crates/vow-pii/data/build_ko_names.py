@@ -12,7 +12,7 @@ Writes, next to this script:
   147,000 full names and 20,000 given names), and how often it starts or continues an ordinary word
   (every other entry: nouns, verbs, adjectives, adverbs, ...).
 - `ko_words.txt`: the ordinary words of two to four syllables in use (mecab's word cost under 3,500;
-  `*` marks a frequent one, under 2,000): the recognizer reads a word so spelled, alone or with a
+  `*` marks a frequent one, under 2,000, `=` one that is also a person's name): the recognizer reads a word so spelled, alone or with a
   particle or ending after it, as a word, and in a sentence a frequent word and one more syllable
   (`정규식`) as a compound.
 
@@ -45,12 +45,12 @@ def entries(wheel):
         end = d.index(b"\0", features + feature)
         f = d[features + feature:end].decode("utf-8", "replace").split(",")
         if len(f) >= 4 and HANGUL.match(f[3]):
-            yield f[0], f[1], f[3], cost
+            yield f[0], f[1], f[3], cost, f[4] if len(f) > 4 else "*"
 
 
 def main():
     names, words = set(), {}
-    for tag, sem, surface, cost in entries(sys.argv[1]):
+    for tag, sem, surface, cost, _ in entries(sys.argv[1]):
         if tag == "NNP" and sem == "인명":
             names.add(surface)
         elif tag.split("+")[0] in WORD_TAGS:
@@ -95,7 +95,12 @@ def main():
     # The ordinary words of two to four syllables in use (a word cost under 3,500: the rarest quarter
     # is left out, as rare in text as names are), with `*` after a frequent one (under 2,000), which
     # makes a compound (`정규식`: `정규` + `식`) read as a word in a sentence.
-    keep = sorted(f"{w}*" if c < 2000 else w for w, c in words.items() if 2 <= len(w) <= 4 and c < 3500)
+    # `=` marks a word that is also a person's name in the dictionary (`이민수`: immigrants' number and a
+    # man), unless frequent: alone in a cell it is read as the name, in a sentence as the word.
+    def mark(w, c):
+        return "*" if c < 2000 else "=" if w in names else ""
+
+    keep = sorted(f"{w}{mark(w, c)}" for w, c in words.items() if 2 <= len(w) <= 4 and c < 3500)
     with open(f"{here}/ko_words.txt", "w", encoding="utf-8") as out:
         out.write("# Ordinary Korean words spelled like names; from mecab-ko-dic (Apache-2.0), build_ko_names.py\n")
         out.write("\n".join(keep) + "\n")

@@ -363,7 +363,7 @@ impl Scanner {
         self.names.en_full_names(text, &mut out);
         // Korean names, and the Korean anchor words, in one pass over the Hangul runs.
         let mut skip_to = 0;
-        self.names.ko_free_names(text, &mut out, &mut |q, s, out| {
+        self.names.ko_free_names(text, &mut out, |q, s, out| {
             if q >= skip_to {
                 if let Some(end) = self.korean_anchor_at(text, q, s, out) {
                     skip_to = end;
@@ -371,6 +371,7 @@ impl Scanner {
             }
         });
         crate::names::old_postcodes_beside(text, &mut out);
+        crate::names::name_columns(text, &mut out);
         if !extra.is_empty() && out.is_empty() && self.names.header_names_person(extra) {
             out.extend(self.names.whole_value(text));
         }
@@ -924,10 +925,35 @@ impl Scanner {
         p + 1
     }
 
+    /// The ASCII patterns, searched only in the stretches of ASCII text that hold a letter (every one
+    /// begins with a letter and none crosses a non-ASCII byte): Korean text's spaces and marks between
+    /// its words cost no search.
     fn secrets(&self, t: &[u8], out: &mut Vec<Finding>) {
-        for m in self.secrets.find_iter(t) {
-            let index = self.ascii_index[m.pattern().as_usize()];
-            self.on_pattern(t, index, m.start(), m.end(), out);
+        let n = t.len();
+        let mut i = 0;
+        while i < n {
+            // To the next ASCII byte, eight at a time where none is.
+            while i + 8 <= n && word_at(t, i) & HI == HI {
+                i += 8;
+            }
+            while i < n && t[i] >= 0x80 {
+                i += 1;
+            }
+            let s = i;
+            // To the end of the ASCII stretch, eight at a time where all are.
+            while i + 8 <= n && word_at(t, i) & HI == 0 {
+                i += 8;
+            }
+            while i < n && t[i] < 0x80 {
+                i += 1;
+            }
+            if i - s < 2 || !t[s..i].iter().any(u8::is_ascii_alphabetic) {
+                continue;
+            }
+            for m in self.secrets.find_iter(&t[s..i]) {
+                let index = self.ascii_index[m.pattern().as_usize()];
+                self.on_pattern(t, index, s + m.start(), s + m.end(), out);
+            }
         }
     }
 

@@ -953,3 +953,35 @@ fn values_hidden_by_invisible_wide_escaped_or_dashed_characters_are_found_where_
         );
     }
 }
+
+#[test]
+fn a_us_address_with_any_unit_designator_and_a_dash_before_the_city_is_one_finding() {
+    for (text, value) in [
+        (
+            "ship to 12 Oak Street Ste. 4B - Springfield, IL 62704 please",
+            "12 Oak Street Ste. 4B - Springfield, IL 62704",
+        ),
+        (
+            "12 Oak Street, Bldg 7, Springfield IL 62704",
+            "12 Oak Street, Bldg 7, Springfield IL 62704",
+        ),
+        (
+            "addr=57 Mark Via Suite 950, Lake Randy, CO 30286; ok",
+            "57 Mark Via Suite 950, Lake Randy, CO 30286",
+        ),
+    ] {
+        assert_eq!(found(text), [(Entity::Address, value.to_owned())], "{text}");
+    }
+}
+
+#[test]
+fn korean_names_by_their_column_and_their_particle() {
+    // A column of a table pasted as text: its doubtful cell is a name by its neighbours.
+    let table = "번호;담당;상태\n1;김민수;대기\n2;천연저;완료\n3;이영희;진행";
+    assert!(found(table).contains(&(Entity::Person, "천연저".to_owned())));
+    // A particle that follows persons after the name (`께서`, honouring its subject).
+    assert!(found("이번 건은 장응서께서 맡기로 했어요")
+        .contains(&(Entity::Person, "장응서".to_owned())));
+    // A Sino-Korean prefix before a word is no surname.
+    none("최상단 프레임은 프레임 0번입니다.");
+}

@@ -215,43 +215,30 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
             break;
         }
     }
-    // A unit (`, Apt 4B`, ` Suite 200`, ` #12`).
+    // A unit (`, Apt 4B`, ` Suite 200`, ` #12`, ` - Ste. 3`): a secondary unit designator of USPS
+    // Publication 28, spelled out or abbreviated, any case, then its number.
     // Up to two (`Apt. 643, Apt. 580`, `Suite 200 #4`).
     for _ in 0..2 {
-        let mut u = end;
-        if t[u..].starts_with(b",") {
-            u += 1;
-        }
-        if t.get(u) == Some(&b' ') {
-            u += 1;
-        }
-        let before = end;
-        for unit in [
-            "Apt. ", "Apt ", "Suite ", "Ste ", "Unit ", "#", "Room ", "Fl ",
-        ] {
-            if t[u..].starts_with(unit.as_bytes()) {
-                let mut x = u + unit.len();
-                let xs = x;
-                while x < n && t[x].is_ascii_alphanumeric() {
-                    x += 1;
-                }
-                if x > xs {
-                    end = x;
-                }
-                break;
-            }
-        }
-        if end == before {
-            break;
+        match unit_after(t, end) {
+            Some(e) => end = e,
+            None => break,
         }
     }
     // City, state and ZIP (`, Washington, DC 20500`).
     let mut score = 0.6;
     let mut c = end;
     // A space before the city counts only when city, state and ZIP all follow.
-    let city_sep = [&b", "[..], b",\n", b"\n", b"\r\n", b" "]
-        .into_iter()
-        .find(|sep| t[c..].starts_with(sep));
+    let city_sep = [
+        &b", "[..],
+        b",\n",
+        b"\n",
+        b"\r\n",
+        b" - ",
+        " – ".as_bytes(),
+        b" ",
+    ]
+    .into_iter()
+    .find(|sep| t[c..].starts_with(sep));
     if let Some(sep) = city_sep {
         c += sep.len();
         let mut words = 0;
@@ -322,6 +309,85 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         validation: Validation::Structure,
     });
     Some(end)
+}
+
+/// Secondary unit designators (USPS Publication 28, appendix C2) that take a number, spelled out and
+/// abbreviated, compared without regard to case.
+const UNIT_WORDS: [&str; 25] = [
+    "apartment",
+    "apt",
+    "suite",
+    "ste",
+    "unit",
+    "room",
+    "rm",
+    "floor",
+    "fl",
+    "building",
+    "bldg",
+    "department",
+    "dept",
+    "lot",
+    "space",
+    "spc",
+    "trailer",
+    "trlr",
+    "office",
+    "ofc",
+    "hangar",
+    "hngr",
+    "pier",
+    "slip",
+    "stop",
+];
+
+/// The end of a unit after `end` (`, Apt. 4B`, ` Suite 200`, ` #12`, ` - Ste 3`), if one follows.
+fn unit_after(t: &[u8], end: usize) -> Option<usize> {
+    let n = t.len();
+    let mut u = end;
+    for sep in [&b", "[..], b",", b" - ", b"; ", b" "] {
+        if t[u..].starts_with(sep) {
+            u += sep.len();
+            break;
+        }
+    }
+    if u == end {
+        return None;
+    }
+    let mut x = if t.get(u) == Some(&b'#') {
+        u + 1
+    } else {
+        let we = u + t[u..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphabetic())
+            .count();
+        let word = &t[u..we];
+        if !UNIT_WORDS
+            .iter()
+            .any(|w| w.as_bytes().eq_ignore_ascii_case(word))
+            || !word.first().is_some_and(u8::is_ascii_uppercase)
+        {
+            return None;
+        }
+        let mut x = we;
+        if t.get(x) == Some(&b'.') {
+            x += 1;
+        }
+        if t.get(x) == Some(&b'#') {
+            x += 1;
+        }
+        x
+    };
+    if t.get(x) == Some(&b' ') {
+        x += 1;
+    }
+    let xs = x;
+    while x < n && (t[x].is_ascii_alphanumeric() || t[x] == b'-' && x > xs) {
+        x += 1;
+    }
+    // A unit's number holds a digit (`4B`, `12`) or is one letter (`Apt C`).
+    let id = &t[xs..x];
+    (id.iter().any(u8::is_ascii_digit) || id.len() == 1 && id[0].is_ascii_uppercase()).then_some(x)
 }
 
 /// A US military or diplomatic address ending in `APO|FPO|DPO AA|AE|AP` and a ZIP code, with the unit,

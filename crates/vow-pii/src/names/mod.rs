@@ -14,6 +14,7 @@
 use std::collections::HashSet;
 
 mod address;
+mod columns;
 pub(crate) mod model;
 mod tables;
 
@@ -23,6 +24,7 @@ pub(crate) use address::{
     is_ko_region_token, ko_address_before_number, old_postcodes_beside, us_address,
 };
 use address::{ko_address, us_military_address};
+pub(crate) use columns::name_columns;
 use tables::tables;
 
 /// Korean surnames (Statistics Korea, 2015 census: those borne by more than about 10,000 people).
@@ -419,7 +421,7 @@ impl Names {
             if !marked {
                 let syls: Vec<model::Syl> = run.chars().filter_map(model::syl).collect();
                 let in_sentence = model::ko_names()
-                    .judge_in(&syls, f32::NEG_INFINITY, true, SENTENCE_BAR)
+                    .judge_in(&syls, f32::NEG_INFINITY, true, false, false, SENTENCE_BAR)
                     .is_some_and(|(_, v)| v >= SENTENCE_BAR);
                 let word = model::ko_names().is_frequent_word(&syls);
                 if know < 0.35 || word || ambiguous && !in_sentence {
@@ -623,7 +625,7 @@ impl Names {
         &self,
         t: &[u8],
         out: &mut Vec<Finding>,
-        at_syllable: &mut dyn FnMut(usize, model::Syl, &mut Vec<Finding>),
+        mut at_syllable: impl FnMut(usize, model::Syl, &mut Vec<Finding>),
     ) {
         let m = model::ko_names();
         let n = t.len();
@@ -645,7 +647,6 @@ impl Names {
             if k > 6 || p > 0 && t[p - 1].is_ascii_alphanumeric() {
                 continue;
             }
-            let place = place_of(t, p, j);
             // A surname alone, then the given name after one space (`김 아름`, `목 희재에게`).
             if k == 1 && t.get(j) == Some(&b' ') {
                 let mut given = [0 as model::Syl; 6];
@@ -676,22 +677,50 @@ impl Names {
                 if place == Place::Sentence && (signed || field) {
                     place = Place::Speaker;
                 }
-                let floor = if place == Place::Sentence {
+                // A particle that follows persons after the given name (`김 영호께서`).
+                let person_particle = if place == Place::Sentence && m.is_known_surname(run[0]) {
+                    m.person_particle(&both[..=g])
+                } else {
+                    None
+                };
+                let floor = if place == Place::Sentence && person_particle.is_none() {
                     f32::NEG_INFINITY
                 } else {
                     model::EXPECTED_SURNAME_FLOOR
+                };
+                let bar = if person_particle.is_some() {
+                    PERSON_PARTICLE_BAR
+                } else {
+                    bar_spaced(place)
                 };
                 let Some((len, v)) = m.judge_in(
                     &both[..=g],
                     floor,
                     place == Place::Sentence,
-                    bar_spaced(place),
+                    place <= Place::Speaker,
+                    person_particle.is_some(),
+                    bar,
                 ) else {
                     continue;
                 };
-                let bar = bar_spaced(place);
-                let given_is_word = place == Place::Sentence && m.is_word(&given[..len - 1]);
-                if v >= bar && !given_is_word && (place != Place::Sentence || m.may_start(run[0])) {
+                let bar = if person_particle.is_some_and(|k| len + k == g + 1) {
+                    PERSON_PARTICLE_BAR
+                } else {
+                    bar_spaced(place)
+                };
+                // With a particle that follows persons only a frequent word (`이 정식도`) is read as one.
+                let given_is_word = place == Place::Sentence
+                    && if person_particle.is_some() {
+                        m.is_frequent_word(&given[..len - 1])
+                    } else {
+                        m.is_word(&given[..len - 1])
+                    };
+                if v >= bar
+                    && !given_is_word
+                    && (place != Place::Sentence
+                        || person_particle.is_some()
+                        || m.may_start(run[0]))
+                {
                     out.push(Finding {
                         entity: Entity::Person,
                         start: p,
@@ -703,19 +732,55 @@ impl Names {
                 }
                 continue;
             }
-            if k < 2 || place == Place::Sentence && !m.may_start(run[0]) {
+            if k < 2 {
                 continue;
             }
-            let floor = if place == Place::Sentence {
+            let place = place_of(t, p, j);
+            // In a sentence, a particle that follows persons (`에게`, `이랑`, `께서`) is evidence of its
+            // own: the run needs less of the syllables, and a rare surname is no reason to doubt it.
+            let person = place == Place::Sentence && k <= 7 && m.is_known_surname(run[0]) && {
+                let n = k.min(run.len());
+                m.person_particle(&run[..n]).is_some()
+            };
+            if k < 2 || place == Place::Sentence && !person && !m.may_start(run[0]) {
+                continue;
+            }
+            // Alone in a cell or as a speaker, three syllables after a known surname are shaped as
+            // names are: unless the word tables know them, the syllables need not agree as much.
+            let shaped = place <= Place::Speaker && k == 3 && m.is_known_surname(run[0]);
+            // Alone in a cell or as a speaker a name is the whole run, and no given name ends as a
+            // word with its particle or a verb does (`문서에`, `신호를`, `풉니다`, `싶다면`).
+            if place <= Place::Speaker && k <= 4 && model::ends_as_no_name(&run[..k]) {
+                continue;
+            }
+            let floor = if place == Place::Sentence && !person {
                 f32::NEG_INFINITY
             } else {
                 model::EXPECTED_SURNAME_FLOOR
             };
-            let Some((len, v)) = m.judge_in(&run[..k], floor, place == Place::Sentence, bar(place))
-            else {
+            let Some((len, v)) = m.judge_in(
+                &run[..k],
+                floor,
+                place == Place::Sentence,
+                place <= Place::Speaker,
+                person,
+                if person {
+                    PERSON_PARTICLE_BAR
+                } else if shaped {
+                    SHAPED_CELL_BAR
+                } else {
+                    bar(place)
+                },
+            ) else {
                 continue;
             };
-            let bar = bar(place);
+            let bar = if person && len + m.person_particle(&run[..k]).unwrap_or(0) == k {
+                PERSON_PARTICLE_BAR
+            } else if shaped && len == k {
+                SHAPED_CELL_BAR
+            } else {
+                bar(place)
+            };
             if v >= bar && (len == k || place != Place::Record) {
                 out.push(Finding {
                     entity: Entity::Person,
@@ -817,6 +882,13 @@ fn ko_after_intro(t: &[u8], me: usize, out: &mut Vec<Finding>) {
 
 /// The name model's score a run in a Korean sentence needs, with no anchor word.
 const SENTENCE_BAR: f32 = 3.0;
+
+/// The name model's score a run in a Korean sentence needs when a particle that follows persons ends it
+/// (`이기수랑`, `방미비에게`).
+const PERSON_PARTICLE_BAR: f32 = 1.0;
+
+/// The name model's score three syllables alone in a cell need after a known surname (`고지아`).
+const SHAPED_CELL_BAR: f32 = -3.0;
 
 /// The name model's score a run needs where it stands.
 fn bar(place: Place) -> f32 {

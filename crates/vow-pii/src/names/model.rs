@@ -83,6 +83,32 @@ const AFTER_NAME: [&str; 60] = [
     "에게는",
 ];
 
+/// Particles that follow a person (or an animal) and hardly a thing: to, from, with, by an honoured
+/// subject (`김민수에게`, `제갈서연이랑`, `이기수께서`). In a sentence, a run that ends with one is a name
+/// on less evidence.
+const AFTER_PERSON: [&str; 20] = [
+    "에게",
+    "한테",
+    "께서",
+    "랑",
+    "이랑",
+    "에게서",
+    "한테서",
+    "이에게",
+    "이한테",
+    "이랑은",
+    "한테는",
+    "에게는",
+    "께",
+    "님",
+    "씨",
+    "님이",
+    "님은",
+    "님께",
+    "님의",
+    "씨가",
+];
+
 /// What may follow an ordinary word that makes it a word with an ending (`허용하는`, `조건은`).
 const AFTER_WORD: [&str; 46] = [
     "한",
@@ -133,10 +159,24 @@ const AFTER_WORD: [&str; 46] = [
     "에만",
 ];
 
+/// Suffixes that make a frequent word another (`파일용`, `지역별`), as syllable indices (용, 별).
+const AFTER_FREQUENT: [Syl; 2] = [0xC6A9 - 0xAC00, 0xBCC4 - 0xAC00];
+
 /// Two-syllable surnames.
-const COMPOUND: [&str; 8] = [
-    "남궁", "황보", "제갈", "선우", "독고", "사공", "서문", "동방",
+const COMPOUND: [&str; 13] = [
+    "남궁", "황보", "제갈", "선우", "독고", "사공", "서문", "동방", "망절", "소봉", "어금", "장곡",
+    "황목",
 ];
+
+/// [`KoNames`]'s surname flags.
+const MAY_START: u8 = 1;
+const KNOWN_SURNAME: u8 = 2;
+/// Also a Sino-Korean prefix (最, 全/前, 新, 高, ...).
+const PREFIX: u8 = 4;
+
+/// Sino-Korean prefixes spelled as surnames: 最 (`최상단`), 全/前 (`전단계`), 新, 高, 反/半, 非, 副/不,
+/// 主, 小, 舊, 超/初, 原, 現, 正, 逆, 再, 總, 大, 無, 多, 低, 兩, 各, 每, 本, 當, 他, 同.
+const PREFIXES: &str = "최전신고반비부주소구초원현정역재총대무다저양각매본당타동";
 
 /// The surname floor where a name is expected: one person in two thousand.
 pub(crate) const EXPECTED_SURNAME_FLOOR: f32 = -7.6;
@@ -166,6 +206,22 @@ fn pack(s: &[Syl]) -> u64 {
         .take(4)
         .fold(0u64, |a, &x| (a << 14) | u64::from(x + 1))
         | (s.len() as u64) << 60
+}
+
+/// Syllables no given name ends with, which end a word with its particle: 를, 을, 에, 의, 는, 로.
+const NEVER_LAST: [char; 6] = ['를', '을', '에', '의', '는', '로'];
+
+/// Whether a run ends as no name does: with a particle no given name ends with, or a verb's ending
+/// (`니다`, `다면`).
+pub(crate) fn ends_as_no_name(run: &[Syl]) -> bool {
+    let is = |s: Syl, c: char| syl(c) == Some(s);
+    let Some(&last) = run.last() else {
+        return false;
+    };
+    NEVER_LAST.iter().any(|&c| is(last, c))
+        || run.len() >= 2
+            && (is(run[run.len() - 2], '니') && is(last, '다')
+                || is(run[run.len() - 2], '다') && is(last, '면'))
 }
 
 /// [`pack`] of a word's syllables, with no allocation (a trailing `*` or other mark is skipped).
@@ -217,14 +273,21 @@ struct Place {
 /// The Korean name model's tables.
 pub(crate) struct KoNames {
     places: Vec<Place>,
-    /// Whether a syllable is a surname borne by many (a candidate may start with it in prose).
-    common_surname: Vec<bool>,
+    /// Per syllable: [`MAY_START`] if a name in running text may start with it (a surname borne by
+    /// many, or the first of a compound one the dictionary's names hold), [`KNOWN_SURNAME`] if it is
+    /// the surname of any of them (or starts a compound one).
+    surname_flags: Vec<u8>,
+
     compound: Vec<([Syl; 2], f32)>,
     words: PackSet,
     /// Frequent words: with a particle they are words even in a cell (`정보를`), and a frequent
     /// two-syllable one with one more syllable makes a compound (`정규식`).
     frequent: PackSet,
+    /// Words that are also persons' names in the dictionary (`=`, `이민수`): alone in a cell they are
+    /// read as names.
+    names_too: PackSet,
     after_name: PackSet,
+    after_person: PackSet,
     after_word: PackSet,
 }
 
@@ -267,8 +330,18 @@ impl KoNames {
                 word_other: lp(c[5], totals[5]),
             })
             .collect();
-        // Surnames of at least one person in a thousand of the dictionary's names.
-        let common_surname = counts.iter().map(|c| c[0] >= totals[0] / 1000.0).collect();
+        let mut surname_flags: Vec<u8> = counts
+            .iter()
+            .map(|c| {
+                // Surnames of at least one person in a thousand of the dictionary's names.
+                let common = if c[0] >= totals[0] / 1000.0 {
+                    MAY_START
+                } else {
+                    0
+                };
+                common | if c[0] > 0.0 { KNOWN_SURNAME } else { 0 }
+            })
+            .collect();
         let compound = COMPOUND
             .iter()
             .filter_map(|w| {
@@ -279,17 +352,28 @@ impl KoNames {
                     .map_or(0.0, |c| c.1);
                 Some(([*s.first()?, *s.get(1)?], lp(count, surname_total)))
             })
-            .collect();
+            .collect::<Vec<([Syl; 2], f32)>>();
+        for p in PREFIXES.chars().filter_map(syl) {
+            surname_flags[usize::from(p)] |= PREFIX;
+        }
+        // Compound surnames the dictionary's names hold (not the rarest, `어금`, `소봉`).
+        for c in compound.iter().filter(|c| c.1 > -11.0) {
+            surname_flags[usize::from(c.0[0])] |= MAY_START | KNOWN_SURNAME;
+        }
         let mut words = PackSet::with_capacity_and_hasher(WORDS.len() / 9, Default::default());
         let mut frequent = PackSet::with_capacity_and_hasher(40_000, Default::default());
+        let mut names_too = PackSet::with_capacity_and_hasher(4_000, Default::default());
         for line in WORDS.lines().filter(|l| !l.starts_with('#')) {
             let key = pack_str(line);
             words.insert(key);
             if line.ends_with('*') {
                 frequent.insert(key);
+            } else if line.ends_with('=') {
+                names_too.insert(key);
             }
         }
         let after_name = AFTER_NAME.iter().map(|p| pack(&syls(p))).collect();
+        let after_person = AFTER_PERSON.iter().map(|p| pack(&syls(p))).collect();
         let after_word = AFTER_NAME
             .iter()
             .chain(AFTER_WORD.iter())
@@ -297,11 +381,13 @@ impl KoNames {
             .collect();
         KoNames {
             places,
-            common_surname,
+            surname_flags,
             compound,
             words,
             frequent,
+            names_too,
             after_name,
+            after_person,
             after_word,
         }
     }
@@ -309,7 +395,7 @@ impl KoNames {
     /// Whether a name in running text may start with this syllable (a common surname, or the first of a
     /// compound one).
     pub(crate) fn may_start(&self, s: Syl) -> bool {
-        self.common_surname[usize::from(s)] || self.compound.iter().any(|c| c.0[0] == s)
+        self.surname_flags[usize::from(s)] & MAY_START != 0
     }
 
     /// How much more `core` (surname and given name, two to four syllables) looks like a name than like
@@ -337,7 +423,7 @@ impl KoNames {
         };
         if core.len() >= 3 {
             if let Some((_, lp)) = self.compound.iter().find(|c| c.0[..] == core[..2]) {
-                consider(*lp, &core[2..]);
+                consider(lp.max(floor), &core[2..]);
             }
         }
         consider(p(core[0]).surname.max(floor), &core[1..]);
@@ -354,9 +440,31 @@ impl KoNames {
         self.is_word_in(run, &self.frequent)
     }
 
+    /// Whether `run`, alone in a cell, is an ordinary word (not one that is also a name, `이민수`) or a
+    /// frequent word with a particle or ending after it.
+    pub(crate) fn is_cell_word(&self, run: &[Syl]) -> bool {
+        run.len() <= 4 && self.words.contains(&pack(run)) && !self.names_too.contains(&pack(run))
+            || self.is_word_in(run, &self.frequent)
+    }
+
     /// Whether `run` is an ordinary word, alone or with a particle or ending after it.
     pub(crate) fn is_word(&self, run: &[Syl]) -> bool {
         self.is_word_in(run, &self.words)
+    }
+
+    /// Whether a syllable is the surname of any of the dictionary's names, or starts a compound one.
+    pub(crate) fn is_known_surname(&self, s: Syl) -> bool {
+        self.surname_flags[usize::from(s)] & KNOWN_SURNAME != 0
+    }
+
+    /// The length of a particle that follows persons at the end of `run` (`에게`, `이랑`), if any, leaving
+    /// two to four syllables before it.
+    pub(crate) fn person_particle(&self, run: &[Syl]) -> Option<usize> {
+        (1..=3).rev().find(|&k| {
+            run.len() >= k + 2
+                && run.len() - k <= 4
+                && self.after_person.contains(&pack(&run[run.len() - k..]))
+        })
     }
 
     fn is_word_in(&self, run: &[Syl], set: &PackSet) -> bool {
@@ -370,13 +478,21 @@ impl KoNames {
     /// name's length in syllables and its score. An ordinary word with a particle scores ten less.
     #[cfg(test)]
     pub(crate) fn judge(&self, run: &[Syl]) -> Option<(usize, f32)> {
-        self.judge_in(run, f32::NEG_INFINITY, true, f32::NEG_INFINITY)
+        self.judge_in(
+            run,
+            f32::NEG_INFINITY,
+            true,
+            false,
+            false,
+            f32::NEG_INFINITY,
+        )
     }
 
     /// [`KoNames::judge`] with a floor under the surname's log probability (see
     /// [`KoNames::core_score_floored`]), and for a run in a sentence (`sentence`) the readings a
     /// sentence allows: a word with a particle or ending after it (`조건은`), or a compound of a word and
-    /// one more syllable (`정규식`), count against a name. Alone in a cell, `박하은` is not `박하` + `은`.
+    /// one more syllable (`정규식`), count against a name, the compound not when the run ends with a
+    /// particle that follows persons (`person`). Alone in a cell, `박하은` is not `박하` + `은`.
     ///
     /// A score under `min` is returned without the word tables' say, since no penalty can raise it.
     pub(crate) fn judge_in(
@@ -384,6 +500,8 @@ impl KoNames {
         run: &[Syl],
         floor: f32,
         sentence: bool,
+        cell: bool,
+        person: bool,
         min: f32,
     ) -> Option<(usize, f32)> {
         if run.len() < 2 {
@@ -414,14 +532,39 @@ impl KoNames {
         }
         let penalty = if sentence {
             // A word with a particle or ending (`조건은`), or a frequent word and one more syllable
-            // (`정규식`).
-            if self.is_word(run) || run.len() >= 3 && self.frequent.contains(&pack(&run[..2])) {
+            // (`정규식`), but not before a particle that follows persons (`이성민께서`).
+            let word = if person {
+                // A word that is also a name (`이기수`) is the name before such a particle.
+                (2..=run.len().min(4)).any(|k| {
+                    let stem = pack(&run[..k]);
+                    self.words.contains(&stem)
+                        && !self.names_too.contains(&stem)
+                        && (k == run.len() || self.after_word.contains(&pack(&run[k..])))
+                })
+            } else {
+                // And a Sino-Korean prefix that is also a surname before a word that is no given
+                // name (`최상단`: 최 + 상단, `전단계`, `신기술`).
+                self.is_word(run)
+                    || run.len() >= 3
+                        && (self.frequent.contains(&pack(&run[..2]))
+                            || self.surname_flags[usize::from(run[0])] & PREFIX != 0
+                                && self.words.contains(&pack(&run[1..3]))
+                                // Not a given name of the dictionary's (`최영희`).
+                                && !self.names_too.contains(&pack(&run[1..3])))
+            };
+            if word {
                 10.0
             } else {
                 0.0
             }
-        } else if run.len() <= 4 && self.words.contains(&pack(run))
+        } else if run.len() <= 4
+            && self.words.contains(&pack(run))
+            // Alone in a cell or as a speaker, a word that is also a name is read as the name.
+            && !(cell && self.names_too.contains(&pack(run)))
             || self.is_word_in(run, &self.frequent)
+            || run.len() == 3
+                && self.frequent.contains(&pack(&run[..2]))
+                && AFTER_FREQUENT.contains(&run[2])
         {
             10.0
         } else {
