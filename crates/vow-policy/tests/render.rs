@@ -423,7 +423,10 @@ fn an_override_of_a_template_vow_does_not_use_is_refused_by_its_origin() {
         origin: "/srv/templates/policy.txt.j2".to_string(),
         source: "{{ doc.service }}".to_string(),
     };
-    let err = Renderer::with_overrides([override_]).err().unwrap().to_string();
+    let err = Renderer::with_overrides([override_])
+        .err()
+        .unwrap()
+        .to_string();
     assert!(
         err.contains("/srv/templates/policy.txt.j2") && err.contains("policy.md.j2"),
         "{err}"
