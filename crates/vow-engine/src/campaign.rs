@@ -296,7 +296,7 @@ impl Vault {
                 seq: 0,
                 id,
                 subject_id: Some(consent.subject.clone()),
-                kind: "consent.reconfirmation_due".into(),
+                kind: crate::outbox::RECONFIRMATION_DUE.into(),
                 body: serde_json::to_string(&consent).unwrap_or_default(),
                 created_ms: self.clock.now_ms(),
                 attempts: 0,

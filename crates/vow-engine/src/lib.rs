@@ -43,6 +43,7 @@ pub use consent::{
 pub use keys::{ApiKeyInfo, NewApiKey};
 pub use marketing::{Rule, Verdict};
 pub use mask::{style_for, Masker, HIDDEN};
+pub use outbox::KEEP_DELIVERED_MS;
 pub use vault::{
     Caller, CheckpointSink, Exported, ExportedItem, ItemValue, Principal, Vault, VaultConfig,
     VaultError, MAX_ID_BYTES, MAX_REASON_BYTES, MAX_VALUE_BYTES,

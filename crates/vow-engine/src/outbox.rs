@@ -6,6 +6,22 @@ use vow_store::*;
 
 use crate::vault::*;
 
+/// How long a delivered event stays in the outbox before the sweep removes it: 30 days after its
+/// delivery. Once delivered, an event is needed only by those who poll the events API and by an
+/// operator looking into a delivery; a month covers a poller that was down for weeks and the monthly
+/// review of the access log (안전성 확보조치 기준 제8조), and bounds the table by a month of traffic.
+/// Undelivered events are never removed, however old: they are still owed to the application.
+pub const KEEP_DELIVERED_MS: i64 = 30 * 86_400_000;
+
+/// The kind of the announcement of a re-confirmation due. Its id names the consent, and the
+/// announcement is made again (and deduplicated by that id) for as long as the consent is due or
+/// overdue, so its row is kept: removing it would announce the same consent again. There is at most
+/// one per consent given, so these grow with the consent ledger, not with requests.
+pub const RECONFIRMATION_DUE: &str = "consent.reconfirmation_due";
+
+/// Events removed per transaction when pruning, so one sweep never holds a long transaction.
+const PRUNE_BATCH: usize = 1_000;
+
 /// An event for the application, as the API lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AppEvent {
@@ -96,5 +112,31 @@ impl Vault {
             }))
             .await?;
         Ok(())
+    }
+
+    /// Removes events delivered more than [`KEEP_DELIVERED_MS`] ago (never an undelivered one), in
+    /// batches; how many went. `vow serve` runs it with each retention sweep.
+    pub async fn prune_delivered_events(&self) -> Result<u64, VaultError> {
+        let delivered_before_ms = self.clock.now_ms().saturating_sub(KEEP_DELIVERED_MS);
+        let mut removed = 0;
+        loop {
+            match self
+                .store
+                .apply(Request::unlogged(OutboxOp::PruneDelivered {
+                    delivered_before_ms,
+                    keep_kinds: vec![RECONFIRMATION_DUE.to_string()],
+                    limit: PRUNE_BATCH,
+                }))
+                .await?
+            {
+                Outcome::Removed(n) => {
+                    removed += n;
+                    if n < PRUNE_BATCH as u64 {
+                        return Ok(removed);
+                    }
+                }
+                other => return Err(unexpected(other)),
+            }
+        }
     }
 }

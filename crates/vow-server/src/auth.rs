@@ -28,7 +28,11 @@ const LOCK_AFTER: u32 = 10;
 const WINDOW: Duration = Duration::from_secs(10 * 60);
 const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 const MAX_DELAY: Duration = Duration::from_secs(2);
-/// Addresses remembered at most; beyond this the oldest quiet ones are forgotten first.
+/// Addresses remembered at most, so a flood of failures from ever new addresses cannot grow the table
+/// without bound. When it is full, addresses whose failures have expired go first, then those with
+/// the fewest failures that are not locked out; a locked-out address is never forgotten before its
+/// lockout ends, so a flood from other addresses cannot unlock it. Forgetting an unlocked address
+/// gives it no more than a new address has anyway (a fresh count below the lockout).
 const MAX_TRACKED: usize = 100_000;
 
 #[derive(Clone, Copy, Debug)]
@@ -38,10 +42,28 @@ struct Failures {
     locked_until: Option<Instant>,
 }
 
-/// Failed authentications per source address.
-#[derive(Debug, Default)]
+impl Failures {
+    /// Neither counting (its window is over) nor locked out: forgetting it changes nothing.
+    fn expired(&self, now: Instant) -> bool {
+        now.duration_since(self.first) > WINDOW && self.locked_until.is_none_or(|u| u <= now)
+    }
+
+    fn locked(&self, now: Instant) -> bool {
+        self.locked_until.is_some_and(|u| u > now)
+    }
+}
+
+/// Failed authentications per source address, at most `capacity` of them.
+#[derive(Debug)]
 pub struct Lockout {
     by_address: Mutex<HashMap<IpAddr, Failures>>,
+    capacity: usize,
+}
+
+impl Default for Lockout {
+    fn default() -> Lockout {
+        Lockout::with_capacity(MAX_TRACKED)
+    }
 }
 
 enum Verdict {
@@ -50,6 +72,13 @@ enum Verdict {
 }
 
 impl Lockout {
+    fn with_capacity(capacity: usize) -> Lockout {
+        Lockout {
+            by_address: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
     fn table(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Failures>> {
         match self.by_address.lock() {
             Ok(table) => table,
@@ -60,8 +89,12 @@ impl Lockout {
     fn verdict(&self, address: IpAddr, now: Instant) -> Verdict {
         let table = self.table();
         let Some(failures) = table.get(&address) else {
+            // A table full of addresses still counting or locked out is a flood of failures from
+            // many addresses: one it cannot remember waits the longest delay, as a locked one does.
+            let full = table.len() >= self.capacity
+                && !table.values().any(|f| f.expired(now) || !f.locked(now));
             return Verdict::Proceed {
-                delay: Duration::ZERO,
+                delay: if full { MAX_DELAY } else { Duration::ZERO },
             };
         };
         if let Some(until) = failures.locked_until {
@@ -84,17 +117,35 @@ impl Lockout {
 
     fn failed(&self, address: IpAddr, now: Instant) {
         let mut table = self.table();
-        if table.len() >= MAX_TRACKED {
-            table.retain(|_, f| {
-                now.duration_since(f.first) <= WINDOW || f.locked_until.is_some_and(|u| u > now)
-            });
+        if !table.contains_key(&address) && table.len() >= self.capacity {
+            table.retain(|_, f| !f.expired(now));
+            if table.len() >= self.capacity {
+                // Make room for a tenth of the table at once, so a flood does not pay for this
+                // on every failure: the unlocked addresses with the fewest failures, oldest first.
+                let mut unlocked: Vec<(u32, Instant, IpAddr)> = table
+                    .iter()
+                    .filter(|(_, f)| !f.locked(now))
+                    .map(|(a, f)| (f.count, f.first, *a))
+                    .collect();
+                unlocked.sort_unstable();
+                let target = self.capacity - self.capacity / 10 - 1;
+                let excess = table.len().saturating_sub(target);
+                for (_, _, forgotten) in unlocked.into_iter().take(excess) {
+                    table.remove(&forgotten);
+                }
+            }
+            if table.len() >= self.capacity {
+                // Every address remembered is locked out: this one is not counted (the verdict
+                // slows it instead), and none of them is forgotten.
+                return;
+            }
         }
         let entry = table.entry(address).or_insert(Failures {
             count: 0,
             first: now,
             locked_until: None,
         });
-        if now.duration_since(entry.first) > WINDOW && entry.locked_until.is_none_or(|u| u <= now) {
+        if entry.expired(now) {
             *entry = Failures {
                 count: 0,
                 first: now,
@@ -282,6 +333,69 @@ mod tests {
         }
         assert!(matches!(
             lockout.verdict([192, 0, 2, 2].into(), now),
+            Verdict::Proceed { delay } if delay.is_zero()
+        ));
+    }
+
+    #[test]
+    fn many_addresses_leave_a_bounded_table_and_never_unlock_a_locked_one() {
+        let capacity = 100;
+        let lockout = Lockout::with_capacity(capacity);
+        let now = Instant::now();
+        let attacker: IpAddr = [192, 0, 2, 1].into();
+        for _ in 0..LOCK_AFTER {
+            lockout.failed(attacker, now);
+        }
+        // A flood of failures, each from a new address, within the window.
+        for i in 0..10_000u32 {
+            let address: IpAddr = std::net::Ipv6Addr::from(u128::from(i) << 64).into();
+            lockout.failed(address, now + Duration::from_millis(u64::from(i)));
+            assert!(lockout.table().len() <= capacity);
+        }
+        assert!(matches!(
+            lockout.verdict(attacker, now + Duration::from_secs(10)),
+            Verdict::Locked { .. }
+        ));
+        // Once their windows are over, the quiet ones are dropped when room is needed, and the
+        // locked one stays.
+        let later = now + WINDOW + Duration::from_secs(20);
+        for i in 0..capacity as u32 {
+            lockout.failed(std::net::Ipv4Addr::from(0x0a00_0000 + i).into(), later);
+        }
+        let table = lockout.table();
+        assert!(table.len() <= capacity);
+        assert!(table.contains_key(&attacker));
+        assert!(table
+            .iter()
+            .all(|(a, f)| *a == attacker || f.first == later));
+    }
+
+    #[test]
+    fn a_table_full_of_locked_addresses_slows_the_ones_it_cannot_remember() {
+        let lockout = Lockout::with_capacity(3);
+        let now = Instant::now();
+        for last in 1..=3u8 {
+            for _ in 0..LOCK_AFTER {
+                lockout.failed([192, 0, 2, last].into(), now);
+            }
+        }
+        let newcomer: IpAddr = [198, 51, 100, 1].into();
+        lockout.failed(newcomer, now);
+        assert_eq!(lockout.table().len(), 3);
+        for last in 1..=3u8 {
+            assert!(matches!(
+                lockout.verdict([192, 0, 2, last].into(), now),
+                Verdict::Locked { .. }
+            ));
+        }
+        assert!(matches!(
+            lockout.verdict(newcomer, now),
+            Verdict::Proceed { delay } if delay == MAX_DELAY
+        ));
+        // When the lockouts end, the table has room again and nobody is slowed for it.
+        let later = now + LOCKOUT + Duration::from_secs(1);
+        assert!(matches!(
+            lockout.verdict(newcomer, later),
             Verdict::Proceed { delay } if delay.is_zero()
         ));
     }

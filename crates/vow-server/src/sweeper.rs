@@ -1,6 +1,8 @@
 //! The retention sweeper inside `vow serve`: every interval, the same sweep as `vow sweep`. Several
 //! servers on one PostgreSQL may all run it: the store removes a piece only if it is still there, so
-//! each piece is destroyed and written to the ledger once.
+//! each piece is destroyed and written to the ledger once. Each sweep also removes outbox events
+//! delivered longer ago than the keep period (`vow_engine::KEEP_DELIVERED_MS`), so the outbox does
+//! not grow with every event ever sent.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +26,13 @@ pub async fn sweep_periodically(vault: Arc<Vault>, every: Duration) {
             Ok(_) => {}
             Err(error) => {
                 tracing::error!(%error, "retention sweep failed; it runs again next time")
+            }
+        }
+        match vault.prune_delivered_events().await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "delivered events past the keep period removed"),
+            Err(error) => {
+                tracing::error!(%error, "removing delivered events failed; it runs again next time")
             }
         }
         tokio::time::sleep(every).await;

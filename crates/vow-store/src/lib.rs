@@ -148,6 +148,8 @@ pub enum Outcome {
         restricted: bool,
     },
     Uploads(Vec<UploadRow>),
+    /// How many rows a clean-up removed.
+    Removed(u64),
 }
 
 impl Outcome {

@@ -139,6 +139,7 @@ conformance!(
     campaign_states_answer_for_live_subjects_only,
     due_consents_and_owed_notices_are_listed_and_notices_marked_once,
     the_outbox_hands_out_each_subjects_oldest_event_once,
+    pruning_removes_only_events_delivered_before_the_cut,
     a_closed_subject_takes_nothing_new_and_an_erasure_destroys_its_consent_evidence,
     a_log_only_request_writes_its_entry_and_changes_nothing,
 );
@@ -1096,6 +1097,102 @@ async fn the_outbox_hands_out_each_subjects_oldest_event_once(h: Harness) {
     assert_eq!(
         later.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
         ["e2", "e3"]
+    );
+}
+
+async fn pruning_removes_only_events_delivered_before_the_cut(h: Harness) {
+    // (id, kind, delivered at): delivered long ago, recently, never; a kept kind delivered long ago;
+    // and the newest event, delivered long ago too.
+    let planted: [(&str, &str, Option<i64>); 6] = [
+        ("old_1", "consent.changed", Some(1_000)),
+        ("recent", "consent.changed", Some(90_000)),
+        ("undelivered", "consent.changed", None),
+        ("old_2", "request.received", Some(2_000)),
+        ("kept_kind", "consent.reconfirmation_due", Some(1_000)),
+        ("newest", "consent.changed", Some(1_000)),
+    ];
+    for (id, kind, delivered_ms) in planted {
+        let mut record = event(id, Some(&format!("sub_{id}")));
+        record.kind = kind.into();
+        h.store
+            .apply(Request::unlogged(OutboxOp::Enqueue(record)))
+            .await
+            .unwrap();
+        let page = h
+            .store
+            .apply(Request::unlogged(OutboxOp::OutboxPage {
+                after_seq: 0,
+                limit: 100,
+            }))
+            .await
+            .unwrap();
+        let Outcome::Outbox(records) = page else {
+            panic!("{page:?}")
+        };
+        let seq = records.iter().find(|r| r.id == id).unwrap().seq;
+        if let Some(at) = delivered_ms {
+            h.store
+                .apply(Request::unlogged(OutboxOp::FinishDelivery {
+                    seq,
+                    delivered_ms: Some(at),
+                    next_attempt_ms: at,
+                    error: None,
+                }))
+                .await
+                .unwrap();
+        }
+    }
+    let prune = |limit: usize| {
+        Request::unlogged(OutboxOp::PruneDelivered {
+            delivered_before_ms: 50_000,
+            keep_kinds: vec!["consent.reconfirmation_due".into()],
+            limit,
+        })
+    };
+    // A limit bounds one call; the next takes the rest, oldest first.
+    assert_eq!(h.store.apply(prune(1)).await.unwrap(), Outcome::Removed(1));
+    assert_eq!(h.store.apply(prune(10)).await.unwrap(), Outcome::Removed(1));
+    assert_eq!(h.store.apply(prune(10)).await.unwrap(), Outcome::Removed(0));
+    let left = match h
+        .store
+        .apply(Request::unlogged(OutboxOp::OutboxPage {
+            after_seq: 0,
+            limit: 100,
+        }))
+        .await
+        .unwrap()
+    {
+        Outcome::Outbox(records) => records,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        left.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["recent", "undelivered", "kept_kind", "newest"]
+    );
+    // The newest kept its number, so the next event is numbered after it, not after the gap.
+    let newest = left.last().unwrap().seq;
+    h.store
+        .apply(Request::unlogged(OutboxOp::Enqueue(event("next", None))))
+        .await
+        .unwrap();
+    let after = match h
+        .store
+        .apply(Request::unlogged(OutboxOp::OutboxPage {
+            after_seq: newest,
+            limit: 100,
+        }))
+        .await
+        .unwrap()
+    {
+        Outcome::Outbox(records) => records,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        after
+            .iter()
+            .map(|r| (r.id.as_str(), r.seq))
+            .collect::<Vec<_>>(),
+        [("next", newest + 1)]
     );
 }
 

@@ -50,6 +50,15 @@ pub enum OutboxOp {
     },
     /// The outbox in order after `after_seq` (for clients that poll).
     OutboxPage { after_seq: i64, limit: usize },
+    /// Removes up to `limit` events delivered before `delivered_before_ms`, oldest first
+    /// (`Removed(n)`). Undelivered events are never removed; nor are events of `keep_kinds` (whose
+    /// id may be enqueued again, so their row is what keeps them from going out twice); nor the
+    /// newest event, whose number the next one counts from, so numbers never go back for pollers.
+    PruneDelivered {
+        delivered_before_ms: i64,
+        keep_kinds: Vec<String>,
+        limit: usize,
+    },
 }
 
 impl From<OutboxOp> for Op {
@@ -81,6 +90,13 @@ pub(crate) trait OutboxTx {
         after_seq: i64,
         limit: usize,
     ) -> Result<Vec<OutboxRecord>, StoreError>;
+    /// Deletes up to `limit` delivered events as [`OutboxOp::PruneDelivered`] says; how many.
+    fn prune_delivered(
+        &mut self,
+        delivered_before_ms: i64,
+        keep_kinds: &[String],
+        limit: usize,
+    ) -> Result<u64, StoreError>;
 }
 
 pub(crate) fn run(tx: &mut impl OutboxTx, op: &OutboxOp) -> Result<Outcome, StoreError> {
@@ -111,6 +127,11 @@ pub(crate) fn run(tx: &mut impl OutboxTx, op: &OutboxOp) -> Result<Outcome, Stor
         OutboxOp::OutboxPage { after_seq, limit } => {
             Outcome::Outbox(tx.outbox_page(*after_seq, *limit)?)
         }
+        OutboxOp::PruneDelivered {
+            delivered_before_ms,
+            keep_kinds,
+            limit,
+        } => Outcome::Removed(tx.prune_delivered(*delivered_before_ms, keep_kinds, *limit)?),
     })
 }
 

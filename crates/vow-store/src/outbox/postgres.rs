@@ -79,4 +79,21 @@ impl OutboxTx for PgTx<'_, '_> {
         )?;
         rows.iter().map(crate::outbox::outbox_from).collect()
     }
+    fn prune_delivered(
+        &mut self,
+        delivered_before_ms: i64,
+        keep_kinds: &[String],
+        limit: usize,
+    ) -> Result<u64, StoreError> {
+        let keep_kinds = keep_kinds.to_vec();
+        self.execute(
+            "DELETE FROM outbox WHERE seq IN (
+               SELECT seq FROM outbox
+               WHERE delivered_ms IS NOT NULL AND delivered_ms < $1
+                 AND kind <> ALL($2::text[])
+                 AND seq < (SELECT MAX(seq) FROM outbox)
+               ORDER BY seq LIMIT $3)",
+            &[&delivered_before_ms, &keep_kinds, &limit_i64(limit)],
+        )
+    }
 }

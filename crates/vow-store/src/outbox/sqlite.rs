@@ -84,4 +84,31 @@ impl OutboxTx for SqliteTx<'_> {
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+    fn prune_delivered(
+        &mut self,
+        delivered_before_ms: i64,
+        keep_kinds: &[String],
+        limit: usize,
+    ) -> Result<u64, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // One placeholder per kind kept (values are bound, never spliced into the text).
+        let kept = (0..keep_kinds.len())
+            .map(|i| format!("?{}", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut values: Vec<&dyn rusqlite::ToSql> = vec![&delivered_before_ms, &limit];
+        values.extend(keep_kinds.iter().map(|k| k as &dyn rusqlite::ToSql));
+        let removed = self
+            .tx
+            .prepare_cached(&format!(
+                "DELETE FROM outbox WHERE seq IN (
+                   SELECT seq FROM outbox
+                   WHERE delivered_ms IS NOT NULL AND delivered_ms < ?1
+                     AND kind NOT IN ({kept})
+                     AND seq < (SELECT MAX(seq) FROM outbox)
+                   ORDER BY seq LIMIT ?2)"
+            ))?
+            .execute(values.as_slice())?;
+        Ok(u64::try_from(removed).unwrap_or(u64::MAX))
+    }
 }
