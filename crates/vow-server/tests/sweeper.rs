@@ -1,56 +1,34 @@
 //! `vow serve`'s periodic sweep keeps the outbox bounded: an event delivered longer ago than the keep
-//! period goes with the next sweep, one still owed to the application stays.
+//! period goes with the next sweep, one still owed to the application stays — as the events feed
+//! shows over HTTP, on both backends.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
-use vow_engine::{ManualClock, Vault, VaultConfig, KEEP_DELIVERED_MS};
-use vow_store::{Location, OutboxOp, OutboxRecord, Outcome, Request, Store, StoreOptions};
+use common::{now_ms, start, Backend, Server};
+use reqwest::Method;
+use vow_engine::KEEP_DELIVERED_MS;
+use vow_store::{OutboxOp, OutboxRecord, Outcome, Request};
 
-fn vault(clock: &ManualClock, dir: &tempfile::TempDir) -> Vault {
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    let policy = std::fs::read_to_string(format!(
-        "{}/../../examples/policies/imagesfactory.toml",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let policy = vow_policy::parse(policy.as_bytes(), "test policy").unwrap();
-    let key_file = data.join("vow.keys");
-    let (keys, _) = vow_crypto::KeyRing::load_or_create(&key_file).unwrap();
-    let store = Store::open(&Location::Directory(data), StoreOptions::default()).unwrap();
-    Vault::new(VaultConfig {
-        policy,
-        keys,
-        key_file: Some(key_file),
-        store,
-        clock: Arc::new(clock.clone()),
-        checkpoints: None,
-    })
-}
-
-async fn enqueue(vault: &Vault, id: &str, now_ms: i64) {
-    let outcome = vault
-        .store()
+async fn enqueue(server: &Server, id: &str) -> i64 {
+    let store = server.vault.store();
+    let outcome = store
         .apply(Request::unlogged(OutboxOp::Enqueue(OutboxRecord {
             seq: 0,
             id: id.into(),
             subject_id: Some(format!("sub_{id}")),
             kind: "consent.changed".into(),
             body: "{}".into(),
-            created_ms: now_ms,
+            created_ms: now_ms(),
             attempts: 0,
             delivered_ms: None,
         })))
         .await
         .unwrap();
     assert_eq!(outcome, Outcome::Created);
-}
-
-async fn ids(vault: &Vault) -> Vec<String> {
-    match vault
-        .store()
+    match store
         .apply(Request::unlogged(OutboxOp::OutboxPage {
             after_seq: 0,
             limit: 100,
@@ -58,40 +36,73 @@ async fn ids(vault: &Vault) -> Vec<String> {
         .await
         .unwrap()
     {
-        Outcome::Outbox(records) => records.into_iter().map(|r| r.id).collect(),
+        Outcome::Outbox(records) => records.iter().find(|r| r.id == id).unwrap().seq,
         other => panic!("{other:?}"),
     }
 }
 
-#[tokio::test]
-async fn the_periodic_sweep_removes_events_delivered_past_the_keep_period() {
-    let dir = tempfile::tempdir().unwrap();
-    let start = 1_764_000_000_000;
-    let clock = ManualClock::at(start);
-    let vault = Arc::new(vault(&clock, &dir));
-    enqueue(&vault, "delivered", start).await;
-    enqueue(&vault, "owed", start).await;
-    for event in vault.claim_events(60_000, 100).await.unwrap() {
-        let ok = event.id == "delivered";
-        vault
-            .finish_event(event.seq, ok, 60_000, (!ok).then(|| "down".into()))
-            .await
-            .unwrap();
-    }
-    clock.set(start + KEEP_DELIVERED_MS + 86_400_000);
+/// The ids the events feed lists, read as an application polls it.
+async fn feed(server: &Server) -> Vec<String> {
+    let (status, body) = server
+        .json(
+            Method::GET,
+            "/v1/events?after=0",
+            &server.keys.service,
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    body["events"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn the_periodic_sweep_removes_events_delivered_past_the_keep_period(backend: Backend) {
+    let Some(server) = start(backend, None).await else {
+        return;
+    };
+    let delivered = enqueue(&server, "delivered").await;
+    enqueue(&server, "owed").await;
+    // Delivered a day more than the keep period ago; "owed" was never delivered.
+    server
+        .vault
+        .store()
+        .apply(Request::unlogged(OutboxOp::FinishDelivery {
+            seq: delivered,
+            delivered_ms: Some(now_ms() - KEEP_DELIVERED_MS - 86_400_000),
+            next_attempt_ms: 0,
+            error: None,
+        }))
+        .await
+        .unwrap();
+    assert_eq!(feed(&server).await, ["delivered", "owed"]);
 
     let sweeper = tokio::spawn(vow_server::sweep_periodically(
-        vault.clone(),
+        server.vault.clone(),
         Duration::from_millis(20),
     ));
-    let mut left = ids(&vault).await;
+    let mut left = feed(&server).await;
     for _ in 0..250 {
         if !left.contains(&"delivered".to_string()) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
-        left = ids(&vault).await;
+        left = feed(&server).await;
     }
     sweeper.abort();
-    assert_eq!(left, ["owed"], "what the sweep left in the outbox");
+    assert_eq!(left, ["owed"], "what the sweep left in the events feed");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_periodic_sweep_removes_events_delivered_past_the_keep_period_on_sqlite() {
+    the_periodic_sweep_removes_events_delivered_past_the_keep_period(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_periodic_sweep_removes_events_delivered_past_the_keep_period_on_postgres() {
+    the_periodic_sweep_removes_events_delivered_past_the_keep_period(Backend::Postgres).await;
 }
