@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{now_ms, put, record, start, sweep, Backend, Server};
+use common::{file_and_complete, now_ms, put, record, start, sweep, Backend, Server};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -164,25 +164,12 @@ async fn a_delete_after_the_sweep_keeps_what_the_law_holds(backend: Backend) {
     assert_eq!(gate(&server, &member).await["rule"], "closed");
 
     // An erasure request on the same subject answers the same, and a second DELETE says it is done.
-    let (status, filed) = server
-        .json(
-            Method::POST,
-            "/v1/requests",
-            &server.keys.service,
-            Some(json!({"subject": member, "type": "erasure",
-                        "verification": {"method": "logged_in_session"}})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{filed}");
-    let (status, done) = server
-        .json(
-            Method::POST,
-            &format!("/v1/requests/{}", filed["id"].as_str().unwrap()),
-            &server.keys.officer,
-            Some(json!({"action": "complete"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{done}");
+    let done = file_and_complete(
+        &server,
+        json!({"subject": member, "type": "erasure",
+               "verification": {"method": "logged_in_session"}}),
+    )
+    .await;
     assert_eq!(
         done["answer"]["kept_apart"].as_array().unwrap().len(),
         2,

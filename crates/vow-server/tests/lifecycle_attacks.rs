@@ -4,35 +4,14 @@
 
 mod common;
 
-use common::{now_ms, put, record, rfc3339, start, start_with, Backend, Server, Setup};
+use common::{
+    file_and_complete, now_ms, put, record, rfc3339, start, start_with, Backend, Server, Setup,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use vow_engine::Caller;
 
 const DAY_MS: i64 = 86_400_000;
-
-/// Files a request with the service's key and completes it with the officer's; returns the answer.
-async fn file_and_complete(server: &Server, body: Value) -> Value {
-    let (status, filed) = server
-        .json(
-            Method::POST,
-            "/v1/requests",
-            &server.keys.service,
-            Some(body),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{filed}");
-    let (status, answer) = server
-        .json(
-            Method::POST,
-            &format!("/v1/requests/{}", filed["id"].as_str().unwrap()),
-            &server.keys.officer,
-            Some(json!({"action": "complete"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
-    answer
-}
 
 async fn upload(server: &Server, subject: &str, category: &str, bytes: Vec<u8>) -> String {
     let response = server

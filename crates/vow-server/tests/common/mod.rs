@@ -375,3 +375,26 @@ pub async fn record(
     assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
     body["id"].as_str().unwrap().to_string()
 }
+
+/// Files a request with the service's key and completes it with the officer's; returns the answer.
+pub async fn file_and_complete(server: &Server, body: Value) -> Value {
+    let (status, filed) = server
+        .json(
+            reqwest::Method::POST,
+            "/v1/requests",
+            &server.keys.service,
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let (status, answer) = server
+        .json(
+            reqwest::Method::POST,
+            &format!("/v1/requests/{}", filed["id"].as_str().unwrap()),
+            &server.keys.officer,
+            Some(json!({"action": "complete"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    answer
+}
