@@ -31,6 +31,7 @@ mod private;
 mod random;
 mod secret;
 mod sign;
+mod totp;
 
 pub use blob::{BlobDecryptor, BlobEncryptor, BlobKey, BLOB_CHUNK, BLOB_MAGIC, BLOB_SEALED_CHUNK};
 pub use envelope::{Binding, DataKey, WrappedKey, ENVELOPE_VERSION, WRAPPED_KEY_LEN};
@@ -42,6 +43,7 @@ pub use secret::{
     API_SECRET_PREFIX, ARGON2_M_KIB, ARGON2_P, ARGON2_T,
 };
 pub use sign::{AuditSigner, AuditVerifier};
+pub use totp::{TotpSecret, TOTP_DIGITS, TOTP_SECRET_LEN, TOTP_STEP_SECS};
 pub use zeroize::Zeroizing;
 
 /// A short public fingerprint of key material (first 8 bytes of a domain-separated SHA-256, hex), for
