@@ -63,10 +63,15 @@ pub enum Action {
     /// An authenticated caller refused (403): the categories hold the route as `METHOD /template`
     /// (`GET /v1/subjects/{id}/export`), never a value from the path or the query.
     Denied,
+    /// A person signed in to the console (the key id is the console user's id).
+    SignIn,
+    /// An officer signed a period off: the monthly access-log review or the destruction ledger (the
+    /// categories name which and the month).
+    SignOff,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::Create,
         Action::Read,
         Action::Update,
@@ -87,6 +92,8 @@ impl Action {
         Action::RightsRequest,
         Action::Provide,
         Action::Denied,
+        Action::SignIn,
+        Action::SignOff,
     ];
 
     /// The snake_case name; part of the hashed encoding, so it never changes.
@@ -112,6 +119,8 @@ impl Action {
             Action::RightsRequest => "rights_request",
             Action::Provide => "provide",
             Action::Denied => "denied",
+            Action::SignIn => "sign_in",
+            Action::SignOff => "sign_off",
         }
     }
 

@@ -240,9 +240,11 @@ impl Review {
                 | Action::RightsRequest => acc.activity.writes += 1,
                 Action::Delete | Action::Erase | Action::Destroy => acc.activity.deletions += 1,
                 Action::Export | Action::Download | Action::Provide => acc.activity.exports += 1,
-                Action::KeyCreate | Action::KeyRevoke | Action::RoleChange => {
-                    acc.activity.other += 1
-                }
+                Action::KeyCreate
+                | Action::KeyRevoke
+                | Action::RoleChange
+                | Action::SignIn
+                | Action::SignOff => acc.activity.other += 1,
                 Action::Denied => acc.activity.denied += 1,
             }
             acc.roles.insert(e.role.clone());

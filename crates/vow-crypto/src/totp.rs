@@ -41,6 +41,22 @@ impl TotpSecret {
         Ok(TotpSecret(Zeroizing::new(bytes)))
     }
 
+    /// The secret from the base32 key an app or a person was given (spaces and case ignored).
+    pub fn from_base32(text: &str) -> Result<TotpSecret, CryptoError> {
+        let cleaned: Zeroizing<String> = Zeroizing::new(
+            text.chars()
+                .filter(|c| !c.is_whitespace())
+                .map(|c| c.to_ascii_uppercase())
+                .collect(),
+        );
+        let bytes = Zeroizing::new(
+            data_encoding::BASE32_NOPAD
+                .decode(cleaned.trim_end_matches('=').as_bytes())
+                .map_err(|_| CryptoError::Malformed("a TOTP key is base32 (A–Z, 2–7)"))?,
+        );
+        TotpSecret::from_bytes(&bytes)
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.0[..]
     }
@@ -192,5 +208,10 @@ mod tests {
         );
         assert!(uri.contains(":officer%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&"));
         assert!(format!("{secret:?}").find("GEZ").is_none());
+        let again = TotpSecret::from_base32("gezd gnbv gy3t qojq gezd gnbv gy3t qojq")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.as_bytes(), secret.as_bytes());
+        assert!(TotpSecret::from_base32("GEZDGNBV").is_err());
+        assert!(TotpSecret::from_base32("not base32!").is_err());
     }
 }

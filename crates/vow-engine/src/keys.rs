@@ -166,6 +166,8 @@ impl Vault {
         {
             Outcome::Created => {
                 self.lock_cache().loaded_ms = None;
+                self.record_grant(caller, format!("key:{id}"), role, "granted")
+                    .await?;
                 Ok(NewApiKey {
                     id,
                     role: role.to_string(),
@@ -178,6 +180,12 @@ impl Vault {
 
     pub async fn revoke_api_key(&self, caller: &Caller, id: &str) -> Result<(), VaultError> {
         self.require_admin(caller)?;
+        let role = self
+            .all_api_keys()
+            .await?
+            .into_iter()
+            .find(|k| k.id == id)
+            .map(|k| k.role);
         let mut entry = self.entry(caller, Action::KeyRevoke, None, &[]);
         entry.reason = Some(with_reason(
             format!("revoked key {}", clip(id)),
@@ -196,7 +204,13 @@ impl Vault {
         {
             Outcome::Done => {
                 self.lock_cache().loaded_ms = None;
-                Ok(())
+                self.record_grant(
+                    caller,
+                    format!("key:{id}"),
+                    role.as_deref().unwrap_or_default(),
+                    "revoked",
+                )
+                .await
             }
             Outcome::NotFound => Err(VaultError::Invalid {
                 what: "key id",

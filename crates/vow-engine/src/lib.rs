@@ -24,6 +24,7 @@ mod mask;
 mod campaign;
 mod children;
 pub mod consent;
+pub mod console;
 mod denials;
 mod keys;
 mod log;

@@ -378,6 +378,57 @@ impl Vault {
         }
     }
 
+    /// A page of requests in due order, after the cursor `(due_ms, id)` of the previous page's last
+    /// one: paged by key, so page 1,000 costs what page 1 does.
+    pub async fn rights_requests_page(
+        &self,
+        caller: &Caller,
+        open_only: bool,
+        after: Option<(i64, String)>,
+        limit: usize,
+    ) -> Result<Vec<RightsRequest>, VaultError> {
+        if !caller.is_operator() && !self.grants(caller)?.may_handle_requests() {
+            return Err(Self::forbidden(caller, "list rights requests"));
+        }
+        match self
+            .store()
+            .apply(Request::unlogged(RequestOp::RightsRequestsPage {
+                open_only,
+                after,
+                limit: limit.min(1000),
+            }))
+            .await?
+        {
+            Outcome::RightsRequests(rows) => rows.into_iter().map(|r| self.to_request(r)).collect(),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Every request of these subjects, newest first (for a search by contact, and to tell
+    /// duplicates apart).
+    pub async fn rights_requests_of(
+        &self,
+        caller: &Caller,
+        subject_ids: &[String],
+    ) -> Result<Vec<RightsRequest>, VaultError> {
+        if !caller.is_operator() && !self.grants(caller)?.may_handle_requests() {
+            return Err(Self::forbidden(caller, "list rights requests"));
+        }
+        if subject_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self
+            .store()
+            .apply(Request::unlogged(RequestOp::RightsRequestsOf {
+                subject_ids: subject_ids.iter().take(1000).cloned().collect(),
+            }))
+            .await?
+        {
+            Outcome::RightsRequests(rows) => rows.into_iter().map(|r| self.to_request(r)).collect(),
+            other => Err(unexpected(other)),
+        }
+    }
+
     pub async fn rights_request(
         &self,
         caller: &Caller,

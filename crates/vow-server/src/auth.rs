@@ -53,40 +53,43 @@ impl Failures {
     }
 }
 
-/// Failed authentications per source address, at most `capacity` of them.
+/// Failed authentications per source — an address for API keys, an address and account for the
+/// console's sign-in — at most `capacity` of them.
 #[derive(Debug)]
-pub struct Lockout {
-    by_address: Mutex<HashMap<IpAddr, Failures>>,
+pub struct Lockout<K = IpAddr> {
+    by_address: Mutex<HashMap<K, Failures>>,
     capacity: usize,
 }
 
-impl Default for Lockout {
-    fn default() -> Lockout {
+impl<K> Default for Lockout<K> {
+    fn default() -> Lockout<K> {
         Lockout::with_capacity(MAX_TRACKED)
     }
 }
 
-enum Verdict {
+pub(crate) enum Verdict {
     Proceed { delay: Duration },
     Locked { retry_after: Duration },
 }
 
-impl Lockout {
-    fn with_capacity(capacity: usize) -> Lockout {
+impl<K> Lockout<K> {
+    fn with_capacity(capacity: usize) -> Lockout<K> {
         Lockout {
             by_address: Mutex::new(HashMap::new()),
             capacity: capacity.max(1),
         }
     }
+}
 
-    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Failures>> {
+impl<K: std::hash::Hash + Eq + Copy + std::fmt::Display> Lockout<K> {
+    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<K, Failures>> {
         match self.by_address.lock() {
             Ok(table) => table,
             Err(poisoned) => poisoned.into_inner(),
         }
     }
 
-    fn verdict(&self, address: IpAddr, now: Instant) -> Verdict {
+    pub(crate) fn verdict(&self, address: K, now: Instant) -> Verdict {
         let table = self.table();
         let Some(failures) = table.get(&address) else {
             // A table full of addresses still counting or locked out is a flood of failures from
@@ -115,19 +118,19 @@ impl Lockout {
         }
     }
 
-    fn failed(&self, address: IpAddr, now: Instant) {
+    pub(crate) fn failed(&self, address: K, now: Instant) {
         let mut table = self.table();
         if !table.contains_key(&address) && table.len() >= self.capacity {
             table.retain(|_, f| !f.expired(now));
             if table.len() >= self.capacity {
                 // Make room for a tenth of the table at once, so a flood does not pay for this
                 // on every failure: the unlocked addresses with the fewest failures, oldest first.
-                let mut unlocked: Vec<(u32, Instant, IpAddr)> = table
+                let mut unlocked: Vec<(u32, Instant, K)> = table
                     .iter()
                     .filter(|(_, f)| !f.locked(now))
                     .map(|(a, f)| (f.count, f.first, *a))
                     .collect();
-                unlocked.sort_unstable();
+                unlocked.sort_unstable_by_key(|(count, first, _)| (*count, *first));
                 let target = self.capacity - self.capacity / 10 - 1;
                 let excess = table.len().saturating_sub(target);
                 for (_, _, forgotten) in unlocked.into_iter().take(excess) {
@@ -301,7 +304,7 @@ mod tests {
 
     #[test]
     fn failures_slow_down_then_lock_out_then_expire() {
-        let lockout = Lockout::default();
+        let lockout = Lockout::<IpAddr>::default();
         let address: IpAddr = [192, 0, 2, 1].into();
         let now = Instant::now();
         for _ in 0..SLOW_AFTER {
@@ -326,7 +329,7 @@ mod tests {
 
     #[test]
     fn another_address_is_not_punished() {
-        let lockout = Lockout::default();
+        let lockout = Lockout::<IpAddr>::default();
         let now = Instant::now();
         for _ in 0..LOCK_AFTER {
             lockout.failed([192, 0, 2, 1].into(), now);
@@ -340,7 +343,7 @@ mod tests {
     #[test]
     fn many_addresses_leave_a_bounded_table_and_never_unlock_a_locked_one() {
         let capacity = 100;
-        let lockout = Lockout::with_capacity(capacity);
+        let lockout = Lockout::<IpAddr>::with_capacity(capacity);
         let now = Instant::now();
         let attacker: IpAddr = [192, 0, 2, 1].into();
         for _ in 0..LOCK_AFTER {
@@ -372,7 +375,7 @@ mod tests {
 
     #[test]
     fn a_table_full_of_locked_addresses_slows_the_ones_it_cannot_remember() {
-        let lockout = Lockout::with_capacity(3);
+        let lockout = Lockout::<IpAddr>::with_capacity(3);
         let now = Instant::now();
         for last in 1..=3u8 {
             for _ in 0..LOCK_AFTER {

@@ -23,7 +23,8 @@ mod denials;
 mod layers;
 mod metrics;
 
-// The routes, one file per capability, and the server that runs them.
+// The routes, one file per capability, the console's pages, and the server that runs them.
+mod console;
 mod routes;
 mod serve;
 
@@ -34,10 +35,11 @@ mod webhooks;
 
 pub use auth::{PURPOSE_HEADER, REASON_HEADER};
 pub use checkpoints::{CheckpointDeliveries, Destination};
+pub use console::ConsoleState;
 pub use error::{ApiError, ErrorBody};
 pub use limits::Limits;
 pub use routes::{openapi, router, CAMPAIGN_PATH};
 pub use serve::{serve, ServeError, Tls};
-pub use state::AppState;
+pub use state::{AppState, Surfaces};
 pub use sweeper::sweep_periodically;
 pub use webhooks::{deliver_events, sign, verify, WebhookConfig, WebhookError};

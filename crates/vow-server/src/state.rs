@@ -9,6 +9,7 @@ use vow_engine::Vault;
 
 use crate::auth::Lockout;
 use crate::checkpoints::CheckpointDeliveries;
+use crate::console::ConsoleState;
 use crate::metrics::Metrics;
 
 /// What every handler and layer shares.
@@ -19,6 +20,17 @@ pub struct AppState {
     /// Checkpoints not delivered to copies and witnesses, shown in `/metrics`.
     pub(crate) deliveries: Arc<CheckpointDeliveries>,
     lockout: Arc<Lockout>,
+    pub(crate) console: Arc<ConsoleState>,
+    /// What this listener serves: the API, the console, or both (the default).
+    pub(crate) surfaces: Surfaces,
+}
+
+/// What one listener serves. `vow serve --console-listen ADDR` keeps the console on an internal
+/// address: the API's listener then serves no console page, and the console's no API route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Surfaces {
+    pub api: bool,
+    pub console: bool,
 }
 
 impl AppState {
@@ -28,11 +40,28 @@ impl AppState {
             metrics: Arc::default(),
             deliveries: Arc::default(),
             lockout: Arc::default(),
+            console: Arc::default(),
+            surfaces: Surfaces {
+                api: true,
+                console: true,
+            },
         }
     }
 
     /// Shows these delivery failures in `/metrics`: the same [`CheckpointDeliveries`] whose sinks
     /// the vault was given.
+    /// Marks the console's cookies `Secure` and its links https (the server runs TLS).
+    pub fn with_tls(mut self, tls: bool) -> AppState {
+        self.console = Arc::new(ConsoleState::new(tls));
+        self
+    }
+
+    /// Serves only these surfaces on this listener.
+    pub fn with_surfaces(mut self, surfaces: Surfaces) -> AppState {
+        self.surfaces = surfaces;
+        self
+    }
+
     pub fn with_checkpoint_deliveries(mut self, deliveries: Arc<CheckpointDeliveries>) -> AppState {
         self.deliveries = deliveries;
         self

@@ -5,6 +5,7 @@ use vow_audit::Entry;
 
 use crate::audit::AuditTx;
 use crate::consent::ConsentTx;
+use crate::console::ConsoleTx;
 use crate::keys::KeyTx;
 use crate::outbox::OutboxTx;
 use crate::provisions::ProvisionTx;
@@ -27,6 +28,7 @@ pub(crate) trait Tx:
     + RequestTx
     + UploadTx
     + ProvisionTx
+    + ConsoleTx
 {
 }
 
@@ -40,6 +42,7 @@ impl<T> Tx for T where
         + RequestTx
         + UploadTx
         + ProvisionTx
+        + ConsoleTx
 {
 }
 
@@ -169,5 +172,6 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
         Op::Requests(op) => crate::requests::run(tx, op),
         Op::Uploads(op) => crate::uploads::run(tx, op),
         Op::Provisions(op) => crate::provisions::run(tx, op),
+        Op::Console(op) => crate::console::run(tx, op),
     }
 }

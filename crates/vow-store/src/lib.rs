@@ -26,6 +26,7 @@ mod schema;
 // and its SQL for each backend (`sqlite.rs`, `postgres.rs`).
 mod audit;
 mod consent;
+mod console;
 mod keys;
 mod outbox;
 mod provisions;
@@ -40,6 +41,9 @@ pub use audit::AuditOp;
 pub use committer::{Store, StoreOptions};
 pub use consent::{
     CampaignSubject, ConsentEvent, ConsentOp, ConsentState, CONSENT_EVIDENCE, GUARDIAN_PURPOSE,
+};
+pub use console::{
+    ConsoleOp, ConsoleSessionRow, ConsoleUserRow, FindingRow, GrantRow, SignOffRow, UserKey,
 };
 pub use keys::{ApiKeyRecord, KeyOp};
 pub use outbox::{OutboxOp, OutboxRecord};
@@ -87,6 +91,7 @@ pub enum Op {
     Requests(RequestOp),
     Uploads(UploadOp),
     Provisions(ProvisionOp),
+    Console(ConsoleOp),
 }
 
 /// What the store answers.
@@ -150,6 +155,11 @@ pub enum Outcome {
     Uploads(Vec<UploadRow>),
     /// How many rows a clean-up removed.
     Removed(u64),
+    ConsoleUsers(Vec<ConsoleUserRow>),
+    ConsoleSessions(Vec<ConsoleSessionRow>),
+    Grants(Vec<GrantRow>),
+    SignOffs(Vec<SignOffRow>),
+    Findings(Vec<FindingRow>),
 }
 
 impl Outcome {

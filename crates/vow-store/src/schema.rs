@@ -213,6 +213,60 @@ pub(crate) const SQLITE: &[&str] = &[
     UPDATE subjects SET closed_ms = (SELECT MIN(at_ms) FROM retention_events e
         WHERE e.subject_id = subjects.id AND e.event = 'account_closure')
     WHERE erased_ms IS NULL;",
+    // 6: the console's people (users apart from API keys, sessions as token digests), the grant
+    // history of users and keys (never deleted), the officer's sign-offs and review findings; rights
+    // requests paged by (due, id) and found by subject.
+    "CREATE TABLE console_users (
+        id TEXT PRIMARY KEY,
+        email_index BLOB NOT NULL UNIQUE,
+        email_sealed BLOB NOT NULL,
+        role TEXT NOT NULL,
+        password_phc TEXT,
+        totp_sealed BLOB,
+        totp_last_step INTEGER NOT NULL DEFAULT 0,
+        enrol_digest BLOB UNIQUE,
+        enrol_expires_ms INTEGER,
+        created_ms INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        enrolled_ms INTEGER,
+        disabled_ms INTEGER
+    );
+    CREATE TABLE console_sessions (
+        digest BLOB PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        last_seen_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX console_sessions_user ON console_sessions (user_id);
+    CREATE INDEX console_sessions_seen ON console_sessions (last_seen_ms);
+    CREATE TABLE access_grants (
+        seq INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        grantee TEXT NOT NULL,
+        role TEXT NOT NULL,
+        change TEXT NOT NULL
+    );
+    CREATE TABLE sign_offs (
+        kind TEXT NOT NULL,
+        period TEXT NOT NULL,
+        by_user TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        note TEXT NOT NULL,
+        PRIMARY KEY (kind, period)
+    ) WITHOUT ROWID;
+    CREATE TABLE review_findings (
+        period TEXT NOT NULL,
+        entry_seq INTEGER NOT NULL,
+        by_user TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        note TEXT NOT NULL,
+        PRIMARY KEY (period, entry_seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX rights_requests_due ON rights_requests (due_ms, id);
+    CREATE INDEX rights_requests_open_due ON rights_requests (due_ms, id)
+        WHERE state NOT IN ('completed', 'refused');
+    CREATE INDEX rights_requests_subject ON rights_requests (subject_id, received_ms);",
 ];
 
 /// `{keys}` is replaced by the key schema's name.
@@ -415,6 +469,58 @@ pub(crate) const POSTGRES: &[&str] = &[
     UPDATE subjects SET closed_ms = (SELECT MIN(at_ms) FROM retention_events e
         WHERE e.subject_id = subjects.id AND e.event = 'account_closure')
     WHERE erased_ms IS NULL;",
+    // 6: as SQLite's 6.
+    "CREATE TABLE console_users (
+        id TEXT PRIMARY KEY,
+        email_index BYTEA NOT NULL UNIQUE,
+        email_sealed BYTEA NOT NULL,
+        role TEXT NOT NULL,
+        password_phc TEXT,
+        totp_sealed BYTEA,
+        totp_last_step BIGINT NOT NULL DEFAULT 0,
+        enrol_digest BYTEA UNIQUE,
+        enrol_expires_ms BIGINT,
+        created_ms BIGINT NOT NULL,
+        created_by TEXT NOT NULL,
+        enrolled_ms BIGINT,
+        disabled_ms BIGINT
+    );
+    CREATE TABLE console_sessions (
+        digest BYTEA PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        last_seen_ms BIGINT NOT NULL
+    );
+    CREATE INDEX console_sessions_user ON console_sessions (user_id);
+    CREATE INDEX console_sessions_seen ON console_sessions (last_seen_ms);
+    CREATE TABLE access_grants (
+        seq BIGSERIAL PRIMARY KEY,
+        at_ms BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        grantee TEXT NOT NULL,
+        role TEXT NOT NULL,
+        change TEXT NOT NULL
+    );
+    CREATE TABLE sign_offs (
+        kind TEXT NOT NULL,
+        period TEXT NOT NULL,
+        by_user TEXT NOT NULL,
+        at_ms BIGINT NOT NULL,
+        note TEXT NOT NULL,
+        PRIMARY KEY (kind, period)
+    );
+    CREATE TABLE review_findings (
+        period TEXT NOT NULL,
+        entry_seq BIGINT NOT NULL,
+        by_user TEXT NOT NULL,
+        at_ms BIGINT NOT NULL,
+        note TEXT NOT NULL,
+        PRIMARY KEY (period, entry_seq)
+    );
+    CREATE INDEX rights_requests_due ON rights_requests (due_ms, id);
+    CREATE INDEX rights_requests_open_due ON rights_requests (due_ms, id)
+        WHERE state NOT IN ('completed', 'refused');
+    CREATE INDEX rights_requests_subject ON rights_requests (subject_id, received_ms);",
 ];
 
 /// Encodes the categories of a log entry for its column (JSON, so any category text survives).

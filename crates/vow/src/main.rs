@@ -15,6 +15,7 @@ mod policy_cli;
 mod policy_publish;
 mod policy_render;
 mod proxy_cli;
+mod users_cli;
 mod vault_cli;
 mod witness;
 
@@ -92,6 +93,11 @@ enum Command {
         long_about = vault_cli::KEYS_LONG_ABOUT
     )]
     Keys(vault_cli::KeysArgs),
+    #[command(
+        about = "Add, list and disable the people who sign in to the console",
+        long_about = users_cli::USERS_LONG_ABOUT
+    )]
+    Users(users_cli::UsersArgs),
     #[command(
         about = "Verify the access log; the monthly access review",
         long_about = vault_cli::AUDIT_LONG_ABOUT
@@ -197,6 +203,7 @@ fn main() -> ExitCode {
         Command::Policy(args) => policy_cli::run(args),
         Command::Serve(args) => vault_cli::serve(args),
         Command::Keys(args) => vault_cli::keys(args),
+        Command::Users(args) => users_cli::run(args),
         Command::Audit(args) => vault_cli::audit(args),
         Command::Proxy(args) => proxy_cli::run(args),
         Command::Consent(args) => consent_cli::run(args),

@@ -518,6 +518,10 @@ pub struct ServeArgs {
     /// `vow sweep` from cron). Several servers on one database may all sweep: each piece goes once.
     #[arg(long, value_name = "MINUTES", default_value_t = 60)]
     pub sweep_every: u64,
+    /// Serve the privacy officer's console (/console/) on this address instead of the API's, e.g.
+    /// an internal one; the API's listener then serves no console page.
+    #[arg(long, env = "VOW_CONSOLE_LISTEN", value_name = "ADDR")]
+    pub console_listen: Option<String>,
 }
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -531,6 +535,12 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )
     })?;
     let address = listener.local_addr()?;
+    let console_listener = match &args.console_listen {
+        Some(console) => Some(std::net::TcpListener::bind(console).with_context(|| {
+            format!("cannot listen on {console} (--console-listen); nothing was created or changed")
+        })?),
+        None => None,
+    };
     let webhooks = match &args.webhook_url {
         Some(url) => {
             let secret = std::env::var(&args.webhook_secret_env).map_err(|_| {
@@ -624,14 +634,39 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 std::time::Duration::from_secs(args.sweep_every.saturating_mul(60)),
             ))
         });
-        let served = vow_server::serve(
-            vow_server::AppState::new(Arc::clone(&vault)).with_checkpoint_deliveries(checkpoint_deliveries),
-            listener,
-            tls,
-            vow_server::Limits::default(),
-            shutdown,
-        )
-        .await;
+        let state = vow_server::AppState::new(Arc::clone(&vault))
+            .with_checkpoint_deliveries(checkpoint_deliveries)
+            .with_tls(tls.is_some());
+        let console_server = match console_listener {
+            Some(console) => {
+                let console_address = console.local_addr()?;
+                let _ = crate::out::println(format_args!(
+                    "the console is at {scheme}://{console_address}/console/ (and not on {address})"
+                ));
+                let state = state.clone().with_surfaces(vow_server::Surfaces { api: false, console: true });
+                let tls = tls.clone();
+                Some(tokio::spawn(async move {
+                    vow_server::serve(state, console, tls, vow_server::Limits::default(), shutdown_signal()).await
+                }))
+            }
+            None => {
+                let _ = crate::out::println(format_args!("the console is at {scheme}://{address}/console/"));
+                None
+            }
+        };
+        let state = if console_server.is_some() {
+            state.with_surfaces(vow_server::Surfaces { api: true, console: false })
+        } else {
+            state
+        };
+        let served = vow_server::serve(state, listener, tls, vow_server::Limits::default(), shutdown).await;
+        if let Some(task) = console_server {
+            match task.await {
+                Ok(Err(error)) => eprintln!("error: the console's listener failed: {error}"),
+                Err(error) => eprintln!("error: the console's listener stopped: {error}"),
+                Ok(Ok(())) => {}
+            }
+        }
         // A delivery cut short here is leased, not lost: it goes again after the lease.
         if let Some(task) = deliveries {
             task.abort();

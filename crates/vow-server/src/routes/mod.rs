@@ -191,17 +191,23 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             auth::authenticate,
         ));
     let document = openapi();
-    Router::new()
-        .route("/healthz", get(service::healthz))
-        .route("/metrics", get(service::metrics))
-        .route(
-            "/openapi.json",
-            get(move || {
-                let document = document.clone();
-                async move { Json(document) }
-            }),
-        )
-        .merge(protected)
+    let mut routes = Router::new().route("/healthz", get(service::healthz));
+    if state.surfaces.api {
+        routes = routes
+            .route("/metrics", get(service::metrics))
+            .route(
+                "/openapi.json",
+                get(move || {
+                    let document = document.clone();
+                    async move { Json(document) }
+                }),
+            )
+            .merge(protected);
+    }
+    if state.surfaces.console {
+        routes = routes.merge(crate::console::router());
+    }
+    routes
         .fallback(service::not_found)
         .method_not_allowed_fallback(service::method_not_allowed)
         .layer(middleware::from_fn_with_state(

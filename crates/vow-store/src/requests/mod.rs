@@ -34,6 +34,15 @@ pub enum RequestOp {
     GetRightsRequest { id: String },
     /// Requests by due date; with `open_only`, those not completed or refused.
     RightsRequests { open_only: bool, limit: usize },
+    /// Requests ordered by (due_ms, id), strictly after `after` when given, at most `limit`; with
+    /// `open_only`, those not completed or refused. Paged by key, never by offset: `RightsRequests`.
+    RightsRequestsPage {
+        open_only: bool,
+        after: Option<(i64, String)>,
+        limit: usize,
+    },
+    /// The requests of these subjects (at most 1,000 ids), newest received first: `RightsRequests`.
+    RightsRequestsOf { subject_ids: Vec<String> },
 }
 
 impl From<RequestOp> for Op {
@@ -57,6 +66,14 @@ pub(crate) trait RequestTx {
         open_only: bool,
         limit: usize,
     ) -> Result<Vec<RightsRequestRow>, StoreError>;
+    fn rights_requests_after(
+        &mut self,
+        open_only: bool,
+        after: (i64, &str),
+        limit: usize,
+    ) -> Result<Vec<RightsRequestRow>, StoreError>;
+    fn rights_requests_of(&mut self, subject_id: &str)
+        -> Result<Vec<RightsRequestRow>, StoreError>;
 }
 
 pub(crate) fn run(
@@ -89,6 +106,25 @@ pub(crate) fn run(
         },
         RequestOp::RightsRequests { open_only, limit } => {
             Outcome::RightsRequests(tx.rights_requests(None, *open_only, *limit)?)
+        }
+        RequestOp::RightsRequestsPage {
+            open_only,
+            after,
+            limit,
+        } => {
+            let (due, id) = match after {
+                Some((due, id)) => (*due, id.as_str()),
+                None => (i64::MIN, ""),
+            };
+            Outcome::RightsRequests(tx.rights_requests_after(*open_only, (due, id), *limit)?)
+        }
+        RequestOp::RightsRequestsOf { subject_ids } => {
+            let mut rows = Vec::new();
+            for subject_id in subject_ids.iter().take(1000) {
+                rows.extend(tx.rights_requests_of(subject_id)?);
+            }
+            rows.sort_by(|a, b| (b.received_ms, &b.id).cmp(&(a.received_ms, &a.id)));
+            Outcome::RightsRequests(rows)
         }
     })
 }

@@ -53,4 +53,38 @@ impl RequestTx for PgTx<'_, '_> {
         )?;
         rows.iter().map(crate::requests::request_from).collect()
     }
+    fn rights_requests_after(
+        &mut self,
+        open_only: bool,
+        after: (i64, &str),
+        limit: usize,
+    ) -> Result<Vec<RightsRequestRow>, StoreError> {
+        // Two statements, so that each uses its index: the open queue's partial one, or all.
+        let rows = if open_only {
+            self.query(
+                "SELECT id, subject_id, kind, state, received_ms, due_ms, updated_ms, detail FROM rights_requests
+                 WHERE state NOT IN ('completed', 'refused') AND (due_ms, id) > ($1, $2)
+                 ORDER BY due_ms, id LIMIT $3",
+                &[&after.0, &after.1, &limit_i64(limit)],
+            )?
+        } else {
+            self.query(
+                "SELECT id, subject_id, kind, state, received_ms, due_ms, updated_ms, detail FROM rights_requests
+                 WHERE (due_ms, id) > ($1, $2) ORDER BY due_ms, id LIMIT $3",
+                &[&after.0, &after.1, &limit_i64(limit)],
+            )?
+        };
+        rows.iter().map(crate::requests::request_from).collect()
+    }
+    fn rights_requests_of(
+        &mut self,
+        subject_id: &str,
+    ) -> Result<Vec<RightsRequestRow>, StoreError> {
+        let rows = self.query(
+            "SELECT id, subject_id, kind, state, received_ms, due_ms, updated_ms, detail FROM rights_requests
+             WHERE subject_id = $1 ORDER BY received_ms DESC, id",
+            &[&subject_id],
+        )?;
+        rows.iter().map(crate::requests::request_from).collect()
+    }
 }

@@ -55,4 +55,44 @@ impl RequestTx for SqliteTx<'_> {
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+    fn rights_requests_after(
+        &mut self,
+        open_only: bool,
+        after: (i64, &str),
+        limit: usize,
+    ) -> Result<Vec<RightsRequestRow>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // Two statements, so that each uses its index: the open queue's partial one, or all.
+        let sql = if open_only {
+            format!(
+                "SELECT {REQUEST_COLUMNS} FROM rights_requests
+                 WHERE state NOT IN ('completed', 'refused') AND (due_ms, id) > (?1, ?2)
+                 ORDER BY due_ms, id LIMIT ?3"
+            )
+        } else {
+            format!(
+                "SELECT {REQUEST_COLUMNS} FROM rights_requests
+                 WHERE (due_ms, id) > (?1, ?2) ORDER BY due_ms, id LIMIT ?3"
+            )
+        };
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let rows = stmt.query_map(
+            params![after.0, after.1, limit],
+            sql_row(|r| crate::requests::request_from(r)),
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    fn rights_requests_of(
+        &mut self,
+        subject_id: &str,
+    ) -> Result<Vec<RightsRequestRow>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM rights_requests WHERE subject_id = ?1 ORDER BY received_ms DESC, id"
+        ))?;
+        let rows = stmt.query_map(
+            params![subject_id],
+            sql_row(|r| crate::requests::request_from(r)),
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
 }

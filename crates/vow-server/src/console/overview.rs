@@ -1,0 +1,326 @@
+//! Today (what is due, what needs a signature, alerts, the log), the provisions by recipient and
+//! month, and the policy in force.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use vow_audit::Action;
+use vow_engine::console::SignOffKind;
+use vow_engine::VaultError;
+
+use super::requests::row;
+use super::session::Signed;
+use super::view::{month_of, previous_month, role_label, when, Frame};
+
+const DAY_MS: i64 = 86_400_000;
+/// Alerts look this far back.
+const ALERT_WINDOW_MS: i64 = 7 * DAY_MS;
+/// Log entries read for the alerts at most (the newest).
+const ALERT_TAIL: u64 = 20_000;
+/// One key or user reading more distinct subjects than this in a day raises an alert.
+const BULK_SUBJECTS: usize = 100;
+/// Refused attempts by one key or user in the window that raise an alert.
+const DENIED_ALERT: usize = 5;
+
+pub(crate) async fn today(mut page: Signed) -> Response {
+    page.frame.page = "nav_today";
+    let now = page.vault.now_ms();
+    let caller = page.caller().clone();
+    let mut counts = BTreeMap::from([
+        ("overdue", 0usize),
+        ("due_week", 0),
+        ("open", 0),
+        ("unverified", 0),
+    ]);
+    let mut urgent = Vec::new();
+    let mut may_handle = true;
+    match page
+        .vault
+        .rights_requests_page(&caller, true, None, 1000)
+        .await
+    {
+        Ok(open) => {
+            for r in &open {
+                *counts.entry("open").or_default() += 1;
+                if r.due_ms < now {
+                    *counts.entry("overdue").or_default() += 1;
+                } else if r.due_ms < now + 7 * DAY_MS {
+                    *counts.entry("due_week").or_default() += 1;
+                }
+                if super::requests::is_unverified(&r.detail.verification.method) {
+                    *counts.entry("unverified").or_default() += 1;
+                }
+                if r.due_ms < now + 7 * DAY_MS && urgent.len() < 10 {
+                    urgent.push(row(&page.frame, r, now, false));
+                }
+            }
+        }
+        Err(VaultError::Forbidden { .. }) => may_handle = false,
+        Err(error) => return page.frame.error_page(error),
+    }
+    let consent = match (
+        page.vault.consents_due(&caller, 30, 1000).await,
+        page.vault.owed_notices(&caller, 1000).await,
+    ) {
+        (Ok(due), Ok(notices)) => {
+            Some(minijinja::context! { due => due.len(), notices => notices.len() })
+        }
+        _ => None,
+    };
+    let mut signatures = Vec::new();
+    let mut alerts = Vec::new();
+    let mut checkpoint = None;
+    if may_handle {
+        let last_month = previous_month(now);
+        for (kind, unsigned, href) in [
+            (SignOffKind::Review, "today_review_unsigned", "/review"),
+            (
+                SignOffKind::Ledger,
+                "today_ledger_unsigned",
+                "/retention/ledger",
+            ),
+        ] {
+            let signed = match page.vault.sign_offs(&caller, kind, 24).await {
+                Ok(all) => all.into_iter().find(|s| s.period == last_month),
+                Err(error) => return page.frame.error_page(error),
+            };
+            let entry = match (signed, kind) {
+                (Some(s), SignOffKind::Review) => minijinja::context! {
+                    class => "signed",
+                    text => page.frame.t("today_review_signed", &[("month", &last_month), ("who", &s.by_user), ("when", &when(s.at_ms))]),
+                },
+                (Some(_), SignOffKind::Ledger) => continue,
+                (None, _) => minijinja::context! {
+                    class => "unsigned",
+                    text => page.frame.t(unsigned, &[("month", &last_month)]),
+                    href => format!("{}{href}?month={last_month}", page.frame.base()),
+                    link => page.frame.t(if kind == SignOffKind::Review { "go_review" } else { "go_ledger" }, &[]),
+                },
+            };
+            signatures.push(entry);
+        }
+        match page.vault.log_tail(&caller, ALERT_TAIL).await {
+            Ok(entries) => {
+                alerts = alerts_of(&page.frame, &entries, now);
+                if let Some(head) = entries.last() {
+                    let signed = page.vault.last_checkpointed();
+                    if signed > 0 {
+                        let at = entries
+                            .iter()
+                            .find(|e| e.seq == signed)
+                            .map_or(head.at_ms, |e| e.at_ms);
+                        checkpoint = Some(minijinja::context! { seq => signed, when => when(at) });
+                    }
+                }
+            }
+            Err(error) => return page.frame.error_page(error),
+        }
+    }
+    page.frame.render(
+        StatusCode::OK,
+        "today.html",
+        minijinja::context! {
+            counts => counts, urgent => minijinja::Value::from(minijinja::value::Serde(&urgent)), consent => consent,
+            signatures => signatures, alerts => alerts, checkpoint => checkpoint,
+        },
+    )
+}
+
+/// The alert rules, over the newest log entries of the last seven days: a key or user reading
+/// more than [`BULK_SUBJECTS`] subjects in a day, refused attempts, reads at night (22:00–06:00
+/// Korean time).
+fn alerts_of(frame: &Frame, entries: &[vow_audit::Entry], now: i64) -> Vec<String> {
+    let recent = entries.iter().filter(|e| e.at_ms >= now - ALERT_WINDOW_MS);
+    let mut subjects_per_day: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
+    let mut denied: BTreeMap<String, usize> = BTreeMap::new();
+    let mut night: BTreeMap<String, usize> = BTreeMap::new();
+    for entry in recent {
+        if entry.action.is_read() {
+            if let Some(subject) = &entry.subject_id {
+                subjects_per_day
+                    .entry((entry.key_id.clone(), super::view::day(entry.at_ms)))
+                    .or_default()
+                    .insert(subject.clone());
+            }
+            let hour = when(entry.at_ms)
+                .get(11..13)
+                .and_then(|h| h.parse::<u8>().ok())
+                .unwrap_or(12);
+            if !(6..22).contains(&hour) {
+                *night.entry(entry.key_id.clone()).or_default() += 1;
+            }
+        }
+        if entry.action == Action::Denied {
+            *denied.entry(entry.key_id.clone()).or_default() += 1;
+        }
+    }
+    let ko = frame.lang == super::view::Lang::Ko;
+    let mut alerts = Vec::new();
+    let mut bulk: Vec<_> = subjects_per_day
+        .into_iter()
+        .filter(|(_, subjects)| subjects.len() > BULK_SUBJECTS)
+        .collect();
+    bulk.sort();
+    for ((key, day), subjects) in bulk {
+        alerts.push(if ko {
+            format!(
+                "대량 조회: {} 이(가) {day}에 정보주체 {}명을 조회했습니다.",
+                super::view::short(&key),
+                subjects.len()
+            )
+        } else {
+            format!(
+                "Bulk read: {} read {} subjects on {day}.",
+                super::view::short(&key),
+                subjects.len()
+            )
+        });
+    }
+    for (key, count) in denied.into_iter().filter(|(_, n)| *n >= DENIED_ALERT) {
+        alerts.push(if ko {
+            format!(
+                "거부된 시도: {} 이(가) 7일 동안 {count}번 거부되었습니다.",
+                super::view::short(&key)
+            )
+        } else {
+            format!(
+                "Refused attempts: {} was refused {count} times in 7 days.",
+                super::view::short(&key)
+            )
+        });
+    }
+    for (key, count) in night {
+        alerts.push(if ko {
+            format!(
+                "야간 조회: {} 이(가) 22시–6시에 {count}번 조회했습니다.",
+                super::view::short(&key)
+            )
+        } else {
+            format!(
+                "Night access: {} read {count} times between 22:00 and 06:00.",
+                super::view::short(&key)
+            )
+        });
+    }
+    alerts
+}
+
+/// What one recipient was given in one month.
+#[derive(Default)]
+struct Provided {
+    times: u64,
+    categories: BTreeSet<String>,
+    subjects: BTreeSet<String>,
+}
+
+/// Provisions by month and recipient: how many, of which items, to how many subjects.
+pub(crate) async fn provisions(mut page: Signed) -> Response {
+    page.frame.page = "nav_provisions";
+    let mut groups: BTreeMap<(String, String), Provided> = BTreeMap::new();
+    let mut after = 0;
+    loop {
+        let batch = match page.vault.provisions(page.caller(), after, 1000).await {
+            Ok(batch) => batch,
+            Err(error) => return page.frame.error_page(error),
+        };
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        for p in batch {
+            let group = groups
+                .entry((month_of(p.at_ms), p.recipient.clone()))
+                .or_default();
+            group.times += u64::try_from(p.count.max(1)).unwrap_or(1);
+            group.categories.extend(p.categories.iter().cloned());
+            if let Some(subject) = p.subject {
+                group.subjects.insert(subject);
+            }
+        }
+    }
+    let rows: Vec<_> = groups
+        .into_iter()
+        .rev()
+        .map(
+            |(
+                (month, recipient),
+                Provided {
+                    times,
+                    categories,
+                    subjects,
+                },
+            )| {
+                minijinja::context! {
+                    month => month, recipient => recipient,
+                    categories => categories.into_iter().collect::<Vec<_>>().join(", "),
+                    times => times, subjects => subjects.len(),
+                }
+            },
+        )
+        .collect();
+    page.frame.render(
+        StatusCode::OK,
+        "provisions.html",
+        minijinja::context! { rows => rows },
+    )
+}
+
+/// The policy in force: its version, officer, purposes and roles.
+pub(crate) async fn policy(mut page: Signed) -> Response {
+    page.frame.page = "nav_policy";
+    let policy = page.vault.policy();
+    let lang = page.frame.lang.into();
+    let officer = {
+        let o = &policy.officer;
+        let mut text = o.name.get(lang).to_string();
+        if let Some(email) = &o.email {
+            text.push_str(&format!(" · {email}"));
+        }
+        text
+    };
+    let purposes: Vec<String> = policy
+        .purposes
+        .iter()
+        .map(|p| format!("{} ({})", p.label.get(lang), p.key))
+        .collect();
+    let roles: Vec<_> = policy
+        .roles
+        .iter()
+        .map(|r| minijinja::context! { key => r.key.as_str(), label => role_label(policy, &r.key, page.frame.lang) })
+        .collect();
+    page.frame.render(
+        StatusCode::OK,
+        "policy.html",
+        minijinja::context! {
+            version => policy.policy.version.as_str(),
+            effective => policy.policy.effective.to_string(),
+            officer => officer, purposes => purposes, roles => roles,
+        },
+    )
+}
+
+/// The published page as the policy file renders it now. The document carries its own styles, so
+/// this one answer allows inline styles (never scripts).
+pub(crate) async fn policy_preview(page: Signed) -> Response {
+    let lang = page.frame.lang.into();
+    match vow_policy::Renderer::new().render(
+        page.vault.policy(),
+        lang,
+        vow_policy::render::Format::Html,
+    ) {
+        Ok(html) => {
+            let mut response = Html(html).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+                ),
+            );
+            response
+        }
+        Err(_) => page.frame.message_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &page.frame.t("error_title", &[]),
+            &page.frame.t("error_store", &[]),
+        ),
+    }
+}
