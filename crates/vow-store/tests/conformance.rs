@@ -142,6 +142,11 @@ conformance!(
     pruning_removes_only_events_delivered_before_the_cut,
     a_closed_subject_takes_nothing_new_and_an_erasure_destroys_its_consent_evidence,
     a_log_only_request_writes_its_entry_and_changes_nothing,
+    an_enrolment_link_works_once_and_not_after_it_expires_or_the_user_is_disabled,
+    a_totp_step_is_accepted_once_and_never_an_older_one,
+    disabling_a_user_ends_their_sessions_and_pruning_ends_idle_ones,
+    grants_sign_offs_and_findings_are_kept_as_the_review_needs,
+    paging_requests_by_key_returns_each_once_in_due_order,
 );
 
 fn audit(action: Action, subject: Option<&str>, categories: &[&str]) -> NewEntry {
@@ -1362,4 +1367,495 @@ async fn a_closed_subject_takes_nothing_new_and_an_erasure_destroys_its_consent_
     assert_eq!(views[1].erasure_ms, None);
     assert_eq!(views[0].separated[0].record.as_deref(), Some("rec_sub_a"));
     assert_eq!(views[0].separated[0].at_ms, 3_000);
+}
+
+// ---- the console's people
+
+fn console_user(id: &str, email: &str, enrol: &str, expires_ms: i64) -> vow_store::ConsoleUserRow {
+    vow_store::ConsoleUserRow {
+        id: id.into(),
+        email_index: format!("index-{email}").into_bytes(),
+        email_sealed: format!("sealed-{email}").into_bytes(),
+        role: "privacy_officer".into(),
+        password_phc: None,
+        totp_sealed: None,
+        totp_last_step: 0,
+        enrol_digest: Some(enrol.as_bytes().to_vec()),
+        enrol_expires_ms: Some(expires_ms),
+        created_ms: 1_000,
+        created_by: "operator".into(),
+        enrolled_ms: None,
+        disabled_ms: None,
+    }
+}
+
+async fn console(h: &Harness, op: vow_store::ConsoleOp) -> Outcome {
+    h.store.apply(Request::unlogged(op)).await.unwrap()
+}
+
+fn enrol(id: &str, digest: &str, now_ms: i64) -> vow_store::ConsoleOp {
+    vow_store::ConsoleOp::Enrol {
+        id: id.into(),
+        enrol_digest: digest.as_bytes().to_vec(),
+        now_ms,
+        password_phc: "$argon2id$…".into(),
+        totp_sealed: b"sealed-totp".to_vec(),
+    }
+}
+
+async fn an_enrolment_link_works_once_and_not_after_it_expires_or_the_user_is_disabled(h: Harness) {
+    use vow_store::{ConsoleOp, UserKey};
+    assert_eq!(
+        console(
+            &h,
+            ConsoleOp::AddUser(console_user("usr_a", "a@x", "tok-a", 5_000))
+        )
+        .await,
+        Outcome::Created
+    );
+    assert_eq!(
+        console(
+            &h,
+            ConsoleOp::AddUser(console_user("usr_a2", "a@x", "tok-a2", 5_000))
+        )
+        .await,
+        Outcome::AlreadyExists { id: "usr_a".into() },
+        "one user per e-mail"
+    );
+    assert_eq!(
+        console(
+            &h,
+            ConsoleOp::AddUser(console_user("usr_b", "b@x", "tok-b", 5_000))
+        )
+        .await,
+        Outcome::Created
+    );
+    assert_eq!(
+        console(
+            &h,
+            ConsoleOp::AddUser(console_user("usr_c", "c@x", "tok-c", 5_000))
+        )
+        .await,
+        Outcome::Created
+    );
+    // Another user's token, or an expired one, does nothing.
+    assert_eq!(
+        console(&h, enrol("usr_a", "tok-b", 2_000)).await,
+        Outcome::NotFound
+    );
+    assert_eq!(
+        console(&h, enrol("usr_b", "tok-b", 5_000)).await,
+        Outcome::NotFound,
+        "expired at 5,000"
+    );
+    assert_eq!(
+        console(&h, enrol("usr_a", "tok-a", 2_000)).await,
+        Outcome::Done
+    );
+    assert_eq!(
+        console(&h, enrol("usr_a", "tok-a", 2_001)).await,
+        Outcome::NotFound,
+        "a link works once"
+    );
+    let Outcome::ConsoleUsers(found) =
+        console(&h, ConsoleOp::User(UserKey::Id("usr_a".into()))).await
+    else {
+        panic!("expected users")
+    };
+    assert_eq!(found[0].enrolled_ms, Some(2_000));
+    assert_eq!(found[0].enrol_digest, None);
+    assert_eq!(found[0].password_phc.as_deref(), Some("$argon2id$…"));
+    let Outcome::ConsoleUsers(by_token) =
+        console(&h, ConsoleOp::User(UserKey::EnrolDigest(b"tok-a".to_vec()))).await
+    else {
+        panic!("expected users")
+    };
+    assert!(by_token.is_empty());
+    assert_eq!(
+        console(
+            &h,
+            ConsoleOp::DisableUser {
+                id: "usr_c".into(),
+                at_ms: 1_500
+            }
+        )
+        .await,
+        Outcome::Done
+    );
+    assert_eq!(
+        console(&h, enrol("usr_c", "tok-c", 2_000)).await,
+        Outcome::NotFound,
+        "disabled"
+    );
+    assert_eq!(
+        console(
+            &h,
+            ConsoleOp::DisableUser {
+                id: "usr_c".into(),
+                at_ms: 1_600
+            }
+        )
+        .await,
+        Outcome::NotFound,
+        "disabled once"
+    );
+    // Re-enrolment: a new token, the old password gone.
+    assert_eq!(
+        console(
+            &h,
+            ConsoleOp::Reenrol {
+                id: "usr_a".into(),
+                enrol_digest: b"tok-a3".to_vec(),
+                enrol_expires_ms: 9_000
+            }
+        )
+        .await,
+        Outcome::Done
+    );
+    let Outcome::ConsoleUsers(all) = console(&h, ConsoleOp::ListUsers).await else {
+        panic!("expected users")
+    };
+    assert_eq!(
+        all.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(),
+        ["usr_a", "usr_b", "usr_c"]
+    );
+    assert_eq!(all[0].password_phc, None);
+    assert_eq!(
+        console(&h, enrol("usr_a", "tok-a3", 3_000)).await,
+        Outcome::Done
+    );
+}
+
+async fn a_totp_step_is_accepted_once_and_never_an_older_one(h: Harness) {
+    use vow_store::ConsoleOp;
+    console(
+        &h,
+        ConsoleOp::AddUser(console_user("usr_a", "a@x", "tok-a", 5_000)),
+    )
+    .await;
+    let step = |step| ConsoleOp::AcceptTotpStep {
+        id: "usr_a".into(),
+        step,
+    };
+    assert_eq!(console(&h, step(100)).await, Outcome::Done);
+    assert_eq!(
+        console(&h, step(100)).await,
+        Outcome::Stale,
+        "the same code again"
+    );
+    assert_eq!(console(&h, step(99)).await, Outcome::Stale, "an older code");
+    assert_eq!(console(&h, step(101)).await, Outcome::Done);
+    // Many tries at once, from as many tasks: exactly one wins a step.
+    let mut tries = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let store = h.store.clone();
+        tries.spawn(async move { store.apply(Request::unlogged(step(150))).await.unwrap() });
+    }
+    let outcomes = tries.join_all().await;
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == Outcome::Done).count(),
+        1,
+        "{outcomes:?}"
+    );
+}
+
+async fn disabling_a_user_ends_their_sessions_and_pruning_ends_idle_ones(h: Harness) {
+    use vow_store::{ConsoleOp, ConsoleSessionRow};
+    console(
+        &h,
+        ConsoleOp::AddUser(console_user("usr_a", "a@x", "tok-a", 5_000)),
+    )
+    .await;
+    console(
+        &h,
+        ConsoleOp::AddUser(console_user("usr_b", "b@x", "tok-b", 5_000)),
+    )
+    .await;
+    let session = |digest: &str, user: &str, seen| ConsoleSessionRow {
+        digest: digest.as_bytes().to_vec(),
+        user_id: user.into(),
+        created_ms: 1_000,
+        last_seen_ms: seen,
+    };
+    for (digest, user, seen) in [
+        ("s1", "usr_a", 1_000),
+        ("s2", "usr_a", 1_000),
+        ("s3", "usr_b", 1_000),
+        ("s4", "usr_b", 9_000),
+    ] {
+        assert_eq!(
+            console(&h, ConsoleOp::CreateSession(session(digest, user, seen))).await,
+            Outcome::Created
+        );
+    }
+    let live = |digest: &str| ConsoleOp::Session {
+        digest: digest.as_bytes().to_vec(),
+    };
+    let Outcome::ConsoleSessions(found) = console(&h, live("s1")).await else {
+        panic!()
+    };
+    assert_eq!(found, [session("s1", "usr_a", 1_000)]);
+    assert_eq!(
+        console(
+            &h,
+            ConsoleOp::TouchSession {
+                digest: b"s3".to_vec(),
+                at_ms: 8_000
+            }
+        )
+        .await,
+        Outcome::Done
+    );
+    assert_eq!(
+        console(
+            &h,
+            ConsoleOp::DisableUser {
+                id: "usr_a".into(),
+                at_ms: 2_000
+            }
+        )
+        .await,
+        Outcome::Done
+    );
+    for gone in ["s1", "s2"] {
+        assert_eq!(
+            console(&h, live(gone)).await,
+            Outcome::ConsoleSessions(vec![]),
+            "{gone}"
+        );
+    }
+    assert_eq!(
+        console(&h, ConsoleOp::PruneSessions { before_ms: 8_500 }).await,
+        Outcome::Removed(1)
+    );
+    assert_eq!(
+        console(&h, live("s3")).await,
+        Outcome::ConsoleSessions(vec![])
+    );
+    let Outcome::ConsoleSessions(kept) = console(&h, live("s4")).await else {
+        panic!()
+    };
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        console(
+            &h,
+            ConsoleOp::EndSession {
+                digest: b"s4".to_vec()
+            }
+        )
+        .await,
+        Outcome::Done
+    );
+    assert_eq!(
+        console(
+            &h,
+            ConsoleOp::EndSession {
+                digest: b"s4".to_vec()
+            }
+        )
+        .await,
+        Outcome::NotFound
+    );
+}
+
+async fn grants_sign_offs_and_findings_are_kept_as_the_review_needs(h: Harness) {
+    use vow_store::{ConsoleOp, FindingRow, GrantRow, SignOffRow};
+    for i in 0..25 {
+        let grant = GrantRow {
+            seq: 0,
+            at_ms: 1_000 + i,
+            actor: "operator".into(),
+            grantee: format!("key:key_{i}"),
+            role: "support".into(),
+            change: "granted".into(),
+        };
+        assert_eq!(
+            console(&h, ConsoleOp::RecordGrant(grant)).await,
+            Outcome::Created
+        );
+    }
+    let Outcome::Grants(first) = console(
+        &h,
+        ConsoleOp::Grants {
+            before_seq: None,
+            limit: 10,
+        },
+    )
+    .await
+    else {
+        panic!()
+    };
+    assert_eq!(first.len(), 10);
+    assert_eq!(first[0].grantee, "key:key_24", "newest first");
+    let Outcome::Grants(rest) = console(
+        &h,
+        ConsoleOp::Grants {
+            before_seq: Some(first[9].seq),
+            limit: 100,
+        },
+    )
+    .await
+    else {
+        panic!()
+    };
+    assert_eq!(rest.len(), 15);
+    assert_eq!(rest.last().unwrap().grantee, "key:key_0");
+
+    let sign = |kind: &str, period: &str, by: &str| SignOffRow {
+        kind: kind.into(),
+        period: period.into(),
+        by_user: by.into(),
+        at_ms: 5_000,
+        note: String::new(),
+    };
+    assert_eq!(
+        console(&h, ConsoleOp::SignOff(sign("review", "2026-10", "usr_a"))).await,
+        Outcome::Created
+    );
+    assert_eq!(
+        console(&h, ConsoleOp::SignOff(sign("review", "2026-11", "usr_a"))).await,
+        Outcome::Created
+    );
+    assert_eq!(
+        console(&h, ConsoleOp::SignOff(sign("ledger", "2026-11", "usr_b"))).await,
+        Outcome::Created
+    );
+    assert_eq!(
+        console(&h, ConsoleOp::SignOff(sign("review", "2026-11", "usr_b"))).await,
+        Outcome::AlreadyExists { id: "usr_a".into() },
+        "a month is signed once, and the answer names who signed it"
+    );
+    let Outcome::SignOffs(reviews) = console(
+        &h,
+        ConsoleOp::SignOffs {
+            kind: "review".into(),
+            limit: 10,
+        },
+    )
+    .await
+    else {
+        panic!()
+    };
+    assert_eq!(
+        reviews
+            .iter()
+            .map(|s| s.period.as_str())
+            .collect::<Vec<_>>(),
+        ["2026-11", "2026-10"]
+    );
+
+    let finding = |seq, note: &str| FindingRow {
+        period: "2026-11".into(),
+        entry_seq: seq,
+        by_user: "usr_a".into(),
+        at_ms: 6_000,
+        note: note.into(),
+    };
+    assert_eq!(
+        console(&h, ConsoleOp::RecordFinding(finding(7, "ticket 1"))).await,
+        Outcome::Stored { replaced: false }
+    );
+    assert_eq!(
+        console(&h, ConsoleOp::RecordFinding(finding(3, "ok"))).await,
+        Outcome::Stored { replaced: false }
+    );
+    assert_eq!(
+        console(&h, ConsoleOp::RecordFinding(finding(7, "ticket 2"))).await,
+        Outcome::Stored { replaced: true }
+    );
+    let Outcome::Findings(found) = console(
+        &h,
+        ConsoleOp::Findings {
+            period: "2026-11".into(),
+        },
+    )
+    .await
+    else {
+        panic!()
+    };
+    assert_eq!(
+        found
+            .iter()
+            .map(|f| (f.entry_seq, f.note.as_str()))
+            .collect::<Vec<_>>(),
+        [(3, "ok"), (7, "ticket 2")]
+    );
+}
+
+async fn paging_requests_by_key_returns_each_once_in_due_order(h: Harness) {
+    use vow_store::{RequestOp, RightsRequestRow};
+    for s in 0..5 {
+        create(&h.store, &format!("sub_{s}"), &format!("ext_{s}")).await;
+    }
+    // 250 requests, due dates with many ties, a third of them closed.
+    for i in 0..250i64 {
+        let row = RightsRequestRow {
+            id: format!("req_{i:03}"),
+            subject_id: format!("sub_{}", i % 5),
+            kind: "access".into(),
+            state: if i % 3 == 0 {
+                "completed".into()
+            } else {
+                "received".into()
+            },
+            received_ms: i,
+            due_ms: 1_000 + (i * 7) % 40,
+            updated_ms: i,
+            detail: "{}".into(),
+        };
+        assert_eq!(
+            h.store
+                .apply(Request::unlogged(RequestOp::CreateRightsRequest(row)))
+                .await
+                .unwrap(),
+            Outcome::Created
+        );
+    }
+    for open_only in [true, false] {
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let Outcome::RightsRequests(page) = h
+                .store
+                .apply(Request::unlogged(RequestOp::RightsRequestsPage {
+                    open_only,
+                    after: after.clone(),
+                    limit: 37,
+                }))
+                .await
+                .unwrap()
+            else {
+                panic!()
+            };
+            let Some(last) = page.last() else { break };
+            after = Some((last.due_ms, last.id.clone()));
+            seen.extend(page);
+        }
+        let expected = if open_only { 250 - 84 } else { 250 };
+        assert_eq!(seen.len(), expected, "open_only {open_only}");
+        assert!(
+            seen.windows(2)
+                .all(|w| (w[0].due_ms, &w[0].id) < (w[1].due_ms, &w[1].id)),
+            "in order, each once"
+        );
+        if open_only {
+            assert!(seen.iter().all(|r| r.state != "completed"));
+        }
+    }
+    let Outcome::RightsRequests(of) = h
+        .store
+        .apply(Request::unlogged(RequestOp::RightsRequestsOf {
+            subject_ids: vec!["sub_1".into(), "sub_9".into()],
+        }))
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(of.len(), 50);
+    assert!(of.iter().all(|r| r.subject_id == "sub_1"));
+    assert!(
+        of.windows(2).all(|w| w[0].received_ms > w[1].received_ms),
+        "newest first"
+    );
 }
