@@ -493,6 +493,39 @@ impl Vault {
         }
     }
 
+    /// Who an id in a record names — a console user's e-mail or an API key's label — for the pages
+    /// that show who handled, signed or confirmed something. For whoever answers requests or
+    /// administers access.
+    pub async fn staff_names(
+        &self,
+        caller: &Caller,
+    ) -> Result<std::collections::BTreeMap<String, String>, VaultError> {
+        let allowed = caller.is_operator() || {
+            let grants = self.grants(caller)?;
+            grants.may_handle_requests() || grants.is_admin()
+        };
+        if !allowed {
+            return Err(Self::forbidden(caller, "read the names of staff"));
+        }
+        let mut names: std::collections::BTreeMap<String, String> = self
+            .all_api_keys()
+            .await?
+            .into_iter()
+            .map(|k| {
+                let name = if k.label.is_empty() {
+                    k.id.clone()
+                } else {
+                    k.label
+                };
+                (k.id, name)
+            })
+            .collect();
+        for user in self.all_console_users().await? {
+            names.insert(user.id, user.email);
+        }
+        Ok(names)
+    }
+
     /// The grant history, newest first: users and API keys granted, enrolled, disabled, revoked.
     pub async fn grant_history(
         &self,

@@ -165,9 +165,9 @@ async fn enrolled(server: &Server, email: &str, role: &str) -> (Person, vow_cryp
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
     assert_eq!(done.location(), "/console/login?m=enrolled");
-    // The step before the current one: a later sign-in can then use the current and the next (one
-    // code signs in once, and never an older one than the last).
-    sign_in(&mut person, email, &secret, -1).await;
+    // The current step's code: a later sign-in then uses the next step's (one code signs in once,
+    // and never an older one than the last), which the server takes from now until a step after.
+    sign_in(&mut person, email, &secret, 0).await;
     (person, secret)
 }
 
@@ -467,7 +467,7 @@ async fn a_session_cookie_planted_before_sign_in_is_not_the_one_after_it() {
     let mut victim = Person::new(&server);
     let planted = "vcs_attackerchosenvalue0000000000000000000000";
     victim.cookies.insert("vow_console".into(), planted.into());
-    sign_in(&mut victim, "officer@example.com", &secret, 0).await;
+    sign_in(&mut victim, "officer@example.com", &secret, 1).await;
     let now = victim.cookies.get("vow_console").unwrap().clone();
     assert_ne!(now, planted);
     let mut attacker = Person::new(&server);
@@ -502,7 +502,7 @@ async fn cookies_and_headers_are_strict() {
     let (mut officer, secret) = enrolled(&server, "officer@example.com", "privacy_officer").await;
     let _ = &mut officer;
     let mut again = Person::new(&server);
-    let answer = sign_in(&mut again, "officer@example.com", &secret, 0).await;
+    let answer = sign_in(&mut again, "officer@example.com", &secret, 1).await;
     let cookie = answer
         .headers
         .get_all(SET_COOKIE)
@@ -519,7 +519,7 @@ async fn cookies_and_headers_are_strict() {
 async fn a_code_signs_in_once() {
     let server = start(Backend::Sqlite, None).await.unwrap();
     let (_, secret) = enrolled(&server, "officer@example.com", "privacy_officer").await;
-    // `enrolled` signed in with the previous step's code; the same code again is refused.
+    // `enrolled` signed in with the current step's code; the same code again is refused.
     let mut again = Person::new(&server);
     let login = again.get("/console/login").await;
     let page = again
@@ -529,13 +529,13 @@ async fn a_code_signs_in_once() {
                 ("csrf", &login.field("csrf")),
                 ("email", "officer@example.com"),
                 ("password", "correct horse 42"),
-                ("code", &code_now(&secret, -1)),
+                ("code", &code_now(&secret, 0)),
             ],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{}", page.html);
     // A fresh code does.
-    sign_in(&mut again, "officer@example.com", &secret, 0).await;
+    sign_in(&mut again, "officer@example.com", &secret, 1).await;
 }
 
 #[tokio::test]
@@ -585,7 +585,7 @@ async fn repeated_failures_lock_out_that_account_from_that_address_and_nobody_el
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
     // … while another person at the same address signs in at once.
     let mut colleague = Person::new(&server);
-    sign_in(&mut colleague, "b@example.com", &secret_b, 0).await;
+    sign_in(&mut colleague, "b@example.com", &secret_b, 1).await;
     assert_eq!(colleague.get("/console/").await.status, StatusCode::OK);
 }
 

@@ -86,10 +86,14 @@ pub(crate) async fn today(mut page: Signed) -> Response {
                 Err(error) => return page.frame.error_page(error),
             };
             let entry = match (signed, kind) {
-                (Some(s), SignOffKind::Review) => minijinja::context! {
-                    class => "signed",
-                    text => page.frame.t("today_review_signed", &[("month", &last_month), ("who", &s.by_user), ("when", &when(s.at_ms))]),
-                },
+                (Some(s), SignOffKind::Review) => {
+                    let names = page.vault.staff_names(&caller).await.unwrap_or_default();
+                    let who = names.get(&s.by_user).cloned().unwrap_or(s.by_user.clone());
+                    minijinja::context! {
+                        class => "signed",
+                        text => page.frame.t("today_review_signed", &[("month", &last_month), ("who", &who), ("when", &when(s.at_ms))]),
+                    }
+                }
                 (Some(_), SignOffKind::Ledger) => continue,
                 (None, _) => minijinja::context! {
                     class => "unsigned",

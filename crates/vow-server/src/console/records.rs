@@ -321,6 +321,12 @@ async fn render_ledger(page: Signed, month: String) -> Response {
         after = last.seq;
         lines.extend(batch.into_iter().filter(|l| month_of(l.at_ms) == month));
     }
+    let names = page
+        .vault
+        .staff_names(page.caller())
+        .await
+        .unwrap_or_default();
+    let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
     let method = page.frame.t("method_shred", &[]);
     let lines: Vec<_> = lines
         .iter()
@@ -335,7 +341,7 @@ async fn render_ledger(page: Signed, month: String) -> Response {
                 reason => reason,
                 count => l.count,
                 method => if l.method.is_empty() { method.clone() } else { format!("{} — {}", l.method, method) },
-                handler => l.by.as_str(),
+                handler => name(&l.by),
             }
         })
         .collect();
@@ -349,12 +355,12 @@ async fn render_ledger(page: Signed, month: String) -> Response {
     };
     let confirmer = signed
         .as_ref()
-        .map(|s| s.by_user.clone())
+        .map(|s| name(&s.by_user))
         .unwrap_or_default();
     let signed_text = signed.map(|s| {
         page.frame.t(
             "ledger_signed",
-            &[("who", &s.by_user), ("when", &when(s.at_ms))],
+            &[("who", &name(&s.by_user)), ("when", &when(s.at_ms))],
         )
     });
     let intro = page.frame.t("ledger_intro", &[("month", &month)]);

@@ -368,13 +368,20 @@ fn timeline(frame: &Frame, r: &RightsRequest) -> Vec<minijinja::Value> {
 pub(crate) async fn detail(mut page: Signed, Path(id): Path<String>) -> Response {
     page.frame.page = "nav_requests";
     match page.vault.rights_request(page.caller(), &id).await {
-        Ok(request) => render_detail(&page, &request),
+        Ok(request) => render_detail(&page, &request).await,
         Err(error) => page.frame.error_page(error),
     }
 }
 
-fn render_detail(page: &Signed, request: &RightsRequest) -> Response {
+async fn render_detail(page: &Signed, request: &RightsRequest) -> Response {
     let now = page.vault.now_ms();
+    let mut request = request.clone();
+    if let Some(by) = &request.detail.handled_by {
+        if let Ok(names) = page.vault.staff_names(page.caller()).await {
+            request.detail.handled_by = Some(names.get(by).cloned().unwrap_or_else(|| by.clone()));
+        }
+    }
+    let request = &request;
     let heading = page
         .frame
         .t("request_title", &[("id", &super::view::short(&request.id))]);
@@ -439,7 +446,7 @@ pub(crate) async fn act(
                 )],
             );
             let page = page.with_flash(flash);
-            render_detail(&page, &request)
+            render_detail(&page, &request).await
         }
         Err(error) => page.frame.error_page(error),
     }
