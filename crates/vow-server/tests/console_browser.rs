@@ -79,9 +79,9 @@ async fn keyboard_walk(javascript: bool) {
         return;
     };
     assert_eq!(
-        browser.scripts_run().await,
-        true,
-        "WebDriver's own scripts run either way"
+        browser.page_scripts_run().await,
+        javascript,
+        "the browser runs pages' scripts exactly when asked to"
     );
 
     // Enrolment, from the link `vow users add` prints.
