@@ -916,15 +916,19 @@ impl Vault {
         let start = month_start_ms(year, number) - 86_400_000;
         let end = month_start_ms(year + i32::from(number == 12), number % 12 + 1) + 86_400_000;
         let mut entries = Vec::new();
-        let mut after = 0u64;
+        let mut after = self.last_seq_before(start).await?;
         loop {
             let page = self.store().audit_page(after, 5_000).await?;
             let Some(last) = page.last() else { break };
             after = last.seq;
+            let past_end = last.at_ms >= end;
             entries.extend(
                 page.into_iter()
                     .filter(|e| e.at_ms >= start && e.at_ms < end),
             );
+            if past_end {
+                break;
+            }
         }
         let mut review = vow_audit::Review::build(entries.into_iter(), &options);
         let mut labels: std::collections::BTreeMap<String, String> = self
@@ -962,6 +966,26 @@ impl Vault {
             entries.extend(page);
         }
         Ok(entries)
+    }
+
+    /// The number of the last log entry written before `at_ms` (0: none), found by bisection over
+    /// the log's numbers, whose times rise with them: a month's review reads that month, not the
+    /// whole log before it.
+    async fn last_seq_before(&self, at_ms: i64) -> Result<u64, VaultError> {
+        let Some(head) = self.store().audit_last().await? else {
+            return Ok(0);
+        };
+        // Invariant: entry `low` (0 = before the first) is before `at_ms`; entries after `high` are not.
+        let (mut low, mut high) = (0u64, head.seq);
+        while low < high {
+            let mid = low + (high - low).div_ceil(2);
+            let entry = self.store().audit_page(mid - 1, 1).await?;
+            match entry.first() {
+                Some(e) if e.at_ms < at_ms => low = e.seq.max(mid),
+                _ => high = mid - 1,
+            }
+        }
+        Ok(low)
     }
 
     /// The newest entry this process signed into a checkpoint (0: none yet).

@@ -343,12 +343,13 @@ async fn an_officer_enrols_signs_in_and_takes_a_request_through_its_life() {
     );
 }
 
-const PAGES: [&str; 12] = [
+const PAGES: [&str; 13] = [
     "/console/",
     "/console/requests",
     "/console/requests.csv",
     "/console/consent",
     "/console/retention",
+    "/console/retention?preview=1",
     "/console/retention/ledger",
     "/console/review",
     "/console/provisions",
@@ -780,6 +781,34 @@ async fn the_officer_signs_off_a_month_once_and_the_signature_is_logged() {
     assert!(log
         .iter()
         .any(|e| e.action == vow_audit::Action::SignOff && e.categories == ["review:2026-11"]));
+    // The review of this month counts this month's entries (the sign-in among them), and the
+    // month before none of them.
+    let this_month = {
+        let now = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+9));
+        format!("{:04}-{:02}", now.year(), u8::from(now.month()))
+    };
+    let count = |html: &str| -> u64 {
+        let marker = "<dd>";
+        let at = html
+            .find("review_entries")
+            .map_or_else(|| html.find("<dl class=\"facts\">").unwrap(), |i| i);
+        html[at..]
+            .split(marker)
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let current = officer
+        .get(&format!("/console/en/review?month={this_month}"))
+        .await;
+    assert!(count(&current.html) >= 3, "{}", current.html);
+    let earlier = officer.get("/console/en/review?month=2025-01").await;
+    assert_eq!(count(&earlier.html), 0);
     let ledger = officer.get("/console/retention/ledger?month=2026-11").await;
     assert_eq!(ledger.status, StatusCode::OK);
     let signed = officer

@@ -17,7 +17,7 @@ const DAY_MS: i64 = 86_400_000;
 /// Alerts look this far back.
 const ALERT_WINDOW_MS: i64 = 7 * DAY_MS;
 /// Log entries read for the alerts at most (the newest).
-const ALERT_TAIL: u64 = 20_000;
+const ALERT_TAIL: u64 = 5_000;
 /// One key or user reading more distinct subjects than this in a day raises an alert.
 const BULK_SUBJECTS: usize = 100;
 /// Refused attempts by one key or user in the window that raise an alert.

@@ -203,10 +203,23 @@ pub(crate) async fn notice_sent(
     }
 }
 
-/// What the next sweep would do, counted by rule and fate: nothing is destroyed to show it.
-pub(crate) async fn retention(mut page: Signed) -> Response {
+#[derive(Deserialize)]
+pub(crate) struct PreviewQuery {
+    #[serde(default)]
+    preview: Option<String>,
+}
+
+/// The retention page; with `?preview=1`, what the next sweep would do, counted by rule and fate
+/// (nothing is destroyed to show it). The preview walks every subject, as the sweep does, so it is
+/// computed when asked for, not on every visit.
+pub(crate) async fn retention(mut page: Signed, Query(query): Query<PreviewQuery>) -> Response {
     page.frame.page = "nav_retention";
-    render_retention(page).await
+    if query.preview.is_some() {
+        render_retention(page).await
+    } else {
+        page.frame
+            .render(StatusCode::OK, "retention.html", minijinja::context! {})
+    }
 }
 
 async fn render_retention(page: Signed) -> Response {
