@@ -9,7 +9,7 @@ use vow_engine::Vault;
 
 use crate::auth::Lockout;
 use crate::checkpoints::CheckpointDeliveries;
-use crate::console::ConsoleState;
+use crate::console::state::ConsoleState;
 use crate::metrics::Metrics;
 
 /// What every handler and layer shares.
