@@ -156,7 +156,8 @@ async fn run(name: &str, location: Location, dir: &Path) {
         .await
         .unwrap();
     let totp = vault.pending_enrolment(&new.token).await.unwrap().totp;
-    let code = format!("{:06}", totp.code_at_step(now_ms / 30_000));
+    // The fill took a while: the code is for the time now.
+    let code = format!("{:06}", totp.code_at_step(vault.now_ms() / 30_000));
     vault
         .complete_enrolment(&new.token, "correct horse 42", &code)
         .await
@@ -269,12 +270,14 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let dir = tempfile::tempdir().unwrap();
-        run(
+        if std::env::var("VOW_BENCH_SKIP_SQLITE").as_deref() != Ok("1") {
+            run(
             "SQLite",
             Location::Directory(dir.path().join("data")),
             dir.path(),
         )
         .await;
+        }
         if let Ok(url) = std::env::var("VOW_BENCH_DATABASE_URL") {
             let dir = tempfile::tempdir().unwrap();
             let schema = format!("vow_bench_console_{}", std::process::id());

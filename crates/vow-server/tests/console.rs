@@ -234,8 +234,19 @@ fn rand_suffix() -> String {
 }
 
 #[tokio::test]
-async fn an_officer_enrols_signs_in_and_takes_a_request_through_its_life() {
-    let server = start(Backend::Sqlite, None).await.unwrap();
+async fn an_officer_enrols_signs_in_and_takes_a_request_through_its_life_on_sqlite() {
+    officer_walk(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_officer_enrols_signs_in_and_takes_a_request_through_its_life_on_postgres() {
+    officer_walk(Backend::Postgres).await;
+}
+
+async fn officer_walk(backend: Backend) {
+    let Some(server) = start(backend, None).await else {
+        return;
+    };
     let (mut officer, _) = enrolled(&server, "officer@example.com", "privacy_officer").await;
     let cookie = officer.cookies.get("vow_console").cloned().unwrap();
     assert!(cookie.starts_with("vcs_"));
@@ -341,6 +352,7 @@ async fn an_officer_enrols_signs_in_and_takes_a_request_through_its_life() {
         StatusCode::SEE_OTHER,
         "a signed-out session is over"
     );
+    server.stop().await;
 }
 
 const PAGES: [&str; 13] = [

@@ -72,8 +72,11 @@ pub(crate) trait RequestTx {
         after: (i64, &str),
         limit: usize,
     ) -> Result<Vec<RightsRequestRow>, StoreError>;
-    fn rights_requests_of(&mut self, subject_id: &str)
-        -> Result<Vec<RightsRequestRow>, StoreError>;
+    /// Every request of these subjects, in one query (newest received first).
+    fn rights_requests_of(
+        &mut self,
+        subject_ids: &[String],
+    ) -> Result<Vec<RightsRequestRow>, StoreError>;
 }
 
 pub(crate) fn run(
@@ -119,12 +122,8 @@ pub(crate) fn run(
             Outcome::RightsRequests(tx.rights_requests_after(*open_only, (due, id), *limit)?)
         }
         RequestOp::RightsRequestsOf { subject_ids } => {
-            let mut rows = Vec::new();
-            for subject_id in subject_ids.iter().take(1000) {
-                rows.extend(tx.rights_requests_of(subject_id)?);
-            }
-            rows.sort_by(|a, b| (b.received_ms, &b.id).cmp(&(a.received_ms, &a.id)));
-            Outcome::RightsRequests(rows)
+            let ids = &subject_ids[..subject_ids.len().min(1000)];
+            Outcome::RightsRequests(tx.rights_requests_of(ids)?)
         }
     })
 }

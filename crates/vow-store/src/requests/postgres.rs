@@ -78,12 +78,12 @@ impl RequestTx for PgTx<'_, '_> {
     }
     fn rights_requests_of(
         &mut self,
-        subject_id: &str,
+        subject_ids: &[String],
     ) -> Result<Vec<RightsRequestRow>, StoreError> {
         let rows = self.query(
             "SELECT id, subject_id, kind, state, received_ms, due_ms, updated_ms, detail FROM rights_requests
-             WHERE subject_id = $1 ORDER BY received_ms DESC, id",
-            &[&subject_id],
+             WHERE subject_id = ANY($1) ORDER BY received_ms DESC, id",
+            &[&subject_ids],
         )?;
         rows.iter().map(crate::requests::request_from).collect()
     }

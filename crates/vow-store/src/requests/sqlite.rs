@@ -84,15 +84,19 @@ impl RequestTx for SqliteTx<'_> {
     }
     fn rights_requests_of(
         &mut self,
-        subject_id: &str,
+        subject_ids: &[String],
     ) -> Result<Vec<RightsRequestRow>, StoreError> {
+        // The ids go in as one JSON array: one statement, whatever their number.
+        let ids = serde_json::to_string(subject_ids).map_err(|e| StoreError::Corrupt {
+            table: "rights_requests",
+            reason: e.to_string(),
+        })?;
         let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT {REQUEST_COLUMNS} FROM rights_requests WHERE subject_id = ?1 ORDER BY received_ms DESC, id"
+            "SELECT {REQUEST_COLUMNS} FROM rights_requests
+             WHERE subject_id IN (SELECT value FROM json_each(?1))
+             ORDER BY received_ms DESC, id"
         ))?;
-        let rows = stmt.query_map(
-            params![subject_id],
-            sql_row(|r| crate::requests::request_from(r)),
-        )?;
+        let rows = stmt.query_map(params![ids], sql_row(|r| crate::requests::request_from(r)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
