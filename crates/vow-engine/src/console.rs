@@ -660,6 +660,20 @@ impl Vault {
         code: &str,
         source: &str,
     ) -> Result<SignedIn, VaultError> {
+        let result = self.try_sign_in(email, password, code, source).await;
+        if matches!(result, Err(VaultError::Unauthenticated)) {
+            self.log_failed_sign_in(source).await?;
+        }
+        result
+    }
+
+    async fn try_sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        code: &str,
+        source: &str,
+    ) -> Result<SignedIn, VaultError> {
         let row = match email_of(email) {
             Ok(email) => {
                 self.user_row(UserKey::EmailIndex(
@@ -988,6 +1002,75 @@ impl Vault {
         Ok(low)
     }
 
+    /// The alert rules (the "monitoring and threat detection" a policy may promise) over the
+    /// newest [`ALERT_TAIL`] log entries of the last seven days: a key or person reading more than
+    /// [`ALERT_BULK_SUBJECTS`] subjects in a day, [`ALERT_DENIED`] or more refused attempts (failed
+    /// console sign-ins among them, per address), and reads between 22:00 and 06:00 Korean time.
+    pub async fn alerts(&self, caller: &Caller) -> Result<Vec<Alert>, VaultError> {
+        let entries = self.log_tail(caller, ALERT_TAIL).await?;
+        Ok(alerts_of(&entries, self.now_ms()))
+    }
+
+    /// Raises each alert once as a `console.alert` event through the outbox (and so the signed
+    /// webhooks): the event id names the rule, who and the day, so a rule that goes on firing
+    /// is not sent again. Returns how many were new. `vow serve`'s sweeper runs it.
+    pub async fn raise_alerts(&self) -> Result<u64, VaultError> {
+        let operator = Caller::operator(None);
+        let mut raised = 0;
+        for alert in self.alerts(&operator).await? {
+            let id = format!(
+                "alert_{}_{}",
+                alert.rule,
+                hex::encode(
+                    &self
+                        .keys()
+                        .api_key_digest(&format!("{}\u{1f}{}", alert.who, alert.day))[..8]
+                )
+            );
+            let body = serde_json::json!({
+                "rule": alert.rule, "who": alert.who, "day": alert.day, "count": alert.count,
+            });
+            match self
+                .store()
+                .apply(Request::unlogged(vow_store::OutboxOp::Enqueue(
+                    vow_store::OutboxRecord {
+                        seq: 0,
+                        id,
+                        subject_id: None,
+                        kind: "console.alert".into(),
+                        body: body.to_string(),
+                        created_ms: self.now_ms(),
+                        attempts: 0,
+                        delivered_ms: None,
+                    },
+                )))
+                .await?
+            {
+                Outcome::Created => raised += 1,
+                Outcome::AlreadyExists { .. } => {}
+                other => return Err(unexpected(other)),
+            }
+        }
+        Ok(raised)
+    }
+
+    /// A failed sign-in, in the log as a refused attempt from its address (never the e-mail
+    /// typed), so the review and the alerts see guessing.
+    async fn log_failed_sign_in(&self, source: &str) -> Result<(), VaultError> {
+        let caller = Caller {
+            key_id: "console-sign-in".into(),
+            role: "none".into(),
+            source: source.to_string(),
+            reason: None,
+            purpose: None,
+        };
+        let entry = self.entry(&caller, Action::Denied, None, &["POST /console/login"]);
+        self.store()
+            .apply(Request::logged(vow_store::AuditOp::LogOnly, entry))
+            .await?;
+        Ok(())
+    }
+
     /// The newest entry this process signed into a checkpoint (0: none yet).
     pub fn last_checkpointed(&self) -> u64 {
         match self.last_checkpoint.lock() {
@@ -1078,6 +1161,93 @@ fn month_start_ms(year: i32, month: u8) -> i64 {
                 .unwrap_or_default()
         })
         .unwrap_or_default()
+}
+
+/// Alerts look this far back.
+const ALERT_WINDOW_MS: i64 = 7 * 86_400_000;
+/// Log entries the alerts read at most (the newest).
+pub const ALERT_TAIL: u64 = 5_000;
+/// One key or person reading more distinct subjects than this in a day raises an alert.
+pub const ALERT_BULK_SUBJECTS: usize = 100;
+/// Refused attempts by one key (or failed sign-ins from one address) in the window that raise one.
+pub const ALERT_DENIED: usize = 5;
+
+/// One alert: which rule, who (a key or user id, or an address for failed sign-ins), the day
+/// (Korean time) or `7d`, and how many.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Alert {
+    /// `bulk_read`, `denied`, `failed_sign_in` or `night_read`.
+    pub rule: &'static str,
+    pub who: String,
+    pub day: String,
+    pub count: usize,
+}
+
+fn kst_day_hour(at_ms: i64) -> (String, u8) {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(at_ms.div_euclid(1000)) else {
+        return (String::new(), 12);
+    };
+    let t = t.to_offset(time::macros::offset!(+9));
+    (
+        format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()),
+        t.hour(),
+    )
+}
+
+fn alerts_of(entries: &[vow_audit::Entry], now_ms: i64) -> Vec<Alert> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut subjects_per_day: BTreeMap<(String, String), BTreeSet<&str>> = BTreeMap::new();
+    let mut denied: BTreeMap<(&'static str, String), usize> = BTreeMap::new();
+    let mut night: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for entry in entries
+        .iter()
+        .filter(|e| e.at_ms >= now_ms - ALERT_WINDOW_MS)
+    {
+        let (day, hour) = kst_day_hour(entry.at_ms);
+        if entry.action.is_read() {
+            if let Some(subject) = &entry.subject_id {
+                subjects_per_day
+                    .entry((entry.key_id.clone(), day.clone()))
+                    .or_default()
+                    .insert(subject);
+            }
+            if !(6..22).contains(&hour) {
+                *night.entry((entry.key_id.clone(), day)).or_default() += 1;
+            }
+        } else if entry.action == Action::Denied {
+            let key = if entry.key_id == "console-sign-in" {
+                ("failed_sign_in", entry.source.clone())
+            } else {
+                ("denied", entry.key_id.clone())
+            };
+            *denied.entry(key).or_default() += 1;
+        }
+    }
+    let mut alerts: Vec<Alert> = subjects_per_day
+        .into_iter()
+        .filter(|(_, subjects)| subjects.len() > ALERT_BULK_SUBJECTS)
+        .map(|((who, day), subjects)| Alert {
+            rule: "bulk_read",
+            who,
+            day,
+            count: subjects.len(),
+        })
+        .collect();
+    alerts.extend(denied.into_iter().filter(|(_, n)| *n >= ALERT_DENIED).map(
+        |((rule, who), count)| Alert {
+            rule,
+            who,
+            day: "7d".into(),
+            count,
+        },
+    ));
+    alerts.extend(night.into_iter().map(|((who, day), count)| Alert {
+        rule: "night_read",
+        who,
+        day,
+        count,
+    }));
+    alerts
 }
 
 /// `YYYY-MM`, a real month.

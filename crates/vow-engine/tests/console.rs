@@ -307,3 +307,68 @@ async fn the_grant_history_records_users_and_keys_with_who_did_it() {
         Err(VaultError::Forbidden { .. })
     ));
 }
+
+#[tokio::test]
+async fn guessing_and_night_reads_raise_alerts_once_each_through_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    // 2026-12-01 00:30 in Korea (2026-11-30 15:30 UTC).
+    let clock = ManualClock::at(1_796_052_600_000);
+    let vault = vault(&clock, &dir);
+    let operator = Caller::operator(None);
+    let totp = enrolled(&vault, "officer@example.com", "privacy_officer").await;
+    assert!(vault.alerts(&operator).await.unwrap().is_empty());
+    for _ in 0..vow_engine::console::ALERT_DENIED {
+        let _ = vault
+            .console_sign_in(
+                "officer@example.com",
+                "not the password",
+                "000000",
+                "198.51.100.7",
+            )
+            .await;
+    }
+    let service = Caller {
+        key_id: "key_night".into(),
+        role: "service".into(),
+        source: "192.0.2.9".into(),
+        reason: None,
+        purpose: None,
+    };
+    let subject = vault
+        .create_subject(&service, "night-1", "member")
+        .await
+        .unwrap();
+    vault
+        .put_item(&service, &subject, "user.contact.phone", "010-1111-2222")
+        .await
+        .unwrap();
+    vault
+        .get_item(&service, &subject, "user.contact.phone")
+        .await
+        .unwrap();
+    let alerts = vault.alerts(&operator).await.unwrap();
+    let rules: Vec<(&str, &str, usize)> = alerts
+        .iter()
+        .map(|a| (a.rule, a.who.as_str(), a.count))
+        .collect();
+    assert!(
+        rules.contains(&("failed_sign_in", "198.51.100.7", 5)),
+        "{rules:?}"
+    );
+    assert!(
+        rules
+            .iter()
+            .any(|(rule, who, _)| *rule == "night_read" && *who == "key_night"),
+        "{rules:?}"
+    );
+    // The log names the address, never the e-mail typed.
+    let log = vault.store().audit_page(0, 1000).await.unwrap();
+    assert!(log
+        .iter()
+        .all(|e| !format!("{e:?}").contains("officer@example.com")));
+    assert_eq!(vault.raise_alerts().await.unwrap(), alerts.len() as u64);
+    assert_eq!(vault.raise_alerts().await.unwrap(), 0, "each alert once");
+    let events = vault.claim_events(60_000, 100).await.unwrap();
+    assert!(events.iter().filter(|e| e.kind == "console.alert").count() >= 2);
+    let _ = totp;
+}

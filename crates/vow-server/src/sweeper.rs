@@ -35,6 +35,12 @@ pub async fn sweep_periodically(vault: Arc<Vault>, every: Duration) {
                 tracing::error!(%error, "removing delivered events failed; it runs again next time")
             }
         }
+        // The alert rules, raised as events once each (the console shows them on Today).
+        match vault.raise_alerts().await {
+            Ok(0) => {}
+            Ok(raised) => tracing::warn!(raised, "console alerts raised as events"),
+            Err(error) => tracing::error!(%error, "raising alerts failed; it runs again next time"),
+        }
         tokio::time::sleep(every).await;
     }
 }

@@ -1,11 +1,10 @@
 //! Today (what is due, what needs a signature, alerts, the log), the provisions by recipient and
 //! month, and the policy in force.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use vow_audit::Action;
 use vow_engine::console::SignOffKind;
 use vow_engine::VaultError;
 
@@ -14,14 +13,6 @@ use super::session::Signed;
 use super::view::{month_of, previous_month, role_label, when, Frame};
 
 const DAY_MS: i64 = 86_400_000;
-/// Alerts look this far back.
-const ALERT_WINDOW_MS: i64 = 7 * DAY_MS;
-/// Log entries read for the alerts at most (the newest).
-const ALERT_TAIL: u64 = 5_000;
-/// One key or user reading more distinct subjects than this in a day raises an alert.
-const BULK_SUBJECTS: usize = 100;
-/// Refused attempts by one key or user in the window that raise an alert.
-const DENIED_ALERT: usize = 5;
 
 pub(crate) async fn today(mut page: Signed) -> Response {
     page.frame.page = "nav_today";
@@ -104,9 +95,15 @@ pub(crate) async fn today(mut page: Signed) -> Response {
             };
             signatures.push(entry);
         }
-        match page.vault.log_tail(&caller, ALERT_TAIL).await {
+        match page.vault.alerts(&caller).await {
+            Ok(found) => {
+                let names = page.vault.staff_names(&caller).await.unwrap_or_default();
+                alerts = alert_lines(&page.frame, &found, &names);
+            }
+            Err(error) => return page.frame.error_page(error),
+        }
+        match page.vault.log_tail(&caller, 1).await {
             Ok(entries) => {
-                alerts = alerts_of(&page.frame, &entries, now);
                 if let Some(head) = entries.last() {
                     let signed = page.vault.last_checkpointed();
                     if signed > 0 {
@@ -131,83 +128,25 @@ pub(crate) async fn today(mut page: Signed) -> Response {
     )
 }
 
-/// The alert rules, over the newest log entries of the last seven days: a key or user reading
-/// more than [`BULK_SUBJECTS`] subjects in a day, refused attempts, reads at night (22:00–06:00
-/// Korean time).
-fn alerts_of(frame: &Frame, entries: &[vow_audit::Entry], now: i64) -> Vec<String> {
-    let recent = entries.iter().filter(|e| e.at_ms >= now - ALERT_WINDOW_MS);
-    let mut subjects_per_day: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
-    let mut denied: BTreeMap<String, usize> = BTreeMap::new();
-    let mut night: BTreeMap<String, usize> = BTreeMap::new();
-    for entry in recent {
-        if entry.action.is_read() {
-            if let Some(subject) = &entry.subject_id {
-                subjects_per_day
-                    .entry((entry.key_id.clone(), super::view::day(entry.at_ms)))
-                    .or_default()
-                    .insert(subject.clone());
-            }
-            let hour = when(entry.at_ms)
-                .get(11..13)
-                .and_then(|h| h.parse::<u8>().ok())
-                .unwrap_or(12);
-            if !(6..22).contains(&hour) {
-                *night.entry(entry.key_id.clone()).or_default() += 1;
-            }
-        }
-        if entry.action == Action::Denied {
-            *denied.entry(entry.key_id.clone()).or_default() += 1;
-        }
-    }
-    let ko = frame.lang == super::view::Lang::Ko;
-    let mut alerts = Vec::new();
-    let mut bulk: Vec<_> = subjects_per_day
-        .into_iter()
-        .filter(|(_, subjects)| subjects.len() > BULK_SUBJECTS)
-        .collect();
-    bulk.sort();
-    for ((key, day), subjects) in bulk {
-        alerts.push(if ko {
-            format!(
-                "대량 조회: {} 이(가) {day}에 정보주체 {}명을 조회했습니다.",
-                super::view::short(&key),
-                subjects.len()
-            )
-        } else {
-            format!(
-                "Bulk read: {} read {} subjects on {day}.",
-                super::view::short(&key),
-                subjects.len()
-            )
-        });
-    }
-    for (key, count) in denied.into_iter().filter(|(_, n)| *n >= DENIED_ALERT) {
-        alerts.push(if ko {
-            format!(
-                "거부된 시도: {} 이(가) 7일 동안 {count}번 거부되었습니다.",
-                super::view::short(&key)
-            )
-        } else {
-            format!(
-                "Refused attempts: {} was refused {count} times in 7 days.",
-                super::view::short(&key)
-            )
-        });
-    }
-    for (key, count) in night {
-        alerts.push(if ko {
-            format!(
-                "야간 조회: {} 이(가) 22시–6시에 {count}번 조회했습니다.",
-                super::view::short(&key)
-            )
-        } else {
-            format!(
-                "Night access: {} read {count} times between 22:00 and 06:00.",
-                super::view::short(&key)
-            )
-        });
-    }
+/// The vault's alerts in the page's language, people named by e-mail or key label.
+fn alert_lines(
+    frame: &Frame,
+    alerts: &[vow_engine::console::Alert],
+    names: &std::collections::BTreeMap<String, String>,
+) -> Vec<String> {
     alerts
+        .iter()
+        .map(|a| {
+            let who = names
+                .get(&a.who)
+                .cloned()
+                .unwrap_or_else(|| super::view::short(&a.who));
+            frame.t(
+                &format!("alert_{}", a.rule),
+                &[("who", &who), ("day", &a.day), ("n", &a.count.to_string())],
+            )
+        })
+        .collect()
 }
 
 /// What one recipient was given in one month.
