@@ -145,6 +145,7 @@ conformance!(
     an_enrolment_link_works_once_and_not_after_it_expires_or_the_user_is_disabled,
     a_totp_step_is_accepted_once_and_never_an_older_one,
     disabling_a_user_ends_their_sessions_and_pruning_ends_idle_ones,
+    reenrolment_ends_the_sessions_and_old_factors_and_not_for_a_disabled_user,
     grants_sign_offs_and_findings_are_kept_as_the_review_needs,
     paging_requests_by_key_returns_each_once_in_due_order,
 );
@@ -1658,6 +1659,94 @@ async fn disabling_a_user_ends_their_sessions_and_pruning_ends_idle_ones(h: Harn
     );
 }
 
+async fn reenrolment_ends_the_sessions_and_old_factors_and_not_for_a_disabled_user(h: Harness) {
+    use vow_store::{ConsoleOp, ConsoleSessionRow, UserKey};
+    for (id, email, token) in [("usr_a", "a@x", "tok-a"), ("usr_b", "b@x", "tok-b")] {
+        console(
+            &h,
+            ConsoleOp::AddUser(console_user(id, email, token, 5_000)),
+        )
+        .await;
+        assert_eq!(console(&h, enrol(id, token, 2_000)).await, Outcome::Done);
+    }
+    let session = |digest: &str, user: &str| ConsoleSessionRow {
+        digest: digest.as_bytes().to_vec(),
+        user_id: user.into(),
+        created_ms: 2_000,
+        last_seen_ms: 2_000,
+    };
+    for (digest, user) in [("s1", "usr_a"), ("s2", "usr_a"), ("s3", "usr_b")] {
+        console(&h, ConsoleOp::CreateSession(session(digest, user))).await;
+    }
+    let accept = |step| ConsoleOp::AcceptTotpStep {
+        id: "usr_a".into(),
+        step,
+    };
+    assert_eq!(console(&h, accept(500)).await, Outcome::Done);
+    let reenrol = |id: &str, token: &str| ConsoleOp::Reenrol {
+        id: id.into(),
+        enrol_digest: token.as_bytes().to_vec(),
+        enrol_expires_ms: 9_000,
+    };
+    assert_eq!(console(&h, reenrol("usr_a", "tok-a2")).await, Outcome::Done);
+    for (digest, user, left) in [("s1", "usr_a", 0), ("s2", "usr_a", 0), ("s3", "usr_b", 1)] {
+        let Outcome::ConsoleSessions(found) = console(
+            &h,
+            ConsoleOp::Session {
+                digest: digest.as_bytes().to_vec(),
+            },
+        )
+        .await
+        else {
+            panic!()
+        };
+        assert_eq!(found.len(), left, "{digest} of {user}");
+    }
+    let Outcome::ConsoleUsers(found) = console(
+        &h,
+        ConsoleOp::User(UserKey::EnrolDigest(b"tok-a2".to_vec())),
+    )
+    .await
+    else {
+        panic!()
+    };
+    assert_eq!(found.len(), 1, "found by the new token");
+    assert_eq!(
+        (
+            found[0].password_phc.as_ref(),
+            found[0].totp_sealed.as_ref()
+        ),
+        (None, None)
+    );
+    assert_eq!(
+        console(&h, enrol("usr_a", "tok-a", 3_000)).await,
+        Outcome::NotFound,
+        "the first token stays spent"
+    );
+    assert_eq!(
+        console(&h, enrol("usr_a", "tok-a2", 3_000)).await,
+        Outcome::Done
+    );
+    assert_eq!(
+        console(&h, accept(1)).await,
+        Outcome::Done,
+        "a new second factor starts its steps again"
+    );
+    console(
+        &h,
+        ConsoleOp::DisableUser {
+            id: "usr_b".into(),
+            at_ms: 4_000,
+        },
+    )
+    .await;
+    assert_eq!(
+        console(&h, reenrol("usr_b", "tok-b2")).await,
+        Outcome::NotFound,
+        "a disabled user gets no new link"
+    );
+}
+
 async fn grants_sign_offs_and_findings_are_kept_as_the_review_needs(h: Harness) {
     use vow_store::{ConsoleOp, FindingRow, GrantRow, SignOffRow};
     for i in 0..25 {
@@ -1787,16 +1876,16 @@ async fn paging_requests_by_key_returns_each_once_in_due_order(h: Harness) {
     for s in 0..5 {
         create(&h.store, &format!("sub_{s}"), &format!("ext_{s}")).await;
     }
-    // 250 requests, due dates with many ties, a third of them closed.
+    // 250 requests, due dates with many ties, a third of them closed (completed or refused).
     for i in 0..250i64 {
         let row = RightsRequestRow {
             id: format!("req_{i:03}"),
             subject_id: format!("sub_{}", i % 5),
             kind: "access".into(),
-            state: if i % 3 == 0 {
-                "completed".into()
-            } else {
-                "received".into()
+            state: match i % 6 {
+                0 => "completed".into(),
+                3 => "refused".into(),
+                _ => "received".into(),
             },
             received_ms: i,
             due_ms: 1_000 + (i * 7) % 40,
@@ -1839,7 +1928,10 @@ async fn paging_requests_by_key_returns_each_once_in_due_order(h: Harness) {
             "in order, each once"
         );
         if open_only {
-            assert!(seen.iter().all(|r| r.state != "completed"));
+            assert!(
+                seen.iter().all(|r| r.state == "received"),
+                "no closed request"
+            );
         }
     }
     let Outcome::RightsRequests(of) = h
