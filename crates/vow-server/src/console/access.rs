@@ -144,6 +144,17 @@ pub(crate) async fn add_user(
     }
 }
 
+/// The access page again after an action, with its confirmation, or the action's error.
+async fn after(page: Signed, done: Result<(), vow_engine::VaultError>, flash: &str) -> Response {
+    match done {
+        Ok(()) => {
+            let flash = page.frame.t(flash, &[]);
+            render(page.with_flash(flash), None).await
+        }
+        Err(error) => page.frame.error_page(error),
+    }
+}
+
 pub(crate) async fn disable_user(
     mut page: Signed,
     Path(id): Path<String>,
@@ -153,13 +164,8 @@ pub(crate) async fn disable_user(
         return refused;
     }
     page.frame.page = "nav_access";
-    match page.vault.disable_console_user(page.caller(), &id).await {
-        Ok(()) => {
-            let flash = page.frame.t("user_disabled", &[]);
-            render(page.with_flash(flash), None).await
-        }
-        Err(error) => page.frame.error_page(error),
-    }
+    let done = page.vault.disable_console_user(page.caller(), &id).await;
+    after(page, done, "user_disabled").await
 }
 
 pub(crate) async fn revoke_key(
@@ -171,11 +177,6 @@ pub(crate) async fn revoke_key(
         return refused;
     }
     page.frame.page = "nav_access";
-    match page.vault.revoke_api_key(page.caller(), &id).await {
-        Ok(()) => {
-            let flash = page.frame.t("key_revoked", &[]);
-            render(page.with_flash(flash), None).await
-        }
-        Err(error) => page.frame.error_page(error),
-    }
+    let done = page.vault.revoke_api_key(page.caller(), &id).await;
+    after(page, done, "key_revoked").await
 }
