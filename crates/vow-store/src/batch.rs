@@ -8,6 +8,7 @@ use crate::consent::ConsentTx;
 use crate::console::ConsoleTx;
 use crate::keys::KeyTx;
 use crate::outbox::OutboxTx;
+use crate::privacy::PrivacyTx;
 use crate::provisions::ProvisionTx;
 use crate::requests::RequestTx;
 use crate::retention::RetentionTx;
@@ -29,6 +30,7 @@ pub(crate) trait Tx:
     + UploadTx
     + ProvisionTx
     + ConsoleTx
+    + PrivacyTx
 {
 }
 
@@ -43,6 +45,7 @@ impl<T> Tx for T where
         + UploadTx
         + ProvisionTx
         + ConsoleTx
+        + PrivacyTx
 {
 }
 
@@ -173,5 +176,6 @@ fn run(tx: &mut impl Tx, op: &Op) -> Result<Outcome, StoreError> {
         Op::Uploads(op) => crate::uploads::run(tx, op),
         Op::Provisions(op) => crate::provisions::run(tx, op),
         Op::Console(op) => crate::console::run(tx, op),
+        Op::Privacy(op) => crate::privacy::run(tx, op),
     }
 }

@@ -29,6 +29,7 @@ mod consent;
 mod console;
 mod keys;
 mod outbox;
+mod privacy;
 mod provisions;
 mod requests;
 mod retention;
@@ -47,6 +48,7 @@ pub use console::{
 };
 pub use keys::{ApiKeyRecord, KeyOp};
 pub use outbox::{OutboxOp, OutboxRecord};
+pub use privacy::{PrivacyOp, PrivacyTokenRow, TokenKind};
 pub use provisions::{ProvisionOp, ProvisionRow};
 pub use remembered::{Inspection, Remembered};
 pub use requests::{RequestOp, RightsRequestRow};
@@ -92,6 +94,7 @@ pub enum Op {
     Uploads(UploadOp),
     Provisions(ProvisionOp),
     Console(ConsoleOp),
+    Privacy(PrivacyOp),
 }
 
 /// What the store answers.
@@ -160,6 +163,7 @@ pub enum Outcome {
     Grants(Vec<GrantRow>),
     SignOffs(Vec<SignOffRow>),
     Findings(Vec<FindingRow>),
+    PrivacyTokens(Vec<PrivacyTokenRow>),
 }
 
 impl Outcome {

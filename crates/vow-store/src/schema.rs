@@ -267,6 +267,22 @@ pub(crate) const SQLITE: &[&str] = &[
     CREATE INDEX rights_requests_open_due ON rights_requests (due_ms, id)
         WHERE state NOT IN ('completed', 'refused');
     CREATE INDEX rights_requests_subject ON rights_requests (subject_id, received_ms);",
+    // 7: the privacy center's one-time secrets (codes, links, sessions, download links), kept only as
+    // keyed digests; the subject id is the only thing they point to.
+    "CREATE TABLE privacy_tokens (
+        digest BLOB PRIMARY KEY,
+        kind TEXT NOT NULL,
+        subject_id TEXT,
+        request_id TEXT,
+        secret BLOB,
+        detail TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        used_ms INTEGER,
+        tries INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX privacy_tokens_expiry ON privacy_tokens (expires_ms);
+    CREATE INDEX privacy_tokens_subject ON privacy_tokens (subject_id, kind);",
 ];
 
 /// `{keys}` is replaced by the key schema's name.
@@ -521,6 +537,22 @@ pub(crate) const POSTGRES: &[&str] = &[
     CREATE INDEX rights_requests_open_due ON rights_requests (due_ms, id)
         WHERE state NOT IN ('completed', 'refused');
     CREATE INDEX rights_requests_subject ON rights_requests (subject_id, received_ms);",
+    // 7: the privacy center's one-time secrets (codes, links, sessions, download links), kept only as
+    // keyed digests; the subject id is the only thing they point to.
+    "CREATE TABLE privacy_tokens (
+        digest BYTEA PRIMARY KEY,
+        kind TEXT NOT NULL,
+        subject_id TEXT,
+        request_id TEXT,
+        secret BYTEA,
+        detail TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        expires_ms BIGINT NOT NULL,
+        used_ms BIGINT,
+        tries BIGINT NOT NULL
+    );
+    CREATE INDEX privacy_tokens_expiry ON privacy_tokens (expires_ms);
+    CREATE INDEX privacy_tokens_subject ON privacy_tokens (subject_id, kind);",
 ];
 
 /// Encodes the categories of a log entry for its column (JSON, so any category text survives).

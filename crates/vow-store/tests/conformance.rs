@@ -148,6 +148,7 @@ conformance!(
     reenrolment_ends_the_sessions_and_old_factors_and_not_for_a_disabled_user,
     grants_sign_offs_and_findings_are_kept_as_the_review_needs,
     paging_requests_by_key_returns_each_once_in_due_order,
+    a_privacy_token_is_redeemed_once_while_live_and_a_code_has_five_tries,
 );
 
 fn audit(action: Action, subject: Option<&str>, categories: &[&str]) -> NewEntry {
@@ -1949,5 +1950,192 @@ async fn paging_requests_by_key_returns_each_once_in_due_order(h: Harness) {
     assert!(
         of.windows(2).all(|w| w[0].received_ms > w[1].received_ms),
         "newest first"
+    );
+}
+
+fn privacy_token(
+    digest: &str,
+    kind: vow_store::TokenKind,
+    subject: Option<&str>,
+) -> vow_store::PrivacyTokenRow {
+    vow_store::PrivacyTokenRow {
+        digest: digest.as_bytes().to_vec(),
+        kind: kind.as_str().into(),
+        subject_id: subject.map(str::to_string),
+        request_id: None,
+        secret: Some(b"code-digest".to_vec()),
+        detail: "{}".into(),
+        created_ms: 1_000,
+        expires_ms: 10_000,
+        used_ms: None,
+        tries: 0,
+    }
+}
+
+async fn a_privacy_token_is_redeemed_once_while_live_and_a_code_has_five_tries(h: Harness) {
+    use vow_store::{PrivacyOp, TokenKind};
+    let op = |op: PrivacyOp| {
+        let store = h.store.clone();
+        async move { store.apply(Request::unlogged(op)).await.unwrap() }
+    };
+    let redeem = |digest: &str, kind, now_ms| PrivacyOp::Redeem {
+        digest: digest.as_bytes().to_vec(),
+        kind,
+        now_ms,
+    };
+    for (digest, kind) in [("link-a", TokenKind::Link), ("late", TokenKind::Link)] {
+        assert_eq!(
+            op(PrivacyOp::Insert(privacy_token(
+                digest,
+                kind,
+                Some("sub_a")
+            )))
+            .await,
+            Outcome::Created
+        );
+    }
+    assert_eq!(
+        op(redeem("late", TokenKind::Link, 10_000)).await,
+        Outcome::NotFound,
+        "a link past its time"
+    );
+    assert_eq!(
+        op(redeem("link-a", TokenKind::Session, 2_000)).await,
+        Outcome::NotFound,
+        "a token of another kind"
+    );
+    let Outcome::PrivacyTokens(rows) = op(redeem("link-a", TokenKind::Link, 2_000)).await else {
+        panic!("the first use redeems the link");
+    };
+    assert_eq!(rows[0].subject_id.as_deref(), Some("sub_a"));
+    assert_eq!(
+        op(redeem("link-a", TokenKind::Link, 2_001)).await,
+        Outcome::NotFound,
+        "used"
+    );
+
+    // Many redeem one token at once: exactly one wins.
+    op(PrivacyOp::Insert(privacy_token(
+        "link-b",
+        TokenKind::Download,
+        Some("sub_a"),
+    )))
+    .await;
+    let mut tries = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let store = h.store.clone();
+        tries.spawn(async move {
+            store
+                .apply(Request::unlogged(PrivacyOp::Redeem {
+                    digest: b"link-b".to_vec(),
+                    kind: TokenKind::Download,
+                    now_ms: 2_000,
+                }))
+                .await
+                .unwrap()
+        });
+    }
+    let outcomes = tries.join_all().await;
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::PrivacyTokens(_)))
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+
+    // A code: wrong four times, right the fifth; another is locked after five wrong tries.
+    let try_code = |digest: &str, code: &[u8]| PrivacyOp::TryCode {
+        digest: digest.as_bytes().to_vec(),
+        code_digest: code.to_vec(),
+        now_ms: 2_000,
+        max_tries: 5,
+    };
+    for digest in ["code-a", "code-b"] {
+        op(PrivacyOp::Insert(privacy_token(
+            digest,
+            TokenKind::Code,
+            Some("sub_a"),
+        )))
+        .await;
+    }
+    for _ in 0..4 {
+        assert_eq!(op(try_code("code-a", b"wrong")).await, Outcome::Stale);
+    }
+    assert!(matches!(
+        op(try_code("code-a", b"code-digest")).await,
+        Outcome::PrivacyTokens(_)
+    ));
+    assert_eq!(
+        op(try_code("code-a", b"code-digest")).await,
+        Outcome::NotFound,
+        "used"
+    );
+    for _ in 0..5 {
+        assert_eq!(op(try_code("code-b", b"wrong")).await, Outcome::Stale);
+    }
+    assert_eq!(
+        op(try_code("code-b", b"code-digest")).await,
+        Outcome::Closed,
+        "out of tries, even with the right code"
+    );
+    // A challenge for a contact nobody has never matches, whatever is typed.
+    op(PrivacyOp::Insert(privacy_token(
+        "code-none",
+        TokenKind::Code,
+        None,
+    )))
+    .await;
+    assert_eq!(
+        op(try_code("code-none", b"code-digest")).await,
+        Outcome::Stale
+    );
+
+    // Sessions: extended while live, ended once; expired tokens pruned.
+    op(PrivacyOp::Insert(privacy_token(
+        "session-a",
+        TokenKind::Session,
+        Some("sub_a"),
+    )))
+    .await;
+    let extend = |expires_ms, now_ms| PrivacyOp::Extend {
+        digest: b"session-a".to_vec(),
+        expires_ms,
+        now_ms,
+    };
+    assert_eq!(op(extend(20_000, 9_000)).await, Outcome::Done);
+    let live = |now_ms| PrivacyOp::Live {
+        digest: b"session-a".to_vec(),
+        kind: TokenKind::Session,
+        now_ms,
+    };
+    assert!(matches!(op(live(15_000)).await, Outcome::PrivacyTokens(rows) if rows.len() == 1));
+    assert_eq!(
+        op(live(20_000)).await,
+        Outcome::PrivacyTokens(vec![]),
+        "expired"
+    );
+    assert_eq!(
+        op(extend(40_000, 25_000)).await,
+        Outcome::NotFound,
+        "an expired session stays over"
+    );
+    assert_eq!(
+        op(PrivacyOp::EndAllOf {
+            subject_id: "sub_a".into(),
+            kind: TokenKind::Session
+        })
+        .await,
+        Outcome::Removed(1)
+    );
+    // Left: late (10 000), link-a, link-b, code-a, code-b, code-none (all 10 000).
+    assert_eq!(
+        op(PrivacyOp::Prune { before_ms: 10_000 }).await,
+        Outcome::Removed(0)
+    );
+    assert_eq!(
+        op(PrivacyOp::Prune { before_ms: 10_001 }).await,
+        Outcome::Removed(6)
     );
 }
