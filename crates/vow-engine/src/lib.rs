@@ -29,6 +29,7 @@ mod denials;
 mod keys;
 mod log;
 mod outbox;
+pub mod privacy_center;
 pub mod provisions;
 pub mod requests;
 pub mod retention;

@@ -128,7 +128,7 @@ fn text(what: &'static str, value: &str, max: usize) -> Result<String, VaultErro
 }
 
 impl Vault {
-    fn to_request(&self, row: RightsRequestRow) -> Result<RightsRequest, VaultError> {
+    pub(crate) fn to_request(&self, row: RightsRequestRow) -> Result<RightsRequest, VaultError> {
         let detail: RequestDetail =
             serde_json::from_str(&row.detail).map_err(|e| VaultError::Invalid {
                 what: "stored request",
@@ -165,7 +165,10 @@ impl Vault {
         subject_id: &str,
     ) -> Result<(), VaultError> {
         let subject = self.subject(subject_id).await?;
-        let answering = caller.is_operator() || self.grants(caller)?.may_handle_requests();
+        // The person themselves, in the privacy center, reads their own data whatever its state.
+        let answering = caller.is_operator()
+            || caller.is_self_service()
+            || self.grants(caller)?.may_handle_requests();
         if subject.restricted && !answering {
             return Err(VaultError::Restricted);
         }
@@ -203,7 +206,11 @@ impl Vault {
         new: NewRequest,
     ) -> Result<RightsRequest, VaultError> {
         let grants = self.grants(caller)?;
-        if !grants.may_create_subjects() && !grants.may_handle_requests() {
+        // The person files for themselves from the privacy center, which names only their subject.
+        if !caller.is_self_service()
+            && !grants.may_create_subjects()
+            && !grants.may_handle_requests()
+        {
             return Err(Self::forbidden(caller, "file rights requests"));
         }
         let offered: Vec<Right> = self
@@ -440,7 +447,7 @@ impl Vault {
         self.load_request(id).await
     }
 
-    async fn load_request(&self, id: &str) -> Result<RightsRequest, VaultError> {
+    pub(crate) async fn load_request(&self, id: &str) -> Result<RightsRequest, VaultError> {
         match self
             .store()
             .apply(Request::unlogged(RequestOp::GetRightsRequest {

@@ -69,6 +69,8 @@ pub struct Vault {
     pub(crate) hashing: Arc<tokio::sync::Semaphore>,
     /// Where encrypted uploads are kept (`uploads.rs`); none: uploads are refused.
     pub(crate) uploads: Option<PathBuf>,
+    /// The grants of a data subject acting on their own data in the privacy center.
+    pub(crate) self_service_role: vow_policy::model::Role,
 }
 
 /// Unwrapped data keys kept in memory (zeroized when dropped), so a write needs no extra round trip
@@ -79,6 +81,7 @@ const DATA_KEY_CACHE: usize = 100_000;
 impl Vault {
     pub fn new(config: VaultConfig) -> Vault {
         Vault {
+            self_service_role: crate::privacy_center::self_service_role(&config.policy),
             policy: Arc::new(config.policy),
             keys: RwLock::new(Arc::new(config.keys)),
             key_file: config.key_file,
@@ -191,6 +194,9 @@ impl Vault {
     }
 
     pub(crate) fn grants(&self, caller: &Caller) -> Result<Grants<'_>, VaultError> {
+        if caller.is_self_service() {
+            return Ok(Grants::new(&self.self_service_role));
+        }
         self.policy
             .roles
             .iter()

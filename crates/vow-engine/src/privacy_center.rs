@@ -1,0 +1,836 @@
+//! The privacy center: the people whose data it is, acting on it themselves (PIPA 제35조–제38조;
+//! GDPR Art. 7(3), 12–22). A person proves who they are one of two ways — a short-lived single-use
+//! link their service asked for after signing them in (`logged_in_session`), or a six-digit code sent
+//! to a contact the vault already holds for them (found through the blind index) — and then holds a
+//! session that acts for that one subject only: their requests, their consents, their answers.
+//!
+//! **Invariants.** A session's caller reaches no subject but its own: every method here takes the
+//! subject from the session, never from the page. An unknown contact gets the same answer, and does
+//! the same work, as a known one (a challenge row is written either way; it can never be redeemed).
+//! Every secret (code, link, session, download link) is kept only as a keyed digest, used once or
+//! until its time runs out; a code allows five tries.
+
+use serde::{Deserialize, Serialize};
+use vow_audit::Action;
+use vow_crypto::Zeroizing;
+use vow_policy::model::MaskStyle;
+use vow_store::{Outcome, PrivacyOp, PrivacyTokenRow, Request, RequestOp, SubjectOp, TokenKind};
+
+use crate::consent::{ConsentChange, ConsentRecorded, Evidence, SubjectConsents};
+use crate::requests::{AccessExport, NewRequest, RightsRequest, Verification};
+use crate::vault::{unexpected, validate_text, Caller, Vault, VaultError};
+
+/// How long a code works.
+pub const CODE_VALID_MS: i64 = 10 * 60_000;
+/// Wrong codes one challenge allows; then a new code must be asked for.
+pub const CODE_TRIES: i64 = 5;
+/// How long a link from the service works.
+pub const LINK_VALID_MS: i64 = 15 * 60_000;
+/// A session nobody used for this long is over.
+pub const SESSION_IDLE_MS: i64 = 30 * 60_000;
+/// A session's expiry is moved at most this often, so reading pages is not a write each.
+const SESSION_TOUCH_MS: i64 = 60_000;
+/// How long a link to download an answer works.
+pub const DOWNLOAD_VALID_MS: i64 = 24 * 3_600_000;
+/// The role a data subject's session acts under. Not a policy role: its grants are built in (read
+/// and export one's own data in full, one's own consents) and only callers this module makes —
+/// whose key id is `subject:<id>`, which no API key or console user can have — get them.
+pub const SELF_SERVICE_ROLE: &str = "vow:data-subject";
+const SELF_SERVICE_KEY_PREFIX: &str = "subject:";
+
+pub const CHALLENGE_PREFIX: &str = "vpc_";
+pub const LINK_PREFIX: &str = "vpl_";
+pub const SESSION_PREFIX: &str = "vps_";
+pub const DOWNLOAD_PREFIX: &str = "vpd_";
+
+/// How a contact typed into the privacy center reaches its owner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// By e-mail, to the address typed (which equals the one the vault holds).
+    Email { to: String },
+    /// By text message, which the service sends: a signed webhook event carries the code and the
+    /// subject, never the number.
+    Sms,
+}
+
+/// A code to send: exists only here and in the message.
+pub struct CodeToSend {
+    pub delivery: Delivery,
+    pub subject: String,
+    pub code: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for CodeToSend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeToSend")
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What asking for a code gives back: the challenge to type the code against, the same whether the
+/// contact is known or not, and, only when it is, the code to send.
+#[derive(Debug)]
+pub struct Challenge {
+    pub token: String,
+    pub expires_ms: i64,
+    pub send: Option<CodeToSend>,
+}
+
+/// Why a code was not accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeRefusal {
+    /// Wrong code; more tries are left.
+    Wrong,
+    /// Five wrong tries: ask for a new code.
+    Locked,
+    /// Used, expired, or never issued.
+    Expired,
+}
+
+/// A data subject signed in to the privacy center.
+#[derive(Clone, Debug)]
+pub struct SubjectSession {
+    pub subject: String,
+    /// How they proved who they are (`email_code`, `sms_code`, `logged_in_session`).
+    pub method: String,
+    pub csrf: String,
+    caller: Caller,
+}
+
+impl SubjectSession {
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+    /// Whether a form's CSRF token is this session's (compared in constant time).
+    pub fn csrf_matches(&self, submitted: &str) -> bool {
+        !submitted.is_empty() && vow_crypto::ct_eq(self.csrf.as_bytes(), submitted.as_bytes())
+    }
+}
+
+/// A session just opened: its token exists only here and in the cookie.
+pub struct OpenedSession {
+    pub token: Zeroizing<String>,
+    pub session: SubjectSession,
+}
+
+impl std::fmt::Debug for OpenedSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenedSession")
+            .field("subject", &self.session.subject)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A link the service hands its signed-in user.
+pub struct PrivacyLink {
+    pub token: Zeroizing<String>,
+    pub expires_ms: i64,
+}
+
+impl std::fmt::Debug for PrivacyLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrivacyLink")
+            .field("expires_ms", &self.expires_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The format of a downloaded answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PackageFormat {
+    /// Machine-readable (portability).
+    Json,
+    /// A page to read and print.
+    Html,
+}
+
+/// What a person files from the privacy center.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SelfServiceRequest {
+    /// The right's name (`access`, `erasure`, …).
+    pub kind: String,
+    /// For a rectification: the categories to correct.
+    pub categories: Vec<String>,
+    /// Filed by a legal representative or a delegate.
+    pub representative: bool,
+    /// `kr` or `eu`.
+    pub jurisdiction: Option<String>,
+    /// How they want the answer: `privacy_center`, `email`, `post`.
+    pub answer_by: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TokenDetail {
+    method: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    format: Option<PackageFormat>,
+}
+
+fn secret_token(prefix: &str) -> Zeroizing<String> {
+    Zeroizing::new(format!(
+        "{prefix}{}",
+        &vow_crypto::new_api_secret()[vow_crypto::API_SECRET_PREFIX.len()..]
+    ))
+}
+
+/// Six random digits (a 64-bit draw reduced mod 10⁶: the bias is below 10⁻¹³).
+fn six_digits() -> Result<Zeroizing<String>, VaultError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| VaultError::Invalid {
+        what: "random source",
+        why: e.to_string(),
+    })?;
+    Ok(Zeroizing::new(format!(
+        "{:06}",
+        u64::from_le_bytes(bytes) % 1_000_000
+    )))
+}
+
+/// A contact as typed, trimmed, and whether it looks like an e-mail address or a phone number.
+fn contact_kind(contact: &str) -> Option<MaskStyle> {
+    if contact.contains('@') {
+        Some(MaskStyle::Email)
+    } else if contact.chars().filter(char::is_ascii_digit).count() >= 8
+        && contact
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')' | '.'))
+    {
+        Some(MaskStyle::Phone)
+    } else {
+        None
+    }
+}
+
+impl Caller {
+    /// A data subject acting on their own data through the privacy center.
+    fn data_subject(subject_id: &str, source: &str) -> Caller {
+        Caller {
+            key_id: format!("{SELF_SERVICE_KEY_PREFIX}{subject_id}"),
+            role: SELF_SERVICE_ROLE.to_string(),
+            source: source.to_string(),
+            reason: Some("privacy center".to_string()),
+            purpose: None,
+        }
+    }
+
+    pub(crate) fn is_self_service(&self) -> bool {
+        self.role == SELF_SERVICE_ROLE && self.key_id.starts_with(SELF_SERVICE_KEY_PREFIX)
+    }
+}
+
+impl Vault {
+    async fn privacy(&self, op: PrivacyOp) -> Result<Outcome, VaultError> {
+        Ok(self.store().apply(Request::unlogged(op)).await?)
+    }
+
+    fn digest(&self, token: &str) -> Vec<u8> {
+        self.keys().api_key_digest(token).to_vec()
+    }
+
+    fn code_digest(&self, challenge: &str, code: &str) -> Vec<u8> {
+        self.keys()
+            .api_key_digest(&format!("vow.privacy.code.v1\u{1f}{challenge}\u{1f}{code}"))
+            .to_vec()
+    }
+
+    fn privacy_csrf(&self, token: &str) -> String {
+        hex::encode(
+            &self
+                .keys()
+                .api_key_digest(&format!("vow.privacy.csrf.v1\u{1f}{token}"))[..16],
+        )
+    }
+
+    /// The key that counts codes asked for one contact (rate limits), whoever holds it: keyed, so
+    /// the limiter's memory holds no contact.
+    pub fn contact_key(&self, contact: &str) -> String {
+        let normalised = contact.trim().to_lowercase();
+        hex::encode(
+            &self
+                .keys()
+                .api_key_digest(&format!("vow.privacy.contact.v1\u{1f}{normalised}"))[..16],
+        )
+    }
+
+    /// Asks for a code for the person who holds `contact` (an e-mail address or a phone number
+    /// the policy lets subjects be found by). Known or not, the answer has the same shape and the
+    /// same work is done; only a known contact's answer carries a code to send.
+    pub async fn start_code(&self, contact: &str, source: &str) -> Result<Challenge, VaultError> {
+        let contact = contact.trim();
+        validate_text("contact", contact, 254)?;
+        let Some(kind) = contact_kind(contact) else {
+            return Err(VaultError::Invalid {
+                what: "contact",
+                why: "must be an e-mail address or a phone number".into(),
+            });
+        };
+        let lookup_categories: Vec<&str> = self
+            .policy()
+            .categories
+            .iter()
+            .filter(|c| {
+                c.lookup
+                    && c.class != vow_policy::model::DataClass::Credential
+                    && crate::mask::style_for(c) == kind
+            })
+            .map(|c| c.key.as_str())
+            .collect();
+        let mut found: Option<(String, &str)> = None;
+        let caller = Caller {
+            key_id: "privacy-center".into(),
+            role: SELF_SERVICE_ROLE.into(),
+            source: source.to_string(),
+            reason: Some("privacy center: a code asked for".into()),
+            purpose: None,
+        };
+        for category in &lookup_categories {
+            let normalised = vow_crypto::normalise_for_lookup(category, contact);
+            let blind_index = self.keys().blind_index(category, &normalised).to_vec();
+            let entry = self.entry(&caller, Action::Lookup, None, &[category]);
+            match self
+                .store()
+                .apply(Request::logged(
+                    SubjectOp::Lookup {
+                        category: (*category).to_string(),
+                        blind_index,
+                        include_contested: true,
+                    },
+                    entry,
+                ))
+                .await?
+            {
+                Outcome::Subjects(ids) => {
+                    if found.is_none() {
+                        found = ids.into_iter().next().map(|id| (id, *category));
+                    }
+                }
+                other => return Err(unexpected(other)),
+            }
+        }
+        let token = secret_token(CHALLENGE_PREFIX);
+        let code = six_digits()?;
+        let now = self.now_ms();
+        let expires_ms = now + CODE_VALID_MS;
+        let method = match kind {
+            MaskStyle::Email => "email_code",
+            _ => "sms_code",
+        };
+        self.insert_token(PrivacyTokenRow {
+            digest: self.digest(&token),
+            kind: TokenKind::Code.as_str().into(),
+            subject_id: found.as_ref().map(|(id, _)| id.clone()),
+            request_id: None,
+            secret: Some(self.code_digest(&token, &code)),
+            detail: serde_json::json!({ "method": method }).to_string(),
+            created_ms: now,
+            expires_ms,
+            used_ms: None,
+            tries: 0,
+        })
+        .await?;
+        let send = found.map(|(subject, _)| CodeToSend {
+            delivery: match kind {
+                MaskStyle::Email => Delivery::Email {
+                    to: contact.to_string(),
+                },
+                _ => Delivery::Sms,
+            },
+            subject,
+            code,
+        });
+        if let Some(CodeToSend {
+            delivery: Delivery::Sms,
+            subject,
+            code,
+        }) = &send
+        {
+            self.announce_sms_code(subject, code, expires_ms).await?;
+        }
+        Ok(Challenge {
+            token: token.to_string(),
+            expires_ms,
+            send,
+        })
+    }
+
+    /// A code by text message goes out as an event the service's webhook sends on: the subject and
+    /// the code, never the number.
+    async fn announce_sms_code(
+        &self,
+        subject: &str,
+        code: &str,
+        expires_ms: i64,
+    ) -> Result<(), VaultError> {
+        let record = vow_store::OutboxRecord {
+            seq: 0,
+            id: crate::vault::new_id("evt"),
+            subject_id: Some(subject.to_string()),
+            kind: "privacy.code".into(),
+            body: serde_json::json!({ "subject": subject, "code": code, "expires_ms": expires_ms })
+                .to_string(),
+            created_ms: self.now_ms(),
+            attempts: 0,
+            delivered_ms: None,
+        };
+        match self
+            .store()
+            .apply(Request::unlogged(vow_store::OutboxOp::Enqueue(record)))
+            .await?
+        {
+            Outcome::Created | Outcome::AlreadyExists { .. } => Ok(()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn insert_token(&self, row: PrivacyTokenRow) -> Result<(), VaultError> {
+        match self.privacy(PrivacyOp::Insert(row)).await? {
+            Outcome::Created => Ok(()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Checks a code typed against its challenge; the right one opens a session.
+    pub async fn verify_code(
+        &self,
+        challenge: &str,
+        code: &str,
+        source: &str,
+    ) -> Result<Result<OpenedSession, CodeRefusal>, VaultError> {
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if !challenge.starts_with(CHALLENGE_PREFIX) || challenge.len() > 200 {
+            return Ok(Err(CodeRefusal::Expired));
+        }
+        let outcome = self
+            .privacy(PrivacyOp::TryCode {
+                digest: self.digest(challenge),
+                code_digest: self.code_digest(challenge, &code),
+                now_ms: self.now_ms(),
+                max_tries: CODE_TRIES,
+            })
+            .await?;
+        match outcome {
+            Outcome::PrivacyTokens(mut rows) => match rows.pop() {
+                Some(PrivacyTokenRow {
+                    subject_id: Some(subject),
+                    detail,
+                    ..
+                }) => {
+                    let method = serde_json::from_str::<TokenDetail>(&detail)
+                        .map(|d| d.method)
+                        .unwrap_or_else(|_| "email_code".into());
+                    Ok(Ok(self.open_session(&subject, &method, source).await?))
+                }
+                _ => Ok(Err(CodeRefusal::Expired)),
+            },
+            Outcome::Stale => Ok(Err(CodeRefusal::Wrong)),
+            Outcome::Closed => Ok(Err(CodeRefusal::Locked)),
+            Outcome::NotFound => Ok(Err(CodeRefusal::Expired)),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// A single-use link, valid 15 minutes, for a subject the service has signed in: the service's
+    /// backend (a role that may export or answers requests) asks for it (`POST /v1/privacy-links`) and sends its user there.
+    pub async fn create_privacy_link(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+    ) -> Result<PrivacyLink, VaultError> {
+        // The session sees the subject's data in full and exports it: only a role that may do so
+        // itself hands one out (a role that sees values masked must not get around its mask).
+        let grants = self.grants(caller)?;
+        if !caller.is_operator() && !grants.may_export() && !grants.may_handle_requests() {
+            return Err(Self::forbidden(caller, "create privacy center links"));
+        }
+        let subject = self.subject(subject_id).await?;
+        if subject.closed_ms.is_some() {
+            return Err(VaultError::SubjectClosed);
+        }
+        let token = secret_token(LINK_PREFIX);
+        let now = self.now_ms();
+        let expires_ms = now + LINK_VALID_MS;
+        let entry = self.entry(caller, Action::SignIn, Some(subject_id), &["privacy_link"]);
+        match self
+            .store()
+            .apply(Request::logged(
+                PrivacyOp::Insert(PrivacyTokenRow {
+                    digest: self.digest(&token),
+                    kind: TokenKind::Link.as_str().into(),
+                    subject_id: Some(subject_id.to_string()),
+                    request_id: None,
+                    secret: None,
+                    detail: serde_json::json!({ "method": "logged_in_session" }).to_string(),
+                    created_ms: now,
+                    expires_ms,
+                    used_ms: None,
+                    tries: 0,
+                }),
+                entry,
+            ))
+            .await?
+        {
+            Outcome::Created => Ok(PrivacyLink { token, expires_ms }),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Uses a link from the service once: a session for its subject, or `Unauthenticated` when it
+    /// is unknown, used or past its time.
+    pub async fn redeem_privacy_link(
+        &self,
+        token: &str,
+        source: &str,
+    ) -> Result<OpenedSession, VaultError> {
+        if !token.starts_with(LINK_PREFIX) || token.len() > 200 {
+            return Err(VaultError::Unauthenticated);
+        }
+        match self
+            .privacy(PrivacyOp::Redeem {
+                digest: self.digest(token),
+                kind: TokenKind::Link,
+                now_ms: self.now_ms(),
+            })
+            .await?
+        {
+            Outcome::PrivacyTokens(mut rows) => match rows.pop().and_then(|r| r.subject_id) {
+                Some(subject) => {
+                    self.open_session(&subject, "logged_in_session", source)
+                        .await
+                }
+                None => Err(VaultError::Unauthenticated),
+            },
+            Outcome::NotFound => Err(VaultError::Unauthenticated),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn open_session(
+        &self,
+        subject_id: &str,
+        method: &str,
+        source: &str,
+    ) -> Result<OpenedSession, VaultError> {
+        let subject = self.subject(subject_id).await?;
+        if subject.closed_ms.is_some() {
+            return Err(VaultError::SubjectClosed);
+        }
+        let token = secret_token(SESSION_PREFIX);
+        let now = self.now_ms();
+        let caller = Caller::data_subject(subject_id, source);
+        let entry = self.entry(&caller, Action::SignIn, Some(subject_id), &[method]);
+        match self
+            .store()
+            .apply(Request::logged(
+                PrivacyOp::Insert(PrivacyTokenRow {
+                    digest: self.digest(&token),
+                    kind: TokenKind::Session.as_str().into(),
+                    subject_id: Some(subject_id.to_string()),
+                    request_id: None,
+                    secret: None,
+                    detail: serde_json::json!({ "method": method }).to_string(),
+                    created_ms: now,
+                    expires_ms: now + SESSION_IDLE_MS,
+                    used_ms: None,
+                    tries: 0,
+                }),
+                entry,
+            ))
+            .await?
+        {
+            Outcome::Created => {}
+            other => return Err(unexpected(other)),
+        }
+        let csrf = self.privacy_csrf(&token);
+        Ok(OpenedSession {
+            token,
+            session: SubjectSession {
+                subject: subject_id.to_string(),
+                method: method.to_string(),
+                csrf,
+                caller,
+            },
+        })
+    }
+
+    /// The session a cookie names, if it is live (used within 30 minutes, its subject not erased or
+    /// closed). Using it keeps it alive.
+    pub async fn subject_session(
+        &self,
+        token: &str,
+        source: &str,
+    ) -> Result<SubjectSession, VaultError> {
+        if !token.starts_with(SESSION_PREFIX) || token.len() > 200 {
+            return Err(VaultError::Unauthenticated);
+        }
+        let digest = self.digest(token);
+        let now = self.now_ms();
+        let row = match self
+            .privacy(PrivacyOp::Live {
+                digest: digest.clone(),
+                kind: TokenKind::Session,
+                now_ms: now,
+            })
+            .await?
+        {
+            Outcome::PrivacyTokens(mut rows) => rows.pop(),
+            other => return Err(unexpected(other)),
+        }
+        .filter(|row| vow_crypto::ct_eq(&row.digest, &digest))
+        .ok_or(VaultError::Unauthenticated)?;
+        let subject_id = row.subject_id.clone().ok_or(VaultError::Unauthenticated)?;
+        match self.subject(&subject_id).await {
+            Ok(subject) if subject.closed_ms.is_none() => {}
+            Ok(_) | Err(VaultError::NoSubject(_)) => {
+                self.privacy(PrivacyOp::End { digest }).await?;
+                return Err(VaultError::Unauthenticated);
+            }
+            Err(other) => return Err(other),
+        }
+        if row.expires_ms - now < SESSION_IDLE_MS - SESSION_TOUCH_MS {
+            self.privacy(PrivacyOp::Extend {
+                digest,
+                expires_ms: now + SESSION_IDLE_MS,
+                now_ms: now,
+            })
+            .await?;
+        }
+        let method = serde_json::from_str::<TokenDetail>(&row.detail)
+            .map(|d| d.method)
+            .unwrap_or_default();
+        Ok(SubjectSession {
+            caller: Caller::data_subject(&subject_id, source),
+            subject: subject_id,
+            method,
+            csrf: self.privacy_csrf(token),
+        })
+    }
+
+    pub async fn end_subject_session(&self, token: &str) -> Result<(), VaultError> {
+        self.privacy(PrivacyOp::End {
+            digest: self.digest(token),
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Removes the privacy center's secrets that ran out a day ago or more (the sweeper runs it).
+    pub async fn prune_privacy_tokens(&self) -> Result<u64, VaultError> {
+        match self
+            .privacy(PrivacyOp::Prune {
+                before_ms: self.now_ms() - 86_400_000,
+            })
+            .await?
+        {
+            Outcome::Removed(n) => Ok(n),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Files a request for the session's subject, recording how they proved who they are.
+    pub async fn file_own_request(
+        &self,
+        session: &SubjectSession,
+        request: SelfServiceRequest,
+    ) -> Result<RightsRequest, VaultError> {
+        let answer_by = match request.answer_by.as_str() {
+            "" | "privacy_center" => "privacy_center",
+            "email" => "email",
+            "post" => "post",
+            _ => {
+                return Err(VaultError::Invalid {
+                    what: "answer_by",
+                    why: "must be privacy_center, email or post".into(),
+                })
+            }
+        };
+        self.file_request(
+            &session.caller,
+            NewRequest {
+                subject: session.subject.clone(),
+                kind: request.kind,
+                jurisdiction: request.jurisdiction,
+                verification: Verification {
+                    method: session.method.clone(),
+                    by: Some(format!("privacy center; answer by {answer_by}")),
+                    representative: request.representative,
+                },
+                categories: request.categories,
+                at_ms: None,
+            },
+        )
+        .await
+    }
+
+    /// The session's subject's requests, newest first.
+    pub async fn own_requests(
+        &self,
+        session: &SubjectSession,
+    ) -> Result<Vec<RightsRequest>, VaultError> {
+        match self
+            .store()
+            .apply(Request::unlogged(RequestOp::RightsRequestsOf {
+                subject_ids: vec![session.subject.clone()],
+            }))
+            .await?
+        {
+            Outcome::RightsRequests(rows) => rows
+                .into_iter()
+                .filter(|r| r.subject_id == session.subject)
+                .map(|r| self.to_request(r))
+                .collect(),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// One of the session's subject's requests; another person's is `NoRequest`, as an unknown one.
+    pub async fn own_request(
+        &self,
+        session: &SubjectSession,
+        id: &str,
+    ) -> Result<RightsRequest, VaultError> {
+        let request = self.load_request(id).await?;
+        if request.subject != session.subject {
+            return Err(VaultError::NoRequest);
+        }
+        Ok(request)
+    }
+
+    /// A single-use link, valid 24 hours, to download the answer to a completed access or
+    /// portability request of the session's subject.
+    pub async fn package_link(
+        &self,
+        session: &SubjectSession,
+        request_id: &str,
+        format: PackageFormat,
+    ) -> Result<PrivacyLink, VaultError> {
+        let request = self.own_request(session, request_id).await?;
+        if request.state != "completed"
+            || !matches!(request.kind.as_str(), "access" | "portability")
+        {
+            return Err(VaultError::RequestState {
+                state: request.state,
+                why: "only a completed access or portability request has an answer to download"
+                    .into(),
+            });
+        }
+        let token = secret_token(DOWNLOAD_PREFIX);
+        let now = self.now_ms();
+        let expires_ms = now + DOWNLOAD_VALID_MS;
+        self.insert_token(PrivacyTokenRow {
+            digest: self.digest(&token),
+            kind: TokenKind::Download.as_str().into(),
+            subject_id: Some(session.subject.clone()),
+            request_id: Some(request.id),
+            secret: None,
+            detail: serde_json::to_string(&TokenDetail {
+                method: session.method.clone(),
+                format: Some(format),
+            })
+            .unwrap_or_default(),
+            created_ms: now,
+            expires_ms,
+            used_ms: None,
+            tries: 0,
+        })
+        .await?;
+        Ok(PrivacyLink { token, expires_ms })
+    }
+
+    /// Downloads an answer once: the export as the person may see it (in full), logged as an export
+    /// by them. A link used, past its time or unknown is `Unauthenticated`.
+    pub async fn download_package(
+        &self,
+        token: &str,
+        source: &str,
+    ) -> Result<(PackageFormat, String, AccessExport), VaultError> {
+        if !token.starts_with(DOWNLOAD_PREFIX) || token.len() > 200 {
+            return Err(VaultError::Unauthenticated);
+        }
+        let row = match self
+            .privacy(PrivacyOp::Redeem {
+                digest: self.digest(token),
+                kind: TokenKind::Download,
+                now_ms: self.now_ms(),
+            })
+            .await?
+        {
+            Outcome::PrivacyTokens(mut rows) => rows.pop().ok_or(VaultError::Unauthenticated)?,
+            Outcome::NotFound => return Err(VaultError::Unauthenticated),
+            other => return Err(unexpected(other)),
+        };
+        let subject = row.subject_id.ok_or(VaultError::Unauthenticated)?;
+        let format = serde_json::from_str::<TokenDetail>(&row.detail)
+            .ok()
+            .and_then(|d| d.format)
+            .unwrap_or(PackageFormat::Json);
+        let mut caller = Caller::data_subject(&subject, source);
+        caller.reason = Some(format!(
+            "privacy center: the answer to {} downloaded",
+            row.request_id.as_deref().unwrap_or("a request")
+        ));
+        let export = self.access_export(&caller, &subject).await?;
+        Ok((format, row.request_id.unwrap_or_default(), export))
+    }
+
+    /// The session's subject's consents and their history.
+    pub async fn own_consents(
+        &self,
+        session: &SubjectSession,
+    ) -> Result<SubjectConsents, VaultError> {
+        self.consents(&session.caller, &session.subject).await
+    }
+
+    /// Gives or withdraws one of the session's subject's consents, with the privacy center as the
+    /// evidence and the policy's wording as they read it.
+    pub async fn change_own_consent(
+        &self,
+        session: &SubjectSession,
+        purpose: &str,
+        channel: Option<String>,
+        night: bool,
+        granted: bool,
+        wording: Option<String>,
+    ) -> Result<ConsentRecorded, VaultError> {
+        self.record_consent(
+            &session.caller,
+            &session.subject,
+            ConsentChange {
+                purpose: purpose.to_string(),
+                channel,
+                night,
+                granted,
+                evidence: Evidence {
+                    method: "privacy_center".into(),
+                    location: Some("/privacy/consent".into()),
+                    wording,
+                },
+                at_ms: None,
+                by_guardian: false,
+            },
+        )
+        .await
+    }
+}
+
+/// The built-in grants of [`SELF_SERVICE_ROLE`]: every category of the policy read in full (it is
+/// the person's own data), export, and their own consents; nothing else.
+pub(crate) fn self_service_role(policy: &vow_policy::Policy) -> vow_policy::model::Role {
+    vow_policy::model::Role {
+        key: SELF_SERVICE_ROLE.into(),
+        label: Default::default(),
+        read: Vec::new(),
+        write: Vec::new(),
+        full_view: policy.categories.iter().map(|c| c.key.clone()).collect(),
+        erase: false,
+        export: true,
+        admin: false,
+        lookup: Some(Vec::new()),
+        lookups_per_minute: Some(0),
+        consents: true,
+        separated: false,
+        requests: false,
+        send_to: Vec::new(),
+    }
+}

@@ -1,0 +1,494 @@
+//! The privacy center as the vault keeps it, on a clock the test moves: codes that open a session
+//! once and lock after five wrong tries, links from the service used once, sessions that end when
+//! idle or when their subject is erased, a session that reaches only its own subject, answers
+//! downloaded once, and consents withdrawn in one step.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use vow_engine::privacy_center::{
+    CodeRefusal, Delivery, PackageFormat, SelfServiceRequest, CODE_VALID_MS, LINK_VALID_MS,
+    SESSION_IDLE_MS,
+};
+use vow_engine::requests::RequestAction;
+use vow_engine::{Caller, ConsentChange, Evidence, ManualClock, Vault, VaultConfig, VaultError};
+use vow_store::{Location, Store, StoreOptions};
+
+const START_MS: i64 = 1_796_000_000_000;
+const EMAIL: &str = "minji.park@example.com";
+
+fn vault(clock: &ManualClock, dir: &tempfile::TempDir) -> Vault {
+    let policy = std::fs::read_to_string(format!(
+        "{}/../../examples/policies/imagesfactory.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let key_file = dir.path().join("vow.keys");
+    let (keys, _) = vow_crypto::KeyRing::load_or_create(&key_file).unwrap();
+    Vault::new(VaultConfig {
+        policy: vow_policy::parse(policy.as_bytes(), "test policy").unwrap(),
+        keys,
+        key_file: Some(key_file),
+        store: Store::open(
+            &Location::Directory(dir.path().join("data")),
+            StoreOptions::default(),
+        )
+        .unwrap(),
+        clock: Arc::new(clock.clone()),
+        checkpoints: None,
+    })
+}
+
+fn caller(role: &str) -> Caller {
+    Caller {
+        key_id: format!("key_{role}"),
+        role: role.into(),
+        source: "127.0.0.1".into(),
+        reason: None,
+        purpose: None,
+    }
+}
+
+async fn member(vault: &Vault, external: &str, email: &str) -> String {
+    let id = vault
+        .create_subject(&caller("service"), external, "member")
+        .await
+        .unwrap();
+    vault
+        .put_item(&caller("service"), &id, "user.contact.email", email)
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn a_code_to_a_known_contact_opens_a_session_once_and_an_unknown_one_never() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at(START_MS);
+    let vault = vault(&clock, &dir);
+    let subject = member(&vault, "u-1", EMAIL).await;
+
+    // Typed differently (case, spaces) it is the same contact.
+    let challenge = vault
+        .start_code("  Minji.Park@Example.com ", "10.0.0.1")
+        .await
+        .unwrap();
+    let send = challenge.send.expect("a known contact gets a code");
+    assert_eq!(send.subject, subject);
+    assert!(matches!(&send.delivery, Delivery::Email { to } if to == "Minji.Park@Example.com"));
+    assert_eq!(send.code.len(), 6);
+    let wrong = if send.code.as_str() == "000000" {
+        "000001"
+    } else {
+        "000000"
+    };
+    for _ in 0..4 {
+        assert_eq!(
+            vault
+                .verify_code(&challenge.token, wrong, "10.0.0.1")
+                .await
+                .unwrap()
+                .unwrap_err(),
+            CodeRefusal::Wrong
+        );
+    }
+    let opened = vault
+        .verify_code(&challenge.token, &send.code, "10.0.0.1")
+        .await
+        .unwrap()
+        .expect("the fifth try, right, opens a session");
+    assert_eq!(opened.session.subject, subject);
+    assert_eq!(opened.session.method, "email_code");
+    assert_eq!(
+        vault
+            .verify_code(&challenge.token, &send.code, "10.0.0.1")
+            .await
+            .unwrap()
+            .unwrap_err(),
+        CodeRefusal::Expired,
+        "a code opens one session"
+    );
+    let session = vault
+        .subject_session(&opened.token, "10.0.0.1")
+        .await
+        .unwrap();
+    assert_eq!(session.subject, subject);
+    assert!(session.csrf_matches(&opened.session.csrf));
+    assert!(!session.csrf_matches(""));
+
+    // Unknown: a challenge of the same shape, no code to send, and nothing typed ever matches.
+    let unknown = vault
+        .start_code("nobody@example.com", "10.0.0.1")
+        .await
+        .unwrap();
+    assert!(unknown.send.is_none());
+    assert_eq!(unknown.token.len(), challenge.token.len());
+    assert_eq!(unknown.expires_ms, vault.now_ms() + CODE_VALID_MS);
+    assert_eq!(
+        vault
+            .verify_code(&unknown.token, &send.code, "10.0.0.1")
+            .await
+            .unwrap()
+            .unwrap_err(),
+        CodeRefusal::Wrong
+    );
+
+    // Not a contact at all.
+    assert!(matches!(
+        vault.start_code("hello", "10.0.0.1").await,
+        Err(VaultError::Invalid {
+            what: "contact",
+            ..
+        })
+    ));
+    assert!(matches!(
+        vault.start_code("", "10.0.0.1").await,
+        Err(VaultError::Invalid { .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_code_locks_after_five_wrong_tries_and_expires_after_ten_minutes() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at(START_MS);
+    let vault = vault(&clock, &dir);
+    member(&vault, "u-1", EMAIL).await;
+    let challenge = vault.start_code(EMAIL, "10.0.0.1").await.unwrap();
+    let code = challenge.send.unwrap().code;
+    let wrong = if code.as_str() == "123456" {
+        "654321"
+    } else {
+        "123456"
+    };
+    for _ in 0..5 {
+        vault
+            .verify_code(&challenge.token, wrong, "10.0.0.1")
+            .await
+            .unwrap()
+            .unwrap_err();
+    }
+    assert_eq!(
+        vault
+            .verify_code(&challenge.token, &code, "10.0.0.1")
+            .await
+            .unwrap()
+            .unwrap_err(),
+        CodeRefusal::Locked,
+        "the right code after five wrong ones"
+    );
+
+    let late = vault.start_code(EMAIL, "10.0.0.1").await.unwrap();
+    clock.advance(CODE_VALID_MS);
+    assert_eq!(
+        vault
+            .verify_code(&late.token, &late.send.unwrap().code, "10.0.0.1")
+            .await
+            .unwrap()
+            .unwrap_err(),
+        CodeRefusal::Expired
+    );
+}
+
+#[tokio::test]
+async fn a_link_from_the_service_opens_one_session_within_fifteen_minutes() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at(START_MS);
+    let vault = vault(&clock, &dir);
+    let subject = member(&vault, "u-1", EMAIL).await;
+    assert!(matches!(
+        vault
+            .create_privacy_link(&caller("service"), "sub_unknown")
+            .await,
+        Err(VaultError::NoSubject(_))
+    ));
+    assert!(
+        matches!(
+            vault
+                .create_privacy_link(&caller("service"), &subject)
+                .await,
+            Err(VaultError::Forbidden { .. })
+        ),
+        "a role that neither writes nor answers requests"
+    );
+    let link = vault
+        .create_privacy_link(&caller("privacy_officer"), &subject)
+        .await
+        .unwrap();
+    let opened = vault
+        .redeem_privacy_link(&link.token, "10.0.0.2")
+        .await
+        .unwrap();
+    assert_eq!(opened.session.subject, subject);
+    assert_eq!(opened.session.method, "logged_in_session");
+    assert!(matches!(
+        vault.redeem_privacy_link(&link.token, "10.0.0.2").await,
+        Err(VaultError::Unauthenticated)
+    ));
+    let late = vault
+        .create_privacy_link(&caller("privacy_officer"), &subject)
+        .await
+        .unwrap();
+    clock.advance(LINK_VALID_MS);
+    assert!(matches!(
+        vault.redeem_privacy_link(&late.token, "10.0.0.2").await,
+        Err(VaultError::Unauthenticated)
+    ));
+    // A session token is not a link, and a link not a session.
+    assert!(matches!(
+        vault.redeem_privacy_link(&opened.token, "10.0.0.2").await,
+        Err(VaultError::Unauthenticated)
+    ));
+    assert!(matches!(
+        vault.subject_session(&link.token, "10.0.0.2").await,
+        Err(VaultError::Unauthenticated)
+    ));
+}
+
+#[tokio::test]
+async fn a_session_ends_after_thirty_idle_minutes_and_when_its_subject_is_erased() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at(START_MS);
+    let vault = vault(&clock, &dir);
+    let subject = member(&vault, "u-1", EMAIL).await;
+    let officer = caller("privacy_officer");
+    let opened = vault
+        .redeem_privacy_link(
+            &vault
+                .create_privacy_link(&officer, &subject)
+                .await
+                .unwrap()
+                .token,
+            "10.0.0.3",
+        )
+        .await
+        .unwrap();
+    // Used every 20 minutes, it stays open.
+    for _ in 0..3 {
+        clock.advance(20 * 60_000);
+        vault
+            .subject_session(&opened.token, "10.0.0.3")
+            .await
+            .unwrap();
+    }
+    clock.advance(SESSION_IDLE_MS);
+    assert!(matches!(
+        vault.subject_session(&opened.token, "10.0.0.3").await,
+        Err(VaultError::Unauthenticated)
+    ));
+
+    let again = vault
+        .redeem_privacy_link(
+            &vault
+                .create_privacy_link(&officer, &subject)
+                .await
+                .unwrap()
+                .token,
+            "10.0.0.3",
+        )
+        .await
+        .unwrap();
+    vault
+        .erase(&caller("privacy_officer"), &subject)
+        .await
+        .unwrap();
+    assert!(matches!(
+        vault.subject_session(&again.token, "10.0.0.3").await,
+        Err(VaultError::Unauthenticated)
+    ));
+}
+
+#[tokio::test]
+async fn a_session_reaches_its_own_requests_only_and_an_answer_downloads_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at(START_MS);
+    let vault = vault(&clock, &dir);
+    let officer = caller("privacy_officer");
+    let mine = member(&vault, "u-1", EMAIL).await;
+    let theirs = member(&vault, "u-2", "other@example.com").await;
+    let open = |subject: String| {
+        let vault = &vault;
+        let officer = &officer;
+        async move {
+            let link = vault.create_privacy_link(officer, &subject).await.unwrap();
+            vault
+                .redeem_privacy_link(&link.token, "10.0.0.4")
+                .await
+                .unwrap()
+                .session
+        }
+    };
+    let me = open(mine.clone()).await;
+    let them = open(theirs.clone()).await;
+
+    let filed = vault
+        .file_own_request(
+            &me,
+            SelfServiceRequest {
+                kind: "access".into(),
+                answer_by: "privacy_center".into(),
+                ..SelfServiceRequest::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(filed.subject, mine);
+    assert_eq!(filed.detail.verification.method, "logged_in_session");
+    assert_eq!(filed.due_ms, START_MS + 10 * 86_400_000, "PIPA: ten days");
+    let other = vault
+        .file_own_request(
+            &them,
+            SelfServiceRequest {
+                kind: "erasure".into(),
+                ..SelfServiceRequest::default()
+            },
+        )
+        .await
+        .unwrap();
+    // A right the policy does not grant is refused with what it does grant.
+    assert!(matches!(
+        vault
+            .file_own_request(
+                &me,
+                SelfServiceRequest {
+                    kind: "portability".into(),
+                    ..SelfServiceRequest::default()
+                }
+            )
+            .await,
+        Err(VaultError::RightNotOffered { .. })
+    ));
+    let listed = vault.own_requests(&me).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        [filed.id.as_str()]
+    );
+    assert!(matches!(
+        vault.own_request(&me, &other.id).await,
+        Err(VaultError::NoRequest)
+    ));
+    assert!(matches!(
+        vault
+            .package_link(&me, &other.id, PackageFormat::Json)
+            .await,
+        Err(VaultError::NoRequest)
+    ));
+    // Nothing to download before the officer completes it.
+    assert!(matches!(
+        vault
+            .package_link(&me, &filed.id, PackageFormat::Json)
+            .await,
+        Err(VaultError::RequestState { .. })
+    ));
+    vault
+        .act_on_request(&officer, &filed.id, RequestAction::Complete)
+        .await
+        .unwrap();
+    let link = vault
+        .package_link(&me, &filed.id, PackageFormat::Json)
+        .await
+        .unwrap();
+    let (format, request, export) = vault
+        .download_package(&link.token, "10.0.0.4")
+        .await
+        .unwrap();
+    assert_eq!(
+        (format, request.as_str()),
+        (PackageFormat::Json, filed.id.as_str())
+    );
+    assert_eq!(export.subject, mine);
+    let json = serde_json::to_string(&export).unwrap();
+    assert!(
+        json.contains(EMAIL),
+        "the person sees their own e-mail in full"
+    );
+    assert!(!json.contains("other@example.com"));
+    assert!(matches!(
+        vault.download_package(&link.token, "10.0.0.4").await,
+        Err(VaultError::Unauthenticated)
+    ));
+    // A second link, past its 24 hours.
+    let late = vault
+        .package_link(&me, &filed.id, PackageFormat::Html)
+        .await
+        .unwrap();
+    clock.advance(24 * 3_600_000);
+    assert!(matches!(
+        vault.download_package(&late.token, "10.0.0.4").await,
+        Err(VaultError::Unauthenticated)
+    ));
+    // The download is in the access log, as an export by the person.
+    let log = vault.store().audit_page(0, 10_000).await.unwrap();
+    assert!(log.iter().any(|e| e.key_id == format!("subject:{mine}")
+        && e.action == vow_audit::Action::Export
+        && e.subject_id.as_deref() == Some(mine.as_str())));
+}
+
+#[tokio::test]
+async fn a_consent_withdrawn_in_the_privacy_center_stops_advertising_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at(START_MS);
+    let vault = vault(&clock, &dir);
+    let subject = member(&vault, "u-1", EMAIL).await;
+    let service = caller("service");
+    vault
+        .record_consent(
+            &service,
+            &subject,
+            ConsentChange {
+                purpose: "marketing".into(),
+                channel: Some("email".into()),
+                night: false,
+                granted: true,
+                evidence: Evidence {
+                    method: "web_form".into(),
+                    location: None,
+                    wording: None,
+                },
+                at_ms: None,
+                by_guardian: false,
+            },
+        )
+        .await
+        .unwrap();
+    let noon = START_MS - START_MS.rem_euclid(86_400_000) + 3 * 3_600_000 + 86_400_000;
+    async fn gate(vault: &Vault, service: &Caller, subject: &str, at_ms: i64) -> bool {
+        vault
+            .marketing_check(service, subject, "email", Some(at_ms))
+            .await
+            .unwrap()
+            .allowed
+    }
+    assert!(
+        gate(&vault, &service, &subject, noon).await,
+        "consented, at noon in Korea"
+    );
+    let link = vault
+        .create_privacy_link(&caller("privacy_officer"), &subject)
+        .await
+        .unwrap();
+    let me = vault
+        .redeem_privacy_link(&link.token, "10.0.0.5")
+        .await
+        .unwrap()
+        .session;
+    let consents = vault.own_consents(&me).await.unwrap();
+    assert!(consents
+        .current
+        .iter()
+        .any(|c| c.purpose == "marketing" && c.granted));
+    vault
+        .change_own_consent(&me, "marketing", Some("email".into()), false, false, None)
+        .await
+        .unwrap();
+    assert!(
+        !gate(&vault, &service, &subject, noon).await,
+        "withdrawn in the privacy center"
+    );
+    let ledger = vault.own_consents(&me).await.unwrap();
+    let last = ledger.history.last().unwrap();
+    assert_eq!(last.change, "withdraw");
+    assert_eq!(
+        last.evidence.as_ref().map(|e| e.method.as_str()),
+        Some("privacy_center")
+    );
+}
