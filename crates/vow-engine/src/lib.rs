@@ -43,6 +43,7 @@ pub use consent::{
     SubjectConsents,
 };
 pub use keys::{ApiKeyInfo, NewApiKey};
+pub use limit::RateLimiter;
 pub use marketing::{Rule, Verdict};
 pub use mask::{style_for, Masker, HIDDEN};
 pub use outbox::KEEP_DELIVERED_MS;

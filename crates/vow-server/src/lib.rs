@@ -25,6 +25,7 @@ mod metrics;
 
 // The routes, one file per capability, the console's pages, and the server that runs them.
 mod console;
+mod privacy;
 mod routes;
 mod serve;
 
@@ -38,6 +39,7 @@ pub use checkpoints::{CheckpointDeliveries, Destination};
 pub use console::ConsoleState;
 pub use error::{ApiError, ErrorBody};
 pub use limits::Limits;
+pub use privacy::{MailError, MailTransport, Mailer, PrivacyCenter, PrivacyLimits};
 pub use routes::{openapi, router, CAMPAIGN_PATH};
 pub use serve::{serve, ServeError, Tls};
 pub use state::{AppState, Surfaces};

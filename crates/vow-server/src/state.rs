@@ -11,6 +11,7 @@ use crate::auth::Lockout;
 use crate::checkpoints::CheckpointDeliveries;
 use crate::console::state::ConsoleState;
 use crate::metrics::Metrics;
+use crate::privacy::PrivacyCenter;
 
 /// What every handler and layer shares.
 #[derive(Clone)]
@@ -21,6 +22,8 @@ pub struct AppState {
     pub(crate) deliveries: Arc<CheckpointDeliveries>,
     lockout: Arc<Lockout>,
     pub(crate) console: Arc<ConsoleState>,
+    /// The privacy center's published policy, mail and rate limits.
+    pub(crate) privacy: Arc<PrivacyCenter>,
     /// What this listener serves: the API, the console, or both (the default).
     pub(crate) surfaces: Surfaces,
 }
@@ -35,7 +38,13 @@ pub struct Surfaces {
 
 impl AppState {
     pub fn new(vault: Arc<Vault>) -> AppState {
+        let privacy = Arc::new(PrivacyCenter::new(
+            vault.policy(),
+            Vec::new(),
+            vault.now_ms(),
+        ));
         AppState {
+            privacy,
             vault,
             metrics: Arc::default(),
             deliveries: Arc::default(),
@@ -53,6 +62,15 @@ impl AppState {
     /// Marks the console's cookies `Secure` and its links https (the server runs TLS).
     pub fn with_tls(mut self, tls: bool) -> AppState {
         self.console = Arc::new(ConsoleState::new(tls));
+        if let Some(privacy) = Arc::get_mut(&mut self.privacy) {
+            privacy.secure_cookies = tls;
+        }
+        self
+    }
+
+    /// Serves this privacy center (its policy history, mail and limits).
+    pub fn with_privacy_center(mut self, center: PrivacyCenter) -> AppState {
+        self.privacy = Arc::new(center.with_secure_cookies(self.console.secure_cookies));
         self
     }
 

@@ -35,6 +35,14 @@ pub async fn sweep_periodically(vault: Arc<Vault>, every: Duration) {
                 tracing::error!(%error, "removing delivered events failed; it runs again next time")
             }
         }
+        // The privacy center's codes, links, sessions and download links a day past their time.
+        match vault.prune_privacy_tokens().await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "expired privacy-center secrets removed"),
+            Err(error) => {
+                tracing::error!(%error, "removing expired privacy-center secrets failed; it runs again next time")
+            }
+        }
         // The alert rules, raised as events once each (the console shows them on Today).
         match vault.raise_alerts().await {
             Ok(0) => {}

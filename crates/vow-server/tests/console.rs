@@ -5,137 +5,15 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-
-use std::collections::HashMap;
+#[path = "common/forms.rs"]
+mod forms;
 
 use common::{start, Backend, Server};
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use forms::{Page, Person};
+use reqwest::header::SET_COOKIE;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use vow_engine::Caller;
-
-/// A person at a browser without JavaScript: cookies kept by hand, redirects not followed (so each
-/// answer can be looked at).
-struct Person {
-    http: reqwest::Client,
-    base: String,
-    cookies: HashMap<String, String>,
-}
-
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    html: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-
-    /// The value of the first input named `name`.
-    fn field(&self, name: &str) -> String {
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = self
-            .html
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no field {name} in:\n{}", self.html))
-            + marker.len();
-        self.html[start..].split('"').next().unwrap().to_string()
-    }
-
-    fn text_of_id(&self, id: &str) -> String {
-        let marker = format!("id=\"{id}\">");
-        let start = self.html.find(&marker).unwrap() + marker.len();
-        self.html[start..].split('<').next().unwrap().to_string()
-    }
-}
-
-impl Person {
-    fn new(server: &Server) -> Person {
-        Person {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: server.base.clone(),
-            cookies: HashMap::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep_cookies(&mut self, headers: &HeaderMap) {
-        for value in headers.get_all(SET_COOKIE) {
-            let text = value.to_str().unwrap();
-            let (pair, _) = text.split_once(';').unwrap_or((text, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() || text.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_string(), value.to_string());
-            }
-        }
-    }
-
-    async fn send(&mut self, method: Method, path: &str, form: Option<&[(&str, &str)]>) -> Page {
-        let url = if path.starts_with("http") {
-            path.to_string()
-        } else {
-            format!("{}{path}", self.base)
-        };
-        let mut request = self.http.request(method, url);
-        if !self.cookies.is_empty() {
-            request = request.header("cookie", self.cookie_header());
-        }
-        if let Some(form) = form {
-            let body = url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(form.iter())
-                .finish();
-            request = request
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        self.keep_cookies(&headers);
-        // The text a reader sees: the escapes the templates write decoded, so that a value escaped
-        // on its way into the page is still found by a search for it.
-        let html = response
-            .text()
-            .await
-            .unwrap()
-            .replace("&#x2f;", "/")
-            .replace("&#x27;", "'")
-            .replace("&quot;", "\"")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&");
-        Page {
-            status,
-            headers,
-            html,
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        self.send(Method::GET, path, None).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        self.send(Method::POST, path, Some(form)).await
-    }
-}
 
 /// A person added through the vault (as `vow users add` does), enrolled through the pages, and
 /// signed in. Returns them with their TOTP key, for signing in again.

@@ -151,7 +151,7 @@ fn today_in_korea() -> Date {
 
 /// Reads every `*.toml` in `dir` as an earlier version. Each must be a valid policy file, older than the one
 /// being published; lint findings in them are history and do not stop publishing.
-fn read_history(dir: &Path, current: &Policy) -> anyhow::Result<Vec<Version>> {
+pub(crate) fn read_history(dir: &Path, current: &Policy) -> anyhow::Result<Vec<Version>> {
     let entries = std::fs::read_dir(dir).with_context(|| {
         format!(
             "--history {}: cannot read the directory (it should hold earlier policy files, *.toml)",

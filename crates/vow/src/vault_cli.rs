@@ -522,6 +522,31 @@ pub struct ServeArgs {
     /// an internal one; the API's listener then serves no console page.
     #[arg(long, env = "VOW_CONSOLE_LISTEN", value_name = "ADDR")]
     pub console_listen: Option<String>,
+    /// Send the privacy center's one-time codes by e-mail through this SMTP server:
+    /// smtp://user:pass@host:587 (STARTTLS required) or smtps://user:pass@host:465.
+    #[arg(
+        long,
+        env = "VOW_SMTP_URL",
+        value_name = "URL",
+        conflicts_with = "mail_dir"
+    )]
+    pub smtp_url: Option<String>,
+    /// Write the privacy center's e-mails as RFC 5322 .eml files in DIR instead of sending them
+    /// (development and tests: the file holds the recipient and the code).
+    #[arg(long, value_name = "DIR")]
+    pub mail_dir: Option<PathBuf>,
+    /// The sender of the privacy center's e-mails.
+    #[arg(
+        long,
+        env = "VOW_MAIL_FROM",
+        value_name = "ADDRESS",
+        default_value = "Privacy Center <privacy@localhost>"
+    )]
+    pub mail_from: String,
+    /// Earlier versions of the policy file (*.toml), as `vow policy publish --history` takes
+    /// them: the privacy center serves them and a page per change beside the running version.
+    #[arg(long, value_name = "DIR")]
+    pub policy_history: Option<PathBuf>,
 }
 
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -634,9 +659,22 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 std::time::Duration::from_secs(args.sweep_every.saturating_mul(60)),
             ))
         });
+        let transport = match (&args.smtp_url, &args.mail_dir) {
+            (Some(url), _) => vow_server::MailTransport::Smtp(url.clone()),
+            (None, Some(dir)) => vow_server::MailTransport::Dir(dir.clone()),
+            (None, None) => vow_server::MailTransport::None,
+        };
+        let mailer = vow_server::Mailer::start(transport, &args.mail_from)?;
+        let history = match &args.policy_history {
+            Some(dir) => crate::policy_publish::read_history(dir, vault.policy())?,
+            None => Vec::new(),
+        };
+        let privacy = vow_server::PrivacyCenter::new(vault.policy(), history, vault.now_ms())
+            .with_mailer(mailer);
         let state = vow_server::AppState::new(Arc::clone(&vault))
             .with_checkpoint_deliveries(checkpoint_deliveries)
-            .with_tls(tls.is_some());
+            .with_tls(tls.is_some())
+            .with_privacy_center(privacy);
         let console_server = match console_listener {
             Some(console) => {
                 let console_address = console.local_addr()?;

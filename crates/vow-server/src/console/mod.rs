@@ -13,10 +13,10 @@ mod overview;
 mod records;
 mod requests;
 mod review;
-mod session;
+pub(crate) mod session;
 mod sign_in;
 pub(crate) mod state;
-mod view;
+pub(crate) mod view;
 
 use axum::extract::Request;
 use axum::http::{header, HeaderValue};
@@ -29,7 +29,7 @@ use crate::state::AppState;
 pub use state::ConsoleState;
 pub(crate) use state::SignInKey;
 
-const CSS: &str = include_str!("static/console.css");
+pub(crate) const CSS: &str = include_str!("static/console.css");
 
 /// The console's routes, Korean under `/console` and English under `/console/en`.
 pub(crate) fn router() -> Router<AppState> {
@@ -96,7 +96,7 @@ async fn stylesheet() -> Response {
 
 /// The console's own headers: nothing runs but what vow serves, nothing frames it, nothing is
 /// sent as a Referer, and forms post only back to it.
-async fn security_headers(request: Request, next: Next) -> Response {
+pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {

@@ -27,13 +27,13 @@ impl Lang {
             Lang::En => "/console/en",
         }
     }
-    fn other(self) -> Lang {
+    pub(crate) fn other(self) -> Lang {
         match self {
             Lang::Ko => Lang::En,
             Lang::En => Lang::Ko,
         }
     }
-    fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Lang::Ko => "ko",
             Lang::En => "en",

@@ -8,6 +8,7 @@ mod campaign;
 mod consent;
 mod keys;
 mod outbox;
+mod privacy_links;
 mod provisions;
 mod requests;
 mod retention;
@@ -38,7 +39,7 @@ use crate::{auth, denials, layers, metrics};
         retention::destructions, requests::file_request, requests::list_requests,
         requests::get_request, requests::act_on_request, provisions::record_provision,
         provisions::provisions, uploads::put_upload, uploads::list_uploads, uploads::get_upload,
-        uploads::update_upload,
+        uploads::update_upload, privacy_links::create_privacy_link,
     ),
     modifiers(&BearerKeys, &CommonErrors),
 )]
@@ -179,6 +180,10 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             "/v1/requests/{id}",
             get(requests::get_request).post(requests::act_on_request),
         )
+        .route(
+            "/v1/privacy-links",
+            post(privacy_links::create_privacy_link),
+        )
         .route("/v1/keys", post(keys::create_key).get(keys::list_keys))
         .route("/v1/keys/{id}", axum::routing::delete(keys::revoke_key))
         // Inside authentication (the later layer runs first): a 403 to a known caller is logged.
@@ -206,6 +211,10 @@ pub fn router(state: AppState, limits: Limits) -> Router {
     }
     if state.surfaces.console {
         routes = routes.merge(crate::console::router());
+    }
+    // The privacy center is public: it is served wherever the API is.
+    if state.surfaces.api {
+        routes = routes.merge(crate::privacy::router());
     }
     routes
         .fallback(service::not_found)

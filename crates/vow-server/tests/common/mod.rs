@@ -29,6 +29,8 @@ pub struct Server {
     pub cleanup: Option<(String, String)>,
     /// Where the vault keeps uploads, when the setup asked for them.
     pub uploads: Option<std::path::PathBuf>,
+    /// Where the privacy center's e-mails are written, when the setup asked for it.
+    pub mail: Option<std::path::PathBuf>,
     pub _dir: tempfile::TempDir,
 }
 
@@ -79,6 +81,9 @@ pub struct Setup {
     pub key_file: Option<std::path::PathBuf>,
     /// Keep uploads in the test's directory.
     pub uploads: bool,
+    /// Write the privacy center's e-mails as .eml files into the test's directory.
+    pub mail_dir: bool,
+    pub privacy_limits: Option<vow_server::PrivacyLimits>,
 }
 
 /// The imagesfactory policy with more roles appended (TOML text of `[[role]]` tables).
@@ -173,7 +178,21 @@ pub async fn start_with(
     let port = listener.local_addr().unwrap().port();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let state = vow_server::AppState::new(Arc::clone(&vault));
+    let mail = setup.mail_dir.then(|| dir.path().join("mail"));
+    let mut center = vow_server::PrivacyCenter::new(vault.policy(), Vec::new(), vault.now_ms());
+    if let Some(mail) = &mail {
+        center = center.with_mailer(
+            vow_server::Mailer::start(
+                vow_server::MailTransport::Dir(mail.clone()),
+                "Privacy Center <privacy@imagesfactory.test>",
+            )
+            .unwrap(),
+        );
+    }
+    if let Some(limits) = setup.privacy_limits {
+        center = center.with_limits(limits);
+    }
+    let state = vow_server::AppState::new(Arc::clone(&vault)).with_privacy_center(center);
     let task = tokio::spawn(async move {
         vow_server::serve(
             state,
@@ -198,6 +217,7 @@ pub async fn start_with(
         task: Some(task),
         cleanup,
         uploads,
+        mail,
         _dir: dir,
     })
 }

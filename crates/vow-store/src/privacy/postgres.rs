@@ -34,7 +34,7 @@ impl PrivacyTx for PgTx<'_, '_> {
              used_ms, tries FROM privacy_tokens WHERE digest = $1 AND kind = $2 FOR UPDATE",
             &[&digest, &kind],
         )?;
-        rows.iter().next().map(token_from).transpose()
+        rows.first().map(token_from).transpose()
     }
     fn use_privacy_token(&mut self, digest: &[u8], now_ms: i64) -> Result<u64, StoreError> {
         self.execute(

@@ -1,0 +1,147 @@
+//! The privacy center's e-mail: one-time codes, sent off the request's path (so a known contact's
+//! answer takes no longer than an unknown one's) by a task of their own, either over SMTP
+//! (`--smtp-url smtp://…` with STARTTLS, `smtps://…` with implicit TLS; lettre) or, for development
+//! and tests, as one RFC 5322 `.eml` file per message in a directory (`--mail-dir`).
+
+use std::path::PathBuf;
+
+use lettre::message::header::ContentType;
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::sync::mpsc;
+
+/// Messages waiting to go out at most; beyond this a code is dropped (and logged), never the
+/// request held up.
+const QUEUE: usize = 1_000;
+
+/// Where mail goes.
+#[derive(Clone, Debug)]
+pub enum MailTransport {
+    /// Nowhere: codes by e-mail cannot be sent (logged once per code).
+    None,
+    /// One `.eml` file per message, written whole (a temporary name, then renamed).
+    Dir(PathBuf),
+    /// An SMTP server: `smtp://user:pass@host:587` (STARTTLS required), `smtps://…:465`.
+    Smtp(String),
+}
+
+/// Why mail cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("--smtp-url: {0}")]
+    SmtpUrl(String),
+    #[error("--mail-from {0:?} is not an address like \"Privacy <privacy@example.com>\"")]
+    From(String),
+    #[error("--mail-dir {path}: {reason}")]
+    Dir { path: PathBuf, reason: String },
+}
+
+/// One message to send.
+#[derive(Debug)]
+pub(crate) struct Outgoing {
+    pub(crate) to: String,
+    pub(crate) subject: String,
+    pub(crate) body: String,
+}
+
+/// Hands messages to the sending task.
+#[derive(Clone, Debug, Default)]
+pub struct Mailer {
+    queue: Option<mpsc::Sender<Outgoing>>,
+}
+
+impl Mailer {
+    /// Starts the sending task (inside a tokio runtime).
+    pub fn start(transport: MailTransport, from: &str) -> Result<Mailer, MailError> {
+        let from: Mailbox = from
+            .parse()
+            .map_err(|_| MailError::From(from.to_string()))?;
+        let sink = match transport {
+            MailTransport::None => return Ok(Mailer::default()),
+            MailTransport::Dir(path) => {
+                std::fs::create_dir_all(&path).map_err(|e| MailError::Dir {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
+                Sink::Dir(path)
+            }
+            MailTransport::Smtp(url) => Sink::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+                    .map_err(|e| MailError::SmtpUrl(e.to_string()))?
+                    .build(),
+            ),
+        };
+        let (queue, mut receiver) = mpsc::channel::<Outgoing>(QUEUE);
+        tokio::spawn(async move {
+            while let Some(outgoing) = receiver.recv().await {
+                if let Err(reason) = sink.send(&from, outgoing).await {
+                    // Never the address or the code: only that a message did not go.
+                    tracing::warn!(%reason, "a privacy-center e-mail could not be sent");
+                }
+            }
+        });
+        Ok(Mailer { queue: Some(queue) })
+    }
+
+    /// Queues a message; never waits.
+    pub(crate) fn send(&self, outgoing: Outgoing) {
+        match &self.queue {
+            Some(queue) => {
+                if queue.try_send(outgoing).is_err() {
+                    tracing::warn!("the privacy-center mail queue is full; a code was not sent");
+                }
+            }
+            None => tracing::warn!(
+                "a code by e-mail was asked for, but no mail is set up (--smtp-url or --mail-dir)"
+            ),
+        }
+    }
+}
+
+enum Sink {
+    Dir(PathBuf),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+impl Sink {
+    async fn send(&self, from: &Mailbox, outgoing: Outgoing) -> Result<(), String> {
+        let to: Mailbox = outgoing
+            .to
+            .parse()
+            .map_err(|_| "the recipient is not an address".to_string())?;
+        let message = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(outgoing.subject)
+            .message_id(None)
+            .header(lettre::message::header::MIME_VERSION_1_0)
+            .header(ContentType::TEXT_PLAIN)
+            .body(outgoing.body)
+            .map_err(|e| e.to_string())?;
+        match self {
+            Sink::Dir(dir) => {
+                let name = format!(
+                    "{}-{}",
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_micros()),
+                    &vow_crypto::new_api_secret()[vow_crypto::API_SECRET_PREFIX.len()..][..12]
+                );
+                let partial = dir.join(format!(".{name}.tmp"));
+                let done = dir.join(format!("{name}.eml"));
+                let bytes = message.formatted();
+                tokio::fs::write(&partial, bytes)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                tokio::fs::rename(&partial, &done)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            Sink::Smtp(transport) => transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+        }
+    }
+}

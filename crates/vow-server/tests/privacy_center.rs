@@ -1,0 +1,742 @@
+//! The privacy center over real HTTP, on SQLite and PostgreSQL: a person verifies by a code read from
+//! the `--mail-dir` e-mail, files an access request that the officer completes, downloads the answer
+//! once; a link from the service opens one session; a consent withdrawn there stops advertising at
+//! once. And the attacks: enumeration of contacts (status, body and timing), code guessing and the
+//! rate limits, links reused, another person's request, CSRF, hostile input, values in URLs or on disk.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+#[path = "common/forms.rs"]
+mod forms;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{put, start_with, Backend, Server, Setup};
+use forms::{Page, Person};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+const EMAIL: &str = "jiwoo.han@example.com";
+
+fn open_limits() -> vow_server::PrivacyLimits {
+    vow_server::PrivacyLimits {
+        codes_per_address: 10_000,
+        codes_per_contact: 10_000,
+        tries_per_address: 10_000,
+    }
+}
+
+async fn server(backend: Backend, limits: Option<vow_server::PrivacyLimits>) -> Option<Server> {
+    start_with(
+        backend,
+        None,
+        Setup {
+            mail_dir: true,
+            privacy_limits: limits,
+            ..Setup::default()
+        },
+    )
+    .await
+}
+
+/// The newest `.eml` in the mail directory other than those seen already, waited for.
+async fn next_mail(dir: &Path, seen: usize) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+        files.sort();
+        if files.len() > seen {
+            return std::fs::read_to_string(files.last().unwrap()).unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no e-mail arrived in {}",
+            dir.display()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn mails(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// The six digits after "code" in a message, read through Python's `email` package (the body is
+/// base64 or quoted-printable UTF-8): the message must be a real RFC 5322 message for this to work.
+fn parse_mail(raw: &str) -> serde_json::Value {
+    let python = std::env::var("VOW_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = r#"
+import email, email.policy, json, re, sys
+m = email.message_from_string(sys.stdin.read(), policy=email.policy.default)
+body = m.get_body(preferencelist=('plain',)).get_content()
+code = re.search(r'(\d{6})', body)
+print(json.dumps({"from": str(m["From"]), "to": str(m["To"]), "subject": str(m["Subject"]),
+                  "date": str(m["Date"]), "message_id": str(m["Message-ID"]),
+                  "body": body, "code": code.group(1) if code else None,
+                  "defects": [str(d) for d in m.defects]}))
+"#;
+    let mut child = std::process::Command::new(python)
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(raw.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+async fn member(server: &Server, external: &str, email: &str) -> String {
+    let id = server.subject(external).await;
+    put(server, &id, "user.contact.email", email).await;
+    id
+}
+
+/// Asks for a code for `contact` and types it in: the person's session is then in their cookies.
+async fn verify_by_code(server: &Server, person: &mut Person, contact: &str, lang: &str) {
+    let mail = server.mail.as_ref().unwrap();
+    let seen = mails(mail);
+    let form = person.get(&format!("{lang}/verify")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let sent = person
+        .post(
+            &format!("{lang}/verify"),
+            &[("csrf", &form.field("csrf")), ("contact", contact)],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.html);
+    let parsed = parse_mail(&next_mail(mail, seen).await);
+    let code = parsed["code"].as_str().unwrap().to_string();
+    let done = person
+        .post(
+            &format!("{lang}/verify/code"),
+            &[
+                ("csrf", &sent.field("csrf")),
+                ("challenge", &sent.field("challenge")),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    assert_eq!(done.location(), format!("{lang}/me"));
+    assert!(person.cookies.contains_key("vow_privacy"));
+}
+
+async fn csrf_of(person: &mut Person, path: &str) -> String {
+    person.get(path).await.field("csrf")
+}
+
+async fn access_request_walk(server: &Server) {
+    let subject = member(server, "walk-1", EMAIL).await;
+    let mut person = Person::new(server);
+    verify_by_code(server, &mut person, EMAIL, "/privacy").await;
+
+    let csrf = csrf_of(&mut person, "/privacy/requests/new").await;
+    let filed = person
+        .post(
+            "/privacy/requests",
+            &[
+                ("csrf", &csrf),
+                ("kind", "access"),
+                ("answer_by", "privacy_center"),
+                ("jurisdiction", "kr"),
+            ],
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.html);
+    // The officer sees it in the queue, due in ten days, verified by the code.
+    let (_, listed) = server
+        .json(Method::GET, "/v1/requests", &server.keys.officer, None)
+        .await;
+    let request = listed["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["subject"] == subject.as_str())
+        .unwrap()
+        .clone();
+    let id = request["id"].as_str().unwrap().to_string();
+    assert_eq!(request["type"], "access");
+    assert_eq!(request["verification"]["method"], "email_code");
+    assert_eq!(
+        request["due_ms"].as_i64().unwrap() - request["received_ms"].as_i64().unwrap(),
+        10 * 86_400_000
+    );
+    let mine = person.get("/privacy/me").await;
+    assert!(mine.html.contains(&id), "{}", mine.html);
+    assert!(!person
+        .get(&format!("/privacy/requests/{id}"))
+        .await
+        .html
+        .contains("/package"));
+
+    let (status, _) = server
+        .json(
+            Method::POST,
+            &format!("/v1/requests/{id}"),
+            &server.keys.officer,
+            Some(json!({"action": "complete"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let detail = person.get(&format!("/privacy/requests/{id}")).await;
+    assert!(detail.html.contains("/package"), "{}", detail.html);
+    let ready = person
+        .post(
+            &format!("/privacy/requests/{id}/package"),
+            &[("csrf", &detail.field("csrf")), ("format", "json")],
+        )
+        .await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.html);
+    let marker = "id=\"package-link\"";
+    let link_start = ready.html[..ready.html.find(marker).unwrap()]
+        .rfind("href=\"")
+        .unwrap()
+        + 6;
+    let link = ready.html[link_start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(link.starts_with("/privacy/download/vpd_"), "{link}");
+    let package = person.get(&link).await;
+    assert_eq!(package.status, StatusCode::OK);
+    assert!(package
+        .headers
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let data: serde_json::Value = serde_json::from_str(&package.html).unwrap();
+    assert_eq!(data["subject"], subject.as_str());
+    assert!(
+        package.html.contains(EMAIL),
+        "the person sees their e-mail in full"
+    );
+    let again = person.get(&link).await;
+    assert_eq!(again.status, StatusCode::GONE, "a second download");
+    assert!(!again.html.contains(EMAIL));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_access_request_by_code_is_answered_and_downloaded_once_on_sqlite() {
+    let server = server(Backend::Sqlite, None).await.unwrap();
+    access_request_walk(&server).await;
+    // Nothing personal reached the data directory in the clear.
+    for entry in walk(server.data.as_ref().unwrap()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes.windows(EMAIL.len()).any(|w| w == EMAIL.as_bytes()),
+            "{} holds the e-mail in the clear",
+            entry.display()
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_access_request_by_code_is_answered_and_downloaded_once_on_postgres() {
+    let Some(server) = server(Backend::Postgres, None).await else {
+        return;
+    };
+    access_request_walk(&server).await;
+    server.stop().await;
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_codes_email_is_a_real_message_in_the_persons_language_with_nothing_else_personal() {
+    let server = server(Backend::Sqlite, None).await.unwrap();
+    let subject = member(&server, "mail-1", EMAIL).await;
+    put(&server, &subject, "user.name", "한지우").await;
+    let mail = server.mail.clone().unwrap();
+    for (lang, words) in [
+        ("/privacy", "확인 코드"),
+        ("/privacy/en", "privacy center code"),
+    ] {
+        let seen = mails(&mail);
+        let mut person = Person::new(&server);
+        let form = person.get(&format!("{lang}/verify")).await;
+        person
+            .post(
+                &format!("{lang}/verify"),
+                &[("csrf", &form.field("csrf")), ("contact", EMAIL)],
+            )
+            .await;
+        let raw = next_mail(&mail, seen).await;
+        assert!(raw.contains("MIME-Version: 1.0"), "{raw}");
+        let parsed = parse_mail(&raw);
+        assert_eq!(parsed["defects"], json!([]), "{raw}");
+        assert_eq!(parsed["to"], EMAIL);
+        assert!(parsed["from"]
+            .as_str()
+            .unwrap()
+            .contains("privacy@imagesfactory.test"));
+        assert!(
+            parsed["subject"].as_str().unwrap().contains(words),
+            "{parsed}"
+        );
+        assert!(parsed["date"].as_str().unwrap().len() > 10);
+        assert!(parsed["message_id"].as_str().unwrap().contains('@'));
+        let body = parsed["body"].as_str().unwrap();
+        assert!(parsed["code"].as_str().unwrap().len() == 6);
+        // Nothing the recipient did not give: no name, no subject id, no other contact.
+        for absent in ["한지우", subject.as_str(), "010-"] {
+            assert!(
+                !body.contains(absent) && !raw.contains(absent),
+                "{absent} in {raw}"
+            );
+        }
+    }
+    server.stop().await;
+}
+
+/// Known and unknown contacts, 100 each, interleaved: the same status, the same page but for its
+/// random tokens, and the same time within noise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_known_and_an_unknown_contact_get_the_same_answer_in_the_same_time() {
+    let server = server(Backend::Sqlite, Some(open_limits())).await.unwrap();
+    member(&server, "enum-1", EMAIL).await;
+    let mut person = Person::new(&server);
+    let normalise = |page: &Page| {
+        let mut html = page.html.clone();
+        for field in ["csrf", "challenge"] {
+            let value = page.field(field);
+            html = html.replace(&value, "TOKEN");
+        }
+        html
+    };
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    let (mut known_page, mut unknown_page) = (None, None);
+    for round in 0..200 {
+        let is_known = round % 2 == 0;
+        let contact = if is_known {
+            EMAIL.to_string()
+        } else {
+            format!("nobody{round}@example.com")
+        };
+        let csrf = csrf_of(&mut person, "/privacy/verify").await;
+        let started = Instant::now();
+        let page = person
+            .post("/privacy/verify", &[("csrf", &csrf), ("contact", &contact)])
+            .await;
+        let took = started.elapsed().as_secs_f64() * 1000.0;
+        assert_eq!(page.status, StatusCode::OK);
+        let text = normalise(&page);
+        if is_known {
+            known.push(took);
+            assert_eq!(known_page.get_or_insert(text.clone()), &text);
+        } else {
+            unknown.push(took);
+            assert_eq!(unknown_page.get_or_insert(text.clone()), &text);
+        }
+    }
+    assert_eq!(known_page, unknown_page, "the pages differ");
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (k, u) = (median(&mut known), median(&mut unknown));
+    assert!(
+        (k - u).abs() <= 2.0_f64.max(0.25 * k.max(u)),
+        "median {k:.2} ms for a known contact, {u:.2} ms for unknown ones"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_locks_after_five_wrong_tries_and_asking_is_rate_limited() {
+    let server = server(
+        Backend::Sqlite,
+        Some(vow_server::PrivacyLimits {
+            codes_per_address: 6,
+            codes_per_contact: 3,
+            tries_per_address: 10_000,
+        }),
+    )
+    .await
+    .unwrap();
+    member(&server, "guess-1", EMAIL).await;
+    let mail = server.mail.clone().unwrap();
+    let mut person = Person::new(&server);
+    let seen = mails(&mail);
+    let csrf = csrf_of(&mut person, "/privacy/verify").await;
+    let sent = person
+        .post("/privacy/verify", &[("csrf", &csrf), ("contact", EMAIL)])
+        .await;
+    let code = parse_mail(&next_mail(&mail, seen).await)["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let challenge = sent.field("challenge");
+    let mut csrf = sent.field("csrf");
+    for _ in 0..5 {
+        let page = person
+            .post(
+                "/privacy/verify/code",
+                &[("csrf", &csrf), ("challenge", &challenge), ("code", wrong)],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST);
+        csrf = page.field("csrf");
+    }
+    let locked = person
+        .post(
+            "/privacy/verify/code",
+            &[("csrf", &csrf), ("challenge", &challenge), ("code", &code)],
+        )
+        .await;
+    assert_eq!(locked.status, StatusCode::BAD_REQUEST);
+    assert!(locked.html.contains("5번"), "{}", locked.html);
+    assert!(!person.cookies.contains_key("vow_privacy"));
+
+    // Per contact: the fourth code for one contact in a minute is refused, known or not alike.
+    for contact in [EMAIL, "stranger@example.com"] {
+        let mut statuses = Vec::new();
+        let already = if contact == EMAIL { 1 } else { 0 };
+        for _ in already..4 {
+            let csrf = csrf_of(&mut person, "/privacy/verify").await;
+            statuses.push(
+                person
+                    .post("/privacy/verify", &[("csrf", &csrf), ("contact", contact)])
+                    .await
+                    .status,
+            );
+        }
+        assert_eq!(
+            statuses.last(),
+            Some(&StatusCode::TOO_MANY_REQUESTS),
+            "{contact}: {statuses:?}"
+        );
+    }
+    // Per address: six in a minute from one address, whatever the contact.
+    let csrf = csrf_of(&mut person, "/privacy/verify").await;
+    let page = person
+        .post(
+            "/privacy/verify",
+            &[("csrf", &csrf), ("contact", "third@example.com")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_from_the_service_opens_one_session_and_only_for_roles_that_see_in_full() {
+    let server = server(Backend::Sqlite, None).await.unwrap();
+    let subject = member(&server, "link-1", EMAIL).await;
+    let (status, body) = server
+        .json(
+            Method::POST,
+            "/v1/privacy-links",
+            &server.keys.support,
+            Some(json!({"subject": subject})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = server
+        .json(
+            Method::POST,
+            "/v1/privacy-links",
+            &server.keys.service,
+            Some(json!({"subject": subject, "lang": "en"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let path = body["path"].as_str().unwrap().to_string();
+    assert!(path.starts_with("/privacy/en/link/vpl_"));
+    let mut person = Person::new(&server);
+    // Opening the link changes nothing (a mail scanner may open it); the button does.
+    let page = person.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!person.cookies.contains_key("vow_privacy"));
+    let done = person.post(&path, &[("csrf", &page.field("csrf"))]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert!(person.cookies.contains_key("vow_privacy"));
+    let me = person.get("/privacy/en/me").await;
+    assert_eq!(me.status, StatusCode::OK);
+
+    let mut other = Person::new(&server);
+    let page = other.get(&path).await;
+    let reused = other.post(&path, &[("csrf", &page.field("csrf"))]).await;
+    assert_eq!(reused.status, StatusCode::UNAUTHORIZED, "a link works once");
+    assert!(!other.cookies.contains_key("vow_privacy"));
+    let (status, _) = server
+        .json(
+            Method::POST,
+            "/v1/privacy-links",
+            &server.keys.service,
+            Some(json!({"subject": subject, "lang": "fr"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_reaches_no_other_persons_request_and_no_form_works_without_its_token() {
+    let server = server(Backend::Sqlite, Some(open_limits())).await.unwrap();
+    member(&server, "mine-1", EMAIL).await;
+    let theirs = member(&server, "theirs-1", "other.person@example.com").await;
+    let (status, filed) = server
+        .json(
+            Method::POST,
+            "/v1/requests",
+            &server.keys.service,
+            Some(json!({"subject": theirs, "type": "access", "verification": {"method": "id_document"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let theirs_id = filed["id"].as_str().unwrap().to_string();
+    let mut person = Person::new(&server);
+    verify_by_code(&server, &mut person, EMAIL, "/privacy").await;
+    let page = person.get(&format!("/privacy/requests/{theirs_id}")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(!page.html.contains(&theirs));
+    let csrf = csrf_of(&mut person, "/privacy/me").await;
+    let package = person
+        .post(
+            &format!("/privacy/requests/{theirs_id}/package"),
+            &[("csrf", &csrf), ("format", "json")],
+        )
+        .await;
+    assert_eq!(package.status, StatusCode::NOT_FOUND);
+
+    // CSRF: missing, wrong, or another person's token files nothing.
+    let mut other = Person::new(&server);
+    verify_by_code(&server, &mut other, "other.person@example.com", "/privacy").await;
+    let others_csrf = csrf_of(&mut other, "/privacy/me").await;
+    for token in ["", "0000", others_csrf.as_str()] {
+        let page = person
+            .post("/privacy/requests", &[("csrf", token), ("kind", "erasure")])
+            .await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "csrf {token:?}");
+    }
+    assert!(!person
+        .get("/privacy/me")
+        .await
+        .html
+        .contains("/privacy/requests/req_"));
+    // The verification forms need the cookie's token too.
+    let mut stranger = Person::new(&server);
+    let page = stranger
+        .post("/privacy/verify", &[("csrf", "x"), ("contact", EMAIL)])
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    // Without a session, every personal page sends to verification.
+    for path in ["/privacy/me", "/privacy/consent", "/privacy/requests/new"] {
+        let page = stranger.get(path).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(page.location(), "/privacy/verify");
+    }
+    let forged = {
+        stranger
+            .cookies
+            .insert("vow_privacy".into(), "vps_forged".into());
+        stranger.get("/privacy/me").await
+    };
+    assert_eq!(forged.status, StatusCode::SEE_OTHER);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_input_is_refused_plainly_and_never_echoed() {
+    let server = server(Backend::Sqlite, Some(open_limits())).await.unwrap();
+    let mut person = Person::new(&server);
+    let long = "a".repeat(10_000) + "@example.com";
+    let cases: Vec<String> = vec![
+        "<script>alert(1)</script>".into(),
+        long,
+        "".into(),
+        "\u{0}\u{1}@x".into(),
+        "010-7777-3141' OR 1=1 --".into(),
+    ];
+    for contact in &cases {
+        let csrf = csrf_of(&mut person, "/privacy/verify").await;
+        let page = person
+            .post("/privacy/verify", &[("csrf", &csrf), ("contact", contact)])
+            .await;
+        assert!(
+            page.status == StatusCode::BAD_REQUEST || page.status == StatusCode::OK,
+            "{:?}: {}",
+            page.status,
+            page.html
+        );
+        if !contact.is_empty() {
+            assert!(!page.html.contains(contact.as_str()), "echoed {contact:?}");
+        }
+    }
+    // A body too large for the server, and one that is not UTF-8.
+    let csrf = csrf_of(&mut person, "/privacy/verify").await;
+    let huge = "a".repeat(3 * 1024 * 1024);
+    let page = person
+        .post("/privacy/verify", &[("csrf", &csrf), ("contact", &huge)])
+        .await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let response = reqwest::Client::new()
+        .post(server.url("/privacy/verify"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("vow_privacy_pre={csrf}"))
+        .body(vec![
+            b'c', b's', b'r', b'f', b'=', 0xff, 0xfe, b'&', b'c', b'=', 0xc3,
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // A download link that is not one, a challenge that is not one.
+    for path in [
+        "/privacy/download/vpd_nothing",
+        "/privacy/download/%00%ff",
+        "/privacy/site/../../etc/passwd",
+    ] {
+        let page = person.get(path).await;
+        assert!(page.status.is_client_error(), "{path}: {:?}", page.status);
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_carry_strict_headers_and_the_policy_is_served_live() {
+    let server = server(Backend::Sqlite, None).await.unwrap();
+    let mut person = Person::new(&server);
+    for path in ["/privacy/", "/privacy/en/", "/privacy/verify"] {
+        let page = person.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let header = |name: &str| {
+            page.headers
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default()
+        };
+        assert!(header("content-security-policy").contains("default-src 'none'"));
+        assert!(header("content-security-policy").contains("frame-ancestors 'none'"));
+        assert_eq!(header("cache-control"), "no-store");
+        assert_eq!(header("referrer-policy"), "no-referrer");
+        for cookie in page.headers.get_all("set-cookie") {
+            let cookie = cookie.to_str().unwrap();
+            assert!(
+                cookie.contains("HttpOnly")
+                    && cookie.contains("SameSite=Strict")
+                    && cookie.contains("Path=/privacy"),
+                "{cookie}"
+            );
+        }
+        // Nothing from another origin.
+        assert!(
+            !page.html.contains("http://") && !page.html.contains("https://"),
+            "{path}"
+        );
+    }
+    let home = person.get("/privacy/").await;
+    assert!(home.html.contains("개인정보분쟁조정위원회"));
+    assert!(home.html.contains(&server.vault.policy().policy.version));
+    let policy = person.get("/privacy/site/index.html").await;
+    assert_eq!(policy.status, StatusCode::OK);
+    assert!(
+        policy.html.contains("개인정보"),
+        "the published page of the running policy"
+    );
+    let english = person.get("/privacy/site/en.html").await;
+    assert_eq!(english.status, StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consent_withdrawn_in_the_privacy_center_stops_advertising_at_once() {
+    let server = server(Backend::Sqlite, None).await.unwrap();
+    let subject = member(&server, "ad-1", EMAIL).await;
+    let (status, _) = server
+        .json(
+            Method::POST,
+            &format!("/v1/subjects/{subject}/consents"),
+            &server.keys.service,
+            Some(
+                json!({"purpose": "marketing", "channel": "email", "granted": true,
+                        "evidence": {"method": "web_form"}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let gate = || async {
+        let (_, verdict) = server
+            .json(
+                Method::POST,
+                "/v1/marketing/check",
+                &server.keys.service,
+                Some(json!({"subject": subject, "channel": "email", "at": "2027-01-05T12:00:00+09:00"})),
+            )
+            .await;
+        verdict["allowed"].as_bool().unwrap()
+    };
+    assert!(gate().await);
+    let mut person = Person::new(&server);
+    verify_by_code(&server, &mut person, EMAIL, "/privacy").await;
+    let page = person.get("/privacy/consent").await;
+    assert!(page.html.contains("동의 철회"), "{}", page.html);
+    let done = person
+        .post(
+            "/privacy/consent",
+            &[
+                ("csrf", &page.field("csrf")),
+                ("purpose", "marketing"),
+                ("channel", "email"),
+                ("change", "withdraw"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.html);
+    assert!(!gate().await, "the gate refuses at once");
+    let (_, ledger) = server
+        .json(
+            Method::GET,
+            &format!("/v1/subjects/{subject}/consents"),
+            &server.keys.service,
+            None,
+        )
+        .await;
+    let last = ledger["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["change"], "withdraw");
+    assert_eq!(last["evidence"]["method"], "privacy_center");
+    server.stop().await;
+}
