@@ -505,6 +505,25 @@ async fn a_link_from_the_service_opens_one_session_and_only_for_roles_that_see_i
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Every link works, whatever characters its token has ('-' and '_' among them).
+    let mut dashes = 0;
+    for _ in 0..32 {
+        let (_, body) = server
+            .json(
+                Method::POST,
+                "/v1/privacy-links",
+                &server.keys.service,
+                Some(json!({"subject": subject})),
+            )
+            .await;
+        let path = body["path"].as_str().unwrap().to_string();
+        dashes += usize::from(path.contains('-'));
+        let mut someone = Person::new(&server);
+        let page = someone.get(&path).await;
+        let done = someone.post(&path, &[("csrf", &page.field("csrf"))]).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{path}: {}", done.html);
+    }
+    assert!(dashes > 0, "no token had a '-' in 32 tries");
     server.stop().await;
 }
 

@@ -45,8 +45,11 @@ fn lang_and_path(parts: &Parts) -> (Lang, String) {
         Some(rest) => (Lang::En, rest),
         None => (Lang::Ko, path.strip_prefix("/privacy").unwrap_or(path)),
     };
-    // Tokens in a path (links, downloads) are not repeated in the language switch.
-    let rest = if rest.is_empty() || rest.starts_with("/link/") || rest.starts_with("/download/") {
+    // Tokens in a path (links, downloads) are not repeated in the language switch, which goes to
+    // the other language's start instead ("/#", which no menu entry is).
+    let rest = if rest.starts_with("/link/") || rest.starts_with("/download/") {
+        "/#"
+    } else if rest.is_empty() {
         "/"
     } else {
         rest
@@ -416,7 +419,7 @@ pub(crate) async fn check_code(page: Visitor, body: Bytes) -> Response {
 pub(crate) async fn link_page(page: Visitor, Path(token): Path<String>) -> Response {
     let token: String = token
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
         .take(200)
         .collect();
     page.render(StatusCode::OK, "link.html", minijinja::context! { token })
@@ -714,13 +717,28 @@ pub(crate) async fn download(page: Visitor, Path(token): Path<String>) -> Respon
                         ItemValue::Full(v) | ItemValue::Masked(v) => v.clone(),
                         _ => "—".into(),
                     },
-                    purposes: piece.uses.purposes.join(", "),
+                    purposes: piece
+                        .uses
+                        .purposes
+                        .iter()
+                        .map(|key| {
+                            policy
+                                .purposes
+                                .iter()
+                                .find(|p| &p.key == key)
+                                .map_or(key.clone(), |p| p.label.get(lang.into()).to_string())
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     kept: match &piece.retention {
                         vow_engine::retention::Fate::Keep {
                             until_ms: Some(until),
                             ..
                         } => day(*until),
                         vow_engine::retention::Fate::Separate { until_ms, .. } => day(*until_ms),
+                        vow_engine::retention::Fate::Keep { until_ms: None, .. } => {
+                            message(lang, "kept_in_use", &[])
+                        }
                         _ => "—".into(),
                     },
                 })
@@ -777,7 +795,7 @@ async fn render_consent(page: &Person, status: StatusCode, error: Option<String>
             .iter()
             .map(|d| d.get(lang.into()).to_string())
             .collect::<Vec<_>>()
-            .join(" ");
+            .join(" · ");
         let mut slots: Vec<(Option<String>, bool)> = Vec::new();
         if advertising.as_deref() == Some(purpose.key.as_str()) {
             for channel in policy.advertising.iter().flat_map(|ad| ad.channels.iter()) {
