@@ -759,3 +759,114 @@ async fn a_consent_withdrawn_in_the_privacy_center_stops_advertising_at_once() {
     assert_eq!(last["evidence"]["method"], "privacy_center");
     server.stop().await;
 }
+
+/// The e-mail gateway's stand-in: a real SMTP server on loopback that keeps every message it is
+/// given (the gateway itself is a remote service the tests cannot reach).
+async fn smtp_sink() -> (String, tokio::sync::mpsc::Receiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let (sender, receiver) = tokio::sync::mpsc::channel(16);
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let sender = sender.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(message) = &mut data {
+                        if line == "." {
+                            sender.send(std::mem::take(message)).await.unwrap();
+                            data = None;
+                            write.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            message.push_str(line.strip_prefix('.').unwrap_or(&line));
+                            message.push_str("\r\n");
+                        }
+                        continue;
+                    }
+                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                    let answer: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250 sink\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go on\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            return;
+                        }
+                        _ => b"250 OK\r\n",
+                    };
+                    write.write_all(answer).await.unwrap();
+                }
+            });
+        }
+    });
+    (url, receiver)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codes_go_out_over_smtp_and_by_text_message_as_an_event() {
+    let (url, mut inbox) = smtp_sink().await;
+    let server = start_with(
+        Backend::Sqlite,
+        None,
+        Setup {
+            smtp_url: Some(url),
+            ..Setup::default()
+        },
+    )
+    .await
+    .unwrap();
+    let subject = member(&server, "smtp-1", EMAIL).await;
+    put(&server, &subject, "user.contact.phone", "010-2345-6789").await;
+    let mut person = Person::new(&server);
+    let csrf = csrf_of(&mut person, "/privacy/verify").await;
+    let sent = person
+        .post("/privacy/verify", &[("csrf", &csrf), ("contact", EMAIL)])
+        .await;
+    let raw = tokio::time::timeout(Duration::from_secs(10), inbox.recv())
+        .await
+        .expect("the SMTP server got a message")
+        .unwrap();
+    let parsed = parse_mail(&raw);
+    assert_eq!(parsed["to"], EMAIL);
+    let done = person
+        .post(
+            "/privacy/verify/code",
+            &[
+                ("csrf", &sent.field("csrf")),
+                ("challenge", &sent.field("challenge")),
+                ("code", parsed["code"].as_str().unwrap()),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+
+    // A phone number: the code goes out as an event for the service to text, without the number.
+    let csrf = csrf_of(&mut person, "/privacy/verify").await;
+    let page = person
+        .post(
+            "/privacy/verify",
+            &[("csrf", &csrf), ("contact", "010 2345 6789")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let (status, events) = server
+        .json(Method::GET, "/v1/events", &server.keys.service, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{events}");
+    let text = events.to_string();
+    assert!(text.contains("privacy.code"), "{text}");
+    assert!(
+        !text.contains("2345"),
+        "the number is not in the event: {text}"
+    );
+    server.stop().await;
+}

@@ -523,7 +523,8 @@ pub struct ServeArgs {
     #[arg(long, env = "VOW_CONSOLE_LISTEN", value_name = "ADDR")]
     pub console_listen: Option<String>,
     /// Send the privacy center's one-time codes by e-mail through this SMTP server:
-    /// smtp://user:pass@host:587 (STARTTLS required) or smtps://user:pass@host:465.
+    /// smtp://user:pass@host:587 (STARTTLS, required unless ?tls=opportunistic; a relay on
+    /// localhost is spoken to in the clear) or smtps://user:pass@host:465 (TLS).
     #[arg(
         long,
         env = "VOW_SMTP_URL",

@@ -66,7 +66,7 @@ impl Mailer {
                 Sink::Dir(path)
             }
             MailTransport::Smtp(url) => Sink::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(&secure_by_default(&url)?)
                     .map_err(|e| MailError::SmtpUrl(e.to_string()))?
                     .build(),
             ),
@@ -96,6 +96,31 @@ impl Mailer {
             ),
         }
     }
+}
+
+/// `smtp://` to anything but this machine requires STARTTLS unless the URL says otherwise
+/// (`?tls=opportunistic`): a code must not cross a network in the clear by default. A relay on
+/// loopback (`smtp://localhost:25`) is spoken to as it is.
+fn secure_by_default(text: &str) -> Result<String, MailError> {
+    let mut url = url::Url::parse(text).map_err(|e| MailError::SmtpUrl(e.to_string()))?;
+    // smtp: is not a special scheme to the URL standard, so its host stays text.
+    let local = matches!(
+        url.host_str(),
+        Some("localhost" | "127.0.0.1" | "[::1]" | "::1")
+    );
+    match url.scheme() {
+        "smtps" => {}
+        "smtp" if !local && !url.query_pairs().any(|(k, _)| k == "tls") => {
+            url.query_pairs_mut().append_pair("tls", "required");
+        }
+        "smtp" => {}
+        other => {
+            return Err(MailError::SmtpUrl(format!(
+                "the scheme is {other:?}; use smtp:// (STARTTLS) or smtps:// (TLS)"
+            )))
+        }
+    }
+    Ok(url.to_string())
 }
 
 enum Sink {
@@ -143,5 +168,29 @@ impl Sink {
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secure_by_default;
+
+    #[test]
+    fn smtp_to_another_machine_requires_tls_unless_the_url_says_otherwise() {
+        let required = secure_by_default("smtp://user:pass@mail.example.com:587").unwrap();
+        assert!(required.ends_with("?tls=required"), "{required}");
+        for kept in [
+            "smtp://localhost:25",
+            "smtp://127.0.0.1:2525",
+            "smtps://mail.example.com",
+            "smtp://mail.example.com?tls=opportunistic",
+        ] {
+            assert!(
+                !secure_by_default(kept).unwrap().contains("tls=required"),
+                "{kept}"
+            );
+        }
+        assert!(secure_by_default("http://mail.example.com").is_err());
+        assert!(secure_by_default("not a url").is_err());
     }
 }

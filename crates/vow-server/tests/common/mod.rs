@@ -83,6 +83,8 @@ pub struct Setup {
     pub uploads: bool,
     /// Write the privacy center's e-mails as .eml files into the test's directory.
     pub mail_dir: bool,
+    /// Send the privacy center's e-mails to this SMTP server instead.
+    pub smtp_url: Option<String>,
     pub privacy_limits: Option<vow_server::PrivacyLimits>,
 }
 
@@ -180,7 +182,15 @@ pub async fn start_with(
     let scheme = if tls.is_some() { "https" } else { "http" };
     let mail = setup.mail_dir.then(|| dir.path().join("mail"));
     let mut center = vow_server::PrivacyCenter::new(vault.policy(), Vec::new(), vault.now_ms());
-    if let Some(mail) = &mail {
+    if let Some(url) = &setup.smtp_url {
+        center = center.with_mailer(
+            vow_server::Mailer::start(
+                vow_server::MailTransport::Smtp(url.clone()),
+                "Privacy Center <privacy@imagesfactory.test>",
+            )
+            .unwrap(),
+        );
+    } else if let Some(mail) = &mail {
         center = center.with_mailer(
             vow_server::Mailer::start(
                 vow_server::MailTransport::Dir(mail.clone()),
