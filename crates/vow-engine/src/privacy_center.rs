@@ -38,6 +38,14 @@ pub const DOWNLOAD_VALID_MS: i64 = 24 * 3_600_000;
 pub const SELF_SERVICE_ROLE: &str = "vow:data-subject";
 const SELF_SERVICE_KEY_PREFIX: &str = "subject:";
 
+/// The category a representative's power of attorney is kept under (not a policy category: it is
+/// evidence for one request, destroyed when that request closes).
+pub const ATTORNEY_CATEGORY: &str = "rights.power_of_attorney";
+/// The largest power of attorney taken (a scan or a PDF).
+pub const ATTORNEY_MAX_BYTES: u64 = 10 * 1024 * 1024;
+/// What a power of attorney may be.
+pub const ATTORNEY_TYPES: [&str; 3] = ["application/pdf", "image/png", "image/jpeg"];
+
 pub const CHALLENGE_PREFIX: &str = "vpc_";
 pub const LINK_PREFIX: &str = "vpl_";
 pub const SESSION_PREFIX: &str = "vps_";
@@ -634,6 +642,64 @@ impl Vault {
         session: &SubjectSession,
         request: SelfServiceRequest,
     ) -> Result<RightsRequest, VaultError> {
+        self.file_own_request_with(session, request, None).await
+    }
+
+    /// Files a request with a power of attorney stored first ([`Vault::store_power_of_attorney`]):
+    /// the upload is destroyed if the request cannot be filed, and with the request when it closes.
+    pub async fn file_own_request_with(
+        &self,
+        session: &SubjectSession,
+        request: SelfServiceRequest,
+        attorney: Option<String>,
+    ) -> Result<RightsRequest, VaultError> {
+        let filed = self.file_own_request_inner(session, request).await;
+        let Some(upload) = attorney else {
+            return filed;
+        };
+        let filed = match filed {
+            Ok(filed) => filed,
+            Err(error) => {
+                self.destroy_uploads(&session.caller, &session.subject, &[upload], "refused")
+                    .await?;
+                return Err(error);
+            }
+        };
+        let mut detail = filed.detail.clone();
+        detail.attachments.push(upload.clone());
+        let row = vow_store::RightsRequestRow {
+            id: filed.id.clone(),
+            subject_id: filed.subject.clone(),
+            kind: filed.kind.clone(),
+            state: filed.state.clone(),
+            received_ms: filed.received_ms,
+            due_ms: filed.due_ms,
+            updated_ms: self.now_ms(),
+            detail: serde_json::to_string(&detail).unwrap_or_default(),
+        };
+        match self
+            .store()
+            .apply(Request::unlogged(RequestOp::UpdateRightsRequest {
+                row: row.clone(),
+                expected_state: filed.state.clone(),
+            }))
+            .await?
+        {
+            Outcome::Done => self.to_request(row),
+            // Handled already (in the instant since): the attachment is not needed any more.
+            _ => {
+                self.destroy_uploads(&session.caller, &session.subject, &[upload], "refused")
+                    .await?;
+                Ok(filed)
+            }
+        }
+    }
+
+    async fn file_own_request_inner(
+        &self,
+        session: &SubjectSession,
+        request: SelfServiceRequest,
+    ) -> Result<RightsRequest, VaultError> {
         let answer_by = match request.answer_by.as_str() {
             "" | "privacy_center" => "privacy_center",
             "email" => "email",
@@ -659,6 +725,92 @@ impl Vault {
                 categories: request.categories,
                 at_ms: None,
             },
+        )
+        .await
+    }
+
+    /// Keeps a representative's power of attorney for the session's subject, encrypted like any
+    /// upload, until the request it is filed with closes. A PDF, PNG or JPEG of at most
+    /// [`ATTORNEY_MAX_BYTES`]; the bytes must be what the type says.
+    pub async fn store_power_of_attorney(
+        &self,
+        session: &SubjectSession,
+        content_type: Option<&str>,
+        body: &mut (impl tokio::io::AsyncRead + Unpin),
+    ) -> Result<String, VaultError> {
+        let media_type = crate::uploads::media_type(content_type)?;
+        if !ATTORNEY_TYPES.contains(&media_type.as_str()) {
+            return Err(VaultError::Invalid {
+                what: "power of attorney",
+                why: "must be a PDF, PNG or JPEG file".into(),
+            });
+        }
+        let mut checked = MagicCheck::new(&media_type, body);
+        let stored = self
+            .store_upload(
+                &session.caller,
+                &session.subject,
+                ATTORNEY_CATEGORY,
+                media_type,
+                &mut checked,
+                ATTORNEY_MAX_BYTES,
+            )
+            .await?;
+        if !checked.matched() {
+            self.destroy_uploads(&session.caller, &session.subject, &[stored.id], "refused")
+                .await?;
+            return Err(VaultError::Invalid {
+                what: "power of attorney",
+                why: "the file is not what its type says (PDF, PNG or JPEG)".into(),
+            });
+        }
+        Ok(stored.id)
+    }
+
+    /// Destroys uploads of a subject now, each a line in the destruction ledger.
+    pub(crate) async fn destroy_uploads(
+        &self,
+        caller: &Caller,
+        subject_id: &str,
+        ids: &[String],
+        rule: &str,
+    ) -> Result<(), VaultError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let disposals = ids
+            .iter()
+            .map(|id| vow_store::Disposal::Destroy {
+                piece: vow_store::Piece::Upload { id: id.clone() },
+                category: ATTORNEY_CATEGORY.to_string(),
+                rule: rule.to_string(),
+                basis: "request".into(),
+                law: None,
+            })
+            .collect();
+        let request = self.disposal_request(caller, subject_id, disposals, "request_closed", false);
+        match self.store().apply(request).await? {
+            Outcome::Disposed(done) => {
+                self.remove_upload_files(&done.uploads);
+                Ok(())
+            }
+            // The subject was erased meanwhile, and the upload with it.
+            Outcome::NotFound => Ok(()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Destroys what was filed with a request that has closed.
+    pub(crate) async fn destroy_attachments(
+        &self,
+        caller: &Caller,
+        request: &RightsRequest,
+    ) -> Result<(), VaultError> {
+        self.destroy_uploads(
+            caller,
+            &request.subject,
+            &request.detail.attachments,
+            "request_closed",
         )
         .await
     }
@@ -832,5 +984,51 @@ pub(crate) fn self_service_role(policy: &vow_policy::Policy) -> vow_policy::mode
         separated: false,
         requests: false,
         send_to: Vec::new(),
+    }
+}
+
+/// Reads through to the upload while checking that its first bytes are those of the type it
+/// claims (`%PDF-`, the PNG signature, the JPEG SOI marker): a script or a page sent as a "PDF" is
+/// refused and destroyed.
+struct MagicCheck<'r, R> {
+    inner: &'r mut R,
+    expected: &'static [u8],
+    seen: Vec<u8>,
+}
+
+impl<'r, R> MagicCheck<'r, R> {
+    fn new(media_type: &str, inner: &'r mut R) -> MagicCheck<'r, R> {
+        let expected: &'static [u8] = match media_type {
+            "application/pdf" => b"%PDF-",
+            "image/png" => b"\x89PNG\r\n\x1a\n",
+            _ => b"\xff\xd8\xff",
+        };
+        MagicCheck {
+            inner,
+            expected,
+            seen: Vec::new(),
+        }
+    }
+
+    fn matched(&self) -> bool {
+        self.seen.starts_with(self.expected)
+    }
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for MagicCheck<'_, R> {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut *this.inner).poll_read(cx, buf);
+        if this.seen.len() < this.expected.len() {
+            let fresh = &buf.filled()[before..];
+            let want = this.expected.len() - this.seen.len();
+            this.seen.extend_from_slice(&fresh[..fresh.len().min(want)]);
+        }
+        polled
     }
 }

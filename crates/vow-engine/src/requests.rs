@@ -73,6 +73,9 @@ pub struct RequestDetail {
     /// Who handled it last.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handled_by: Option<String>,
+    /// Uploads filed with it (a representative's power of attorney), destroyed when it closes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
 }
 
 /// A request as the API returns it.
@@ -563,6 +566,11 @@ impl Vault {
             other => return Err(unexpected(other)),
         }
         let request = self.to_request(row)?;
+        if !is_open(&request.state) {
+            // What was filed with it (a power of attorney) goes with the request: destroyed, in the
+            // ledger. An erasure may have destroyed it already with the rest.
+            self.destroy_attachments(caller, &request).await?;
+        }
         self.announce_request(&request).await?;
         Ok((request, answer))
     }

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use vow_engine::privacy_center::{
-    CodeRefusal, Delivery, PackageFormat, SelfServiceRequest, CODE_VALID_MS, LINK_VALID_MS,
-    SESSION_IDLE_MS,
+    CodeRefusal, Delivery, PackageFormat, SelfServiceRequest, ATTORNEY_CATEGORY,
+    ATTORNEY_MAX_BYTES, CODE_VALID_MS, LINK_VALID_MS, SESSION_IDLE_MS,
 };
 use vow_engine::requests::RequestAction;
 use vow_engine::{Caller, ConsentChange, Evidence, ManualClock, Vault, VaultConfig, VaultError};
@@ -37,6 +37,7 @@ fn vault(clock: &ManualClock, dir: &tempfile::TempDir) -> Vault {
         clock: Arc::new(clock.clone()),
         checkpoints: None,
     })
+    .with_uploads(dir.path().join("uploads"))
 }
 
 fn caller(role: &str) -> Caller {
@@ -491,4 +492,113 @@ async fn a_consent_withdrawn_in_the_privacy_center_stops_advertising_at_once() {
         last.evidence.as_ref().map(|e| e.method.as_str()),
         Some("privacy_center")
     );
+}
+
+#[tokio::test]
+async fn a_power_of_attorney_is_kept_sealed_for_the_officer_and_destroyed_when_the_request_closes()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at(START_MS);
+    let vault = vault(&clock, &dir);
+    let subject = member(&vault, "u-1", EMAIL).await;
+    let officer = caller("privacy_officer");
+    let link = vault.create_privacy_link(&officer, &subject).await.unwrap();
+    let me = vault
+        .redeem_privacy_link(&link.token, "10.0.0.6")
+        .await
+        .unwrap()
+        .session;
+    let representative = SelfServiceRequest {
+        kind: "access".into(),
+        representative: true,
+        ..SelfServiceRequest::default()
+    };
+
+    // Not what it says it is, or too large: refused, and nothing is left behind.
+    let mut script: &[u8] = b"<script>alert(1)</script>";
+    assert!(matches!(
+        vault
+            .store_power_of_attorney(&me, Some("application/pdf"), &mut script)
+            .await,
+        Err(VaultError::Invalid { .. })
+    ));
+    let mut html: &[u8] = b"%PDF-1.7 but declared as a page";
+    assert!(vault
+        .store_power_of_attorney(&me, Some("text/html"), &mut html)
+        .await
+        .is_err());
+    let huge = vec![b'%'; ATTORNEY_MAX_BYTES as usize + 1];
+    assert!(matches!(
+        vault
+            .store_power_of_attorney(&me, Some("application/pdf"), &mut huge.as_slice())
+            .await,
+        Err(VaultError::UploadTooLarge { .. })
+    ));
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("uploads"))
+        .map(|d| d.filter_map(Result::ok).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+
+    let mut pdf: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
+    let upload = vault
+        .store_power_of_attorney(&me, Some("application/pdf"), &mut pdf)
+        .await
+        .unwrap();
+    let filed = vault
+        .file_own_request_with(&me, representative, Some(upload.clone()))
+        .await
+        .unwrap();
+    assert!(filed.detail.verification.representative);
+    assert_eq!(filed.detail.attachments, [upload.clone()]);
+    // The officer opens it; a role that does not answer requests does not.
+    let (info, _) = vault.get_upload(&officer, &subject, &upload).await.unwrap();
+    assert_eq!(
+        (info.category.as_str(), info.media_type.as_str()),
+        (ATTORNEY_CATEGORY, "application/pdf")
+    );
+    assert!(matches!(
+        vault
+            .get_upload(&caller("service"), &subject, &upload)
+            .await,
+        Err(VaultError::Forbidden { .. })
+    ));
+    // Closing the request destroys it, as a line of the destruction ledger.
+    vault
+        .act_on_request(
+            &officer,
+            &filed.id,
+            vow_engine::requests::RequestAction::Complete,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        vault.get_upload(&officer, &subject, &upload).await,
+        Err(VaultError::NoUpload)
+    ));
+    assert!(!dir.path().join("uploads").join(&upload).exists());
+    let ledger = vault.destruction_ledger(&officer, 0, 100).await.unwrap();
+    assert!(ledger
+        .iter()
+        .any(|l| l.category == ATTORNEY_CATEGORY && l.rule == "request_closed"));
+
+    // A request the policy refuses (a representative where it allows none is not the case here;
+    // a right it does not grant is): the power of attorney goes at once.
+    let mut pdf: &[u8] = b"%PDF-1.4\n%%EOF\n";
+    let second = vault
+        .store_power_of_attorney(&me, Some("application/pdf"), &mut pdf)
+        .await
+        .unwrap();
+    assert!(vault
+        .file_own_request_with(
+            &me,
+            SelfServiceRequest {
+                kind: "portability".into(),
+                representative: true,
+                ..SelfServiceRequest::default()
+            },
+            Some(second.clone()),
+        )
+        .await
+        .is_err());
+    assert!(!dir.path().join("uploads").join(&second).exists());
 }
