@@ -549,7 +549,7 @@ async fn a_power_of_attorney_is_kept_sealed_for_the_officer_and_destroyed_when_t
         .await
         .unwrap();
     assert!(filed.detail.verification.representative);
-    assert_eq!(filed.detail.attachments, [upload.clone()]);
+    assert_eq!(filed.detail.attachments, std::slice::from_ref(&upload));
     // The officer opens it; a role that does not answer requests does not.
     let (info, _) = vault.get_upload(&officer, &subject, &upload).await.unwrap();
     assert_eq!(

@@ -870,3 +870,208 @@ async fn codes_go_out_over_smtp_and_by_text_message_as_an_event() {
     );
     server.stop().await;
 }
+
+/// A multipart/form-data body by hand: text fields, then (optionally) one file.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----vow-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((filename, content_type, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"attorney\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_multipart(
+    server: &Server,
+    person: &Person,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (StatusCode, String) {
+    let cookies = person
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    for _ in 0..5 {
+        match reqwest::Client::new()
+            .post(server.url("/privacy/requests"))
+            .header("content-type", content_type)
+            .header("cookie", &cookies)
+            .body(body.clone())
+            .send()
+            .await
+        {
+            Ok(response) => {
+                let status = response.status();
+                return (status, response.text().await.unwrap_or_default());
+            }
+            // A server may answer 413 before a huge body is sent and close the connection.
+            Err(error) if error.is_request() => continue,
+            Err(error) => panic!("{error}"),
+        }
+    }
+    panic!("no answer");
+}
+
+fn uploads_left(server: &Server) -> usize {
+    server
+        .uploads
+        .as_ref()
+        .and_then(|dir| std::fs::read_dir(dir).ok())
+        .map_or(0, |d| d.count())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_representative_files_with_a_power_of_attorney_and_hostile_files_are_refused() {
+    let server = start_with(
+        Backend::Sqlite,
+        None,
+        Setup {
+            mail_dir: true,
+            uploads: true,
+            privacy_limits: Some(open_limits()),
+            ..Setup::default()
+        },
+    )
+    .await
+    .unwrap();
+    let subject = member(&server, "rep-1", EMAIL).await;
+    let mut person = Person::new(&server);
+    verify_by_code(&server, &mut person, EMAIL, "/privacy").await;
+    let form = person.get("/privacy/requests/new").await;
+    assert!(form.html.contains("multipart/form-data") && form.html.contains("name=\"attorney\""));
+    let csrf = form.field("csrf");
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("kind", "access"),
+        ("representative", "yes"),
+        ("answer_by", "email"),
+        ("jurisdiction", "kr"),
+    ];
+
+    // Hostile: a page sent as a PDF, a type not taken, a file before the token, a broken body.
+    let page = b"<html><script>alert(document.cookie)</script></html>";
+    for (name, kind) in [("poa.pdf", "application/pdf"), ("poa.html", "text/html")] {
+        let (content_type, body) = multipart(&fields, Some((name, kind, page)));
+        let (status, html) = post_multipart(&server, &person, &content_type, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {html}");
+        assert!(!html.contains("<script>alert"), "echoed");
+    }
+    let (content_type, body) = multipart(
+        &[("kind", "access"), ("representative", "yes")],
+        Some(("poa.pdf", "application/pdf", b"%PDF-1.7\n%%EOF\n")),
+    );
+    let (status, _) = post_multipart(&server, &person, &content_type, body).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the file came before any token"
+    );
+    let (status, _) = post_multipart(
+        &server,
+        &person,
+        "multipart/form-data; boundary=nothing-like-it",
+        b"--garbage\r\n\r\n".to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let huge = [b"%PDF-1.7\n".as_slice(), &vec![b'0'; 11 * 1024 * 1024]].concat();
+    let (content_type, body) = multipart(&fields, Some(("big.pdf", "application/pdf", &huge)));
+    let (status, _) = post_multipart(&server, &person, &content_type, body).await;
+    assert!(
+        status == StatusCode::PAYLOAD_TOO_LARGE || status == StatusCode::BAD_REQUEST,
+        "{status}"
+    );
+    assert_eq!(uploads_left(&server), 0, "nothing half-written");
+    let (_, listed) = server
+        .json(Method::GET, "/v1/requests", &server.keys.officer, None)
+        .await;
+    assert_eq!(
+        listed["requests"].as_array().unwrap().len(),
+        0,
+        "nothing filed"
+    );
+
+    // A real power of attorney: filed, sealed on disk, destroyed when the request closes.
+    let pdf = b"%PDF-1.7\n1 0 obj << /Title (Power of attorney for Han Jiwoo) >> endobj\n%%EOF\n";
+    let (content_type, body) = multipart(&fields, Some(("poa.pdf", "application/pdf", pdf)));
+    let (status, html) = post_multipart(&server, &person, &content_type, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{html}");
+    let (_, listed) = server
+        .json(Method::GET, "/v1/requests", &server.keys.officer, None)
+        .await;
+    let request = listed["requests"][0].clone();
+    assert_eq!(request["subject"], subject.as_str());
+    assert_eq!(request["verification"]["representative"], true);
+    let attachments = request["attachments"].as_array().unwrap();
+    assert_eq!(attachments.len(), 1);
+    let upload = attachments[0].as_str().unwrap().to_string();
+    for file in std::fs::read_dir(server.uploads.as_ref().unwrap()).unwrap() {
+        let bytes = std::fs::read(file.unwrap().path()).unwrap();
+        assert!(
+            !bytes.windows(13).any(|w| w == b"Han Jiwoo) >>"),
+            "sealed on disk"
+        );
+    }
+    let officer = vow_engine::Caller {
+        key_id: "key_officer".into(),
+        role: "privacy_officer".into(),
+        source: "127.0.0.1".into(),
+        reason: None,
+        purpose: None,
+    };
+    let (info, mut reader) = server
+        .vault
+        .get_upload(&officer, &subject, &upload)
+        .await
+        .unwrap();
+    assert_eq!(info.media_type, "application/pdf");
+    let mut read = Vec::new();
+    while let Some(chunk) = reader.next_chunk().await.unwrap() {
+        read.extend_from_slice(&chunk);
+    }
+    assert_eq!(read, pdf);
+    let (status, _) = server
+        .json(
+            Method::POST,
+            &format!("/v1/requests/{}", request["id"].as_str().unwrap()),
+            &server.keys.officer,
+            Some(
+                json!({"action": "refuse", "reason": "위임장의 서명을 확인할 수 없습니다",
+                        "objection": "개인정보 보호책임자에게 이의를 제기할 수 있습니다"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        uploads_left(&server),
+        0,
+        "destroyed when the request closed"
+    );
+    let mine = person
+        .get(&format!(
+            "/privacy/requests/{}",
+            request["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(
+        mine.html.contains("위임장의 서명을 확인할 수 없습니다"),
+        "the person reads why"
+    );
+    server.stop().await;
+}

@@ -56,6 +56,10 @@ pub(crate) fn router() -> Router<AppState> {
                 get(requests::detail).post(requests::act),
             )
             .route(&at("/requests/{id}/notice"), get(requests::notice))
+            .route(
+                &at("/requests/{id}/attachments/{upload}"),
+                get(requests::attachment),
+            )
             .route(&at("/subjects/{id}"), get(records::subject))
             .route(&at("/consent"), get(records::consent))
             .route(

@@ -395,6 +395,7 @@ async fn render_detail(page: &Signed, request: &RightsRequest) -> Response {
             heading => heading,
             r => minijinja::Value::from(minijinja::value::Serde(row(&page.frame, request, now, false))),
             timeline => timeline(&page.frame, request),
+            attachments => request.detail.attachments.clone(),
         },
     )
 }
@@ -514,6 +515,35 @@ pub(crate) async fn notice(mut page: Signed, Path(id): Path<String>) -> Response
             officer => policy.officer.name.get(lang),
         },
     )
+}
+
+/// A file filed with a request (a representative's power of attorney), for whoever answers it.
+pub(crate) async fn attachment(
+    page: Signed,
+    Path((id, upload)): Path<(String, String)>,
+) -> Response {
+    let request = match page.vault.rights_request(page.caller(), &id).await {
+        Ok(request) => request,
+        Err(error) => return page.frame.error_page(error),
+    };
+    if !request.detail.attachments.contains(&upload) {
+        return page.frame.error_page(VaultError::NoUpload);
+    }
+    match page
+        .vault
+        .get_upload(page.caller(), &request.subject, &upload)
+        .await
+    {
+        Ok((info, reader)) => {
+            let mut response = crate::routes::uploads::upload_response(&info, reader);
+            response.headers_mut().insert(
+                axum::http::header::CONTENT_DISPOSITION,
+                axum::http::HeaderValue::from_static("attachment"),
+            );
+            response
+        }
+        Err(error) => page.frame.error_page(error),
+    }
 }
 
 #[cfg(test)]

@@ -172,6 +172,7 @@ impl Sink {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::secure_by_default;
 

@@ -146,7 +146,13 @@ pub(crate) fn router() -> Router<AppState> {
             .route(&at("/download/{token}"), get(pages::download))
             .route(&at("/me"), get(pages::me))
             .route(&at("/requests/new"), get(pages::new_request))
-            .route(&at("/requests"), post(pages::file_request))
+            .route(
+                &at("/requests"),
+                // A power of attorney rides with the form: its own limit, checked as it streams.
+                post(pages::file_request).layer(axum::extract::DefaultBodyLimit::max(
+                    vow_engine::privacy_center::ATTORNEY_MAX_BYTES as usize + 64 * 1024,
+                )),
+            )
             .route(&at("/requests/{id}"), get(pages::request))
             .route(&at("/requests/{id}/package"), post(pages::package))
             .route(

@@ -553,38 +553,131 @@ pub(crate) async fn new_request(page: Person) -> Response {
     request_form(&page, StatusCode::OK, None)
 }
 
-pub(crate) async fn file_request(mut page: Person, body: Bytes) -> Response {
-    let form = Fields::parse(&body);
+/// The request form, urlencoded or (with a representative's power of attorney) multipart: the
+/// fields come before the file, so the CSRF token is checked before a byte of the file is stored.
+pub(crate) async fn file_request(mut page: Person, request: axum::extract::Request) -> Response {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > vow_engine::privacy_center::ATTORNEY_MAX_BYTES + 64 * 1024) {
+        return refused_request(
+            &page,
+            VaultError::UploadTooLarge {
+                limit: vow_engine::privacy_center::ATTORNEY_MAX_BYTES,
+            },
+        );
+    }
+    let mut attorney: Option<String> = None;
+    let form = if multipart {
+        use axum::extract::FromRequest;
+        let mut parts = match axum::extract::Multipart::from_request(request, &()).await {
+            Ok(parts) => parts,
+            Err(_) => return bad_form(&page),
+        };
+        let mut fields = Vec::new();
+        loop {
+            let field = match parts.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(_) => return bad_form(&page),
+            };
+            let name = field.name().unwrap_or_default().to_string();
+            if name != "attorney" {
+                match field.text().await {
+                    Ok(text) if fields.len() < 200 => fields.push((name, text)),
+                    _ => return bad_form(&page),
+                }
+                continue;
+            }
+            let so_far = Fields(std::mem::take(&mut fields));
+            if let Some(refusal) = page.csrf_refusal(so_far.get("csrf")) {
+                return refusal;
+            }
+            fields = so_far.0;
+            if field.file_name().unwrap_or_default().is_empty() {
+                continue;
+            }
+            let content_type = field.content_type().map(str::to_string);
+            let stream = futures_util::TryStreamExt::map_err(field, |e| {
+                std::io::Error::other(format!("{BODY_BROKE}: {e}"))
+            });
+            let mut reader = tokio_util::io::StreamReader::new(stream);
+            match page
+                .vault
+                .store_power_of_attorney(&page.session, content_type.as_deref(), &mut reader)
+                .await
+            {
+                Ok(id) => attorney = Some(id),
+                // The body broke off or outgrew its limit while streaming: the form's fault.
+                Err(VaultError::UploadIo(why)) if why.starts_with(BODY_BROKE) => {
+                    return bad_form(&page)
+                }
+                Err(error) => return refused_request(&page, error),
+            }
+        }
+        Fields(fields)
+    } else {
+        match axum::body::to_bytes(request.into_body(), 256 * 1024).await {
+            Ok(body) => Fields::parse(&body),
+            Err(_) => return bad_form(&page),
+        }
+    };
     if let Some(refusal) = page.csrf_refusal(form.get("csrf")) {
         return refusal;
+    }
+    let representative = form.get("representative") == "yes";
+    if attorney.is_some() && !representative {
+        // A power of attorney with no representative: not needed, not kept.
+        attorney = None;
     }
     let request = SelfServiceRequest {
         kind: form.get("kind").to_string(),
         categories: form.all("category"),
-        representative: form.get("representative") == "yes",
+        representative,
         jurisdiction: Some(form.get("jurisdiction"))
             .filter(|j| !j.is_empty())
             .map(str::to_string),
         answer_by: form.get("answer_by").to_string(),
     };
-    match page.vault.file_own_request(&page.session, request).await {
+    match page
+        .vault
+        .file_own_request_with(&page.session, request, attorney)
+        .await
+    {
         Ok(filed) => {
             page.frame.flash = Some(page.t("filed", &[("due", &day(filed.due_ms))]));
             render_request(&page, StatusCode::CREATED, &filed)
         }
-        Err(error) => {
-            let api = ApiError::from(error);
-            if api.status.is_client_error() {
-                let text = page.t("error_invalid", &[("why", &api.body.message)]);
-                request_form(&page, api.status, Some(text))
-            } else {
-                page.frame.message_page(
-                    api.status,
-                    &page.t("error_title", &[]),
-                    &page.t("error_store", &[]),
-                )
-            }
-        }
+        Err(error) => refused_request(&page, error),
+    }
+}
+
+/// How a read error of the request's own body is told from a disk's.
+const BODY_BROKE: &str = "the request body broke off";
+
+fn bad_form(page: &Person) -> Response {
+    let text = page.t("error_invalid", &[("why", "the form could not be read")]);
+    request_form(page, StatusCode::BAD_REQUEST, Some(text))
+}
+
+fn refused_request(page: &Person, error: VaultError) -> Response {
+    let api = ApiError::from(error);
+    if api.status.is_client_error() {
+        let text = page.t("error_invalid", &[("why", &api.body.message)]);
+        request_form(page, api.status, Some(text))
+    } else {
+        page.frame.message_page(
+            api.status,
+            &page.t("error_title", &[]),
+            &page.t("error_store", &[]),
+        )
     }
 }
 

@@ -14,7 +14,7 @@ mod requests;
 mod retention;
 mod service;
 mod subjects;
-mod uploads;
+pub(crate) mod uploads;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};

@@ -133,6 +133,14 @@ pub async fn get_upload(
     if info.category != category {
         return Err(vow_engine::VaultError::NoUpload.into());
     }
+    Ok(upload_response(&info, reader))
+}
+
+/// An upload streamed out, chunk by checked chunk, with its type and length.
+pub(crate) fn upload_response(
+    info: &vow_engine::uploads::UploadInfo,
+    reader: vow_engine::uploads::UploadReader,
+) -> axum::response::Response {
     let stream = futures_util::stream::try_unfold(reader, |mut reader| async move {
         match reader.next_chunk().await {
             Ok(Some(chunk)) => Ok(Some((Bytes::from(chunk.to_vec()), reader))),
@@ -157,7 +165,7 @@ pub async fn get_upload(
             .headers_mut()
             .insert(axum::http::header::CONTENT_LENGTH, value);
     }
-    Ok(response)
+    response
 }
 
 /// `PATCH /v1/subjects/{id}/uploads/{category}/{upload}`: processed, and whether the subject keeps it.
