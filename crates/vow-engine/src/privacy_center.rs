@@ -591,7 +591,14 @@ impl Vault {
         match self.subject(&subject_id).await {
             Ok(subject) if subject.closed_ms.is_none() => {}
             Ok(_) | Err(VaultError::NoSubject(_)) => {
-                self.privacy(PrivacyOp::End { digest }).await?;
+                // Erased or closed: every session and link of theirs ends, not only this one.
+                for kind in [TokenKind::Session, TokenKind::Link, TokenKind::Download] {
+                    self.privacy(PrivacyOp::EndAllOf {
+                        subject_id: subject_id.clone(),
+                        kind,
+                    })
+                    .await?;
+                }
                 return Err(VaultError::Unauthenticated);
             }
             Err(other) => return Err(other),

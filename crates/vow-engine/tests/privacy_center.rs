@@ -288,6 +288,17 @@ async fn a_session_ends_after_thirty_idle_minutes_and_when_its_subject_is_erased
         )
         .await
         .unwrap();
+    let other = vault
+        .redeem_privacy_link(
+            &vault
+                .create_privacy_link(&officer, &subject)
+                .await
+                .unwrap()
+                .token,
+            "10.0.0.4",
+        )
+        .await
+        .unwrap();
     vault
         .erase(&caller("privacy_officer"), &subject)
         .await
@@ -296,6 +307,25 @@ async fn a_session_ends_after_thirty_idle_minutes_and_when_its_subject_is_erased
         vault.subject_session(&again.token, "10.0.0.3").await,
         Err(VaultError::Unauthenticated)
     ));
+    assert!(matches!(
+        vault.subject_session(&other.token, "10.0.0.4").await,
+        Err(VaultError::Unauthenticated)
+    ));
+    // The erasure ended every session and link of theirs; what is left (a code of nobody) is
+    // removed a day after its time.
+    let challenge = vault
+        .start_code("nobody@example.com", "10.0.0.3")
+        .await
+        .unwrap();
+    assert!(challenge.send.is_none());
+    assert_eq!(
+        vault.prune_privacy_tokens().await.unwrap(),
+        0,
+        "nothing a day past its time yet"
+    );
+    clock.advance(86_400_000 + SESSION_IDLE_MS + 1);
+    assert_eq!(vault.prune_privacy_tokens().await.unwrap(), 1);
+    assert_eq!(vault.prune_privacy_tokens().await.unwrap(), 0);
 }
 
 #[tokio::test]
