@@ -582,6 +582,13 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    let transport = match (&args.smtp_url, &args.mail_dir) {
+        (Some(url), _) => vow_server::MailTransport::Smtp(url.clone()),
+        (None, Some(dir)) => vow_server::MailTransport::Dir(dir.clone()),
+        (None, None) => vow_server::MailTransport::None,
+    };
+    vow_server::Mailer::check(&transport, &args.mail_from)
+        .map_err(|e| anyhow::anyhow!("{e}; nothing was created or changed"))?;
     let checkpoint_deliveries = Arc::new(vow_server::CheckpointDeliveries::default());
     let (vault, created) = args.vault.open_with(&checkpoint_deliveries)?;
     let runtime = runtime()?;
@@ -638,7 +645,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let scheme = if args.tls_cert.is_some() { "https" } else { "http" };
         // A server goes on serving when nobody reads its standard output any more.
         let _ = crate::out::println(format_args!(
-            "vow is serving {} on {scheme}://{address} ({}); OpenAPI at /openapi.json",
+            "vow is serving {} on {scheme}://{address} ({}); OpenAPI at /openapi.json, the privacy center at /privacy/",
             args.vault.policy.display(),
             vault.store().description()
         ));
@@ -660,11 +667,6 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 std::time::Duration::from_secs(args.sweep_every.saturating_mul(60)),
             ))
         });
-        let transport = match (&args.smtp_url, &args.mail_dir) {
-            (Some(url), _) => vow_server::MailTransport::Smtp(url.clone()),
-            (None, Some(dir)) => vow_server::MailTransport::Dir(dir.clone()),
-            (None, None) => vow_server::MailTransport::None,
-        };
         let mailer = vow_server::Mailer::start(transport, &args.mail_from)?;
         let history = match &args.policy_history {
             Some(dir) => crate::policy_publish::read_history(dir, vault.policy())?,

@@ -1665,3 +1665,102 @@ fn a_sweep_killed_midway_loses_nothing_and_destroys_nothing_twice() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn a_bad_mail_setting_is_refused_before_anything_is_created() {
+    let (_dir, data) = data_dir();
+    for (extra, names) in [
+        (vec!["--smtp-url", "http://mail.example.com"], "--smtp-url"),
+        (vec!["--smtp-url", "not a url"], "--smtp-url"),
+        (
+            vec!["--mail-dir", "/tmp", "--mail-from", "not an address <"],
+            "--mail-from",
+        ),
+    ] {
+        let (code, stderr) = serve_refused_on(&data, &extra);
+        assert_ne!(code, 0);
+        assert!(stderr.contains(names), "{stderr}");
+        assert!(stderr.contains("nothing was created"), "{stderr}");
+        assert!(!data.exists(), "{} was created", data.display());
+    }
+}
+
+/// One raw HTTP/1.1 exchange: the status and the whole answer (headers and body).
+fn exchange(address: &str, request: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, response)
+}
+
+#[test]
+fn the_privacy_center_writes_its_codes_to_the_mail_directory() {
+    let (dir, data) = data_dir();
+    let mail = dir.path().join("mail");
+    let running = serve_with(&data, &["--mail-dir", mail.to_str().unwrap()]);
+    let service = new_key(&data, "service");
+    let (status, body) = running.call(
+        "POST",
+        "/v1/subjects",
+        &service,
+        Some(r#"{"external_id":"m-1","kind":"member"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let id = id_of(&body);
+    let (status, _) = running.call(
+        "PUT",
+        &format!("/v1/subjects/{id}/items/user.contact.email"),
+        &service,
+        Some(r#"{"value":"minho.lee@example.com"}"#),
+    );
+    assert!(status == 200 || status == 201, "{status}");
+    let address = running.address.clone();
+    let (status, page) = exchange(
+        &address,
+        &format!("GET /privacy/verify HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"),
+    );
+    assert_eq!(status, 200);
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let form = format!("csrf={csrf}&contact=minho.lee%40example.com");
+    let (status, _) = exchange(
+        &address,
+        &format!(
+            "POST /privacy/verify HTTP/1.1\r\nHost: {address}\r\nCookie: vow_privacy_pre={csrf}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    assert_eq!(status, 200);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let files: Vec<_> = std::fs::read_dir(&mail)
+            .map(|d| d.filter_map(Result::ok).collect())
+            .unwrap_or_default();
+        if let Some(file) = files
+            .iter()
+            .find(|f| f.path().extension().is_some_and(|e| e == "eml"))
+        {
+            let text = std::fs::read_to_string(file.path()).unwrap();
+            assert!(text.contains("To: minho.lee@example.com"), "{text}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no e-mail in {}", mail.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    running.terminate();
+}

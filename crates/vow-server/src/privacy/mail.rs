@@ -51,6 +51,18 @@ pub struct Mailer {
 }
 
 impl Mailer {
+    /// Checks the sender and the SMTP URL without sending or starting anything, so that `vow serve`
+    /// can refuse a bad setting before it creates a file.
+    pub fn check(transport: &MailTransport, from: &str) -> Result<(), MailError> {
+        from.parse::<Mailbox>()
+            .map_err(|_| MailError::From(from.to_string()))?;
+        if let MailTransport::Smtp(url) = transport {
+            AsyncSmtpTransport::<Tokio1Executor>::from_url(&secure_by_default(url)?)
+                .map_err(|e| MailError::SmtpUrl(e.to_string()))?;
+        }
+        Ok(())
+    }
+
     /// Starts the sending task (inside a tokio runtime).
     pub fn start(transport: MailTransport, from: &str) -> Result<Mailer, MailError> {
         let from: Mailbox = from
