@@ -330,7 +330,18 @@ pub(crate) async fn send_code(page: Visitor, body: Bytes) -> Response {
     match page.vault.start_code(&contact, &page.source).await {
         Ok(challenge) => {
             if let Some(send) = challenge.send {
-                if let Delivery::Email { to } = send.delivery {
+                if send.delivery == Delivery::Sms {
+                    let vault = Arc::clone(&page.vault);
+                    let expires_ms = challenge.expires_ms;
+                    tokio::spawn(async move {
+                        if let Err(error) = vault
+                            .announce_sms_code(&send.subject, &send.code, expires_ms)
+                            .await
+                        {
+                            tracing::warn!(%error, "a privacy-center code by text message could not be queued");
+                        }
+                    });
+                } else if let Delivery::Email { to } = send.delivery {
                     let service = page.frame.service.clone();
                     let lang = page.frame.lang;
                     page.center.mailer.send(Outgoing {
