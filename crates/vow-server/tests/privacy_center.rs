@@ -343,7 +343,8 @@ async fn a_known_and_an_unknown_contact_get_the_same_answer_in_the_same_time() {
     };
     let email = |round: usize| format!("nobody{round}@example.com");
     let phone = |round: usize| format!("010-9{:03}-{:04}", round % 1000, round);
-    let families: [(&str, String, &dyn Fn(usize) -> String); 2] = [
+    type Unknown<'f> = &'f dyn Fn(usize) -> String;
+    let families: [(&str, String, Unknown); 2] = [
         ("e-mail", EMAIL.to_string(), &email),
         ("phone", "010 2345 6789".to_string(), &phone),
     ];
