@@ -11,7 +11,7 @@ use crate::auth::Lockout;
 use crate::checkpoints::CheckpointDeliveries;
 use crate::console::state::ConsoleState;
 use crate::metrics::Metrics;
-use crate::privacy::PrivacyCenter;
+use crate::privacy::state::PrivacyCenter;
 
 /// What every handler and layer shares.
 #[derive(Clone)]
