@@ -433,16 +433,21 @@ impl Vault {
     }
 
     /// A single-use link, valid 15 minutes, for a subject the service has signed in: the service's
-    /// backend (a role that may export or answers requests) asks for it (`POST /v1/privacy-links`) and sends its user there.
+    /// backend (a role that may export and sees every category in full) asks for it (`POST /v1/privacy-links`) and sends its user there.
     pub async fn create_privacy_link(
         &self,
         caller: &Caller,
         subject_id: &str,
     ) -> Result<PrivacyLink, VaultError> {
-        // The session sees the subject's data in full and exports it: only a role that may do so
-        // itself hands one out (a role that sees values masked must not get around its mask).
+        // The session sees the subject's data in full and exports it: only a role that may do both
+        // itself hands one out (a role that sees any value masked must not get around its mask).
         let grants = self.grants(caller)?;
-        if !caller.is_operator() && !grants.may_export() && !grants.may_handle_requests() {
+        let sees_everything = self
+            .policy()
+            .categories
+            .iter()
+            .all(|c| grants.may_see_in_full(&c.key));
+        if !caller.is_operator() && !(grants.may_export() && sees_everything) {
             return Err(Self::forbidden(caller, "create privacy center links"));
         }
         let subject = self.subject(subject_id).await?;

@@ -33,7 +33,7 @@ pub struct PrivacyLinkBody {
 #[utoipa::path(post, path = "/v1/privacy-links", tag = "routes", request_body = NewPrivacyLink,
     responses(
         (status = 201, description = "A single-use link, valid 15 minutes", body = PrivacyLinkBody),
-        (status = 403, description = "Only a role that may export or answers requests", body = ErrorBody),
+        (status = 403, description = "Only a role that may export and sees every category in full", body = ErrorBody),
         (status = 404, description = "No such subject", body = ErrorBody),
     ),
     security(("api_key" = [])))]
