@@ -447,7 +447,7 @@ impl Vault {
             .categories
             .iter()
             .all(|c| grants.may_see_in_full(&c.key));
-        if !caller.is_operator() && !(grants.may_export() && sees_everything) {
+        if !caller.is_operator() && (!grants.may_export() || !sees_everything) {
             return Err(Self::forbidden(caller, "create privacy center links"));
         }
         let subject = self.subject(subject_id).await?;
