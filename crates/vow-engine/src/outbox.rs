@@ -19,6 +19,14 @@ pub const KEEP_DELIVERED_MS: i64 = 30 * 86_400_000;
 /// one per consent given, so these grow with the consent ledger, not with requests.
 pub const RECONFIRMATION_DUE: &str = "consent.reconfirmation_due";
 
+/// Events for the service's webhook alone, never listed to those who poll: each carries a secret
+/// meant for one person (a sign-in code to text), which a role that may read events must not see.
+/// Once delivered, the secret is dropped from the row ([`secret_dropped`]).
+pub const WEBHOOK_ONLY: &[&str] = &[crate::privacy_center::SMS_CODE_EVENT];
+
+/// The fields of a webhook-only event's body that hold its secret.
+const SECRET_FIELDS: &[&str] = &["code"];
+
 /// Events removed per transaction when pruning, so one sweep never holds a long transaction.
 const PRUNE_BATCH: usize = 1_000;
 
@@ -65,6 +73,7 @@ impl Vault {
             .apply(Request::unlogged(OutboxOp::OutboxPage {
                 after_seq,
                 limit: limit.min(1000),
+                hide_kinds: WEBHOOK_ONLY.iter().map(|k| k.to_string()).collect(),
             }))
             .await?
         {
@@ -94,21 +103,25 @@ impl Vault {
         }
     }
 
-    /// Records an event delivered, or failed and to be retried after `retry_in_ms`.
+    /// Records an event delivered, or failed and to be retried after `retry_in_ms`. A delivered
+    /// webhook-only event keeps no copy of its secret.
     pub async fn finish_event(
         &self,
-        seq: i64,
+        event: &OutboxRecord,
         delivered: bool,
         retry_in_ms: i64,
         error: Option<String>,
     ) -> Result<(), VaultError> {
         let now_ms = self.clock.now_ms();
+        let body_after = (delivered && WEBHOOK_ONLY.contains(&event.kind.as_str()))
+            .then(|| secret_dropped(&event.body));
         self.store
             .apply(Request::unlogged(OutboxOp::FinishDelivery {
-                seq,
+                seq: event.seq,
                 delivered_ms: delivered.then_some(now_ms),
                 next_attempt_ms: now_ms + retry_in_ms,
                 error,
+                body_after,
             }))
             .await?;
         Ok(())
@@ -139,4 +152,18 @@ impl Vault {
             }
         }
     }
+}
+
+/// A webhook-only event's body without its secret fields (an unreadable body becomes `{}`).
+fn secret_dropped(body: &str) -> String {
+    let mut value: serde_json::Value =
+        serde_json::from_str(body).unwrap_or_else(|_| serde_json::json!({}));
+    if let Some(fields) = value.as_object_mut() {
+        for field in SECRET_FIELDS {
+            fields.remove(*field);
+        }
+    } else {
+        value = serde_json::json!({});
+    }
+    value.to_string()
 }

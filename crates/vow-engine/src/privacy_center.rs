@@ -20,7 +20,11 @@ use crate::consent::{ConsentChange, ConsentRecorded, Evidence, SubjectConsents};
 use crate::requests::{AccessExport, NewRequest, RightsRequest, Verification};
 use crate::vault::{unexpected, validate_text, Caller, Vault, VaultError};
 
-/// How long a code works.
+/// The event a code by text message goes out as, to the service's webhook alone
+/// ([`crate::outbox::WEBHOOK_ONLY`]).
+pub const SMS_CODE_EVENT: &str = "privacy.code";
+
+/// How long a code by e-mail or text message may be typed.
 pub const CODE_VALID_MS: i64 = 10 * 60_000;
 /// Wrong codes one challenge allows; then a new code must be asked for.
 pub const CODE_TRIES: i64 = 5;
@@ -368,7 +372,7 @@ impl Vault {
             seq: 0,
             id: crate::vault::new_id("evt"),
             subject_id: Some(subject.to_string()),
-            kind: "privacy.code".into(),
+            kind: SMS_CODE_EVENT.into(),
             body: serde_json::json!({ "subject": subject, "code": code, "expires_ms": expires_ms })
                 .to_string(),
             created_ms: self.now_ms(),

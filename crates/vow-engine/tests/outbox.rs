@@ -54,7 +54,7 @@ async fn deliver(vault: &Vault, delivered: &[&str]) {
     for event in vault.claim_events(60_000, 100).await.unwrap() {
         let ok = delivered.contains(&event.id.as_str());
         vault
-            .finish_event(event.seq, ok, DAY_MS, (!ok).then(|| "down".into()))
+            .finish_event(&event, ok, DAY_MS, (!ok).then(|| "down".into()))
             .await
             .unwrap();
     }
@@ -66,6 +66,7 @@ async fn ids(vault: &Vault) -> Vec<String> {
         .apply(Request::unlogged(OutboxOp::OutboxPage {
             after_seq: 0,
             limit: 100,
+            hide_kinds: vec![],
         }))
         .await
         .unwrap()

@@ -177,7 +177,7 @@ pub async fn deliver_events(vault: Arc<Vault>, config: WebhookConfig) -> Result<
                     }
                 };
                 if let Err(error) = vault
-                    .finish_event(event.seq, delivered, retry_in_ms, error)
+                    .finish_event(&event, delivered, retry_in_ms, error)
                     .await
                 {
                     tracing::error!(%error, "could not record a delivery");

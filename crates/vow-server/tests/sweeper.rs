@@ -32,6 +32,7 @@ async fn enqueue(server: &Server, id: &str) -> i64 {
         .apply(Request::unlogged(OutboxOp::OutboxPage {
             after_seq: 0,
             limit: 100,
+            hide_kinds: vec![],
         }))
         .await
         .unwrap()
@@ -75,6 +76,7 @@ async fn the_periodic_sweep_removes_events_delivered_past_the_keep_period(backen
             delivered_ms: Some(now_ms() - KEEP_DELIVERED_MS - 86_400_000),
             next_attempt_ms: 0,
             error: None,
+            body_after: None,
         }))
         .await
         .unwrap();

@@ -139,6 +139,7 @@ conformance!(
     campaign_states_answer_for_live_subjects_only,
     due_consents_and_owed_notices_are_listed_and_notices_marked_once,
     the_outbox_hands_out_each_subjects_oldest_event_once,
+    a_webhook_only_event_is_never_paged_and_drops_its_secret_once_delivered,
     pruning_removes_only_events_delivered_before_the_cut,
     a_closed_subject_takes_nothing_new_and_an_erasure_destroys_its_consent_evidence,
     a_log_only_request_writes_its_entry_and_changes_nothing,
@@ -1091,6 +1092,7 @@ async fn the_outbox_hands_out_each_subjects_oldest_event_once(h: Harness) {
             delivered_ms: Some(3_000),
             next_attempt_ms: 3_000,
             error: None,
+            body_after: None,
         }))
         .await
         .unwrap();
@@ -1105,6 +1107,64 @@ async fn the_outbox_hands_out_each_subjects_oldest_event_once(h: Harness) {
         later.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
         ["e2", "e3"]
     );
+}
+
+async fn a_webhook_only_event_is_never_paged_and_drops_its_secret_once_delivered(h: Harness) {
+    for (id, kind) in [
+        ("a", "consent.changed"),
+        ("secret", "privacy.code"),
+        ("b", "consent.changed"),
+    ] {
+        let mut record = event(id, Some(&format!("sub_{id}")));
+        record.kind = kind.into();
+        record.body = format!(r#"{{"code":"{id}-123456"}}"#);
+        h.store
+            .apply(Request::unlogged(OutboxOp::Enqueue(record)))
+            .await
+            .unwrap();
+    }
+    let page = |hide_kinds: Vec<String>| async {
+        match h
+            .store
+            .apply(Request::unlogged(OutboxOp::OutboxPage {
+                after_seq: 0,
+                limit: 100,
+                hide_kinds,
+            }))
+            .await
+            .unwrap()
+        {
+            Outcome::Outbox(records) => records,
+            other => panic!("{other:?}"),
+        }
+    };
+    let polled = page(vec!["privacy.code".into(), "other.kind".into()]).await;
+    assert_eq!(
+        polled.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    let all = page(vec![]).await;
+    assert_eq!(all.len(), 3);
+    let finish = |seq: i64, delivered_ms: Option<i64>| {
+        Request::unlogged(OutboxOp::FinishDelivery {
+            seq,
+            delivered_ms,
+            next_attempt_ms: 9_000,
+            error: None,
+            body_after: Some(r#"{"subject":"sub_secret"}"#.into()),
+        })
+    };
+    // A failed delivery keeps the body: it is still owed.
+    h.store.apply(finish(all[1].seq, None)).await.unwrap();
+    assert!(page(vec![]).await[1].body.contains("secret-123456"));
+    h.store
+        .apply(finish(all[1].seq, Some(5_000)))
+        .await
+        .unwrap();
+    let after = page(vec![]).await;
+    assert_eq!(after[1].body, r#"{"subject":"sub_secret"}"#);
+    assert_eq!(after[1].delivered_ms, Some(5_000));
+    assert!(after[0].body.contains("a-123456") && after[2].body.contains("b-123456"));
 }
 
 async fn pruning_removes_only_events_delivered_before_the_cut(h: Harness) {
@@ -1130,6 +1190,7 @@ async fn pruning_removes_only_events_delivered_before_the_cut(h: Harness) {
             .apply(Request::unlogged(OutboxOp::OutboxPage {
                 after_seq: 0,
                 limit: 100,
+                hide_kinds: vec![],
             }))
             .await
             .unwrap();
@@ -1144,6 +1205,7 @@ async fn pruning_removes_only_events_delivered_before_the_cut(h: Harness) {
                     delivered_ms: Some(at),
                     next_attempt_ms: at,
                     error: None,
+                    body_after: None,
                 }))
                 .await
                 .unwrap();
@@ -1165,6 +1227,7 @@ async fn pruning_removes_only_events_delivered_before_the_cut(h: Harness) {
         .apply(Request::unlogged(OutboxOp::OutboxPage {
             after_seq: 0,
             limit: 100,
+            hide_kinds: vec![],
         }))
         .await
         .unwrap()
@@ -1187,6 +1250,7 @@ async fn pruning_removes_only_events_delivered_before_the_cut(h: Harness) {
         .apply(Request::unlogged(OutboxOp::OutboxPage {
             after_seq: newest,
             limit: 100,
+            hide_kinds: vec![],
         }))
         .await
         .unwrap()

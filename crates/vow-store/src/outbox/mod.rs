@@ -41,15 +41,23 @@ pub enum OutboxOp {
         lease_until_ms: i64,
         limit: usize,
     },
-    /// Records a delivery (`delivered_ms`) or a failure to retry at `next_attempt_ms`.
+    /// Records a delivery (`delivered_ms`) or a failure to retry at `next_attempt_ms`. A delivered
+    /// event's body becomes `body_after` when given: an event that carried a secret to its one
+    /// receiver keeps no copy of it once delivered.
     FinishDelivery {
         seq: i64,
         delivered_ms: Option<i64>,
         next_attempt_ms: i64,
         error: Option<String>,
+        body_after: Option<String>,
     },
-    /// The outbox in order after `after_seq` (for clients that poll).
-    OutboxPage { after_seq: i64, limit: usize },
+    /// The outbox in order after `after_seq` (for clients that poll), without events of
+    /// `hide_kinds` (those for the webhook alone); numbers skip where one was hidden.
+    OutboxPage {
+        after_seq: i64,
+        limit: usize,
+        hide_kinds: Vec<String>,
+    },
     /// Removes up to `limit` events delivered before `delivered_before_ms`, oldest first
     /// (`Removed(n)`). Undelivered events are never removed; nor are events of `keep_kinds` (whose
     /// id may be enqueued again, so their row is what keeps them from going out twice); nor the
@@ -84,11 +92,13 @@ pub(crate) trait OutboxTx {
         delivered_ms: Option<i64>,
         next_attempt_ms: i64,
         error: Option<&str>,
+        body_after: Option<&str>,
     ) -> Result<(), StoreError>;
     fn outbox_page(
         &mut self,
         after_seq: i64,
         limit: usize,
+        hide_kinds: &[String],
     ) -> Result<Vec<OutboxRecord>, StoreError>;
     /// Deletes up to `limit` delivered events as [`OutboxOp::PruneDelivered`] says; how many.
     fn prune_delivered(
@@ -120,13 +130,22 @@ pub(crate) fn run(tx: &mut impl OutboxTx, op: &OutboxOp) -> Result<Outcome, Stor
             delivered_ms,
             next_attempt_ms,
             error,
+            body_after,
         } => {
-            tx.finish_delivery(*seq, *delivered_ms, *next_attempt_ms, error.as_deref())?;
+            tx.finish_delivery(
+                *seq,
+                *delivered_ms,
+                *next_attempt_ms,
+                error.as_deref(),
+                body_after.as_deref().filter(|_| delivered_ms.is_some()),
+            )?;
             Outcome::Done
         }
-        OutboxOp::OutboxPage { after_seq, limit } => {
-            Outcome::Outbox(tx.outbox_page(*after_seq, *limit)?)
-        }
+        OutboxOp::OutboxPage {
+            after_seq,
+            limit,
+            hide_kinds,
+        } => Outcome::Outbox(tx.outbox_page(*after_seq, *limit, hide_kinds)?),
         OutboxOp::PruneDelivered {
             delivered_before_ms,
             keep_kinds,

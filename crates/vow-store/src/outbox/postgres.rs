@@ -56,11 +56,13 @@ impl OutboxTx for PgTx<'_, '_> {
         delivered_ms: Option<i64>,
         next_attempt_ms: i64,
         error: Option<&str>,
+        body_after: Option<&str>,
     ) -> Result<(), StoreError> {
         self.execute(
             "UPDATE outbox SET delivered_ms = $2, next_attempt_ms = $3, last_error = $4,
-               attempts = attempts + 1, lease_ms = NULL WHERE seq = $1",
-            &[&seq, &delivered_ms, &next_attempt_ms, &error],
+               attempts = attempts + 1, lease_ms = NULL, body = COALESCE($5, body)
+             WHERE seq = $1",
+            &[&seq, &delivered_ms, &next_attempt_ms, &error, &body_after],
         )?;
         Ok(())
     }
@@ -68,14 +70,16 @@ impl OutboxTx for PgTx<'_, '_> {
         &mut self,
         after_seq: i64,
         limit: usize,
+        hide_kinds: &[String],
     ) -> Result<Vec<OutboxRecord>, StoreError> {
+        let hide_kinds = hide_kinds.to_vec();
         let rows = self.query(
             concat!(
                 "SELECT ",
                 outbox_columns!(),
-                " FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2"
+                " FROM outbox WHERE seq > $1 AND kind <> ALL($3::text[]) ORDER BY seq LIMIT $2"
             ),
-            &[&after_seq, &limit_i64(limit)],
+            &[&after_seq, &limit_i64(limit), &hide_kinds],
         )?;
         rows.iter().map(crate::outbox::outbox_from).collect()
     }

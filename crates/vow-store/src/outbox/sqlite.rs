@@ -60,26 +60,39 @@ impl OutboxTx for SqliteTx<'_> {
         delivered_ms: Option<i64>,
         next_attempt_ms: i64,
         error: Option<&str>,
+        body_after: Option<&str>,
     ) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
                 "UPDATE outbox SET delivered_ms = ?2, next_attempt_ms = ?3, last_error = ?4,
-                   attempts = attempts + 1, lease_ms = NULL WHERE seq = ?1",
+                   attempts = attempts + 1, lease_ms = NULL, body = COALESCE(?5, body)
+                 WHERE seq = ?1",
             )?
-            .execute(params![seq, delivered_ms, next_attempt_ms, error])?;
+            .execute(params![
+                seq,
+                delivered_ms,
+                next_attempt_ms,
+                error,
+                body_after
+            ])?;
         Ok(())
     }
     fn outbox_page(
         &mut self,
         after_seq: i64,
         limit: usize,
+        hide_kinds: &[String],
     ) -> Result<Vec<OutboxRecord>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let hidden = placeholders(3, hide_kinds.len());
+        let mut values: Vec<&dyn rusqlite::ToSql> = vec![&after_seq, &limit];
+        values.extend(hide_kinds.iter().map(|k| k as &dyn rusqlite::ToSql));
         let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE seq > ?1 AND kind NOT IN ({hidden})
+             ORDER BY seq LIMIT ?2"
         ))?;
         let rows = stmt.query_map(
-            params![after_seq, limit],
+            values.as_slice(),
             sql_row(|r| crate::outbox::outbox_from(r)),
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -91,11 +104,7 @@ impl OutboxTx for SqliteTx<'_> {
         limit: usize,
     ) -> Result<u64, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        // One placeholder per kind kept (values are bound, never spliced into the text).
-        let kept = (0..keep_kinds.len())
-            .map(|i| format!("?{}", i + 3))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let kept = placeholders(3, keep_kinds.len());
         let mut values: Vec<&dyn rusqlite::ToSql> = vec![&delivered_before_ms, &limit];
         values.extend(keep_kinds.iter().map(|k| k as &dyn rusqlite::ToSql));
         let removed = self
@@ -111,4 +120,13 @@ impl OutboxTx for SqliteTx<'_> {
             .execute(values.as_slice())?;
         Ok(u64::try_from(removed).unwrap_or(u64::MAX))
     }
+}
+
+/// `?first, ?first+1, ...`: one placeholder per value of a list (values are bound, never spliced
+/// into the text).
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
