@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use vow_audit::Action;
 use vow_crypto::Zeroizing;
 use vow_policy::model::MaskStyle;
-use vow_store::{Outcome, PrivacyOp, PrivacyTokenRow, Request, RequestOp, SubjectOp, TokenKind};
+use vow_store::{
+    Outcome, PrivacyOp, PrivacyTokenRow, RecentCap, Request, RequestOp, SubjectOp, TokenKind,
+};
 
 use crate::consent::{ConsentChange, ConsentRecorded, Evidence, SubjectConsents};
 use crate::requests::{AccessExport, NewRequest, RightsRequest, Verification};
@@ -28,6 +30,12 @@ pub const SMS_CODE_EVENT: &str = "privacy.code";
 pub const CODE_VALID_MS: i64 = 10 * 60_000;
 /// Wrong codes one challenge allows; then a new code must be asked for.
 pub const CODE_TRIES: i64 = 5;
+/// Codes one person may be sent in an hour and in a day, whatever addresses and servers ask:
+/// with [`CODE_TRIES`] each, this bounds the guesses at one person's codes to 100 a day (one in
+/// 10,000 of the million codes) however the per-address limits are spread. Kept in the store, so
+/// every server and a restart count the same.
+pub const CODES_PER_SUBJECT_HOUR: i64 = 5;
+pub const CODES_PER_SUBJECT_DAY: i64 = 20;
 /// How long a link from the service works.
 pub const LINK_VALID_MS: i64 = 15 * 60_000;
 /// A session nobody used for this long is over.
@@ -258,7 +266,13 @@ impl Vault {
     /// The key that counts codes asked for one contact (rate limits), whoever holds it: keyed, so
     /// the limiter's memory holds no contact.
     pub fn contact_key(&self, contact: &str) -> String {
-        let normalised = contact.trim().to_lowercase();
+        // As the lookup reads it, so that `010-2345-6789`, `+82 10 2345 6789` and `01023456789`
+        // share one count, as `Han@Example.com` and `han@example.com` do.
+        let normalised = match contact_kind(contact.trim()) {
+            Some(MaskStyle::Email) => vow_crypto::normalise_for_lookup("email", contact),
+            Some(_) => vow_crypto::normalise_for_lookup("phone", contact),
+            None => contact.trim().to_lowercase(),
+        };
         hex::encode(
             &self
                 .keys()
@@ -329,7 +343,7 @@ impl Vault {
             MaskStyle::Email => "email_code",
             _ => "sms_code",
         };
-        self.insert_token(PrivacyTokenRow {
+        let row = PrivacyTokenRow {
             digest: self.digest(&token),
             kind: TokenKind::Code.as_str().into(),
             subject_id: found.as_ref().map(|(id, _)| id.clone()),
@@ -340,9 +354,25 @@ impl Vault {
             expires_ms,
             used_ms: None,
             tries: 0,
-        })
-        .await?;
-        let send = found.map(|(subject, _)| CodeToSend {
+        };
+        let caps = vec![
+            RecentCap {
+                since_ms: now - 3_600_000 + 1,
+                at_most: CODES_PER_SUBJECT_HOUR,
+            },
+            RecentCap {
+                since_ms: now - 86_400_000 + 1,
+                at_most: CODES_PER_SUBJECT_DAY,
+            },
+        ];
+        // Over a cap, the challenge is kept without its person and nothing is sent: the page
+        // looks as it does for a contact nobody holds, so the cap tells nothing either.
+        let sent = match self.privacy(PrivacyOp::InsertCapped { row, caps }).await? {
+            Outcome::Created => found,
+            Outcome::Stale => None,
+            other => return Err(unexpected(other)),
+        };
+        let send = sent.map(|(subject, _)| CodeToSend {
             delivery: match kind {
                 MaskStyle::Email => Delivery::Email {
                     to: contact.to_string(),

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use vow_engine::privacy_center::{
     CodeRefusal, Delivery, PackageFormat, SelfServiceRequest, ATTORNEY_CATEGORY,
-    ATTORNEY_MAX_BYTES, CODE_VALID_MS, LINK_VALID_MS, SESSION_IDLE_MS,
+    ATTORNEY_MAX_BYTES, CODES_PER_SUBJECT_DAY, CODES_PER_SUBJECT_HOUR, CODE_VALID_MS,
+    LINK_VALID_MS, SESSION_IDLE_MS,
 };
 use vow_engine::requests::RequestAction;
 use vow_engine::{Caller, ConsentChange, Evidence, ManualClock, Vault, VaultConfig, VaultError};
@@ -187,6 +188,87 @@ async fn a_code_locks_after_five_wrong_tries_and_expires_after_ten_minutes() {
             .unwrap()
             .unwrap_err(),
         CodeRefusal::Expired
+    );
+}
+
+/// However the asking is spread over addresses and servers, one person is sent at most five codes
+/// an hour and twenty a day; past that the page is the one an unknown contact gets and no code
+/// works. The contact is counted as the lookup reads it.
+#[tokio::test]
+async fn one_person_is_sent_five_codes_an_hour_and_twenty_a_day_from_any_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at(START_MS);
+    let vault = vault(&clock, &dir);
+    member(&vault, "u-1", EMAIL).await;
+    let mut sent_per_hour = Vec::new();
+    for hour in 0..6 {
+        let mut sent = 0;
+        for i in 0..8 {
+            let written = if i % 2 == 0 {
+                EMAIL.to_uppercase()
+            } else {
+                EMAIL.to_string()
+            };
+            let challenge = vault
+                .start_code(&written, &format!("10.0.{hour}.{i}"))
+                .await
+                .unwrap();
+            match challenge.send {
+                Some(send) => {
+                    sent += 1;
+                    // The last one sent still works.
+                    if sent == CODES_PER_SUBJECT_HOUR && hour == 0 {
+                        let opened = vault
+                            .verify_code(&challenge.token, &send.code, "10.0.0.1")
+                            .await
+                            .unwrap();
+                        assert!(opened.is_ok());
+                    }
+                }
+                None => {
+                    // Over the cap: the challenge exists (same page) but no code opens it.
+                    assert_eq!(
+                        vault
+                            .verify_code(&challenge.token, "000000", "10.0.0.1")
+                            .await
+                            .unwrap()
+                            .unwrap_err(),
+                        CodeRefusal::Wrong
+                    );
+                }
+            }
+        }
+        sent_per_hour.push(sent);
+        clock.advance(3_600_000);
+    }
+    let hour = CODES_PER_SUBJECT_HOUR;
+    let day = CODES_PER_SUBJECT_DAY;
+    assert_eq!(sent_per_hour, [hour, hour, hour, hour, day - 4 * hour, 0]);
+    // A day after the first, the day has room again.
+    clock.advance(18 * 3_600_000);
+    assert!(vault
+        .start_code(EMAIL, "10.9.9.9")
+        .await
+        .unwrap()
+        .send
+        .is_some());
+
+    // One count for every way of writing one contact.
+    assert_eq!(
+        vault.contact_key(EMAIL),
+        vault.contact_key(&format!(" {} ", EMAIL.to_uppercase()))
+    );
+    assert_eq!(
+        vault.contact_key("010-2345-6789"),
+        vault.contact_key("+82 10 2345 6789")
+    );
+    assert_eq!(
+        vault.contact_key("010-2345-6789"),
+        vault.contact_key("01023456789")
+    );
+    assert_ne!(
+        vault.contact_key("010-2345-6789"),
+        vault.contact_key("010-2345-6780")
     );
 }
 

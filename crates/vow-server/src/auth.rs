@@ -195,7 +195,7 @@ pub async fn authenticate(
         None => None,
     };
     let Some(principal) = authenticated else {
-        return refuse(&lockout, address).await;
+        return refuse(&lockout, crate::limits::counted_as(address)).await;
     };
     let reason = match reason(&request) {
         Ok(reason) => reason,

@@ -107,7 +107,7 @@ where
             return refuse("the connection limit is reached");
         };
         let slot = match stream.peer_addr() {
-            Ok(peer) => match self.per_address.take(peer.ip()) {
+            Ok(peer) => match self.per_address.take(crate::limits::counted_as(peer.ip())) {
                 Some(slot) => Some(slot),
                 None => return refuse("the connection limit of one address is reached"),
             },

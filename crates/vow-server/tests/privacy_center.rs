@@ -883,9 +883,15 @@ async fn codes_go_out_over_smtp_and_by_text_message_as_an_event() {
         }
     };
     let code = event["data"]["code"].as_str().unwrap().to_string();
-    assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "{event}");
+    assert!(
+        code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
+        "{event}"
+    );
     assert_eq!(event["subject"], subject.as_str());
-    assert!(!event.to_string().contains("2345"), "the number is not in the event: {event}");
+    assert!(
+        !event.to_string().contains("2345"),
+        "the number is not in the event: {event}"
+    );
     // Never to those who poll: a role that may read events could sign in as anyone with it.
     let (status, events) = server
         .json(Method::GET, "/v1/events", &server.keys.service, None)
@@ -899,11 +905,13 @@ async fn codes_go_out_over_smtp_and_by_text_message_as_an_event() {
         let Ok(vow_store::Outcome::Outbox(rows)) = server
             .vault
             .store()
-            .apply(vow_store::Request::unlogged(vow_store::OutboxOp::OutboxPage {
-                after_seq: 0,
-                limit: 1_000,
-                hide_kinds: vec![],
-            }))
+            .apply(vow_store::Request::unlogged(
+                vow_store::OutboxOp::OutboxPage {
+                    after_seq: 0,
+                    limit: 1_000,
+                    hide_kinds: vec![],
+                },
+            ))
             .await
         else {
             panic!("the outbox could not be read")

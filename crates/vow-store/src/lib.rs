@@ -48,7 +48,7 @@ pub use console::{
 };
 pub use keys::{ApiKeyRecord, KeyOp};
 pub use outbox::{OutboxOp, OutboxRecord};
-pub use privacy::{PrivacyOp, PrivacyTokenRow, TokenKind};
+pub use privacy::{PrivacyOp, PrivacyTokenRow, RecentCap, TokenKind};
 pub use provisions::{ProvisionOp, ProvisionRow};
 pub use remembered::{Inspection, Remembered};
 pub use requests::{RequestOp, RightsRequestRow};

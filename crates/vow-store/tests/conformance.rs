@@ -150,6 +150,7 @@ conformance!(
     grants_sign_offs_and_findings_are_kept_as_the_review_needs,
     paging_requests_by_key_returns_each_once_in_due_order,
     a_privacy_token_is_redeemed_once_while_live_and_a_code_has_five_tries,
+    a_capped_token_past_its_subjects_cap_goes_in_without_its_subject,
 );
 
 fn audit(action: Action, subject: Option<&str>, categories: &[&str]) -> NewEntry {
@@ -2033,6 +2034,63 @@ fn privacy_token(
         expires_ms: 10_000,
         used_ms: None,
         tries: 0,
+    }
+}
+
+async fn a_capped_token_past_its_subjects_cap_goes_in_without_its_subject(h: Harness) {
+    use vow_store::{PrivacyOp, RecentCap, TokenKind};
+    let caps = vec![
+        RecentCap {
+            since_ms: 1_000,
+            at_most: 2,
+        },
+        RecentCap {
+            since_ms: 0,
+            at_most: 3,
+        },
+    ];
+    let insert = |digest: &str, subject: &str, created_ms: i64| {
+        let mut row = privacy_token(digest, TokenKind::Code, Some(subject));
+        row.created_ms = created_ms;
+        Request::unlogged(PrivacyOp::InsertCapped {
+            row,
+            caps: caps.clone(),
+        })
+    };
+    // One before the first window, two in it: the third in it is over the first cap.
+    let outcomes = [
+        h.store.apply(insert("c0", "sub_a", 500)).await.unwrap(),
+        h.store.apply(insert("c1", "sub_a", 1_000)).await.unwrap(),
+        h.store.apply(insert("c2", "sub_a", 2_000)).await.unwrap(),
+        h.store.apply(insert("c3", "sub_a", 3_000)).await.unwrap(),
+        // Another subject has its own count; another kind is not counted.
+        h.store.apply(insert("d1", "sub_b", 3_000)).await.unwrap(),
+    ];
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::Created,
+            Outcome::Created,
+            Outcome::Created,
+            Outcome::Stale,
+            Outcome::Created
+        ]
+    );
+    let live = |digest: &str| {
+        Request::unlogged(PrivacyOp::Live {
+            digest: digest.as_bytes().to_vec(),
+            kind: TokenKind::Code,
+            now_ms: 3_500,
+        })
+    };
+    // The row over the cap is there (the same page is shown) but names nobody.
+    match h.store.apply(live("c3")).await.unwrap() {
+        Outcome::PrivacyTokens(rows) => assert_eq!(rows[0].subject_id, None),
+        other => panic!("{other:?}"),
+    }
+    match h.store.apply(live("c2")).await.unwrap() {
+        Outcome::PrivacyTokens(rows) => assert_eq!(rows[0].subject_id.as_deref(), Some("sub_a")),
+        other => panic!("{other:?}"),
     }
 }
 

@@ -130,6 +130,14 @@ where
 }
 
 impl Visitor {
+    /// The source as the rate limits count it (an IPv6 address by its /64).
+    fn counted_source(&self) -> String {
+        match self.source.parse() {
+            Ok(ip) => crate::limits::counted_as(ip).to_string(),
+            Err(_) => self.source.clone(),
+        }
+    }
+
     fn render(mut self, status: StatusCode, template: &str, page: minijinja::Value) -> Response {
         let token = vow_crypto::new_api_secret()[vow_crypto::API_SECRET_PREFIX.len()..].to_string();
         self.frame.csrf = token.clone();
@@ -314,7 +322,7 @@ pub(crate) async fn send_code(page: Visitor, body: Bytes) -> Response {
     let now = page.now_ms();
     let limits = page.center.limits;
     let by_address = page.center.limiter.take(
-        &format!("code-address:{}", page.source),
+        &format!("code-address:{}", page.counted_source()),
         limits.codes_per_address,
         now,
     );
@@ -383,7 +391,7 @@ pub(crate) async fn check_code(page: Visitor, body: Bytes) -> Response {
         .center
         .limiter
         .take(
-            &format!("code-try:{}", page.source),
+            &format!("code-try:{}", page.counted_source()),
             page.center.limits.tries_per_address,
             page.now_ms(),
         )

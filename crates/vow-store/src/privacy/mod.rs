@@ -50,11 +50,26 @@ pub struct PrivacyTokenRow {
     pub tries: i64,
 }
 
+/// At most `at_most` tokens of one subject and kind created at or after `since_ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecentCap {
+    pub since_ms: i64,
+    pub at_most: i64,
+}
+
 /// What is asked of the store about the privacy center's secrets.
 #[derive(Clone, Debug)]
 pub enum PrivacyOp {
     /// `Created`.
     Insert(PrivacyTokenRow),
+    /// Inserts a row for a subject unless the subject already has `at_most` rows of its kind
+    /// created at or after `since_ms`, for any of the `caps` given: then the row goes in without its
+    /// subject (it can never be redeemed, and the one who asked sees no difference) and the outcome
+    /// is `Stale`; otherwise `Created`. The count and the insert are one transaction.
+    InsertCapped {
+        row: PrivacyTokenRow,
+        caps: Vec<RecentCap>,
+    },
     /// A live (unused, unexpired) token: `PrivacyTokens` with zero or one row.
     Live {
         digest: Vec<u8>,
@@ -119,6 +134,13 @@ pub(crate) trait PrivacyTx {
     fn delete_privacy_tokens_of(&mut self, subject_id: &str, kind: &str)
         -> Result<u64, StoreError>;
     fn prune_privacy_tokens(&mut self, before_ms: i64) -> Result<u64, StoreError>;
+    /// How many tokens of a subject and kind were created at or after `since_ms`.
+    fn count_privacy_tokens_since(
+        &mut self,
+        subject_id: &str,
+        kind: &str,
+        since_ms: i64,
+    ) -> Result<i64, StoreError>;
 }
 
 fn live(row: &PrivacyTokenRow, now_ms: i64) -> bool {
@@ -130,6 +152,29 @@ pub(crate) fn run(tx: &mut impl PrivacyTx, op: &PrivacyOp) -> Result<Outcome, St
         PrivacyOp::Insert(row) => {
             tx.insert_privacy_token(row)?;
             Outcome::Created
+        }
+        PrivacyOp::InsertCapped { row, caps } => {
+            let mut over = false;
+            if let Some(subject) = &row.subject_id {
+                for cap in caps {
+                    if tx.count_privacy_tokens_since(subject, &row.kind, cap.since_ms)?
+                        >= cap.at_most
+                    {
+                        over = true;
+                        break;
+                    }
+                }
+            }
+            if over {
+                tx.insert_privacy_token(&PrivacyTokenRow {
+                    subject_id: None,
+                    ..row.clone()
+                })?;
+                Outcome::Stale
+            } else {
+                tx.insert_privacy_token(row)?;
+                Outcome::Created
+            }
         }
         PrivacyOp::Live {
             digest,

@@ -79,4 +79,20 @@ impl PrivacyTx for PgTx<'_, '_> {
             &[&before_ms],
         )
     }
+    fn count_privacy_tokens_since(
+        &mut self,
+        subject_id: &str,
+        kind: &str,
+        since_ms: i64,
+    ) -> Result<i64, StoreError> {
+        let rows = self.query(
+            "SELECT COUNT(*) FROM privacy_tokens
+             WHERE subject_id = $1 AND kind = $2 AND created_ms >= $3",
+            &[&subject_id, &kind, &since_ms],
+        )?;
+        match rows.first() {
+            Some(row) => Ok(row.try_get::<_, i64>(0)?),
+            None => Ok(0),
+        }
+    }
 }

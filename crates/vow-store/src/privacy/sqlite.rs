@@ -88,4 +88,18 @@ impl PrivacyTx for SqliteTx<'_> {
             .prepare_cached("DELETE FROM privacy_tokens WHERE expires_ms < ?1")?
             .execute(params![before_ms])? as u64)
     }
+    fn count_privacy_tokens_since(
+        &mut self,
+        subject_id: &str,
+        kind: &str,
+        since_ms: i64,
+    ) -> Result<i64, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT COUNT(*) FROM privacy_tokens
+                 WHERE subject_id = ?1 AND kind = ?2 AND created_ms >= ?3",
+            )?
+            .query_row(params![subject_id, kind, since_ms], |r| r.get(0))?)
+    }
 }
