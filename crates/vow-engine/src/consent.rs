@@ -291,6 +291,7 @@ impl Vault {
         change: ConsentChange,
     ) -> Result<ConsentRecorded, VaultError> {
         self.require_consent_grant(caller, "record consents")?;
+        caller.may_reach(subject_id)?;
         let purpose = self.consent_purpose(&change.purpose)?.key.clone();
         let advertising = self.advertising_purpose() == Some(purpose.as_str());
         let channel = match (&change.channel, advertising) {
@@ -600,6 +601,7 @@ impl Vault {
         subject_id: &str,
     ) -> Result<SubjectConsents, VaultError> {
         self.require_consent_grant(caller, "read consents")?;
+        caller.may_reach(subject_id)?;
         let subject = self.subject(subject_id).await?;
         let (states, history) = self.states_of(subject_id, Some(caller)).await?;
         let data_key = self.data_key(&subject.wrapped_key, subject_id)?;
@@ -720,6 +722,7 @@ impl Vault {
         caller: &Caller,
         subject_id: &str,
     ) -> Result<(), VaultError> {
+        caller.may_reach(subject_id)?;
         if caller.purpose.is_none() {
             return Ok(());
         }

@@ -238,6 +238,19 @@ impl Caller {
     pub(crate) fn is_self_service(&self) -> bool {
         self.role == SELF_SERVICE_ROLE && self.key_id.starts_with(SELF_SERVICE_KEY_PREFIX)
     }
+
+    /// A data subject's caller reaches their own subject and no other; every other caller is judged
+    /// by its role. Checked where a subject is named (its items, export, requests, consents), so a
+    /// page that passed the wrong id would still reach nobody else; another subject is answered as
+    /// one that does not exist.
+    pub(crate) fn may_reach(&self, subject_id: &str) -> Result<(), VaultError> {
+        match self.key_id.strip_prefix(SELF_SERVICE_KEY_PREFIX) {
+            Some(own) if self.is_self_service() && own != subject_id => {
+                Err(VaultError::NoSubject(crate::vault::clip(subject_id)))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Vault {

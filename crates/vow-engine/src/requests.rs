@@ -167,6 +167,7 @@ impl Vault {
         caller: &Caller,
         subject_id: &str,
     ) -> Result<(), VaultError> {
+        caller.may_reach(subject_id)?;
         let subject = self.subject(subject_id).await?;
         // The person themselves, in the privacy center, reads their own data whatever its state.
         let answering = caller.is_operator()
@@ -209,6 +210,7 @@ impl Vault {
         new: NewRequest,
     ) -> Result<RightsRequest, VaultError> {
         let grants = self.grants(caller)?;
+        caller.may_reach(&new.subject)?;
         // The person files for themselves from the privacy center, which names only their subject.
         if !caller.is_self_service()
             && !grants.may_create_subjects()

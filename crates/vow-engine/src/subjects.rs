@@ -189,6 +189,7 @@ impl Vault {
         subject_id: &str,
         category: &str,
     ) -> Result<(Arc<DataKey>, ItemRecord), VaultError> {
+        caller.may_reach(subject_id)?;
         let entry = self.entry(caller, Action::Read, Some(subject_id), &[category]);
         let (wrapped_key, item) = match self
             .store

@@ -433,6 +433,51 @@ async fn a_session_reaches_its_own_requests_only_and_an_answer_downloads_once() 
     let me = open(mine.clone()).await;
     let them = open(theirs.clone()).await;
 
+    // A session's caller reaches its own subject and no other, whatever id it is handed: the
+    // other subject is answered as one that does not exist.
+    let as_me = me.caller().clone();
+    let nobody = |result: Result<(), VaultError>| {
+        assert!(
+            matches!(result, Err(VaultError::NoSubject(_))),
+            "{result:?}"
+        )
+    };
+    nobody(
+        vault
+            .get_item(&as_me, &theirs, "user.contact.email")
+            .await
+            .map(drop),
+    );
+    nobody(vault.export(&as_me, &theirs).await.map(drop));
+    nobody(vault.consents(&as_me, &theirs).await.map(drop));
+    nobody(
+        vault
+            .record_consent(
+                &as_me,
+                &theirs,
+                ConsentChange {
+                    purpose: "marketing".into(),
+                    channel: Some("email".into()),
+                    night: false,
+                    granted: false,
+                    evidence: Evidence {
+                        method: "privacy_center".into(),
+                        location: None,
+                        wording: None,
+                    },
+                    at_ms: None,
+                    by_guardian: false,
+                },
+            )
+            .await
+            .map(drop),
+    );
+    assert!(vault
+        .get_item(&as_me, &mine, "user.contact.email")
+        .await
+        .is_ok());
+    assert!(vault.consents(&as_me, &mine).await.is_ok());
+
     let filed = vault
         .file_own_request(
             &me,
