@@ -293,6 +293,29 @@ impl Vault {
         )
     }
 
+    /// The categories a contact of this shape (e-mail or phone) is looked up in.
+    fn code_categories(&self, kind: MaskStyle) -> Vec<&str> {
+        self.policy()
+            .categories
+            .iter()
+            .filter(|c| {
+                c.lookup
+                    && c.class != vow_policy::model::DataClass::Credential
+                    && crate::mask::style_for(c) == kind
+            })
+            .map(|c| c.key.as_str())
+            .collect()
+    }
+
+    /// Whether people can ask for a code by e-mail and by text message: the policy has a lookup
+    /// category of that shape (so the server can say at start what it needs to send them).
+    pub fn code_channels(&self) -> (bool, bool) {
+        (
+            !self.code_categories(MaskStyle::Email).is_empty(),
+            !self.code_categories(MaskStyle::Phone).is_empty(),
+        )
+    }
+
     /// Asks for a code for the person who holds `contact` (an e-mail address or a phone number
     /// the policy lets subjects be found by). Known or not, the answer has the same shape and the
     /// same work is done; only a known contact's answer carries a code to send.
@@ -305,17 +328,7 @@ impl Vault {
                 why: "must be an e-mail address or a phone number".into(),
             });
         };
-        let lookup_categories: Vec<&str> = self
-            .policy()
-            .categories
-            .iter()
-            .filter(|c| {
-                c.lookup
-                    && c.class != vow_policy::model::DataClass::Credential
-                    && crate::mask::style_for(c) == kind
-            })
-            .map(|c| c.key.as_str())
-            .collect();
+        let lookup_categories = self.code_categories(kind);
         let mut found: Option<(String, &str)> = None;
         let caller = Caller {
             key_id: "privacy-center".into(),
@@ -942,16 +955,44 @@ impl Vault {
         Ok(PrivacyLink { token, expires_ms })
     }
 
-    /// Downloads an answer once: the export as the person may see it (in full), logged as an export
-    /// by them. A link used, past its time or unknown is `Unauthenticated`.
-    pub async fn download_package(
+    /// A download link that is live and the session's own: until when it works. Another's, used,
+    /// past its time or unknown is `Unauthenticated`.
+    pub async fn download_ready(
         &self,
+        session: &SubjectSession,
         token: &str,
-        source: &str,
-    ) -> Result<(PackageFormat, String, AccessExport), VaultError> {
+    ) -> Result<i64, VaultError> {
         if !token.starts_with(DOWNLOAD_PREFIX) || token.len() > 200 {
             return Err(VaultError::Unauthenticated);
         }
+        match self
+            .privacy(PrivacyOp::Live {
+                digest: self.digest(token),
+                kind: TokenKind::Download,
+                now_ms: self.now_ms(),
+            })
+            .await?
+        {
+            Outcome::PrivacyTokens(rows) => match rows.first() {
+                Some(row) if row.subject_id.as_deref() == Some(session.subject.as_str()) => {
+                    Ok(row.expires_ms)
+                }
+                _ => Err(VaultError::Unauthenticated),
+            },
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Downloads an answer once, in the session of the person it is for (a link alone, copied
+    /// from a history or a proxy's log, opens nothing): the export as the person may see it (in
+    /// full), logged as an export by them. A link not theirs, used, past its time or unknown is
+    /// `Unauthenticated`.
+    pub async fn download_package(
+        &self,
+        session: &SubjectSession,
+        token: &str,
+    ) -> Result<(PackageFormat, String, AccessExport), VaultError> {
+        self.download_ready(session, token).await?;
         let row = match self
             .privacy(PrivacyOp::Redeem {
                 digest: self.digest(token),
@@ -964,17 +1005,16 @@ impl Vault {
             Outcome::NotFound => return Err(VaultError::Unauthenticated),
             other => return Err(unexpected(other)),
         };
-        let subject = row.subject_id.ok_or(VaultError::Unauthenticated)?;
         let format = serde_json::from_str::<TokenDetail>(&row.detail)
             .ok()
             .and_then(|d| d.format)
             .unwrap_or(PackageFormat::Json);
-        let mut caller = Caller::data_subject(&subject, source);
+        let mut caller = session.caller.clone();
         caller.reason = Some(format!(
             "privacy center: the answer to {} downloaded",
             row.request_id.as_deref().unwrap_or("a request")
         ));
-        let export = self.access_export(&caller, &subject).await?;
+        let export = self.access_export(&caller, &session.subject).await?;
         Ok((format, row.request_id.unwrap_or_default(), export))
     }
 

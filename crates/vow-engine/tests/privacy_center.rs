@@ -545,10 +545,12 @@ async fn a_session_reaches_its_own_requests_only_and_an_answer_downloads_once() 
         .package_link(&me, &filed.id, PackageFormat::Json)
         .await
         .unwrap();
-    let (format, request, export) = vault
-        .download_package(&link.token, "10.0.0.4")
-        .await
-        .unwrap();
+    // Another person's session cannot use the link, nor use it up.
+    assert!(matches!(
+        vault.download_package(&them, &link.token).await,
+        Err(VaultError::Unauthenticated)
+    ));
+    let (format, request, export) = vault.download_package(&me, &link.token).await.unwrap();
     assert_eq!(
         (format, request.as_str()),
         (PackageFormat::Json, filed.id.as_str())
@@ -561,7 +563,7 @@ async fn a_session_reaches_its_own_requests_only_and_an_answer_downloads_once() 
     );
     assert!(!json.contains("other@example.com"));
     assert!(matches!(
-        vault.download_package(&link.token, "10.0.0.4").await,
+        vault.download_package(&me, &link.token).await,
         Err(VaultError::Unauthenticated)
     ));
     // A second link, past its 24 hours.
@@ -571,7 +573,7 @@ async fn a_session_reaches_its_own_requests_only_and_an_answer_downloads_once() 
         .unwrap();
     clock.advance(24 * 3_600_000);
     assert!(matches!(
-        vault.download_package(&late.token, "10.0.0.4").await,
+        vault.download_package(&me, &late.token).await,
         Err(VaultError::Unauthenticated)
     ));
     // The download is in the access log, as an export by the person.

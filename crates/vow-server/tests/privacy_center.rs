@@ -209,18 +209,42 @@ async fn access_request_walk(server: &Server) {
         )
         .await;
     assert_eq!(ready.status, StatusCode::OK, "{}", ready.html);
-    let marker = "id=\"package-link\"";
-    let link_start = ready.html[..ready.html.find(marker).unwrap()]
-        .rfind("href=\"")
-        .unwrap()
-        + 6;
-    let link = ready.html[link_start..]
-        .split('"')
-        .next()
+    // The download is a button (a POST from the person's session), not a link anyone holding the
+    // address could open.
+    let link = ready
+        .html
+        .split("action=\"")
+        .map(|rest| rest.split('"').next().unwrap())
+        .find(|action| action.contains("/download/"))
         .unwrap()
         .to_string();
     assert!(link.starts_with("/privacy/download/vpd_"), "{link}");
-    let package = person.get(&link).await;
+    assert!(ready.html.contains("id=\"package-link\""), "{}", ready.html);
+    // Without a session the address opens nothing (it asks to sign in) and uses nothing up; in
+    // another person's session it is gone.
+    let mut stranger = Person::new(server);
+    let anonymous = stranger.get(&link).await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    let posted = stranger.post(&link, &[("csrf", "x")]).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER);
+    member(server, "walk-2", "walk.other@example.com").await;
+    verify_by_code(server, &mut stranger, "walk.other@example.com", "/privacy").await;
+    let theirs = stranger.get(&link).await;
+    assert_eq!(theirs.status, StatusCode::GONE, "another person's session");
+    let me_page = stranger.get("/privacy/me").await;
+    let theirs = stranger
+        .post(&link, &[("csrf", &me_page.field("csrf"))])
+        .await;
+    assert_eq!(theirs.status, StatusCode::GONE, "another person's session");
+    assert!(!theirs.html.contains(EMAIL));
+    // A GET in one's own session shows the button again and uses nothing up.
+    let again_page = person.get(&link).await;
+    assert_eq!(again_page.status, StatusCode::OK, "{}", again_page.html);
+    let forged = person.post(&link, &[("csrf", "not-the-token")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let package = person
+        .post(&link, &[("csrf", &again_page.field("csrf"))])
+        .await;
     assert_eq!(package.status, StatusCode::OK);
     assert!(package
         .headers
@@ -235,9 +259,12 @@ async fn access_request_walk(server: &Server) {
         package.html.contains(EMAIL),
         "the person sees their e-mail in full"
     );
-    let again = person.get(&link).await;
+    let again = person
+        .post(&link, &[("csrf", &again_page.field("csrf"))])
+        .await;
     assert_eq!(again.status, StatusCode::GONE, "a second download");
     assert!(!again.html.contains(EMAIL));
+    assert_eq!(person.get(&link).await.status, StatusCode::GONE);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -648,12 +675,18 @@ async fn hostile_input_is_refused_plainly_and_never_echoed() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    // A download link that is not one, a challenge that is not one.
-    for path in [
-        "/privacy/download/vpd_nothing",
-        "/privacy/download/%00%ff",
-        "/privacy/site/../../etc/passwd",
-    ] {
+    // A path out of the site is refused; a download that is not one asks to sign in first, and
+    // in a session is gone.
+    let page = person.get("/privacy/site/../../etc/passwd").await;
+    assert!(page.status.is_client_error(), "{:?}", page.status);
+    let downloads = ["/privacy/download/vpd_nothing", "/privacy/download/%00%ff"];
+    for path in downloads {
+        let page = person.get(path).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+    }
+    member(&server, "hostile-1", "hostile.one@example.com").await;
+    verify_by_code(&server, &mut person, "hostile.one@example.com", "/privacy").await;
+    for path in downloads {
         let page = person.get(path).await;
         assert!(page.status.is_client_error(), "{path}: {:?}", page.status);
     }

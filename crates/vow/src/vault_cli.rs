@@ -642,6 +642,19 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 );
             }
         }
+        let (by_email, by_phone) = vault.code_channels();
+        if by_email && args.smtp_url.is_none() && args.mail_dir.is_none() {
+            eprintln!(
+                "note: people can ask the privacy center for a code by e-mail, but no mail goes out; \
+                 give --smtp-url (or --mail-dir to write the messages to files)"
+            );
+        }
+        if by_phone && args.webhook_url.is_none() {
+            eprintln!(
+                "note: people can ask the privacy center for a code by phone, and those codes go only \
+                 to your webhook as privacy.code events; give --webhook-url to send them"
+            );
+        }
         let scheme = if args.tls_cert.is_some() { "https" } else { "http" };
         // A server goes on serving when nobody reads its standard output any more.
         let _ = crate::out::println(format_args!(

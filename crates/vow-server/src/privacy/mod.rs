@@ -47,7 +47,10 @@ pub(crate) fn router() -> Router<AppState> {
                 get(pages::link_page).post(pages::follow_link),
             )
             .route(&at("/logout"), post(pages::logout))
-            .route(&at("/download/{token}"), get(pages::download))
+            .route(
+                &at("/download/{token}"),
+                get(pages::download_page).post(pages::download),
+            )
             .route(&at("/me"), get(pages::me))
             .route(&at("/requests/new"), get(pages::new_request))
             .route(

@@ -794,9 +794,39 @@ struct PieceRow {
     kept: String,
 }
 
-/// The answer, once: JSON as a file, or a page to read. A link used or past its time is 410.
-pub(crate) async fn download(page: Visitor, Path(token): Path<String>) -> Response {
-    match page.vault.download_package(&token, &page.source).await {
+/// A download's page again (bookmarked, or opened after signing in): its button, while it is live
+/// and the session's own; 410 otherwise. A GET never uses it up.
+pub(crate) async fn download_page(page: Person, Path(token): Path<String>) -> Response {
+    match page.vault.download_ready(&page.session, &token).await {
+        Ok(expires_ms) => page.frame.render(
+            StatusCode::OK,
+            "package.html",
+            minijinja::context! {
+                link => format!("{}/download/{}", page.frame.base(), token),
+                until => when(expires_ms),
+            },
+        ),
+        Err(VaultError::Unauthenticated) => download_gone(&page),
+        Err(other) => page.frame.error_page(other),
+    }
+}
+
+fn download_gone(page: &Person) -> Response {
+    page.frame.message_page(
+        StatusCode::GONE,
+        &page.frame.t("error_title", &[]),
+        &page.frame.t("error_not_found", &[]),
+    )
+}
+
+/// The answer, once, by a POST from the person's own session: JSON as a file, or a page to read.
+/// A download used, past its time or another's is 410.
+pub(crate) async fn download(page: Person, Path(token): Path<String>, body: Bytes) -> Response {
+    let form = Fields::parse(&body);
+    if let Some(refusal) = page.csrf_refusal(form.get("csrf")) {
+        return refusal;
+    }
+    match page.vault.download_package(&page.session, &token).await {
         Ok((PackageFormat::Json, request, export)) => {
             let body = serde_json::to_string_pretty(&export).unwrap_or_default();
             let name: String = request
@@ -855,18 +885,14 @@ pub(crate) async fn download(page: Visitor, Path(token): Path<String>) -> Respon
                     },
                 })
                 .collect();
-            let generated = when(page.now_ms());
+            let generated = when(page.vault.now_ms());
             page.frame.render(
                 StatusCode::OK,
                 "package.html",
                 minijinja::context! { pieces => minijinja::Value::from(minijinja::value::Serde(&pieces)), generated },
             )
         }
-        Err(VaultError::Unauthenticated) => page.frame.message_page(
-            StatusCode::GONE,
-            &page.frame.t("error_title", &[]),
-            &page.frame.t("error_not_found", &[]),
-        ),
+        Err(VaultError::Unauthenticated) => download_gone(&page),
         Err(other) => page.frame.error_page(other),
     }
 }
