@@ -40,6 +40,9 @@ pub const CODES_PER_SUBJECT_DAY: i64 = 20;
 pub const LINK_VALID_MS: i64 = 15 * 60_000;
 /// A session nobody used for this long is over.
 pub const SESSION_IDLE_MS: i64 = 30 * 60_000;
+/// A session ends this long after the sign-in however much it is used: a session cookie left on a
+/// shared computer that someone keeps using still runs out.
+pub const SESSION_MAX_MS: i64 = 12 * 3_600_000;
 /// A session's expiry is moved at most this often, so reading pages is not a write each.
 const SESSION_TOUCH_MS: i64 = 60_000;
 /// How long a link to download an answer works.
@@ -661,10 +664,12 @@ impl Vault {
             }
             Err(other) => return Err(other),
         }
-        if row.expires_ms - now < SESSION_IDLE_MS - SESSION_TOUCH_MS {
+        // Kept alive by use, but never past its absolute lifetime from the sign-in.
+        let extended = (now + SESSION_IDLE_MS).min(row.created_ms + SESSION_MAX_MS);
+        if extended - row.expires_ms >= SESSION_TOUCH_MS {
             self.privacy(PrivacyOp::Extend {
                 digest,
-                expires_ms: now + SESSION_IDLE_MS,
+                expires_ms: extended,
                 now_ms: now,
             })
             .await?;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use vow_engine::privacy_center::{
     CodeRefusal, Delivery, PackageFormat, SelfServiceRequest, ATTORNEY_CATEGORY,
     ATTORNEY_MAX_BYTES, CODES_PER_SUBJECT_DAY, CODES_PER_SUBJECT_HOUR, CODE_VALID_MS,
-    LINK_VALID_MS, SESSION_IDLE_MS,
+    LINK_VALID_MS, SESSION_IDLE_MS, SESSION_MAX_MS,
 };
 use vow_engine::requests::RequestAction;
 use vow_engine::{Caller, ConsentChange, Evidence, ManualClock, Vault, VaultConfig, VaultError};
@@ -358,6 +358,25 @@ async fn a_session_ends_after_thirty_idle_minutes_and_when_its_subject_is_erased
         vault.subject_session(&opened.token, "10.0.0.3").await,
         Err(VaultError::Unauthenticated)
     ));
+    // Used every ten minutes, it still ends twelve hours after the sign-in.
+    let busy = vault
+        .redeem_privacy_link(
+            &vault
+                .create_privacy_link(&officer, &subject)
+                .await
+                .unwrap()
+                .token,
+            "10.0.0.3",
+        )
+        .await
+        .unwrap();
+    let mut open_for = 0;
+    while vault.subject_session(&busy.token, "10.0.0.3").await.is_ok() {
+        clock.advance(10 * 60_000);
+        open_for += 10 * 60_000;
+        assert!(open_for <= SESSION_MAX_MS, "still open after {open_for} ms");
+    }
+    assert_eq!(open_for, SESSION_MAX_MS);
 
     let again = vault
         .redeem_privacy_link(

@@ -50,7 +50,13 @@ async fn next_mail(dir: &Path, seen: usize) -> String {
         files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
         files.sort();
         if files.len() > seen {
-            return std::fs::read_to_string(files.last().unwrap()).unwrap();
+            let newest = files.last().unwrap();
+            // The messages hold sign-in codes: only the server's user may read them.
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(newest), 0o600, "{}", newest.display());
+            assert_eq!(mode(dir), 0o700, "{}", dir.display());
+            return std::fs::read_to_string(newest).unwrap();
         }
         assert!(
             Instant::now() < deadline,

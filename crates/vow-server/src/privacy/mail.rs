@@ -71,7 +71,12 @@ impl Mailer {
         let sink = match transport {
             MailTransport::None => return Ok(Mailer::default()),
             MailTransport::Dir(path) => {
-                std::fs::create_dir_all(&path).map_err(|e| MailError::Dir {
+                // The messages hold sign-in codes: only the server's user reads them.
+                let mut builder = std::fs::DirBuilder::new();
+                builder.recursive(true);
+                #[cfg(unix)]
+                std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+                builder.create(&path).map_err(|e| MailError::Dir {
                     path: path.clone(),
                     reason: e.to_string(),
                 })?;
@@ -167,26 +172,57 @@ impl Sink {
                 let partial = dir.join(format!(".{name}.tmp"));
                 let done = dir.join(format!("{name}.eml"));
                 let bytes = message.formatted();
-                tokio::fs::write(&partial, bytes)
+                let mut options = tokio::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                options.mode(0o600);
+                let mut file = options.open(&partial).await.map_err(|e| e.to_string())?;
+                tokio::io::AsyncWriteExt::write_all(&mut file, &bytes)
                     .await
                     .map_err(|e| e.to_string())?;
+                file.sync_all().await.map_err(|e| e.to_string())?;
+                drop(file);
                 tokio::fs::rename(&partial, &done)
                     .await
                     .map_err(|e| e.to_string())
             }
+            // A server's refusal may quote the recipient; the log gets the reason without it.
             Sink::Smtp(transport) => transport
                 .send(message)
                 .await
                 .map(|_| ())
-                .map_err(|e| e.to_string()),
+                .map_err(|e| without_addresses(&e.to_string())),
         }
     }
+}
+
+/// `text` with every word that holds an `@` (an address, however quoted) replaced.
+fn without_addresses(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            if word.contains('@') {
+                "[address]"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::secure_by_default;
+    use super::{secure_by_default, without_addresses};
+
+    #[test]
+    fn a_refusal_is_logged_without_the_address_it_quotes() {
+        let said =
+            "permanent error (550): 5.1.1 <jiwoo.han@example.com>: Recipient address rejected";
+        let logged = without_addresses(said);
+        assert!(!logged.contains("jiwoo"), "{logged}");
+        assert!(logged.contains("Recipient address rejected"), "{logged}");
+    }
 
     #[test]
     fn smtp_to_another_machine_requires_tls_unless_the_url_says_otherwise() {
