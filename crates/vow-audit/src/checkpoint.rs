@@ -310,7 +310,7 @@ fn io(path: &Path, source: std::io::Error) -> AuditError {
     }
 }
 
-fn sync_dir(path: &Path) -> std::io::Result<()> {
+pub(crate) fn sync_dir(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         let parent: PathBuf = match path.parent() {

@@ -15,6 +15,7 @@
 //! path it is handed. Nothing here panics on any entry or checkpoint content. An entry's encoding, the
 //! action names and the signed checkpoint message never change once published: old logs must verify.
 
+pub mod archive;
 pub mod checkpoint;
 pub mod entry;
 pub mod review;
@@ -22,6 +23,10 @@ pub mod verify;
 
 use std::path::PathBuf;
 
+pub use archive::{
+    archive_entries, verify_archive, write_archive, ArchiveError, ArchiveVerification, Cut,
+    ARCHIVE_FORMAT,
+};
 pub use checkpoint::{checkpoint, Checkpoint, CheckpointFile};
 pub use entry::{chain, Action, Entry, NewEntry, UnknownAction, GENESIS};
 pub use review::{

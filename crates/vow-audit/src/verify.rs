@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use vow_crypto::AuditVerifier;
 
-use crate::{Checkpoint, Entry, GENESIS};
+use crate::{Checkpoint, Cut, Entry, GENESIS};
 
 /// The first thing found wrong, located by sequence number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,6 +36,14 @@ pub enum Break {
     /// The key store remembers a signed head later than the last checkpoint in the checkpoint files:
     /// checkpoints were cut off the end of the file.
     CheckpointsBehind { remembered: u64, last: u64 },
+    /// An archive has no seal (its last line): it was cut short or never finished.
+    ArchiveUnsealed { seq: u64 },
+    /// An archive's entries do not agree with its signed seal (first or last entry, count or times):
+    /// entries were added, removed or edited with their hashes recomputed.
+    ArchiveSealMismatch { seq: u64 },
+    /// The log left in the database does not continue where its signed cut says the archived part
+    /// ends: entries around the cut were removed, added or edited.
+    CutMismatch { seq: u64 },
 }
 
 impl Break {
@@ -51,6 +59,9 @@ impl Break {
             Break::ForeignKey { seq } => seq,
             Break::NoCheckpoints { .. } => 1,
             Break::CheckpointsBehind { last, .. } => last.saturating_add(1),
+            Break::ArchiveUnsealed { seq }
+            | Break::ArchiveSealMismatch { seq }
+            | Break::CutMismatch { seq } => seq,
         }
     }
 }
@@ -91,6 +102,20 @@ impl std::fmt::Display for Break {
                 "the key store remembers a signed checkpoint of entry {remembered}, but the checkpoint files \
                  end at entry {last}: checkpoints were removed from their end (or, with several servers, \
                  another server's checkpoint file was not given)"
+            ),
+            Break::ArchiveUnsealed { seq } => write!(
+                f,
+                "the archive ends after entry {seq} without its signed seal: it was cut short or never finished"
+            ),
+            Break::ArchiveSealMismatch { seq } => write!(
+                f,
+                "the archive's entries do not agree with its signed seal (ending at entry {seq}): entries were \
+                 added, removed or edited"
+            ),
+            Break::CutMismatch { seq } => write!(
+                f,
+                "the log does not continue where its signed cut at entry {seq} says the archived part ends: \
+                 entries around the cut were removed, added or edited"
             ),
         }
     }
@@ -141,6 +166,9 @@ pub struct Anchors<'a> {
     /// Whether checkpoints must exist: a log with entries and no checkpoint, or checkpoints ending
     /// before the remembered head, is then broken. Without it, only what is there is checked.
     pub required: bool,
+    /// The newest cut recorded in the database: the entries up to it were archived, and the log
+    /// must continue exactly where it ends.
+    pub cut: Option<&'a Cut>,
 }
 
 /// [`verify_anchored`] with checkpoints only, none required.
@@ -190,12 +218,41 @@ pub fn verify_anchored<E>(
     let mut first_break: Option<Break> = None;
     let mut prev_hash = GENESIS;
     let mut expected = 1u64;
+    let mut last_seq = 0u64;
+    if let Some(cut) = anchors.cut {
+        if !foreign && !cut.verify(verifier) {
+            first_break = Some(Break::BadSignature { seq: cut.to_seq });
+        }
+    }
 
     for item in entries {
         let entry = item?;
         count += 1;
+        last_seq = entry.seq;
         if first_break.is_some() {
             continue;
+        }
+        if let (Some(cut), 1) = (anchors.cut, count) {
+            // The archived part is gone: the log starts at the cut, or (a prune that was
+            // interrupted) somewhere before it, and is anchored by the cut's signed head.
+            let resumes = cut.to_seq.saturating_add(1);
+            if entry.seq > resumes {
+                first_break = Some(Break::SeqGap {
+                    expected: resumes,
+                    found: entry.seq,
+                });
+                continue;
+            }
+            expected = entry.seq;
+            prev_hash = if entry.seq == resumes {
+                cut.head_hash
+            } else {
+                entry.prev_hash
+            };
+            if entry.seq == resumes && entry.prev_hash != cut.head_hash {
+                first_break = Some(Break::CutMismatch { seq: cut.to_seq });
+                continue;
+            }
         }
         if entry.seq != expected {
             first_break = Some(Break::SeqGap {
@@ -210,6 +267,13 @@ pub fn verify_anchored<E>(
         }
         if entry.compute_hash() != entry.hash {
             first_break = Some(Break::HashMismatch { seq: entry.seq });
+            continue;
+        }
+        if anchors
+            .cut
+            .is_some_and(|cut| cut.to_seq == entry.seq && cut.head_hash != entry.hash)
+        {
+            first_break = Some(Break::CutMismatch { seq: entry.seq });
             continue;
         }
         if let Some(cps) = by_seq.remove(&entry.seq) {
@@ -233,6 +297,14 @@ pub fn verify_anchored<E>(
         expected = expected.saturating_add(1);
     }
 
+    if let (None, Some(cut)) = (&first_break, anchors.cut) {
+        // The log must reach past its cut (the archiving itself is logged after it).
+        if count == 0 || last_seq < cut.to_seq {
+            first_break = Some(Break::CutMismatch { seq: cut.to_seq });
+        }
+        // Checkpoints of archived entries are verified with the archive.
+        by_seq.retain(|&seq, _| seq > cut.to_seq);
+    }
     if first_break.is_none() {
         // Checkpoints left over name entries the log does not have (or seq 0, which never exists).
         if let Some((&seq, cps)) = by_seq.iter().next() {

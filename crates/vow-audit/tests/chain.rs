@@ -277,6 +277,7 @@ fn run_anchored(
             checkpoints,
             remembered,
             required: true,
+            cut: None,
         },
         v,
     )
