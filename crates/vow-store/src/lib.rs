@@ -60,7 +60,7 @@ pub(crate) use rows::Cols;
 pub use subjects::{ItemRecord, SubjectOp, SubjectRecord};
 pub use uploads::{UploadOp, UploadRow};
 
-pub use vow_audit::{Entry, NewEntry};
+pub use vow_audit::{Cut, Entry, NewEntry};
 
 /// Reads what a store holds without creating, migrating or writing anything: a data directory without
 /// `vow.db`, or a PostgreSQL schema without vow's tables, is an empty [`Inspection`].
@@ -158,6 +158,8 @@ pub enum Outcome {
     Uploads(Vec<UploadRow>),
     /// How many rows a clean-up removed.
     Removed(u64),
+    /// The access log's cuts, oldest first.
+    AuditCuts(Vec<Cut>),
     ConsoleUsers(Vec<ConsoleUserRow>),
     ConsoleSessions(Vec<ConsoleSessionRow>),
     Grants(Vec<GrantRow>),

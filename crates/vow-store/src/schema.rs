@@ -283,6 +283,18 @@ pub(crate) const SQLITE: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX privacy_tokens_expiry ON privacy_tokens (expires_ms);
     CREATE INDEX privacy_tokens_subject ON privacy_tokens (subject_id, kind);",
+    // 8: the cuts of the access log: each run of entries moved out to an archive, as the audit key
+    // signed it; the log left behind must continue from the newest.
+    "CREATE TABLE audit_cuts (
+        to_seq INTEGER PRIMARY KEY,
+        from_seq INTEGER NOT NULL,
+        prev_hash BLOB NOT NULL,
+        head_hash BLOB NOT NULL,
+        entries INTEGER NOT NULL,
+        first_at_ms INTEGER NOT NULL,
+        last_at_ms INTEGER NOT NULL,
+        signature BLOB NOT NULL
+    );",
 ];
 
 /// `{keys}` is replaced by the key schema's name.
@@ -553,6 +565,17 @@ pub(crate) const POSTGRES: &[&str] = &[
     );
     CREATE INDEX privacy_tokens_expiry ON privacy_tokens (expires_ms);
     CREATE INDEX privacy_tokens_subject ON privacy_tokens (subject_id, kind);",
+    // 8: as SQLite's 8.
+    "CREATE TABLE audit_cuts (
+        to_seq BIGINT PRIMARY KEY,
+        from_seq BIGINT NOT NULL,
+        prev_hash BYTEA NOT NULL,
+        head_hash BYTEA NOT NULL,
+        entries BIGINT NOT NULL,
+        first_at_ms BIGINT NOT NULL,
+        last_at_ms BIGINT NOT NULL,
+        signature BYTEA NOT NULL
+    );",
 ];
 
 /// Encodes the categories of a log entry for its column (JSON, so any category text survives).
@@ -628,3 +651,6 @@ pub(crate) const LOG_PAGE_SQLITE: &str =
     concat!(log_select!(), "WHERE seq > ?1 ORDER BY seq LIMIT ?2");
 pub(crate) const LOG_PAGE_POSTGRES: &str =
     concat!(log_select!(), "WHERE seq > $1 ORDER BY seq LIMIT $2");
+/// One log entry by its seq, in each backend's placeholders.
+pub(crate) const LOG_ENTRY_SQLITE: &str = concat!(log_select!(), "WHERE seq = ?1");
+pub(crate) const LOG_ENTRY_POSTGRES: &str = concat!(log_select!(), "WHERE seq = $1");

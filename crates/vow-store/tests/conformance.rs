@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use vow_audit::{Action, Checkpoint, NewEntry};
+use vow_audit::{Action, Checkpoint, Cut, Entry, NewEntry};
 use vow_store::{
     ApiKeyRecord, AuditOp, ConsentEvent, ConsentOp, Disposal, ItemRecord, KeyOp, Location,
     OutboxOp, OutboxRecord, Outcome, Piece, Request, RetentionOp, Store, StoreOptions, SubjectOp,
@@ -151,6 +151,7 @@ conformance!(
     paging_requests_by_key_returns_each_once_in_due_order,
     a_privacy_token_is_redeemed_once_while_live_and_a_code_has_five_tries,
     a_capped_token_past_its_subjects_cap_goes_in_without_its_subject,
+    archived_entries_leave_only_after_a_cut_that_fits_the_log_is_recorded,
 );
 
 fn audit(action: Action, subject: Option<&str>, categories: &[&str]) -> NewEntry {
@@ -2035,6 +2036,123 @@ fn privacy_token(
         used_ms: None,
         tries: 0,
     }
+}
+
+fn signed_cut(signer: &vow_crypto::AuditSigner, from: &Entry, to: &Entry, entries: u64) -> Cut {
+    let message = Cut::message(
+        from.seq,
+        to.seq,
+        &from.prev_hash,
+        &to.hash,
+        entries,
+        from.at_ms,
+        to.at_ms,
+    );
+    Cut {
+        from_seq: from.seq,
+        to_seq: to.seq,
+        prev_hash: from.prev_hash,
+        head_hash: to.hash,
+        entries,
+        first_at_ms: from.at_ms,
+        last_at_ms: to.at_ms,
+        signature: signer.sign(&message).to_vec(),
+    }
+}
+
+async fn archived_entries_leave_only_after_a_cut_that_fits_the_log_is_recorded(h: Harness) {
+    for _ in 0..30 {
+        h.store
+            .apply(Request::logged(
+                AuditOp::LogOnly,
+                audit(Action::Read, Some("sub_a"), &["user.contact.email"]),
+            ))
+            .await
+            .unwrap();
+    }
+    let log = h.store.audit_page(0, 100).await.unwrap();
+    assert_eq!(log.len(), 30);
+    let signer = vow_crypto::AuditSigner::generate();
+    let op = |op: AuditOp| {
+        let store = h.store.clone();
+        async move { store.apply(Request::unlogged(op)).await.unwrap() }
+    };
+    // Nothing may be removed before a cut is recorded.
+    assert_eq!(
+        op(AuditOp::PruneArchived {
+            through_seq: 10,
+            limit: 100
+        })
+        .await,
+        Outcome::Stale
+    );
+    // A cut that does not start at 1, or whose head is not the log's, is refused.
+    assert_eq!(
+        op(AuditOp::RecordCut(signed_cut(&signer, &log[1], &log[9], 9))).await,
+        Outcome::Stale
+    );
+    let mut wrong_head = signed_cut(&signer, &log[0], &log[9], 10);
+    wrong_head.head_hash = log[8].hash;
+    assert_eq!(op(AuditOp::RecordCut(wrong_head)).await, Outcome::Stale);
+    let first = signed_cut(&signer, &log[0], &log[9], 10);
+    assert_eq!(
+        op(AuditOp::RecordCut(first.clone())).await,
+        Outcome::Created
+    );
+    // Never past the cut; up to it in batches.
+    assert_eq!(
+        op(AuditOp::PruneArchived {
+            through_seq: 11,
+            limit: 100
+        })
+        .await,
+        Outcome::Stale
+    );
+    assert_eq!(
+        op(AuditOp::PruneArchived {
+            through_seq: 10,
+            limit: 4
+        })
+        .await,
+        Outcome::Removed(4)
+    );
+    assert_eq!(
+        op(AuditOp::PruneArchived {
+            through_seq: 10,
+            limit: 100
+        })
+        .await,
+        Outcome::Removed(6)
+    );
+    let left = h.store.audit_page(0, 100).await.unwrap();
+    assert_eq!(left.first().map(|e| e.seq), Some(11));
+    assert_eq!(left.len(), 20);
+    // The next cut must start where this one ended.
+    assert_eq!(
+        op(AuditOp::RecordCut(signed_cut(
+            &signer, &log[12], &log[19], 8
+        )))
+        .await,
+        Outcome::Stale
+    );
+    let second = signed_cut(&signer, &log[10], &log[19], 10);
+    assert_eq!(
+        op(AuditOp::RecordCut(second.clone())).await,
+        Outcome::Created
+    );
+    assert_eq!(
+        op(AuditOp::Cuts).await,
+        Outcome::AuditCuts(vec![first, second])
+    );
+    // New entries go on after whatever was removed.
+    h.store
+        .apply(Request::logged(
+            AuditOp::LogOnly,
+            audit(Action::Read, Some("sub_a"), &[]),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(h.store.audit_last().await.unwrap().unwrap().seq, 31);
 }
 
 async fn a_capped_token_past_its_subjects_cap_goes_in_without_its_subject(h: Harness) {

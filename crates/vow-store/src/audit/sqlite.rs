@@ -48,4 +48,47 @@ impl AuditTx for SqliteTx<'_> {
         }
         Ok(())
     }
+    fn audit_entry(&mut self, seq: u64) -> Result<Option<Entry>, StoreError> {
+        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        Ok(self
+            .tx
+            .prepare_cached(schema::LOG_ENTRY_SQLITE)?
+            .query_row([seq], sql_row(|r| crate::audit::entry_from(r)))
+            .optional()?)
+    }
+    fn insert_cut(&mut self, c: &Cut) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(&format!(
+                "INSERT INTO audit_cuts ({CUT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ))?
+            .execute(rusqlite::params![
+                i64::try_from(c.to_seq).unwrap_or(i64::MAX),
+                i64::try_from(c.from_seq).unwrap_or(i64::MAX),
+                &c.prev_hash[..],
+                &c.head_hash[..],
+                i64::try_from(c.entries).unwrap_or(i64::MAX),
+                c.first_at_ms,
+                c.last_at_ms,
+                c.signature,
+            ])?;
+        Ok(())
+    }
+    fn cuts(&mut self) -> Result<Vec<Cut>, StoreError> {
+        let mut statement = self.tx.prepare_cached(&format!(
+            "SELECT {CUT_COLUMNS} FROM audit_cuts ORDER BY to_seq"
+        ))?;
+        let rows = statement.query_map([], sql_row(|r| crate::audit::cut_from(r)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+    fn delete_audit_through(&mut self, through_seq: u64, limit: usize) -> Result<u64, StoreError> {
+        let through = i64::try_from(through_seq).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        Ok(self
+            .tx
+            .prepare_cached(
+                "DELETE FROM audit_log WHERE seq IN (
+                   SELECT seq FROM audit_log WHERE seq <= ?1 ORDER BY seq LIMIT ?2)",
+            )?
+            .execute([through, limit])? as u64)
+    }
 }
