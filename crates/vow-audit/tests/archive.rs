@@ -19,7 +19,7 @@ fn new_entry(i: u64) -> NewEntry {
         subject_id: Some(format!("sub_{i}")),
         action: Action::Read,
         categories: vec!["user.contact.email".into()],
-        reason: (i % 4 == 0).then(|| format!("ticket {i}")),
+        reason: i.is_multiple_of(4).then(|| format!("ticket {i}")),
     }
 }
 
@@ -53,7 +53,7 @@ fn fixture() -> Fixture {
     let log = build(100);
     let checkpoints: Vec<Checkpoint> = log
         .iter()
-        .filter(|e| e.seq % 10 == 0)
+        .filter(|e| e.seq.is_multiple_of(10))
         .map(|e| checkpoint(e, &signer))
         .collect();
     let cut = write_archive(&path, ok(&log[..60]), GENESIS, &checkpoints, &signer)

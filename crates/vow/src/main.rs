@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 mod atomic;
+mod audit_archive;
 mod consent_cli;
 mod init;
 mod lifecycle_cli;

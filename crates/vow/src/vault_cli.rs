@@ -128,7 +128,7 @@ impl VaultArgs {
     }
 
     /// The checkpoint file and its copies.
-    fn checkpoint_files(&self) -> Vec<PathBuf> {
+    pub(crate) fn checkpoint_files(&self) -> Vec<PathBuf> {
         std::iter::once(self.checkpoint_file())
             .chain(self.checkpoint_copy.iter().cloned())
             .collect()
@@ -437,7 +437,7 @@ impl VaultArgs {
 }
 
 /// A word as a POSIX shell reads it: as is when plain, else single-quoted.
-fn shell_word(text: &str) -> String {
+pub(crate) fn shell_word(text: &str) -> String {
     let plain = !text.is_empty()
         && text
             .chars()
@@ -969,6 +969,37 @@ pub enum AuditCommand {
         /// entries but no checkpoints, or with fewer than the key store remembers, is broken.
         #[arg(long)]
         no_checkpoints: bool,
+        /// Also verify these archives (repeatable): each alone, sealed by this vault's key, and
+        /// together with the database — one after another, each a cut the database recorded.
+        #[arg(long, value_name = "FILE")]
+        archive: Vec<PathBuf>,
+    },
+    /// Move the entries older than a date out to an archive file, then remove them from the
+    /// database; never an entry younger than the policy's access_log_retention.
+    Archive {
+        #[command(flatten)]
+        vault: VaultArgs,
+        /// Archive the entries logged before this day (YYYY-MM-DD, Korea time). It must be at least
+        /// [safety] access_log_retention ago (the law: 1 year, 2 with unique identifiers or
+        /// sensitive data or 50,000 subjects or more).
+        #[arg(long, value_name = "DATE")]
+        before: String,
+        /// The archive file to write (never replaced if it exists). Keep it where the law's
+        /// records are kept; `vow audit verify-archive FILE` proves it alone.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Verify archive files alone, without the database: the chain inside, the signed seal and
+    /// checkpoints, and — with --key-file — that the vault's audit key sealed them.
+    VerifyArchive {
+        /// Archive files, in any order; consecutive ones must link.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The vault's key file: the archives must be sealed by its audit key.
+        #[arg(long, value_name = "FILE")]
+        key_file: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
     },
     /// The monthly review of the access log, for the privacy officer.
     Review {
@@ -984,6 +1015,9 @@ pub enum AuditCommand {
         /// column) for other tools.
         #[arg(long, value_enum, default_value_t = ReviewFormat::Text)]
         format: ReviewFormat,
+        /// Archives to read as well, for a month whose entries were archived (repeatable).
+        #[arg(long, value_name = "FILE")]
+        archive: Vec<PathBuf>,
     },
 }
 
@@ -1026,18 +1060,28 @@ pub fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
             vault,
             format,
             no_checkpoints,
-        } => verify(&vault, format, no_checkpoints),
+            archive,
+        } => verify(&vault, format, no_checkpoints, &archive),
+        AuditCommand::Archive { vault, before, out } => {
+            crate::audit_archive::archive(&vault, &before, &out)
+        }
+        AuditCommand::VerifyArchive {
+            files,
+            key_file,
+            format,
+        } => crate::audit_archive::verify_archives(&files, key_file.as_deref(), format),
         AuditCommand::Review {
             vault,
             month,
             bulk_threshold,
             format,
-        } => review(&vault, month, bulk_threshold, format),
+            archive,
+        } => review(&vault, month, bulk_threshold, format, &archive),
     }
 }
 
 /// Opens only the store and keys: verifying and reviewing need no policy.
-fn open_log(args: &VaultArgs) -> anyhow::Result<(Store, KeyRing)> {
+pub(crate) fn open_log(args: &VaultArgs) -> anyhow::Result<(Store, KeyRing)> {
     if std::env::var_os("VOW_KEYS").is_none() {
         let location = args.location();
         let in_use = vow_store::inspect(&location)
@@ -1059,8 +1103,10 @@ fn verify(
     args: &VaultArgs,
     format: OutputFormat,
     no_checkpoints: bool,
+    archives: &[PathBuf],
 ) -> anyhow::Result<ExitCode> {
     let (store, keys) = open_log(args)?;
+    let cuts = crate::audit_archive::cuts(&store)?;
     let remembered = store
         .remembered_blocking()
         .context("cannot read the key store")?;
@@ -1082,29 +1128,39 @@ fn verify(
         checkpoints: &checkpoints,
         remembered: remembered.signed_head.as_ref(),
         required: !no_checkpoints,
+        cut: cuts.last(),
     };
     let verification =
         vow_audit::verify_anchored(store.audit_entries_blocking(), anchors, &verifier)
             .context("cannot read the access log")?;
     store.close_blocking();
+    let archives = crate::audit_archive::check_archives(archives, Some(&verifier), &cuts)?;
     let mut out = crate::out::stdout();
     match format {
         OutputFormat::Json => writeln!(
             out,
             "{}",
             serde_json::json!({
-                "intact": verification.is_intact(),
+                "intact": verification.is_intact() && archives.intact(),
                 "entries": verification.entries,
                 "checkpoints": verification.checkpoints,
-                "first_break": verification.first_break.as_ref().map(|b| serde_json::json!({
-                    "seq": b.seq(),
-                    "kind": serde_json::to_value(b).ok().and_then(|v| v.get("kind").cloned()),
-                    "what": b.to_string(),
-                })),
+                "first_break": verification.first_break.as_ref().map(crate::audit_archive::break_json),
+                "archived_through": cuts.last().map(|c| c.to_seq),
+                "archives": archives.json(),
             })
         )?,
         OutputFormat::Text => {
             writeln!(out, "{verification}")?;
+            if let Some(cut) = cuts.last() {
+                writeln!(
+                    out,
+                    "Entries 1–{} were archived ({} cut{}); the log continues from the newest cut's signed head.",
+                    cut.to_seq,
+                    cuts.len(),
+                    if cuts.len() == 1 { "" } else { "s" }
+                )?;
+            }
+            archives.write_text(&mut out)?;
             if verification.entries == 0 && verification.is_intact() {
                 writeln!(
                     out,
@@ -1117,7 +1173,7 @@ fn verify(
         }
     }
     out.flush()?;
-    Ok(if verification.is_intact() {
+    Ok(if verification.is_intact() && archives.intact() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -1129,6 +1185,7 @@ fn review(
     month: Option<(i32, u8)>,
     bulk_threshold: usize,
     format: ReviewFormat,
+    archives: &[PathBuf],
 ) -> anyhow::Result<ExitCode> {
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -1138,10 +1195,18 @@ fn review(
     let mut options = vow_audit::ReviewOptions::for_month(year, month_number);
     options.bulk_threshold = bulk_threshold;
     let mut failure = None;
-    let entries = store
-        .audit_entries_blocking()
-        .map_while(|entry| entry.map_err(|e| failure = Some(e)).ok());
+    let mut archive_failure = None;
+    let archived = crate::audit_archive::entries_of(archives)?
+        .map_while(|entry| entry.map_err(|e| archive_failure = Some(e)).ok());
+    let entries = archived.chain(
+        store
+            .audit_entries_blocking()
+            .map_while(|entry| entry.map_err(|e| failure = Some(e)).ok()),
+    );
     let mut review = vow_audit::Review::build(entries, &options);
+    if let Some(error) = archive_failure {
+        return Err(error).context("cannot read an archive");
+    }
     if let Some(error) = failure {
         return Err(error).context("cannot read the access log");
     }

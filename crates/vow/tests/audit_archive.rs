@@ -1,0 +1,357 @@
+//! `vow audit archive`: records kept as the law says, then moved out. A vault's log spanning three
+//! years is archived up to the policy's period and no further; the archive proves itself with the
+//! database gone; the log left behind is proved to continue from the cut; the review still reads
+//! archived months; and tampering with either side is found.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use vow_store::{AuditOp, Location, Request, Store, StoreOptions};
+
+const VOW: &str = env!("CARGO_BIN_EXE_vow");
+const POLICY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/policies/imagesfactory.toml"
+);
+const DAY_MS: i64 = 86_400_000;
+
+fn vow(args: &[&str], data: &Path) -> std::process::Output {
+    Command::new(VOW)
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .args(["--policy", POLICY])
+        .output()
+        .unwrap()
+}
+
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// The day `days` ago, Korea time, as YYYY-MM-DD.
+fn day_ago(days: i64) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp((now_ms() - days * DAY_MS) / 1000)
+        .unwrap()
+        .to_offset(time::UtcOffset::from_hms(9, 0, 0).unwrap());
+    at.date().to_string()
+}
+
+/// A vault whose log holds one entry every six hours from three years ago to a week ago, with a
+/// signed checkpoint every 100 entries in its checkpoint file.
+fn three_years_of_log() -> (tempfile::TempDir, PathBuf, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let (keys, _) = vow_crypto::KeyRing::load_or_create(&data.join("vow.keys")).unwrap();
+    let store = Store::open(&Location::Directory(data.clone()), StoreOptions::default()).unwrap();
+    let start = now_ms() - 3 * 365 * DAY_MS;
+    let end = now_ms() - 7 * DAY_MS;
+    let mut at = start;
+    let mut n = 0u64;
+    while at < end {
+        store
+            .apply_blocking(Request::logged(
+                AuditOp::LogOnly,
+                vow_store::NewEntry {
+                    at_ms: at,
+                    key_id: format!("key_{}", n % 3),
+                    role: "support".into(),
+                    source: "10.0.0.7".into(),
+                    subject_id: Some(format!("sub_{}", n % 50)),
+                    action: vow_audit::Action::Read,
+                    categories: vec!["user.contact.email".into()],
+                    reason: None,
+                },
+            ))
+            .unwrap();
+        n += 1;
+        if n.is_multiple_of(100) {
+            let head = store.audit_last_blocking().unwrap().unwrap();
+            vow_audit::CheckpointFile::append(
+                &data.join("audit-checkpoints.jsonl"),
+                &vow_audit::checkpoint(&head, keys.signing_key()),
+            )
+            .unwrap();
+        }
+        at += DAY_MS / 4;
+    }
+    store.close_blocking();
+    (dir, data, n)
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(out)))
+}
+
+#[test]
+fn a_log_is_archived_only_past_its_period_and_proves_itself_on_both_sides_of_the_cut() {
+    let (dir, data, total) = three_years_of_log();
+    let before = json(&vow(&["audit", "verify", "--format", "json"], &data));
+    assert_eq!(before["intact"], true, "{before}");
+    assert_eq!(before["entries"], total);
+    let db_before = std::fs::metadata(data.join("vow.db")).unwrap().len();
+
+    // The policy keeps access records one year: six months ago is refused, and nothing changes.
+    let early = dir.path().join("early.vowlog");
+    let refused = vow(
+        &[
+            "audit",
+            "archive",
+            "--before",
+            &day_ago(180),
+            "--out",
+            early.to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert!(!refused.status.success());
+    let said = text(&refused);
+    assert!(said.contains("kept") && said.contains("1 year"), "{said}");
+    assert!(said.contains("nothing was archived"), "{said}");
+    assert!(!early.exists());
+    for bad in ["2025-13-01", "yesterday", "", "2025-02-30"] {
+        let out = vow(
+            &[
+                "audit",
+                "archive",
+                "--before",
+                bad,
+                "--out",
+                early.to_str().unwrap(),
+            ],
+            &data,
+        );
+        assert!(!out.status.success(), "{bad}");
+        assert!(text(&out).contains("YYYY-MM-DD"), "{bad}: {}", text(&out));
+        assert!(!early.exists());
+    }
+
+    // Two years back: the first year goes.
+    let first = dir.path().join("year-1.vowlog");
+    let out = vow(
+        &[
+            "audit",
+            "archive",
+            "--before",
+            &day_ago(2 * 365),
+            "--out",
+            first.to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("Archived entries 1–"), "{}", text(&out));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&first).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let after = json(&vow(
+        &[
+            "audit",
+            "verify",
+            "--format",
+            "json",
+            "--archive",
+            first.to_str().unwrap(),
+        ],
+        &data,
+    ));
+    assert_eq!(after["intact"], true, "{after}");
+    let archived = after["archived_through"].as_u64().unwrap();
+    assert!(
+        (360 * 4..=372 * 4).contains(&archived),
+        "about a year of entries at four a day: {archived}"
+    );
+    // The archiving itself is in the log.
+    assert_eq!(after["entries"].as_u64().unwrap(), total - archived + 1);
+
+    // Then the second year, up to a year ago.
+    let second = dir.path().join("year-2.vowlog");
+    let out = vow(
+        &[
+            "audit",
+            "archive",
+            "--before",
+            &day_ago(366),
+            "--out",
+            second.to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let both = json(&vow(
+        &[
+            "audit",
+            "verify",
+            "--format",
+            "json",
+            "--archive",
+            second.to_str().unwrap(),
+            "--archive",
+            first.to_str().unwrap(),
+        ],
+        &data,
+    ));
+    assert_eq!(both["intact"], true, "{both}");
+    // Archiving again finds nothing more that old.
+    let again = vow(
+        &[
+            "audit",
+            "archive",
+            "--before",
+            &day_ago(366),
+            "--out",
+            dir.path().join("again.vowlog").to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(
+        text(&again).contains("nothing to archive"),
+        "{}",
+        text(&again)
+    );
+
+    // The review still reads an archived month — from its archive.
+    let old_month = &day_ago(2 * 365 + 100)[..7];
+    let review = |archives: &[&Path]| {
+        let mut args = vec!["audit", "review", "--month", old_month, "--format", "json"];
+        for a in archives {
+            args.push("--archive");
+            args.push(a.to_str().unwrap());
+        }
+        json(&vow(&args, &data))
+    };
+    let reads = |review: &serde_json::Value| {
+        review["per_key"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["reads"].as_u64().unwrap_or(0))
+            .sum::<u64>()
+    };
+    assert_eq!(
+        reads(&review(&[])),
+        0,
+        "archived, so gone from the database"
+    );
+    let with_archive = review(&[&first, &second]);
+    assert!(reads(&with_archive) >= 28 * 4, "{with_archive}");
+
+    // The database after the cut is smaller once vacuumed (SQLite keeps the freed pages).
+    let connection = rusqlite::Connection::open(data.join("vow.db")).unwrap();
+    connection.execute_batch("VACUUM").unwrap();
+    drop(connection);
+    let db_after = std::fs::metadata(data.join("vow.db")).unwrap().len();
+    assert!(db_after < db_before, "{db_after} < {db_before}");
+
+    // Tampering with the database around the cut, or with an archive, is found.
+    let copy = dir.path().join("copy");
+    copy_dir(&data, &copy);
+    let connection = rusqlite::Connection::open(copy.join("vow.db")).unwrap();
+    let first_left: i64 = connection
+        .query_row("SELECT MIN(seq) FROM audit_log", [], |r| r.get(0))
+        .unwrap();
+    connection
+        .execute("DELETE FROM audit_log WHERE seq = ?1", [first_left])
+        .unwrap();
+    drop(connection);
+    let cut_short = vow(&["audit", "verify"], &copy);
+    assert!(!cut_short.status.success());
+    assert!(text(&cut_short).contains("BROKEN"), "{}", text(&cut_short));
+    let connection = rusqlite::Connection::open(copy.join("vow.db")).unwrap();
+    connection.execute("DELETE FROM audit_cuts", []).unwrap();
+    drop(connection);
+    let uncut = vow(&["audit", "verify"], &copy);
+    assert!(
+        !uncut.status.success(),
+        "a log with its start gone and no cut"
+    );
+
+    let mut lines: Vec<String> = std::fs::read_to_string(&second)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let edited = second.with_file_name("edited.vowlog");
+    lines[40] = lines[40].replace("sub_", "sub_x");
+    std::fs::write(&edited, lines.join("\n") + "\n").unwrap();
+    let out = Command::new(VOW)
+        .args(["audit", "verify-archive", edited.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).contains("BROKEN at entry"), "{}", text(&out));
+    // An archive that is not one of this database's cuts, given to verify, fails it.
+    let foreign = vow(
+        &["audit", "verify", "--archive", edited.to_str().unwrap()],
+        &data,
+    );
+    assert!(!foreign.status.success());
+
+    // With the database gone, the archives still prove themselves, sealed by the vault's key.
+    let keys = dir.path().join("vow.keys");
+    std::fs::copy(data.join("vow.keys"), &keys).unwrap();
+    std::fs::remove_dir_all(&data).unwrap();
+    std::fs::remove_dir_all(&copy).unwrap();
+    let alone = Command::new(VOW)
+        .args([
+            "audit",
+            "verify-archive",
+            first.to_str().unwrap(),
+            second.to_str().unwrap(),
+            "--key-file",
+            keys.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(alone.status.success(), "{}", text(&alone));
+    let report = json(&alone);
+    assert_eq!(report["intact"], true);
+    // Another vault's key file: the seal is not theirs.
+    let other = dir.path().join("other.keys");
+    vow_crypto::KeyRing::load_or_create(&other).unwrap();
+    let wrong = Command::new(VOW)
+        .args([
+            "audit",
+            "verify-archive",
+            first.to_str().unwrap(),
+            "--key-file",
+            other.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success(), "{}", text(&wrong));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
