@@ -7,6 +7,8 @@
 #           scanner over a 160-byte inquiry holding a phone number and an e-mail address
 #   reads while 16 password checks run: the GET load again, beside a second wrk that keeps 16
 #           POST …/items/user.credential.password/verify in flight (Argon2id each)
+# /healthz is measured first, as the ceiling of the same server. PERF_OUT=FILE records a perf profile
+# of the server during the reads.
 # Needs wrk (Debian: apt-get install wrk) and curl. SECONDS_PER_RUN (default 10), PORT (default 18480);
 # VOW_BIN=path/to/vow measures another build (an older release, for a side-by-side run), with
 # POLICY=its own copy of the imagesfactory example when the file format has grown since.
@@ -88,7 +90,14 @@ load() { wrk -t2 -c16 -d"${SECONDS_PER_RUN}s" --latency -s "$WORK/items.lua" "$B
 
 echo "| load (SQLite, concurrency 16, wrk) | requests/s | p50 ms | p99 ms |"
 echo "| --- | --- | --- | --- |"
+echo "| /healthz (no key, no store) | $(wrk -t2 -c16 -d"${SECONDS_PER_RUN}s" --latency "$BASE/healthz" | row) |"
+if [ -n "${PERF_OUT:-}" ]; then
+  # A profile of the server while it answers logged reads (perf report -i "$PERF_OUT").
+  perf record -F 999 -g -o "$PERF_OUT" -p "$PID" -- sleep "$SECONDS_PER_RUN" >/dev/null 2>&1 &
+  PERF=$!
+fi
 echo "| reads | $(load) |"
+[ -n "${PERF:-}" ] && wait "$PERF"
 echo "| writes | $(VOW_WRITE=1 load) |"
 echo "| masked reads (support, text mask) | $(VOW_KEY="$SUPPORT" VOW_CATEGORY=user.content.inquiry load) |"
 wrk -t1 -c16 -d"$((SECONDS_PER_RUN + 2))s" --latency -s "$WORK/verify.lua" \

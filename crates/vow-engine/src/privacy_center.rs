@@ -838,6 +838,17 @@ impl Vault {
     }
 
     /// Destroys uploads of a subject now, each a line in the destruction ledger.
+    /// Destroys powers of attorney a form stored but that no request will hold (the form broke off
+    /// after them, came with more than one, or named no representative), through the ledger.
+    pub async fn discard_powers_of_attorney(
+        &self,
+        session: &SubjectSession,
+        ids: &[String],
+    ) -> Result<(), VaultError> {
+        self.destroy_uploads(&session.caller, &session.subject, ids, "refused")
+            .await
+    }
+
     pub(crate) async fn destroy_uploads(
         &self,
         caller: &Caller,

@@ -1131,6 +1131,39 @@ async fn a_representative_files_with_a_power_of_attorney_and_hostile_files_are_r
         status == StatusCode::PAYLOAD_TOO_LARGE || status == StatusCode::BAD_REQUEST,
         "{status}"
     );
+    // A form that stored a power of attorney and then went wrong leaves none behind: two files
+    // (one too many), a body cut off after the file.
+    let good = b"%PDF-1.7\n%%EOF\n";
+    let (content_type, body) = multipart(&fields, Some(("poa.pdf", "application/pdf", good)));
+    let closing = format!(
+        "--{}--\r\n",
+        content_type.split("boundary=").nth(1).unwrap()
+    );
+    let open = body[..body.len() - closing.len()].to_vec();
+    let second_part = format!(
+        "--{}\r\nContent-Disposition: form-data; name=\"attorney\"; filename=\"again.pdf\"\r\nContent-Type: application/pdf\r\n\r\n",
+        content_type.split("boundary=").nth(1).unwrap()
+    );
+    let two = [
+        open.as_slice(),
+        second_part.as_bytes(),
+        good.as_slice(),
+        b"\r\n",
+        closing.as_bytes(),
+    ]
+    .concat();
+    let (status, _) = post_multipart(&server, &person, &content_type, two).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "two powers of attorney");
+    assert_eq!(uploads_left(&server), 0, "neither is kept");
+    let cut_off = [open.as_slice(), second_part.as_bytes(), b"%PDF-1."].concat();
+    let (status, _) = post_multipart(&server, &person, &content_type, cut_off).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a body cut off after a file"
+    );
+    assert_eq!(uploads_left(&server), 0, "the stored one is not kept");
+
     assert_eq!(uploads_left(&server), 0, "nothing half-written");
     let (_, listed) = server
         .json(Method::GET, "/v1/requests", &server.keys.officer, None)
@@ -1207,5 +1240,16 @@ async fn a_representative_files_with_a_power_of_attorney_and_hostile_files_are_r
         mine.html.contains("위임장의 서명을 확인할 수 없습니다"),
         "the person reads why"
     );
+    // A power of attorney sent with no representative named: the request is filed, the file is
+    // not kept.
+    let for_myself: Vec<(&str, &str)> = fields
+        .iter()
+        .copied()
+        .filter(|(name, _)| *name != "representative")
+        .collect();
+    let (content_type, body) = multipart(&for_myself, Some(("poa.pdf", "application/pdf", pdf)));
+    let (status, html) = post_multipart(&server, &person, &content_type, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{html}");
+    assert_eq!(uploads_left(&server), 0, "not needed, not kept");
     server.stop().await;
 }

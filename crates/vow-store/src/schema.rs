@@ -616,6 +616,24 @@ pub(crate) fn hash32(bytes: &[u8], column: &str) -> Result<[u8; 32], crate::Stor
 /// Rows per multi-row INSERT into the log (11 parameters each, far under SQLite's limit).
 pub(crate) const AUDIT_ROWS_PER_STATEMENT: usize = 64;
 
+/// [`audit_insert_sql`] for SQLite (`?n`) and PostgreSQL (`$n`), made once per row count: every batch
+/// that logs needs one, and building it was a measurable share of a logged read.
+pub(crate) fn audit_insert_sql_cached(rows: usize, postgres: bool) -> &'static str {
+    static SQLITE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    static POSTGRES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let (cell, mark) = if postgres {
+        (&POSTGRES, '$')
+    } else {
+        (&SQLITE, '?')
+    };
+    let all = cell.get_or_init(|| {
+        (0..=AUDIT_ROWS_PER_STATEMENT)
+            .map(|n| audit_insert_sql(n, |i| format!("{mark}{i}")))
+            .collect()
+    });
+    all.get(rows).map_or("", String::as_str)
+}
+
 /// `INSERT INTO audit_log (...) VALUES (..), (..)` for `rows` rows, placeholders from `placeholder(n)`.
 pub(crate) fn audit_insert_sql(rows: usize, placeholder: impl Fn(usize) -> String) -> String {
     let mut sql = String::from(

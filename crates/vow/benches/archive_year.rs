@@ -46,8 +46,8 @@ fn run(args: &[&str], data: &Path) -> (f64, String) {
         .args(["--policy", POLICY])
         .output()
         .expect("vow runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "vow {args:?}: {text}");
     (started.elapsed().as_secs_f64(), text)
 }
@@ -63,8 +63,7 @@ fn main() {
     std::fs::create_dir_all(&data).expect("the data directory");
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700))
-            .expect("mode 0700");
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).expect("mode 0700");
     }
     let (keys, _) = vow_crypto::KeyRing::load_or_create(&data.join("vow.keys")).expect("keys");
     let store = Store::open(&Location::Directory(data.clone()), StoreOptions::default())
@@ -96,7 +95,12 @@ fn main() {
                 let entry = vow_store::NewEntry {
                     at_ms: start + n * step,
                     key_id: format!("key_{}", n % 7),
-                    role: if n % 5 == 0 { "privacy_officer" } else { "support" }.into(),
+                    role: if n % 5 == 0 {
+                        "privacy_officer"
+                    } else {
+                        "support"
+                    }
+                    .into(),
                     source: format!("10.0.{}.{}", n % 13, n % 200),
                     subject_id: Some(format!("sub_{:06}", n % 40_000)),
                     action: vow_audit::Action::Read,
@@ -117,7 +121,10 @@ fn main() {
         let _ = in_flight.acquire_many(4096).await;
     });
     let generated = generated.elapsed().as_secs_f64();
-    let head = store.audit_last_blocking().expect("the head").expect("entries");
+    let head = store
+        .audit_last_blocking()
+        .expect("the head")
+        .expect("entries");
     vow_audit::CheckpointFile::append(
         &data.join("audit-checkpoints.jsonl"),
         &vow_audit::checkpoint(&head, keys.signing_key()),

@@ -144,7 +144,7 @@ where
                     session,
                     token,
                     secure: app.console.secure_cookies,
-                    vault: app.vault,
+                    vault: Arc::clone(&app.vault),
                 })
             }
             Err(VaultError::Unauthenticated) => {
@@ -213,8 +213,8 @@ where
             presented: cookie(&parts.headers, PRE_COOKIE).map(str::to_string),
             session_token: cookie(&parts.headers, SESSION_COOKIE).map(str::to_string),
             source: source(parts),
-            vault: app.vault,
-            console: app.console,
+            vault: Arc::clone(&app.vault),
+            console: Arc::clone(&app.console),
         })
     }
 }

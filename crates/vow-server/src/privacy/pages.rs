@@ -123,8 +123,8 @@ where
             },
             presented: cookie(&parts.headers, PRE_COOKIE).map(str::to_string),
             source,
-            vault: app.vault,
-            center: app.privacy,
+            vault: Arc::clone(&app.vault),
+            center: Arc::clone(&app.privacy),
         })
     }
 }
@@ -210,8 +210,8 @@ where
                 },
                 session,
                 token,
-                vault: app.vault,
-                center: app.privacy,
+                vault: Arc::clone(&app.vault),
+                center: Arc::clone(&app.privacy),
             }),
             Err(VaultError::Unauthenticated) => {
                 let mut response = Redirect::to(&verify).into_response();
@@ -593,69 +593,31 @@ pub(crate) async fn file_request(mut page: Person, request: axum::extract::Reque
             },
         );
     }
-    let mut attorney: Option<String> = None;
-    let form = if multipart {
-        use axum::extract::FromRequest;
-        let mut parts = match axum::extract::Multipart::from_request(request, &()).await {
-            Ok(parts) => parts,
-            Err(_) => return bad_form(&page),
-        };
-        let mut fields = Vec::new();
-        loop {
-            let field = match parts.next_field().await {
-                Ok(Some(field)) => field,
-                Ok(None) => break,
-                Err(_) => return bad_form(&page),
-            };
-            let name = field.name().unwrap_or_default().to_string();
-            if name != "attorney" {
-                match field.text().await {
-                    Ok(text) if fields.len() < 200 => fields.push((name, text)),
-                    _ => return bad_form(&page),
-                }
-                continue;
-            }
-            let so_far = Fields(std::mem::take(&mut fields));
-            if let Some(refusal) = page.csrf_refusal(so_far.get("csrf")) {
-                return refusal;
-            }
-            fields = so_far.0;
-            if field.file_name().unwrap_or_default().is_empty() {
-                continue;
-            }
-            let content_type = field.content_type().map(str::to_string);
-            let stream = futures_util::TryStreamExt::map_err(field, |e| {
-                std::io::Error::other(format!("{BODY_BROKE}: {e}"))
-            });
-            let mut reader = tokio_util::io::StreamReader::new(stream);
-            match page
-                .vault
-                .store_power_of_attorney(&page.session, content_type.as_deref(), &mut reader)
-                .await
-            {
-                Ok(id) => attorney = Some(id),
-                // The body broke off or outgrew its limit while streaming: the form's fault.
-                Err(VaultError::UploadIo(why)) if why.starts_with(BODY_BROKE) => {
-                    return bad_form(&page)
-                }
-                Err(error) => return refused_request(&page, error),
-            }
-        }
-        Fields(fields)
-    } else {
-        match axum::body::to_bytes(request.into_body(), 256 * 1024).await {
-            Ok(body) => Fields::parse(&body),
-            Err(_) => return bad_form(&page),
+    // Every power of attorney stored while reading the form: whatever ends the form early, none is
+    // left behind without a request to hold it.
+    let mut stored: Vec<String> = Vec::new();
+    let read = read_request_form(&page, request, multipart, &mut stored).await;
+    let form = match read {
+        Ok(form) => form,
+        Err(response) => {
+            discard(&page, &stored).await;
+            return response;
         }
     };
-    if let Some(refusal) = page.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let representative = form.get("representative") == "yes";
-    if attorney.is_some() && !representative {
-        // A power of attorney with no representative: not needed, not kept.
-        attorney = None;
-    }
+    let attorney = match (stored.as_slice(), representative) {
+        ([], _) => None,
+        ([one], true) => Some(one.clone()),
+        // A power of attorney with no representative is not needed, not kept; two are one too many.
+        (_, false) => {
+            discard(&page, &stored).await;
+            None
+        }
+        (_, true) => {
+            discard(&page, &stored).await;
+            return bad_form(&page);
+        }
+    };
     let request = SelfServiceRequest {
         kind: form.get("kind").to_string(),
         categories: form.all("category"),
@@ -675,6 +637,83 @@ pub(crate) async fn file_request(mut page: Person, request: axum::extract::Reque
             render_request(&page, StatusCode::CREATED, &filed)
         }
         Err(error) => refused_request(&page, error),
+    }
+}
+
+/// The request form's fields, its CSRF token checked (before any file streams), each power of
+/// attorney in it stored as it arrives (its id pushed to `stored`).
+async fn read_request_form(
+    page: &Person,
+    request: axum::extract::Request,
+    multipart: bool,
+    stored: &mut Vec<String>,
+) -> Result<Fields, Response> {
+    let form = if multipart {
+        use axum::extract::FromRequest;
+        let mut parts = axum::extract::Multipart::from_request(request, &())
+            .await
+            .map_err(|_| bad_form(page))?;
+        let mut fields = Vec::new();
+        loop {
+            let field = match parts.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(_) => return Err(bad_form(page)),
+            };
+            let name = field.name().unwrap_or_default().to_string();
+            if name != "attorney" {
+                match field.text().await {
+                    Ok(text) if fields.len() < 200 => fields.push((name, text)),
+                    _ => return Err(bad_form(page)),
+                }
+                continue;
+            }
+            let so_far = Fields(std::mem::take(&mut fields));
+            if let Some(refusal) = page.csrf_refusal(so_far.get("csrf")) {
+                return Err(refusal);
+            }
+            fields = so_far.0;
+            if field.file_name().unwrap_or_default().is_empty() {
+                continue;
+            }
+            let content_type = field.content_type().map(str::to_string);
+            let stream = futures_util::TryStreamExt::map_err(field, |e| {
+                std::io::Error::other(format!("{BODY_BROKE}: {e}"))
+            });
+            let mut reader = tokio_util::io::StreamReader::new(stream);
+            match page
+                .vault
+                .store_power_of_attorney(&page.session, content_type.as_deref(), &mut reader)
+                .await
+            {
+                Ok(id) => stored.push(id),
+                // The body broke off or outgrew its limit while streaming: the form's fault.
+                Err(VaultError::UploadIo(why)) if why.starts_with(BODY_BROKE) => {
+                    return Err(bad_form(page))
+                }
+                Err(error) => return Err(refused_request(page, error)),
+            }
+        }
+        Fields(fields)
+    } else {
+        match axum::body::to_bytes(request.into_body(), 256 * 1024).await {
+            Ok(body) => Fields::parse(&body),
+            Err(_) => return Err(bad_form(page)),
+        }
+    };
+    if let Some(refusal) = page.csrf_refusal(form.get("csrf")) {
+        return Err(refusal);
+    }
+    Ok(form)
+}
+
+async fn discard(page: &Person, stored: &[String]) {
+    if let Err(error) = page
+        .vault
+        .discard_powers_of_attorney(&page.session, stored)
+        .await
+    {
+        tracing::error!(%error, "a power of attorney no request holds could not be destroyed");
     }
 }
 

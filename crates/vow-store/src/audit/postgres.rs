@@ -13,11 +13,11 @@ impl AuditTx for PgTx<'_, '_> {
     }
     fn append_audit(&mut self, entries: &[Entry]) -> Result<(), StoreError> {
         for chunk in entries.chunks(schema::AUDIT_ROWS_PER_STATEMENT) {
-            let sql = schema::audit_insert_sql(chunk.len(), |n| format!("${n}"));
+            let sql = schema::audit_insert_sql_cached(chunk.len(), true);
             let statement = match self.audit_statements.get(&chunk.len()) {
                 Some(statement) => statement.clone(),
                 None => {
-                    let statement = self.tx.prepare(&sql)?;
+                    let statement = self.tx.prepare(sql)?;
                     self.audit_statements.insert(chunk.len(), statement.clone());
                     statement
                 }

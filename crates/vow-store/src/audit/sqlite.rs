@@ -16,8 +16,8 @@ impl AuditTx for SqliteTx<'_> {
     }
     fn append_audit(&mut self, entries: &[Entry]) -> Result<(), StoreError> {
         for chunk in entries.chunks(schema::AUDIT_ROWS_PER_STATEMENT) {
-            let sql = schema::audit_insert_sql(chunk.len(), |n| format!("?{n}"));
-            let mut statement = self.tx.prepare_cached(&sql)?;
+            let sql = schema::audit_insert_sql_cached(chunk.len(), false);
+            let mut statement = self.tx.prepare_cached(sql)?;
             let encoded: Vec<(String, String)> = chunk
                 .iter()
                 .map(|e| {
