@@ -201,6 +201,7 @@ fn write_to<E>(
         Err(error) => return Ok(Err(io(error).into())),
     };
     let mut out = BufWriter::new(file);
+    let verifier = signer.verifying_key();
     let mut link = prev_hash;
     let mut first: Option<(u64, i64)> = None;
     let mut last: Option<(u64, i64)> = None;
@@ -212,9 +213,17 @@ fn write_to<E>(
             return Ok(Err(ArchiveError::Broken(broken)));
         }
         for cp in checkpoints.iter().filter(|cp| cp.seq == entry.seq) {
-            if cp.hash == entry.hash {
-                in_run.push(cp);
+            // A checkpoint this key signed for another hash: the log was rewritten; sealing it
+            // would vouch for the rewrite. One that does not verify is no checkpoint of ours.
+            if !cp.verify(&verifier) {
+                continue;
             }
+            if cp.hash != entry.hash {
+                return Ok(Err(ArchiveError::Broken(Break::CheckpointHashMismatch {
+                    seq: entry.seq,
+                })));
+            }
+            in_run.push(cp);
         }
         link = entry.hash;
         first.get_or_insert((entry.seq, entry.at_ms));

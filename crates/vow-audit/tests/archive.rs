@@ -158,6 +158,27 @@ fn an_archive_is_never_written_over_nor_made_of_a_broken_run() {
     assert!(std::fs::read_dir(f.path.parent().unwrap())
         .unwrap()
         .all(|e| !e.unwrap().file_name().to_string_lossy().contains("partial")));
+    // A log rewritten wholesale (hashes recomputed) holds together, but its signed checkpoints
+    // do not: it is refused, not sealed.
+    let mut rewritten: Vec<Entry> = Vec::new();
+    for e in &f.log[..60] {
+        let mut new = new_entry(e.seq - 1);
+        new.source = "10.9.9.9".into();
+        rewritten.push(chain(rewritten.last(), new));
+    }
+    match write_archive(&other, ok(&rewritten), GENESIS, &f.checkpoints, &f.signer).unwrap() {
+        Err(vow_audit::ArchiveError::Broken(Break::CheckpointHashMismatch { seq: 10 })) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(!other.exists());
+    // A checkpoint no key of ours signed is not ours: left out, not a reason to refuse.
+    let stranger = AuditSigner::generate();
+    let foreign: Vec<Checkpoint> = rewritten.iter().map(|e| checkpoint(e, &stranger)).collect();
+    let sealed = write_archive(&other, ok(&f.log[..60]), GENESIS, &foreign, &f.signer)
+        .unwrap()
+        .unwrap();
+    assert_eq!(sealed.to_seq, 60);
+    assert_eq!(verify_archive(&other, None).unwrap().checkpoints, 0);
 }
 
 #[test]
