@@ -332,7 +332,8 @@ impl Vault {
             });
         };
         let lookup_categories = self.code_categories(kind);
-        let mut found: Option<(String, &str)> = None;
+        // Every subject that holds the contact, in any category of its shape.
+        let mut holders: Vec<String> = Vec::new();
         let caller = Caller {
             key_id: "privacy-center".into(),
             role: SELF_SERVICE_ROLE.into(),
@@ -347,23 +348,33 @@ impl Vault {
             match self
                 .store()
                 .apply(Request::logged(
+                    // A contact the person says is wrong (under correction) may be someone
+                    // else's: it proves nothing.
                     SubjectOp::Lookup {
                         category: (*category).to_string(),
                         blind_index,
-                        include_contested: true,
+                        include_contested: false,
                     },
                     entry,
                 ))
                 .await?
             {
                 Outcome::Subjects(ids) => {
-                    if found.is_none() {
-                        found = ids.into_iter().next().map(|id| (id, *category));
+                    for id in ids {
+                        if !holders.contains(&id) {
+                            holders.push(id);
+                        }
                     }
                 }
                 other => return Err(unexpected(other)),
             }
         }
+        // A contact two people share (a family's address) cannot say which of them is asking: no
+        // code goes out, as for a contact nobody holds; the service's link still works for each.
+        let found = match holders.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        };
         let token = secret_token(CHALLENGE_PREFIX);
         let code = six_digits()?;
         let now = self.now_ms();
@@ -375,7 +386,7 @@ impl Vault {
         let row = PrivacyTokenRow {
             digest: self.digest(&token),
             kind: TokenKind::Code.as_str().into(),
-            subject_id: found.as_ref().map(|(id, _)| id.clone()),
+            subject_id: found.clone(),
             request_id: None,
             secret: Some(self.code_digest(&token, &code)),
             detail: serde_json::json!({ "method": method }).to_string(),
@@ -401,7 +412,7 @@ impl Vault {
             Outcome::Stale => None,
             other => return Err(unexpected(other)),
         };
-        let send = sent.map(|(subject, _)| CodeToSend {
+        let send = sent.map(|subject| CodeToSend {
             delivery: match kind {
                 MaskStyle::Email => Delivery::Email {
                     to: contact.to_string(),

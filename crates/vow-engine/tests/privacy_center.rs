@@ -272,6 +272,72 @@ async fn one_person_is_sent_five_codes_an_hour_and_twenty_a_day_from_any_address
     );
 }
 
+/// A code proves who holds a contact only when the contact is one person's and not under
+/// correction: a family's shared address, or an address its subject said is wrong, gets no code
+/// (the page is the unknown contact's); the service's link still works for each person.
+#[tokio::test]
+async fn a_shared_or_contested_contact_gets_no_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at(START_MS);
+    let vault = vault(&clock, &dir);
+    let shared = "family@example.com";
+    let parent = member(&vault, "u-parent", shared).await;
+    assert!(vault
+        .start_code(shared, "10.0.0.1")
+        .await
+        .unwrap()
+        .send
+        .is_some());
+    let child = member(&vault, "u-child", shared).await;
+    assert!(vault
+        .start_code(shared, "10.0.0.1")
+        .await
+        .unwrap()
+        .send
+        .is_none());
+    for subject in [&parent, &child] {
+        let link = vault
+            .create_privacy_link(&caller("privacy_officer"), subject)
+            .await
+            .unwrap();
+        assert!(vault
+            .redeem_privacy_link(&link.token, "10.0.0.1")
+            .await
+            .is_ok());
+    }
+
+    // An address its subject asked to have corrected is not used to prove who they are.
+    member(&vault, "u-1", EMAIL).await;
+    let code = vault.start_code(EMAIL, "10.0.0.2").await.unwrap();
+    let opened = vault
+        .verify_code(&code.token, &code.send.unwrap().code, "10.0.0.2")
+        .await
+        .unwrap()
+        .unwrap();
+    let session = vault
+        .subject_session(&opened.token, "10.0.0.2")
+        .await
+        .unwrap();
+    vault
+        .file_own_request(
+            &session,
+            SelfServiceRequest {
+                kind: "rectification".into(),
+                categories: vec!["user.contact.email".into()],
+                answer_by: "privacy_center".into(),
+                ..SelfServiceRequest::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(vault
+        .start_code(EMAIL, "10.0.0.2")
+        .await
+        .unwrap()
+        .send
+        .is_none());
+}
+
 #[tokio::test]
 async fn a_link_from_the_service_opens_one_session_within_fifteen_minutes() {
     let dir = tempfile::tempdir().unwrap();
