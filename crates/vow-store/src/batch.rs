@@ -57,8 +57,15 @@ pub(crate) fn apply_all(
     tx: &mut impl Tx,
     batch: &[Request],
 ) -> Result<Vec<Outcome>, (usize, StoreError)> {
-    // The log's head is read (and on PostgreSQL locked) only when the batch writes to the log.
+    // The log's head is read (and on PostgreSQL locked) only when the batch may write to the log,
+    // and then first: a batch that locked a row (an item it updates) before the log would wait for
+    // the log's lock while another server's batch, holding the log, waits for that row — a deadlock
+    // PostgreSQL breaks only after a second, by aborting one of them. Taking the log's lock before
+    // any row keeps one order for every transaction.
     let mut head: Option<Option<Entry>> = None;
+    if batch.iter().any(|request| request.audit.is_some()) {
+        head = Some(tx.audit_head().map_err(|e| (0, e))?);
+    }
     let mut entries = Vec::new();
     let mut outcomes = Vec::with_capacity(batch.len());
     for (index, request) in batch.iter().enumerate() {
