@@ -1253,3 +1253,97 @@ async fn a_representative_files_with_a_power_of_attorney_and_hostile_files_are_r
     assert_eq!(uploads_left(&server), 0, "not needed, not kept");
     server.stop().await;
 }
+
+/// Under TLS the cookies of both surfaces are `Secure` and carry the `__Secure-` prefix (a browser
+/// takes such a cookie only from a secure origin, so a plain-HTTP page of the host cannot plant
+/// one), and the pages read them back by that name: a code is asked for and the form's token holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_tls_the_cookies_are_secure_prefixed_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let server = start_with(
+        Backend::Sqlite,
+        Some(vow_server::Tls {
+            cert,
+            key,
+            tls13_only: false,
+        }),
+        Setup {
+            mail_dir: true,
+            ..Setup::default()
+        },
+    )
+    .await
+    .unwrap();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap()])
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let set_cookies = |response: &reqwest::Response| -> Vec<String> {
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect()
+    };
+    for (path, name) in [
+        ("/privacy/verify", "__Secure-vow_privacy_pre="),
+        ("/console/login", "__Secure-vow_console_pre="),
+    ] {
+        let page = client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        let cookies = set_cookies(&page);
+        assert!(
+            cookies
+                .iter()
+                .any(|c| c.starts_with(name) && c.contains("; Secure")),
+            "{path}: {cookies:?}"
+        );
+        assert!(
+            !cookies.iter().any(|c| c.starts_with("vow_")),
+            "{cookies:?}"
+        );
+    }
+    // The pre-session token is read back by its prefixed name: the form is accepted.
+    let page = client
+        .get(server.url("/privacy/verify"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = set_cookies(&page)[0].split(';').next().unwrap().to_string();
+    let html = page.text().await.unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let sent = client
+        .post(server.url("/privacy/verify"))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}&contact=nobody%40example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::OK);
+    // The same token under the unprefixed name is not the cookie: refused.
+    let unprefixed = cookie.trim_start_matches("__Secure-").to_string();
+    let refused = client
+        .post(server.url("/privacy/verify"))
+        .header("cookie", &unprefixed)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}&contact=nobody%40example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    server.stop().await;
+}

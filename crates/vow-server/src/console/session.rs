@@ -23,24 +23,49 @@ use crate::state::AppState;
 pub(crate) const SESSION_COOKIE: &str = "vow_console";
 pub(crate) const PRE_COOKIE: &str = "vow_console_pre";
 
-/// A cookie's value from the request's `Cookie` headers.
-pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+/// A cookie's name as sent: under TLS with the `__Secure-` prefix, which a browser accepts only from a
+/// secure origin with `Secure` set, so a plain-HTTP page of the same host cannot plant or overwrite it.
+pub(crate) fn cookie_name(name: &str, secure: bool) -> String {
+    if secure {
+        format!("__Secure-{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+/// A cookie's value from the request's `Cookie` headers (`secure`: the server runs TLS, so the
+/// cookie carries the `__Secure-` prefix).
+pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str, secure: bool) -> Option<&'h str> {
+    let name = cookie_name(name, secure);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
+        .find(|(key, _)| *key == name.as_str())
         .map(|(_, value)| value)
 }
 
 /// A `Set-Cookie` value for a console cookie; `None` clears it.
 pub(crate) fn set_cookie(name: &str, value: Option<&str>, secure: bool) -> HeaderValue {
+    set_cookie_at("/console", name, value, secure)
+}
+
+/// A `Set-Cookie` value for a cookie of the pages under `path` (the console's, the privacy
+/// center's): `HttpOnly`, `SameSite=Strict`, and under TLS `Secure` with the `__Secure-` prefix;
+/// `None` clears it.
+pub(crate) fn set_cookie_at(
+    path: &str,
+    name: &str,
+    value: Option<&str>,
+    secure: bool,
+) -> HeaderValue {
+    let name = cookie_name(name, secure);
     let secure = if secure { "; Secure" } else { "" };
     let text = match value {
-        Some(value) => format!("{name}={value}; Path=/console; HttpOnly; SameSite=Strict{secure}"),
-        None => format!("{name}=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+        Some(value) => format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict{secure}"),
+        None => format!("{name}=; Path={path}; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
     };
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -124,7 +149,9 @@ where
         let app = AppState::from_ref(state);
         let (lang, path) = lang_and_path(parts);
         let login = format!("{}/login", lang.base());
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_string) else {
+        let Some(token) =
+            cookie(&parts.headers, SESSION_COOKIE, app.console.secure_cookies).map(str::to_string)
+        else {
             return Err(Redirect::to(&login).into_response());
         };
         match app.vault.console_session(&token, &source(parts)).await {
@@ -210,8 +237,10 @@ where
         let (lang, path) = lang_and_path(parts);
         Ok(Anonymous {
             frame: Frame::anonymous(lang, path),
-            presented: cookie(&parts.headers, PRE_COOKIE).map(str::to_string),
-            session_token: cookie(&parts.headers, SESSION_COOKIE).map(str::to_string),
+            presented: cookie(&parts.headers, PRE_COOKIE, app.console.secure_cookies)
+                .map(str::to_string),
+            session_token: cookie(&parts.headers, SESSION_COOKIE, app.console.secure_cookies)
+                .map(str::to_string),
             source: source(parts),
             vault: Arc::clone(&app.vault),
             console: Arc::clone(&app.console),

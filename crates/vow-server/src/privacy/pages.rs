@@ -27,12 +27,7 @@ const SESSION_COOKIE: &str = "vow_privacy";
 const PRE_COOKIE: &str = "vow_privacy_pre";
 
 fn set_cookie(name: &str, value: Option<&str>, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    let text = match value {
-        Some(value) => format!("{name}={value}; Path=/privacy; HttpOnly; SameSite=Strict{secure}"),
-        None => format!("{name}=; Path=/privacy; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
-    };
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+    crate::console::session::set_cookie_at("/privacy", name, value, secure)
 }
 
 /// The language and the path under the language's base.
@@ -108,7 +103,7 @@ where
         let app = AppState::from_ref(state);
         let (lang, path) = lang_and_path(parts);
         let source = source(parts);
-        let signed_in = match cookie(&parts.headers, SESSION_COOKIE) {
+        let signed_in = match cookie(&parts.headers, SESSION_COOKIE, app.privacy.secure_cookies) {
             Some(token) => app.vault.subject_session(token, &source).await.is_ok(),
             None => false,
         };
@@ -121,7 +116,8 @@ where
                 flash: None,
                 service: service_name(&app.vault, lang),
             },
-            presented: cookie(&parts.headers, PRE_COOKIE).map(str::to_string),
+            presented: cookie(&parts.headers, PRE_COOKIE, app.privacy.secure_cookies)
+                .map(str::to_string),
             source,
             vault: Arc::clone(&app.vault),
             center: Arc::clone(&app.privacy),
@@ -195,7 +191,9 @@ where
         let app = AppState::from_ref(state);
         let (lang, path) = lang_and_path(parts);
         let verify = format!("{}/verify", base(lang));
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_string) else {
+        let Some(token) =
+            cookie(&parts.headers, SESSION_COOKIE, app.privacy.secure_cookies).map(str::to_string)
+        else {
             return Err(Redirect::to(&verify).into_response());
         };
         match app.vault.subject_session(&token, &source(parts)).await {

@@ -202,7 +202,9 @@ pub async fn start_with(
     if let Some(limits) = setup.privacy_limits {
         center = center.with_limits(limits);
     }
-    let state = vow_server::AppState::new(Arc::clone(&vault)).with_privacy_center(center);
+    let state = vow_server::AppState::new(Arc::clone(&vault))
+        .with_tls(tls.is_some())
+        .with_privacy_center(center);
     let task = tokio::spawn(async move {
         vow_server::serve(
             state,
