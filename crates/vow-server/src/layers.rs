@@ -10,6 +10,37 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 
+/// Behind a trusted proxy, the request's peer becomes the client the proxy names in
+/// `X-Forwarded-For` (see [`crate::limits::TrustedProxies`]), so everything after this layer — the
+/// access log's source, the lockouts, the rate limits — sees the client.
+pub async fn forwarded_for(
+    State(trusted): State<std::sync::Arc<crate::limits::TrustedProxies>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if !trusted.is_empty() {
+        let peer = request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0);
+        if let Some(peer) = peer {
+            let forwarded: Vec<&str> = request
+                .headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            let client = trusted.client(peer.ip(), &forwarded);
+            if client != peer.ip() {
+                request.extensions_mut().insert(axum::extract::ConnectInfo(
+                    std::net::SocketAddr::new(client, peer.port()),
+                ));
+            }
+        }
+    }
+    next.run(request).await
+}
+
 /// Answers 408 in JSON when the route takes longer than the deadline (a slow body, a stalled store).
 pub async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
     let path = request.uri().path();

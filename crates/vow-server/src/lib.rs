@@ -38,7 +38,7 @@ pub use auth::{PURPOSE_HEADER, REASON_HEADER};
 pub use checkpoints::{CheckpointDeliveries, Destination};
 pub use console::ConsoleState;
 pub use error::{ApiError, ErrorBody};
-pub use limits::Limits;
+pub use limits::{Limits, TrustedProxies};
 pub use privacy::{MailError, MailTransport, Mailer, PrivacyCenter, PrivacyLimits};
 pub use routes::{openapi, router, CAMPAIGN_PATH};
 pub use serve::{serve, ServeError, Tls};

@@ -36,6 +36,82 @@ impl Default for Limits {
     }
 }
 
+/// Proxies whose `X-Forwarded-For` is believed (`vow serve --trusted-proxy`): a request from one of
+/// them is taken to come from the address it names, so the access log, the lockouts and the rate
+/// limits see the client and not the proxy. Anyone else's header is ignored: a client cannot name
+/// its own address.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<(IpAddr, u8)>);
+
+impl TrustedProxies {
+    /// Parses `ADDR` or `ADDR/PREFIX` (IPv4 or IPv6) each.
+    pub fn parse<S: AsRef<str>>(items: &[S]) -> Result<TrustedProxies, String> {
+        let mut nets = Vec::new();
+        for item in items {
+            let item = item.as_ref().trim();
+            let (address, prefix) = match item.split_once('/') {
+                Some((address, prefix)) => (address, Some(prefix)),
+                None => (item, None),
+            };
+            let address: IpAddr = address.parse().map_err(|_| {
+                format!(
+                    "--trusted-proxy {item:?} is not an address or a network (ADDR or ADDR/PREFIX)"
+                )
+            })?;
+            let max = if address.is_ipv4() { 32 } else { 128 };
+            let prefix = match prefix {
+                Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(|| {
+                    format!("--trusted-proxy {item:?}: the prefix must be 0 to {max}")
+                })?,
+                None => max,
+            };
+            nets.push((address, prefix));
+        }
+        Ok(TrustedProxies(nets))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|&(net, prefix)| match (net, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        })
+    }
+
+    /// The client behind `peer`: `peer` itself unless it is trusted; then, reading
+    /// `X-Forwarded-For` from the right, the first address that is not a trusted proxy (an
+    /// unreadable entry stops the walk at the last trusted hop).
+    pub fn client(&self, peer: IpAddr, forwarded: &[&str]) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let mut client = peer;
+        for hop in forwarded.iter().flat_map(|header| header.split(',')).rev() {
+            match hop.trim().parse::<IpAddr>() {
+                Ok(address) => {
+                    client = address;
+                    if !self.trusts(address) {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        client
+    }
+}
+
 /// What an address is counted as by the limits on one source (connections, failed
 /// authentications, privacy-center codes): an IPv4 address itself, an IPv6 address by its /64.
 /// A host is usually given a whole /64, so counting single IPv6 addresses would let one host
@@ -48,12 +124,46 @@ pub(crate) fn counted_as(ip: IpAddr) -> IpAddr {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::counted_as;
     use std::net::IpAddr;
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap_or_else(|_| panic!("{text}"))
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_names_the_client_and_only_the_first_untrusted_hop_counts() {
+        let trusted = super::TrustedProxies::parse(&["10.0.0.0/8", "2001:db8::1"]).unwrap();
+        // A client's own header is ignored.
+        assert_eq!(
+            trusted.client(ip("203.0.113.7"), &["198.51.100.1"]),
+            ip("203.0.113.7")
+        );
+        // The proxy names the client; a client-planted entry further left is not believed.
+        assert_eq!(
+            trusted.client(ip("10.1.2.3"), &["6.6.6.6, 203.0.113.7"]),
+            ip("203.0.113.7")
+        );
+        // Two proxies in a row, in two headers.
+        assert_eq!(
+            trusted.client(ip("10.1.2.3"), &["203.0.113.7", "10.9.9.9"]),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            trusted.client(ip("2001:db8::1"), &["2001:db8:5::9"]),
+            ip("2001:db8:5::9")
+        );
+        // Garbage stops the walk at the last trusted hop; no header leaves the proxy.
+        assert_eq!(
+            trusted.client(ip("10.1.2.3"), &["not an address"]),
+            ip("10.1.2.3")
+        );
+        assert_eq!(trusted.client(ip("10.1.2.3"), &[]), ip("10.1.2.3"));
+        for bad in ["10.0.0.0/33", "proxy.internal", "::1/129", ""] {
+            assert!(super::TrustedProxies::parse(&[bad]).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub struct Shared {
     pub(crate) privacy: Arc<PrivacyCenter>,
     /// What this listener serves: the API, the console, or both (the default).
     pub(crate) surfaces: Surfaces,
+    /// Proxies whose `X-Forwarded-For` names the client (none by default).
+    pub(crate) trusted_proxies: Arc<crate::limits::TrustedProxies>,
 }
 
 /// What one listener serves. `vow serve --console-listen ADDR` keeps the console on an internal
@@ -67,6 +69,7 @@ impl AppState {
                 api: true,
                 console: true,
             },
+            trusted_proxies: Arc::default(),
         }))
     }
 
@@ -91,6 +94,13 @@ impl AppState {
     pub fn with_privacy_center(mut self, center: PrivacyCenter) -> AppState {
         let secure = self.console.secure_cookies;
         self.parts().privacy = Arc::new(center.with_secure_cookies(secure));
+        self
+    }
+
+    /// Believes `X-Forwarded-For` from these proxies (the client's address then reaches the log,
+    /// the lockouts and the rate limits).
+    pub fn with_trusted_proxies(mut self, proxies: crate::limits::TrustedProxies) -> AppState {
+        self.parts().trusted_proxies = Arc::new(proxies);
         self
     }
 

@@ -721,3 +721,110 @@ async fn openapi_documents_lookup_as_a_query_and_the_common_errors() {
     }
     server.stop().await;
 }
+
+/// `X-Forwarded-For` is believed only from a proxy `--trusted-proxy` names, and then only its first
+/// untrusted hop from the right: a client cannot give itself another address in the access log or
+/// escape a per-address limit, and behind a real proxy each client is counted apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_trusted_proxy_names_the_client_to_the_log_and_the_limits() {
+    async fn read_logged_from(server: &Server, id: &str, forwarded: &str) -> String {
+        let response = server
+            .http
+            .get(server.url(&format!("/v1/subjects/{id}/items/{PHONE}")))
+            .bearer_auth(&server.keys.service)
+            .header("x-forwarded-for", forwarded)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        server
+            .vault
+            .store()
+            .audit_last()
+            .await
+            .unwrap()
+            .unwrap()
+            .source
+    }
+    // No trusted proxy: the header is the client's own word, and ignored.
+    let plain = start(Backend::Sqlite, None).await.unwrap();
+    let id = plain.subject("xff-1").await;
+    put(&plain, &plain.keys.service, &id, PHONE, "010-5555-0101").await;
+    assert_eq!(
+        read_logged_from(&plain, &id, "203.0.113.7").await,
+        "127.0.0.1"
+    );
+    plain.stop().await;
+
+    // Behind a trusted proxy (the test connects from loopback): the client it names.
+    let proxied = start_with(
+        Backend::Sqlite,
+        None,
+        Setup {
+            trusted_proxies: Some(vow_server::TrustedProxies::parse(&["127.0.0.1"]).unwrap()),
+            privacy_limits: Some(vow_server::PrivacyLimits {
+                codes_per_address: 1,
+                codes_per_contact: 100,
+                tries_per_address: 100,
+            }),
+            ..Setup::default()
+        },
+    )
+    .await
+    .unwrap();
+    let id = proxied.subject("xff-2").await;
+    put(&proxied, &proxied.keys.service, &id, PHONE, "010-5555-0102").await;
+    assert_eq!(
+        read_logged_from(&proxied, &id, "203.0.113.7").await,
+        "203.0.113.7"
+    );
+    // A client that sends its own header through the proxy is named by the proxy's entry.
+    assert_eq!(
+        read_logged_from(&proxied, &id, "6.6.6.6, 198.51.100.4").await,
+        "198.51.100.4"
+    );
+    // The privacy center's limit per address counts each client apart.
+    let ask = |forwarded: &'static str| {
+        let server = &proxied;
+        async move {
+            let page = server
+                .http
+                .get(server.url("/privacy/verify"))
+                .header("x-forwarded-for", forwarded)
+                .send()
+                .await
+                .unwrap();
+            let cookie = page.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_string();
+            let html = page.text().await.unwrap();
+            let csrf = html
+                .split("name=\"csrf\" value=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string();
+            server
+                .http
+                .post(server.url("/privacy/verify"))
+                .header("x-forwarded-for", forwarded)
+                .header("cookie", cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("csrf={csrf}&contact=nobody%40example.com"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(ask("203.0.113.20").await, StatusCode::OK);
+    assert_eq!(ask("203.0.113.20").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(ask("203.0.113.21").await, StatusCode::OK, "another client");
+    proxied.stop().await;
+}

@@ -506,6 +506,16 @@ pub struct ServeArgs {
     /// Refuse TLS 1.2: TLS 1.3 only.
     #[arg(long, requires = "tls_cert")]
     pub tls13_only: bool,
+    /// A reverse proxy in front of vow (ADDR or ADDR/PREFIX, repeatable): its X-Forwarded-For is
+    /// believed, so the access log, the lockouts and the rate limits see the client, not the proxy.
+    /// Nobody else's X-Forwarded-For is. (The cap on connections per address still counts the
+    /// proxy: its connections are its own.)
+    #[arg(long, value_name = "ADDR[/PREFIX]")]
+    pub trusted_proxy: Vec<String>,
+    /// TLS ends at a proxy in front of vow: mark the console's and the privacy center's cookies
+    /// Secure (with the __Secure- prefix) and make their links https, as with --tls-cert.
+    #[arg(long, conflicts_with = "tls_cert")]
+    pub secure_cookies: bool,
     /// Deliver events (consent changes, re-confirmations due) to this URL: signed POSTs, retried
     /// until answered 2xx, in order per subject. https, or http to this machine only.
     #[arg(long, env = "VOW_WEBHOOK_URL", value_name = "URL")]
@@ -567,6 +577,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         })?),
         None => None,
     };
+    let trusted_proxies = vow_server::TrustedProxies::parse(&args.trusted_proxy)
+        .map_err(|e| anyhow::anyhow!("{e}; nothing was created or changed"))?;
     let webhooks = match &args.webhook_url {
         Some(url) => {
             let secret = std::env::var(&args.webhook_secret_env).map_err(|_| {
@@ -689,7 +701,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .with_mailer(mailer);
         let state = vow_server::AppState::new(Arc::clone(&vault))
             .with_checkpoint_deliveries(checkpoint_deliveries)
-            .with_tls(tls.is_some())
+            .with_tls(tls.is_some() || args.secure_cookies)
+            .with_trusted_proxies(trusted_proxies)
             .with_privacy_center(privacy);
         let console_server = match console_listener {
             Some(console) => {

@@ -1676,6 +1676,8 @@ fn a_bad_mail_setting_is_refused_before_anything_is_created() {
             vec!["--mail-dir", "/tmp", "--mail-from", "not an address <"],
             "--mail-from",
         ),
+        (vec!["--trusted-proxy", "proxy.internal"], "--trusted-proxy"),
+        (vec!["--trusted-proxy", "10.0.0.0/40"], "--trusted-proxy"),
     ] {
         let (code, stderr) = serve_refused_on(&data, &extra);
         assert_ne!(code, 0);

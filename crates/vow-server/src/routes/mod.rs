@@ -234,5 +234,9 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         ))
         .layer(middleware::from_fn(layers::no_store))
         .layer(axum::Extension(limits))
+        .layer(middleware::from_fn_with_state(
+            std::sync::Arc::clone(&state.trusted_proxies),
+            layers::forwarded_for,
+        ))
         .with_state(state)
 }

@@ -86,6 +86,8 @@ pub struct Setup {
     /// Send the privacy center's e-mails to this SMTP server instead.
     pub smtp_url: Option<String>,
     pub privacy_limits: Option<vow_server::PrivacyLimits>,
+    /// Proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: Option<vow_server::TrustedProxies>,
 }
 
 /// The imagesfactory policy with more roles appended (TOML text of `[[role]]` tables).
@@ -204,7 +206,8 @@ pub async fn start_with(
     }
     let state = vow_server::AppState::new(Arc::clone(&vault))
         .with_tls(tls.is_some())
-        .with_privacy_center(center);
+        .with_privacy_center(center)
+        .with_trusted_proxies(setup.trusted_proxies.clone().unwrap_or_default());
     let task = tokio::spawn(async move {
         vow_server::serve(
             state,
