@@ -261,19 +261,13 @@ impl Vault {
         )?;
         vow_crypto::create_private_dir(&dir).map_err(io)?;
         let partial = dir.join(format!(".partial-{id}"));
-        let written = self.write_blob(&partial, &blob_key, body, limit).await;
-        let bytes = match written {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                let _ = std::fs::remove_file(&partial);
-                return Err(error);
-            }
-        };
+        // Whatever ends this early — an error, or the request dropped at its deadline while the
+        // body streams — leaves no file behind.
+        let mut unfinished = RemoveOnDrop(Some(partial.clone()));
+        let bytes = self.write_blob(&partial, &blob_key, body, limit).await?;
         let path = dir.join(&id);
-        if let Err(error) = std::fs::rename(&partial, &path) {
-            let _ = std::fs::remove_file(&partial);
-            return Err(io(error));
-        }
+        std::fs::rename(&partial, &path).map_err(io)?;
+        unfinished.0 = Some(path.clone());
         let row = UploadRow {
             id: id.clone(),
             subject_id: subject_id.to_string(),
@@ -293,18 +287,18 @@ impl Vault {
             .apply(Request::logged(UploadOp::PutUpload(row.clone()), entry))
             .await;
         match outcome {
-            Ok(Outcome::Created) => Ok(UploadInfo::of(&row, media_type)),
-            other => {
-                let _ = std::fs::remove_file(&path);
-                match other? {
-                    Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
-                    Outcome::Closed => Err(VaultError::SubjectClosed),
-                    Outcome::NeedsGuardian => Err(VaultError::GuardianConsentMissing {
-                        age: self.policy().children.as_ref().map_or(14, |c| c.age),
-                    }),
-                    other => Err(unexpected(other)),
-                }
+            Ok(Outcome::Created) => {
+                unfinished.0 = None;
+                Ok(UploadInfo::of(&row, media_type))
             }
+            other => match other? {
+                Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
+                Outcome::Closed => Err(VaultError::SubjectClosed),
+                Outcome::NeedsGuardian => Err(VaultError::GuardianConsentMissing {
+                    age: self.policy().children.as_ref().map_or(14, |c| c.age),
+                }),
+                other => Err(unexpected(other)),
+            },
         }
     }
 
@@ -513,6 +507,17 @@ impl Vault {
             if let Ok(path) = self.upload_path(id) {
                 let _ = std::fs::remove_file(path);
             }
+        }
+    }
+}
+
+/// Removes the file it names when dropped, unless told the file is kept (`.0 = None`).
+struct RemoveOnDrop(Option<std::path::PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
         }
     }
 }

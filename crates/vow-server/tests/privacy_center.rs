@@ -12,6 +12,8 @@ mod forms;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
+
 use common::{put, start_with, Backend, Server, Setup};
 use forms::{Page, Person};
 use reqwest::{Method, StatusCode};
@@ -1345,5 +1347,73 @@ async fn under_tls_the_cookies_are_secure_prefixed_and_read_back() {
         .await
         .unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    server.stop().await;
+}
+
+/// A power of attorney still streaming when the request's deadline ends it leaves no file: the
+/// upload's partial file goes with the dropped request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_power_of_attorney_cut_off_by_the_deadline_leaves_no_file() {
+    let server = start_with(
+        Backend::Sqlite,
+        None,
+        Setup {
+            uploads: true,
+            mail_dir: true,
+            limits: Some(vow_server::Limits {
+                request_timeout: Duration::from_millis(800),
+                ..vow_server::Limits::default()
+            }),
+            ..Setup::default()
+        },
+    )
+    .await
+    .unwrap();
+    member(&server, "slow-1", EMAIL).await;
+    let mut person = Person::new(&server);
+    verify_by_code(&server, &mut person, EMAIL, "/privacy").await;
+    let csrf = csrf_of(&mut person, "/privacy/requests/new").await;
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("kind", "access"),
+        ("representative", "yes"),
+        ("answer_by", "email"),
+    ];
+    // The form and the file's first bytes, then more of the file every 100 ms for three seconds.
+    let (content_type, body) =
+        multipart(&fields, Some(("poa.pdf", "application/pdf", b"%PDF-1.7\n")));
+    let closing = format!(
+        "--{}--\r\n",
+        content_type.split("boundary=").nth(1).unwrap()
+    );
+    let head = body[..body.len() - closing.len() - 2].to_vec();
+    let chunks =
+        futures_util::stream::iter(std::iter::once(head).chain((0..30).map(|_| vec![b'0'; 1024])))
+            .then(|chunk| async move {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Ok::<_, std::io::Error>(chunk)
+            });
+    let cookies = person
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let answer = reqwest::Client::new()
+        .post(server.url("/privacy/requests"))
+        .header("content-type", &content_type)
+        .header("cookie", &cookies)
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await;
+    if let Ok(response) = answer {
+        assert!(!response.status().is_success(), "{}", response.status());
+    }
+    // Give the dropped request a moment, then look at the directory.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let left: Vec<_> = std::fs::read_dir(server.uploads.as_ref().unwrap())
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "files left behind: {left:?}");
     server.stop().await;
 }
