@@ -959,7 +959,13 @@ exports and downloads, bulk reads and lookups, reads outside working hours, what
 and what it tried and was refused (403), access-right changes and provisions per recipient.
 Keys are named by their label and id. Without --month it reviews the previous calendar month
 (Korea time) and says so. --format json or csv for other tools: the CSV is one row per finding,
-with a `section` column.";
+with a `section` column; --archive reads archived months too.
+
+`archive` moves the entries logged before a day out of the database into a file sealed with the
+audit key, once they are older than the policy's [safety] access_log_retention (and the law's floor:
+one year, two with unique identifiers, sensitive data or 50,000 subjects); only after the file is
+written and read back intact are the rows removed. `verify --archive FILE` proves both sides of the
+cut; `verify-archive FILE --key-file KEYS` proves archives with nothing else, years later.";
 
 #[derive(Args, Debug)]
 #[command(long_about = AUDIT_LONG_ABOUT)]
