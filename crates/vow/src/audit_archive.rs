@@ -144,11 +144,15 @@ pub(crate) fn check_archives(
     Ok(found)
 }
 
-/// The entries of verified archives in order (for the review of archived months).
+/// The entries of archives in order (for the review of archived months), once each verifies,
+/// sealed by `expected` and one of the database's `cuts`: an archive someone made with another key
+/// does not slip entries into the officer's review.
 pub(crate) fn entries_of(
     files: &[PathBuf],
+    expected: &AuditVerifier,
+    cuts: &[Cut],
 ) -> anyhow::Result<impl Iterator<Item = Result<Entry, AuditError>>> {
-    let checked = check_archives(files, None, &[])?;
+    let checked = check_archives(files, Some(expected), cuts)?;
     if !checked.intact() {
         let mut text = Vec::new();
         checked.write_text(&mut text)?;

@@ -1210,12 +1210,14 @@ fn review(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     let (year, month_number) = month.unwrap_or_else(|| previous_month(now_ms));
-    let (store, _) = open_log(args)?;
+    let (store, keys) = open_log(args)?;
+    let cuts = crate::audit_archive::cuts(&store)?;
     let mut options = vow_audit::ReviewOptions::for_month(year, month_number);
     options.bulk_threshold = bulk_threshold;
     let mut failure = None;
     let mut archive_failure = None;
-    let archived = crate::audit_archive::entries_of(archives)?
+    let verifier = keys.signing_key().verifying_key();
+    let archived = crate::audit_archive::entries_of(archives, &verifier, &cuts)?
         .map_while(|entry| entry.map_err(|e| archive_failure = Some(e)).ok());
     let entries = archived.chain(
         store

@@ -300,6 +300,47 @@ fn a_log_is_archived_only_past_its_period_and_proves_itself_on_both_sides_of_the
         .unwrap();
     assert!(!out.status.success());
     assert!(text(&out).contains("BROKEN at entry"), "{}", text(&out));
+    // Nor does the review read it.
+    let month = &day_ago(366 + 100)[..7];
+    let refused = vow(
+        &[
+            "audit",
+            "review",
+            "--month",
+            month,
+            "--archive",
+            edited.to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert!(!refused.status.success(), "{}", text(&refused));
+    // Nor an archive whole in itself but sealed by another key (the first year's entries,
+    // re-sealed by a stranger).
+    let resealed = dir.path().join("resealed.vowlog");
+    vow_audit::write_archive(
+        &resealed,
+        vow_audit::archive_entries(&first).unwrap(),
+        vow_audit::GENESIS,
+        &[],
+        &vow_crypto::AuditSigner::generate(),
+    )
+    .unwrap()
+    .unwrap();
+    assert!(vow_audit::verify_archive(&resealed, None)
+        .unwrap()
+        .is_intact());
+    let stranger = vow(
+        &[
+            "audit",
+            "review",
+            "--month",
+            old_month,
+            "--archive",
+            resealed.to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert!(!stranger.status.success(), "{}", text(&stranger));
     // An archive that is not one of this database's cuts, given to verify, fails it.
     let foreign = vow(
         &["audit", "verify", "--archive", edited.to_str().unwrap()],
