@@ -22,6 +22,12 @@ mod witness;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+/// mimalloc instead of the system allocator: a logged read allocates a few dozen small buffers
+/// across two threads (the request's task and the committer), where glibc's malloc spent ~13% of
+/// the server's time consolidating and unlinking chunks (docs/benchmarks.md, issue 28 item 2).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ABOUT: &str = "vow: a privacy policy that runs.";
 
 const LONG_ABOUT: &str = "\
