@@ -985,3 +985,62 @@ fn korean_names_by_their_column_and_their_particle() {
     // A Sino-Korean prefix before a word is no surname.
     none("최상단 프레임은 프레임 0번입니다.");
 }
+
+#[test]
+fn us_addresses_with_an_abbreviated_direction_a_floor_a_spelled_state_or_a_po_box() {
+    for (text, value) in [
+        (
+            "19,pending,\"1201 W. 5th St., Ste 300, Austin, TX 78703\"",
+            "1201 W. 5th St., Ste 300, Austin, TX 78703",
+        ),
+        (
+            "51 Franklin Street, Fifth Floor, Boston, MA 02110-1301",
+            "51 Franklin Street, Fifth Floor, Boston, MA 02110-1301",
+        ),
+        (
+            "11 Wall St., 10th Floor, New York, NY 10005",
+            "11 Wall St., 10th Floor, New York, NY 10005",
+        ),
+        (
+            "233 S. Wacker Dr., Suite 9700, Chicago, Illinois 60606",
+            "233 S. Wacker Dr., Suite 9700, Chicago, Illinois 60606",
+        ),
+        (
+            "350 Fifth Avenue, New York, New York 10118",
+            "350 Fifth Avenue, New York, New York 10118",
+        ),
+        (
+            "mail it to 4 Main St, St. Louis, MO 63101 please",
+            "4 Main St, St. Louis, MO 63101",
+        ),
+        (
+            "PO Box 1234, Springfield, IL 62704",
+            "PO Box 1234, Springfield, IL 62704",
+        ),
+        (
+            "write to P.O. Box 77, Fairbanks, Alaska 99701.",
+            "P.O. Box 77, Fairbanks, Alaska 99701",
+        ),
+        ("Send it to PO Box 88 by Friday", "PO Box 88"),
+    ] {
+        assert_eq!(found(text), [(Entity::Address, value.to_owned())], "{text}");
+    }
+    // A state's name is a state only before a ZIP code, and a box needs its number.
+    none("We met in Chicago, Illinois last year.");
+    none("The PO Box is closed.");
+    none("Chapter 5 Fifth Floor of the library");
+}
+
+#[test]
+fn a_korean_word_with_its_particle_is_no_name_beside_english() {
+    // `배송지` (shipping address) + `는`, before an English address: a word, though `배` is a surname.
+    assert_eq!(
+        found("배송지는 1234 Elm Street, Springfield, IL 62704 입니다"),
+        [(
+            Entity::Address,
+            "1234 Elm Street, Springfield, IL 62704".to_owned()
+        )]
+    );
+    // Three syllables stay a name (`박소은`, not `박소` + `은`).
+    one("thanks to 박소은 for the help!", Entity::Person, "박소은");
+}

@@ -198,6 +198,12 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
             street_end = Some(e);
             break;
         }
+        // A direction may be abbreviated with a period (`1201 W. 5th St.`).
+        let e = if direction && t.get(e) == Some(&b'.') {
+            e + 1
+        } else {
+            e
+        };
         if e + 1 < n && t[e] == b' ' {
             j = e + 1;
         } else {
@@ -226,66 +232,9 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
     }
     // City, state and ZIP (`, Washington, DC 20500`).
     let mut score = 0.6;
-    let mut c = end;
-    // A space before the city counts only when city, state and ZIP all follow.
-    let city_sep = [
-        &b", "[..],
-        b",\n",
-        b"\n",
-        b"\r\n",
-        b" - ",
-        " – ".as_bytes(),
-        b" ",
-    ]
-    .into_iter()
-    .find(|sep| t[c..].starts_with(sep));
-    if let Some(sep) = city_sep {
-        c += sep.len();
-        let mut words = 0;
-        while words < 4 {
-            let e = en_word_end(t, c);
-            if !is_capitalised(&t[c..e]) {
-                break;
-            }
-            words += 1;
-            c = e;
-            if t[c..].starts_with(b" ") && t.get(c + 1).is_some_and(u8::is_ascii_uppercase) {
-                c += 1;
-            } else {
-                break;
-            }
-        }
-        let before_state = if t[c..].starts_with(b", ") {
-            c + 2
-        } else if t.get(c) == Some(&b' ') {
-            c + 1
-        } else {
-            c
-        };
-        if words > 0 && before_state + 2 <= n {
-            let st = &t[before_state..before_state + 2];
-            let state_ok = tables().us_states.iter().any(|s| s.as_bytes() == st);
-            let mut z = before_state + 2;
-            if state_ok && t.get(z) == Some(&b' ') {
-                z += 1;
-                let zs = z;
-                while z < n && t[z].is_ascii_digit() {
-                    z += 1;
-                }
-                if z - zs == 5 {
-                    if t.get(z) == Some(&b'-')
-                        && t.get(z + 1..z + 5)
-                            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
-                    {
-                        z += 5;
-                    }
-                    if z >= n || !t[z].is_ascii_alphanumeric() {
-                        end = z;
-                        score = 0.9;
-                    }
-                }
-            }
-        }
+    if let Some(z) = city_state_zip(t, end) {
+        end = z;
+        score = 0.9;
     }
     if rare_suffix && score < 0.9 {
         return None;
@@ -309,6 +258,153 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         validation: Validation::Structure,
     });
     Some(end)
+}
+
+/// The city, state and ZIP code after an address's street or box at `from` (`, Washington, DC 20500`,
+/// ` Des Moines IA 50310`, `, New York, New York 10118`, `, St. Louis, MO 63101-1234`): where the ZIP
+/// code ends, if all three follow.
+pub(crate) fn city_state_zip(t: &[u8], from: usize) -> Option<usize> {
+    // A space before the city counts only when city, state and ZIP all follow, which they must here.
+    let sep = [
+        &b", "[..],
+        b",\n",
+        b"\n",
+        b"\r\n",
+        b" - ",
+        " – ".as_bytes(),
+        b" ",
+    ]
+    .into_iter()
+    .find(|sep| t[from..].starts_with(sep))?;
+    let mut c = from + sep.len();
+    // Up to four words of the city; the state may begin after any of them.
+    for _ in 0..4 {
+        let e = en_word_end(t, c);
+        if !is_capitalised(&t[c..e]) {
+            return None;
+        }
+        // An abbreviated word (`St. Louis`, `Ft. Worth`).
+        c = if e - c <= 3 && t.get(e) == Some(&b'.') {
+            e + 1
+        } else {
+            e
+        };
+        let state_at = if t[c..].starts_with(b", ") {
+            c + 2
+        } else if t.get(c) == Some(&b' ') {
+            c + 1
+        } else {
+            return None;
+        };
+        if let Some(z) = state_and_zip(t, state_at) {
+            return Some(z);
+        }
+        if t.get(c) == Some(&b' ') && t.get(c + 1).is_some_and(u8::is_ascii_uppercase) {
+            c += 1;
+        } else {
+            return None;
+        }
+    }
+    None
+}
+
+/// A state (its USPS code, or its name) then a ZIP code (`IL 62704`, `Illinois 62704-1234`) at `k`:
+/// where the ZIP code ends.
+fn state_and_zip(t: &[u8], k: usize) -> Option<usize> {
+    let n = t.len();
+    let rest = &t[k..];
+    let code = rest.len() >= 3
+        && rest[2] == b' '
+        && tables()
+            .us_states
+            .iter()
+            .any(|s| s.as_bytes() == &rest[..2]);
+    let state_end = if code {
+        k + 2
+    } else {
+        k + tables()
+            .us_state_names
+            .iter()
+            .filter(|s| rest.starts_with(s.as_bytes()) && rest.get(s.len()) == Some(&b' '))
+            .map(|s| s.len())
+            .max()?
+    };
+    let zs = state_end + 1;
+    let mut z = zs;
+    while z < n && t[z].is_ascii_digit() {
+        z += 1;
+    }
+    if z - zs != 5 {
+        return None;
+    }
+    if t.get(z) == Some(&b'-') && t.get(z + 1..z + 5).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    {
+        z += 5;
+    }
+    (z >= n || !t[z].is_ascii_alphanumeric()).then_some(z)
+}
+
+/// A post office box and its number at `ms..me` (`PO Box 1234`, `P.O. Box 77`), with the city, state
+/// and ZIP code when they follow.
+pub(crate) fn us_po_box(t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
+    if ms > 0 && t[ms - 1].is_ascii_alphanumeric() {
+        return;
+    }
+    let mut e = me;
+    while e < t.len() && t[e].is_ascii_digit() && e - me < 10 {
+        e += 1;
+    }
+    if e == me || t.get(e).is_some_and(u8::is_ascii_alphanumeric) {
+        return;
+    }
+    let (end, score) = city_state_zip(t, e).map_or((e, 0.7), |z| (z, 0.9));
+    out.push(Finding {
+        entity: Entity::Address,
+        start: ms,
+        end,
+        score,
+        validation: Validation::Structure,
+    });
+}
+
+/// The spellings of a post office box before its number.
+pub(crate) const PO_BOX_WORDS: [&str; 8] = [
+    "PO Box ",
+    "P.O. Box ",
+    "P. O. Box ",
+    "Post Office Box ",
+    "PO BOX ",
+    "P.O. BOX ",
+    "POB ",
+    "Po Box ",
+];
+
+/// A floor by its ordinal at `u` (`Fifth Floor`, `10th Floor`, `2nd Fl.`): where it ends.
+fn ordinal_floor(t: &[u8], u: usize) -> Option<usize> {
+    const SPELLED: [&str; 20] = [
+        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+        "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+        "seventeenth", "eighteenth", "nineteenth", "twentieth",
+    ];
+    let we = u + t[u..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+    let w = &t[u..we];
+    let numbered = w.len() >= 3
+        && w[..w.len() - 2].iter().all(u8::is_ascii_digit)
+        && [&b"st"[..], b"nd", b"rd", b"th"]
+            .iter()
+            .any(|x| w[w.len() - 2..].eq_ignore_ascii_case(x));
+    let spelled = w.first().is_some_and(u8::is_ascii_uppercase)
+        && SPELLED.iter().any(|o| o.as_bytes().eq_ignore_ascii_case(w));
+    if !(numbered || spelled) {
+        return None;
+    }
+    [&b" Floor"[..], b" FLOOR", b" floor", b" Fl.", b" Fl"]
+        .into_iter()
+        .find(|f| {
+            t[we..].starts_with(f)
+                && t.get(we + f.len()).is_none_or(|b| !b.is_ascii_alphanumeric())
+        })
+        .map(|f| we + f.len())
 }
 
 /// Secondary unit designators (USPS Publication 28, appendix C2) that take a number, spelled out and
@@ -353,6 +449,9 @@ fn unit_after(t: &[u8], end: usize) -> Option<usize> {
     }
     if u == end {
         return None;
+    }
+    if let Some(e) = ordinal_floor(t, u) {
+        return Some(e);
     }
     let mut x = if t.get(u) == Some(&b'#') {
         u + 1

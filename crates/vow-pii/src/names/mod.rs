@@ -49,6 +49,7 @@ pub(crate) enum Anchor {
     KoRegion,
     KoIntro,
     UsMilitary,
+    UsPoBox,
     Postcode,
 }
 
@@ -90,6 +91,9 @@ pub(crate) fn anchor_table() -> Vec<(&'static str, Anchor)> {
     }
     for w in ["APO ", "FPO ", "DPO "] {
         words.push((w, Anchor::UsMilitary));
+    }
+    for w in address::PO_BOX_WORDS {
+        words.push((w, Anchor::UsPoBox));
     }
     for w in address::POSTCODE_WORDS {
         words.push((w, Anchor::Postcode));
@@ -316,6 +320,7 @@ impl Names {
             Anchor::KoRegion => ko_address(t, ms, me, out),
             Anchor::KoIntro => ko_after_intro(t, me, out),
             Anchor::UsMilitary => us_military_address(t, ms, me, out),
+            Anchor::UsPoBox => address::us_po_box(t, ms, me, out),
             Anchor::Postcode => address::postcode_after_word(t, ms, me, out),
         }
     }

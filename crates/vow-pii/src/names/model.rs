@@ -561,6 +561,16 @@ impl KoNames {
             && self.words.contains(&pack(run))
             // Alone in a cell or as a speaker, a word that is also a name is read as the name.
             && !(cell && self.names_too.contains(&pack(run)))
+            // A word with a particle or ending is Korean being written, wherever it stands
+            // (`배송지는` before an English address), unless the word is also a name (`이기수가`).
+            // Three syllables are read as a name (`박소은` is no `박소` + `은`).
+            || run.len() > 3
+                && (2..run.len().min(5)).any(|k| {
+                    let stem = pack(&run[..k]);
+                    self.words.contains(&stem)
+                        && !self.names_too.contains(&stem)
+                        && self.after_word.contains(&pack(&run[k..]))
+                })
             || self.is_word_in(run, &self.frequent)
             || run.len() == 3
                 && self.frequent.contains(&pack(&run[..2]))

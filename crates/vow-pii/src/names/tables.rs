@@ -22,6 +22,7 @@ pub(crate) struct Tables {
     pub(crate) en_name_fields: Vec<&'static str>,
     pub(crate) us_suffixes: Vec<&'static str>,
     pub(crate) us_states: Vec<&'static str>,
+    pub(crate) us_state_names: Vec<&'static str>,
     pub(crate) us_suffixes_rare: Vec<&'static str>,
 }
 
@@ -45,6 +46,7 @@ pub(crate) fn tables() -> &'static Tables {
         en_name_fields: section("en_name_fields"),
         us_suffixes: section("us_suffixes"),
         us_states: section("us_states"),
+        us_state_names: section("us_state_names"),
         us_suffixes_rare: section("us_suffixes_rare"),
     })
 }
