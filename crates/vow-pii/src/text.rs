@@ -93,6 +93,11 @@ pub(crate) fn next_capital(t: &[u8], mut i: usize) -> Option<usize> {
         .map(|k| k + i)
 }
 
+/// Two or more letters, all capitals (`OAK`, `ST`).
+pub(crate) fn is_all_capitals(w: &[u8]) -> bool {
+    w.len() >= 2 && w.iter().all(u8::is_ascii_uppercase)
+}
+
 pub(crate) fn is_capitalised(w: &[u8]) -> bool {
     w.len() >= 2
         && w[0].is_ascii_uppercase()

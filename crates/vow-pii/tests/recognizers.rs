@@ -1044,3 +1044,39 @@ fn a_korean_word_with_its_particle_is_no_name_beside_english() {
     // Three syllables stay a name (`박소은`, not `박소` + `은`).
     one("thanks to 박소은 for the help!", Entity::Person, "박소은");
 }
+
+#[test]
+fn us_addresses_in_capitals_on_numbered_roads_or_with_a_spelled_direction() {
+    for (text, value) in [
+        (
+            "ORDER-1;4411 NORTH OAK STREET APT 5, DES MOINES, IA 50310;shipped",
+            "4411 NORTH OAK STREET APT 5, DES MOINES, IA 50310",
+        ),
+        (
+            "123 Main Street North, Fargo, ND 58102",
+            "123 Main Street North, Fargo, ND 58102",
+        ),
+        (
+            "4500 Highway 61, Hibbing, MN 55746",
+            "4500 Highway 61, Hibbing, MN 55746",
+        ),
+        (
+            "1234 County Road 5, Akron, OH 44301",
+            "1234 County Road 5, Akron, OH 44301",
+        ),
+        (
+            "77 Sunset Blvd, Los Angeles, CA, 90069",
+            "77 Sunset Blvd, Los Angeles, CA, 90069",
+        ),
+    ] {
+        assert_eq!(found(text), [(Entity::Address, value.to_owned())], "{text}");
+    }
+    // Capitals, a highway or a spelled direction without city, state and ZIP add nothing.
+    none("PLEASE SHIP 4 BOXES TO MAIN ST TODAY");
+    none("Take exit 12 Highway 61 north.");
+    one(
+        "at 12 Main Street North of the river",
+        Entity::Address,
+        "12 Main Street",
+    );
+}

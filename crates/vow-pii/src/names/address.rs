@@ -167,6 +167,7 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
     let mut j = k + 1;
     let mut street_end = None;
     let mut rare_suffix = false;
+    let mut shouting = false;
     for _ in 0..5 {
         let e = en_word_end(t, j);
         let alnum_end = {
@@ -184,12 +185,23 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
                 .iter()
                 .any(|x| w.ends_with(x));
         let direction = matches!(w, b"N" | b"S" | b"E" | b"W" | b"NE" | b"NW" | b"SE" | b"SW");
-        if !(is_capitalised(w) || ordinal || direction) {
+        // Shipping labels and exports write addresses in capitals (`4411 N OAK ST`): such a street
+        // counts only when city, state and ZIP follow.
+        let capitals = is_all_capitals(w);
+        if !(is_capitalised(w) || ordinal || direction || capitals) {
             break;
         }
+        shouting |= capitals && !direction;
         let ws = std::str::from_utf8(w).ok()?;
-        let rare = tables().us_suffixes_rare.contains(&ws);
-        if j > k + 1 && (tables().us_suffixes.contains(&ws) || rare) {
+        let is_in = |table: &[&str]| {
+            if capitals {
+                table.iter().any(|x| x.eq_ignore_ascii_case(ws))
+            } else {
+                table.contains(&ws)
+            }
+        };
+        let rare = is_in(&tables().us_suffixes_rare);
+        if j > k + 1 && (is_in(&tables().us_suffixes) || rare) {
             rare_suffix = rare;
             let mut e = e;
             if t.get(e) == Some(&b'.') {
@@ -197,6 +209,16 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
             }
             street_end = Some(e);
             break;
+        }
+        // A numbered road (`4500 Highway 61`, `12 Route 9`): the road's number ends the street, and
+        // city, state and ZIP must follow.
+        if j == k + 1 && is_in(&["Highway", "Hwy", "Route", "Rte"]) && t.get(e) == Some(&b' ') {
+            let d = e + 1 + t[e + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+            if d > e + 1 && d - e <= 4 && t.get(d).is_none_or(|b| !b.is_ascii_alphanumeric()) {
+                rare_suffix = true;
+                street_end = Some(d);
+                break;
+            }
         }
         // A direction may be abbreviated with a period (`1201 W. 5th St.`).
         let e = if direction && t.get(e) == Some(&b'.') {
@@ -211,7 +233,7 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         }
     }
     let mut end = street_end?;
-    // A direction after the suffix (`NW`).
+    // A direction after the suffix (`NW`); spelled out (`Main Street North`) only before the city.
     for d in [" NW", " NE", " SW", " SE", " N", " S", " E", " W"] {
         if t[end..].starts_with(d.as_bytes())
             && t.get(end + d.len())
@@ -219,6 +241,33 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         {
             end += d.len();
             break;
+        }
+    }
+    for d in [
+        " Northeast",
+        " Northwest",
+        " Southeast",
+        " Southwest",
+        " North",
+        " South",
+        " East",
+        " West",
+    ] {
+        if t[end..].starts_with(d.as_bytes()) && city_state_zip(t, end + d.len()).is_some() {
+            end += d.len();
+            break;
+        }
+    }
+    // A road's number after its suffix (`County Road 5`, `State Route 1`) before the city.
+    if t.get(end) == Some(&b' ') {
+        let d = end
+            + 1
+            + t[end + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+        if d > end + 1 && d - end <= 4 && city_state_zip(t, d).is_some() {
+            end = d;
         }
     }
     // A unit (`, Apt 4B`, ` Suite 200`, ` #12`, ` - Ste. 3`): a secondary unit designator of USPS
@@ -236,7 +285,7 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         end = z;
         score = 0.9;
     }
-    if rare_suffix && score < 0.9 {
+    if (rare_suffix || shouting) && score < 0.9 {
         return None;
     }
     // A number after a capitalised word is a chapter, a page or a room (`Chapter 12 Main Street
@@ -280,7 +329,7 @@ pub(crate) fn city_state_zip(t: &[u8], from: usize) -> Option<usize> {
     // Up to four words of the city; the state may begin after any of them.
     for _ in 0..4 {
         let e = en_word_end(t, c);
-        if !is_capitalised(&t[c..e]) {
+        if !(is_capitalised(&t[c..e]) || is_all_capitals(&t[c..e])) {
             return None;
         }
         // An abbreviated word (`St. Louis`, `Ft. Worth`).
@@ -314,7 +363,7 @@ fn state_and_zip(t: &[u8], k: usize) -> Option<usize> {
     let n = t.len();
     let rest = &t[k..];
     let code = rest.len() >= 3
-        && rest[2] == b' '
+        && matches!(rest[2], b' ' | b',')
         && tables()
             .us_states
             .iter()
@@ -329,7 +378,12 @@ fn state_and_zip(t: &[u8], k: usize) -> Option<usize> {
             .map(|s| s.len())
             .max()?
     };
-    let zs = state_end + 1;
+    // `CA 90069`, and `CA, 90069` as forms and exports often write it.
+    let zs = if t[state_end..].starts_with(b", ") {
+        state_end + 2
+    } else {
+        state_end + 1
+    };
     let mut z = zs;
     while z < n && t[z].is_ascii_digit() {
         z += 1;
@@ -337,7 +391,9 @@ fn state_and_zip(t: &[u8], k: usize) -> Option<usize> {
     if z - zs != 5 {
         return None;
     }
-    if t.get(z) == Some(&b'-') && t.get(z + 1..z + 5).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    if t.get(z) == Some(&b'-')
+        && t.get(z + 1..z + 5)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
     {
         z += 5;
     }
@@ -382,11 +438,31 @@ pub(crate) const PO_BOX_WORDS: [&str; 8] = [
 /// A floor by its ordinal at `u` (`Fifth Floor`, `10th Floor`, `2nd Fl.`): where it ends.
 fn ordinal_floor(t: &[u8], u: usize) -> Option<usize> {
     const SPELLED: [&str; 20] = [
-        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
-        "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
-        "seventeenth", "eighteenth", "nineteenth", "twentieth",
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "eleventh",
+        "twelfth",
+        "thirteenth",
+        "fourteenth",
+        "fifteenth",
+        "sixteenth",
+        "seventeenth",
+        "eighteenth",
+        "nineteenth",
+        "twentieth",
     ];
-    let we = u + t[u..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+    let we = u + t[u..]
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
     let w = &t[u..we];
     let numbered = w.len() >= 3
         && w[..w.len() - 2].iter().all(u8::is_ascii_digit)
@@ -402,7 +478,8 @@ fn ordinal_floor(t: &[u8], u: usize) -> Option<usize> {
         .into_iter()
         .find(|f| {
             t[we..].starts_with(f)
-                && t.get(we + f.len()).is_none_or(|b| !b.is_ascii_alphanumeric())
+                && t.get(we + f.len())
+                    .is_none_or(|b| !b.is_ascii_alphanumeric())
         })
         .map(|f| we + f.len())
 }
