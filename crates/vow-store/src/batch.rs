@@ -57,15 +57,16 @@ pub(crate) fn apply_all(
     tx: &mut impl Tx,
     batch: &[Request],
 ) -> Result<Vec<Outcome>, (usize, StoreError)> {
-    // The log's head is read (and on PostgreSQL locked) only when the batch may write to the log,
-    // and then first: a batch that locked a row (an item it updates) before the log would wait for
-    // the log's lock while another server's batch, holding the log, waits for that row — a deadlock
-    // PostgreSQL breaks only after a second, by aborting one of them. Taking the log's lock before
-    // any row keeps one order for every transaction.
-    let mut head: Option<Option<Entry>> = None;
-    if batch.iter().any(|request| request.audit.is_some()) {
-        head = Some(tx.audit_head().map_err(|e| (0, e))?);
-    }
+    // The log's head is read (and on PostgreSQL locked) only when the batch writes to the log or
+    // numbers rows by it, and then first: a batch that locked a row (an item it updates, an event it
+    // claims) before the log would wait for the log's lock while another server's batch, holding the
+    // log, waits for that row — a deadlock PostgreSQL breaks only after a second, by aborting one of
+    // them. Taking the log's lock before any row keeps one order for every transaction.
+    let mut head = if batch.iter().any(takes_log_lock) {
+        tx.audit_head().map_err(|e| (0, e))?
+    } else {
+        None
+    };
     let mut entries = Vec::new();
     let mut outcomes = Vec::with_capacity(batch.len());
     for (index, request) in batch.iter().enumerate() {
@@ -124,17 +125,11 @@ fn after_lost_race(
     }
 }
 
-fn apply_one(
-    tx: &mut impl Tx,
-    request: &Request,
-    head: &mut Option<Option<Entry>>,
-    entries: &mut Vec<Entry>,
-) -> Result<Outcome, StoreError> {
-    // Operations that number rows (the consent ledger, the outbox) take the log's lock first, so rows
-    // are numbered in commit order even across processes, and every transaction takes the locks in
-    // the same order.
-    if head.is_none()
-        && matches!(
+/// Whether a request takes the log's lock: it writes an entry, or it numbers rows (the consent
+/// ledger, the outbox) in commit order, which the log's lock gives even across processes.
+fn takes_log_lock(request: &Request) -> bool {
+    request.audit.is_some()
+        || matches!(
             request.op,
             Op::Consent(ConsentOp::RecordConsent { .. })
                 | Op::Outbox(OutboxOp::Enqueue(_))
@@ -145,15 +140,18 @@ fn apply_one(
                 )
                 | Op::Provisions(ProvisionOp::RecordProvision(_))
         )
-    {
-        *head = Some(tx.audit_head()?);
-    }
+}
+
+/// Applies one request; `head` is the log's head, read by [`apply_all`] whenever any request of the
+/// batch [`takes_log_lock`].
+fn apply_one(
+    tx: &mut impl Tx,
+    request: &Request,
+    head: &mut Option<Entry>,
+    entries: &mut Vec<Entry>,
+) -> Result<Outcome, StoreError> {
     let outcome = run(tx, &request.op)?;
     if let (Some(new_entry), true) = (&request.audit, outcome.is_access()) {
-        if head.is_none() {
-            *head = Some(tx.audit_head()?);
-        }
-        let head = head.get_or_insert(None);
         // A lookup is an access to every subject it finds: one entry each, so the monthly review and
         // a subject's own access history see it.
         let subjects: Vec<Option<String>> = match &outcome {

@@ -179,11 +179,7 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         };
         let e = e.max(alnum_end);
         let w = &t[j..e];
-        let ordinal = w.len() >= 3
-            && w[0].is_ascii_digit()
-            && [&b"st"[..], b"nd", b"rd", b"th"]
-                .iter()
-                .any(|x| w.ends_with(x));
+        let ordinal = is_numbered_ordinal(w);
         let direction = matches!(w, b"N" | b"S" | b"E" | b"W" | b"NE" | b"NW" | b"SE" | b"SW");
         // Shipping labels and exports write addresses in capitals (`4411 N OAK ST`): such a street
         // counts only when city, state and ZIP follow.
@@ -435,6 +431,15 @@ pub(crate) const PO_BOX_WORDS: [&str; 8] = [
     "Po Box ",
 ];
 
+/// An ordinal in digits (`5th`, `2ND`, `101st`).
+fn is_numbered_ordinal(w: &[u8]) -> bool {
+    w.len() >= 3
+        && w[..w.len() - 2].iter().all(u8::is_ascii_digit)
+        && [&b"st"[..], b"nd", b"rd", b"th"]
+            .iter()
+            .any(|x| w[w.len() - 2..].eq_ignore_ascii_case(x))
+}
+
 /// A floor by its ordinal at `u` (`Fifth Floor`, `10th Floor`, `2nd Fl.`): where it ends.
 fn ordinal_floor(t: &[u8], u: usize) -> Option<usize> {
     const SPELLED: [&str; 20] = [
@@ -464,11 +469,7 @@ fn ordinal_floor(t: &[u8], u: usize) -> Option<usize> {
         .take_while(|b| b.is_ascii_alphanumeric())
         .count();
     let w = &t[u..we];
-    let numbered = w.len() >= 3
-        && w[..w.len() - 2].iter().all(u8::is_ascii_digit)
-        && [&b"st"[..], b"nd", b"rd", b"th"]
-            .iter()
-            .any(|x| w[w.len() - 2..].eq_ignore_ascii_case(x));
+    let numbered = is_numbered_ordinal(w);
     let spelled = w.first().is_some_and(u8::is_ascii_uppercase)
         && SPELLED.iter().any(|o| o.as_bytes().eq_ignore_ascii_case(w));
     if !(numbered || spelled) {

@@ -467,6 +467,17 @@ impl KoNames {
         })
     }
 
+    /// Whether `run` is a word that is not also a person's name, alone or with a particle or ending
+    /// after it.
+    fn is_word_not_name(&self, run: &[Syl]) -> bool {
+        (2..=run.len().min(4)).any(|k| {
+            let stem = pack(&run[..k]);
+            self.words.contains(&stem)
+                && !self.names_too.contains(&stem)
+                && (k == run.len() || self.after_word.contains(&pack(&run[k..])))
+        })
+    }
+
     fn is_word_in(&self, run: &[Syl], set: &PackSet) -> bool {
         (2..=run.len().min(4)).any(|k| {
             set.contains(&pack(&run[..k]))
@@ -535,12 +546,7 @@ impl KoNames {
             // (`정규식`), but not before a particle that follows persons (`이성민께서`).
             let word = if person {
                 // A word that is also a name (`이기수`) is the name before such a particle.
-                (2..=run.len().min(4)).any(|k| {
-                    let stem = pack(&run[..k]);
-                    self.words.contains(&stem)
-                        && !self.names_too.contains(&stem)
-                        && (k == run.len() || self.after_word.contains(&pack(&run[k..])))
-                })
+                self.is_word_not_name(run)
             } else {
                 // And a Sino-Korean prefix that is also a surname before a word that is no given
                 // name (`최상단`: 최 + 상단, `전단계`, `신기술`).
@@ -564,13 +570,7 @@ impl KoNames {
             // A word with a particle or ending is Korean being written, wherever it stands
             // (`배송지는` before an English address), unless the word is also a name (`이기수가`).
             // Three syllables are read as a name (`박소은` is no `박소` + `은`).
-            || run.len() > 3
-                && (2..run.len().min(5)).any(|k| {
-                    let stem = pack(&run[..k]);
-                    self.words.contains(&stem)
-                        && !self.names_too.contains(&stem)
-                        && self.after_word.contains(&pack(&run[k..]))
-                })
+            || run.len() > 3 && self.is_word_not_name(run)
             || self.is_word_in(run, &self.frequent)
             || run.len() == 3
                 && self.frequent.contains(&pack(&run[..2]))
