@@ -848,7 +848,6 @@ impl Vault {
         Ok(stored.id)
     }
 
-    /// Destroys uploads of a subject now, each a line in the destruction ledger.
     /// Destroys powers of attorney a form stored but that no request will hold (the form broke off
     /// after them, came with more than one, or named no representative), through the ledger.
     pub async fn discard_powers_of_attorney(
@@ -860,6 +859,7 @@ impl Vault {
             .await
     }
 
+    /// Destroys uploads of a subject now, each a line in the destruction ledger.
     pub(crate) async fn destroy_uploads(
         &self,
         caller: &Caller,
@@ -867,6 +867,7 @@ impl Vault {
         ids: &[String],
         rule: &str,
     ) -> Result<(), VaultError> {
+        caller.may_reach(subject_id)?;
         if ids.is_empty() {
             return Ok(());
         }
@@ -1149,5 +1150,100 @@ impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for MagicCheck<'_, R>
             this.seen.extend_from_slice(&fresh[..fresh.len().min(want)]);
         }
         polled
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{ATTORNEY_CATEGORY, ATTORNEY_MAX_BYTES};
+    use crate::vault::{Caller, Vault, VaultConfig, VaultError};
+
+    fn caller(role: &str) -> Caller {
+        Caller {
+            key_id: format!("key_{role}"),
+            role: role.into(),
+            source: "127.0.0.1".into(),
+            reason: None,
+            purpose: None,
+        }
+    }
+
+    /// A person's caller names another subject for an upload, to store one or to destroy one: it
+    /// is answered as for a subject that does not exist, and nothing is stored or destroyed.
+    #[tokio::test]
+    async fn a_persons_caller_stores_and_destroys_no_upload_of_another_subject() {
+        let dir = tempfile::tempdir().unwrap();
+        let policy = std::fs::read_to_string(format!(
+            "{}/../../examples/policies/imagesfactory.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let key_file = dir.path().join("vow.keys");
+        let (keys, _) = vow_crypto::KeyRing::load_or_create(&key_file).unwrap();
+        let vault = Vault::new(VaultConfig {
+            policy: vow_policy::parse(policy.as_bytes(), "test policy").unwrap(),
+            keys,
+            key_file: Some(key_file),
+            store: vow_store::Store::open(
+                &vow_store::Location::Directory(dir.path().join("data")),
+                vow_store::StoreOptions::default(),
+            )
+            .unwrap(),
+            clock: Arc::new(crate::SystemClock),
+            checkpoints: None,
+        })
+        .with_uploads(dir.path().join("uploads"));
+        let service = caller("service");
+        let officer = caller("privacy_officer");
+        let theirs = vault
+            .create_subject(&service, "u-theirs", "member")
+            .await
+            .unwrap();
+        let mine = vault
+            .create_subject(&service, "u-mine", "member")
+            .await
+            .unwrap();
+        let link = vault.create_privacy_link(&officer, &theirs).await.unwrap();
+        let them = vault
+            .redeem_privacy_link(&link.token, "10.0.0.6")
+            .await
+            .unwrap()
+            .session;
+        let mut pdf: &[u8] = b"%PDF-1.7\n%%EOF\n";
+        let upload = vault
+            .store_power_of_attorney(&them, Some("application/pdf"), &mut pdf)
+            .await
+            .unwrap();
+        let me = Caller::data_subject(&mine, "10.0.0.7");
+
+        assert!(matches!(
+            vault
+                .destroy_uploads(&me, &theirs, std::slice::from_ref(&upload), "refused")
+                .await,
+            Err(VaultError::NoSubject(_))
+        ));
+        assert!(vault.get_upload(&officer, &theirs, &upload).await.is_ok());
+
+        let mut pdf: &[u8] = b"%PDF-1.7\n%%EOF\n";
+        assert!(matches!(
+            vault
+                .store_upload(
+                    &me,
+                    &theirs,
+                    ATTORNEY_CATEGORY,
+                    "application/pdf".into(),
+                    &mut pdf,
+                    ATTORNEY_MAX_BYTES,
+                )
+                .await,
+            Err(VaultError::NoSubject(_))
+        ));
+        let files = std::fs::read_dir(dir.path().join("uploads"))
+            .unwrap()
+            .count();
+        assert_eq!(files, 1, "only their own upload is on disk");
     }
 }

@@ -240,6 +240,7 @@ impl Vault {
         body: &mut (impl AsyncRead + Unpin),
         limit: u64,
     ) -> Result<UploadInfo, VaultError> {
+        caller.may_reach(subject_id)?;
         let dir = self.uploads_dir()?.to_path_buf();
         let subject = self.subject(subject_id).await?;
         // Refused before a byte is read; the store refuses again if it closed meanwhile.
@@ -262,12 +263,16 @@ impl Vault {
         vow_crypto::create_private_dir(&dir).map_err(io)?;
         let partial = dir.join(format!(".partial-{id}"));
         // Whatever ends this early — an error, or the request dropped at its deadline while the
-        // body streams — leaves no file behind.
+        // body streams — leaves no partial file behind.
         let mut unfinished = RemoveOnDrop(Some(partial.clone()));
         let bytes = self.write_blob(&partial, &blob_key, body, limit).await?;
         let path = dir.join(&id);
         std::fs::rename(&partial, &path).map_err(io)?;
-        unfinished.0 = Some(path.clone());
+        // From here the file is the final one, and no guard may take it: once handed to the
+        // store, the row is committed even if this future is dropped (the request's deadline),
+        // and a row whose file was removed is an upload nobody can open. The file is removed
+        // below only when the store answers that it recorded nothing.
+        unfinished.0 = None;
         let row = UploadRow {
             id: id.clone(),
             subject_id: subject_id.to_string(),
@@ -287,18 +292,18 @@ impl Vault {
             .apply(Request::logged(UploadOp::PutUpload(row.clone()), entry))
             .await;
         match outcome {
-            Ok(Outcome::Created) => {
-                unfinished.0 = None;
-                Ok(UploadInfo::of(&row, media_type))
+            Ok(Outcome::Created) => Ok(UploadInfo::of(&row, media_type)),
+            other => {
+                let _ = std::fs::remove_file(&path);
+                match other? {
+                    Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
+                    Outcome::Closed => Err(VaultError::SubjectClosed),
+                    Outcome::NeedsGuardian => Err(VaultError::GuardianConsentMissing {
+                        age: self.policy().children.as_ref().map_or(14, |c| c.age),
+                    }),
+                    other => Err(unexpected(other)),
+                }
             }
-            other => match other? {
-                Outcome::NotFound => Err(VaultError::NoSubject(clip(subject_id))),
-                Outcome::Closed => Err(VaultError::SubjectClosed),
-                Outcome::NeedsGuardian => Err(VaultError::GuardianConsentMissing {
-                    age: self.policy().children.as_ref().map_or(14, |c| c.age),
-                }),
-                other => Err(unexpected(other)),
-            },
         }
     }
 
@@ -511,7 +516,8 @@ impl Vault {
     }
 }
 
-/// Removes the file it names when dropped, unless told the file is kept (`.0 = None`).
+/// Removes the file it names when dropped, unless told the file is kept (`.0 = None`). Only for a
+/// file no row refers to yet (a `.partial-` one).
 struct RemoveOnDrop(Option<std::path::PathBuf>);
 
 impl Drop for RemoveOnDrop {

@@ -846,3 +846,79 @@ async fn a_power_of_attorney_is_kept_sealed_for_the_officer_and_destroyed_when_t
         .is_err());
     assert!(!dir.path().join("uploads").join(&second).exists());
 }
+
+/// A body that, once read to its end, takes the database's write lock through a connection of its
+/// own: the upload's file is then complete and renamed, and the store waits with its row in hand.
+struct LockedAtTheEnd<'a> {
+    bytes: &'a [u8],
+    db: rusqlite::Connection,
+    locked: bool,
+}
+
+impl tokio::io::AsyncRead for LockedAtTheEnd<'_> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        if this.bytes.is_empty() {
+            if !this.locked {
+                this.db.execute_batch("BEGIN IMMEDIATE").unwrap();
+                this.locked = true;
+            }
+        } else {
+            let n = this.bytes.len().min(buf.remaining());
+            buf.put_slice(&this.bytes[..n]);
+            this.bytes = &this.bytes[n..];
+        }
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// A power of attorney whose caller is dropped (the server's deadline ends the request) while the
+/// store records it keeps its file: the store commits the row whatever became of the caller, and a
+/// row whose file was removed would be an upload nobody can open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_dropped_while_its_row_is_recorded_keeps_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at(START_MS);
+    let vault = vault(&clock, &dir);
+    let subject = member(&vault, "u-drop", EMAIL).await;
+    let officer = caller("privacy_officer");
+    let link = vault.create_privacy_link(&officer, &subject).await.unwrap();
+    let me = vault
+        .redeem_privacy_link(&link.token, "10.0.0.6")
+        .await
+        .unwrap()
+        .session;
+    let mut body = LockedAtTheEnd {
+        bytes: b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n",
+        db: rusqlite::Connection::open(dir.path().join("data").join("vow.db")).unwrap(),
+        locked: false,
+    };
+    let cut = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        vault.store_power_of_attorney(&me, Some("application/pdf"), &mut body),
+    )
+    .await;
+    assert!(cut.is_err(), "the store was held: the upload cannot finish");
+    assert!(body.locked, "the body was read to its end");
+    let files: Vec<String> = std::fs::read_dir(dir.path().join("uploads"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let [upload] = files.as_slice() else {
+        panic!("one file, the upload's, is kept: {files:?}");
+    };
+    assert!(upload.starts_with("upl_"), "{upload}");
+    // The lock goes; the store records the row it was handed, and the upload opens whole.
+    body.db.execute_batch("COMMIT").unwrap();
+    let (info, mut reader) = vault.get_upload(&officer, &subject, upload).await.unwrap();
+    assert_eq!(info.category, ATTORNEY_CATEGORY);
+    let mut read = Vec::new();
+    while let Some(chunk) = reader.next_chunk().await.unwrap() {
+        read.extend_from_slice(&chunk);
+    }
+    assert!(read.starts_with(b"%PDF-1.7"));
+}

@@ -91,14 +91,15 @@ impl TrustedProxies {
 
     /// The client behind `peer`: `peer` itself unless it is trusted; then, reading
     /// `X-Forwarded-For` from the right, the first address that is not a trusted proxy (an
-    /// unreadable entry stops the walk at the last trusted hop).
+    /// unreadable entry stops the walk at the last trusted hop). An entry may carry a port, as
+    /// some proxies write it (`192.0.2.1:5678`, `[2001:db8::1]:443`); the port is ignored.
     pub fn client(&self, peer: IpAddr, forwarded: &[&str]) -> IpAddr {
         if !self.trusts(peer) {
             return peer;
         }
         let mut client = peer;
         for hop in forwarded.iter().flat_map(|header| header.split(',')).rev() {
-            match hop.trim().parse::<IpAddr>() {
+            match forwarded_address(hop) {
                 Ok(address) => {
                     client = address;
                     if !self.trusts(address) {
@@ -110,6 +111,20 @@ impl TrustedProxies {
         }
         client
     }
+}
+
+/// One `X-Forwarded-For` entry's address: a bare address (`192.0.2.1`, `2001:db8::1`), or one with
+/// its port (`192.0.2.1:5678`, `[2001:db8::1]:443`) or in brackets without one (`[2001:db8::1]`).
+fn forwarded_address(hop: &str) -> Result<IpAddr, std::net::AddrParseError> {
+    let hop = hop.trim();
+    hop.parse::<IpAddr>()
+        .or_else(|_| hop.parse::<std::net::SocketAddr>().map(|s| s.ip()))
+        .or_else(|error| {
+            hop.strip_prefix('[')
+                .and_then(|rest| rest.strip_suffix(']'))
+                .ok_or(error)
+                .and_then(|inner| inner.parse::<std::net::Ipv6Addr>().map(IpAddr::V6))
+        })
 }
 
 /// What an address is counted as by the limits on one source (connections, failed
@@ -163,6 +178,49 @@ mod tests {
         assert_eq!(trusted.client(ip("10.1.2.3"), &[]), ip("10.1.2.3"));
         for bad in ["10.0.0.0/33", "proxy.internal", "::1/129", ""] {
             assert!(super::TrustedProxies::parse(&[bad]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_forwarded_entry_with_a_port_names_its_address() {
+        let trusted = super::TrustedProxies::parse(&["10.0.0.0/8", "2001:db8::1"]).unwrap();
+        for (entry, client) in [
+            ("203.0.113.7:5678", "203.0.113.7"),
+            ("[2001:db8:5::9]:443", "2001:db8:5::9"),
+            ("[2001:db8:5::9]", "2001:db8:5::9"),
+            (" 203.0.113.7:1 ", "203.0.113.7"),
+        ] {
+            assert_eq!(
+                trusted.client(ip("10.1.2.3"), &[entry]),
+                ip(client),
+                "{entry}"
+            );
+        }
+        // A trusted hop written with its port is still trusted: the walk goes on past it.
+        assert_eq!(
+            trusted.client(ip("10.1.2.3"), &["203.0.113.7:5678, 10.9.9.9:80"]),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            trusted.client(ip("2001:db8::1"), &["198.51.100.4, [2001:db8::1]:8443"]),
+            ip("198.51.100.4")
+        );
+        // Still only from a trusted peer, and garbage still stops the walk.
+        assert_eq!(
+            trusted.client(ip("203.0.113.9"), &["198.51.100.1:80"]),
+            ip("203.0.113.9")
+        );
+        for bad in [
+            "203.0.113.7:port",
+            "[203.0.113.7]",
+            "[2001:db8::9",
+            "2001:db8::9]:1",
+        ] {
+            assert_eq!(
+                trusted.client(ip("10.1.2.3"), &[bad]),
+                ip("10.1.2.3"),
+                "{bad}"
+            );
         }
     }
 

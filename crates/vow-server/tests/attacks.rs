@@ -5,11 +5,14 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "common/forms.rs"]
+mod forms;
 
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use common::*;
+use forms::Person;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use vow_audit::{Review, ReviewOptions};
@@ -784,47 +787,68 @@ async fn only_a_trusted_proxy_names_the_client_to_the_log_and_the_limits() {
         "198.51.100.4"
     );
     // The privacy center's limit per address counts each client apart.
-    let ask = |forwarded: &'static str| {
-        let server = &proxied;
-        async move {
-            let page = server
-                .http
-                .get(server.url("/privacy/verify"))
-                .header("x-forwarded-for", forwarded)
-                .send()
-                .await
-                .unwrap();
-            let cookie = page.headers()["set-cookie"]
-                .to_str()
-                .unwrap()
-                .split(';')
-                .next()
-                .unwrap()
-                .to_string();
-            let html = page.text().await.unwrap();
-            let csrf = html
-                .split("name=\"csrf\" value=\"")
-                .nth(1)
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap()
-                .to_string();
-            server
-                .http
-                .post(server.url("/privacy/verify"))
-                .header("x-forwarded-for", forwarded)
-                .header("cookie", cookie)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(format!("csrf={csrf}&contact=nobody%40example.com"))
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
-    };
+    let ask = |forwarded: &'static str| ask_for_code(&proxied, forwarded, "nobody@example.com");
     assert_eq!(ask("203.0.113.20").await, StatusCode::OK);
     assert_eq!(ask("203.0.113.20").await, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(ask("203.0.113.21").await, StatusCode::OK, "another client");
     proxied.stop().await;
+}
+
+/// Asks the privacy center for a code for `contact`, through a trusted proxy that names the client
+/// `forwarded`; the status of the answer.
+async fn ask_for_code(server: &Server, forwarded: &str, contact: &str) -> StatusCode {
+    let mut person = Person::new(server).with_header("x-forwarded-for", forwarded);
+    let page = person.get("/privacy/verify").await;
+    assert_eq!(page.status, StatusCode::OK);
+    person
+        .post(
+            "/privacy/verify",
+            &[("csrf", &page.field("csrf")), ("contact", contact)],
+        )
+        .await
+        .status
+}
+
+/// An address over its limit for codes is refused before the contact it typed is counted: asking
+/// again and again from one address for someone's contact cannot use up that person's codes, so
+/// they can still ask from their own address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_over_its_limit_uses_up_none_of_a_contacts_codes() {
+    let server = start_with(
+        Backend::Sqlite,
+        None,
+        Setup {
+            trusted_proxies: Some(vow_server::TrustedProxies::parse(&["127.0.0.1"]).unwrap()),
+            privacy_limits: Some(vow_server::PrivacyLimits {
+                codes_per_address: 1,
+                codes_per_contact: 2,
+                tries_per_address: 100,
+            }),
+            ..Setup::default()
+        },
+    )
+    .await
+    .unwrap();
+    let victim = "victim@example.com";
+    assert_eq!(
+        ask_for_code(&server, "203.0.113.30", victim).await,
+        StatusCode::OK
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            ask_for_code(&server, "203.0.113.30", victim).await,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+    // The contact has been counted once: its owner, elsewhere, still gets a code.
+    assert_eq!(
+        ask_for_code(&server, "198.51.100.31", victim).await,
+        StatusCode::OK
+    );
+    // And its own limit still holds.
+    assert_eq!(
+        ask_for_code(&server, "198.51.100.32", victim).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    server.stop().await;
 }

@@ -1037,12 +1037,7 @@ async fn post_multipart(
     content_type: &str,
     body: Vec<u8>,
 ) -> (StatusCode, String) {
-    let cookies = person
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
+    let cookies = person.cookie_header();
     for _ in 0..5 {
         match reqwest::Client::new()
             .post(server.url("/privacy/requests"))
@@ -1312,41 +1307,102 @@ async fn under_tls_the_cookies_are_secure_prefixed_and_read_back() {
         );
     }
     // The pre-session token is read back by its prefixed name: the form is accepted.
-    let page = client
-        .get(server.url("/privacy/verify"))
-        .send()
-        .await
-        .unwrap();
-    let cookie = set_cookies(&page)[0].split(';').next().unwrap().to_string();
-    let html = page.text().await.unwrap();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
-    let sent = client
-        .post(server.url("/privacy/verify"))
-        .header("cookie", &cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("csrf={csrf}&contact=nobody%40example.com"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), StatusCode::OK);
+    let mut person = Person::with_client(&server, client.clone());
+    let page = person.get("/privacy/verify").await;
+    let csrf = page.field("csrf");
+    assert!(
+        person.cookies.contains_key("__Secure-vow_privacy_pre"),
+        "{:?}",
+        person.cookies
+    );
+    let token = person.cookies["__Secure-vow_privacy_pre"].clone();
+    let form = [("csrf", csrf.as_str()), ("contact", "nobody@example.com")];
+    let sent = person.post("/privacy/verify", &form).await;
+    assert_eq!(sent.status, StatusCode::OK);
     // The same token under the unprefixed name is not the cookie: refused.
-    let unprefixed = cookie.trim_start_matches("__Secure-").to_string();
-    let refused = client
-        .post(server.url("/privacy/verify"))
-        .header("cookie", &unprefixed)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("csrf={csrf}&contact=nobody%40example.com"))
-        .send()
+    let mut unprefixed = Person::with_client(&server, client.clone());
+    unprefixed.cookies.insert("vow_privacy_pre".into(), token);
+    let refused = unprefixed.post("/privacy/verify", &form).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // The console: signed in over TLS, the session cookie is the prefixed one, and signing out
+    // clears that one (a cleared `vow_console` would leave the session cookie in the browser).
+    let new = server
+        .vault
+        .add_console_user(
+            &vow_engine::Caller::operator(None),
+            "tls.officer@example.com",
+            "privacy_officer",
+        )
         .await
         .unwrap();
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let totp = server
+        .vault
+        .pending_enrolment(new.token.as_str())
+        .await
+        .unwrap()
+        .totp;
+    let code = |steps_ahead: i64| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        format!("{:06}", totp.code_at_step(now / 30 + steps_ahead))
+    };
+    server
+        .vault
+        .complete_enrolment(new.token.as_str(), "correct horse 42", &code(0))
+        .await
+        .unwrap();
+    let mut officer = Person::with_client(&server, client);
+    let login = officer.get("/console/login").await;
+    let signed_in = officer
+        .post(
+            "/console/login",
+            &[
+                ("csrf", &login.field("csrf")),
+                ("email", "tls.officer@example.com"),
+                ("password", "correct horse 42"),
+                ("code", &code(1)),
+            ],
+        )
+        .await;
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_in.html
+    );
+    assert!(
+        officer.cookies.contains_key("__Secure-vow_console"),
+        "{:?}",
+        officer.cookies
+    );
+    let today = officer.get("/console/").await;
+    assert_eq!(today.status, StatusCode::OK);
+    let out = officer
+        .post("/console/logout", &[("csrf", &today.field("csrf"))])
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    let cleared: Vec<&str> = out
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        cleared
+            .iter()
+            .any(|c| c.starts_with("__Secure-vow_console=;")
+                && c.contains("Max-Age=0")
+                && c.contains("; Secure")),
+        "{cleared:?}"
+    );
+    assert!(
+        !officer.cookies.contains_key("__Secure-vow_console"),
+        "{:?}",
+        officer.cookies
+    );
     server.stop().await;
 }
 
@@ -1393,12 +1449,7 @@ async fn a_power_of_attorney_cut_off_by_the_deadline_leaves_no_file() {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 Ok::<_, std::io::Error>(chunk)
             });
-    let cookies = person
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
+    let cookies = person.cookie_header();
     let answer = reqwest::Client::new()
         .post(server.url("/privacy/requests"))
         .header("content-type", &content_type)
@@ -1406,14 +1457,18 @@ async fn a_power_of_attorney_cut_off_by_the_deadline_leaves_no_file() {
         .body(reqwest::Body::wrap_stream(chunks))
         .send()
         .await;
-    if let Ok(response) = answer {
-        assert!(!response.status().is_success(), "{}", response.status());
-    }
-    // Give the dropped request a moment, then look at the directory.
+    // The deadline, not the end of the body, ended the request.
+    let answer = answer.unwrap();
+    assert_eq!(answer.status(), StatusCode::REQUEST_TIMEOUT);
+    // Give the dropped request a moment, then look at the directory, which the upload created
+    // when it began writing the file: the request reached the file, and the file is gone.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let left: Vec<_> = std::fs::read_dir(server.uploads.as_ref().unwrap())
-        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
-        .unwrap_or_default();
+    let uploads = server.uploads.as_ref().unwrap();
+    assert!(uploads.is_dir(), "{} was never created", uploads.display());
+    let left: Vec<_> = std::fs::read_dir(uploads)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert!(left.is_empty(), "files left behind: {left:?}");
     server.stop().await;
 }

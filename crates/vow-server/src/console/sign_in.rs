@@ -11,7 +11,7 @@ use vow_engine::VaultError;
 
 use super::session::{set_cookie, Anonymous, Signed, PRE_COOKIE, SESSION_COOKIE};
 use super::view::{role_label, when};
-use super::SignInKey;
+use super::{ConsoleState, SignInKey};
 use crate::auth::Verdict;
 
 #[derive(Deserialize)]
@@ -59,18 +59,7 @@ pub(crate) async fn login(page: Anonymous, Form(form): Form<LoginForm>) -> Respo
     if !page.csrf_matches(&form.csrf) {
         return page.frame.forbidden_csrf();
     }
-    let address = page
-        .source
-        .parse()
-        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    let account = vow_crypto::hmac_sha256(
-        &page.console.account_key,
-        form.email.trim().to_lowercase().as_bytes(),
-    );
-    let key = SignInKey {
-        address,
-        account: account[..16].try_into().unwrap_or([0; 16]),
-    };
+    let key = sign_in_key(&page.console, &page.source, &form.email);
     match page.console.lockout.verdict(key, Instant::now()) {
         Verdict::Locked { retry_after } => {
             let text = page
@@ -126,6 +115,21 @@ pub(crate) async fn login(page: Anonymous, Form(form): Form<LoginForm>) -> Respo
     }
 }
 
+/// Whose failures a sign-in counts with: the address as every per-address limit counts it (an IPv6
+/// address by its /64, so one host cannot spread its guesses over 2^64 counters) and a keyed hash of
+/// the account typed.
+fn sign_in_key(console: &ConsoleState, source: &str, email: &str) -> SignInKey {
+    let address = source
+        .parse()
+        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let account =
+        vow_crypto::hmac_sha256(&console.account_key, email.trim().to_lowercase().as_bytes());
+    SignInKey {
+        address: crate::limits::counted_as(address),
+        account: account[..16].try_into().unwrap_or([0; 16]),
+    }
+}
+
 #[derive(Deserialize)]
 pub(crate) struct CsrfForm {
     #[serde(default)]
@@ -140,9 +144,10 @@ pub(crate) async fn logout(page: Signed, Form(form): Form<CsrfForm>) -> Response
         return page.frame.error_page(error);
     }
     let mut response = Redirect::to(&format!("{}/login?m=out", page.frame.base())).into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, None, false));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, None, page.secure),
+    );
     response
 }
 
@@ -261,5 +266,39 @@ pub(crate) async fn enrol(
                 minijinja::context! { error => error, ..enrol_context(&page, &token, &pending) };
             page.render(StatusCode::UNPROCESSABLE_ENTITY, "enrol.html", context)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sign_in_key;
+    use crate::console::ConsoleState;
+
+    #[test]
+    fn failed_sign_ins_from_one_ipv6_host_count_together() {
+        let console = ConsoleState::default();
+        let email = "officer@example.com";
+        // One host's /64: every address in it is one counter, for the same account.
+        assert_eq!(
+            sign_in_key(&console, "2001:db8:1:2::1", email),
+            sign_in_key(&console, "2001:db8:1:2:ffff::7", email)
+        );
+        assert_ne!(
+            sign_in_key(&console, "2001:db8:1:3::1", email),
+            sign_in_key(&console, "2001:db8:1:2::1", email)
+        );
+        // IPv4 by itself; the account typed is counted apart, case and spaces aside.
+        assert_ne!(
+            sign_in_key(&console, "192.0.2.7", email),
+            sign_in_key(&console, "192.0.2.8", email)
+        );
+        assert_eq!(
+            sign_in_key(&console, "192.0.2.7", " Officer@Example.com"),
+            sign_in_key(&console, "192.0.2.7", email)
+        );
+        assert_ne!(
+            sign_in_key(&console, "192.0.2.7", "other@example.com"),
+            sign_in_key(&console, "192.0.2.7", email)
+        );
     }
 }

@@ -72,11 +72,7 @@ impl Mailer {
             MailTransport::None => return Ok(Mailer::default()),
             MailTransport::Dir(path) => {
                 // The messages hold sign-in codes: only the server's user reads them.
-                let mut builder = std::fs::DirBuilder::new();
-                builder.recursive(true);
-                #[cfg(unix)]
-                std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-                builder.create(&path).map_err(|e| MailError::Dir {
+                vow_crypto::create_private_dir(&path).map_err(|e| MailError::Dir {
                     path: path.clone(),
                     reason: e.to_string(),
                 })?;

@@ -324,13 +324,18 @@ pub(crate) async fn send_code(page: Visitor, body: Bytes) -> Response {
         limits.codes_per_address,
         now,
     );
+    if by_address.is_err() {
+        // Refused here, the request takes nothing from the contact's count: one address over its
+        // limit cannot use up another person's codes by asking for their contact.
+        return page.frame.too_many();
+    }
     // Counted per contact typed, known or not, so the limit itself tells nothing.
     let by_contact = page.center.limiter.take(
         &format!("code-contact:{}", page.vault.contact_key(&contact)),
         limits.codes_per_contact,
         now,
     );
-    if by_address.is_err() || by_contact.is_err() {
+    if by_contact.is_err() {
         return page.frame.too_many();
     }
     match page.vault.start_code(&contact, &page.source).await {

@@ -15,6 +15,8 @@ pub struct Person {
     pub http: reqwest::Client,
     pub base: String,
     pub cookies: HashMap<String, String>,
+    /// Headers sent with every request (e.g. the `X-Forwarded-For` a trusted proxy adds).
+    pub headers: HeaderMap,
 }
 
 pub struct Page {
@@ -51,14 +53,30 @@ impl Page {
 
 impl Person {
     pub fn new(server: &Server) -> Person {
-        Person {
-            http: reqwest::Client::builder()
+        Person::with_client(
+            server,
+            reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
+        )
+    }
+
+    /// A person whose browser is `http` (one that trusts a test certificate, say); it should not
+    /// follow redirects.
+    pub fn with_client(server: &Server, http: reqwest::Client) -> Person {
+        Person {
+            http,
             base: server.base.clone(),
             cookies: HashMap::new(),
+            headers: HeaderMap::new(),
         }
+    }
+
+    /// Sends `value` as the header `name` with every request from now on.
+    pub fn with_header(mut self, name: &'static str, value: &str) -> Person {
+        self.headers.insert(name, value.parse().unwrap());
+        self
     }
 
     pub fn cookie_header(&self) -> String {
@@ -93,7 +111,7 @@ impl Person {
         } else {
             format!("{}{path}", self.base)
         };
-        let mut request = self.http.request(method, url);
+        let mut request = self.http.request(method, url).headers(self.headers.clone());
         if !self.cookies.is_empty() {
             request = request.header("cookie", self.cookie_header());
         }
