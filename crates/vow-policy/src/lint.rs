@@ -311,6 +311,36 @@ fn blank_str(s: &Option<String>) -> bool {
     s.as_deref().is_none_or(|s| s.trim().is_empty())
 }
 
+/// Subjects from whom the law asks two years of access records (안전성 확보조치 기준 제8조①).
+pub const MANY_SUBJECTS: usize = 50_000;
+
+/// The least time the law lets access records be kept (안전성 확보조치 기준 제8조①): two years when
+/// unique identifiers or sensitive data are processed, or when the records of `subjects` people are
+/// held and they are [`MANY_SUBJECTS`] or more; one year otherwise. `None` when the count is not
+/// known (a policy alone cannot say how many people it will hold). With the floor, why it is two years.
+pub fn access_log_floor(
+    policy: &Policy,
+    subjects: Option<usize>,
+) -> (Period, Option<&'static str>) {
+    let strict = policy
+        .categories
+        .iter()
+        .any(|c| matches!(c.class, DataClass::UniqueIdentifier | DataClass::Sensitive));
+    if strict {
+        (
+            Period::Years(2),
+            Some("unique identifiers or sensitive data are processed"),
+        )
+    } else if subjects.is_some_and(|n| n >= MANY_SUBJECTS) {
+        (
+            Period::Years(2),
+            Some("the vault holds 50,000 subjects or more"),
+        )
+    } else {
+        (Period::Years(1), None)
+    }
+}
+
 /// A lower bound of the period in days, so that a minimum such as "one year" is met only by periods that
 /// certainly reach it (12 months and 365 days both count as a year).
 fn min_days(period: Period) -> u64 {
@@ -862,24 +892,16 @@ impl<'p> Linter<'p> {
                 Some(DocPath::root("safety")),
             );
         }
-        let strict = self.class_present(DataClass::UniqueIdentifier)
-            || self.class_present(DataClass::Sensitive);
-        let (needed, label) = if strict {
-            (730, "2 years")
-        } else {
-            (365, "1 year")
-        };
-        if min_days(s.access_log_retention) < needed {
-            let why = if strict {
-                " (unique identifiers or sensitive data are processed)"
-            } else {
-                ""
-            };
+        // How many subjects the vault will hold is not the policy's to say: only the data counts here.
+        let (floor, why) = access_log_floor(self.p, None);
+        if min_days(s.access_log_retention) < min_days(floor) {
+            let why = why.map(|why| format!(" ({why})")).unwrap_or_default();
             self.find(
                 "access-log",
                 format!(
-                    "access logs are kept {}; they must be kept at least {label}{why}",
-                    s.access_log_retention.to_english()
+                    "access logs are kept {}; they must be kept at least {}{why}",
+                    s.access_log_retention.to_english(),
+                    floor.to_english()
                 ),
                 Some(DocPath::root("safety").key("access_log_retention")),
             );

@@ -502,6 +502,30 @@ fn access_log_needs_two_years_with_unique_identifiers() {
 }
 
 #[test]
+fn the_access_log_floor_is_two_years_for_strict_data_or_many_subjects() {
+    use vow_policy::lint::{access_log_floor, MANY_SUBJECTS};
+    let mut p = starter();
+    p.categories
+        .retain(|c| !matches!(c.class, DataClass::UniqueIdentifier | DataClass::Sensitive));
+    assert_eq!(access_log_floor(&p, None), (Period::Years(1), None));
+    assert_eq!(
+        access_log_floor(&p, Some(MANY_SUBJECTS - 1)),
+        (Period::Years(1), None)
+    );
+    let (floor, why) = access_log_floor(&p, Some(MANY_SUBJECTS));
+    assert_eq!(floor, Period::Years(2));
+    assert!(why.is_some_and(|w| w.contains("50,000")), "{why:?}");
+    p.categories
+        .push(category("user.id.passport", DataClass::UniqueIdentifier));
+    let (floor, why) = access_log_floor(&p, None);
+    assert_eq!(floor, Period::Years(2));
+    assert!(
+        why.is_some_and(|w| w.contains("unique identifiers")),
+        "{why:?}"
+    );
+}
+
+#[test]
 fn children_fires_for_guardian_consent_without_verification() {
     let mut p = starter();
     p.children = Some(Children {

@@ -10,16 +10,14 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use vow_audit::{ArchiveVerification, AuditError, Break, Cut, Entry};
 use vow_crypto::AuditVerifier;
-use vow_policy::model::{DataClass, Period};
+use vow_policy::lint::{access_log_floor, MANY_SUBJECTS};
+use vow_policy::model::Period;
 use vow_store::{AuditOp, Outcome, Request, Store};
 
 use crate::vault_cli::{open_log, OutputFormat, VaultArgs};
 
 /// Rows removed per transaction once the archive is safe.
 const PRUNE_BATCH: usize = 10_000;
-
-/// Subjects from which the law asks two years of access records (안전성 확보조치 기준 제8조①).
-const MANY_SUBJECTS: usize = 50_000;
 
 /// The recorded cuts, oldest first.
 pub(crate) fn cuts(store: &Store) -> anyhow::Result<Vec<Cut>> {
@@ -90,11 +88,12 @@ impl Archives {
 }
 
 /// Verifies each archive alone and the set together: sealed by `expected` when given, each
-/// linking to the one before, and — when the database's `cuts` are given — each one of them.
+/// linking to the one before, and — when the database's `cuts` are given (`None` only with no
+/// database at hand) — each one of them: a database with no cuts recorded has no archive.
 pub(crate) fn check_archives(
     files: &[PathBuf],
     expected: Option<&AuditVerifier>,
-    cuts: &[Cut],
+    cuts: Option<&[Cut]>,
 ) -> anyhow::Result<Archives> {
     let mut found = Archives::default();
     for path in files {
@@ -127,7 +126,7 @@ pub(crate) fn check_archives(
             ));
         }
     }
-    if !cuts.is_empty() {
+    if let Some(cuts) = cuts {
         for (path, cut) in &sealed {
             if !cuts.iter().any(|c| c == *cut) {
                 problems.push(format!(
@@ -146,13 +145,14 @@ pub(crate) fn check_archives(
 
 /// The entries of archives in order (for the review of archived months), once each verifies,
 /// sealed by `expected` and one of the database's `cuts`: an archive someone made with another key
-/// does not slip entries into the officer's review.
+/// does not slip entries into the officer's review. With them, the last seq they reach (0 for no
+/// archive): the database may still hold entries up to it, when a prune was interrupted.
 pub(crate) fn entries_of(
     files: &[PathBuf],
     expected: &AuditVerifier,
     cuts: &[Cut],
-) -> anyhow::Result<impl Iterator<Item = Result<Entry, AuditError>>> {
-    let checked = check_archives(files, Some(expected), cuts)?;
+) -> anyhow::Result<(u64, impl Iterator<Item = Result<Entry, AuditError>>)> {
+    let checked = check_archives(files, Some(expected), Some(cuts))?;
     if !checked.intact() {
         let mut text = Vec::new();
         checked.write_text(&mut text)?;
@@ -161,6 +161,12 @@ pub(crate) fn entries_of(
             String::from_utf8_lossy(&text)
         );
     }
+    let through = checked
+        .checked
+        .iter()
+        .filter_map(|(_, v)| v.cut.as_ref().map(|c| c.to_seq))
+        .max()
+        .unwrap_or(0);
     let mut iterators = Vec::new();
     for (path, _) in &checked.checked {
         iterators.push(
@@ -168,7 +174,7 @@ pub(crate) fn entries_of(
                 .with_context(|| format!("cannot read the archive {}", path.display()))?,
         );
     }
-    Ok(iterators.into_iter().flatten())
+    Ok((through, iterators.into_iter().flatten()))
 }
 
 pub(crate) fn verify_archives(
@@ -186,7 +192,8 @@ pub(crate) fn verify_archives(
         }
         None => None,
     };
-    let found = check_archives(files, expected.as_ref(), &[])?;
+    // No database here: the archives are checked against each other and their seals only.
+    let found = check_archives(files, expected.as_ref(), None)?;
     let mut out = crate::out::stdout();
     match format {
         OutputFormat::Json => writeln!(
@@ -212,57 +219,91 @@ pub(crate) fn verify_archives(
     })
 }
 
-/// The first day (Korea time) whose entries must still be kept: `keep` before today.
+/// The first day (Korea time) whose entries must still be kept: `keep` before today. A period
+/// reaching back past the calendar (`20000y`) gives `Date::MIN`: nothing is old enough to go.
 fn keep_from(today: time::Date, keep: Period) -> time::Date {
-    let back_months = |date: time::Date, months: u32| {
-        let total = date.year() * 12 + i32::from(u8::from(date.month())) - 1 - months as i32;
-        let (year, month) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u8);
-        let month = time::Month::try_from(month).unwrap_or(time::Month::January);
+    let back_months = |months: u32| -> Option<time::Date> {
+        let total = today
+            .year()
+            .checked_mul(12)?
+            .checked_add(i32::from(u8::from(today.month())) - 1)?
+            .checked_sub(i32::try_from(months).ok()?)?;
+        let year = total.div_euclid(12);
+        let month = time::Month::try_from(u8::try_from(total.rem_euclid(12) + 1).ok()?).ok()?;
         let last_day = time::util::days_in_month(month, year);
-        time::Date::from_calendar_date(year, month, date.day().min(last_day)).unwrap_or(date)
+        time::Date::from_calendar_date(year, month, today.day().min(last_day)).ok()
     };
+    let back_days = |days: u32| today.checked_sub(time::Duration::days(i64::from(days)));
     match keep {
-        Period::Years(n) => back_months(today, n.saturating_mul(12)),
-        Period::Months(n) => back_months(today, n),
-        Period::Days(n) => today - time::Duration::days(i64::from(n)),
-        Period::Hours(n) => today - time::Duration::days(i64::from(n.div_ceil(24))),
+        Period::Years(n) => n.checked_mul(12).and_then(back_months),
+        Period::Months(n) => back_months(n),
+        Period::Days(n) => back_days(n),
+        Period::Hours(n) => back_days(n.div_ceil(24)),
     }
+    .unwrap_or(time::Date::MIN)
+}
+
+/// The access records' period the policy states (two years when it says none).
+fn stated_retention(policy: &vow_policy::model::Policy) -> Period {
+    policy
+        .safety
+        .as_ref()
+        .map_or(Period::Years(2), |s| s.access_log_retention)
+}
+
+/// Whether the number of subjects can move the law's floor above the policy's period: not when the
+/// policy keeps two years already, nor when its data alone asks two years. Only then are the
+/// subjects counted (round trips to the store).
+fn subjects_matter(policy: &vow_policy::model::Policy) -> bool {
+    let two_years = Period::Years(2).max_hours();
+    stated_retention(policy).max_hours() < two_years
+        && access_log_floor(policy, None).0.max_hours() < two_years
 }
 
 /// How long this vault's access records must be kept: the policy's period, never less than the
-/// law's floor for what it processes and how many people it holds.
-fn retention(policy: &vow_policy::model::Policy, subjects: usize) -> (Period, String) {
-    let stated = policy
-        .safety
-        .as_ref()
-        .map_or(Period::Years(2), |s| s.access_log_retention);
-    let strict_data = policy
-        .categories
-        .iter()
-        .any(|c| matches!(c.class, DataClass::UniqueIdentifier | DataClass::Sensitive));
-    let floor = if strict_data || subjects >= MANY_SUBJECTS {
-        Period::Years(2)
-    } else {
-        Period::Years(1)
-    };
+/// law's floor for what it processes and how many people it holds (`None`: not counted, as it
+/// cannot matter — see [`subjects_matter`]).
+fn retention(policy: &vow_policy::model::Policy, subjects: Option<usize>) -> (Period, String) {
+    let stated = stated_retention(policy);
+    let (floor, why) = access_log_floor(policy, subjects);
     if stated.max_hours() >= floor.max_hours() {
         (
             stated,
             "the policy's [safety] access_log_retention".to_string(),
         )
     } else {
-        let why = if strict_data {
-            "unique identifiers or sensitive data are processed"
-        } else {
-            "the vault holds 50,000 subjects or more"
-        };
+        let why = why.map(|why| format!(", as {why}")).unwrap_or_default();
         (
             floor,
             format!(
-                "by law, as {why}; longer than the policy's {}",
+                "by law{why}; longer than the policy's {}",
                 stated.to_english()
             ),
         )
+    }
+}
+
+/// Why archiving the entries before `before_day` is refused, or `None` when it may go ahead:
+/// `youngest` is the first day whose entries are still kept.
+fn refusal(
+    before_day: time::Date,
+    youngest: time::Date,
+    keep: Period,
+    why: &str,
+) -> Option<String> {
+    let keep = keep.to_english();
+    if youngest == time::Date::MIN {
+        Some(format!(
+            "the access log is kept {keep} ({why}), which reaches back before any date: no entry \
+             is old enough to archive; nothing was archived"
+        ))
+    } else if before_day > youngest {
+        Some(format!(
+            "entries before {before_day} are not all {keep} old, and the access log is kept {keep} \
+             ({why}); the latest --before allowed today is {youngest}; nothing was archived"
+        ))
+    } else {
+        None
     }
 }
 
@@ -300,17 +341,17 @@ pub(crate) fn archive(args: &VaultArgs, before: &str, out: &Path) -> anyhow::Res
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| format!("cannot load the policy {}", args.policy.display()))?;
     let (store, keys) = open_log(args)?;
-    let subjects = count_subjects(&store)?;
+    let subjects = if subjects_matter(&policy) {
+        Some(count_subjects(&store)?)
+    } else {
+        None
+    };
     let (keep, why) = retention(&policy, subjects);
     let now = time::OffsetDateTime::now_utc().to_offset(vow_engine::marketing::KST);
     let youngest = keep_from(now.date(), keep);
-    if before_day > youngest {
+    if let Some(refused) = refusal(before_day, youngest, keep, &why) {
         store.close_blocking();
-        bail!(
-            "entries before {before_day} are not all {keep} old, and the access log is kept {keep} \
-             ({why}); the latest --before allowed today is {youngest}; nothing was archived",
-            keep = keep.to_english()
-        );
+        bail!("{refused}");
     }
     let before_ms = before_day
         .midnight()
@@ -468,7 +509,7 @@ fn day(at_ms: i64) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::{keep_from, retention, MANY_SUBJECTS};
+    use super::{keep_from, refusal, retention, subjects_matter, MANY_SUBJECTS};
     use time::macros::date;
     use vow_policy::model::{DataClass, Period};
 
@@ -479,18 +520,98 @@ mod tests {
             "/../../examples/policies/imagesfactory.toml"
         );
         let mut policy = vow_policy::load(std::path::Path::new(path)).unwrap();
-        assert_eq!(retention(&policy, 10).0, Period::Years(1));
-        let (keep, why) = retention(&policy, MANY_SUBJECTS);
+        assert_eq!(retention(&policy, Some(10)).0, Period::Years(1));
+        let (keep, why) = retention(&policy, Some(MANY_SUBJECTS));
         assert_eq!(keep, Period::Years(2));
         assert!(why.contains("50,000"), "{why}");
         policy.categories[0].class = DataClass::Sensitive;
-        assert_eq!(retention(&policy, 10).0, Period::Years(2));
+        assert_eq!(retention(&policy, Some(10)).0, Period::Years(2));
         policy.safety = None;
         assert_eq!(
-            retention(&policy, 10).0,
+            retention(&policy, Some(10)).0,
             Period::Years(2),
             "unstated: two years"
         );
+    }
+
+    #[test]
+    fn subjects_are_counted_only_when_their_number_can_move_the_floor() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/policies/imagesfactory.toml"
+        );
+        let mut policy = vow_policy::load(std::path::Path::new(path)).unwrap();
+        assert!(subjects_matter(&policy), "one year stated, no strict data");
+        let (keep, why) = retention(&policy, Some(0));
+        assert_eq!(keep, Period::Years(1));
+        assert!(why.contains("access_log_retention"), "{why}");
+        let safety = policy.safety.as_mut().unwrap();
+        safety.access_log_retention = Period::Months(6);
+        let (keep, why) = retention(&policy, Some(10));
+        assert_eq!(keep, Period::Years(1));
+        assert!(
+            why.starts_with("by law;") && why.contains("6 months") && !why.contains("50,000"),
+            "{why}"
+        );
+        for stated in [Period::Years(2), Period::Months(24), Period::Years(5)] {
+            policy.safety.as_mut().unwrap().access_log_retention = stated;
+            assert!(!subjects_matter(&policy), "{stated}");
+            assert_eq!(
+                retention(&policy, None),
+                retention(&policy, Some(MANY_SUBJECTS))
+            );
+        }
+        policy.safety.as_mut().unwrap().access_log_retention = Period::Years(1);
+        policy.categories[0].class = DataClass::UniqueIdentifier;
+        assert!(!subjects_matter(&policy), "the data alone asks two years");
+        assert_eq!(
+            retention(&policy, None),
+            retention(&policy, Some(MANY_SUBJECTS))
+        );
+        assert_eq!(retention(&policy, None).0, Period::Years(2));
+    }
+
+    #[test]
+    fn a_period_past_the_calendar_keeps_everything() {
+        let today = date!(2026 - 12 - 06);
+        let century_ago = date!(1926 - 12 - 06);
+        for keep in [
+            Period::Years(20_000),
+            Period::Years(200_000_000),
+            Period::Years(u32::MAX),
+            Period::Months(u32::MAX),
+            Period::Months(u32::MAX / 2 + 1),
+            Period::Days(u32::MAX),
+            Period::Hours(u32::MAX),
+        ] {
+            let from = keep_from(today, keep);
+            assert!(from <= century_ago, "{keep}: {from}");
+            assert_eq!(from, time::Date::MIN, "{keep}");
+        }
+        // Long but on the calendar: counted as ever.
+        assert_eq!(
+            keep_from(today, Period::Years(9_000)),
+            time::Date::from_calendar_date(-6974, time::Month::December, 6).unwrap()
+        );
+        // And the refusal says nothing is old enough, not that some day before -9999 would do.
+        let said = refusal(
+            today,
+            time::Date::MIN,
+            Period::Years(20_000),
+            "the policy's [safety] access_log_retention",
+        )
+        .unwrap();
+        assert!(said.contains("20000 years"), "{said}");
+        assert!(said.contains("no entry is old enough"), "{said}");
+        assert!(said.contains("nothing was archived"), "{said}");
+        assert!(!said.contains("-9999"), "{said}");
+        for before in [time::Date::MIN, date!(1900 - 01 - 01)] {
+            assert!(refusal(before, time::Date::MIN, Period::Years(20_000), "").is_some());
+        }
+        // On the calendar, the first day still kept is the latest --before allowed.
+        let (youngest, kept) = (date!(2025 - 12 - 06), Period::Years(1));
+        assert!(refusal(youngest, youngest, kept, "").is_none());
+        assert!(refusal(youngest.next_day().unwrap(), youngest, kept, "").is_some());
     }
 
     #[test]

@@ -1153,7 +1153,7 @@ fn verify(
         vow_audit::verify_anchored(store.audit_entries_blocking(), anchors, &verifier)
             .context("cannot read the access log")?;
     store.close_blocking();
-    let archives = crate::audit_archive::check_archives(archives, Some(&verifier), &cuts)?;
+    let archives = crate::audit_archive::check_archives(archives, Some(&verifier), Some(&cuts))?;
     let mut out = crate::out::stdout();
     match format {
         OutputFormat::Json => writeln!(
@@ -1217,11 +1217,14 @@ fn review(
     let mut failure = None;
     let mut archive_failure = None;
     let verifier = keys.signing_key().verifying_key();
-    let archived = crate::audit_archive::entries_of(archives, &verifier, &cuts)?
-        .map_while(|entry| entry.map_err(|e| archive_failure = Some(e)).ok());
+    let (archived_through, archived) =
+        crate::audit_archive::entries_of(archives, &verifier, &cuts)?;
+    let archived = archived.map_while(|entry| entry.map_err(|e| archive_failure = Some(e)).ok());
+    // After an interrupted prune the database still holds rows the archives hold: each is read once.
     let entries = archived.chain(
         store
             .audit_entries_blocking()
+            .filter(|entry| entry.as_ref().map_or(true, |e| e.seq > archived_through))
             .map_while(|entry| entry.map_err(|e| failure = Some(e)).ok()),
     );
     let mut review = vow_audit::Review::build(entries, &options);

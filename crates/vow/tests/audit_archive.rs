@@ -17,11 +17,16 @@ const POLICY: &str = concat!(
 const DAY_MS: i64 = 86_400_000;
 
 fn vow(args: &[&str], data: &Path) -> std::process::Output {
+    vow_with_policy(args, data, Path::new(POLICY))
+}
+
+fn vow_with_policy(args: &[&str], data: &Path, policy: &Path) -> std::process::Output {
     Command::new(VOW)
         .args(args)
         .arg("--data")
         .arg(data)
-        .args(["--policy", POLICY])
+        .arg("--policy")
+        .arg(policy)
         .output()
         .unwrap()
 }
@@ -277,13 +282,28 @@ fn a_log_is_archived_only_past_its_period_and_proves_itself_on_both_sides_of_the
     let cut_short = vow(&["audit", "verify"], &copy);
     assert!(!cut_short.status.success());
     assert!(text(&cut_short).contains("BROKEN"), "{}", text(&cut_short));
-    let connection = rusqlite::Connection::open(copy.join("vow.db")).unwrap();
-    connection.execute("DELETE FROM audit_cuts", []).unwrap();
+    // The cuts alone deleted, from a copy intact until then: the log's start is gone with nothing
+    // to say where it went.
+    let uncut_copy = dir.path().join("uncut");
+    copy_dir(&data, &uncut_copy);
+    let intact = vow(&["audit", "verify"], &uncut_copy);
+    assert!(intact.status.success(), "{}", text(&intact));
+    let connection = rusqlite::Connection::open(uncut_copy.join("vow.db")).unwrap();
+    let first_left: i64 = connection
+        .query_row("SELECT MIN(seq) FROM audit_log", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(connection.execute("DELETE FROM audit_cuts", []).unwrap(), 2);
     drop(connection);
-    let uncut = vow(&["audit", "verify"], &copy);
+    let uncut = vow(&["audit", "verify"], &uncut_copy);
     assert!(
         !uncut.status.success(),
-        "a log with its start gone and no cut"
+        "a log with its start gone and no cut: {}",
+        text(&uncut)
+    );
+    assert!(
+        text(&uncut).contains(&format!("expected entry 1 but found entry {first_left}")),
+        "{}",
+        text(&uncut)
     );
 
     let mut lines: Vec<String> = std::fs::read_to_string(&second)
@@ -314,6 +334,12 @@ fn a_log_is_archived_only_past_its_period_and_proves_itself_on_both_sides_of_the
         &data,
     );
     assert!(!refused.status.success(), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("does not verify, so its entries are not reviewed")
+            && text(&refused).contains("BROKEN at entry"),
+        "{}",
+        text(&refused)
+    );
     // Nor an archive whole in itself but sealed by another key (the first year's entries,
     // re-sealed by a stranger).
     let resealed = dir.path().join("resealed.vowlog");
@@ -341,12 +367,46 @@ fn a_log_is_archived_only_past_its_period_and_proves_itself_on_both_sides_of_the
         &data,
     );
     assert!(!stranger.status.success(), "{}", text(&stranger));
-    // An archive that is not one of this database's cuts, given to verify, fails it.
+    assert!(
+        text(&stranger).contains("does not verify")
+            && text(&stranger).contains("signed by another key"),
+        "{}",
+        text(&stranger)
+    );
+    // An archive that is not one of this database's cuts, given to verify, fails it: here sealed
+    // by the vault's own key, whole in itself, but over the first 1000 entries, where the database
+    // recorded a cut over the first year.
+    let (vault_keys, _) = vow_crypto::KeyRing::load_or_create(&data.join("vow.keys")).unwrap();
+    let unrecorded = dir.path().join("unrecorded.vowlog");
+    vow_audit::write_archive(
+        &unrecorded,
+        vow_audit::archive_entries(&first).unwrap().take(1000),
+        vow_audit::GENESIS,
+        &[],
+        vault_keys.signing_key(),
+    )
+    .unwrap()
+    .unwrap();
+    let verifier = vault_keys.signing_key().verifying_key();
+    assert!(vow_audit::verify_archive(&unrecorded, Some(&verifier))
+        .unwrap()
+        .is_intact());
     let foreign = vow(
-        &["audit", "verify", "--archive", edited.to_str().unwrap()],
+        &["audit", "verify", "--archive", unrecorded.to_str().unwrap()],
         &data,
     );
-    assert!(!foreign.status.success());
+    assert!(!foreign.status.success(), "{}", text(&foreign));
+    assert!(
+        text(&foreign).contains("is not a cut this database recorded"),
+        "{}",
+        text(&foreign)
+    );
+    // Without the database, the same file proves only itself.
+    let alone = Command::new(VOW)
+        .args(["audit", "verify-archive", unrecorded.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(alone.status.success(), "{}", text(&alone));
 
     // With the database gone, the archives still prove themselves, sealed by the vault's key.
     let keys = dir.path().join("vow.keys");
@@ -383,6 +443,148 @@ fn a_log_is_archived_only_past_its_period_and_proves_itself_on_both_sides_of_the
         .output()
         .unwrap();
     assert!(!wrong.status.success(), "{}", text(&wrong));
+}
+
+#[test]
+fn an_archive_is_reviewed_once_after_an_interrupted_prune_and_never_when_unrecorded() {
+    let (dir, data, _) = three_years_of_log();
+    let cut_day = day_ago(2 * 365);
+
+    // A period past the calendar keeps everything: nothing is archived, and the refusal says so.
+    for period in ["20000y", "4294967295y", "4294967295d", "4294967295h"] {
+        let policy = dir.path().join(format!("policy-{period}.toml"));
+        let stated = std::fs::read_to_string(POLICY).unwrap().replace(
+            "access_log_retention = \"1y\"",
+            &format!("access_log_retention = \"{period}\""),
+        );
+        assert!(stated.contains(period));
+        std::fs::write(&policy, stated).unwrap();
+        let out = dir.path().join("never.vowlog");
+        let refused = vow_with_policy(
+            &[
+                "audit",
+                "archive",
+                "--before",
+                &cut_day,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &data,
+            &policy,
+        );
+        assert!(!refused.status.success(), "{period}: {}", text(&refused));
+        let said = text(&refused);
+        assert!(said.contains("no entry is old enough"), "{period}: {said}");
+        assert!(said.contains("nothing was archived"), "{period}: {said}");
+        assert!(!out.exists(), "{period}");
+    }
+
+    // The vault as it was before archiving, kept aside.
+    let unpruned = dir.path().join("unpruned");
+    copy_dir(&data, &unpruned);
+    let archive = dir.path().join("year-1.vowlog");
+    let out = vow(
+        &[
+            "audit",
+            "archive",
+            "--before",
+            &cut_day,
+            "--out",
+            archive.to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+
+    // A database that recorded no cut has no archive: a valid one, sealed by its key, is refused.
+    let verify_unpruned = || {
+        vow(
+            &[
+                "audit",
+                "verify",
+                "--archive",
+                archive.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+            &unpruned,
+        )
+    };
+    let uncut = verify_unpruned();
+    assert!(!uncut.status.success(), "{}", text(&uncut));
+    assert!(
+        text(&uncut).contains("is not a cut this database recorded"),
+        "{}",
+        text(&uncut)
+    );
+    let month = &day_ago(2 * 365 + 100)[..7];
+    let review = |data: &Path, archives: &[&Path]| {
+        let mut args = vec!["audit", "review", "--month", month, "--format", "json"];
+        for a in archives {
+            args.push("--archive");
+            args.push(a.to_str().unwrap());
+        }
+        vow(&args, data)
+    };
+    let unrecorded = review(&unpruned, &[&archive]);
+    assert!(!unrecorded.status.success(), "{}", text(&unrecorded));
+    assert!(
+        text(&unrecorded).contains("is not a cut this database recorded"),
+        "{}",
+        text(&unrecorded)
+    );
+
+    // The cut recorded but no row removed yet: the archiving stopped between the two.
+    let connection = rusqlite::Connection::open(unpruned.join("vow.db")).unwrap();
+    connection
+        .execute(
+            "ATTACH DATABASE ?1 AS archived",
+            [data.join("vow.db").to_str().unwrap()],
+        )
+        .unwrap();
+    assert_eq!(
+        connection
+            .execute(
+                "INSERT INTO audit_cuts SELECT * FROM archived.audit_cuts",
+                []
+            )
+            .unwrap(),
+        1
+    );
+    connection.execute("DETACH DATABASE archived", []).unwrap();
+    let (min_seq, cut_to): (i64, i64) = connection
+        .query_row(
+            "SELECT (SELECT MIN(seq) FROM audit_log), (SELECT to_seq FROM audit_cuts)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    drop(connection);
+    assert_eq!(min_seq, 1, "nothing pruned");
+    assert!(cut_to > 28 * 4, "{cut_to}");
+    let interrupted = verify_unpruned();
+    assert!(interrupted.status.success(), "{}", text(&interrupted));
+
+    let reads = |out: std::process::Output| {
+        json(&out)["per_key"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["reads"].as_u64().unwrap_or(0))
+            .sum::<u64>()
+    };
+    let in_database = reads(review(&unpruned, &[]));
+    assert!(
+        in_database >= 28 * 4,
+        "a month at four a day: {in_database}"
+    );
+    assert_eq!(
+        reads(review(&unpruned, &[&archive])),
+        in_database,
+        "the archive's entries still in the database are read once"
+    );
+    assert_eq!(reads(review(&data, &[&archive])), in_database);
+    assert_eq!(reads(review(&data, &[])), 0);
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -1,7 +1,23 @@
 //! audit on PostgreSQL.
 
+use std::sync::OnceLock;
+
 use super::*;
 use crate::backend::postgres::{limit_i64, PgTx};
+
+/// The cut statements, written from [`CUT_COLUMNS`] once (prepared statements are cached by
+/// `&'static str`).
+fn insert_cut_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        format!("INSERT INTO audit_cuts ({CUT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+    })
+}
+
+fn cuts_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| format!("SELECT {CUT_COLUMNS} FROM audit_cuts ORDER BY to_seq"))
+}
 
 impl AuditTx for PgTx<'_, '_> {
     fn audit_head(&mut self) -> Result<Option<Entry>, StoreError> {
@@ -64,8 +80,7 @@ impl AuditTx for PgTx<'_, '_> {
     }
     fn insert_cut(&mut self, c: &Cut) -> Result<(), StoreError> {
         self.execute(
-            "INSERT INTO audit_cuts (to_seq, from_seq, prev_hash, head_hash, entries, first_at_ms, \
-             last_at_ms, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            insert_cut_sql(),
             &[
                 &i64::try_from(c.to_seq).unwrap_or(i64::MAX),
                 &i64::try_from(c.from_seq).unwrap_or(i64::MAX),
@@ -80,11 +95,7 @@ impl AuditTx for PgTx<'_, '_> {
         Ok(())
     }
     fn cuts(&mut self) -> Result<Vec<Cut>, StoreError> {
-        let rows = self.query(
-            "SELECT to_seq, from_seq, prev_hash, head_hash, entries, first_at_ms, last_at_ms, \
-             signature FROM audit_cuts ORDER BY to_seq",
-            &[],
-        )?;
+        let rows = self.query(cuts_sql(), &[])?;
         rows.iter().map(crate::audit::cut_from).collect()
     }
     fn delete_audit_through(&mut self, through_seq: u64, limit: usize) -> Result<u64, StoreError> {
