@@ -971,6 +971,55 @@ async fn codes_go_out_over_smtp_and_by_text_message_as_an_event() {
     server.stop().await;
 }
 
+/// Served without a webhook (`vow serve` with no `--webhook-url`), a code by text message could never
+/// be delivered: it is not queued, so it never waits in the outbox for whoever reads the database.
+/// The page is the one every contact gets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_webhook_no_code_by_text_message_is_queued() {
+    let server = start_with(
+        Backend::Sqlite,
+        None,
+        Setup {
+            no_text_codes: true,
+            privacy_limits: Some(open_limits()),
+            ..Setup::default()
+        },
+    )
+    .await
+    .unwrap();
+    let subject = member(&server, "no-hook-1", EMAIL).await;
+    put(&server, &subject, "user.contact.phone", "010-2345-6789").await;
+    let mut person = Person::new(&server);
+    let csrf = csrf_of(&mut person, "/privacy/verify").await;
+    let page = person
+        .post(
+            "/privacy/verify",
+            &[("csrf", &csrf), ("contact", "010 2345 6789")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains("name=\"challenge\""), "{}", page.html);
+    // Queued codes appear within milliseconds when a webhook is there (the test above); give it
+    // half a second.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let Ok(vow_store::Outcome::Outbox(rows)) = server
+        .vault
+        .store()
+        .apply(vow_store::Request::unlogged(
+            vow_store::OutboxOp::OutboxPage {
+                after_seq: 0,
+                limit: 1_000,
+                hide_kinds: vec![],
+            },
+        ))
+        .await
+    else {
+        panic!("the outbox could not be read")
+    };
+    assert!(rows.iter().all(|r| r.kind != "privacy.code"), "{rows:?}");
+    server.stop().await;
+}
+
 const WEBHOOK_SECRET: &[u8] = b"privacy-center-webhook-secret-0123";
 
 /// A webhook receiver over loopback: each verified event, parsed, on the channel.

@@ -664,7 +664,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         if by_phone && args.webhook_url.is_none() {
             eprintln!(
                 "note: people can ask the privacy center for a code by phone, and those codes go only \
-                 to your webhook as privacy.code events; give --webhook-url to send them"
+                 to your webhook as privacy.code events; without --webhook-url none is sent"
             );
         }
         let scheme = if args.tls_cert.is_some() { "https" } else { "http" };
@@ -698,7 +698,8 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             None => Vec::new(),
         };
         let privacy = vow_server::PrivacyCenter::new(vault.policy(), history, vault.now_ms())
-            .with_mailer(mailer);
+            .with_mailer(mailer)
+            .with_text_codes(deliveries.is_some());
         let state = vow_server::AppState::new(Arc::clone(&vault))
             .with_checkpoint_deliveries(checkpoint_deliveries)
             .with_tls(tls.is_some() || args.secure_cookies)

@@ -341,30 +341,38 @@ pub(crate) async fn send_code(page: Visitor, body: Bytes) -> Response {
     match page.vault.start_code(&contact, &page.source).await {
         Ok(challenge) => {
             if let Some(send) = challenge.send {
-                if send.delivery == Delivery::Sms {
-                    let vault = Arc::clone(&page.vault);
-                    let expires_ms = challenge.expires_ms;
-                    tokio::spawn(async move {
-                        if let Err(error) = vault
-                            .announce_sms_code(&send.subject, &send.code, expires_ms)
-                            .await
-                        {
-                            tracing::warn!(%error, "a privacy-center code by text message could not be queued");
-                        }
-                    });
-                } else if let Delivery::Email { to } = send.delivery {
-                    let service = page.frame.service.clone();
-                    let lang = page.frame.lang;
-                    page.center.mailer.send(Outgoing {
-                        to,
-                        subject: message(lang, "mail_subject", &[("service", &service)]),
-                        body: message(
-                            lang,
-                            "mail_body",
-                            &[("code", send.code.as_str()), ("service", &service)],
-                        )
-                        .replace("\\n", "\n"),
-                    });
+                match send.delivery {
+                    // Nothing would take it: the page is the same, and no code is kept where the
+                    // database's readers would find it.
+                    Delivery::Sms if !page.center.text_codes => tracing::warn!(
+                        "a code by text message was asked for, but no webhook delivers events; none was sent"
+                    ),
+                    Delivery::Sms => {
+                        let vault = Arc::clone(&page.vault);
+                        let expires_ms = challenge.expires_ms;
+                        tokio::spawn(async move {
+                            if let Err(error) = vault
+                                .announce_sms_code(&send.subject, &send.code, expires_ms)
+                                .await
+                            {
+                                tracing::warn!(%error, "a privacy-center code by text message could not be queued");
+                            }
+                        });
+                    }
+                    Delivery::Email { to } => {
+                        let service = page.frame.service.clone();
+                        let lang = page.frame.lang;
+                        page.center.mailer.send(Outgoing {
+                            to,
+                            subject: message(lang, "mail_subject", &[("service", &service)]),
+                            body: message(
+                                lang,
+                                "mail_body",
+                                &[("code", send.code.as_str()), ("service", &service)],
+                            )
+                            .replace("\\n", "\n"),
+                        });
+                    }
                 }
             }
             page.render(

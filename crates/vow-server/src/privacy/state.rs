@@ -33,6 +33,9 @@ pub struct PrivacyCenter {
     /// The published policy's files by path (`index.html`, `versions/<v>/ko.html`, …).
     pub(crate) site: BTreeMap<String, String>,
     pub(crate) mailer: Mailer,
+    /// Whether codes by text message can go out (a webhook delivers events): without one a code is
+    /// never queued, so it never sits readable in the outbox with nobody to take it.
+    pub(crate) text_codes: bool,
     pub(crate) limiter: RateLimiter,
     pub(crate) limits: PrivacyLimits,
     pub(crate) secure_cookies: bool,
@@ -80,6 +83,7 @@ impl PrivacyCenter {
         PrivacyCenter {
             site,
             mailer: Mailer::default(),
+            text_codes: false,
             limiter: RateLimiter::default(),
             limits: PrivacyLimits::default(),
             secure_cookies: false,
@@ -88,6 +92,13 @@ impl PrivacyCenter {
 
     pub fn with_mailer(mut self, mailer: Mailer) -> PrivacyCenter {
         self.mailer = mailer;
+        self
+    }
+
+    /// Codes by text message go out as `privacy.code` events: say so only when a webhook delivers
+    /// events (`vow serve --webhook-url`).
+    pub fn with_text_codes(mut self, delivered: bool) -> PrivacyCenter {
+        self.text_codes = delivered;
         self
     }
 

@@ -85,6 +85,8 @@ pub struct Setup {
     pub mail_dir: bool,
     /// Send the privacy center's e-mails to this SMTP server instead.
     pub smtp_url: Option<String>,
+    /// Serve as without `--webhook-url`: codes by text message are not sent.
+    pub no_text_codes: bool,
     pub privacy_limits: Option<vow_server::PrivacyLimits>,
     /// Proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Option<vow_server::TrustedProxies>,
@@ -204,6 +206,7 @@ pub async fn start_with(
     if let Some(limits) = setup.privacy_limits {
         center = center.with_limits(limits);
     }
+    center = center.with_text_codes(!setup.no_text_codes);
     let state = vow_server::AppState::new(Arc::clone(&vault))
         .with_tls(tls.is_some())
         .with_privacy_center(center)
