@@ -19,6 +19,9 @@
 //!
 //! Signed message of a cut: `"vow.audit.cut.v1" || u64be(from_seq) || u64be(to_seq) || prev_hash
 //! || head_hash || u64be(entries) || i64be(first_at_ms) || i64be(last_at_ms)`.
+//!
+//! An archive holds one chain (see [`crate::entry`]); a log of several chains is archived chain by
+//! chain. A cut of any chain but 0 names it: `"vow.audit.cut.v2" || u32be(chain) || …as above…`.
 
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -27,12 +30,13 @@ use serde::{Deserialize, Serialize};
 use vow_crypto::{AuditSigner, AuditVerifier};
 
 use crate::entry::{hex32, hexvec};
-use crate::{AuditError, Break, Checkpoint, Entry};
+use crate::{AuditError, Break, Checkpoint, Entry, Position};
 
 /// The archive format this crate writes and reads.
 pub const ARCHIVE_FORMAT: &str = "vow.audit.archive.v1";
 
 const CUT_DOMAIN: &[u8] = b"vow.audit.cut.v1";
+const CHAIN_CUT_DOMAIN: &[u8] = b"vow.audit.cut.v2";
 
 /// Longest line read from an archive: an entry holds short fields (ids, a reason of at most a few
 /// hundred bytes); anything far longer is not ours.
@@ -42,6 +46,9 @@ const MAX_LINE: usize = 1 << 20;
 /// `head_hash`, left the database for an archive.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cut {
+    /// The chain the archived entries belong to (absent in JSON when 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub chain: u32,
     pub from_seq: u64,
     pub to_seq: u64,
     /// The hash the first archived entry links to (the previous cut's head, or all zeros).
@@ -62,6 +69,7 @@ impl Cut {
     /// The bytes that are signed.
     #[allow(clippy::too_many_arguments)]
     pub fn message(
+        chain: u32,
         from_seq: u64,
         to_seq: u64,
         prev_hash: &[u8; 32],
@@ -70,8 +78,13 @@ impl Cut {
         first_at_ms: i64,
         last_at_ms: i64,
     ) -> Vec<u8> {
-        let mut m = Vec::with_capacity(CUT_DOMAIN.len() + 104);
-        m.extend_from_slice(CUT_DOMAIN);
+        let mut m = Vec::with_capacity(CUT_DOMAIN.len() + 108);
+        if chain == 0 {
+            m.extend_from_slice(CUT_DOMAIN);
+        } else {
+            m.extend_from_slice(CHAIN_CUT_DOMAIN);
+            m.extend_from_slice(&chain.to_be_bytes());
+        }
         m.extend_from_slice(&from_seq.to_be_bytes());
         m.extend_from_slice(&to_seq.to_be_bytes());
         m.extend_from_slice(prev_hash);
@@ -84,6 +97,7 @@ impl Cut {
 
     fn signed_message(&self) -> Vec<u8> {
         Cut::message(
+            self.chain,
             self.from_seq,
             self.to_seq,
             &self.prev_hash,
@@ -101,6 +115,10 @@ impl Cut {
         };
         verifier.verify(&self.signed_message(), &sig)
     }
+}
+
+fn is_zero(chain: &u32) -> bool {
+    *chain == 0
 }
 
 /// One line of an archive.
@@ -170,6 +188,9 @@ pub fn write_archive<E>(
     }
 }
 
+/// The checkpoints that name one entry, each with the hash it signed for it.
+type SignedHashes<'c> = Vec<(&'c Checkpoint, [u8; 32])>;
+
 fn partial_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
@@ -205,26 +226,34 @@ fn write_to<E>(
     let mut link = prev_hash;
     let mut first: Option<(u64, i64)> = None;
     let mut last: Option<(u64, i64)> = None;
+    let mut chain: Option<u32> = None;
     let mut count = 0u64;
     let mut in_run: Vec<&Checkpoint> = Vec::new();
-    // The checkpoint file gains a line every second the log moves: looked up by seq, not scanned
-    // per entry, and each verified only if its entry is in the run.
-    let mut by_seq: std::collections::HashMap<u64, Vec<&Checkpoint>> = Default::default();
+    // The checkpoint file gains a line every second the log moves: looked up by (chain, seq), not
+    // scanned per entry, and each verified only if its entry is in the run.
+    let mut by_head: std::collections::HashMap<Position, SignedHashes<'_>> = Default::default();
     for cp in checkpoints {
-        by_seq.entry(cp.seq).or_default().push(cp);
+        for head in cp.chain_heads() {
+            let at = Position {
+                chain: head.chain,
+                seq: head.seq,
+            };
+            by_head.entry(at).or_default().push((cp, head.hash));
+        }
     }
     for entry in entries {
         let entry = entry?;
-        if let Some(broken) = link_break(&entry, last.map(|(seq, _)| seq), &link) {
+        let chain = *chain.get_or_insert(entry.chain);
+        if let Some(broken) = link_break(&entry, chain, last.map(|(seq, _)| seq), &link) {
             return Ok(Err(ArchiveError::Broken(broken)));
         }
-        for cp in by_seq.remove(&entry.seq).unwrap_or_default() {
+        for (cp, hash) in by_head.remove(&entry.position()).unwrap_or_default() {
             // A checkpoint this key signed for another hash: the log was rewritten; sealing it
             // would vouch for the rewrite. One that does not verify is no checkpoint of ours.
             if !cp.verify(&verifier) {
                 continue;
             }
-            if cp.hash != entry.hash {
+            if hash != entry.hash {
                 return Ok(Err(ArchiveError::Broken(Break::CheckpointHashMismatch {
                     seq: entry.seq,
                 })));
@@ -245,7 +274,9 @@ fn write_to<E>(
             return Ok(Err(io(error).into()));
         }
     }
-    let (Some((from_seq, first_at_ms)), Some((to_seq, last_at_ms))) = (first, last) else {
+    let (Some((from_seq, first_at_ms)), Some((to_seq, last_at_ms)), Some(chain)) =
+        (first, last, chain)
+    else {
         return Ok(Err(ArchiveError::Empty));
     };
     in_run.dedup();
@@ -261,6 +292,7 @@ fn write_to<E>(
         }
     }
     let message = Cut::message(
+        chain,
         from_seq,
         to_seq,
         &prev_hash,
@@ -270,6 +302,7 @@ fn write_to<E>(
         last_at_ms,
     );
     let cut = Cut {
+        chain,
         from_seq,
         to_seq,
         prev_hash,
@@ -324,8 +357,17 @@ fn write_line(out: &mut impl Write, line: &Line) -> std::io::Result<()> {
     out.write_all(b"\n")
 }
 
-/// The first thing wrong with `entry` following `previous_seq` (none: the first) whose hash is `link`.
-fn link_break(entry: &Entry, previous_seq: Option<u64>, link: &[u8; 32]) -> Option<Break> {
+/// The first thing wrong with `entry` of `chain` following `previous_seq` (none: the first) whose
+/// hash is `link`. An entry of another chain does not link here, whatever its fields.
+fn link_break(
+    entry: &Entry,
+    chain: u32,
+    previous_seq: Option<u64>,
+    link: &[u8; 32],
+) -> Option<Break> {
+    if entry.chain != chain {
+        return Some(Break::PrevMismatch { seq: entry.seq });
+    }
     if let Some(previous) = previous_seq {
         let expected = previous.saturating_add(1);
         if entry.seq != expected {
@@ -413,7 +455,7 @@ pub fn verify_archive(
     let mut checkpoints: Vec<Checkpoint> = Vec::new();
     // Only the hashes a checkpoint names are kept, so memory does not grow with the entries.
     let checkpointed = checkpoint_seqs(path)?;
-    let mut seen_hashes: std::collections::HashMap<u64, [u8; 32]> = Default::default();
+    let mut seen_hashes: std::collections::HashMap<(u32, u64), [u8; 32]> = Default::default();
     let mut seal: Option<(Cut, String, String)> = None;
     let mut line_number = 0usize;
     let mut buffer = Vec::new();
@@ -464,12 +506,14 @@ pub fn verify_archive(
                 if report.first_break.is_none() {
                     // The first entry's link is checked against the seal at the end.
                     let link = last.map_or(entry.prev_hash, |(_, _, hash)| hash);
-                    if let Some(broken) = link_break(&entry, last.map(|(s, _, _)| s), &link) {
+                    let chain = first_entry.as_ref().map_or(entry.chain, |e| e.chain);
+                    if let Some(broken) = link_break(&entry, chain, last.map(|(s, _, _)| s), &link)
+                    {
                         report.first_break = Some(broken);
                     }
                 }
-                if checkpointed.contains(&entry.seq) {
-                    seen_hashes.insert(entry.seq, entry.hash);
+                if checkpointed.contains(&(entry.chain, entry.seq)) {
+                    seen_hashes.insert((entry.chain, entry.seq), entry.hash);
                 }
                 last = Some((entry.seq, entry.at_ms, entry.hash));
                 if first_entry.is_none() {
@@ -520,7 +564,10 @@ pub fn verify_archive(
     };
     let agrees = format == ARCHIVE_FORMAT
         && first_entry.as_ref().is_some_and(|e| {
-            e.seq == cut.from_seq && e.prev_hash == cut.prev_hash && e.at_ms == cut.first_at_ms
+            e.chain == cut.chain
+                && e.seq == cut.from_seq
+                && e.prev_hash == cut.prev_hash
+                && e.at_ms == cut.first_at_ms
         })
         && last.is_some_and(|(seq, at_ms, hash)| {
             seq == cut.to_seq && at_ms == cut.last_at_ms && hash == cut.head_hash
@@ -541,24 +588,34 @@ pub fn verify_archive(
             report.first_break = Some(Break::BadSignature { seq: cp.seq });
             return Ok(report);
         }
-        if seen_hashes.get(&cp.seq) != Some(&cp.hash) {
+        // A checkpoint is in the archive for its head on the archived chain; its other chains'
+        // heads are vouched for elsewhere.
+        let on_chain: Vec<_> = cp
+            .chain_heads()
+            .into_iter()
+            .filter(|head| head.chain == cut.chain)
+            .collect();
+        if on_chain.is_empty() {
             report.first_break = Some(Break::CheckpointHashMismatch { seq: cp.seq });
             return Ok(report);
+        }
+        for head in on_chain {
+            if seen_hashes.get(&(head.chain, head.seq)) != Some(&head.hash) {
+                report.first_break = Some(Break::CheckpointHashMismatch { seq: head.seq });
+                return Ok(report);
+            }
         }
         report.checkpoints += 1;
     }
     Ok(report)
 }
 
-/// The seqs the archive's checkpoint lines name (a first, cheap pass: entry lines are not parsed).
-fn checkpoint_seqs(path: &Path) -> Result<std::collections::HashSet<u64>, AuditError> {
+/// The (chain, seq) heads the archive's checkpoint lines name (a first, cheap pass: entry lines
+/// are not parsed).
+fn checkpoint_seqs(path: &Path) -> Result<std::collections::HashSet<(u32, u64)>, AuditError> {
     #[derive(Deserialize)]
     struct Named {
-        checkpoint: Seq,
-    }
-    #[derive(Deserialize)]
-    struct Seq {
-        seq: u64,
+        checkpoint: Checkpoint,
     }
     let file = std::fs::File::open(path).map_err(|source| AuditError::Io {
         path: path.to_path_buf(),
@@ -581,7 +638,13 @@ fn checkpoint_seqs(path: &Path) -> Result<std::collections::HashSet<u64>, AuditE
         // Malformed lines are the main pass's to report.
         if buffer.starts_with(b"{\"checkpoint\"") {
             if let Ok(named) = serde_json::from_slice::<Named>(&buffer) {
-                seqs.insert(named.checkpoint.seq);
+                seqs.extend(
+                    named
+                        .checkpoint
+                        .chain_heads()
+                        .into_iter()
+                        .map(|head| (head.chain, head.seq)),
+                );
             }
         }
     }

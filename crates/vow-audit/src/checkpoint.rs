@@ -8,6 +8,21 @@
 //!
 //! File: JSON Lines, one checkpoint per line, appended with `O_APPEND` and fsynced:
 //! `{"seq":1000,"hash":"<64 hex>","at_ms":1764000000000,"signature":"<128 hex>"}`.
+//!
+//! ## Several chains
+//!
+//! A log of several chains (one per writer, see [`crate::entry`]) is covered at once, as a
+//! Certificate Transparency tree head covers its entries: the checkpoint lists every chain's head
+//! and signs the Merkle tree over them (RFC 6962's tree hash, leaf = `0x00 || u32be(chain) ||
+//! u64be(seq) || hash`, node = `0x01 || left || right`). `seq` is then the number of entries in all
+//! chains together (so "later" still means a larger `seq`) and `hash` the tree's root:
+//!
+//! ```text
+//! message = "vow.audit.checkpoint.v2" || u64be(seq) || root || i64be(at_ms)
+//! {"seq":1500,"hash":"<root>","at_ms":…,"signature":…,"heads":[{"chain":0,"seq":1000,"hash":…},…]}
+//! ```
+//!
+//! A log with only chain 0 keeps the first form, byte for byte.
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -19,48 +34,178 @@ use crate::entry::{hex32, hexvec};
 use crate::{AuditError, Entry};
 
 const CHECKPOINT_DOMAIN: &[u8] = b"vow.audit.checkpoint.v1";
+const TREE_CHECKPOINT_DOMAIN: &[u8] = b"vow.audit.checkpoint.v2";
 
 /// A signed statement of the log's head at one moment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
+    /// The head's seq; with several chains, the entries of all chains together.
     pub seq: u64,
+    /// The head's hash; with several chains, the Merkle root over [`Checkpoint::heads`].
     #[serde(with = "hex32")]
     pub hash: [u8; 32],
-    /// The checkpointed entry's time (Unix milliseconds, UTC).
+    /// The checkpointed entry's time (Unix milliseconds, UTC); with several chains, the newest.
     pub at_ms: i64,
     /// ed25519 signature, 64 bytes (hex in JSON).
     #[serde(with = "hexvec")]
     pub signature: Vec<u8>,
+    /// Every chain's head, by chain; empty when the log is chain 0 alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub heads: Vec<ChainHead>,
+}
+
+/// One chain's newest entry, as a checkpoint of several chains lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ChainHead {
+    pub chain: u32,
+    pub seq: u64,
+    #[serde(with = "hex32")]
+    pub hash: [u8; 32],
+}
+
+impl ChainHead {
+    pub fn of(entry: &Entry) -> ChainHead {
+        ChainHead {
+            chain: entry.chain,
+            seq: entry.seq,
+            hash: entry.hash,
+        }
+    }
 }
 
 impl Checkpoint {
-    /// The bytes that are signed.
+    /// The bytes that are signed (the first form; see the module documentation for the second).
     pub fn message(seq: u64, hash: &[u8; 32], at_ms: i64) -> Vec<u8> {
-        let mut m = Vec::with_capacity(CHECKPOINT_DOMAIN.len() + 48);
-        m.extend_from_slice(CHECKPOINT_DOMAIN);
+        Checkpoint::message_in(CHECKPOINT_DOMAIN, seq, hash, at_ms)
+    }
+
+    fn message_in(domain: &[u8], seq: u64, hash: &[u8; 32], at_ms: i64) -> Vec<u8> {
+        let mut m = Vec::with_capacity(domain.len() + 48);
+        m.extend_from_slice(domain);
         m.extend_from_slice(&seq.to_be_bytes());
         m.extend_from_slice(hash);
         m.extend_from_slice(&at_ms.to_be_bytes());
         m
     }
 
-    /// True iff the signature is 64 bytes and valid for `(seq, hash, at_ms)` under `verifier`.
+    /// True iff the signature is 64 bytes and valid for `(seq, hash, at_ms)` under `verifier`, and,
+    /// with several chains, the heads are in chain order, add up to `seq` and hash to the root.
     pub fn verify(&self, verifier: &AuditVerifier) -> bool {
         let Ok(sig) = <[u8; 64]>::try_from(self.signature.as_slice()) else {
             return false;
         };
-        verifier.verify(&Checkpoint::message(self.seq, &self.hash, self.at_ms), &sig)
+        if self.heads.is_empty() {
+            return verifier.verify(&Checkpoint::message(self.seq, &self.hash, self.at_ms), &sig);
+        }
+        self.heads_hold()
+            && verifier.verify(
+                &Checkpoint::message_in(TREE_CHECKPOINT_DOMAIN, self.seq, &self.hash, self.at_ms),
+                &sig,
+            )
+    }
+
+    fn heads_hold(&self) -> bool {
+        let ordered = self.heads.windows(2).all(|w| w[0].chain < w[1].chain);
+        let total = self
+            .heads
+            .iter()
+            .try_fold(0u64, |sum, head| sum.checked_add(head.seq));
+        ordered && total == Some(self.seq) && tree_root(&self.heads) == self.hash
+    }
+
+    /// The chain heads this checkpoint vouches for: chain 0's alone in the first form.
+    pub fn chain_heads(&self) -> Vec<ChainHead> {
+        if self.heads.is_empty() {
+            vec![ChainHead {
+                chain: 0,
+                seq: self.seq,
+                hash: self.hash,
+            }]
+        } else {
+            self.heads.clone()
+        }
+    }
+
+    /// "entry N", or "N entries in K chains", for messages.
+    pub fn describe(&self) -> String {
+        if self.heads.is_empty() {
+            format!("entry {}", self.seq)
+        } else {
+            format!("{} entries in {} chains", self.seq, self.heads.len())
+        }
     }
 }
 
-/// Signs the head of the log (`entry` is normally the newest entry).
+/// Signs the head of a log of chain 0 alone (`entry` is normally the newest entry).
 pub fn checkpoint(entry: &Entry, signer: &AuditSigner) -> Checkpoint {
+    if entry.chain != 0 {
+        return checkpoint_chains(std::slice::from_ref(entry), signer);
+    }
     let sig = signer.sign(&Checkpoint::message(entry.seq, &entry.hash, entry.at_ms));
     Checkpoint {
         seq: entry.seq,
         hash: entry.hash,
         at_ms: entry.at_ms,
         signature: sig.to_vec(),
+        heads: Vec::new(),
+    }
+}
+
+/// Signs the heads of every chain at once (one newest entry per chain, in any order); a log of
+/// chain 0 alone gets the first form, as [`checkpoint`] gives.
+pub fn checkpoint_chains(heads: &[Entry], signer: &AuditSigner) -> Checkpoint {
+    if let [only] = heads {
+        if only.chain == 0 {
+            return checkpoint(only, signer);
+        }
+    }
+    let mut listed: Vec<ChainHead> = heads.iter().map(ChainHead::of).collect();
+    listed.sort();
+    listed.dedup_by_key(|head| head.chain);
+    let seq = listed
+        .iter()
+        .fold(0u64, |sum, head| sum.saturating_add(head.seq));
+    let at_ms = heads.iter().map(|e| e.at_ms).max().unwrap_or(0);
+    let root = tree_root(&listed);
+    let sig = signer.sign(&Checkpoint::message_in(
+        TREE_CHECKPOINT_DOMAIN,
+        seq,
+        &root,
+        at_ms,
+    ));
+    Checkpoint {
+        seq,
+        hash: root,
+        at_ms,
+        signature: sig.to_vec(),
+        heads: listed,
+    }
+}
+
+/// RFC 6962's Merkle tree hash over the heads, in the order given.
+pub fn tree_root(heads: &[ChainHead]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    match heads {
+        [] => Sha256::digest([]).into(),
+        [head] => {
+            let mut h = Sha256::new();
+            h.update([0u8]);
+            h.update(head.chain.to_be_bytes());
+            h.update(head.seq.to_be_bytes());
+            h.update(head.hash);
+            h.finalize().into()
+        }
+        _ => {
+            // The largest power of two smaller than the count, as RFC 6962 §2.1 splits: the
+            // highest bit of count - 1.
+            let below = heads.len() - 1;
+            let split = 1usize << (usize::BITS - 1 - below.leading_zeros());
+            let mut h = Sha256::new();
+            h.update([1u8]);
+            h.update(tree_root(&heads[..split]));
+            h.update(tree_root(&heads[split..]));
+            h.finalize().into()
+        }
     }
 }
 

@@ -18,6 +18,18 @@
 //! Every variable-length field is length-prefixed and every optional field tagged, so no two
 //! different entries encode to the same bytes (`subject "ab", reason "c"` ≠ `subject "a", reason
 //! "bc"`; an absent reason ≠ an empty one).
+//!
+//! ## Chains
+//!
+//! A log is one or more chains, each extended by one writer at a time (on PostgreSQL, each server's
+//! committer holds a chain of its own, so servers never wait for each other). Chain 0 is the log as
+//! it always was and keeps the encoding above. Every other chain hashes its id first:
+//!
+//! ```text
+//! hash = SHA-256( "vow.audit.entry.v2" || u32be(chain) || prev_hash || …as above… )
+//! ```
+//!
+//! so an entry moved to another chain no longer matches its hash, and `seq` counts within a chain.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -26,6 +38,7 @@ use sha2::{Digest, Sha256};
 pub const GENESIS: [u8; 32] = [0; 32];
 
 const ENTRY_DOMAIN: &[u8] = b"vow.audit.entry.v1";
+const CHAINED_ENTRY_DOMAIN: &[u8] = b"vow.audit.entry.v2";
 
 /// What was done. The names are the access-log tasks of 안전성 확보조치 기준 제2조 (read, change,
 /// input, delete, print, download) plus vow's own key and role events.
@@ -178,7 +191,11 @@ pub struct NewEntry {
 /// One link of the access log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
-    /// 1-based and gapless.
+    /// The chain this entry extends (0 unless several writers share the log; see the module
+    /// documentation). Absent in JSON when 0, as in every log written before chains.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub chain: u32,
+    /// 1-based and gapless within its chain.
     pub seq: u64,
     /// Unix time in milliseconds, UTC.
     pub at_ms: i64,
@@ -195,11 +212,61 @@ pub struct Entry {
     pub hash: [u8; 32],
 }
 
+/// Where an entry sits in the log, which is read chain by chain, each chain in seq order: the
+/// order of this type. Position 0/0 comes before every entry.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct Position {
+    pub chain: u32,
+    pub seq: u64,
+}
+
+impl std::fmt::Display for Position {
+    /// `12`, or `3:12` on a chain other than 0.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.chain == 0 {
+            write!(f, "{}", self.seq)
+        } else {
+            write!(f, "{}:{}", self.chain, self.seq)
+        }
+    }
+}
+
+impl std::str::FromStr for Position {
+    type Err = String;
+    /// `12` (chain 0) or `3:12`, as [`Position`]'s `Display` writes it.
+    fn from_str(text: &str) -> Result<Position, String> {
+        let (chain, seq) = match text.split_once(':') {
+            Some((chain, seq)) => (chain, seq),
+            None => ("0", text),
+        };
+        let bad =
+            || format!("`{text}` is not a log position (a seq like 12, or chain:seq like 3:12)");
+        Ok(Position {
+            chain: chain.parse().map_err(|_| bad())?,
+            seq: seq.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
 impl Entry {
+    pub fn position(&self) -> Position {
+        Position {
+            chain: self.chain,
+            seq: self.seq,
+        }
+    }
+
     /// The hash this entry's fields and `prev_hash` call for (compare with [`Entry::hash`]).
     pub fn compute_hash(&self) -> [u8; 32] {
         let mut h = Sha256::new();
-        h.update(ENTRY_DOMAIN);
+        if self.chain == 0 {
+            h.update(ENTRY_DOMAIN);
+        } else {
+            h.update(CHAINED_ENTRY_DOMAIN);
+            h.update(self.chain.to_be_bytes());
+        }
         h.update(self.prev_hash);
         h.update(self.seq.to_be_bytes());
         h.update(self.at_ms.to_be_bytes());
@@ -215,6 +282,10 @@ impl Entry {
         put_opt(&mut h, self.reason.as_deref());
         h.finalize().into()
     }
+}
+
+fn is_zero(chain: &u32) -> bool {
+    *chain == 0
 }
 
 fn put_len(h: &mut Sha256, len: usize) {
@@ -237,9 +308,14 @@ fn put_opt(h: &mut Sha256, s: Option<&str>) {
     }
 }
 
-/// Builds the next entry: `seq` = `prev.seq + 1` (or 1), `prev_hash` = `prev.hash` (or [`GENESIS`]),
-/// `hash` over the canonical encoding.
+/// Builds the next entry of chain 0 (see [`chain_in`]).
 pub fn chain(prev: Option<&Entry>, new: NewEntry) -> Entry {
+    chain_in(0, prev, new)
+}
+
+/// Builds the next entry of chain `chain_id`: `seq` = `prev.seq + 1` (or 1), `prev_hash` =
+/// `prev.hash` (or [`GENESIS`]), `hash` over the canonical encoding. `prev` is the chain's head.
+pub fn chain_in(chain_id: u32, prev: Option<&Entry>, new: NewEntry) -> Entry {
     let (seq, prev_hash) = match prev {
         Some(p) => (p.seq.saturating_add(1), p.hash),
         None => (1, GENESIS),
@@ -255,6 +331,7 @@ pub fn chain(prev: Option<&Entry>, new: NewEntry) -> Entry {
         reason,
     } = new;
     let mut e = Entry {
+        chain: chain_id,
         seq,
         at_ms,
         key_id,

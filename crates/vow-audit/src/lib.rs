@@ -1,10 +1,12 @@
 //! The tamper-evident access log (접속기록) of vow, as pure logic: storage lives in `vow-store`.
 //!
 //! - [`chain`] turns a [`NewEntry`] into the next [`Entry`] of a SHA-256 hash chain (canonical,
-//!   length-prefixed encoding documented in [`entry`]).
+//!   length-prefixed encoding documented in [`entry`]); [`chain_in`] does so on one of several
+//!   chains, one per writer, so writers never wait for each other.
 //! - [`checkpoint()`] signs the head of the chain with the key ring's ed25519 key; [`CheckpointFile`]
 //!   keeps those signatures as JSON Lines outside the database, so truncating or rolling back the
-//!   database is detected, not just editing it.
+//!   database is detected, not just editing it. [`checkpoint_chains`] signs every chain's head at
+//!   once, as the root of a Merkle tree over them.
 //! - [`verify()`] streams the log and the checkpoints and names the first broken entry ([`Break`]).
 //! - [`Review`] is the monthly review the law asks for (안전성 확보조치 기준 제8조): exports, bulk
 //!   reads, reads outside working hours, activity per key; text for the privacy officer, JSON for tools.
@@ -27,8 +29,10 @@ pub use archive::{
     archive_entries, verify_archive, write_archive, ArchiveError, ArchiveVerification, Cut,
     ARCHIVE_FORMAT,
 };
-pub use checkpoint::{checkpoint, Checkpoint, CheckpointFile};
-pub use entry::{chain, Action, Entry, NewEntry, UnknownAction, GENESIS};
+pub use checkpoint::{
+    checkpoint, checkpoint_chains, tree_root, ChainHead, Checkpoint, CheckpointFile,
+};
+pub use entry::{chain, chain_in, Action, Entry, NewEntry, Position, UnknownAction, GENESIS};
 pub use review::{
     BulkLookup, BulkRead, Denials, Flagged, KeyActivity, Review, ReviewOptions, RouteCount,
 };

@@ -126,9 +126,13 @@ impl std::fmt::Display for Break {
 pub struct Verification {
     /// Entries read.
     pub entries: u64,
-    /// Checkpoints that were checked and held (signature valid, entry present, hash equal).
+    /// Chains read (1 for a log written by one writer at a time).
+    pub chains: u64,
+    /// Checkpoints that were checked and held (signature valid, entries present, hashes equal).
     pub checkpoints: u64,
     pub first_break: Option<Break>,
+    /// The chain the first break is on (0 in a log of one chain).
+    pub break_chain: u32,
 }
 
 impl Verification {
@@ -139,24 +143,36 @@ impl Verification {
 
 impl std::fmt::Display for Verification {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let chains = if self.chains > 1 {
+            format!(" in {} chains", self.chains)
+        } else {
+            String::new()
+        };
         match &self.first_break {
             None => write!(
                 f,
-                "intact: {} entries, {} signed checkpoints hold",
+                "intact: {} entries{chains}, {} signed checkpoints hold",
                 self.entries, self.checkpoints
             ),
-            Some(b) => write!(
-                f,
-                "BROKEN at entry {}: {b} ({} entries read, {} checkpoints held before the break)",
-                b.seq(),
-                self.entries,
-                self.checkpoints
-            ),
+            Some(b) => {
+                let on_chain = if self.break_chain != 0 {
+                    format!(" of chain {}", self.break_chain)
+                } else {
+                    String::new()
+                };
+                write!(
+                    f,
+                    "BROKEN at entry {}{on_chain}: {b} ({} entries read, {} checkpoints held before the break)",
+                    b.seq(),
+                    self.entries,
+                    self.checkpoints
+                )
+            }
         }
     }
 }
 
-/// What a log is verified against, besides its own chain.
+/// What a log is verified against, besides its own chains.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Anchors<'a> {
     /// The checkpoints from the checkpoint file(s), in any order; duplicates are fine.
@@ -166,10 +182,13 @@ pub struct Anchors<'a> {
     /// Whether checkpoints must exist: a log with entries and no checkpoint, or checkpoints ending
     /// before the remembered head, is then broken. Without it, only what is there is checked.
     pub required: bool,
-    /// The newest cut recorded in the database: the entries up to it were archived, and the log
-    /// must continue exactly where it ends.
-    pub cut: Option<&'a Cut>,
+    /// The cuts recorded in the database, in any order: for each chain, the entries up to its newest
+    /// cut were archived, and the chain must continue exactly where that cut ends.
+    pub cuts: &'a [Cut],
 }
+
+/// A checkpoint (its index) and the hash it signed for one entry.
+type Signed = (usize, [u8; 32]);
 
 /// [`verify_anchored`] with checkpoints only, none required.
 pub fn verify<E>(
@@ -187,15 +206,17 @@ pub fn verify<E>(
     )
 }
 
-/// Streams entries in seq order and checks every link and every anchor; names the FIRST broken
-/// entry. Memory is constant in the number of entries (checkpoints are held in a map).
+/// Streams entries in (chain, seq) order and checks every link and every anchor; names the FIRST
+/// broken entry. Memory is constant in the number of entries (checkpoints are held in a map).
 ///
-/// Checks at each entry, in order: sequence number, link to the previous hash, own hash, then any
-/// checkpoints for that sequence number, the remembered head among them (signature, then hash). After
-/// the last entry, a checkpoint beyond it means truncation. After the first break the remaining
-/// entries are only counted. When no checkpoint verifies but all are well formed and match the log,
-/// the key is another vault's ([`Break::ForeignKey`]). Then, if required, checkpoints must exist and
-/// reach the remembered head. Errors from the entry source are returned as they are.
+/// Each chain starts at entry 1 linking to [`GENESIS`], or where its newest cut ends. Checks at each
+/// entry, in order: sequence number, link to the previous hash, own hash, then every checkpoint head
+/// for that chain and sequence number, the remembered head among them (signature, then hash). After
+/// the last entry, a checkpoint head beyond its chain's end, or on a chain the log does not hold,
+/// means truncation (or a chain dropped). After the first break the remaining entries are only
+/// counted. When no checkpoint verifies but all are well formed and match the log, the key is another
+/// vault's ([`Break::ForeignKey`]). Then, if required, checkpoints must exist and reach the
+/// remembered head. Errors from the entry source are returned as they are.
 pub fn verify_anchored<E>(
     entries: impl Iterator<Item = Result<Entry, E>>,
     anchors: Anchors<'_>,
@@ -206,41 +227,94 @@ pub fn verify_anchored<E>(
         .iter()
         .chain(anchors.remembered)
         .collect();
+    let valid: Vec<bool> = all.iter().map(|cp| cp.verify(verifier)).collect();
     // Signed by another key throughout (none verifies): decided at the end, if the log bears it out.
-    let foreign = !all.is_empty() && !all.iter().any(|cp| cp.verify(verifier));
+    let foreign = !all.is_empty() && !valid.iter().any(|v| *v);
     let mut matches_log = true;
-    let mut by_seq: BTreeMap<u64, Vec<&Checkpoint>> = BTreeMap::new();
-    for cp in &all {
-        by_seq.entry(cp.seq).or_default().push(cp);
+    // Every head every checkpoint names: (chain, seq) → (which checkpoint, the hash it signed).
+    let mut by_head: BTreeMap<(u32, u64), Vec<Signed>> = BTreeMap::new();
+    for (index, cp) in all.iter().enumerate() {
+        for head in cp.chain_heads() {
+            by_head
+                .entry((head.chain, head.seq))
+                .or_default()
+                .push((index, head.hash));
+        }
+    }
+    let mut newest_cut: BTreeMap<u32, &Cut> = BTreeMap::new();
+    for cut in anchors.cuts {
+        let slot = newest_cut.entry(cut.chain).or_insert(cut);
+        if cut.to_seq > slot.to_seq {
+            *slot = cut;
+        }
     }
     let mut count = 0u64;
-    let mut held = 0u64;
-    let mut first_break: Option<Break> = None;
+    let mut chains = 0u64;
+    let mut visited = std::collections::BTreeSet::new();
+    let mut held = std::collections::BTreeSet::new();
+    let mut first_break: Option<(u32, Break)> = None;
+    if !foreign {
+        if let Some(cut) = newest_cut.values().find(|cut| !cut.verify(verifier)) {
+            first_break = Some((cut.chain, Break::BadSignature { seq: cut.to_seq }));
+        }
+    }
+    // The chain being read: its id, the seq and hash the next entry must follow, its last seq and
+    // how many of its entries were read.
+    let mut chain: Option<u32> = None;
     let mut prev_hash = GENESIS;
     let mut expected = 1u64;
     let mut last_seq = 0u64;
-    if let Some(cut) = anchors.cut {
-        if !foreign && !cut.verify(verifier) {
-            first_break = Some(Break::BadSignature { seq: cut.to_seq });
-        }
-    }
+    let mut in_chain = 0u64;
+    // A chain is finished when the next one starts or the log ends: it must reach past its cut.
+    let reaches_cut = |chain: u32, in_chain: u64, last_seq: u64| -> Option<(u32, Break)> {
+        let cut = newest_cut.get(&chain)?;
+        (in_chain == 0 || last_seq < cut.to_seq)
+            .then_some((chain, Break::CutMismatch { seq: cut.to_seq }))
+    };
 
     for item in entries {
         let entry = item?;
         count += 1;
+        if chain != Some(entry.chain) {
+            chains += 1;
+            visited.insert(entry.chain);
+            if let (None, Some(done)) = (&first_break, chain) {
+                first_break = reaches_cut(done, in_chain, last_seq);
+                if first_break.is_none() && entry.chain < done {
+                    // Chains come in order; one seen again was split or reordered.
+                    first_break = Some((
+                        entry.chain,
+                        Break::SeqGap {
+                            expected: 1,
+                            found: entry.seq,
+                        },
+                    ));
+                }
+            }
+            chain = Some(entry.chain);
+            prev_hash = GENESIS;
+            expected = 1;
+            in_chain = 0;
+        }
+        in_chain += 1;
         last_seq = entry.seq;
         if first_break.is_some() {
             continue;
         }
-        if let (Some(cut), 1) = (anchors.cut, count) {
-            // The archived part is gone: the log starts at the cut, or (a prune that was
+        let at = entry.chain;
+        let cut = newest_cut.get(&at).copied();
+        if let (Some(cut), 1) = (cut, in_chain) {
+            // The archived part is gone: the chain starts at the cut, or (a prune that was
             // interrupted) somewhere before it, and is anchored by the cut's signed head.
             let resumes = cut.to_seq.saturating_add(1);
             if entry.seq > resumes {
-                first_break = Some(Break::SeqGap {
-                    expected: resumes,
-                    found: entry.seq,
-                });
+                first_break = Some((
+                    at,
+                    Break::SeqGap {
+                        expected: resumes,
+                        found: entry.seq,
+                    },
+                ));
                 continue;
             }
             expected = entry.seq;
@@ -250,97 +324,126 @@ pub fn verify_anchored<E>(
                 entry.prev_hash
             };
             if entry.seq == resumes && entry.prev_hash != cut.head_hash {
-                first_break = Some(Break::CutMismatch { seq: cut.to_seq });
+                first_break = Some((at, Break::CutMismatch { seq: cut.to_seq }));
                 continue;
             }
         }
         if entry.seq != expected {
-            first_break = Some(Break::SeqGap {
-                expected,
-                found: entry.seq,
-            });
+            first_break = Some((
+                at,
+                Break::SeqGap {
+                    expected,
+                    found: entry.seq,
+                },
+            ));
             continue;
         }
         if entry.prev_hash != prev_hash {
-            first_break = Some(Break::PrevMismatch { seq: entry.seq });
+            first_break = Some((at, Break::PrevMismatch { seq: entry.seq }));
             continue;
         }
         if entry.compute_hash() != entry.hash {
-            first_break = Some(Break::HashMismatch { seq: entry.seq });
+            first_break = Some((at, Break::HashMismatch { seq: entry.seq }));
             continue;
         }
-        if anchors
-            .cut
-            .is_some_and(|cut| cut.to_seq == entry.seq && cut.head_hash != entry.hash)
-        {
-            first_break = Some(Break::CutMismatch { seq: entry.seq });
+        if cut.is_some_and(|cut| cut.to_seq == entry.seq && cut.head_hash != entry.hash) {
+            first_break = Some((at, Break::CutMismatch { seq: entry.seq }));
             continue;
         }
-        if let Some(cps) = by_seq.remove(&entry.seq) {
-            for cp in cps {
+        if let Some(heads) = by_head.remove(&(at, entry.seq)) {
+            for (index, hash) in heads {
+                let cp = all[index];
                 if foreign {
-                    matches_log &= cp.signature.len() == 64 && cp.hash == entry.hash;
+                    matches_log &= cp.signature.len() == 64 && hash == entry.hash;
                     continue;
                 }
-                if !cp.verify(verifier) {
-                    first_break = Some(Break::BadSignature { seq: cp.seq });
+                if !valid[index] {
+                    first_break = Some((at, Break::BadSignature { seq: entry.seq }));
                     break;
                 }
-                if cp.hash != entry.hash {
-                    first_break = Some(Break::CheckpointHashMismatch { seq: cp.seq });
+                if hash != entry.hash {
+                    first_break = Some((at, Break::CheckpointHashMismatch { seq: entry.seq }));
                     break;
                 }
-                held += 1;
+                held.insert(index);
             }
         }
         prev_hash = entry.hash;
         expected = expected.saturating_add(1);
     }
 
-    if let (None, Some(cut)) = (&first_break, anchors.cut) {
-        // The log must reach past its cut (the archiving itself is logged after it).
-        if count == 0 || last_seq < cut.to_seq {
-            first_break = Some(Break::CutMismatch { seq: cut.to_seq });
+    if first_break.is_none() {
+        if let Some(done) = chain {
+            first_break = reaches_cut(done, in_chain, last_seq);
         }
-        // Checkpoints of archived entries are verified with the archive.
-        by_seq.retain(|&seq, _| seq > cut.to_seq);
     }
     if first_break.is_none() {
-        // Checkpoints left over name entries the log does not have (or seq 0, which never exists).
-        if let Some((&seq, cps)) = by_seq.iter().next() {
-            first_break = Some(if cps.iter().any(|cp| !cp.verify(verifier)) {
-                Break::BadSignature { seq }
-            } else {
-                Break::CheckpointMissingEntry { seq }
-            });
-        } else if foreign && matches_log {
-            let seq = all.iter().map(|cp| cp.seq).min().unwrap_or(0);
-            first_break = Some(Break::ForeignKey { seq });
+        // A chain with a cut must keep entries in the log: the archiving is logged after its cut,
+        // and a cut never takes a chain's newest entry.
+        if let Some(cut) = newest_cut
+            .values()
+            .find(|cut| !visited.contains(&cut.chain))
+        {
+            first_break = Some((cut.chain, Break::CutMismatch { seq: cut.to_seq }));
+        }
+    }
+    // Checkpoint heads of archived entries are verified with the archive.
+    by_head.retain(|&(chain, seq), _| newest_cut.get(&chain).is_none_or(|cut| seq > cut.to_seq));
+    if first_break.is_none() {
+        // Heads left over name entries the log does not have (or seq 0, which never exists): the
+        // chain was cut short, or dropped altogether.
+        if let Some((&(chain, seq), heads)) = by_head.iter().next() {
+            let forged = heads.iter().any(|(index, _)| !valid[*index]);
+            first_break = Some((
+                chain,
+                if forged {
+                    Break::BadSignature { seq }
+                } else {
+                    Break::CheckpointMissingEntry { seq }
+                },
+            ));
         } else if foreign {
             let seq = all.iter().map(|cp| cp.seq).min().unwrap_or(0);
-            first_break = Some(Break::BadSignature { seq });
+            first_break = Some((
+                0,
+                if matches_log {
+                    Break::ForeignKey { seq }
+                } else {
+                    Break::BadSignature { seq }
+                },
+            ));
         }
     }
 
     if first_break.is_none() && anchors.required {
+        // A checkpoint's seq counts the entries of every chain, so a later one has a larger seq.
         let last = anchors.checkpoints.iter().map(|cp| cp.seq).max();
         match (last, anchors.remembered) {
             (None, None) if count > 0 => {
-                first_break = Some(Break::NoCheckpoints { entries: count })
+                first_break = Some((0, Break::NoCheckpoints { entries: count }))
             }
             (last, Some(head)) if last.unwrap_or(0) < head.seq => {
-                first_break = Some(Break::CheckpointsBehind {
-                    remembered: head.seq,
-                    last: last.unwrap_or(0),
-                })
+                first_break = Some((
+                    0,
+                    Break::CheckpointsBehind {
+                        remembered: head.seq,
+                        last: last.unwrap_or(0),
+                    },
+                ))
             }
             _ => {}
         }
     }
 
+    let (break_chain, first_break) = match first_break {
+        Some((chain, b)) => (chain, Some(b)),
+        None => (0, None),
+    };
     Ok(Verification {
         entries: count,
-        checkpoints: held,
+        chains,
+        checkpoints: held.len() as u64,
         first_break,
+        break_chain,
     })
 }

@@ -94,7 +94,7 @@ fn remaining(f: &Fixture, rows: &[Entry], cut: &Cut) -> Option<Break> {
             checkpoints: &f.checkpoints,
             remembered: None,
             required: true,
-            cut: Some(cut),
+            cuts: std::slice::from_ref(cut),
         },
         &f.signer.verifying_key(),
     )
@@ -323,7 +323,7 @@ fn the_log_left_behind_must_continue_exactly_where_the_cut_ends() {
             checkpoints: &f.checkpoints,
             remembered: None,
             required: true,
-            cut: None,
+            cuts: &[],
         },
         &f.signer.verifying_key(),
     )
@@ -392,7 +392,7 @@ mod properties {
                         checkpoints: &checkpoints,
                         remembered: None,
                         required: true,
-                        cut: Some(&newest),
+                        cuts: std::slice::from_ref(&newest),
                     },
                     &signer.verifying_key(),
                 )

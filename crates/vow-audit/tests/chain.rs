@@ -277,7 +277,7 @@ fn run_anchored(
             checkpoints,
             remembered,
             required: true,
-            cut: None,
+            cuts: &[],
         },
         v,
     )
