@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Several `vow serve` on one PostgreSQL, writing at once: how far the access log's one chain (each
-# batch takes `LOCK TABLE audit_log IN EXCLUSIVE MODE`) lets write capacity grow with servers.
+# Several `vow serve` on one PostgreSQL, writing at once: how write capacity grows with servers now
+# that each server's committer extends a chain of the access log of its own (before, every batch
+# took `LOCK TABLE audit_log IN EXCLUSIVE MODE` to extend the one chain).
 # For 1, 2 and 4 servers: logged, encrypted PUTs from wrk (16 connections per server), total
 # requests/s and the worst p99; PostgreSQL's commits/s over the run (each server's committer commits
-# one batch per transaction, so with the lock saturated 1 / commits/s is the time a batch holds it);
-# and wait events sampled from pg_stat_activity every 100 ms (how often a vow backend waited on the
-# log's lock). Prints Markdown for docs/benchmarks.md.
+# one batch per transaction); and wait events sampled from pg_stat_activity every 100 ms (how often a
+# vow backend waited on a lock, and which). Then `vow audit verify` over the merged history, with
+# every server's checkpoint file. Prints Markdown for docs/benchmarks.md.
 # Needs wrk, curl, psql and a PostgreSQL at DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
 # SECONDS_PER_RUN (default 8), PORT (first port, default 18580), VOW_BIN (default a release build).
 set -euo pipefail
@@ -109,3 +110,11 @@ for servers in 1 2 4; do
   top="$(sort "$WORK/waits" | uniq -c | sort -rn | head -n 3 | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1}')"
   echo "| $servers | $total | $worst | $per_second | $per_commit | $locked of $samples | $top |"
 done
+
+# The merged history of every server, proved against every server's checkpoints.
+copies=()
+for s in 2 3 4; do copies+=(--checkpoint-copy "$WORK/cp-$s.jsonl"); done
+echo
+echo "vow audit verify over the merged log:"
+"$VOW_BIN" audit verify --policy examples/policies/imagesfactory.toml --database-url "$DATABASE_URL" \
+  --schema "$SCHEMA" --key-file "$WORK/vow.keys" --checkpoints "$WORK/cp-1.jsonl" "${copies[@]}"

@@ -930,18 +930,20 @@ impl Vault {
         let start = month_start_ms(year, number) - 86_400_000;
         let end = month_start_ms(year + i32::from(number == 12), number % 12 + 1) + 86_400_000;
         let mut entries = Vec::new();
-        let mut after = self.last_seq_before(start).await?;
-        loop {
-            let page = self.store().audit_page(after, 5_000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.seq;
-            let past_end = last.at_ms >= end;
-            entries.extend(
-                page.into_iter()
-                    .filter(|e| e.at_ms >= start && e.at_ms < end),
-            );
-            if past_end {
-                break;
+        for head in self.store().audit_heads().await? {
+            let mut after = self.last_seq_before(head.chain, head.seq, start).await?;
+            loop {
+                let page = self.chain_page(head.chain, after, 5_000).await?;
+                let Some(last) = page.last() else { break };
+                after = last.seq;
+                let past_end = last.at_ms >= end;
+                entries.extend(
+                    page.into_iter()
+                        .filter(|e| e.at_ms >= start && e.at_ms < end),
+                );
+                if past_end {
+                    break;
+                }
             }
         }
         let mut review = vow_audit::Review::build(entries.into_iter(), &options);
@@ -968,32 +970,49 @@ impl Vault {
         if !caller.is_operator() && !self.grants(caller)?.may_handle_requests() {
             return Err(Self::forbidden(caller, "read the access log"));
         }
-        let Some(head) = self.store().audit_last().await? else {
-            return Ok(Vec::new());
-        };
+        // The newest `tail` of each chain holds the newest `tail` of the whole log.
         let mut entries = Vec::new();
-        let mut after = head.seq.saturating_sub(tail);
-        while after < head.seq {
-            let page = self.store().audit_page(after, 5_000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.seq;
-            entries.extend(page);
+        for head in self.store().audit_heads().await? {
+            let mut after = head.seq.saturating_sub(tail);
+            while after < head.seq {
+                let page = self.chain_page(head.chain, after, 5_000).await?;
+                let Some(last) = page.last() else { break };
+                after = last.seq;
+                entries.extend(page);
+            }
         }
+        entries.sort_by_key(|e| (e.at_ms, e.position()));
+        let keep = usize::try_from(tail).unwrap_or(usize::MAX);
+        let excess = entries.len().saturating_sub(keep);
+        entries.drain(..excess);
         Ok(entries)
     }
 
-    /// The number of the last log entry written before `at_ms` (0: none), found by bisection over
-    /// the log's numbers, whose times rise with them: a month's review reads that month, not the
-    /// whole log before it.
-    async fn last_seq_before(&self, at_ms: i64) -> Result<u64, VaultError> {
-        let Some(head) = self.store().audit_last().await? else {
-            return Ok(0);
-        };
+    /// Entries of one chain after `after`, in order, at most `limit` (a page of the log stops at
+    /// its chain's end).
+    async fn chain_page(
+        &self,
+        chain: u32,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<vow_audit::Entry>, VaultError> {
+        let mut page = self
+            .store()
+            .audit_page(vow_audit::Position { chain, seq: after }, limit)
+            .await?;
+        page.retain(|e| e.chain == chain);
+        Ok(page)
+    }
+
+    /// The number of the last entry of `chain` (whose newest is `head`) written before `at_ms` (0:
+    /// none), found by bisection over the chain's numbers, whose times rise with them: a month's
+    /// review reads that month, not the whole log before it.
+    async fn last_seq_before(&self, chain: u32, head: u64, at_ms: i64) -> Result<u64, VaultError> {
         // Invariant: entry `low` (0 = before the first) is before `at_ms`; entries after `high` are not.
-        let (mut low, mut high) = (0u64, head.seq);
+        let (mut low, mut high) = (0u64, head);
         while low < high {
             let mid = low + (high - low).div_ceil(2);
-            let entry = self.store().audit_page(mid - 1, 1).await?;
+            let entry = self.chain_page(chain, mid - 1, 1).await?;
             match entry.first() {
                 Some(e) if e.at_ms < at_ms => low = e.seq.max(mid),
                 _ => high = mid - 1,

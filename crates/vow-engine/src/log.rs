@@ -61,26 +61,29 @@ impl Vault {
         Ok((version, done))
     }
 
-    /// Signs the log's newest entry into the checkpoint file, if it moved since the last time; the key
-    /// store remembers it too, and each checkpoint sink receives it.
+    /// Signs the heads of the log's chains into the checkpoint file, if the log moved since the last
+    /// time; the key store remembers the checkpoint too, and each checkpoint sink receives it.
     pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, VaultError> {
         let Some(path) = &self.checkpoints else {
             return Ok(None);
         };
-        let Some(head) = self.store.audit_last().await? else {
+        let heads = self.store.audit_heads().await?;
+        if heads.is_empty() {
             return Ok(None);
-        };
+        }
         let checkpoint = {
             let mut last = match self.last_checkpoint.lock() {
                 Ok(last) => last,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            if head.seq <= *last {
+            // A checkpoint's seq counts every chain's entries, so it grows whenever the log does.
+            let entries = heads.iter().fold(0u64, |sum, e| sum.saturating_add(e.seq));
+            if entries <= *last {
                 return Ok(None);
             }
-            let checkpoint = vow_audit::checkpoint(&head, self.keys().signing_key());
+            let checkpoint = vow_audit::checkpoint_chains(&heads, self.keys().signing_key());
             CheckpointFile::append(path, &checkpoint)?;
-            *last = head.seq;
+            *last = checkpoint.seq;
             checkpoint
         };
         // Only ever moves forward, so two processes checkpointing at once cannot move it back. Every

@@ -357,7 +357,12 @@ async fn a_withdrawal_is_honoured_by_the_very_next_check_and_read() {
         .get_item(&for_service, &s, "user.contact.email")
         .await
         .unwrap();
-    let log = f.vault.store().audit_page(0, 1000).await.unwrap();
+    let log = f
+        .vault
+        .store()
+        .audit_page(vow_store::Position::default(), 1000)
+        .await
+        .unwrap();
     assert!(log
         .iter()
         .any(|e| e.reason.as_deref() == Some("purpose contract")));

@@ -362,7 +362,11 @@ async fn guessing_and_night_reads_raise_alerts_once_each_through_the_outbox() {
         "{rules:?}"
     );
     // The log names the address, never the e-mail typed.
-    let log = vault.store().audit_page(0, 1000).await.unwrap();
+    let log = vault
+        .store()
+        .audit_page(vow_store::Position::default(), 1000)
+        .await
+        .unwrap();
     assert!(log
         .iter()
         .all(|e| !format!("{e:?}").contains("officer@example.com")));

@@ -662,7 +662,11 @@ async fn a_session_reaches_its_own_requests_only_and_an_answer_downloads_once() 
         Err(VaultError::Unauthenticated)
     ));
     // The download is in the access log, as an export by the person.
-    let log = vault.store().audit_page(0, 10_000).await.unwrap();
+    let log = vault
+        .store()
+        .audit_page(vow_store::Position::default(), 10_000)
+        .await
+        .unwrap();
     assert!(log.iter().any(|e| e.key_id == format!("subject:{mine}")
         && e.action == vow_audit::Action::Export
         && e.subject_id.as_deref() == Some(mine.as_str())));

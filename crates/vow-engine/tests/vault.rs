@@ -392,7 +392,12 @@ async fn api_keys_authenticate_until_revoked_and_are_logged() {
         f.vault.authenticate(&key.secret).await,
         Err(VaultError::Unauthenticated)
     ));
-    let log = f.vault.store().audit_page(0, 100).await.unwrap();
+    let log = f
+        .vault
+        .store()
+        .audit_page(vow_store::Position::default(), 100)
+        .await
+        .unwrap();
     let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["key_create", "key_revoke"]);
     // The secret itself is nowhere on disk.
@@ -435,7 +440,12 @@ async fn every_access_is_logged_and_the_log_verifies_against_its_checkpoints() {
     f.vault.get_item(&service, &id, PHONE).await.unwrap();
     f.vault.export(&service, &id).await.unwrap();
     f.vault.checkpoint().await.unwrap();
-    let entries = f.vault.store().audit_page(0, 100).await.unwrap();
+    let entries = f
+        .vault
+        .store()
+        .audit_page(vow_store::Position::default(), 100)
+        .await
+        .unwrap();
     let actions: Vec<_> = entries.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["create", "update", "read", "export"]);
     assert!(entries.iter().all(|e| e.subject_id.as_deref() == Some(&id)));

@@ -63,10 +63,10 @@ impl CheckpointDeliveries {
                 *deliveries.table().entry((kind, to.clone())).or_insert(0) += 1;
                 tracing::warn!(
                     seq = checkpoint.seq,
-                    "checkpoint of entry {} could not be delivered to the {} {to}: {error}. It is \
+                    "checkpoint of {} could not be delivered to the {} {to}: {error}. It is \
                      written in the local checkpoint file; the next checkpoint delivered covers \
                      everything before it",
-                    checkpoint.seq,
+                    checkpoint.describe(),
                     kind.as_str(),
                 );
             }

@@ -392,7 +392,13 @@ async fn bad_input_on_every_route_is_a_clear_4xx_and_changes_nothing() {
     let logged = server
         .vault
         .store()
-        .audit_page(before as u64, 1_000)
+        .audit_page(
+            vow_store::Position {
+                chain: 0,
+                seq: before as u64,
+            },
+            1_000,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -592,7 +598,13 @@ async fn refused_attempts_are_logged_with_the_route_template_and_never_a_value(s
     let entries = server
         .vault
         .store()
-        .audit_page(before as u64, 1_000)
+        .audit_page(
+            vow_store::Position {
+                chain: 0,
+                seq: before as u64,
+            },
+            1_000,
+        )
         .await
         .unwrap();
     let denied: Vec<(String, Vec<String>)> = entries
@@ -630,7 +642,12 @@ async fn refused_attempts_are_logged_with_the_route_template_and_never_a_value(s
         );
     }
     // The monthly review counts them per key.
-    let all = server.vault.store().audit_page(0, 1_000).await.unwrap();
+    let all = server
+        .vault
+        .store()
+        .audit_page(vow_store::Position::default(), 1_000)
+        .await
+        .unwrap();
     let now =
         time::OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(9, 0, 0).unwrap());
     let review = vow_audit::Review::build(

@@ -196,7 +196,12 @@ async fn guessing_a_masked_phone_through_lookup_fails(server: &Server) {
     assert_eq!(limited, 200 - 25);
 
     // The monthly review shows the guessing as bulk lookups by that key.
-    let entries = server.vault.store().audit_page(0, 1_000_000).await.unwrap();
+    let entries = server
+        .vault
+        .store()
+        .audit_page(vow_store::Position::default(), 1_000_000)
+        .await
+        .unwrap();
     let now =
         time::OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(9, 0, 0).unwrap());
     let review = Review::build(
@@ -337,7 +342,12 @@ async fn an_export_holds_exactly_what_the_role_may_read(server: &Server) {
     }
 
     // The log records the categories the export could hold, not "everything".
-    let entries = server.vault.store().audit_page(0, 1_000_000).await.unwrap();
+    let entries = server
+        .vault
+        .store()
+        .audit_page(vow_store::Position::default(), 1_000_000)
+        .await
+        .unwrap();
     let logged = entries
         .iter()
         .rev()
@@ -743,7 +753,7 @@ async fn only_a_trusted_proxy_names_the_client_to_the_log_and_the_limits() {
         server
             .vault
             .store()
-            .audit_last()
+            .audit_newest()
             .await
             .unwrap()
             .unwrap()

@@ -206,7 +206,12 @@ async fn officer_walk(backend: Backend) {
         .id;
     assert_eq!(done.detail.handled_by.as_deref(), Some(user_id.as_str()));
     // The access log has the sign-in and the request's changes under the person, not a shared key.
-    let log = server.vault.store().audit_page(0, 10_000).await.unwrap();
+    let log = server
+        .vault
+        .store()
+        .audit_page(vow_store::Position::default(), 10_000)
+        .await
+        .unwrap();
     assert!(log
         .iter()
         .any(|e| e.key_id == user_id && e.action == vow_audit::Action::SignIn));
@@ -576,7 +581,12 @@ async fn a_support_user_never_sees_a_full_value_and_an_officer_does() {
         .find(|u| u.role == "support")
         .unwrap()
         .id;
-    let log = server.vault.store().audit_page(0, 10_000).await.unwrap();
+    let log = server
+        .vault
+        .store()
+        .audit_page(vow_store::Position::default(), 10_000)
+        .await
+        .unwrap();
     assert!(log
         .iter()
         .any(|e| e.key_id == support_id && e.subject_id.as_deref() == Some(subject.as_str())));
@@ -667,7 +677,12 @@ async fn the_officer_signs_off_a_month_once_and_the_signature_is_logged() {
         "{}",
         again.html
     );
-    let log = server.vault.store().audit_page(0, 10_000).await.unwrap();
+    let log = server
+        .vault
+        .store()
+        .audit_page(vow_store::Position::default(), 10_000)
+        .await
+        .unwrap();
     assert!(log
         .iter()
         .any(|e| e.action == vow_audit::Action::SignOff && e.categories == ["review:2026-11"]));

@@ -536,7 +536,13 @@ async fn provisions_are_logged_only_as_the_policy_declares(backend: Backend) {
     let logged = server
         .vault
         .store()
-        .audit_page(log_before as u64, 1_000)
+        .audit_page(
+            vow_store::Position {
+                chain: 0,
+                seq: log_before as u64,
+            },
+            1_000,
+        )
         .await
         .unwrap();
     let actions: Vec<vow_audit::Action> = logged.iter().map(|e| e.action).collect();

@@ -57,28 +57,48 @@ pub(crate) fn apply_all(
     tx: &mut impl Tx,
     batch: &[Request],
 ) -> Result<Vec<Outcome>, (usize, StoreError)> {
-    // The log's head is read (and on PostgreSQL locked) only when the batch writes to the log or
-    // numbers rows by it, and then first: a batch that locked a row (an item it updates, an event it
-    // claims) before the log would wait for the log's lock while another server's batch, holding the
-    // log, waits for that row — a deadlock PostgreSQL breaks only after a second, by aborting one of
-    // them. Taking the log's lock before any row keeps one order for every transaction.
-    let mut head = if batch.iter().any(takes_log_lock) {
+    // The commit-order lock is taken only when the batch numbers rows in commit order, and then
+    // first: a batch that locked a row (an item it updates, an event it claims) before it would wait
+    // for the lock while another server's batch, holding it, waits for that row — a deadlock
+    // PostgreSQL breaks only after a second, by aborting one of them. Taking it before any row keeps
+    // one order for every transaction. The log needs no lock: each writer extends its own chain.
+    if batch.iter().any(numbers_in_commit_order) {
+        tx.lock_commit_order().map_err(|e| (0, e))?;
+    }
+    let mut head = if batch.iter().any(|request| request.audit.is_some()) {
         tx.audit_head().map_err(|e| (0, e))?
     } else {
         None
     };
+    let chain = tx.chain_id();
     let mut entries = Vec::new();
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for (index, request) in batch.iter().enumerate() {
-        let outcome = apply_one(tx, request, &mut head, &mut entries).map_err(|e| (index, e))?;
-        outcomes.push(outcome);
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; batch.len()];
+    for index in locking_order(batch) {
+        let outcome =
+            apply_one(tx, &batch[index], chain, &mut head, &mut entries).map_err(|e| (index, e))?;
+        outcomes[index] = Some(outcome);
     }
+    let outcomes = outcomes
+        .into_iter()
+        .map(|outcome| outcome.ok_or((0, StoreError::Closed)))
+        .collect::<Result<Vec<_>, _>>()?;
     // Nothing in a batch reads the log, so its entries are written together at the end.
     if !entries.is_empty() {
         tx.append_audit(&entries)
             .map_err(|e| (batch.len().saturating_sub(1), e))?;
     }
     Ok(outcomes)
+}
+
+/// The order a batch is applied in: requests about no subject first, as they came, then by subject
+/// id, each subject's requests as they came. Two servers' batches then lock subjects' rows in one
+/// order, so they wait for each other at most, never deadlock (with one chain per writer, nothing
+/// else orders them). Requests of one batch were in flight at once, so none depends on another's
+/// order except a subject's own, which is kept.
+fn locking_order(batch: &[Request]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..batch.len()).collect();
+    order.sort_by_key(|&index| batch[index].subject());
+    order
 }
 
 /// The result of applying requests in one transaction: committed outcomes, or the first request that
@@ -125,28 +145,28 @@ fn after_lost_race(
     }
 }
 
-/// Whether a request takes the log's lock: it writes an entry, or it numbers rows (the consent
-/// ledger, the outbox) in commit order, which the log's lock gives even across processes.
-fn takes_log_lock(request: &Request) -> bool {
-    request.audit.is_some()
-        || matches!(
-            request.op,
-            Op::Consent(ConsentOp::RecordConsent { .. })
-                | Op::Outbox(OutboxOp::Enqueue(_))
-                | Op::Retention(
-                    RetentionOp::Dispose { .. }
-                        | RetentionOp::RecordRetentionEvent { .. }
-                        | RetentionOp::CloseSubject { .. }
-                )
-                | Op::Provisions(ProvisionOp::RecordProvision(_))
-        )
+/// Whether a request numbers rows (the consent ledger, the outbox) in commit order, which the
+/// commit-order lock gives even across processes.
+fn numbers_in_commit_order(request: &Request) -> bool {
+    matches!(
+        request.op,
+        Op::Consent(ConsentOp::RecordConsent { .. })
+            | Op::Outbox(OutboxOp::Enqueue(_))
+            | Op::Retention(
+                RetentionOp::Dispose { .. }
+                    | RetentionOp::RecordRetentionEvent { .. }
+                    | RetentionOp::CloseSubject { .. }
+            )
+            | Op::Provisions(ProvisionOp::RecordProvision(_))
+    )
 }
 
-/// Applies one request; `head` is the log's head, read by [`apply_all`] whenever any request of the
-/// batch [`takes_log_lock`].
+/// Applies one request; `head` is the head of this writer's chain, read by [`apply_all`] whenever
+/// any request of the batch is logged.
 fn apply_one(
     tx: &mut impl Tx,
     request: &Request,
+    chain: u32,
     head: &mut Option<Entry>,
     entries: &mut Vec<Entry>,
 ) -> Result<Outcome, StoreError> {
@@ -161,7 +181,7 @@ fn apply_one(
         for subject_id in subjects {
             let mut new_entry = new_entry.clone();
             new_entry.subject_id = subject_id;
-            let entry = vow_audit::chain(head.as_ref(), new_entry);
+            let entry = vow_audit::chain_in(chain, head.as_ref(), new_entry);
             *head = Some(entry.clone());
             entries.push(entry);
         }

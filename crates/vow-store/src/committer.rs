@@ -5,7 +5,7 @@
 use std::thread;
 
 use tokio::sync::{mpsc, oneshot};
-use vow_audit::{Checkpoint, Entry};
+use vow_audit::{Checkpoint, Entry, Position};
 
 use crate::backend::postgres::PostgresBackend;
 use crate::backend::sqlite::SqliteBackend;
@@ -44,13 +44,19 @@ impl Backend {
             Backend::Postgres(b) => b.apply(batch),
         }
     }
-    fn audit_last(&mut self) -> Result<Option<Entry>, StoreError> {
+    fn audit_heads(&mut self) -> Result<Vec<Entry>, StoreError> {
         match self {
-            Backend::Sqlite(b) => b.audit_last(),
-            Backend::Postgres(b) => b.audit_last(),
+            Backend::Sqlite(b) => b.audit_heads(),
+            Backend::Postgres(b) => b.audit_heads(),
         }
     }
-    fn audit_page(&mut self, after: u64, limit: usize) -> Result<Vec<Entry>, StoreError> {
+    fn chain(&self) -> u32 {
+        match self {
+            Backend::Sqlite(_) => 0,
+            Backend::Postgres(b) => b.chain(),
+        }
+    }
+    fn audit_page(&mut self, after: Position, limit: usize) -> Result<Vec<Entry>, StoreError> {
         match self {
             Backend::Sqlite(b) => b.audit_page(after, limit),
             Backend::Postgres(b) => b.audit_page(after, limit),
@@ -69,11 +75,11 @@ type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 enum Job {
     Apply(Box<Request>, Reply<Outcome>),
     AuditPage {
-        after: u64,
+        after: Position,
         limit: usize,
         reply: Reply<Vec<Entry>>,
     },
-    AuditLast(Reply<Option<Entry>>),
+    AuditHeads(Reply<Vec<Entry>>),
     Remember(Remember, Reply<Remembered>),
     Close(oneshot::Sender<()>),
 }
@@ -83,6 +89,7 @@ enum Job {
 pub struct Store {
     jobs: mpsc::Sender<Job>,
     description: String,
+    chain: u32,
 }
 
 impl std::fmt::Debug for Store {
@@ -127,7 +134,7 @@ impl Store {
                 };
                 match backend {
                     Ok(backend) => {
-                        let _ = opened.send(Ok(()));
+                        let _ = opened.send(Ok(backend.chain()));
                         run_committer(backend, queue, max_batch);
                     }
                     Err(error) => {
@@ -136,8 +143,18 @@ impl Store {
                 }
             })
             .map_err(|e| StoreError::Thread(e.to_string()))?;
-        outcome.recv().map_err(|_| StoreError::Closed)??;
-        Ok(Store { jobs, description })
+        let chain = outcome.recv().map_err(|_| StoreError::Closed)??;
+        Ok(Store {
+            jobs,
+            description,
+            chain,
+        })
+    }
+
+    /// The chain of the access log this store's writer extends (0 on SQLite; on PostgreSQL, each
+    /// process its own).
+    pub fn chain(&self) -> u32 {
+        self.chain
     }
 
     /// Where the data lives, for messages (never a password).
@@ -164,8 +181,13 @@ impl Store {
         answer.blocking_recv().map_err(|_| StoreError::Closed)?
     }
 
-    /// Log entries with `seq > after`, in order, at most `limit`.
-    pub async fn audit_page(&self, after: u64, limit: usize) -> Result<Vec<Entry>, StoreError> {
+    /// Log entries after the position `after`, in order (chain by chain, each in seq order), at
+    /// most `limit`.
+    pub async fn audit_page(
+        &self,
+        after: Position,
+        limit: usize,
+    ) -> Result<Vec<Entry>, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job::AuditPage {
@@ -178,7 +200,11 @@ impl Store {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
-    pub fn audit_page_blocking(&self, after: u64, limit: usize) -> Result<Vec<Entry>, StoreError> {
+    pub fn audit_page_blocking(
+        &self,
+        after: Position,
+        limit: usize,
+    ) -> Result<Vec<Entry>, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .blocking_send(Job::AuditPage {
@@ -190,22 +216,28 @@ impl Store {
         answer.blocking_recv().map_err(|_| StoreError::Closed)?
     }
 
-    /// The newest log entry, once everything queued before the call is committed (for checkpoints).
-    pub async fn audit_last(&self) -> Result<Option<Entry>, StoreError> {
+    /// Every chain's newest entry, by chain, once everything queued before the call is committed
+    /// (for checkpoints). Empty when the log is.
+    pub async fn audit_heads(&self) -> Result<Vec<Entry>, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Job::AuditLast(reply))
+            .send(Job::AuditHeads(reply))
             .await
             .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
-    pub fn audit_last_blocking(&self) -> Result<Option<Entry>, StoreError> {
+    pub fn audit_heads_blocking(&self) -> Result<Vec<Entry>, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .blocking_send(Job::AuditLast(reply))
+            .blocking_send(Job::AuditHeads(reply))
             .map_err(|_| StoreError::Closed)?;
         answer.blocking_recv().map_err(|_| StoreError::Closed)?
+    }
+
+    /// The newest entry of any chain (by time, then position), for showing where the log stands.
+    pub async fn audit_newest(&self) -> Result<Option<Entry>, StoreError> {
+        Ok(newest(self.audit_heads().await?))
     }
 
     async fn remember(&self, what: Remember) -> Result<Remembered, StoreError> {
@@ -259,15 +291,24 @@ impl Store {
         }
     }
 
-    /// Every log entry in order, page by page, without holding the whole log in memory.
+    /// Every log entry in order (chain by chain), page by page, without holding the whole log in
+    /// memory. Paging by position is safe while writers go on: a chain has one writer, which
+    /// commits its entries in seq order.
     pub fn audit_entries_blocking(&self) -> impl Iterator<Item = Result<Entry, StoreError>> + '_ {
+        self.audit_entries_after_blocking(Position::default())
+    }
+
+    /// The same, from the entry after `after` on.
+    pub fn audit_entries_after_blocking(
+        &self,
+        mut after: Position,
+    ) -> impl Iterator<Item = Result<Entry, StoreError>> + '_ {
         const PAGE: usize = 10_000;
-        let mut after = 0u64;
         let mut page: std::vec::IntoIter<Entry> = Vec::new().into_iter();
         let mut done = false;
         std::iter::from_fn(move || loop {
             if let Some(entry) = page.next() {
-                after = entry.seq;
+                after = entry.position();
                 return Some(Ok(entry));
             }
             if done {
@@ -285,6 +326,11 @@ impl Store {
             }
         })
     }
+}
+
+/// The newest of the chains' heads: latest time, then highest position.
+fn newest(heads: Vec<Entry>) -> Option<Entry> {
+    heads.into_iter().max_by_key(|e| (e.at_ms, e.position()))
 }
 
 fn run_committer(mut backend: Backend, mut queue: mpsc::Receiver<Job>, max_batch: usize) {
@@ -320,9 +366,9 @@ fn commit_until_closed(
                     flush(backend, &mut requests, &mut replies);
                     let _ = reply.send(backend.audit_page(after, limit));
                 }
-                Job::AuditLast(reply) => {
+                Job::AuditHeads(reply) => {
                     flush(backend, &mut requests, &mut replies);
-                    let _ = reply.send(backend.audit_last());
+                    let _ = reply.send(backend.audit_heads());
                 }
                 Job::Remember(what, reply) => {
                     flush(backend, &mut requests, &mut replies);

@@ -60,7 +60,7 @@ pub(crate) use rows::Cols;
 pub use subjects::{ItemRecord, SubjectOp, SubjectRecord};
 pub use uploads::{UploadOp, UploadRow};
 
-pub use vow_audit::{Cut, Entry, NewEntry};
+pub use vow_audit::{Cut, Entry, NewEntry, Position};
 
 /// Reads what a store holds without creating, migrating or writing anything: a data directory without
 /// `vow.db`, or a PostgreSQL schema without vow's tables, is an empty [`Inspection`].
@@ -192,6 +192,24 @@ pub struct Request {
 }
 
 impl Request {
+    /// The one subject whose rows this request reads or writes, when it names one.
+    pub(crate) fn subject(&self) -> Option<&str> {
+        let named = match &self.op {
+            Op::Subjects(
+                SubjectOp::GetSubject { subject_id }
+                | SubjectOp::PutItem { subject_id, .. }
+                | SubjectOp::GetItem { subject_id, .. }
+                | SubjectOp::Export { subject_id }
+                | SubjectOp::Rewrap { subject_id, .. }
+                | SubjectOp::SetRestricted { subject_id, .. }
+                | SubjectOp::SetContested { subject_id, .. },
+            ) => Some(subject_id.as_str()),
+            Op::Subjects(SubjectOp::CreateSubject(record)) => Some(record.id.as_str()),
+            _ => None,
+        };
+        named.or_else(|| self.audit.as_ref()?.subject_id.as_deref())
+    }
+
     pub fn logged(op: impl Into<Op>, audit: NewEntry) -> Request {
         Request {
             op: op.into(),
@@ -249,6 +267,8 @@ pub enum StoreError {
     Thread(String),
     #[error("the store has shut down")]
     Closed,
+    #[error("all {0} chains of the access log are held by live writers: too many vow processes share this PostgreSQL schema at once")]
+    NoFreeChain(u32),
 }
 
 impl StoreError {

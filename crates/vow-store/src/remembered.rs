@@ -59,11 +59,19 @@ pub(crate) fn audit_key(bytes: Option<Vec<u8>>) -> Result<Option<[u8; 32]>, Stor
         .transpose()
 }
 
+/// The heads of a checkpoint of several chains, as the `heads` column keeps them (JSON; NULL for a
+/// checkpoint of chain 0 alone).
+pub(crate) fn encode_heads(checkpoint: &Checkpoint) -> Option<String> {
+    (!checkpoint.heads.is_empty())
+        .then(|| serde_json::to_string(&checkpoint.heads).unwrap_or_else(|_| "[]".to_string()))
+}
+
 pub(crate) fn signed_head(
     seq: i64,
     hash: &[u8],
     at_ms: i64,
     signature: Vec<u8>,
+    heads: Option<String>,
 ) -> Result<Checkpoint, StoreError> {
     let corrupt = |reason: String| StoreError::Corrupt {
         table: "signed_head",
@@ -76,5 +84,11 @@ pub(crate) fn signed_head(
             .map_err(|_| corrupt(format!("hash is {} bytes, not 32", hash.len())))?,
         at_ms,
         signature,
+        heads: match heads {
+            None => Vec::new(),
+            Some(text) => {
+                serde_json::from_str(&text).map_err(|e| corrupt(format!("heads: {e}")))?
+            }
+        },
     })
 }

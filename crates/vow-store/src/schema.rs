@@ -295,6 +295,9 @@ pub(crate) const SQLITE: &[&str] = &[
         last_at_ms INTEGER NOT NULL,
         signature BLOB NOT NULL
     );",
+    // 9: the key store remembers a checkpoint of several chains with its heads (JSON; NULL for a
+    // checkpoint of chain 0 alone). SQLite has one writer, so its log is chain 0 alone.
+    "ALTER TABLE keys.signed_head ADD COLUMN heads TEXT;",
 ];
 
 /// `{keys}` is replaced by the key schema's name.
@@ -576,6 +579,16 @@ pub(crate) const POSTGRES: &[&str] = &[
         last_at_ms BIGINT NOT NULL,
         signature BYTEA NOT NULL
     );",
+    // 9: one chain per writer: each server's committer extends a chain of its own, so servers
+    // never wait for each other; entries are identified by (chain, seq), and so are cuts. The key
+    // store remembers a checkpoint of several chains with its heads (as SQLite's 9).
+    "ALTER TABLE audit_log ADD COLUMN chain INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE audit_log DROP CONSTRAINT audit_log_pkey;
+    ALTER TABLE audit_log ADD PRIMARY KEY (chain, seq);
+    ALTER TABLE audit_cuts ADD COLUMN chain INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE audit_cuts DROP CONSTRAINT audit_cuts_pkey;
+    ALTER TABLE audit_cuts ADD PRIMARY KEY (chain, to_seq);
+    ALTER TABLE {keys}.signed_head ADD COLUMN heads TEXT;",
 ];
 
 /// Encodes the categories of a log entry for its column (JSON, so any category text survives).
@@ -628,47 +641,81 @@ pub(crate) fn audit_insert_sql_cached(rows: usize, postgres: bool) -> &'static s
     };
     let all = cell.get_or_init(|| {
         (0..=AUDIT_ROWS_PER_STATEMENT)
-            .map(|n| audit_insert_sql(n, |i| format!("{mark}{i}")))
+            .map(|n| audit_insert_sql(n, postgres, |i| format!("{mark}{i}")))
             .collect()
     });
     all.get(rows).map_or("", String::as_str)
 }
 
-/// `INSERT INTO audit_log (...) VALUES (..), (..)` for `rows` rows, placeholders from `placeholder(n)`.
-pub(crate) fn audit_insert_sql(rows: usize, placeholder: impl Fn(usize) -> String) -> String {
-    let mut sql = String::from(
-        "INSERT INTO audit_log (seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash) VALUES ",
-    );
+/// `INSERT INTO audit_log (...) VALUES (..), (..)` for `rows` rows, placeholders from `placeholder(n)`;
+/// with `chain` (PostgreSQL, where each writer has a chain) the chain is the first of 12 columns.
+pub(crate) fn audit_insert_sql(
+    rows: usize,
+    chain: bool,
+    placeholder: impl Fn(usize) -> String,
+) -> String {
+    let columns = if chain { 12 } else { 11 };
+    let mut sql = String::from(if chain {
+        "INSERT INTO audit_log (chain, seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash) VALUES "
+    } else {
+        "INSERT INTO audit_log (seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash) VALUES "
+    });
     for row in 0..rows {
         if row > 0 {
             sql.push_str(", ");
         }
         sql.push('(');
-        for column in 0..11 {
+        for column in 0..columns {
             if column > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&placeholder(row * 11 + column + 1));
+            sql.push_str(&placeholder(row * columns + column + 1));
         }
         sql.push(')');
     }
     sql
 }
 
-/// The log's columns in the order `entry_from_raw` reads them.
-macro_rules! log_select {
+/// The log's columns in the order `entry_from` reads them: SQLite's log is chain 0 alone.
+macro_rules! log_select_sqlite {
     () => {
-        "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash FROM audit_log "
+        "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash, 0 FROM audit_log "
+    };
+}
+macro_rules! log_select_postgres {
+    () => {
+        "SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash, chain::bigint FROM audit_log "
     };
 }
 
-/// The newest log entry (the same text for both backends).
-pub(crate) const LOG_LAST: &str = concat!(log_select!(), "ORDER BY seq DESC LIMIT 1");
-/// A page of the log after a seq, in each backend's placeholders.
+/// SQLite's newest log entry.
+pub(crate) const LOG_LAST_SQLITE: &str = concat!(log_select_sqlite!(), "ORDER BY seq DESC LIMIT 1");
+/// One chain's newest entry.
+pub(crate) const LOG_CHAIN_HEAD_POSTGRES: &str = concat!(
+    log_select_postgres!(),
+    "WHERE chain = $1 ORDER BY seq DESC LIMIT 1"
+);
+/// Every chain's newest entry, by chain: a loose index scan over the (chain, seq) key, so it
+/// costs one probe per chain however long the log.
+pub(crate) const LOG_HEADS_POSTGRES: &str = "WITH RECURSIVE chains AS (
+        (SELECT chain FROM audit_log ORDER BY chain LIMIT 1)
+        UNION ALL
+        SELECT (SELECT a.chain FROM audit_log a WHERE a.chain > chains.chain ORDER BY a.chain LIMIT 1)
+        FROM chains WHERE chains.chain IS NOT NULL
+    )
+    SELECT e.* FROM chains, LATERAL (
+        SELECT seq, at_ms, key_id, role, source, subject_id, action, categories, reason, prev_hash, hash,
+               chain::bigint
+        FROM audit_log WHERE audit_log.chain = chains.chain ORDER BY seq DESC LIMIT 1
+    ) e WHERE chains.chain IS NOT NULL";
+/// A page of the log after a position, in each backend's placeholders.
 pub(crate) const LOG_PAGE_SQLITE: &str =
-    concat!(log_select!(), "WHERE seq > ?1 ORDER BY seq LIMIT ?2");
-pub(crate) const LOG_PAGE_POSTGRES: &str =
-    concat!(log_select!(), "WHERE seq > $1 ORDER BY seq LIMIT $2");
-/// One log entry by its seq, in each backend's placeholders.
-pub(crate) const LOG_ENTRY_SQLITE: &str = concat!(log_select!(), "WHERE seq = ?1");
-pub(crate) const LOG_ENTRY_POSTGRES: &str = concat!(log_select!(), "WHERE seq = $1");
+    concat!(log_select_sqlite!(), "WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+pub(crate) const LOG_PAGE_POSTGRES: &str = concat!(
+    log_select_postgres!(),
+    "WHERE (chain, seq) > ($1, $2) ORDER BY chain, seq LIMIT $3"
+);
+/// One log entry by its position, in each backend's placeholders.
+pub(crate) const LOG_ENTRY_SQLITE: &str = concat!(log_select_sqlite!(), "WHERE seq = ?1");
+pub(crate) const LOG_ENTRY_POSTGRES: &str =
+    concat!(log_select_postgres!(), "WHERE chain = $1 AND seq = $2");

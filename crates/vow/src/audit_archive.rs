@@ -103,7 +103,7 @@ pub(crate) fn check_archives(
     }
     found
         .checked
-        .sort_by_key(|(_, v)| v.cut.as_ref().map_or(0, |c| c.from_seq));
+        .sort_by_key(|(_, v)| v.cut.as_ref().map_or((0, 0), |c| (c.chain, c.from_seq)));
     let sealed: Vec<(&PathBuf, &Cut)> = found
         .checked
         .iter()
@@ -113,6 +113,10 @@ pub(crate) fn check_archives(
     let mut problems = Vec::new();
     for pair in sealed.windows(2) {
         let ((first_path, first), (next_path, next)) = (pair[0], pair[1]);
+        if first.chain != next.chain {
+            // Each chain's archives follow each other; chains are independent.
+            continue;
+        }
         if next.from_seq != first.to_seq.saturating_add(1) || next.prev_hash != first.head_hash {
             problems.push(format!(
                 "{} (entries {}–{}) does not continue {} (entries {}–{}): an archive between them is \
@@ -145,13 +149,16 @@ pub(crate) fn check_archives(
 
 /// The entries of archives in order (for the review of archived months), once each verifies,
 /// sealed by `expected` and one of the database's `cuts`: an archive someone made with another key
-/// does not slip entries into the officer's review. With them, the last seq they reach (0 for no
-/// archive): the database may still hold entries up to it, when a prune was interrupted.
+/// does not slip entries into the officer's review. With them, the last seq each chain's archives
+/// reach: the database may still hold entries up to it, when a prune was interrupted.
 pub(crate) fn entries_of(
     files: &[PathBuf],
     expected: &AuditVerifier,
     cuts: &[Cut],
-) -> anyhow::Result<(u64, impl Iterator<Item = Result<Entry, AuditError>>)> {
+) -> anyhow::Result<(
+    std::collections::BTreeMap<u32, u64>,
+    impl Iterator<Item = Result<Entry, AuditError>>,
+)> {
     let checked = check_archives(files, Some(expected), Some(cuts))?;
     if !checked.intact() {
         let mut text = Vec::new();
@@ -161,12 +168,11 @@ pub(crate) fn entries_of(
             String::from_utf8_lossy(&text)
         );
     }
-    let through = checked
-        .checked
-        .iter()
-        .filter_map(|(_, v)| v.cut.as_ref().map(|c| c.to_seq))
-        .max()
-        .unwrap_or(0);
+    let mut through = std::collections::BTreeMap::new();
+    for cut in checked.checked.iter().filter_map(|(_, v)| v.cut.as_ref()) {
+        let reached = through.entry(cut.chain).or_insert(0);
+        *reached = cut.to_seq.max(*reached);
+    }
     let mut iterators = Vec::new();
     for (path, _) in &checked.checked {
         iterators.push(
@@ -360,13 +366,6 @@ pub(crate) fn archive(args: &VaultArgs, before: &str, out: &Path) -> anyhow::Res
         .saturating_mul(1000);
 
     let recorded = cuts(&store)?;
-    let (from_seq, prev_hash) = recorded.last().map_or((1, vow_audit::GENESIS), |c| {
-        (c.to_seq.saturating_add(1), c.head_hash)
-    });
-    // A prune that an earlier run did not finish is finished first.
-    if let Some(cut) = recorded.last() {
-        prune(&store, cut.to_seq)?;
-    }
     let mut checkpoints = Vec::new();
     for path in args.checkpoint_files() {
         if path.exists() {
@@ -376,111 +375,221 @@ pub(crate) fn archive(args: &VaultArgs, before: &str, out: &Path) -> anyhow::Res
             );
         }
     }
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_message("writing the archive");
-    let mut written = 0u64;
-    let entries = store
-        .audit_entries_blocking()
-        .filter(|e| e.as_ref().map_or(true, |e| e.seq >= from_seq))
-        .take_while(|e| e.as_ref().map_or(true, |e| e.at_ms < before_ms))
-        .inspect(|_| {
-            written += 1;
-            if written.is_multiple_of(10_000) {
-                bar.set_position(written);
-                bar.tick();
+    let heads = store
+        .audit_heads_blocking()
+        .context("cannot read the access log")?;
+    let several = heads.len() > 1;
+    let mut archived = Vec::new();
+    for head in heads {
+        let file = chain_file(out, head.chain, several);
+        let job = ChainArchive {
+            store: &store,
+            keys: &keys,
+            recorded: &recorded,
+            checkpoints: &checkpoints,
+            before_ms,
+            head: &head,
+            out: &file,
+            keep: keep.to_english(),
+            why: &why,
+        };
+        match job.run() {
+            Ok(Some(done)) => archived.push(done),
+            Ok(None) => {}
+            Err(error) => {
+                store.close_blocking();
+                return Err(error);
             }
-        });
-    let sealed =
-        vow_audit::write_archive(out, entries, prev_hash, &checkpoints, keys.signing_key())
-            .context("cannot read the access log")?;
-    bar.finish_and_clear();
-    let cut = match sealed {
-        Ok(cut) => cut,
-        Err(vow_audit::ArchiveError::Empty) => {
-            store.close_blocking();
-            crate::out::println(format_args!(
-                "No entries before {before_day} are left in the database: nothing to archive."
-            ))?;
-            return Ok(ExitCode::SUCCESS);
         }
-        Err(error) => {
-            store.close_blocking();
-            return Err(error).with_context(|| format!("cannot archive to {}", out.display()));
-        }
-    };
-    // Read back from the disk before anything is removed.
-    let verifier = keys.signing_key().verifying_key();
-    let check = vow_audit::verify_archive(out, Some(&verifier))
-        .with_context(|| format!("cannot read back {}", out.display()))?;
-    if !check.is_intact() {
-        store.close_blocking();
-        bail!(
-            "the archive {} does not verify after writing ({check}); nothing was removed",
-            out.display()
-        );
     }
-    let name = out.file_name().map_or_else(
-        || out.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let entry = vow_store::NewEntry {
-        at_ms: time::OffsetDateTime::now_utc()
-            .unix_timestamp()
-            .saturating_mul(1000),
-        key_id: "operator".into(),
-        role: "operator".into(),
-        source: "local".into(),
-        subject_id: None,
-        action: vow_audit::Action::Destroy,
-        categories: vec!["audit_log".into()],
-        reason: Some(format!(
-            "access log entries {}–{} archived to {name} and removed (kept {}: {why})",
+    store.close_blocking();
+    if archived.is_empty() {
+        crate::out::println(format_args!(
+            "No entries before {before_day} are left in the database: nothing to archive."
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (cut, removed, file) in &archived {
+        let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+        let chain = if cut.chain == 0 {
+            String::new()
+        } else {
+            format!(" of chain {}", cut.chain)
+        };
+        crate::out::println(format_args!(
+            "Archived entries {}–{}{chain} ({} entries, {} to {}) to {} ({:.1} MB), sealed by the \
+             audit key; {removed} rows removed from the database.",
             cut.from_seq,
             cut.to_seq,
-            keep.to_english()
-        )),
-    };
-    match store
-        .apply_blocking(Request::logged(AuditOp::RecordCut(cut.clone()), entry))
-        .context("cannot record the cut")?
-    {
-        Outcome::Created => {}
-        _ => {
-            store.close_blocking();
-            bail!(
-                "the log changed while it was archived (another archive ran at the same time?); \
-                 nothing was removed; {} is a valid archive but not recorded: remove it and run again",
-                out.display()
-            );
-        }
+            cut.entries,
+            day(cut.first_at_ms),
+            day(cut.last_at_ms),
+            file.display(),
+            size as f64 / 1e6,
+        ))?;
     }
-    let removed = prune(&store, cut.to_seq)?;
-    store.close_blocking();
-    let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    let files: Vec<String> = archived
+        .iter()
+        .map(|(_, _, file)| crate::vault_cli::shell_word(&file.display().to_string()))
+        .collect();
     crate::out::println(format_args!(
-        "Archived entries {}–{} ({} entries, {} to {}) to {} ({:.1} MB), sealed by the audit key; \
-         {removed} rows removed from the database.\n\
-         Prove it any time, even without the database: vow audit verify-archive {} --key-file KEYS",
-        cut.from_seq,
-        cut.to_seq,
-        cut.entries,
-        day(cut.first_at_ms),
-        day(cut.last_at_ms),
-        out.display(),
-        size as f64 / 1e6,
-        crate::vault_cli::shell_word(&out.display().to_string()),
+        "Prove it any time, even without the database: vow audit verify-archive {} --key-file KEYS",
+        files.join(" ")
     ))?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Removes the rows through `to_seq` (a recorded cut) in batches; how many.
-fn prune(store: &Store, to_seq: u64) -> anyhow::Result<u64> {
+/// Where one chain's archive goes: `--out` itself for a log of one chain; with several, each
+/// chain's own file beside it (`2025.jsonl` → `2025.chain3.jsonl`; chain 0 keeps the name).
+fn chain_file(out: &Path, chain: u32, several: bool) -> PathBuf {
+    if !several || chain == 0 {
+        return out.to_path_buf();
+    }
+    let stem = out.file_stem().map_or_else(
+        || "archive".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let name = match out.extension() {
+        Some(ext) => format!("{stem}.chain{chain}.{}", ext.to_string_lossy()),
+        None => format!("{stem}.chain{chain}"),
+    };
+    out.with_file_name(name)
+}
+
+/// One chain's part of `vow audit archive`.
+struct ChainArchive<'a> {
+    store: &'a Store,
+    keys: &'a vow_crypto::KeyRing,
+    recorded: &'a [Cut],
+    checkpoints: &'a [vow_audit::Checkpoint],
+    before_ms: i64,
+    /// The chain's newest entry when the archive began.
+    head: &'a Entry,
+    out: &'a Path,
+    keep: String,
+    why: &'a str,
+}
+
+impl ChainArchive<'_> {
+    /// Writes, verifies, records and prunes this chain's archive; the cut, the rows removed and
+    /// the file, or `None` when nothing of the chain is old enough.
+    fn run(&self) -> anyhow::Result<Option<(Cut, u64, PathBuf)>> {
+        let chain = self.head.chain;
+        let newest_cut = self.recorded.iter().rev().find(|c| c.chain == chain);
+        let (from_seq, prev_hash) = newest_cut.map_or((1, vow_audit::GENESIS), |c| {
+            (c.to_seq.saturating_add(1), c.head_hash)
+        });
+        // A prune that an earlier run did not finish is finished first.
+        if let Some(cut) = newest_cut {
+            prune(self.store, chain, cut.to_seq)?;
+        }
+        // A chain keeps an entry after its cut, so verification can tell it was archived, not
+        // removed: on the chain this process writes, the archiving's own entry; on any other, the
+        // chain's newest entry stays.
+        let last_seq = if chain == self.store.chain() {
+            self.head.seq
+        } else {
+            self.head.seq.saturating_sub(1)
+        };
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message("writing the archive");
+        let mut written = 0u64;
+        let start = vow_audit::Position {
+            chain,
+            seq: from_seq.saturating_sub(1),
+        };
+        let entries = self
+            .store
+            .audit_entries_after_blocking(start)
+            .take_while(|e| {
+                e.as_ref().map_or(true, |e| {
+                    e.chain == chain && e.seq <= last_seq && e.at_ms < self.before_ms
+                })
+            })
+            .inspect(|_| {
+                written += 1;
+                if written.is_multiple_of(10_000) {
+                    bar.set_position(written);
+                    bar.tick();
+                }
+            });
+        let sealed = vow_audit::write_archive(
+            self.out,
+            entries,
+            prev_hash,
+            self.checkpoints,
+            self.keys.signing_key(),
+        )
+        .context("cannot read the access log")?;
+        bar.finish_and_clear();
+        let cut = match sealed {
+            Ok(cut) => cut,
+            Err(vow_audit::ArchiveError::Empty) => return Ok(None),
+            Err(error) => {
+                return Err(error)
+                    .with_context(|| format!("cannot archive to {}", self.out.display()))
+            }
+        };
+        // Read back from the disk before anything is removed.
+        let verifier = self.keys.signing_key().verifying_key();
+        let check = vow_audit::verify_archive(self.out, Some(&verifier))
+            .with_context(|| format!("cannot read back {}", self.out.display()))?;
+        if !check.is_intact() {
+            bail!(
+                "the archive {} does not verify after writing ({check}); nothing was removed",
+                self.out.display()
+            );
+        }
+        let name = self.out.file_name().map_or_else(
+            || self.out.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let of_chain = if chain == 0 {
+            String::new()
+        } else {
+            format!(" of chain {chain}")
+        };
+        let entry = vow_store::NewEntry {
+            at_ms: time::OffsetDateTime::now_utc()
+                .unix_timestamp()
+                .saturating_mul(1000),
+            key_id: "operator".into(),
+            role: "operator".into(),
+            source: "local".into(),
+            subject_id: None,
+            action: vow_audit::Action::Destroy,
+            categories: vec!["audit_log".into()],
+            reason: Some(format!(
+                "access log entries {}–{}{of_chain} archived to {name} and removed (kept {}: {})",
+                cut.from_seq, cut.to_seq, self.keep, self.why
+            )),
+        };
+        match self
+            .store
+            .apply_blocking(Request::logged(AuditOp::RecordCut(cut.clone()), entry))
+            .context("cannot record the cut")?
+        {
+            Outcome::Created => {}
+            _ => bail!(
+                "the log changed while it was archived (another archive ran at the same time?); \
+                 nothing was removed; {} is a valid archive but not recorded: remove it and run again",
+                self.out.display()
+            ),
+        }
+        let removed = prune(self.store, chain, cut.to_seq)?;
+        Ok(Some((cut, removed, self.out.to_path_buf())))
+    }
+}
+
+/// Removes the rows of `chain` through `to_seq` (a recorded cut) in batches; how many.
+fn prune(store: &Store, chain: u32, to_seq: u64) -> anyhow::Result<u64> {
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_message("removing archived rows");
     let mut removed = 0u64;
     loop {
         match store
             .apply_blocking(Request::unlogged(AuditOp::PruneArchived {
+                chain,
                 through_seq: to_seq,
                 limit: PRUNE_BATCH,
             }))

@@ -403,34 +403,51 @@ impl VaultArgs {
         let Some((signed, place)) = newest else {
             return Ok(());
         };
-        let head = store
-            .audit_last_blocking()
-            .context("cannot read the access log")?
-            .map_or(0, |entry| entry.seq);
-        if head < signed.seq {
-            bail!(
-                "the database is older than its access log's last signed checkpoint: the log ends at \
-                 entry {head}, but entry {} was signed (recorded in {place}). It was restored from an \
-                 older copy or cut short. vow will not use it, since new entries would fork the log: \
-                 restore the newest copy of the database; `vow audit verify {}` shows what is missing.",
-                signed.seq,
-                self.vault_options()
-            );
-        }
-        let entry = store
-            .audit_page_blocking(signed.seq.saturating_sub(1), 1)
-            .context("cannot read the access log")?
-            .into_iter()
-            .next();
-        if entry.map(|entry| entry.hash) != Some(signed.hash) {
-            bail!(
-                "the database's access log differs from its last signed checkpoint at entry {} \
-                 (recorded in {place}): it was restored from an older copy and written to since, or \
-                 rewritten. vow will not use it: restore the newest copy of the database; `vow audit \
-                 verify {}` shows where the log breaks.",
-                signed.seq,
-                self.vault_options()
-            );
+        let heads = store
+            .audit_heads_blocking()
+            .context("cannot read the access log")?;
+        for signed_head in signed.chain_heads() {
+            let chain = signed_head.chain;
+            let of_chain = if chain == 0 {
+                String::new()
+            } else {
+                format!(" of chain {chain}")
+            };
+            let head = heads
+                .iter()
+                .find(|e| e.chain == chain)
+                .map_or(0, |entry| entry.seq);
+            if head < signed_head.seq {
+                bail!(
+                    "the database is older than its access log's last signed checkpoint: the log ends at \
+                     entry {head}{of_chain}, but entry {}{of_chain} was signed (recorded in {place}). It \
+                     was restored from an older copy or cut short. vow will not use it, since new \
+                     entries would fork the log: restore the newest copy of the database; `vow audit \
+                     verify {}` shows what is missing.",
+                    signed_head.seq,
+                    self.vault_options()
+                );
+            }
+            let at = vow_store::Position {
+                chain,
+                seq: signed_head.seq.saturating_sub(1),
+            };
+            let entry = store
+                .audit_page_blocking(at, 1)
+                .context("cannot read the access log")?
+                .into_iter()
+                .next()
+                .filter(|e| e.chain == chain);
+            if entry.map(|entry| entry.hash) != Some(signed_head.hash) {
+                bail!(
+                    "the database's access log differs from its last signed checkpoint at entry \
+                     {}{of_chain} (recorded in {place}): it was restored from an older copy and \
+                     written to since, or rewritten. vow will not use it: restore the newest copy of \
+                     the database; `vow audit verify {}` shows where the log breaks.",
+                    signed_head.seq,
+                    self.vault_options()
+                );
+            }
         }
         Ok(())
     }
@@ -1148,7 +1165,7 @@ fn verify(
         checkpoints: &checkpoints,
         remembered: remembered.signed_head.as_ref(),
         required: !no_checkpoints,
-        cut: cuts.last(),
+        cuts: &cuts,
     };
     let verification =
         vow_audit::verify_anchored(store.audit_entries_blocking(), anchors, &verifier)
@@ -1163,21 +1180,37 @@ fn verify(
             serde_json::json!({
                 "intact": verification.is_intact() && archives.intact(),
                 "entries": verification.entries,
+                "chains": verification.chains,
                 "checkpoints": verification.checkpoints,
-                "first_break": verification.first_break.as_ref().map(crate::audit_archive::break_json),
-                "archived_through": cuts.last().map(|c| c.to_seq),
+                "first_break": verification.first_break.as_ref().map(|b| {
+                    let mut json = crate::audit_archive::break_json(b);
+                    json["chain"] = verification.break_chain.into();
+                    json
+                }),
+                "archived_through": newest_cut(&cuts, 0).map(|c| c.to_seq),
+                "archived": archived_through_json(&cuts),
                 "archives": archives.json(),
             })
         )?,
         OutputFormat::Text => {
             writeln!(out, "{verification}")?;
-            if let Some(cut) = cuts.last() {
+            let chains: std::collections::BTreeSet<u32> = cuts.iter().map(|c| c.chain).collect();
+            for chain in chains {
+                let Some(cut) = newest_cut(&cuts, chain) else {
+                    continue;
+                };
+                let of_chain = if chain == 0 {
+                    String::new()
+                } else {
+                    format!(" of chain {chain}")
+                };
+                let count = cuts.iter().filter(|c| c.chain == chain).count();
                 writeln!(
                     out,
-                    "Entries 1–{} were archived ({} cut{}); the log continues from the newest cut's signed head.",
+                    "Entries 1–{}{of_chain} were archived ({} cut{}); the log continues from the newest cut's signed head.",
                     cut.to_seq,
-                    cuts.len(),
-                    if cuts.len() == 1 { "" } else { "s" }
+                    count,
+                    if count == 1 { "" } else { "s" }
                 )?;
             }
             archives.write_text(&mut out)?;
@@ -1198,6 +1231,23 @@ fn verify(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// A chain's newest recorded cut.
+fn newest_cut(cuts: &[vow_audit::Cut], chain: u32) -> Option<&vow_audit::Cut> {
+    cuts.iter()
+        .filter(|c| c.chain == chain)
+        .max_by_key(|c| c.to_seq)
+}
+
+/// `{"0": 1200, "3": 80}`: how far each chain was archived.
+fn archived_through_json(cuts: &[vow_audit::Cut]) -> serde_json::Value {
+    let mut chains = serde_json::Map::new();
+    for cut in cuts {
+        let through = newest_cut(cuts, cut.chain).map_or(0, |c| c.to_seq);
+        chains.insert(cut.chain.to_string(), through.into());
+    }
+    serde_json::Value::Object(chains)
 }
 
 fn review(
@@ -1225,7 +1275,13 @@ fn review(
     let entries = archived.chain(
         store
             .audit_entries_blocking()
-            .filter(|entry| entry.as_ref().map_or(true, |e| e.seq > archived_through))
+            .filter(|entry| {
+                entry.as_ref().map_or(true, |e| {
+                    archived_through
+                        .get(&e.chain)
+                        .is_none_or(|&through| e.seq > through)
+                })
+            })
             .map_while(|entry| entry.map_err(|e| failure = Some(e)).ok()),
     );
     let mut review = vow_audit::Review::build(entries, &options);

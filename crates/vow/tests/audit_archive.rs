@@ -88,7 +88,7 @@ fn three_years_of_log() -> (tempfile::TempDir, PathBuf, u64) {
             .unwrap();
         n += 1;
         if n.is_multiple_of(100) {
-            let head = store.audit_last_blocking().unwrap().unwrap();
+            let head = store.audit_heads_blocking().unwrap().pop().unwrap();
             vow_audit::CheckpointFile::append(
                 &data.join("audit-checkpoints.jsonl"),
                 &vow_audit::checkpoint(&head, keys.signing_key()),
@@ -597,4 +597,188 @@ fn copy_dir(from: &Path, to: &Path) {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
+}
+
+mod common;
+
+/// Issue 28, items 1 and 3 together: a log written by two servers on one PostgreSQL (a chain each)
+/// is archived chain by chain — one sealed file per chain, each verifying alone — and the log left
+/// in the database, the archives and the review all agree afterwards; an archive of one chain
+/// passed off as the other's is refused.
+#[test]
+fn a_log_of_two_chains_on_postgresql_is_archived_chain_by_chain() {
+    let Some(url) =
+        common::postgres_url("a_log_of_two_chains_on_postgresql_is_archived_chain_by_chain")
+    else {
+        return;
+    };
+    let schema = common::PgSchema::new(&url, "archive_chains");
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("vow.keys");
+    let checkpoints = dir.path().join("checkpoints.jsonl");
+    let (keys, _) = vow_crypto::KeyRing::load_or_create(&key_file).unwrap();
+    let location = Location::Postgres {
+        url: url.clone(),
+        schema: Some(schema.name.clone()),
+    };
+    // Two writers at once, as two servers: a chain each. Two years of entries, alternating.
+    let writers = [
+        Store::open(&location, StoreOptions::default()).unwrap(),
+        Store::open(&location, StoreOptions::default()).unwrap(),
+    ];
+    assert_ne!(writers[0].chain(), writers[1].chain());
+    let start = now_ms() - 2 * 365 * DAY_MS;
+    let end = now_ms() - 7 * DAY_MS;
+    let mut at = start;
+    let mut n = 0u64;
+    while at < end {
+        writers[(n % 2) as usize]
+            .apply_blocking(Request::logged(
+                AuditOp::LogOnly,
+                vow_store::NewEntry {
+                    at_ms: at,
+                    key_id: format!("key_{}", n % 3),
+                    role: "support".into(),
+                    source: "10.0.0.7".into(),
+                    subject_id: Some(format!("sub_{}", n % 50)),
+                    action: vow_audit::Action::Read,
+                    categories: vec!["user.contact.email".into()],
+                    reason: None,
+                },
+            ))
+            .unwrap();
+        n += 1;
+        if n.is_multiple_of(100) {
+            let heads = writers[0].audit_heads_blocking().unwrap();
+            vow_audit::CheckpointFile::append(
+                &checkpoints,
+                &vow_audit::checkpoint_chains(&heads, keys.signing_key()),
+            )
+            .unwrap();
+        }
+        at += DAY_MS / 2;
+    }
+    let chains: Vec<u32> = writers.iter().map(Store::chain).collect();
+    for writer in writers {
+        writer.close_blocking();
+    }
+    let pg = |args: &[&str]| {
+        Command::new(VOW)
+            .args(args)
+            .args([
+                "--policy",
+                POLICY,
+                "--database-url",
+                &url,
+                "--schema",
+                &schema.name,
+            ])
+            .arg("--key-file")
+            .arg(&key_file)
+            .arg("--checkpoints")
+            .arg(&checkpoints)
+            .output()
+            .unwrap()
+    };
+    let before = json(&pg(&["audit", "verify", "--format", "json"]));
+    assert_eq!(before["intact"], true, "{before}");
+    assert_eq!(before["chains"], 2, "{before}");
+    assert_eq!(before["entries"], n);
+
+    let out_file = dir.path().join("year-1.vowlog");
+    let out = pg(&[
+        "audit",
+        "archive",
+        "--before",
+        &day_ago(366),
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    let other = chains.iter().copied().find(|c| *c != 0).unwrap();
+    let other_file = dir.path().join(format!("year-1.chain{other}.vowlog"));
+    assert!(out_file.exists() && other_file.exists(), "{said}");
+    assert!(said.contains(&format!("of chain {other}")), "{said}");
+
+    // Each archive verifies alone, with nothing but its own lines.
+    for file in [&out_file, &other_file] {
+        let alone = Command::new(VOW)
+            .args(["audit", "verify-archive", "--format", "json"])
+            .arg(file)
+            .arg("--key-file")
+            .arg(&key_file)
+            .output()
+            .unwrap();
+        assert!(alone.status.success(), "{}", text(&alone));
+    }
+    // The database's log continues from both cuts, and the archives are its recorded cuts.
+    let after = json(&pg(&[
+        "audit",
+        "verify",
+        "--format",
+        "json",
+        "--archive",
+        out_file.to_str().unwrap(),
+        "--archive",
+        other_file.to_str().unwrap(),
+    ]));
+    assert_eq!(after["intact"], true, "{after}");
+    let archived: u64 = after["archived"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert!(
+        (355 * 2..=372 * 2).contains(&archived),
+        "about a year at two a day: {after}"
+    );
+    // Two archiving entries were logged (one per chain archived).
+    assert_eq!(
+        after["entries"].as_u64().unwrap(),
+        n - archived + 2,
+        "{after}"
+    );
+
+    // The review of an archived month reads both chains' archives.
+    let old_month = &day_ago(365 + 100)[..7];
+    let review = json(&pg(&[
+        "audit",
+        "review",
+        "--month",
+        old_month,
+        "--format",
+        "json",
+        "--archive",
+        out_file.to_str().unwrap(),
+        "--archive",
+        other_file.to_str().unwrap(),
+    ]));
+    let reads: u64 = review["per_key"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["reads"].as_u64().unwrap_or(0))
+        .sum();
+    assert!((56..=62).contains(&reads), "a month at two a day: {review}");
+
+    // One chain's archive renamed as the other's: its seal names its chain, so it is no cut of the
+    // other, and the chain it claims to continue does not link.
+    let swapped = dir.path().join("swapped.vowlog");
+    std::fs::copy(&other_file, &swapped).unwrap();
+    let text_of = std::fs::read_to_string(&swapped).unwrap();
+    std::fs::write(
+        &swapped,
+        text_of.replace(&format!("\"chain\":{other},"), ""),
+    )
+    .unwrap();
+    let moved = Command::new(VOW)
+        .args(["audit", "verify-archive", "--format", "json"])
+        .arg(&swapped)
+        .arg("--key-file")
+        .arg(&key_file)
+        .output()
+        .unwrap();
+    assert!(!moved.status.success(), "{}", text(&moved));
 }

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{skipped, start_listening};
+use common::{postgres_url, start_listening, PgSchema};
 
 const VOW: &str = env!("CARGO_BIN_EXE_vow");
 const POLICY: &str = concat!(
@@ -759,23 +759,6 @@ fn another_vaults_key_file_is_refused_and_verify_says_it_does_not_belong() {
     assert!(!said.contains("forged"), "{said}");
 }
 
-fn postgres_url(test: &str) -> Option<String> {
-    match std::env::var("VOW_TEST_DATABASE_URL") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(
-                std::env::var("VOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "VOW_REQUIRE_POSTGRES=1 but VOW_TEST_DATABASE_URL is not set"
-            );
-            skipped(
-                test,
-                "set VOW_TEST_DATABASE_URL to run it against PostgreSQL",
-            );
-            None
-        }
-    }
-}
-
 #[test]
 fn with_postgresql_a_vault_whose_key_file_is_missing_refuses_to_start() {
     let Some(url) =
@@ -839,6 +822,250 @@ fn with_postgresql_a_vault_whose_key_file_is_missing_refuses_to_start() {
             "DROP SCHEMA {schema} CASCADE; DROP SCHEMA {schema}_keys CASCADE"
         ))
         .unwrap();
+}
+
+/// Issue 28: several `vow serve` on one PostgreSQL each extend a chain of their own. One is killed
+/// (SIGKILL) while all write and read; every write and read it acknowledged is there, a server
+/// started after it takes its chain over, and the merged log verifies against every server's
+/// checkpoints.
+#[test]
+fn servers_on_one_postgres_write_a_chain_each_survive_sigkill_and_the_merged_log_verifies() {
+    let Some(url) = postgres_url(
+        "servers_on_one_postgres_write_a_chain_each_survive_sigkill_and_the_merged_log_verifies",
+    ) else {
+        return;
+    };
+    let schema = PgSchema::new(&url, "chains");
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let key_file = file("vow.keys");
+    let common = |checkpoints: &str| -> Vec<String> {
+        [
+            "--policy",
+            POLICY,
+            "--database-url",
+            &url,
+            "--schema",
+            &schema.name,
+            "--key-file",
+            &key_file,
+            "--checkpoints",
+            checkpoints,
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let cli = |args: &[&str]| {
+        let out = Command::new(VOW)
+            .args(args)
+            .args(common(&file("cp-cli.jsonl")))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    let key = |role: &str| -> String {
+        let out = cli(&["keys", "create", "--role", role, "--format", "json"]);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["secret"].as_str().unwrap().to_string()
+    };
+    let service = key("service");
+    let officer = key("privacy_officer");
+    #[allow(clippy::zombie_processes)]
+    let start = |name: &str| -> Running {
+        let mut command = Command::new(VOW);
+        command
+            .arg("serve")
+            .args(common(&file(&format!("cp-{name}.jsonl"))))
+            .args(["--listen", "127.0.0.1:0"]);
+        let started = start_listening(command, "vow serve", Duration::from_secs(20));
+        Running {
+            child: started.child,
+            address: started.address,
+            stdout: started.stdout,
+            stderr: started.stderr,
+        }
+    };
+    let first = start("a");
+    let mut second = start("b");
+
+    // Per server, the writes and reads it acknowledged: (subject, phone written, read back).
+    type Acknowledged = Arc<Mutex<Vec<(String, String, bool)>>>;
+    let acknowledged: Acknowledged = Arc::default();
+    let stop_second = Arc::new(AtomicBool::new(false));
+    let stop_all = Arc::new(AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for (server, client) in [(0, first.client()), (1, second.client())] {
+        for writer in 0..2 {
+            let (acknowledged, stop_all, stop_second, service, client) = (
+                Arc::clone(&acknowledged),
+                Arc::clone(&stop_all),
+                Arc::clone(&stop_second),
+                service.clone(),
+                client.clone(),
+            );
+            writers.push(std::thread::spawn(move || {
+                let mut n = 0;
+                let stopped = || {
+                    stop_all.load(Ordering::SeqCst)
+                        || (server == 1 && stop_second.load(Ordering::SeqCst))
+                };
+                while !stopped() {
+                    let external = format!("s{server}w{writer}-{n}");
+                    n += 1;
+                    let (status, body) = client.call(
+                        "POST",
+                        "/v1/subjects",
+                        &service,
+                        Some(&format!(
+                            r#"{{"external_id": "{external}", "kind": "member"}}"#
+                        )),
+                    );
+                    if status == 0 {
+                        break;
+                    }
+                    if status != 201 {
+                        continue;
+                    }
+                    let id = id_of(&body);
+                    let phone = format!("010-{server}{writer}{:02}-{:04}", n / 10_000, n % 10_000);
+                    let path = format!("/v1/subjects/{id}/items/user.contact.phone");
+                    let (status, _) = client.call(
+                        "PUT",
+                        &path,
+                        &service,
+                        Some(&format!(r#"{{"value": "{phone}"}}"#)),
+                    );
+                    if status != 201 {
+                        continue;
+                    }
+                    let (status, _) = client.call("GET", &path, &service, None);
+                    acknowledged
+                        .lock()
+                        .unwrap()
+                        .push((id, phone, status == 200));
+                }
+            }));
+        }
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    second.child.kill().unwrap(); // SIGKILL, mid-batch as likely as not
+    second.child.wait().unwrap();
+    stop_second.store(true, Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(500));
+    stop_all.store(true, Ordering::SeqCst);
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() > 20,
+        "too few writes: {}",
+        acknowledged.len()
+    );
+
+    // A server started after the kill takes the dead one's chain over and serves every write.
+    let third = start("c");
+    for (id, phone, _) in &acknowledged {
+        let (status, body) = third.call(
+            "GET",
+            &format!("/v1/subjects/{id}/items/user.contact.phone"),
+            &officer,
+            None,
+        );
+        assert_eq!(status, 200, "acknowledged write of {id} lost: {body}");
+        assert!(body.contains(phone.as_str()), "{body}");
+    }
+    first.terminate();
+    third.terminate();
+
+    // Every acknowledged read has its entry, whichever server's chain holds it.
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let read_back: Vec<String> = acknowledged
+        .iter()
+        .filter(|(_, _, read)| *read)
+        .map(|(id, _, _)| id.clone())
+        .collect();
+    assert!(!read_back.is_empty());
+    let logged: i64 = client
+        .query_one(
+            &format!(
+                "SELECT count(DISTINCT subject_id) FROM {}.audit_log
+                 WHERE action = 'read' AND role = 'service' AND subject_id = ANY($1)",
+                schema.name
+            ),
+            &[&read_back],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        logged as usize,
+        read_back.len(),
+        "an acknowledged read has no entry"
+    );
+    let chains: Vec<i32> = client
+        .query(
+            &format!(
+                "SELECT DISTINCT chain FROM {}.audit_log ORDER BY chain",
+                schema.name
+            ),
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(chains.len() >= 2, "one chain per server: {chains:?}");
+
+    let out = Command::new(VOW)
+        .args(["audit", "verify", "--format", "json"])
+        .args(common(&file("cp-a.jsonl")))
+        .args(["--checkpoint-copy", &file("cp-b.jsonl")])
+        .args(["--checkpoint-copy", &file("cp-c.jsonl")])
+        .args(["--checkpoint-copy", &file("cp-cli.jsonl")])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!("{}", String::from_utf8_lossy(&out.stderr));
+    });
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(report["intact"], true, "{report}");
+    assert_eq!(
+        report["chains"].as_u64(),
+        Some(chains.len() as u64),
+        "{report}"
+    );
+    assert!(report["checkpoints"].as_u64().unwrap_or(0) > 0, "{report}");
+
+    // The dead server's chain is cut short by hand: verification names that chain.
+    let victim = chains[1];
+    client
+        .execute(
+            &format!(
+                "DELETE FROM {}.audit_log WHERE chain = $1 AND seq > 3",
+                schema.name
+            ),
+            &[&victim],
+        )
+        .unwrap();
+    let out = Command::new(VOW)
+        .args(["audit", "verify", "--format", "json"])
+        .args(common(&file("cp-a.jsonl")))
+        .args(["--checkpoint-copy", &file("cp-b.jsonl")])
+        .args(["--checkpoint-copy", &file("cp-c.jsonl")])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert_eq!(report["first_break"]["chain"], victim, "{report}");
+    assert_eq!(
+        report["first_break"]["kind"], "checkpoint_missing_entry",
+        "{report}"
+    );
 }
 
 // ---- item 5: the log's anchor

@@ -20,7 +20,7 @@ pub struct Health {
 #[utoipa::path(get, path = "/healthz", tag = "routes",
     responses((status = 200, description = "Serving", body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.vault.store().audit_last().await {
+    match state.vault.store().audit_heads().await {
         Ok(_) => Json(Health {
             status: "ok",
             store: state.vault.store().description().to_string(),

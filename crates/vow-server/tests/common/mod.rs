@@ -329,7 +329,7 @@ impl Server {
     pub async fn log_len(&self) -> usize {
         self.vault
             .store()
-            .audit_page(0, 1_000_000)
+            .audit_page(vow_store::Position::default(), 1_000_000)
             .await
             .unwrap()
             .len()

@@ -6,10 +6,17 @@ use super::*;
 use crate::backend::sqlite::{sql_row, SqliteTx};
 
 impl AuditTx for SqliteTx<'_> {
+    fn chain_id(&self) -> u32 {
+        0
+    }
+    fn lock_commit_order(&mut self) -> Result<(), StoreError> {
+        // One writer: every write transaction already runs alone.
+        Ok(())
+    }
     fn audit_head(&mut self) -> Result<Option<Entry>, StoreError> {
         let raw = self
             .tx
-            .prepare_cached(schema::LOG_LAST)?
+            .prepare_cached(schema::LOG_LAST_SQLITE)?
             .query_row([], sql_row(|r| crate::audit::entry_from(r)))
             .optional()?;
         Ok(raw)
@@ -48,8 +55,11 @@ impl AuditTx for SqliteTx<'_> {
         }
         Ok(())
     }
-    fn audit_entry(&mut self, seq: u64) -> Result<Option<Entry>, StoreError> {
-        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+    fn audit_entry(&mut self, at: Position) -> Result<Option<Entry>, StoreError> {
+        if at.chain != 0 {
+            return Ok(None);
+        }
+        let seq = i64::try_from(at.seq).unwrap_or(i64::MAX);
         Ok(self
             .tx
             .prepare_cached(schema::LOG_ENTRY_SQLITE)?
@@ -57,6 +67,12 @@ impl AuditTx for SqliteTx<'_> {
             .optional()?)
     }
     fn insert_cut(&mut self, c: &Cut) -> Result<(), StoreError> {
+        if c.chain != 0 {
+            return Err(StoreError::Corrupt {
+                table: "audit_cuts",
+                reason: format!("a cut of chain {}: SQLite's log is chain 0 alone", c.chain),
+            });
+        }
         self.tx
             .prepare_cached(&format!(
                 "INSERT INTO audit_cuts ({CUT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
@@ -75,12 +91,20 @@ impl AuditTx for SqliteTx<'_> {
     }
     fn cuts(&mut self) -> Result<Vec<Cut>, StoreError> {
         let mut statement = self.tx.prepare_cached(&format!(
-            "SELECT {CUT_COLUMNS} FROM audit_cuts ORDER BY to_seq"
+            "SELECT {CUT_COLUMNS}, 0 FROM audit_cuts ORDER BY to_seq"
         ))?;
         let rows = statement.query_map([], sql_row(|r| crate::audit::cut_from(r)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
-    fn delete_audit_through(&mut self, through_seq: u64, limit: usize) -> Result<u64, StoreError> {
+    fn delete_audit_through(
+        &mut self,
+        chain: u32,
+        through_seq: u64,
+        limit: usize,
+    ) -> Result<u64, StoreError> {
+        if chain != 0 {
+            return Ok(0);
+        }
         let through = i64::try_from(through_seq).unwrap_or(i64::MAX);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         Ok(self

@@ -1,11 +1,13 @@
 //! PostgreSQL, for when one machine is not enough: several `vow serve` processes share one database.
-//! The access log stays one chain because every writing transaction takes the log's table lock before
-//! reading its head.
+//! Each connection claims a chain of the access log for as long as it lives (a session advisory lock
+//! on the chain's id, so a chain has one writer, and the chain of a process that died is taken over
+//! by the next one to start), and extends it without waiting for the others. Only transactions that
+//! number rows in commit order (the consent ledger, the outbox) still queue behind each other.
 
 use std::collections::HashMap;
 
 use ::postgres::{Client, NoTls, Statement, Transaction};
-use vow_audit::Entry;
+use vow_audit::{Entry, Position};
 
 use crate::batch::{self};
 use crate::remembered::{self, Inspection, Remember, Remembered};
@@ -15,10 +17,40 @@ use crate::{Durability, Outcome, Request, StoreError};
 /// Any fixed number: only vow's migrations take this advisory lock.
 const MIGRATION_LOCK: i64 = 0x0076_6f77_5f6d_6967;
 
+/// The advisory lock (second key, beside the schema's class) that orders transactions numbering rows
+/// in commit order. Chain ids, the other locks of the class, are never negative.
+pub(crate) const COMMIT_ORDER_LOCK: i32 = -1;
+
+/// Chains a database may have at once: one per live writer (each `vow serve`, each command run).
+const MAX_CHAINS: u32 = 4096;
+
+/// The advisory lock class of one vow schema: a hash of its name, so vaults in two schemas of one
+/// database do not share chains (a collision only makes one skip a chain id, or wait on the other's
+/// commit order, never share a chain).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Locks {
+    pub(crate) class: i32,
+}
+
+impl Locks {
+    fn of(schema: Option<&str>) -> Locks {
+        // FNV-1a, 32 bits: stable across versions and platforms, unlike the standard hasher.
+        let name = format!("vow.chains.{}", schema.unwrap_or("public"));
+        let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+        Locks {
+            class: i32::from_ne_bytes(hash.to_ne_bytes()),
+        }
+    }
+}
+
 pub(crate) struct PostgresBackend {
     client: Client,
     statements: HashMap<&'static str, Statement>,
     audit_statements: HashMap<usize, Statement>,
+    chain: u32,
+    locks: Locks,
 }
 
 /// The schema that holds the wrapped data keys, apart from the data (see `schema.rs`).
@@ -63,10 +95,14 @@ impl PostgresBackend {
         };
         client.batch_execute(&format!("SET search_path TO {search_path}"))?;
         migrate(&mut client, schema, &keys)?;
+        let locks = Locks::of(schema);
+        let chain = claim_chain(&mut client, locks)?;
         Ok(PostgresBackend {
             client,
             statements: HashMap::new(),
             audit_statements: HashMap::new(),
+            chain,
+            locks,
         })
     }
 
@@ -79,6 +115,8 @@ impl PostgresBackend {
                 tx: self.client.transaction()?,
                 statements: &mut self.statements,
                 audit_statements: &mut self.audit_statements,
+                chain: self.chain,
+                locks: self.locks,
             };
             let attempt = batch::apply_all(&mut tx, requests);
             if attempt.is_ok() {
@@ -89,21 +127,31 @@ impl PostgresBackend {
         })
     }
 
-    pub(crate) fn audit_last(&mut self) -> Result<Option<Entry>, StoreError> {
-        let rows = self.client.query(schema::LOG_LAST, &[])?;
-        rows.first().map(crate::audit::entry_from).transpose()
+    /// Every chain's newest entry, by chain.
+    pub(crate) fn audit_heads(&mut self) -> Result<Vec<Entry>, StoreError> {
+        let rows = self.client.query(schema::LOG_HEADS_POSTGRES, &[])?;
+        rows.iter().map(crate::audit::entry_from).collect()
     }
 
     pub(crate) fn audit_page(
         &mut self,
-        after: u64,
+        after: Position,
         limit: usize,
     ) -> Result<Vec<Entry>, StoreError> {
         let rows = self.client.query(
             schema::LOG_PAGE_POSTGRES,
-            &[&(after as i64), &(limit as i64)],
+            &[
+                &crate::audit::postgres::chain_i32(after.chain),
+                &i64::try_from(after.seq).unwrap_or(i64::MAX),
+                &limit_i64(limit),
+            ],
         )?;
         rows.iter().map(crate::audit::entry_from).collect()
+    }
+
+    /// The chain this connection extends.
+    pub(crate) fn chain(&self) -> u32 {
+        self.chain
     }
 
     pub(crate) fn remember(&mut self, what: &Remember) -> Result<Remembered, StoreError> {
@@ -117,11 +165,18 @@ impl PostgresBackend {
             }
             Remember::Head(cp) => {
                 self.client.execute(
-                    "INSERT INTO signed_head (id, seq, hash, at_ms, signature) VALUES (1, $1, $2, $3, $4)
+                    "INSERT INTO signed_head (id, seq, hash, at_ms, signature, heads)
+                     VALUES (1, $1, $2, $3, $4, $5)
                      ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
-                       at_ms = excluded.at_ms, signature = excluded.signature
+                       at_ms = excluded.at_ms, signature = excluded.signature, heads = excluded.heads
                      WHERE excluded.seq > signed_head.seq",
-                    &[&(cp.seq as i64), &&cp.hash[..], &cp.at_ms, &cp.signature],
+                    &[
+                        &(cp.seq as i64),
+                        &&cp.hash[..],
+                        &cp.at_ms,
+                        &cp.signature,
+                        &remembered::encode_heads(cp),
+                    ],
                 )?;
             }
         }
@@ -134,7 +189,7 @@ impl PostgresBackend {
             .map(|row| row.try_get(0))
             .transpose()?;
         let head = match self.client.query_opt(
-            "SELECT seq, hash, at_ms, signature FROM signed_head WHERE id = 1",
+            "SELECT seq, hash, at_ms, signature, heads FROM signed_head WHERE id = 1",
             &[],
         )? {
             Some(row) => Some(remembered::signed_head(
@@ -142,6 +197,7 @@ impl PostgresBackend {
                 &row.try_get::<_, Vec<u8>>(1)?,
                 row.try_get(2)?,
                 row.try_get(3)?,
+                row.try_get(4)?,
             )?),
             None => None,
         };
@@ -222,6 +278,22 @@ fn migrate(client: &mut Client, schema: Option<&str>, keys: &str) -> Result<(), 
     Ok(())
 }
 
+/// Claims the lowest chain id no live connection holds: a session advisory lock, released when this
+/// connection ends (so a chain whose writer died is continued by the next writer to start).
+fn claim_chain(client: &mut Client, locks: Locks) -> Result<u32, StoreError> {
+    let statement = client.prepare("SELECT pg_try_advisory_lock($1, $2)")?;
+    for chain in 0..MAX_CHAINS {
+        let id = crate::audit::postgres::chain_i32(chain);
+        let claimed: bool = client
+            .query_one(&statement, &[&locks.class, &id])?
+            .try_get(0)?;
+        if claimed {
+            return Ok(chain);
+        }
+    }
+    Err(StoreError::NoFreeChain(MAX_CHAINS))
+}
+
 pub(crate) fn limit_i64(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
@@ -230,6 +302,9 @@ pub(crate) struct PgTx<'c, 's> {
     pub(crate) tx: Transaction<'c>,
     pub(crate) statements: &'s mut HashMap<&'static str, Statement>,
     pub(crate) audit_statements: &'s mut HashMap<usize, Statement>,
+    /// The chain this connection claimed.
+    pub(crate) chain: u32,
+    pub(crate) locks: Locks,
 }
 
 impl PgTx<'_, '_> {

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use vow_audit::Entry;
+use vow_audit::{Entry, Position};
 
 use crate::batch::{self};
 use crate::remembered::{self, Inspection, Remember, Remembered};
@@ -110,23 +110,30 @@ impl SqliteBackend {
         Ok(())
     }
 
-    pub(crate) fn audit_last(&mut self) -> Result<Option<Entry>, StoreError> {
+    /// Every chain's newest entry: SQLite's log is chain 0 alone.
+    pub(crate) fn audit_heads(&mut self) -> Result<Vec<Entry>, StoreError> {
         let raw = self
             .conn
-            .prepare_cached(schema::LOG_LAST)?
+            .prepare_cached(schema::LOG_LAST_SQLITE)?
             .query_row([], sql_row(|r| crate::audit::entry_from(r)))
             .optional()?;
-        Ok(raw)
+        Ok(raw.into_iter().collect())
     }
 
     pub(crate) fn audit_page(
         &mut self,
-        after: u64,
+        after: Position,
         limit: usize,
     ) -> Result<Vec<Entry>, StoreError> {
+        if after.chain != 0 {
+            return Ok(Vec::new());
+        }
         let mut stmt = self.conn.prepare_cached(schema::LOG_PAGE_SQLITE)?;
         let rows = stmt.query_map(
-            params![after as i64, limit as i64],
+            params![
+                i64::try_from(after.seq).unwrap_or(i64::MAX),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
             sql_row(|r| crate::audit::entry_from(r)),
         )?;
         rows.map(|row| row.map_err(StoreError::from)).collect()
@@ -144,11 +151,18 @@ impl SqliteBackend {
             Remember::Head(cp) => {
                 // Unqualified columns in DO UPDATE name the row already there.
                 self.conn.execute(
-                    "INSERT INTO keys.signed_head (id, seq, hash, at_ms, signature) VALUES (1, ?1, ?2, ?3, ?4)
+                    "INSERT INTO keys.signed_head (id, seq, hash, at_ms, signature, heads)
+                     VALUES (1, ?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
-                       at_ms = excluded.at_ms, signature = excluded.signature
+                       at_ms = excluded.at_ms, signature = excluded.signature, heads = excluded.heads
                      WHERE excluded.seq > seq",
-                    params![cp.seq as i64, &cp.hash[..], cp.at_ms, cp.signature],
+                    params![
+                        cp.seq as i64,
+                        &cp.hash[..],
+                        cp.at_ms,
+                        cp.signature,
+                        remembered::encode_heads(cp)
+                    ],
                 )?;
             }
         }
@@ -163,7 +177,7 @@ impl SqliteBackend {
         let head = self
             .conn
             .query_row(
-                "SELECT seq, hash, at_ms, signature FROM keys.signed_head WHERE id = 1",
+                "SELECT seq, hash, at_ms, signature, heads FROM keys.signed_head WHERE id = 1",
                 [],
                 |r| {
                     Ok((
@@ -171,6 +185,7 @@ impl SqliteBackend {
                         r.get::<_, Vec<u8>>(1)?,
                         r.get::<_, i64>(2)?,
                         r.get::<_, Vec<u8>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
                     ))
                 },
             )
@@ -178,7 +193,9 @@ impl SqliteBackend {
         Ok(Remembered {
             audit_key: remembered::audit_key(audit_key)?,
             signed_head: head
-                .map(|(seq, hash, at_ms, sig)| remembered::signed_head(seq, &hash, at_ms, sig))
+                .map(|(seq, hash, at_ms, sig, heads)| {
+                    remembered::signed_head(seq, &hash, at_ms, sig, heads)
+                })
                 .transpose()?,
         })
     }

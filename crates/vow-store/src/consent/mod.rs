@@ -154,7 +154,7 @@ pub(crate) trait ConsentTx {
     // ---- consent and the outbox
     /// Every current consent state of the subject.
     fn consent_states(&mut self, subject_id: &str) -> Result<Vec<ConsentState>, StoreError>;
-    /// Appends to the ledger with the next sequence number (the caller holds the log's lock).
+    /// Appends to the ledger with the next sequence number (the caller holds the commit-order lock).
     fn insert_consent_event(&mut self, event: &ConsentEvent) -> Result<(), StoreError>;
     fn upsert_consent_state(&mut self, state: &ConsentState) -> Result<(), StoreError>;
     fn consent_events(

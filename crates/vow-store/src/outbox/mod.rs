@@ -77,7 +77,7 @@ impl From<OutboxOp> for Op {
 
 /// The SQL primitives of outbox, written once per backend (`sqlite.rs`, `postgres.rs`).
 pub(crate) trait OutboxTx {
-    /// Appends with the next sequence number (the caller holds the log's lock); false when an event
+    /// Appends with the next sequence number (the caller holds the commit-order lock); false when an event
     /// with this id is there already.
     fn insert_outbox(&mut self, record: &OutboxRecord) -> Result<bool, StoreError>;
     fn claim_outbox(

@@ -44,7 +44,7 @@ impl From<ProvisionOp> for Op {
 
 /// The SQL primitives of provisions, written once per backend (`sqlite.rs`, `postgres.rs`).
 pub(crate) trait ProvisionTx {
-    /// Appends with the next sequence number (the caller holds the log's lock).
+    /// Appends with the next sequence number (the caller holds the commit-order lock).
     fn insert_provision(&mut self, row: &ProvisionRow) -> Result<i64, StoreError>;
     fn provisions(&mut self, after_seq: i64, limit: usize)
         -> Result<Vec<ProvisionRow>, StoreError>;

@@ -270,7 +270,7 @@ pub(crate) trait RetentionTx {
     fn separated(&mut self, subject_id: &str) -> Result<Vec<SeparatedRow>, StoreError>;
     /// Whether any item, record or separated row of the subject is left.
     fn holds_anything(&mut self, subject_id: &str) -> Result<bool, StoreError>;
-    /// Appends with the next sequence number (the caller holds the log's lock).
+    /// Appends with the next sequence number (the caller holds the commit-order lock).
     fn insert_destruction(&mut self, row: &DestructionRow) -> Result<(), StoreError>;
     fn destructions(
         &mut self,

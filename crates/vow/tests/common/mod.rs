@@ -70,3 +70,56 @@ pub fn start_listening(mut command: Command, what: &str, limit: Duration) -> Sta
 pub fn skipped(test: &str, why: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED: {test} — {why}");
 }
+
+/// The PostgreSQL to test against, or `None` (the test is skipped) when none is given; with
+/// `VOW_REQUIRE_POSTGRES=1` a missing one fails instead.
+pub fn postgres_url(test: &str) -> Option<String> {
+    match std::env::var("VOW_TEST_DATABASE_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(
+                std::env::var("VOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "VOW_REQUIRE_POSTGRES=1 but VOW_TEST_DATABASE_URL is not set"
+            );
+            skipped(
+                test,
+                "set VOW_TEST_DATABASE_URL to run it against PostgreSQL",
+            );
+            None
+        }
+    }
+}
+
+/// A schema of its own for one test, dropped when the test ends (also when it fails).
+pub struct PgSchema {
+    pub url: String,
+    pub name: String,
+}
+
+impl PgSchema {
+    pub fn new(url: &str, test: &str) -> PgSchema {
+        let name = format!(
+            "vow_{test}_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        );
+        PgSchema {
+            url: url.to_string(),
+            name,
+        }
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.url, postgres::NoTls) {
+            let _ = client.batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {0} CASCADE; DROP SCHEMA IF EXISTS {0}_keys CASCADE",
+                self.name
+            ));
+        }
+    }
+}
