@@ -139,7 +139,9 @@ impl Checkpoint {
 /// Signs the head of a log of chain 0 alone (`entry` is normally the newest entry).
 pub fn checkpoint(entry: &Entry, signer: &AuditSigner) -> Checkpoint {
     if entry.chain != 0 {
-        return checkpoint_chains(std::slice::from_ref(entry), signer);
+        if let Some(tree) = checkpoint_chains(std::slice::from_ref(entry), signer) {
+            return tree;
+        }
     }
     let sig = signer.sign(&Checkpoint::message(entry.seq, &entry.hash, entry.at_ms));
     Checkpoint {
@@ -151,16 +153,20 @@ pub fn checkpoint(entry: &Entry, signer: &AuditSigner) -> Checkpoint {
     }
 }
 
-/// Signs the heads of every chain at once (one newest entry per chain, in any order); a log of
-/// chain 0 alone gets the first form, as [`checkpoint`] gives.
-pub fn checkpoint_chains(heads: &[Entry], signer: &AuditSigner) -> Checkpoint {
+/// Signs the heads of every chain at once (the newest entry of each chain, in any order; of two
+/// entries of one chain the later counts); a log of chain 0 alone gets the first form, as
+/// [`checkpoint`] gives. `None` for an empty log: there is nothing to sign.
+pub fn checkpoint_chains(heads: &[Entry], signer: &AuditSigner) -> Option<Checkpoint> {
     if let [only] = heads {
         if only.chain == 0 {
-            return checkpoint(only, signer);
+            return Some(checkpoint(only, signer));
         }
     }
+    if heads.is_empty() {
+        return None;
+    }
     let mut listed: Vec<ChainHead> = heads.iter().map(ChainHead::of).collect();
-    listed.sort();
+    listed.sort_by_key(|head| (head.chain, std::cmp::Reverse(head.seq)));
     listed.dedup_by_key(|head| head.chain);
     let seq = listed
         .iter()
@@ -173,13 +179,13 @@ pub fn checkpoint_chains(heads: &[Entry], signer: &AuditSigner) -> Checkpoint {
         &root,
         at_ms,
     ));
-    Checkpoint {
+    Some(Checkpoint {
         seq,
         hash: root,
         at_ms,
         signature: sig.to_vec(),
         heads: listed,
-    }
+    })
 }
 
 /// RFC 6962's Merkle tree hash over the heads, in the order given.

@@ -52,6 +52,9 @@ impl ReviewOptions {
 /// One entry as the review shows it, with local time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Flagged {
+    /// The entry's chain (0 unless several servers write the log; absent in JSON when 0).
+    #[serde(skip_serializing_if = "is_chain_zero")]
+    pub chain: u32,
     pub seq: u64,
     /// Local time, `YYYY-MM-DD HH:MM (Ddd)`.
     pub local_time: String,
@@ -179,8 +182,10 @@ struct DenialAcc {
     roles: BTreeSet<String>,
     attempts: u64,
     routes: BTreeMap<String, u64>,
-    first: Option<(u64, String)>,
-    last: String,
+    /// The earliest and the latest attempt, by time (entries arrive chain by chain, not in time
+    /// order, when several servers write the log).
+    first: Option<(i64, String)>,
+    last: Option<(i64, String)>,
 }
 
 #[derive(Default)]
@@ -308,10 +313,12 @@ impl Review {
                     .cloned()
                     .unwrap_or_else(|| "(route not recorded)".to_string());
                 *d.routes.entry(route).or_default() += 1;
-                if d.first.as_ref().is_none_or(|(seq, _)| e.seq < *seq) {
-                    d.first = Some((e.seq, when.clone()));
+                if d.first.as_ref().is_none_or(|(at, _)| e.at_ms < *at) {
+                    d.first = Some((e.at_ms, when.clone()));
                 }
-                d.last = when;
+                if d.last.as_ref().is_none_or(|(at, _)| e.at_ms >= *at) {
+                    d.last = Some((e.at_ms, when));
+                }
             }
         }
 
@@ -365,12 +372,15 @@ impl Review {
                     attempts: d.attempts,
                     routes,
                     first: d.first.map(|(_, when)| when).unwrap_or_default(),
-                    last: d.last,
+                    last: d.last.map(|(_, when)| when).unwrap_or_default(),
                 }
             })
             .collect();
-        exports.sort_by_key(|f: &Flagged| f.seq);
-        off_hours.sort_by_key(|f: &Flagged| f.seq);
+        // In time, then log order (local times sort as text; entries come chain by chain).
+        exports
+            .sort_by(|a, b| (&a.local_time, a.chain, a.seq).cmp(&(&b.local_time, b.chain, b.seq)));
+        off_hours
+            .sort_by(|a, b| (&a.local_time, a.chain, a.seq).cmp(&(&b.local_time, b.chain, b.seq)));
 
         Review {
             options: opts.clone(),
@@ -655,7 +665,7 @@ impl Review {
             let _ = write!(
                 s,
                 "  #{:<6} {}  {:<8} key {}, role {}, from {}",
-                f.seq,
+                f.position().to_string(),
                 f.local_time,
                 f.action.as_str(),
                 key_name(&f.key_id, f.key_label.as_deref()),
@@ -715,6 +725,7 @@ fn flag(e: &Entry, t: &OffsetDateTime, why: &'static str) -> Flagged {
         Weekday::Sunday => "Sun",
     };
     Flagged {
+        chain: e.chain,
         seq: e.seq,
         local_time: format!(
             "{} {:02}:{:02} ({wd})",
@@ -732,4 +743,18 @@ fn flag(e: &Entry, t: &OffsetDateTime, why: &'static str) -> Flagged {
         reason: e.reason.clone(),
         why,
     }
+}
+
+impl Flagged {
+    /// Where the entry is in the log: `57`, or `1:57` on chain 1.
+    pub fn position(&self) -> crate::Position {
+        crate::Position {
+            chain: self.chain,
+            seq: self.seq,
+        }
+    }
+}
+
+fn is_chain_zero(chain: &u32) -> bool {
+    *chain == 0
 }

@@ -417,7 +417,14 @@ pub fn verify_anchored<E>(
 
     if first_break.is_none() && anchors.required {
         // A checkpoint's seq counts the entries of every chain, so a later one has a larger seq.
-        let last = anchors.checkpoints.iter().map(|cp| cp.seq).max();
+        // Only signed ones count: a forged line must not stand for checkpoints cut off the end.
+        let last = anchors
+            .checkpoints
+            .iter()
+            .zip(&valid)
+            .filter(|(_, valid)| **valid)
+            .map(|(cp, _)| cp.seq)
+            .max();
         match (last, anchors.remembered) {
             (None, None) if count > 0 => {
                 first_break = Some((0, Break::NoCheckpoints { entries: count }))

@@ -79,7 +79,7 @@ fn broken_at(v: &Verification) -> (u32, Break) {
 fn an_intact_log_of_three_chains_verifies_with_its_tree_checkpoint() {
     let signer = AuditSigner::generate();
     let chains = three_chains();
-    let cp = checkpoint_chains(&heads(&chains), &signer);
+    let cp = checkpoint_chains(&heads(&chains), &signer).unwrap();
     assert_eq!(
         cp.seq, 15,
         "a tree checkpoint counts the entries of every chain"
@@ -100,7 +100,7 @@ fn a_log_of_chain_zero_alone_keeps_the_first_checkpoint_form_byte_for_byte() {
     let signer = AuditSigner::generate();
     let chains = three_chains();
     let head = chains[0].last().unwrap();
-    let tree = checkpoint_chains(std::slice::from_ref(head), &signer);
+    let tree = checkpoint_chains(std::slice::from_ref(head), &signer).unwrap();
     let single = checkpoint(head, &signer);
     assert_eq!(tree, single);
     assert!(tree.heads.is_empty());
@@ -113,7 +113,7 @@ fn a_log_of_chain_zero_alone_keeps_the_first_checkpoint_form_byte_for_byte() {
 #[test]
 fn a_tree_checkpoint_round_trips_through_its_json_line() {
     let signer = AuditSigner::generate();
-    let cp = checkpoint_chains(&heads(&three_chains()), &signer);
+    let cp = checkpoint_chains(&heads(&three_chains()), &signer).unwrap();
     let line = serde_json::to_string(&cp).unwrap();
     let back: Checkpoint = serde_json::from_str(&line).unwrap();
     assert_eq!(back, cp);
@@ -124,7 +124,7 @@ fn a_tree_checkpoint_round_trips_through_its_json_line() {
 fn a_head_edited_inside_a_signed_checkpoint_breaks_its_signature() {
     let signer = AuditSigner::generate();
     let chains = three_chains();
-    let mut cp = checkpoint_chains(&heads(&chains), &signer);
+    let mut cp = checkpoint_chains(&heads(&chains), &signer).unwrap();
     // Claim chain 1 ended one entry earlier (hiding the truncation of its last entry).
     cp.heads[1] = ChainHead::of(&chains[1][2]);
     assert!(!cp.verify(&signer.verifying_key()));
@@ -145,7 +145,7 @@ fn a_head_edited_inside_a_signed_checkpoint_breaks_its_signature() {
 fn a_chain_dropped_altogether_is_found_by_the_checkpoint_that_names_it() {
     let signer = AuditSigner::generate();
     let chains = three_chains();
-    let cp = checkpoint_chains(&heads(&chains), &signer);
+    let cp = checkpoint_chains(&heads(&chains), &signer).unwrap();
     let log: Vec<Entry> = merged(&chains)
         .into_iter()
         .filter(|e| e.chain != 7)
@@ -163,7 +163,7 @@ fn a_chain_dropped_altogether_is_found_by_the_checkpoint_that_names_it() {
 fn a_chain_truncated_is_located_on_its_chain() {
     let signer = AuditSigner::generate();
     let chains = three_chains();
-    let cp = checkpoint_chains(&heads(&chains), &signer);
+    let cp = checkpoint_chains(&heads(&chains), &signer).unwrap();
     let log: Vec<Entry> = merged(&chains)
         .into_iter()
         .filter(|e| !(e.chain == 1 && e.seq > 2))
@@ -180,7 +180,7 @@ fn a_chain_truncated_is_located_on_its_chain() {
 fn a_chain_forked_after_its_checkpoint_is_found() {
     let signer = AuditSigner::generate();
     let mut chains = three_chains();
-    let cp = checkpoint_chains(&heads(&chains), &signer);
+    let cp = checkpoint_chains(&heads(&chains), &signer).unwrap();
     // Chain 1 rewritten from its third entry with recomputed hashes: a fork of the signed history.
     chains[1].truncate(2);
     for i in 0..2 {
@@ -199,7 +199,7 @@ fn a_chain_forked_after_its_checkpoint_is_found() {
 fn entries_reordered_inside_a_chain_are_found() {
     let signer = AuditSigner::generate();
     let chains = three_chains();
-    let cp = checkpoint_chains(&heads(&chains), &signer);
+    let cp = checkpoint_chains(&heads(&chains), &signer).unwrap();
     let mut log = merged(&chains);
     let at = log.iter().position(|e| e.chain == 7 && e.seq == 2).unwrap();
     log.swap(at, at + 1);
@@ -221,7 +221,7 @@ fn entries_reordered_inside_a_chain_are_found() {
 fn an_entry_moved_to_another_chain_is_found_where_it_left_and_where_it_landed() {
     let signer = AuditSigner::generate();
     let chains = three_chains();
-    let cp = checkpoint_chains(&heads(&chains), &signer);
+    let cp = checkpoint_chains(&heads(&chains), &signer).unwrap();
     // The last entry of chain 7 moved to the end of chain 1, renumbered and relinked, its hash
     // kept (the attacker cannot sign, so only the fields can change).
     let mut log = merged(&chains);
@@ -270,8 +270,8 @@ fn a_rollback_to_an_older_copy_is_found_by_the_remembered_head() {
     // the key store remembers the newest (all 15 entries).
     let mut old = chains.clone();
     old[1].truncate(2);
-    let old_cp = checkpoint_chains(&heads(&old), &signer);
-    let newest = checkpoint_chains(&heads(&chains), &signer);
+    let old_cp = checkpoint_chains(&heads(&old), &signer).unwrap();
+    let newest = checkpoint_chains(&heads(&chains), &signer).unwrap();
     let v = check_with(
         &merged(&old),
         std::slice::from_ref(&old_cp),
@@ -301,7 +301,7 @@ fn checkpoints_of_one_chain_and_of_the_tree_mix_in_one_file() {
     let signer = AuditSigner::generate();
     let chains = three_chains();
     let early = checkpoint(&chains[0][2], &signer);
-    let later = checkpoint_chains(&heads(&chains), &signer);
+    let later = checkpoint_chains(&heads(&chains), &signer).unwrap();
     let v = check(&merged(&chains), &[early, later], &signer);
     assert!(v.is_intact(), "{v}");
     assert_eq!(v.checkpoints, 2);
@@ -311,7 +311,7 @@ fn checkpoints_of_one_chain_and_of_the_tree_mix_in_one_file() {
 fn chains_out_of_order_in_the_stream_are_reported() {
     let signer = AuditSigner::generate();
     let chains = three_chains();
-    let cp = checkpoint_chains(&heads(&chains), &signer);
+    let cp = checkpoint_chains(&heads(&chains), &signer).unwrap();
     // Chain 0's last entry served after chain 7: a source that splits a chain.
     let mut log = merged(&chains);
     let last_of_zero = log.iter().position(|e| e.chain == 0 && e.seq == 6).unwrap();

@@ -156,6 +156,8 @@ pub struct SignOff {
 /// What an officer noted on one access-log entry while reviewing a month.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// The entry's chain (0 unless several servers write the log).
+    pub entry_chain: i64,
     pub entry_seq: i64,
     pub by_user: String,
     pub at_ms: i64,
@@ -1103,7 +1105,7 @@ impl Vault {
         &self,
         caller: &Caller,
         period: &str,
-        entry_seq: i64,
+        entry: vow_audit::Position,
         note: &str,
     ) -> Result<(), VaultError> {
         if !caller.is_operator() && !self.grants(caller)?.may_handle_requests() {
@@ -1121,7 +1123,8 @@ impl Vault {
         match self
             .console(ConsoleOp::RecordFinding(FindingRow {
                 period,
-                entry_seq,
+                entry_chain: i64::from(entry.chain),
+                entry_seq: i64::try_from(entry.seq).unwrap_or(i64::MAX),
                 by_user: caller.key_id.clone(),
                 at_ms: self.now_ms(),
                 note: note.to_string(),
@@ -1150,6 +1153,7 @@ impl Vault {
             Outcome::Findings(rows) => Ok(rows
                 .into_iter()
                 .map(|r| Finding {
+                    entry_chain: r.entry_chain,
                     entry_seq: r.entry_seq,
                     by_user: r.by_user,
                     at_ms: r.at_ms,

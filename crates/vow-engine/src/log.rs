@@ -81,7 +81,10 @@ impl Vault {
             if entries <= *last {
                 return Ok(None);
             }
-            let checkpoint = vow_audit::checkpoint_chains(&heads, self.keys().signing_key());
+            let Some(checkpoint) = vow_audit::checkpoint_chains(&heads, self.keys().signing_key())
+            else {
+                return Ok(None);
+            };
             CheckpointFile::append(path, &checkpoint)?;
             *last = checkpoint.seq;
             checkpoint

@@ -15,7 +15,9 @@ use crate::retention::RetentionTx;
 use crate::subjects::SubjectTx;
 use crate::uploads::UploadTx;
 
-use crate::{ConsentOp, Op, OutboxOp, Outcome, ProvisionOp, Request, RetentionOp, StoreError};
+use crate::{
+    AuditOp, ConsentOp, Op, OutboxOp, Outcome, ProvisionOp, Request, RetentionOp, StoreError,
+};
 
 /// The SQL primitives of one open transaction: every capability's, each written once per backend
 /// beside the capability.
@@ -132,25 +134,29 @@ pub(crate) fn apply_with_fallback(
 }
 
 /// Another process committed the same unique value (one external id) between this transaction's
-/// check and its insert. Once more, the check sees the winner and answers as for any existing
-/// value, instead of failing as a storage error.
+/// check and its insert: once more, the check sees the winner and answers as for any existing
+/// value, instead of failing as a storage error. Or PostgreSQL broke a deadlock by aborting this
+/// transaction (two servers waiting on each other's rows that subject order does not cover, such
+/// as one external id each): once more, the other has committed by now.
 fn after_lost_race(
     error: StoreError,
     again: impl FnOnce() -> Result<Outcome, StoreError>,
 ) -> Result<Outcome, StoreError> {
-    if error.is_unique_violation() {
+    if error.is_unique_violation() || error.is_deadlock() {
         again()
     } else {
         Err(error)
     }
 }
 
-/// Whether a request numbers rows (the consent ledger, the outbox) in commit order, which the
-/// commit-order lock gives even across processes.
+/// Whether a request numbers rows (the consent ledger, the outbox) in commit order, or checks
+/// then writes what another process may write at once (a cut, which must start where the chain's
+/// newest ended), which the commit-order lock orders even across processes.
 fn numbers_in_commit_order(request: &Request) -> bool {
     matches!(
         request.op,
-        Op::Consent(ConsentOp::RecordConsent { .. })
+        Op::Audit(AuditOp::RecordCut(_))
+            | Op::Consent(ConsentOp::RecordConsent { .. })
             | Op::Outbox(OutboxOp::Enqueue(_))
             | Op::Retention(
                 RetentionOp::Dispose { .. }

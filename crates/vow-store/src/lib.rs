@@ -272,6 +272,16 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// PostgreSQL aborted this transaction to break a deadlock.
+    pub fn is_deadlock(&self) -> bool {
+        match self {
+            StoreError::Postgres(error) => {
+                error.code() == Some(&::postgres::error::SqlState::T_R_DEADLOCK_DETECTED)
+            }
+            _ => false,
+        }
+    }
+
     /// A unique constraint refused a row: another writer stored the same value first.
     pub fn is_unique_violation(&self) -> bool {
         match self {

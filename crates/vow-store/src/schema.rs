@@ -297,7 +297,9 @@ pub(crate) const SQLITE: &[&str] = &[
     );",
     // 9: the key store remembers a checkpoint of several chains with its heads (JSON; NULL for a
     // checkpoint of chain 0 alone). SQLite has one writer, so its log is chain 0 alone.
-    "ALTER TABLE keys.signed_head ADD COLUMN heads TEXT;",
+    // A review finding names its entry's chain too (always 0 here).
+    "ALTER TABLE keys.signed_head ADD COLUMN heads TEXT;
+    ALTER TABLE review_findings ADD COLUMN entry_chain INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// `{keys}` is replaced by the key schema's name.
@@ -582,13 +584,20 @@ pub(crate) const POSTGRES: &[&str] = &[
     // 9: one chain per writer: each server's committer extends a chain of its own, so servers
     // never wait for each other; entries are identified by (chain, seq), and so are cuts. The key
     // store remembers a checkpoint of several chains with its heads (as SQLite's 9).
+    // The column keeps no default: a vow from before chains still running during the upgrade
+    // (inserting without it, into what it takes for the one chain) fails loudly instead of writing
+    // into chain 0 after another chain's head.
     "ALTER TABLE audit_log ADD COLUMN chain INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE audit_log ALTER COLUMN chain DROP DEFAULT;
     ALTER TABLE audit_log DROP CONSTRAINT audit_log_pkey;
     ALTER TABLE audit_log ADD PRIMARY KEY (chain, seq);
     ALTER TABLE audit_cuts ADD COLUMN chain INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE audit_cuts DROP CONSTRAINT audit_cuts_pkey;
     ALTER TABLE audit_cuts ADD PRIMARY KEY (chain, to_seq);
-    ALTER TABLE {keys}.signed_head ADD COLUMN heads TEXT;",
+    ALTER TABLE {keys}.signed_head ADD COLUMN heads TEXT;
+    ALTER TABLE review_findings ADD COLUMN entry_chain INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE review_findings DROP CONSTRAINT review_findings_pkey;
+    ALTER TABLE review_findings ADD PRIMARY KEY (period, entry_chain, entry_seq);",
 ];
 
 /// Encodes the categories of a log entry for its column (JSON, so any category text survives).

@@ -2013,6 +2013,7 @@ async fn grants_sign_offs_and_findings_are_kept_as_the_review_needs(h: Harness) 
 
     let finding = |seq, note: &str| FindingRow {
         period: "2026-11".into(),
+        entry_chain: 0,
         entry_seq: seq,
         by_user: "usr_a".into(),
         at_ms: 6_000,
@@ -2502,5 +2503,119 @@ async fn a_privacy_token_is_redeemed_once_while_live_and_a_code_has_five_tries(h
     assert_eq!(
         op(PrivacyOp::Prune { before_ms: 10_001 }).await,
         Outcome::Removed(6)
+    );
+}
+
+/// Two archivers record cuts of one chain at once, from two servers: only one is recorded. (With a
+/// chain per writer no log lock orders them; the cut's check — it must start where the chain's
+/// newest cut ended — runs under the commit-order lock. A third session holds both cuts' keys
+/// uncommitted for a moment, so the two transactions overlap every time; found by review.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_postgres_archivers_cannot_both_record_a_cut_of_one_chain() {
+    let Some(h) = postgres() else { return };
+    let Location::Postgres { url, schema } = &h.location else {
+        unreachable!()
+    };
+    let (url, schema) = (url.clone(), schema.clone().unwrap());
+    let second = Store::open(&h.location, StoreOptions::default()).unwrap();
+    for _ in 0..10 {
+        h.store
+            .apply(Request::logged(
+                AuditOp::LogOnly,
+                audit(Action::Read, None, &[]),
+            ))
+            .await
+            .unwrap();
+    }
+    let log = log(&h.store).await;
+    let signer = vow_crypto::AuditSigner::generate();
+    let holder = {
+        let (held, wait) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            let mut tx = client.transaction().unwrap();
+            tx.batch_execute(&format!(
+                "INSERT INTO {schema}.audit_cuts (to_seq, from_seq, prev_hash, head_hash, entries, \
+                 first_at_ms, last_at_ms, signature, chain)
+                 VALUES (5, 1, '\\x00', '\\x00', 0, 0, 0, '\\x00', 0),
+                        (7, 1, '\\x00', '\\x00', 0, 0, 0, '\\x00', 0)"
+            ))
+            .unwrap();
+            held.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(800));
+            tx.rollback().unwrap();
+        });
+        wait.recv().unwrap();
+        thread
+    };
+    let record = |store: &Store, to: usize| {
+        let store = store.clone();
+        let cut = signed_cut(&signer, &log[0], &log[to - 1], to as u64);
+        tokio::spawn(async move {
+            store
+                .apply(Request::logged(
+                    AuditOp::RecordCut(cut),
+                    audit(Action::Destroy, None, &["audit_log"]),
+                ))
+                .await
+                .unwrap()
+        })
+    };
+    let (a, b) = (record(&h.store, 5), record(&second, 7));
+    let outcomes = [a.await.unwrap(), b.await.unwrap()];
+    holder.join().unwrap();
+    second.close().await;
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == Outcome::Created).count(),
+        1,
+        "{outcomes:?}"
+    );
+    let Outcome::AuditCuts(cuts) = h
+        .store
+        .apply(Request::unlogged(AuditOp::Cuts))
+        .await
+        .unwrap()
+    else {
+        panic!("no cuts")
+    };
+    assert_eq!(cuts.len(), 1, "{cuts:?}");
+}
+
+/// With several servers, entry 7 of chain 1 is another entry than entry 7 of chain 0: a finding
+/// on one is not the other's (found by review: findings were keyed by seq alone).
+#[tokio::test]
+async fn postgres_review_findings_are_kept_per_chain() {
+    use vow_store::{ConsoleOp, FindingRow};
+    let Some(h) = postgres() else { return };
+    let finding = |chain, note: &str| FindingRow {
+        period: "2026-11".into(),
+        entry_chain: chain,
+        entry_seq: 7,
+        by_user: "usr_a".into(),
+        at_ms: 6_000,
+        note: note.into(),
+    };
+    for (chain, note) in [(0, "chain zero"), (1, "chain one")] {
+        assert_eq!(
+            console(&h, ConsoleOp::RecordFinding(finding(chain, note))).await,
+            Outcome::Stored { replaced: false }
+        );
+    }
+    let Outcome::Findings(found) = console(
+        &h,
+        ConsoleOp::Findings {
+            period: "2026-11".into(),
+        },
+    )
+    .await
+    else {
+        panic!()
+    };
+    assert_eq!(
+        found
+            .iter()
+            .map(|f| (f.entry_chain, f.entry_seq, f.note.as_str()))
+            .collect::<Vec<_>>(),
+        [(0, 7, "chain zero"), (1, 7, "chain one")]
     );
 }

@@ -398,6 +398,8 @@ pub(crate) fn archive(args: &VaultArgs, before: &str, out: &Path) -> anyhow::Res
             Ok(None) => {}
             Err(error) => {
                 store.close_blocking();
+                // Chains archived before the failure stay archived: say which, so none is lost track of.
+                report_archived(&archived)?;
                 return Err(error);
             }
         }
@@ -409,7 +411,16 @@ pub(crate) fn archive(args: &VaultArgs, before: &str, out: &Path) -> anyhow::Res
         ))?;
         return Ok(ExitCode::SUCCESS);
     }
-    for (cut, removed, file) in &archived {
+    report_archived(&archived)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `vow audit archive` archived: each chain's file, and how to prove them.
+fn report_archived(archived: &[(Cut, u64, PathBuf)]) -> anyhow::Result<()> {
+    if archived.is_empty() {
+        return Ok(());
+    }
+    for (cut, removed, file) in archived {
         let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
         let chain = if cut.chain == 0 {
             String::new()
@@ -436,7 +447,7 @@ pub(crate) fn archive(args: &VaultArgs, before: &str, out: &Path) -> anyhow::Res
         "Prove it any time, even without the database: vow audit verify-archive {} --key-file KEYS",
         files.join(" ")
     ))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Where one chain's archive goes: `--out` itself for a log of one chain; with several, each
@@ -491,21 +502,28 @@ impl ChainArchive<'_> {
         } else {
             self.head.seq.saturating_sub(1)
         };
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_message("writing the archive");
-        let mut written = 0u64;
         let start = vow_audit::Position {
             chain,
             seq: from_seq.saturating_sub(1),
         };
+        let archivable =
+            |e: &Entry| e.chain == chain && e.seq <= last_seq && e.at_ms < self.before_ms;
+        // Nothing of this chain old enough: no file is made (so `--out` stays free for a run that
+        // has something to write).
+        let first = self
+            .store
+            .audit_page_blocking(start, 1)
+            .context("cannot read the access log")?;
+        if !first.first().is_some_and(archivable) {
+            return Ok(None);
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message("writing the archive");
+        let mut written = 0u64;
         let entries = self
             .store
             .audit_entries_after_blocking(start)
-            .take_while(|e| {
-                e.as_ref().map_or(true, |e| {
-                    e.chain == chain && e.seq <= last_seq && e.at_ms < self.before_ms
-                })
-            })
+            .take_while(|e| e.as_ref().map_or(true, archivable))
             .inspect(|_| {
                 written += 1;
                 if written.is_multiple_of(10_000) {

@@ -1348,7 +1348,7 @@ fn review_csv(review: &vow_audit::Review, out: &mut impl Write) -> anyhow::Resul
                 month,
                 section,
                 &f.local_time,
-                &f.seq.to_string(),
+                &f.position().to_string(),
                 &f.key_id,
                 &label(&f.key_id),
                 &f.role,

@@ -652,7 +652,7 @@ fn a_log_of_two_chains_on_postgresql_is_archived_chain_by_chain() {
             let heads = writers[0].audit_heads_blocking().unwrap();
             vow_audit::CheckpointFile::append(
                 &checkpoints,
-                &vow_audit::checkpoint_chains(&heads, keys.signing_key()),
+                &vow_audit::checkpoint_chains(&heads, keys.signing_key()).unwrap(),
             )
             .unwrap();
         }

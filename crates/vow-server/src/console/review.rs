@@ -18,7 +18,8 @@ use super::view::{previous_month, short, valid_month, when, Frame};
 
 #[derive(Serialize)]
 struct Line {
-    /// The log entry's number, when the line is one entry (a finding is kept against it).
+    /// The log entry's chain and number, when the line is one entry (a finding is kept against it).
+    chain: u32,
     seq: Option<u64>,
     when: String,
     who: String,
@@ -41,7 +42,10 @@ fn who(id: &str, label: &Option<String>, role: &str) -> String {
     }
 }
 
-fn flagged(line: &Flagged, findings: &HashMap<i64, String>) -> Line {
+/// The officer's notes of a month, by entry (chain, seq).
+type Findings = HashMap<(i64, i64), String>;
+
+fn flagged(line: &Flagged, findings: &Findings) -> Line {
     let what = if line.categories.is_empty() {
         line.action.to_string()
     } else {
@@ -52,6 +56,7 @@ fn flagged(line: &Flagged, findings: &HashMap<i64, String>) -> Line {
         None => what,
     };
     Line {
+        chain: line.chain,
         seq: Some(line.seq),
         when: line.local_time.clone(),
         who: who(&line.key_id, &line.key_label, &line.role),
@@ -59,12 +64,12 @@ fn flagged(line: &Flagged, findings: &HashMap<i64, String>) -> Line {
         what,
         finding: i64::try_from(line.seq)
             .ok()
-            .and_then(|seq| findings.get(&seq).cloned())
+            .and_then(|seq| findings.get(&(i64::from(line.chain), seq)).cloned())
             .unwrap_or_default(),
     }
 }
 
-fn sections(frame: &Frame, review: &Review, findings: &HashMap<i64, String>) -> Vec<Section> {
+fn sections(frame: &Frame, review: &Review, findings: &Findings) -> Vec<Section> {
     let lines = |flagged_lines: &[Flagged]| -> Vec<Line> {
         flagged_lines.iter().map(|l| flagged(l, findings)).collect()
     };
@@ -81,6 +86,7 @@ fn sections(frame: &Frame, review: &Review, findings: &HashMap<i64, String>) -> 
                 .bulk_reads
                 .iter()
                 .map(|b| Line {
+                    chain: 0,
                     seq: None,
                     when: b.date.clone(),
                     who: who(&b.key_id, &b.key_label, &b.role),
@@ -89,6 +95,7 @@ fn sections(frame: &Frame, review: &Review, findings: &HashMap<i64, String>) -> 
                     finding: String::new(),
                 })
                 .chain(review.bulk_lookups.iter().map(|b| Line {
+                    chain: 0,
                     seq: None,
                     when: b.date.clone(),
                     who: who(&b.key_id, &b.key_label, &b.role),
@@ -115,6 +122,7 @@ fn sections(frame: &Frame, review: &Review, findings: &HashMap<i64, String>) -> 
                 .denied
                 .iter()
                 .map(|d| Line {
+                    chain: 0,
                     seq: None,
                     when: format!("{} – {}", d.first, d.last),
                     who: who(&d.key_id, &d.key_label, &d.roles.join(", ")),
@@ -147,10 +155,10 @@ async fn render(page: Signed, month: String) -> Response {
         Ok(review) => review,
         Err(error) => return page.frame.error_page(error),
     };
-    let findings: HashMap<i64, String> = match page.vault.findings(page.caller(), &month).await {
+    let findings: Findings = match page.vault.findings(page.caller(), &month).await {
         Ok(findings) => findings
             .into_iter()
-            .map(|f| (f.entry_seq, f.note))
+            .map(|f| ((f.entry_chain, f.entry_seq), f.note))
             .collect(),
         Err(error) => return page.frame.error_page(error),
     };
@@ -197,7 +205,9 @@ pub(crate) struct FindingForm {
     #[serde(default)]
     month: String,
     #[serde(default)]
-    seq: i64,
+    chain: u32,
+    #[serde(default)]
+    seq: u64,
     #[serde(default)]
     note: String,
 }
@@ -209,7 +219,15 @@ pub(crate) async fn finding(mut page: Signed, Form(form): Form<FindingForm>) -> 
     page.frame.page = "nav_review";
     match page
         .vault
-        .record_finding(page.caller(), &form.month, form.seq, &form.note)
+        .record_finding(
+            page.caller(),
+            &form.month,
+            vow_audit::Position {
+                chain: form.chain,
+                seq: form.seq,
+            },
+            &form.note,
+        )
         .await
     {
         Ok(()) => {

@@ -69,6 +69,8 @@ pub struct SignOffRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FindingRow {
     pub period: String,
+    /// The entry's chain (0 unless several servers write the log).
+    pub entry_chain: i64,
     pub entry_seq: i64,
     pub by_user: String,
     pub at_ms: i64,
@@ -346,5 +348,6 @@ pub(crate) fn finding_from(row: &impl Cols) -> Result<FindingRow, StoreError> {
         by_user: row.col(2)?,
         at_ms: row.col(3)?,
         note: row.col(4)?,
+        entry_chain: row.col(5)?,
     })
 }

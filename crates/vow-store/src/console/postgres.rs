@@ -169,22 +169,31 @@ impl ConsoleTx for PgTx<'_, '_> {
         Ok(())
     }
     fn upsert_finding(&mut self, f: &FindingRow) -> Result<bool, StoreError> {
+        let chain = i32::try_from(f.entry_chain).unwrap_or(i32::MAX);
         let before = self.query(
-            "SELECT 1 FROM review_findings WHERE period = $1 AND entry_seq = $2",
-            &[&f.period, &f.entry_seq],
+            "SELECT 1 FROM review_findings WHERE period = $1 AND entry_seq = $2 AND entry_chain = $3",
+            &[&f.period, &f.entry_seq, &chain],
         )?;
         self.execute(
-            "INSERT INTO review_findings (period, entry_seq, by_user, at_ms, note) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (period, entry_seq) DO UPDATE SET by_user = EXCLUDED.by_user,
+            "INSERT INTO review_findings (period, entry_seq, by_user, at_ms, note, entry_chain)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (period, entry_chain, entry_seq) DO UPDATE SET by_user = EXCLUDED.by_user,
                  at_ms = EXCLUDED.at_ms, note = EXCLUDED.note",
-            &[&f.period, &f.entry_seq, &f.by_user, &f.at_ms, &f.note],
+            &[
+                &f.period,
+                &f.entry_seq,
+                &f.by_user,
+                &f.at_ms,
+                &f.note,
+                &chain,
+            ],
         )?;
         Ok(!before.is_empty())
     }
     fn findings(&mut self, period: &str) -> Result<Vec<FindingRow>, StoreError> {
         let rows = self.query(
-            "SELECT period, entry_seq, by_user, at_ms, note FROM review_findings
-             WHERE period = $1 ORDER BY entry_seq",
+            "SELECT period, entry_seq, by_user, at_ms, note, entry_chain::bigint FROM review_findings
+             WHERE period = $1 ORDER BY entry_chain, entry_seq",
             &[&period],
         )?;
         rows.iter().map(finding_from).collect()

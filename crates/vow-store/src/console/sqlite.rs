@@ -181,21 +181,31 @@ impl ConsoleTx for SqliteTx<'_> {
     fn upsert_finding(&mut self, f: &FindingRow) -> Result<bool, StoreError> {
         let replaced = self
             .tx
-            .prepare_cached("SELECT 1 FROM review_findings WHERE period = ?1 AND entry_seq = ?2")?
-            .exists(params![f.period, f.entry_seq])?;
+            .prepare_cached(
+                "SELECT 1 FROM review_findings WHERE period = ?1 AND entry_seq = ?2 AND entry_chain = ?3",
+            )?
+            .exists(params![f.period, f.entry_seq, f.entry_chain])?;
         self.tx
             .prepare_cached(
-                "INSERT INTO review_findings (period, entry_seq, by_user, at_ms, note) VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO review_findings (period, entry_seq, by_user, at_ms, note, entry_chain)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (period, entry_seq) DO UPDATE SET by_user = excluded.by_user,
                      at_ms = excluded.at_ms, note = excluded.note",
             )?
-            .execute(params![f.period, f.entry_seq, f.by_user, f.at_ms, f.note])?;
+            .execute(params![
+                f.period,
+                f.entry_seq,
+                f.by_user,
+                f.at_ms,
+                f.note,
+                f.entry_chain
+            ])?;
         Ok(replaced)
     }
     fn findings(&mut self, period: &str) -> Result<Vec<FindingRow>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT period, entry_seq, by_user, at_ms, note FROM review_findings
-             WHERE period = ?1 ORDER BY entry_seq",
+            "SELECT period, entry_seq, by_user, at_ms, note, entry_chain FROM review_findings
+             WHERE period = ?1 ORDER BY entry_chain, entry_seq",
         )?;
         let rows = stmt.query_map(params![period], sql_row(|r| finding_from(r)))?;
         Ok(rows.collect::<Result<_, _>>()?)
