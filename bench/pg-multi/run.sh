@@ -71,17 +71,19 @@ end
 LUA
 
 commits() { psql -tA "$DATABASE_URL" -c "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"; }
-sample_waits() { # every 100 ms until killed: one line per active vow backend, its wait event
+sample_waits() { # every 100 ms until killed: one line per active vow backend, its wait event, and
+  # for a lock wait the statement that waits (which table: the log, or an item another server writes)
   while true; do
     psql -tA "$DATABASE_URL" -c "SELECT coalesce(wait_event_type, 'CPU') || ':' || coalesce(wait_event, '-')
+      || CASE WHEN wait_event_type = 'Lock' THEN ' ' || left(regexp_replace(query, '\s+', '_', 'g'), 32) ELSE '' END
       FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid()
       AND backend_type = 'client backend' AND query NOT LIKE '%pg_stat_activity%'" >>"$1" 2>/dev/null || true
     sleep 0.1
   done
 }
 
-echo "| servers | PUT requests/s (total) | worst p99 ms | PostgreSQL commits/s | writes per commit | samples waiting on a lock | top wait events |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
+echo "| servers | PUT requests/s (total) | worst p99 ms | PostgreSQL commits/s | writes per commit | samples waiting on a lock | top wait events | statements waiting on a lock |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |"
 for servers in 1 2 4; do
   : >"$WORK/waits"
   sample_waits "$WORK/waits" &
@@ -107,8 +109,9 @@ for servers in 1 2 4; do
   per_commit="$(awk -v t="$total" -v c="$per_second" 'BEGIN { if (c > 0) printf "%.1f", t / c; else print "-" }')"
   samples="$(wc -l <"$WORK/waits")"
   locked="$(grep -c '^Lock:' "$WORK/waits" || true)"
-  top="$(sort "$WORK/waits" | uniq -c | sort -rn | head -n 3 | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1}')"
-  echo "| $servers | $total | $worst | $per_second | $per_commit | $locked of $samples | $top |"
+  top="$(cut -d' ' -f1 "$WORK/waits" | sort | uniq -c | sort -rn | head -n 3 | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1}')"
+  waited="$({ grep '^Lock:' "$WORK/waits" || true; } | cut -d' ' -f2 | sort | uniq -c | sort -rn | head -n 2 | awk '{printf "%s`%s` %s", (NR > 1 ? ", " : ""), $2, $1}')"
+  echo "| $servers | $total | $worst | $per_second | $per_commit | $locked of $samples | $top | ${waited:--} |"
 done
 
 # The merged history of every server, proved against every server's checkpoints.
