@@ -2619,3 +2619,39 @@ async fn postgres_review_findings_are_kept_per_chain() {
         [(0, 7, "chain zero"), (1, 7, "chain one")]
     );
 }
+
+/// A vow from before chains still running while another applies migration 9 inserts log rows
+/// without a chain: refused (the column has no default), instead of landing in chain 0 after
+/// another chain's head, a gap no verification could ever pass again.
+#[tokio::test]
+async fn postgres_log_rows_without_a_chain_are_refused() {
+    let Some(h) = postgres() else { return };
+    h.store
+        .apply(Request::logged(
+            AuditOp::LogOnly,
+            audit(Action::Read, None, &[]),
+        ))
+        .await
+        .unwrap();
+    let Location::Postgres { url, schema } = &h.location else {
+        unreachable!()
+    };
+    let (url, schema) = (url.clone(), schema.clone().unwrap());
+    let refused = std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client
+            .batch_execute(&format!(
+                "INSERT INTO {schema}.audit_log (seq, at_ms, key_id, role, source, subject_id, action, \
+                 categories, reason, prev_hash, hash)
+                 VALUES (2, 0, 'k', 'r', 's', NULL, 'read', '[]', NULL, '\\x00', '\\x00')"
+            ))
+            .unwrap_err()
+            .as_db_error()
+            .map(|e| e.message().to_string())
+            .unwrap_or_default()
+    })
+    .join()
+    .unwrap();
+    assert!(refused.contains("\"chain\""), "{refused}");
+    assert_eq!(log(&h.store).await.len(), 1);
+}
