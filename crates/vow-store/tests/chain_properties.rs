@@ -1,0 +1,378 @@
+//! The access log written by several stores at once, as a property: random sequences of logged
+//! requests from three writers (singly and in concurrent bursts that form batches), restarts (a
+//! writer gone, another taking the lowest free chain), checkpoints of every chain's head, and
+//! archive cuts of a chain with the archived rows pruned — on the real PostgreSQL (a chain per
+//! writer) and a real SQLite directory (one chain). After the sequence:
+//!
+//! - the log left in the database verifies against every checkpoint and every cut;
+//! - no acknowledged entry is lost: the entries in the database plus those the cuts archived are
+//!   every entry a request was acknowledged for;
+//! - each chain has one writer at a time (on PostgreSQL, live writers hold distinct chains).
+#![allow(clippy::unwrap_used)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use proptest::prelude::*;
+use vow_audit::{Action, Cut, Entry, NewEntry};
+use vow_crypto::AuditSigner;
+use vow_store::{
+    AuditOp, ItemRecord, Location, Outcome, Position, Request, Store, StoreOptions, SubjectOp,
+    SubjectRecord,
+};
+
+const WRITERS: usize = 3;
+const SUBJECTS: usize = 4;
+
+#[derive(Clone, Debug)]
+enum Step {
+    /// One logged request from a writer.
+    Log { writer: usize },
+    /// Requests from one writer in flight at once, so the committer applies them as one batch
+    /// (in subject order): writes and reads of random subjects.
+    Burst { writer: usize, subjects: Vec<usize> },
+    /// The writer closes and opens again.
+    Restart { writer: usize },
+    /// Every chain's head signed.
+    Checkpoint,
+    /// The oldest entries of one chain cut off (leaving at least its newest), then pruned.
+    Archive { chain: usize, leave: usize },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => (0..WRITERS).prop_map(|writer| Step::Log { writer }),
+        3 => (0..WRITERS, proptest::collection::vec(0..SUBJECTS, 2..8))
+            .prop_map(|(writer, subjects)| Step::Burst { writer, subjects }),
+        1 => (0..WRITERS).prop_map(|writer| Step::Restart { writer }),
+        2 => Just(Step::Checkpoint),
+        1 => (0usize..4, 0usize..3).prop_map(|(chain, leave)| Step::Archive { chain, leave }),
+    ]
+}
+
+fn entry(action: Action, subject: Option<String>) -> NewEntry {
+    NewEntry {
+        at_ms: 1_764_000_000_000,
+        key_id: "key_prop".into(),
+        role: "service".into(),
+        source: "127.0.0.1".into(),
+        subject_id: subject,
+        action,
+        categories: vec!["user.contact.phone".into()],
+        reason: None,
+    }
+}
+
+fn subject_id(n: usize) -> String {
+    format!("sub_{n}")
+}
+
+struct World {
+    location: Location,
+    writers: Vec<Store>,
+    signer: AuditSigner,
+    checkpoints: Vec<vow_audit::Checkpoint>,
+    /// Entries the store acknowledged writing.
+    acknowledged: u64,
+}
+
+impl World {
+    async fn open(location: Location) -> World {
+        let writers: Vec<Store> = (0..WRITERS)
+            .map(|_| Store::open(&location, StoreOptions::default()).unwrap())
+            .collect();
+        let mut world = World {
+            location,
+            writers,
+            signer: AuditSigner::generate(),
+            checkpoints: Vec::new(),
+            acknowledged: 0,
+        };
+        for n in 0..SUBJECTS {
+            let record = SubjectRecord {
+                id: subject_id(n),
+                external_id: format!("ext_{n}"),
+                kind: "member".into(),
+                wrapped_key: vec![n as u8; 8],
+                created_ms: 1,
+                minor: false,
+                restricted: false,
+                closed_ms: None,
+                erasure_ms: None,
+                born_sealed: None,
+            };
+            let outcome = world.writers[0]
+                .apply(Request::logged(
+                    SubjectOp::CreateSubject(record),
+                    entry(Action::Create, Some(subject_id(n))),
+                ))
+                .await
+                .unwrap();
+            assert_eq!(outcome, Outcome::Created);
+            world.acknowledged += 1;
+        }
+        world
+    }
+
+    async fn run(&mut self, step: &Step) {
+        match step {
+            Step::Log { writer } => {
+                self.writers[*writer]
+                    .apply(Request::logged(AuditOp::LogOnly, entry(Action::Read, None)))
+                    .await
+                    .unwrap();
+                self.acknowledged += 1;
+            }
+            Step::Burst { writer, subjects } => {
+                let store = &self.writers[*writer];
+                let mut tasks = Vec::new();
+                for (k, n) in subjects.iter().enumerate() {
+                    let store = store.clone();
+                    let id = subject_id(*n);
+                    tasks.push(tokio::spawn(async move {
+                        let op = if k % 2 == 0 {
+                            SubjectOp::PutItem {
+                                subject_id: id.clone(),
+                                item: ItemRecord {
+                                    category: "user.contact.phone".into(),
+                                    sealed: format!("sealed-{k}").into_bytes(),
+                                    blind_index: None,
+                                    updated_ms: 2,
+                                    contested: false,
+                                },
+                            }
+                        } else {
+                            SubjectOp::GetItem {
+                                subject_id: id.clone(),
+                                category: "user.contact.phone".into(),
+                            }
+                        };
+                        let action = if k % 2 == 0 {
+                            Action::Update
+                        } else {
+                            Action::Read
+                        };
+                        store
+                            .apply(Request::logged(op, entry(action, Some(id))))
+                            .await
+                            .unwrap()
+                    }));
+                }
+                for task in tasks {
+                    let outcome = task.await.unwrap();
+                    // A read of an item not yet written is not an access and leaves no entry.
+                    if matches!(outcome, Outcome::Stored { .. } | Outcome::Item { .. }) {
+                        self.acknowledged += 1;
+                    }
+                }
+            }
+            Step::Restart { writer } => {
+                let fresh = Store::open(&self.location, StoreOptions::default()).unwrap();
+                let old = std::mem::replace(&mut self.writers[*writer], fresh);
+                old.close().await;
+            }
+            Step::Checkpoint => {
+                let heads = self.writers[0].audit_heads().await.unwrap();
+                if let Some(cp) = vow_audit::checkpoint_chains(&heads, &self.signer) {
+                    self.checkpoints.push(cp);
+                }
+            }
+            Step::Archive { chain, leave } => self.archive(*chain, *leave).await,
+        }
+    }
+
+    async fn cuts(&self) -> Vec<Cut> {
+        match self.writers[0]
+            .apply(Request::unlogged(AuditOp::Cuts))
+            .await
+            .unwrap()
+        {
+            Outcome::AuditCuts(cuts) => cuts,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    async fn archive(&mut self, pick: usize, leave: usize) {
+        let heads = self.writers[0].audit_heads().await.unwrap();
+        let head = &heads[pick % heads.len()];
+        let chain = head.chain;
+        let newest = self
+            .cuts()
+            .await
+            .into_iter()
+            .filter(|c| c.chain == chain)
+            .max_by_key(|c| c.to_seq);
+        let (from, prev) = newest.map_or((1, vow_audit::GENESIS), |c| (c.to_seq + 1, c.head_hash));
+        // Never the chain's newest entry: a chain keeps one after its cut.
+        let Some(to) = head.seq.checked_sub(1 + leave as u64) else {
+            return;
+        };
+        if to < from {
+            return;
+        }
+        let run: Vec<Entry> = self.writers[0]
+            .audit_page(
+                Position {
+                    chain,
+                    seq: from - 1,
+                },
+                usize::try_from(to - from + 1).unwrap(),
+            )
+            .await
+            .unwrap();
+        assert!(run.iter().all(|e| e.chain == chain), "a page of one chain");
+        let (first, last) = (run.first().unwrap(), run.last().unwrap());
+        assert_eq!((first.seq, last.seq), (from, to));
+        let entries = run.len() as u64;
+        let message = Cut::message(
+            chain,
+            from,
+            to,
+            &prev,
+            &last.hash,
+            entries,
+            first.at_ms,
+            last.at_ms,
+        );
+        let cut = Cut {
+            chain,
+            from_seq: from,
+            to_seq: to,
+            prev_hash: prev,
+            head_hash: last.hash,
+            entries,
+            first_at_ms: first.at_ms,
+            last_at_ms: last.at_ms,
+            signature: self.signer.sign(&message).to_vec(),
+        };
+        let recorded = self.writers[0]
+            .apply(Request::logged(
+                AuditOp::RecordCut(cut),
+                entry(Action::Destroy, None),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(recorded, Outcome::Created);
+        self.acknowledged += 1;
+        let pruned = self.writers[0]
+            .apply(Request::unlogged(AuditOp::PruneArchived {
+                chain,
+                through_seq: to,
+                limit: 1_000,
+            }))
+            .await
+            .unwrap();
+        assert_eq!(pruned, Outcome::Removed(entries));
+    }
+
+    async fn check(self, several_chains: bool) {
+        let cuts = self.cuts().await;
+        let log = self.writers[0]
+            .audit_page(Position::default(), 1_000_000)
+            .await
+            .unwrap();
+        let verifier = self.signer.verifying_key();
+        let verified = vow_audit::verify_anchored(
+            log.iter().cloned().map(Ok::<_, std::convert::Infallible>),
+            vow_audit::Anchors {
+                checkpoints: &self.checkpoints,
+                remembered: None,
+                required: false,
+                cuts: &cuts,
+            },
+            &verifier,
+        )
+        .unwrap();
+        assert!(verified.is_intact(), "{verified}");
+        let archived: u64 = cuts.iter().map(|c| c.entries).sum();
+        assert_eq!(
+            log.len() as u64 + archived,
+            self.acknowledged,
+            "every acknowledged entry is in the log or an archive"
+        );
+        let chains: std::collections::BTreeSet<u32> =
+            self.writers.iter().map(Store::chain).collect();
+        if several_chains {
+            assert_eq!(chains.len(), WRITERS, "live writers hold distinct chains");
+        } else {
+            assert_eq!(chains.into_iter().collect::<Vec<_>>(), [0]);
+        }
+        for writer in self.writers {
+            writer.close().await;
+        }
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    fn on_sqlite_writers_sharing_one_chain_keep_every_entry_and_verify(
+        steps in proptest::collection::vec(step(), 5..30)
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let location = Location::Directory(dir.path().join("data"));
+        runtime().block_on(async {
+            let mut world = World::open(location).await;
+            for step in &steps {
+                world.run(step).await;
+            }
+            world.check(false).await;
+        });
+    }
+}
+
+fn postgres_url() -> Option<String> {
+    match std::env::var("VOW_TEST_DATABASE_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(
+                std::env::var("VOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "VOW_REQUIRE_POSTGRES=1 but VOW_TEST_DATABASE_URL is not set"
+            );
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: on_postgres_writers_with_a_chain_each_keep_every_entry_and_verify — set VOW_TEST_DATABASE_URL"
+            );
+            None
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn on_postgres_writers_with_a_chain_each_keep_every_entry_and_verify(
+        steps in proptest::collection::vec(step(), 5..30)
+    ) {
+        static CASE: AtomicU32 = AtomicU32::new(0);
+        let Some(url) = postgres_url() else { return Ok(()) };
+        let schema = format!("chain_prop_{}_{}", std::process::id(), CASE.fetch_add(1, Ordering::Relaxed));
+        let location = Location::Postgres { url: url.clone(), schema: Some(schema.clone()) };
+        runtime().block_on(async {
+            let mut world = World::open(location).await;
+            for step in &steps {
+                world.run(step).await;
+            }
+            world.check(true).await;
+        });
+        std::thread::spawn(move || {
+            if let Ok(mut client) = postgres::Client::connect(&url, postgres::NoTls) {
+                let _ = client.batch_execute(&format!(
+                    "DROP SCHEMA IF EXISTS {schema} CASCADE; DROP SCHEMA IF EXISTS {schema}_keys CASCADE"
+                ));
+            }
+        })
+        .join()
+        .unwrap();
+    }
+}
