@@ -56,6 +56,9 @@ pub struct Flagged {
     #[serde(skip_serializing_if = "is_chain_zero")]
     pub chain: u32,
     pub seq: u64,
+    /// Unix milliseconds, to order lines of several chains by time (the JSON has `local_time`).
+    #[serde(skip)]
+    pub at_ms: i64,
     /// Local time, `YYYY-MM-DD HH:MM (Ddd)`.
     pub local_time: String,
     pub key_id: String,
@@ -376,11 +379,9 @@ impl Review {
                 }
             })
             .collect();
-        // In time, then log order (local times sort as text; entries come chain by chain).
-        exports
-            .sort_by(|a, b| (&a.local_time, a.chain, a.seq).cmp(&(&b.local_time, b.chain, b.seq)));
-        off_hours
-            .sort_by(|a, b| (&a.local_time, a.chain, a.seq).cmp(&(&b.local_time, b.chain, b.seq)));
+        // In time, then log order (entries come chain by chain).
+        exports.sort_by_key(|f| (f.at_ms, f.chain, f.seq));
+        off_hours.sort_by_key(|f| (f.at_ms, f.chain, f.seq));
 
         Review {
             options: opts.clone(),
@@ -727,6 +728,7 @@ fn flag(e: &Entry, t: &OffsetDateTime, why: &'static str) -> Flagged {
     Flagged {
         chain: e.chain,
         seq: e.seq,
+        at_ms: e.at_ms,
         local_time: format!(
             "{} {:02}:{:02} ({wd})",
             date_string(t),

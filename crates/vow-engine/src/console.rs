@@ -1120,6 +1120,24 @@ impl Vault {
             });
         }
         crate::vault::validate_text("note", note, 2000)?;
+        // Only an entry the log holds: a made-up chain or number would keep a note no review shows
+        // (and on SQLite, whose findings are keyed by month and number, take another's place).
+        let held = self
+            .store()
+            .audit_page(
+                vow_audit::Position {
+                    chain: entry.chain,
+                    seq: entry.seq.saturating_sub(1),
+                },
+                1,
+            )
+            .await?;
+        if held.first().is_none_or(|e| e.position() != entry) {
+            return Err(VaultError::Invalid {
+                what: "entry",
+                why: format!("{entry} is not in the access log"),
+            });
+        }
         match self
             .console(ConsoleOp::RecordFinding(FindingRow {
                 period,

@@ -651,6 +651,71 @@ async fn a_search_by_contact_puts_no_value_in_a_url_and_an_error_page_quotes_non
     assert!(!page.html.contains("planted.person"));
 }
 
+/// A finding is kept only against an entry the log holds: a made-up chain or number in the form
+/// (which on SQLite would take another finding's place, or on any backend keep a note no review
+/// shows) is refused, and an entry the log holds takes its note.
+#[tokio::test]
+async fn a_finding_on_an_entry_the_log_does_not_hold_is_refused() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    let (mut officer, _) = enrolled(&server, "officer@example.com", "privacy_officer").await;
+    let review = officer.get("/console/review?month=2026-11").await;
+    assert_eq!(review.status, StatusCode::OK, "{}", review.html);
+    let csrf = review.field("csrf");
+    for (chain, seq) in [("3", "1"), ("4294967295", "1"), ("0", "999999")] {
+        let page = officer
+            .post(
+                "/console/review/finding",
+                &[
+                    ("csrf", &csrf),
+                    ("month", "2026-11"),
+                    ("chain", chain),
+                    ("seq", seq),
+                    ("note", "made up"),
+                ],
+            )
+            .await;
+        assert!(
+            page.status.is_client_error(),
+            "{chain}:{seq}: {}",
+            page.status
+        );
+        assert!(page.html.contains("not in the access log"), "{}", page.html);
+    }
+    let held = officer
+        .post(
+            "/console/review/finding",
+            &[
+                ("csrf", &csrf),
+                ("month", "2026-11"),
+                ("chain", "0"),
+                ("seq", "1"),
+                ("note", "checked with the team"),
+            ],
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::OK, "{}", held.html);
+    let findings = server
+        .vault
+        .store()
+        .apply(vow_store::Request::unlogged(
+            vow_store::ConsoleOp::Findings {
+                period: "2026-11".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let vow_store::Outcome::Findings(found) = findings else {
+        panic!("{findings:?}")
+    };
+    assert_eq!(
+        found
+            .iter()
+            .map(|f| (f.entry_chain, f.entry_seq, f.note.as_str()))
+            .collect::<Vec<_>>(),
+        [(0, 1, "checked with the team")]
+    );
+}
+
 #[tokio::test]
 async fn the_officer_signs_off_a_month_once_and_the_signature_is_logged() {
     let server = start(Backend::Sqlite, None).await.unwrap();

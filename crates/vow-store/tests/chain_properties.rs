@@ -7,10 +7,18 @@
 //! - the log left in the database verifies against every checkpoint and every cut;
 //! - no acknowledged entry is lost: the entries in the database plus those the cuts archived are
 //!   every entry a request was acknowledged for;
-//! - each chain has one writer at a time (on PostgreSQL, live writers hold distinct chains).
+//! - each chain has one writer at a time (on PostgreSQL, live writers hold distinct chains);
+//! - a batch keeps each subject's requests in the order they were sent: a read in a burst returns
+//!   the last write sent before it (a model of the items says which);
+//! - a cut that does not fit its chain is refused, and of two cuts of one chain recorded at once
+//!   by two writers exactly one is.
 #![allow(clippy::unwrap_used)]
 
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::task::Poll;
 
 use proptest::prelude::*;
 use vow_audit::{Action, Cut, Entry, NewEntry};
@@ -36,6 +44,12 @@ enum Step {
     Checkpoint,
     /// The oldest entries of one chain cut off (leaving at least its newest), then pruned.
     Archive { chain: usize, leave: usize },
+    /// Every writer logs at once (on PostgreSQL, batches of several chains commit together).
+    Together,
+    /// A cut that does not fit its chain: it starts one entry late, or names another head.
+    BadCut { chain: usize, late: bool },
+    /// Two writers record cuts of one chain at once, ending at different entries.
+    RacingCuts { chain: usize },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -46,6 +60,9 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (0..WRITERS).prop_map(|writer| Step::Restart { writer }),
         2 => Just(Step::Checkpoint),
         1 => (0usize..4, 0usize..3).prop_map(|(chain, leave)| Step::Archive { chain, leave }),
+        2 => Just(Step::Together),
+        1 => (0usize..4, any::<bool>()).prop_map(|(chain, late)| Step::BadCut { chain, late }),
+        1 => (0usize..4).prop_map(|chain| Step::RacingCuts { chain }),
     ]
 }
 
@@ -73,6 +90,34 @@ struct World {
     checkpoints: Vec<vow_audit::Checkpoint>,
     /// Entries the store acknowledged writing.
     acknowledged: u64,
+    /// What each subject's phone item holds, as the requests sent say it must.
+    items: HashMap<usize, Vec<u8>>,
+}
+
+type Boxed<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// Polls the futures in the order given until all are done: each sends its request on its first
+/// poll, so the store receives them in this order, all in flight at once.
+async fn in_order<T>(mut futures: Vec<Boxed<T>>) -> Vec<T> {
+    let mut done: Vec<Option<T>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (slot, future) in done.iter_mut().zip(futures.iter_mut()) {
+            if slot.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => *slot = Some(value),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    done.into_iter().map(|slot| slot.unwrap()).collect()
 }
 
 impl World {
@@ -86,6 +131,7 @@ impl World {
             signer: AuditSigner::generate(),
             checkpoints: Vec::new(),
             acknowledged: 0,
+            items: HashMap::new(),
         };
         for n in 0..SUBJECTS {
             let record = SubjectRecord {
@@ -124,44 +170,55 @@ impl World {
             }
             Step::Burst { writer, subjects } => {
                 let store = &self.writers[*writer];
-                let mut tasks = Vec::new();
+                let mut futures: Vec<Boxed<Outcome>> = Vec::new();
+                let mut expected: Vec<Option<Option<Vec<u8>>>> = Vec::new();
                 for (k, n) in subjects.iter().enumerate() {
                     let store = store.clone();
                     let id = subject_id(*n);
-                    tasks.push(tokio::spawn(async move {
-                        let op = if k % 2 == 0 {
-                            SubjectOp::PutItem {
-                                subject_id: id.clone(),
-                                item: ItemRecord {
-                                    category: "user.contact.phone".into(),
-                                    sealed: format!("sealed-{k}").into_bytes(),
-                                    blind_index: None,
-                                    updated_ms: 2,
-                                    contested: false,
-                                },
-                            }
-                        } else {
-                            SubjectOp::GetItem {
-                                subject_id: id.clone(),
-                                category: "user.contact.phone".into(),
-                            }
+                    let sealed = format!("sealed-{}-{k}", self.acknowledged).into_bytes();
+                    let (op, action) = if k % 2 == 0 {
+                        self.items.insert(*n, sealed.clone());
+                        expected.push(None);
+                        let item = ItemRecord {
+                            category: "user.contact.phone".into(),
+                            sealed,
+                            blind_index: None,
+                            updated_ms: 2,
+                            contested: false,
                         };
-                        let action = if k % 2 == 0 {
-                            Action::Update
-                        } else {
-                            Action::Read
+                        let op = SubjectOp::PutItem {
+                            subject_id: id.clone(),
+                            item,
                         };
+                        (op, Action::Update)
+                    } else {
+                        expected.push(Some(self.items.get(n).cloned()));
+                        let op = SubjectOp::GetItem {
+                            subject_id: id.clone(),
+                            category: "user.contact.phone".into(),
+                        };
+                        (op, Action::Read)
+                    };
+                    futures.push(Box::pin(async move {
                         store
                             .apply(Request::logged(op, entry(action, Some(id))))
                             .await
                             .unwrap()
                     }));
                 }
-                for task in tasks {
-                    let outcome = task.await.unwrap();
-                    // A read of an item not yet written is not an access and leaves no entry.
-                    if matches!(outcome, Outcome::Stored { .. } | Outcome::Item { .. }) {
-                        self.acknowledged += 1;
+                for (outcome, expected) in in_order(futures).await.into_iter().zip(expected) {
+                    match (expected, &outcome) {
+                        (None, Outcome::Stored { .. }) => self.acknowledged += 1,
+                        (Some(Some(value)), Outcome::Item { item, .. }) => {
+                            assert_eq!(
+                                item.sealed, value,
+                                "a read returns the last write sent before it"
+                            );
+                            self.acknowledged += 1;
+                        }
+                        // A read of an item not yet written is no access and leaves no entry.
+                        (Some(None), Outcome::NotFound) => {}
+                        (expected, outcome) => panic!("expected {expected:?}, got {outcome:?}"),
                     }
                 }
             }
@@ -176,7 +233,90 @@ impl World {
                     self.checkpoints.push(cp);
                 }
             }
-            Step::Archive { chain, leave } => self.archive(*chain, *leave).await,
+            Step::Archive { chain, leave } => {
+                if let Some(cut) = self.cut_of(*chain, *leave).await {
+                    self.record_and_prune(cut).await;
+                }
+            }
+            Step::Together => {
+                let futures: Vec<Boxed<Outcome>> = self
+                    .writers
+                    .iter()
+                    .map(|store| {
+                        let store = store.clone();
+                        Box::pin(async move {
+                            store
+                                .apply(Request::logged(AuditOp::LogOnly, entry(Action::Read, None)))
+                                .await
+                                .unwrap()
+                        }) as Boxed<Outcome>
+                    })
+                    .collect();
+                self.acknowledged += in_order(futures).await.len() as u64;
+            }
+            Step::BadCut { chain, late } => {
+                let Some(mut cut) = self.cut_of(*chain, 0).await else {
+                    return;
+                };
+                if *late {
+                    cut.from_seq += 1;
+                } else {
+                    cut.head_hash[0] ^= 1;
+                }
+                let refused = self.writers[1]
+                    .apply(Request::logged(
+                        AuditOp::RecordCut(cut),
+                        entry(Action::Destroy, None),
+                    ))
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    refused,
+                    Outcome::Stale,
+                    "a cut that does not fit is refused"
+                );
+                // Refused, nothing happened: no entry either.
+            }
+            Step::RacingCuts { chain } => {
+                let (Some(short), Some(long)) =
+                    (self.cut_of(*chain, 1).await, self.cut_of(*chain, 0).await)
+                else {
+                    return;
+                };
+                let futures: Vec<Boxed<Outcome>> = [(1, short.clone()), (2, long.clone())]
+                    .into_iter()
+                    .map(|(w, cut)| {
+                        let store = self.writers[w].clone();
+                        Box::pin(async move {
+                            store
+                                .apply(Request::logged(
+                                    AuditOp::RecordCut(cut),
+                                    entry(Action::Destroy, None),
+                                ))
+                                .await
+                                .unwrap()
+                        }) as Boxed<Outcome>
+                    })
+                    .collect();
+                let outcomes = in_order(futures).await;
+                // The cut recorded is logged; the one refused changed nothing and is not.
+                self.acknowledged += 1;
+                let created = outcomes.iter().filter(|o| **o == Outcome::Created).count();
+                assert_eq!(created, 1, "one of two racing cuts: {outcomes:?}");
+                let on_chain = |c: &Cut| c.chain == long.chain;
+                let newest = self
+                    .cuts()
+                    .await
+                    .into_iter()
+                    .filter(on_chain)
+                    .max_by_key(|c| c.to_seq);
+                let won = newest.unwrap();
+                assert!(
+                    won == short || won == long,
+                    "the recorded cut is one of the two"
+                );
+                self.prune(won.chain, won.to_seq, won.entries).await;
+            }
         }
     }
 
@@ -191,7 +331,10 @@ impl World {
         }
     }
 
-    async fn archive(&mut self, pick: usize, leave: usize) {
+    /// A signed cut of the chain `pick` names among the heads, from where its newest cut ended up
+    /// to `leave` + 1 entries before its newest (a chain keeps one after its cut); `None` when that
+    /// leaves nothing to cut.
+    async fn cut_of(&self, pick: usize, leave: usize) -> Option<Cut> {
         let heads = self.writers[0].audit_heads().await.unwrap();
         let head = &heads[pick % heads.len()];
         let chain = head.chain;
@@ -202,12 +345,9 @@ impl World {
             .filter(|c| c.chain == chain)
             .max_by_key(|c| c.to_seq);
         let (from, prev) = newest.map_or((1, vow_audit::GENESIS), |c| (c.to_seq + 1, c.head_hash));
-        // Never the chain's newest entry: a chain keeps one after its cut.
-        let Some(to) = head.seq.checked_sub(1 + leave as u64) else {
-            return;
-        };
+        let to = head.seq.checked_sub(1 + leave as u64)?;
         if to < from {
-            return;
+            return None;
         }
         let run: Vec<Entry> = self.writers[0]
             .audit_page(
@@ -244,6 +384,11 @@ impl World {
             last_at_ms: last.at_ms,
             signature: self.signer.sign(&message).to_vec(),
         };
+        Some(cut)
+    }
+
+    async fn record_and_prune(&mut self, cut: Cut) {
+        let (chain, to, entries) = (cut.chain, cut.to_seq, cut.entries);
         let recorded = self.writers[0]
             .apply(Request::logged(
                 AuditOp::RecordCut(cut),
@@ -253,6 +398,20 @@ impl World {
             .unwrap();
         assert_eq!(recorded, Outcome::Created);
         self.acknowledged += 1;
+        self.prune(chain, to, entries).await;
+    }
+
+    /// Removes the cut's rows: exactly its entries, and nothing past the newest cut.
+    async fn prune(&mut self, chain: u32, to: u64, entries: u64) {
+        let beyond = self.writers[0]
+            .apply(Request::unlogged(AuditOp::PruneArchived {
+                chain,
+                through_seq: to + 1,
+                limit: 1_000,
+            }))
+            .await
+            .unwrap();
+        assert_eq!(beyond, Outcome::Stale, "never past the chain's newest cut");
         let pruned = self.writers[0]
             .apply(Request::unlogged(AuditOp::PruneArchived {
                 chain,
