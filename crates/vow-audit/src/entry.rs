@@ -233,23 +233,6 @@ impl std::fmt::Display for Position {
     }
 }
 
-impl std::str::FromStr for Position {
-    type Err = String;
-    /// `12` (chain 0) or `3:12`, as [`Position`]'s `Display` writes it.
-    fn from_str(text: &str) -> Result<Position, String> {
-        let (chain, seq) = match text.split_once(':') {
-            Some((chain, seq)) => (chain, seq),
-            None => ("0", text),
-        };
-        let bad =
-            || format!("`{text}` is not a log position (a seq like 12, or chain:seq like 3:12)");
-        Ok(Position {
-            chain: chain.parse().map_err(|_| bad())?,
-            seq: seq.parse().map_err(|_| bad())?,
-        })
-    }
-}
-
 impl Entry {
     pub fn position(&self) -> Position {
         Position {

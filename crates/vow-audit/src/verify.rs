@@ -266,10 +266,9 @@ pub fn verify_anchored<E>(
     let mut last_seq = 0u64;
     let mut in_chain = 0u64;
     // A chain is finished when the next one starts or the log ends: it must reach past its cut.
-    let reaches_cut = |chain: u32, in_chain: u64, last_seq: u64| -> Option<(u32, Break)> {
+    let reaches_cut = |chain: u32, last_seq: u64| -> Option<(u32, Break)> {
         let cut = newest_cut.get(&chain)?;
-        (in_chain == 0 || last_seq < cut.to_seq)
-            .then_some((chain, Break::CutMismatch { seq: cut.to_seq }))
+        (last_seq < cut.to_seq).then_some((chain, Break::CutMismatch { seq: cut.to_seq }))
     };
 
     for item in entries {
@@ -279,7 +278,7 @@ pub fn verify_anchored<E>(
             chains += 1;
             visited.insert(entry.chain);
             if let (None, Some(done)) = (&first_break, chain) {
-                first_break = reaches_cut(done, in_chain, last_seq);
+                first_break = reaches_cut(done, last_seq);
                 if first_break.is_none() && entry.chain < done {
                     // Chains come in order; one seen again was split or reordered.
                     first_break = Some((
@@ -374,7 +373,7 @@ pub fn verify_anchored<E>(
 
     if first_break.is_none() {
         if let Some(done) = chain {
-            first_break = reaches_cut(done, in_chain, last_seq);
+            first_break = reaches_cut(done, last_seq);
         }
     }
     if first_break.is_none() {

@@ -1568,6 +1568,21 @@ fn console_user(id: &str, email: &str, enrol: &str, expires_ms: i64) -> vow_stor
     }
 }
 
+/// The review findings of a month.
+async fn findings(h: &Harness, period: &str) -> Vec<vow_store::FindingRow> {
+    match console(
+        h,
+        vow_store::ConsoleOp::Findings {
+            period: period.into(),
+        },
+    )
+    .await
+    {
+        Outcome::Findings(found) => found,
+        other => panic!("{other:?}"),
+    }
+}
+
 async fn console(h: &Harness, op: vow_store::ConsoleOp) -> Outcome {
     h.store.apply(Request::unlogged(op)).await.unwrap()
 }
@@ -2031,16 +2046,7 @@ async fn grants_sign_offs_and_findings_are_kept_as_the_review_needs(h: Harness) 
         console(&h, ConsoleOp::RecordFinding(finding(7, "ticket 2"))).await,
         Outcome::Stored { replaced: true }
     );
-    let Outcome::Findings(found) = console(
-        &h,
-        ConsoleOp::Findings {
-            period: "2026-11".into(),
-        },
-    )
-    .await
-    else {
-        panic!()
-    };
+    let found = findings(&h, "2026-11").await;
     assert_eq!(
         found
             .iter()
@@ -2601,16 +2607,7 @@ async fn postgres_review_findings_are_kept_per_chain() {
             Outcome::Stored { replaced: false }
         );
     }
-    let Outcome::Findings(found) = console(
-        &h,
-        ConsoleOp::Findings {
-            period: "2026-11".into(),
-        },
-    )
-    .await
-    else {
-        panic!()
-    };
+    let found = findings(&h, "2026-11").await;
     assert_eq!(
         found
             .iter()

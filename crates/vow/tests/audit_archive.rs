@@ -66,12 +66,31 @@ fn three_years_of_log() -> (tempfile::TempDir, PathBuf, u64) {
     }
     let (keys, _) = vow_crypto::KeyRing::load_or_create(&data.join("vow.keys")).unwrap();
     let store = Store::open(&Location::Directory(data.clone()), StoreOptions::default()).unwrap();
-    let start = now_ms() - 3 * 365 * DAY_MS;
+    let n = old_reads(
+        std::slice::from_ref(&store),
+        &keys,
+        &data.join("audit-checkpoints.jsonl"),
+        3 * 365 * DAY_MS,
+        DAY_MS / 4,
+    );
+    store.close_blocking();
+    (dir, data, n)
+}
+
+/// Logged reads from `span` ago to a week ago, one every `every`, taking turns among `writers`,
+/// with a signed checkpoint of every chain's head in `checkpoints` every 100 entries; how many.
+fn old_reads(
+    writers: &[Store],
+    keys: &vow_crypto::KeyRing,
+    checkpoints: &Path,
+    span: i64,
+    every: i64,
+) -> u64 {
     let end = now_ms() - 7 * DAY_MS;
-    let mut at = start;
+    let mut at = now_ms() - span;
     let mut n = 0u64;
     while at < end {
-        store
+        writers[(n % writers.len() as u64) as usize]
             .apply_blocking(Request::logged(
                 AuditOp::LogOnly,
                 vow_store::NewEntry {
@@ -88,17 +107,16 @@ fn three_years_of_log() -> (tempfile::TempDir, PathBuf, u64) {
             .unwrap();
         n += 1;
         if n.is_multiple_of(100) {
-            let head = store.audit_heads_blocking().unwrap().pop().unwrap();
+            let heads = writers[0].audit_heads_blocking().unwrap();
             vow_audit::CheckpointFile::append(
-                &data.join("audit-checkpoints.jsonl"),
-                &vow_audit::checkpoint(&head, keys.signing_key()),
+                checkpoints,
+                &vow_audit::checkpoint_chains(&heads, keys.signing_key()).unwrap(),
             )
             .unwrap();
         }
-        at += DAY_MS / 4;
+        at += every;
     }
-    store.close_blocking();
-    (dir, data, n)
+    n
 }
 
 fn json(out: &std::process::Output) -> serde_json::Value {
@@ -627,37 +645,7 @@ fn a_log_of_two_chains_on_postgresql_is_archived_chain_by_chain() {
         Store::open(&location, StoreOptions::default()).unwrap(),
     ];
     assert_ne!(writers[0].chain(), writers[1].chain());
-    let start = now_ms() - 2 * 365 * DAY_MS;
-    let end = now_ms() - 7 * DAY_MS;
-    let mut at = start;
-    let mut n = 0u64;
-    while at < end {
-        writers[(n % 2) as usize]
-            .apply_blocking(Request::logged(
-                AuditOp::LogOnly,
-                vow_store::NewEntry {
-                    at_ms: at,
-                    key_id: format!("key_{}", n % 3),
-                    role: "support".into(),
-                    source: "10.0.0.7".into(),
-                    subject_id: Some(format!("sub_{}", n % 50)),
-                    action: vow_audit::Action::Read,
-                    categories: vec!["user.contact.email".into()],
-                    reason: None,
-                },
-            ))
-            .unwrap();
-        n += 1;
-        if n.is_multiple_of(100) {
-            let heads = writers[0].audit_heads_blocking().unwrap();
-            vow_audit::CheckpointFile::append(
-                &checkpoints,
-                &vow_audit::checkpoint_chains(&heads, keys.signing_key()).unwrap(),
-            )
-            .unwrap();
-        }
-        at += DAY_MS / 2;
-    }
+    let n = old_reads(&writers, &keys, &checkpoints, 2 * 365 * DAY_MS, DAY_MS / 2);
     let chains: Vec<u32> = writers.iter().map(Store::chain).collect();
     for writer in writers {
         writer.close_blocking();
