@@ -11,6 +11,8 @@ Writes, next to this script:
   of a two-syllable given name, a one-syllable given name (the dictionary's person names, 인명: about
   147,000 full names and 20,000 given names), and how often it starts or continues an ordinary word
   (every other entry: nouns, verbs, adjectives, adverbs, ...).
+- `ko_given.tsv`: the two-syllable given names borne by at least two of the dictionary's full names,
+  with how many bear each (the first line says of how many given names in all).
 - `ko_words.txt`: the ordinary words of two to four syllables in use (mecab's word cost under 3,500;
   `*` marks a frequent one, under 2,000, `=` one that is also a person's name): the recognizer reads a word so spelled, alone or with a
   particle or ending after it, as a word, and in a sentence a frequent word and one more syllable
@@ -48,6 +50,13 @@ def entries(wheel):
             yield f[0], f[1], f[3], cost, f[4] if len(f) > 4 else "*"
 
 
+def transliterated(c):
+    """A syllable of the ㅡ vowel with no final consonant (그, 르, 스, 트, ...): the vowel Korean adds to
+    spell a foreign consonant (`도리스`, Doris; `마르고`, Margo), hardly ever in a Korean given name."""
+    v = ord(c) - 0xAC00
+    return 0 <= v < 11172 and (v % 588) // 28 == 18 and v % 28 == 0
+
+
 def main():
     names, words = set(), {}
     for tag, sem, surface, cost, _ in entries(sys.argv[1]):
@@ -57,7 +66,7 @@ def main():
             # Place names are kept whatever their cost: `강남구` is never a person.
             cost = min(cost, 3000) if sem == "지명" else cost
             words[surface] = min(cost, words.get(surface, cost))
-    sur, g1, g2, single = (collections.Counter() for _ in range(4))
+    sur, g1, g2, single, pairs = (collections.Counter() for _ in range(5))
     for n in sorted(names):
         if len(n) == 2:
             # Mostly a given name alone (`태수`, `재윤`).
@@ -74,6 +83,8 @@ def main():
         else:
             g1[given[0]] += 1
             g2[given[1]] += 1
+            if not any(transliterated(c) for c in given):
+                pairs[given] += 1
     first, rest = collections.Counter(), collections.Counter()
     for w in words:
         if 2 <= len(w) <= 6:
@@ -91,6 +102,15 @@ def main():
         if sur[s]:
             with open(f"{here}/ko_syllables.tsv", "a", encoding="utf-8") as out:
                 out.write(f"{s}\t{sur[s]}\t0\t0\t0\t0\t0\n")
+
+    # Two-syllable given names borne by at least two of the full names (`민재`, `서연`): a given name is
+    # likelier than its syllables apart say, and one this common after a surname is no compound word.
+    with open(f"{here}/ko_given.tsv", "w", encoding="utf-8") as out:
+        out.write("# given name\tfull names bearing it, of " + str(sum(pairs.values())) + "\n")
+        out.write("# from mecab-ko-dic (Apache-2.0); built by build_ko_names.py\n")
+        for g, c in sorted(pairs.items()):
+            if c >= 2:
+                out.write(f"{g}\t{c}\n")
 
     # The ordinary words of two to four syllables in use (a word cost under 3,500: the rarest quarter
     # is left out, as rare in text as names are), with `*` after a frequent one (under 2,000), which

@@ -319,6 +319,7 @@ fn main() {
             "en-dev.txt",
             "ko-dev2.txt",
             "en-dev2.txt",
+            "ko-dev3.txt",
             "ko-test.txt",
             "en-test.txt",
             "ko-heldout.txt",

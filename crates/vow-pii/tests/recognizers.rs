@@ -987,6 +987,41 @@ fn korean_names_by_their_column_and_their_particle() {
 }
 
 #[test]
+fn korean_names_in_a_sentence_by_how_often_their_given_name_is_borne() {
+    // A common given name after a surname is the name, though the first two syllables are a word
+    // (`이민` immigration + `재`, `배경` background + `희`, `최` 最 + `미정` undecided).
+    for (text, name) in [
+        ("이민재가 전화했어요", "이민재"),
+        ("배경희도 보낸 메일 확인 부탁해요", "배경희"),
+        ("최미정을 보낸 메일 확인 부탁해요", "최미정"),
+        // Written apart, with a particle after the given name.
+        ("김 소은도 말했어요", "김 소은"),
+        ("안 영호는 말했어요", "안 영호"),
+        // An honorific written apart.
+        ("이민지 님이 채팅방에 들어왔습니다", "이민지"),
+    ] {
+        assert!(
+            found(text).contains(&(Entity::Person, name.to_owned())),
+            "{text}: {:?}",
+            found(text)
+        );
+    }
+    // A word and a syllable that ends compounds or the verb 하다 stays a word, whatever the rest would
+    // be as a given name (`규식`, `정자`, `경해` are borne by many).
+    none("정규식을 입력하면 일치하는 줄을 찾습니다.");
+    none("선택한 한정자가 적용됩니다.");
+    none("창 크기를 변경해도 이미지는 그대로입니다.");
+    none("주석문은 모두 유지됩니다.");
+    // A company's name after its legal form is no person's.
+    none("문의하신 건은 유한회사 한가람 기준으로 처리했습니다.");
+    none("(주) 한가람");
+    // In a record the same name is a name: the compound reading is a sentence's.
+    one("12,이명자,완료", Entity::Person, "이명자");
+    // A frequent word written apart after `이` (this) is no given name.
+    none("이 정도면 충분합니다.");
+}
+
+#[test]
 fn us_addresses_with_an_abbreviated_direction_a_floor_a_spelled_state_or_a_po_box() {
     for (text, value) in [
         (

@@ -713,9 +713,12 @@ impl Names {
                 } else {
                     bar_spaced(place)
                 };
-                // With a particle that follows persons only a frequent word (`이 정식도`) is read as one.
+                // With a particle that follows persons, or when it is a given name many bear
+                // (`김 소은도`, `안 영호는`), only a frequent word (`이 정식도`) is read as one.
                 let given_is_word = place == Place::Sentence
-                    && if person_particle.is_some() {
+                    && if person_particle.is_some()
+                        || len == 3 && m.is_common_given(given[0], given[1])
+                    {
                         m.is_frequent_word(&given[..len - 1])
                     } else {
                         m.is_word(&given[..len - 1])
@@ -737,16 +740,23 @@ impl Names {
                 }
                 continue;
             }
-            if k < 2 {
+            // A company's name after its legal form (`주식회사 한가람`, `(유) 한가람`) is no person's.
+            if k < 2 || after_company_form(t, p) {
                 continue;
             }
             let place = place_of(t, p, j);
             // In a sentence, a particle that follows persons (`에게`, `이랑`, `께서`) is evidence of its
             // own: the run needs less of the syllables, and a rare surname is no reason to doubt it.
-            let person = place == Place::Sentence && k <= 7 && m.is_known_surname(run[0]) && {
-                let n = k.min(run.len());
-                m.person_particle(&run[..n]).is_some()
-            };
+            // So is an honorific written apart (`이민지 님이`, `김철수 씨가`).
+            let honoured = place == Place::Sentence
+                && (2..=4).contains(&k)
+                && m.is_known_surname(run[0])
+                && honorific_at(t, j);
+            let person = honoured
+                || place == Place::Sentence && k <= 7 && m.is_known_surname(run[0]) && {
+                    let n = k.min(run.len());
+                    m.person_particle(&run[..n]).is_some()
+                };
             if k < 2 || place == Place::Sentence && !person && !m.may_start(run[0]) {
                 continue;
             }
@@ -779,7 +789,9 @@ impl Names {
             ) else {
                 continue;
             };
-            let bar = if person && len + m.person_particle(&run[..k]).unwrap_or(0) == k {
+            let bar = if person
+                && (honoured && len == k || len + m.person_particle(&run[..k]).unwrap_or(0) == k)
+            {
                 PERSON_PARTICLE_BAR
             } else if shaped && len == k {
                 SHAPED_CELL_BAR
@@ -883,6 +895,38 @@ fn ko_after_intro(t: &[u8], me: usize, out: &mut Vec<Finding>) {
             return;
         }
     }
+}
+
+/// Whether the text before `p` ends with a company's legal form (`주식회사 `, `유한회사 `, `(주)`,
+/// `㈜`, `(유)`, `재단법인 `, `사단법인 `), so that what starts at `p` names a company.
+fn after_company_form(t: &[u8], p: usize) -> bool {
+    let before = t[p.saturating_sub(16)..p].trim_ascii_end();
+    [
+        "주식회사",
+        "유한회사",
+        "합자회사",
+        "합명회사",
+        "재단법인",
+        "사단법인",
+        "(주)",
+        "(유)",
+        "㈜",
+    ]
+    .iter()
+    .any(|form| before.ends_with(form.as_bytes()))
+}
+
+/// Whether an honorific written apart stands at `j` (` 님`, ` 씨`, with a particle after it or none:
+/// `님이`, `씨가`), as after a person's name (`이민지 님이 들어왔습니다`).
+fn honorific_at(t: &[u8], j: usize) -> bool {
+    if t.get(j) != Some(&b' ') {
+        return false;
+    }
+    let end = hangul_run_after(t, j + 1);
+    let Ok(word) = std::str::from_utf8(&t[j + 1..end]) else {
+        return false;
+    };
+    (word.starts_with('님') || word.starts_with('씨')) && model::ko_names().is_after_name(word)
 }
 
 /// The name model's score a run in a Korean sentence needs, with no anchor word.

