@@ -21,9 +21,9 @@ const WORDS: &str = include_str!("../../data/ko_words.txt");
 const GIVEN: &str = include_str!("../../data/ko_given.tsv");
 
 /// Syllables that end compound words far more than names do (式 `정규식`, 者 `한정자`, 性 `유효성`,
-/// 型 `정수형`, 後 `정지후`, ...), and the verb 하다's (`변경해도`, `변경했다`): after a word, one of them
+/// 型 `정수형`, ...), and the verb 하다's (`변경해도`, `변경했다`): after a word, one of them
 /// makes a compound or a verb in a sentence, even where the rest would be a common given name.
-const COMPOUND_ENDS: &str = "식자성형화적용별법률율론학값셋후측층량력품체감문해했할함";
+const COMPOUND_ENDS: &str = "식자성형화적용별법률율론학값셋측층량력품체감문해했할함";
 
 /// How much a given name borne whole (`ko_given.tsv`) adds to what its syllables apart say.
 const GIVEN_WHOLE_WEIGHT: f32 = 0.5;
