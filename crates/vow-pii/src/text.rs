@@ -27,23 +27,32 @@ pub(crate) fn hangul(c: char) -> bool {
 
 /// The character ending at byte `i` of `t`, if `t[..i]` ends with a whole UTF-8 character.
 pub(crate) fn char_before(t: &[u8], i: usize) -> Option<(char, usize)> {
-    let from = i.saturating_sub(4);
-    (from..i).rev().find_map(|k| {
-        std::str::from_utf8(&t[k..i])
-            .ok()
-            .and_then(|s| s.chars().next().filter(|_| s.chars().count() == 1))
-            .map(|c| (c, k))
-    })
+    // Back over at most three continuation bytes to the character's first byte.
+    let mut k = i.checked_sub(1)?;
+    while k + 3 >= i && k > 0 && t[k] & 0xC0 == 0x80 {
+        k -= 1;
+    }
+    match char_at(t, k) {
+        Some((c, end)) if end == i => Some((c, k)),
+        _ => None,
+    }
 }
 
+/// The character starting at byte `i` of `t`, and where it ends, if a whole UTF-8 character starts
+/// there.
 pub(crate) fn char_at(t: &[u8], i: usize) -> Option<(char, usize)> {
-    let to = (i + 4).min(t.len());
-    (i + 1..=to).find_map(|k| {
-        std::str::from_utf8(&t[i..k])
-            .ok()
-            .and_then(|s| s.chars().next())
-            .map(|c| (c, k))
-    })
+    let len = match *t.get(i)? {
+        0..=0x7F => 1,
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let c = std::str::from_utf8(t.get(i..i + len)?)
+        .ok()?
+        .chars()
+        .next()?;
+    Some((c, i + len))
 }
 
 /// The run of Hangul syllables ending at byte `end`.
@@ -104,4 +113,47 @@ pub(crate) fn is_capitalised(w: &[u8]) -> bool {
         && w[1..].iter().any(u8::is_ascii_lowercase)
         && w.iter()
             .all(|&b| b.is_ascii_alphabetic() || b == b'\'' || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The plain reading of both: the shortest (or nearest) slice that is one whole character.
+    fn char_at_by_validation(t: &[u8], i: usize) -> Option<(char, usize)> {
+        (i + 1..=(i + 4).min(t.len())).find_map(|k| {
+            std::str::from_utf8(&t[i..k])
+                .ok()
+                .and_then(|s| s.chars().next())
+                .map(|c| (c, k))
+        })
+    }
+
+    fn char_before_by_validation(t: &[u8], i: usize) -> Option<(char, usize)> {
+        (i.saturating_sub(4)..i).rev().find_map(|k| {
+            std::str::from_utf8(&t[k..i])
+                .ok()
+                .and_then(|s| s.chars().next().filter(|_| s.chars().count() == 1))
+                .map(|c| (c, k))
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn characters_are_read_as_validation_reads_them(
+            bytes in proptest::collection::vec(
+                prop_oneof![any::<u8>(), Just(0xEAu8), Just(0xB0u8), Just(0x80u8), Just(b'a')],
+                0..24,
+            ),
+            text in "\\PC{0,8}",
+        ) {
+            for t in [bytes.as_slice(), text.as_bytes()] {
+                for i in 0..=t.len() {
+                    prop_assert_eq!(char_at(t, i), char_at_by_validation(t, i), "char_at {:?} {}", t, i);
+                    prop_assert_eq!(char_before(t, i), char_before_by_validation(t, i), "char_before {:?} {}", t, i);
+                }
+            }
+        }
+    }
 }

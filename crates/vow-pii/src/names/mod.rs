@@ -744,6 +744,13 @@ impl Names {
             if k < 2 || after_company_form(t, p) {
                 continue;
             }
+            // Most runs are no name wherever they stand: judged first at their best, where is read only
+            // for the rest.
+            if m.best_score(&run[..k.min(run.len())])
+                .is_none_or(|v| v < LOWEST_BAR)
+            {
+                continue;
+            }
             let place = place_of(t, p, j);
             // In a sentence, a particle that follows persons (`에게`, `이랑`, `께서`) is evidence of its
             // own: the run needs less of the syllables, and a rare surname is no reason to doubt it.
@@ -919,7 +926,8 @@ fn after_company_form(t: &[u8], p: usize) -> bool {
 /// Whether an honorific written apart stands at `j` (` 님`, ` 씨`, with a particle after it or none:
 /// `님이`, `씨가`), as after a person's name (`이민지 님이 들어왔습니다`).
 fn honorific_at(t: &[u8], j: usize) -> bool {
-    if t.get(j) != Some(&b' ') {
+    let rest = &t[j.min(t.len())..];
+    if !(rest.starts_with(" 님".as_bytes()) || rest.starts_with(" 씨".as_bytes())) {
         return false;
     }
     let end = hangul_run_after(t, j + 1);
@@ -938,6 +946,9 @@ const PERSON_PARTICLE_BAR: f32 = 1.0;
 
 /// The name model's score three syllables alone in a cell need after a known surname (`고지아`).
 const SHAPED_CELL_BAR: f32 = -3.0;
+
+/// The lowest of the bars above: a run that cannot reach it is no name anywhere.
+const LOWEST_BAR: f32 = SHAPED_CELL_BAR;
 
 /// The name model's score a run needs where it stands.
 fn bar(place: Place) -> f32 {

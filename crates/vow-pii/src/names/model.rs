@@ -574,6 +574,20 @@ impl KoNames {
         )
     }
 
+    /// The highest score [`KoNames::judge_in`] can give `run`, wherever it stands: with the surname's
+    /// floor and before the word tables' say.
+    pub(crate) fn best_score(&self, run: &[Syl]) -> Option<f32> {
+        self.judge_in(
+            run,
+            EXPECTED_SURNAME_FLOOR,
+            false,
+            false,
+            false,
+            f32::INFINITY,
+        )
+        .map(|(_, v)| v)
+    }
+
     /// [`KoNames::judge`] with a floor under the surname's log probability (see
     /// [`KoNames::core_score_floored`]), and for a run in a sentence (`sentence`) the readings a
     /// sentence allows: a word with a particle or ending after it (`조건은`), or a compound of a word and
