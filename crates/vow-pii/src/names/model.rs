@@ -488,8 +488,14 @@ impl KoNames {
                 // dictionary's names bear it whole (`민재`); a pair they never bear is no less likely
                 // than its syllables say (names are given anew every year).
                 [a, b] => {
-                    let apart = (p(*a).given_first + p(*b).given_second).exp();
-                    surname + (apart + GIVEN_WHOLE_WEIGHT * self.given_share(*a, *b)).ln()
+                    let apart = p(*a).given_first + p(*b).given_second;
+                    let whole = self.given_share(*a, *b);
+                    surname
+                        + if whole > 0.0 {
+                            (apart.exp() + GIVEN_WHOLE_WEIGHT * whole).ln()
+                        } else {
+                            apart
+                        }
                 }
                 _ => return,
             };
