@@ -999,6 +999,10 @@ fn korean_names_in_a_sentence_by_how_often_their_given_name_is_borne() {
         ("안 영호는 말했어요", "안 영호"),
         // An honorific written apart.
         ("이민지 님이 채팅방에 들어왔습니다", "이민지"),
+        // A rare surname (`탁`, `빈`, `편`) before a given name many bear, joined or apart.
+        ("어제 탁민준이 왔습니다", "탁민준"),
+        ("빈서윤은 회의에 늦었어요", "빈서윤"),
+        ("편 서연은 회의에 늦었어요", "편 서연"),
     ] {
         assert!(
             found(text).contains(&(Entity::Person, name.to_owned())),

@@ -688,13 +688,23 @@ impl Names {
                 } else {
                     None
                 };
-                let floor = if place == Place::Sentence && person_particle.is_none() {
+                // A rare surname and a given name many bear (`편 서연은`).
+                let given_borne = place == Place::Sentence
+                    && person_particle.is_none()
+                    && g >= 2
+                    && m.is_known_surname(run[0])
+                    && !m.may_start(run[0])
+                    && m.is_common_given(given[0], given[1]);
+                let floor = if place == Place::Sentence && person_particle.is_none() && !given_borne
+                {
                     f32::NEG_INFINITY
                 } else {
                     model::EXPECTED_SURNAME_FLOOR
                 };
                 let bar = if person_particle.is_some() {
                     PERSON_PARTICLE_BAR
+                } else if given_borne {
+                    GIVEN_BORNE_BAR
                 } else {
                     bar_spaced(place)
                 };
@@ -710,6 +720,8 @@ impl Names {
                 };
                 let bar = if person_particle.is_some_and(|k| len + k == g + 1) {
                     PERSON_PARTICLE_BAR
+                } else if given_borne && len == 3 {
+                    GIVEN_BORNE_BAR
                 } else {
                     bar_spaced(place)
                 };
@@ -727,6 +739,7 @@ impl Names {
                     && !given_is_word
                     && (place != Place::Sentence
                         || person_particle.is_some()
+                        || given_borne
                         || m.may_start(run[0]))
                 {
                     out.push(Finding {
@@ -764,7 +777,16 @@ impl Names {
                     let n = k.min(run.len());
                     m.person_particle(&run[..n]).is_some()
                 };
-            if k < 2 || place == Place::Sentence && !person && !m.may_start(run[0]) {
+            // A rare surname and a given name many bear (`편서연은`): a name on the evidence of its given
+            // name.
+            let given_borne = place == Place::Sentence
+                && !person
+                && k >= 3
+                && m.is_known_surname(run[0])
+                && !m.may_start(run[0])
+                && m.is_common_given(run[1], run[2]);
+            if k < 2 || place == Place::Sentence && !person && !given_borne && !m.may_start(run[0])
+            {
                 continue;
             }
             // Alone in a cell or as a speaker, three syllables after a known surname are shaped as
@@ -775,7 +797,7 @@ impl Names {
             if place <= Place::Speaker && k <= 4 && model::ends_as_no_name(&run[..k]) {
                 continue;
             }
-            let floor = if place == Place::Sentence && !person {
+            let floor = if place == Place::Sentence && !person && !given_borne {
                 f32::NEG_INFINITY
             } else {
                 model::EXPECTED_SURNAME_FLOOR
@@ -790,6 +812,8 @@ impl Names {
                     PERSON_PARTICLE_BAR
                 } else if shaped {
                     SHAPED_CELL_BAR
+                } else if given_borne {
+                    GIVEN_BORNE_BAR
                 } else {
                     bar(place)
                 },
@@ -802,6 +826,8 @@ impl Names {
                 PERSON_PARTICLE_BAR
             } else if shaped && len == k {
                 SHAPED_CELL_BAR
+            } else if given_borne && len == 3 {
+                GIVEN_BORNE_BAR
             } else {
                 bar(place)
             };
@@ -943,6 +969,10 @@ const SENTENCE_BAR: f32 = 3.0;
 /// The name model's score a run in a Korean sentence needs when a particle that follows persons ends it
 /// (`이기수랑`, `방미비에게`).
 const PERSON_PARTICLE_BAR: f32 = 1.0;
+
+/// The name model's score a rare surname and a given name many bear need in a Korean sentence
+/// (`편서연은`), the surname's rarity floored.
+const GIVEN_BORNE_BAR: f32 = 1.0;
 
 /// The name model's score three syllables alone in a cell need after a known surname (`고지아`).
 const SHAPED_CELL_BAR: f32 = -3.0;
