@@ -1019,6 +1019,11 @@ fn korean_names_in_a_sentence_by_how_often_their_given_name_is_borne() {
     // A company's name after its legal form is no person's.
     none("문의하신 건은 유한회사 한가람 기준으로 처리했습니다.");
     none("(주) 한가람");
+    // A frequent word and 者 before a particle that follows persons is who it names, not a name
+    // (a privacy policy's `이용자에게`); a frequent word and 名 alone as a field is a field's name.
+    none("서비스 종료, 이용자에게 동의 받은 보유기간의 종료 등");
+    none("관리자께서 승인하면 처리됩니다.");
+    none("부서명: 개발팀");
     // In a record the same name is a name: the compound reading is a sentence's.
     one("12,이명자,완료", Entity::Person, "이명자");
     // A frequent word written apart after `이` (this) is no given name.

@@ -175,8 +175,9 @@ const AFTER_WORD: [&str; 46] = [
     "에만",
 ];
 
-/// Suffixes that make a frequent word another (`파일용`, `지역별`), as syllable indices (용, 별).
-const AFTER_FREQUENT: [Syl; 2] = [0xC6A9 - 0xAC00, 0xBCC4 - 0xAC00];
+/// Suffixes that make a frequent word another (`파일용`, `지역별`, `부서명`), as syllable indices (용,
+/// 별, 명).
+const AFTER_FREQUENT: [Syl; 3] = [0xC6A9 - 0xAC00, 0xBCC4 - 0xAC00, 0xBA85 - 0xAC00];
 
 /// Two-syllable surnames.
 const COMPOUND: [&str; 13] = [
@@ -640,8 +641,12 @@ impl KoNames {
             // A word with a particle or ending (`조건은`), or a frequent word and one more syllable
             // (`정규식`), but not before a particle that follows persons (`이성민께서`).
             let word = if person {
-                // A word that is also a name (`이기수`) is the name before such a particle.
+                // A word that is also a name (`이기수`) is the name before such a particle; a frequent
+                // word and a syllable that ends compounds is not (`이용자에게`, `관리자께서`: 者).
                 self.is_word_not_name(run)
+                    || run.len() >= 3
+                        && self.frequent.contains(&pack(&run[..2]))
+                        && is_compound_end(run[2])
             } else {
                 // A word and a syllable that ends compounds (`정규식`, `한정자`, `정지후`); a frequent
                 // word and any other syllable (`정규화`), unless what follows the surname is a common
