@@ -320,6 +320,7 @@ fn main() {
             "ko-dev2.txt",
             "en-dev2.txt",
             "ko-dev3.txt",
+            "ko-dev4.txt",
             "ko-test.txt",
             "en-test.txt",
             "ko-heldout.txt",

@@ -1024,6 +1024,13 @@ fn korean_names_in_a_sentence_by_how_often_their_given_name_is_borne() {
     none("서비스 종료, 이용자에게 동의 받은 보유기간의 종료 등");
     none("관리자께서 승인하면 처리됩니다.");
     none("부서명: 개발팀");
+    // A label alone: a word and a syllable that ends compounds or labels, a verb's noun, a frequent
+    // word after a surname.
+    for label in ["배경색", "임계값", "추세선", "선택됨", "장 정보"] {
+        none(label);
+    }
+    // But a surname and a given name many bear stay a name, apart or not.
+    one("박 현지", Entity::Person, "박 현지");
     // In a record the same name is a name: the compound reading is a sentence's.
     one("12,이명자,완료", Entity::Person, "이명자");
     // A frequent word written apart after `이` (this) is no given name.

@@ -726,15 +726,17 @@ impl Names {
                     bar_spaced(place)
                 };
                 // With a particle that follows persons, or when it is a given name many bear
-                // (`김 소은도`, `안 영호는`), only a frequent word (`이 정식도`) is read as one.
-                let given_is_word = place == Place::Sentence
-                    && if person_particle.is_some()
-                        || len == 3 && m.is_common_given(given[0], given[1])
-                    {
-                        m.is_frequent_word(&given[..len - 1])
-                    } else {
-                        m.is_word(&given[..len - 1])
-                    };
+                // (`김 소은도`, `안 영호는`), only a frequent word (`이 정식도`) is read as one; outside a
+                // sentence, only a frequent word that is no such given name (a label, `장 정보`; not
+                // `박 현지`).
+                let common_given = len == 3 && m.is_common_given(given[0], given[1]);
+                let given_is_word = if place != Place::Sentence {
+                    !common_given && m.is_frequent_word(&given[..len - 1])
+                } else if person_particle.is_some() || common_given {
+                    m.is_frequent_word(&given[..len - 1])
+                } else {
+                    m.is_word(&given[..len - 1])
+                };
                 if v >= bar
                     && !given_is_word
                     && (place != Place::Sentence

@@ -28,6 +28,15 @@ const COMPOUND_ENDS: &str = "식자성형화적용별법률율론학값셋측층
 /// How much a given name borne whole (`ko_given.tsv`) adds to what its syllables apart say.
 const GIVEN_WHOLE_WEIGHT: f32 = 0.5;
 
+/// More syllables that end compounds, which given names also end with (名 `함수명`, 線 `추세선`) or
+/// that a label ends with (色 `배경색`, 값 `임계값`, 表 `색상표`): after a word, alone as a label, they
+/// make a compound unless what follows the surname is a given name many bear.
+const LABEL_ENDS: &str = "명값선색표";
+
+fn is_label_end(s: Syl) -> bool {
+    char::from_u32(0xAC00 + u32::from(s)).is_some_and(|c| LABEL_ENDS.contains(c))
+}
+
 fn is_compound_end(s: Syl) -> bool {
     char::from_u32(0xAC00 + u32::from(s)).is_some_and(|c| COMPOUND_ENDS.contains(c))
 }
@@ -225,8 +234,9 @@ fn pack(s: &[Syl]) -> u64 {
         | (s.len() as u64) << 60
 }
 
-/// Syllables no given name ends with, which end a word with its particle: 를, 을, 에, 의, 는, 로.
-const NEVER_LAST: [char; 6] = ['를', '을', '에', '의', '는', '로'];
+/// Syllables no given name ends with (or hardly one), which end a word with its particle or a verb's
+/// noun: 를, 을, 에, 의, 는, 로, 됨 (`선택됨`), 함 (`확인함`).
+const NEVER_LAST: [char; 8] = ['를', '을', '에', '의', '는', '로', '됨', '함'];
 
 /// Whether a run ends as no name does: with a particle no given name ends with, or a verb's ending
 /// (`니다`, `다면`).
@@ -681,6 +691,12 @@ impl KoNames {
             || run.len() == 3
                 && self.frequent.contains(&pack(&run[..2]))
                 && AFTER_FREQUENT.contains(&run[2])
+            // A word and a syllable that ends compounds, alone as a label (`배경색`, `함수명`,
+            // `임계값`), unless a given name many bear follows the surname (`이성자`: 성자).
+            || run.len() == 3
+                && (is_compound_end(run[2]) || is_label_end(run[2]))
+                && self.words.contains(&pack(&run[..2]))
+                && !self.is_common_given(run[1], run[2])
         {
             10.0
         } else {
