@@ -1025,8 +1025,16 @@ fn korean_names_in_a_sentence_by_how_often_their_given_name_is_borne() {
     none("관리자께서 승인하면 처리됩니다.");
     none("부서명: 개발팀");
     // A label alone: a word and a syllable that ends compounds or labels, a verb's noun, a frequent
-    // word after a surname.
-    for label in ["배경색", "임계값", "추세선", "선택됨", "장 정보"] {
+    // word after a surname, a foreign word spelled in Hangul (스, 트: ㅡ with no final consonant).
+    for label in [
+        "배경색",
+        "임계값",
+        "추세선",
+        "선택됨",
+        "장 정보",
+        "마우스",
+        "호스트",
+    ] {
         none(label);
     }
     // But a surname and a given name many bear stay a name, apart or not.

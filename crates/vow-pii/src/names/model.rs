@@ -37,6 +37,12 @@ fn is_label_end(s: Syl) -> bool {
     char::from_u32(0xAC00 + u32::from(s)).is_some_and(|c| LABEL_ENDS.contains(c))
 }
 
+/// A syllable of the vowel ㅡ with no final consonant (그, 드, 르, 스, 트, ...): the vowel Korean adds to
+/// spell a foreign consonant (`마우스`, `호스트`), which no Korean given name or surname holds.
+fn transliterated(s: Syl) -> bool {
+    (s % 588) / 28 == 18 && s % 28 == 0
+}
+
 fn is_compound_end(s: Syl) -> bool {
     char::from_u32(0xAC00 + u32::from(s)).is_some_and(|c| COMPOUND_ENDS.contains(c))
 }
@@ -488,6 +494,10 @@ impl KoNames {
     /// expected (a record's cell, a chat's speaker), a rare surname (Korea has thousands) is no reason
     /// to doubt it.
     fn core_score_floored(&self, core: &[Syl], floor: f32) -> Option<f32> {
+        // A foreign word spelled in Hangul (`마우스`, `호스트`) is no Korean name.
+        if core.iter().any(|&s| transliterated(s)) {
+            return None;
+        }
         let p = |s: Syl| &self.places[usize::from(s)];
         let word: f32 =
             p(*core.first()?).word_first + core[1..].iter().map(|&s| p(s).word_other).sum::<f32>();
