@@ -755,15 +755,7 @@ impl Names {
                 }
                 continue;
             }
-            // A company's name after its legal form (`주식회사 한가람`, `(유) 한가람`) is no person's.
-            if k < 2 || after_company_form(t, p) {
-                continue;
-            }
-            // Most runs are no name wherever they stand: judged first at their best, where is read only
-            // for the rest.
-            if m.best_score(&run[..k.min(run.len())])
-                .is_none_or(|v| v < LOWEST_BAR)
-            {
+            if k < 2 {
                 continue;
             }
             let place = place_of(t, p, j);
@@ -787,7 +779,10 @@ impl Names {
                 && m.is_known_surname(run[0])
                 && !m.may_start(run[0])
                 && m.is_common_given(run[1], run[2]);
-            if k < 2 || place == Place::Sentence && !person && !given_borne && !m.may_start(run[0])
+            if place == Place::Sentence && !person && !given_borne && !m.may_start(run[0])
+                // A company's name after its legal form (`주식회사 한가람`, `(유) 한가람`) is no
+                // person's.
+                || after_company_form(t, p)
             {
                 continue;
             }
@@ -978,9 +973,6 @@ const GIVEN_BORNE_BAR: f32 = 1.0;
 
 /// The name model's score three syllables alone in a cell need after a known surname (`고지아`).
 const SHAPED_CELL_BAR: f32 = -3.0;
-
-/// The lowest of the bars above: a run that cannot reach it is no name anywhere.
-const LOWEST_BAR: f32 = SHAPED_CELL_BAR;
 
 /// The name model's score a run needs where it stands.
 fn bar(place: Place) -> f32 {

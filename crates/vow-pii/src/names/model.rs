@@ -205,6 +205,9 @@ const MAY_START: u8 = 1;
 const KNOWN_SURNAME: u8 = 2;
 /// Also a Sino-Korean prefix (最, 全/前, 新, 高, ...).
 const PREFIX: u8 = 4;
+/// The first syllable of a given name the dictionary's names bear whole (`ko_given.tsv`): only then is
+/// the table of them looked in.
+const GIVEN_START: u8 = 8;
 
 /// Sino-Korean prefixes spelled as surnames: 最 (`최상단`), 全/前 (`전단계`), 新, 高, 反/半, 非, 副/不,
 /// 主, 小, 舊, 超/初, 原, 現, 正, 逆, 再, 總, 大, 無, 多, 低, 兩, 各, 每, 本, 當, 他, 同.
@@ -285,6 +288,9 @@ impl Hasher for PackHasher {
             self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
         }
     }
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
     fn write_u64(&mut self, x: u64) {
         self.0 = (x ^ (x >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
@@ -322,10 +328,20 @@ pub(crate) struct KoNames {
     after_name: PackSet,
     after_person: PackSet,
     after_word: PackSet,
-    /// Two-syllable given names, by [`pair`]: how many of the dictionary's full names bear each.
-    given: std::collections::HashMap<u32, f32, BuildHasherDefault<PackHasher>>,
-    /// How many of the dictionary's full names have a two-syllable given name.
-    given_total: f32,
+    /// Two-syllable given names the dictionary's full names bear, by [`pair`].
+    given: std::collections::HashMap<u32, Given, BuildHasherDefault<PackHasher>>,
+    /// The most that being borne whole adds to any of them.
+    given_max_gain: f32,
+}
+
+/// A two-syllable given name the dictionary's full names bear.
+#[derive(Clone, Copy)]
+struct Given {
+    /// Its log probability as a given name: what its syllables apart say, and more as it is borne
+    /// whole (`ko_given.tsv`).
+    log_prob: f32,
+    /// Borne by [`COMMON_GIVEN`] or more.
+    common: bool,
 }
 
 /// Two syllables as one key.
@@ -361,7 +377,7 @@ impl KoNames {
             .collect();
         let surname_total = totals[0] + compound_counts.iter().map(|c| c.1).sum::<f64>();
         let lp = |count: f64, total: f64| ((count + 0.5) / (total + 0.5 * 11_172.0)).ln() as f32;
-        let places = counts
+        let places: Vec<Place> = counts
             .iter()
             .map(|c| Place {
                 surname: lp(c[0], surname_total),
@@ -433,8 +449,35 @@ impl KoNames {
                 given.insert(pair(a, b), count);
             }
         }
-        let given = given.into_iter().map(|(k, c)| (k, c as f32)).collect();
-        let given_total = given_total.max(1.0) as f32;
+        // A given name as often borne whole as its syllables say apart, and more when the dictionary's
+        // names bear it whole (`민재`); a pair they never bear is no less likely than its syllables
+        // say (names are given anew every year), so only the pairs they bear are kept.
+        for k in given.keys() {
+            surname_flags[(k >> 14) as usize] |= GIVEN_START;
+        }
+        let given: std::collections::HashMap<u32, Given, BuildHasherDefault<PackHasher>> = given
+            .into_iter()
+            .map(|(k, count)| {
+                let (a, b) = ((k >> 14) as usize, (k & 0x3FFF) as usize);
+                let apart = f64::from(places[a].given_first + places[b].given_second).exp();
+                let whole = count / given_total.max(1.0);
+                let log_prob = (apart + f64::from(GIVEN_WHOLE_WEIGHT) * whole).ln() as f32;
+                (
+                    k,
+                    Given {
+                        log_prob,
+                        common: count as f32 >= COMMON_GIVEN,
+                    },
+                )
+            })
+            .collect();
+        let given_max_gain = given
+            .iter()
+            .map(|(&k, g)| {
+                let (a, b) = ((k >> 14) as usize, (k & 0x3FFF) as usize);
+                g.log_prob - (places[a].given_first + places[b].given_second)
+            })
+            .fold(0.0, f32::max);
         let after_name = AFTER_NAME.iter().map(|p| pack(&syls(p))).collect();
         let after_person = AFTER_PERSON.iter().map(|p| pack(&syls(p))).collect();
         let after_word = AFTER_NAME
@@ -452,8 +495,8 @@ impl KoNames {
             after_name,
             after_person,
             after_word,
+            given_max_gain,
             given,
-            given_total,
         }
     }
 
@@ -465,17 +508,7 @@ impl KoNames {
 
     /// Whether `a` and `b` together are a given name many bear (`민재`, `미정`).
     pub(crate) fn is_common_given(&self, a: Syl, b: Syl) -> bool {
-        self.given
-            .get(&pair(a, b))
-            .is_some_and(|&c| c >= COMMON_GIVEN)
-    }
-
-    /// How often `a` and `b` are borne together as a given name, as a share of all two-syllable given
-    /// names (0 for a pair fewer than two bear).
-    pub(crate) fn given_share(&self, a: Syl, b: Syl) -> f32 {
-        self.given
-            .get(&pair(a, b))
-            .map_or(0.0, |c| c / self.given_total)
+        self.given.get(&pair(a, b)).is_some_and(|g| g.common)
     }
 
     /// Whether a name in running text may start with this syllable (a common surname, or the first of a
@@ -487,49 +520,55 @@ impl KoNames {
     /// How much more `core` (surname and given name, two to four syllables) looks like a name than like
     /// an ordinary word: a log-likelihood ratio, positive when a name is likelier.
     pub(crate) fn core_score(&self, core: &[Syl]) -> Option<f32> {
-        self.core_score_floored(core, f32::NEG_INFINITY)
+        if core.iter().any(|&s| transliterated(s)) {
+            return None;
+        }
+        self.core_score_floored(core, f32::NEG_INFINITY, f32::NEG_INFINITY)
     }
 
     /// [`KoNames::core_score`] with the surname's log probability at least `floor`: where a name is
     /// expected (a record's cell, a chat's speaker), a rare surname (Korea has thousands) is no reason
-    /// to doubt it.
-    fn core_score_floored(&self, core: &[Syl], floor: f32) -> Option<f32> {
-        // A foreign word spelled in Hangul (`마우스`, `호스트`) is no Korean name.
-        if core.iter().any(|&s| transliterated(s)) {
-            return None;
-        }
+    /// to doubt it. The caller has checked that no syllable is [`transliterated`].
+    ///
+    /// A reading that could not reach `min` even as the most borne given name is scored without
+    /// looking the given name up.
+    fn core_score_floored(&self, core: &[Syl], floor: f32, min: f32) -> Option<f32> {
         let p = |s: Syl| &self.places[usize::from(s)];
         let word: f32 =
             p(*core.first()?).word_first + core[1..].iter().map(|&s| p(s).word_other).sum::<f32>();
-        let mut best: Option<f32> = None;
-        let mut consider = |surname: f32, given: &[Syl]| {
-            let name = match given {
-                [g] => surname + p(*g).given_alone + 0.1f32.ln(),
-                // A given name as often borne whole as its syllables say apart, and more when the
-                // dictionary's names bear it whole (`민재`); a pair they never bear is no less likely
-                // than its syllables say (names are given anew every year).
-                [a, b] => {
-                    let apart = p(*a).given_first + p(*b).given_second;
-                    let whole = self.given_share(*a, *b);
-                    surname
-                        + if whole > 0.0 {
-                            (apart.exp() + GIVEN_WHOLE_WEIGHT * whole).ln()
-                        } else {
-                            apart
-                        }
-                }
-                _ => return,
-            };
-            let v = name - word;
-            best = Some(best.map_or(v, |b: f32| b.max(v)));
-        };
+        let single = self.given_score(p(core[0]).surname.max(floor), &core[1..], word, min);
         if core.len() >= 3 {
             if let Some((_, lp)) = self.compound.iter().find(|c| c.0[..] == core[..2]) {
-                consider(lp.max(floor), &core[2..]);
+                let compound = self.given_score(lp.max(floor), &core[2..], word, min);
+                return match (single, compound) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
             }
         }
-        consider(p(core[0]).surname.max(floor), &core[1..]);
-        best
+        single
+    }
+
+    /// The score of a surname (its log probability) and `given` against the word reading `word`.
+    #[inline]
+    fn given_score(&self, surname: f32, given: &[Syl], word: f32, min: f32) -> Option<f32> {
+        let p = |s: Syl| &self.places[usize::from(s)];
+        let name = match *given {
+            [g] => surname + p(g).given_alone + 0.1f32.ln(),
+            [a, b] => {
+                let apart = p(a).given_first + p(b).given_second;
+                surname
+                    + if self.surname_flags[usize::from(a)] & GIVEN_START != 0
+                        && surname + apart - word + self.given_max_gain >= min
+                    {
+                        self.given.get(&pair(a, b)).map_or(apart, |g| g.log_prob)
+                    } else {
+                        apart
+                    }
+            }
+            _ => return None,
+        };
+        Some(name - word)
     }
 
     /// Whether `run` is an ordinary word as it is, with nothing after it.
@@ -601,20 +640,6 @@ impl KoNames {
         )
     }
 
-    /// The highest score [`KoNames::judge_in`] can give `run`, wherever it stands: with the surname's
-    /// floor and before the word tables' say.
-    pub(crate) fn best_score(&self, run: &[Syl]) -> Option<f32> {
-        self.judge_in(
-            run,
-            EXPECTED_SURNAME_FLOOR,
-            false,
-            false,
-            false,
-            f32::INFINITY,
-        )
-        .map(|(_, v)| v)
-    }
-
     /// [`KoNames::judge`] with a floor under the surname's log probability (see
     /// [`KoNames::core_score_floored`]), and for a run in a sentence (`sentence`) the readings a
     /// sentence allows: a word with a particle or ending after it (`조건은`), or a compound of a word and
@@ -635,9 +660,15 @@ impl KoNames {
             return None;
         }
         let mut best: Option<(usize, f32)> = None;
+        // A foreign word spelled in Hangul (`마우스`, `호스트`) is no Korean name: no name holds one of
+        // its syllables (a particle may: `으로`).
+        let foreign_from = run
+            .iter()
+            .position(|&s| transliterated(s))
+            .unwrap_or(run.len());
         let mut try_core = |len: usize| {
-            if (2..=4).contains(&len) {
-                if let Some(v) = self.core_score_floored(&run[..len], floor) {
+            if (2..=4).contains(&len) && len <= foreign_from {
+                if let Some(v) = self.core_score_floored(&run[..len], floor, min) {
                     if best.is_none_or(|(_, b)| v > b) {
                         best = Some((len, v));
                     }
@@ -673,16 +704,14 @@ impl KoNames {
                 // given name (`이민재`: 이민 + 재); a Sino-Korean prefix that is also a surname before a
                 // word that is no given name (`최상단`: 최 + 상단, `전단계`, `신기술`; not `최미정`).
                 self.is_word(run)
-                    || run.len() >= 3 && {
-                        let common_given = self.is_common_given(run[1], run[2]);
-                        self.words.contains(&pack(&run[..2])) && is_compound_end(run[2])
-                            || !common_given && self.frequent.contains(&pack(&run[..2]))
-                            || !common_given
-                                && self.surname_flags[usize::from(run[0])] & PREFIX != 0
-                                && self.words.contains(&pack(&run[1..3]))
-                                // Not a given name of the dictionary's (`최영희`).
-                                && !self.names_too.contains(&pack(&run[1..3]))
-                    }
+                    || run.len() >= 3
+                        && (is_compound_end(run[2]) && self.words.contains(&pack(&run[..2]))
+                            || !self.is_common_given(run[1], run[2])
+                                && (self.frequent.contains(&pack(&run[..2]))
+                                    || self.surname_flags[usize::from(run[0])] & PREFIX != 0
+                                        && self.words.contains(&pack(&run[1..3]))
+                                        // Not a given name of the dictionary's (`최영희`).
+                                        && !self.names_too.contains(&pack(&run[1..3]))))
             };
             if word {
                 10.0
