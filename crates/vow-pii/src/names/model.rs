@@ -40,7 +40,7 @@ fn is_label_end(s: Syl) -> bool {
 /// A syllable of the vowel ㅡ with no final consonant (그, 드, 르, 스, 트, ...): the vowel Korean adds to
 /// spell a foreign consonant (`마우스`, `호스트`), which no Korean given name or surname holds.
 fn transliterated(s: Syl) -> bool {
-    (s % 588) / 28 == 18 && s % 28 == 0
+    (s % 588) / 28 == 18 && s.is_multiple_of(28)
 }
 
 fn is_compound_end(s: Syl) -> bool {
