@@ -205,9 +205,8 @@ const MAY_START: u8 = 1;
 const KNOWN_SURNAME: u8 = 2;
 /// Also a Sino-Korean prefix (最, 全/前, 新, 高, ...).
 const PREFIX: u8 = 4;
-/// The first syllable of a given name the dictionary's names bear whole (`ko_given.tsv`): only then is
-/// the table of them looked in.
-const GIVEN_START: u8 = 8;
+/// [`transliterated`], looked up rather than computed on the common path.
+const FOREIGN: u8 = 8;
 
 /// Sino-Korean prefixes spelled as surnames: 最 (`최상단`), 全/前 (`전단계`), 新, 高, 反/半, 非, 副/不,
 /// 主, 小, 舊, 超/初, 原, 現, 正, 逆, 再, 總, 大, 無, 多, 低, 兩, 各, 每, 本, 當, 他, 同.
@@ -330,8 +329,9 @@ pub(crate) struct KoNames {
     after_word: PackSet,
     /// Two-syllable given names the dictionary's full names bear, by [`pair`].
     given: std::collections::HashMap<u32, Given, BuildHasherDefault<PackHasher>>,
-    /// The most that being borne whole adds to any of them.
-    given_max_gain: f32,
+    /// Per syllable, the most that being borne whole adds to a given name it starts (0 if it starts
+    /// none).
+    given_gain: Vec<f32>,
 }
 
 /// A two-syllable given name the dictionary's full names bear.
@@ -411,6 +411,11 @@ impl KoNames {
                 Some(([*s.first()?, *s.get(1)?], lp(count, surname_total)))
             })
             .collect::<Vec<([Syl; 2], f32)>>();
+        for (s, flags) in surname_flags.iter_mut().enumerate() {
+            if transliterated(s as Syl) {
+                *flags |= FOREIGN;
+            }
+        }
         for p in PREFIXES.chars().filter_map(syl) {
             surname_flags[usize::from(p)] |= PREFIX;
         }
@@ -452,9 +457,6 @@ impl KoNames {
         // A given name as often borne whole as its syllables say apart, and more when the dictionary's
         // names bear it whole (`민재`); a pair they never bear is no less likely than its syllables
         // say (names are given anew every year), so only the pairs they bear are kept.
-        for k in given.keys() {
-            surname_flags[(k >> 14) as usize] |= GIVEN_START;
-        }
         let given: std::collections::HashMap<u32, Given, BuildHasherDefault<PackHasher>> = given
             .into_iter()
             .map(|(k, count)| {
@@ -471,13 +473,12 @@ impl KoNames {
                 )
             })
             .collect();
-        let given_max_gain = given
-            .iter()
-            .map(|(&k, g)| {
-                let (a, b) = ((k >> 14) as usize, (k & 0x3FFF) as usize);
-                g.log_prob - (places[a].given_first + places[b].given_second)
-            })
-            .fold(0.0, f32::max);
+        let mut given_gain = vec![0f32; 11_172];
+        for (&k, g) in &given {
+            let (a, b) = ((k >> 14) as usize, (k & 0x3FFF) as usize);
+            let gain = g.log_prob - (places[a].given_first + places[b].given_second);
+            given_gain[a] = given_gain[a].max(gain);
+        }
         let after_name = AFTER_NAME.iter().map(|p| pack(&syls(p))).collect();
         let after_person = AFTER_PERSON.iter().map(|p| pack(&syls(p))).collect();
         let after_word = AFTER_NAME
@@ -495,7 +496,7 @@ impl KoNames {
             after_name,
             after_person,
             after_word,
-            given_max_gain,
+            given_gain,
             given,
         }
     }
@@ -558,8 +559,8 @@ impl KoNames {
             [a, b] => {
                 let apart = p(a).given_first + p(b).given_second;
                 surname
-                    + if self.surname_flags[usize::from(a)] & GIVEN_START != 0
-                        && surname + apart - word + self.given_max_gain >= min
+                    + if self.given_gain[usize::from(a)] > 0.0
+                        && surname + apart - word + self.given_gain[usize::from(a)] >= min
                     {
                         self.given.get(&pair(a, b)).map_or(apart, |g| g.log_prob)
                     } else {
@@ -664,7 +665,7 @@ impl KoNames {
         // its syllables (a particle may: `으로`).
         let foreign_from = run
             .iter()
-            .position(|&s| transliterated(s))
+            .position(|&s| self.surname_flags[usize::from(s)] & FOREIGN != 0)
             .unwrap_or(run.len());
         let mut try_core = |len: usize| {
             if (2..=4).contains(&len) && len <= foreign_from {
