@@ -13,6 +13,8 @@ Writes, next to this script:
   (every other entry: nouns, verbs, adjectives, adverbs, ...).
 - `ko_given.tsv`: the two-syllable given names borne by at least two of the dictionary's full names,
   with how many bear each (the first line says of how many given names in all).
+- `ko_stems.txt`: verb and adjective stems of one to three syllables in use (word cost under 3,500):
+  a stem and an ending (`채우기`, `숨기고`) is a verb's form.
 - `ko_words.txt`: the ordinary words of two to four syllables in use (mecab's word cost under 3,500;
   `*` marks a frequent one, under 2,000, `=` one that is also a person's name): the recognizer reads a word so spelled, alone or with a
   particle or ending after it, as a word, and in a sentence a frequent word and one more syllable
@@ -58,8 +60,10 @@ def transliterated(c):
 
 
 def main():
-    names, words = set(), {}
+    names, words, stems = set(), {}, {}
     for tag, sem, surface, cost, _ in entries(sys.argv[1]):
+        if tag.split("+")[0] in ("VV", "VA") and 1 <= len(surface) <= 3:
+            stems[surface] = min(cost, stems.get(surface, cost))
         if tag == "NNP" and sem == "인명":
             names.add(surface)
         elif tag.split("+")[0] in WORD_TAGS:
@@ -119,6 +123,12 @@ def main():
     # man), unless frequent: alone in a cell it is read as the name, in a sentence as the word.
     def mark(w, c):
         return "*" if c < 2000 else "=" if w in names else ""
+
+    # Verb and adjective stems in use (`채우`, `숨기`): a stem and an ending (`채우기`, `숨기고`) is a verb's
+    # form, however its syllables read as a name.
+    with open(f"{here}/ko_stems.txt", "w", encoding="utf-8") as out:
+        out.write("# Korean verb and adjective stems of one to three syllables; from mecab-ko-dic (Apache-2.0), build_ko_names.py\n")
+        out.write("\n".join(sorted(w for w, c in stems.items() if c < 3500)) + "\n")
 
     keep = sorted(f"{w}{mark(w, c)}" for w, c in words.items() if 2 <= len(w) <= 4 and c < 3500)
     with open(f"{here}/ko_words.txt", "w", encoding="utf-8") as out:

@@ -1025,12 +1025,15 @@ fn korean_names_in_a_sentence_by_how_often_their_given_name_is_borne() {
     none("관리자께서 승인하면 처리됩니다.");
     none("부서명: 개발팀");
     // A label alone: a word and a syllable that ends compounds or labels, a verb's noun, a frequent
-    // word after a surname, a foreign word spelled in Hangul (스, 트: ㅡ with no final consonant).
+    // word after a surname, a foreign word spelled in Hangul (스, 트: ㅡ with no final consonant), a
+    // verb's noun (`채우기`: the stem 채우 and 기).
     for label in [
         "배경색",
         "임계값",
         "추세선",
         "선택됨",
+        "활성화",
+        "채우기",
         "장 정보",
         "마우스",
         "호스트",

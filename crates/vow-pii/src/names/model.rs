@@ -19,6 +19,10 @@ use std::sync::OnceLock;
 const SYLLABLES: &str = include_str!("../../data/ko_syllables.tsv");
 const WORDS: &str = include_str!("../../data/ko_words.txt");
 const GIVEN: &str = include_str!("../../data/ko_given.tsv");
+const STEMS: &str = include_str!("../../data/ko_stems.txt");
+
+/// The ending that makes a verb's stem its noun, as labels name actions (`채우기`, `숨기기`).
+const VERB_ENDS: &str = "기";
 
 /// Syllables that end compound words far more than names do (式 `정규식`, 者 `한정자`, 性 `유효성`,
 /// 型 `정수형`, ...), and the verb 하다's (`변경해도`, `변경했다`): after a word, one of them
@@ -329,6 +333,8 @@ pub(crate) struct KoNames {
     after_word: PackSet,
     /// Two-syllable given names the dictionary's full names bear, by [`pair`].
     given: std::collections::HashMap<u32, Given, BuildHasherDefault<PackHasher>>,
+    /// Verb and adjective stems (`data/ko_stems.txt`).
+    stems: PackSet,
     /// Per syllable, the most that being borne whole adds to a given name it starts (0 if it starts
     /// none).
     given_gain: Vec<f32>,
@@ -479,6 +485,11 @@ impl KoNames {
             let gain = g.log_prob - (places[a].given_first + places[b].given_second);
             given_gain[a] = given_gain[a].max(gain);
         }
+        let stems = STEMS
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(pack_str)
+            .collect();
         let after_name = AFTER_NAME.iter().map(|p| pack(&syls(p))).collect();
         let after_person = AFTER_PERSON.iter().map(|p| pack(&syls(p))).collect();
         let after_word = AFTER_NAME
@@ -497,6 +508,7 @@ impl KoNames {
             after_person,
             after_word,
             given_gain,
+            stems,
             given,
         }
     }
@@ -505,6 +517,16 @@ impl KoNames {
     pub(crate) fn is_after_name(&self, word: &str) -> bool {
         let s = syls(word);
         (1..=3).contains(&s.len()) && self.after_name.contains(&pack(&s))
+    }
+
+    /// Whether `core` is a verb's or adjective's stem and its noun ending (`채우기`, `나누기`).
+    fn is_verb_form(&self, core: &[Syl]) -> bool {
+        let Some((&last, stem)) = core.split_last() else {
+            return false;
+        };
+        !stem.is_empty()
+            && char::from_u32(0xAC00 + u32::from(last)).is_some_and(|c| VERB_ENDS.contains(c))
+            && self.stems.contains(&pack(stem))
     }
 
     /// Whether `a` and `b` together are a given name many bear (`민재`, `미정`).
@@ -714,7 +736,7 @@ impl KoNames {
                                         // Not a given name of the dictionary's (`최영희`).
                                         && !self.names_too.contains(&pack(&run[1..3]))))
             };
-            if word {
+            if word || self.is_verb_form(&run[..len]) {
                 10.0
             } else {
                 0.0
@@ -732,11 +754,13 @@ impl KoNames {
                 && self.frequent.contains(&pack(&run[..2]))
                 && AFTER_FREQUENT.contains(&run[2])
             // A word and a syllable that ends compounds, alone as a label (`배경색`, `함수명`,
-            // `임계값`), unless a given name many bear follows the surname (`이성자`: 성자).
+            // `임계값`), unless a given name many bear follows a common surname (`이성자`: 성자; not
+            // `활성화`).
+            || self.is_verb_form(&run[..len])
             || run.len() == 3
                 && (is_compound_end(run[2]) || is_label_end(run[2]))
                 && self.words.contains(&pack(&run[..2]))
-                && !self.is_common_given(run[1], run[2])
+                && !(self.may_start(run[0]) && self.is_common_given(run[1], run[2]))
         {
             10.0
         } else {
