@@ -997,6 +997,13 @@ fn korean_names_in_a_sentence_by_how_often_their_given_name_is_borne() {
         // Written apart, with a particle after the given name.
         ("김 소은도 말했어요", "김 소은"),
         ("안 영호는 말했어요", "안 영호"),
+        // A word that is also a name, and an ending that ends compounds too (`이재` + `용`, `박정` +
+        // `자`): the name.
+        ("이재용이 말했다", "이재용"),
+        ("이준형은 회의에 늦었어요", "이준형"),
+        ("박정자가 왔어요", "박정자"),
+        // A legal form on the line before is no company's name.
+        ("주식회사\n김민수가 왔다", "김민수"),
         // An honorific written apart.
         ("이민지 님이 채팅방에 들어왔습니다", "이민지"),
         // A rare surname (`탁`, `빈`, `편`) before a given name many bear, joined or apart.
@@ -1044,6 +1051,8 @@ fn korean_names_in_a_sentence_by_how_often_their_given_name_is_borne() {
     one("박 현지", Entity::Person, "박 현지");
     // In a record the same name is a name: the compound reading is a sentence's.
     one("12,이명자,완료", Entity::Person, "이명자");
+    // 으 starts native names (`으뜸`); other ㅡ syllables with no final consonant spell foreign words.
+    one("1,김으뜸,완료", Entity::Person, "김으뜸");
     // A frequent word written apart after `이` (this) is no given name.
     none("이 정도면 충분합니다.");
 }

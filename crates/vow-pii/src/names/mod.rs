@@ -930,7 +930,12 @@ fn ko_after_intro(t: &[u8], me: usize, out: &mut Vec<Finding>) {
 /// Whether the text before `p` ends with a company's legal form (`주식회사 `, `유한회사 `, `(주)`,
 /// `㈜`, `(유)`, `재단법인 `, `사단법인 `), so that what starts at `p` names a company.
 fn after_company_form(t: &[u8], p: usize) -> bool {
-    let before = t[p.saturating_sub(16)..p].trim_ascii_end();
+    // Spaces only: a name that starts the next line is no company's (`주식회사\n김민수`).
+    let mut end = p;
+    while end > 0 && t[end - 1] == b' ' {
+        end -= 1;
+    }
+    let before = &t[end.saturating_sub(12)..end];
     [
         "주식회사",
         "유한회사",

@@ -41,15 +41,20 @@ fn is_label_end(s: Syl) -> bool {
     char::from_u32(0xAC00 + u32::from(s)).is_some_and(|c| LABEL_ENDS.contains(c))
 }
 
-/// A syllable of the vowel ㅡ with no final consonant (그, 드, 르, 스, 트, ...): the vowel Korean adds to
-/// spell a foreign consonant (`마우스`, `호스트`), which no Korean given name or surname holds.
+/// A syllable of the vowel ㅡ with no final consonant and a consonant first (그, 드, 르, 스, 트, ...): the
+/// vowel Korean adds to spell a foreign consonant (`마우스`, `호스트`), which hardly a Korean name holds.
 fn transliterated(s: Syl) -> bool {
-    (s % 588) / 28 == 18 && s.is_multiple_of(28)
+    // Not 으, which native names hold (`으뜸`).
+    (s % 588) / 28 == 18 && s.is_multiple_of(28) && s / 588 != 11
 }
 
 fn is_compound_end(s: Syl) -> bool {
     char::from_u32(0xAC00 + u32::from(s)).is_some_and(|c| COMPOUND_ENDS.contains(c))
 }
+
+/// The log share of the dictionary's names a surname must bear to be one of the commonest (김, 이, 박:
+/// about one in twenty or more).
+const COMMONEST_SURNAME: f32 = -3.1;
 
 /// A given name borne by this many of the dictionary's full names or more is common.
 const COMMON_GIVEN: f32 = 10.0;
@@ -722,13 +727,20 @@ impl KoNames {
                         && self.frequent.contains(&pack(&run[..2]))
                         && is_compound_end(run[2])
             } else {
-                // A word and a syllable that ends compounds (`정규식`, `한정자`, `정지후`); a frequent
-                // word and any other syllable (`정규화`), unless what follows the surname is a common
-                // given name (`이민재`: 이민 + 재); a Sino-Korean prefix that is also a surname before a
-                // word that is no given name (`최상단`: 최 + 상단, `전단계`, `신기술`; not `최미정`).
+                // A word and a syllable that ends compounds (`정규식`, `한정자`, `정수형`, `이론적`),
+                // unless the word is also a name after one of the commonest surnames and the rest a
+                // common given name (`이재용`, `박정자`); a
+                // frequent word and any other syllable
+                // (`정규화`), unless what follows the surname is a common given name (`이민재`: 이민 +
+                // 재); a Sino-Korean prefix that is also a surname before a word that is no given name
+                // (`최상단`: 최 + 상단, `전단계`, `신기술`; not `최미정`).
                 self.is_word(run)
                     || run.len() >= 3
-                        && (is_compound_end(run[2]) && self.words.contains(&pack(&run[..2]))
+                        && (is_compound_end(run[2])
+                            && self.words.contains(&pack(&run[..2]))
+                            && !(self.places[usize::from(run[0])].surname >= COMMONEST_SURNAME
+                                && self.names_too.contains(&pack(&run[..2]))
+                                && self.is_common_given(run[1], run[2]))
                             || !self.is_common_given(run[1], run[2])
                                 && (self.frequent.contains(&pack(&run[..2]))
                                     || self.surname_flags[usize::from(run[0])] & PREFIX != 0
@@ -781,8 +793,8 @@ mod tests {
 
     #[test]
     fn names_score_above_words_and_particles_are_separated() {
-        // (`이명자` is not among them: in a sentence `이명` + `자` reads as a compound, as `한정자` does.)
-        for name in ["김민수", "박지훈가", "제갈서연이랑", "최영희는"] {
+        for name in ["김민수", "이명자", "박지훈가", "제갈서연이랑", "최영희는"]
+        {
             let (_, v) = judge(name).unwrap();
             assert!(v > 1.0, "{name}: {v}");
         }
