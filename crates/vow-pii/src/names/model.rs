@@ -536,7 +536,8 @@ impl KoNames {
 
     /// Whether `a` and `b` together are a given name many bear (`민재`, `미정`).
     pub(crate) fn is_common_given(&self, a: Syl, b: Syl) -> bool {
-        self.given.get(&pair(a, b)).is_some_and(|g| g.common)
+        self.given_gain[usize::from(a)] > 0.0
+            && self.given.get(&pair(a, b)).is_some_and(|g| g.common)
     }
 
     /// Whether a name in running text may start with this syllable (a common surname, or the first of a
