@@ -105,16 +105,12 @@ fn entity(t: &[u8], i: usize) -> Option<(char, usize)> {
 
 /// The character at `i` if it is one [`fold`] changes: its replacement and its length in bytes.
 fn folded_at(t: &[u8], i: usize) -> Option<(Option<char>, usize)> {
-    let len = match t[i] {
-        0xC2..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        _ => return None,
-    };
-    let c = std::str::from_utf8(t.get(i..i + len)?)
-        .ok()?
-        .chars()
-        .next()?;
-    Some((fold(c)?, len))
+    // Every character `fold` changes is of two or three bytes.
+    if !(0xC2..=0xEF).contains(&t[i]) {
+        return None;
+    }
+    let (c, end) = crate::text::char_at(t, i)?;
+    Some((fold(c)?, end - i))
 }
 
 /// What replaces the trick starting at `i`, if one does: the replacement character (none when dropped)

@@ -21,7 +21,7 @@ const WORDS: &str = include_str!("../../data/ko_words.txt");
 const GIVEN: &str = include_str!("../../data/ko_given.tsv");
 const STEMS: &str = include_str!("../../data/ko_stems.txt");
 
-/// The ending that makes a verb's stem its noun, as labels name actions (`채우기`, `숨기기`).
+/// The ending that makes a verb's stem its noun, as labels name actions (`채우기`, `나누기`).
 const VERB_ENDS: &str = "기";
 
 /// Syllables that end compound words far more than names do (式 `정규식`, 者 `한정자`, 性 `유효성`,
@@ -29,27 +29,19 @@ const VERB_ENDS: &str = "기";
 /// makes a compound or a verb in a sentence, even where the rest would be a common given name.
 const COMPOUND_ENDS: &str = "식자성형화적용별법률율론학값셋측층량력품체감문해했할함";
 
-/// How much a given name borne whole (`ko_given.tsv`) adds to what its syllables apart say.
-const GIVEN_WHOLE_WEIGHT: f32 = 0.5;
-
 /// More syllables that end compounds, which given names also end with (名 `함수명`, 線 `추세선`) or
 /// that a label ends with (色 `배경색`, 값 `임계값`, 表 `색상표`): after a word, alone as a label, they
 /// make a compound unless what follows the surname is a given name many bear.
 const LABEL_ENDS: &str = "명값선색표";
 
-fn is_label_end(s: Syl) -> bool {
-    char::from_u32(0xAC00 + u32::from(s)).is_some_and(|c| LABEL_ENDS.contains(c))
-}
+/// How much a given name borne whole (`ko_given.tsv`) adds to what its syllables apart say.
+const GIVEN_WHOLE_WEIGHT: f32 = 0.5;
 
 /// A syllable of the vowel ㅡ with no final consonant and a consonant first (그, 드, 르, 스, 트, ...): the
 /// vowel Korean adds to spell a foreign consonant (`마우스`, `호스트`), which hardly a Korean name holds.
 fn transliterated(s: Syl) -> bool {
     // Not 으, which native names hold (`으뜸`).
     (s % 588) / 28 == 18 && s.is_multiple_of(28) && s / 588 != 11
-}
-
-fn is_compound_end(s: Syl) -> bool {
-    char::from_u32(0xAC00 + u32::from(s)).is_some_and(|c| COMPOUND_ENDS.contains(c))
 }
 
 /// The log share of the dictionary's names a surname must bear to be one of the commonest (김, 이, 박:
@@ -209,13 +201,21 @@ const COMPOUND: [&str; 13] = [
     "황목",
 ];
 
-/// [`KoNames`]'s surname flags.
+/// [`KoNames`]'s per-syllable flags: a name in running text may start with it (a surname borne by
+/// many, or the first of a compound one the dictionary's names hold).
 const MAY_START: u8 = 1;
+/// The surname of any of the dictionary's names (or the first of a compound one).
 const KNOWN_SURNAME: u8 = 2;
 /// Also a Sino-Korean prefix (最, 全/前, 新, 高, ...).
 const PREFIX: u8 = 4;
-/// [`transliterated`], looked up rather than computed on the common path.
+/// [`transliterated`].
 const FOREIGN: u8 = 8;
+/// In [`COMPOUND_ENDS`].
+const COMPOUND_END: u8 = 16;
+/// In [`LABEL_ENDS`].
+const LABEL_END: u8 = 32;
+/// In [`VERB_ENDS`].
+const VERB_END: u8 = 64;
 
 /// Sino-Korean prefixes spelled as surnames: 最 (`최상단`), 全/前 (`전단계`), 新, 高, 反/半, 非, 副/不,
 /// 主, 小, 舊, 超/初, 原, 現, 正, 逆, 再, 總, 大, 無, 多, 低, 兩, 各, 每, 本, 當, 他, 同.
@@ -320,10 +320,9 @@ struct Place {
 /// The Korean name model's tables.
 pub(crate) struct KoNames {
     places: Vec<Place>,
-    /// Per syllable: [`MAY_START`] if a name in running text may start with it (a surname borne by
-    /// many, or the first of a compound one the dictionary's names hold), [`KNOWN_SURNAME`] if it is
-    /// the surname of any of them (or starts a compound one).
-    surname_flags: Vec<u8>,
+    /// Per syllable, what it may be: [`MAY_START`], [`KNOWN_SURNAME`], [`PREFIX`], [`FOREIGN`],
+    /// [`COMPOUND_END`], [`LABEL_END`], [`VERB_END`].
+    flags: Vec<u8>,
 
     compound: Vec<([Syl; 2], f32)>,
     words: PackSet,
@@ -399,7 +398,7 @@ impl KoNames {
                 word_other: lp(c[5], totals[5]),
             })
             .collect();
-        let mut surname_flags: Vec<u8> = counts
+        let mut flags: Vec<u8> = counts
             .iter()
             .map(|c| {
                 // Surnames of at least one person in a thousand of the dictionary's names.
@@ -422,17 +421,24 @@ impl KoNames {
                 Some(([*s.first()?, *s.get(1)?], lp(count, surname_total)))
             })
             .collect::<Vec<([Syl; 2], f32)>>();
-        for (s, flags) in surname_flags.iter_mut().enumerate() {
+        for (s, f) in flags.iter_mut().enumerate() {
             if transliterated(s as Syl) {
-                *flags |= FOREIGN;
+                *f |= FOREIGN;
             }
         }
-        for p in PREFIXES.chars().filter_map(syl) {
-            surname_flags[usize::from(p)] |= PREFIX;
+        for (class, flag) in [
+            (PREFIXES, PREFIX),
+            (COMPOUND_ENDS, COMPOUND_END),
+            (LABEL_ENDS, LABEL_END),
+            (VERB_ENDS, VERB_END),
+        ] {
+            for s in class.chars().filter_map(syl) {
+                flags[usize::from(s)] |= flag;
+            }
         }
         // Compound surnames the dictionary's names hold (not the rarest, `어금`, `소봉`).
         for c in compound.iter().filter(|c| c.1 > -11.0) {
-            surname_flags[usize::from(c.0[0])] |= MAY_START | KNOWN_SURNAME;
+            flags[usize::from(c.0[0])] |= MAY_START | KNOWN_SURNAME;
         }
         let mut words = PackSet::with_capacity_and_hasher(WORDS.len() / 9, Default::default());
         let mut frequent = PackSet::with_capacity_and_hasher(40_000, Default::default());
@@ -504,7 +510,7 @@ impl KoNames {
             .collect();
         KoNames {
             places,
-            surname_flags,
+            flags,
             compound,
             words,
             frequent,
@@ -529,9 +535,7 @@ impl KoNames {
         let Some((&last, stem)) = core.split_last() else {
             return false;
         };
-        !stem.is_empty()
-            && char::from_u32(0xAC00 + u32::from(last)).is_some_and(|c| VERB_ENDS.contains(c))
-            && self.stems.contains(&pack(stem))
+        !stem.is_empty() && self.is(last, VERB_END) && self.stems.contains(&pack(stem))
     }
 
     /// Whether `a` and `b` together are a given name many bear (`민재`, `미정`).
@@ -540,16 +544,21 @@ impl KoNames {
             && self.given.get(&pair(a, b)).is_some_and(|g| g.common)
     }
 
+    /// Whether syllable `s` has `flag`.
+    fn is(&self, s: Syl, flag: u8) -> bool {
+        self.flags[usize::from(s)] & flag != 0
+    }
+
     /// Whether a name in running text may start with this syllable (a common surname, or the first of a
     /// compound one).
     pub(crate) fn may_start(&self, s: Syl) -> bool {
-        self.surname_flags[usize::from(s)] & MAY_START != 0
+        self.is(s, MAY_START)
     }
 
     /// How much more `core` (surname and given name, two to four syllables) looks like a name than like
     /// an ordinary word: a log-likelihood ratio, positive when a name is likelier.
     pub(crate) fn core_score(&self, core: &[Syl]) -> Option<f32> {
-        if core.iter().any(|&s| transliterated(s)) {
+        if core.iter().any(|&s| self.is(s, FOREIGN)) {
             return None;
         }
         self.core_score_floored(core, f32::NEG_INFINITY, f32::NEG_INFINITY)
@@ -624,7 +633,7 @@ impl KoNames {
 
     /// Whether a syllable is the surname of any of the dictionary's names, or starts a compound one.
     pub(crate) fn is_known_surname(&self, s: Syl) -> bool {
-        self.surname_flags[usize::from(s)] & KNOWN_SURNAME != 0
+        self.is(s, KNOWN_SURNAME)
     }
 
     /// The length of a particle that follows persons at the end of `run` (`에게`, `이랑`), if any, leaving
@@ -693,7 +702,7 @@ impl KoNames {
         // its syllables (a particle may: `으로`).
         let foreign_from = run
             .iter()
-            .position(|&s| self.surname_flags[usize::from(s)] & FOREIGN != 0)
+            .position(|&s| self.is(s, FOREIGN))
             .unwrap_or(run.len());
         let mut try_core = |len: usize| {
             if (2..=4).contains(&len) && len <= foreign_from {
@@ -726,7 +735,7 @@ impl KoNames {
                 self.is_word_not_name(run)
                     || run.len() >= 3
                         && self.frequent.contains(&pack(&run[..2]))
-                        && is_compound_end(run[2])
+                        && self.is(run[2], COMPOUND_END)
             } else {
                 // A word and a syllable that ends compounds (`정규식`, `한정자`, `정수형`, `이론적`),
                 // unless the word is also a name after one of the commonest surnames and the rest a
@@ -737,14 +746,14 @@ impl KoNames {
                 // (`최상단`: 최 + 상단, `전단계`, `신기술`; not `최미정`).
                 self.is_word(run)
                     || run.len() >= 3
-                        && (is_compound_end(run[2])
+                        && (self.is(run[2], COMPOUND_END)
                             && self.words.contains(&pack(&run[..2]))
                             && !(self.places[usize::from(run[0])].surname >= COMMONEST_SURNAME
                                 && self.names_too.contains(&pack(&run[..2]))
                                 && self.is_common_given(run[1], run[2]))
                             || !self.is_common_given(run[1], run[2])
                                 && (self.frequent.contains(&pack(&run[..2]))
-                                    || self.surname_flags[usize::from(run[0])] & PREFIX != 0
+                                    || self.is(run[0], PREFIX)
                                         && self.words.contains(&pack(&run[1..3]))
                                         // Not a given name of the dictionary's (`최영희`).
                                         && !self.names_too.contains(&pack(&run[1..3]))))
@@ -771,7 +780,7 @@ impl KoNames {
             // `활성화`).
             || self.is_verb_form(&run[..len])
             || run.len() == 3
-                && (is_compound_end(run[2]) || is_label_end(run[2]))
+                && (self.is(run[2], COMPOUND_END | LABEL_END))
                 && self.words.contains(&pack(&run[..2]))
                 && !(self.may_start(run[0]) && self.is_common_given(run[1], run[2]))
         {
