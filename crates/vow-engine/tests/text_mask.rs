@@ -82,3 +82,34 @@ async fn a_masked_inquiry_hides_values_written_with_zero_width_full_width_dash_a
     assert!(masked.starts_with("연락처 "), "{masked}");
     assert!(masked.contains(" 로 부탁해요."), "{masked}");
 }
+
+#[tokio::test]
+async fn a_masked_inquiry_hides_korean_names_the_name_model_reads_in_a_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = open(&dir.path().join("data"));
+    let service = caller("service");
+    let id = vault
+        .create_subject(&service, "u2", "member")
+        .await
+        .unwrap();
+    // An honorific written apart, a rare surname before a common given name, a name whose first two
+    // syllables are also a word, and one written apart with a particle.
+    let names = ["이민지", "탁민준", "이재용", "소은"];
+    let inquiry =
+        "이민지 님이 문의했어요. 어제 탁민준이 전화했고 이재용이 답했어요. 김 소은도 봤어요.";
+    vault
+        .put_item(&service, &id, INQUIRY, inquiry)
+        .await
+        .unwrap();
+    let ItemValue::Masked(masked) = vault
+        .get_item(&caller("support"), &id, INQUIRY)
+        .await
+        .unwrap()
+    else {
+        panic!("support sees the inquiry masked");
+    };
+    for name in names {
+        assert!(!masked.contains(name), "{name} shown in {masked:?}");
+    }
+    assert!(masked.contains("문의했어요."), "{masked}");
+}
