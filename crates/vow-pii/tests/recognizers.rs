@@ -1010,6 +1010,13 @@ fn korean_names_in_a_sentence_by_how_often_their_given_name_is_borne() {
         ("어제 탁민준이 왔습니다", "탁민준"),
         ("빈서윤은 회의에 늦었어요", "빈서윤"),
         ("편 서연은 회의에 늦었어요", "편 서연"),
+        // Particles stacked, the familiar 이, the copula's forms and an honorific with its particle:
+        // what follows is made by the grammar, not listed.
+        ("김민수에게는 따로 연락했어요", "김민수"),
+        ("박지훈까지도 모른대요", "박지훈"),
+        ("최서연이었다고 하더라고요", "최서연"),
+        ("이민준이한테 물어봐", "이민준"),
+        ("정하늘씨한테는 말하지 마세요", "정하늘"),
     ] {
         assert!(
             found(text).contains(&(Entity::Person, name.to_owned())),

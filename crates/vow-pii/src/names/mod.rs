@@ -175,7 +175,7 @@ fn ko_name_prefix(run: &str) -> Option<(usize, f32)> {
             continue;
         };
         let (name, rest) = run.split_at(end);
-        if !(rest.is_empty() || tables().ko_after_name.contains(&rest)) {
+        if !(rest.is_empty() || model::ko_names().is_after_name(rest)) {
             continue;
         }
         let k = ko_name_knowledge(name);
@@ -328,13 +328,8 @@ impl Names {
     fn ko_before_title(&self, t: &[u8], ms: usize, me: usize, out: &mut Vec<Finding>) {
         // The title is a word of its own: `김민수님`, `김민수 고객님`, not `사장님` read as a name `사장`.
         let glued = char_before(t, ms).is_some_and(|(c, _)| hangul(c));
-        let after_ok = char_at(t, me).is_none_or(|(c, _)| {
-            !hangul(c)
-                || tables()
-                    .ko_after_name
-                    .iter()
-                    .any(|p| !p.is_empty() && t[me..].starts_with(p.as_bytes()))
-        });
+        let after_ok = char_at(t, me)
+            .is_none_or(|(c, _)| !hangul(c) || model::ko_names().after_name_starts(t, me));
         if !after_ok {
             return;
         }
@@ -649,7 +644,7 @@ impl Names {
             }
             i = j.max(p + 1);
             // A particle glued to an English word or a number (`testing이`, `파일1이`) starts no name.
-            if k > 6 || p > 0 && t[p - 1].is_ascii_alphanumeric() {
+            if k > 3 + model::MAX_AFTER_NAME || p > 0 && t[p - 1].is_ascii_alphanumeric() {
                 continue;
             }
             // A surname alone, then the given name after one space (`김 아름`, `목 희재에게`).
@@ -664,7 +659,7 @@ impl Names {
                     g += 1;
                     e += 3;
                 }
-                if !(1..=5).contains(&g) {
+                if !(1..=2 + model::MAX_AFTER_NAME).contains(&g) {
                     continue;
                 }
                 let mut both = [0 as model::Syl; 7];

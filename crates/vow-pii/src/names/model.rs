@@ -27,7 +27,7 @@ const VERB_ENDS: &str = "기";
 /// Syllables that end compound words far more than names do (式 `정규식`, 者 `한정자`, 性 `유효성`,
 /// 型 `정수형`, ...), and the verb 하다's (`변경해도`, `변경했다`): after a word, one of them
 /// makes a compound or a verb in a sentence, even where the rest would be a common given name.
-const COMPOUND_ENDS: &str = "식자성형화적용별법률율론학값셋측층량력품체감문해했할함";
+const COMPOUND_ENDS: &str = "식자성형화적용별법률율론학값셋측층량력품체감문해했할함키";
 
 /// More syllables that end compounds, which given names also end with (名 `함수명`, 線 `추세선`) or
 /// that a label ends with (色 `배경색`, 값 `임계값`, 表 `색상표`): after a word, alone as a label, they
@@ -51,8 +51,9 @@ const COMMONEST_SURNAME: f32 = -3.1;
 /// A given name borne by this many of the dictionary's full names or more is common.
 const COMMON_GIVEN: f32 = 10.0;
 
-/// What may follow a name in a sentence: particles, copulas and endings, as written.
-const AFTER_NAME: [&str; 60] = [
+/// Particles (조사) that may follow a name, each as written after a final vowel and after a final
+/// consonant where the two differ (가/이, 는/은, 와/과, 랑/이랑): case, then auxiliary ones.
+const PARTICLES: [&str; 46] = [
     "가",
     "이",
     "는",
@@ -65,84 +66,194 @@ const AFTER_NAME: [&str; 60] = [
     "도",
     "만",
     "께",
-    "님",
-    "씨",
-    "랑",
-    "이랑",
-    "한테",
-    "에게",
     "께서",
-    "하고",
-    "이가",
-    "이는",
-    "이를",
-    "이도",
-    "이와",
-    "이의",
-    "이에게",
-    "이한테",
-    "이다",
-    "이에요",
-    "예요",
-    "입니다",
-    "이고",
-    "라고",
-    "이라고",
+    "에게",
+    "한테",
     "에게서",
     "한테서",
+    "더러",
+    "하고",
+    "랑",
+    "이랑",
+    "로",
+    "으로",
+    "처럼",
+    "보다",
+    "만큼",
+    "같이",
+    "까지",
+    "부터",
+    "조차",
+    "마저",
+    "밖에",
+    "나",
+    "이나",
+    "든",
+    "이든",
+    "라도",
+    "이라도",
     "야",
     "아",
     "이야",
-    "님이",
-    "님은",
-    "님께",
-    "님의",
-    "님을",
-    "님께서",
-    "씨가",
-    "씨는",
-    "씨를",
-    "씨의",
-    "으로",
-    "로",
-    "에서",
+    "여",
+    "이여",
+    "요",
+    "이요",
     "보고",
-    "처럼",
-    "이나",
-    "나",
-    "이랑은",
-    "한테는",
-    "에게는",
 ];
+
+/// Particles after which another may follow (`에게는`, `한테도`, `께서만`, `하고요`).
+const STACKING: [&str; 18] = [
+    "께",
+    "께서",
+    "에게",
+    "한테",
+    "에게서",
+    "한테서",
+    "하고",
+    "랑",
+    "이랑",
+    "와",
+    "과",
+    "로",
+    "으로",
+    "처럼",
+    "보다",
+    "만큼",
+    "까지",
+    "부터",
+];
+
+/// The copula (이다) and its common endings after a name ending in a consonant; after a vowel the 이
+/// drops (`민수예요`, `민수였다`, `민수라고`), and both are written.
+const COPULA: [&str; 26] = [
+    "이다",
+    "이에요",
+    "이예요",
+    "입니다",
+    "이었다",
+    "이었어",
+    "이었고",
+    "이었는데",
+    "이었다고",
+    "이었던",
+    "이고",
+    "이며",
+    "이라고",
+    "이라는",
+    "이란",
+    "이라서",
+    "이라면",
+    "이지만",
+    "이죠",
+    "인데",
+    "인데요",
+    "인가",
+    "인가요",
+    "인지",
+    "이니까",
+    "이세요",
+];
+
+/// Honorific and familiar address attached to a name (`민수님`, `민수씨`): a person, whatever follows.
+const HONORIFICS: [&str; 2] = ["님", "씨"];
 
 /// Particles that follow a person (or an animal) and hardly a thing: to, from, with, by an honoured
 /// subject (`김민수에게`, `제갈서연이랑`, `이기수께서`). In a sentence, a run that ends with one is a name
-/// on less evidence.
-const AFTER_PERSON: [&str; 20] = [
+/// on less evidence. The forms built on them (`에게는`, `이랑도`, `님께`) follow persons too.
+const PERSON_PARTICLES: [&str; 8] = [
+    "께",
+    "께서",
     "에게",
     "한테",
-    "께서",
-    "랑",
-    "이랑",
     "에게서",
     "한테서",
-    "이에게",
-    "이한테",
-    "이랑은",
-    "한테는",
-    "에게는",
-    "께",
-    "님",
-    "씨",
-    "님이",
-    "님은",
-    "님께",
-    "님의",
-    "씨가",
+    "랑",
+    "이랑",
 ];
 
+/// The longest ending [`after_name_forms`] makes, in syllables.
+pub(crate) const MAX_AFTER_NAME: usize = 4;
+
+/// Whether a Hangul syllable ends in a consonant (받침).
+fn has_final(c: char) -> bool {
+    syl(c).is_some_and(|s| s % 28 != 0)
+}
+
+/// Every ending that may follow a name in a sentence, as written, with whether it follows persons
+/// only: the particles, two stacked (`에게는`, `까지도`, `만이`), the familiar 이 of a name ending in
+/// a consonant before them (`민준이가`, `민준이한테`), the copula's forms, and the honorifics with any
+/// of these after them (`님께서`, `씨한테는`). Made by these rules, not listed, so that no
+/// combination is forgotten; at most [`MAX_AFTER_NAME`] syllables.
+pub(crate) fn after_name_forms() -> Vec<(String, bool)> {
+    let person = |w: &str| PERSON_PARTICLES.iter().any(|p| w.starts_with(p));
+    let mut plain: Vec<String> = Vec::new();
+    for p in PARTICLES {
+        plain.push(p.to_string());
+    }
+    for p in STACKING {
+        let topic = if p.chars().last().is_some_and(has_final) {
+            "은"
+        } else {
+            "는"
+        };
+        for q in [topic, "도", "만", "요"] {
+            plain.push(format!("{p}{q}"));
+        }
+    }
+    for q in ["이", "은", "을", "의", "도", "요"] {
+        plain.push(format!("만{q}"));
+    }
+    for p in ["는", "은", "도", "가", "이", "를", "을"] {
+        plain.push(format!("{p}요"));
+    }
+    for c in COPULA {
+        plain.push(c.to_string());
+        // After a vowel: 이에요 → 예요, 이었다 → 였다, 입니다 → ㅂ니다 is not written apart, 인데 → ㄴ데
+        // neither; the rest lose their 이.
+        let vowel = match c {
+            "이에요" | "이예요" => Some("예요".to_string()),
+            "입니다" | "인데" | "인데요" | "인가" | "인가요" | "인지" => None,
+            _ if c.starts_with("이었") => Some(format!("였{}", &c["이었".len()..])),
+            _ => c.strip_prefix('이').map(str::to_string),
+        };
+        plain.extend(vowel.filter(|v| !v.is_empty()));
+    }
+    // The familiar 이 after a name that ends in a consonant (`민준이가`), before the forms that follow
+    // a vowel and those that follow either (not before 이, 은, 을, 과, 으로, 아, 입니다, 인데).
+    let familiar: Vec<String> = plain
+        .iter()
+        .filter(|w| !w.starts_with(['이', '은', '을', '과', '으', '아', '입', '인']))
+        .map(|w| format!("이{w}"))
+        .collect();
+    let mut forms: Vec<(String, bool)> = Vec::new();
+    for h in HONORIFICS {
+        forms.push((h.to_string(), true));
+        for w in &plain {
+            // 님 ends in a consonant, 씨 in a vowel: 님이/씨가, 님은/씨는, 님과/씨와, ...
+            let after_consonant = w.starts_with(['이', '은', '을', '과', '으', '아', '입', '인']);
+            let after_vowel = w.starts_with([
+                '가', '는', '를', '와', '랑', '로', '나', '든', '야', '여', '예', '였', '라', '란',
+                '다', '고', '며', '지', '죠', '니', '세',
+            ]);
+            if (h == "님" || !after_consonant) && (h == "씨" || !after_vowel) {
+                forms.push((format!("{h}{w}"), true));
+            }
+        }
+    }
+    plain.extend(familiar);
+    for w in plain {
+        let p = person(&w) || w.starts_with('이') && person(&w['이'.len_utf8()..]);
+        forms.push((w, p));
+    }
+    forms.retain(|(w, _)| w.chars().count() <= MAX_AFTER_NAME);
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
 /// What may follow an ordinary word that makes it a word with an ending (`허용하는`, `조건은`).
-const AFTER_WORD: [&str; 46] = [
+const AFTER_WORD: [&str; 72] = [
     "한",
     "하는",
     "하다",
@@ -189,6 +300,32 @@ const AFTER_WORD: [&str; 46] = [
     "해서",
     "에도",
     "에만",
+    "하든",
+    "하든지",
+    "하거나",
+    "하니",
+    "하니까",
+    "하려면",
+    "하려고",
+    "하도록",
+    "하기",
+    "하기에",
+    "하여도",
+    "하므로",
+    "하였다",
+    "하였",
+    "하던",
+    "하세요",
+    "하십시오",
+    "하지만",
+    "하자",
+    "하더라도",
+    "해도",
+    "했던",
+    "한다면",
+    "하겠",
+    "하겠다",
+    "하여야",
 ];
 
 /// Suffixes that make a frequent word another (`파일용`, `지역별`, `부서명`), as syllable indices (용,
@@ -256,7 +393,7 @@ fn pack(s: &[Syl]) -> u64 {
 const NEVER_LAST: [char; 8] = ['를', '을', '에', '의', '는', '로', '됨', '함'];
 
 /// Whether a run ends as no name does: with a particle no given name ends with, or a verb's ending
-/// (`니다`, `다면`).
+/// (`니다`, `다면`, `나요`, `까요`).
 pub(crate) fn ends_as_no_name(run: &[Syl]) -> bool {
     let is = |s: Syl, c: char| syl(c) == Some(s);
     let Some(&last) = run.last() else {
@@ -265,7 +402,9 @@ pub(crate) fn ends_as_no_name(run: &[Syl]) -> bool {
     NEVER_LAST.iter().any(|&c| is(last, c))
         || run.len() >= 2
             && (is(run[run.len() - 2], '니') && is(last, '다')
-                || is(run[run.len() - 2], '다') && is(last, '면'))
+                || is(run[run.len() - 2], '다') && is(last, '면')
+                // A question's ending (`나오나요`, `할까요`).
+                || is(last, '요') && ['나', '까'].iter().any(|&c| is(run[run.len() - 2], c)))
 }
 
 /// [`pack`] of a word's syllables, with no allocation (a trailing `*` or other mark is skipped).
@@ -501,12 +640,17 @@ impl KoNames {
             .filter(|l| !l.starts_with('#'))
             .map(pack_str)
             .collect();
-        let after_name = AFTER_NAME.iter().map(|p| pack(&syls(p))).collect();
-        let after_person = AFTER_PERSON.iter().map(|p| pack(&syls(p))).collect();
-        let after_word = AFTER_NAME
+        let forms = after_name_forms();
+        let after_name = forms.iter().map(|(w, _)| pack_str(w)).collect();
+        let after_person = forms
             .iter()
-            .chain(AFTER_WORD.iter())
-            .map(|p| pack(&syls(p)))
+            .filter(|(_, person)| *person)
+            .map(|(w, _)| pack_str(w))
+            .collect();
+        let after_word = forms
+            .iter()
+            .map(|(w, _)| pack_str(w))
+            .chain(AFTER_WORD.iter().map(|w| pack_str(w)))
             .collect();
         KoNames {
             places,
@@ -527,7 +671,22 @@ impl KoNames {
     /// Whether `word` is a particle, copula or ending that may follow a name (`님이`, `씨가`).
     pub(crate) fn is_after_name(&self, word: &str) -> bool {
         let s = syls(word);
-        (1..=3).contains(&s.len()) && self.after_name.contains(&pack(&s))
+        (1..=MAX_AFTER_NAME).contains(&s.len()) && self.after_name.contains(&pack(&s))
+    }
+
+    /// Whether the Hangul at `t[i..]` starts with a particle, copula or ending that may follow a name.
+    pub(crate) fn after_name_starts(&self, t: &[u8], i: usize) -> bool {
+        let mut run = [0 as Syl; MAX_AFTER_NAME];
+        let mut n = 0;
+        while n < MAX_AFTER_NAME {
+            let Some(s) = syl_at(t, i + 3 * n) else { break };
+            run[n] = s;
+            n += 1;
+            if self.after_name.contains(&pack(&run[..n])) {
+                return true;
+            }
+        }
+        false
     }
 
     /// Whether `core` is a verb's or adjective's stem and its noun ending (`채우기`, `나누기`).
@@ -639,7 +798,7 @@ impl KoNames {
     /// The length of a particle that follows persons at the end of `run` (`에게`, `이랑`), if any, leaving
     /// two to four syllables before it.
     pub(crate) fn person_particle(&self, run: &[Syl]) -> Option<usize> {
-        (1..=3).rev().find(|&k| {
+        (1..=MAX_AFTER_NAME).rev().find(|&k| {
             run.len() >= k + 2
                 && run.len() - k <= 4
                 && self.after_person.contains(&pack(&run[run.len() - k..]))
@@ -714,8 +873,8 @@ impl KoNames {
             }
         };
         try_core(run.len());
-        // Particles and copulas are one to three syllables long.
-        for k in 1..=3.min(run.len() - 1) {
+        // Particles and copulas are one to four syllables long.
+        for k in 1..=MAX_AFTER_NAME.min(run.len() - 1) {
             if self.after_name.contains(&pack(&run[run.len() - k..])) {
                 try_core(run.len() - k);
             }
@@ -814,5 +973,43 @@ mod tests {
             let v = judge(word).map_or(-99.0, |x| x.1);
             assert!(v < 1.0, "{word}: {v}");
         }
+    }
+
+    #[test]
+    fn what_follows_a_name_is_made_by_the_grammar() {
+        let forms = after_name_forms();
+        let has = |w: &str| {
+            forms
+                .iter()
+                .find(|(f, _)| f == w)
+                .map(|(_, person)| *person)
+        };
+        // Stacked particles, the familiar 이, the copula after a consonant and after a vowel, and the
+        // honorifics with what follows them; those that follow persons are marked.
+        for (form, person) in [
+            ("에게는", true),
+            ("한테도", true),
+            ("까지는", false),
+            ("만이", false),
+            ("이한테", true),
+            ("이랑도", true),
+            ("이처럼", false),
+            ("이었다", false),
+            ("였다", false),
+            ("예요", false),
+            ("이라는", false),
+            ("님께서", true),
+            ("씨한테는", true),
+            ("님이에요", true),
+        ] {
+            assert_eq!(has(form), Some(person), "{form}");
+        }
+        // The wrong one of a pair: 님 ends in a consonant, 씨 in a vowel; 이 goes before 가, not 이.
+        for wrong in ["님가", "씨이", "이이", "이은", "님는"] {
+            assert_eq!(has(wrong), None, "{wrong}");
+        }
+        assert!(forms
+            .iter()
+            .all(|(f, _)| (1..=MAX_AFTER_NAME).contains(&f.chars().count())));
     }
 }

@@ -7,7 +7,6 @@ const WORDS: &str = include_str!("../../data/words.txt");
 /// Every table, by its section's name.
 pub(crate) struct Tables {
     pub(crate) ko_stop: Vec<&'static str>,
-    pub(crate) ko_after_name: Vec<&'static str>,
     pub(crate) ko_titles: Vec<&'static str>,
     pub(crate) ko_intro: Vec<&'static str>,
     pub(crate) ko_intro_end: Vec<&'static str>,
@@ -31,7 +30,6 @@ pub(crate) fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| Tables {
         ko_stop: section("ko_stop"),
-        ko_after_name: section("ko_after_name"),
         ko_titles: section("ko_titles"),
         ko_intro: section("ko_intro"),
         ko_intro_end: section("ko_intro_end"),
