@@ -210,7 +210,6 @@ async fn bad_input_on_every_route_is_a_clear_4xx_and_changes_nothing() {
         .await;
     let before = server.log_len().await;
     let key = Some(server.keys.service.as_str());
-    let huge = format!("{{\"value\": \"{}\"}}", "9".repeat(1024 * 1024)).into_bytes();
     // (method, path, body, expected status, expected error code)
     type Case = (Method, String, Option<Vec<u8>>, StatusCode, &'static str);
     let cases: Vec<Case> = vec![
@@ -248,13 +247,6 @@ async fn bad_input_on_every_route_is_a_clear_4xx_and_changes_nothing() {
             Some(b"{\"value\": \"\xff\xfe\"}".to_vec()),
             StatusCode::BAD_REQUEST,
             "malformed_json",
-        ),
-        (
-            Method::PUT,
-            item.clone(),
-            Some(huge),
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
         ),
         (
             Method::PUT,
@@ -388,6 +380,28 @@ async fn bad_input_on_every_route_is_a_clear_4xx_and_changes_nothing() {
         assert_eq!(body["error"], code, "{method} {path}: {text}");
         assert!(!text.contains("1111-2222"), "{text}");
     }
+    // A body over the limit: the server may answer before reading it all and close, so it goes over
+    // a raw connection that reads the answer after its writes fail.
+    let huge = format!("{{\"value\": \"{}\"}}", "9".repeat(1024 * 1024));
+    let head = format!(
+        "PUT {item} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        server.keys.service,
+        huge.len()
+    );
+    let base = server.base.clone();
+    let (status, text) = tokio::task::spawn_blocking(move || {
+        raw_request(
+            &base,
+            &head,
+            huge.as_bytes(),
+            std::time::Duration::from_secs(10),
+        )
+    })
+    .await
+    .unwrap()
+    .expect("no answer to an oversized body");
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE.as_u16(), "{text}");
+    assert!(text.contains("\"body_too_large\""), "{text}");
     // Nothing but the refused attempts (403) is written: they are denials, logged as such.
     let logged = server
         .vault

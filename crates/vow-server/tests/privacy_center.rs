@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use common::{put, start_with, Backend, Server, Setup};
+use common::{put, raw_request, start_with, Backend, Server, Setup};
 use forms::{Page, Person};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -638,38 +638,6 @@ async fn a_person_reaches_no_other_persons_request_and_no_form_works_without_its
     server.stop().await;
 }
 
-/// Sends a request's head and `body` on a raw connection, writing on only while the server reads, and
-/// returns the status of the answer, if one came within ten seconds.
-fn status_of_raw_post(base: &str, head: &str, body: &[u8]) -> Option<u16> {
-    use std::io::{Read, Write};
-    let address = base
-        .trim_start_matches("http://")
-        .replace("localhost", "127.0.0.1");
-    let mut stream = std::net::TcpStream::connect(address).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
-    stream.write_all(head.as_bytes()).ok()?;
-    for chunk in body.chunks(64 * 1024) {
-        if stream.write_all(chunk).is_err() {
-            break;
-        }
-    }
-    let mut answer = Vec::new();
-    let mut buffer = [0u8; 4096];
-    while let Ok(n) = stream.read(&mut buffer) {
-        if n == 0 || answer.len() > 64 * 1024 {
-            break;
-        }
-        answer.extend_from_slice(&buffer[..n]);
-    }
-    String::from_utf8_lossy(&answer)
-        .split(' ')
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_input_is_refused_plainly_and_never_echoed() {
     let server = server(Backend::Sqlite, Some(open_limits())).await.unwrap();
@@ -707,10 +675,11 @@ async fn hostile_input_is_refused_plainly_and_never_echoed() {
         huge.len()
     );
     let base = server.base.clone();
-    let status =
-        tokio::task::spawn_blocking(move || status_of_raw_post(&base, &head, huge.as_bytes()))
-            .await
-            .unwrap();
+    let status = tokio::task::spawn_blocking(move || {
+        raw_request(&base, &head, huge.as_bytes(), Duration::from_secs(10)).map(|a| a.0)
+    })
+    .await
+    .unwrap();
     assert_eq!(status, Some(StatusCode::PAYLOAD_TOO_LARGE.as_u16()));
     let response = reqwest::Client::new()
         .post(server.url("/privacy/verify"))

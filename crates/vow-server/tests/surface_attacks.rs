@@ -7,10 +7,9 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use common::{start_with, Backend, Server, Setup};
+use common::{raw_request, start_with, Backend, Server, Setup};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -42,35 +41,6 @@ fn files_in(dir: &std::path::Path) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Sends a request's head and `body` on a raw connection, then waits (up to `wait`) for the answer's
-/// status line; `None` when none came.
-fn raw_request(base: &str, head: &str, body: &[u8], wait: Duration) -> Option<(u16, String)> {
-    let address = base
-        .trim_start_matches("http://")
-        .replace("localhost", "127.0.0.1");
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    stream.set_read_timeout(Some(wait)).unwrap();
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut answer = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                answer.extend_from_slice(&buf[..n]);
-                if contains(&answer, b"\r\n\r\n") && answer.len() > 200 {
-                    break;
-                }
-            }
-            Err(_) => break,
-        }
-    }
-    let text = String::from_utf8_lossy(&answer).into_owned();
-    let status = text.split(' ').nth(1)?.parse().ok()?;
-    Some((status, text))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

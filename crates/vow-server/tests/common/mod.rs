@@ -436,3 +436,54 @@ pub async fn file_and_complete(server: &Server, body: Value) -> Value {
     assert_eq!(status, StatusCode::OK, "{answer}");
     answer
 }
+
+/// Sends a request's head and `body` on a raw connection and reads the answer (up to `wait` for each
+/// read): its status and its whole text; `None` when no answer came. A server may answer a body it
+/// refuses (too large) before reading it and close the connection: the writes then fail, and the
+/// answer is read all the same, where an HTTP client would report a broken pipe instead.
+pub fn raw_request(
+    base: &str,
+    head: &str,
+    body: &[u8],
+    wait: std::time::Duration,
+) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let address = base
+        .trim_start_matches("http://")
+        .replace("localhost", "127.0.0.1");
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
+    stream.set_read_timeout(Some(wait)).ok()?;
+    if stream.write_all(head.as_bytes()).is_ok() {
+        for chunk in body.chunks(64 * 1024) {
+            if stream.write_all(chunk).is_err() {
+                break;
+            }
+        }
+    }
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut buffer) {
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buffer[..n]);
+        if answer_complete(&answer) || answer.len() > 1 << 20 {
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    Some((status, text))
+}
+
+/// Whether `answer` holds a whole HTTP/1.1 answer: its head and `Content-Length` bytes after it.
+fn answer_complete(answer: &[u8]) -> bool {
+    let Some(head_end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&answer[..head_end]).to_ascii_lowercase();
+    head.lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .is_some_and(|length| answer.len() >= head_end + 4 + length)
+}
