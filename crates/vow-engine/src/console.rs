@@ -1092,12 +1092,9 @@ impl Vault {
         Ok(())
     }
 
-    /// The newest entry this process signed into a checkpoint (0: none yet).
-    pub fn last_checkpointed(&self) -> u64 {
-        match self.last_checkpoint.lock() {
-            Ok(seq) => *seq,
-            Err(poisoned) => *poisoned.into_inner(),
-        }
+    /// The last checkpoint this process signed, and whether its checkpoints are failing.
+    pub fn checkpoint_state(&self) -> crate::vault::CheckpointState {
+        self.lock_checkpoint_state().clone()
     }
 
     /// Notes a reason or finding on one entry of a month under review.

@@ -48,6 +48,6 @@ pub use marketing::{Rule, Verdict};
 pub use mask::{style_for, Masker, HIDDEN};
 pub use outbox::KEEP_DELIVERED_MS;
 pub use vault::{
-    Caller, CheckpointSink, Exported, ExportedItem, ItemValue, Principal, Vault, VaultConfig,
-    VaultError, MAX_ID_BYTES, MAX_REASON_BYTES, MAX_VALUE_BYTES,
+    Caller, CheckpointSink, CheckpointState, Exported, ExportedItem, ItemValue, Principal, Vault,
+    VaultConfig, VaultError, MAX_ID_BYTES, MAX_REASON_BYTES, MAX_VALUE_BYTES,
 };

@@ -62,8 +62,32 @@ impl Vault {
     }
 
     /// Signs the heads of the log's chains into the checkpoint file, if the log moved since the last
-    /// time; the key store remembers the checkpoint too, and each checkpoint sink receives it.
+    /// time; the key store remembers the checkpoint too, and each checkpoint sink receives it. A
+    /// failure is kept for the console ([`Vault::checkpoint_state`]) until a checkpoint succeeds.
     pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, VaultError> {
+        let result = self.sign_checkpoint().await;
+        let mut state = self.lock_checkpoint_state();
+        match &result {
+            Ok(_) => state.failing = None,
+            Err(error) => {
+                let since = state
+                    .failing
+                    .as_ref()
+                    .map_or_else(|| self.clock.now_ms(), |f| f.0);
+                state.failing = Some((since, error.to_string()));
+            }
+        }
+        result
+    }
+
+    pub(crate) fn lock_checkpoint_state(&self) -> std::sync::MutexGuard<'_, CheckpointState> {
+        match self.checkpoint_state.lock() {
+            Ok(state) => state,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    async fn sign_checkpoint(&self) -> Result<Option<Checkpoint>, VaultError> {
         let Some(path) = &self.checkpoints else {
             return Ok(None);
         };
@@ -72,13 +96,10 @@ impl Vault {
             return Ok(None);
         }
         let checkpoint = {
-            let mut last = match self.last_checkpoint.lock() {
-                Ok(last) => last,
-                Err(poisoned) => poisoned.into_inner(),
-            };
+            let mut state = self.lock_checkpoint_state();
             // A checkpoint's seq counts every chain's entries, so it grows whenever the log does.
             let entries = heads.iter().fold(0u64, |sum, e| sum.saturating_add(e.seq));
-            if entries <= *last {
+            if entries <= state.signed.map_or(0, |s| s.0) {
                 return Ok(None);
             }
             let Some(checkpoint) = vow_audit::checkpoint_chains(&heads, self.keys().signing_key())
@@ -86,7 +107,7 @@ impl Vault {
                 return Ok(None);
             };
             CheckpointFile::append(path, &checkpoint)?;
-            *last = checkpoint.seq;
+            state.signed = Some((checkpoint.seq, checkpoint.at_ms));
             checkpoint
         };
         // Only ever moves forward, so two processes checkpointing at once cannot move it back. Every

@@ -716,6 +716,74 @@ async fn a_finding_on_an_entry_the_log_does_not_hold_is_refused() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_today_page_says_what_the_last_checkpoint_covers_and_when_checkpoints_fail() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    let (mut officer, _) = enrolled(&server, "officer@example.com", "privacy_officer").await;
+    let signed = server.vault.checkpoint().await.unwrap();
+    let state = server.vault.checkpoint_state();
+    let (entries, up_to) = state.signed.expect("a checkpoint was signed");
+    if let Some(checkpoint) = signed {
+        assert_eq!((entries, up_to), (checkpoint.seq, checkpoint.at_ms));
+    }
+    let today = officer.get("/console/en/").await;
+    assert!(
+        today
+            .html
+            .contains(&format!("Last signed checkpoint: {entries} entries")),
+        "{}",
+        today.html
+    );
+    assert!(
+        !today.html.contains("Checkpoints have failed"),
+        "{}",
+        today.html
+    );
+
+    // The checkpoint file cannot be written (a directory stands in its place): the page says so,
+    // and still counts only what was signed, however far the log moves on.
+    let file = server._dir.path().join("checkpoints.jsonl");
+    std::fs::remove_file(&file).unwrap();
+    std::fs::create_dir(&file).unwrap();
+    server.subject("written-after-the-last-checkpoint").await;
+    assert!(server.vault.checkpoint().await.is_err());
+    let failing = server.vault.checkpoint_state();
+    assert_eq!(failing.signed, Some((entries, up_to)));
+    let today = officer.get("/console/en/").await;
+    assert!(
+        today.html.contains("Checkpoints have failed since"),
+        "{}",
+        today.html
+    );
+    assert!(today.html.contains("role=\"alert\""), "{}", today.html);
+    assert!(
+        today
+            .html
+            .contains(&format!("Last signed checkpoint: {entries} entries")),
+        "{}",
+        today.html
+    );
+    let korean = officer.get("/console/").await;
+    assert!(
+        korean.html.contains("체크포인트 서명에 실패"),
+        "{}",
+        korean.html
+    );
+
+    // Once the file can be written again, the next checkpoint covers everything and the alert goes.
+    std::fs::remove_dir(&file).unwrap();
+    server.vault.checkpoint().await.unwrap();
+    let recovered = server.vault.checkpoint_state();
+    assert!(recovered.failing.is_none());
+    assert!(recovered.signed.unwrap().0 > entries);
+    let today = officer.get("/console/en/").await;
+    assert!(
+        !today.html.contains("Checkpoints have failed"),
+        "{}",
+        today.html
+    );
+}
+
 #[tokio::test]
 async fn the_officer_signs_off_a_month_once_and_the_signature_is_logged() {
     let server = start(Backend::Sqlite, None).await.unwrap();

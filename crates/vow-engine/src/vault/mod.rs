@@ -59,7 +59,7 @@ pub struct Vault {
     pub(crate) store: Store,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) checkpoints: Option<PathBuf>,
-    pub(crate) last_checkpoint: Mutex<u64>,
+    pub(crate) checkpoint_state: Mutex<CheckpointState>,
     pub(crate) checkpoint_sinks: Vec<CheckpointSink>,
     pub(crate) api_keys: Mutex<KeyCache>,
     pub(crate) data_keys: Mutex<HashMap<String, Arc<DataKey>>>,
@@ -71,6 +71,17 @@ pub struct Vault {
     pub(crate) uploads: Option<PathBuf>,
     /// The grants of a data subject acting on their own data in the privacy center.
     pub(crate) self_service_role: vow_policy::model::Role,
+}
+
+/// What this process knows of its checkpoints, for the console: the last one it signed, and whether
+/// the latest attempt failed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckpointState {
+    /// The entries the last signed checkpoint counts (every chain's), and its newest entry's time.
+    pub signed: Option<(u64, i64)>,
+    /// Since when (the vault's clock) checkpoints have failed, and the latest failure; none once one
+    /// succeeds.
+    pub failing: Option<(i64, String)>,
 }
 
 /// Unwrapped data keys kept in memory (zeroized when dropped), so a write needs no extra round trip
@@ -88,7 +99,7 @@ impl Vault {
             store: config.store,
             clock: config.clock,
             checkpoints: config.checkpoints,
-            last_checkpoint: Mutex::new(0),
+            checkpoint_state: Mutex::new(CheckpointState::default()),
             checkpoint_sinks: Vec::new(),
             api_keys: Mutex::new(KeyCache {
                 by_digest: HashMap::new(),

@@ -62,6 +62,7 @@ pub(crate) async fn today(mut page: Signed) -> Response {
     let mut signatures = Vec::new();
     let mut alerts = Vec::new();
     let mut checkpoint = None;
+    let mut checkpoint_failing = None;
     if may_handle {
         let last_month = previous_month(now);
         for (kind, unsigned, href) in [
@@ -102,19 +103,20 @@ pub(crate) async fn today(mut page: Signed) -> Response {
             }
             Err(error) => return page.frame.error_page(error),
         }
-        match page.vault.log_tail(&caller, 1).await {
-            Ok(entries) => {
-                if let Some(head) = entries.last() {
-                    // The checkpoint counts the entries of every chain (one per server); its time
-                    // is the newest entry's, near enough at one checkpoint a second.
-                    let signed = page.vault.last_checkpointed();
-                    if signed > 0 {
-                        checkpoint =
-                            Some(minijinja::context! { seq => signed, when => when(head.at_ms) });
-                    }
-                }
-            }
-            Err(error) => return page.frame.error_page(error),
+        // What this process signed last, with the time of the newest entry it covers (not the
+        // log's newest entry: when checkpoints fail, the two part), and a failure in plain sight.
+        let state = page.vault.checkpoint_state();
+        if let Some((entries, up_to_ms)) = state.signed {
+            checkpoint = Some(page.frame.t(
+                "today_log_checkpoint",
+                &[("seq", &entries.to_string()), ("when", &when(up_to_ms))],
+            ));
+        }
+        if let Some((since, error)) = state.failing {
+            checkpoint_failing = Some(page.frame.t(
+                "today_log_failing",
+                &[("since", &when(since)), ("error", &error)],
+            ));
         }
     }
     page.frame.render(
@@ -123,6 +125,7 @@ pub(crate) async fn today(mut page: Signed) -> Response {
         minijinja::context! {
             counts => counts, urgent => minijinja::Value::from(minijinja::value::Serde(&urgent)), consent => consent,
             signatures => signatures, alerts => alerts, checkpoint => checkpoint,
+            checkpoint_failing => checkpoint_failing,
         },
     )
 }
