@@ -47,28 +47,80 @@ pub(crate) const EN_MESSAGES: &str = include_str!("messages/en.toml");
 /// One language's messages, by key.
 pub(crate) type Catalogue = BTreeMap<String, String>;
 
-/// Both catalogues, parsed once. They are part of the binary, so a parse error is a build mistake
-/// that the catalogue test catches; here it only yields an empty catalogue (keys then show as is).
-pub(crate) fn catalogue(lang: Lang) -> &'static Catalogue {
-    static KO: OnceLock<Catalogue> = OnceLock::new();
-    static EN: OnceLock<Catalogue> = OnceLock::new();
-    let (cell, text) = match lang {
-        Lang::Ko => (&KO, KO_MESSAGES),
-        Lang::En => (&EN, EN_MESSAGES),
-    };
-    cell.get_or_init(|| toml::from_str(text).unwrap_or_default())
+/// A site's pages built into the binary: its two message catalogues and its templates, each parsed or
+/// compiled once. The console and the privacy center have one each.
+pub(crate) struct Pages {
+    /// What the site is called in the server's log.
+    name: &'static str,
+    /// The Korean and the English catalogue, as TOML.
+    messages: [&'static str; 2],
+    templates: &'static [(&'static str, &'static str)],
+    catalogues: [OnceLock<Catalogue>; 2],
+    environment: OnceLock<Environment<'static>>,
 }
 
-/// A message with `{name}` placeholders filled in.
-pub(crate) fn message(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
-    let mut text = catalogue(lang)
-        .get(key)
-        .cloned()
-        .unwrap_or_else(|| key.to_string());
-    for (name, value) in args {
-        text = text.replace(&format!("{{{name}}}"), value);
+impl Pages {
+    pub(crate) const fn new(
+        name: &'static str,
+        ko: &'static str,
+        en: &'static str,
+        templates: &'static [(&'static str, &'static str)],
+    ) -> Pages {
+        Pages {
+            name,
+            messages: [ko, en],
+            templates,
+            catalogues: [OnceLock::new(), OnceLock::new()],
+            environment: OnceLock::new(),
+        }
     }
-    text
+
+    /// One language's catalogue. Catalogues are part of the binary, so a parse error is a build
+    /// mistake that the catalogue tests catch; here it only yields an empty catalogue (keys then
+    /// show as is).
+    pub(crate) fn catalogue(&self, lang: Lang) -> &Catalogue {
+        let i = match lang {
+            Lang::Ko => 0,
+            Lang::En => 1,
+        };
+        self.catalogues[i].get_or_init(|| toml::from_str(self.messages[i]).unwrap_or_default())
+    }
+
+    /// A message with `{name}` placeholders filled in.
+    pub(crate) fn message(&self, lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+        let mut text = self
+            .catalogue(lang)
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_string());
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+
+    /// The templates, compiled once. HTML is escaped by default (the `.html` names turn it on).
+    pub(crate) fn templates(&self) -> &Environment<'static> {
+        self.environment.get_or_init(|| {
+            let mut env = Environment::new();
+            for &(name, source) in self.templates {
+                if let Err(error) = env.add_template(name, source) {
+                    tracing::error!(%error, template = name, "a {} template does not compile", self.name);
+                }
+            }
+            env
+        })
+    }
+}
+
+static PAGES: Pages = Pages::new("console", KO_MESSAGES, EN_MESSAGES, &TEMPLATES);
+
+pub(crate) fn catalogue(lang: Lang) -> &'static Catalogue {
+    PAGES.catalogue(lang)
+}
+
+pub(crate) fn message(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    PAGES.message(lang, key, args)
 }
 
 const TEMPLATES: [(&str, &str); 17] = [
@@ -94,18 +146,8 @@ const TEMPLATES: [(&str, &str); 17] = [
     ("policy.html", include_str!("templates/policy.html")),
 ];
 
-/// The templates, compiled once. HTML is escaped by default (the `.html` names turn it on).
 pub(crate) fn templates() -> &'static Environment<'static> {
-    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        for (name, source) in TEMPLATES {
-            if let Err(error) = env.add_template(name, source) {
-                tracing::error!(%error, template = name, "a console template does not compile");
-            }
-        }
-        env
-    })
+    PAGES.templates()
 }
 
 /// The navigation, in order: (message key, path under the language's base).

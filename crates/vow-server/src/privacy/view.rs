@@ -1,49 +1,23 @@
 //! How privacy-center pages are made: the two message catalogues, the templates built into the
 //! binary, and the frame every page extends. The language, the time format and the stylesheet are
-//! the console's.
-
-use std::collections::BTreeMap;
-use std::sync::OnceLock;
+//! the console's, and so is `Pages`, which parses the catalogues and compiles the templates once.
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::{Environment, Value};
 use vow_engine::VaultError;
 
-use crate::console::view::Lang;
+use crate::console::view::{Catalogue, Lang, Pages};
 use crate::error::ApiError;
 
 pub(crate) const KO_MESSAGES: &str = include_str!("messages/ko.toml");
 pub(crate) const EN_MESSAGES: &str = include_str!("messages/en.toml");
-
-pub(crate) type Catalogue = BTreeMap<String, String>;
 
 pub(crate) fn base(lang: Lang) -> &'static str {
     match lang {
         Lang::Ko => "/privacy",
         Lang::En => "/privacy/en",
     }
-}
-
-pub(crate) fn catalogue(lang: Lang) -> &'static Catalogue {
-    static KO: OnceLock<Catalogue> = OnceLock::new();
-    static EN: OnceLock<Catalogue> = OnceLock::new();
-    let (cell, text) = match lang {
-        Lang::Ko => (&KO, KO_MESSAGES),
-        Lang::En => (&EN, EN_MESSAGES),
-    };
-    cell.get_or_init(|| toml::from_str(text).unwrap_or_default())
-}
-
-pub(crate) fn message(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
-    let mut text = catalogue(lang)
-        .get(key)
-        .cloned()
-        .unwrap_or_else(|| key.to_string());
-    for (name, value) in args {
-        text = text.replace(&format!("{{{name}}}"), value);
-    }
-    text
 }
 
 const TEMPLATES: [(&str, &str); 11] = [
@@ -63,17 +37,18 @@ const TEMPLATES: [(&str, &str); 11] = [
     ("package.html", include_str!("templates/package.html")),
 ];
 
+static PAGES: Pages = Pages::new("privacy-center", KO_MESSAGES, EN_MESSAGES, &TEMPLATES);
+
+pub(crate) fn catalogue(lang: Lang) -> &'static Catalogue {
+    PAGES.catalogue(lang)
+}
+
+pub(crate) fn message(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    PAGES.message(lang, key, args)
+}
+
 fn templates() -> &'static Environment<'static> {
-    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        for (name, source) in TEMPLATES {
-            if let Err(error) = env.add_template(name, source) {
-                tracing::error!(%error, template = name, "a privacy-center template does not compile");
-            }
-        }
-        env
-    })
+    PAGES.templates()
 }
 
 /// What every page's frame needs.
