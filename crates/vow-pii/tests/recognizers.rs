@@ -1017,6 +1017,9 @@ fn korean_names_in_a_sentence_by_how_often_their_given_name_is_borne() {
         ("최서연이었다고 하더라고요", "최서연"),
         ("이민준이한테 물어봐", "이민준"),
         ("정하늘씨한테는 말하지 마세요", "정하늘"),
+        // A compound surname and an ending of four syllables: eight in all.
+        ("어제 제갈서연에게서는 못 들었어요", "제갈서연"),
+        ("그 사람이 제갈서연이었는데 몰랐어요", "제갈서연"),
     ] {
         assert!(
             found(text).contains(&(Entity::Person, name.to_owned())),
@@ -1029,6 +1032,26 @@ fn korean_names_in_a_sentence_by_how_often_their_given_name_is_borne() {
     none("정규식을 입력하면 일치하는 줄을 찾습니다.");
     none("선택한 한정자가 적용됩니다.");
     none("창 크기를 변경해도 이미지는 그대로입니다.");
+    // The copula's forms end verbs too (하다's `설명하라는`, `유명하였던`), and a title or field word
+    // before 하고 is a verb (`과장하고`: exaggerating), not a name and its particle.
+    for sentence in [
+        "좀 이상하죠?",
+        "제가 설명하죠",
+        "보고서를 설명하라는 지시를 받았다",
+        "당시 유명하였던 가수가 왔다",
+        "그는 절차를 설명하였고 모두 동의했다",
+        "이 동네는 조용하였는데 지금은 시끄럽다",
+        "사실을 과장하고 있다",
+        "조직을 대표하고 있다",
+        "민원을 대리하고 있습니다",
+        "결과를 정수로 올림하고 저장합니다",
+        "이름은 고유하고 짧아야 합니다",
+        "이름은 유일하며 변경할 수 없다",
+        "담당자 변경하고 저장",
+        "이름은 공란으로 두세요",
+    ] {
+        none(sentence);
+    }
     none("주석문은 모두 유지됩니다.");
     // A company's name after its legal form is no person's.
     none("문의하신 건은 유한회사 한가람 기준으로 처리했습니다.");

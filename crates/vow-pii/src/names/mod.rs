@@ -175,7 +175,7 @@ fn ko_name_prefix(run: &str) -> Option<(usize, f32)> {
             continue;
         };
         let (name, rest) = run.split_at(end);
-        if !(rest.is_empty() || model::ko_names().is_after_name(rest)) {
+        if !(rest.is_empty() || model::ko_names().is_after_name_plainly(rest)) {
             continue;
         }
         let k = ko_name_knowledge(name);
@@ -644,7 +644,7 @@ impl Names {
             }
             i = j.max(p + 1);
             // A particle glued to an English word or a number (`testing이`, `파일1이`) starts no name.
-            if k > 3 + model::MAX_AFTER_NAME || p > 0 && t[p - 1].is_ascii_alphanumeric() {
+            if k > 4 + model::MAX_AFTER_NAME || p > 0 && t[p - 1].is_ascii_alphanumeric() {
                 continue;
             }
             // A surname alone, then the given name after one space (`김 아름`, `목 희재에게`).
@@ -762,10 +762,13 @@ impl Names {
                 && m.is_known_surname(run[0])
                 && honorific_at(t, j);
             let person = honoured
-                || place == Place::Sentence && k <= 7 && m.is_known_surname(run[0]) && {
-                    let n = k.min(run.len());
-                    m.person_particle(&run[..n]).is_some()
-                };
+                || place == Place::Sentence
+                    && k <= 4 + model::MAX_AFTER_NAME
+                    && m.is_known_surname(run[0])
+                    && {
+                        let n = k.min(run.len());
+                        m.person_particle(&run[..n]).is_some()
+                    };
             // A rare surname and a given name many bear (`편서연은`): a name on the evidence of its given
             // name.
             let given_borne = place == Place::Sentence

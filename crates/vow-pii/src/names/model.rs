@@ -175,6 +175,12 @@ const PERSON_PARTICLES: [&str; 8] = [
 /// The longest ending [`after_name_forms`] makes, in syllables.
 pub(crate) const MAX_AFTER_NAME: usize = 4;
 
+/// Whether an ending starting with this syllable is a plain particle or copula after a name set apart:
+/// not 하고, 보고, 더러 (also verbs' forms) nor 로, 으로.
+fn plain_first(s: Syl) -> bool {
+    !"하보더로으".chars().filter_map(syl).any(|x| x == s)
+}
+
 /// Whether a Hangul syllable ends in a consonant (받침).
 fn has_final(c: char) -> bool {
     syl(c).is_some_and(|s| s % 28 != 0)
@@ -215,9 +221,14 @@ pub(crate) fn after_name_forms() -> Vec<(String, bool)> {
             "이에요" | "이예요" => Some("예요".to_string()),
             "입니다" | "인데" | "인데요" | "인가" | "인가요" | "인지" => None,
             _ if c.starts_with("이었") => Some(format!("였{}", &c["이었".len()..])),
-            _ => c.strip_prefix('이').map(str::to_string),
+            // 라고, 라는, 란, 라서, 라면; not 다, 고, 며, 지만, 죠, 니까, 세요, which after a vowel
+            // end verbs far more often than names (`이상하죠`, `고유하고`).
+            _ => c
+                .strip_prefix('이')
+                .filter(|v| v.starts_with(['라', '란']))
+                .map(str::to_string),
         };
-        plain.extend(vowel.filter(|v| !v.is_empty()));
+        plain.extend(vowel);
     }
     // The familiar 이 after a name that ends in a consonant (`민준이가`), before the forms that follow
     // a vowel and those that follow either (not before 이, 은, 을, 과, 으로, 아, 입니다, 인데).
@@ -647,10 +658,21 @@ impl KoNames {
             .filter(|(_, person)| *person)
             .map(|(w, _)| pack_str(w))
             .collect();
+        // A word with an ending is also a word, 하 (하다's stem) and the copula's forms after a vowel
+        // (`설명하라는`, `유명하였던`, `조용하였는데`), which end verbs too; not 하 and a particle
+        // (`박성하가` is a name).
+        let verb_forms: Vec<String> = forms
+            .iter()
+            .filter(|(w, _)| {
+                w.chars().count() < MAX_AFTER_NAME && w.starts_with(['라', '란', '였'])
+            })
+            .map(|(w, _)| format!("하{w}"))
+            .collect();
         let after_word = forms
             .iter()
             .map(|(w, _)| pack_str(w))
             .chain(AFTER_WORD.iter().map(|w| pack_str(w)))
+            .chain(verb_forms.iter().map(|w| pack_str(w)))
             .collect();
         KoNames {
             places,
@@ -674,12 +696,16 @@ impl KoNames {
         (1..=MAX_AFTER_NAME).contains(&s.len()) && self.after_name.contains(&pack(&s))
     }
 
-    /// Whether the Hangul at `t[i..]` starts with a particle, copula or ending that may follow a name.
+    /// Whether the Hangul at `t[i..]` starts with what may follow a name right after a title
+    /// (`김 과장님이`), as [`KoNames::is_after_name_plainly`] says.
     pub(crate) fn after_name_starts(&self, t: &[u8], i: usize) -> bool {
         let mut run = [0 as Syl; MAX_AFTER_NAME];
         let mut n = 0;
         while n < MAX_AFTER_NAME {
             let Some(s) = syl_at(t, i + 3 * n) else { break };
+            if n == 0 && !plain_first(s) {
+                return false;
+            }
             run[n] = s;
             n += 1;
             if self.after_name.contains(&pack(&run[..n])) {
@@ -687,6 +713,14 @@ impl KoNames {
             }
         }
         false
+    }
+
+    /// Whether `word` may follow a name that a field word or a title has already set apart
+    /// (`이름은 김민수입니다`): what [`KoNames::is_after_name`] accepts, except the particles that are
+    /// also verbs' forms (하고 `with` and `과장하고` exaggerating, 보고, 더러) and the instrumental
+    /// 로/으로 (`공란으로`), after which the word before is rarely a name.
+    pub(crate) fn is_after_name_plainly(&self, word: &str) -> bool {
+        word.chars().next().and_then(syl).is_some_and(plain_first) && self.is_after_name(word)
     }
 
     /// Whether `core` is a verb's or adjective's stem and its noun ending (`채우기`, `나누기`).
