@@ -68,7 +68,10 @@ impl Vault {
         let result = self.sign_checkpoint().await;
         let mut state = self.lock_checkpoint_state();
         match &result {
-            Ok(_) => state.failing = None,
+            // Only a checkpoint signed and kept everywhere ends a failure: with the log unmoved
+            // (`Ok(None)`) the one that failed is still not where it should be.
+            Ok(Some(_)) => state.failing = None,
+            Ok(None) => {}
             Err(error) => {
                 let since = state
                     .failing

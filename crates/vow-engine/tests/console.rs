@@ -13,6 +13,14 @@ const START_MS: i64 = 1_796_000_000_000;
 const PASSWORD: &str = "correct horse 42";
 
 fn vault(clock: &ManualClock, dir: &tempfile::TempDir) -> Vault {
+    vault_checkpointed(clock, dir, None)
+}
+
+fn vault_checkpointed(
+    clock: &ManualClock,
+    dir: &tempfile::TempDir,
+    checkpoints: Option<std::path::PathBuf>,
+) -> Vault {
     let data = dir.path().join("data");
     let policy = std::fs::read_to_string(format!(
         "{}/../../examples/policies/imagesfactory.toml",
@@ -27,7 +35,7 @@ fn vault(clock: &ManualClock, dir: &tempfile::TempDir) -> Vault {
         key_file: Some(key_file),
         store: Store::open(&Location::Directory(data), StoreOptions::default()).unwrap(),
         clock: Arc::new(clock.clone()),
-        checkpoints: None,
+        checkpoints,
     })
 }
 
@@ -375,4 +383,53 @@ async fn guessing_and_night_reads_raise_alerts_once_each_through_the_outbox() {
     let events = vault.claim_events(60_000, 100).await.unwrap();
     assert!(events.iter().filter(|e| e.kind == "console.alert").count() >= 2);
     let _ = totp;
+}
+
+#[tokio::test]
+async fn a_checkpoint_failure_stays_shown_until_a_checkpoint_is_kept_everywhere() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let clock = ManualClock::at(START_MS);
+    let dir = tempfile::tempdir().unwrap();
+    let witness_down = Arc::new(AtomicBool::new(true));
+    let down = Arc::clone(&witness_down);
+    let vault = vault_checkpointed(&clock, &dir, Some(dir.path().join("checkpoints.jsonl")))
+        .with_checkpoint_sink(Box::new(move |_| {
+            if down.load(Ordering::SeqCst) {
+                Err(VaultError::Invalid {
+                    what: "witness",
+                    why: "unreachable".into(),
+                })
+            } else {
+                Ok(())
+            }
+        }));
+    let operator = Caller::operator(None);
+    vault
+        .create_api_key(&operator, "service", "first")
+        .await
+        .unwrap();
+    assert!(vault.checkpoint().await.is_err());
+    let failed = vault.checkpoint_state();
+    let (since, why) = failed.failing.clone().expect("the failure is kept");
+    assert_eq!(since, START_MS);
+    assert!(why.contains("unreachable"), "{why}");
+    // The checkpoint is in the file (signed), but not everywhere it goes.
+    assert!(failed.signed.is_some());
+
+    // A second later nothing new was logged: no checkpoint is signed, and the failure still shows,
+    // since when it began.
+    clock.advance(1_000);
+    assert!(vault.checkpoint().await.unwrap().is_none());
+    assert_eq!(vault.checkpoint_state().failing, failed.failing);
+
+    // Once a checkpoint reaches every place, the failure is over.
+    witness_down.store(false, Ordering::SeqCst);
+    vault
+        .create_api_key(&operator, "service", "second")
+        .await
+        .unwrap();
+    assert!(vault.checkpoint().await.unwrap().is_some());
+    let kept = vault.checkpoint_state();
+    assert_eq!(kept.failing, None);
+    assert!(kept.signed.unwrap().0 > failed.signed.unwrap().0);
 }
