@@ -544,21 +544,9 @@ proptest! {
 }
 
 fn postgres_url() -> Option<String> {
-    match std::env::var("VOW_TEST_DATABASE_URL") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(
-                std::env::var("VOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "VOW_REQUIRE_POSTGRES=1 but VOW_TEST_DATABASE_URL is not set"
-            );
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: on_postgres_nothing_held_is_destroyed_and_every_destruction_is_on_the_ledger — set VOW_TEST_DATABASE_URL"
-            );
-            None
-        }
-    }
+    vow_testkit::postgres_url_for(
+        "on_postgres_nothing_held_is_destroyed_and_every_destruction_is_on_the_ledger",
+    )
 }
 
 proptest! {

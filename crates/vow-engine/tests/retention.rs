@@ -883,12 +883,7 @@ async fn a_dry_run_says_what_would_go_and_why_and_changes_nothing() {
 /// Two vaults on one PostgreSQL sweeping the same due data together destroy each piece once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_sweepers_on_one_postgresql_destroy_each_piece_once() {
-    let Ok(url) = std::env::var("VOW_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var("VOW_REQUIRE_POSTGRES").is_err(),
-            "VOW_REQUIRE_POSTGRES is set but VOW_TEST_DATABASE_URL is not"
-        );
-        eprintln!("skipped: set VOW_TEST_DATABASE_URL to run against PostgreSQL");
+    let Some(url) = vow_testkit::postgres_url() else {
         return;
     };
     let schema = format!("retention_{}", std::process::id());

@@ -31,23 +31,7 @@ fn sqlite() -> Harness {
 
 fn postgres() -> Option<Harness> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let Ok(url) = std::env::var("VOW_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var("VOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-            "VOW_REQUIRE_POSTGRES=1 but VOW_TEST_DATABASE_URL is not set"
-        );
-        // Written past libtest's capture, so `cargo test` shows it even though the test passes.
-        use std::io::Write as _;
-        let test = std::thread::current()
-            .name()
-            .unwrap_or("a test")
-            .to_string();
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: {test} — set VOW_TEST_DATABASE_URL to run the PostgreSQL half"
-        );
-        return None;
-    };
+    let url = vow_testkit::postgres_url()?;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

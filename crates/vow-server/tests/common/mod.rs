@@ -46,28 +46,9 @@ pub enum Backend {
     Postgres,
 }
 
-pub fn postgres_url() -> Option<String> {
-    match std::env::var("VOW_TEST_DATABASE_URL") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(
-                std::env::var("VOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "VOW_REQUIRE_POSTGRES=1 but VOW_TEST_DATABASE_URL is not set"
-            );
-            // Written past libtest's capture, so `cargo test` shows it even though the test passes.
-            use std::io::Write as _;
-            let test = std::thread::current()
-                .name()
-                .unwrap_or("a test")
-                .to_string();
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: {test} — set VOW_TEST_DATABASE_URL to run the PostgreSQL half"
-            );
-            None
-        }
-    }
-}
+// Not every test binary that includes this module asks for PostgreSQL.
+#[allow(unused_imports)]
+pub use vow_testkit::postgres_url;
 
 /// What a test may change about the server it starts.
 #[derive(Default)]

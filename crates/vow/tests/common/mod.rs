@@ -71,24 +71,9 @@ pub fn skipped(test: &str, why: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED: {test} — {why}");
 }
 
-/// The PostgreSQL to test against, or `None` (the test is skipped) when none is given; with
-/// `VOW_REQUIRE_POSTGRES=1` a missing one fails instead.
-pub fn postgres_url(test: &str) -> Option<String> {
-    match std::env::var("VOW_TEST_DATABASE_URL") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(
-                std::env::var("VOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "VOW_REQUIRE_POSTGRES=1 but VOW_TEST_DATABASE_URL is not set"
-            );
-            skipped(
-                test,
-                "set VOW_TEST_DATABASE_URL to run it against PostgreSQL",
-            );
-            None
-        }
-    }
-}
+// Not every test binary that includes this module asks for PostgreSQL.
+#[allow(unused_imports)]
+pub use vow_testkit::postgres_url_for as postgres_url;
 
 /// A schema of its own for one test, dropped when the test ends (also when it fails).
 pub struct PgSchema {
