@@ -19,6 +19,7 @@ use std::sync::OnceLock;
 const SYLLABLES: &str = include_str!("../../data/ko_syllables.tsv");
 const WORDS: &str = include_str!("../../data/ko_words.txt");
 const GIVEN: &str = include_str!("../../data/ko_given.tsv");
+const GIVEN_RECENT: &str = include_str!("../../data/ko_given_recent.txt");
 const STEMS: &str = include_str!("../../data/ko_stems.txt");
 
 /// The ending that makes a verb's stem its noun, as labels name actions (`채우기`, `나누기`).
@@ -619,6 +620,14 @@ impl KoNames {
                 cols.next().map(str::parse::<f64>),
             ) {
                 given.insert(pair(a, b), count);
+            }
+        }
+        // The names most registered at birth lately are common, however few of the dictionary's
+        // (mostly older, often famous) people bear them (`하윤`, `서아`).
+        for name in GIVEN_RECENT.lines().filter(|l| !l.starts_with('#')) {
+            if let Ok([a, b]) = <[Syl; 2]>::try_from(syls(name).as_slice()) {
+                let count = given.entry(pair(a, b)).or_insert(0.0);
+                *count = count.max(f64::from(COMMON_GIVEN));
             }
         }
         // A given name as often borne whole as its syllables say apart, and more when the dictionary's
