@@ -44,15 +44,31 @@ fn open(data: &Path) -> Vault {
     })
 }
 
+/// Stores `inquiry` for a new subject and reads it back as support, who sees it masked.
+async fn masked_for_support(vault: &Vault, external_id: &str, inquiry: &str) -> String {
+    let service = caller("service");
+    let id = vault
+        .create_subject(&service, external_id, "member")
+        .await
+        .unwrap();
+    vault
+        .put_item(&service, &id, INQUIRY, inquiry)
+        .await
+        .unwrap();
+    let ItemValue::Masked(masked) = vault
+        .get_item(&caller("support"), &id, INQUIRY)
+        .await
+        .unwrap()
+    else {
+        panic!("support sees the inquiry masked");
+    };
+    masked
+}
+
 #[tokio::test]
 async fn a_masked_inquiry_hides_values_written_with_zero_width_full_width_dash_and_escape_tricks() {
     let dir = tempfile::tempdir().unwrap();
     let vault = open(&dir.path().join("data"));
-    let service = caller("service");
-    let id = vault
-        .create_subject(&service, "u1", "member")
-        .await
-        .unwrap();
     let written = [
         ("010\u{200b}-7777\u{200b}-3141", "7777"),
         ("０１０-７７７６-３１４１", "７７７６"),
@@ -65,17 +81,7 @@ async fn a_masked_inquiry_hides_values_written_with_zero_width_full_width_dash_a
         .iter()
         .map(|(w, _)| format!("연락처 {w} 로 부탁해요. "))
         .collect();
-    vault
-        .put_item(&service, &id, INQUIRY, &inquiry)
-        .await
-        .unwrap();
-    let ItemValue::Masked(masked) = vault
-        .get_item(&caller("support"), &id, INQUIRY)
-        .await
-        .unwrap()
-    else {
-        panic!("support sees the inquiry masked");
-    };
+    let masked = masked_for_support(&vault, "u1", &inquiry).await;
     for (w, secret) in written {
         assert!(!masked.contains(secret), "{w:?} shown as {masked:?}");
     }
@@ -87,27 +93,14 @@ async fn a_masked_inquiry_hides_values_written_with_zero_width_full_width_dash_a
 async fn a_masked_inquiry_hides_korean_names_the_name_model_reads_in_a_sentence() {
     let dir = tempfile::tempdir().unwrap();
     let vault = open(&dir.path().join("data"));
-    let service = caller("service");
-    let id = vault
-        .create_subject(&service, "u2", "member")
-        .await
-        .unwrap();
     // An honorific written apart, a rare surname before a common given name, a name whose first two
-    // syllables are also a word, and one written apart with a particle.
-    let names = ["이민지", "탁민준", "이재용", "소은"];
+    // syllables are also a word, one written apart with a particle, one before two stacked particles
+    // and one before the copula (the endings the grammar makes).
+    let names = ["이민지", "탁민준", "이재용", "소은", "박지훈", "최서연"];
     let inquiry =
-        "이민지 님이 문의했어요. 어제 탁민준이 전화했고 이재용이 답했어요. 김 소은도 봤어요.";
-    vault
-        .put_item(&service, &id, INQUIRY, inquiry)
-        .await
-        .unwrap();
-    let ItemValue::Masked(masked) = vault
-        .get_item(&caller("support"), &id, INQUIRY)
-        .await
-        .unwrap()
-    else {
-        panic!("support sees the inquiry masked");
-    };
+        "이민지 님이 문의했어요. 어제 탁민준이 전화했고 이재용이 답했어요. 김 소은도 봤어요. \
+                   박지훈까지도 모른대요. 담당은 최서연이었다고 하더라고요.";
+    let masked = masked_for_support(&vault, "u2", inquiry).await;
     for name in names {
         assert!(!masked.contains(name), "{name} shown in {masked:?}");
     }

@@ -687,9 +687,7 @@ impl Names {
                 let given_borne = place == Place::Sentence
                     && person_particle.is_none()
                     && g >= 2
-                    && m.is_known_surname(run[0])
-                    && !m.may_start(run[0])
-                    && m.is_common_given(given[0], given[1]);
+                    && m.is_rare_surname_and_common_given(run[0], given[0], given[1]);
                 let floor = if place == Place::Sentence && person_particle.is_none() && !given_borne
                 {
                     f32::NEG_INFINITY
@@ -774,9 +772,7 @@ impl Names {
             let given_borne = place == Place::Sentence
                 && !person
                 && k >= 3
-                && m.is_known_surname(run[0])
-                && !m.may_start(run[0])
-                && m.is_common_given(run[1], run[2]);
+                && m.is_rare_surname_and_common_given(run[0], run[1], run[2]);
             if place == Place::Sentence && !person && !given_borne && !m.may_start(run[0])
                 // A company's name after its legal form (`주식회사 한가람`, `(유) 한가람`) is no
                 // person's.

@@ -182,6 +182,14 @@ fn plain_first(s: Syl) -> bool {
     !"하보더로으".chars().filter_map(syl).any(|x| x == s)
 }
 
+/// What the forms written only after a final consonant start with (이, 은, 을, 과, 으로, 아, 입니다,
+/// 인데), and those written only after a vowel (가, 는, 를, 와, 랑, 로, 나, 든, 야, 여, 예요, 였다,
+/// 라고, 란).
+const AFTER_CONSONANT: [char; 8] = ['이', '은', '을', '과', '으', '아', '입', '인'];
+const AFTER_VOWEL: [char; 14] = [
+    '가', '는', '를', '와', '랑', '로', '나', '든', '야', '여', '예', '였', '라', '란',
+];
+
 /// Whether a Hangul syllable ends in a consonant (받침).
 fn has_final(c: char) -> bool {
     syl(c).is_some_and(|s| s % 28 != 0)
@@ -235,7 +243,7 @@ pub(crate) fn after_name_forms() -> Vec<(String, bool)> {
     // a vowel and those that follow either (not before 이, 은, 을, 과, 으로, 아, 입니다, 인데).
     let familiar: Vec<String> = plain
         .iter()
-        .filter(|w| !w.starts_with(['이', '은', '을', '과', '으', '아', '입', '인']))
+        .filter(|w| !w.starts_with(AFTER_CONSONANT))
         .map(|w| format!("이{w}"))
         .collect();
     let mut forms: Vec<(String, bool)> = Vec::new();
@@ -243,11 +251,8 @@ pub(crate) fn after_name_forms() -> Vec<(String, bool)> {
         forms.push((h.to_string(), true));
         for w in &plain {
             // 님 ends in a consonant, 씨 in a vowel: 님이/씨가, 님은/씨는, 님과/씨와, ...
-            let after_consonant = w.starts_with(['이', '은', '을', '과', '으', '아', '입', '인']);
-            let after_vowel = w.starts_with([
-                '가', '는', '를', '와', '랑', '로', '나', '든', '야', '여', '예', '였', '라', '란',
-                '다', '고', '며', '지', '죠', '니', '세',
-            ]);
+            let after_consonant = w.starts_with(AFTER_CONSONANT);
+            let after_vowel = w.starts_with(AFTER_VOWEL);
             if (h == "님" || !after_consonant) && (h == "씨" || !after_vowel) {
                 forms.push((format!("{h}{w}"), true));
             }
@@ -744,6 +749,12 @@ impl KoNames {
     pub(crate) fn is_common_given(&self, a: Syl, b: Syl) -> bool {
         self.given_gain[usize::from(a)] > 0.0
             && self.given.get(&pair(a, b)).is_some_and(|g| g.common)
+    }
+
+    /// Whether `surname` is a known but rare surname (`편`, `탁`) and `a` `b` a given name many bear:
+    /// a name on the evidence of its given name (`편서연은`, `편 서연은`).
+    pub(crate) fn is_rare_surname_and_common_given(&self, surname: Syl, a: Syl, b: Syl) -> bool {
+        self.is_known_surname(surname) && !self.may_start(surname) && self.is_common_given(a, b)
     }
 
     /// Whether syllable `s` has `flag`.
