@@ -1021,6 +1021,13 @@ fn korean_names_in_a_sentence_by_how_often_their_given_name_is_borne() {
         ("박서아는 오늘 결석했어요", "박서아"),
         ("탁서준이 전화했어요", "탁서준"),
         ("이유준은 회의에 늦었어요", "이유준"),
+        // A common surname whose syllable starts many words, before a given name many bear: the
+        // given name is the evidence, as after a rare surname (`홍`, `오`, `고`).
+        ("홍지유가 전화했어요", "홍지유"),
+        ("오지후는 오늘 결석했어요", "오지후"),
+        ("고선우가 보낸 메일 확인 부탁해요", "고선우"),
+        ("김이서도 회의에 왔어요", "김이서"),
+        ("박아린한테 물어봐", "박아린"),
         // A compound surname and an ending of four syllables: eight in all.
         ("어제 제갈서연에게서는 못 들었어요", "제갈서연"),
         ("그 사람이 제갈서연이었는데 몰랐어요", "제갈서연"),
@@ -1036,6 +1043,12 @@ fn korean_names_in_a_sentence_by_how_often_their_given_name_is_borne() {
     none("정규식을 입력하면 일치하는 줄을 찾습니다.");
     none("선택한 한정자가 적용됩니다.");
     none("창 크기를 변경해도 이미지는 그대로입니다.");
+    // After a common surname, a frequent word and a syllable that ends compounds or labels, or a word
+    // and a verb's ending or 하, stays a word though the rest is a given name many bear (`성표`,
+    // `우기`, `용하`).
+    none("구성표를 먼저 확인하세요.");
+    none("한국어를 배우기가 어렵다고 해요.");
+    none("이 기능을 사용하려면 로그인하세요.");
     // The copula's forms end verbs too (하다's `설명하라는`, `유명하였던`), and a title or field word
     // before 하고 is a verb (`과장하고`: exaggerating), not a name and its particle.
     for sentence in [

@@ -683,11 +683,11 @@ impl Names {
                 } else {
                     None
                 };
-                // A rare surname and a given name many bear (`편 서연은`).
+                // A surname, common or rare, and a given name many bear (`편 서연은`).
                 let given_borne = place == Place::Sentence
                     && person_particle.is_none()
                     && g >= 2
-                    && m.is_rare_surname_and_common_given(run[0], given[0], given[1]);
+                    && m.is_surname_and_common_given(run[0], given[0], given[1]);
                 let floor = if place == Place::Sentence && person_particle.is_none() && !given_borne
                 {
                     f32::NEG_INFINITY
@@ -767,12 +767,12 @@ impl Names {
                         let n = k.min(run.len());
                         m.person_particle(&run[..n]).is_some()
                     };
-            // A rare surname and a given name many bear (`편서연은`): a name on the evidence of its given
+            // A surname, common or rare, and a given name many bear (`편서연은`): a name on the evidence of its given
             // name.
             let given_borne = place == Place::Sentence
                 && !person
                 && k >= 3
-                && m.is_rare_surname_and_common_given(run[0], run[1], run[2]);
+                && m.is_surname_and_common_given(run[0], run[1], run[2]);
             if place == Place::Sentence && !person && !given_borne && !m.may_start(run[0])
                 // A company's name after its legal form (`주식회사 한가람`, `(유) 한가람`) is no
                 // person's.
@@ -966,8 +966,8 @@ const SENTENCE_BAR: f32 = 3.0;
 /// (`이기수랑`, `방미비에게`).
 const PERSON_PARTICLE_BAR: f32 = 1.0;
 
-/// The name model's score a rare surname and a given name many bear need in a Korean sentence
-/// (`편서연은`), the surname's rarity floored.
+/// The name model's score a surname and a given name many bear need in a Korean sentence (`편서연은`,
+/// `홍지유가`), the surname's rarity floored.
 const GIVEN_BORNE_BAR: f32 = 1.0;
 
 /// The name model's score three syllables alone in a cell need after a known surname (`고지아`).

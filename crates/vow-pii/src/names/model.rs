@@ -345,6 +345,9 @@ const AFTER_WORD: [&str; 72] = [
     "하여야",
 ];
 
+/// 하, which after a noun makes it a verb (`사용하`).
+const HA: Syl = 0xD558 - 0xAC00;
+
 /// Suffixes that make a frequent word another (`파일용`, `지역별`, `부서명`), as syllable indices (용,
 /// 별, 명).
 const AFTER_FREQUENT: [Syl; 3] = [0xC6A9 - 0xAC00, 0xBCC4 - 0xAC00, 0xBA85 - 0xAC00];
@@ -751,10 +754,20 @@ impl KoNames {
             && self.given.get(&pair(a, b)).is_some_and(|g| g.common)
     }
 
-    /// Whether `surname` is a known but rare surname (`편`, `탁`) and `a` `b` a given name many bear:
-    /// a name on the evidence of its given name (`편서연은`, `편 서연은`).
-    pub(crate) fn is_rare_surname_and_common_given(&self, surname: Syl, a: Syl, b: Syl) -> bool {
-        self.is_known_surname(surname) && !self.may_start(surname) && self.is_common_given(a, b)
+    /// Whether `surname` is a known surname, common or rare (`김`, `편`, `탁`), and `a` `b` a given name
+    /// many bear: a name on the evidence of its given name (`홍지유가`, `편서연은`, `편 서연은`).
+    ///
+    /// After one of the common surnames, whose syllables start many words, not when the surname and the
+    /// first syllable are a frequent word and the last ends words (`구성표`: 구성 + 표, `배우기`,
+    /// `사용하`): those are the word.
+    pub(crate) fn is_surname_and_common_given(&self, surname: Syl, a: Syl, b: Syl) -> bool {
+        self.is_known_surname(surname)
+            && self.is_common_given(a, b)
+            && !(self.may_start(surname)
+                && (self.frequent.contains(&pack(&[surname, a]))
+                    && self.is(b, COMPOUND_END | LABEL_END)
+                    || self.words.contains(&pack(&[surname, a]))
+                        && (self.is(b, VERB_END) || b == HA)))
     }
 
     /// Whether syllable `s` has `flag`.
