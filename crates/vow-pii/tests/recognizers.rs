@@ -1102,6 +1102,18 @@ fn korean_names_in_a_sentence_by_how_often_their_given_name_is_borne() {
     one("1,김으뜸,완료", Entity::Person, "김으뜸");
     // A frequent word written apart after `이` (this) is no given name.
     none("이 정도면 충분합니다.");
+    // Alone in a cell, a word and its particle whose last two syllables no one bears as a given name
+    // (`설명` + `만`, `선택` + `은`); a name stays one (`박소은`: 소은 is borne).
+    for label in ["설명만", "제목만", "7845,선택은,완료"] {
+        none(label);
+    }
+    one("12,박소은,완료", Entity::Person, "박소은");
+    // A particle glued to a closing bracket or quote is no surname (`…)이 기호`).
+    none(
+        "표시된 기호 이름(이전 이름은 이전 기호 목록 상자에 표시됨)이 기호 목록 상자에 입력됩니다.",
+    );
+    // After `이름` (a file's, a pattern's as often as a person's), a compound is what is named.
+    none("<이름-정규식> [<값-정규식>]");
 }
 
 #[test]

@@ -416,6 +416,13 @@ impl Names {
             return;
         };
         if let Some((len, know)) = ko_name_prefix(run) {
+            // After `이름`, a word and a syllable that ends compounds is what is named (`이름-정규식`).
+            if ambiguous {
+                let syls: Vec<model::Syl> = run[..len].chars().filter_map(model::syl).collect();
+                if model::ko_names().is_compound(&syls) {
+                    return;
+                }
+            }
             // After a bare space (`파일 이름 사용`) only a name the syllable lists know well, which the
             // name model would also take in a sentence.
             if !marked {
@@ -643,8 +650,12 @@ impl Names {
                 j += 3;
             }
             i = j.max(p + 1);
-            // A particle glued to an English word or a number (`testing이`, `파일1이`) starts no name.
-            if k > 4 + model::MAX_AFTER_NAME || p > 0 && t[p - 1].is_ascii_alphanumeric() {
+            // A particle glued to an English word, a number or a closing bracket or quote (`testing이`,
+            // `파일1이`, `이름(…)이 기호`) starts no name.
+            if k > 4 + model::MAX_AFTER_NAME
+                || p > 0 && t[p - 1].is_ascii_alphanumeric()
+                || after_closing(t, p)
+            {
                 continue;
             }
             // A surname alone, then the given name after one space (`김 아름`, `목 희재에게`).
@@ -788,6 +799,15 @@ impl Names {
             if place <= Place::Speaker && k <= 4 && model::ends_as_no_name(&run[..k]) {
                 continue;
             }
+            // Alone in a cell or among English words, three syllables that are a word and its
+            // particle, whose last two no name bears, are the word (`설명만`, `선택은`); a chat's
+            // speaker is expected to be a name whatever it reads as.
+            if matches!(place, Place::Record | Place::Foreign)
+                && k == 3
+                && m.is_word_and_particle(&run[..3])
+            {
+                continue;
+            }
             let floor = if place == Place::Sentence && !person && !given_borne {
                 f32::NEG_INFINITY
             } else {
@@ -919,6 +939,17 @@ fn ko_after_intro(t: &[u8], me: usize, out: &mut Vec<Finding>) {
             return;
         }
     }
+}
+
+/// Whether a closing bracket or quote stands right before `p` (`)`, `]`, `」`, `』`, `”`, `’`), so that a
+/// Hangul run there is a particle after what it closes.
+fn after_closing(t: &[u8], p: usize) -> bool {
+    let before = &t[..p];
+    before.ends_with(b")")
+        || before.ends_with(b"]")
+        || ["」", "』", "”", "’"]
+            .iter()
+            .any(|c| before.ends_with(c.as_bytes()))
 }
 
 /// Whether the text before `p` ends with a company's legal form (`주식회사 `, `유한회사 `, `(주)`,

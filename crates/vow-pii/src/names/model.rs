@@ -857,6 +857,26 @@ impl KoNames {
         self.is_word_in(run, &self.words)
     }
 
+    /// Whether three syllables are a word and a syllable that ends compounds (`정규식`, `한정자`), unless
+    /// the word is also a name after one of the commonest surnames and the rest a common given name
+    /// (`이재용`, `박정자`).
+    pub(crate) fn is_compound(&self, run: &[Syl]) -> bool {
+        run.len() == 3
+            && self.is(run[2], COMPOUND_END)
+            && self.words.contains(&pack(&run[..2]))
+            && !(self.places[usize::from(run[0])].surname >= COMMONEST_SURNAME
+                && self.names_too.contains(&pack(&run[..2]))
+                && self.is_common_given(run[1], run[2]))
+    }
+
+    /// Whether three syllables are a word and its particle or ending (`설명만`, `신원을`) and no name of
+    /// the dictionary's bears the last two as its given name (so not `박소은`: 박소 + 은, 소은).
+    pub(crate) fn is_word_and_particle(&self, run: &[Syl]) -> bool {
+        run.len() == 3
+            && !self.given.contains_key(&pair(run[1], run[2]))
+            && self.is_word_not_name(run)
+    }
+
     /// Whether a syllable is the surname of any of the dictionary's names, or starts a compound one.
     pub(crate) fn is_known_surname(&self, s: Syl) -> bool {
         self.is(s, KNOWN_SURNAME)
@@ -972,11 +992,7 @@ impl KoNames {
                 // (`최상단`: 최 + 상단, `전단계`, `신기술`; not `최미정`).
                 self.is_word(run)
                     || run.len() >= 3
-                        && (self.is(run[2], COMPOUND_END)
-                            && self.words.contains(&pack(&run[..2]))
-                            && !(self.places[usize::from(run[0])].surname >= COMMONEST_SURNAME
-                                && self.names_too.contains(&pack(&run[..2]))
-                                && self.is_common_given(run[1], run[2]))
+                        && (self.is_compound(&run[..3])
                             || !self.is_common_given(run[1], run[2])
                                 && (self.frequent.contains(&pack(&run[..2]))
                                     || self.is(run[0], PREFIX)
