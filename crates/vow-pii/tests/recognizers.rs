@@ -1182,6 +1182,13 @@ fn us_addresses_as_their_governments_write_them() {
         "5809 Avery Crest Drive East APT 201, Dublin, OH 43016",
         "570 Broadway, Lynnfield, MA 01940",
         "90 Via Verde, San Lorenzo, CA 94580",
+        // A state's or the nation's numbered road, a rare suffix inside a street's name, a unit
+        // before the city after a second suffix.
+        "578 Vermont 30, Newfane, VT 05345",
+        "4486 U.S. 5, Newport, VT 05855",
+        "3203 US Highway 98 A, Mexico Beach, FL 32456",
+        "1247 West Mount Comfort Road #110, Fayetteville, AR 72703",
+        "22709 Canyon Terrace Drive #2, Castro Valley, CA 94552",
     ] {
         for text in [
             value.to_owned(),
@@ -1198,6 +1205,7 @@ fn us_addresses_as_their_governments_write_them() {
     // With no city, state and ZIP after them, a number and words with no suffix are no address, nor
     // a street's word before another suffix when the first is one that ends streets.
     none("He scored 570 Broadway points.");
+    none("We drove 578 Vermont 30 miles north.");
     one(
         "Meet me at 12 Main Street Park entrance.",
         Entity::Address,

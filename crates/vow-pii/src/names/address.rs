@@ -186,7 +186,8 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         let direction = matches!(w, b"N" | b"S" | b"E" | b"W" | b"NE" | b"NW" | b"SE" | b"SW");
         // A lettered street (`1010 M Street`, `335 C Street Southeast`), or a middle initial in a
         // street named for a person (`Rosa L Parks Boulevard`).
-        let lettered = w.len() == 1 && w[0].is_ascii_uppercase() && t.get(e) == Some(&b' ');
+        let lettered = w.len() == 1 && w[0].is_ascii_uppercase() && t.get(e) == Some(&b' ')
+            || j == k + 1 && t[j..].starts_with(b"U.S. ");
         // Shipping labels and exports write addresses in capitals (`4411 N OAK ST`): such a street
         // counts only when city, state and ZIP follow.
         let capitals = is_all_capitals(w);
@@ -203,7 +204,20 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
             }
         };
         let rare = is_in(&tables().us_suffixes_rare);
-        if j > k + 1 && (is_in(&tables().us_suffixes) || rare) {
+        // A rare suffix before a word that is none is part of the street's name (`West Mount Comfort
+        // Road`): read on.
+        let rare_inside = rare && t.get(e) == Some(&b' ') && {
+            let ne = en_word_end(t, e + 1);
+            let next = std::str::from_utf8(&t[e + 1..ne]).unwrap_or("");
+            is_capitalised(next.as_bytes())
+                && !tables().us_suffixes.contains(&next)
+                && !tables().us_suffixes_rare.contains(&next)
+                && !UNIT_WORDS.iter().any(|u| u.eq_ignore_ascii_case(next))
+                && !matches!(next, "North" | "South" | "East" | "West")
+                && !next.starts_with("North")
+                && !next.starts_with("South")
+        };
+        if j > k + 1 && (is_in(&tables().us_suffixes) || rare) && !rare_inside {
             rare_suffix = rare;
             // A suffix that names streets as often as it ends them, before another suffix, is part of
             // the name (`Todd Valley Road`, `Sharps Point Road`, `Seville Park Circle`); any other
@@ -215,7 +229,7 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
                 if is_capitalised(next.as_bytes())
                     && (tables().us_suffixes.contains(&next)
                         || tables().us_suffixes_rare.contains(&next))
-                    && (rare || is_in(&NAMING_SUFFIXES) || city_state_zip(t, ne).is_some())
+                    && (rare || is_in(&NAMING_SUFFIXES) || city_after(t, ne))
                 {
                     j = e + 1;
                     continue;
@@ -228,11 +242,22 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
             street_end = Some(e);
             break;
         }
-        // A numbered road (`4500 Highway 61`, `12 Route 9`): the road's number ends the street, and
-        // city, state and ZIP must follow.
-        if j == k + 1 && is_in(&["Highway", "Hwy", "Route", "Rte"]) && t.get(e) == Some(&b' ') {
+        // A numbered road (`4500 Highway 61`, `12 Route 9`, a state's or the nation's: `578 Vermont
+        // 30`, `4486 U.S. 5`): the road's number ends the street, and city, state and ZIP must follow.
+        let (road, e) = if t[j..].starts_with(b"U.S. ") {
+            (true, j + 4)
+        } else {
+            let road = is_in(&["Highway", "Hwy", "Route", "Rte", "US"])
+                || tables().us_state_names.contains(&ws);
+            (road, e)
+        };
+        if j == k + 1 && road && t.get(e) == Some(&b' ') {
             let d = e + 1 + t[e + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
-            if d > e + 1 && d - e <= 4 && t.get(d).is_none_or(|b| !b.is_ascii_alphanumeric()) {
+            if d > e + 1
+                && d - e <= 4
+                && t.get(d).is_none_or(|b| !b.is_ascii_alphanumeric())
+                && (is_in(&["Highway", "Hwy", "Route", "Rte"]) || city_after(t, d))
+            {
                 rare_suffix = true;
                 street_end = Some(d);
                 break;
@@ -283,10 +308,7 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         " West",
     ] {
         // Or before a unit and then the city (`Drive East APT 201, Dublin, OH`).
-        if t[end..].starts_with(d.as_bytes())
-            && (city_state_zip(t, end + d.len()).is_some()
-                || unit_after(t, end + d.len()).is_some_and(|u| city_state_zip(t, u).is_some()))
-        {
+        if t[end..].starts_with(d.as_bytes()) && city_after(t, end + d.len()) {
             end += d.len();
             break;
         }
@@ -299,7 +321,7 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
                 .iter()
                 .take_while(|b| b.is_ascii_digit())
                 .count();
-        if d > end + 1 && d - end <= 4 && city_state_zip(t, d).is_some() {
+        if d > end + 1 && d - end <= 4 && city_after(t, d) {
             end = d;
         }
     }
@@ -340,6 +362,13 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         validation: Validation::Structure,
     });
     Some(end)
+}
+
+/// Whether the city, state and ZIP follow `from`, with a unit before them or none (`, Dublin, OH 43016`,
+/// ` A, Mexico Beach, FL 32456`, ` #2, Castro Valley, CA 94552`).
+fn city_after(t: &[u8], from: usize) -> bool {
+    city_state_zip(t, from).is_some()
+        || unit_after(t, from).is_some_and(|u| city_state_zip(t, u).is_some())
 }
 
 /// Common street suffixes that also name streets (`Moose Run Circle`, `Sharps Point Road`).
