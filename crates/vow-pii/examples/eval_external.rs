@@ -395,6 +395,7 @@ fn main() {
     let mut dev = BTreeMap::new();
     let mut held = BTreeMap::new();
     let (mut real_dev, mut real_test) = (BTreeMap::new(), BTreeMap::new());
+    let (mut names_dev, mut names_test) = (BTreeMap::new(), BTreeMap::new());
     for path in tables {
         let classes = eval_values(&scanner, path, show && (show_all || !held_out(path)));
         match path.file_name().and_then(|n| n.to_str()) {
@@ -402,6 +403,8 @@ fn main() {
             Some("records-heldout.tsv") => held = classes,
             Some("addresses-real-dev.tsv") => real_dev = classes,
             Some("addresses-real-test.tsv") => real_test = classes,
+            Some("names-real-dev.tsv") => names_dev = classes,
+            Some("names-real-test.tsv") => names_test = classes,
             _ => {}
         }
     }
@@ -425,6 +428,17 @@ fn main() {
             ),
             &real_dev,
             &real_test,
+        );
+    }
+    if !names_dev.is_empty() || !names_test.is_empty() {
+        print_classes(
+            (
+                "real people's names as they sign their work (`eval/build_real_names.py`, not committed): left in the output",
+                "dev half",
+                "test half (never tuned on)",
+            ),
+            &names_dev,
+            &names_test,
         );
     }
     if !prose.is_empty() {
