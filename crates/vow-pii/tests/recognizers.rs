@@ -1214,6 +1214,31 @@ fn us_addresses_as_their_governments_write_them() {
 }
 
 #[test]
+fn a_record_field_holding_a_known_first_name_and_a_surname_the_census_never_saw_is_a_name() {
+    // Real people's names are more varied than the census lists: alone in a delimited field, a known
+    // first name before any word shaped like a surname is the name, and `Last, First` too.
+    one(
+        "58505,Thomas Volkert,pending",
+        Entity::Person,
+        "Thomas Volkert",
+    );
+    one(
+        "2026-04-05\tDaniel Veillard\tshipped",
+        Entity::Person,
+        "Daniel Veillard",
+    );
+    one(
+        "63147,\"Engelhard, Rene\",active",
+        Entity::Person,
+        "Engelhard, Rene",
+    );
+    // Not an organisation's name, not a line of prose, not a phrase between a prose's commas.
+    none("12,Russell Inc,active");
+    none("Mark Changes");
+    none("Open the menu, Mark Changes, then save.");
+}
+
+#[test]
 fn a_korean_word_with_its_particle_is_no_name_beside_english() {
     // `배송지` (shipping address) + `는`, before an English address: a word, though `배` is a surname.
     assert_eq!(

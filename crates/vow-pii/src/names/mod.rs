@@ -551,7 +551,10 @@ impl Names {
                 let given = &t[fs..fe];
                 let then_capital =
                     t.get(fe) == Some(&b' ') && t.get(fe + 1).is_some_and(u8::is_ascii_uppercase);
-                if self.en_last.contains(ascii(first))
+                // Alone in a record's field, any word shaped like a surname (`"Engelhard, Rene"`).
+                let last_ok = self.en_last.contains(ascii(first))
+                    || whole_field(t, p, fe) && surname_shaped(first);
+                if last_ok
                     && is_capitalised(given)
                     && self.en_first.contains(ascii(given))
                     && ends(fe)
@@ -578,8 +581,12 @@ impl Names {
                 j += 3;
             }
             let mut le = en_word_end(t, j);
+            // Alone in a record's field, a known first name makes any word shaped like a surname the
+            // last name, though the census never saw it (`58505,Thomas Volkert,pending`).
             let word_ok = |s: usize, e: usize| {
-                is_capitalised(&t[s..e]) && self.en_last.contains(ascii(&t[s..e]))
+                is_capitalised(&t[s..e])
+                    && (self.en_last.contains(ascii(&t[s..e]))
+                        || s == j && whole_field(t, p, e) && surname_shaped(&t[s..e]))
             };
             // A middle name that is a first name only (`Richard Laura Price`).
             if !word_ok(j, le)
@@ -939,6 +946,38 @@ fn ko_after_intro(t: &[u8], me: usize, out: &mut Vec<Finding>) {
             return;
         }
     }
+}
+
+/// Whether `s..e` is the whole of one field of a delimited record: a delimiter (`,`, `;`, tab, `|`) on
+/// one side at least, and nothing else but a CSV quote, a line end or the text's own end on the other.
+/// A line of prose alone (`Mark Changes`) is no such field.
+fn whole_field(t: &[u8], s: usize, e: usize) -> bool {
+    let delim = |b: u8| matches!(b, b',' | b';' | b'\t' | b'|');
+    let line_end = |b: u8| matches!(b, b'\n' | b'\r');
+    let (s, e) = if s > 0 && e < t.len() && t[s - 1] == b'"' && t[e] == b'"' {
+        (s - 1, e + 1)
+    } else {
+        (s, e)
+    };
+    // A comma and a space are prose's; a record's comma has none after it (`58505,Thomas Volkert,done`).
+    let before_delim = s > 0 && delim(t[s - 1]);
+    let after_delim = e < t.len() && delim(t[e]) && !(t[e] == b',' && t.get(e + 1) == Some(&b' '));
+    let before = before_delim || s == 0 || line_end(t[s - 1]);
+    let after = after_delim || e == t.len() || line_end(t[e]);
+    before && after && (before_delim || after_delim)
+}
+
+/// Whether a capitalised word is shaped like a surname and names no organisation: letters (one hyphen
+/// or apostrophe allowed inside, `Fernandez-Sanguino`, `O'Neil`), three to twenty, the rest lower case.
+fn surname_shaped(w: &[u8]) -> bool {
+    let inner = w.iter().filter(|&&b| b == b'-' || b == b'\'').count();
+    (3..=20).contains(&w.len())
+        && inner <= 1
+        && w.last().is_some_and(u8::is_ascii_lowercase)
+        && w.windows(2)
+            .all(|p| !p[1].is_ascii_uppercase() || matches!(p[0], b'-' | b'\''))
+        && !tables().en_org_words.contains(&ascii(w))
+        && !tables().en_stop.contains(&ascii(w))
 }
 
 /// Whether a closing bracket or quote stands right before `p` (`)`, `]`, `」`, `』`, `”`, `’`), so that a

@@ -14,6 +14,9 @@ pub(crate) struct Tables {
     pub(crate) en_signoffs: Vec<&'static str>,
     pub(crate) en_name_suffixes: Vec<&'static str>,
     pub(crate) en_stop: Vec<&'static str>,
+    /// Capitalised words that end an organisation's name (`Russell Inc`, `Quinn Group`), never a
+    /// surname.
+    pub(crate) en_org_words: Vec<&'static str>,
     pub(crate) ko_regions: Vec<&'static str>,
     pub(crate) ko_region_heads: Vec<&'static str>,
     pub(crate) ko_buildings: Vec<&'static str>,
@@ -37,6 +40,7 @@ pub(crate) fn tables() -> &'static Tables {
         en_signoffs: section("en_signoffs"),
         en_name_suffixes: section("en_name_suffixes"),
         en_stop: section("en_stop"),
+        en_org_words: section("en_org_words"),
         ko_regions: section("ko_regions"),
         ko_region_heads: section("ko_region_heads"),
         ko_buildings: section("ko_buildings"),
