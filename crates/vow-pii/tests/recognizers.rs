@@ -1236,6 +1236,25 @@ fn a_record_field_holding_a_known_first_name_and_a_surname_the_census_never_saw_
     none("12,Russell Inc,active");
     none("Mark Changes");
     none("Open the menu, Mark Changes, then save.");
+    // After words that introduce a person, the same: `written by`, `talked with`, `thanks to`, `cc`.
+    one(
+        "The report was written by Daniel Veillard.",
+        Entity::Person,
+        "Daniel Veillard",
+    );
+    one(
+        "thanks to Daniel Veillard for the help!",
+        Entity::Person,
+        "Daniel Veillard",
+    );
+    one(
+        "cc Thomas Volkert, can you check this?",
+        Entity::Person,
+        "Thomas Volkert",
+    );
+    // Not after `from` or a bare `to`, which introduce companies as often.
+    none("Invoice from Jordan Fabrics attached.");
+    none("Send it to Jordan Fabrics today.");
 }
 
 #[test]

@@ -581,12 +581,16 @@ impl Names {
                 j += 3;
             }
             let mut le = en_word_end(t, j);
-            // Alone in a record's field, a known first name makes any word shaped like a surname the
-            // last name, though the census never saw it (`58505,Thomas Volkert,pending`).
+            // Alone in a record's field, or after words that introduce a person (`written by`,
+            // `talked with`, `thanks to`, `cc`), a known first name makes any word shaped like a
+            // surname the last name, though the census never saw it (`58505,Thomas Volkert,pending`).
+            let introduced = introduces_person(t, p);
             let word_ok = |s: usize, e: usize| {
                 is_capitalised(&t[s..e])
                     && (self.en_last.contains(ascii(&t[s..e]))
-                        || s == j && whole_field(t, p, e) && surname_shaped(&t[s..e]))
+                        || s == j
+                            && (introduced || whole_field(t, p, e))
+                            && surname_shaped(&t[s..e]))
             };
             // A middle name that is a first name only (`Richard Laura Price`).
             if !word_ok(j, le)
@@ -945,6 +949,47 @@ fn ko_after_intro(t: &[u8], me: usize, out: &mut Vec<Finding>) {
             });
             return;
         }
+    }
+}
+
+/// Whether the words before `p` introduce a person rather than an organisation: `by`, `with`, `cc`,
+/// or `to` after a verb of speaking or `thanks` (`written by`, `talked with`, `thanks to`); not `from`
+/// or a bare `to`, which name companies as often (`an invoice from`, `send it to`).
+fn introduces_person(t: &[u8], p: usize) -> bool {
+    let word_before = |end: usize| -> Option<(usize, &[u8])> {
+        if end < 2 || t[end - 1] != b' ' {
+            return None;
+        }
+        let e = end - 1;
+        let s = t[..e]
+            .iter()
+            .rposition(|b| !b.is_ascii_alphabetic())
+            .map_or(0, |k| k + 1);
+        (s < e).then(|| (s, &t[s..e]))
+    };
+    let Some((s, w)) = word_before(p) else {
+        return false;
+    };
+    match w {
+        b"by" | b"with" | b"cc" | b"Cc" | b"CC" => true,
+        b"to" => word_before(s).is_some_and(|(_, v)| {
+            matches!(
+                v,
+                b"thanks"
+                    | b"Thanks"
+                    | b"talked"
+                    | b"spoke"
+                    | b"speak"
+                    | b"talk"
+                    | b"replied"
+                    | b"wrote"
+                    | b"reply"
+                    | b"write"
+                    | b"said"
+                    | b"mentioned"
+            )
+        }),
+        _ => false,
     }
 }
 
