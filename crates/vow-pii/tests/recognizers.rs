@@ -1252,6 +1252,12 @@ fn a_record_field_holding_a_known_first_name_and_a_surname_the_census_never_saw_
         Entity::Person,
         "Thomas Volkert",
     );
+    // With a Korean particle or honorific glued to it.
+    one(
+        "어제 Tony Bolger와 통화했어요",
+        Entity::Person,
+        "Tony Bolger",
+    );
     // Not after `from` or a bare `to`, which introduce companies as often.
     none("Invoice from Jordan Fabrics attached.");
     none("Send it to Jordan Fabrics today.");

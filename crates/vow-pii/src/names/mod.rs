@@ -581,15 +581,16 @@ impl Names {
                 j += 3;
             }
             let mut le = en_word_end(t, j);
-            // Alone in a record's field, or after words that introduce a person (`written by`,
-            // `talked with`, `thanks to`, `cc`), a known first name makes any word shaped like a
+            // Alone in a record's field, after words that introduce a person (`written by`,
+            // `talked with`, `thanks to`, `cc`), or with a Korean particle or honorific glued to it
+            // (`Tony Bolger와`, `Tejun Heo님이`), a known first name makes any word shaped like a
             // surname the last name, though the census never saw it (`58505,Thomas Volkert,pending`).
             let introduced = introduces_person(t, p);
             let word_ok = |s: usize, e: usize| {
                 is_capitalised(&t[s..e])
                     && (self.en_last.contains(ascii(&t[s..e]))
                         || s == j
-                            && (introduced || whole_field(t, p, e))
+                            && (introduced || whole_field(t, p, e) || korean_glued_at(t, e))
                             && surname_shaped(&t[s..e]))
             };
             // A middle name that is a first name only (`Richard Laura Price`).
@@ -950,6 +951,11 @@ fn ko_after_intro(t: &[u8], me: usize, out: &mut Vec<Finding>) {
             return;
         }
     }
+}
+
+/// Whether a Hangul syllable starts at `e`, glued to the word before it (a particle or an honorific).
+fn korean_glued_at(t: &[u8], e: usize) -> bool {
+    model::syl_at(t, e).is_some()
 }
 
 /// Whether the words before `p` introduce a person rather than an organisation: `by`, `with`, `cc`,
