@@ -75,6 +75,21 @@ proptest! {
         prop_assert!(std::str::from_utf8(&out).is_ok());
     }
 
+    #[test]
+    fn addresses_and_names_as_records_and_governments_write_them_never_panic(
+        text in "([0-9]{1,5} |[0-9]{1,3}(st|nd|rd|th) |[A-Z] |U\\.S\\. |Street|Road|Valley|Mount|Point|Drive|Vermont|North|Southeast|#|##|APT |STE |[A-Z][a-z]{2,9}|Daniel |Thomas |by |with |thanks to |cc |from |, |,|;|\t|\"|\n|CA 94609|VT 05345|와|님이|Inc|René |Häring){0,40}",
+    ) {
+        let bytes = text.as_bytes();
+        let f = Scanner::new().with_min_score(0.0).scan(bytes);
+        for w in f.windows(2) {
+            prop_assert!(w[0].end <= w[1].start);
+        }
+        for x in &f {
+            prop_assert!(x.start < x.end && x.end <= bytes.len());
+            prop_assert!(text.is_char_boundary(x.start) && text.is_char_boundary(x.end));
+        }
+    }
+
     // Names and addresses mask to a shorter form (initials, a region and ****); this alphabet does not
     // form them, so every masked value here keeps its length.
     #[test]
