@@ -788,7 +788,10 @@ fn csv_chunk(job: &Job<'_>, c: &Chunk, delim: u8, names: &[String]) -> Result<Do
         for (ci, (s, e, quoted)) in split_record(rec, delim).into_iter().enumerate() {
             let name = names.get(ci).map(String::as_str).unwrap_or("");
             let value = unquote(&rec[s..e], quoted);
-            let found = job.scanner.scan_with_context(&value, name.as_bytes());
+            let mut found = job.scanner.scan_with_context(&value, name.as_bytes());
+            if found.is_empty() {
+                found.extend(job.scanner.record_cell_name(&value));
+            }
             if person_cells.len() <= ci {
                 person_cells.resize(ci + 1, (0, 0));
             }

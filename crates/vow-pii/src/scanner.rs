@@ -394,6 +394,14 @@ impl Scanner {
 
     /// A whole cell shaped like a name (letters, one to four words), for a column whose other values are
     /// mostly names.
+    /// A cell of a record that is an English name with a surname the census lists need not know
+    /// (`Thomas Volkert`): see `Names::en_record_cell`.
+    pub(crate) fn record_cell_name(&self, value: &[u8]) -> Option<Finding> {
+        self.names
+            .en_record_cell(value)
+            .filter(|f| f.score >= self.min_score)
+    }
+
     pub(crate) fn name_cell(&self, value: &[u8]) -> Option<Finding> {
         self.names
             .whole_value(value)

@@ -275,6 +275,24 @@ fn findings_in_csv_carry_the_line_of_their_record() {
 }
 
 #[test]
+fn a_csv_cell_with_a_known_first_name_and_any_surname_is_a_name_without_its_column() {
+    // Real people's surnames are mostly not in the census lists (`Volkert`, `Chifflier`); a cell holds
+    // what someone filled in, so a known first name and a word shaped like a surname are a name there,
+    // and `Last, First` too. A company's name and a title-case label in their cells stay.
+    let csv = "id,contact,status,vendor\n1,Thomas Volkert,Mark Complete,Russell Inc\n2,\"Chifflier, Daniel\",done,Acme\n";
+    let (out, _) = run(Format::Csv, csv.as_bytes()).unwrap();
+    let out = text(&out);
+    assert!(
+        !out.contains("Volkert") && !out.contains("Chifflier"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Russell Inc") && out.contains("Mark Complete") && out.contains("done"),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_column_of_mostly_names_makes_its_other_name_shaped_cells_names_too() {
     // No header says `name`; the column's values are names the scanner finds, and one it does not
     // know (`Qwerty Zxcv`) is masked with them. The status column stays.

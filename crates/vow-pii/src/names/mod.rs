@@ -275,6 +275,45 @@ impl Names {
         )
     }
 
+    /// A record's cell that is an English name on its own evidence: a first name the census knows
+    /// and a word shaped like a surname (`Thomas Volkert`, `Thomas J. Volkert`, `Volkert, Thomas`),
+    /// nothing else in the cell. A cell is a value someone filled in, so a surname the census never
+    /// saw is no reason to doubt it.
+    pub(crate) fn en_record_cell(&self, cell: &[u8]) -> Option<Finding> {
+        let start = cell.len() - cell.trim_ascii_start().len();
+        let v = cell.trim_ascii();
+        let known_first = |w: &[u8]| {
+            is_capitalised(w)
+                && self.en_first.contains(ascii(w))
+                && !tables().en_word_first_names.contains(&ascii(w))
+        };
+        let surname = |w: &[u8]| is_capitalised(w) && surname_shaped(w);
+        let name = if let Some(c) = v.windows(2).position(|p| p == b", ") {
+            let (last, first) = (&v[..c], &v[c + 2..]);
+            !last.contains(&b' ') && surname(last) && known_first(first)
+        } else {
+            let words: Vec<&[u8]> = v.split(|&b| b == b' ').collect();
+            let initial = |w: &[u8]| {
+                w.len() == 2 && w[0].is_ascii_uppercase() && w[1] == b'.'
+                    || w.len() == 1 && w[0].is_ascii_uppercase()
+            };
+            match words.as_slice() {
+                [first, last] => known_first(first) && surname(last),
+                [first, middle, last] => {
+                    known_first(first) && (initial(middle) || surname(middle)) && surname(last)
+                }
+                _ => false,
+            }
+        };
+        name.then(|| Finding {
+            entity: Entity::Person,
+            start,
+            end: start + v.len(),
+            score: 0.6,
+            validation: Validation::Context,
+        })
+    }
+
     /// A whole value that is a name: one to four words, letters only (`김민수`, `John Smith`).
     pub(crate) fn whole_value(&self, text: &[u8]) -> Option<Finding> {
         let s = std::str::from_utf8(text).ok()?;
@@ -553,7 +592,9 @@ impl Names {
                     t.get(fe) == Some(&b' ') && t.get(fe + 1).is_some_and(u8::is_ascii_uppercase);
                 // Alone in a record's field, any word shaped like a surname (`"Engelhard, Rene"`).
                 let last_ok = self.en_last.contains(ascii(first))
-                    || whole_field(t, p, fe) && surname_shaped(first);
+                    || whole_field(t, p, fe)
+                        && surname_shaped(first)
+                        && !tables().en_word_first_names.contains(&ascii(given));
                 if last_ok
                     && is_capitalised(given)
                     && self.en_first.contains(ascii(given))
@@ -586,10 +627,12 @@ impl Names {
             // (`Tony Bolger와`, `Tejun Heo님이`), a known first name makes any word shaped like a
             // surname the last name, though the census never saw it (`58505,Thomas Volkert,pending`).
             let introduced = introduces_person(t, p);
+            let plain_first = !tables().en_word_first_names.contains(&ascii(first));
             let word_ok = |s: usize, e: usize| {
                 is_capitalised(&t[s..e])
                     && (self.en_last.contains(ascii(&t[s..e]))
                         || s == j
+                            && plain_first
                             && (introduced || whole_field(t, p, e) || korean_glued_at(t, e))
                             && surname_shaped(&t[s..e]))
             };

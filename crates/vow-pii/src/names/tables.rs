@@ -17,6 +17,9 @@ pub(crate) struct Tables {
     /// Capitalised words that end an organisation's name (`Russell Inc`, `Quinn Group`), never a
     /// surname.
     pub(crate) en_org_words: Vec<&'static str>,
+    /// First names that are also words a label begins with (`Mark`, `Will`, `Grant`): no evidence that
+    /// an unknown word after them is a surname.
+    pub(crate) en_word_first_names: Vec<&'static str>,
     pub(crate) ko_regions: Vec<&'static str>,
     pub(crate) ko_region_heads: Vec<&'static str>,
     pub(crate) ko_buildings: Vec<&'static str>,
@@ -41,6 +44,7 @@ pub(crate) fn tables() -> &'static Tables {
         en_name_suffixes: section("en_name_suffixes"),
         en_stop: section("en_stop"),
         en_org_words: section("en_org_words"),
+        en_word_first_names: section("en_word_first_names"),
         ko_regions: section("ko_regions"),
         ko_region_heads: section("ko_region_heads"),
         ko_buildings: section("ko_buildings"),
