@@ -1009,7 +1009,11 @@ fn json_value(
                 } else {
                     raw
                 };
-                let found = job.scanner.scan_with_context(value, &key);
+                let mut found = job.scanner.scan_with_context(value, &key);
+                if found.is_empty() {
+                    // A JSON string is a value someone filled in, as a CSV cell is.
+                    found.extend(job.scanner.record_cell_name(value));
+                }
                 if found.is_empty() {
                     continue;
                 }

@@ -293,6 +293,20 @@ fn a_csv_cell_with_a_known_first_name_and_any_surname_is_a_name_without_its_colu
 }
 
 #[test]
+fn a_json_string_with_a_known_first_name_and_any_surname_is_a_name() {
+    // The same for a JSON string, whatever its key: a value someone filled in.
+    let jsonl =
+        "{\"owner\": \"Thomas Volkert\", \"state\": \"Mark Complete\", \"org\": \"Russell Inc\"}\n";
+    let (out, _) = run(Format::Jsonl, jsonl.as_bytes()).unwrap();
+    let out = text(&out);
+    assert!(!out.contains("Volkert"), "{out}");
+    assert!(
+        out.contains("Mark Complete") && out.contains("Russell Inc"),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_column_of_mostly_names_makes_its_other_name_shaped_cells_names_too() {
     // No header says `name`; the column's values are names the scanner finds, and one it does not
     // know (`Qwerty Zxcv`) is masked with them. The status column stays.
