@@ -392,8 +392,6 @@ impl Scanner {
         out
     }
 
-    /// A whole cell shaped like a name (letters, one to four words), for a column whose other values are
-    /// mostly names.
     /// A cell of a record that is an English name with a surname the census lists need not know
     /// (`Thomas Volkert`): see `Names::en_record_cell`.
     pub(crate) fn record_cell_name(&self, value: &[u8]) -> Option<Finding> {
@@ -402,6 +400,8 @@ impl Scanner {
             .filter(|f| f.score >= self.min_score)
     }
 
+    /// A whole cell shaped like a name (letters, one to four words), for a column whose other values are
+    /// mostly names.
     pub(crate) fn name_cell(&self, value: &[u8]) -> Option<Finding> {
         self.names
             .whole_value(value)
@@ -457,7 +457,11 @@ impl Scanner {
         let joined = joined || s > 0 && t[s - 1] == b'+' && t[j0..].starts_with(b" (");
         let lettered = s > 0 && (t[s - 1].is_ascii_alphabetic() || t[s - 1] == b'_');
         // A house number and a numbered street: `725 65th Street`, `1816 14th Avenue`.
-        if j0 - s <= 6 && t.get(j0) == Some(&b' ') && !lettered && ordinal_at(t, j0 + 1) {
+        if j0 - s <= 6
+            && t.get(j0) == Some(&b' ')
+            && !lettered
+            && crate::names::numbered_ordinal_at(t, j0 + 1)
+        {
             if let Some(e) = crate::names::us_address(t, s, out) {
                 return e;
             }
@@ -1577,17 +1581,4 @@ pub(crate) fn resolve_overlaps(f: &mut Vec<Finding>) {
         }
     }
     *f = kept;
-}
-
-/// Whether an ordinal written with digits starts at `k` (`65th`, `1st`, `22nd`, `3rd`), followed by a
-/// space.
-fn ordinal_at(t: &[u8], k: usize) -> bool {
-    let d = t[k.min(t.len())..]
-        .iter()
-        .take(4)
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    d > 0
-        && t.get(k + d..k + d + 3)
-            .is_some_and(|w| matches!(&w[..2], b"st" | b"nd" | b"rd" | b"th") && w[2] == b' ')
 }

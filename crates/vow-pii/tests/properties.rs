@@ -28,6 +28,22 @@ fn run(format: Format, input: &[u8], op: Operator, limits: Limits) -> Option<Vec
         .map(|_| out)
 }
 
+/// The findings in `text` do not overlap, lie inside it and start and end on character boundaries.
+fn findings_are_sorted_and_on_char_boundaries(
+    text: &str,
+) -> Result<Vec<vow_pii::Finding>, TestCaseError> {
+    let bytes = text.as_bytes();
+    let f = Scanner::new().with_min_score(0.0).scan(bytes);
+    for w in f.windows(2) {
+        prop_assert!(w[0].end <= w[1].start);
+    }
+    for x in &f {
+        prop_assert!(x.start < x.end && x.end <= bytes.len());
+        prop_assert!(text.is_char_boundary(x.start) && text.is_char_boundary(x.end));
+    }
+    Ok(f)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -62,14 +78,7 @@ proptest! {
         text in "([ -~]|[가-힣]|님|씨|고객|서울특별시|강남구|테헤란로|Dear|Mr\\.|Name: |Regards,\n|[0-9]{1,4} [A-Z][a-z]+ St|\n){0,60}",
     ) {
         let bytes = text.as_bytes();
-        let f = Scanner::new().with_min_score(0.0).scan(bytes);
-        for w in f.windows(2) {
-            prop_assert!(w[0].end <= w[1].start);
-        }
-        for x in &f {
-            prop_assert!(x.start < x.end && x.end <= bytes.len());
-            prop_assert!(text.is_char_boundary(x.start) && text.is_char_boundary(x.end));
-        }
+        let f = findings_are_sorted_and_on_char_boundaries(&text)?;
         let mut out = Vec::new();
         Redactor::new(Operator::Mask).apply(bytes, &f, &mut out);
         prop_assert!(std::str::from_utf8(&out).is_ok());
@@ -79,15 +88,7 @@ proptest! {
     fn addresses_and_names_as_records_and_governments_write_them_never_panic(
         text in "([0-9]{1,5} |[0-9]{1,3}(st|nd|rd|th) |[A-Z] |U\\.S\\. |Street|Road|Valley|Mount|Point|Drive|Vermont|North|Southeast|#|##|APT |STE |[A-Z][a-z]{2,9}|Daniel |Thomas |by |with |thanks to |cc |from |, |,|;|\t|\"|\n|CA 94609|VT 05345|와|님이|Inc|René |Häring){0,40}",
     ) {
-        let bytes = text.as_bytes();
-        let f = Scanner::new().with_min_score(0.0).scan(bytes);
-        for w in f.windows(2) {
-            prop_assert!(w[0].end <= w[1].start);
-        }
-        for x in &f {
-            prop_assert!(x.start < x.end && x.end <= bytes.len());
-            prop_assert!(text.is_char_boundary(x.start) && text.is_char_boundary(x.end));
-        }
+        findings_are_sorted_and_on_char_boundaries(&text)?;
     }
 
     // Names and addresses mask to a shorter form (initials, a region and ****); this alphabet does not

@@ -206,34 +206,31 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         let rare = is_in(&tables().us_suffixes_rare);
         // A rare suffix before a word that is none is part of the street's name (`West Mount Comfort
         // Road`): read on.
-        let rare_inside = rare && t.get(e) == Some(&b' ') && {
+        // The capitalised word after this one, and where it ends.
+        let (next, ne) = if t.get(e) == Some(&b' ') {
             let ne = en_word_end(t, e + 1);
-            let next = std::str::from_utf8(&t[e + 1..ne]).unwrap_or("");
-            is_capitalised(next.as_bytes())
-                && !tables().us_suffixes.contains(&next)
-                && !tables().us_suffixes_rare.contains(&next)
-                && !UNIT_WORDS.iter().any(|u| u.eq_ignore_ascii_case(next))
-                && !matches!(next, "North" | "South" | "East" | "West")
-                && !next.starts_with("North")
-                && !next.starts_with("South")
+            (std::str::from_utf8(&t[e + 1..ne]).unwrap_or(""), ne)
+        } else {
+            ("", e)
         };
+        let next_is_suffix = is_capitalised(next.as_bytes())
+            && (tables().us_suffixes.contains(&next) || tables().us_suffixes_rare.contains(&next));
+        let rare_inside = rare
+            && is_capitalised(next.as_bytes())
+            && !next_is_suffix
+            && !UNIT_WORDS.iter().any(|u| u.eq_ignore_ascii_case(next))
+            && !matches!(next, "East" | "West")
+            && !next.starts_with("North")
+            && !next.starts_with("South");
         if j > k + 1 && (is_in(&tables().us_suffixes) || rare) && !rare_inside {
             rare_suffix = rare;
             // A suffix that names streets as often as it ends them, before another suffix, is part of
             // the name (`Todd Valley Road`, `Sharps Point Road`, `Seville Park Circle`); any other
             // suffix is, when the city, state and ZIP follow the second (`Willow Lane Drive`,
             // `19th Avenue Court`, `South Court Street`).
-            if t.get(e) == Some(&b' ') {
-                let ne = en_word_end(t, e + 1);
-                let next = std::str::from_utf8(&t[e + 1..ne]).unwrap_or("");
-                if is_capitalised(next.as_bytes())
-                    && (tables().us_suffixes.contains(&next)
-                        || tables().us_suffixes_rare.contains(&next))
-                    && (rare || is_in(&NAMING_SUFFIXES) || city_after(t, ne))
-                {
-                    j = e + 1;
-                    continue;
-                }
+            if next_is_suffix && (rare || is_in(&NAMING_SUFFIXES) || city_after(t, ne)) {
+                j = e + 1;
+                continue;
             }
             let mut e = e;
             if t.get(e) == Some(&b'.') {
@@ -244,11 +241,11 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
         }
         // A numbered road (`4500 Highway 61`, `12 Route 9`, a state's or the nation's: `578 Vermont
         // 30`, `4486 U.S. 5`): the road's number ends the street, and city, state and ZIP must follow.
+        let road_word = is_in(&["Highway", "Hwy", "Route", "Rte"]);
         let (road, e) = if t[j..].starts_with(b"U.S. ") {
             (true, j + 4)
         } else {
-            let road = is_in(&["Highway", "Hwy", "Route", "Rte", "US"])
-                || tables().us_state_names.contains(&ws);
+            let road = road_word || is_in(&["US"]) || tables().us_state_names.contains(&ws);
             (road, e)
         };
         if j == k + 1 && road && t.get(e) == Some(&b' ') {
@@ -256,7 +253,7 @@ pub(crate) fn us_address(t: &[u8], s: usize, out: &mut Vec<Finding>) -> Option<u
             if d > e + 1
                 && d - e <= 4
                 && t.get(d).is_none_or(|b| !b.is_ascii_alphanumeric())
-                && (is_in(&["Highway", "Hwy", "Route", "Rte"]) || city_after(t, d))
+                && (road_word || city_after(t, d))
             {
                 rare_suffix = true;
                 street_end = Some(d);
@@ -503,6 +500,16 @@ pub(crate) const PO_BOX_WORDS: [&str; 8] = [
 ];
 
 /// An ordinal in digits (`5th`, `2ND`, `101st`).
+/// Whether a street's number written as an ordinal (`65th`, `1st`) starts at `k`, a space after it.
+pub(crate) fn numbered_ordinal_at(t: &[u8], k: usize) -> bool {
+    let e = k + t[k.min(t.len())..]
+        .iter()
+        .take(6)
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    t.get(e) == Some(&b' ') && is_numbered_ordinal(&t[k..e])
+}
+
 fn is_numbered_ordinal(w: &[u8]) -> bool {
     w.len() >= 3
         && w[..w.len() - 2].iter().all(u8::is_ascii_digit)

@@ -21,7 +21,8 @@ mod tables;
 use crate::text::*;
 use crate::{Entity, Finding, Validation};
 pub(crate) use address::{
-    is_ko_region_token, ko_address_before_number, old_postcodes_beside, us_address,
+    is_ko_region_token, ko_address_before_number, numbered_ordinal_at, old_postcodes_beside,
+    us_address,
 };
 use address::{ko_address, us_military_address};
 pub(crate) use columns::name_columns;
@@ -275,6 +276,12 @@ impl Names {
         )
     }
 
+    /// Whether `w` is a first name the census knows that vouches for an unknown word after it being a
+    /// surname: not one that also begins labels (`Mark Complete`, `Grant Access`).
+    fn vouching_first(&self, w: &[u8]) -> bool {
+        self.en_first.contains(ascii(w)) && !tables().en_word_first_names.contains(&ascii(w))
+    }
+
     /// A record's cell that is an English name on its own evidence: a first name the census knows
     /// and a word shaped like a surname (`Thomas Volkert`, `Thomas J. Volkert`, `Volkert, Thomas`),
     /// nothing else in the cell. A cell is a value someone filled in, so a surname the census never
@@ -282,11 +289,7 @@ impl Names {
     pub(crate) fn en_record_cell(&self, cell: &[u8]) -> Option<Finding> {
         let start = cell.len() - cell.trim_ascii_start().len();
         let v = cell.trim_ascii();
-        let known_first = |w: &[u8]| {
-            is_capitalised(w)
-                && self.en_first.contains(ascii(w))
-                && !tables().en_word_first_names.contains(&ascii(w))
-        };
+        let known_first = |w: &[u8]| is_capitalised(w) && self.vouching_first(w);
         let surname = |w: &[u8]| is_capitalised(w) && surname_shaped(w);
         let name = if let Some(c) = v.windows(2).position(|p| p == b", ") {
             let (last, first) = (&v[..c], &v[c + 2..]);
@@ -592,9 +595,7 @@ impl Names {
                     t.get(fe) == Some(&b' ') && t.get(fe + 1).is_some_and(u8::is_ascii_uppercase);
                 // Alone in a record's field, any word shaped like a surname (`"Engelhard, Rene"`).
                 let last_ok = self.en_last.contains(ascii(first))
-                    || whole_field(t, p, fe)
-                        && surname_shaped(first)
-                        && !tables().en_word_first_names.contains(&ascii(given));
+                    || whole_field(t, p, fe) && surname_shaped(first) && self.vouching_first(given);
                 if last_ok
                     && is_capitalised(given)
                     && self.en_first.contains(ascii(given))
@@ -627,13 +628,15 @@ impl Names {
             // (`Tony Bolger와`, `Tejun Heo님이`), a known first name makes any word shaped like a
             // surname the last name, though the census never saw it (`58505,Thomas Volkert,pending`).
             let introduced = introduces_person(t, p);
-            let plain_first = !tables().en_word_first_names.contains(&ascii(first));
+            let plain_first = self.vouching_first(first);
             let word_ok = |s: usize, e: usize| {
                 is_capitalised(&t[s..e])
                     && (self.en_last.contains(ascii(&t[s..e]))
                         || s == j
                             && plain_first
-                            && (introduced || whole_field(t, p, e) || korean_glued_at(t, e))
+                            && (introduced
+                                || whole_field(t, p, e)
+                                || model::syl_at(t, e).is_some())
                             && surname_shaped(&t[s..e]))
             };
             // A middle name that is a first name only (`Richard Laura Price`).
@@ -994,11 +997,6 @@ fn ko_after_intro(t: &[u8], me: usize, out: &mut Vec<Finding>) {
             return;
         }
     }
-}
-
-/// Whether a Hangul syllable starts at `e`, glued to the word before it (a particle or an honorific).
-fn korean_glued_at(t: &[u8], e: usize) -> bool {
-    model::syl_at(t, e).is_some()
 }
 
 /// Whether the words before `p` introduce a person rather than an organisation: `by`, `with`, `cc`,
