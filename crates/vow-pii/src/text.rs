@@ -91,15 +91,76 @@ pub(crate) fn ascii(w: &[u8]) -> &str {
     std::str::from_utf8(w).unwrap_or("")
 }
 
-/// The next ASCII capital letter at or after `i`, skipping eight bytes at a time where there is none.
-pub(crate) fn next_capital(t: &[u8], mut i: usize) -> Option<usize> {
-    while i + 8 <= t.len() && has_byte_between(word_at(t, i), b'A' - 1, b'Z' + 1) == 0 {
-        i += 8;
+/// A Latin letter with a diacritic, written in two bytes at `t[k]` (`é`, `ü`, `ł`, `ș`: U+00C0 to
+/// U+024F, not `×` or `÷`), as European names are spelled (`René`, `Häring`, `Łukasz`).
+pub(crate) fn latin_letter_at(t: &[u8], k: usize) -> Option<char> {
+    let (&a, &b) = (t.get(k)?, t.get(k + 1)?);
+    if !(0xC3..=0xC9).contains(&a) || b & 0xC0 != 0x80 {
+        return None;
     }
-    t.get(i..)?
-        .iter()
-        .position(u8::is_ascii_uppercase)
-        .map(|k| k + i)
+    let c = char::from_u32((u32::from(a & 0x1F) << 6) | u32::from(b & 0x3F))?;
+    (c <= '\u{24F}' && c.is_alphabetic()).then_some(c)
+}
+
+/// Where a name's word ends: as [`en_word_end`], with Latin letters that carry a diacritic.
+pub(crate) fn name_word_end(t: &[u8], mut k: usize) -> usize {
+    loop {
+        if k < t.len() && (t[k].is_ascii_alphabetic() || t[k] == b'\'' || t[k] == b'-') {
+            k += 1;
+        } else if latin_letter_at(t, k).is_some() {
+            k += 2;
+        } else {
+            return k;
+        }
+    }
+}
+
+/// Whether a capital letter, ASCII or Latin with a diacritic (`É`, `Ł`), starts at `t[k]`.
+pub(crate) fn capital_at(t: &[u8], k: usize) -> bool {
+    t.get(k).is_some_and(u8::is_ascii_uppercase)
+        || latin_letter_at(t, k).is_some_and(char::is_uppercase)
+}
+
+/// The next capital letter at or after `i`, ASCII or Latin with a diacritic, skipping eight bytes at a time where there is none, and
+/// stopping at the lead bytes of Latin letters (which Hangul and most other scripts never use).
+pub(crate) fn next_name_capital(t: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        while i + 8 <= t.len() && {
+            let w = word_at(t, i);
+            // Flipping every byte's top bit brings 0xC3..=0xC9 to 0x43..=0x49, below 128 as the test
+            // needs, and takes every ASCII byte out of its reach.
+            has_byte_between(w, b'A' - 1, b'Z' + 1) == 0
+                && has_byte_between(w ^ HI, 0x42, 0x4A) == 0
+        } {
+            i += 8;
+        }
+        let k = i + t
+            .get(i..)?
+            .iter()
+            .position(|&b| b.is_ascii_uppercase() || (0xC3..=0xC9).contains(&b))?;
+        if capital_at(t, k) {
+            return Some(k);
+        }
+        i = k + 1;
+    }
+}
+
+/// A name's word capitalised: as [`is_capitalised`], with Latin letters that carry a diacritic
+/// (`René`, `Émile`, `Dessì`).
+pub(crate) fn is_capitalised_name(w: &[u8]) -> bool {
+    if w.is_ascii() {
+        return is_capitalised(w);
+    }
+    let Ok(s) = std::str::from_utf8(w) else {
+        return false;
+    };
+    let latin = |c: char| {
+        c.is_ascii_alphabetic() || ('\u{C0}'..='\u{24F}').contains(&c) && c.is_alphabetic()
+    };
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| latin(c) && c.is_uppercase())
+        && s.chars().skip(1).any(char::is_lowercase)
+        && s.chars().all(|c| latin(c) || c == '\'' || c == '-')
 }
 
 /// Two or more letters, all capitals (`OAK`, `ST`).
@@ -154,6 +215,30 @@ mod tests {
                     prop_assert_eq!(char_before(t, i), char_before_by_validation(t, i), "char_before {:?} {}", t, i);
                 }
             }
+        }
+
+        #[test]
+        fn the_next_name_capital_is_the_first_capital_a_plain_search_finds(
+            bytes in proptest::collection::vec(
+                prop_oneof![any::<u8>(), Just(0xC3u8), Just(0x89u8), Just(0xC5u8), Just(0x81u8), Just(b'A'), Just(b' ')],
+                0..40,
+            ),
+            text in "[a-zA-Z éÉüÜłŁ김×÷]{0,30}",
+        ) {
+            for t in [bytes.as_slice(), text.as_bytes()] {
+                for i in 0..=t.len() {
+                    let plain = (i..t.len()).find(|&k| capital_at(t, k));
+                    prop_assert_eq!(next_name_capital(t, i), plain, "{:?} from {}", t, i);
+                }
+            }
+        }
+
+        #[test]
+        fn a_latin_letter_is_what_decoding_reads(a in 0xC0u8..=0xCF, b in any::<u8>()) {
+            let t = [a, b];
+            let decoded = std::str::from_utf8(&t).ok().and_then(|s| s.chars().next());
+            let expected = decoded.filter(|c| c.is_alphabetic() && ('\u{C0}'..='\u{24F}').contains(c));
+            prop_assert_eq!(latin_letter_at(&t, 0), expected);
         }
     }
 }

@@ -1264,6 +1264,48 @@ fn a_record_field_holding_a_known_first_name_and_a_surname_the_census_never_saw_
 }
 
 #[test]
+fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
+    // The census lists are American; a signer list or a customer table is not. First names of other
+    // countries count as first names (`Arun`, `Sylvain`, `Valeriy`, `Naoki`), where the census's would.
+    one("58505,Arun Mehta,pending", Entity::Person, "Arun Mehta");
+    one(
+        "thanks to Valeriy Petrenko for the help!",
+        Entity::Person,
+        "Valeriy Petrenko",
+    );
+    one(
+        "2026-06-13\tSylvain Moreau\tshipped",
+        Entity::Person,
+        "Sylvain Moreau",
+    );
+    // Letters with diacritics are letters of the name, before and after: the whole name is found,
+    // not the part before the accent (`Alessio Dess` of `Alessio Dessì`).
+    one("12,René Dufour,active", Entity::Person, "René Dufour");
+    one(
+        "The report was written by Raphaël Lemoine.",
+        Entity::Person,
+        "Raphaël Lemoine",
+    );
+    one(
+        "담당자는 Alessio Bianchì입니다",
+        Entity::Person,
+        "Alessio Bianchì",
+    );
+    one("7,Łukasz Nowak,done", Entity::Person, "Łukasz Nowak");
+    one(
+        "41,\"Müller, Jürgen\",active",
+        Entity::Person,
+        "Müller, Jürgen",
+    );
+    // Words that are no names stay, with accents or without; so does a first name that is also an
+    // English word, which the list leaves out (`Case`, `Beta`).
+    none("Café Olé is open from 9 to 5.");
+    none("12,Case Closed,active");
+    none("7,Beta Release,pending");
+    none("The Python Software Foundation met in São Paulo.");
+}
+
+#[test]
 fn a_korean_word_with_its_particle_is_no_name_beside_english() {
     // `배송지` (shipping address) + `는`, before an English address: a word, though `배` is a surname.
     assert_eq!(

@@ -37,6 +37,9 @@ const KO_SURNAMES_2: [&str; 6] = ["남궁", "황보", "제갈", "선우", "독�
 const KO_GIVEN: &str = "가강건겸경계광교구권규균근금기길나남내다단달담대덕도동두득라란람랑래량려련렬령례로록룡루류륜률륭리린림마만명모목무문미민바박반방배백범법벽병보복본봉부분비빈빛사산삼상새샘서석선설섭성세소솔송수숙순술숭슬승시식신실심아안애양억언엄업여연열염엽영예오옥온완왕용우욱운웅원월위유윤율은을음의이익인일임자작장재전정제조종주준중지직진찬창채천철청초춘충치탁태택판평표필하학한해행향허헌혁현형혜호홍화환황효후훈휘흠흥희름늘결별봄힘얼누솜";
 
 const EN_FIRST: &str = include_str!("../../data/en_first_names.txt");
+/// First names of other countries in the Latin alphabet (`data/README.md`): recognised, never drawn
+/// for a pseudonym.
+const WORLD_FIRST: &str = include_str!("../../data/world_first_names.txt");
 const EN_LAST: &str = include_str!("../../data/en_last_names.txt");
 
 #[derive(Clone, Copy)]
@@ -225,7 +228,9 @@ impl Names {
     pub(crate) fn new() -> Names {
         Names {
             kinds: anchor_table().into_iter().map(|(_, k)| k).collect(),
-            en_first: en_first_names().collect(),
+            en_first: en_first_names()
+                .chain(WORLD_FIRST.lines().filter(|l| !l.is_empty()))
+                .collect(),
             en_last: en_last_names().collect(),
         }
     }
@@ -289,8 +294,8 @@ impl Names {
     pub(crate) fn en_record_cell(&self, cell: &[u8]) -> Option<Finding> {
         let start = cell.len() - cell.trim_ascii_start().len();
         let v = cell.trim_ascii();
-        let known_first = |w: &[u8]| is_capitalised(w) && self.vouching_first(w);
-        let surname = |w: &[u8]| is_capitalised(w) && surname_shaped(w);
+        let known_first = |w: &[u8]| is_capitalised_name(w) && self.vouching_first(w);
+        let surname = |w: &[u8]| is_capitalised_name(w) && surname_shaped(w);
         let name = if let Some(c) = v.windows(2).position(|p| p == b", ") {
             let (last, first) = (&v[..c], &v[c + 2..]);
             !last.contains(&b' ') && surname(last) && known_first(first)
@@ -556,7 +561,7 @@ impl Names {
     pub(crate) fn en_full_names(&self, t: &[u8], out: &mut Vec<Finding>) {
         let n = t.len();
         let mut i = 0;
-        while let Some(p) = next_capital(t, i) {
+        while let Some(p) = next_name_capital(t, i) {
             if p > 0 && (t[p - 1].is_ascii_alphanumeric() || t[p - 1] >= 0x80) {
                 // Inside a word or a token (`sk-proj-eObtEIo2p…`): go past the rest of it at once.
                 i = p + 1;
@@ -565,7 +570,7 @@ impl Names {
                 }
                 continue;
             }
-            let e = en_word_end(t, p);
+            let e = name_word_end(t, p);
             i = e.max(p + 1);
             // Cheap checks first: a capitalised word of name length with a capital after one space
             // (`Julie Hawkins`) or after a comma (`Fisher, Crystal`).
@@ -575,12 +580,12 @@ impl Names {
                 || e - p > 12
                 || e + gap + 1 >= n
                 || !(t[e] == b' ' || comma)
-                || !t[e + gap].is_ascii_uppercase()
+                || !capital_at(t, e + gap)
             {
                 continue;
             }
             let first = &t[p..e];
-            if !is_capitalised(first) {
+            if !is_capitalised_name(first) {
                 continue;
             }
             // A name ends at a word's end; a Korean particle may be glued to it (`Mary Fox가`).
@@ -589,15 +594,14 @@ impl Names {
                 // `Last, First`, a list's or a record's way: a known last name, then a known first
                 // name that ends the phrase (not `Smith, Jones and Brown`).
                 let fs = e + 2;
-                let fe = en_word_end(t, fs);
+                let fe = name_word_end(t, fs);
                 let given = &t[fs..fe];
-                let then_capital =
-                    t.get(fe) == Some(&b' ') && t.get(fe + 1).is_some_and(u8::is_ascii_uppercase);
+                let then_capital = t.get(fe) == Some(&b' ') && capital_at(t, fe + 1);
                 // Alone in a record's field, any word shaped like a surname (`"Engelhard, Rene"`).
                 let last_ok = self.en_last.contains(ascii(first))
                     || whole_field(t, p, fe) && surname_shaped(first) && self.vouching_first(given);
                 if last_ok
-                    && is_capitalised(given)
+                    && is_capitalised_name(given)
                     && self.en_first.contains(ascii(given))
                     && ends(fe)
                     && !then_capital
@@ -622,7 +626,7 @@ impl Names {
             if j + 3 < n && t[j].is_ascii_uppercase() && t[j + 1] == b'.' && t[j + 2] == b' ' {
                 j += 3;
             }
-            let mut le = en_word_end(t, j);
+            let mut le = name_word_end(t, j);
             // Alone in a record's field, after words that introduce a person (`written by`,
             // `talked with`, `thanks to`, `cc`), or with a Korean particle or honorific glued to it
             // (`Tony Bolger와`, `Tejun Heo님이`), a known first name makes any word shaped like a
@@ -630,7 +634,7 @@ impl Names {
             let introduced = introduces_person(t, p);
             let plain_first = self.vouching_first(first);
             let word_ok = |s: usize, e: usize| {
-                is_capitalised(&t[s..e])
+                is_capitalised_name(&t[s..e])
                     && (self.en_last.contains(ascii(&t[s..e]))
                         || s == j
                             && plain_first
@@ -641,11 +645,11 @@ impl Names {
             };
             // A middle name that is a first name only (`Richard Laura Price`).
             if !word_ok(j, le)
-                && is_capitalised(&t[j..le])
+                && is_capitalised_name(&t[j..le])
                 && self.en_first.contains(ascii(&t[j..le]))
                 && t.get(le) == Some(&b' ')
             {
-                let me = en_word_end(t, le + 1);
+                let me = name_word_end(t, le + 1);
                 if word_ok(le + 1, me) {
                     le = me;
                 }
@@ -659,8 +663,8 @@ impl Names {
                 continue;
             }
             // A middle name: `Mary Ann Fox`, `John Michael Smith`, where the word after is a last name too.
-            if t.get(le) == Some(&b' ') && t.get(le + 1).is_some_and(u8::is_ascii_uppercase) {
-                let me = en_word_end(t, le + 1);
+            if t.get(le) == Some(&b' ') && capital_at(t, le + 1) {
+                let me = name_word_end(t, le + 1);
                 if word_ok(le + 1, me) && ends(me) {
                     le = me;
                 }
@@ -918,10 +922,10 @@ impl Names {
         let mut words: Vec<(usize, usize)> = Vec::new();
         let mut j = k;
         while words.len() < 3 {
-            let e = en_word_end(t, j);
+            let e = name_word_end(t, j);
             let w = &t[j..e];
             let initial = e - j == 1 && t.get(e) == Some(&b'.') && w[0].is_ascii_uppercase();
-            if !(is_capitalised(w) || initial) {
+            if !(is_capitalised_name(w) || initial) {
                 break;
             }
             let ws = std::str::from_utf8(w).ok()?;
@@ -1065,7 +1069,8 @@ fn surname_shaped(w: &[u8]) -> bool {
     let inner = w.iter().filter(|&&b| b == b'-' || b == b'\'').count();
     (3..=20).contains(&w.len())
         && inner <= 1
-        && w.last().is_some_and(u8::is_ascii_lowercase)
+        && (w.last().is_some_and(u8::is_ascii_lowercase)
+            || latin_letter_at(w, w.len() - 2).is_some_and(char::is_lowercase))
         && w.windows(2)
             .all(|p| !p[1].is_ascii_uppercase() || matches!(p[0], b'-' | b'\''))
         && !tables().en_org_words.contains(&ascii(w))
