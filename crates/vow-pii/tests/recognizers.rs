@@ -1297,12 +1297,49 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
         Entity::Person,
         "Müller, Jürgen",
     );
+    // A line that is nothing but a name, or a chat line's speaker, is the name's field.
+    one("Sylvain Moreau", Entity::Person, "Sylvain Moreau");
+    one("Arun Mehta: see you at 3", Entity::Person, "Arun Mehta");
+    one("Petrenko, Valeriy", Entity::Person, "Petrenko, Valeriy");
+    one(
+        "70469,\"Oberhollenzer, Simon\",active",
+        Entity::Person,
+        "Oberhollenzer, Simon",
+    );
+    // Two surnames, or a surname with its particle, all of it.
+    one(
+        "Anibal Monsalve Salazar",
+        Entity::Person,
+        "Anibal Monsalve Salazar",
+    );
+    one(
+        "2026-02-16;Jesper Dangaard Nielsen;shipped",
+        Entity::Person,
+        "Jesper Dangaard Nielsen",
+    );
+    one(
+        "I talked with Eric Van Dammehout yesterday.",
+        Entity::Person,
+        "Eric Van Dammehout",
+    );
+    one("Kurt De Brauwer", Entity::Person, "Kurt De Brauwer");
+    // In a sentence the name's end is a guess: a word after the surname is taken only when the census
+    // knows it, not on its shape.
+    one(
+        "The report was written by Daniel Veillard Tuesday.",
+        Entity::Person,
+        "Daniel Veillard",
+    );
     // Words that are no names stay, with accents or without; so does a first name that is also an
     // English word, which the list leaves out (`Case`, `Beta`).
     none("Café Olé is open from 9 to 5.");
     none("12,Case Closed,active");
     none("7,Beta Release,pending");
     none("The Python Software Foundation met in São Paulo.");
+    // A heading or a label alone on its line is no name unless a first name begins it.
+    none("Installing Python");
+    none("Mark Complete");
+    none("Note: see you at 3");
 }
 
 #[test]

@@ -577,7 +577,7 @@ impl Names {
             let comma = t[e..].starts_with(b", ");
             let gap = if comma { 2 } else { 1 };
             if e - p < 2
-                || e - p > 12
+                || e - p > if comma { 20 } else { 12 }
                 || e + gap + 1 >= n
                 || !(t[e] == b' ' || comma)
                 || !capital_at(t, e + gap)
@@ -599,7 +599,9 @@ impl Names {
                 let then_capital = t.get(fe) == Some(&b' ') && capital_at(t, fe + 1);
                 // Alone in a record's field, any word shaped like a surname (`"Engelhard, Rene"`).
                 let last_ok = self.en_last.contains(ascii(first))
-                    || whole_field(t, p, fe) && surname_shaped(first) && self.vouching_first(given);
+                    || (whole_field(t, p, fe) || alone_on_line(t, p, fe))
+                        && surname_shaped(first)
+                        && self.vouching_first(given);
                 if last_ok
                     && is_capitalised_name(given)
                     && self.en_first.contains(ascii(given))
@@ -626,27 +628,34 @@ impl Names {
             if j + 3 < n && t[j].is_ascii_uppercase() && t[j + 1] == b'.' && t[j + 2] == b' ' {
                 j += 3;
             }
-            let mut le = name_word_end(t, j);
+            // A surname's particle (`Van Eynde`, `de la Cruz`, `Di Carlo`): the surname is the word after.
+            let surname_at = surname_particles_end(t, j);
+            let mut le = name_word_end(t, surname_at);
             // Alone in a record's field, after words that introduce a person (`written by`,
             // `talked with`, `thanks to`, `cc`), or with a Korean particle or honorific glued to it
             // (`Tony Bolger와`, `Tejun Heo님이`), a known first name makes any word shaped like a
             // surname the last name, though the census never saw it (`58505,Thomas Volkert,pending`).
+            // A word after that one too (`Anibal Monsalve Salazar`), when the field, the line or a
+            // particle ends right after it; in a sentence, where the name's end is a guess, only a
+            // surname the census knows.
             let introduced = introduces_person(t, p);
             let plain_first = self.vouching_first(first);
             let word_ok = |s: usize, e: usize| {
+                let bounded = || {
+                    whole_field(t, p, e) || alone_on_line(t, p, e) || model::syl_at(t, e).is_some()
+                };
                 is_capitalised_name(&t[s..e])
                     && (self.en_last.contains(ascii(&t[s..e]))
-                        || s == j
-                            && plain_first
-                            && (introduced
-                                || whole_field(t, p, e)
-                                || model::syl_at(t, e).is_some())
+                        || plain_first
+                            && (s == surname_at && introduced || bounded())
                             && surname_shaped(&t[s..e]))
             };
-            // A middle name that is a first name only (`Richard Laura Price`).
-            if !word_ok(j, le)
-                && is_capitalised_name(&t[j..le])
-                && self.en_first.contains(ascii(&t[j..le]))
+            // A middle name that is a first name (`Richard Laura Price`), or a first surname of two
+            // (`Mauro Carvalho Chehab`, alone in its field).
+            if !word_ok(surname_at, le)
+                && is_capitalised_name(&t[surname_at..le])
+                && (self.en_first.contains(ascii(&t[surname_at..le]))
+                    || plain_first && surname_shaped(&t[surname_at..le]))
                 && t.get(le) == Some(&b' ')
             {
                 let me = name_word_end(t, le + 1);
@@ -657,8 +666,8 @@ impl Names {
             let last_start = t[..le]
                 .iter()
                 .rposition(|&b| b == b' ')
-                .map_or(j, |k| k + 1)
-                .max(j);
+                .map_or(surname_at, |k| k + 1)
+                .max(surname_at);
             if !word_ok(last_start, le) || !ends(le) {
                 continue;
             }
@@ -1061,6 +1070,35 @@ fn whole_field(t: &[u8], s: usize, e: usize) -> bool {
     let before = before_delim || s == 0 || line_end(t[s - 1]);
     let after = after_delim || e == t.len() || line_end(t[e]);
     before && after && (before_delim || after_delim)
+}
+
+/// Past the particles a surname may begin with (`Van`, `de la`, `Di`, `von der`) at `j`, when a
+/// capital follows them; `j` itself otherwise.
+fn surname_particles_end(t: &[u8], j: usize) -> usize {
+    let mut k = j;
+    for _ in 0..2 {
+        let e = en_word_end(t, k);
+        if e > k
+            && t.get(e) == Some(&b' ')
+            && capital_at(t, e + 1)
+            && tables().en_surname_particles.contains(&ascii(&t[k..e]))
+        {
+            k = e + 1;
+        } else {
+            break;
+        }
+    }
+    k
+}
+
+/// Whether `t[s..e]` is a line of its own, or a chat line's speaker before the colon (`Cyril Bouthors`,
+/// `Daniel Gollub: see you at 3`): nothing before it on its line, nothing after it but the colon.
+fn alone_on_line(t: &[u8], s: usize, e: usize) -> bool {
+    let line_end = |b: &u8| matches!(b, b'\n' | b'\r');
+    let starts = s == 0 || line_end(&t[s - 1]);
+    let ends = t.get(e).is_none_or(line_end)
+        || t[e] == b':' && t.get(e + 1).is_none_or(|b| *b == b' ' || line_end(b));
+    starts && ends
 }
 
 /// Whether a capitalised word is shaped like a surname and names no organisation: letters (one hyphen
