@@ -1323,6 +1323,20 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
         "Eric Van Dammehout",
     );
     one("Kurt De Brauwer", Entity::Person, "Kurt De Brauwer");
+    // Before a verb only a person is the subject of (`said`, `called`, `wrote`), as after words that
+    // introduce one; not before a verb a company does as often.
+    one(
+        "Then Sylvain Moreau said the parcel was late.",
+        Entity::Person,
+        "Sylvain Moreau",
+    );
+    one(
+        "Yesterday Valeriy Petrenko called about the refund.",
+        Entity::Person,
+        "Valeriy Petrenko",
+    );
+    none("Jordan Fabrics sent the invoice.");
+    none("Then Jordan Fabrics shipped the order.");
     // In a sentence the name's end is a guess: a word after the surname is taken only when the census
     // knows it, not on its shape.
     one(

@@ -647,7 +647,8 @@ impl Names {
                 is_capitalised_name(&t[s..e])
                     && (self.en_last.contains(ascii(&t[s..e]))
                         || plain_first
-                            && (s == surname_at && introduced || bounded())
+                            && (s == surname_at && (introduced || person_verb_after(t, e))
+                                || bounded())
                             && surname_shaped(&t[s..e]))
             };
             // A middle name that is a first name (`Richard Laura Price`), or a first surname of two
@@ -1051,6 +1052,21 @@ fn introduces_person(t: &[u8], p: usize) -> bool {
         }),
         _ => false,
     }
+}
+
+/// Whether a verb only a person is the subject of follows `e` (`Julien Cristau called`, `… said`,
+/// `… wrote`, `… will join`): a name's subject position, as words that introduce one mark its object's.
+fn person_verb_after(t: &[u8], e: usize) -> bool {
+    if t.get(e) != Some(&b' ') {
+        return false;
+    }
+    let s = e + 1;
+    let mut w_end = s;
+    while w_end < t.len() && t[w_end].is_ascii_lowercase() {
+        w_end += 1;
+    }
+    let ends = t.get(w_end).is_none_or(|b| !b.is_ascii_alphanumeric());
+    ends && tables().en_person_verbs.contains(&ascii(&t[s..w_end]))
 }
 
 /// Whether `s..e` is the whole of one field of a delimited record: a delimiter (`,`, `;`, tab, `|`) on

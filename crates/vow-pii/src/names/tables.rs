@@ -21,6 +21,7 @@ pub(crate) struct Tables {
     /// an unknown word after them is a surname.
     pub(crate) en_word_first_names: Vec<&'static str>,
     pub(crate) en_surname_particles: Vec<&'static str>,
+    pub(crate) en_person_verbs: Vec<&'static str>,
     pub(crate) ko_regions: Vec<&'static str>,
     pub(crate) ko_region_heads: Vec<&'static str>,
     pub(crate) ko_buildings: Vec<&'static str>,
@@ -47,6 +48,7 @@ pub(crate) fn tables() -> &'static Tables {
         en_org_words: section("en_org_words"),
         en_word_first_names: section("en_word_first_names"),
         en_surname_particles: section("en_surname_particles"),
+        en_person_verbs: section("en_person_verbs"),
         ko_regions: section("ko_regions"),
         ko_region_heads: section("ko_region_heads"),
         ko_buildings: section("ko_buildings"),
