@@ -1306,6 +1306,22 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
         Entity::Person,
         "Oberhollenzer, Simon",
     );
+    // `Last, First Middle`, when the field or the line ends with the middle name.
+    one(
+        "25916,\"Moreira, Gustavo Noronha\",active",
+        Entity::Person,
+        "Moreira, Gustavo Noronha",
+    );
+    one(
+        "Ramirez, Juan Carlos",
+        Entity::Person,
+        "Ramirez, Juan Carlos",
+    );
+    one(
+        "Ask Ramirez, Juan about the Carlos account.",
+        Entity::Person,
+        "Ramirez, Juan",
+    );
     // Two surnames, or a surname with its particle, all of it.
     one(
         "Anibal Monsalve Salazar",

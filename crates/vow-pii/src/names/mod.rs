@@ -594,14 +594,25 @@ impl Names {
                 // `Last, First`, a list's or a record's way: a known last name, then a known first
                 // name that ends the phrase (not `Smith, Jones and Brown`).
                 let fs = e + 2;
-                let fe = name_word_end(t, fs);
+                let mut fe = name_word_end(t, fs);
                 let given = &t[fs..fe];
+                let bounded = |end: usize| whole_field(t, p, end) || alone_on_line(t, p, end);
+                // A middle name or second given name after the first, when the field or line ends with
+                // it (`"Silva, Gustavo Noronha"`, `Rodriguez, Juan Carlos`).
+                if t.get(fe) == Some(&b' ') && capital_at(t, fe + 1) {
+                    let me = name_word_end(t, fe + 1);
+                    let middle = &t[fe + 1..me];
+                    if bounded(me)
+                        && is_capitalised_name(middle)
+                        && (self.en_first.contains(ascii(middle)) || surname_shaped(middle))
+                    {
+                        fe = me;
+                    }
+                }
                 let then_capital = t.get(fe) == Some(&b' ') && capital_at(t, fe + 1);
                 // Alone in a record's field, any word shaped like a surname (`"Engelhard, Rene"`).
                 let last_ok = self.en_last.contains(ascii(first))
-                    || (whole_field(t, p, fe) || alone_on_line(t, p, fe))
-                        && surname_shaped(first)
-                        && self.vouching_first(given);
+                    || bounded(fe) && surname_shaped(first) && self.vouching_first(given);
                 if last_ok
                     && is_capitalised_name(given)
                     && self.en_first.contains(ascii(given))
