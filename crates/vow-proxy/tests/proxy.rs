@@ -14,7 +14,7 @@ use vow_proxy::fake::FakeOptions;
 use vow_proxy::OnUndeclared;
 
 /// A value of every kind vow-pii knows, Korean and English, each in words that make the scanner sure.
-const PLANTED: [(Entity, &str, &str); 17] = [
+const PLANTED: [(Entity, &str, &str); 18] = [
     (Entity::KrRrn, "주민번호는 ", "901231-1234563"),
     (Entity::KrFrn, "외국인등록번호 ", "900101-5000007"),
     (Entity::KrPassport, "여권번호 ", "M12345678"),
@@ -37,6 +37,8 @@ const PLANTED: [(Entity, &str, &str); 17] = [
     // The title is part of the name vow-pii finds.
     (Entity::Person, "Dear ", "Mr. John Smith"),
     (Entity::Address, "주소 ", "서울특별시 강남구 테헤란로 152"),
+    // A first name the census never saw, spelled with a diacritic, after words that introduce a person.
+    (Entity::Person, "thanks to ", "Raphaël Lemoine"),
 ];
 
 fn planted_text() -> String {
