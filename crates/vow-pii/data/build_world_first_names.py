@@ -8,9 +8,12 @@ Arun, Sylvain, Matthias, Andrey and Naoya).
     /tmp/fk/bin/python crates/vow-pii/data/build_world_first_names.py > crates/vow-pii/data/world_first_names.txt
 
 Source: the person providers of Faker 40.63.0 (MIT, Copyright (c) 2012 Daniele Faraglia; see README.md):
-every locale whose first names are written in the Latin alphabet, except en_US (the values of the
-evaluation's dev set), plus the romanised first names of ja_JP and zh_CN and the Russian and Ukrainian
-first names transliterated (`Андрей` → Andrey; a final `-iy` also as `-y`: Evgeniy, Evgeny).
+the lists each locale's provider defines itself (not those it inherits), for every locale whose first
+names are written in the Latin alphabet except `en` and `en_US` (the American lists, whose values the
+evaluation's dev set draws, and which hold place names such as Texas or London), plus
+the romanised first names of ja_JP and zh_CN and the Russian first names transliterated (`Андрей` →
+Andrey; a final `-iy` also as `-y`: Evgeniy, Evgeny). Also left out: names of months, days and the
+places the address tables know (US states), and anything the dictionary below writes as a word.
 
 Kept: one word of letters, a capital then small letters, three letters or more. Left out: any name whose
 small-letter form (accents removed) is a word of Debian's American English dictionary (`/usr/share/dict/
@@ -34,15 +37,14 @@ CYRILLIC = {
     "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
     "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
     "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
-    # Ukrainian letters
-    "і": "i", "ї": "yi", "є": "ye", "ґ": "g",
 }
 
 
 def names_of(provider, attrs):
     out = []
+    own = vars(provider)
     for attr in attrs:
-        value = getattr(provider, attr, None)
+        value = own.get(attr)
         if value and not isinstance(value, property):
             out.extend(value.keys() if isinstance(value, dict) else value)
     return out
@@ -51,7 +53,15 @@ def names_of(provider, attrs):
 def fold(name):
     return "".join(
         c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)
-    ).replace("ß", "ss").replace("ł", "l").replace("Ł", "L").replace("ø", "o").replace("đ", "d")
+    ).translate(FOLD)
+
+
+FOLD = str.maketrans({"ß": "ss", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "æ": "ae",
+                      "Æ": "Ae", "ð": "d", "þ": "th", "ı": "i"})
+NOT_NAMES = {
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+}
 
 
 def latin_word(name):
@@ -75,6 +85,21 @@ def transliterate(name):
 
 
 def main():
+    # The inputs besides Faker, recorded so that a rebuild is the same list.
+    import subprocess
+    dictionary = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "wamerican"],
+                                capture_output=True, text=True, check=True).stdout
+    assert dictionary == "2020.12.07-2", dictionary
+    assert unicodedata.unidata_version == "14.0.0", unicodedata.unidata_version
+    states = set()
+    with open(__file__.replace("build_world_first_names.py", "words.txt"), encoding="utf-8") as f:
+        section = None
+        for line in f:
+            line = line.strip()
+            if line.startswith("["):
+                section = line
+            elif section == "[us_state_names]" and line and not line.startswith("#"):
+                states.update(line.split())
     with open("/usr/share/dict/american-english", encoding="utf-8") as f:
         words = {w.strip().lower() for w in f if w.strip() and w.strip()[0].islower()}
     plain = ("first_names", "first_names_male", "first_names_female")
@@ -82,10 +107,10 @@ def main():
     found = set()
     for module in pkgutil.iter_modules(person.__path__):
         locale = module.name
-        if locale == "en_US":
+        if locale in ("en", "en_US", "uk_UA"):
             continue
         provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        if locale in ("ru_RU", "uk_UA"):
+        if locale == "ru_RU":
             for name in names_of(provider, plain):
                 found.update(transliterate(name))
             continue
@@ -93,13 +118,16 @@ def main():
         for name in names_of(provider, attrs):
             if latin_word(name):
                 found.add(name)
+    def a_name(name):
+        return latin_word(name) and not (fold(name).lower() in words or name in NOT_NAMES or name in states)
+
     kept = set()
     for name in found:
-        if not latin_word(name) or fold(name).lower() in words:
+        folded = fold(name)
+        if not a_name(name) or not a_name(folded):
             continue
         kept.add(name)
-        folded = fold(name)
-        if folded != name and folded.isascii() and latin_word(folded):
+        if folded != name and folded.isascii():
             kept.add(folded)
     for name in sorted(kept):
         print(name)

@@ -102,13 +102,26 @@ pub(crate) fn latin_letter_at(t: &[u8], k: usize) -> Option<char> {
     (c <= '\u{24F}' && c.is_alphabetic()).then_some(c)
 }
 
+/// The length of a letter of a Latin name that is not ASCII at `t[k]`: a letter with a diacritic
+/// (U+00C0 to U+024F, and Vietnamese's U+1E00 to U+1EFF, `Nguyễn`) or a combining mark written after
+/// its letter (U+0300 to U+036F, `More\u{301}au`).
+pub(crate) fn name_letter_len(t: &[u8], k: usize) -> Option<usize> {
+    if latin_letter_at(t, k).is_some() {
+        return Some(2);
+    }
+    let (c, end) = char_at(t, k)?;
+    let letter = ('\u{1E00}'..='\u{1EFF}').contains(&c) && c.is_alphabetic()
+        || ('\u{300}'..='\u{36F}').contains(&c);
+    letter.then_some(end - k)
+}
+
 /// Where a name's word ends: as [`en_word_end`], with Latin letters that carry a diacritic.
 pub(crate) fn name_word_end(t: &[u8], mut k: usize) -> usize {
     loop {
         if k < t.len() && (t[k].is_ascii_alphabetic() || t[k] == b'\'' || t[k] == b'-') {
             k += 1;
-        } else if latin_letter_at(t, k).is_some() {
-            k += 2;
+        } else if let Some(len) = name_letter_len(t, k) {
+            k += len;
         } else {
             return k;
         }
@@ -155,7 +168,10 @@ pub(crate) fn is_capitalised_name(w: &[u8]) -> bool {
         return false;
     };
     let latin = |c: char| {
-        c.is_ascii_alphabetic() || ('\u{C0}'..='\u{24F}').contains(&c) && c.is_alphabetic()
+        c.is_ascii_alphabetic()
+            || (('\u{C0}'..='\u{24F}').contains(&c) || ('\u{1E00}'..='\u{1EFF}').contains(&c))
+                && c.is_alphabetic()
+            || ('\u{300}'..='\u{36F}').contains(&c)
     };
     let mut chars = s.chars();
     chars.next().is_some_and(|c| latin(c) && c.is_uppercase())

@@ -1366,6 +1366,42 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
     none("12,Case Closed,active");
     none("7,Beta Release,pending");
     none("The Python Software Foundation met in São Paulo.");
+    // Places, organisations and sign-offs that a first name begins stay what they are.
+    none("He lives in Dallas, Texas.");
+    none("We had a concert at the Sydney Opera House on Friday.");
+    none("Texas Instruments said the chips ship in May.");
+    none("Victoria Police said the road is closed.");
+    assert!(
+        found("Paris Office: +33 1 42 68 53 00")
+            .iter()
+            .all(|(entity, _)| *entity != Entity::Person),
+        "a label before a colon read as a speaker"
+    );
+    assert!(
+        found("Thanks, Julie")
+            .iter()
+            .all(|(_, value)| !value.contains("Thanks")),
+        "a sign-off read as a surname"
+    );
+    // The rest of a name after a letter outside Latin-1 is the name's too: Vietnamese letters, and a
+    // combining accent written after its letter.
+    one(
+        "thanks to Minh Nguyễn for the help!",
+        Entity::Person,
+        "Minh Nguyễn",
+    );
+    one(
+        "written by Sylvain More\u{301}au.",
+        Entity::Person,
+        "Sylvain More\u{301}au",
+    );
+    // Particles written small (`de la`), and a particle that is the surname itself.
+    one(
+        "The report was written by Maria de la Cruz.",
+        Entity::Person,
+        "Maria de la Cruz",
+    );
+    one("Kevin Le MD", Entity::Person, "Kevin Le MD");
     // A heading or a label alone on its line is no name unless a first name begins it.
     none("Installing Python");
     none("Mark Complete");

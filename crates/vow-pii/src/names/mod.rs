@@ -580,7 +580,7 @@ impl Names {
                 || e - p > if comma { 20 } else { 12 }
                 || e + gap + 1 >= n
                 || !(t[e] == b' ' || comma)
-                || !capital_at(t, e + gap)
+                || !(capital_at(t, e + gap) || !comma && surname_particles_end(t, e + 1) > e + 1)
             {
                 continue;
             }
@@ -589,7 +589,10 @@ impl Names {
                 continue;
             }
             // A name ends at a word's end; a Korean particle may be glued to it (`Mary Fox가`).
-            let ends = |k: usize| t.get(k).is_none_or(|b| !b.is_ascii_alphanumeric());
+            let ends = |k: usize| {
+                t.get(k).is_none_or(|b| !b.is_ascii_alphanumeric())
+                    && name_letter_len(t, k).is_none()
+            };
             if comma {
                 // `Last, First`, a list's or a record's way: a known last name, then a known first
                 // name that ends the phrase (not `Smith, Jones and Brown`).
@@ -639,39 +642,61 @@ impl Names {
             if j + 3 < n && t[j].is_ascii_uppercase() && t[j + 1] == b'.' && t[j + 2] == b' ' {
                 j += 3;
             }
-            // A surname's particle (`Van Eynde`, `de la Cruz`, `Di Carlo`): the surname is the word after.
-            let surname_at = surname_particles_end(t, j);
-            let mut le = name_word_end(t, surname_at);
             // Alone in a record's field, after words that introduce a person (`written by`,
-            // `talked with`, `thanks to`, `cc`), or with a Korean particle or honorific glued to it
-            // (`Tony Bolger와`, `Tejun Heo님이`), a known first name makes any word shaped like a
-            // surname the last name, though the census never saw it (`58505,Thomas Volkert,pending`).
-            // A word after that one too (`Anibal Monsalve Salazar`), when the field, the line or a
-            // particle ends right after it; in a sentence, where the name's end is a guess, only a
-            // surname the census knows.
+            // `talked with`, `thanks to`, `cc`), before a verb only a person does, or with a Korean
+            // particle or honorific glued to it (`Tony Bolger와`, `Tejun Heo님이`), a known first name
+            // makes any word shaped like a surname the last name, though the census never saw it
+            // (`58505,Thomas Volkert,pending`). A word after that one too (`Anibal Monsalve Salazar`),
+            // only when the field or the line ends right after it; elsewhere the name's end is a
+            // guess, and only a surname the census knows is taken.
             let introduced = introduces_person(t, p);
             let plain_first = self.vouching_first(first);
+            let field_end = |e: usize| whole_field(t, p, e) || alone_on_line(t, p, e);
+            let person_place = |e: usize| {
+                introduced
+                    || person_verb_after(t, e)
+                    || model::syl_at(t, e).is_some()
+                    || field_end(e)
+            };
+            // A surname's particle (`Van Eynde`, `de la Cruz`, `Di Carlo`), where the place vouches for
+            // a person: the surname is the word after it (`Marina Del Rey` in a sentence is a place).
+            let mut surname_at = surname_particles_end(t, j);
+            if surname_at != j {
+                let e = name_word_end(t, surname_at);
+                let w = &t[surname_at..e];
+                let surname = is_capitalised_name(w)
+                    && (self.en_last.contains(ascii(w)) || plain_first && surname_shaped(w));
+                // Else the particle is the surname itself (`Kevin Le MD`).
+                if !(surname && person_place(e)) {
+                    surname_at = j;
+                }
+            }
+            let mut le = name_word_end(t, surname_at);
             let word_ok = |s: usize, e: usize| {
-                let bounded = || {
-                    whole_field(t, p, e) || alone_on_line(t, p, e) || model::syl_at(t, e).is_some()
-                };
                 is_capitalised_name(&t[s..e])
                     && (self.en_last.contains(ascii(&t[s..e]))
                         || plain_first
-                            && (s == surname_at && (introduced || person_verb_after(t, e))
-                                || bounded())
+                            && (if s == surname_at {
+                                person_place(e)
+                            } else {
+                                field_end(e)
+                            })
                             && surname_shaped(&t[s..e]))
             };
             // A middle name that is a first name (`Richard Laura Price`), or a first surname of two
-            // (`Mauro Carvalho Chehab`, alone in its field).
+            // where the field or line ends after the second (`Mauro Carvalho Chehab`; not `Sydney
+            // Opera House` in a sentence).
             if !word_ok(surname_at, le)
                 && is_capitalised_name(&t[surname_at..le])
-                && (self.en_first.contains(ascii(&t[surname_at..le]))
-                    || plain_first && surname_shaped(&t[surname_at..le]))
                 && t.get(le) == Some(&b' ')
             {
                 let me = name_word_end(t, le + 1);
-                if word_ok(le + 1, me) {
+                let middle = &t[surname_at..le];
+                // A particle is no middle name (`Marina Del Rey`).
+                let middle_ok = self.en_first.contains(ascii(middle))
+                    && !tables().en_surname_particles.contains(&ascii(middle))
+                    || plain_first && surname_shaped(middle) && field_end(me);
+                if middle_ok && word_ok(le + 1, me) {
                     le = me;
                 }
             }
@@ -1107,7 +1132,6 @@ fn surname_particles_end(t: &[u8], j: usize) -> usize {
         let e = en_word_end(t, k);
         if e > k
             && t.get(e) == Some(&b' ')
-            && capital_at(t, e + 1)
             && tables().en_surname_particles.contains(&ascii(&t[k..e]))
         {
             k = e + 1;
@@ -1115,7 +1139,11 @@ fn surname_particles_end(t: &[u8], j: usize) -> usize {
             break;
         }
     }
-    k
+    if k > j && capital_at(t, k) {
+        k
+    } else {
+        j
+    }
 }
 
 /// Whether `t[s..e]` is a line of its own, or a chat line's speaker before the colon (`Cyril Bouthors`,
@@ -1123,8 +1151,13 @@ fn surname_particles_end(t: &[u8], j: usize) -> usize {
 fn alone_on_line(t: &[u8], s: usize, e: usize) -> bool {
     let line_end = |b: &u8| matches!(b, b'\n' | b'\r');
     let starts = s == 0 || line_end(&t[s - 1]);
-    let ends = t.get(e).is_none_or(line_end)
-        || t[e] == b':' && t.get(e + 1).is_none_or(|b| *b == b' ' || line_end(b));
+    // A speaker's colon is followed by what they said (`Paris Office: +33 1 …` is a label).
+    let said = |k: usize| {
+        t.get(k)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b >= 0x80)
+    };
+    let ends =
+        t.get(e).is_none_or(line_end) || t[e] == b':' && t.get(e + 1) == Some(&b' ') && said(e + 2);
     starts && ends
 }
 
@@ -1140,6 +1173,10 @@ fn surname_shaped(w: &[u8]) -> bool {
             .all(|p| !p[1].is_ascii_uppercase() || matches!(p[0], b'-' | b'\''))
         && !tables().en_org_words.contains(&ascii(w))
         && !tables().en_stop.contains(&ascii(w))
+        && !tables()
+            .en_signoffs
+            .iter()
+            .any(|s| s.trim_end_matches(',') == ascii(w))
 }
 
 /// Whether a closing bracket or quote stands right before `p` (`)`, `]`, `」`, `』`, `”`, `’`), so that a
