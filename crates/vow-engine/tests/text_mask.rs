@@ -113,7 +113,13 @@ async fn a_masked_inquiry_hides_names_of_other_countries_and_names_spelled_with_
     let vault = open(&dir.path().join("data"));
     // A first name the census never saw before a verb only a person does, one spelled with diacritics
     // after words that introduce a person, and a chat line's speaker.
-    let names = ["Valeriy Petrenko", "Łukasz Nowak", "Raphaël", "Lemoine", "Arun Mehta"];
+    let names = [
+        "Valeriy Petrenko",
+        "Łukasz Nowak",
+        "Raphaël",
+        "Lemoine",
+        "Arun Mehta",
+    ];
     let inquiry = "Valeriy Petrenko called about the refund; it was written by Łukasz Nowak. \
                    thanks to Raphaël Lemoine for the help!\nArun Mehta: see you at 3";
     let masked = masked_for_support(&vault, "u3", inquiry).await;
