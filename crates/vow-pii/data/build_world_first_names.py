@@ -11,8 +11,10 @@ Source: the person providers of Faker 40.63.0 (MIT, Copyright (c) 2012 Daniele F
 the lists each locale's provider defines itself (not those it inherits), for every locale whose first
 names are written in the Latin alphabet except `en` and `en_US` (the American lists, whose values the
 evaluation's dev set draws, and which hold place names such as Texas or London), plus
-the romanised first names of ja_JP and zh_CN and the Russian first names transliterated (`Андрей` →
-Andrey; a final `-iy` also as `-y`: Evgeniy, Evgeny). Also left out: names of months, days and the
+the romanised first names of ja_JP and zh_CN, the Russian first names transliterated (`Андрей` →
+Andrey; a final `-iy` also as `-y`: Evgeniy, Evgeny), the Hindi, Marathi and Nepali ones romanised as
+Indian names are written in English (`संदीप` → Sandeep and Sandip) and the Greek ones as passports write
+them (`Δημήτρης` → Dimitris). Also left out: names of months, days and the
 places the address tables know (US states), and anything the dictionary below writes as a word.
 
 Kept: one word of letters, a capital then small letters, three letters or more. Left out: any name whose
@@ -38,6 +40,88 @@ CYRILLIC = {
     "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
     "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
 }
+
+
+DEVANAGARI_CONSONANTS = {
+    "क": "k", "ख": "kh", "ग": "g", "घ": "gh", "ङ": "n", "च": "ch", "छ": "chh", "ज": "j", "झ": "jh",
+    "ञ": "n", "ट": "t", "ठ": "th", "ड": "d", "ढ": "dh", "ण": "n", "त": "t", "थ": "th", "द": "d",
+    "ध": "dh", "न": "n", "प": "p", "फ": "ph", "ब": "b", "भ": "bh", "म": "m", "य": "y", "र": "r",
+    "ल": "l", "व": "v", "श": "sh", "ष": "sh", "स": "s", "ह": "h", "ळ": "l",
+}
+NUKTA = {"क": "q", "ख": "kh", "ग": "g", "ज": "z", "फ": "f", "ड": "r", "ढ": "rh"}
+# Vowels as letters and as signs after a consonant; long i and u as Indian names are spelled both
+# ways (`Sandeep`, `Manish`), the second spelling given after a `|`.
+DEVANAGARI_VOWELS = {
+    "अ": "a", "आ": "a", "इ": "i", "ई": "ee|i", "उ": "u", "ऊ": "oo|u", "ऋ": "ri", "ए": "e", "ऐ": "ai",
+    "ओ": "o", "औ": "au",
+}
+DEVANAGARI_SIGNS = {
+    "ा": "a", "ि": "i", "ी": "ee|i", "ु": "u", "ू": "oo|u", "ृ": "ri", "े": "e", "ै": "ai", "ो": "o",
+    "ौ": "au", "ॅ": "e", "ॉ": "o",
+}
+
+
+def devanagari(name):
+    """Romanised as Indian names are written in English (`संदीप` → Sandeep, Sandip): a consonant
+    carries an `a` unless a vowel sign or the virama follows, and not at the end of the word."""
+    parts = []  # each part: a list of spellings
+    chars = list(name)
+    i = 0
+    while i < len(chars):
+        c = chars[i]
+        nxt = chars[i + 1] if i + 1 < len(chars) else ""
+        if c in DEVANAGARI_CONSONANTS:
+            sound = DEVANAGARI_CONSONANTS[c]
+            if nxt == "\u093c":
+                sound = NUKTA.get(c, sound)
+                i += 1
+                nxt = chars[i + 1] if i + 1 < len(chars) else ""
+            parts.append([sound])
+            if nxt in DEVANAGARI_SIGNS:
+                parts.append(DEVANAGARI_SIGNS[nxt].split("|"))
+                i += 1
+            elif nxt == "\u094d":  # virama
+                i += 1
+            elif i + 1 < len(chars):
+                parts.append(["a"])
+        elif c in DEVANAGARI_VOWELS:
+            parts.append(DEVANAGARI_VOWELS[c].split("|"))
+        elif c in ("\u0902", "\u0901"):  # anusvara, chandrabindu
+            parts.append(["n"])
+        elif c == "\u0903":  # visarga
+            parts.append(["h"])
+        else:
+            return []
+        i += 1
+    forms = [""]
+    for choices in parts:
+        forms = [f + c for f in forms for c in choices][:4]
+    return [f.capitalize() for f in forms if f]
+
+
+GREEK_PAIRS = {"ου": "ou", "αυ": "av", "ευ": "ev", "μπ": "b", "ντ": "nt", "γκ": "g", "γγ": "ng"}
+GREEK = {
+    "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th", "ι": "i", "κ": "k",
+    "λ": "l", "μ": "m", "ν": "n", "ξ": "x", "ο": "o", "π": "p", "ρ": "r", "σ": "s", "ς": "s", "τ": "t",
+    "υ": "y", "φ": "f", "χ": "ch", "ψ": "ps", "ω": "o",
+}
+
+
+def greek(name):
+    """Romanised as Greek names are written in passports (`Δημήτρης` → Dimitris, `Νίκος` → Nikos)."""
+    plain = "".join(c for c in unicodedata.normalize("NFD", name.lower()) if not unicodedata.combining(c))
+    out, i = "", 0
+    while i < len(plain):
+        pair = plain[i:i + 2]
+        if pair in GREEK_PAIRS:
+            out += GREEK_PAIRS[pair]
+            i += 2
+        elif plain[i] in GREEK:
+            out += GREEK[plain[i]]
+            i += 1
+        else:
+            return []
+    return [out.capitalize()] if out else []
 
 
 def names_of(provider, attrs):
@@ -113,6 +197,14 @@ def main():
         if locale == "ru_RU":
             for name in names_of(provider, plain):
                 found.update(transliterate(name))
+            continue
+        if locale in ("hi_IN", "mr_IN", "ne_NP"):
+            for name in names_of(provider, plain):
+                found.update(devanagari(name))
+            continue
+        if locale == "el_GR":
+            for name in names_of(provider, plain):
+                found.update(greek(name))
             continue
         attrs = romanised if locale in ("ja_JP", "zh_CN") else plain
         for name in names_of(provider, attrs):

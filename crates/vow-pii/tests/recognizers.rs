@@ -1274,6 +1274,16 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
         "Valeriy Petrenko",
     );
     one(
+        "thanks to Sandeep Kulkarni for the help!",
+        Entity::Person,
+        "Sandeep Kulkarni",
+    );
+    one(
+        "Nikos Papadakis: see you at 3",
+        Entity::Person,
+        "Nikos Papadakis",
+    );
+    one(
         "2026-06-13\tSylvain Moreau\tshipped",
         Entity::Person,
         "Sylvain Moreau",
