@@ -1412,6 +1412,14 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
         "Maria de la Cruz",
     );
     one("Kevin Le MD", Entity::Person, "Kevin Le MD");
+    // A first name that begins labels (`Bill`, `Mark`) vouches for an unknown surname only where no
+    // label fits.
+    one(
+        "The report was written by Bill Tregarthen.",
+        Entity::Person,
+        "Bill Tregarthen",
+    );
+    none("Mark Complete를 누르세요");
     // A heading or a label alone on its line is no name unless a first name begins it.
     none("Installing Python");
     none("Mark Complete");

@@ -672,16 +672,18 @@ impl Names {
                 }
             }
             let mut le = name_word_end(t, surname_at);
+            // A first name that begins labels too (`Bill`, `Mark`) vouches only where no label fits:
+            // after words that introduce a person or before a person's verb (`written by Bill
+            // Triggs`), not with a Korean particle (`Mark Complete를 누르세요` is a button).
+            let word_first_vouches = |e: usize| introduced || person_verb_after(t, e);
             let word_ok = |s: usize, e: usize| {
                 is_capitalised_name(&t[s..e])
                     && (self.en_last.contains(ascii(&t[s..e]))
-                        || plain_first
-                            && (if s == surname_at {
-                                person_place(e)
-                            } else {
-                                field_end(e)
-                            })
-                            && surname_shaped(&t[s..e]))
+                        || (if s == surname_at {
+                            person_place(e) && (plain_first || word_first_vouches(e))
+                        } else {
+                            plain_first && field_end(e)
+                        }) && surname_shaped(&t[s..e]))
             };
             // A middle name that is a first name (`Richard Laura Price`), or a first surname of two
             // where the field or line ends after the second (`Mauro Carvalho Chehab`; not `Sydney
