@@ -1349,8 +1349,8 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
         "Eric Van Dammehout",
     );
     one("Kurt De Brauwer", Entity::Person, "Kurt De Brauwer");
-    // Before a verb only a person is the subject of (`said`, `called`, `wrote`), as after words that
-    // introduce one; not before a verb a company does as often.
+    // Before a verb only a person is the subject of (`called`, `phoned`, `apologised`), as after words
+    // that introduce one; not before a verb a company does as often (`said`, `sent`, `shipped`).
     one(
         "Then Sylvain Moreau said the parcel was late.",
         Entity::Person,
@@ -1420,6 +1420,22 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
         "Bill Tregarthen",
     );
     none("Mark Complete를 누르세요");
+    // A place's or an office's word alone on a line after a first name is no surname, nor a sign-off
+    // before one.
+    none("Victoria Station");
+    none("Austin Office: open daily");
+    assert!(
+        found("All the best,\nBest, Arun")
+            .iter()
+            .all(|(_, value)| !value.contains("Best")),
+        "a sign-off read as a census surname"
+    );
+    // A surname may end in a combining accent.
+    one(
+        "Sylvain Dufre\u{301}",
+        Entity::Person,
+        "Sylvain Dufre\u{301}",
+    );
     // A heading or a label alone on its line is no name unless a first name begins it.
     none("Installing Python");
     none("Mark Complete");

@@ -614,8 +614,10 @@ impl Names {
                 }
                 let then_capital = t.get(fe) == Some(&b' ') && capital_at(t, fe + 1);
                 // Alone in a record's field, any word shaped like a surname (`"Engelhard, Rene"`).
-                let last_ok = self.en_last.contains(ascii(first))
-                    || bounded(fe) && surname_shaped(first) && self.vouching_first(given);
+                // A sign-off is no surname, though the census lists it (`Best, Arun`).
+                let last_ok = !is_signoff(first)
+                    && (self.en_last.contains(ascii(first))
+                        || bounded(fe) && surname_shaped(first) && self.vouching_first(given));
                 if last_ok
                     && is_capitalised_name(given)
                     && self.en_first.contains(ascii(given))
@@ -1092,8 +1094,8 @@ fn introduces_person(t: &[u8], p: usize) -> bool {
     }
 }
 
-/// Whether a verb only a person is the subject of follows `e` (`Julien Cristau called`, `… said`,
-/// `… wrote`, `… will join`): a name's subject position, as words that introduce one mark its object's.
+/// Whether a verb only a person is the subject of follows `e` (`Julien Cristau called`, `… phoned`,
+/// `… apologised`): a name's subject position, as words that introduce one mark its object's.
 fn person_verb_after(t: &[u8], e: usize) -> bool {
     if t.get(e) != Some(&b' ') {
         return false;
@@ -1170,15 +1172,27 @@ fn surname_shaped(w: &[u8]) -> bool {
     (3..=20).contains(&w.len())
         && inner <= 1
         && (w.last().is_some_and(u8::is_ascii_lowercase)
-            || latin_letter_at(w, w.len() - 2).is_some_and(char::is_lowercase))
+            || char_before(w, w.len()).is_some_and(|(c, k)| {
+                c.is_lowercase() && name_letter_len(w, k).is_some()
+                    || ('\u{300}'..='\u{36F}').contains(&c)
+            }))
         && w.windows(2)
             .all(|p| !p[1].is_ascii_uppercase() || matches!(p[0], b'-' | b'\''))
         && !tables().en_org_words.contains(&ascii(w))
         && !tables().en_stop.contains(&ascii(w))
-        && !tables()
-            .en_signoffs
-            .iter()
-            .any(|s| s.trim_end_matches(',') == ascii(w))
+        && !is_signoff(w)
+        // A street's or a place's word is no surname the census missed (`Victoria Station`,
+        // `Jordan River`).
+        && !tables().us_suffixes.contains(&ascii(w))
+        && !tables().us_suffixes_rare.contains(&ascii(w))
+}
+
+/// A sign-off's word (`Best`, `Cheers`, `Thanks`), which a comma and a first name follow.
+fn is_signoff(w: &[u8]) -> bool {
+    tables()
+        .en_signoffs
+        .iter()
+        .any(|s| s.trim_end_matches(',') == ascii(w))
 }
 
 /// Whether a closing bracket or quote stands right before `p` (`)`, `]`, `」`, `』`, `”`, `’`), so that a
