@@ -492,7 +492,9 @@ fn pseudonymize(key: &Key, entity: Entity, value: &[u8], out: &mut Vec<u8>) {
         }
         Entity::Person => {
             let text = String::from_utf8_lossy(value);
-            if text.chars().next().is_some_and(|c| c > '\u{FF}') {
+            // A Korean fake for a Korean name; a name in the Latin alphabet keeps it, diacritics or
+            // not (`Łukasz Nowak`).
+            if text.chars().next().is_some_and(crate::text::hangul) {
                 let surnames: Vec<char> = crate::names::ko_surnames().take(40).collect();
                 let given: Vec<char> = crate::names::ko_given().collect();
                 let n = text

@@ -146,6 +146,23 @@ fn pseudonymous_card_passes_luhn_and_keeps_its_groups() {
 }
 
 #[test]
+fn a_pseudonym_is_written_in_the_script_of_the_name_it_replaces() {
+    // A Latin name with diacritics gets a Latin fake, a Korean name a Korean one.
+    for latin in ["Łukasz Nowak", "Émile Dufour", "Minh Nguyễn"] {
+        let fake = one(Operator::Pseudonymize, Entity::Person, latin);
+        assert!(
+            fake.chars().all(|c| c.is_ascii_alphabetic() || c == ' '),
+            "{latin} became {fake}"
+        );
+    }
+    let fake = one(Operator::Pseudonymize, Entity::Person, "김민수");
+    assert!(
+        fake.chars().all(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)),
+        "김민수 became {fake}"
+    );
+}
+
+#[test]
 fn pseudonymous_email_keeps_a_common_domain_and_hides_others() {
     let a = one(Operator::Pseudonymize, Entity::Email, "kim@naver.com");
     assert!(a.ends_with("@naver.com") && !a.starts_with("kim"), "{a}");
