@@ -106,6 +106,10 @@ pub(crate) fn latin_letter_at(t: &[u8], k: usize) -> Option<char> {
 /// (U+00C0 to U+024F, and Vietnamese's U+1E00 to U+1EFF, `Nguyễn`) or a combining mark written after
 /// its letter (U+0300 to U+036F, `More\u{301}au`).
 pub(crate) fn name_letter_len(t: &[u8], k: usize) -> Option<usize> {
+    // Every such letter's first byte is 0xC3 to 0xCD or 0xE1: ASCII and most scripts leave at once.
+    if !matches!(t.get(k)?, 0xC3..=0xCD | 0xE1) {
+        return None;
+    }
     if latin_letter_at(t, k).is_some() {
         return Some(2);
     }

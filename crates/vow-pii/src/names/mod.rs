@@ -281,13 +281,13 @@ impl Names {
         )
     }
 
-    /// Whether `w` is a first name the census knows that vouches for an unknown word after it being a
+    /// Whether `w` is a known first name (the census's or another country's) that vouches for an unknown word after it being a
     /// surname: not one that also begins labels (`Mark Complete`, `Grant Access`).
     fn vouching_first(&self, w: &[u8]) -> bool {
         self.en_first.contains(ascii(w)) && !tables().en_word_first_names.contains(&ascii(w))
     }
 
-    /// A record's cell that is an English name on its own evidence: a first name the census knows
+    /// A record's cell that is an English name on its own evidence: a known first name
     /// and a word shaped like a surname (`Thomas Volkert`, `Thomas J. Volkert`, `Volkert, Thomas`),
     /// nothing else in the cell. A cell is a value someone filled in, so a surname the census never
     /// saw is no reason to doubt it.
@@ -580,7 +580,7 @@ impl Names {
                 || e - p > if comma { 20 } else { 12 }
                 || e + gap + 1 >= n
                 || !(t[e] == b' ' || comma)
-                || !(capital_at(t, e + gap) || !comma && surname_particles_end(t, e + 1) > e + 1)
+                || !(capital_at(t, e + gap) || !comma && t[e + 1].is_ascii_lowercase())
             {
                 continue;
             }
@@ -637,7 +637,11 @@ impl Names {
                 }
                 continue;
             }
-            if !self.en_first.contains(ascii(first)) {
+            // A small word after a first name only as a surname's particle (`Maria de la Cruz`); looked
+            // up after the first name, as most capitalised words are followed by small ones.
+            if !self.en_first.contains(ascii(first))
+                || !capital_at(t, e + 1) && surname_particles_end(t, e + 1) == e + 1
+            {
                 continue;
             }
             let mut j = e + 1;
@@ -1165,7 +1169,7 @@ fn alone_on_line(t: &[u8], s: usize, e: usize) -> bool {
     starts && ends
 }
 
-/// Whether a capitalised word is shaped like a surname and names no organisation: letters (one hyphen
+/// Whether a capitalised word is shaped like a surname the census may have missed: letters (one hyphen
 /// or apostrophe allowed inside, `Fernandez-Sanguino`, `O'Neil`), three to twenty, the rest lower case.
 fn surname_shaped(w: &[u8]) -> bool {
     let inner = w.iter().filter(|&&b| b == b'-' || b == b'\'').count();
@@ -1178,13 +1182,8 @@ fn surname_shaped(w: &[u8]) -> bool {
             }))
         && w.windows(2)
             .all(|p| !p[1].is_ascii_uppercase() || matches!(p[0], b'-' | b'\''))
-        && !tables().en_org_words.contains(&ascii(w))
-        && !tables().en_stop.contains(&ascii(w))
-        && !is_signoff(w)
-        // A street's or a place's word is no surname the census missed (`Victoria Station`,
-        // `Jordan River`).
-        && !tables().us_suffixes.contains(&ascii(w))
-        && !tables().us_suffixes_rare.contains(&ascii(w))
+        // Nor an organisation's, a sign-off's or a street's word (`Victoria Station`).
+        && !tables().never_unknown_surnames.contains(ascii(w))
 }
 
 /// A sign-off's word (`Best`, `Cheers`, `Thanks`), which a comma and a first name follow.

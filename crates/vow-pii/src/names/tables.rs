@@ -1,5 +1,6 @@
 //! The word tables of names and addresses, kept as data (`data/words.txt`) and parsed once per process.
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 const WORDS: &str = include_str!("../../data/words.txt");
@@ -14,9 +15,6 @@ pub(crate) struct Tables {
     pub(crate) en_signoffs: Vec<&'static str>,
     pub(crate) en_name_suffixes: Vec<&'static str>,
     pub(crate) en_stop: Vec<&'static str>,
-    /// Capitalised words that end an organisation's name (`Russell Inc`, `Quinn Group`), never a
-    /// surname.
-    pub(crate) en_org_words: Vec<&'static str>,
     /// First names that are also words a label begins with (`Mark`, `Will`, `Grant`): no evidence that
     /// an unknown word after them is a surname.
     pub(crate) en_word_first_names: Vec<&'static str>,
@@ -31,33 +29,53 @@ pub(crate) struct Tables {
     pub(crate) us_states: Vec<&'static str>,
     pub(crate) us_state_names: Vec<&'static str>,
     pub(crate) us_suffixes_rare: Vec<&'static str>,
+    /// Capitalised words that are never a surname the census missed, looked up once per candidate:
+    /// organisation words, the words after `Dear` that name no one, sign-offs' words (`Best`), and
+    /// street suffixes (`Station`, `Street`).
+    pub(crate) never_unknown_surnames: HashSet<&'static str>,
 }
 
 /// The tables, parsed on first use.
 pub(crate) fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
-    TABLES.get_or_init(|| Tables {
-        ko_stop: section("ko_stop"),
-        ko_titles: section("ko_titles"),
-        ko_intro: section("ko_intro"),
-        ko_intro_end: section("ko_intro_end"),
-        en_titles: section("en_titles"),
-        en_signoffs: section("en_signoffs"),
-        en_name_suffixes: section("en_name_suffixes"),
-        en_stop: section("en_stop"),
-        en_org_words: section("en_org_words"),
-        en_word_first_names: section("en_word_first_names"),
-        en_surname_particles: section("en_surname_particles"),
-        en_person_verbs: section("en_person_verbs"),
-        ko_regions: section("ko_regions"),
-        ko_region_heads: section("ko_region_heads"),
-        ko_buildings: section("ko_buildings"),
-        ko_name_fields: section("ko_name_fields"),
-        en_name_fields: section("en_name_fields"),
-        us_suffixes: section("us_suffixes"),
-        us_states: section("us_states"),
-        us_state_names: section("us_state_names"),
-        us_suffixes_rare: section("us_suffixes_rare"),
+    TABLES.get_or_init(|| {
+        let en_signoffs = section("en_signoffs");
+        let en_stop = section("en_stop");
+        // Capitalised words that end an organisation's name (`Russell Inc`, `Quinn Group`).
+        let en_org_words = section("en_org_words");
+        let us_suffixes = section("us_suffixes");
+        let us_suffixes_rare = section("us_suffixes_rare");
+        let never_unknown_surnames = en_org_words
+            .iter()
+            .chain(&en_stop)
+            .chain(&us_suffixes)
+            .chain(&us_suffixes_rare)
+            .copied()
+            .chain(en_signoffs.iter().map(|s| s.trim_end_matches(',')))
+            .collect();
+        Tables {
+            ko_stop: section("ko_stop"),
+            ko_titles: section("ko_titles"),
+            ko_intro: section("ko_intro"),
+            ko_intro_end: section("ko_intro_end"),
+            en_titles: section("en_titles"),
+            en_signoffs,
+            en_name_suffixes: section("en_name_suffixes"),
+            en_stop,
+            en_word_first_names: section("en_word_first_names"),
+            en_surname_particles: section("en_surname_particles"),
+            en_person_verbs: section("en_person_verbs"),
+            ko_regions: section("ko_regions"),
+            ko_region_heads: section("ko_region_heads"),
+            ko_buildings: section("ko_buildings"),
+            ko_name_fields: section("ko_name_fields"),
+            en_name_fields: section("en_name_fields"),
+            us_suffixes,
+            us_states: section("us_states"),
+            us_state_names: section("us_state_names"),
+            us_suffixes_rare,
+            never_unknown_surnames,
+        }
     })
 }
 
