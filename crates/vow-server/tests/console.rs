@@ -592,6 +592,49 @@ async fn a_support_user_never_sees_a_full_value_and_an_officer_does() {
         .any(|e| e.key_id == support_id && e.subject_id.as_deref() == Some(subject.as_str())));
 }
 
+/// Free text on a subject's page is masked for support by vow-pii's recognizer, the one `vow scan`,
+/// the vault's `text` mask and `vow proxy` use: names of other countries, a Korean name with its
+/// particle, a phone written in full-width digits.
+#[tokio::test]
+async fn a_support_user_sees_free_text_with_the_names_and_numbers_in_it_masked() {
+    let server = start(Backend::Sqlite, None).await.unwrap();
+    let subject = planted_subject(&server).await;
+    let inquiry = "Valeriy Petrenko called about the refund. 어제 탁민준이 전화했어요. \
+                   thanks to Raphaël Lemoine for the help! 연락처 ０１０-７７７６-３１４１";
+    let hidden = [
+        "Petrenko",
+        "탁민준",
+        "Raphaël",
+        "Lemoine",
+        "７７７６",
+        "３１４１",
+    ];
+    let (status, body) = server
+        .json(
+            Method::PUT,
+            &format!("/v1/subjects/{subject}/items/user.content.inquiry"),
+            &server.keys.service,
+            Some(json!({"value": inquiry})),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let (mut support, _) = enrolled(&server, "support@example.com", "support").await;
+    let (mut officer, _) = enrolled(&server, "officer@example.com", "privacy_officer").await;
+    let subject_page = format!("/console/subjects/{subject}");
+    let seen = support.get(&subject_page).await.html;
+    for value in hidden {
+        assert!(!seen.contains(value), "support saw {value} in {seen}");
+    }
+    assert!(
+        seen.contains("called about the refund"),
+        "the rest of the text is shown: {seen}"
+    );
+    let full = officer.get(&subject_page).await.html;
+    for value in hidden {
+        assert!(full.contains(value), "the officer reads {value} in full");
+    }
+}
+
 #[tokio::test]
 async fn a_search_by_contact_puts_no_value_in_a_url_and_an_error_page_quotes_none() {
     let server = start(Backend::Sqlite, None).await.unwrap();
