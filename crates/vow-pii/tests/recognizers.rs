@@ -1337,6 +1337,16 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
         Entity::Person,
         "Oberhollenzer, Simon",
     );
+    // A CSV quotes a value with a comma in it: `"Last, First"` there is a name even when the first
+    // name also begins labels (`Mark`, `Guy`), which on a line of its own it is not.
+    one(
+        "36381,\"Nauwelaerts, Mark\",active",
+        Entity::Person,
+        "Nauwelaerts, Mark",
+    );
+    one("\"Maor, Guy\",active", Entity::Person, "Maor, Guy");
+    none("Welcome, Mark");
+    none("Done, Bill");
     // `Last, First Middle`, when the field or the line ends with the middle name.
     one(
         "25916,\"Moreira, Gustavo Noronha\",active",

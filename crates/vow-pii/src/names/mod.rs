@@ -613,11 +613,17 @@ impl Names {
                     }
                 }
                 let then_capital = t.get(fe) == Some(&b' ') && capital_at(t, fe + 1);
-                // Alone in a record's field, any word shaped like a surname (`"Engelhard, Rene"`).
-                // A sign-off is no surname, though the census lists it (`Best, Arun`).
+                // Alone in a record's field, any word shaped like a surname (`"Engelhard, Rene"`);
+                // before a first name that begins labels too only when the field is quoted, as a
+                // CSV quotes a value with a comma in it (`"Nauwelaerts, Mark"`; not `Welcome, Mark`
+                // or `Done, Bill` on a line of their own). A sign-off is no surname, though the census
+                // lists it (`Best, Arun`).
+                let quoted = p > 0 && t[p - 1] == b'"' && t.get(fe) == Some(&b'"');
                 let last_ok = !is_signoff(first)
                     && (self.en_last.contains(ascii(first))
-                        || bounded(fe) && surname_shaped(first) && self.vouching_first(given));
+                        || bounded(fe)
+                            && surname_shaped(first)
+                            && (quoted || self.vouching_first(given)));
                 if last_ok
                     && is_capitalised_name(given)
                     && self.en_first.contains(ascii(given))
