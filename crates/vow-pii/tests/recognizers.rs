@@ -1309,6 +1309,31 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
     // Not a place, a brand or a famous person's name, though children bear them (`Memphis`, `Armani`).
     none("Memphis Grizzlies");
     none("Armani Exchange");
+    // A first name no list holds, where only a person stands: after `cc` or `thanks to`, `written
+    // by`, before a verb only a person does, or with a Korean particle only persons take.
+    one(
+        "cc Boyuan Yang, can you check this?",
+        Entity::Person,
+        "Boyuan Yang",
+    );
+    one(
+        "The report was written by Nguvu Kabila.",
+        Entity::Person,
+        "Nguvu Kabila",
+    );
+    one(
+        "Yesterday Tavita Leota called about the refund.",
+        Entity::Person,
+        "Tavita Leota",
+    );
+    one("Ohad Tzur님이 보낸 메일", Entity::Person, "Ohad Tzur");
+    // Not a product or a team after words that introduce products as often (`powered by`, `ships
+    // with`), before a noun it qualifies, or with a particle things take too.
+    none("This build is powered by Apache Kafka.");
+    none("It ships with Docker Compose.");
+    none("thanks to Open Source contributors");
+    none("cc Platform Engineering, can you check?");
+    none("Amazon Web를 열어요");
     // Letters with diacritics are letters of the name, before and after: the whole name is found,
     // not the part before the accent (`Alessio Dess` of `Alessio Dessì`).
     one("12,René Dufour,active", Entity::Person, "René Dufour");

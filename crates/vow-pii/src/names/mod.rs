@@ -643,6 +643,24 @@ impl Names {
                 }
                 continue;
             }
+            if !self.en_first.contains(ascii(first)) {
+                // A first name no list holds before a surname the census knows (`Boyuan Yang`,
+                // `Danek Duvall`), where only a person stands: after words that introduce one, before
+                // a verb only a person does, or with a Korean particle glued to it. Not an unknown
+                // last word (`powered by Apache Kafka`, `thanks to Open Source`), nor when a third
+                // capitalised word follows, as an organisation's name goes on.
+                if let Some(end) = self.unknown_first_name(t, p, e) {
+                    out.push(Finding {
+                        entity: Entity::Person,
+                        start: p,
+                        end,
+                        score: 0.55,
+                        validation: Validation::Context,
+                    });
+                    i = end;
+                }
+                continue;
+            }
             // A small word after a first name only as a surname's particle (`Maria de la Cruz`); looked
             // up after the first name, as most capitalised words are followed by small ones.
             if !self.en_first.contains(ascii(first))
@@ -739,6 +757,48 @@ impl Names {
             });
             i = end;
         }
+    }
+
+    /// The end of a name whose first word no list holds, at `p..e` of `t` (see
+    /// [`Names::en_full_names`]).
+    fn unknown_first_name(&self, t: &[u8], p: usize, e: usize) -> Option<usize> {
+        if !capital_at(t, e + 1) {
+            return None;
+        }
+        let le = name_word_end(t, e + 1);
+        // The place first, byte comparisons only: most pairs of capitalised words stand in none.
+        let particle = person_particle_after(t, le);
+        if !(particle || person_verb_after(t, le) || introduces_person_only(t, p)) {
+            return None;
+        }
+        // What follows a person's name: the end of the phrase, a verb only a person does, a Korean
+        // particle that follows persons only, or one of a few small words (`for the help`); not a
+        // noun the two words qualify (`thanks to Open Source contributors`).
+        let after_person = particle
+            || match t.get(le) {
+                None => true,
+                Some(b' ') => {
+                    let w = &t[le + 1..];
+                    let w = &w[..w
+                        .iter()
+                        .position(|b| !b.is_ascii_alphabetic())
+                        .unwrap_or(w.len())];
+                    w.first().is_none_or(|b| !b.is_ascii_lowercase()) && !capital_at(t, le + 1)
+                        || matches!(
+                            w,
+                            b"for" | b"about" | b"and" | b"yesterday" | b"today" | b"who"
+                        )
+                        || person_verb_after(t, le)
+                }
+                Some(b) => !b.is_ascii_alphanumeric() && *b != b'-' && *b < 0x80,
+            };
+        let (first, last) = (&t[p..e], &t[e + 1..le]);
+        (after_person
+            && is_capitalised_name(last)
+            && surname_shaped(first)
+            && surname_shaped(last)
+            && !self.en_last.contains(ascii(first)))
+        .then_some(le)
     }
 
     /// Korean names with no anchor word: every run of Hangul is judged by the name model
@@ -1102,6 +1162,42 @@ fn introduces_person(t: &[u8], p: usize) -> bool {
         }),
         _ => false,
     }
+}
+
+/// [`introduces_person`], but only by words that never introduce a product: `cc`, `to` after a verb
+/// of speaking or `thanks`, `with` after one of meeting, and `by` after one of writing or deciding
+/// (`written by`, `approved by`; not `powered by`, `created by`, `ships with`).
+fn introduces_person_only(t: &[u8], p: usize) -> bool {
+    let before = &t[..p];
+    let ends = |w: &[u8]| {
+        before.ends_with(w)
+            && (before.len() == w.len()
+                || !before[before.len() - w.len() - 1].is_ascii_alphabetic())
+    };
+    [
+        &b"written by "[..],
+        b"authored by ",
+        b"signed by ",
+        b"reported by ",
+        b"reviewed by ",
+        b"approved by ",
+        b"submitted by ",
+        b"requested by ",
+        b"talked with ",
+        b"spoke with ",
+        b"met with ",
+    ]
+    .iter()
+    .any(|w| ends(w))
+        || introduces_person(t, p) && !ends(b"by ") && !ends(b"with ")
+}
+
+/// Whether a Korean particle or honorific that follows persons only is glued at `e` (`님`, `씨`,
+/// `에게`, `한테`, `께`): not `와`, `를` or `에서`, which follow products as often (`Google Drive에`).
+fn person_particle_after(t: &[u8], e: usize) -> bool {
+    ["님", "씨", "에게", "한테", "께"]
+        .iter()
+        .any(|w| t[e.min(t.len())..].starts_with(w.as_bytes()))
 }
 
 /// Whether a verb only a person is the subject of follows `e` (`Julien Cristau called`, `… phoned`,
