@@ -1334,6 +1334,9 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
     none("thanks to Open Source contributors");
     none("cc Platform Engineering, can you check?");
     none("Amazon Web를 열어요");
+    // Nor two words of which one is an English word: products and teams are named with words.
+    none("cc Coverity Scan, can you check?");
+    none("Salesforce Tableau님이 보냈어요");
     // Letters with diacritics are letters of the name, before and after: the whole name is found,
     // not the part before the accent (`Alessio Dess` of `Alessio Dessì`).
     one("12,René Dufour,active", Entity::Person, "René Dufour");

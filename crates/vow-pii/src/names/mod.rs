@@ -793,11 +793,15 @@ impl Names {
                 Some(b) => !b.is_ascii_alphanumeric() && *b != b'-' && *b < 0x80,
             };
         let (first, last) = (&t[p..e], &t[e + 1..le]);
+        // Products, teams and companies are named with English words (`Open Source`, `Legal
+        // Counsel`, `Docker Compose`), people with names (`Boyuan Yang`).
         (after_person
             && is_capitalised_name(last)
             && surname_shaped(first)
             && surname_shaped(last)
-            && !self.en_last.contains(ascii(first)))
+            && !self.en_last.contains(ascii(first))
+            && !tables::is_english_word(first)
+            && !tables::is_english_word(last))
         .then_some(le)
     }
 

@@ -100,3 +100,20 @@ fn section(name: &str) -> Vec<&'static str> {
         })
         .collect()
 }
+
+const EN_WORDS: &str = include_str!("../../data/en_words.txt");
+
+/// Whether `w` (letters, any case) is an English word of `data/en_words.txt`. The set is parsed on the
+/// first question, which only the rare places that need it ask, so a scan that never asks pays nothing.
+pub(crate) fn is_english_word(w: &[u8]) -> bool {
+    static SET: OnceLock<HashSet<&'static [u8]>> = OnceLock::new();
+    let mut lower = [0u8; 14];
+    if !(3..=lower.len()).contains(&w.len()) || !w.iter().all(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    for (l, b) in lower.iter_mut().zip(w) {
+        *l = b.to_ascii_lowercase();
+    }
+    SET.get_or_init(|| EN_WORDS.lines().map(str::as_bytes).collect())
+        .contains(&lower[..w.len()])
+}
