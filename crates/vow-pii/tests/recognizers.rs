@@ -1334,6 +1334,15 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
     none("thanks to Open Source contributors");
     none("cc Platform Engineering, can you check?");
     none("Amazon Web를 열어요");
+    // Alone on a line or in a field, a first name before an English word the census lists no
+    // surname of is a product or a place; before a verb only a person does, the word is a surname.
+    none("Chelsea Boots");
+    none("31,Ruby Slippers,pending");
+    one(
+        "Yesterday Mihai Pop called about the refund.",
+        Entity::Person,
+        "Mihai Pop",
+    );
     // Nor two words of which one is an English word: products and teams are named with words.
     none("cc Coverity Scan, can you check?");
     none("Salesforce Tableau님이 보냈어요");

@@ -706,6 +706,8 @@ impl Names {
             // after words that introduce a person or before a person's verb (`written by Bill
             // Triggs`), not with a Korean particle (`Mark Complete를 누르세요` is a button).
             let word_first_vouches = |e: usize| introduced || person_verb_after(t, e);
+            let strong_place =
+                |e: usize| introduced || person_verb_after(t, e) || model::syl_at(t, e).is_some();
             let word_ok = |s: usize, e: usize| {
                 is_capitalised_name(&t[s..e])
                     && (self.en_last.contains(ascii(&t[s..e]))
@@ -713,7 +715,11 @@ impl Names {
                             person_place(e) && (plain_first || word_first_vouches(e))
                         } else {
                             plain_first && field_end(e)
-                        }) && surname_shaped(&t[s..e]))
+                        }) && surname_shaped(&t[s..e])
+                            // Where only the field or line vouches, an English word after a first
+                            // name is a product or a place (`Chelsea Boots`, `Ruby Slippers`);
+                            // after `cc` or before `called` it is a surname (`Stelian Pop`).
+                            && (strong_place(e) || !tables::is_english_word(&t[s..e])))
             };
             // A middle name that is a first name (`Richard Laura Price`), or a first surname of two
             // where the field or line ends after the second (`Mauro Carvalho Chehab`; not `Sydney
