@@ -10,8 +10,9 @@ English word far more often in the first than in the second.
 Source: `/usr/share/dict/american-english` of Debian's `wamerican` 2020.12.07-2, built from SCOWL
 (Spell Checker Oriented Word Lists), Copyright 2000-2011 by Kevin Atkinson and the others its README
 names; permission to use, copy, modify, distribute and sell is granted without fee provided the notice
-appears (see README.md). Kept: the words written in small letters (not the proper nouns it capitalises),
-three to fourteen letters a-z, no possessives. Sorted, one per line.
+appears (see README.md). Kept: the words written in small letters, three to fourteen letters a-z, and
+the proper nouns it capitalises (places, brands, famous people: `Tokyo`, `Mozilla`, `Kafka`), a capital
+and two to thirteen small letters; no possessives. Sorted, one per line.
 """
 
 import re
@@ -21,6 +22,6 @@ version = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "wamerican"],
                          capture_output=True, text=True, check=True).stdout
 assert version == "2020.12.07-2", version
 with open("/usr/share/dict/american-english", encoding="utf-8") as f:
-    words = sorted({w.strip() for w in f if re.fullmatch(r"[a-z]{3,14}", w.strip())})
+    words = sorted({w.strip() for w in f if re.fullmatch(r"[a-z]{3,14}|[A-Z][a-z]{2,13}", w.strip())})
 for w in words:
     print(w)

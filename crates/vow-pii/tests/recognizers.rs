@@ -1343,6 +1343,16 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
         Entity::Person,
         "Mihai Pop",
     );
+    // A delimited record's field is a person's place too (a customer table's name column); not for
+    // a place's, a brand's or a famous person's name the dictionary capitalises.
+    one("81,Tavita Leota,pending", Entity::Person, "Tavita Leota");
+    one(
+        "2026-01-08\tNguvu Kabila\tshipped",
+        Entity::Person,
+        "Nguvu Kabila",
+    );
+    none("3,Tokyo Shinjuku,x");
+    none("2;Mozilla Firefox;x");
     // Nor two words of which one is an English word: products and teams are named with words.
     none("cc Coverity Scan, can you check?");
     none("Salesforce Tableau님이 보냈어요");

@@ -774,7 +774,11 @@ impl Names {
         let le = name_word_end(t, e + 1);
         // The place first, byte comparisons only: most pairs of capitalised words stand in none.
         let particle = person_particle_after(t, le);
-        if !(particle || person_verb_after(t, le) || introduces_person_only(t, p)) {
+        if !(particle
+            || person_verb_after(t, le)
+            || introduces_person_only(t, p)
+            || whole_field(t, p, le))
+        {
             return None;
         }
         // What follows a person's name: the end of the phrase, a verb only a person does, a Korean
@@ -807,7 +811,11 @@ impl Names {
             && surname_shaped(last)
             && !self.en_last.contains(ascii(first))
             && !tables::is_english_word(first)
-            && !tables::is_english_word(last))
+            && !tables::is_english_word(last)
+            // Nor a place's, a brand's or a famous person's (`Seoul Gangnam`, `Mozilla Firefox`),
+            // unless the census lists it as a surname (`Chen`).
+            && !tables::is_proper_noun(first)
+            && !(tables::is_proper_noun(last) && !self.en_last.contains(ascii(last))))
         .then_some(le)
     }
 

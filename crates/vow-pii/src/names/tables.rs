@@ -103,10 +103,15 @@ fn section(name: &str) -> Vec<&'static str> {
 
 const EN_WORDS: &str = include_str!("../../data/en_words.txt");
 
-/// Whether `w` (letters, any case) is an English word of `data/en_words.txt`. The set is parsed on the
-/// first question, which only the rare places that need it ask, so a scan that never asks pays nothing.
-pub(crate) fn is_english_word(w: &[u8]) -> bool {
+/// The words and proper nouns of `data/en_words.txt`, parsed on the first question, which only the
+/// rare places that need it ask, so a scan that never asks pays nothing.
+fn en_words() -> &'static HashSet<&'static [u8]> {
     static SET: OnceLock<HashSet<&'static [u8]>> = OnceLock::new();
+    SET.get_or_init(|| EN_WORDS.lines().map(str::as_bytes).collect())
+}
+
+/// Whether `w` (letters, any case) is an English word of the dictionary (`Open`, `source`).
+pub(crate) fn is_english_word(w: &[u8]) -> bool {
     let mut lower = [0u8; 14];
     if !(3..=lower.len()).contains(&w.len()) || !w.iter().all(u8::is_ascii_alphabetic) {
         return false;
@@ -114,6 +119,11 @@ pub(crate) fn is_english_word(w: &[u8]) -> bool {
     for (l, b) in lower.iter_mut().zip(w) {
         *l = b.to_ascii_lowercase();
     }
-    SET.get_or_init(|| EN_WORDS.lines().map(str::as_bytes).collect())
-        .contains(&lower[..w.len()])
+    en_words().contains(&lower[..w.len()])
+}
+
+/// Whether `w`, as written, is a proper noun the dictionary capitalises: a place, a brand or a famous
+/// person's name (`Tokyo`, `Mozilla`, `Kafka`).
+pub(crate) fn is_proper_noun(w: &[u8]) -> bool {
+    w.first().is_some_and(u8::is_ascii_uppercase) && en_words().contains(w)
 }
