@@ -103,11 +103,24 @@ fn section(name: &str) -> Vec<&'static str> {
 
 const EN_WORDS: &str = include_str!("../../data/en_words.txt");
 
-/// The words and proper nouns of `data/en_words.txt`, parsed on the first question, which only the
-/// rare places that need it ask, so a scan that never asks pays nothing.
-fn en_words() -> &'static HashSet<&'static [u8]> {
-    static SET: OnceLock<HashSet<&'static [u8]>> = OnceLock::new();
-    SET.get_or_init(|| EN_WORDS.lines().map(str::as_bytes).collect())
+/// Whether `w` is one of the words and proper nouns of `data/en_words.txt`. The file is sorted, so it
+/// is searched as it is: only where its lines start is found, on the first question (one pass over
+/// 0.7 MB, where hashing its 73,000 entries cost a scan of 70 MB of prose 1.5%).
+fn en_words_contain(w: &[u8]) -> bool {
+    static STARTS: OnceLock<Vec<u32>> = OnceLock::new();
+    let text = EN_WORDS.as_bytes();
+    let starts = STARTS.get_or_init(|| {
+        std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', text).map(|i| i + 1))
+            .filter(|&s| s < text.len())
+            .map(|s| s as u32)
+            .collect()
+    });
+    let line = |s: u32| {
+        let rest = &text[s as usize..];
+        &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())]
+    };
+    starts.binary_search_by(|&s| line(s).cmp(w)).is_ok()
 }
 
 /// Whether `w` (letters, any case) is an English word of the dictionary (`Open`, `source`).
@@ -119,11 +132,28 @@ pub(crate) fn is_english_word(w: &[u8]) -> bool {
     for (l, b) in lower.iter_mut().zip(w) {
         *l = b.to_ascii_lowercase();
     }
-    en_words().contains(&lower[..w.len()])
+    en_words_contain(&lower[..w.len()])
 }
 
 /// Whether `w`, as written, is a proper noun the dictionary capitalises: a place, a brand or a famous
 /// person's name (`Tokyo`, `Mozilla`, `Kafka`).
 pub(crate) fn is_proper_noun(w: &[u8]) -> bool {
-    w.first().is_some_and(u8::is_ascii_uppercase) && en_words().contains(w)
+    w.first().is_some_and(u8::is_ascii_uppercase) && en_words_contain(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_english_words_are_sorted_bytewise_so_a_binary_search_finds_each() {
+        let lines: Vec<&str> = EN_WORDS.lines().collect();
+        assert!(lines.windows(2).all(|p| p[0].as_bytes() < p[1].as_bytes()));
+        for w in [lines[0], lines[lines.len() / 2], lines[lines.len() - 1]] {
+            assert!(en_words_contain(w.as_bytes()), "{w}");
+        }
+        assert!(is_english_word(b"Source") && is_english_word(b"counsel"));
+        assert!(is_proper_noun(b"Tokyo") && !is_proper_noun(b"tokyo"));
+        assert!(!is_english_word(b"Boyuan") && !is_proper_noun(b"Boyuan"));
+    }
 }
