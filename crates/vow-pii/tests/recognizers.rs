@@ -1392,6 +1392,15 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
         "Nauwelaerts, Mark",
     );
     one("\"Maor, Guy\",active", Entity::Person, "Maor, Guy");
+    // Quoted so, a first name no list holds too, unless a word is an English word or a proper noun
+    // the dictionary capitalises (a city and its country).
+    one(
+        "7,\"Petrov, Roumen\",active",
+        Entity::Person,
+        "Petrov, Roumen",
+    );
+    none("2,\"Osaka, Japan\",active");
+    none("3,\"Austin, Texas\",active");
     none("Welcome, Mark");
     none("Done, Bill");
     // `Last, First Middle`, when the field or the line ends with the middle name.

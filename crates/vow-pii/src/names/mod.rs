@@ -624,9 +624,22 @@ impl Names {
                         || bounded(fe)
                             && surname_shaped(first)
                             && (quoted || self.vouching_first(given)));
-                if last_ok
-                    && is_capitalised_name(given)
-                    && self.en_first.contains(ascii(given))
+                // Quoted as a CSV quotes it, a first name no list holds too (`"Petrov, Roumen"`),
+                // when neither word is an English word or a proper noun the dictionary capitalises
+                // (not `"Lyon, France"`, `"Austin, Texas"`).
+                let unknown_given = || {
+                    quoted
+                        && bounded(fe)
+                        && !is_signoff(first)
+                        && surname_shaped(first)
+                        && surname_shaped(given)
+                        && !tables::is_english_word(first)
+                        && !tables::is_english_word(given)
+                        && !tables::is_proper_noun(given)
+                        && (!tables::is_proper_noun(first) || self.en_last.contains(ascii(first)))
+                };
+                if is_capitalised_name(given)
+                    && (last_ok && self.en_first.contains(ascii(given)) || unknown_given())
                     && ends(fe)
                     && !then_capital
                     && !t[fe..].starts_with(b", ")
