@@ -1322,9 +1322,9 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
         "Nguvu Kabila",
     );
     one(
-        "Yesterday Tavita Leota called about the refund.",
+        "Yesterday Tsogt Ochir called about the refund.",
         Entity::Person,
-        "Tavita Leota",
+        "Tsogt Ochir",
     );
     one("Ohad Tzur님이 보낸 메일", Entity::Person, "Ohad Tzur");
     // Not a product or a team after words that introduce products as often (`powered by`, `ships
@@ -1345,12 +1345,22 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
     );
     // A delimited record's field is a person's place too (a customer table's name column); not for
     // a place's, a brand's or a famous person's name the dictionary capitalises.
-    one("81,Tavita Leota,pending", Entity::Person, "Tavita Leota");
+    one("81,Lwazi Dube,pending", Entity::Person, "Lwazi Dube");
     one(
         "2026-01-08\tNguvu Kabila\tshipped",
         Entity::Person,
         "Nguvu Kabila",
     );
+    // A chat line's speaker, and a name before 와 and a talk or a meeting (not a product's
+    // connection or a heading's colon).
+    one("Nguvu Kabila: see you at 3", Entity::Person, "Nguvu Kabila");
+    one(
+        "어제 Nguvu Kabila와 통화했어요",
+        Entity::Person,
+        "Nguvu Kabila",
+    );
+    none("Google Drive와 연동");
+    none("Grafana Loki: logs and queries");
     none("3,Tokyo Shinjuku,x");
     none("2;Mozilla Firefox;x");
     // Nor two words of which one is an English word: products and teams are named with words.

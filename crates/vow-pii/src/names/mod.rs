@@ -790,7 +790,8 @@ impl Names {
         if !(particle
             || person_verb_after(t, le)
             || introduces_person_only(t, p)
-            || whole_field(t, p, le))
+            || whole_field(t, p, le)
+            || chat_speaker(t, p, le))
         {
             return None;
         }
@@ -1224,11 +1225,36 @@ fn introduces_person_only(t: &[u8], p: usize) -> bool {
 }
 
 /// Whether a Korean particle or honorific that follows persons only is glued at `e` (`님`, `씨`,
-/// `에게`, `한테`, `께`): not `와`, `를` or `에서`, which follow products as often (`Google Drive에`).
+/// `에게`, `한테`, `께`): not `를` or `에서`, which follow products as often (`Google Drive에`).
 fn person_particle_after(t: &[u8], e: usize) -> bool {
-    ["님", "씨", "에게", "한테", "께"]
+    let rest = &t[e.min(t.len())..];
+    if ["님", "씨", "에게", "한테", "께"]
         .iter()
-        .any(|w| t[e.min(t.len())..].starts_with(w.as_bytes()))
+        .any(|w| rest.starts_with(w.as_bytes()))
+    {
+        return true;
+    }
+    // `와`, `과`, `랑`, `하고` (with) before talking or meeting, which one does with a person (`Hilko
+    // Bengen와 통화했어요`), not with a product (`Google Drive와 연동`).
+    ["와", "과", "랑", "이랑", "하고"].iter().any(|p| {
+        rest.strip_prefix(p.as_bytes()).is_some_and(|after| {
+            let after = after.strip_prefix(b" ").unwrap_or(after);
+            [
+                "통화",
+                "만나",
+                "만났",
+                "얘기",
+                "이야기",
+                "대화",
+                "회의",
+                "미팅",
+                "상담",
+                "연락",
+            ]
+            .iter()
+            .any(|v| after.starts_with(v.as_bytes()))
+        })
+    })
 }
 
 /// Whether a verb only a person is the subject of follows `e` (`Julien Cristau called`, `… phoned`,
@@ -1290,16 +1316,23 @@ fn surname_particles_end(t: &[u8], j: usize) -> usize {
 /// Whether `t[s..e]` is a line of its own, or a chat line's speaker before the colon (`Cyril Bouthors`,
 /// `Daniel Gollub: see you at 3`): nothing before it on its line, nothing after it but the colon.
 fn alone_on_line(t: &[u8], s: usize, e: usize) -> bool {
-    let line_end = |b: &u8| matches!(b, b'\n' | b'\r');
-    let starts = s == 0 || line_end(&t[s - 1]);
-    // A speaker's colon is followed by what they said (`Paris Office: +33 1 …` is a label).
+    line_starts_at(t, s) && t.get(e).is_none_or(|b| matches!(b, b'\n' | b'\r'))
+        || chat_speaker(t, s, e)
+}
+
+/// Whether a line starts at `s`.
+fn line_starts_at(t: &[u8], s: usize) -> bool {
+    s == 0 || matches!(t[s - 1], b'\n' | b'\r')
+}
+
+/// Whether `t[s..e]` is a chat line's speaker (`Daniel Gollub: see you at 3`): it starts the line, and
+/// a colon and what they said follow it (`Paris Office: +33 1 …` is a label).
+fn chat_speaker(t: &[u8], s: usize, e: usize) -> bool {
     let said = |k: usize| {
         t.get(k)
             .is_some_and(|b| b.is_ascii_alphabetic() || *b >= 0x80)
     };
-    let ends =
-        t.get(e).is_none_or(line_end) || t[e] == b':' && t.get(e + 1) == Some(&b' ') && said(e + 2);
-    starts && ends
+    line_starts_at(t, s) && t.get(e) == Some(&b':') && t.get(e + 1) == Some(&b' ') && said(e + 2)
 }
 
 /// Whether a capitalised word is shaped like a surname the census may have missed: letters (one hyphen
