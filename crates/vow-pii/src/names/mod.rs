@@ -829,7 +829,7 @@ impl Names {
             // Nor a place's, a brand's or a famous person's (`Seoul Gangnam`, `Mozilla Firefox`),
             // unless the census lists it as a surname (`Chen`).
             && !tables::is_proper_noun(first)
-            && !(tables::is_proper_noun(last) && !self.en_last.contains(ascii(last))))
+            && (!tables::is_proper_noun(last) || self.en_last.contains(ascii(last))))
         .then_some(le)
     }
 
