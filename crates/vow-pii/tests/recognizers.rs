@@ -1402,13 +1402,15 @@ fn first_names_of_other_countries_and_names_spelled_with_accents_are_names() {
         "Nauwelaerts, Mark",
     );
     one("\"Maor, Guy\",active", Entity::Person, "Maor, Guy");
-    // Quoted so, a first name no list holds too, unless a word is an English word or a proper noun
-    // the dictionary capitalises (a city and its country).
+    // Quoted so, or alone on a line, a first name no list holds too, unless a word is an English word
+    // or a proper noun the dictionary capitalises (a city and its country).
     one(
         "7,\"Petrov, Roumen\",active",
         Entity::Person,
         "Petrov, Roumen",
     );
+    one("Dube, Lwazi", Entity::Person, "Dube, Lwazi");
+    none("Osaka, Japan");
     none("2,\"Osaka, Japan\",active");
     none("3,\"Austin, Texas\",active");
     none("Welcome, Mark");

@@ -628,7 +628,7 @@ impl Names {
                 // when neither word is an English word or a proper noun the dictionary capitalises
                 // (not `"Lyon, France"`, `"Austin, Texas"`).
                 let unknown_given = || {
-                    quoted
+                    (quoted || alone_on_line(t, p, fe))
                         && bounded(fe)
                         && !is_signoff(first)
                         && surname_shaped(first)
