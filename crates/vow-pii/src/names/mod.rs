@@ -1224,35 +1224,23 @@ fn introduces_person_only(t: &[u8], p: usize) -> bool {
         || introduces_person(t, p) && !ends(b"by ") && !ends(b"with ")
 }
 
-/// Whether a Korean particle or honorific that follows persons only is glued at `e` (`님`, `씨`,
-/// `에게`, `한테`, `께`): not `를` or `에서`, which follow products as often (`Google Drive에`).
+/// Whether a Korean particle or honorific that follows persons is glued at `e` (`님이`, `씨`,
+/// `에게는`, `께서`: [`model::KoNames::person_form_at`]); not `를` or `에서`, which follow products as
+/// often (`Google Drive에`).
 fn person_particle_after(t: &[u8], e: usize) -> bool {
-    let rest = &t[e.min(t.len())..];
-    if ["님", "씨", "에게", "한테", "께"]
-        .iter()
-        .any(|w| rest.starts_with(w.as_bytes()))
-    {
+    if model::ko_names().person_form_at(t, e) {
         return true;
     }
+    let rest = &t[e.min(t.len())..];
     // `와`, `과`, `랑`, `하고` (with) before talking or meeting, which one does with a person (`Hilko
     // Bengen와 통화했어요`), not with a product (`Google Drive와 연동`).
     ["와", "과", "랑", "이랑", "하고"].iter().any(|p| {
         rest.strip_prefix(p.as_bytes()).is_some_and(|after| {
             let after = after.strip_prefix(b" ").unwrap_or(after);
-            [
-                "통화",
-                "만나",
-                "만났",
-                "얘기",
-                "이야기",
-                "대화",
-                "회의",
-                "미팅",
-                "상담",
-                "연락",
-            ]
-            .iter()
-            .any(|v| after.starts_with(v.as_bytes()))
+            tables()
+                .ko_with_person
+                .iter()
+                .any(|v| after.starts_with(v.as_bytes()))
         })
     })
 }

@@ -732,6 +732,25 @@ impl KoNames {
         false
     }
 
+    /// Whether the Hangul run at `t[i..]` is a form that follows persons (`님이`, `에게는`, `께서`), but
+    /// not one begun by 랑 (with), which speech also puts after things (`Google Drive랑 연동`): what may
+    /// follow a name in a language whose words say nothing about it (`Boyuan Yang에게`).
+    pub(crate) fn person_form_at(&self, t: &[u8], i: usize) -> bool {
+        let mut run = [0 as Syl; MAX_AFTER_NAME];
+        let mut n = 0;
+        while let Some(s) = syl_at(t, i + 3 * n) {
+            if n == MAX_AFTER_NAME {
+                return false;
+            }
+            run[n] = s;
+            n += 1;
+        }
+        let is = |k: usize, c: char| k < n && Some(run[k]) == syl(c);
+        n > 0
+            && self.after_person.contains(&pack(&run[..n]))
+            && !(is(0, '랑') || is(0, '이') && is(1, '랑'))
+    }
+
     /// Whether `word` may follow a name that a field word or a title has already set apart
     /// (`이름은 김민수입니다`): what [`KoNames::is_after_name`] accepts, except the particles that are
     /// also verbs' forms (하고 `with` and `과장하고` exaggerating, 보고, 더러) and the instrumental
