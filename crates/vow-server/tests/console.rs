@@ -534,17 +534,22 @@ const PLANTED: [(&str, &str); 3] = [
 async fn planted_subject(server: &Server) -> String {
     let (subject, _) = file_request(server, "access", "kr").await;
     for (category, value) in PLANTED {
-        let (status, body) = server
-            .json(
-                Method::PUT,
-                &format!("/v1/subjects/{subject}/items/{category}"),
-                &server.keys.service,
-                Some(json!({"value": value})),
-            )
-            .await;
-        assert!(status.is_success(), "{category}: {status} {body}");
+        put_item(server, &subject, category, value).await;
     }
     subject
+}
+
+/// Stores `value` under `category` for `subject`, as the service does.
+async fn put_item(server: &Server, subject: &str, category: &str, value: &str) {
+    let (status, body) = server
+        .json(
+            Method::PUT,
+            &format!("/v1/subjects/{subject}/items/{category}"),
+            &server.keys.service,
+            Some(json!({"value": value})),
+        )
+        .await;
+    assert!(status.is_success(), "{category}: {status} {body}");
 }
 
 #[tokio::test]
@@ -609,15 +614,7 @@ async fn a_support_user_sees_free_text_with_the_names_and_numbers_in_it_masked()
         "７７７６",
         "３１４１",
     ];
-    let (status, body) = server
-        .json(
-            Method::PUT,
-            &format!("/v1/subjects/{subject}/items/user.content.inquiry"),
-            &server.keys.service,
-            Some(json!({"value": inquiry})),
-        )
-        .await;
-    assert!(status.is_success(), "{status} {body}");
+    put_item(&server, &subject, "user.content.inquiry", inquiry).await;
     let (mut support, _) = enrolled(&server, "support@example.com", "support").await;
     let (mut officer, _) = enrolled(&server, "officer@example.com", "privacy_officer").await;
     let subject_page = format!("/console/subjects/{subject}");
