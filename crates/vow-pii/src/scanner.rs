@@ -364,7 +364,8 @@ impl Scanner {
         // Korean names, and the Korean anchor words, in one pass over the Hangul runs.
         let mut skip_to = 0;
         self.names.ko_free_names(text, &mut out, |q, s, out| {
-            if q >= skip_to {
+            // Most syllables begin no anchor word: that is known before any call.
+            if q >= skip_to && self.korean_first[usize::from(s)] != 0 {
                 if let Some(end) = self.korean_anchor_at(text, q, s, out) {
                     skip_to = end;
                 }

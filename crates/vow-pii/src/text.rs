@@ -21,6 +21,13 @@ pub(crate) fn has_byte_between(x: u64, lo: u8, hi: u8) -> u64 {
         & HI
 }
 
+/// Nonzero when some byte of `x` may begin a Hangul syllable in UTF-8 (0xEA to 0xED): the same test
+/// on the low seven bits (0x6A to 0x6D) of the bytes whose high bit is set.
+pub(crate) fn has_hangul_lead(x: u64) -> u64 {
+    let low7 = x & (LO * 127);
+    (LO * (127 + 0x6E)).wrapping_sub(low7) & low7.wrapping_add(LO * (127 - 0x69)) & x & HI
+}
+
 pub(crate) fn hangul(c: char) -> bool {
     ('\u{AC00}'..='\u{D7A3}').contains(&c)
 }

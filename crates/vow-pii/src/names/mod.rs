@@ -11,8 +11,6 @@
 //! number, then building and unit) with an optional postal code before it, or a US street address
 //! (number, street, suffix, optional unit, city, state and ZIP). The whole address is one finding.
 
-use std::collections::HashSet;
-
 mod address;
 mod columns;
 pub(crate) mod model;
@@ -26,7 +24,7 @@ pub(crate) use address::{
 };
 use address::{ko_address, us_military_address};
 pub(crate) use columns::name_columns;
-use tables::tables;
+use tables::{tables, WordSet};
 
 /// Korean surnames (Statistics Korea, 2015 census: those borne by more than about 10,000 people).
 const KO_SURNAMES: &str = "김이박최정강조윤장임한오서신권황안송전홍유고문양손배백허남심노하곽성차주우구민류나진지엄채원천방공현함변염여추도소석선설마길연위표명기반라왕금옥육인맹제모탁국어은편용예경봉사부가복태목형피두감음빈동온호범좌";
@@ -60,8 +58,8 @@ pub(crate) enum Anchor {
 /// The word tables, compiled once per [`crate::Scanner`].
 pub(crate) struct Names {
     kinds: Vec<Anchor>,
-    en_first: HashSet<&'static str>,
-    en_last: HashSet<&'static str>,
+    en_first: WordSet,
+    en_last: WordSet,
 }
 
 /// The words names and addresses are anchored on. The scanner finds them in the same pass as the
@@ -107,12 +105,12 @@ pub(crate) fn anchor_table() -> Vec<(&'static str, Anchor)> {
 
 /// The first names of the English list, for pseudonyms.
 pub(crate) fn en_first_names() -> impl Iterator<Item = &'static str> {
-    EN_FIRST.lines().filter(|l| !l.is_empty())
+    tables::data_lines(EN_FIRST)
 }
 
 /// The last names of the English list, for pseudonyms.
 pub(crate) fn en_last_names() -> impl Iterator<Item = &'static str> {
-    EN_LAST.lines().filter(|l| !l.is_empty())
+    tables::data_lines(EN_LAST)
 }
 
 /// Korean surnames, one syllable each, for pseudonyms.
@@ -229,7 +227,7 @@ impl Names {
         Names {
             kinds: anchor_table().into_iter().map(|(_, k)| k).collect(),
             en_first: en_first_names()
-                .chain(WORLD_FIRST.lines().filter(|l| !l.is_empty()))
+                .chain(tables::data_lines(WORLD_FIRST))
                 .collect(),
             en_last: en_last_names().collect(),
         }
@@ -848,10 +846,11 @@ impl Names {
         out: &mut Vec<Finding>,
         mut at_syllable: impl FnMut(usize, model::Syl, &mut Vec<Finding>),
     ) {
-        let m = model::ko_names();
         let n = t.len();
         let mut i = 0;
         while let Some(p) = next_hangul(t, i) {
+            // Asked here, not before the loop: text with no Hangul never builds the model.
+            let m = model::ko_names();
             let mut run = [0 as model::Syl; 8];
             let mut k = 0;
             let mut j = p;
@@ -1228,6 +1227,9 @@ fn introduces_person_only(t: &[u8], p: usize) -> bool {
 /// `에게는`, `께서`: [`model::KoNames::person_form_at`]); not `를` or `에서`, which follow products as
 /// often (`Google Drive에`).
 fn person_particle_after(t: &[u8], e: usize) -> bool {
+    if model::syl_at(t, e).is_none() {
+        return false;
+    }
     if model::ko_names().person_form_at(t, e) {
         return true;
     }
@@ -1453,6 +1455,10 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
         b += 1;
     }
     let left = a.checked_sub(1).map(|k| t[k]);
+    // Most runs follow another word of the sentence: no cell, speaker or English sentence begins so.
+    if left.is_some_and(|x| x >= 0x80) {
+        return Place::Sentence;
+    }
     let right = t.get(b).copied();
     let edge = |x: Option<u8>| matches!(x, None | Some(b'\n' | b'\r'));
     // A comma separates cells only written tight on both sides (`12,김민수,완료`); prose puts a space
@@ -1503,16 +1509,21 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
     Place::Sentence
 }
 
-/// The next byte at or after `i` that starts a Hangul syllable, skipping eight ASCII bytes at a time.
+/// The next byte at or after `i` that starts a Hangul syllable, skipping eight bytes at a time where
+/// none may (English text, and its curly quotes and dashes, which once sent the search byte by byte to
+/// the end of the text).
 pub(crate) fn next_hangul(t: &[u8], mut i: usize) -> Option<usize> {
-    while i + 8 <= t.len() && word_at(t, i) & HI == 0 {
-        i += 8;
-    }
     while i < t.len() {
-        if (0xEA..=0xED).contains(&t[i]) && model::syl_at(t, i).is_some() {
-            return Some(i);
+        while i + 8 <= t.len() && has_hangul_lead(word_at(t, i)) == 0 {
+            i += 8;
         }
-        i += 1;
+        let end = (i + 8).min(t.len());
+        while i < end {
+            if (0xEA..=0xED).contains(&t[i]) && model::syl_at(t, i).is_some() {
+                return Some(i);
+            }
+            i += 1;
+        }
     }
     None
 }

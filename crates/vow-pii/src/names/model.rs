@@ -16,6 +16,8 @@ use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
+use super::tables;
+
 const SYLLABLES: &str = include_str!("../../data/ko_syllables.tsv");
 const WORDS: &str = include_str!("../../data/ko_words.txt");
 const GIVEN: &str = include_str!("../../data/ko_given.tsv");
@@ -384,6 +386,24 @@ pub(crate) const EXPECTED_SURNAME_FLOOR: f32 = -7.6;
 /// A syllable as an index (0 for 가 to 11,171 for 힣).
 pub(crate) type Syl = u16;
 
+/// The longest run [`KoNames::judge_in`] remembers: eight syllables and their count fill a `u128` key.
+const JUDGED_RUN: usize = 8;
+/// The memory of [`KoNames::judge_in`]: 2^12 slots of 48 bytes per thread.
+const JUDGED_BITS: u32 = 12;
+
+/// One remembered judgement.
+#[derive(Clone, Copy, Default)]
+struct Judged {
+    filled: bool,
+    key: u128,
+    how: u64,
+    verdict: Option<(usize, f32)>,
+}
+
+thread_local! {
+    static JUDGED: std::cell::RefCell<Vec<Judged>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The Hangul syllable of a `char`, if it is one.
 pub(crate) fn syl(c: char) -> Option<Syl> {
     let v = (c as u32).checked_sub(0xAC00)?;
@@ -429,11 +449,23 @@ pub(crate) fn ends_as_no_name(run: &[Syl]) -> bool {
 
 /// [`pack`] of a word's syllables, with no allocation (a trailing `*` or other mark is skipped).
 fn pack_str(w: &str) -> u64 {
+    pack_bytes(w.as_bytes())
+}
+
+/// [`pack_str`] on the bytes of a line: Hangul syllables are read as their three bytes, everything
+/// else is stepped over (the tables hold hundreds of thousands of lines, parsed at start-up).
+fn pack_bytes(w: &[u8]) -> u64 {
     let mut key = 0u64;
     let mut n = 0u64;
-    for s in w.chars().filter_map(syl).take(4) {
-        key = (key << 14) | u64::from(s + 1);
-        n += 1;
+    let mut i = 0;
+    while i < w.len() && n < 4 {
+        if let Some(s) = syl_at(w, i) {
+            key = (key << 14) | u64::from(s + 1);
+            n += 1;
+            i += 3;
+        } else {
+            i += 1;
+        }
     }
     key | n << 60
 }
@@ -528,7 +560,7 @@ impl KoNames {
     fn parse() -> KoNames {
         let mut counts = vec![[0f64; 6]; 11_172];
         let mut compound_counts: Vec<([Syl; 2], f64)> = Vec::new();
-        for line in SYLLABLES.lines().filter(|l| !l.starts_with('#')) {
+        for line in tables::data_lines(SYLLABLES) {
             let mut cols = line.split('\t');
             let Some(key) = cols.next() else { continue };
             let mut c = [0f64; 6];
@@ -602,13 +634,17 @@ impl KoNames {
         let mut words = PackSet::with_capacity_and_hasher(WORDS.len() / 9, Default::default());
         let mut frequent = PackSet::with_capacity_and_hasher(40_000, Default::default());
         let mut names_too = PackSet::with_capacity_and_hasher(4_000, Default::default());
-        for line in WORDS.lines().filter(|l| !l.starts_with('#')) {
+        for line in tables::data_lines(WORDS) {
             let key = pack_str(line);
             words.insert(key);
-            if line.ends_with('*') {
-                frequent.insert(key);
-            } else if line.ends_with('=') {
-                names_too.insert(key);
+            match line.as_bytes().last() {
+                Some(b'*') => {
+                    frequent.insert(key);
+                }
+                Some(b'=') => {
+                    names_too.insert(key);
+                }
+                _ => {}
             }
         }
         let mut given: std::collections::HashMap<u32, f64> =
@@ -632,7 +668,7 @@ impl KoNames {
         }
         // The names most registered at birth lately are common, however few of the dictionary's
         // (mostly older, often famous) people bear them (`하윤`, `서아`).
-        for name in GIVEN_RECENT.lines().filter(|l| !l.starts_with('#')) {
+        for name in tables::data_lines(GIVEN_RECENT) {
             if let Ok([a, b]) = <[Syl; 2]>::try_from(syls(name).as_slice()) {
                 let count = given.entry(pair(a, b)).or_insert(0.0);
                 *count = count.max(f64::from(COMMON_GIVEN));
@@ -663,11 +699,7 @@ impl KoNames {
             let gain = g.log_prob - (places[a].given_first + places[b].given_second);
             given_gain[a] = given_gain[a].max(gain);
         }
-        let stems = STEMS
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .map(pack_str)
-            .collect();
+        let stems = tables::data_lines(STEMS).map(pack_str).collect();
         let forms = after_name_forms();
         let after_name = forms.iter().map(|(w, _)| pack_str(w)).collect();
         let after_person = forms
@@ -950,7 +982,52 @@ impl KoNames {
     /// particle that follows persons (`person`). Alone in a cell, `박하은` is not `박하` + `은`.
     ///
     /// A score under `min` is returned without the word tables' say, since no penalty can raise it.
+    ///
+    /// Prose says the same words over and over (`경우에는`, `사용하여`), so each thread remembers the
+    /// last judgement of each of 4,096 slots, keyed by everything the judgement reads: the same answer,
+    /// a quarter of the work on prose.
     pub(crate) fn judge_in(
+        &self,
+        run: &[Syl],
+        floor: f32,
+        sentence: bool,
+        cell: bool,
+        person: bool,
+        min: f32,
+    ) -> Option<(usize, f32)> {
+        if !(2..=JUDGED_RUN).contains(&run.len()) {
+            return self.judge_uncached(run, floor, sentence, cell, person, min);
+        }
+        // The count and eight syllables fill 116 bits; the three switches go above them.
+        let key = run
+            .iter()
+            .fold(run.len() as u128, |k, &s| (k << 14) | u128::from(s))
+            | u128::from(sentence) << 127
+            | u128::from(cell) << 126
+            | u128::from(person) << 125;
+        let how = u64::from(floor.to_bits()) << 32 | u64::from(min.to_bits());
+        let mixed = (key as u64 ^ (key >> 64) as u64 ^ how).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slot = (mixed >> (64 - JUDGED_BITS)) as usize;
+        JUDGED.with_borrow_mut(|judged| {
+            if judged.is_empty() {
+                judged.resize(1 << JUDGED_BITS, Judged::default());
+            }
+            let j = &mut judged[slot];
+            if j.filled && j.key == key && j.how == how {
+                return j.verdict;
+            }
+            let verdict = self.judge_uncached(run, floor, sentence, cell, person, min);
+            *j = Judged {
+                filled: true,
+                key,
+                how,
+                verdict,
+            };
+            verdict
+        })
+    }
+
+    fn judge_uncached(
         &self,
         run: &[Syl],
         floor: f32,
@@ -1074,6 +1151,48 @@ mod tests {
         for word in ["정보를", "조건은", "이번에", "한국어", "유효한", "사용자"] {
             let v = judge(word).map_or(-99.0, |x| x.1);
             assert!(v < 1.0, "{word}: {v}");
+        }
+    }
+
+    #[test]
+    fn a_remembered_judgement_is_the_one_made_afresh_whatever_was_asked_before() {
+        let m = ko_names();
+        let runs = [
+            "김민수",
+            "김민수가",
+            "조건은",
+            "정보를",
+            "편서연은",
+            "이민재",
+            "사용자에게",
+            "박하은",
+            "배경색",
+            "김 아름",
+            "제갈서연이랑",
+            "최상단",
+            "이용자에게는",
+            "하하하하하하하하",
+        ];
+        let floors = [f32::NEG_INFINITY, EXPECTED_SURNAME_FLOOR];
+        let mins = [f32::NEG_INFINITY, 0.0, 1.5];
+        // Every run under every switch, twice over in a different order each time, so that answers
+        // are asked back from the memory under other switches than they were made with.
+        for round in 0..2 {
+            for (i, run) in runs.iter().enumerate() {
+                let run = syls(run);
+                for k in 0..48usize {
+                    let k = if round == 0 { k } else { 47 - k };
+                    let (floor, min) = (floors[k % 2], mins[(k / 2) % 3]);
+                    let (sentence, cell, person) = (k / 6 % 2 == 1, k / 12 % 2 == 1, k / 24 == 1);
+                    let fresh = m.judge_uncached(&run, floor, sentence, cell, person, min);
+                    let remembered = m.judge_in(&run, floor, sentence, cell, person, min);
+                    assert_eq!(
+                        remembered.map(|(l, v)| (l, v.to_bits())),
+                        fresh.map(|(l, v)| (l, v.to_bits())),
+                        "run {i}, switches {k}"
+                    );
+                }
+            }
         }
     }
 
