@@ -901,6 +901,12 @@ impl Names {
                 if place == Place::Sentence && (signed || field) {
                     place = Place::Speaker;
                 }
+                // In a sentence only a known surname starts a name (below: a particle that follows
+                // persons, a given name many bear, or a common surname); most one-syllable words
+                // (`수 있다`, `것 같다`) are none.
+                if place == Place::Sentence && !m.is_known_surname(run[0]) {
+                    continue;
+                }
                 // A particle that follows persons after the given name (`김 영호께서`).
                 let person_particle = if place == Place::Sentence && m.is_known_surname(run[0]) {
                     m.person_particle(&both[..=g])
@@ -976,6 +982,11 @@ impl Names {
                 continue;
             }
             let place = place_of(t, p, j);
+            // In a sentence a run needs a known surname first: the particle, honorific and given-name
+            // readings below all ask for one, and so does a common surname.
+            if place == Place::Sentence && !m.is_known_surname(run[0]) {
+                continue;
+            }
             // In a sentence, a particle that follows persons (`에게`, `이랑`, `께서`) is evidence of its
             // own: the run needs less of the syllables, and a rare surname is no reason to doubt it.
             // So is an honorific written apart (`이민지 님이`, `김철수 씨가`).
@@ -1354,6 +1365,10 @@ fn is_signoff(w: &[u8]) -> bool {
 /// Hangul run there is a particle after what it closes.
 fn after_closing(t: &[u8], p: usize) -> bool {
     let before = &t[..p];
+    // Every mark below ends with one of these bytes; most runs follow a space.
+    if !matches!(before.last(), Some(b')' | b']' | 0x8D | 0x8F | 0x9D | 0x99)) {
+        return false;
+    }
     before.ends_with(b")")
         || before.ends_with(b"]")
         || ["」", "』", "”", "’"]
@@ -1370,6 +1385,10 @@ fn after_company_form(t: &[u8], p: usize) -> bool {
         end -= 1;
     }
     let before = &t[end.saturating_sub(12)..end];
+    // Every form below ends with 사, 인, `)` or ㈜, whose last bytes are these.
+    if !matches!(before.last(), Some(0xAC | 0xB8 | b')' | 0x9C)) {
+        return false;
+    }
     [
         "주식회사",
         "유한회사",
@@ -1450,14 +1469,14 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
     while a > 0 && t[a - 1] == b' ' {
         a -= 1;
     }
-    let mut b = e;
-    while b < t.len() && t[b] == b' ' {
-        b += 1;
-    }
     let left = a.checked_sub(1).map(|k| t[k]);
     // Most runs follow another word of the sentence: no cell, speaker or English sentence begins so.
     if left.is_some_and(|x| x >= 0x80) {
         return Place::Sentence;
+    }
+    let mut b = e;
+    while b < t.len() && t[b] == b' ' {
+        b += 1;
     }
     let right = t.get(b).copied();
     let edge = |x: Option<u8>| matches!(x, None | Some(b'\n' | b'\r'));
