@@ -14,6 +14,7 @@
 mod address;
 mod columns;
 pub(crate) mod model;
+mod packing;
 mod tables;
 
 use crate::text::*;

@@ -16,10 +16,13 @@ use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
+use super::packing::{entry_in, pack, pack_bytes, FREQUENT, NAME_TOO};
+pub(crate) use super::packing::{syl_at, Syl};
 use super::tables;
 
 const SYLLABLES: &str = include_str!("../../data/ko_syllables.tsv");
-const WORDS: &str = include_str!("../../data/ko_words.txt");
+/// The word list's lookup table, written by `build.rs` from `data/ko_words.txt` (see `packing.rs`).
+const WORD_TABLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/ko_words.table"));
 const GIVEN: &str = include_str!("../../data/ko_given.tsv");
 const GIVEN_RECENT: &str = include_str!("../../data/ko_given_recent.txt");
 const STEMS: &str = include_str!("../../data/ko_stems.txt");
@@ -383,9 +386,6 @@ const PREFIXES: &str = "최전신고반비부주소구초원현정역재총대�
 /// The surname floor where a name is expected: one person in two thousand.
 pub(crate) const EXPECTED_SURNAME_FLOOR: f32 = -7.6;
 
-/// A syllable as an index (0 for 가 to 11,171 for 힣).
-pub(crate) type Syl = u16;
-
 /// The longest run [`KoNames::judge_in`] remembers: eight syllables and their count fill a `u128` key.
 const JUDGED_RUN: usize = 8;
 /// The memory of [`KoNames::judge_in`]: 2^12 slots of 48 bytes per thread.
@@ -410,24 +410,6 @@ pub(crate) fn syl(c: char) -> Option<Syl> {
     (v < 11_172).then_some(v as Syl)
 }
 
-/// The Hangul syllable whose UTF-8 starts at `t[i]`.
-pub(crate) fn syl_at(t: &[u8], i: usize) -> Option<Syl> {
-    let b = t.get(i..i + 3)?;
-    if !(0xEA..=0xED).contains(&b[0]) || b[1] & 0xC0 != 0x80 || b[2] & 0xC0 != 0x80 {
-        return None;
-    }
-    let c = (u32::from(b[0] & 0x0F) << 12) | (u32::from(b[1] & 0x3F) << 6) | u32::from(b[2] & 0x3F);
-    let v = c.checked_sub(0xAC00)?;
-    (v < 11_172).then_some(v as Syl)
-}
-
-fn pack(s: &[Syl]) -> u64 {
-    s.iter()
-        .take(4)
-        .fold(0u64, |a, &x| (a << 14) | u64::from(x + 1))
-        | (s.len() as u64) << 60
-}
-
 /// Syllables no given name ends with (or hardly one), which end a word with its particle or a verb's
 /// noun: 를, 을, 에, 의, 는, 로, 됨 (`선택됨`), 함 (`확인함`).
 const NEVER_LAST: [char; 8] = ['를', '을', '에', '의', '는', '로', '됨', '함'];
@@ -450,24 +432,6 @@ pub(crate) fn ends_as_no_name(run: &[Syl]) -> bool {
 /// [`pack`] of a word's syllables, with no allocation (a trailing `*` or other mark is skipped).
 fn pack_str(w: &str) -> u64 {
     pack_bytes(w.as_bytes())
-}
-
-/// [`pack_str`] on the bytes of a line: Hangul syllables are read as their three bytes, everything
-/// else is stepped over (the tables hold hundreds of thousands of lines, parsed at start-up).
-fn pack_bytes(w: &[u8]) -> u64 {
-    let mut key = 0u64;
-    let mut n = 0u64;
-    let mut i = 0;
-    while i < w.len() && n < 4 {
-        if let Some(s) = syl_at(w, i) {
-            key = (key << 14) | u64::from(s + 1);
-            n += 1;
-            i += 3;
-        } else {
-            i += 1;
-        }
-    }
-    key | n << 60
 }
 
 fn syls(w: &str) -> Vec<Syl> {
@@ -497,6 +461,18 @@ impl Hasher for PackHasher {
 
 type PackSet = HashSet<u64, BuildHasherDefault<PackHasher>>;
 
+/// The words of the word list, or those of them with `mark` ([`FREQUENT`], [`NAME_TOO`]), looked up
+/// in the table `build.rs` wrote.
+struct WordTable {
+    mark: u64,
+}
+
+impl WordTable {
+    fn contains(&self, key: &u64) -> bool {
+        entry_in(WORD_TABLE, *key).is_some_and(|e| self.mark == 0 || e & self.mark != 0)
+    }
+}
+
 /// Log probabilities per syllable, by place.
 #[derive(Clone, Copy, Default)]
 struct Place {
@@ -516,13 +492,13 @@ pub(crate) struct KoNames {
     flags: Vec<u8>,
 
     compound: Vec<([Syl; 2], f32)>,
-    words: PackSet,
+    words: WordTable,
     /// Frequent words: with a particle they are words even in a cell (`정보를`), and a frequent
     /// two-syllable one with one more syllable makes a compound (`정규식`).
-    frequent: PackSet,
+    frequent: WordTable,
     /// Words that are also persons' names in the dictionary (`=`, `이민수`): alone in a cell they are
     /// read as names.
-    names_too: PackSet,
+    names_too: WordTable,
     after_name: PackSet,
     after_person: PackSet,
     after_word: PackSet,
@@ -631,22 +607,6 @@ impl KoNames {
         for c in compound.iter().filter(|c| c.1 > -11.0) {
             flags[usize::from(c.0[0])] |= MAY_START | KNOWN_SURNAME;
         }
-        let mut words = PackSet::with_capacity_and_hasher(WORDS.len() / 9, Default::default());
-        let mut frequent = PackSet::with_capacity_and_hasher(40_000, Default::default());
-        let mut names_too = PackSet::with_capacity_and_hasher(4_000, Default::default());
-        for line in tables::data_lines(WORDS) {
-            let key = pack_str(line);
-            words.insert(key);
-            match line.as_bytes().last() {
-                Some(b'*') => {
-                    frequent.insert(key);
-                }
-                Some(b'=') => {
-                    names_too.insert(key);
-                }
-                _ => {}
-            }
-        }
         let mut given: std::collections::HashMap<u32, f64> =
             std::collections::HashMap::with_capacity(16_000);
         let mut given_total = 0f64;
@@ -727,9 +687,9 @@ impl KoNames {
             places,
             flags,
             compound,
-            words,
-            frequent,
-            names_too,
+            words: WordTable { mark: 0 },
+            frequent: WordTable { mark: FREQUENT },
+            names_too: WordTable { mark: NAME_TOO },
             after_name,
             after_person,
             after_word,
@@ -954,7 +914,7 @@ impl KoNames {
         })
     }
 
-    fn is_word_in(&self, run: &[Syl], set: &PackSet) -> bool {
+    fn is_word_in(&self, run: &[Syl], set: &WordTable) -> bool {
         (2..=run.len().min(4)).any(|k| {
             set.contains(&pack(&run[..k]))
                 && (k == run.len() || self.after_word.contains(&pack(&run[k..])))
