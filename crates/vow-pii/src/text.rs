@@ -245,6 +245,17 @@ mod tests {
         }
 
         #[test]
+        fn a_hangul_lead_is_found_in_a_word_exactly_where_a_byte_is_0xea_to_0xed(
+            bytes in proptest::array::uniform8(
+                prop_oneof![any::<u8>(), Just(0xE9u8), Just(0xEAu8), Just(0xEDu8), Just(0xEEu8), Just(0x6Au8)],
+            ),
+        ) {
+            let x = u64::from_le_bytes(bytes);
+            let plain = bytes.iter().any(|b| (0xEA..=0xED).contains(b));
+            prop_assert_eq!(has_hangul_lead(x) != 0, plain, "{:02x?}", bytes);
+        }
+
+        #[test]
         fn the_next_name_capital_is_the_first_capital_a_plain_search_finds(
             bytes in proptest::collection::vec(
                 prop_oneof![any::<u8>(), Just(0xC3u8), Just(0x89u8), Just(0xC5u8), Just(0x81u8), Just(b'A'), Just(b' ')],

@@ -1547,3 +1547,29 @@ pub(crate) fn next_hangul(t: &[u8], mut i: usize) -> Option<usize> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// English with curly quotes, Hangul, broken UTF-8: the eight-byte skip finds the first
+        /// syllable a byte-by-byte search finds, from any start.
+        #[test]
+        fn the_next_hangul_is_the_first_syllable_a_plain_search_finds(
+            bytes in proptest::collection::vec(
+                prop_oneof![any::<u8>(), Just(0xEAu8), Just(0xB0u8), Just(0x80u8), Just(0xE2u8), Just(b'a')],
+                0..40,
+            ),
+            text in "[a-z “”—김민수가 ]{0,30}",
+        ) {
+            for t in [bytes.as_slice(), text.as_bytes()] {
+                for i in 0..=t.len() {
+                    let plain = (i..t.len()).find(|&k| model::syl_at(t, k).is_some());
+                    prop_assert_eq!(next_hangul(t, i), plain, "{:?} from {}", t, i);
+                }
+            }
+        }
+    }
+}
