@@ -9,7 +9,7 @@ use crate::context::{Context, Said, WINDOW_AFTER, WINDOW_BEFORE};
 use crate::names::model::Syl;
 use crate::names::Names;
 use crate::normalize::Normalized;
-use crate::text::{has_byte_between, word_at, HI, LO};
+use crate::text::{has_ascii_letter, has_byte_between, next_with_top_bit, word_at, HI, LO};
 pub use crate::validate::Date;
 use crate::validate::*;
 use crate::{Entity, Finding, Validation};
@@ -951,22 +951,10 @@ impl Scanner {
         let n = t.len();
         let mut i = 0;
         while i < n {
-            // To the next ASCII byte, eight at a time where none is.
-            while i + 8 <= n && word_at(t, i) & HI == HI {
-                i += 8;
-            }
-            while i < n && t[i] >= 0x80 {
-                i += 1;
-            }
-            let s = i;
-            // To the end of the ASCII stretch, eight at a time where all are.
-            while i + 8 <= n && word_at(t, i) & HI == 0 {
-                i += 8;
-            }
-            while i < n && t[i] < 0x80 {
-                i += 1;
-            }
-            if i - s < 2 || !t[s..i].iter().any(u8::is_ascii_alphabetic) {
+            // To the next ASCII byte, then to the end of its stretch.
+            let s = next_with_top_bit(t, i, 0);
+            i = next_with_top_bit(t, s, 0x80);
+            if i - s < 2 || !has_ascii_letter(&t[s..i]) {
                 continue;
             }
             for m in self.secrets.find_iter(&t[s..i]) {

@@ -28,6 +28,38 @@ pub(crate) fn has_hangul_lead(x: u64) -> u64 {
     (LO * (127 + 0x6E)).wrapping_sub(low7) & low7.wrapping_add(LO * (127 - 0x69)) & x & HI
 }
 
+/// The first byte at or after `i` whose top bit is `top` (`0x80` for the next non-ASCII byte, `0` for
+/// the next ASCII one), or `t.len()`: eight bytes at a time, the first such byte of a word found by
+/// counting its trailing zeros (the words are little-endian, so the lowest byte comes first).
+pub(crate) fn next_with_top_bit(t: &[u8], mut i: usize, top: u8) -> usize {
+    let flip = if top == 0 { HI } else { 0 };
+    while i + 8 <= t.len() {
+        let hits = (word_at(t, i) ^ flip) & HI;
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < t.len() && t[i] & 0x80 != top {
+        i += 1;
+    }
+    i.min(t.len())
+}
+
+/// Whether ASCII bytes `t` hold a letter, eight at a time: folding case sends `A`..`Z` onto
+/// `a`..`z` and no other ASCII byte there.
+pub(crate) fn has_ascii_letter(t: &[u8]) -> bool {
+    let mut chunks = t.chunks_exact(8);
+    for c in &mut chunks {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(c);
+        if has_byte_between(u64::from_le_bytes(a) | (LO * 0x20), b'a' - 1, b'z' + 1) != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(u8::is_ascii_alphabetic)
+}
+
 pub(crate) fn hangul(c: char) -> bool {
     ('\u{AC00}'..='\u{D7A3}').contains(&c)
 }
@@ -241,6 +273,24 @@ mod tests {
                     prop_assert_eq!(char_at(t, i), char_at_by_validation(t, i), "char_at {:?} {}", t, i);
                     prop_assert_eq!(char_before(t, i), char_before_by_validation(t, i), "char_before {:?} {}", t, i);
                 }
+            }
+        }
+
+        #[test]
+        fn the_stretch_steps_agree_with_a_byte_by_byte_reading(
+            bytes in proptest::collection::vec(
+                prop_oneof![any::<u8>(), Just(b'a'), Just(b'Z'), Just(b'5'), Just(b'@'), Just(b'['), Just(0xEAu8)],
+                0..40,
+            ),
+        ) {
+            let t = bytes.as_slice();
+            for i in 0..=t.len() {
+                let ascii_end = (i..t.len()).find(|&k| t[k] >= 0x80).unwrap_or(t.len());
+                let other_end = (i..t.len()).find(|&k| t[k] < 0x80).unwrap_or(t.len());
+                prop_assert_eq!(next_with_top_bit(t, i, 0x80), ascii_end, "{:?} {}", t, i);
+                prop_assert_eq!(next_with_top_bit(t, i, 0), other_end, "{:?} {}", t, i);
+                let stretch = &t[i..ascii_end];
+                prop_assert_eq!(has_ascii_letter(stretch), stretch.iter().any(u8::is_ascii_alphabetic), "{:?}", stretch);
             }
         }
 
