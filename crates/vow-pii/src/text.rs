@@ -43,21 +43,20 @@ pub(crate) fn next_with_top_bit(t: &[u8], mut i: usize, top: u8) -> usize {
     while i < t.len() && t[i] & 0x80 != top {
         i += 1;
     }
-    i.min(t.len())
+    i
 }
 
 /// Whether ASCII bytes `t` hold a letter, eight at a time: folding case sends `A`..`Z` onto
 /// `a`..`z` and no other ASCII byte there.
 pub(crate) fn has_ascii_letter(t: &[u8]) -> bool {
-    let mut chunks = t.chunks_exact(8);
-    for c in &mut chunks {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(c);
-        if has_byte_between(u64::from_le_bytes(a) | (LO * 0x20), b'a' - 1, b'z' + 1) != 0 {
+    let mut i = 0;
+    while i + 8 <= t.len() {
+        if has_byte_between(word_at(t, i) | (LO * 0x20), b'a' - 1, b'z' + 1) != 0 {
             return true;
         }
+        i += 8;
     }
-    chunks.remainder().iter().any(u8::is_ascii_alphabetic)
+    t[i..].iter().any(u8::is_ascii_alphabetic)
 }
 
 pub(crate) fn hangul(c: char) -> bool {

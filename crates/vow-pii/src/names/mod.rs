@@ -903,13 +903,13 @@ impl Names {
                     place = Place::Speaker;
                 }
                 // In a sentence only a known surname starts a name (below: a particle that follows
-                // persons, a given name many bear, or a common surname); most one-syllable words
-                // (`수 있다`, `것 같다`) are none.
+                // persons, a given name many bear, or a common surname, so none of them asks again);
+                // most one-syllable words (`수 있다`, `것 같다`) are none.
                 if place == Place::Sentence && !m.is_known_surname(run[0]) {
                     continue;
                 }
                 // A particle that follows persons after the given name (`김 영호께서`).
-                let person_particle = if place == Place::Sentence && m.is_known_surname(run[0]) {
+                let person_particle = if place == Place::Sentence {
                     m.person_particle(&both[..=g])
                 } else {
                     None
@@ -984,25 +984,19 @@ impl Names {
             }
             let place = place_of(t, p, j);
             // In a sentence a run needs a known surname first: the particle, honorific and given-name
-            // readings below all ask for one, and so does a common surname.
+            // readings below rest on one, and so does a common surname (none of them asks again).
             if place == Place::Sentence && !m.is_known_surname(run[0]) {
                 continue;
             }
             // In a sentence, a particle that follows persons (`에게`, `이랑`, `께서`) is evidence of its
             // own: the run needs less of the syllables, and a rare surname is no reason to doubt it.
             // So is an honorific written apart (`이민지 님이`, `김철수 씨가`).
-            let honoured = place == Place::Sentence
-                && (2..=4).contains(&k)
-                && m.is_known_surname(run[0])
-                && honorific_at(t, j);
+            let honoured = place == Place::Sentence && (2..=4).contains(&k) && honorific_at(t, j);
             let person = honoured
-                || place == Place::Sentence
-                    && k <= 4 + model::MAX_AFTER_NAME
-                    && m.is_known_surname(run[0])
-                    && {
-                        let n = k.min(run.len());
-                        m.person_particle(&run[..n]).is_some()
-                    };
+                || place == Place::Sentence && k <= 4 + model::MAX_AFTER_NAME && {
+                    let n = k.min(run.len());
+                    m.person_particle(&run[..n]).is_some()
+                };
             // A surname, common or rare, and a given name many bear (`편서연은`): a name on the evidence of its given
             // name.
             let given_borne = place == Place::Sentence

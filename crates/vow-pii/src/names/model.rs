@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
-use super::packing::{entry_in, pack, pack_bytes, FREQUENT, NAME_TOO};
+use super::packing::{entry_in, mix, pack, pack_bytes, FREQUENT, NAME_TOO};
 pub(crate) use super::packing::{syl_at, Syl};
 use super::tables;
 
@@ -391,10 +391,10 @@ const JUDGED_RUN: usize = 8;
 /// The memory of [`KoNames::judge_in`]: 2^12 slots of 48 bytes per thread.
 const JUDGED_BITS: u32 = 12;
 
-/// One remembered judgement.
+/// One remembered judgement. A run's key holds its count (2 to 8), so no key is 0 and an empty slot
+/// (all zero) answers no question.
 #[derive(Clone, Copy, Default)]
 struct Judged {
-    filled: bool,
     key: u128,
     how: u64,
     verdict: Option<(usize, f32)>,
@@ -455,7 +455,7 @@ impl Hasher for PackHasher {
         self.write_u64(u64::from(x));
     }
     fn write_u64(&mut self, x: u64) {
-        self.0 = (x ^ (x >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = mix(x);
     }
 }
 
@@ -966,23 +966,17 @@ impl KoNames {
             | u128::from(cell) << 126
             | u128::from(person) << 125;
         let how = u64::from(floor.to_bits()) << 32 | u64::from(min.to_bits());
-        let mixed = (key as u64 ^ (key >> 64) as u64 ^ how).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let slot = (mixed >> (64 - JUDGED_BITS)) as usize;
+        let slot = (mix(key as u64 ^ (key >> 64) as u64 ^ how) >> (64 - JUDGED_BITS)) as usize;
         JUDGED.with_borrow_mut(|judged| {
             if judged.is_empty() {
                 judged.resize(1 << JUDGED_BITS, Judged::default());
             }
             let j = &mut judged[slot];
-            if j.filled && j.key == key && j.how == how {
+            if j.key == key && j.how == how {
                 return j.verdict;
             }
             let verdict = self.judge_uncached(run, floor, sentence, cell, person, min);
-            *j = Judged {
-                filled: true,
-                key,
-                how,
-                verdict,
-            };
+            *j = Judged { key, how, verdict };
             verdict
         })
     }

@@ -61,9 +61,15 @@ pub(crate) fn entry_of_line(line: &[u8]) -> u64 {
         }
 }
 
-/// Where `key`'s probe starts in a table of `2^bits` slots (Fibonacci hashing).
+/// A packed key spread over all 64 bits (Fibonacci hashing): its top bits choose a slot. The word
+/// table, the model's small sets and the memory of judgements all hash with it.
+pub(crate) fn mix(key: u64) -> u64 {
+    (key ^ (key >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Where `key`'s probe starts in a table of `2^bits` slots.
 fn home(key: u64, bits: u32) -> usize {
-    ((key ^ (key >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+    (mix(key) >> (64 - bits)) as usize
 }
 
 /// The table of `entries`, eight little-endian bytes a slot, 0 an empty slot: at most two-thirds
