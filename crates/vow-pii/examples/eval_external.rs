@@ -1,7 +1,7 @@
 //! The evaluations on material written outside this project (`eval/`, sources in `eval/README.md`).
-//! None of `external.tsv`, `outside-test.tsv`, `records-heldout.tsv` or the `*-test.txt` and
-//! `*-heldout.txt` prose was used to tune a recognizer; `outside-dev.tsv`, `records-dev.tsv` and the
-//! `*-dev.txt` prose may be. `--show` lists misses of the dev sets only (`--show-all` of every set),
+//! None of `external.tsv`, `outside-test.tsv`, `records-heldout.tsv`, the `*-real-test.tsv` sets or
+//! the `*-test.txt` and `*-heldout.txt` prose was used to tune a recognizer; `outside-dev.tsv`,
+//! `records-dev.tsv`, the `*-real-dev.tsv` sets and the `*-dev.txt` prose may be. `--show` lists misses of the dev sets only (`--show-all` of every set),
 //! so that tuning does not look at the held-out split by accident.
 //!
 //! ```text
@@ -366,6 +366,8 @@ fn main() {
             "records-heldout.tsv",
             "addresses-real-dev.tsv",
             "addresses-real-test.tsv",
+            "lookalikes-real-dev.tsv",
+            "lookalikes-real-test.tsv",
         ] {
             sets.push(eval.join(name));
         }
