@@ -1556,6 +1556,33 @@ fn a_korean_word_with_its_particle_is_no_name_beside_english() {
 }
 
 #[test]
+fn a_city_before_its_state_is_no_person() {
+    // A city's name is a first name and a surname often enough (`Lynn Haven`, `Santa Cruz`); its
+    // state's code after it says which.
+    none("52672,Lynn Haven, FL,active");
+    none("Santa Cruz, CA\t2026-03-23");
+    none("우리 지사는 Santa Cruz, CA에 있어요");
+    none("{\"city\": \"Lynn Haven, FL\"}");
+    // Not the codes a person's credentials share (`MD`, `PA`), nor a state code that begins a word.
+    one("Signed: Jane Porter, MD", Entity::Person, "Jane Porter, MD");
+    one(
+        "Please call Ray Shine, CAREFULLY",
+        Entity::Person,
+        "Ray Shine",
+    );
+}
+
+#[test]
+fn a_makers_name_before_its_trade_or_legal_form_is_no_person() {
+    // A maker's name goes on to what it makes or its legal form (`Ray Shine Video Technology Inc`,
+    // `Altecon Srl`); the same two words alone are a person's.
+    none("40791,Ray Shine Video Technology Inc,active");
+    none("the order from Hangzhou Royal Cloud Technology Co., Ltd arrived today");
+    none("18049,Altecon Srl,active");
+    one("40791,Ray Shine,active", Entity::Person, "Ray Shine");
+}
+
+#[test]
 fn us_addresses_in_capitals_on_numbered_roads_or_with_a_spelled_direction() {
     for (text, value) in [
         (

@@ -661,7 +661,10 @@ impl Names {
                 // a verb only a person does, or with a Korean particle glued to it. Not an unknown
                 // last word (`powered by Apache Kafka`, `thanks to Open Source`), nor when a third
                 // capitalised word follows, as an organisation's name goes on.
-                if let Some(end) = self.unknown_first_name(t, p, e) {
+                if let Some(end) = self
+                    .unknown_first_name(t, p, e)
+                    .filter(|&end| !before_us_state(t, end))
+                {
                     out.push(Finding {
                         entity: Entity::Person,
                         start: p,
@@ -766,6 +769,9 @@ impl Names {
                 }
             }
             let end = en_name_suffix_end(t, le);
+            if before_us_state(t, end) || organisation_goes_on(t, end) {
+                continue;
+            }
             out.push(Finding {
                 entity: Entity::Person,
                 start: en_title_start(t, p),
@@ -1314,6 +1320,51 @@ fn surname_particles_end(t: &[u8], j: usize) -> usize {
 fn alone_on_line(t: &[u8], s: usize, e: usize) -> bool {
     line_starts_at(t, s) && t.get(e).is_none_or(|b| matches!(b, b'\n' | b'\r'))
         || chat_speaker(t, s, e)
+}
+
+/// Whether a US state's code follows `e` as a place's does (`Lynn Haven, FL`, `Santa Cruz, CA 95060`):
+/// a city's name, though its words are a first name and a surname. Not the codes that are also a
+/// person's credentials (`Jane Doe, MD`, `John Roe, PA`).
+fn before_us_state(t: &[u8], e: usize) -> bool {
+    let Some(code) = t
+        .get(e..)
+        .and_then(|r| r.strip_prefix(b", "))
+        .and_then(|r| r.get(..2))
+    else {
+        return false;
+    };
+    let after = t.get(e + 4);
+    let place_ends = after.is_none_or(|&b| {
+        matches!(
+            b,
+            b',' | b';' | b'\t' | b'|' | b'"' | b'\n' | b'\r' | b')' | b'.' | 0x80..
+        ) || b == b' '
+            && t.get(e + 5)
+                .is_none_or(|b| b.is_ascii_digit() || !b.is_ascii_alphanumeric())
+    });
+    place_ends
+        && !matches!(code, b"MD" | b"PA")
+        && tables().us_states.iter().any(|s| s.as_bytes() == code)
+}
+
+/// Whether the capitalised words after a name at `e` end an organisation's name (`Ray Shine Video
+/// Technology Inc`, `Royal Cloud Technology Co., Ltd`): the name is the organisation's, not a person's.
+fn organisation_goes_on(t: &[u8], e: usize) -> bool {
+    let mut k = e;
+    for _ in 0..3 {
+        if t.get(k) != Some(&b' ') || !capital_at(t, k + 1) {
+            return false;
+        }
+        let we = name_word_end(t, k + 1);
+        if we == k + 1 {
+            return false;
+        }
+        if tables().en_org_words.contains(ascii(&t[k + 1..we])) {
+            return true;
+        }
+        k = we + usize::from(t.get(we) == Some(&b'.'));
+    }
+    false
 }
 
 /// Whether a line starts at `s`.

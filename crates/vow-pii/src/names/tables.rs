@@ -39,6 +39,9 @@ pub(crate) struct Tables {
     /// organisation words, the words after `Dear` that name no one, sign-offs' words (`Best`), and
     /// street suffixes (`Station`, `Street`).
     pub(crate) never_unknown_surnames: WordSet,
+    /// Capitalised words that end an organisation's name (`Russell Inc`, `Quinn Group`, `Royal Cloud
+    /// Technology`).
+    pub(crate) en_org_words: WordSet,
 }
 
 /// The tables, parsed on first use.
@@ -51,7 +54,7 @@ pub(crate) fn tables() -> &'static Tables {
         let en_org_words = section("en_org_words");
         let us_suffixes = section("us_suffixes");
         let us_suffixes_rare = section("us_suffixes_rare");
-        let never_unknown_surnames = en_org_words
+        let never_unknown_surnames: WordSet = en_org_words
             .iter()
             .chain(&en_stop)
             .chain(&us_suffixes)
@@ -82,6 +85,7 @@ pub(crate) fn tables() -> &'static Tables {
             us_state_names: section("us_state_names"),
             us_suffixes_rare,
             never_unknown_surnames,
+            en_org_words: en_org_words.into_iter().collect(),
         }
     })
 }
