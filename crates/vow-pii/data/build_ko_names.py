@@ -15,7 +15,8 @@ Writes, next to this script:
   with how many bear each (the first line says of how many given names in all).
 - `ko_stems.txt`: verb and adjective stems of one to three syllables in use (word cost under 3,500):
   a stem and an ending (`채우기`, `숨기고`) is a verb's form.
-- `ko_words.txt`: the ordinary words of two to four syllables in use (mecab's word cost under 3,500;
+- `ko_words.txt`: the ordinary words of two to four syllables in use (mecab's word cost under 3,500,
+  or under 5,000 for a noun that takes 하다, `최소`, `요청`, whose costs the dictionary sets higher;
   `*` marks a frequent one, under 2,000, `=` one that is also a person's name): the recognizer reads a word so spelled, alone or with a
   particle or ending after it, as a word, and in a sentence a frequent word and one more syllable
   (`정규식`) as a compound.
@@ -35,6 +36,8 @@ COMPOUND = ["남궁", "황보", "제갈", "선우", "독고", "사공", "서문"
 WORD_TAGS = {"NNG", "NNP", "NNB", "NP", "NR", "VV", "VA", "VX", "MAG", "MAJ", "MM", "IC", "XR", "VCP", "VCN",
              "XSV", "XSA", "JKS", "JX", "EC", "EF", "ETM", "ETN"}
 HANGUL = re.compile("^[가-힣]+$")
+# Nouns that take 하다 are kept to this cost (see `main`).
+PREDICATIVE_COST = 5000
 
 
 def entries(wheel):
@@ -60,7 +63,7 @@ def transliterated(c):
 
 
 def main():
-    names, words, stems = set(), {}, {}
+    names, words, stems, predicative = set(), {}, {}, set()
     for tag, sem, surface, cost, _ in entries(sys.argv[1]):
         if tag.split("+")[0] in ("VV", "VA") and 1 <= len(surface) <= 3:
             stems[surface] = min(cost, stems.get(surface, cost))
@@ -70,6 +73,10 @@ def main():
             # Place names are kept whatever their cost: `강남구` is never a person.
             cost = min(cost, 3000) if sem == "지명" else cost
             words[surface] = min(cost, words.get(surface, cost))
+            # A noun that takes 하다 (행위 `요청`, 정적사태 `최소`, a root `강력`): the dictionary gives these
+            # higher costs than other nouns of the same use, so they are kept to a higher one.
+            if sem in ("행위", "정적사태") or tag == "XR":
+                predicative.add(surface)
     sur, g1, g2, single, pairs = (collections.Counter() for _ in range(5))
     for n in sorted(names):
         if len(n) == 2:
@@ -130,7 +137,10 @@ def main():
         out.write("# Korean verb and adjective stems of one to three syllables; from mecab-ko-dic (Apache-2.0), build_ko_names.py\n")
         out.write("\n".join(sorted(w for w, c in stems.items() if c < 3500)) + "\n")
 
-    keep = sorted(f"{w}{mark(w, c)}" for w, c in words.items() if 2 <= len(w) <= 4 and c < 3500)
+    def in_use(w, c):
+        return c < 3500 or w in predicative and c < PREDICATIVE_COST
+
+    keep = sorted(f"{w}{mark(w, c)}" for w, c in words.items() if 2 <= len(w) <= 4 and in_use(w, c))
     with open(f"{here}/ko_words.txt", "w", encoding="utf-8") as out:
         out.write("# Ordinary Korean words spelled like names; from mecab-ko-dic (Apache-2.0), build_ko_names.py\n")
         out.write("\n".join(keep) + "\n")

@@ -1583,6 +1583,17 @@ fn a_makers_name_before_its_trade_or_legal_form_is_no_person() {
 }
 
 #[test]
+fn a_korean_label_the_dictionary_knows_is_no_name() {
+    // Nouns that take 하다 (`최소`, `강력`, `친숙`) are words, though the dictionary gives them higher
+    // costs than other nouns of the same use.
+    none("최소값");
+    none("최소화");
+    none("35208,강력한,완료");
+    // A name with the same syllables stays a name where a person stands.
+    one("최소연 님께 보냈어요", Entity::Person, "최소연");
+}
+
+#[test]
 fn us_addresses_in_capitals_on_numbered_roads_or_with_a_spelled_direction() {
     for (text, value) in [
         (
