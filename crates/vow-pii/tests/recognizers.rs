@@ -1594,6 +1594,19 @@ fn a_korean_label_the_dictionary_knows_is_no_name() {
 }
 
 #[test]
+fn no_korean_surname_reads_no_chinese_character() {
+    // Alone in a cell a rare surname is taken, but a syllable that reads no Chinese character is no
+    // Korean surname: these are labels.
+    none("셀 범위");
+    none("탭 색상");
+    none("힌두어");
+    none("냔자어");
+    // Rare surnames that read one stay names there (`편`, `목`), spaced or not.
+    one("A-113;편서연;pending", Entity::Person, "편서연");
+    one("A-113;목 희재;pending", Entity::Person, "목 희재");
+}
+
+#[test]
 fn us_addresses_in_capitals_on_numbered_roads_or_with_a_spelled_direction() {
     for (text, value) in [
         (

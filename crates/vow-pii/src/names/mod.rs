@@ -914,6 +914,11 @@ impl Names {
                 if place == Place::Sentence && !m.is_known_surname(run[0]) {
                     continue;
                 }
+                // Elsewhere a rare surname too, but no syllable that reads no Chinese character
+                // (`셀 범위`, `탭 색상` are labels).
+                if !m.may_be_surname(run[0]) {
+                    continue;
+                }
                 // A particle that follows persons after the given name (`김 영호께서`).
                 let person_particle = if place == Place::Sentence {
                     m.person_particle(&both[..=g])
@@ -992,6 +997,11 @@ impl Names {
             // In a sentence a run needs a known surname first: the particle, honorific and given-name
             // readings below rest on one, and so does a common surname (none of them asks again).
             if place == Place::Sentence && !m.is_known_surname(run[0]) {
+                continue;
+            }
+            // Elsewhere a rare surname too, but no syllable that reads no Chinese character (`힌두어`,
+            // `쇼핑몰`).
+            if !m.may_be_surname(run[0]) {
                 continue;
             }
             // In a sentence, a particle that follows persons (`에게`, `이랑`, `께서`) is evidence of its

@@ -26,6 +26,7 @@ const WORD_TABLE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/ko_words.tab
 const GIVEN: &str = include_str!("../../data/ko_given.tsv");
 const GIVEN_RECENT: &str = include_str!("../../data/ko_given_recent.txt");
 const STEMS: &str = include_str!("../../data/ko_stems.txt");
+const HANJA: &str = include_str!("../../data/ko_hanja.txt");
 
 /// The ending that makes a verb's stem its noun, as labels name actions (`채우기`, `나누기`).
 const VERB_ENDS: &str = "기";
@@ -378,6 +379,8 @@ const COMPOUND_END: u8 = 16;
 const LABEL_END: u8 = 32;
 /// In [`VERB_ENDS`].
 const VERB_END: u8 = 64;
+/// Reads a Chinese character (`data/ko_hanja.txt`), as every surname but a few naturalised ones does.
+const HANJA_READING: u8 = 128;
 
 /// Sino-Korean prefixes spelled as surnames: 最 (`최상단`), 全/前 (`전단계`), 新, 高, 反/半, 非, 副/不,
 /// 主, 小, 舊, 超/初, 原, 現, 正, 逆, 再, 總, 大, 無, 多, 低, 兩, 各, 每, 本, 當, 他, 同.
@@ -602,6 +605,12 @@ impl KoNames {
             for s in class.chars().filter_map(syl) {
                 flags[usize::from(s)] |= flag;
             }
+        }
+        for s in tables::data_lines(HANJA)
+            .flat_map(str::chars)
+            .filter_map(syl)
+        {
+            flags[usize::from(s)] |= HANJA_READING;
         }
         // Compound surnames the dictionary's names hold (not the rarest, `어금`, `소봉`).
         for c in compound.iter().filter(|c| c.1 > -11.0) {
@@ -891,6 +900,12 @@ impl KoNames {
     /// Whether a syllable is the surname of any of the dictionary's names, or starts a compound one.
     pub(crate) fn is_known_surname(&self, s: Syl) -> bool {
         self.is(s, KNOWN_SURNAME)
+    }
+
+    /// Whether a syllable may be a surname: a known one, or one that reads a Chinese character (not
+    /// `셀`, `탭`, `쇼`, which no Korean surname is).
+    pub(crate) fn may_be_surname(&self, s: Syl) -> bool {
+        self.is(s, KNOWN_SURNAME | HANJA_READING)
     }
 
     /// The length of a particle that follows persons at the end of `run` (`에게`, `이랑`), if any, leaving
