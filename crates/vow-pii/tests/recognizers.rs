@@ -1589,6 +1589,9 @@ fn a_korean_label_the_dictionary_knows_is_no_name() {
     none("최소값");
     none("최소화");
     none("35208,강력한,완료");
+    // A note's style after a word: the copula's noun form, 하다's `but`.
+    none("%s: 읽기 전용 변수임");
+    none("nolog 현재 허용하나 무시함");
     // A name with the same syllables stays a name where a person stands.
     one("최소연 님께 보냈어요", Entity::Person, "최소연");
 }

@@ -276,7 +276,7 @@ pub(crate) fn after_name_forms() -> Vec<(String, bool)> {
 }
 
 /// What may follow an ordinary word that makes it a word with an ending (`허용하는`, `조건은`).
-const AFTER_WORD: [&str; 72] = [
+const AFTER_WORD: [&str; 74] = [
     "한",
     "하는",
     "하다",
@@ -349,6 +349,10 @@ const AFTER_WORD: [&str; 72] = [
     "하겠",
     "하겠다",
     "하여야",
+    // A note's style: the copula's and 하다's noun forms (`읽기 전용 변수임`), and 하다's `but`
+    // (`현재 허용하나 무시함`).
+    "임",
+    "하나",
 ];
 
 /// 하, which after a noun makes it a verb (`사용하`).
