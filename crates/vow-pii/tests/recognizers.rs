@@ -1610,6 +1610,18 @@ fn no_korean_surname_reads_no_chinese_character() {
 }
 
 #[test]
+fn a_particle_that_follows_persons_vouches_for_a_rare_surname_in_a_sentence() {
+    // 彭, 尙, 桂: surnames of Korea few of the dictionary's names bear. After them a particle or
+    // honorific that follows persons makes the name, as it does after a common surname.
+    one("어제 팽서연에게 전화했어요", Entity::Person, "팽서연");
+    one("상지훈께서 말씀하셨어요", Entity::Person, "상지훈");
+    one("계민호 님이 오셨어요", Entity::Person, "계민호");
+    // A word before such a particle stays a word.
+    none("어제 담당자에게 전화했어요");
+    none("각 팀에게 알려 주세요");
+}
+
+#[test]
 fn us_addresses_in_capitals_on_numbered_roads_or_with_a_spelled_direction() {
     for (text, value) in [
         (

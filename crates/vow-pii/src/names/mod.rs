@@ -994,13 +994,7 @@ impl Names {
                 continue;
             }
             let place = place_of(t, p, j);
-            // In a sentence a run needs a known surname first: the particle, honorific and given-name
-            // readings below rest on one, and so does a common surname (none of them asks again).
-            if place == Place::Sentence && !m.is_known_surname(run[0]) {
-                continue;
-            }
-            // Elsewhere a rare surname too, but no syllable that reads no Chinese character (`힌두어`,
-            // `쇼핑몰`).
+            // No surname reads no Chinese character (`힌두어`, `쇼핑몰`).
             if !m.may_be_surname(run[0]) {
                 continue;
             }
@@ -1013,6 +1007,12 @@ impl Names {
                     let n = k.min(run.len());
                     m.person_particle(&run[..n]).is_some()
                 };
+            // In a sentence a run needs a surname the dictionary's names bear (the given-name and
+            // common-surname readings below rest on one, and none of them asks again), unless a
+            // particle or honorific that follows persons vouches for a rarer one (`뇌서연에게`).
+            if place == Place::Sentence && !person && !m.is_known_surname(run[0]) {
+                continue;
+            }
             // A surname, common or rare, and a given name many bear (`편서연은`): a name on the evidence of its given
             // name.
             let given_borne = place == Place::Sentence
