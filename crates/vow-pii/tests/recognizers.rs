@@ -1616,6 +1616,7 @@ fn a_particle_that_follows_persons_vouches_for_a_rare_surname_in_a_sentence() {
     one("어제 팽서연에게 전화했어요", Entity::Person, "팽서연");
     one("상지훈께서 말씀하셨어요", Entity::Person, "상지훈");
     one("계민호 님이 오셨어요", Entity::Person, "계민호");
+    one("어제 팽 서연에게 전화했어요", Entity::Person, "팽 서연");
     // A word before such a particle stays a word.
     none("어제 담당자에게 전화했어요");
     none("각 팀에게 알려 주세요");

@@ -908,14 +908,7 @@ impl Names {
                 if place == Place::Sentence && (signed || field) {
                     place = Place::Speaker;
                 }
-                // In a sentence only a known surname starts a name (below: a particle that follows
-                // persons, a given name many bear, or a common surname, so none of them asks again);
-                // most one-syllable words (`수 있다`, `것 같다`) are none.
-                if place == Place::Sentence && !m.is_known_surname(run[0]) {
-                    continue;
-                }
-                // Elsewhere a rare surname too, but no syllable that reads no Chinese character
-                // (`셀 범위`, `탭 색상` are labels).
+                // No surname reads no Chinese character (`셀 범위`, `탭 색상` are labels).
                 if !m.may_be_surname(run[0]) {
                     continue;
                 }
@@ -925,6 +918,17 @@ impl Names {
                 } else {
                     None
                 };
+                // In a sentence only a known surname starts a name (below: a particle that follows
+                // persons, a given name many bear, or a common surname, so none of them asks again);
+                // most one-syllable words (`수 있다`, `것 같다`) are none. A rarer one only before a
+                // given name of two syllables and a particle that follows persons (`팽 서연에게`; not
+                // `각 팀에게`).
+                if place == Place::Sentence
+                    && !m.is_known_surname(run[0])
+                    && person_particle.is_none_or(|k| g != 2 + k)
+                {
+                    continue;
+                }
                 // A surname, common or rare, and a given name many bear (`편 서연은`).
                 let given_borne = place == Place::Sentence
                     && person_particle.is_none()
