@@ -1013,7 +1013,7 @@ impl Names {
                 };
             // In a sentence a run needs a surname the dictionary's names bear (the given-name and
             // common-surname readings below rest on one, and none of them asks again), unless a
-            // particle or honorific that follows persons vouches for a rarer one (`뇌서연에게`).
+            // particle or honorific that follows persons vouches for a rarer one (`팽서연에게`).
             if place == Place::Sentence && !person && !m.is_known_surname(run[0]) {
                 continue;
             }
