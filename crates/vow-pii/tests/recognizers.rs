@@ -1610,13 +1610,20 @@ fn no_korean_surname_reads_no_chinese_character() {
 }
 
 #[test]
-fn a_particle_that_follows_persons_vouches_for_a_rare_surname_in_a_sentence() {
+fn what_expects_a_person_vouches_for_a_rare_surname() {
     // 彭, 尙, 桂: surnames of Korea few of the dictionary's names bear. After them a particle or
     // honorific that follows persons makes the name, as it does after a common surname.
     one("어제 팽서연에게 전화했어요", Entity::Person, "팽서연");
     one("상지훈께서 말씀하셨어요", Entity::Person, "상지훈");
     one("계민호 님이 오셨어요", Entity::Person, "계민호");
     one("어제 팽 서연에게 전화했어요", Entity::Person, "팽 서연");
+    // So do a title, a name field and a sign-off.
+    one("담당자: 팽서연", Entity::Person, "팽서연");
+    one("팽서연 과장이 말했어요", Entity::Person, "팽서연");
+    one("갈은비 선생님이 오셨습니다", Entity::Person, "갈은비");
+    // A department before a title is no person.
+    none("인사팀 과장이 말했어요");
+    none("총무부 대리에게 보내 주세요");
     // A word before such a particle stays a word.
     none("어제 담당자에게 전화했어요");
     none("각 팀에게 알려 주세요");

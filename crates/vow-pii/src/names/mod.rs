@@ -138,7 +138,7 @@ fn ko_name_knowledge(word: &str) -> f32 {
         return 0.0;
     }
     let from_model = if syls.len() == word.chars().count() && (2..=4).contains(&syls.len()) {
-        match m.core_score(&syls) {
+        match m.core_score_expected(&syls) {
             Some(v) => (0.05 * v).clamp(0.0, 0.45),
             _ => 0.0,
         }
@@ -154,6 +154,13 @@ fn ko_name_knowledge_by_lists(word: &str) -> f32 {
     let given: &[char] = match chars.len() {
         2 | 3 if KO_SURNAMES.contains(chars[0]) => &chars[1..],
         3 | 4 if KO_SURNAMES_2.iter().any(|s| word.starts_with(s)) => &chars[2..],
+        // A rarer surname, one that reads a Chinese character (`팽서연 과장`), before a given name
+        // of two common syllables.
+        3 if model::syl(chars[0]).is_some_and(|s| model::ko_names().may_be_surname(s))
+            && chars[1..].iter().all(|&c| KO_GIVEN.contains(c)) =>
+        {
+            return 0.2;
+        }
         _ => return 0.0,
     };
     match (given.iter().all(|&c| KO_GIVEN.contains(c)), chars.len()) {

@@ -813,15 +813,22 @@ impl KoNames {
     }
 
     /// How much more `core` (surname and given name, two to four syllables) looks like a name than like
-    /// an ordinary word: a log-likelihood ratio, positive when a name is likelier.
-    pub(crate) fn core_score(&self, core: &[Syl]) -> Option<f32> {
+    /// an ordinary word where an anchor expects a name (a title or honorific, a name field, a
+    /// sign-off): a log-likelihood ratio, positive when a name is likelier. A rare surname, one that
+    /// reads a Chinese character, is floored as in a record's cell (`담당자: 팽서연`).
+    pub(crate) fn core_score_expected(&self, core: &[Syl]) -> Option<f32> {
         if core.iter().any(|&s| self.is(s, FOREIGN)) {
             return None;
         }
-        self.core_score_floored(core, f32::NEG_INFINITY, f32::NEG_INFINITY)
+        let floor = if self.may_be_surname(*core.first()?) {
+            EXPECTED_SURNAME_FLOOR
+        } else {
+            f32::NEG_INFINITY
+        };
+        self.core_score_floored(core, floor, f32::NEG_INFINITY)
     }
 
-    /// [`KoNames::core_score`] with the surname's log probability at least `floor`: where a name is
+    /// [`KoNames::core_score_expected`] with the surname's log probability at least `floor`: where a name is
     /// expected (a record's cell, a chat's speaker), a rare surname (Korea has thousands) is no reason
     /// to doubt it. The caller has checked that no syllable is [`transliterated`].
     ///
