@@ -1621,6 +1621,9 @@ fn what_expects_a_person_vouches_for_a_rare_surname() {
     one("담당자: 팽서연", Entity::Person, "팽서연");
     one("팽서연 과장이 말했어요", Entity::Person, "팽서연");
     one("갈은비 선생님이 오셨습니다", Entity::Person, "갈은비");
+    // `이름` is as often a thing's name: after it a rarer surname is not vouched for.
+    none("선택한 색상의 이름은 색상표 아래에 표시됩니다.");
+    none("해당 이름은 파일을 저장한 후에 나타납니다.");
     // A department before a title is no person.
     none("인사팀 과장이 말했어요");
     none("총무부 대리에게 보내 주세요");

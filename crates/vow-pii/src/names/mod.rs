@@ -470,9 +470,12 @@ impl Names {
         };
         if let Some((len, know)) = ko_name_prefix(run) {
             // After `이름`, a word and a syllable that ends compounds is what is named (`이름-정규식`).
+            // Nor, as `이름` is as often a thing's, does it vouch for a surname the dictionary's names
+            // do not bear (`이름은 파일을 저장한 후에`, `이름은 색상표 아래에`).
             if ambiguous {
                 let syls: Vec<model::Syl> = run[..len].chars().filter_map(model::syl).collect();
-                if model::ko_names().is_compound(&syls) {
+                let m = model::ko_names();
+                if m.is_compound(&syls) || !syls.first().is_some_and(|&s| m.is_known_surname(s)) {
                     return;
                 }
             }
