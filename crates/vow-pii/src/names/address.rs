@@ -2,7 +2,7 @@
 //! code before them), US street addresses with city, state and ZIP, and US military addresses. The
 //! whole address is one finding.
 
-use super::tables::tables;
+use super::tables::{is_us_state_code, tables};
 use crate::text::*;
 use crate::{Entity, Finding, Validation};
 
@@ -426,12 +426,7 @@ pub(crate) fn city_state_zip(t: &[u8], from: usize) -> Option<usize> {
 fn state_and_zip(t: &[u8], k: usize) -> Option<usize> {
     let n = t.len();
     let rest = &t[k..];
-    let code = rest.len() >= 3
-        && matches!(rest[2], b' ' | b',')
-        && tables()
-            .us_states
-            .iter()
-            .any(|s| s.as_bytes() == &rest[..2]);
+    let code = rest.len() >= 3 && matches!(rest[2], b' ' | b',') && is_us_state_code(&rest[..2]);
     let state_end = if code {
         k + 2
     } else {

@@ -1366,9 +1366,7 @@ fn before_us_state(t: &[u8], e: usize) -> bool {
             && t.get(e + 5)
                 .is_none_or(|b| b.is_ascii_digit() || !b.is_ascii_alphanumeric())
     });
-    place_ends
-        && !matches!(code, b"MD" | b"PA")
-        && tables().us_states.iter().any(|s| s.as_bytes() == code)
+    place_ends && !matches!(code, b"MD" | b"PA") && tables::is_us_state_code(code)
 }
 
 /// Whether the capitalised words after a name at `e` end an organisation's name (`Ray Shine Video

@@ -370,23 +370,21 @@ const COMPOUND: [&str; 13] = [
 
 /// [`KoNames`]'s per-syllable flags: a name in running text may start with it (a surname borne by
 /// many, or the first of a compound one the dictionary's names hold).
-const MAY_START: u16 = 1;
+const MAY_START: u8 = 1;
 /// The surname of any of the dictionary's names (or the first of a compound one).
-const KNOWN_SURNAME: u16 = 2;
+const KNOWN_SURNAME: u8 = 2;
 /// Also a Sino-Korean prefix (最, 全/前, 新, 高, ...).
-const PREFIX: u16 = 4;
+const PREFIX: u8 = 4;
 /// [`transliterated`].
-const FOREIGN: u16 = 8;
+const FOREIGN: u8 = 8;
 /// In [`COMPOUND_ENDS`].
-const COMPOUND_END: u16 = 16;
+const COMPOUND_END: u8 = 16;
 /// In [`LABEL_ENDS`].
-const LABEL_END: u16 = 32;
+const LABEL_END: u8 = 32;
 /// In [`VERB_ENDS`].
-const VERB_END: u16 = 64;
+const VERB_END: u8 = 64;
 /// Reads a Chinese character (`data/ko_hanja.txt`), as every surname but a few naturalised ones does.
-const HANJA_READING: u16 = 128;
-/// Ends a form that follows persons only (`에게`, `께서`): most runs end with none, known at once.
-const ENDS_PERSON_FORM: u16 = 256;
+const HANJA_READING: u8 = 128;
 
 /// Sino-Korean prefixes spelled as surnames: 最 (`최상단`), 全/前 (`전단계`), 新, 高, 反/半, 非, 副/不,
 /// 主, 小, 舊, 超/初, 原, 現, 正, 逆, 再, 總, 大, 無, 多, 低, 兩, 各, 每, 本, 當, 他, 同.
@@ -497,8 +495,8 @@ struct Place {
 pub(crate) struct KoNames {
     places: Vec<Place>,
     /// Per syllable, what it may be: [`MAY_START`], [`KNOWN_SURNAME`], [`PREFIX`], [`FOREIGN`],
-    /// [`COMPOUND_END`], [`LABEL_END`], [`VERB_END`].
-    flags: Vec<u16>,
+    /// [`COMPOUND_END`], [`LABEL_END`], [`VERB_END`], [`HANJA_READING`].
+    flags: Vec<u8>,
 
     compound: Vec<([Syl; 2], f32)>,
     words: WordTable,
@@ -574,7 +572,7 @@ impl KoNames {
                 word_other: lp(c[5], totals[5]),
             })
             .collect();
-        let mut flags: Vec<u16> = counts
+        let mut flags: Vec<u8> = counts
             .iter()
             .map(|c| {
                 // Surnames of at least one person in a thousand of the dictionary's names.
@@ -682,11 +680,6 @@ impl KoNames {
             .filter(|(_, person)| *person)
             .map(|(w, _)| pack_str(w))
             .collect();
-        for (w, _) in forms.iter().filter(|(_, person)| *person) {
-            if let Some(last) = w.chars().next_back().and_then(syl) {
-                flags[usize::from(last)] |= ENDS_PERSON_FORM;
-            }
-        }
         // A word with an ending is also a word, 하 (하다's stem) and the copula's forms after a vowel
         // (`설명하라는`, `유명하였던`, `조용하였는데`), which end verbs too; not 하 and a particle
         // (`박성하가` is a name).
@@ -802,7 +795,7 @@ impl KoNames {
     }
 
     /// Whether syllable `s` has `flag`.
-    fn is(&self, s: Syl, flag: u16) -> bool {
+    fn is(&self, s: Syl, flag: u8) -> bool {
         self.flags[usize::from(s)] & flag != 0
     }
 
@@ -929,9 +922,6 @@ impl KoNames {
     /// The length of a particle that follows persons at the end of `run` (`에게`, `이랑`), if any, leaving
     /// two to four syllables before it.
     pub(crate) fn person_particle(&self, run: &[Syl]) -> Option<usize> {
-        if !self.is(*run.last()?, ENDS_PERSON_FORM) {
-            return None;
-        }
         (1..=MAX_AFTER_NAME).rev().find(|&k| {
             run.len() >= k + 2
                 && run.len() - k <= 4

@@ -90,6 +90,11 @@ pub(crate) fn tables() -> &'static Tables {
     })
 }
 
+/// Whether `code` is a US state's or territory's USPS code (`IL`, `PR`).
+pub(crate) fn is_us_state_code(code: &[u8]) -> bool {
+    tables().us_states.iter().any(|s| s.as_bytes() == code)
+}
+
 /// The lines of a data file without its comments (`#`) and empty lines, split with `memchr`: the
 /// standard library's `lines` cost start-up a third of its time on the word list's 300,000 lines.
 pub(crate) fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
