@@ -1633,6 +1633,47 @@ fn what_expects_a_person_vouches_for_a_rare_surname() {
 }
 
 #[test]
+fn a_name_that_is_a_whole_field_of_a_line_is_read_as_a_cell() {
+    // 彭 and 甄 are surnames few of the dictionary's names bear: in a sentence they need a particle or
+    // title that follows persons, alone in a field they do not. These lines are fields, though no
+    // comma, tab or semicolon separates them: a list item, a handle, fields split by a slash or by
+    // columns of spaces, a name before its age.
+    for (text, name) in [
+        ("- 팽서연", "팽서연"),
+        ("* 견지훈\n", "견지훈"),
+        ("• 팽서연", "팽서연"),
+        ("  12. 견지훈", "견지훈"),
+        ("3) 팽서연", "팽서연"),
+        ("> 견지훈", "견지훈"),
+        ("@팽서연 확인 부탁드려요", "팽서연"),
+        ("회의 끝나고 @견지훈", "견지훈"),
+        ("팽서연 / 010-1234-5678 / 서울", "팽서연"),
+        ("개발팀 / 견지훈", "견지훈"),
+        ("팽서연 (32세)", "팽서연"),
+        ("견지훈(41)", "견지훈"),
+        ("팽서연  010-1234-5678  서울", "팽서연"),
+        ("이름  견지훈  나이 32", "견지훈"),
+        ("수신: 팽서연", "팽서연"),
+        ("발신: 견지훈", "견지훈"),
+        ("참석자: 팽서연", "팽서연"),
+    ] {
+        assert!(
+            found(text).contains(&(Entity::Person, name.to_owned())),
+            "{text}: {:?}",
+            found(text)
+        );
+    }
+    // The same surroundings around words stay words, and a list item that is a sentence stays one.
+    none("- 셀 범위");
+    none("1. 배경색");
+    none("* 파일을 저장합니다");
+    none("- 팽창을 막으려면 설정을 바꿉니다");
+    none("메뉴 / 서식 / 문자");
+    none("user@example 확인");
+    none("수신: 모든 사용자");
+}
+
+#[test]
 fn us_addresses_in_capitals_on_numbered_roads_or_with_a_spelled_direction() {
     for (text, value) in [
         (

@@ -1537,9 +1537,10 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
     while a > 0 && t[a - 1] == b' ' {
         a -= 1;
     }
-    let left = a.checked_sub(1).map(|k| t[k]);
-    // Most runs follow another word of the sentence: no cell, speaker or English sentence begins so.
-    if left.is_some_and(|x| x >= 0x80) {
+    let mut left = a.checked_sub(1).map(|k| t[k]);
+    // Most runs follow another word of the sentence, one space apart: no cell, speaker or English
+    // sentence begins so. Not a list item's marker (`• `), nor columns aligned by spaces (below).
+    if left.is_some_and(|x| x >= 0x80) && p - a < 2 && !matches!(left, Some(0xA2 | 0xB7)) {
         return Place::Sentence;
     }
     let mut b = e;
@@ -1548,16 +1549,35 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
     }
     let right = t.get(b).copied();
     let edge = |x: Option<u8>| matches!(x, None | Some(b'\n' | b'\r'));
+    // A handle, a list item's marker, columns aligned by spaces: each begins with one of these.
+    if matches!(
+        left,
+        Some(b'@' | b'-' | b'*' | b'+' | b'>' | b'.' | b')' | 0xA2 | 0xB7)
+    ) || p - a >= 2
+        || b - e >= 2
+    {
+        match field_edges(t, p, e, a, b) {
+            FieldEdge::Is(place) => return place,
+            FieldEdge::ItemMarker => left = None,
+            FieldEdge::Nothing => {}
+        }
+    }
+    if left.is_some_and(|x| x >= 0x80) {
+        return Place::Sentence;
+    }
     // A comma separates cells only written tight on both sides (`12,김민수,완료`); prose puts a space
     // after it.
     let tight_left = a == p && a >= 2 && t[a - 2] != b' ';
     let tight_right = b == e && t.get(b + 1).is_some_and(|&x| x != b' ');
+    // A slash separates fields too (`김민수 / 개발팀`), and a field may end where a number in
+    // brackets begins (`김민수 (32세)`).
     let cell = |x: Option<u8>, tight: bool| {
-        edge(x) || matches!(x, Some(b';' | b'|' | b'\t' | b'"')) || x == Some(b',') && tight
+        edge(x) || matches!(x, Some(b';' | b'|' | b'\t' | b'"' | b'/')) || x == Some(b',') && tight
     };
+    let numbered = right == Some(b'(') && t.get(b + 1).is_some_and(u8::is_ascii_digit);
     // Or between numbers and marks, as in a row of space-separated fields (`58068 김아름 2026-12-01`).
     let mark = |x: Option<u8>| edge(x) || x.is_some_and(|b| b < 0x80 && !b.is_ascii_alphabetic());
-    if cell(left, tight_left) && cell(right, tight_right)
+    if cell(left, tight_left) && (cell(right, tight_right) || numbered)
         || mark(left)
             && mark(right)
             && left.is_some_and(|b| b.is_ascii_digit())
@@ -1594,6 +1614,79 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
         return Place::Foreign;
     }
     Place::Sentence
+}
+
+/// What a handle, columns aligned by spaces or a list item's marker say of where a run stands.
+enum FieldEdge {
+    /// A handle (`@김민수`) is a speaker; a field between columns (`김민수  010-1234-5678  서울`) a
+    /// record's.
+    Is(Place),
+    /// A list item's marker (`- 김민수`) before the run, read as the line's edge.
+    ItemMarker,
+    Nothing,
+}
+
+/// What [`place_of`] learns from a handle, columns or a list item's marker for the run `p..e`, with
+/// spaces out to `a` and `b`. Kept apart: most runs have none of these.
+#[cold]
+fn field_edges(t: &[u8], p: usize, e: usize, a: usize, b: usize) -> FieldEdge {
+    let edge = |k: Option<usize>| k.is_none_or(|k| matches!(t.get(k), None | Some(b'\n' | b'\r')));
+    // A handle names a person wherever it stands.
+    if a == p
+        && a >= 1
+        && t[a - 1] == b'@'
+        && (p == 1 || matches!(t[p - 2], b' ' | b'\n' | b'\r' | b'('))
+    {
+        return FieldEdge::Is(Place::Speaker);
+    }
+    // A list item's marker begins its line as a cell's edge does.
+    let item = a < p && item_marker_before(t, a);
+    // Columns: two spaces or more on one side, and on the other as many or the line's edge.
+    let wide_left = p - a >= 2 || item || edge(a.checked_sub(1));
+    let wide_right = b - e >= 2 || edge(Some(b));
+    if wide_left && wide_right && (p - a >= 2 || b - e >= 2) {
+        return FieldEdge::Is(Place::Record);
+    }
+    if item {
+        FieldEdge::ItemMarker
+    } else {
+        FieldEdge::Nothing
+    }
+}
+
+/// Whether the line holding `a` begins, up to `a`, with a list item's marker and nothing else: `-`,
+/// `*`, `+`, `>`, `•`, `·`, or a number with `.` or `)` (`1.`, `2)`), after an indent of a few spaces.
+/// Looks back a few bytes only: most runs follow a word, and a paragraph's line is long.
+fn item_marker_before(t: &[u8], a: usize) -> bool {
+    let marker_start = match t[..a] {
+        [.., b'-' | b'*' | b'+' | b'>'] => a - 1,
+        [.., 0xE2, 0x80, 0xA2] => a - 3,
+        [.., 0xC2, 0xB7] => a - 2,
+        [.., b'.' | b')'] => {
+            let digits = t[..a - 1]
+                .iter()
+                .rev()
+                .take(4)
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if !(1..=3).contains(&digits) {
+                return false;
+            }
+            a - 1 - digits
+        }
+        _ => return false,
+    };
+    let indent = t[..marker_start]
+        .iter()
+        .rev()
+        .take(17)
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    indent <= 16
+        && matches!(
+            marker_start.checked_sub(indent + 1).map(|k| t[k]),
+            None | Some(b'\n' | b'\r')
+        )
 }
 
 /// The next byte at or after `i` that starts a Hangul syllable, skipping eight bytes at a time where
