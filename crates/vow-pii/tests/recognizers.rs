@@ -1674,6 +1674,16 @@ fn a_name_that_is_a_whole_field_of_a_line_is_read_as_a_cell() {
 }
 
 #[test]
+fn a_word_and_a_colon_that_end_the_line_are_a_label_not_a_speaker() {
+    // A chat's speaker says something after the colon; a heading or a form's label ends there.
+    none("마감일:");
+    none("동양권:\n서양권:  \n");
+    // Speakers, rare surnames too, stay names.
+    one("팽서연: 내일 봬요", Entity::Person, "팽서연");
+    one("[10:32] 견지훈: 네 확인했습니다", Entity::Person, "견지훈");
+}
+
+#[test]
 fn us_addresses_in_capitals_on_numbered_roads_or_with_a_spelled_direction() {
     for (text, value) in [
         (

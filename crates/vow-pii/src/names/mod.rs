@@ -1592,7 +1592,15 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
         a.checked_sub(1)
             .is_some_and(|k| Some(t[k]) == x && (k == 0 || matches!(t[k - 1], b'\n' | b'\r')))
     };
-    if right == Some(b':') && stamp_before
+    // A speaker says something: a word and a colon that end the line are a heading or a label
+    // (`마감일:`).
+    let says = || {
+        t[b + 1..]
+            .iter()
+            .find(|&&x| x != b' ' && x != b'\t')
+            .is_some_and(|&x| x != b'\n' && x != b'\r')
+    };
+    if right == Some(b':') && stamp_before && says()
         || left == Some(b'[') && right == Some(b']') && opens_line(Some(b'['))
         || left == Some(b'<') && right == Some(b'>') && opens_line(Some(b'<'))
         || right == Some(b'[') && edge(left)
