@@ -1663,7 +1663,25 @@ fn a_name_that_is_a_whole_field_of_a_line_is_read_as_a_cell() {
             found(text)
         );
     }
-    // The same surroundings around words stay words, and a list item that is a sentence stays one.
+    // The same surroundings around words stay words, a word that is also a name among them (`주의`,
+    // `정원`, `지원`: a field written by hand is as likely a label), and a list item that is a
+    // sentence stays one.
+    none("- 방정식");
+    none("1. 전무식");
+    none("방정식 (30명)");
+    none("개발팀 / 이중정");
+    none("모집  방정식\n");
+    none("- 주의: 이 기능은 실험적입니다");
+    none("> 참고: 설정을 바꾸세요");
+    none("1. 정원: 30명");
+    none("정원 (30명)");
+    none("- 정원 (30명)");
+    none("지원/미지원");
+    none("https://ko.wikipedia.org/wiki/정원");
+    none("이 과정의 모집  정원\n");
+    none("주의  이 값은 바꾸지 마세요");
+    none("점심 모임 @정원");
+    none("- 공지 [필독]");
     none("- 셀 범위");
     none("1. 배경색");
     none("* 파일을 저장합니다");
@@ -1677,6 +1695,7 @@ fn a_name_that_is_a_whole_field_of_a_line_is_read_as_a_cell() {
 fn a_word_and_a_colon_that_end_the_line_are_a_label_not_a_speaker() {
     // A chat's speaker says something after the colon; a heading or a form's label ends there.
     none("마감일:");
+    none("예제::\n\n    코드");
     none("동양권:\n서양권:  \n");
     // Speakers, rare surnames too, stay names.
     one("팽서연: 내일 봬요", Entity::Person, "팽서연");

@@ -1045,13 +1045,13 @@ impl Names {
             let shaped = place <= Place::Speaker && k == 3 && m.is_known_surname(run[0]);
             // Alone in a cell or as a speaker a name is the whole run, and no given name ends as a
             // word with its particle or a verb does (`문서에`, `신호를`, `풉니다`, `싶다면`).
-            if place <= Place::Speaker && k <= 4 && model::ends_as_no_name(&run[..k]) {
+            if place <= Place::Field && k <= 4 && model::ends_as_no_name(&run[..k]) {
                 continue;
             }
             // Alone in a cell or among English words, three syllables that are a word and its
             // particle, whose last two no name bears, are the word (`설명만`, `선택은`); a chat's
             // speaker is expected to be a name whatever it reads as.
-            if matches!(place, Place::Record | Place::Foreign)
+            if matches!(place, Place::Record | Place::Field | Place::Foreign)
                 && k == 3
                 && m.is_word_and_particle(&run[..3])
             {
@@ -1091,7 +1091,7 @@ impl Names {
             } else {
                 bar(place)
             };
-            if v >= bar && (len == k || place != Place::Record) {
+            if v >= bar && (len == k || !matches!(place, Place::Record | Place::Field)) {
                 out.push(Finding {
                     entity: Entity::Person,
                     start: p,
@@ -1504,7 +1504,7 @@ const SHAPED_CELL_BAR: f32 = -3.0;
 fn bar(place: Place) -> f32 {
     match place {
         Place::Record | Place::Speaker => 0.0,
-        Place::Foreign => 0.5,
+        Place::Field | Place::Foreign => 0.5,
         Place::Sentence => SENTENCE_BAR,
     }
 }
@@ -1513,7 +1513,7 @@ fn bar(place: Place) -> f32 {
 fn bar_spaced(place: Place) -> f32 {
     match place {
         Place::Record | Place::Speaker => 1.0,
-        Place::Foreign => 2.0,
+        Place::Field | Place::Foreign => 2.0,
         Place::Sentence => 3.0,
     }
 }
@@ -1525,6 +1525,11 @@ enum Place {
     Record,
     /// A chat line's speaker (`김민수: …`, `[김민수]`, `<김민수>`).
     Speaker,
+    /// A field of a line written by hand, where a label is as likely as a name: a list item (`- 김민수`),
+    /// a handle (`@김민수`), a field between slashes or columns of spaces, a name before its age
+    /// (`김민수 (32세)`). A name is expected, but a word that is also a name is read as the word
+    /// (`정원 (30명)`).
+    Field,
     /// Among English words (`thanks to 김미정 for …`).
     Foreign,
     /// In a Korean sentence.
@@ -1537,7 +1542,7 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
     while a > 0 && t[a - 1] == b' ' {
         a -= 1;
     }
-    let mut left = a.checked_sub(1).map(|k| t[k]);
+    let left = a.checked_sub(1).map(|k| t[k]);
     // Most runs follow another word of the sentence, one space apart: no cell, speaker or English
     // sentence begins so. Not a list item's marker (`• `), nor columns aligned by spaces (below).
     if left.is_some_and(|x| x >= 0x80) && p - a < 2 && !matches!(left, Some(0xA2 | 0xB7)) {
@@ -1549,7 +1554,9 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
     }
     let right = t.get(b).copied();
     let edge = |x: Option<u8>| matches!(x, None | Some(b'\n' | b'\r'));
-    // A handle, a list item's marker, columns aligned by spaces: each begins with one of these.
+    // A handle, a list item's marker, columns aligned by spaces: each ends with one of these bytes
+    // (as do a few syllables, which the helper turns away).
+    let mut item = false;
     if matches!(
         left,
         Some(b'@' | b'-' | b'*' | b'+' | b'>' | b'.' | b')' | 0xA2 | 0xB7)
@@ -1558,32 +1565,37 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
     {
         match field_edges(t, p, e, a, b) {
             FieldEdge::Is(place) => return place,
-            FieldEdge::ItemMarker => left = None,
+            FieldEdge::ItemMarker => item = true,
             FieldEdge::Nothing => {}
         }
     }
-    if left.is_some_and(|x| x >= 0x80) {
+    if left.is_some_and(|x| x >= 0x80) && !item {
         return Place::Sentence;
     }
     // A comma separates cells only written tight on both sides (`12,김민수,완료`); prose puts a space
     // after it.
     let tight_left = a == p && a >= 2 && t[a - 2] != b' ';
     let tight_right = b == e && t.get(b + 1).is_some_and(|&x| x != b' ');
-    // A slash separates fields too (`김민수 / 개발팀`), and a field may end where a number in
-    // brackets begins (`김민수 (32세)`).
     let cell = |x: Option<u8>, tight: bool| {
-        edge(x) || matches!(x, Some(b';' | b'|' | b'\t' | b'"' | b'/')) || x == Some(b',') && tight
+        edge(x) || matches!(x, Some(b';' | b'|' | b'\t' | b'"')) || x == Some(b',') && tight
     };
-    let numbered = right == Some(b'(') && t.get(b + 1).is_some_and(u8::is_ascii_digit);
     // Or between numbers and marks, as in a row of space-separated fields (`58068 김아름 2026-12-01`).
     let mark = |x: Option<u8>| edge(x) || x.is_some_and(|b| b < 0x80 && !b.is_ascii_alphabetic());
-    if cell(left, tight_left) && (cell(right, tight_right) || numbered)
+    if cell(left, tight_left) && cell(right, tight_right)
         || mark(left)
             && mark(right)
             && left.is_some_and(|b| b.is_ascii_digit())
             && right.is_some_and(|b| b.is_ascii_digit())
     {
         return Place::Record;
+    }
+    // A list item, a field between slashes (`김민수 / 개발팀`), a name before its age in brackets
+    // (`김민수 (32세)`).
+    let numbered = right == Some(b'(') && t.get(b + 1).is_some_and(u8::is_ascii_digit);
+    if (item || cell(left, tight_left) || left == Some(b'/'))
+        && (cell(right, tight_right) || right == Some(b'/') || numbered)
+    {
+        return Place::Field;
     }
     // A speaker starts the line, after a time stamp at most: `김민수: …`, `[10:32] 김민수: …`,
     // `[김민수] …`, `<김민수> …`, `김민수 [오후 2:28] …`.
@@ -1598,7 +1610,7 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
         t[b + 1..]
             .iter()
             .find(|&&x| x != b' ' && x != b'\t')
-            .is_some_and(|&x| x != b'\n' && x != b'\r')
+            .is_some_and(|&x| !matches!(x, b'\n' | b'\r' | b':'))
     };
     if right == Some(b':') && stamp_before && says()
         || left == Some(b'[') && right == Some(b']') && opens_line(Some(b'['))
@@ -1626,8 +1638,7 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
 
 /// What a handle, columns aligned by spaces or a list item's marker say of where a run stands.
 enum FieldEdge {
-    /// A handle (`@김민수`) is a speaker; a field between columns (`김민수  010-1234-5678  서울`) a
-    /// record's.
+    /// A handle (`@김민수`) or a field between columns (`김민수  010-1234-5678  서울`): a field.
     Is(Place),
     /// A list item's marker (`- 김민수`) before the run, read as the line's edge.
     ItemMarker,
@@ -1645,7 +1656,7 @@ fn field_edges(t: &[u8], p: usize, e: usize, a: usize, b: usize) -> FieldEdge {
         && t[a - 1] == b'@'
         && (p == 1 || matches!(t[p - 2], b' ' | b'\n' | b'\r' | b'('))
     {
-        return FieldEdge::Is(Place::Speaker);
+        return FieldEdge::Is(Place::Field);
     }
     // A list item's marker begins its line as a cell's edge does.
     let item = a < p && item_marker_before(t, a);
@@ -1653,7 +1664,7 @@ fn field_edges(t: &[u8], p: usize, e: usize, a: usize, b: usize) -> FieldEdge {
     let wide_left = p - a >= 2 || item || edge(a.checked_sub(1));
     let wide_right = b - e >= 2 || edge(Some(b));
     if wide_left && wide_right && (p - a >= 2 || b - e >= 2) {
-        return FieldEdge::Is(Place::Record);
+        return FieldEdge::Is(Place::Field);
     }
     if item {
         FieldEdge::ItemMarker
