@@ -1696,6 +1696,9 @@ fn a_word_and_a_colon_that_end_the_line_are_a_label_not_a_speaker() {
     // A chat's speaker says something after the colon; a heading or a form's label ends there.
     none("마감일:");
     none("예제::\n\n    코드");
+    // reStructuredText's literal block (`방정식::`): a word the dictionary also lists as a name, which
+    // a speaker would be.
+    none("방정식::\n\n    x = 1");
     none("동양권:\n서양권:  \n");
     // Speakers, rare surnames too, stay names.
     one("팽서연: 내일 봬요", Entity::Person, "팽서연");

@@ -1564,7 +1564,7 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
         || b - e >= 2
     {
         match field_edges(t, p, e, a, b) {
-            FieldEdge::Is(place) => return place,
+            FieldEdge::Field => return Place::Field,
             FieldEdge::ItemMarker => item = true,
             FieldEdge::Nothing => {}
         }
@@ -1638,8 +1638,8 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
 
 /// What a handle, columns aligned by spaces or a list item's marker say of where a run stands.
 enum FieldEdge {
-    /// A handle (`@김민수`) or a field between columns (`김민수  010-1234-5678  서울`): a field.
-    Is(Place),
+    /// A handle (`@김민수`) or a field between columns (`김민수  010-1234-5678  서울`).
+    Field,
     /// A list item's marker (`- 김민수`) before the run, read as the line's edge.
     ItemMarker,
     Nothing,
@@ -1649,22 +1649,21 @@ enum FieldEdge {
 /// spaces out to `a` and `b`. Kept apart: most runs have none of these.
 #[cold]
 fn field_edges(t: &[u8], p: usize, e: usize, a: usize, b: usize) -> FieldEdge {
-    let edge = |k: Option<usize>| k.is_none_or(|k| matches!(t.get(k), None | Some(b'\n' | b'\r')));
     // A handle names a person wherever it stands.
     if a == p
         && a >= 1
         && t[a - 1] == b'@'
         && (p == 1 || matches!(t[p - 2], b' ' | b'\n' | b'\r' | b'('))
     {
-        return FieldEdge::Is(Place::Field);
+        return FieldEdge::Field;
     }
     // A list item's marker begins its line as a cell's edge does.
     let item = a < p && item_marker_before(t, a);
     // Columns: two spaces or more on one side, and on the other as many or the line's edge.
-    let wide_left = p - a >= 2 || item || edge(a.checked_sub(1));
-    let wide_right = b - e >= 2 || edge(Some(b));
+    let wide_left = p - a >= 2 || item || line_starts_at(t, a);
+    let wide_right = b - e >= 2 || t.get(b).is_none_or(|x| matches!(x, b'\n' | b'\r'));
     if wide_left && wide_right && (p - a >= 2 || b - e >= 2) {
-        return FieldEdge::Is(Place::Field);
+        return FieldEdge::Field;
     }
     if item {
         FieldEdge::ItemMarker
@@ -1701,11 +1700,7 @@ fn item_marker_before(t: &[u8], a: usize) -> bool {
         .take(17)
         .take_while(|&&b| b == b' ' || b == b'\t')
         .count();
-    indent <= 16
-        && matches!(
-            marker_start.checked_sub(indent + 1).map(|k| t[k]),
-            None | Some(b'\n' | b'\r')
-        )
+    indent <= 16 && line_starts_at(t, marker_start - indent)
 }
 
 /// The next byte at or after `i` that starts a Hangul syllable, skipping eight bytes at a time where
