@@ -80,7 +80,18 @@ pub(crate) fn char_before(t: &[u8], i: usize) -> Option<(char, usize)> {
 /// there.
 pub(crate) fn char_at(t: &[u8], i: usize) -> Option<(char, usize)> {
     let len = match *t.get(i)? {
-        0..=0x7F => 1,
+        // Most characters asked about are ASCII or Hangul: read without validating a slice.
+        b @ 0..=0x7F => return Some((char::from(b), i + 1)),
+        0xEA..=0xED => {
+            let (&b1, &b2) = (t.get(i + 1)?, t.get(i + 2)?);
+            if b1 & 0xC0 != 0x80 || b2 & 0xC0 != 0x80 {
+                return None;
+            }
+            let c =
+                (u32::from(t[i] & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
+            // U+A000 to U+DFFF: no overlong form, and `from_u32` turns the surrogates away.
+            return char::from_u32(c).map(|c| (c, i + 3));
+        }
         0xC2..=0xDF => 2,
         0xE0..=0xEF => 3,
         0xF0..=0xF4 => 4,

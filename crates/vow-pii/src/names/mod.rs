@@ -900,7 +900,8 @@ impl Names {
                     g += 1;
                     e += 3;
                 }
-                if !(1..=2 + model::MAX_AFTER_NAME).contains(&g) {
+                // No surname reads no Chinese character (`셀 범위`, `탭 색상` are labels).
+                if !(1..=2 + model::MAX_AFTER_NAME).contains(&g) || !m.may_be_surname(run[0]) {
                     continue;
                 }
                 let mut both = [0 as model::Syl; 7];
@@ -917,10 +918,6 @@ impl Names {
                     .any(|w| before.trim_ascii_end().ends_with(w.as_bytes()));
                 if place == Place::Sentence && (signed || field) {
                     place = Place::Speaker;
-                }
-                // No surname reads no Chinese character (`셀 범위`, `탭 색상` are labels).
-                if !m.may_be_surname(run[0]) {
-                    continue;
                 }
                 // A particle that follows persons after the given name (`김 영호께서`).
                 let person_particle = if place == Place::Sentence {
@@ -1007,11 +1004,12 @@ impl Names {
             if k < 2 {
                 continue;
             }
-            let place = place_of(t, p, j);
-            // No surname reads no Chinese character (`힌두어`, `쇼핑몰`).
+            // No surname reads no Chinese character (`힌두어`, `쇼핑몰`): asked first, as it is one
+            // lookup and most runs' surroundings need not be read.
             if !m.may_be_surname(run[0]) {
                 continue;
             }
+            let place = place_of(t, p, j);
             // In a sentence, a particle that follows persons (`에게`, `이랑`, `께서`) is evidence of its
             // own: the run needs less of the syllables, and a rare surname is no reason to doubt it.
             // So is an honorific written apart (`이민지 님이`, `김철수 씨가`).
