@@ -37,7 +37,7 @@ pub struct Scanner {
     /// The patterns that begin with a Hangul syllable, by that syllable: looked for only at the
     /// syllables of Hangul runs (see [`Scanner::korean_anchors`]), longest first.
     korean_first: Vec<u16>,
-    korean_groups: Vec<Vec<(usize, &'static [u8])>>,
+    korean_groups: Vec<Vec<KoreanAnchor>>,
     secret_kinds: Vec<SecretKind>,
     min_score: f32,
     today: Option<Date>,
@@ -162,6 +162,15 @@ fn is_token(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
+/// A Korean word of the anchor table, among those that start with the same syllable.
+struct KoreanAnchor {
+    /// Its index in the table of every pattern.
+    index: usize,
+    word: &'static [u8],
+    /// Its three bytes after the first syllable, if it has as many.
+    next: Option<[u8; 3]>,
+}
+
 /// A digit group: byte range and the separator byte before it (0 for the first group).
 #[derive(Clone, Copy, Default)]
 struct Group {
@@ -270,7 +279,7 @@ impl Scanner {
             .build(ascii.iter().map(|&i| all[i]))
             .expect("the fixed table of secret prefixes and anchors always compiles");
         let mut korean_first = vec![0u16; 11_172];
-        let mut korean_groups: Vec<Vec<(usize, &'static [u8])>> = Vec::new();
+        let mut korean_groups: Vec<Vec<KoreanAnchor>> = Vec::new();
         for i in korean {
             let Some(first) = all[i].chars().next().and_then(crate::names::model::syl) else {
                 continue;
@@ -280,10 +289,15 @@ impl Scanner {
                 korean_groups.push(Vec::new());
                 *slot = korean_groups.len() as u16;
             }
-            korean_groups[usize::from(*slot) - 1].push((i, all[i].as_bytes()));
+            let word = all[i].as_bytes();
+            korean_groups[usize::from(*slot) - 1].push(KoreanAnchor {
+                index: i,
+                word,
+                next: word.get(3..6).and_then(|b| b.try_into().ok()),
+            });
         }
         for g in &mut korean_groups {
-            g.sort_by_key(|(_, w)| std::cmp::Reverse(w.len()));
+            g.sort_by_key(|a| std::cmp::Reverse(a.word.len()));
         }
         Scanner {
             context: Context::new(),
@@ -978,11 +992,17 @@ impl Scanner {
         if slot == 0 {
             return None;
         }
-        let &(index, w) = self.korean_groups[usize::from(slot) - 1]
+        // The first syllable is `s`; the next three bytes turn most words of the group away as one
+        // comparison before the whole word is compared.
+        let next: Option<[u8; 3]> = t.get(q + 3..q + 6).and_then(|b| b.try_into().ok());
+        let a = self.korean_groups[usize::from(slot) - 1]
             .iter()
-            .find(|(_, w)| t[q..].starts_with(w))?;
-        self.on_pattern(t, index, q, q + w.len(), out);
-        Some(q + w.len())
+            .find(|a| match a.next {
+                Some(b) => next == Some(b) && t[q..].starts_with(a.word),
+                None => a.word.len() == 3 || t[q..].starts_with(a.word),
+            })?;
+        self.on_pattern(t, a.index, q, q + a.word.len(), out);
+        Some(q + a.word.len())
     }
 
     /// A match of pattern `index` (of the secret table, then the anchor table) at `ms..me`.
