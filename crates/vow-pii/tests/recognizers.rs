@@ -1740,3 +1740,13 @@ fn us_addresses_in_capitals_on_numbered_roads_or_with_a_spelled_direction() {
         "12 Main Street",
     );
 }
+
+#[test]
+fn a_quote_after_a_space_opens_a_quoted_phrase_not_a_cell() {
+    // A word at the line's start before a quoted phrase is a sentence's word, not a CSV cell.
+    none("여기서 \"$br\"은 비어 있으므로 40자 레퍼런스가 만들어집니다.");
+    none("여기서 \"field\"는 콤보 상자에 표시되는 필드 이름입니다.");
+    // A quoted cell, its quotes beside the value, stays a cell: a rare surname is found there too.
+    one("A-113,\"팽서연\",pending", Entity::Person, "팽서연");
+    one("12;\"김민수\";완료", Entity::Person, "김민수");
+}

@@ -1583,12 +1583,17 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
     // after it.
     let tight_left = a == p && a >= 2 && t[a - 2] != b' ';
     let tight_right = b == e && t.get(b + 1).is_some_and(|&x| x != b' ');
-    let cell = |x: Option<u8>, tight: bool| {
-        edge(x) || matches!(x, Some(b';' | b'|' | b'\t' | b'"')) || x == Some(b',') && tight
+    // A quote is a cell's edge only right beside the value (`"김민수",`); after a space it opens a quoted
+    // phrase of the sentence (`여기서 "$br"은`).
+    let cell = |x: Option<u8>, tight: bool, beside: bool| {
+        edge(x)
+            || matches!(x, Some(b';' | b'|' | b'\t'))
+            || x == Some(b'"') && beside
+            || x == Some(b',') && tight
     };
     // Or between numbers and marks, as in a row of space-separated fields (`58068 김아름 2026-12-01`).
     let mark = |x: Option<u8>| edge(x) || x.is_some_and(|b| b < 0x80 && !b.is_ascii_alphabetic());
-    if cell(left, tight_left) && cell(right, tight_right)
+    if cell(left, tight_left, a == p) && cell(right, tight_right, b == e)
         || mark(left)
             && mark(right)
             && left.is_some_and(|b| b.is_ascii_digit())
@@ -1599,8 +1604,8 @@ fn place_of(t: &[u8], p: usize, e: usize) -> Place {
     // A list item, a field between slashes (`김민수 / 개발팀`), a name before its age in brackets
     // (`김민수 (32세)`).
     let numbered = right == Some(b'(') && t.get(b + 1).is_some_and(u8::is_ascii_digit);
-    if (item || cell(left, tight_left) || left == Some(b'/'))
-        && (cell(right, tight_right) || right == Some(b'/') || numbered)
+    if (item || cell(left, tight_left, a == p) || left == Some(b'/'))
+        && (cell(right, tight_right, b == e) || right == Some(b'/') || numbered)
     {
         return Place::Field;
     }
