@@ -1750,3 +1750,28 @@ fn a_quote_after_a_space_opens_a_quoted_phrase_not_a_cell() {
     one("A-113,\"팽서연\",pending", Entity::Person, "팽서연");
     one("12;\"김민수\";완료", Entity::Person, "김민수");
 }
+
+#[test]
+fn a_word_that_is_also_a_persons_name_is_the_name_after_a_title_or_field() {
+    // `이민수` is also a word (immigrants' number), which alone in a sentence it is read as; a title, an
+    // honorific or a field word says which it is.
+    one("이민수님 안녕하세요", Entity::Person, "이민수");
+    one("이민수 고객님 배송 문의드립니다", Entity::Person, "이민수");
+    one(
+        "장진호 고객님 배송지 확인 부탁드립니다",
+        Entity::Person,
+        "장진호",
+    );
+    one("담당자: 이민수", Entity::Person, "이민수");
+}
+
+#[test]
+fn a_word_whose_ending_describes_the_title_is_no_name() {
+    // A word and 하다's or 되다's ending before a title or after a field word describe what follows.
+    none("훌륭한 선생님");
+    none("가입된 회원님께 알려드립니다");
+    none("이러한 버튼의 이름은 선택한 개체의 유형을 따릅니다");
+    // A given name some bear ends in 한 or 인 as well: a name stays one.
+    one("김성한 고객님", Entity::Person, "김성한");
+    one("정지인 고객님", Entity::Person, "정지인");
+}

@@ -124,6 +124,10 @@ pub(crate) fn ko_given() -> impl Iterator<Item = char> {
     KO_GIVEN.chars()
 }
 
+/// The endings that make a word describe the noun after it (하다's `한`, `할`; 되다's `된`, `될`; the
+/// copula's `인`; `새로운`'s `운`).
+const ADNOMINAL_ENDINGS: &str = "한할된될인운";
+
 /// How much a Korean word looks like a full name by itself: 0 when it cannot be one.
 fn ko_name_knowledge(word: &str) -> f32 {
     if tables().ko_stop.contains(&word) {
@@ -132,10 +136,26 @@ fn ko_name_knowledge(word: &str) -> f32 {
     // What the name model says of the word's syllables (a score of 1 is as much as the lists' 0.15,
     // 5 as much as their 0.35), or what the syllable lists say, whichever knows more.
     let syls: Vec<model::Syl> = word.chars().filter_map(model::syl).collect();
-    // The anchor has already set the name apart from what follows it: only a word as it is counts.
+    // The anchor has already set the name apart from what follows it: only a word as it is counts, and
+    // not one that is also a person's name (`이민수 고객님`).
     let m = model::ko_names();
-    if syls.len() == word.chars().count() && m.is_exact_word(&syls) {
+    let whole = syls.len() == word.chars().count();
+    if whole && m.is_exact_word(&syls) && !m.is_also_name(&syls) {
         return 0.0;
+    }
+    // A word and the ending that makes it describe what follows (`훌륭한 선생님`, `가입된 회원님`, `이름은
+    // 선택한 개체`): no name, unless what follows the surname is a given name some bear, as `한`, `인` and
+    // `운` end many (`김성한`, `정지인`, `이하운`; so `소중한 고객님` stays a name: some are named 중한).
+    if let (true, &[s, a, b]) = (whole, syls.as_slice()) {
+        if ADNOMINAL_ENDINGS
+            .chars()
+            .filter_map(model::syl)
+            .any(|e| e == b)
+            && m.is_exact_word(&[s, a])
+            && !m.is_borne_given(a, b)
+        {
+            return 0.0;
+        }
     }
     let from_model = if syls.len() == word.chars().count() && (2..=4).contains(&syls.len()) {
         match m.core_score_expected(&syls) {

@@ -790,6 +790,12 @@ impl KoNames {
         !stem.is_empty() && self.is(last, VERB_END) && self.stems.contains(&pack(stem))
     }
 
+    /// Whether `a` `b` is a given name some of the dictionary's full names bear (`ko_given.tsv`), or one
+    /// many are given lately.
+    pub(crate) fn is_borne_given(&self, a: Syl, b: Syl) -> bool {
+        self.given.contains_key(&pair(a, b))
+    }
+
     /// Whether `a` and `b` together are a given name many bear (`민재`, `미정`).
     pub(crate) fn is_common_given(&self, a: Syl, b: Syl) -> bool {
         let (word, bit) = common_given_bit(pair(a, b));
@@ -889,6 +895,11 @@ impl KoNames {
     /// Whether `run` is an ordinary word as it is, with nothing after it.
     pub(crate) fn is_exact_word(&self, run: &[Syl]) -> bool {
         run.len() <= 4 && self.words.contains(&pack(run))
+    }
+
+    /// Whether `run` is a word that is also a person's name in the dictionary (`이민수`).
+    pub(crate) fn is_also_name(&self, run: &[Syl]) -> bool {
+        run.len() <= 4 && self.names_too.contains(&pack(run))
     }
 
     /// Whether `run` is a frequent word, alone or with a particle or ending after it (`신원을`).
