@@ -17,7 +17,9 @@ Writes, next to this script:
   a stem and an ending (`채우기`, `숨기고`) is a verb's form.
 - `ko_words.txt`: the ordinary words of two to four syllables in use (mecab's word cost under 3,500,
   or under 5,000 for a noun that takes 하다, `최소`, `요청`, whose costs the dictionary sets higher;
-  `*` marks a frequent one, under 2,000, `=` one that is also a person's name): the recognizer reads a word so spelled, alone or with a
+  `*` marks a frequent one, under 2,000, `=` one that is also a person's name, `+` a proper noun of
+  three syllables after a surname that the dictionary gives no class, mostly people's names): the
+  recognizer reads a word so spelled, alone or with a
   particle or ending after it, as a word, and in a sentence a frequent word and one more syllable
   (`정규식`) as a compound.
 
@@ -63,13 +65,18 @@ def transliterated(c):
 
 
 def main():
-    names, words, stems, predicative = set(), {}, {}, set()
+    names, words, stems, predicative, unclassed = set(), {}, {}, set(), set()
     for tag, sem, surface, cost, _ in entries(sys.argv[1]):
         if tag.split("+")[0] in ("VV", "VA") and 1 <= len(surface) <= 3:
             stems[surface] = min(cost, stems.get(surface, cost))
         if tag == "NNP" and sem == "인명":
             names.add(surface)
-        elif tag.split("+")[0] in WORD_TAGS:
+            continue
+        # A proper noun the dictionary gives no class, of three syllables after a surname: mostly
+        # people it did not mark as such (`조민서`, `임원철`, `조상만`), some not (`배송지`, `조합론`).
+        if tag == "NNP" and sem == "*" and len(surface) == 3 and surface[0] in KO_SURNAMES:
+            unclassed.add(surface)
+        if tag.split("+")[0] in WORD_TAGS:
             # Place names are kept whatever their cost: `강남구` is never a person.
             cost = min(cost, 3000) if sem == "지명" else cost
             words[surface] = min(cost, words.get(surface, cost))
@@ -128,8 +135,10 @@ def main():
     # makes a compound (`정규식`: `정규` + `식`) read as a word in a sentence.
     # `=` marks a word that is also a person's name in the dictionary (`이민수`: immigrants' number and a
     # man), unless frequent: alone in a cell it is read as the name, in a sentence as the word.
+    # `+` marks one of the proper nouns above: after a title or field word it may be the name, and alone
+    # in a cell when a given name many bear follows the surname (`조민서`).
     def mark(w, c):
-        return "*" if c < 2000 else "=" if w in names else ""
+        return "*" if c < 2000 else "=" if w in names else "+" if w in unclassed else ""
 
     # Verb and adjective stems in use (`채우`, `숨기`): a stem and an ending (`채우기`, `숨기고`) is a verb's
     # form, however its syllables read as a name.

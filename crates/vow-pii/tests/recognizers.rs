@@ -1775,3 +1775,15 @@ fn a_word_whose_ending_describes_the_title_is_no_name() {
     one("김성한 고객님", Entity::Person, "김성한");
     one("정지인 고객님", Entity::Person, "정지인");
 }
+
+#[test]
+fn a_proper_noun_the_dictionary_gives_no_class_is_the_name_after_a_title_or_field() {
+    // mecab-ko-dic lists `조민서` as a proper noun with no class, as it does many people it does not
+    // mark as persons: a title, a sign-off or a field word says it is the name here.
+    one("조민서 고객님 안녕하세요", Entity::Person, "조민서");
+    one("작성자: 조민서", Entity::Person, "조민서");
+    one("조민서 드림", Entity::Person, "조민서");
+    one("안녕하세요 조민서입니다", Entity::Person, "조민서");
+    // Such nouns that are no names stay words where nothing says otherwise (`표현식`, an expression).
+    none("<표현식>은 산술 연산 규칙에 따라 실행합니다.");
+}

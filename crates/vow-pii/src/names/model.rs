@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
-use super::packing::{entry_in, mix, pack, pack_bytes, FREQUENT, NAME_TOO};
+use super::packing::{entry_in, mix, pack, pack_bytes, FREQUENT, NAME_TOO, UNCLASSED_PROPER};
 pub(crate) use super::packing::{syl_at, Syl};
 use super::tables;
 
@@ -506,6 +506,9 @@ pub(crate) struct KoNames {
     /// Words that are also persons' names in the dictionary (`=`, `이민수`): alone in a cell they are
     /// read as names.
     names_too: WordTable,
+    /// Proper nouns of three syllables after a surname that the dictionary gives no class (`+`,
+    /// `조민서`), mostly names of people: see [`KoNames::is_also_name`].
+    unclassed: WordTable,
     after_name: PackSet,
     after_person: PackSet,
     after_word: PackSet,
@@ -720,6 +723,9 @@ impl KoNames {
             words: WordTable { mark: 0 },
             frequent: WordTable { mark: FREQUENT },
             names_too: WordTable { mark: NAME_TOO },
+            unclassed: WordTable {
+                mark: UNCLASSED_PROPER,
+            },
             after_name,
             after_person,
             after_word,
@@ -897,9 +903,17 @@ impl KoNames {
         run.len() <= 4 && self.words.contains(&pack(run))
     }
 
-    /// Whether `run` is a word that is also a person's name in the dictionary (`이민수`).
+    /// Whether `run` is a word that is also a person's name in the dictionary (`이민수`), or one of its
+    /// proper nouns with no class shaped as a name (`조민서`): a title or a field word before it says it
+    /// is the name.
     pub(crate) fn is_also_name(&self, run: &[Syl]) -> bool {
-        run.len() <= 4 && self.names_too.contains(&pack(run))
+        run.len() <= 4 && self.names_too.contains(&pack(run)) || self.may_be_unmarked_name(run)
+    }
+
+    /// Whether `run` is a proper noun of the dictionary's with no class, a surname and two syllables
+    /// (`조민서`, `임원철`): mostly people it did not mark as such, but not always (`배송지`, `조합론`).
+    fn may_be_unmarked_name(&self, run: &[Syl]) -> bool {
+        run.len() == 3 && self.unclassed.contains(&pack(run))
     }
 
     /// Whether `run` is a frequent word, alone or with a particle or ending after it (`신원을`).

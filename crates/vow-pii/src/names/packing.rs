@@ -48,7 +48,10 @@ pub(crate) fn pack_bytes(w: &[u8]) -> u64 {
 pub(crate) const FREQUENT: u64 = 1 << 56;
 /// A word that is also a person's name (`=` in the list).
 pub(crate) const NAME_TOO: u64 = 1 << 57;
-const MARKS: u64 = FREQUENT | NAME_TOO;
+/// A proper noun of three syllables after a surname with no class in the dictionary, mostly a
+/// person's name it does not mark as one (`+` in the list: `조민서`).
+pub(crate) const UNCLASSED_PROPER: u64 = 1 << 58;
+const MARKS: u64 = FREQUENT | NAME_TOO | UNCLASSED_PROPER;
 
 /// The entry of the word list's line: its key and marks. (Used by `build.rs` and the tests.)
 #[allow(dead_code)]
@@ -57,6 +60,7 @@ pub(crate) fn entry_of_line(line: &[u8]) -> u64 {
         | match line.last() {
             Some(b'*') => FREQUENT,
             Some(b'=') => NAME_TOO,
+            Some(b'+') => UNCLASSED_PROPER,
             _ => 0,
         }
 }
@@ -141,6 +145,7 @@ mod tests {
             let want = match line.as_bytes().last() {
                 Some(b'*') => FREQUENT,
                 Some(b'=') => NAME_TOO,
+                Some(b'+') => UNCLASSED_PROPER,
                 _ => 0,
             };
             assert!(e != 0 && e & want == want, "{line}");
