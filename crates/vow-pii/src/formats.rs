@@ -288,37 +288,38 @@ fn account_span(
     column: Option<&str>,
     d: &mut Done,
 ) {
+    d.report.add_all(found, scanned);
+    if !job.collect {
+        return;
+    }
     let mut line = c.line;
     let mut counted_to = 0usize;
     for f in found {
-        d.report.add(f, &scanned[f.start..f.end]);
-        if job.collect {
-            // Line numbers only matter for text; for decoded values they are the value's line.
-            if base == 0 && f.start >= counted_to && scanned.len() == c.bytes.len() {
-                line += memchr::memchr_iter(b'\n', &c.bytes[counted_to..f.start]).count() as u64;
-                counted_to = f.start;
-            }
-            let mut masked = Vec::new();
-            Redactor::new(crate::Operator::Mask).replace(
-                f.entity,
-                &scanned[f.start..f.end],
-                &mut masked,
-            );
-            let (start, end) = span.unwrap_or((
-                c.offset + base + f.start as u64,
-                c.offset + base + f.end as u64,
-            ));
-            d.findings.push(Located {
-                entity: f.entity,
-                start,
-                end,
-                line,
-                score: f.score,
-                validation: f.validation,
-                masked: String::from_utf8_lossy(&masked).into_owned(),
-                column: column.map(str::to_owned),
-            });
+        // Line numbers only matter for text; for decoded values they are the value's line.
+        if base == 0 && f.start >= counted_to && scanned.len() == c.bytes.len() {
+            line += memchr::memchr_iter(b'\n', &c.bytes[counted_to..f.start]).count() as u64;
+            counted_to = f.start;
         }
+        let mut masked = Vec::new();
+        Redactor::new(crate::Operator::Mask).replace(
+            f.entity,
+            &scanned[f.start..f.end],
+            &mut masked,
+        );
+        let (start, end) = span.unwrap_or((
+            c.offset + base + f.start as u64,
+            c.offset + base + f.end as u64,
+        ));
+        d.findings.push(Located {
+            entity: f.entity,
+            start,
+            end,
+            line,
+            score: f.score,
+            validation: f.validation,
+            masked: String::from_utf8_lossy(&masked).into_owned(),
+            column: column.map(str::to_owned),
+        });
     }
 }
 
