@@ -135,8 +135,8 @@ def main():
     # makes a compound (`정규식`: `정규` + `식`) read as a word in a sentence.
     # `=` marks a word that is also a person's name in the dictionary (`이민수`: immigrants' number and a
     # man), unless frequent: alone in a cell it is read as the name, in a sentence as the word.
-    # `+` marks one of the proper nouns above: after a title or field word it may be the name, and alone
-    # in a cell when a given name many bear follows the surname (`조민서`).
+    # `+` marks one of the proper nouns above: after a title or field word it may be the name (`조민서
+    # 고객님`), when its last two syllables are a given name someone bears; alone in a cell it is a word.
     def mark(w, c):
         return "*" if c < 2000 else "=" if w in names else "+" if w in unclassed else ""
 

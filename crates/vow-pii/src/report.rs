@@ -71,10 +71,17 @@ impl Report {
         let mut full = [false; Entity::ALL.len()];
         for f in found {
             let kind = f.entity as usize;
-            counts[kind] += 1;
+            // A kind missing from `Entity::ALL`, or a finding outside `scanned`, is counted one by one.
+            let (Some(count), Some(value)) = (counts.get_mut(kind), scanned.get(f.start..f.end))
+            else {
+                *self.counts.entry(f.entity).or_default() += 1;
+                self.max_score = self.max_score.max(f.score);
+                continue;
+            };
+            *count += 1;
             self.max_score = self.max_score.max(f.score);
             if !full[kind] {
-                full[kind] = !self.keep_example(f.entity, &scanned[f.start..f.end]);
+                full[kind] = !self.keep_example(f.entity, value);
             }
         }
         for (entity, n) in Entity::ALL.into_iter().zip(counts) {

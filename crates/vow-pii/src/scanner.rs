@@ -999,6 +999,7 @@ impl Scanner {
             .iter()
             .find(|a| match a.next {
                 Some(b) => next == Some(b) && t[q..].starts_with(a.word),
+                // A word of one syllable is `s` itself, which the caller read at `q`.
                 None => a.word.len() == 3 || t[q..].starts_with(a.word),
             })?;
         self.on_pattern(t, a.index, q, q + a.word.len(), out);

@@ -194,7 +194,8 @@ mod tests {
         }
         file.writer().flush().unwrap();
         assert!(
-            file.writer().get_ref().syncs_asked >= 2,
+            // The first ask always finds the one-slot channel empty; later ones may find it full.
+            file.writer().get_ref().syncs_asked >= 1,
             "{} syncs asked in the background for {} MiB",
             file.writer().get_ref().syncs_asked,
             (lines * line.len()) >> 20

@@ -157,7 +157,7 @@ fn ko_name_knowledge(word: &str) -> f32 {
             return 0.0;
         }
     }
-    let from_model = if syls.len() == word.chars().count() && (2..=4).contains(&syls.len()) {
+    let from_model = if whole && (2..=4).contains(&syls.len()) {
         match m.core_score_expected(&syls) {
             Some(v) => (0.05 * v).clamp(0.0, 0.45),
             _ => 0.0,

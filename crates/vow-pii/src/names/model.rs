@@ -903,17 +903,25 @@ impl KoNames {
         run.len() <= 4 && self.words.contains(&pack(run))
     }
 
-    /// Whether `run` is a word that is also a person's name in the dictionary (`이민수`), or one of its
-    /// proper nouns with no class shaped as a name (`조민서`): a title or a field word before it says it
-    /// is the name.
+    /// Whether `run` is a full name that is also a word of the dictionary's (`이민수`), or one of its
+    /// proper nouns with no class shaped as a name (`조민서`): a title after it or a field word before
+    /// it says it is the name. Not two syllables, which make many words the dictionary's given names
+    /// also bear (`문건`, `장인`).
     pub(crate) fn is_also_name(&self, run: &[Syl]) -> bool {
-        run.len() <= 4 && self.names_too.contains(&pack(run)) || self.may_be_unmarked_name(run)
+        (3..=4).contains(&run.len()) && self.names_too.contains(&pack(run))
+            || self.may_be_unmarked_name(run)
     }
 
     /// Whether `run` is a proper noun of the dictionary's with no class, a surname and two syllables
-    /// (`조민서`, `임원철`): mostly people it did not mark as such, but not always (`배송지`, `조합론`).
+    /// (`조민서`, `임원철`), whose last two are a given name someone bears and no compound's ending: mostly
+    /// people it did not mark as such. Not brands or compounds (`피아트`, `표현식`); a body or a line
+    /// whose last two syllables someone is named (`문광부`, `경남선`) still reads as a name after an
+    /// anchor, as a name left would cost more than a word masked.
     fn may_be_unmarked_name(&self, run: &[Syl]) -> bool {
-        run.len() == 3 && self.unclassed.contains(&pack(run))
+        run.len() == 3
+            && self.unclassed.contains(&pack(run))
+            && self.is_borne_given(run[1], run[2])
+            && !self.is_compound(run)
     }
 
     /// Whether `run` is a frequent word, alone or with a particle or ending after it (`신원을`).
