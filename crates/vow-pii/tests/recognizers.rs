@@ -1794,3 +1794,21 @@ fn a_proper_noun_the_dictionary_gives_no_class_is_the_name_after_a_title_or_fiel
     none("Name: 표현식");
     none("담당자: 배송지");
 }
+
+#[test]
+fn a_greeting_introduces_a_rarer_surname_before_a_given_name_many_bear() {
+    one("안녕하세요 팽서연입니다", Entity::Person, "팽서연");
+    one("안녕하세요, 견지훈입니다.", Entity::Person, "견지훈");
+    // What a greeting introduces that is no person stays a word.
+    for who in [
+        "관리자",
+        "상담원",
+        "고객센터",
+        "운영팀",
+        "편집부",
+        "총무과",
+        "택배사",
+    ] {
+        none(&format!("안녕하세요 {who}입니다"));
+    }
+}

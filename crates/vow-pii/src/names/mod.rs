@@ -1195,7 +1195,13 @@ fn ko_after_intro(t: &[u8], me: usize, out: &mut Vec<Finding>) {
             continue;
         }
         let know = ko_name_knowledge(name);
-        if know >= 0.35 || len == 2 && know > 0.0 {
+        // A rarer surname before a given name many bear (`팽서연`) scores 0.2 by the lists; in a
+        // greeting that introduces the speaker it is enough.
+        let rare_but_borne = len == 3 && know > 0.0 && {
+            let syls: Vec<model::Syl> = name.chars().filter_map(model::syl).collect();
+            syls.len() == 3 && model::ko_names().is_common_given(syls[1], syls[2])
+        };
+        if know >= 0.35 || len == 2 && know > 0.0 || rare_but_borne {
             out.push(Finding {
                 entity: Entity::Person,
                 start: k,
