@@ -9,7 +9,9 @@ use crate::context::{Context, Said, WINDOW_AFTER, WINDOW_BEFORE};
 use crate::names::model::Syl;
 use crate::names::Names;
 use crate::normalize::Normalized;
-use crate::text::{has_ascii_letter, has_byte_between, next_with_top_bit, word_at, HI, LO};
+use crate::text::{
+    array_at, has_ascii_letter, has_byte_between, next_with_top_bit, word_at, HI, LO,
+};
 pub use crate::validate::Date;
 use crate::validate::*;
 use crate::{Entity, Finding, Validation};
@@ -293,7 +295,7 @@ impl Scanner {
             korean_groups[usize::from(*slot) - 1].push(KoreanAnchor {
                 index: i,
                 word,
-                next: word.get(3..6).and_then(|b| b.try_into().ok()),
+                next: array_at(word, 3),
             });
         }
         for g in &mut korean_groups {
@@ -994,7 +996,7 @@ impl Scanner {
         }
         // The first syllable is `s`; the next three bytes turn most words of the group away as one
         // comparison before the whole word is compared.
-        let next: Option<[u8; 3]> = t.get(q + 3..q + 6).and_then(|b| b.try_into().ok());
+        let next: Option<[u8; 3]> = array_at(t, q + 3);
         let a = self.korean_groups[usize::from(slot) - 1]
             .iter()
             .find(|a| match a.next {

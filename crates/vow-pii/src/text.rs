@@ -11,6 +11,12 @@ pub(crate) fn word_at(t: &[u8], i: usize) -> u64 {
     u64::from_le_bytes(a)
 }
 
+/// The `N` bytes of `t` from `i`, if there are as many: compared as one array, not as a slice (a call
+/// to `memcmp` each).
+pub(crate) fn array_at<const N: usize>(t: &[u8], i: usize) -> Option<[u8; N]> {
+    t.get(i..i.checked_add(N)?)?.try_into().ok()
+}
+
 /// Nonzero when some byte of `x` lies strictly between `lo` and `hi` (both below 128): the "has
 /// between" test of *Bit Twiddling Hacks*, eight bytes at a time.
 pub(crate) fn has_byte_between(x: u64, lo: u8, hi: u8) -> u64 {
@@ -270,6 +276,16 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn an_array_at_is_the_slice_there_when_the_text_holds_it(
+            bytes in proptest::collection::vec(any::<u8>(), 0..8),
+            i in 0usize..10,
+        ) {
+            let want: Option<[u8; 3]> = bytes.get(i..i + 3).map(|s| [s[0], s[1], s[2]]);
+            prop_assert_eq!(array_at::<3>(&bytes, i), want);
+            prop_assert_eq!(array_at::<3>(&bytes, usize::MAX), None);
+        }
+
         #[test]
         fn characters_are_read_as_validation_reads_them(
             bytes in proptest::collection::vec(
